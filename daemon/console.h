@@ -1,0 +1,99 @@
+/*
+ * console.h -- the one parser of a guest's serial console.
+ *
+ * The runner feeds it raw console bytes as qemu prints them; it splits
+ * lines (dropping the '\r' the serial line adds, capping absurdly long
+ * lines), and reports two kinds of things through a callback:
+ *
+ *  - result lines printed by initramfs/init, framed so that kernel printk
+ *    output interleaved on the same console cannot be mistaken for them and
+ *    a damaged line is detected (see "Result lines" below);
+ *  - kernel and hypervisor crash reports (panic, Oops, BUG:, ...), with a
+ *    stable one-line title and whether the crash is fatal to the job.
+ *
+ * It is pure: no I/O, no clock, no allocation per byte, so it is unit
+ * tested on captured console logs (tests/data/).
+ *
+ * Result lines (wire format v1, written by initramfs/init):
+ *
+ *     @@pkvm:1 <event> key=value ... crc=<N>
+ *
+ * <N> is the decimal POSIX cksum(1) CRC of the bytes from "@@pkvm:1" up to
+ * (not including) " crc=".  The marker may start anywhere in a line (printk
+ * may have left a partial line before it).  Events:
+ *
+ *     init uptime=<seconds.hundredths>
+ *     begin test=<name> seq=<n>
+ *     end test=<name> seq=<n> exit=<code> ms=<duration>
+ *     done tests=<n>
+ */
+#ifndef PKVM_CONSOLE_H
+#define PKVM_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONSOLE_LINE_MAX 4096
+#define CONSOLE_MARKER "@@pkvm:1 "
+
+enum console_event_kind {
+	CONSOLE_INIT,       /* init started */
+	CONSOLE_TEST_BEGIN, /* test, seq */
+	CONSOLE_TEST_END,   /* test, seq, exit_code, duration_ms */
+	CONSOLE_DONE,       /* ntests: init ran everything, powering off */
+	CONSOLE_CORRUPT,    /* a result line failed its crc or did not parse */
+	CONSOLE_CRASH,      /* crash_kind, fatal, title */
+	CONSOLE_CRASH_END,  /* the end marker of a report ("---[ end ...") */
+};
+
+enum crash_kind {
+	CRASH_PANIC,      /* Kernel panic - not syncing */
+	CRASH_OOPS,       /* Internal error: / Oops */
+	CRASH_PAGING,     /* Unable to handle kernel ... */
+	CRASH_BUG,        /* BUG: ... / kernel BUG at */
+	CRASH_WARNING,    /* WARNING: */
+	CRASH_HYP,        /* nVHE hyp BUG/panic, Invalid host exception */
+	CRASH_SERROR,     /* SError Interrupt */
+	CRASH_LOCKUP,     /* soft/hard lockup */
+	CRASH_RCU_STALL,  /* rcu_sched self-detected stall */
+	CRASH_HUNG_TASK,  /* INFO: task ... blocked for more than */
+	CRASH_SANITIZER,  /* KASAN/KCSAN/KFENCE/UBSAN report */
+};
+
+struct console_event {
+	enum console_event_kind kind;
+	uint64_t lineno;    /* 1-based console line of the event */
+	const char *line;   /* the whole line, '\r' and '\n' stripped */
+	/* results */
+	const char *test;   /* NUL-terminated, valid during the callback */
+	int seq;
+	int exit_code;
+	int64_t duration_ms;
+	int ntests;
+	/* crashes */
+	enum crash_kind crash;
+	bool fatal;         /* the job is crashed (a WARNING is not) */
+	const char *title;  /* stable title, no addresses/timestamps/pids */
+};
+
+typedef void (*console_event_cb)(void *arg, const struct console_event *ev);
+
+struct console_parser;
+
+/* A parser that reports to CB(ARG, event); NULL on ENOMEM. */
+struct console_parser *console_parser_new(console_event_cb cb, void *arg);
+/* Feed LEN console bytes; events fire from inside this call. */
+void console_parser_feed(struct console_parser *p, const char *buf, size_t len);
+/* End of stream: a final line without '\n' is parsed now. */
+void console_parser_flush(struct console_parser *p);
+/* Lines seen so far. */
+uint64_t console_parser_lines(const struct console_parser *p);
+/* Free the parser; NULL is fine. */
+void console_parser_free(struct console_parser *p);
+/* Name of a crash kind ("panic", "oops", ...). */
+const char *crash_kind_name(enum crash_kind k);
+/* POSIX cksum(1) CRC of LEN bytes (the checksum result lines carry). */
+uint32_t console_cksum(const void *buf, size_t len);
+
+#endif

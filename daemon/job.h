@@ -1,0 +1,83 @@
+/*
+ * job.h -- the job: what was asked for, and where it is in its life.
+ *
+ * A job is created by POST /v1/jobs, persisted by the store, scheduled by
+ * the scheduler and run by the runner.  Its life is a small state machine:
+ *
+ *     queued --start--> running --finish(result)--> done
+ *       |                  |
+ *       +--cancel--> done  +--daemon killed, restart--> queued (requeue)
+ *                                                  or  done (interrupted)
+ *
+ * job_transition_ok() is the single statement of those rules; the store
+ * enforces them again in SQL so a racing writer cannot break them.
+ */
+#ifndef PKVM_JOB_H
+#define PKVM_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define JOB_DEFAULT_SMP 1
+#define JOB_DEFAULT_MEM_MB 1024
+#define JOB_DEFAULT_TIMEOUT_S 600
+#define JOB_DEFAULT_IDLE_TIMEOUT_S 120
+#define JOB_SEED_MAX 64
+#define JOB_PRIORITY_MIN (-100)
+#define JOB_PRIORITY_MAX 100
+
+struct job_exe {
+	char *name;       /* validated by pkvm_name_valid() */
+	char blob[65];    /* sha256 hex */
+	uint32_t mode;    /* permission bits for the guest file */
+	uint64_t size;    /* bytes, filled from the blob store */
+};
+
+struct job {
+	int64_t id;
+	char *owner;
+	enum job_state state;
+	enum job_result result; /* RESULT_NONE until done */
+	char *message;          /* why it did not pass, or NULL */
+	int64_t created_ms;     /* unix time in ms; 0 = not yet */
+	int64_t started_ms;
+	int64_t finished_ms;
+
+	char kernel[65];
+	int smp;
+	int mem_mb;
+	char *append;           /* user's extra kernel args, "" when none */
+	int timeout_s;
+	int idle_timeout_s;     /* 0 disables the idle watchdog */
+	int debug_port;         /* 0 = no gdb stub */
+	bool coverage;
+	bool uefi;
+	char *seed;
+	int priority;
+	char **tags;
+	size_t ntags;
+	char **qemu_args;
+	size_t nqemu_args;
+	struct job_exe *exes;
+	size_t nexes;
+
+	int attempt;            /* 1 for the first run */
+	bool has_exit_status;
+	int exit_status;        /* qemu exit code, or -signal */
+	int64_t console_bytes;
+	int tests_total, tests_passed, tests_failed;
+};
+
+/* Allocate an empty job with every default filled in; NULL on ENOMEM. */
+struct job *job_new(void);
+/* Free a job and everything it owns; NULL is fine. */
+void job_free(struct job *j);
+/* True when the state machine allows FROM -> TO. */
+bool job_transition_ok(enum job_state from, enum job_state to);
+/* True when R is a valid final result (not RESULT_NONE). */
+bool job_result_final(enum job_result r);
+
+#endif

@@ -1,0 +1,36 @@
+#!/bin/sh
+# pass.sh -- a guest test that passes only on a real pKVM boot.
+#
+# It checks the two things every pKVM job relies on, so an end-to-end test
+# that expects "pass" proves more than "the script ran": the kernel brought
+# up KVM in protected mode (the hypervisor prints this once at boot), and
+# initramfs/init handed the job's seed and name through the environment.
+# Each check prints TAP so a failure says which one.
+
+echo "1..3"
+fail=0
+
+if dmesg | grep -q "Protected nVHE mode initialized successfully"; then
+	echo "ok 1 - kvm-arm.mode=protected is active"
+else
+	echo "not ok 1 - kvm-arm.mode=protected is active"
+	dmesg | grep -i kvm | sed 's/^/# /'
+	fail=1
+fi
+
+if [ -n "${PKVM_SEED:-}" ]; then
+	echo "ok 2 - PKVM_SEED is set ($PKVM_SEED)"
+else
+	echo "not ok 2 - PKVM_SEED is set (pkvm.seed= missing from the command line?)"
+	fail=1
+fi
+
+# init runs each test in its own fresh directory named after it.
+if [ -n "${PKVM_TEST:-}" ] && [ "$(pwd)" = "/tmp/pkvm/$PKVM_TEST" ]; then
+	echo "ok 3 - runs as $PKVM_TEST in $(pwd)"
+else
+	echo "not ok 3 - PKVM_TEST='${PKVM_TEST:-}' cwd=$(pwd)"
+	fail=1
+fi
+
+exit $fail

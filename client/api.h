@@ -1,0 +1,60 @@
+/*
+ * api.h -- pkvmctl's only door to pkvmd: HTTP over libcurl, JSON via jansson.
+ *
+ * Every request goes through a struct api, which knows where the daemon is
+ * (a Unix socket, or a base URL for a TCP lab server) and holds one reused
+ * curl handle.  Functions return 0 when the server answered 2xx and a
+ * negative errno otherwise: -EREMOTEIO when the server answered with an
+ * error (status and message are kept in the struct), the connect errno
+ * (-ENOENT, -ECONNREFUSED, -EACCES, ...) when it could not be reached, -EIO
+ * for other transport failures, -EPROTO when a 2xx body was not JSON.
+ * api_fail() turns any of these into a message on stderr and an exit code.
+ */
+#ifndef PKVM_CLIENT_API_H
+#define PKVM_CLIENT_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct api {
+	void *curl;        /* CURL *, opaque outside api.c */
+	char *socket_path; /* Unix socket, or NULL when base_url is TCP */
+	char *base_url;    /* "http://pkvmd" for the socket, else the --url */
+	long status;       /* HTTP status of the last answer, 0 when none */
+	char *message;     /* why the last call failed, or NULL */
+};
+
+/* Called during an upload with the bytes sent so far and the total. */
+typedef void (*api_progress_cb)(void *arg, uint64_t sent, uint64_t total);
+/* Called with each piece of a streamed body; 0, or negative errno to stop. */
+typedef int (*api_write_cb)(void *arg, const char *buf, size_t len);
+
+/* Point A at the daemon's SOCKET_PATH, or at URL when it is not NULL; 0 or
+ * negative errno (message in A). */
+int api_open(struct api *a, const char *socket_path, const char *url);
+/* Release everything A holds. */
+void api_close(struct api *a);
+
+/* Send METHOD to PATH (starting with "/v1") with BODY as JSON when not NULL;
+ * on 2xx store the parsed reply (or NULL for an empty body) in *REPLY when
+ * REPLY is not NULL. */
+int api_request(struct api *a, const char *method, const char *path,
+		json_t *body, json_t **reply);
+/* PUT the file at FILE (SIZE bytes) to PATH, streaming it from disk, calling
+ * PROGRESS (when not NULL) as it goes. */
+int api_upload(struct api *a, const char *path, const char *file,
+	       uint64_t size, api_progress_cb progress, void *arg);
+/* GET PATH and pass the body to WRITE as it arrives (for follow streams). */
+int api_stream(struct api *a, const char *path, api_write_cb write, void *arg);
+
+/* Percent-encode S for a query string value; free with free(); NULL when
+ * out of memory. */
+char *api_escape(const char *s);
+/* Print why the call that returned ERR failed as "pkvmctl: ..." on stderr
+ * and return the matching exit code (PKVM_EXIT_USAGE for a 4xx answer,
+ * PKVM_EXIT_INFRA otherwise). */
+int api_fail(struct api *a, int err);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * cmd-list.c -- pkvmctl list: the jobs, newest first, as a table.
+ *
+ * Filters go to the server as query parameters (GET /v1/jobs?state=...),
+ * so the limit applies after filtering.  --json prints the array of job
+ * objects (the "jobs" member of the answer) for scripts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "wire.h"
+
+enum { OPT_STATE = 256, OPT_TAG, OPT_OWNER, OPT_LIMIT, OPT_JSON };
+
+static const struct cmd_option list_options[] = {
+	{ OPT_STATE, "state", 0, true },
+	{ OPT_TAG, "tag", 'T', true },
+	{ OPT_OWNER, "owner", 0, true },
+	{ OPT_LIMIT, "limit", 'n', true },
+	{ OPT_JSON, "json", 0, false },
+	{ 0, NULL, 0, false },
+};
+
+/* Append "&KEY=escaped VALUE" (or "?..." first) to the query in Q. */
+static int
+query_add(char *q, size_t size, const char *key, const char *value)
+{
+	char *v = api_escape(value);
+	size_t len = strlen(q);
+
+	if (v == NULL)
+		return -1;
+	snprintf(q + len, size - len, "%c%s=%s", len ? '&' : '?', key, v);
+	free(v);
+	return 0;
+}
+
+static int
+list_print(json_t *jobs)
+{
+	static const char *const headers[] = { "ID", "STATE", "RESULT",
+					       "OWNER", "SMP", "CREATED",
+					       "DURATION", "TAGS" };
+	struct table *t = table_new(8, headers);
+	size_t i;
+	json_t *job;
+
+	if (t == NULL)
+		return PKVM_EXIT_INFRA;
+	table_align_right(t, 0);
+	table_align_right(t, 4);
+	json_array_foreach(jobs, i, job) {
+		char id[24] = "-", smp[24] = "-", created[32], dur[32], tags[512];
+		const char *cells[8];
+		long long n;
+
+		if (job_int(job, "id", &n))
+			snprintf(id, sizeof(id), "%lld", n);
+		if (job_int(job, "smp", &n))
+			snprintf(smp, sizeof(smp), "%lld", n);
+		job_time(job, "created", false, created, sizeof(created));
+		job_duration(job, dur, sizeof(dur));
+		job_tags(job, ",", tags, sizeof(tags));
+		cells[0] = id;
+		cells[1] = job_str(job, "state");
+		cells[2] = job_str(job, "result");
+		cells[3] = job_str(job, "owner");
+		cells[4] = smp;
+		cells[5] = created;
+		cells[6] = dur;
+		cells[7] = tags;
+		if (table_add_row(t, cells) < 0) {
+			table_free(t);
+			fprintf(stderr, "pkvmctl: out of memory\n");
+			return PKVM_EXIT_INFRA;
+		}
+	}
+	table_print(t, stdout);
+	table_free(t);
+	return 0;
+}
+
+static int
+list_exec(const struct cmd_entry *self, struct api *api,
+	  struct cmd_args *args)
+{
+	char query[1024] = "", path[1100];
+	json_t *reply = NULL, *jobs;
+	bool json = false;
+	enum job_state st;
+	long long limit;
+	int err, rc = 0;
+
+	for (int i = 0; rc == 0 && i < args->n; i++) {
+		const char *v = args->v[i].value;
+
+		switch (args->v[i].key) {
+		case CMD_ARG_POSITIONAL:
+			return cmd_usage_error(self, "unexpected argument '%s'", v);
+		case OPT_STATE:
+			if (job_state_parse(v, &st) < 0) {
+				fprintf(stderr, "pkvmctl: invalid state '%s' "
+						"(queued, running or done)\n", v);
+				return PKVM_EXIT_USAGE;
+			}
+			rc = query_add(query, sizeof(query), "state", v);
+			break;
+		case OPT_TAG:
+			rc = query_add(query, sizeof(query), "tag", v);
+			break;
+		case OPT_OWNER:
+			rc = query_add(query, sizeof(query), "owner", v);
+			break;
+		case OPT_LIMIT:
+			if (cmd_parse_int("limit", v, 1, 10000, &limit) != 0)
+				return PKVM_EXIT_USAGE;
+			rc = query_add(query, sizeof(query), "limit", v);
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		}
+	}
+	if (rc != 0) {
+		fprintf(stderr, "pkvmctl: out of memory\n");
+		return PKVM_EXIT_INFRA;
+	}
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs%s", query);
+	err = api_request(api, "GET", path, NULL, &reply);
+	if (err < 0)
+		return api_fail(api, err);
+	jobs = json_object_get(reply, "jobs");
+	if (!json_is_array(jobs)) {
+		fprintf(stderr, "pkvmctl: bad answer from pkvmd: no \"jobs\" "
+				"array\n");
+		rc = PKVM_EXIT_INFRA;
+	} else if (json) {
+		rc = output_json(jobs) < 0 ? PKVM_EXIT_INFRA : 0;
+	} else {
+		rc = list_print(jobs);
+	}
+	json_decref(reply);
+	return rc;
+}
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.alias = "ls",
+	.args = "[--state STATE] [-T|--tag TAG] [--owner USER] [-n|--limit N] "
+		"[--json]",
+	.summary = "list jobs, newest first",
+	.details =
+		"options:\n"
+		"  --state STATE    only jobs that are queued, running or done\n"
+		"  -T, --tag TAG    only jobs with this tag\n"
+		"  --owner USER     only jobs of this user\n"
+		"  -n, --limit N    at most N jobs, 1..10000 (default 100)\n"
+		"  --json           print the job objects as a JSON array\n",
+	.options = list_options,
+	.takes_rest = false,
+	.exec = list_exec,
+};

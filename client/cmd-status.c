@@ -1,0 +1,120 @@
+/*
+ * cmd-status.c -- pkvmctl status: one job, as "key: value" lines.
+ *
+ * The human form picks the fields people look at first (where the job is,
+ * why it did not pass, how long it took, what it ran); --json prints the
+ * server's job object unchanged for everything else.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "wire.h"
+
+enum { OPT_JSON = 256 };
+
+static const struct cmd_option status_options[] = {
+	{ OPT_JSON, "json", 0, false },
+	{ 0, NULL, 0, false },
+};
+
+static void
+line(const char *key, const char *value)
+{
+	printf("%-10s %s\n", key, value != NULL ? value : "-");
+}
+
+static void
+status_print(json_t *job)
+{
+	char buf[512], buf2[64];
+	long long a, b, c;
+	const char *s;
+	json_t *tests;
+
+	if (job_int(job, "id", &a))
+		snprintf(buf, sizeof(buf), "%lld", a);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	line("id:", buf);
+	line("state:", job_str(job, "state"));
+	line("result:", job_str(job, "result"));
+	if (job_str(job, "message") != NULL)
+		line("message:", job_str(job, "message"));
+	line("owner:", job_str(job, "owner"));
+	s = job_str(job, "kernel");
+	snprintf(buf, sizeof(buf), "%.12s", s != NULL ? s : "-");
+	line("kernel:", buf);
+	if (job_int(job, "smp", &a) && job_int(job, "mem", &b))
+		snprintf(buf, sizeof(buf), "%lld cpu%s, %lld MB", a,
+			 a == 1 ? "" : "s", b);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	line("smp/mem:", buf);
+	job_time(job, "created", true, buf, sizeof(buf));
+	line("created:", buf);
+	job_time(job, "started", true, buf, sizeof(buf));
+	line("started:", buf);
+	job_time(job, "finished", true, buf, sizeof(buf));
+	line("finished:", buf);
+	job_duration(job, buf2, sizeof(buf2));
+	line("duration:", buf2);
+	tests = json_object_get(job, "tests");
+	if (job_int(tests, "passed", &a) && job_int(tests, "failed", &b) &&
+	    job_int(tests, "total", &c))
+		snprintf(buf, sizeof(buf), "%lld passed, %lld failed, %lld total",
+			 a, b, c);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	line("tests:", buf);
+	job_tags(job, ", ", buf, sizeof(buf));
+	line("tags:", buf);
+	if (job_int(job, "attempt", &a) && a > 1) {
+		snprintf(buf, sizeof(buf), "%lld", a);
+		line("attempt:", buf);
+	}
+	line("cmdline:", job_str(job, "cmdline"));
+}
+
+static int
+status_exec(const struct cmd_entry *self, struct api *api,
+	    struct cmd_args *args)
+{
+	bool json = false;
+	json_t *job = NULL;
+	char path[64];
+	int64_t id;
+	int err, rc;
+
+	for (int i = 0; i < args->n; i++) {
+		if (args->v[i].key == OPT_JSON)
+			json = true;
+	}
+	rc = cmd_args_one_id(self, args, &id);
+	if (rc != 0)
+		return rc;
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld",
+		 (long long)id);
+	err = api_request(api, "GET", path, NULL, &job);
+	if (err < 0)
+		return api_fail(api, err);
+	if (json)
+		rc = output_json(job) < 0 ? PKVM_EXIT_INFRA : 0;
+	else
+		status_print(job);
+	json_decref(job);
+	return rc;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.alias = "show",
+	.args = "[--json] ID",
+	.summary = "show one job",
+	.details = "options:\n"
+		   "  --json  print the job object as the server sends it\n",
+	.options = status_options,
+	.takes_rest = false,
+	.exec = status_exec,
+};

@@ -1,0 +1,589 @@
+/*
+ * cmd-submit.c -- pkvmctl submit: upload a kernel and tests, queue a job.
+ *
+ * Two spellings work: pkvmctl's own (`submit Image --smp 8 --exe t`) and
+ * the pKVM tester's run-vm (`submit Image --no-cov -- --smp 8 -d int`),
+ * where everything after "--" is for qemu.  The daemon builds -smp and -m
+ * itself (it allocates CPU slots by smp), so "-smp N" / "--smp N" and
+ * "-m N" after "--" are taken out of the qemu arguments and become the
+ * job's smp and mem; the rest is sent as qemu_args.
+ *
+ * Everything that can be checked locally is checked before the server is
+ * contacted: the kernel is an arm64 Image or a gzip, every executable is a
+ * readable regular file with a valid, unique name, numbers are in range.
+ * Then the files are hashed and the missing ones uploaded (upload.c), the
+ * job is posted with only the fields the user set, and its id printed
+ * alone on stdout so that `id=$(pkvmctl submit ...)` works.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "kernel-image.h"
+#include "output.h"
+#include "upload.h"
+#include "wire.h"
+
+/* Same limits as the daemon's job model (daemon/job.h). */
+#define SUBMIT_PRIORITY_MIN (-100)
+#define SUBMIT_PRIORITY_MAX 100
+#define SUBMIT_SEED_MAX 64
+#define SUBMIT_FILES_MAX (1 + PKVM_EXES_MAX)
+
+enum {
+	OPT_SMP = 256,
+	OPT_MEM,
+	OPT_EXE,
+	OPT_EXE_DIR,
+	OPT_APPEND,
+	OPT_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
+	OPT_UEFI,
+	OPT_SEED,
+	OPT_PRIORITY,
+	OPT_WAIT,
+	OPT_JSON,
+};
+
+static const struct cmd_option submit_options[] = {
+	{ OPT_SMP, "smp", 0, true },
+	{ OPT_MEM, "mem", 0, true },
+	{ OPT_EXE, "exe", 0, true },
+	{ OPT_EXE_DIR, "exe-dir", 0, true },
+	{ OPT_APPEND, "append", 0, true },
+	{ OPT_TIMEOUT, "timeout", 0, true },
+	{ OPT_IDLE_TIMEOUT, "idle-timeout", 0, true },
+	{ 'T', "tag", 'T', true },
+	{ 'd', "debug", 'd', true },
+	{ 'C', "no-cov", 'C', false },
+	{ OPT_UEFI, "uefi", 0, false },
+	{ OPT_SEED, "seed", 0, true },
+	{ OPT_PRIORITY, "priority", 0, true },
+	{ OPT_WAIT, "wait", 'w', false },
+	{ 'f', "follow", 'f', false },
+	{ OPT_JSON, "json", 0, false },
+	{ 0, NULL, 0, false },
+};
+
+struct submit {
+	const char *kernel;
+	json_t *body;      /* the request, fields added as they are set */
+	json_t *tags;      /* or NULL */
+	json_t *qemu_args; /* or NULL */
+	long long smp, mem;           /* from options, -1 when unset */
+	long long qemu_smp, qemu_mem; /* from after "--", -1 when unset */
+	struct blob_file *files;      /* [0] is the kernel */
+	char **owned;                 /* [i]: files[i].path when we made it */
+	size_t nfiles;
+	bool wait, follow, json;
+};
+
+/* Refuse anything but an arm64 Image or a gzip before a byte is sent. */
+static int
+submit_check_kernel(const char *path)
+{
+	unsigned char head[64];
+	const char *why;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "pkvmctl: cannot open kernel '%s': %s\n", path,
+			strerror(errno));
+		return PKVM_EXIT_USAGE;
+	}
+	n = read(fd, head, sizeof(head));
+	if (n < 0) {
+		fprintf(stderr, "pkvmctl: cannot read kernel '%s': %s\n", path,
+			strerror(errno));
+		close(fd);
+		return PKVM_EXIT_USAGE;
+	}
+	close(fd);
+	why = kernel_image_refusal(kernel_image_format(head, (size_t)n));
+	if (why != NULL) {
+		fprintf(stderr, "pkvmctl: kernel '%s': %s\n", path, why);
+		return PKVM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Add the executable at PATH (a string that outlives S). */
+static int
+submit_add_exe(struct submit *s, const char *path)
+{
+	struct blob_file *f;
+	int rc;
+
+	if (s->nfiles >= SUBMIT_FILES_MAX) {
+		fprintf(stderr, "pkvmctl: too many executables (at most %d)\n",
+			PKVM_EXES_MAX);
+		return PKVM_EXIT_USAGE;
+	}
+	f = &s->files[s->nfiles];
+	rc = upload_file_init(f, path, "executable");
+	if (rc != 0)
+		return rc;
+	if (!pkvm_name_valid(f->name)) {
+		fprintf(stderr,
+			"pkvmctl: invalid executable name '%s' (from '%s'): use 1..%d "
+			"of [A-Za-z0-9._+-], not starting with '.'\n",
+			f->name, path, PKVM_NAME_MAX);
+		return PKVM_EXIT_USAGE;
+	}
+	for (size_t i = 1; i < s->nfiles; i++) {
+		if (strcmp(s->files[i].name, f->name) == 0) {
+			fprintf(stderr, "pkvmctl: duplicate executable name '%s' "
+					"('%s' and '%s')\n",
+				f->name, s->files[i].path, path);
+			return PKVM_EXIT_USAGE;
+		}
+	}
+	s->nfiles++;
+	return 0;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add every regular file in DIR, in name order; hidden files are skipped
+ * (editor droppings would not pass pkvm_name_valid anyway). */
+static int
+submit_add_exe_dir(struct submit *s, const char *dir)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (d == NULL) {
+		fprintf(stderr, "pkvmctl: cannot open executable directory '%s': "
+				"%s\n", dir, strerror(errno));
+		return PKVM_EXIT_USAGE;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **p = realloc(names, (cap = cap ? cap * 2 : 32) *
+							  sizeof(*p));
+			if (p == NULL) {
+				rc = PKVM_EXIT_INFRA;
+				break;
+			}
+			names = p;
+		}
+		if (asprintf(&names[n], "%s/%s", dir, de->d_name) < 0) {
+			rc = PKVM_EXIT_INFRA;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc != 0)
+		fprintf(stderr, "pkvmctl: out of memory\n");
+	if (n > 0)
+		qsort(names, n, sizeof(*names), compare_names);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		if (rc == 0 && stat(names[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			rc = submit_add_exe(s, names[i]);
+			if (rc == 0) {
+				/* The file keeps pointing at it. */
+				s->owned[s->nfiles - 1] = names[i];
+				continue;
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (rc == 0 && n == 0)
+		fprintf(stderr, "pkvmctl: warning: no executables in '%s'\n", dir);
+	return rc;
+}
+
+static int
+submit_add_tag(struct submit *s, const char *tag)
+{
+	if (!pkvm_tag_valid(tag)) {
+		fprintf(stderr, "pkvmctl: invalid tag '%s': use 1..%d of "
+				"[A-Za-z0-9._:+=/@-]\n", tag, PKVM_TAG_MAX);
+		return PKVM_EXIT_USAGE;
+	}
+	if (s->tags == NULL)
+		s->tags = json_array();
+	if (json_array_size(s->tags) >= PKVM_TAGS_MAX) {
+		fprintf(stderr, "pkvmctl: too many tags (at most %d)\n",
+			PKVM_TAGS_MAX);
+		return PKVM_EXIT_USAGE;
+	}
+	json_array_append_new(s->tags, json_string(tag));
+	return 0;
+}
+
+static bool
+seed_valid(const char *seed)
+{
+	size_t n = strlen(seed);
+
+	if (n == 0 || n > SUBMIT_SEED_MAX)
+		return false;
+	return strspn(seed, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+/* Set integer field KEY of the request from option value V. */
+static int
+submit_set_int(struct submit *s, const char *key, const char *v,
+	       long long min, long long max)
+{
+	long long n;
+	int rc = cmd_parse_int(key, v, min, max, &n);
+
+	if (rc == 0)
+		json_object_set_new(s->body, key, json_integer(n));
+	return rc;
+}
+
+/* Handle one option of the table above. */
+static int
+submit_option(struct submit *s, int key, const char *v)
+{
+	switch (key) {
+	case OPT_SMP:
+		return cmd_parse_int("smp", v, 1, PKVM_SMP_MAX, &s->smp);
+	case OPT_MEM:
+		return cmd_parse_int("mem", v, PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB,
+				     &s->mem);
+	case OPT_EXE:
+		return submit_add_exe(s, v);
+	case OPT_EXE_DIR:
+		return submit_add_exe_dir(s, v);
+	case OPT_APPEND:
+		if (strlen(v) > PKVM_APPEND_MAX) {
+			fprintf(stderr, "pkvmctl: --append is too long "
+					"(at most %d bytes)\n", PKVM_APPEND_MAX);
+			return PKVM_EXIT_USAGE;
+		}
+		json_object_set_new(s->body, "append", json_string(v));
+		return 0;
+	case OPT_TIMEOUT:
+		return submit_set_int(s, "timeout", v, 1, PKVM_TIMEOUT_MAX_S);
+	case OPT_IDLE_TIMEOUT:
+		return submit_set_int(s, "idle_timeout", v, 0,
+				      PKVM_TIMEOUT_MAX_S);
+	case 'T':
+		return submit_add_tag(s, v);
+	case 'd':
+		return submit_set_int(s, "debug_port", v, 1, 65535);
+	case 'C':
+		json_object_set_new(s->body, "coverage", json_false());
+		return 0;
+	case OPT_UEFI:
+		json_object_set_new(s->body, "uefi", json_true());
+		return 0;
+	case OPT_SEED:
+		if (!seed_valid(v)) {
+			fprintf(stderr, "pkvmctl: invalid seed '%s': use 1..%d of "
+					"[A-Za-z0-9_-]\n", v, SUBMIT_SEED_MAX);
+			return PKVM_EXIT_USAGE;
+		}
+		json_object_set_new(s->body, "seed", json_string(v));
+		return 0;
+	case OPT_PRIORITY:
+		return submit_set_int(s, "priority", v, SUBMIT_PRIORITY_MIN,
+				      SUBMIT_PRIORITY_MAX);
+	case OPT_WAIT:
+		s->wait = true;
+		return 0;
+	case 'f':
+		s->follow = true;
+		return 0;
+	case OPT_JSON:
+		s->json = true;
+		return 0;
+	}
+	return PKVM_EXIT_USAGE;
+}
+
+/* True when V is one or more decimal digits and nothing else. */
+static bool
+all_digits(const char *v)
+{
+	return v[0] != '\0' && strspn(v, "0123456789") == strlen(v);
+}
+
+/* Take "-smp N" from the qemu arguments: "N" or "cpus=N". */
+static int
+submit_qemu_smp(struct submit *s, const char *v)
+{
+	const char *n = strncmp(v, "cpus=", 5) == 0 ? v + 5 : v;
+
+	if (!all_digits(n)) {
+		fprintf(stderr, "pkvmctl: qemu option '-smp %s' is not supported: "
+				"give -smp N (pkvmd builds -smp itself)\n", v);
+		return PKVM_EXIT_USAGE;
+	}
+	return cmd_parse_int("smp", n, 1, PKVM_SMP_MAX, &s->qemu_smp);
+}
+
+/* Take "-m N" from the qemu arguments: "N", "NM" or "NG", or size=... */
+static int
+submit_qemu_mem(struct submit *s, const char *v)
+{
+	const char *n = strncmp(v, "size=", 5) == 0 ? v + 5 : v;
+	size_t len = strspn(n, "0123456789");
+	long long mb;
+	char digits[24];
+	int rc;
+
+	if (len == 0 || len >= sizeof(digits) ||
+	    (n[len] != '\0' && (strchr("MmGg", n[len]) == NULL ||
+				n[len + 1] != '\0'))) {
+		fprintf(stderr, "pkvmctl: qemu option '-m %s' is not supported: "
+				"give -m MB or -m NG (pkvmd builds -m itself)\n", v);
+		return PKVM_EXIT_USAGE;
+	}
+	memcpy(digits, n, len);
+	digits[len] = '\0';
+	rc = cmd_parse_int("mem", digits, 0, PKVM_MEM_MAX_MB, &mb);
+	if (rc != 0)
+		return rc;
+	if (n[len] == 'G' || n[len] == 'g')
+		mb *= 1024;
+	if (mb < PKVM_MEM_MIN_MB || mb > PKVM_MEM_MAX_MB) {
+		fprintf(stderr, "pkvmctl: invalid mem '%s' (must be %d..%d MB)\n",
+			v, PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB);
+		return PKVM_EXIT_USAGE;
+	}
+	s->qemu_mem = mb;
+	return 0;
+}
+
+/* Sort what followed "--" into smp, mem and qemu_args. */
+static int
+submit_rest(struct submit *s, char **rest, int nrest)
+{
+	for (int i = 0; i < nrest; i++) {
+		const char *a = rest[i], *v = NULL;
+		bool smp = false, mem = false;
+		int rc;
+
+		if (strcmp(a, "-smp") == 0 || strcmp(a, "--smp") == 0)
+			smp = true;
+		else if (strncmp(a, "-smp=", 5) == 0 || strncmp(a, "--smp=", 6) == 0)
+			smp = true, v = strchr(a, '=') + 1;
+		else if (strcmp(a, "-m") == 0)
+			mem = true;
+		if (!smp && !mem) {
+			if (s->qemu_args == NULL)
+				s->qemu_args = json_array();
+			if (json_array_size(s->qemu_args) >= PKVM_QEMU_ARGS_MAX) {
+				fprintf(stderr, "pkvmctl: too many qemu arguments "
+						"(at most %d)\n", PKVM_QEMU_ARGS_MAX);
+				return PKVM_EXIT_USAGE;
+			}
+			json_array_append_new(s->qemu_args, json_string(a));
+			continue;
+		}
+		if (v == NULL && i + 1 >= nrest) {
+			fprintf(stderr, "pkvmctl: qemu option '%s' needs a value\n", a);
+			return PKVM_EXIT_USAGE;
+		}
+		if (v == NULL)
+			v = rest[++i];
+		rc = smp ? submit_qemu_smp(s, v) : submit_qemu_mem(s, v);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Put NAME into the body from the option or the qemu arguments; they must
+ * agree when both are given. */
+static int
+submit_merge(struct submit *s, const char *name, long long opt, long long qemu)
+{
+	if (opt >= 0 && qemu >= 0 && opt != qemu) {
+		fprintf(stderr, "pkvmctl: %s given twice: --%s %lld, and %lld "
+				"after --\n", name, name, opt, qemu);
+		return PKVM_EXIT_USAGE;
+	}
+	if (opt >= 0 || qemu >= 0)
+		json_object_set_new(s->body, name,
+				    json_integer(opt >= 0 ? opt : qemu));
+	return 0;
+}
+
+/* Complete the request with the blobs, once they are hashed. */
+static void
+submit_finish_body(struct submit *s)
+{
+	json_t *exes = json_array();
+
+	json_object_set_new(s->body, "kernel", json_string(s->files[0].hash));
+	for (size_t i = 1; i < s->nfiles; i++)
+		json_array_append_new(exes,
+				      json_pack("{s:s, s:s, s:i}", "name",
+						s->files[i].name, "blob",
+						s->files[i].hash, "mode",
+						(int)s->files[i].mode));
+	json_object_set_new(s->body, "executables", exes);
+	if (s->tags != NULL)
+		json_object_set(s->body, "tags", s->tags);
+	if (s->qemu_args != NULL)
+		json_object_set(s->body, "qemu_args", s->qemu_args);
+}
+
+/* Post the job and report it; the exit code. */
+static int
+submit_post(struct submit *s, struct api *api)
+{
+	json_t *job = NULL, *final = NULL;
+	long long id;
+	int err, rc;
+
+	err = api_request(api, "POST", PKVM_API_PREFIX "/jobs", s->body, &job);
+	if (err < 0)
+		return api_fail(api, err);
+	if (!job_int(job, "id", &id) || id <= 0) {
+		fprintf(stderr, "pkvmctl: bad answer from pkvmd: job without id\n");
+		json_decref(job);
+		return PKVM_EXIT_INFRA;
+	}
+	if (!s->wait && !s->follow) {
+		rc = s->json ? output_json(job) : printf("%lld\n", id) < 0;
+		json_decref(job);
+		return rc != 0 ? PKVM_EXIT_INFRA : 0;
+	}
+	json_decref(job);
+	/* The console takes stdout with --follow, so the id goes to stderr. */
+	if (s->follow)
+		fprintf(stderr, "job %lld submitted\n", id);
+	else if (!s->json)
+		printf("%lld\n", id);
+	fflush(stdout);
+	rc = cmd_wait_job(api, id, s->follow, s->json ? &final : NULL);
+	if (final != NULL && output_json(final) < 0 && rc == 0)
+		rc = PKVM_EXIT_INFRA;
+	json_decref(final);
+	return rc;
+}
+
+static int
+submit_exec(const struct cmd_entry *self, struct api *api,
+	    struct cmd_args *args)
+{
+	struct submit s = { .smp = -1, .mem = -1, .qemu_smp = -1, .qemu_mem = -1 };
+	int rc = 0;
+
+	s.body = json_object();
+	s.files = calloc(SUBMIT_FILES_MAX, sizeof(*s.files));
+	s.owned = calloc(SUBMIT_FILES_MAX, sizeof(*s.owned));
+	s.nfiles = 1;
+	if (s.body == NULL || s.files == NULL || s.owned == NULL) {
+		fprintf(stderr, "pkvmctl: out of memory\n");
+		rc = PKVM_EXIT_INFRA;
+		goto out;
+	}
+	/* The kernel first, so that its errors come before the tests'. */
+	for (int i = 0; i < args->n; i++) {
+		if (args->v[i].key != CMD_ARG_POSITIONAL)
+			continue;
+		if (s.kernel != NULL) {
+			rc = cmd_usage_error(self, "unexpected argument '%s' "
+					     "(qemu arguments go after --)",
+					     args->v[i].value);
+			goto out;
+		}
+		s.kernel = args->v[i].value;
+	}
+	if (s.kernel == NULL) {
+		rc = cmd_usage_error(self, "missing kernel");
+		goto out;
+	}
+	rc = submit_check_kernel(s.kernel);
+	if (rc == 0)
+		rc = upload_file_init(&s.files[0], s.kernel, "kernel");
+	for (int i = 0; rc == 0 && i < args->n; i++) {
+		if (args->v[i].key != CMD_ARG_POSITIONAL)
+			rc = submit_option(&s, args->v[i].key, args->v[i].value);
+	}
+	if (rc == 0)
+		rc = submit_rest(&s, args->rest, args->nrest);
+	if (rc == 0)
+		rc = submit_merge(&s, "smp", s.smp, s.qemu_smp);
+	if (rc == 0)
+		rc = submit_merge(&s, "mem", s.mem, s.qemu_mem);
+	if (rc == 0 && s.json && s.follow)
+		rc = cmd_usage_error(self, "--json and --follow cannot be combined "
+				     "(both write to stdout)");
+	if (rc == 0)
+		rc = upload_blobs(api, s.files, s.nfiles);
+	if (rc != 0)
+		goto out;
+	submit_finish_body(&s);
+	rc = submit_post(&s, api);
+out:
+	for (size_t i = 0; s.owned != NULL && i < s.nfiles; i++)
+		free(s.owned[i]);
+	free(s.owned);
+	free(s.files);
+	json_decref(s.tags);
+	json_decref(s.qemu_args);
+	json_decref(s.body);
+	return rc;
+}
+
+const struct cmd_entry cmd_submit_entry = {
+	.name = "submit",
+	.alias = "run",
+	.args = "KERNEL [--smp N] [--mem MB] [--exe FILE]... [--exe-dir DIR]\n"
+		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
+		"                      [-T TAG]... [-d PORT] [-C|--no-cov] [--uefi] [--seed S]\n"
+		"                      [--priority P] [--wait] [-f|--follow] [--json]\n"
+		"                      [-- QEMU-ARG...]",
+	.summary = "upload a kernel and tests and queue a job",
+	.details =
+		"options (before or after KERNEL):\n"
+		"  --smp N           virtual CPUs, 1..64 (default 1)\n"
+		"  --mem MB          guest memory, 64..65536 MB (default 1024)\n"
+		"  --exe FILE        a test executable, named after the file\n"
+		"  --exe-dir DIR     every regular file in DIR (hidden ones skipped)\n"
+		"  --append ARGS     extra kernel command line\n"
+		"  --timeout SEC     total time limit (default 600)\n"
+		"  --idle-timeout SEC  limit on console silence, 0 = none "
+		"(default 120)\n"
+		"  -T, --tag TAG     label the job (repeatable)\n"
+		"  -d, --debug PORT  qemu gdb stub on PORT\n"
+		"  -C, --no-cov      no coverage collection\n"
+		"  --uefi            boot through UEFI firmware\n"
+		"  --seed S          test seed (default random)\n"
+		"  --priority P      -100..100, higher runs first (default 0)\n"
+		"  --wait            wait for the result; exit with the codes below\n"
+		"  -f, --follow      print the console as it runs, then as --wait\n"
+		"  --json            print the job object instead of its id\n"
+		"  -- QEMU-ARG...    passed to qemu, except -smp N and -m N, which\n"
+		"                    set --smp and --mem\n"
+		"\n"
+		"prints the job id on stdout.  Exit codes with --wait/--follow:\n"
+		"  0 passed, 1 a test failed, 2 bad command line or request refused,\n"
+		"  3 timeout, 4 kernel or hypervisor crash, 5 cancelled,\n"
+		"  6 daemon unreachable, job error or interrupted\n",
+	.options = submit_options,
+	.takes_rest = true,
+	.exec = submit_exec,
+};

@@ -1,0 +1,167 @@
+/*
+ * cmd-wait.c -- pkvmctl wait: block until a job is done, exit with its
+ * result.
+ *
+ * The end of a job is learnt from the server, never by polling on a timer:
+ * with --follow the console stream (GET .../console?follow=1) stays open
+ * until the job is done, and then, as without --follow, the long poll
+ * GET .../wait?timeout=60 is repeated until it answers with state "done".
+ * The exit code is job_result_exit_code() of the result, so scripts can
+ * tell a failing test (1) from a crash (4) from a broken lab (6).
+ * cmd_wait_job() is shared with `submit --wait`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "wire.h"
+
+/* Seconds each long poll may last; the server allows up to 3600. */
+#define WAIT_POLL_S 60
+
+enum { OPT_JSON = 256 };
+
+static const struct cmd_option wait_options[] = {
+	{ 'f', "follow", 'f', false },
+	{ OPT_JSON, "json", 0, false },
+	{ 0, NULL, 0, false },
+};
+
+/* Copy console bytes straight to stdout as they arrive. */
+static int
+on_console(void *arg, const char *buf, size_t len)
+{
+	(void)arg;
+	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* The one-line summary of done JOB on stderr; returns the exit code. */
+static int
+wait_summary(long long id, json_t *job)
+{
+	const char *name = job_str(job, "result");
+	const char *message = job_str(job, "message");
+	enum job_result r;
+	char dur[32];
+
+	if (name == NULL || job_result_parse(name, &r) < 0) {
+		fprintf(stderr, "job %lld ended with unknown result '%s'\n", id,
+			name != NULL ? name : "null");
+		return PKVM_EXIT_INFRA;
+	}
+	if (r == RESULT_PASSED) {
+		const char *s0 = job_str(job, "started");
+		const char *s1 = job_str(job, "finished");
+		double t0, t1;
+
+		if (s0 != NULL && s1 != NULL && output_time_parse(s0, &t0) == 0 &&
+		    output_time_parse(s1, &t1) == 0) {
+			if (t1 - t0 < 59.95)
+				snprintf(dur, sizeof(dur), "%.1f s", t1 - t0);
+			else
+				output_duration_format(t1 - t0, dur, sizeof(dur));
+			fprintf(stderr, "job %lld passed in %s\n", id, dur);
+		} else {
+			fprintf(stderr, "job %lld passed\n", id);
+		}
+	} else if (message != NULL) {
+		fprintf(stderr, "job %lld %s: %s\n", id, name, message);
+	} else {
+		fprintf(stderr, "job %lld %s\n", id, name);
+	}
+	return (int)job_result_exit_code(r);
+}
+
+int
+cmd_wait_job(struct api *api, int64_t id, bool follow, json_t **out)
+{
+	json_t *job = NULL;
+	const char *state;
+	char path[96];
+	int err, rc;
+
+	if (follow) {
+		snprintf(path, sizeof(path),
+			 PKVM_API_PREFIX "/jobs/%lld/console?follow=1",
+			 (long long)id);
+		err = api_stream(api, path, on_console, NULL);
+		if (err < 0)
+			return api_fail(api, err);
+	}
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/wait?timeout=%d",
+		 (long long)id, WAIT_POLL_S);
+	for (;;) {
+		err = api_request(api, "GET", path, NULL, &job);
+		if (err < 0)
+			return api_fail(api, err);
+		state = job_str(job, "state");
+		if (state == NULL) {
+			fprintf(stderr, "pkvmctl: bad answer from pkvmd: job %lld "
+					"without state\n", (long long)id);
+			json_decref(job);
+			return PKVM_EXIT_INFRA;
+		}
+		if (strcmp(state, "done") == 0)
+			break;
+		json_decref(job);
+	}
+	rc = wait_summary((long long)id, job);
+	if (out != NULL)
+		*out = job;
+	else
+		json_decref(job);
+	return rc;
+}
+
+static int
+wait_exec(const struct cmd_entry *self, struct api *api,
+	  struct cmd_args *args)
+{
+	bool follow = false, json = false;
+	json_t *job = NULL;
+	int64_t id;
+	int rc;
+
+	for (int i = 0; i < args->n; i++) {
+		if (args->v[i].key == 'f')
+			follow = true;
+		else if (args->v[i].key == OPT_JSON)
+			json = true;
+	}
+	rc = cmd_args_one_id(self, args, &id);
+	if (rc != 0)
+		return rc;
+	if (json && follow)
+		return cmd_usage_error(self, "--json and --follow cannot be "
+				       "combined (both write to stdout)");
+	rc = cmd_wait_job(api, id, follow, json ? &job : NULL);
+	if (job != NULL && output_json(job) < 0 && rc == 0)
+		rc = PKVM_EXIT_INFRA;
+	json_decref(job);
+	return rc;
+}
+
+const struct cmd_entry cmd_wait_entry = {
+	.name = "wait",
+	.alias = NULL,
+	.args = "[-f|--follow] [--json] ID",
+	.summary = "wait for a job to finish and exit with its result",
+	.details =
+		"options:\n"
+		"  -f, --follow  print the console as it runs first\n"
+		"  --json        print the finished job object\n"
+		"\n"
+		"prints \"job ID passed in 11.8 s\" or why it did not pass on "
+		"stderr.\n"
+		"exit codes:\n"
+		"  0 passed, 1 a test failed, 2 bad command line or request refused,\n"
+		"  3 timeout, 4 kernel or hypervisor crash, 5 cancelled,\n"
+		"  6 daemon unreachable, job error or interrupted\n",
+	.options = wait_options,
+	.takes_rest = false,
+	.exec = wait_exec,
+};

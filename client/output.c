@@ -1,0 +1,265 @@
+/*
+ * output.c -- tables, times and durations for people, JSON for scripts.
+ *
+ * Tables are collected first and printed once, each column padded to its
+ * widest cell, so `pkvmctl list` lines up whatever the ids and owners are.
+ * The server speaks UTC (RFC 3339); people read local time, and a time from
+ * today needs no date.  Durations are short and fixed-format ("11.8s",
+ * "2m03s") so they line up too.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+
+struct table {
+	int ncols;
+	int nrows; /* including the header row */
+	int cap;
+	char **cells; /* nrows * ncols */
+	bool *right;
+};
+
+struct table *
+table_new(int ncols, const char *const *headers)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->ncols = ncols;
+	t->right = calloc((size_t)ncols, sizeof(*t->right));
+	if (t->right == NULL || table_add_row(t, headers) < 0) {
+		table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+table_align_right(struct table *t, int col)
+{
+	t->right[col] = true;
+}
+
+int
+table_add_row(struct table *t, const char *const *cells)
+{
+	if (t->nrows == t->cap) {
+		int cap = t->cap ? t->cap * 2 : 16;
+		char **p = realloc(t->cells,
+				   (size_t)cap * (size_t)t->ncols * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		t->cells = p;
+		t->cap = cap;
+	}
+	for (int c = 0; c < t->ncols; c++) {
+		char *s = strdup(cells[c] != NULL ? cells[c] : "-");
+
+		if (s == NULL) {
+			while (c-- > 0)
+				free(t->cells[t->nrows * t->ncols + c]);
+			return -ENOMEM;
+		}
+		t->cells[t->nrows * t->ncols + c] = s;
+	}
+	t->nrows++;
+	return 0;
+}
+
+void
+table_print(const struct table *t, FILE *f)
+{
+	int *width = calloc((size_t)t->ncols, sizeof(*width));
+
+	if (width == NULL)
+		return;
+	for (int r = 0; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncols; c++) {
+			int w = (int)strlen(t->cells[r * t->ncols + c]);
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (int r = 0; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			bool last = c == t->ncols - 1;
+
+			if (t->right[c])
+				fprintf(f, "%*s", width[c], s);
+			else if (last)
+				fputs(s, f);
+			else
+				fprintf(f, "%-*s", width[c], s);
+			fputs(last ? "\n" : "  ", f);
+		}
+	}
+	free(width);
+}
+
+void
+table_free(struct table *t)
+{
+	if (t == NULL)
+		return;
+	for (int i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->right);
+	free(t);
+}
+
+int
+output_time_parse(const char *s, double *out)
+{
+	struct tm tm = { 0 };
+	double frac = 0;
+	char *end;
+	time_t t;
+	int n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	    n == 0)
+		return -EINVAL;
+	s += n;
+	if (*s == '.') {
+		frac = strtod(s, &end);
+		s = end;
+	}
+	/* The API promises UTC; accept "+00:00" as well as "Z". */
+	if (strcmp(s, "Z") != 0 && strcmp(s, "z") != 0 &&
+	    strcmp(s, "+00:00") != 0)
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*out = (double)t + frac;
+	return 0;
+}
+
+void
+output_time_format(double t, bool long_form, char *buf, size_t size)
+{
+	time_t when = (time_t)t, now = time(NULL);
+	struct tm tm, today;
+
+	localtime_r(&when, &tm);
+	localtime_r(&now, &today);
+	if (long_form)
+		strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+	else if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
+		strftime(buf, size, "%H:%M:%S", &tm);
+	else
+		strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+}
+
+void
+output_duration_format(double secs, char *buf, size_t size)
+{
+	long long s;
+
+	if (secs < 0)
+		secs = 0;
+	if (secs < 59.95) {
+		snprintf(buf, size, "%.1fs", secs);
+		return;
+	}
+	s = (long long)(secs + 0.5);
+	if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+int
+output_json(json_t *j)
+{
+	if (json_dumpf(j, stdout, JSON_INDENT(2)) < 0 || fputc('\n', stdout) < 0)
+		return -EIO;
+	return 0;
+}
+
+const char *
+job_str(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+bool
+job_int(json_t *obj, const char *key, long long *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v))
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
+void
+job_time(json_t *job, const char *key, bool long_form, char *buf, size_t size)
+{
+	const char *s = job_str(job, key);
+	double t;
+
+	if (s == NULL)
+		snprintf(buf, size, "-");
+	else if (output_time_parse(s, &t) < 0)
+		snprintf(buf, size, "%s", s);
+	else
+		output_time_format(t, long_form, buf, size);
+}
+
+void
+job_duration(json_t *job, char *buf, size_t size)
+{
+	const char *started = job_str(job, "started");
+	const char *finished = job_str(job, "finished");
+	double t0, t1;
+
+	if (started == NULL || output_time_parse(started, &t0) < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if (finished == NULL || output_time_parse(finished, &t1) < 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		t1 = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	}
+	output_duration_format(t1 - t0, buf, size);
+}
+
+void
+job_tags(json_t *job, const char *sep, char *buf, size_t size)
+{
+	json_t *tags = json_object_get(job, "tags");
+	size_t i, len = 0;
+	json_t *tag;
+
+	buf[0] = '\0';
+	json_array_foreach(tags, i, tag) {
+		if (!json_is_string(tag))
+			continue;
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+					"%s%s", len ? sep : "",
+					json_string_value(tag));
+		if (len >= size)
+			break;
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, size, "-");
+}

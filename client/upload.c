@@ -1,0 +1,162 @@
+/*
+ * upload.c -- hash, ask what is missing, upload what is.
+ *
+ * Files are opened once up front (upload_file_init) so a typo'd path fails
+ * before anything is hashed or sent.  Uploads stream from disk through
+ * api_upload(); when stderr is a terminal and a file is bigger than 1 MiB a
+ * progress line is redrawn in place, so a slow link to a lab server does not
+ * look like a hang.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "upload.h"
+#include "wire.h"
+
+#define PROGRESS_MIN_SIZE (1024 * 1024)
+
+struct progress {
+	const char *name;
+	int last_percent; /* -1 before the first line */
+};
+
+int
+upload_file_init(struct blob_file *f, const char *path, const char *what)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int fd;
+
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	f->what = what;
+	f->name = slash != NULL ? slash + 1 : path;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "pkvmctl: cannot open %s '%s': %s\n", what, path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return PKVM_EXIT_USAGE;
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "pkvmctl: cannot use %s '%s': not a regular file\n",
+			what, path);
+		return PKVM_EXIT_USAGE;
+	}
+	f->size = (uint64_t)st.st_size;
+	f->mode = st.st_mode & 0777;
+	return 0;
+}
+
+static void
+on_progress(void *arg, uint64_t sent, uint64_t total)
+{
+	struct progress *p = arg;
+	int percent = (int)(sent * 100 / total);
+
+	if (percent == p->last_percent)
+		return;
+	p->last_percent = percent;
+	fprintf(stderr, "\rpkvmctl: uploading %s: %.1f / %.1f MB (%d%%)",
+		p->name, (double)sent / 1e6, (double)total / 1e6, percent);
+	fflush(stderr);
+}
+
+/* PUT F to the server. */
+static int
+upload_one(struct api *api, const struct blob_file *f)
+{
+	struct progress p = { .name = f->name, .last_percent = -1 };
+	bool show = f->size > PROGRESS_MIN_SIZE && isatty(STDERR_FILENO);
+	char path[128];
+	int err;
+
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/blobs/%s", f->hash);
+	err = api_upload(api, path, f->path, f->size, show ? on_progress : NULL,
+			 &p);
+	if (p.last_percent >= 0)
+		fputc('\n', stderr);
+	if (err < 0) {
+		fprintf(stderr, "pkvmctl: cannot upload %s '%s'\n", f->what,
+			f->path);
+		return api_fail(api, err);
+	}
+	return 0;
+}
+
+/* Build {"blobs": [...]} with each distinct hash of FILES once. */
+static json_t *
+missing_request(struct blob_file *files, size_t n)
+{
+	json_t *blobs = json_array();
+
+	for (size_t i = 0; blobs != NULL && i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(files[i].hash, files[j].hash) == 0;
+		if (!seen && json_array_append_new(
+				     blobs, json_string(files[i].hash)) < 0) {
+			json_decref(blobs);
+			return NULL;
+		}
+	}
+	return json_pack("{s:o*}", "blobs", blobs);
+}
+
+int
+upload_blobs(struct api *api, struct blob_file *files, size_t n)
+{
+	json_t *req = NULL, *reply = NULL, *missing, *h;
+	int err, rc = 0;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		err = sha256_file_hex(files[i].path, files[i].hash);
+		if (err < 0) {
+			fprintf(stderr, "pkvmctl: cannot read %s '%s': %s\n",
+				files[i].what, files[i].path, strerror(-err));
+			return PKVM_EXIT_USAGE;
+		}
+	}
+	req = missing_request(files, n);
+	if (req == NULL) {
+		fprintf(stderr, "pkvmctl: out of memory\n");
+		return PKVM_EXIT_INFRA;
+	}
+	err = api_request(api, "POST", PKVM_API_PREFIX "/blobs/missing", req,
+			  &reply);
+	json_decref(req);
+	if (err < 0)
+		return api_fail(api, err);
+	missing = json_object_get(reply, "missing");
+	if (!json_is_array(missing)) {
+		fprintf(stderr, "pkvmctl: bad answer from pkvmd to blobs/missing: "
+				"no \"missing\" array\n");
+		json_decref(reply);
+		return PKVM_EXIT_INFRA;
+	}
+	json_array_foreach(missing, k, h) {
+		const char *hash = json_string_value(h);
+
+		for (i = 0; hash != NULL && i < n; i++) {
+			if (strcmp(files[i].hash, hash) == 0)
+				break;
+		}
+		if (hash == NULL || i == n)
+			continue; /* not ours: nothing we could send */
+		rc = upload_one(api, &files[i]);
+		if (rc != 0)
+			break;
+	}
+	json_decref(reply);
+	return rc;
+}

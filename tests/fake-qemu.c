@@ -1,0 +1,634 @@
+/*
+ * fake-qemu.c -- a stand-in for qemu-system-aarch64 in integration tests.
+ *
+ * Real guests are what the end-to-end tests boot.  This program is only for
+ * the faults a real guest cannot produce on demand, or not cheaply: a
+ * console that goes silent, floods, carries a corrupt result line, a qemu
+ * that dies at start-up with an error, or one that ignores SIGTERM so the
+ * daemon has to SIGKILL it.  Each run costs milliseconds instead of the
+ * ~10 s of CPU a TCG boot costs.
+ *
+ * It accepts qemu's command line and ignores it, except for:
+ *
+ *   -append "..."   the kernel command line; the behaviour is read from it
+ *   -initrd FILE    test names are read from its ramfs.exe/ entries
+ *   -pidfile FILE   written like qemu does
+ *   -version        prints a qemu-like version line
+ *
+ * The behaviour is a mode plus parameters, taken from the kernel command
+ * line (so one job can ask for it) and from the environment variable
+ * FAKE_QEMU_MODE (so a whole daemon under test can); the command line wins.
+ * FAKE_QEMU_MODE holds the same words as the command line, without the
+ * "fakeqemu" prefix: "panic-at=5" or "fail fail=b delay-ms=50".
+ *
+ *   fakeqemu=pass            boot lines, then valid result lines: init, a
+ *                            begin/end exit=0 pair per test, done; exit 0
+ *   fakeqemu=fail            the same, but tests end with exit=1 (or
+ *                            fakeqemu.exit-code=N); fakeqemu.fail=a,b
+ *                            picks which fail (default: all)
+ *   fakeqemu=corrupt         like pass, but the first end line's crc is wrong
+ *   fakeqemu=hang            one boot line, then silence forever
+ *   fakeqemu=silent-hang     no output at all, forever
+ *   fakeqemu=hang-at=N       the first N lines of a pass run, then silence
+ *   fakeqemu=flood           boot lines, then printk-like lines forever
+ *   fakeqemu=panic-at=N      the first N lines of a pass run, then a kernel
+ *                            panic report (as a sysrq crash prints it), then
+ *                            exit 0 as qemu does with -no-reboot, panic=-1
+ *   fakeqemu=exit=N          an error line on stderr, exit status N
+ *   fakeqemu=ignore-sigterm  one boot line, then hang with SIGTERM ignored
+ *
+ *   fakeqemu.tests=a,b       test names (default: the initrd's ramfs.exe/
+ *                            files in name order, else one test "fake")
+ *   fakeqemu.delay-ms=N      pause before each line, so a test can watch a
+ *                            job while it runs
+ *   fakeqemu.ignore-sigterm=1  ignore SIGTERM in any mode
+ *   fakeqemu.panic-end=0     leave out the "---[ end Kernel panic" line;
+ *                            a real kernel with panic=-1 restarts before
+ *                            printing it, so this is what real logs show
+ *
+ * Without a mode it behaves as "pass".  Like qemu, it exits 0 on SIGTERM
+ * (after "terminating on signal 15" on stderr).  If FAKE_QEMU_PIDFILE is
+ * set, it appends its pid and a newline to that file, so a test can check
+ * afterwards that no fake qemu outlived the daemon's cleanup.
+ *
+ * Console lines end in "\r\n", as a serial console's do.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "qemu-system-aarch64"
+#define MAX_TESTS 256
+#define LINE_MAX_LEN 4200
+
+enum mode {
+	MODE_PASS,
+	MODE_FAIL,
+	MODE_CORRUPT,
+	MODE_HANG_AT,
+	MODE_FLOOD,
+	MODE_PANIC_AT,
+	MODE_EXIT,
+	MODE_IGNORE_SIGTERM,
+};
+
+struct config {
+	enum mode mode;
+	long n;                 /* the N of hang-at/panic-at/exit */
+	char *tests[MAX_TESTS];
+	int ntests;
+	char *fail_list;        /* comma list, NULL = every test */
+	int exit_code;
+	long delay_ms;
+	bool ignore_sigterm;
+	bool panic_end;
+	uint64_t clock_us;      /* the fake printk clock */
+	bool mode_from_cmdline;
+};
+
+static struct config cfg = {
+	.mode = MODE_PASS,
+	.exit_code = 1,
+	.panic_end = true,
+};
+
+/* Leave with a qemu-like error on stderr; for our own usage errors. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/*
+ * POSIX cksum(1): CRC-32 (polynomial 0x04C11DB7, most significant bit
+ * first) over the bytes, then over the length in as few bytes as it takes,
+ * least significant first, complemented.  Written out here rather than
+ * linked from the daemon so that a bug there cannot hide in both.
+ */
+static uint32_t
+cksum_byte(uint32_t crc, unsigned char c)
+{
+	int k;
+
+	crc ^= (uint32_t)c << 24;
+	for (k = 0; k < 8; k++)
+		crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
+	return crc;
+}
+
+static uint32_t
+cksum(const char *buf, size_t len)
+{
+	uint32_t crc = 0;
+	size_t i, n;
+
+	for (i = 0; i < len; i++)
+		crc = cksum_byte(crc, (unsigned char)buf[i]);
+	for (n = len; n > 0; n >>= 8)
+		crc = cksum_byte(crc, n & 0xff);
+	return ~crc;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Write one console line in one write(2), the way a guest's line reaches
+ * the serial port; a closed console (EPIPE) ends us like it ends qemu. */
+static void
+console_write(const char *line)
+{
+	char buf[LINE_MAX_LEN + 3];
+	size_t len, off;
+	ssize_t n;
+
+	if (cfg.delay_ms > 0)
+		sleep_ms(cfg.delay_ms);
+	len = strlen(line);
+	if (len > LINE_MAX_LEN)
+		len = LINE_MAX_LEN;
+	memcpy(buf, line, len);
+	memcpy(buf + len, "\r\n", 2);
+	len += 2;
+	for (off = 0; off < len; off += (size_t)n) {
+		n = write(STDOUT_FILENO, buf + off, len - off);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0)
+			exit(0);
+	}
+}
+
+/* A printk line: "[   12.345678] text", on an advancing fake clock. */
+static void __attribute__((format(printf, 1, 2)))
+printk(const char *fmt, ...)
+{
+	char text[LINE_MAX_LEN], line[LINE_MAX_LEN + 32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "[%5lu.%06lu] %s",
+	    (unsigned long)(cfg.clock_us / 1000000),
+	    (unsigned long)(cfg.clock_us % 1000000), text);
+	cfg.clock_us += 731;
+	console_write(line);
+}
+
+/* A result line as initramfs/init prints it: body, " crc=", cksum. */
+static void __attribute__((format(printf, 2, 3)))
+result(bool corrupt, const char *fmt, ...)
+{
+	char body[LINE_MAX_LEN], line[LINE_MAX_LEN + 32];
+	uint32_t crc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strcpy(body, "@@pkvm:1 ");
+	vsnprintf(body + strlen(body), sizeof(body) - strlen(body), fmt, ap);
+	va_end(ap);
+	crc = cksum(body, strlen(body));
+	if (corrupt)
+		crc++;
+	snprintf(line, sizeof(line), "%s crc=%lu", body, (unsigned long)crc);
+	console_write(line);
+}
+
+static bool
+in_list(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' ||
+		    p[len] == '\0'))
+			return true;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return false;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+add_test(const char *name)
+{
+	int i;
+
+	if (*name == '\0' || cfg.ntests == MAX_TESTS)
+		return;
+	for (i = 0; i < cfg.ntests; i++)
+		if (strcmp(cfg.tests[i], name) == 0)
+			return;
+	if ((cfg.tests[cfg.ntests] = strdup(name)) == NULL)
+		die("out of memory");
+	cfg.ntests++;
+}
+
+static unsigned long
+hex8(const char *p)
+{
+	char tmp[9];
+
+	memcpy(tmp, p, 8);
+	tmp[8] = '\0';
+	return strtoul(tmp, NULL, 16);
+}
+
+/*
+ * Test names from an initrd: the regular files under ramfs.exe/ in every
+ * uncompressed "newc" archive of the (possibly concatenated) file.  A
+ * compressed or unreadable initrd just yields no names.
+ */
+static void
+tests_from_initrd(const char *path)
+{
+	static const char dir[] = "ramfs.exe/";
+	unsigned long mode, size, namesize;
+	char hdr[110], *name;
+	FILE *f;
+	int c;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return;
+	for (;;) {
+		/* Archives may be padded with NULs between one another. */
+		while ((c = getc(f)) == 0)
+			;
+		if (c == EOF)
+			break;
+		hdr[0] = (char)c;
+		if (fread(hdr + 1, 1, sizeof(hdr) - 1, f) != sizeof(hdr) - 1 ||
+		    memcmp(hdr, "070701", 6) != 0)
+			break;
+		mode = hex8(hdr + 14);
+		size = hex8(hdr + 54);
+		namesize = hex8(hdr + 94);
+		if (namesize == 0 || namesize > 4096 ||
+		    (name = malloc(namesize)) == NULL)
+			break;
+		if (fread(name, 1, namesize, f) != namesize) {
+			free(name);
+			break;
+		}
+		name[namesize - 1] = '\0';
+		if (strncmp(name, "./", 2) == 0)
+			memmove(name, name + 2, strlen(name + 2) + 1);
+		if ((mode & 0170000) == 0100000 &&
+		    strncmp(name, dir, sizeof(dir) - 1) == 0 &&
+		    strchr(name + sizeof(dir) - 1, '/') == NULL)
+			add_test(name + sizeof(dir) - 1);
+		free(name);
+		/* Header and name are padded to 4 bytes, then the data. */
+		if (fseek(f, (long)((4 - (110 + namesize) % 4) % 4 +
+		    (size + 3) / 4 * 4), SEEK_CUR) < 0)
+			break;
+	}
+	fclose(f);
+	qsort(cfg.tests, (size_t)cfg.ntests, sizeof(cfg.tests[0]), cmp_str);
+}
+
+static long
+number(const char *word, const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0)
+		die("fakeqemu: bad number in \"%s\"", word);
+	return v;
+}
+
+/* Apply one word: a mode ("panic-at=5") or a parameter ("tests=a,b"),
+ * both without the "fakeqemu=" / "fakeqemu." prefix. */
+static void
+apply_mode(const char *word)
+{
+	if (strcmp(word, "pass") == 0)
+		cfg.mode = MODE_PASS;
+	else if (strcmp(word, "fail") == 0)
+		cfg.mode = MODE_FAIL;
+	else if (strcmp(word, "corrupt") == 0)
+		cfg.mode = MODE_CORRUPT;
+	else if (strcmp(word, "hang") == 0) {
+		cfg.mode = MODE_HANG_AT;
+		cfg.n = 1;
+	} else if (strcmp(word, "silent-hang") == 0) {
+		cfg.mode = MODE_HANG_AT;
+		cfg.n = 0;
+	} else if (strncmp(word, "hang-at=", 8) == 0) {
+		cfg.mode = MODE_HANG_AT;
+		cfg.n = number(word, word + 8);
+	} else if (strcmp(word, "flood") == 0)
+		cfg.mode = MODE_FLOOD;
+	else if (strncmp(word, "panic-at=", 9) == 0) {
+		cfg.mode = MODE_PANIC_AT;
+		cfg.n = number(word, word + 9);
+	} else if (strncmp(word, "exit=", 5) == 0) {
+		cfg.mode = MODE_EXIT;
+		cfg.n = number(word, word + 5);
+	} else if (strcmp(word, "ignore-sigterm") == 0)
+		cfg.mode = MODE_IGNORE_SIGTERM;
+	else
+		die("fakeqemu: unknown mode \"%s\"", word);
+}
+
+static void
+apply_param(const char *word)
+{
+	const char *v = strchr(word, '=');
+	char *copy, *tok, *save;
+
+	if (v == NULL)
+		die("fakeqemu: parameter \"%s\" needs a value", word);
+	v++;
+	if (strncmp(word, "tests=", 6) == 0) {
+		cfg.ntests = 0;
+		if ((copy = strdup(v)) == NULL)
+			die("out of memory");
+		for (tok = strtok_r(copy, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save))
+			add_test(tok);
+		free(copy);
+	} else if (strncmp(word, "fail=", 5) == 0) {
+		if ((cfg.fail_list = strdup(v)) == NULL)
+			die("out of memory");
+	} else if (strncmp(word, "exit-code=", 10) == 0)
+		cfg.exit_code = (int)number(word, v);
+	else if (strncmp(word, "delay-ms=", 9) == 0)
+		cfg.delay_ms = number(word, v);
+	else if (strncmp(word, "ignore-sigterm=", 15) == 0)
+		cfg.ignore_sigterm = number(word, v) != 0;
+	else if (strncmp(word, "panic-end=", 10) == 0)
+		cfg.panic_end = number(word, v) != 0;
+	else
+		die("fakeqemu: unknown parameter \"%s\"", word);
+}
+
+/* Words of the kernel command line (FROM_CMDLINE) or of FAKE_QEMU_MODE.
+ * Other kernel parameters are not ours and are skipped. */
+static void
+apply_words(const char *words, bool from_cmdline)
+{
+	char *copy, *w, *save;
+
+	if (words == NULL)
+		return;
+	if ((copy = strdup(words)) == NULL)
+		die("out of memory");
+	for (w = strtok_r(copy, " \t\n", &save); w != NULL;
+	    w = strtok_r(NULL, " \t\n", &save)) {
+		if (from_cmdline) {
+			if (strncmp(w, "fakeqemu=", 9) == 0) {
+				apply_mode(w + 9);
+				cfg.mode_from_cmdline = true;
+			} else if (strncmp(w, "fakeqemu.", 9) == 0)
+				apply_param(w + 9);
+		} else if (strchr(w, '=') == NULL ||
+		    strncmp(w, "hang-at=", 8) == 0 ||
+		    strncmp(w, "panic-at=", 9) == 0 ||
+		    strncmp(w, "exit=", 5) == 0) {
+			/* The command line's mode, if any, wins. */
+			if (!cfg.mode_from_cmdline)
+				apply_mode(w);
+		} else
+			apply_param(w);
+	}
+	free(copy);
+}
+
+static void
+on_sigterm(int sig, siginfo_t *si, void *uctx)
+{
+	char msg[128];
+	int len;
+
+	(void)uctx;
+	/* snprintf is not async-signal-safe in general, but we exit right
+	 * after and nothing else runs; qemu prints the same line. */
+	len = snprintf(msg, sizeof(msg), PROG ": terminating on signal %d "
+	    "from pid %ld\n", sig, (long)si->si_pid);
+	if (len > 0)
+		(void)!write(STDERR_FILENO, msg, (size_t)len);
+	_exit(0);
+}
+
+static void __attribute__((noreturn))
+hang(void)
+{
+	for (;;)
+		pause();
+}
+
+static void
+write_pidfile(const char *path, bool append)
+{
+	char buf[32];
+	int fd, len;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (append ? O_APPEND : O_TRUNC), 0644);
+	if (fd < 0)
+		die("cannot create pid file %s: %s", path, strerror(errno));
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)len) != len)
+		die("cannot write pid file %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* The lines of a normal run, up to LIMIT of them (-1 for all); returns
+ * how many were printed. */
+static long
+run_script(const char *cmdline, long limit)
+{
+	long printed = 0;
+	int i, code;
+
+#define LINE(stmt) do { \
+		if (limit >= 0 && printed >= limit) \
+			return printed; \
+		stmt; \
+		printed++; \
+	} while (0)
+
+	cfg.clock_us = 0;
+	LINE(printk("Booting Linux on physical CPU 0x0000000000 [0x000f0510]"));
+	LINE(printk("Linux version 6.1.0-fake-arm64 (fake-qemu) #1 SMP"));
+	LINE(printk("Kernel command line: %s", cmdline));
+	cfg.clock_us = 217070;
+	LINE(printk("CPU features: detected: Protected KVM"));
+	cfg.clock_us = 6145808;
+	LINE(printk("kvm [1]: Protected nVHE mode initialized successfully"));
+	cfg.clock_us = 10542395;
+	LINE(printk("Run /init as init process"));
+	LINE(result(false, "init uptime=%lu.%02lu",
+	    (unsigned long)(cfg.clock_us / 1000000),
+	    (unsigned long)(cfg.clock_us % 1000000 / 10000)));
+	for (i = 0; i < cfg.ntests; i++) {
+		const char *t = cfg.tests[i];
+
+		code = 0;
+		if (cfg.mode == MODE_FAIL && (cfg.fail_list == NULL ||
+		    in_list(cfg.fail_list, t)))
+			code = cfg.exit_code;
+		LINE(result(false, "begin test=%s seq=%d", t, i + 1));
+		LINE(printk("fake-qemu: test %s is running", t));
+		LINE(result(cfg.mode == MODE_CORRUPT && i == 0,
+		    "end test=%s seq=%d exit=%d ms=%d", t, i + 1, code,
+		    10 * (i + 1)));
+		cfg.clock_us += 200000;
+	}
+	LINE(result(false, "done tests=%d", cfg.ntests));
+	LINE(printk("reboot: Power down"));
+#undef LINE
+	return printed;
+}
+
+/* What a 6.1 arm64 kernel prints for `echo c > /proc/sysrq-trigger`. */
+static void
+panic_report(void)
+{
+	static const char *const trace[] = {
+		"dump_backtrace+0xe4/0x140", "show_stack+0x20/0x30",
+		"dump_stack_lvl+0x64/0x80", "dump_stack+0x18/0x34",
+		"panic+0x184/0x364", "sysrq_reset_seq_param_set+0x0/0xa0",
+		"__handle_sysrq+0x90/0x19c", "write_sysrq_trigger+0x7c/0xc0",
+		"proc_reg_write+0xac/0x100", "vfs_write+0xdc/0x3a0",
+		"ksys_write+0x7c/0x11c", "__arm64_sys_write+0x24/0x30",
+		"invoke_syscall+0x68/0xe0",
+		"el0_svc_common.constprop.0+0x4c/0xf4", "do_el0_svc+0x2c/0x9c",
+		"el0_svc+0x34/0xdc", "el0t_64_sync_handler+0xf4/0x120",
+		"el0t_64_sync+0x18c/0x190",
+	};
+	size_t i;
+
+	printk("sysrq: Trigger a crash");
+	printk("Kernel panic - not syncing: sysrq triggered crash");
+	printk("CPU: 0 PID: 100 Comm: sh Not tainted 6.1.0-fake-arm64 #1");
+	printk("Hardware name: linux,dummy-virt (DT)");
+	printk("Call trace:");
+	for (i = 0; i < sizeof(trace) / sizeof(trace[0]); i++)
+		printk(" %s", trace[i]);
+	printk("Kernel Offset: 0x37761f000000 from 0xffff800008000000");
+	printk("PHYS_OFFSET: 0x40000000");
+	printk("CPU features: 0x000000,000f0197,e653f6bf");
+	printk("Memory Limit: none");
+	if (cfg.panic_end)
+		printk("---[ end Kernel panic - not syncing: sysrq triggered "
+		    "crash ]---");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmdline = "", *initrd = NULL, *pidfile = NULL, *env;
+	struct sigaction sa;
+	long n;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		/* qemu takes both -opt and --opt. */
+		if (strncmp(a, "--", 2) == 0)
+			a++;
+		if (strcmp(a, "-version") == 0) {
+			printf("QEMU emulator version 7.2.0 (fake-qemu)\n");
+			return 0;
+		}
+		if (i + 1 >= argc)
+			continue;
+		if (strcmp(a, "-append") == 0)
+			cmdline = argv[++i];
+		else if (strcmp(a, "-initrd") == 0)
+			initrd = argv[++i];
+		else if (strcmp(a, "-pidfile") == 0)
+			pidfile = argv[++i];
+	}
+
+	if ((env = getenv("FAKE_QEMU_PIDFILE")) != NULL && *env != '\0')
+		write_pidfile(env, true);
+	if (pidfile != NULL)
+		write_pidfile(pidfile, false);
+
+	if (initrd != NULL)
+		tests_from_initrd(initrd);
+	apply_words(cmdline, true);
+	apply_words(getenv("FAKE_QEMU_MODE"), false);
+	if (cfg.ntests == 0)
+		add_test("fake");
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	if (cfg.ignore_sigterm || cfg.mode == MODE_IGNORE_SIGTERM)
+		sa.sa_handler = SIG_IGN;
+	else {
+		sa.sa_sigaction = on_sigterm;
+		sa.sa_flags = SA_SIGINFO;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+
+	switch (cfg.mode) {
+	case MODE_PASS:
+	case MODE_FAIL:
+	case MODE_CORRUPT:
+		run_script(cmdline, -1);
+		return 0;
+	case MODE_HANG_AT:
+		run_script(cmdline, cfg.n);
+		hang();
+	case MODE_IGNORE_SIGTERM:
+		run_script(cmdline, 1);
+		hang();
+	case MODE_FLOOD:
+		run_script(cmdline, 6);
+		for (n = 1;; n++)
+			printk("fake-qemu: flood line %ld: the quick brown fox "
+			    "jumps over the lazy dog", n);
+	case MODE_PANIC_AT:
+		n = run_script(cmdline, cfg.n);
+		/* Past the end of a normal run, pad with printk lines so
+		 * the panic still comes after exactly N lines. */
+		for (; n < cfg.n; n++)
+			printk("fake-qemu: line %ld", n + 1);
+		panic_report();
+		return 0;
+	case MODE_EXIT:
+		fprintf(stderr, PROG ": fake failure requested "
+		    "(fakeqemu=exit=%ld)\n", cfg.n);
+		return (int)cfg.n;
+	}
+	return 0;
+}

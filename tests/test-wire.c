@@ -1,1 +1,201 @@
-int main(void) { return 0; }
+/*
+ * test-wire.c -- the names and checks pkvmd and pkvmctl share.
+ *
+ * The state and result names are the wire format, so the tests pin every
+ * name down and check that each parses back to what printed it.  The name,
+ * tag and sha256 checks guard file names in the guest and paths in the
+ * blob store, so the tests try the strings an attacker would.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "unit.h"
+#include "wire.h"
+
+static void
+test_state_names_round_trip(void)
+{
+	static const struct {
+		enum job_state s;
+		const char *name;
+	} want[] = {
+		{ JOB_QUEUED, "queued" },
+		{ JOB_RUNNING, "running" },
+		{ JOB_DONE, "done" },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		enum job_state s = (enum job_state)-1;
+
+		CHECK_STR(job_state_name(want[i].s), want[i].name);
+		CHECK_INT(job_state_parse(want[i].name, &s), 0);
+		CHECK_INT(s, want[i].s);
+	}
+}
+
+static void
+test_state_parse_rejects_unknown_names(void)
+{
+	enum job_state s = JOB_RUNNING;
+
+	CHECK_INT(job_state_parse("", &s), -EINVAL);
+	CHECK_INT(job_state_parse("Queued", &s), -EINVAL);
+	CHECK_INT(job_state_parse("queued ", &s), -EINVAL);
+	CHECK_INT(job_state_parse("finished", &s), -EINVAL);
+	CHECK_INT(s, JOB_RUNNING); /* untouched on failure */
+	CHECK_STR(job_state_name((enum job_state)42), "unknown");
+}
+
+static void
+test_result_names_round_trip(void)
+{
+	static const struct {
+		enum job_result r;
+		const char *name;
+	} want[] = {
+		{ RESULT_PASSED, "passed" },
+		{ RESULT_FAILED, "failed" },
+		{ RESULT_TIMEOUT, "timeout" },
+		{ RESULT_CRASHED, "crashed" },
+		{ RESULT_CANCELLED, "cancelled" },
+		{ RESULT_ERROR, "error" },
+		{ RESULT_INTERRUPTED, "interrupted" },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		enum job_result r = RESULT_NONE;
+
+		CHECK_STR(job_result_name(want[i].r), want[i].name);
+		CHECK_INT(job_result_parse(want[i].name, &r), 0);
+		CHECK_INT(r, want[i].r);
+	}
+}
+
+static void
+test_result_none_has_no_name_and_does_not_parse(void)
+{
+	enum job_result r = RESULT_PASSED;
+
+	/* RESULT_NONE travels as JSON null, never as a string. */
+	CHECK_STR(job_result_name(RESULT_NONE), NULL);
+	CHECK_STR(job_result_name((enum job_result)99), NULL);
+	CHECK_INT(job_result_parse("", &r), -EINVAL);
+	CHECK_INT(job_result_parse("none", &r), -EINVAL);
+	CHECK_INT(job_result_parse("null", &r), -EINVAL);
+	CHECK_INT(job_result_parse("PASSED", &r), -EINVAL);
+	CHECK_INT(r, RESULT_PASSED);
+}
+
+static void
+test_result_exit_codes(void)
+{
+	CHECK_INT(job_result_exit_code(RESULT_PASSED), PKVM_EXIT_PASSED);
+	CHECK_INT(job_result_exit_code(RESULT_FAILED), PKVM_EXIT_FAILED);
+	CHECK_INT(job_result_exit_code(RESULT_TIMEOUT), PKVM_EXIT_TIMEOUT);
+	CHECK_INT(job_result_exit_code(RESULT_CRASHED), PKVM_EXIT_CRASHED);
+	CHECK_INT(job_result_exit_code(RESULT_CANCELLED), PKVM_EXIT_CANCELLED);
+	CHECK_INT(job_result_exit_code(RESULT_ERROR), PKVM_EXIT_INFRA);
+	CHECK_INT(job_result_exit_code(RESULT_INTERRUPTED), PKVM_EXIT_INFRA);
+}
+
+static void
+test_name_accepts_ordinary_test_names(void)
+{
+	char longest[PKVM_NAME_MAX + 1];
+
+	CHECK(pkvm_name_valid("01-kvm"));
+	CHECK(pkvm_name_valid("a"));
+	CHECK(pkvm_name_valid("test_v2.sh"));
+	CHECK(pkvm_name_valid("c++-thing"));
+	CHECK(pkvm_name_valid("a..b")); /* dots inside are harmless */
+	memset(longest, 'x', PKVM_NAME_MAX);
+	longest[PKVM_NAME_MAX] = '\0';
+	CHECK(pkvm_name_valid(longest));
+}
+
+static void
+test_name_rejects_paths_dots_empty_and_overlong(void)
+{
+	char overlong[PKVM_NAME_MAX + 2];
+
+	CHECK(!pkvm_name_valid(""));
+	CHECK(!pkvm_name_valid("/"));
+	CHECK(!pkvm_name_valid("."));
+	CHECK(!pkvm_name_valid(".."));
+	CHECK(!pkvm_name_valid(".x"));
+	CHECK(!pkvm_name_valid("../etc/passwd"));
+	CHECK(!pkvm_name_valid("a/b"));
+	CHECK(!pkvm_name_valid("/init"));
+	CHECK(!pkvm_name_valid("a b"));
+	CHECK(!pkvm_name_valid("a\nb"));
+	CHECK(!pkvm_name_valid("a\\b"));
+	CHECK(!pkvm_name_valid("caf\xc3\xa9"));
+	memset(overlong, 'x', PKVM_NAME_MAX + 1);
+	overlong[PKVM_NAME_MAX + 1] = '\0';
+	CHECK(!pkvm_name_valid(overlong));
+}
+
+static void
+test_tag_validation(void)
+{
+	char longest[PKVM_TAG_MAX + 1], overlong[PKVM_TAG_MAX + 2];
+
+	CHECK(pkvm_tag_valid("v4"));
+	CHECK(pkvm_tag_valid("branch:pkvm/next"));
+	CHECK(pkvm_tag_valid("user@host"));
+	CHECK(pkvm_tag_valid("k=v+w_x.y-z"));
+	memset(longest, 't', PKVM_TAG_MAX);
+	longest[PKVM_TAG_MAX] = '\0';
+	CHECK(pkvm_tag_valid(longest));
+
+	CHECK(!pkvm_tag_valid(""));
+	CHECK(!pkvm_tag_valid("has space"));
+	CHECK(!pkvm_tag_valid("semi;colon"));
+	CHECK(!pkvm_tag_valid("quote\""));
+	CHECK(!pkvm_tag_valid("amp&"));
+	CHECK(!pkvm_tag_valid("tab\t"));
+	memset(overlong, 't', PKVM_TAG_MAX + 1);
+	overlong[PKVM_TAG_MAX + 1] = '\0';
+	CHECK(!pkvm_tag_valid(overlong));
+}
+
+static void
+test_sha256_hex_validation(void)
+{
+	const char *good =
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	char buf[80];
+
+	CHECK(pkvm_sha256_hex_valid(good));
+	CHECK(!pkvm_sha256_hex_valid(""));
+	/* 63 and 65 digits. */
+	snprintf(buf, sizeof(buf), "%.63s", good);
+	CHECK(!pkvm_sha256_hex_valid(buf));
+	snprintf(buf, sizeof(buf), "%s0", good);
+	CHECK(!pkvm_sha256_hex_valid(buf));
+	/* Upper case is refused: one spelling per blob, one file name. */
+	snprintf(buf, sizeof(buf), "%s", good);
+	buf[0] = 'E';
+	CHECK(!pkvm_sha256_hex_valid(buf));
+	buf[0] = 'g';
+	CHECK(!pkvm_sha256_hex_valid(buf));
+	buf[0] = '/';
+	CHECK(!pkvm_sha256_hex_valid(buf));
+	snprintf(buf, sizeof(buf), "../%.61s", good);
+	CHECK(!pkvm_sha256_hex_valid(buf));
+}
+
+int
+main(void)
+{
+	RUN(test_state_names_round_trip);
+	RUN(test_state_parse_rejects_unknown_names);
+	RUN(test_result_names_round_trip);
+	RUN(test_result_none_has_no_name_and_does_not_parse);
+	RUN(test_result_exit_codes);
+	RUN(test_name_accepts_ordinary_test_names);
+	RUN(test_name_rejects_paths_dots_empty_and_overlong);
+	RUN(test_tag_validation);
+	RUN(test_sha256_hex_validation);
+	return UNIT_DONE();
+}

@@ -518,13 +518,16 @@ prepare_all(struct store *st, char **cause)
 			goto fail;
 	}
 	for (int v = 0; v < LIST__SHAPES; v++) {
-		/* Unused parameters are fine: ?4 makes all four exist. */
+		/* Unused parameters are fine: ?4 makes all four exist.  With
+		 * a tag, ordering by t.job_id lets the walk down job_tags_tag
+		 * deliver rows already sorted. */
 		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS " FROM jobs j%s"
-		    " WHERE 1%s%s ORDER BY j.id DESC LIMIT ?4",
+		    " WHERE 1%s%s ORDER BY %s DESC LIMIT ?4",
 		    v & LIST_TAG ? " JOIN job_tags t ON t.job_id = j.id"
 				   " AND t.tag = ?3" : "",
 		    v & LIST_STATE ? " AND j.state = ?1" : "",
-		    v & LIST_OWNER ? " AND j.owner = ?2" : "");
+		    v & LIST_OWNER ? " AND j.owner = ?2" : "",
+		    v & LIST_TAG ? "t.job_id" : "j.id");
 		what = sql;
 		if (sqlite3_prepare_v3(st->db, sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->list[v], NULL) != SQLITE_OK)

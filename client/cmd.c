@@ -240,10 +240,8 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 				value = eq + 1;
 		} else {
 			o = option_short(e, a[1]);
-			if (o == NULL)
-				return cmd_usage_error(e, "unknown option '-%c'",
-						       a[1]);
-			if (a[2] != '\0' && !o->has_arg)
+			/* "-smp 4" is one unknown option, not "-s" plus junk. */
+			if (o == NULL || (a[2] != '\0' && !o->has_arg))
 				return cmd_usage_error(e, "unknown option '%s'",
 						       a);
 			if (a[2] != '\0')

@@ -185,7 +185,9 @@ output_duration_format(double secs, char *buf, size_t size)
 int
 output_json(json_t *j)
 {
-	if (json_dumpf(j, stdout, JSON_INDENT(2)) < 0 || fputc('\n', stdout) < 0)
+	/* 15 digits: a duration of 0.412 prints as 0.412, not 0.41199999... */
+	if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0 ||
+	    fputc('\n', stdout) < 0)
 		return -EIO;
 	return 0;
 }

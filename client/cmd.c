@@ -194,6 +194,13 @@ option_short(const struct cmd_entry *e, char c)
 	return NULL;
 }
 
+/* What to add to "unknown option" for a command that passes options on. */
+static const char *
+rest_hint(const struct cmd_entry *e)
+{
+	return e->takes_rest ? " (qemu arguments go after --)" : "";
+}
+
 /* Parse ARGV[1..] against E's options into ARGS; 0, 1 when --help was
  * asked for, or PKVM_EXIT_USAGE after printing why. */
 static int
@@ -230,8 +237,9 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 
 			o = option_long(e, a + 2, len);
 			if (o == NULL)
-				return cmd_usage_error(e, "unknown option '%.*s'",
-						       (int)len + 2, a);
+				return cmd_usage_error(e, "unknown option '%.*s'%s",
+						       (int)len + 2, a,
+						       rest_hint(e));
 			if (eq != NULL && !o->has_arg)
 				return cmd_usage_error(
 					e, "option '--%s' takes no value",
@@ -242,8 +250,8 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 			o = option_short(e, a[1]);
 			/* "-smp 4" is one unknown option, not "-s" plus junk. */
 			if (o == NULL || (a[2] != '\0' && !o->has_arg))
-				return cmd_usage_error(e, "unknown option '%s'",
-						       a);
+				return cmd_usage_error(e, "unknown option '%s'%s",
+						       a, rest_hint(e));
 			if (a[2] != '\0')
 				value = a + 2;
 		}

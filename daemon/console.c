@@ -44,8 +44,9 @@
  *
  *  - the timestamp, caller id and subsystem prefix ("kvm [79]: ") go;
  *  - "[<ffff800008bca0e8>]" tokens go, "func+0x1c/0x30" becomes "func",
- *    and any token holding a run of 8 or more hex digits (addresses,
- *    hashed pointers, ESR values) is dropped;
+ *    and any token holding a run of 12 or more hex digits (64-bit
+ *    addresses, hashed pointers, ESR values; not "exitcode=0x0000000b")
+ *    is dropped;
  *  - trailing blanks and '!', '.', ':' and ',' go;
  *  - then the rule for the kind of report:
  *
@@ -226,7 +227,7 @@ message_start(const char *s)
 
 /* ---- title scrubbing --------------------------------------------------- */
 
-/* Does [S, S+LEN) hold a run of 8 or more hex digits (an address)? */
+/* Does [S, S+LEN) hold a run of 12 or more hex digits (an address)? */
 static bool
 has_long_hex(const char *s, size_t len)
 {
@@ -234,7 +235,7 @@ has_long_hex(const char *s, size_t len)
 
 	for (i = 0; i < len; i++) {
 		run = is_hex(s[i]) ? run + 1 : 0;
-		if (run >= 8)
+		if (run >= 12)
 			return true;
 	}
 	return false;

@@ -1,1 +1,238 @@
-/* stub */
+/*
+ * config.c -- the settings table and its command-line parser.
+ *
+ * To add a setting: add a field to struct config and one row here.  Values
+ * are checked against the row's bounds at parse time, so the rest of the
+ * daemon never re-validates them.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "wire.h"
+
+enum config_type { CONF_STRING, CONF_INT, CONF_BOOL, CONF_MODE };
+
+struct config_key {
+	const char *name;
+	char shortopt;
+	enum config_type type;
+	size_t offset;
+	const char *def; /* default as text; NULL = unset / computed */
+	int64_t min, max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+#define GIB (1024LL * 1024 * 1024)
+
+static const struct config_key config_keys[] = {
+	{ "state-dir", 's', CONF_STRING, OFF(state_dir), NULL, 0, 0,
+	    "directory for the database, blobs and job outputs (required)" },
+	{ "socket", 0, CONF_STRING, OFF(socket), NULL, 0, 0,
+	    "Unix socket to listen on (default $PKVM_SOCKET or " PKVM_DEFAULT_SOCKET ")" },
+	{ "socket-mode", 0, CONF_MODE, OFF(socket_mode), "0660", 0, 0777,
+	    "permission bits of the socket" },
+	{ "slots", 'j', CONF_INT, OFF(slots), NULL, 1, 4096,
+	    "CPU budget shared by running jobs (default: number of cores)" },
+	{ "foreground", 'f', CONF_BOOL, OFF(foreground), "false", 0, 0,
+	    "stay in the foreground (systemd runs it this way)" },
+	{ "verbose", 'v', CONF_BOOL, OFF(verbose), "false", 0, 0,
+	    "log debug detail" },
+	{ "qemu", 0, CONF_STRING, OFF(qemu), "qemu-system-aarch64", 0, 0,
+	    "qemu binary to run guests with" },
+	{ "data-dir", 0, CONF_STRING, OFF(data_dir), NULL, 0, 0,
+	    "directory holding init and busybox (default $PKVM_DATA_DIR or " PKVM_DATADIR ")" },
+	{ "spawn-helper", 0, CONF_STRING, OFF(spawn_helper), NULL, 0, 0,
+	    "pkvmd-spawn binary (default: next to pkvmd, else " PKVM_LIBEXECDIR ")" },
+	{ "firmware-dir", 0, CONF_STRING, OFF(firmware_dir), "/usr/share/qemu/firmware", 0, 0,
+	    "QEMU firmware descriptors, searched for UEFI (--uefi jobs)" },
+	{ "requeue-interrupted", 0, CONF_BOOL, OFF(requeue_interrupted), "true", 0, 0,
+	    "requeue jobs a daemon crash or shutdown interrupted (else: result interrupted)" },
+	{ "shutdown-grace", 0, CONF_INT, OFF(shutdown_grace), "0", 0, 86400,
+	    "seconds running jobs may finish after SIGTERM before they are stopped" },
+	{ "stop-grace", 0, CONF_INT, OFF(stop_grace), "5", 0, 600,
+	    "seconds between SIGTERM and SIGKILL when stopping a qemu" },
+	{ "crash-grace", 0, CONF_INT, OFF(crash_grace), "2000", 0, 600000,
+	    "milliseconds of console kept after a kernel crash, for the backtrace" },
+	{ "done-grace", 0, CONF_INT, OFF(done_grace), "30", 1, 3600,
+	    "seconds qemu may take to power off after the guest reported done" },
+	{ "console-max", 0, CONF_INT, OFF(console_max), "67108864", 4096, 64 * GIB,
+	    "bytes of console output kept per job; the rest is dropped and noted" },
+	{ "max-blob", 0, CONF_INT, OFF(max_blob), "1073741824", 1, 64 * GIB,
+	    "largest blob (kernel, test file) accepted, in bytes" },
+	{ "max-body", 0, CONF_INT, OFF(max_body), "1048576", 1024, GIB,
+	    "largest JSON request body accepted, in bytes" },
+	{ "max-jobs-listed", 0, CONF_INT, OFF(max_jobs_listed), "10000", 1, 1000000,
+	    "most jobs one GET /v1/jobs returns" },
+};
+
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: pkvmd --state-dir DIR [--socket PATH] [--slots N] [--foreground] [OPTION]...\n\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		char opt[64];
+
+		snprintf(opt, sizeof(opt), "%c%c%s--%s%s",
+		    k->shortopt ? '-' : ' ', k->shortopt ? k->shortopt : ' ',
+		    k->shortopt ? ", " : "  ", k->name,
+		    k->type == CONF_BOOL ? "" : " VALUE");
+		fprintf(f, "  %-32s %s", opt, k->help);
+		if (k->def != NULL && k->type != CONF_BOOL && k->type != CONF_STRING)
+			fprintf(f, " [%s]", k->def);
+		else if (k->def != NULL && k->type == CONF_STRING)
+			fprintf(f, " [%s]", k->def);
+		fputc('\n', f);
+	}
+	fprintf(f, "  %-32s %s\n", "    --no-OPTION", "turn a yes/no option off");
+	fprintf(f, "  %-32s %s\n", "-h, --help", "show this help");
+	fprintf(f, "  %-32s %s\n", "    --version", "show the version");
+}
+
+static int
+set_value(struct config *c, const struct config_key *k, const char *val,
+    char **cause)
+{
+	void *field = (char *)c + k->offset;
+	char *end;
+	long long v;
+
+	switch (k->type) {
+	case CONF_STRING:
+		free(*(char **)field);
+		*(char **)field = strdup(val);
+		return *(char **)field == NULL ? -ENOMEM : 0;
+	case CONF_BOOL:
+		if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
+			*(bool *)field = true;
+		else if (strcmp(val, "false") == 0 || strcmp(val, "no") == 0 || strcmp(val, "0") == 0)
+			*(bool *)field = false;
+		else
+			goto bad;
+		return 0;
+	case CONF_INT:
+	case CONF_MODE:
+		errno = 0;
+		v = strtoll(val, &end, k->type == CONF_MODE ? 8 : 10);
+		if (errno != 0 || end == val || *end != '\0' || v < k->min || v > k->max)
+			goto bad;
+		*(int64_t *)field = v;
+		return 0;
+	}
+bad:
+	if (asprintf(cause, "invalid value '%s' for --%s (%s)", val, k->name,
+	    k->type == CONF_BOOL ? "expected yes or no" : "out of range or not a number") < 0)
+		*cause = NULL;
+	return -EINVAL;
+}
+
+static const struct config_key *
+find_key(const char *name, char shortopt)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (name != NULL && strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+		if (name == NULL && shortopt != 0 && config_keys[i].shortopt == shortopt)
+			return &config_keys[i];
+	}
+	return NULL;
+}
+
+int
+config_parse(struct config *c, int argc, char **argv, char **cause)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	*cause = NULL;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (config_keys[i].def == NULL)
+			continue;
+		if ((err = set_value(c, &config_keys[i], config_keys[i].def, cause)) < 0)
+			return err;
+	}
+	c->slots = sysconf(_SC_NPROCESSORS_ONLN);
+	if (c->slots < 1)
+		c->slots = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *val = NULL;
+		const struct config_key *k = NULL;
+		char name[64];
+		bool negate = false;
+
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			usage(stdout);
+			return 1;
+		}
+		if (strcmp(arg, "--version") == 0) {
+			printf("pkvmd %s\n", PKVM_VERSION);
+			return 1;
+		}
+		if (strncmp(arg, "--", 2) == 0) {
+			const char *eq = strchr(arg + 2, '=');
+			size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+
+			if (len >= sizeof(name))
+				len = sizeof(name) - 1;
+			memcpy(name, arg + 2, len);
+			name[len] = '\0';
+			if (eq != NULL)
+				val = eq + 1;
+			k = find_key(name, 0);
+			if (k == NULL && strncmp(name, "no-", 3) == 0) {
+				k = find_key(name + 3, 0);
+				if (k != NULL && k->type == CONF_BOOL && val == NULL) {
+					negate = true;
+				} else {
+					k = NULL;
+				}
+			}
+		} else if (arg[0] == '-' && arg[1] != '\0' && arg[2] == '\0') {
+			k = find_key(NULL, arg[1]);
+		}
+		if (k == NULL) {
+			if (asprintf(cause, "unknown option '%s' (see pkvmd --help)", arg) < 0)
+				*cause = NULL;
+			return -EINVAL;
+		}
+		if (k->type == CONF_BOOL && val == NULL) {
+			val = negate ? "false" : "true";
+		} else if (val == NULL) {
+			if (i + 1 >= argc) {
+				if (asprintf(cause, "option --%s needs a value", k->name) < 0)
+					*cause = NULL;
+				return -EINVAL;
+			}
+			val = argv[++i];
+		}
+		if ((err = set_value(c, k, val, cause)) < 0)
+			return err;
+	}
+	if (c->state_dir == NULL) {
+		*cause = strdup("--state-dir DIR is required (where jobs, blobs and the database live)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void
+config_free(struct config *c)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (config_keys[i].type == CONF_STRING) {
+			char **p = (char **)((char *)c + config_keys[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}

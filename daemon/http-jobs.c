@@ -1,1 +1,484 @@
-/* stub */
+/*
+ * http-jobs.c -- /v1/jobs: submit, list, inspect, wait, follow, cancel.
+ *
+ * Waiting is event driven: a long poll registers a watch on the job and is
+ * answered from the runner's "done" notification, and a console follower
+ * is resumed by the runner's "console grew" notification.  No handler
+ * polls on a timer, so `pkvmctl submit --wait` returns as soon as the job
+ * is stored as done.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "blobs.h"
+#include "http-handlers.h"
+#include "job-json.h"
+#include "kernel-image.h"
+#include "pkvmd.h"
+#include "runner.h"
+#include "store.h"
+#include "watch.h"
+
+#define WAIT_DEFAULT_S 60
+#define WAIT_MAX_S 3600
+
+/* Parse the {id} path parameter; replies 404 and returns false when bad. */
+static bool
+job_id_param(struct http_request *req, int64_t *id)
+{
+	const char *s = http_request_param(req, "id");
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0) {
+		http_reply_error(req, 404, "not_found", NULL, "no job '%.32s'", s);
+		return false;
+	}
+	*id = v;
+	return true;
+}
+
+/* Load job ID or reply with the error; NULL when replied. */
+static struct job *
+job_load(struct http_request *req, int64_t id)
+{
+	struct job *j = NULL;
+	int err = store_job_get(http_request_daemon(req)->store, id, &j);
+
+	if (err == -ENOENT) {
+		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+		return NULL;
+	}
+	if (err < 0) {
+		http_reply_errno(req, err, "loading job");
+		return NULL;
+	}
+	return j;
+}
+
+static void
+reply_job(struct http_request *req, unsigned status, struct job *j)
+{
+	json_t *o = job_to_json(j);
+
+	job_free(j);
+	if (o == NULL) {
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	http_reply_json(req, status, o);
+}
+
+static int
+random_seed(struct job *j)
+{
+	unsigned char b[8];
+	char hex[17];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	j->seed = strdup(hex);
+	return j->seed ? 0 : -ENOMEM;
+}
+
+/* Every blob the job names must be here, and the kernel must be one. */
+static bool
+check_blobs(struct http_request *req, struct job *j)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	unsigned char head[64];
+	uint64_t size;
+	ssize_t n;
+
+	if (blobs_size(d->blobs, j->kernel, &size) != 0) {
+		http_reply_error(req, 409, "missing_blob", "kernel",
+		    "kernel blob %s is not on the server: upload it first "
+		    "(PUT /v1/blobs/%s)", j->kernel, j->kernel);
+		return false;
+	}
+	n = blobs_read_head(d->blobs, j->kernel, head, sizeof(head));
+	if (n < 0) {
+		http_reply_errno(req, (int)n, "reading kernel blob");
+		return false;
+	}
+	if (kernel_image_refusal(kernel_image_format(head, (size_t)n)) != NULL) {
+		http_reply_error(req, 400, "bad_kernel", "kernel", "%s",
+		    kernel_image_refusal(kernel_image_format(head, (size_t)n)));
+		return false;
+	}
+	for (size_t i = 0; i < j->nexes; i++) {
+		if (blobs_size(d->blobs, j->exes[i].blob, &j->exes[i].size) != 0) {
+			http_reply_error(req, 409, "missing_blob", "executables",
+			    "blob %s of executable '%s' is not on the server: upload it first",
+			    j->exes[i].blob, j->exes[i].name);
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+http_jobs_submit(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct job_json_error e = { 0 };
+	struct job *j;
+	int err;
+
+	if (d->shutting_down) {
+		http_reply_error(req, 503, "shutting_down", NULL,
+		    "pkvmd is shutting down and accepts no new jobs");
+		return;
+	}
+	j = job_new();
+	if (j == NULL) {
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	err = job_from_request(http_request_json(req), j, &e);
+	if (err == -EINVAL) {
+		http_reply_error(req, 400, e.code, e.field, "%s", e.message);
+		goto out;
+	}
+	if (err == 0 && j->seed == NULL)
+		err = random_seed(j);
+	if (err == 0 && (j->owner = strdup(http_request_owner(req))) == NULL)
+		err = -ENOMEM;
+	if (err < 0) {
+		http_reply_errno(req, err, "reading job");
+		goto out;
+	}
+	if (!check_blobs(req, j))
+		goto out;
+	j->created_ms = pkvmd_now_ms();
+	err = store_job_insert(d->store, j);
+	if (err < 0) {
+		http_reply_errno(req, err, "storing job");
+		goto out;
+	}
+	reply_job(req, 201, j);
+	j = NULL;
+	runner_kick(d->runner);
+out:
+	job_free(j);
+}
+
+void
+http_jobs_list(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct job_filter f = { 0 };
+	const char *state = http_request_query(req, "state");
+	const char *limit = http_request_query(req, "limit");
+	struct job **jobs = NULL;
+	size_t n = 0;
+	json_t *arr;
+	int err;
+
+	if (state != NULL) {
+		if (job_state_parse(state, &f.state) != 0) {
+			http_reply_error(req, 400, "invalid_field", "state",
+			    "state must be queued, running or done, not '%.32s'", state);
+			return;
+		}
+		f.has_state = true;
+	}
+	f.tag = http_request_query(req, "tag");
+	f.owner = http_request_query(req, "owner");
+	f.limit = 100;
+	if (limit != NULL) {
+		char *end;
+		long v = strtol(limit, &end, 10);
+
+		if (*end != '\0' || v < 1 || v > d->cfg->max_jobs_listed) {
+			http_reply_error(req, 400, "invalid_field", "limit",
+			    "limit must be between 1 and %lld", (long long)d->cfg->max_jobs_listed);
+			return;
+		}
+		f.limit = (int)v;
+	}
+	err = store_job_list(d->store, &f, &jobs, &n);
+	if (err < 0) {
+		http_reply_errno(req, err, "listing jobs");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, job_to_json(jobs[i]));
+	store_job_list_free(jobs, n);
+	http_reply_json(req, 200, json_pack("{s:o}", "jobs", arr));
+}
+
+void
+http_job_get(struct http_request *req)
+{
+	struct job *j;
+	int64_t id;
+
+	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
+		return;
+	reply_job(req, 200, j);
+}
+
+/* ---- long poll ---------------------------------------------------------- */
+
+struct wait_state {
+	struct http_request *req;
+	struct pkvmd *d;
+	struct job_watch watch;
+	uv_timer_t timer;
+	bool replied;
+};
+
+static void
+wait_reply(struct wait_state *ws)
+{
+	struct job *j;
+
+	if (ws->replied)
+		return;
+	ws->replied = true;
+	watch_remove(ws->d->watches, &ws->watch);
+	uv_timer_stop(&ws->timer);
+	if ((j = job_load(ws->req, ws->watch.job_id)) != NULL)
+		reply_job(ws->req, 200, j);
+}
+
+static void
+on_wait_event(struct job_watch *w, enum watch_event ev)
+{
+	struct wait_state *ws = (struct wait_state *)((char *)w - offsetof(struct wait_state, watch));
+
+	if (ev == WATCH_DONE)
+		wait_reply(ws);
+}
+
+static void
+on_wait_timeout(uv_timer_t *t)
+{
+	wait_reply(t->data);
+}
+
+static void
+wait_state_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+wait_state_free(void *data)
+{
+	struct wait_state *ws = data;
+
+	watch_remove(ws->d->watches, &ws->watch);
+	uv_close((uv_handle_t *)&ws->timer, wait_state_closed);
+}
+
+void
+http_job_wait(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *ts = http_request_query(req, "timeout");
+	struct wait_state *ws;
+	struct job *j;
+	long timeout = WAIT_DEFAULT_S;
+	int64_t id;
+
+	if (ts != NULL) {
+		char *end;
+
+		timeout = strtol(ts, &end, 10);
+		if (*end != '\0' || timeout < 0 || timeout > WAIT_MAX_S) {
+			http_reply_error(req, 400, "invalid_field", "timeout",
+			    "timeout must be between 0 and %d seconds", WAIT_MAX_S);
+			return;
+		}
+	}
+	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
+		return;
+	if (j->state == JOB_DONE || timeout == 0) {
+		reply_job(req, 200, j);
+		return;
+	}
+	job_free(j);
+	ws = calloc(1, sizeof(*ws));
+	if (ws == NULL) {
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	ws->req = req;
+	ws->d = d;
+	ws->watch.job_id = id;
+	ws->watch.cb = on_wait_event;
+	uv_timer_init(d->loop, &ws->timer);
+	ws->timer.data = ws;
+	http_request_set_data(req, ws, wait_state_free);
+	watch_add(d->watches, &ws->watch);
+	uv_timer_start(&ws->timer, on_wait_timeout, (uint64_t)timeout * 1000, 0);
+	http_request_pause(req);
+}
+
+/* ---- console ------------------------------------------------------------ */
+
+struct console_state {
+	struct http_request *req;
+	struct pkvmd *d;
+	struct job_watch watch;
+	char path[PATH_MAX];
+	int fd;
+	uint64_t offset;
+	bool follow;
+	bool done;
+};
+
+static void
+on_console_event(struct job_watch *w, enum watch_event ev)
+{
+	struct console_state *cs = (struct console_state *)((char *)w - offsetof(struct console_state, watch));
+
+	if (ev == WATCH_DONE)
+		cs->done = true;
+	http_request_resume(cs->req);
+}
+
+/* Produce console bytes; pause at the end of the file while the job may
+ * still print more. */
+static ssize_t
+console_read(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct console_state *cs = arg;
+	ssize_t n;
+
+	if (cs->fd < 0)
+		cs->fd = open(cs->path, O_RDONLY | O_CLOEXEC);
+	if (cs->fd >= 0) {
+		/* Page-cache reads of a file the runner just wrote. */
+		n = pread(cs->fd, buf, max, (off_t)(cs->offset + pos));
+		if (n > 0)
+			return n;
+	}
+	if (!cs->follow || cs->done)
+		return -1;
+	watch_add(cs->d->watches, &cs->watch);
+	http_request_pause(cs->req);
+	return 0;
+}
+
+static void
+console_state_free(void *arg)
+{
+	struct console_state *cs = arg;
+
+	watch_remove(cs->d->watches, &cs->watch);
+	if (cs->fd >= 0)
+		close(cs->fd);
+	free(cs);
+}
+
+void
+http_job_console(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *off = http_request_query(req, "offset");
+	const char *follow = http_request_query(req, "follow");
+	struct console_state *cs;
+	struct job *j;
+	int64_t id;
+	char dir[PATH_MAX];
+
+	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
+		return;
+	cs = calloc(1, sizeof(*cs));
+	if (cs == NULL) {
+		job_free(j);
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	cs->req = req;
+	cs->d = d;
+	cs->fd = -1;
+	cs->watch.job_id = id;
+	cs->watch.cb = on_console_event;
+	cs->follow = follow != NULL && strcmp(follow, "0") != 0 && strcmp(follow, "false") != 0;
+	cs->done = j->state == JOB_DONE;
+	if (off != NULL)
+		cs->offset = strtoull(off, NULL, 10);
+	runner_job_dir(d->runner, id, dir, sizeof(dir));
+	snprintf(cs->path, sizeof(cs->path), "%s/serial", dir);
+	/* The state belongs to the request, which outlives every call of the
+	 * reader: a watch event can never resume a freed request. */
+	http_request_set_data(req, cs, console_state_free);
+	http_reply_stream(req, 200, "text/plain; charset=utf-8", console_read, cs,
+	    NULL, "X-Pkvm-Job-State", job_state_name(j->state));
+	job_free(j);
+}
+
+/* ---- cancel and results ------------------------------------------------- */
+
+void
+http_job_cancel(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct job *j;
+	int64_t id;
+	int err;
+
+	if (!job_id_param(req, &id))
+		return;
+	err = runner_cancel(d->runner, id, http_request_owner(req));
+	if (err == -ESTALE) {
+		http_reply_error(req, 409, "conflict", NULL, "job %lld is already done",
+		    (long long)id);
+		return;
+	}
+	if (err == -ENOENT) {
+		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+		return;
+	}
+	if (err < 0) {
+		http_reply_errno(req, err, "cancelling job");
+		return;
+	}
+	if ((j = job_load(req, id)) != NULL)
+		reply_job(req, 202, j);
+}
+
+void
+http_job_results(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct test_result *t = NULL;
+	struct job *j;
+	size_t n = 0;
+	json_t *arr;
+	int64_t id;
+	int err;
+
+	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
+		return;
+	job_free(j);
+	err = store_test_list(d->store, id, &t, &n);
+	if (err < 0) {
+		http_reply_errno(req, err, "listing results");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:f}",
+		    "name", t[i].name, "verdict", test_verdict_name(t[i].verdict),
+		    "exit_code", t[i].has_exit_code ? json_integer(t[i].exit_code) : json_null(),
+		    "duration", (double)t[i].duration_ms / 1000.0));
+	}
+	store_test_list_free(t, n);
+	http_reply_json(req, 200, json_pack("{s:o}", "tests", arr));
+}

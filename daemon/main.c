@@ -1,1 +1,346 @@
-/* stub */
+/*
+ * main.c -- pkvmd start-up, the event loop, and shutdown.
+ *
+ * Start-up order matters:
+ *   1. settings, state directory, database (migrations applied);
+ *   2. recovery: jobs a dead pkvmd left `running` are requeued (or marked
+ *      interrupted) and any qemu that survived it is killed, before a new
+ *      qemu can be started;
+ *   3. blob store and the initramfs base layer;
+ *   4. listen, then tell whoever started us that we are ready (the parent
+ *      of a daemonised pkvmd, or systemd through $NOTIFY_SOCKET), so a
+ *      client started right after never finds the socket missing.
+ * SIGTERM/SIGINT stop accepting, let running jobs finish for
+ * --shutdown-grace seconds, stop the rest (they are requeued at the next
+ * start, as after a crash) and exit 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "blobs.h"
+#include "build-config.h"
+#include "config.h"
+#include "executor.h"
+#include "http.h"
+#include "initramfs.h"
+#include "log.h"
+#include "pkvmd.h"
+#include "procs.h"
+#include "runner.h"
+#include "sd-notify.h"
+#include "store.h"
+#include "watch.h"
+
+#define CHECKPOINT_INTERVAL_MS 10000
+
+static struct pkvmd daemon_state;
+static uv_signal_t sig_term, sig_int, sig_hup;
+static uv_timer_t checkpoint_timer;
+static uv_work_t checkpoint_work;
+static bool checkpoint_busy;
+static char db_path[PATH_MAX];
+
+int64_t
+pkvmd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+mkdir_or_die(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) != 0 && errno != EEXIST)
+		fatalx("cannot create directory '%s': %s", path, strerror(errno));
+}
+
+/* Directory of the running binary, to find build-tree neighbours. */
+static void
+exe_dir(char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0) {
+		snprintf(buf, len, ".");
+		return;
+	}
+	path[n] = '\0';
+	snprintf(buf, len, "%s", dirname(path));
+}
+
+/* Fill in the paths that default to "next to the binary, else installed". */
+static void
+resolve_paths(struct config *c)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 32];
+	const char *env;
+
+	exe_dir(dir, sizeof(dir));
+	if (c->data_dir == NULL) {
+		env = getenv("PKVM_DATA_DIR");
+		snprintf(p, sizeof(p), "%s/initramfs/init", dir);
+		if (env != NULL && env[0] != '\0')
+			c->data_dir = strdup(env);
+		else if (access(p, R_OK) == 0) {
+			snprintf(p, sizeof(p), "%s/initramfs", dir);
+			c->data_dir = strdup(p);
+		} else
+			c->data_dir = strdup(PKVM_DATADIR);
+	}
+	if (c->spawn_helper == NULL) {
+		snprintf(p, sizeof(p), "%s/pkvmd-spawn", dir);
+		if (access(p, X_OK) == 0)
+			c->spawn_helper = strdup(p);
+		else
+			c->spawn_helper = strdup(PKVM_LIBEXECDIR "/pkvmd-spawn");
+	}
+	if (c->socket == NULL) {
+		env = getenv("PKVM_SOCKET");
+		c->socket = strdup(env != NULL && env[0] != '\0' ? env : PKVM_DEFAULT_SOCKET);
+	}
+	if (c->data_dir == NULL || c->spawn_helper == NULL || c->socket == NULL)
+		fatalx("out of memory");
+}
+
+static void
+recover(struct pkvmd *d)
+{
+	struct recovered_job *rec = NULL;
+	size_t n = 0;
+	int err;
+
+	err = store_jobs_recover(d->store, d->cfg->requeue_interrupted, pkvmd_now_ms(),
+	    &rec, &n);
+	if (err < 0)
+		fatalx("recovering interrupted jobs: %s", strerror(-err));
+	for (size_t i = 0; i < n; i++) {
+		int killed = procs_kill_survivor(rec[i].pid, rec[i].starttime);
+
+		log_info("job %lld: interrupted by a pkvmd restart, %s%s", (long long)rec[i].id,
+		    d->cfg->requeue_interrupted ? "requeued" : "marked interrupted",
+		    killed > 0 ? " (its surviving qemu was killed)" : "");
+	}
+	free(rec);
+}
+
+/* ---- WAL checkpoints off the loop ---------------------------------------- */
+
+static void
+checkpoint_do(uv_work_t *w)
+{
+	(void)w;
+	store_checkpoint(db_path);
+}
+
+static void
+checkpoint_done(uv_work_t *w, int status)
+{
+	(void)w;
+	(void)status;
+	checkpoint_busy = false;
+}
+
+static void
+on_checkpoint_timer(uv_timer_t *t)
+{
+	if (checkpoint_busy)
+		return;
+	checkpoint_busy = true;
+	uv_queue_work(t->loop, &checkpoint_work, checkpoint_do, checkpoint_done);
+}
+
+/* ---- shutdown --------------------------------------------------------------- */
+
+static void
+on_http_closed(void *arg)
+{
+	struct pkvmd *d = arg;
+
+	d->http = NULL;
+	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_int, NULL);
+	uv_close((uv_handle_t *)&sig_hup, NULL);
+	uv_close((uv_handle_t *)&checkpoint_timer, NULL);
+}
+
+static void
+on_runner_stopped(void *arg)
+{
+	struct pkvmd *d = arg;
+
+	/* Jobs stopped by the shutdown are still `running` in the store:
+	 * requeue them (or mark them interrupted) now, as a restart would. */
+	recover(d);
+	http_server_close(d->http, on_http_closed, d);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	struct pkvmd *d = s->data;
+
+	if (signum == SIGHUP) {
+		log_info("SIGHUP ignored (nothing to reload)");
+		return;
+	}
+	if (d->shutting_down) {
+		log_info("second signal: stopping running jobs now");
+		runner_shutdown(d->runner, 0, on_runner_stopped, d);
+		return;
+	}
+	log_info("signal %d: shutting down", signum);
+	d->shutting_down = true;
+	sd_notify_send("STOPPING=1");
+	http_stop_listening(d->http);
+	runner_shutdown(d->runner, d->cfg->shutdown_grace, on_runner_stopped, d);
+}
+
+/* ---- daemonising ---------------------------------------------------------- */
+
+/* Fork into the background; the parent exits only once the child reports
+ * it is listening (write end returned), so `pkvmd ... && pkvmctl ...` has
+ * no race.  Returns the fd to report readiness on. */
+static int
+daemonize(const char *logpath)
+{
+	int p[2], fd;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		fatalx("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		fatalx("fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) == 1)
+			_exit(0);
+		fprintf(stderr, "pkvmd: failed to start; see %s\n", logpath);
+		_exit(1);
+	}
+	close(p[0]);
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		close(fd);
+	}
+	fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd >= 0) {
+		dup2(fd, 2);
+		close(fd);
+	}
+	return p[1];
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct pkvmd *d = &daemon_state;
+	char *cause = NULL;
+	char path[PATH_MAX + 64];
+	int err, ready_fd = -1;
+
+	err = config_parse(&cfg, argc, argv, &cause);
+	if (err == 1)
+		return 0;
+	if (err < 0) {
+		fprintf(stderr, "pkvmd: %s\n", cause ? cause : strerror(-err));
+		free(cause);
+		return 2;
+	}
+	resolve_paths(&cfg);
+	/* Under systemd, journald adds its own timestamps. */
+	log_init(cfg.verbose, getenv("JOURNAL_STREAM") == NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	mkdir_or_die(cfg.state_dir, 0750);
+	snprintf(path, sizeof(path), "%s/jobs", cfg.state_dir);
+	mkdir_or_die(path, 0750);
+	if (!cfg.foreground) {
+		snprintf(path, sizeof(path), "%s/pkvmd.log", cfg.state_dir);
+		ready_fd = daemonize(path);
+	}
+
+	d->loop = uv_default_loop();
+	d->cfg = &cfg;
+	snprintf(db_path, sizeof(db_path), "%s/pkvmd.db", cfg.state_dir);
+	err = store_open(&d->store, db_path, &cause);
+	if (err < 0)
+		fatalx("cannot open database %s: %s", db_path, cause ? cause : strerror(-err));
+	recover(d);
+
+	snprintf(path, sizeof(path), "%s/blobs", cfg.state_dir);
+	if ((err = blobs_open(&d->blobs, path)) < 0)
+		fatalx("cannot open blob store %s: %s", path, strerror(-err));
+	snprintf(path, sizeof(path), "%s/cache", cfg.state_dir);
+	if ((err = initramfs_open(&d->initramfs, cfg.data_dir, path, &cause)) < 0)
+		fatalx("%s", cause ? cause : strerror(-err));
+	if (access(cfg.spawn_helper, X_OK) != 0)
+		fatalx("cannot run the spawn helper '%s': %s (pass --spawn-helper)",
+		    cfg.spawn_helper, strerror(errno));
+
+	d->watches = watch_list_new();
+	if (d->watches == NULL)
+		fatalx("out of memory");
+	if ((err = runner_new(&d->runner, d, executor_qemu(cfg.qemu, cfg.spawn_helper))) < 0 ||
+	    (err = http_server_new(&d->http, d)) < 0)
+		fatalx("start-up: %s", strerror(-err));
+
+	/* The default socket's directory may not exist yet (/run/pkvmd). */
+	snprintf(path, sizeof(path), "%s", cfg.socket);
+	mkdir(dirname(path), 0755);
+	err = http_listen_unix(d->http, cfg.socket, (mode_t)cfg.socket_mode, &cause);
+	if (err < 0)
+		fatalx("%s", cause ? cause : strerror(-err));
+
+	uv_signal_init(d->loop, &sig_term);
+	uv_signal_init(d->loop, &sig_int);
+	uv_signal_init(d->loop, &sig_hup);
+	sig_term.data = sig_int.data = sig_hup.data = d;
+	uv_signal_start(&sig_term, on_signal, SIGTERM);
+	uv_signal_start(&sig_int, on_signal, SIGINT);
+	uv_signal_start(&sig_hup, on_signal, SIGHUP);
+	uv_timer_init(d->loop, &checkpoint_timer);
+	uv_timer_start(&checkpoint_timer, on_checkpoint_timer, CHECKPOINT_INTERVAL_MS,
+	    CHECKPOINT_INTERVAL_MS);
+
+	log_info("pkvmd %s listening on %s (%d slots, state in %s)", PKVM_VERSION,
+	    cfg.socket, runner_slots_total(d->runner), cfg.state_dir);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "1", 1) != 1)
+			log_warnx("cannot tell the parent we are ready: %s", strerror(errno));
+		close(ready_fd);
+	}
+	sd_notify_send("READY=1");
+	runner_kick(d->runner);
+
+	uv_run(d->loop, UV_RUN_DEFAULT);
+
+	runner_free(d->runner);
+	watch_list_free(d->watches);
+	initramfs_free(d->initramfs);
+	blobs_close(d->blobs);
+	store_close(d->store);
+	uv_loop_close(d->loop);
+	log_info("stopped");
+	config_free(&cfg);
+	return 0;
+}

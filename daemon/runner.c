@@ -1,1 +1,784 @@
-/* stub */
+/*
+ * runner.c -- the life of a running job.
+ *
+ * A run goes through four phases:
+ *
+ *   PREPARING  the initrd (and UEFI variable store) is assembled by a
+ *              worker thread; nothing on the loop waits for it.
+ *   RUNNING    qemu runs; console bytes go to JOBDIR/serial, to the
+ *              console parser and to followers.  Watchdogs armed:
+ *              total timeout, idle console, crash grace, done grace.
+ *   STOPPING   a watchdog, a crash or a cancel asked qemu to stop:
+ *              SIGTERM now, SIGKILL after --stop-grace.
+ *   FINISHED   qemu is gone and its console drained; the result is
+ *              decided, stored in one transaction, waiters are told,
+ *              and the queue is kicked.  The run frees itself once its
+ *              timers are closed.
+ *
+ * The first reason to end wins: a job that timed out and was then killed
+ * is `timeout`, not `error`; a kernel that panicked is `crashed` even
+ * though qemu exits 0 under panic=-1 -no-reboot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "blobs.h"
+#include "console.h"
+#include "executor.h"
+#include "firmware.h"
+#include "initramfs.h"
+#include "job-json.h"
+#include "log.h"
+#include "pkvmd.h"
+#include "procs.h"
+#include "runner.h"
+#include "scheduler.h"
+#include "store.h"
+#include "watch.h"
+
+enum run_phase { RUN_PREPARING, RUN_RUNNING, RUN_STOPPING, RUN_FINISHED };
+
+#define RUN_TIMERS 5
+
+struct run {
+	struct runner *r;
+	struct run *next;
+	struct job *job;
+	int64_t id;
+	int slots;
+	enum run_phase phase;
+	char dir[PATH_MAX];
+	char initrd[PATH_MAX];
+	char kernel[PATH_MAX];
+	char vars[PATH_MAX];
+	char *cmdline;
+	struct firmware fw;
+
+	uv_work_t prep;
+	int prep_err;
+	char *prep_cause;
+
+	struct exec_handle *exec;
+	int serial_fd;
+	int64_t console_bytes;
+	bool capped;
+	struct console_parser *parser;
+
+	/* Watchdogs. */
+	uv_timer_t t_timeout, t_idle, t_kill, t_crash, t_done;
+	int open_timers;
+	uint64_t last_output;  /* uv_now() of the last console byte */
+	bool seen_output, seen_init, seen_done;
+
+	/* The verdict so far: RESULT_NONE until something decides it. */
+	enum job_result verdict;
+	char *message;
+	char *first_failure;
+	char running_test[PKVM_NAME_MAX + 1];
+	bool corrupt;
+	bool cancel_requested;
+	char *cancelled_by;
+	bool shutdown_stop;  /* stopped by daemon shutdown: left for recovery */
+};
+
+struct runner {
+	struct pkvmd *d;
+	const struct executor_ops *ex;
+	struct run *runs;
+	int total, busy;
+	bool shutting_down;
+	void (*shutdown_cb)(void *arg);
+	void *shutdown_arg;
+	uv_timer_t shutdown_timer;
+};
+
+static void run_finish(struct run *run, int64_t exit_status, bool has_exit);
+static void run_stop(struct run *run);
+static void on_done_timer(uv_timer_t *t);
+static void on_crash_timer(uv_timer_t *t);
+static void on_idle_timer(uv_timer_t *t);
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void
+set_verdict(struct run *run, enum job_result res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (run->verdict != RESULT_NONE)
+		return;
+	run->verdict = res;
+	va_start(ap, fmt);
+	if (vasprintf(&run->message, fmt, ap) < 0)
+		run->message = NULL;
+	va_end(ap);
+}
+
+void
+runner_job_dir(struct runner *r, int64_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/jobs/%lld", r->d->cfg->state_dir, (long long)id);
+}
+
+int
+runner_slots_busy(const struct runner *r)
+{
+	return r->busy;
+}
+
+int
+runner_slots_total(const struct runner *r)
+{
+	return r->total;
+}
+
+static struct run *
+run_find(struct runner *r, int64_t id)
+{
+	for (struct run *run = r->runs; run != NULL; run = run->next)
+		if (run->id == id)
+			return run;
+	return NULL;
+}
+
+static void
+run_unlink(struct run *run)
+{
+	struct run **pp = &run->r->runs;
+
+	while (*pp != NULL && *pp != run)
+		pp = &(*pp)->next;
+	if (*pp == run)
+		*pp = run->next;
+}
+
+static void
+run_free(struct run *run)
+{
+	console_parser_free(run->parser);
+	job_free(run->job);
+	free(run->cmdline);
+	free(run->prep_cause);
+	free(run->message);
+	free(run->first_failure);
+	free(run->cancelled_by);
+	free(run);
+}
+
+static void
+on_timer_closed(uv_handle_t *h)
+{
+	struct run *run = h->data;
+
+	if (--run->open_timers == 0)
+		run_free(run);
+}
+
+/* ---- console ------------------------------------------------------------ */
+
+static void
+serial_write(struct run *run, const char *buf, size_t len)
+{
+	while (len > 0 && run->serial_fd >= 0) {
+		ssize_t n = write(run->serial_fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_warnx("job %lld: writing console: %s", (long long)run->id,
+			    strerror(errno));
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+on_console_event(void *arg, const struct console_event *ev)
+{
+	struct run *run = arg;
+	struct store *st = run->r->d->store;
+	int err;
+
+	switch (ev->kind) {
+	case CONSOLE_INIT:
+		run->seen_init = true;
+		break;
+	case CONSOLE_TEST_BEGIN:
+		snprintf(run->running_test, sizeof(run->running_test), "%s", ev->test);
+		if ((err = store_test_begin(st, run->id, ev->seq, ev->test)) < 0)
+			log_warnx("job %lld: storing test begin: %s", (long long)run->id,
+			    strerror(-err));
+		break;
+	case CONSOLE_TEST_END:
+		run->running_test[0] = '\0';
+		if ((err = store_test_end(st, run->id, ev->test, ev->exit_code,
+		    ev->duration_ms)) < 0)
+			log_warnx("job %lld: storing test end: %s", (long long)run->id,
+			    strerror(-err));
+		if (ev->exit_code != 0 && run->first_failure == NULL &&
+		    asprintf(&run->first_failure, "test %s exited with status %d",
+		    ev->test, ev->exit_code) < 0)
+			run->first_failure = NULL;
+		break;
+	case CONSOLE_DONE:
+		run->seen_done = true;
+		/* init powers off next; a guest that does not is stopped. */
+		uv_timer_start(&run->t_done, on_done_timer,
+		    (uint64_t)run->r->d->cfg->done_grace * 1000, 0);
+		break;
+	case CONSOLE_CORRUPT:
+		run->corrupt = true;
+		log_warnx("job %lld: damaged result line %llu on the console",
+		    (long long)run->id, (unsigned long long)ev->lineno);
+		break;
+	case CONSOLE_CRASH:
+		if (!ev->fatal)
+			break;
+		if (run->verdict == RESULT_NONE) {
+			set_verdict(run, RESULT_CRASHED, "%s%s%s", ev->title,
+			    run->running_test[0] ? " (during test " : "",
+			    run->running_test[0] ? run->running_test : "");
+			if (run->running_test[0] && run->message != NULL) {
+				size_t n = strlen(run->message);
+				char *m = realloc(run->message, n + 2);
+				if (m != NULL) {
+					m[n] = ')';
+					m[n + 1] = '\0';
+					run->message = m;
+				}
+			}
+			/* Keep reading for the backtrace, then stop. */
+			uv_timer_start(&run->t_crash, on_crash_timer,
+			    (uint64_t)run->r->d->cfg->crash_grace, 0);
+		}
+		break;
+	case CONSOLE_CRASH_END:
+		break;
+	}
+}
+
+static void
+on_output(void *arg, const char *buf, size_t len)
+{
+	struct run *run = arg;
+	int64_t max = run->r->d->cfg->console_max;
+
+	run->last_output = uv_now(run->r->d->loop);
+	if (!run->seen_output) {
+		run->seen_output = true;
+		/* With a debugger the guest starts when gdb says so; the idle
+		 * watchdog starts with the first byte it prints. */
+		if (run->job->debug_port != 0 && run->job->idle_timeout_s > 0)
+			uv_timer_start(&run->t_idle, on_idle_timer,
+			    (uint64_t)run->job->idle_timeout_s * 1000, 0);
+	}
+	if (!run->capped) {
+		size_t keep = len;
+
+		if (run->console_bytes + (int64_t)len > max) {
+			char note[128];
+			int n;
+
+			keep = (size_t)(max - run->console_bytes);
+			serial_write(run, buf, keep);
+			n = snprintf(note, sizeof(note),
+			    "\n[pkvmd: console capped at %lld bytes; further output is discarded]\n",
+			    (long long)max);
+			serial_write(run, note, (size_t)n);
+			run->capped = true;
+			log_info("job %lld: console capped at %lld bytes", (long long)run->id,
+			    (long long)max);
+		} else {
+			serial_write(run, buf, len);
+		}
+		run->console_bytes += (int64_t)keep;
+		watch_notify(run->r->d->watches, run->id, WATCH_CONSOLE);
+	}
+	/* Past the cap the parser still sees everything: a crash or the
+	 * results at the end of a flood still count. */
+	console_parser_feed(run->parser, buf, len);
+}
+
+/* ---- watchdogs ---------------------------------------------------------- */
+
+static void
+on_timeout_timer(uv_timer_t *t)
+{
+	struct run *run = t->data;
+
+	set_verdict(run, RESULT_TIMEOUT, "timed out after %d s%s%s", run->job->timeout_s,
+	    run->running_test[0] ? " in test " : "", run->running_test);
+	run_stop(run);
+}
+
+static void
+on_idle_timer(uv_timer_t *t)
+{
+	struct run *run = t->data;
+	uint64_t idle = (uint64_t)run->job->idle_timeout_s * 1000;
+	uint64_t quiet = uv_now(run->r->d->loop) - run->last_output;
+
+	/* Re-arming on every console chunk would cost a timer operation per
+	 * read; instead the timer checks how long the console has really
+	 * been quiet and sleeps for the rest. */
+	if (quiet < idle) {
+		uv_timer_start(&run->t_idle, on_idle_timer, idle - quiet, 0);
+		return;
+	}
+	set_verdict(run, RESULT_TIMEOUT, "no console output for %d s%s%s",
+	    run->job->idle_timeout_s, run->running_test[0] ? " in test " : "",
+	    run->running_test);
+	run_stop(run);
+}
+
+static void
+on_crash_timer(uv_timer_t *t)
+{
+	run_stop(t->data);
+}
+
+static void
+on_done_timer(uv_timer_t *t)
+{
+	struct run *run = t->data;
+
+	log_warnx("job %lld: guest reported done but did not power off within %lld s",
+	    (long long)run->id, (long long)run->r->d->cfg->done_grace);
+	run_stop(run);
+}
+
+static void
+on_kill_timer(uv_timer_t *t)
+{
+	struct run *run = t->data;
+
+	log_warnx("job %lld: qemu ignored SIGTERM for %lld s, killing it",
+	    (long long)run->id, (long long)run->r->d->cfg->stop_grace);
+	if (run->exec != NULL)
+		run->r->ex->stop(run->exec, true);
+}
+
+/* Ask qemu to go: SIGTERM now, SIGKILL after --stop-grace. */
+static void
+run_stop(struct run *run)
+{
+	if (run->phase != RUN_RUNNING)
+		return;
+	run->phase = RUN_STOPPING;
+	run->r->ex->stop(run->exec, false);
+	uv_timer_start(&run->t_kill, on_kill_timer,
+	    (uint64_t)run->r->d->cfg->stop_grace * 1000, 0);
+}
+
+/* ---- start ---------------------------------------------------------------- */
+
+static int
+copy_file(const char *from, const char *to)
+{
+	int in, out, err = 0;
+	struct stat st;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0 || fstat(in, &st) != 0) {
+		err = -errno;
+		goto done;
+	}
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n < 0)
+		err = -errno;
+done:
+	close(in);
+	if (out >= 0)
+		close(out);
+	return err;
+}
+
+/* Worker thread: everything a job needs on disk before qemu starts. */
+static void
+prep_work(uv_work_t *w)
+{
+	struct run *run = w->data;
+	struct pkvmd *d = run->r->d;
+	char *cause = NULL;
+	int err;
+
+	err = initramfs_build_job(d->initramfs, d->blobs, run->job, run->initrd, &cause);
+	if (err < 0) {
+		run->prep_err = err;
+		run->prep_cause = cause;
+		return;
+	}
+	if (run->job->uefi) {
+		err = firmware_find_uefi(d->cfg->firmware_dir, &run->fw, &cause);
+		if (err < 0) {
+			run->prep_err = err;
+			run->prep_cause = cause;
+			return;
+		}
+		/* Each job gets its own variable store, so parallel UEFI
+		 * jobs never write to one file. */
+		snprintf(run->vars, sizeof(run->vars), "%s/vars.fd", run->dir);
+		err = copy_file(run->fw.vars, run->vars);
+		if (err < 0) {
+			run->prep_err = err;
+			if (asprintf(&run->prep_cause, "cannot copy UEFI variables %s: %s",
+			    run->fw.vars, strerror(-err)) < 0)
+				run->prep_cause = NULL;
+		}
+	}
+}
+
+static void
+on_exit_cb(void *arg, int64_t exit_status, int term_signal)
+{
+	struct run *run = arg;
+
+	console_parser_flush(run->parser);
+	if (term_signal != 0 && run->verdict == RESULT_NONE)
+		set_verdict(run, RESULT_ERROR, "qemu was killed by signal %d", term_signal);
+	run_finish(run, term_signal != 0 ? -term_signal : exit_status, true);
+}
+
+static void
+prep_after(uv_work_t *w, int status)
+{
+	struct run *run = w->data;
+	struct runner *r = run->r;
+	struct exec_spec spec = { 0 };
+	struct exec_callbacks cb = { .arg = run, .on_output = on_output,
+		.on_exit = on_exit_cb };
+	char *cause = NULL;
+	uint64_t starttime = 0;
+	pid_t pid;
+	int err;
+
+	if (status < 0 && run->prep_err == 0)
+		run->prep_err = status;
+	if (run->prep_err < 0) {
+		set_verdict(run, RESULT_ERROR, "preparing the job failed: %s",
+		    run->prep_cause ? run->prep_cause : strerror(-run->prep_err));
+		run_finish(run, 0, false);
+		return;
+	}
+	if (run->cancel_requested) {
+		set_verdict(run, RESULT_CANCELLED, "cancelled by %s", run->cancelled_by);
+		run_finish(run, 0, false);
+		return;
+	}
+	if (run->shutdown_stop) {
+		run_finish(run, 0, false);
+		return;
+	}
+	spec.job = run->job;
+	spec.jobdir = run->dir;
+	spec.kernel = run->kernel;
+	spec.initrd = run->initrd;
+	spec.cmdline = run->cmdline;
+	spec.fw = run->job->uefi ? &run->fw : NULL;
+	spec.vars = run->vars;
+	err = r->ex->start(r->d->loop, &spec, &cb, &run->exec, &cause);
+	if (err < 0) {
+		set_verdict(run, RESULT_ERROR, "%s", cause ? cause : "cannot start qemu");
+		free(cause);
+		run_finish(run, 0, false);
+		return;
+	}
+	run->phase = RUN_RUNNING;
+	pid = r->ex->pid(run->exec);
+	if (pid > 0 && procs_starttime(pid, &starttime) == 0)
+		store_job_set_pid(r->d->store, run->id, pid, starttime);
+	log_info("job %lld: started (%s, pid %d, smp %d, %zu tests)", (long long)run->id,
+	    r->ex->name, (int)pid, run->job->smp, run->job->nexes);
+
+	run->last_output = uv_now(r->d->loop);
+	uv_timer_start(&run->t_timeout, on_timeout_timer,
+	    (uint64_t)run->job->timeout_s * 1000, 0);
+	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0)
+		uv_timer_start(&run->t_idle, on_idle_timer,
+		    (uint64_t)run->job->idle_timeout_s * 1000, 0);
+}
+
+static void
+run_start(struct runner *r, struct job *j)
+{
+	struct run *run = calloc(1, sizeof(*run));
+	uv_timer_t *timers[RUN_TIMERS];
+	char old[PATH_MAX], serial[PATH_MAX];
+	int err;
+
+	if (run == NULL) {
+		job_free(j);
+		return;
+	}
+	run->r = r;
+	run->job = j;
+	run->id = j->id;
+	run->serial_fd = -1;
+	run->slots = scheduler_slots_needed(j->smp, r->total);
+	timers[0] = &run->t_timeout;
+	timers[1] = &run->t_idle;
+	timers[2] = &run->t_kill;
+	timers[3] = &run->t_crash;
+	timers[4] = &run->t_done;
+	for (int i = 0; i < RUN_TIMERS; i++) {
+		uv_timer_init(r->d->loop, timers[i]);
+		timers[i]->data = run;
+	}
+	run->open_timers = RUN_TIMERS;
+
+	err = store_job_start(r->d->store, j->id, pkvmd_now_ms());
+	if (err < 0) {
+		log_warnx("job %lld: cannot start: %s", (long long)j->id, strerror(-err));
+		run->phase = RUN_FINISHED;
+		for (int i = 0; i < RUN_TIMERS; i++)
+			uv_close((uv_handle_t *)timers[i], on_timer_closed);
+		return;
+	}
+	run->next = r->runs;
+	r->runs = run;
+	r->busy += run->slots;
+	run->phase = RUN_PREPARING;
+
+	runner_job_dir(r, j->id, run->dir, sizeof(run->dir));
+	snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
+	blobs_path(r->d->blobs, j->kernel, run->kernel, sizeof(run->kernel));
+	run->cmdline = job_cmdline(j);
+	run->parser = console_parser_new(on_console_event, run);
+
+	if (mkdir(run->dir, 0755) != 0 && errno != EEXIST) {
+		set_verdict(run, RESULT_ERROR, "cannot create %s: %s", run->dir, strerror(errno));
+		run_finish(run, 0, false);
+		return;
+	}
+	snprintf(serial, sizeof(serial), "%s/serial", run->dir);
+	if (j->attempt > 1) {
+		/* Keep the console of the interrupted attempt for the
+		 * post-mortem. */
+		snprintf(old, sizeof(old), "%s/serial.attempt-%d", run->dir, j->attempt - 1);
+		rename(serial, old);
+	}
+	run->serial_fd = open(serial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (run->serial_fd < 0 || run->cmdline == NULL || run->parser == NULL) {
+		set_verdict(run, RESULT_ERROR, "cannot create %s: %s", serial, strerror(errno));
+		run_finish(run, 0, false);
+		return;
+	}
+	run->prep.data = run;
+	uv_queue_work(r->d->loop, &run->prep, prep_work, prep_after);
+}
+
+void
+runner_kick(struct runner *r)
+{
+	struct sched_item *items;
+	struct job **queue = NULL;
+	size_t n = 0, start;
+	int err;
+
+	if (r->shutting_down || r->busy >= r->total)
+		return;
+	err = store_job_queue(r->d->store, &queue, &n);
+	if (err < 0) {
+		log_warnx("runner: reading the queue: %s", strerror(-err));
+		return;
+	}
+	items = calloc(n + 1, sizeof(*items));
+	if (items == NULL) {
+		store_job_list_free(queue, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		items[i].smp = queue[i]->smp;
+	start = scheduler_pick(items, n, r->total - r->busy, r->total);
+	free(items);
+	for (size_t i = 0; i < n; i++) {
+		if (i < start) {
+			run_start(r, queue[i]);
+			queue[i] = NULL;
+		}
+	}
+	store_job_list_free(queue, n);
+}
+
+/* ---- finish --------------------------------------------------------------- */
+
+/* Decide the result of a run that no watchdog, crash or cancel decided. */
+static void
+decide(struct run *run, int64_t exit_status, bool has_exit)
+{
+	if (run->verdict != RESULT_NONE)
+		return;
+	if (has_exit && exit_status != 0) {
+		set_verdict(run, RESULT_ERROR, "qemu exited with status %lld (see qemu.log)",
+		    (long long)exit_status);
+	} else if (!run->seen_init) {
+		set_verdict(run, RESULT_ERROR, "the guest never started init: "
+		    "check the console (kernel without initramfs or serial console support?)");
+	} else if (!run->seen_done) {
+		if (run->running_test[0])
+			set_verdict(run, RESULT_ERROR, "the guest stopped during test %s "
+			    "without a result", run->running_test);
+		else
+			set_verdict(run, RESULT_ERROR, "the guest stopped before init reported "
+			    "the end of the tests");
+	} else if (run->first_failure != NULL) {
+		set_verdict(run, RESULT_FAILED, "%s", run->first_failure);
+	} else if (run->corrupt) {
+		set_verdict(run, RESULT_FAILED, "a result line was damaged on the console");
+	} else {
+		run->verdict = RESULT_PASSED;
+	}
+}
+
+static void
+run_finish(struct run *run, int64_t exit_status, bool has_exit)
+{
+	struct runner *r = run->r;
+	struct store *st = r->d->store;
+	uv_timer_t *timers[RUN_TIMERS] = { &run->t_timeout, &run->t_idle,
+		&run->t_kill, &run->t_crash, &run->t_done };
+	int err;
+
+	run->phase = RUN_FINISHED;
+	if (run->serial_fd >= 0) {
+		close(run->serial_fd);
+		run->serial_fd = -1;
+	}
+	if (run->exec != NULL) {
+		r->ex->release(run->exec);
+		run->exec = NULL;
+	}
+	if (run->shutdown_stop && run->verdict == RESULT_NONE) {
+		/* Daemon shutdown: the row stays `running`, and the
+		 * store_jobs_recover() that follows requeues it or marks it
+		 * interrupted, exactly as after a crash of pkvmd. */
+		log_info("job %lld: stopped by shutdown", (long long)run->id);
+	} else {
+		decide(run, exit_status, has_exit);
+		store_tests_abort(st, run->id);
+		store_job_set_console_bytes(st, run->id, run->console_bytes);
+		err = store_job_finish(st, run->id, run->verdict, run->message, has_exit,
+		    (int)exit_status, pkvmd_now_ms());
+		if (err < 0)
+			log_warnx("job %lld: storing the result: %s", (long long)run->id,
+			    strerror(-err));
+		log_info("job %lld: %s%s%s", (long long)run->id,
+		    job_result_name(run->verdict), run->message ? ": " : "",
+		    run->message ? run->message : "");
+	}
+	run_unlink(run);
+	r->busy -= run->slots;
+	watch_notify(r->d->watches, run->id, WATCH_DONE);
+	for (int i = 0; i < RUN_TIMERS; i++)
+		uv_close((uv_handle_t *)timers[i], on_timer_closed);
+
+	if (r->shutting_down) {
+		if (r->runs == NULL && r->shutdown_cb != NULL) {
+			void (*cb)(void *) = r->shutdown_cb;
+
+			r->shutdown_cb = NULL;
+			uv_close((uv_handle_t *)&r->shutdown_timer, NULL);
+			cb(r->shutdown_arg);
+		}
+		return;
+	}
+	runner_kick(r);
+}
+
+/* ---- cancel and shutdown ----------------------------------------------------- */
+
+int
+runner_cancel(struct runner *r, int64_t id, const char *who)
+{
+	struct run *run = run_find(r, id);
+	char msg[128];
+	int err;
+
+	if (run == NULL) {
+		snprintf(msg, sizeof(msg), "cancelled by %s", who);
+		err = store_job_finish(r->d->store, id, RESULT_CANCELLED, msg, false, 0,
+		    pkvmd_now_ms());
+		if (err == 0) {
+			log_info("job %lld: cancelled while queued", (long long)id);
+			watch_notify(r->d->watches, id, WATCH_DONE);
+			/* The head of the queue may have been holding others back. */
+			runner_kick(r);
+		}
+		return err;
+	}
+	if (run->phase == RUN_FINISHED)
+		return -ESTALE;
+	if (run->phase == RUN_PREPARING) {
+		run->cancel_requested = true;
+		free(run->cancelled_by);
+		run->cancelled_by = strdup(who);
+		return 0;
+	}
+	set_verdict(run, RESULT_CANCELLED, "cancelled by %s", who);
+	run_stop(run);
+	return 0;
+}
+
+static void
+on_shutdown_timer(uv_timer_t *t)
+{
+	struct runner *r = t->data;
+
+	for (struct run *run = r->runs; run != NULL; run = run->next) {
+		run->shutdown_stop = true;
+		run_stop(run);
+	}
+}
+
+void
+runner_shutdown(struct runner *r, int64_t grace_s, void (*cb)(void *arg), void *arg)
+{
+	r->shutting_down = true;
+	if (r->runs == NULL) {
+		cb(arg);
+		return;
+	}
+	r->shutdown_cb = cb;
+	r->shutdown_arg = arg;
+	uv_timer_init(r->d->loop, &r->shutdown_timer);
+	r->shutdown_timer.data = r;
+	log_info("shutdown: %s running jobs %s", grace_s > 0 ? "letting" : "stopping",
+	    grace_s > 0 ? "finish" : "now");
+	uv_timer_start(&r->shutdown_timer, on_shutdown_timer, (uint64_t)grace_s * 1000, 0);
+}
+
+int
+runner_new(struct runner **out, struct pkvmd *d, const struct executor_ops *ex)
+{
+	struct runner *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return -ENOMEM;
+	r->d = d;
+	r->ex = ex;
+	r->total = (int)d->cfg->slots;
+	*out = r;
+	return 0;
+}
+
+void
+runner_free(struct runner *r)
+{
+	free(r);
+}

@@ -1,0 +1,45 @@
+/*
+ * config.h -- pkvmd's settings, declared once as data.
+ *
+ * Every setting is a row in the table in config.c: its name (which is also
+ * its --long-option), type, default, bounds and one line of help.  The
+ * command line is parsed against that table, --help is printed from it, and
+ * the rest of the daemon reads the typed struct below.  A config file can
+ * later feed the same table without a second parser.
+ */
+#ifndef PKVM_CONFIG_H
+#define PKVM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config {
+	char *state_dir;        /* jobs, blobs, database */
+	char *socket;           /* Unix socket path */
+	int64_t socket_mode;    /* permission bits of the socket */
+	int64_t slots;          /* CPU budget; a job takes min(smp, slots) */
+	bool foreground;
+	bool verbose;
+	char *qemu;             /* qemu-system-aarch64 binary */
+	char *data_dir;         /* init + busybox (the base layer's inputs) */
+	char *spawn_helper;     /* pkvmd-spawn */
+	char *firmware_dir;     /* QEMU firmware descriptors (UEFI) */
+	bool requeue_interrupted;
+	int64_t shutdown_grace; /* s to let running jobs finish on SIGTERM */
+	int64_t stop_grace;     /* s between SIGTERM and SIGKILL of a qemu */
+	int64_t crash_grace;    /* ms to keep capturing after a crash */
+	int64_t done_grace;     /* s qemu may take to power off after tests */
+	int64_t console_max;    /* bytes of console kept per job */
+	int64_t max_blob;       /* bytes per uploaded blob */
+	int64_t max_body;       /* bytes per JSON request body */
+	int64_t max_jobs_listed;
+};
+
+/* Fill C with defaults and parse ARGV against the table.  0 on success,
+ * 1 when --help/--version was printed, negative errno with *CAUSE set on a
+ * bad option. */
+int config_parse(struct config *c, int argc, char **argv, char **cause);
+/* Free the strings C owns. */
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * executor.h -- how a prepared job becomes a running guest.
+ *
+ * The runner never spawns anything itself: it hands a struct exec_spec to
+ * an executor and hears back console bytes and one exit.  Today there is
+ * one executor, executor-qemu.c (a local qemu-system-aarch64 child); a
+ * Slurm executor (`srun qemu-system-aarch64 ...`) plugs in behind the same
+ * four operations.
+ *
+ * Ordering promise: on_exit is called exactly once, after the last
+ * on_output, so the runner has the whole console when it decides the
+ * result.
+ */
+#ifndef PKVM_EXECUTOR_H
+#define PKVM_EXECUTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <uv.h>
+
+struct job;
+struct firmware;
+
+struct exec_spec {
+	const struct job *job;
+	const char *jobdir;       /* outputs: qemu.log, qemu.cmd, vars.fd */
+	const char *kernel;       /* path of the kernel blob */
+	const char *initrd;       /* path of the assembled initrd */
+	const char *cmdline;      /* full kernel command line */
+	const struct firmware *fw;/* UEFI firmware when the job asks for it */
+	const char *vars;         /* the job's own copy of the UEFI variables */
+};
+
+struct exec_callbacks {
+	void *arg;
+	/* Console bytes as the guest prints them. */
+	void (*on_output)(void *arg, const char *buf, size_t len);
+	/* The guest is gone: exit status, or the signal that killed it. */
+	void (*on_exit)(void *arg, int64_t exit_status, int term_signal);
+};
+
+struct exec_handle;
+
+struct executor_ops {
+	const char *name;
+	/* Start SPEC; 0 or negative errno with *CAUSE. */
+	int (*start)(uv_loop_t *loop, const struct exec_spec *spec,
+	    const struct exec_callbacks *cb, struct exec_handle **out, char **cause);
+	/* Ask the guest to stop (SIGTERM), or force it (SIGKILL). */
+	void (*stop)(struct exec_handle *h, bool force);
+	/* The local process id, 0 when there is none. */
+	pid_t (*pid)(struct exec_handle *h);
+	/* Free the handle after on_exit (closes its loop handles). */
+	void (*release)(struct exec_handle *h);
+};
+
+/* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */
+const struct executor_ops *executor_qemu(const char *qemu, const char *spawn_helper);
+
+#endif

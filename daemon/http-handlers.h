@@ -1,0 +1,28 @@
+/*
+ * http-handlers.h -- the handlers the routing table points at.
+ */
+#ifndef PKVM_HTTP_HANDLERS_H
+#define PKVM_HTTP_HANDLERS_H
+
+#include "http.h"
+
+/* http-meta.c */
+void http_version_get(struct http_request *req);
+
+/* http-blobs.c */
+void http_blobs_missing(struct http_request *req);
+void http_blob_put_begin(struct http_request *req);
+void http_blob_put_chunk(struct http_request *req, const char *data, size_t len);
+void http_blob_put_done(struct http_request *req);
+void http_blob_head(struct http_request *req);
+
+/* http-jobs.c */
+void http_jobs_submit(struct http_request *req);
+void http_jobs_list(struct http_request *req);
+void http_job_get(struct http_request *req);
+void http_job_wait(struct http_request *req);
+void http_job_console(struct http_request *req);
+void http_job_cancel(struct http_request *req);
+void http_job_results(struct http_request *req);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * http.h -- pkvmd's HTTP layer: libmicrohttpd driven by the libuv loop.
+ *
+ * Each listener (the Unix socket today, TCP for a lab server later) is one
+ * MHD daemon in MHD_USE_EPOLL mode without threads of its own: MHD's epoll
+ * descriptor is watched by a uv_poll handle and MHD_run() is called from
+ * the loop when it is readable or when MHD's timeout expires.  Handlers
+ * therefore run on the loop thread and use the store and the runner
+ * directly, with no locks.  Anything slow (blob writes, long polls,
+ * console streams) suspends its connection and resumes it from a callback.
+ *
+ * Requests are matched against the one routing table in http-routes.c.
+ * Replies go only through the http_reply_*() helpers, so every error body
+ * has the shape documented in docs/API.md.
+ */
+#ifndef PKVM_HTTP_H
+#define PKVM_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+struct pkvmd;
+struct http_server;
+struct http_request;
+
+/* How a route takes its request body. */
+enum http_body {
+	HTTP_BODY_NONE,   /* any body is refused */
+	HTTP_BODY_JSON,   /* buffered up to --max-body, parsed before the handler */
+	HTTP_BODY_STREAM, /* handed to the route's body callbacks chunk by chunk */
+};
+
+struct http_route {
+	const char *method;
+	const char *pattern;        /* "/v1/jobs/{id}/wait": {x} matches one segment */
+	enum http_body body;
+	/* Called once the whole request (and a JSON body) is in. */
+	void (*handler)(struct http_request *req);
+	/* HTTP_BODY_STREAM only: called on the headers, before any body, so
+	 * the route can refuse early (reply) or set up its sink. */
+	void (*body_begin)(struct http_request *req);
+	/* HTTP_BODY_STREAM only: take LEN bytes.  The route may pause the
+	 * request (http_request_pause) until it has stored them. */
+	void (*body_chunk)(struct http_request *req, const char *data, size_t len);
+};
+
+extern const struct http_route http_routes[];
+extern const size_t http_nroutes;
+
+/* Create the HTTP server of daemon D (no listener yet). */
+int http_server_new(struct http_server **out, struct pkvmd *d);
+/* Listen on a Unix socket at PATH with permission bits MODE.  Refuses when
+ * another live daemon answers there.  0 or negative errno with *CAUSE. */
+int http_listen_unix(struct http_server *s, const char *path, mode_t mode,
+    char **cause);
+/* Stop accepting connections (on shutdown); in-flight requests finish. */
+void http_stop_listening(struct http_server *s);
+/* Close everything; CB runs when the loop handles are closed. */
+void http_server_close(struct http_server *s, void (*cb)(void *arg), void *arg);
+
+/* The daemon this request belongs to. */
+struct pkvmd *http_request_daemon(struct http_request *req);
+/* Path parameter NAME ("id" for {id}), or NULL. */
+const char *http_request_param(struct http_request *req, const char *name);
+/* Query argument NAME, or NULL. */
+const char *http_request_query(struct http_request *req, const char *name);
+/* Request header NAME, or NULL. */
+const char *http_request_header(struct http_request *req, const char *name);
+/* The parsed JSON body of an HTTP_BODY_JSON route (borrowed). */
+json_t *http_request_json(struct http_request *req);
+/* The authenticated identity of the client (user name for Unix sockets). */
+const char *http_request_owner(struct http_request *req);
+/* Attach handler state, freed by FREE_FN when the request completes. */
+void http_request_set_data(struct http_request *req, void *data,
+    void (*free_fn)(void *data));
+/* The handler state attached with http_request_set_data(). */
+void *http_request_data(struct http_request *req);
+/* Keep the connection waiting: the reply comes later from a callback. */
+void http_request_pause(struct http_request *req);
+/* Let a paused request go on (a stream has more bytes, a body chunk is
+ * stored).  Harmless when not paused. */
+void http_request_resume(struct http_request *req);
+
+/* Reply STATUS with BODY (reference stolen).  Resumes a paused request. */
+void http_reply_json(struct http_request *req, unsigned status, json_t *body);
+/* Reply with the standard error body; FIELD may be NULL. */
+void http_reply_error(struct http_request *req, unsigned status,
+    const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Reply for a negative errno from a lower layer, with a message. */
+void http_reply_errno(struct http_request *req, int err, const char *what);
+
+/* Produces up to MAX bytes of a streamed body at POS into BUF: returns the
+ * count, 0 after pausing the request (more later), or -1 at the end. */
+typedef ssize_t (*http_stream_fn)(void *arg, uint64_t pos, char *buf, size_t max);
+/* Reply STATUS with a streamed body of CONTENT_TYPE produced by FN(ARG);
+ * FREE_FN(ARG) runs when the response is destroyed.  HEADER/VALUE may add
+ * one header (both NULL for none). */
+void http_reply_stream(struct http_request *req, unsigned status,
+    const char *content_type, http_stream_fn fn, void *arg,
+    void (*free_fn)(void *arg), const char *header, const char *value);
+
+#endif

@@ -36,6 +36,8 @@ static const struct config_key config_keys[] = {
 	    "directory for the database, blobs and job outputs (required)" },
 	{ "socket", 0, CONF_STRING, OFF(socket), NULL, 0, 0,
 	    "Unix socket to listen on (default $PKVM_SOCKET or " PKVM_DEFAULT_SOCKET ")" },
+	{ "pid-file", 0, CONF_STRING, OFF(pid_file), NULL, 0, 0,
+	    "write the daemon's pid here once it is listening" },
 	{ "socket-mode", 0, CONF_MODE, OFF(socket_mode), "0660", 0, 0777,
 	    "permission bits of the socket" },
 	{ "slots", 'j', CONF_INT, OFF(slots), NULL, 1, 4096,

@@ -16,6 +16,7 @@
 struct config {
 	char *state_dir;        /* jobs, blobs, database */
 	char *socket;           /* Unix socket path */
+	char *pid_file;         /* written once listening */
 	int64_t socket_mode;    /* permission bits of the socket */
 	int64_t slots;          /* CPU budget; a job takes min(smp, slots) */
 	bool foreground;

@@ -324,6 +324,12 @@ main(int argc, char **argv)
 
 	log_info("pkvmd %s listening on %s (%d slots, state in %s)", PKVM_VERSION,
 	    cfg.socket, runner_slots_total(d->runner), cfg.state_dir);
+	if (cfg.pid_file != NULL) {
+		FILE *f = fopen(cfg.pid_file, "we");
+
+		if (f == NULL || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0)
+			fatalx("cannot write pid file '%s': %s", cfg.pid_file, strerror(errno));
+	}
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "1", 1) != 1)
 			log_warnx("cannot tell the parent we are ready: %s", strerror(errno));
@@ -340,6 +346,8 @@ main(int argc, char **argv)
 	blobs_close(d->blobs);
 	store_close(d->store);
 	uv_loop_close(d->loop);
+	if (cfg.pid_file != NULL)
+		unlink(cfg.pid_file);
 	log_info("stopped");
 	config_free(&cfg);
 	return 0;

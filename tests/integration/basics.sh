@@ -1,0 +1,24 @@
+#!/bin/bash
+# Integration: the daemon's API over a real socket with fake-qemu guests:
+# version, a passing and a failing job with exit codes, list/status JSON.
+. "$(dirname "$0")/../lib.sh"
+
+start_pkvmd --qemu "$FAKE_QEMU"
+
+check_match "version answers over the socket" "$(ctl version 2>&1)" "pkvmd"
+
+id=$(ctl submit "$TEST_KERNEL" --exe "$SRC_GUEST_DIR/pass.sh" --tag smoke --append fakeqemu=pass)
+check_match "submit prints a job id" "$id" '^[0-9]+$'
+rc=0; ctl wait "$id" 2>/dev/null || rc=$?
+check_eq "a passing job exits 0" "$rc" 0
+check_eq "state is done" "$(job_field "$id" state)" done
+check_eq "result is passed" "$(job_field "$id" result)" passed
+
+id=$(ctl submit "$TEST_KERNEL" --exe "$SRC_GUEST_DIR/fail.sh" --append fakeqemu=fail)
+rc=0; ctl wait "$id" 2>/dev/null || rc=$?
+check_eq "a failing job exits 1" "$rc" 1
+check_eq "result is failed" "$(job_field "$id" result)" failed
+
+n=$(ctl list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check_eq "list --json is an array of both jobs" "$n" 2
+finish

@@ -1,0 +1,127 @@
+# tests/lib.sh -- shared by the integration and end-to-end tests.
+#
+# Each test script sources this file, calls start_pkvmd (a real pkvmd on a
+# private socket and state directory), drives it with the real pkvmctl,
+# and states expectations with check/check_eq.  Waiting is always on an
+# event: `pkvmctl wait` (a long poll answered when the job is stored as
+# done), the daemon's own readiness (it forks only once it listens), or
+# wait_for_console, which follows the console stream until a pattern shows.
+# There is no sleep-and-hope.
+#
+# Environment (set by tests/meson.build): PKVMD, PKVMD_SPAWN, PKVMCTL,
+# FAKE_QEMU, GUEST_DIR (built guest programs), SRC_GUEST_DIR (guest
+# scripts), TEST_KERNEL (Debian arm64 kernel from scripts/fetch-guest).
+
+set -euo pipefail
+
+TESTS_RUN=0
+TESTS_FAILED=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/pkvm-test.XXXXXX")
+SOCK=$T/pkvmd.sock
+STATE=$T/state
+PIDFILE=$T/pkvmd.pid
+export FAKE_QEMU_PIDFILE=$T/fake-qemu.pids
+
+# ok/not ok lines in TAP, which meson reads.
+check() {
+	local what=$1
+	shift
+	TESTS_RUN=$((TESTS_RUN + 1))
+	if "$@"; then
+		echo "ok $TESTS_RUN - $what"
+	else
+		echo "not ok $TESTS_RUN - $what"
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+	fi
+}
+
+# check_eq WHAT ACTUAL EXPECTED
+check_eq() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $TESTS_RUN - $1"
+	else
+		echo "not ok $TESTS_RUN - $1"
+		echo "#   got:      '$2'"
+		echo "#   expected: '$3'"
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+	fi
+}
+
+# check_match WHAT TEXT REGEX
+check_match() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	if printf '%s' "$2" | grep -Eq -- "$3"; then
+		echo "ok $TESTS_RUN - $1"
+	else
+		echo "not ok $TESTS_RUN - $1"
+		echo "#   '$3' not found in:"
+		printf '%s\n' "$2" | head -20 | sed 's/^/#     /'
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+	fi
+}
+
+# Start pkvmd with extra options; returns once it listens (the daemon's
+# parent exits only then).
+start_pkvmd() {
+	"$PKVMD" --state-dir "$STATE" --socket "$SOCK" --pid-file "$PIDFILE" \
+		--spawn-helper "$PKVMD_SPAWN" "$@"
+	PKVMD_PID=$(cat "$PIDFILE")
+}
+
+# Stop pkvmd with SIGTERM and wait for it to exit.
+stop_pkvmd() {
+	local pid=${PKVMD_PID:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait_gone "$pid"
+	PKVMD_PID=
+}
+
+# Block until process PID is gone (inotify-free: pidfd via tail --pid).
+wait_gone() {
+	tail --pid="$1" -f /dev/null 2>/dev/null || true
+}
+
+ctl() {
+	"$PKVMCTL" --socket "$SOCK" "$@"
+}
+
+# job_field ID FIELD -- one field of `pkvmctl status --json`.
+job_field() {
+	ctl status --json "$1" | python3 -c "import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print('null' if v is None else v)" "$2"
+}
+
+# wait_for_console ID REGEX -- follow the console until REGEX shows.
+wait_for_console() {
+	ctl logs -f "$1" | grep -Eq -m1 -- "$2"
+}
+
+# Processes from FAKE_QEMU_PIDFILE that are still alive.
+surviving_fakes() {
+	[ -f "$FAKE_QEMU_PIDFILE" ] || return 0
+	while read -r pid; do
+		if kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+	done <"$FAKE_QEMU_PIDFILE"
+}
+
+cleanup() {
+	local rc=$?
+	if [ -n "${PKVMD_PID:-}" ]; then
+		kill -KILL "$PKVMD_PID" 2>/dev/null || true
+	fi
+	for pid in $(surviving_fakes); do kill -KILL "$pid" 2>/dev/null || true; done
+	if [ "$TESTS_FAILED" -ne 0 ] || [ "$rc" -ne 0 ]; then
+		echo "# state kept in $T"
+		[ -f "$STATE/pkvmd.log" ] && tail -30 "$STATE/pkvmd.log" | sed 's/^/# log: /'
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+
+# Print the TAP plan and exit non-zero when a check failed.
+finish() {
+	echo "1..$TESTS_RUN"
+	[ "$TESTS_FAILED" -eq 0 ]
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Integration: the runner's watchdogs and how it reads a guest's end, with
+# fake-qemu guests: the total timeout, the idle timeout, a qemu that ignores
+# SIGTERM (SIGKILLed after --stop-grace), a kernel panic (crashed, with the
+# backtrace kept for --crash-grace), qemu failing at start-up (error) and a
+# corrupt result line (failed).
+. "$(dirname "$0")/../lib.sh"
+
+start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1 --crash-grace 500
+
+# submit_wait VAR ARGS... -- submit a job, wait for it, set VAR to its id
+# and RC to pkvmctl wait's exit code.
+submit_wait() {
+	local -n _id=$1
+	shift
+	_id=$(ctl submit "$TEST_KERNEL" "$@")
+	RC=0
+	ctl wait "$_id" 2>/dev/null || RC=$?
+}
+
+# Total timeout: the guest prints steadily (so idle never fires) but never
+# ends; 1 s is the smallest limit.
+submit_wait id --timeout 1 --idle-timeout 0 --append "fakeqemu=flood fakeqemu.delay-ms=50"
+check_eq "total timeout: wait exits 3" "$RC" 3
+check_eq "total timeout: result timeout" "$(job_field "$id" result)" timeout
+check_match "total timeout: message mentions the timeout" "$(job_field "$id" message)" 'time(out| limit)|timed out'
+check_eq "total timeout: no fake qemu survives" "$(surviving_fakes)" ""
+
+# Idle timeout: one boot line, then silence; the total limit is far away.
+submit_wait id --timeout 60 --idle-timeout 1 --append fakeqemu=hang
+check_eq "idle timeout: wait exits 3" "$RC" 3
+check_eq "idle timeout: result timeout" "$(job_field "$id" result)" timeout
+check_match "idle timeout: message says the console was silent" "$(job_field "$id" message)" 'console output|silen|idle'
+check_eq "idle timeout: no fake qemu survives" "$(surviving_fakes)" ""
+
+# A qemu that ignores SIGTERM: the timeout stops it with SIGTERM, and
+# --stop-grace 1 later with SIGKILL; the job still ends.
+submit_wait id --timeout 1 --idle-timeout 0 --append fakeqemu=ignore-sigterm
+check_eq "ignored SIGTERM: wait exits 3" "$RC" 3
+check_eq "ignored SIGTERM: job is done" "$(job_field "$id" state)" done
+check_eq "ignored SIGTERM: qemu was SIGKILLed" "$(job_field "$id" exit_status)" -9
+check_eq "ignored SIGTERM: no fake qemu survives" "$(surviving_fakes)" ""
+
+# A kernel panic in the middle of the test: crashed, the panic title as the
+# message, and the lines printed after the panic line kept.
+submit_wait id --append "fakeqemu=panic-at=9 fakeqemu.panic-end=0"
+check_eq "panic: wait exits 4" "$RC" 4
+check_eq "panic: result crashed" "$(job_field "$id" result)" crashed
+check_match "panic: message is the panic title" "$(job_field "$id" message)" 'Kernel panic - not syncing: sysrq triggered crash'
+console=$(ctl logs "$id")
+check_match "panic: console has the panic line" "$console" 'Kernel panic - not syncing'
+check_match "panic: console keeps the backtrace after it" "$console" 'el0t_64_sync\+0x18c/0x190'
+check_match "panic: console keeps the lines after the backtrace" "$console" 'Memory Limit: none'
+check_eq "panic: the test that was running is an error" \
+	"$(ctl results --json "$id" | python3 -c 'import json,sys; print(",".join(t["verdict"] for t in json.load(sys.stdin)))')" error
+
+# qemu refuses to start: error, exit 6, the status kept.
+submit_wait id --append fakeqemu=exit=1
+check_eq "qemu error: wait exits 6" "$RC" 6
+check_eq "qemu error: result error" "$(job_field "$id" result)" error
+check_eq "qemu error: exit_status is qemu's" "$(job_field "$id" exit_status)" 1
+
+# A result line with a wrong crc is not believed: the job fails.
+submit_wait id --append fakeqemu=corrupt
+check_eq "corrupt result line: wait exits 1" "$RC" 1
+check_eq "corrupt result line: result failed" "$(job_field "$id" result)" failed
+
+check "daemon still answers" ctl version
+finish

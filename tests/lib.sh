@@ -92,9 +92,18 @@ job_field() {
 	ctl status --json "$1" | python3 -c "import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print('null' if v is None else v)" "$2"
 }
 
-# wait_for_console ID REGEX -- follow the console until REGEX shows.
+# wait_for_console ID REGEX -- follow the console until REGEX shows; fails
+# if the job ends without it.  The follower is stopped as soon as grep has
+# matched: a plain pipe would wait for it, and it only notices a closed pipe
+# on its next write, which never comes when the guest hangs silent.
 wait_for_console() {
-	ctl logs -f "$1" | grep -Eq -m1 -- "$2"
+	local fd pid rc=0
+	exec {fd}< <(exec "$PKVMCTL" --socket "$SOCK" logs -f "$1")
+	pid=$!
+	grep -Eq -m1 -- "$2" <&"$fd" || rc=$?
+	kill "$pid" 2>/dev/null || true
+	exec {fd}<&-
+	return "$rc"
 }
 
 # Processes from FAKE_QEMU_PIDFILE that are still alive.

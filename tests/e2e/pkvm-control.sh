@@ -17,7 +17,7 @@ echo "the seed is <$PKVM_SEED>"
 SH
 chmod +x "$T/seed.sh"
 
-hang=$(ctl submit "$TEST_KERNEL" --exe "$SRC_GUEST_DIR/hang.sh" --idle-timeout 5 --timeout 300)
+hang=$(ctl submit "$TEST_KERNEL" --exe "$SRC_GUEST_DIR/hang.sh" --idle-timeout 20 --timeout 300)
 cancel=$(ctl submit "$TEST_KERNEL" --exe "$SRC_GUEST_DIR/pass.sh" --timeout 300)
 
 wait_for_console "$cancel" "Booting Linux"
@@ -31,7 +31,7 @@ uefi=$(ctl submit "$TEST_KERNEL" --exe "$T/seed.sh" --uefi --seed 4242 --timeout
 rc=0; ctl wait "$hang" 2>/dev/null || rc=$?
 check_eq "a silent hang hits the idle timeout (exit 3)" "$rc" 3
 check_match "the message names the hanging test" "$(job_field "$hang" message)" \
-	"no console output for 5 s in test hang.sh"
+	"no console output for 20 s in test hang.sh"
 check_match "the test started before it hung" "$(ctl logs "$hang")" "hang.sh: sleeping forever"
 
 rc=0; ctl wait "$uefi" 2>/dev/null || rc=$?

@@ -480,8 +480,12 @@ configure(struct store *st, char **cause)
 	const char *mode;
 	int r;
 
+	/* wal_autocheckpoint = 0: a checkpoint fsyncs, and this connection
+	 * is the event loop's.  pkvmd runs store_checkpoint() from a worker
+	 * thread on a timer instead. */
 	if (sqlite3_exec(st->db, "PRAGMA foreign_keys = ON;"
-	    " PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+	    " PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0",
+	    NULL, NULL, NULL) != SQLITE_OK)
 		goto fail_sqlite;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
 	    NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)

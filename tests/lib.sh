@@ -74,13 +74,25 @@ stop_pkvmd() {
 	local pid=${PKVMD_PID:-}
 	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null || true
-	wait_gone "$pid"
+	wait_gone "$pid" || true
 	PKVMD_PID=
 }
 
-# Block until process PID is gone (inotify-free: pidfd via tail --pid).
+# wait_gone PID [SECONDS] -- block until process PID has exited; with
+# SECONDS, give up after that long and fail.  A pidfd becomes readable the
+# moment the process exits, before anyone reaps it: a daemonised pkvmd is
+# reaped by PID 1, which may take its time, and kill -0 (what tail --pid
+# polls) still sees the zombie until then.
 wait_gone() {
-	tail --pid="$1" -f /dev/null 2>/dev/null || true
+	python3 -c '
+import os, select, sys
+try:
+    fd = os.pidfd_open(int(sys.argv[1]))
+except ProcessLookupError:
+    sys.exit(0)
+t = float(sys.argv[2]) if len(sys.argv) > 2 else None
+sys.exit(0 if select.select([fd], [], [], t)[0] else 1)
+' "$@"
 }
 
 ctl() {
@@ -106,11 +118,15 @@ wait_for_console() {
 	return "$rc"
 }
 
-# Processes from FAKE_QEMU_PIDFILE that are still alive.
+# Processes from FAKE_QEMU_PIDFILE that are still alive.  A zombie does not
+# count: one whose parent pkvmd died waits for PID 1 to reap it.
 surviving_fakes() {
+	local pid stat
 	[ -f "$FAKE_QEMU_PIDFILE" ] || return 0
 	while read -r pid; do
-		if kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+		stat=${stat##*) }
+		if [ "${stat%% *}" != Z ]; then echo "$pid"; fi
 	done <"$FAKE_QEMU_PIDFILE"
 }
 

@@ -121,7 +121,8 @@ main(int argc, char **argv)
 		t[r] = now_ms() - t0;
 	}
 	qsort(t, (size_t)runs, sizeof(double), cmp_double);
-	printf("prepare: %d files x %d KiB: median %.2f ms, worst %.2f ms over %d runs (target < 20 ms)\n",
+	printf("prepare: %d files x %d KiB: median %.2f ms, worst %.2f ms over %d runs (target < "
+	       "20 ms)\n",
 	    nfiles, kb, t[runs / 2], t[runs - 1], runs);
 
 	char cmd[4200];

@@ -120,8 +120,8 @@ on_read_file(char *buffer, size_t size, size_t nitems, void *userdata)
 }
 
 static int
-on_xferinfo(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
-	    curl_off_t ultotal, curl_off_t ulnow)
+on_xferinfo(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
 {
 	struct upload *u = clientp;
 
@@ -147,10 +147,8 @@ api_open(struct api *a, const char *socket_path, const char *url)
 		global_done = true;
 	}
 	if (url != NULL) {
-		if (strncmp(url, "http://", 7) != 0 &&
-		    strncmp(url, "https://", 8) != 0) {
-			api_set_message(a, "invalid url '%s' (expected http://HOST:PORT)",
-					url);
+		if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+			api_set_message(a, "invalid url '%s' (expected http://HOST:PORT)", url);
 			return -EINVAL;
 		}
 		a->base_url = strdup(url);
@@ -225,8 +223,7 @@ api_where(struct api *a)
 /* Sort out a finished transfer: RC from curl, BODY the reply when it was
  * collected.  Returns 0 for 2xx, negative errno otherwise. */
 static int
-api_finish(struct api *a, CURLcode rc, const char *errbuf, struct buf *body,
-	   json_t **reply)
+api_finish(struct api *a, CURLcode rc, const char *errbuf, struct buf *body, json_t **reply)
 {
 	json_error_t jerr;
 	json_t *j, *e, *m;
@@ -235,13 +232,12 @@ api_finish(struct api *a, CURLcode rc, const char *errbuf, struct buf *body,
 	if (rc != CURLE_OK) {
 		curl_easy_getinfo(a->curl, CURLINFO_OS_ERRNO, &os_errno);
 		if (rc == CURLE_COULDNT_CONNECT && os_errno > 0) {
-			api_set_message(a, "cannot reach pkvmd at %s: %s",
-					api_where(a), strerror((int)os_errno));
+			api_set_message(a, "cannot reach pkvmd at %s: %s", api_where(a),
+			    strerror((int)os_errno));
 			return -(int)os_errno;
 		}
-		api_set_message(a, "request to pkvmd at %s failed: %s",
-				api_where(a),
-				errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		api_set_message(a, "request to pkvmd at %s failed: %s", api_where(a),
+		    errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		return -EIO;
 	}
 	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &a->status);
@@ -256,8 +252,7 @@ api_finish(struct api *a, CURLcode rc, const char *errbuf, struct buf *body,
 		return 0;
 	}
 	/* The uniform error body; fall back to the status if it is missing. */
-	j = body != NULL && body->len > 0 ?
-		    json_loadb(body->data, body->len, 0, NULL) : NULL;
+	j = body != NULL && body->len > 0 ? json_loadb(body->data, body->len, 0, NULL) : NULL;
 	e = json_object_get(j, "error");
 	m = json_object_get(e, "message");
 	if (json_is_string(m))
@@ -269,8 +264,7 @@ api_finish(struct api *a, CURLcode rc, const char *errbuf, struct buf *body,
 }
 
 int
-api_request(struct api *a, const char *method, const char *path, json_t *body,
-	    json_t **reply)
+api_request(struct api *a, const char *method, const char *path, json_t *body, json_t **reply)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
@@ -295,12 +289,10 @@ api_request(struct api *a, const char *method, const char *path, json_t *body,
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, text);
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)strlen(text));
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(text));
 	} else if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)0);
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
 	}
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(a->curl, CURLOPT_NOBODY, 1L);
@@ -316,7 +308,7 @@ api_request(struct api *a, const char *method, const char *path, json_t *body,
 
 int
 api_upload(struct api *a, const char *path, const char *file, uint64_t size,
-	   api_progress_cb progress, void *arg)
+    api_progress_cb progress, void *arg)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
@@ -399,8 +391,8 @@ api_escape(const char *s)
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~", c) != NULL) {
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c) != NULL) {
 			*p++ = (char)c;
 		} else {
 			*p++ = '%';
@@ -415,26 +407,25 @@ api_escape(const char *s)
 int
 api_fail(struct api *a, int err)
 {
-	fprintf(stderr, "pkvmctl: %s\n",
-		a->message != NULL ? a->message : strerror(-err));
+	fprintf(stderr, "pkvmctl: %s\n", a->message != NULL ? a->message : strerror(-err));
 	if (err == -EREMOTEIO)
-		return a->status >= 400 && a->status <= 499 ? PKVM_EXIT_USAGE :
-							       PKVM_EXIT_INFRA;
+		return a->status >= 400 && a->status <= 499 ? PKVM_EXIT_USAGE : PKVM_EXIT_INFRA;
 	if (a->socket_path == NULL) {
-		if (err == -ECONNREFUSED || err == -EHOSTUNREACH ||
-		    err == -ENETUNREACH || err == -ETIMEDOUT)
-			fprintf(stderr, "  is pkvmd listening there? "
-					"(check --url / PKVM_URL)\n");
+		if (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -ENETUNREACH ||
+		    err == -ETIMEDOUT)
+			fprintf(stderr,
+			    "  is pkvmd listening there? "
+			    "(check --url / PKVM_URL)\n");
 		return PKVM_EXIT_INFRA;
 	}
 	if (err == -ENOENT || err == -ECONNREFUSED)
 		fprintf(stderr,
-			"  start it with: pkvmd --state-dir DIR --socket %s  "
-			"(or pass --socket / set PKVM_SOCKET)\n",
-			a->socket_path);
+		    "  start it with: pkvmd --state-dir DIR --socket %s  "
+		    "(or pass --socket / set PKVM_SOCKET)\n",
+		    a->socket_path);
 	else if (err == -EACCES)
 		fprintf(stderr,
-			"  the socket is mode 0660: ask to join its group, "
-			"or pass --socket / set PKVM_SOCKET\n");
+		    "  the socket is mode 0660: ask to join its group, "
+		    "or pass --socket / set PKVM_SOCKET\n");
 	return PKVM_EXIT_INFRA;
 }

@@ -19,11 +19,11 @@
 #include <jansson.h>
 
 struct api {
-	void *curl;        /* CURL *, opaque outside api.c */
+	void *curl; /* CURL *, opaque outside api.c */
 	char *socket_path; /* Unix socket, or NULL when base_url is TCP */
-	char *base_url;    /* "http://pkvmd" for the socket, else the --url */
-	long status;       /* HTTP status of the last answer, 0 when none */
-	char *message;     /* why the last call failed, or NULL */
+	char *base_url; /* "http://pkvmd" for the socket, else the --url */
+	long status; /* HTTP status of the last answer, 0 when none */
+	char *message; /* why the last call failed, or NULL */
 };
 
 /* Called during an upload with the bytes sent so far and the total. */
@@ -40,12 +40,11 @@ void api_close(struct api *a);
 /* Send METHOD to PATH (starting with "/v1") with BODY as JSON when not NULL;
  * on 2xx store the parsed reply (or NULL for an empty body) in *REPLY when
  * REPLY is not NULL. */
-int api_request(struct api *a, const char *method, const char *path,
-		json_t *body, json_t **reply);
+int api_request(struct api *a, const char *method, const char *path, json_t *body, json_t **reply);
 /* PUT the file at FILE (SIZE bytes) to PATH, streaming it from disk, calling
  * PROGRESS (when not NULL) as it goes. */
-int api_upload(struct api *a, const char *path, const char *file,
-	       uint64_t size, api_progress_cb progress, void *arg);
+int api_upload(struct api *a, const char *path, const char *file, uint64_t size,
+    api_progress_cb progress, void *arg);
 /* GET PATH and pass the body to WRITE as it arrives (for follow streams). */
 int api_stream(struct api *a, const char *path, api_write_cb write, void *arg);
 

@@ -11,8 +11,7 @@
 #include "wire.h"
 
 static int
-cancel_exec(const struct cmd_entry *self, struct api *api,
-	    struct cmd_args *args)
+cancel_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	char path[64];
 	int64_t id;
@@ -21,8 +20,7 @@ cancel_exec(const struct cmd_entry *self, struct api *api,
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;
-	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/cancel",
-		 (long long)id);
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/cancel", (long long)id);
 	err = api_request(api, "POST", path, NULL, NULL);
 	if (err < 0)
 		return api_fail(api, err);

@@ -7,8 +7,7 @@
 #include "wire.h"
 
 static int
-help_exec(const struct cmd_entry *self, struct api *api,
-	  struct cmd_args *args)
+help_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	const struct cmd_entry *e;
 

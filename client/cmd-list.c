@@ -41,9 +41,8 @@ query_add(char *q, size_t size, const char *key, const char *value)
 static int
 list_print(json_t *jobs)
 {
-	static const char *const headers[] = { "ID", "STATE", "RESULT",
-					       "OWNER", "SMP", "CREATED",
-					       "DURATION", "TAGS" };
+	static const char *const headers[] = { "ID", "STATE", "RESULT", "OWNER", "SMP", "CREATED",
+		"DURATION", "TAGS" };
 	struct table *t = table_new(8, headers);
 	size_t i;
 	json_t *job;
@@ -52,7 +51,8 @@ list_print(json_t *jobs)
 		return PKVM_EXIT_INFRA;
 	table_align_right(t, 0);
 	table_align_right(t, 4);
-	json_array_foreach(jobs, i, job) {
+	json_array_foreach(jobs, i, job)
+	{
 		char id[24] = "-", smp[24] = "-", created[32], dur[32], tags[512];
 		const char *cells[8];
 		long long n;
@@ -84,8 +84,7 @@ list_print(json_t *jobs)
 }
 
 static int
-list_exec(const struct cmd_entry *self, struct api *api,
-	  struct cmd_args *args)
+list_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	char query[1024] = "", path[1100];
 	json_t *reply = NULL, *jobs;
@@ -102,8 +101,10 @@ list_exec(const struct cmd_entry *self, struct api *api,
 			return cmd_usage_error(self, "unexpected argument '%s'", v);
 		case OPT_STATE:
 			if (job_state_parse(v, &st) < 0) {
-				fprintf(stderr, "pkvmctl: invalid state '%s' "
-						"(queued, running or done)\n", v);
+				fprintf(stderr,
+				    "pkvmctl: invalid state '%s' "
+				    "(queued, running or done)\n",
+				    v);
 				return PKVM_EXIT_USAGE;
 			}
 			rc = query_add(query, sizeof(query), "state", v);
@@ -134,8 +135,9 @@ list_exec(const struct cmd_entry *self, struct api *api,
 		return api_fail(api, err);
 	jobs = json_object_get(reply, "jobs");
 	if (!json_is_array(jobs)) {
-		fprintf(stderr, "pkvmctl: bad answer from pkvmd: no \"jobs\" "
-				"array\n");
+		fprintf(stderr,
+		    "pkvmctl: bad answer from pkvmd: no \"jobs\" "
+		    "array\n");
 		rc = PKVM_EXIT_INFRA;
 	} else if (json) {
 		rc = output_json(jobs) < 0 ? PKVM_EXIT_INFRA : 0;
@@ -152,13 +154,12 @@ const struct cmd_entry cmd_list_entry = {
 	.args = "[--state STATE] [-T|--tag TAG] [--owner USER] [-n|--limit N] "
 		"[--json]",
 	.summary = "list jobs, newest first",
-	.details =
-		"options:\n"
-		"  --state STATE    only jobs that are queued, running or done\n"
-		"  -T, --tag TAG    only jobs with this tag\n"
-		"  --owner USER     only jobs of this user\n"
-		"  -n, --limit N    at most N jobs, 1..10000 (default 100)\n"
-		"  --json           print the job objects as a JSON array\n",
+	.details = "options:\n"
+		   "  --state STATE    only jobs that are queued, running or done\n"
+		   "  -T, --tag TAG    only jobs with this tag\n"
+		   "  --owner USER     only jobs of this user\n"
+		   "  -n, --limit N    at most N jobs, 1..10000 (default 100)\n"
+		   "  --json           print the job objects as a JSON array\n",
 	.options = list_options,
 	.takes_rest = false,
 	.exec = list_exec,

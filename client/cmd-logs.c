@@ -27,8 +27,7 @@ on_console(void *arg, const char *buf, size_t len)
 }
 
 static int
-logs_exec(const struct cmd_entry *self, struct api *api,
-	  struct cmd_args *args)
+logs_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	bool follow = false;
 	char path[96];
@@ -42,8 +41,8 @@ logs_exec(const struct cmd_entry *self, struct api *api,
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;
-	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/console%s",
-		 (long long)id, follow ? "?follow=1" : "");
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/console%s", (long long)id,
+	    follow ? "?follow=1" : "");
 	err = api_stream(api, path, on_console, NULL);
 	if (err < 0)
 		return api_fail(api, err);

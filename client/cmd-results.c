@@ -21,8 +21,7 @@ static const struct cmd_option results_options[] = {
 static int
 results_print(json_t *tests)
 {
-	static const char *const headers[] = { "NAME", "VERDICT", "EXIT",
-					       "DURATION" };
+	static const char *const headers[] = { "NAME", "VERDICT", "EXIT", "DURATION" };
 	struct table *t = table_new(4, headers);
 	json_t *test, *d;
 	size_t i;
@@ -31,7 +30,8 @@ results_print(json_t *tests)
 		return PKVM_EXIT_INFRA;
 	table_align_right(t, 2);
 	table_align_right(t, 3);
-	json_array_foreach(tests, i, test) {
+	json_array_foreach(tests, i, test)
+	{
 		char code[24] = "-", dur[32] = "-";
 		const char *cells[4];
 		long long n;
@@ -40,8 +40,7 @@ results_print(json_t *tests)
 			snprintf(code, sizeof(code), "%lld", n);
 		d = json_object_get(test, "duration");
 		if (json_is_number(d))
-			output_duration_format(json_number_value(d), dur,
-					       sizeof(dur));
+			output_duration_format(json_number_value(d), dur, sizeof(dur));
 		cells[0] = job_str(test, "name");
 		cells[1] = job_str(test, "verdict");
 		cells[2] = code;
@@ -58,8 +57,7 @@ results_print(json_t *tests)
 }
 
 static int
-results_exec(const struct cmd_entry *self, struct api *api,
-	     struct cmd_args *args)
+results_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	json_t *reply = NULL, *tests;
 	bool json = false;
@@ -74,15 +72,15 @@ results_exec(const struct cmd_entry *self, struct api *api,
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;
-	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/results",
-		 (long long)id);
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/results", (long long)id);
 	err = api_request(api, "GET", path, NULL, &reply);
 	if (err < 0)
 		return api_fail(api, err);
 	tests = json_object_get(reply, "tests");
 	if (!json_is_array(tests)) {
-		fprintf(stderr, "pkvmctl: bad answer from pkvmd: no \"tests\" "
-				"array\n");
+		fprintf(stderr,
+		    "pkvmctl: bad answer from pkvmd: no \"tests\" "
+		    "array\n");
 		rc = PKVM_EXIT_INFRA;
 	} else if (json) {
 		rc = output_json(tests) < 0 ? PKVM_EXIT_INFRA : 0;

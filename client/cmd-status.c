@@ -47,8 +47,7 @@ status_print(json_t *job)
 	snprintf(buf, sizeof(buf), "%.12s", s != NULL ? s : "-");
 	line("kernel:", buf);
 	if (job_int(job, "smp", &a) && job_int(job, "mem", &b))
-		snprintf(buf, sizeof(buf), "%lld cpu%s, %lld MB", a,
-			 a == 1 ? "" : "s", b);
+		snprintf(buf, sizeof(buf), "%lld cpu%s, %lld MB", a, a == 1 ? "" : "s", b);
 	else
 		snprintf(buf, sizeof(buf), "-");
 	line("smp/mem:", buf);
@@ -63,8 +62,7 @@ status_print(json_t *job)
 	tests = json_object_get(job, "tests");
 	if (job_int(tests, "passed", &a) && job_int(tests, "failed", &b) &&
 	    job_int(tests, "total", &c))
-		snprintf(buf, sizeof(buf), "%lld passed, %lld failed, %lld total",
-			 a, b, c);
+		snprintf(buf, sizeof(buf), "%lld passed, %lld failed, %lld total", a, b, c);
 	else
 		snprintf(buf, sizeof(buf), "-");
 	line("tests:", buf);
@@ -78,8 +76,7 @@ status_print(json_t *job)
 }
 
 static int
-status_exec(const struct cmd_entry *self, struct api *api,
-	    struct cmd_args *args)
+status_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	bool json = false;
 	json_t *job = NULL;
@@ -94,8 +91,7 @@ status_exec(const struct cmd_entry *self, struct api *api,
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;
-	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld",
-		 (long long)id);
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld", (long long)id);
 	err = api_request(api, "GET", path, NULL, &job);
 	if (err < 0)
 		return api_fail(api, err);

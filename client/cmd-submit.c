@@ -73,13 +73,13 @@ static const struct cmd_option submit_options[] = {
 
 struct submit {
 	const char *kernel;
-	json_t *body;      /* the request, fields added as they are set */
-	json_t *tags;      /* or NULL */
+	json_t *body; /* the request, fields added as they are set */
+	json_t *tags; /* or NULL */
 	json_t *qemu_args; /* or NULL */
-	long long smp, mem;           /* from options, -1 when unset */
+	long long smp, mem; /* from options, -1 when unset */
 	long long qemu_smp, qemu_mem; /* from after "--", -1 when unset */
-	struct blob_file *files;      /* [0] is the kernel */
-	char **owned;                 /* [i]: files[i].path when we made it */
+	struct blob_file *files; /* [0] is the kernel */
+	char **owned; /* [i]: files[i].path when we made it */
 	size_t nfiles;
 	bool wait, follow, json;
 };
@@ -95,14 +95,12 @@ submit_check_kernel(const char *path)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "pkvmctl: cannot open kernel '%s': %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "pkvmctl: cannot open kernel '%s': %s\n", path, strerror(errno));
 		return PKVM_EXIT_USAGE;
 	}
 	n = read(fd, head, sizeof(head));
 	if (n < 0) {
-		fprintf(stderr, "pkvmctl: cannot read kernel '%s': %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "pkvmctl: cannot read kernel '%s': %s\n", path, strerror(errno));
 		close(fd);
 		return PKVM_EXIT_USAGE;
 	}
@@ -123,8 +121,7 @@ submit_add_exe(struct submit *s, const char *path)
 	int rc;
 
 	if (s->nfiles >= SUBMIT_FILES_MAX) {
-		fprintf(stderr, "pkvmctl: too many executables (at most %d)\n",
-			PKVM_EXES_MAX);
+		fprintf(stderr, "pkvmctl: too many executables (at most %d)\n", PKVM_EXES_MAX);
 		return PKVM_EXIT_USAGE;
 	}
 	f = &s->files[s->nfiles];
@@ -133,16 +130,17 @@ submit_add_exe(struct submit *s, const char *path)
 		return rc;
 	if (!pkvm_name_valid(f->name)) {
 		fprintf(stderr,
-			"pkvmctl: invalid executable name '%s' (from '%s'): use 1..%d "
-			"of [A-Za-z0-9._+-], not starting with '.'\n",
-			f->name, path, PKVM_NAME_MAX);
+		    "pkvmctl: invalid executable name '%s' (from '%s'): use 1..%d "
+		    "of [A-Za-z0-9._+-], not starting with '.'\n",
+		    f->name, path, PKVM_NAME_MAX);
 		return PKVM_EXIT_USAGE;
 	}
 	for (size_t i = 1; i < s->nfiles; i++) {
 		if (strcmp(s->files[i].name, f->name) == 0) {
-			fprintf(stderr, "pkvmctl: duplicate executable name '%s' "
-					"('%s' and '%s')\n",
-				f->name, s->files[i].path, path);
+			fprintf(stderr,
+			    "pkvmctl: duplicate executable name '%s' "
+			    "('%s' and '%s')\n",
+			    f->name, s->files[i].path, path);
 			return PKVM_EXIT_USAGE;
 		}
 	}
@@ -169,16 +167,17 @@ submit_add_exe_dir(struct submit *s, const char *dir)
 
 	d = opendir(dir);
 	if (d == NULL) {
-		fprintf(stderr, "pkvmctl: cannot open executable directory '%s': "
-				"%s\n", dir, strerror(errno));
+		fprintf(stderr,
+		    "pkvmctl: cannot open executable directory '%s': "
+		    "%s\n",
+		    dir, strerror(errno));
 		return PKVM_EXIT_USAGE;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (n == cap) {
-			char **p = realloc(names, (cap = cap ? cap * 2 : 32) *
-							  sizeof(*p));
+			char **p = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*p));
 			if (p == NULL) {
 				rc = PKVM_EXIT_INFRA;
 				break;
@@ -219,15 +218,16 @@ static int
 submit_add_tag(struct submit *s, const char *tag)
 {
 	if (!pkvm_tag_valid(tag)) {
-		fprintf(stderr, "pkvmctl: invalid tag '%s': use 1..%d of "
-				"[A-Za-z0-9._:+=/@-]\n", tag, PKVM_TAG_MAX);
+		fprintf(stderr,
+		    "pkvmctl: invalid tag '%s': use 1..%d of "
+		    "[A-Za-z0-9._:+=/@-]\n",
+		    tag, PKVM_TAG_MAX);
 		return PKVM_EXIT_USAGE;
 	}
 	if (s->tags == NULL)
 		s->tags = json_array();
 	if (json_array_size(s->tags) >= PKVM_TAGS_MAX) {
-		fprintf(stderr, "pkvmctl: too many tags (at most %d)\n",
-			PKVM_TAGS_MAX);
+		fprintf(stderr, "pkvmctl: too many tags (at most %d)\n", PKVM_TAGS_MAX);
 		return PKVM_EXIT_USAGE;
 	}
 	json_array_append_new(s->tags, json_string(tag));
@@ -241,14 +241,14 @@ seed_valid(const char *seed)
 
 	if (n == 0 || n > SUBMIT_SEED_MAX)
 		return false;
-	return strspn(seed, "abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+	return strspn(seed,
+		   "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
 /* Set integer field KEY of the request from option value V. */
 static int
-submit_set_int(struct submit *s, const char *key, const char *v,
-	       long long min, long long max)
+submit_set_int(struct submit *s, const char *key, const char *v, long long min, long long max)
 {
 	long long n;
 	int rc = cmd_parse_int(key, v, min, max, &n);
@@ -266,16 +266,17 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_SMP:
 		return cmd_parse_int("smp", v, 1, PKVM_SMP_MAX, &s->smp);
 	case OPT_MEM:
-		return cmd_parse_int("mem", v, PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB,
-				     &s->mem);
+		return cmd_parse_int("mem", v, PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB, &s->mem);
 	case OPT_EXE:
 		return submit_add_exe(s, v);
 	case OPT_EXE_DIR:
 		return submit_add_exe_dir(s, v);
 	case OPT_APPEND:
 		if (strlen(v) > PKVM_APPEND_MAX) {
-			fprintf(stderr, "pkvmctl: --append is too long "
-					"(at most %d bytes)\n", PKVM_APPEND_MAX);
+			fprintf(stderr,
+			    "pkvmctl: --append is too long "
+			    "(at most %d bytes)\n",
+			    PKVM_APPEND_MAX);
 			return PKVM_EXIT_USAGE;
 		}
 		json_object_set_new(s->body, "append", json_string(v));
@@ -283,8 +284,7 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_TIMEOUT:
 		return submit_set_int(s, "timeout", v, 1, PKVM_TIMEOUT_MAX_S);
 	case OPT_IDLE_TIMEOUT:
-		return submit_set_int(s, "idle_timeout", v, 0,
-				      PKVM_TIMEOUT_MAX_S);
+		return submit_set_int(s, "idle_timeout", v, 0, PKVM_TIMEOUT_MAX_S);
 	case 'T':
 		return submit_add_tag(s, v);
 	case 'd':
@@ -297,15 +297,16 @@ submit_option(struct submit *s, int key, const char *v)
 		return 0;
 	case OPT_SEED:
 		if (!seed_valid(v)) {
-			fprintf(stderr, "pkvmctl: invalid seed '%s': use 1..%d of "
-					"[A-Za-z0-9_-]\n", v, SUBMIT_SEED_MAX);
+			fprintf(stderr,
+			    "pkvmctl: invalid seed '%s': use 1..%d of "
+			    "[A-Za-z0-9_-]\n",
+			    v, SUBMIT_SEED_MAX);
 			return PKVM_EXIT_USAGE;
 		}
 		json_object_set_new(s->body, "seed", json_string(v));
 		return 0;
 	case OPT_PRIORITY:
-		return submit_set_int(s, "priority", v, SUBMIT_PRIORITY_MIN,
-				      SUBMIT_PRIORITY_MAX);
+		return submit_set_int(s, "priority", v, SUBMIT_PRIORITY_MIN, SUBMIT_PRIORITY_MAX);
 	case OPT_WAIT:
 		s->wait = true;
 		return 0;
@@ -333,8 +334,10 @@ submit_qemu_smp(struct submit *s, const char *v)
 	const char *n = strncmp(v, "cpus=", 5) == 0 ? v + 5 : v;
 
 	if (!all_digits(n)) {
-		fprintf(stderr, "pkvmctl: qemu option '-smp %s' is not supported: "
-				"give -smp N (pkvmd builds -smp itself)\n", v);
+		fprintf(stderr,
+		    "pkvmctl: qemu option '-smp %s' is not supported: "
+		    "give -smp N (pkvmd builds -smp itself)\n",
+		    v);
 		return PKVM_EXIT_USAGE;
 	}
 	return cmd_parse_int("smp", n, 1, PKVM_SMP_MAX, &s->qemu_smp);
@@ -351,10 +354,11 @@ submit_qemu_mem(struct submit *s, const char *v)
 	int rc;
 
 	if (len == 0 || len >= sizeof(digits) ||
-	    (n[len] != '\0' && (strchr("MmGg", n[len]) == NULL ||
-				n[len + 1] != '\0'))) {
-		fprintf(stderr, "pkvmctl: qemu option '-m %s' is not supported: "
-				"give -m MB or -m NG (pkvmd builds -m itself)\n", v);
+	    (n[len] != '\0' && (strchr("MmGg", n[len]) == NULL || n[len + 1] != '\0'))) {
+		fprintf(stderr,
+		    "pkvmctl: qemu option '-m %s' is not supported: "
+		    "give -m MB or -m NG (pkvmd builds -m itself)\n",
+		    v);
 		return PKVM_EXIT_USAGE;
 	}
 	memcpy(digits, n, len);
@@ -365,8 +369,8 @@ submit_qemu_mem(struct submit *s, const char *v)
 	if (n[len] == 'G' || n[len] == 'g')
 		mb *= 1024;
 	if (mb < PKVM_MEM_MIN_MB || mb > PKVM_MEM_MAX_MB) {
-		fprintf(stderr, "pkvmctl: invalid mem '%s' (must be %d..%d MB)\n",
-			v, PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB);
+		fprintf(stderr, "pkvmctl: invalid mem '%s' (must be %d..%d MB)\n", v,
+		    PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB);
 		return PKVM_EXIT_USAGE;
 	}
 	s->qemu_mem = mb;
@@ -392,8 +396,10 @@ submit_rest(struct submit *s, char **rest, int nrest)
 			if (s->qemu_args == NULL)
 				s->qemu_args = json_array();
 			if (json_array_size(s->qemu_args) >= PKVM_QEMU_ARGS_MAX) {
-				fprintf(stderr, "pkvmctl: too many qemu arguments "
-						"(at most %d)\n", PKVM_QEMU_ARGS_MAX);
+				fprintf(stderr,
+				    "pkvmctl: too many qemu arguments "
+				    "(at most %d)\n",
+				    PKVM_QEMU_ARGS_MAX);
 				return PKVM_EXIT_USAGE;
 			}
 			json_array_append_new(s->qemu_args, json_string(a));
@@ -418,13 +424,14 @@ static int
 submit_merge(struct submit *s, const char *name, long long opt, long long qemu)
 {
 	if (opt >= 0 && qemu >= 0 && opt != qemu) {
-		fprintf(stderr, "pkvmctl: %s given twice: --%s %lld, and %lld "
-				"after --\n", name, name, opt, qemu);
+		fprintf(stderr,
+		    "pkvmctl: %s given twice: --%s %lld, and %lld "
+		    "after --\n",
+		    name, name, opt, qemu);
 		return PKVM_EXIT_USAGE;
 	}
 	if (opt >= 0 || qemu >= 0)
-		json_object_set_new(s->body, name,
-				    json_integer(opt >= 0 ? opt : qemu));
+		json_object_set_new(s->body, name, json_integer(opt >= 0 ? opt : qemu));
 	return 0;
 }
 
@@ -437,10 +444,8 @@ submit_finish_body(struct submit *s)
 	json_object_set_new(s->body, "kernel", json_string(s->files[0].hash));
 	for (size_t i = 1; i < s->nfiles; i++)
 		json_array_append_new(exes,
-				      json_pack("{s:s, s:s, s:i}", "name",
-						s->files[i].name, "blob",
-						s->files[i].hash, "mode",
-						(int)s->files[i].mode));
+		    json_pack("{s:s, s:s, s:i}", "name", s->files[i].name, "blob", s->files[i].hash,
+			"mode", (int)s->files[i].mode));
 	json_object_set_new(s->body, "executables", exes);
 	if (s->tags != NULL)
 		json_object_set(s->body, "tags", s->tags);
@@ -484,8 +489,7 @@ submit_post(struct submit *s, struct api *api)
 }
 
 static int
-submit_exec(const struct cmd_entry *self, struct api *api,
-	    struct cmd_args *args)
+submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	struct submit s = { .smp = -1, .mem = -1, .qemu_smp = -1, .qemu_mem = -1 };
 	int rc = 0;
@@ -504,9 +508,10 @@ submit_exec(const struct cmd_entry *self, struct api *api,
 		if (args->v[i].key != CMD_ARG_POSITIONAL)
 			continue;
 		if (s.kernel != NULL) {
-			rc = cmd_usage_error(self, "unexpected argument '%s' "
-					     "(qemu arguments go after --)",
-					     args->v[i].value);
+			rc = cmd_usage_error(self,
+			    "unexpected argument '%s' "
+			    "(qemu arguments go after --)",
+			    args->v[i].value);
 			goto out;
 		}
 		s.kernel = args->v[i].value;
@@ -529,8 +534,9 @@ submit_exec(const struct cmd_entry *self, struct api *api,
 	if (rc == 0)
 		rc = submit_merge(&s, "mem", s.mem, s.qemu_mem);
 	if (rc == 0 && s.json && s.follow)
-		rc = cmd_usage_error(self, "--json and --follow cannot be combined "
-				     "(both write to stdout)");
+		rc = cmd_usage_error(self,
+		    "--json and --follow cannot be combined "
+		    "(both write to stdout)");
 	if (rc == 0)
 		rc = upload_blobs(api, s.files, s.nfiles);
 	if (rc != 0)
@@ -557,32 +563,31 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--priority P] [--wait] [-f|--follow] [--json]\n"
 		"                      [-- QEMU-ARG...]",
 	.summary = "upload a kernel and tests and queue a job",
-	.details =
-		"options (before or after KERNEL):\n"
-		"  --smp N           virtual CPUs, 1..64 (default 1)\n"
-		"  --mem MB          guest memory, 64..65536 MB (default 1024)\n"
-		"  --exe FILE        a test executable, named after the file\n"
-		"  --exe-dir DIR     every regular file in DIR (hidden ones skipped)\n"
-		"  --append ARGS     extra kernel command line\n"
-		"  --timeout SEC     total time limit (default 600)\n"
-		"  --idle-timeout SEC  limit on console silence, 0 = none "
-		"(default 120)\n"
-		"  -T, --tag TAG     label the job (repeatable)\n"
-		"  -d, --debug PORT  qemu gdb stub on PORT\n"
-		"  -C, --no-cov      no coverage collection\n"
-		"  --uefi            boot through UEFI firmware\n"
-		"  --seed S          test seed (default random)\n"
-		"  --priority P      -100..100, higher runs first (default 0)\n"
-		"  --wait            wait for the result; exit with the codes below\n"
-		"  -f, --follow      print the console as it runs, then as --wait\n"
-		"  --json            print the job object instead of its id\n"
-		"  -- QEMU-ARG...    passed to qemu, except -smp N and -m N, which\n"
-		"                    set --smp and --mem\n"
-		"\n"
-		"prints the job id on stdout.  Exit codes with --wait/--follow:\n"
-		"  0 passed, 1 a test failed, 2 bad command line or request refused,\n"
-		"  3 timeout, 4 kernel or hypervisor crash, 5 cancelled,\n"
-		"  6 daemon unreachable, job error or interrupted\n",
+	.details = "options (before or after KERNEL):\n"
+		   "  --smp N           virtual CPUs, 1..64 (default 1)\n"
+		   "  --mem MB          guest memory, 64..65536 MB (default 1024)\n"
+		   "  --exe FILE        a test executable, named after the file\n"
+		   "  --exe-dir DIR     every regular file in DIR (hidden ones skipped)\n"
+		   "  --append ARGS     extra kernel command line\n"
+		   "  --timeout SEC     total time limit (default 600)\n"
+		   "  --idle-timeout SEC  limit on console silence, 0 = none "
+		   "(default 120)\n"
+		   "  -T, --tag TAG     label the job (repeatable)\n"
+		   "  -d, --debug PORT  qemu gdb stub on PORT\n"
+		   "  -C, --no-cov      no coverage collection\n"
+		   "  --uefi            boot through UEFI firmware\n"
+		   "  --seed S          test seed (default random)\n"
+		   "  --priority P      -100..100, higher runs first (default 0)\n"
+		   "  --wait            wait for the result; exit with the codes below\n"
+		   "  -f, --follow      print the console as it runs, then as --wait\n"
+		   "  --json            print the job object instead of its id\n"
+		   "  -- QEMU-ARG...    passed to qemu, except -smp N and -m N, which\n"
+		   "                    set --smp and --mem\n"
+		   "\n"
+		   "prints the job id on stdout.  Exit codes with --wait/--follow:\n"
+		   "  0 passed, 1 a test failed, 2 bad command line or request refused,\n"
+		   "  3 timeout, 4 kernel or hypervisor crash, 5 cancelled,\n"
+		   "  6 daemon unreachable, job error or interrupted\n",
 	.options = submit_options,
 	.takes_rest = true,
 	.exec = submit_exec,

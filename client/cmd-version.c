@@ -13,16 +13,14 @@
 #include "wire.h"
 
 static int
-version_exec(const struct cmd_entry *self, struct api *api,
-	     struct cmd_args *args)
+version_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	long long wire = 0, slots = 0, busy = 0;
 	json_t *v = NULL;
 	int err;
 
 	if (args->n > 0)
-		return cmd_usage_error(self, "unexpected argument '%s'",
-				       args->v[0].value);
+		return cmd_usage_error(self, "unexpected argument '%s'", args->v[0].value);
 	printf("pkvmctl %s (wire %d)\n", PKVM_VERSION, PKVM_WIRE_VERSION);
 	fflush(stdout);
 	err = api_request(api, "GET", PKVM_API_PREFIX "/version", NULL, &v);
@@ -32,12 +30,13 @@ version_exec(const struct cmd_entry *self, struct api *api,
 	job_int(v, "slots", &slots);
 	job_int(v, "slots_busy", &busy);
 	printf("%s %s (wire %lld), %lld of %lld slots busy\n",
-	       job_str(v, "name") ? job_str(v, "name") : "pkvmd",
-	       job_str(v, "version") ? job_str(v, "version") : "?", wire, busy,
-	       slots);
+	    job_str(v, "name") ? job_str(v, "name") : "pkvmd",
+	    job_str(v, "version") ? job_str(v, "version") : "?", wire, busy, slots);
 	if (wire != PKVM_WIRE_VERSION)
-		fprintf(stderr, "pkvmctl: warning: pkvmd speaks wire version "
-				"%lld, this client %d\n", wire, PKVM_WIRE_VERSION);
+		fprintf(stderr,
+		    "pkvmctl: warning: pkvmd speaks wire version "
+		    "%lld, this client %d\n",
+		    wire, PKVM_WIRE_VERSION);
 	json_decref(v);
 	return 0;
 }

@@ -50,7 +50,7 @@ wait_summary(long long id, json_t *job)
 
 	if (name == NULL || job_result_parse(name, &r) < 0) {
 		fprintf(stderr, "job %lld ended with unknown result '%s'\n", id,
-			name != NULL ? name : "null");
+		    name != NULL ? name : "null");
 		return PKVM_EXIT_INFRA;
 	}
 	if (r == RESULT_PASSED) {
@@ -85,23 +85,24 @@ cmd_wait_job(struct api *api, int64_t id, bool follow, json_t **out)
 	int err, rc;
 
 	if (follow) {
-		snprintf(path, sizeof(path),
-			 PKVM_API_PREFIX "/jobs/%lld/console?follow=1",
-			 (long long)id);
+		snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/console?follow=1",
+		    (long long)id);
 		err = api_stream(api, path, on_console, NULL);
 		if (err < 0)
 			return api_fail(api, err);
 	}
-	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/wait?timeout=%d",
-		 (long long)id, WAIT_POLL_S);
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/wait?timeout=%d", (long long)id,
+	    WAIT_POLL_S);
 	for (;;) {
 		err = api_request(api, "GET", path, NULL, &job);
 		if (err < 0)
 			return api_fail(api, err);
 		state = job_str(job, "state");
 		if (state == NULL) {
-			fprintf(stderr, "pkvmctl: bad answer from pkvmd: job %lld "
-					"without state\n", (long long)id);
+			fprintf(stderr,
+			    "pkvmctl: bad answer from pkvmd: job %lld "
+			    "without state\n",
+			    (long long)id);
 			json_decref(job);
 			return PKVM_EXIT_INFRA;
 		}
@@ -118,8 +119,7 @@ cmd_wait_job(struct api *api, int64_t id, bool follow, json_t **out)
 }
 
 static int
-wait_exec(const struct cmd_entry *self, struct api *api,
-	  struct cmd_args *args)
+wait_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	bool follow = false, json = false;
 	json_t *job = NULL;
@@ -136,8 +136,9 @@ wait_exec(const struct cmd_entry *self, struct api *api,
 	if (rc != 0)
 		return rc;
 	if (json && follow)
-		return cmd_usage_error(self, "--json and --follow cannot be "
-				       "combined (both write to stdout)");
+		return cmd_usage_error(self,
+		    "--json and --follow cannot be "
+		    "combined (both write to stdout)");
 	rc = cmd_wait_job(api, id, follow, json ? &job : NULL);
 	if (job != NULL && output_json(job) < 0 && rc == 0)
 		rc = PKVM_EXIT_INFRA;
@@ -150,17 +151,16 @@ const struct cmd_entry cmd_wait_entry = {
 	.alias = NULL,
 	.args = "[-f|--follow] [--json] ID",
 	.summary = "wait for a job to finish and exit with its result",
-	.details =
-		"options:\n"
-		"  -f, --follow  print the console as it runs first\n"
-		"  --json        print the finished job object\n"
-		"\n"
-		"prints \"job ID passed in 11.8 s\" or why it did not pass on "
-		"stderr.\n"
-		"exit codes:\n"
-		"  0 passed, 1 a test failed, 2 bad command line or request refused,\n"
-		"  3 timeout, 4 kernel or hypervisor crash, 5 cancelled,\n"
-		"  6 daemon unreachable, job error or interrupted\n",
+	.details = "options:\n"
+		   "  -f, --follow  print the console as it runs first\n"
+		   "  --json        print the finished job object\n"
+		   "\n"
+		   "prints \"job ID passed in 11.8 s\" or why it did not pass on "
+		   "stderr.\n"
+		   "exit codes:\n"
+		   "  0 passed, 1 a test failed, 2 bad command line or request refused,\n"
+		   "  3 timeout, 4 kernel or hypervisor crash, 5 cancelled,\n"
+		   "  6 daemon unreachable, job error or interrupted\n",
 	.options = wait_options,
 	.takes_rest = false,
 	.exec = wait_exec,

@@ -20,9 +20,15 @@
 #include "wire.h"
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_submit_entry, &cmd_list_entry,    &cmd_status_entry,
-	&cmd_logs_entry,   &cmd_cancel_entry,  &cmd_wait_entry,
-	&cmd_results_entry, &cmd_version_entry, &cmd_help_entry,
+	&cmd_submit_entry,
+	&cmd_list_entry,
+	&cmd_status_entry,
+	&cmd_logs_entry,
+	&cmd_cancel_entry,
+	&cmd_wait_entry,
+	&cmd_results_entry,
+	&cmd_version_entry,
+	&cmd_help_entry,
 	NULL,
 };
 
@@ -38,8 +44,7 @@ cmd_find(const char *name)
 			return cmd_table[i];
 	}
 	for (int i = 0; cmd_table[i] != NULL; i++) {
-		if (cmd_table[i]->alias != NULL &&
-		    strcmp(cmd_table[i]->alias, name) == 0)
+		if (cmd_table[i]->alias != NULL && strcmp(cmd_table[i]->alias, name) == 0)
 			return cmd_table[i];
 	}
 	for (int i = 0; len > 0 && cmd_table[i] != NULL; i++) {
@@ -51,8 +56,10 @@ cmd_find(const char *name)
 	if (nfound == 1)
 		return found;
 	if (nfound == 0) {
-		fprintf(stderr, "pkvmctl: unknown command '%s' "
-				"(see 'pkvmctl help')\n", name);
+		fprintf(stderr,
+		    "pkvmctl: unknown command '%s' "
+		    "(see 'pkvmctl help')\n",
+		    name);
 		return NULL;
 	}
 	fprintf(stderr, "pkvmctl: ambiguous command '%s', could be:", name);
@@ -68,25 +75,25 @@ void
 cmd_print_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pkvmctl [--socket PATH | --url URL] COMMAND [ARGS]\n"
-		"\n"
-		"Run Linux kernel test jobs on pkvmd.\n"
-		"\n"
-		"global options:\n"
-		"  --socket PATH  daemon's Unix socket (default $PKVM_SOCKET, "
-		"else %s)\n"
-		"  --url URL      talk to a server over TCP, e.g. "
-		"http://127.0.0.1:8080\n"
-		"                 (default $PKVM_URL, which beats "
-		"$PKVM_SOCKET)\n"
-		"\n"
-		"commands:\n",
-		PKVM_DEFAULT_SOCKET);
+	    "usage: pkvmctl [--socket PATH | --url URL] COMMAND [ARGS]\n"
+	    "\n"
+	    "Run Linux kernel test jobs on pkvmd.\n"
+	    "\n"
+	    "global options:\n"
+	    "  --socket PATH  daemon's Unix socket (default $PKVM_SOCKET, "
+	    "else %s)\n"
+	    "  --url URL      talk to a server over TCP, e.g. "
+	    "http://127.0.0.1:8080\n"
+	    "                 (default $PKVM_URL, which beats "
+	    "$PKVM_SOCKET)\n"
+	    "\n"
+	    "commands:\n",
+	    PKVM_DEFAULT_SOCKET);
 	for (int i = 0; cmd_table[i] != NULL; i++)
-		fprintf(f, "  %-8s %s\n", cmd_table[i]->name,
-			cmd_table[i]->summary);
-	fprintf(f, "\n'pkvmctl help COMMAND' shows the usage of one command; "
-		   "commands may be abbreviated.\n");
+		fprintf(f, "  %-8s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	fprintf(f,
+	    "\n'pkvmctl help COMMAND' shows the usage of one command; "
+	    "commands may be abbreviated.\n");
 }
 
 void
@@ -134,8 +141,7 @@ cmd_parse_id(const char *s, int64_t *id)
 }
 
 int
-cmd_parse_int(const char *name, const char *s, long long min, long long max,
-	      long long *out)
+cmd_parse_int(const char *name, const char *s, long long min, long long max, long long *out)
 {
 	char *end;
 	long long v;
@@ -143,13 +149,12 @@ cmd_parse_int(const char *name, const char *s, long long min, long long max,
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (s[0] == '\0' || *end != '\0' || errno != 0) {
-		fprintf(stderr, "pkvmctl: invalid %s '%s' (not a number)\n", name,
-			s);
+		fprintf(stderr, "pkvmctl: invalid %s '%s' (not a number)\n", name, s);
 		return PKVM_EXIT_USAGE;
 	}
 	if (v < min || v > max) {
-		fprintf(stderr, "pkvmctl: invalid %s '%s' (must be %lld..%lld)\n",
-			name, s, min, max);
+		fprintf(stderr, "pkvmctl: invalid %s '%s' (must be %lld..%lld)\n", name, s, min,
+		    max);
 		return PKVM_EXIT_USAGE;
 	}
 	*out = v;
@@ -204,8 +209,7 @@ rest_hint(const struct cmd_entry *e)
 /* Parse ARGV[1..] against E's options into ARGS; 0, 1 when --help was
  * asked for, or PKVM_EXIT_USAGE after printing why. */
 static int
-cmd_parse(const struct cmd_entry *e, int argc, char **argv,
-	  struct cmd_args *args)
+cmd_parse(const struct cmd_entry *e, int argc, char **argv, struct cmd_args *args)
 {
 	const struct cmd_option *o;
 	const char *value;
@@ -237,28 +241,24 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 
 			o = option_long(e, a + 2, len);
 			if (o == NULL)
-				return cmd_usage_error(e, "unknown option '%.*s'%s",
-						       (int)len + 2, a,
-						       rest_hint(e));
+				return cmd_usage_error(e, "unknown option '%.*s'%s", (int)len + 2,
+				    a, rest_hint(e));
 			if (eq != NULL && !o->has_arg)
-				return cmd_usage_error(
-					e, "option '--%s' takes no value",
-					o->long_name);
+				return cmd_usage_error(e, "option '--%s' takes no value",
+				    o->long_name);
 			if (eq != NULL)
 				value = eq + 1;
 		} else {
 			o = option_short(e, a[1]);
 			/* "-smp 4" is one unknown option, not "-s" plus junk. */
 			if (o == NULL || (a[2] != '\0' && !o->has_arg))
-				return cmd_usage_error(e, "unknown option '%s'%s",
-						       a, rest_hint(e));
+				return cmd_usage_error(e, "unknown option '%s'%s", a, rest_hint(e));
 			if (a[2] != '\0')
 				value = a + 2;
 		}
 		if (o->has_arg && value == NULL) {
 			if (i + 1 >= argc)
-				return cmd_usage_error(e, "option '%s' needs a value",
-						       a);
+				return cmd_usage_error(e, "option '%s' needs a value", a);
 			value = argv[++i];
 		}
 		args->v[args->n++] = (struct cmd_arg){ o->key, value };

@@ -24,7 +24,7 @@
 struct cmd_option {
 	int key;
 	const char *long_name; /* without "--", or NULL */
-	char short_name;       /* 0 when none */
+	char short_name; /* 0 when none */
 	bool has_arg;
 };
 
@@ -40,21 +40,20 @@ struct cmd_arg {
 struct cmd_args {
 	struct cmd_arg *v;
 	int n;
-	char **rest;   /* what followed "--" when the entry takes it */
+	char **rest; /* what followed "--" when the entry takes it */
 	int nrest;
 	bool dashdash; /* "--" was given */
 };
 
 struct cmd_entry {
 	const char *name;
-	const char *alias;   /* or NULL */
-	const char *args;    /* usage after the name: "[--json] ID" */
+	const char *alias; /* or NULL */
+	const char *args; /* usage after the name: "[--json] ID" */
 	const char *summary; /* one line for the command list */
 	const char *details; /* options and exit codes for "help NAME", or NULL */
 	const struct cmd_option *options; /* ends with a zero entry */
-	bool takes_rest;     /* "--" starts arguments passed on as they are */
-	int (*exec)(const struct cmd_entry *self, struct api *api,
-		    struct cmd_args *args);
+	bool takes_rest; /* "--" starts arguments passed on as they are */
+	int (*exec)(const struct cmd_entry *self, struct api *api, struct cmd_args *args);
 };
 
 /* Key of a positional argument in struct cmd_arg. */
@@ -87,18 +86,16 @@ void cmd_print_entry_usage(const struct cmd_entry *e, FILE *f, bool full);
 /* Print "pkvmctl NAME: <message>" and E's usage line to stderr; returns
  * PKVM_EXIT_USAGE. */
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Parse a job id (a positive integer) from S into *ID; 0, or
  * PKVM_EXIT_USAGE after printing "invalid job id". */
 int cmd_parse_id(const char *s, int64_t *id);
 /* Parse a decimal integer option value S of option NAME within MIN..MAX
  * into *OUT; 0, or PKVM_EXIT_USAGE after printing why. */
-int cmd_parse_int(const char *name, const char *s, long long min,
-		  long long max, long long *out);
+int cmd_parse_int(const char *name, const char *s, long long min, long long max, long long *out);
 /* Parse E's single positional argument as a job id into *ID; 0 or
  * PKVM_EXIT_USAGE. */
-int cmd_args_one_id(const struct cmd_entry *e, struct cmd_args *args,
-		    int64_t *id);
+int cmd_args_one_id(const struct cmd_entry *e, struct cmd_args *args, int64_t *id);
 
 /* Wait for job ID to be done (streaming its console to stdout first when
  * FOLLOW), print the one-line summary to stderr and return the exit code

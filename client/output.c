@@ -49,8 +49,7 @@ table_add_row(struct table *t, const char *const *cells)
 {
 	if (t->nrows == t->cap) {
 		int cap = t->cap ? t->cap * 2 : 16;
-		char **p = realloc(t->cells,
-				   (size_t)cap * (size_t)t->ncols * sizeof(*p));
+		char **p = realloc(t->cells, (size_t)cap * (size_t)t->ncols * sizeof(*p));
 
 		if (p == NULL)
 			return -ENOMEM;
@@ -124,8 +123,8 @@ output_time_parse(const char *s, double *out)
 	time_t t;
 	int n = 0;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		&tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
 	    n == 0)
 		return -EINVAL;
 	s += n;
@@ -134,8 +133,7 @@ output_time_parse(const char *s, double *out)
 		s = end;
 	}
 	/* The API promises UTC; accept "+00:00" as well as "Z". */
-	if (strcmp(s, "Z") != 0 && strcmp(s, "z") != 0 &&
-	    strcmp(s, "+00:00") != 0)
+	if (strcmp(s, "Z") != 0 && strcmp(s, "z") != 0 && strcmp(s, "+00:00") != 0)
 		return -EINVAL;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -253,12 +251,12 @@ job_tags(json_t *job, const char *sep, char *buf, size_t size)
 	json_t *tag;
 
 	buf[0] = '\0';
-	json_array_foreach(tags, i, tag) {
+	json_array_foreach(tags, i, tag)
+	{
 		if (!json_is_string(tag))
 			continue;
-		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
-					"%s%s", len ? sep : "",
-					json_string_value(tag));
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+		    len ? sep : "", json_string_value(tag));
 		if (len >= size)
 			break;
 	}

@@ -44,8 +44,7 @@ const char *job_str(json_t *obj, const char *key);
 bool job_int(json_t *obj, const char *key, long long *out);
 /* Format time field KEY of JOB into BUF (see output_time_format), "-" when
  * null. */
-void job_time(json_t *job, const char *key, bool long_form, char *buf,
-	      size_t size);
+void job_time(json_t *job, const char *key, bool long_form, char *buf, size_t size);
 /* Format how long JOB ran (finished or now, minus started) into BUF, "-"
  * when it has not started. */
 void job_duration(json_t *job, char *buf, size_t size);

@@ -75,8 +75,7 @@ main(int argc, char **argv)
 		}
 		if (err)
 			return PKVM_EXIT_USAGE;
-		fprintf(stderr, "pkvmctl: unknown option '%s' (see 'pkvmctl help')\n",
-			argv[i]);
+		fprintf(stderr, "pkvmctl: unknown option '%s' (see 'pkvmctl help')\n", argv[i]);
 		return PKVM_EXIT_USAGE;
 	}
 	if (err)

@@ -39,16 +39,14 @@ upload_file_init(struct blob_file *f, const char *path, const char *what)
 	f->name = slash != NULL ? slash + 1 : path;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		fprintf(stderr, "pkvmctl: cannot open %s '%s': %s\n", what, path,
-			strerror(errno));
+		fprintf(stderr, "pkvmctl: cannot open %s '%s': %s\n", what, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return PKVM_EXIT_USAGE;
 	}
 	close(fd);
 	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "pkvmctl: cannot use %s '%s': not a regular file\n",
-			what, path);
+		fprintf(stderr, "pkvmctl: cannot use %s '%s': not a regular file\n", what, path);
 		return PKVM_EXIT_USAGE;
 	}
 	f->size = (uint64_t)st.st_size;
@@ -65,8 +63,8 @@ on_progress(void *arg, uint64_t sent, uint64_t total)
 	if (percent == p->last_percent)
 		return;
 	p->last_percent = percent;
-	fprintf(stderr, "\rpkvmctl: uploading %s: %.1f / %.1f MB (%d%%)",
-		p->name, (double)sent / 1e6, (double)total / 1e6, percent);
+	fprintf(stderr, "\rpkvmctl: uploading %s: %.1f / %.1f MB (%d%%)", p->name,
+	    (double)sent / 1e6, (double)total / 1e6, percent);
 	fflush(stderr);
 }
 
@@ -80,13 +78,11 @@ upload_one(struct api *api, const struct blob_file *f)
 	int err;
 
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/blobs/%s", f->hash);
-	err = api_upload(api, path, f->path, f->size, show ? on_progress : NULL,
-			 &p);
+	err = api_upload(api, path, f->path, f->size, show ? on_progress : NULL, &p);
 	if (p.last_percent >= 0)
 		fputc('\n', stderr);
 	if (err < 0) {
-		fprintf(stderr, "pkvmctl: cannot upload %s '%s'\n", f->what,
-			f->path);
+		fprintf(stderr, "pkvmctl: cannot upload %s '%s'\n", f->what, f->path);
 		return api_fail(api, err);
 	}
 	return 0;
@@ -103,8 +99,7 @@ missing_request(struct blob_file *files, size_t n)
 
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = strcmp(files[i].hash, files[j].hash) == 0;
-		if (!seen && json_array_append_new(
-				     blobs, json_string(files[i].hash)) < 0) {
+		if (!seen && json_array_append_new(blobs, json_string(files[i].hash)) < 0) {
 			json_decref(blobs);
 			return NULL;
 		}
@@ -122,8 +117,8 @@ upload_blobs(struct api *api, struct blob_file *files, size_t n)
 	for (i = 0; i < n; i++) {
 		err = sha256_file_hex(files[i].path, files[i].hash);
 		if (err < 0) {
-			fprintf(stderr, "pkvmctl: cannot read %s '%s': %s\n",
-				files[i].what, files[i].path, strerror(-err));
+			fprintf(stderr, "pkvmctl: cannot read %s '%s': %s\n", files[i].what,
+			    files[i].path, strerror(-err));
 			return PKVM_EXIT_USAGE;
 		}
 	}
@@ -132,19 +127,20 @@ upload_blobs(struct api *api, struct blob_file *files, size_t n)
 		fprintf(stderr, "pkvmctl: out of memory\n");
 		return PKVM_EXIT_INFRA;
 	}
-	err = api_request(api, "POST", PKVM_API_PREFIX "/blobs/missing", req,
-			  &reply);
+	err = api_request(api, "POST", PKVM_API_PREFIX "/blobs/missing", req, &reply);
 	json_decref(req);
 	if (err < 0)
 		return api_fail(api, err);
 	missing = json_object_get(reply, "missing");
 	if (!json_is_array(missing)) {
-		fprintf(stderr, "pkvmctl: bad answer from pkvmd to blobs/missing: "
-				"no \"missing\" array\n");
+		fprintf(stderr,
+		    "pkvmctl: bad answer from pkvmd to blobs/missing: "
+		    "no \"missing\" array\n");
 		json_decref(reply);
 		return PKVM_EXIT_INFRA;
 	}
-	json_array_foreach(missing, k, h) {
+	json_array_foreach(missing, k, h)
+	{
 		const char *hash = json_string_value(h);
 
 		for (i = 0; hash != NULL && i < n; i++) {

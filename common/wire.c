@@ -93,8 +93,8 @@ charset_ok(const char *s, size_t max, const char *extra)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr(extra, c) != NULL)
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr(extra, c) != NULL)
 			continue;
 		return false;
 	}

@@ -50,12 +50,12 @@ enum job_result {
  * README.md and pkvmctl's usage text. */
 enum pkvm_exit {
 	PKVM_EXIT_PASSED = 0,
-	PKVM_EXIT_FAILED = 1,    /* a test failed */
-	PKVM_EXIT_USAGE = 2,     /* bad command line or request refused */
-	PKVM_EXIT_TIMEOUT = 3,   /* total or idle timeout */
-	PKVM_EXIT_CRASHED = 4,   /* kernel or hypervisor crash */
+	PKVM_EXIT_FAILED = 1, /* a test failed */
+	PKVM_EXIT_USAGE = 2, /* bad command line or request refused */
+	PKVM_EXIT_TIMEOUT = 3, /* total or idle timeout */
+	PKVM_EXIT_CRASHED = 4, /* kernel or hypervisor crash */
 	PKVM_EXIT_CANCELLED = 5, /* cancelled */
-	PKVM_EXIT_INFRA = 6,     /* daemon unreachable, job error or interrupted */
+	PKVM_EXIT_INFRA = 6, /* daemon unreachable, job error or interrupted */
 };
 
 /* Name of a job state ("queued", "running", "done"). */

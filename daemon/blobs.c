@@ -126,8 +126,8 @@ blobs_read_head(struct blobs *b, const char *hex, void *buf, size_t len)
 }
 
 int
-blob_upload_begin(struct blobs *b, uv_loop_t *loop, const char *hex,
-    uint64_t size, struct blob_upload **out)
+blob_upload_begin(struct blobs *b, uv_loop_t *loop, const char *hex, uint64_t size,
+    struct blob_upload **out)
 {
 	struct blob_upload *up = calloc(1, sizeof(*up));
 	static unsigned counter;
@@ -138,8 +138,8 @@ blob_upload_begin(struct blobs *b, uv_loop_t *loop, const char *hex,
 	up->loop = loop;
 	memcpy(up->hex, hex, 65);
 	up->size = size;
-	snprintf(up->tmp, sizeof(up->tmp), "%s/tmp/%s.%d.%u", b->dir, hex,
-	    (int)getpid(), counter++);
+	snprintf(up->tmp, sizeof(up->tmp), "%s/tmp/%s.%d.%u", b->dir, hex, (int)getpid(),
+	    counter++);
 	blobs_path(b, hex, up->final, sizeof(up->final));
 	up->fd = open(up->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (up->fd < 0) {
@@ -244,8 +244,8 @@ upload_after(uv_work_t *w, int status)
 }
 
 int
-blob_upload_write(struct blob_upload *up, const void *data, size_t len,
-    blob_upload_cb cb, void *arg)
+blob_upload_write(struct blob_upload *up, const void *data, size_t len, blob_upload_cb cb,
+    void *arg)
 {
 	if (up->busy)
 		return -EBUSY;

@@ -37,12 +37,12 @@ ssize_t blobs_read_head(struct blobs *b, const char *hex, void *buf, size_t len)
 typedef void (*blob_upload_cb)(void *arg, int status);
 
 /* Start receiving blob HEX of SIZE bytes (SIZE is checked at the end). */
-int blob_upload_begin(struct blobs *b, uv_loop_t *loop, const char *hex,
-    uint64_t size, struct blob_upload **out);
+int blob_upload_begin(struct blobs *b, uv_loop_t *loop, const char *hex, uint64_t size,
+    struct blob_upload **out);
 /* Take LEN bytes (copied); CB runs once they are written and hashed by a
  * worker thread.  Only one write may be in flight. */
-int blob_upload_write(struct blob_upload *up, const void *data, size_t len,
-    blob_upload_cb cb, void *arg);
+int blob_upload_write(struct blob_upload *up, const void *data, size_t len, blob_upload_cb cb,
+    void *arg);
 /* Check the hash and size, sync and move the blob into place (in a
  * worker), then CB; the upload is freed after CB returns. */
 void blob_upload_finish(struct blob_upload *up, blob_upload_cb cb, void *arg);

@@ -44,8 +44,7 @@ static const struct config_key config_keys[] = {
 	    "CPU budget shared by running jobs (default: number of cores)" },
 	{ "foreground", 'f', CONF_BOOL, OFF(foreground), "false", 0, 0,
 	    "stay in the foreground (systemd runs it this way)" },
-	{ "verbose", 'v', CONF_BOOL, OFF(verbose), "false", 0, 0,
-	    "log debug detail" },
+	{ "verbose", 'v', CONF_BOOL, OFF(verbose), "false", 0, 0, "log debug detail" },
 	{ "qemu", 0, CONF_STRING, OFF(qemu), "qemu-system-aarch64", 0, 0,
 	    "qemu binary to run guests with" },
 	{ "data-dir", 0, CONF_STRING, OFF(data_dir), NULL, 0, 0,
@@ -79,14 +78,15 @@ static const struct config_key config_keys[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: pkvmd --state-dir DIR [--socket PATH] [--slots N] [--foreground] [OPTION]...\n\n");
+	fprintf(f,
+	    "usage: pkvmd --state-dir DIR [--socket PATH] [--slots N] [--foreground] "
+	    "[OPTION]...\n\n");
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 		char opt[64];
 
-		snprintf(opt, sizeof(opt), "%c%c%s--%s%s",
-		    k->shortopt ? '-' : ' ', k->shortopt ? k->shortopt : ' ',
-		    k->shortopt ? ", " : "  ", k->name,
+		snprintf(opt, sizeof(opt), "%c%c%s--%s%s", k->shortopt ? '-' : ' ',
+		    k->shortopt ? k->shortopt : ' ', k->shortopt ? ", " : "  ", k->name,
 		    k->type == CONF_BOOL ? "" : " VALUE");
 		fprintf(f, "  %-32s %s", opt, k->help);
 		if (k->def != NULL && k->type != CONF_BOOL && k->type != CONF_STRING)
@@ -101,8 +101,7 @@ usage(FILE *f)
 }
 
 static int
-set_value(struct config *c, const struct config_key *k, const char *val,
-    char **cause)
+set_value(struct config *c, const struct config_key *k, const char *val, char **cause)
 {
 	void *field = (char *)c + k->offset;
 	char *end;
@@ -116,7 +115,8 @@ set_value(struct config *c, const struct config_key *k, const char *val,
 	case CONF_BOOL:
 		if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
 			*(bool *)field = true;
-		else if (strcmp(val, "false") == 0 || strcmp(val, "no") == 0 || strcmp(val, "0") == 0)
+		else if (strcmp(val, "false") == 0 || strcmp(val, "no") == 0 ||
+		    strcmp(val, "0") == 0)
 			*(bool *)field = false;
 		else
 			goto bad;
@@ -132,7 +132,7 @@ set_value(struct config *c, const struct config_key *k, const char *val,
 	}
 bad:
 	if (asprintf(cause, "invalid value '%s' for --%s (%s)", val, k->name,
-	    k->type == CONF_BOOL ? "expected yes or no" : "out of range or not a number") < 0)
+		k->type == CONF_BOOL ? "expected yes or no" : "out of range or not a number") < 0)
 		*cause = NULL;
 	return -EINVAL;
 }
@@ -221,7 +221,8 @@ config_parse(struct config *c, int argc, char **argv, char **cause)
 			return err;
 	}
 	if (c->state_dir == NULL) {
-		*cause = strdup("--state-dir DIR is required (where jobs, blobs and the database live)");
+		*cause = strdup(
+		    "--state-dir DIR is required (where jobs, blobs and the database live)");
 		return -EINVAL;
 	}
 	return 0;

@@ -14,25 +14,25 @@
 #include <stdint.h>
 
 struct config {
-	char *state_dir;        /* jobs, blobs, database */
-	char *socket;           /* Unix socket path */
-	char *pid_file;         /* written once listening */
-	int64_t socket_mode;    /* permission bits of the socket */
-	int64_t slots;          /* CPU budget; a job takes min(smp, slots) */
+	char *state_dir; /* jobs, blobs, database */
+	char *socket; /* Unix socket path */
+	char *pid_file; /* written once listening */
+	int64_t socket_mode; /* permission bits of the socket */
+	int64_t slots; /* CPU budget; a job takes min(smp, slots) */
 	bool foreground;
 	bool verbose;
-	char *qemu;             /* qemu-system-aarch64 binary */
-	char *data_dir;         /* init + busybox (the base layer's inputs) */
-	char *spawn_helper;     /* pkvmd-spawn */
-	char *firmware_dir;     /* QEMU firmware descriptors (UEFI) */
+	char *qemu; /* qemu-system-aarch64 binary */
+	char *data_dir; /* init + busybox (the base layer's inputs) */
+	char *spawn_helper; /* pkvmd-spawn */
+	char *firmware_dir; /* QEMU firmware descriptors (UEFI) */
 	bool requeue_interrupted;
 	int64_t shutdown_grace; /* s to let running jobs finish on SIGTERM */
-	int64_t stop_grace;     /* s between SIGTERM and SIGKILL of a qemu */
-	int64_t crash_grace;    /* ms to keep capturing after a crash */
-	int64_t done_grace;     /* s qemu may take to power off after tests */
-	int64_t console_max;    /* bytes of console kept per job */
-	int64_t max_blob;       /* bytes per uploaded blob */
-	int64_t max_body;       /* bytes per JSON request body */
+	int64_t stop_grace; /* s between SIGTERM and SIGKILL of a qemu */
+	int64_t crash_grace; /* ms to keep capturing after a crash */
+	int64_t done_grace; /* s qemu may take to power off after tests */
+	int64_t console_max; /* bytes of console kept per job */
+	int64_t max_blob; /* bytes per uploaded blob */
+	int64_t max_body; /* bytes per JSON request body */
 	int64_t max_jobs_listed;
 };
 

@@ -107,9 +107,9 @@
 struct console_parser {
 	console_event_cb cb;
 	void *arg;
-	uint64_t lines;       /* lines finished so far */
-	size_t len;           /* bytes of the current line in buf */
-	bool pending;         /* bytes of an unfinished line were seen */
+	uint64_t lines; /* lines finished so far */
+	size_t len; /* bytes of the current line in buf */
+	bool pending; /* bytes of an unfinished line were seen */
 	char buf[CONSOLE_LINE_MAX + 1];
 	/* Scratch space for events, reused line after line. */
 	char scratch[CONSOLE_LINE_MAX + 1];
@@ -191,8 +191,7 @@ skip_caller(const char *s)
 static const char *
 skip_subsystem(const char *s)
 {
-	static const char *const plain[] = { "rcu: ", "watchdog: ",
-		"NMI watchdog: " };
+	static const char *const plain[] = { "rcu: ", "watchdog: ", "NMI watchdog: " };
 	size_t i;
 
 	if (starts_with(s, "kvm [")) {
@@ -263,8 +262,7 @@ strip_offset(const char *tok, size_t len)
 static bool
 is_trailing_junk(char c)
 {
-	return c == ' ' || c == '\t' || c == '!' || c == '.' || c == ':' ||
-	    c == ',';
+	return c == ' ' || c == '\t' || c == '!' || c == '.' || c == ':' || c == ',';
 }
 
 /*
@@ -382,8 +380,7 @@ title_soft_lockup(char *t, const char *m)
 static void
 title_bug(char *t, const char *m)
 {
-	static const char *const cuts[] = { ": ", ", ", " - ", " in process ",
-		" on CPU#", NULL };
+	static const char *const cuts[] = { ": ", ", ", " - ", " in process ", " on CPU#", NULL };
 
 	scrub(t, m, strlen(m));
 	cut_at(t, strlen("BUG: "), cuts);
@@ -434,8 +431,7 @@ title_warning(char *t, const char *m)
 
 		scrub(where, first, first_len);
 		if (where[0] != '\0') {
-			snprintf(t, TITLE_MAX, "WARNING at %.*s",
-			    TITLE_MAX - 12, where);
+			snprintf(t, TITLE_MAX, "WARNING at %.*s", TITLE_MAX - 12, where);
 			return;
 		}
 	}
@@ -482,8 +478,7 @@ title_hung_task(char *t, const char *m)
 	else
 		end = blocked;
 	snprintf(t, TITLE_MAX, "INFO: task %.*s blocked",
-	    (int)(end - name < TITLE_MAX / 2 ? end - name : TITLE_MAX / 2),
-	    name);
+	    (int)(end - name < TITLE_MAX / 2 ? end - name : TITLE_MAX / 2), name);
 }
 
 static void
@@ -514,8 +509,8 @@ title_hyp_at(char *t, const char *m)
 }
 
 struct crash_rule {
-	const char *prefix;   /* the message starts with this */
-	const char *also;     /* and contains this, unless NULL */
+	const char *prefix; /* the message starts with this */
+	const char *also; /* and contains this, unless NULL */
 	enum crash_kind kind;
 	bool fatal;
 	title_fn title;
@@ -523,15 +518,12 @@ struct crash_rule {
 
 /* First match wins, so longer prefixes come before shorter ones. */
 static const struct crash_rule crash_rules[] = {
-	{ "Kernel panic - not syncing: HYP panic", NULL, CRASH_HYP, true,
-	    title_hyp_panic },
-	{ "Kernel panic - not syncing: ", NULL, CRASH_PANIC, true,
-	    title_plain },
+	{ "Kernel panic - not syncing: HYP panic", NULL, CRASH_HYP, true, title_hyp_panic },
+	{ "Kernel panic - not syncing: ", NULL, CRASH_PANIC, true, title_plain },
 	{ "Internal error: ", NULL, CRASH_OOPS, true, title_oops },
 	{ "Oops: ", NULL, CRASH_OOPS, true, title_oops },
 	{ "Oops - ", NULL, CRASH_OOPS, true, title_oops },
-	{ "Unable to handle kernel ", NULL, CRASH_PAGING, true,
-	    title_paging },
+	{ "Unable to handle kernel ", NULL, CRASH_PAGING, true, title_paging },
 	{ "kernel BUG at ", NULL, CRASH_BUG, true, title_plain },
 	{ "BUG: KASAN: ", NULL, CRASH_SANITIZER, true, title_sanitizer_bug },
 	{ "BUG: KFENCE: ", NULL, CRASH_SANITIZER, true, title_sanitizer_bug },
@@ -541,16 +533,13 @@ static const struct crash_rule crash_rules[] = {
 	{ "BUG: ", NULL, CRASH_BUG, true, title_bug },
 	{ "UBSAN: ", NULL, CRASH_SANITIZER, true, title_plain },
 	{ "WARNING: ", NULL, CRASH_WARNING, false, title_warning },
-	{ "Watchdog detected hard LOCKUP", NULL, CRASH_LOCKUP, true,
-	    title_hard_lockup },
+	{ "Watchdog detected hard LOCKUP", NULL, CRASH_LOCKUP, true, title_hard_lockup },
 	{ "INFO: rcu_", "stall", CRASH_RCU_STALL, true, title_rcu },
-	{ "INFO: task ", " blocked for more than ", CRASH_HUNG_TASK, true,
-	    title_hung_task },
+	{ "INFO: task ", " blocked for more than ", CRASH_HUNG_TASK, true, title_hung_task },
 	{ "SError Interrupt", NULL, CRASH_SERROR, true, title_serror },
 	{ "nVHE hyp BUG at: ", NULL, CRASH_HYP, true, title_hyp_at },
 	{ "nVHE hyp panic at: ", NULL, CRASH_HYP, true, title_hyp_at },
-	{ "Invalid host exception to nVHE hyp", NULL, CRASH_HYP, true,
-	    title_plain },
+	{ "Invalid host exception to nVHE hyp", NULL, CRASH_HYP, true, title_plain },
 };
 
 static const struct crash_rule *
@@ -560,8 +549,7 @@ match_rule(const char *m)
 
 	for (i = 0; i < sizeof(crash_rules) / sizeof(crash_rules[0]); i++) {
 		const struct crash_rule *r = &crash_rules[i];
-		if (starts_with(m, r->prefix) &&
-		    (r->also == NULL || strstr(m, r->also) != NULL))
+		if (starts_with(m, r->prefix) && (r->also == NULL || strstr(m, r->also) != NULL))
 			return r;
 	}
 	return NULL;
@@ -570,8 +558,7 @@ match_rule(const char *m)
 static bool
 is_end_marker(const char *m)
 {
-	return starts_with(m, "---[ end trace") ||
-	    starts_with(m, "---[ end Kernel panic");
+	return starts_with(m, "---[ end trace") || starts_with(m, "---[ end Kernel panic");
 }
 
 static void
@@ -613,7 +600,7 @@ detect_crash(struct console_parser *p, const char *text)
 			emit(p, &ev);
 			return;
 		}
-next:
+	next:
 		if (*s == '\0' || (s = strchr(s + 1, '[')) == NULL)
 			return;
 	}
@@ -685,8 +672,7 @@ valid_uptime(const char *s)
  * or why the line is corrupt.
  */
 static const char *
-parse_result(struct console_parser *p, const char *mark,
-    struct console_event *ev)
+parse_result(struct console_parser *p, const char *mark, struct console_event *ev)
 {
 	struct field f[RESULT_MAX_FIELDS];
 	const char *crc_at, *d, *event;
@@ -740,20 +726,16 @@ parse_result(struct console_parser *p, const char *mark,
 			return "bad init line";
 		ev->kind = CONSOLE_INIT;
 	} else if (strcmp(event, "begin") == 0 || strcmp(event, "end") == 0) {
-		ev->kind = event[0] == 'b' ? CONSOLE_TEST_BEGIN :
-		    CONSOLE_TEST_END;
+		ev->kind = event[0] == 'b' ? CONSOLE_TEST_BEGIN : CONSOLE_TEST_END;
 		ev->test = field_get(f, n, "test");
-		if (ev->test == NULL ||
-		    parse_int(field_get(f, n, "seq"), 0, INT32_MAX, &v) < 0)
+		if (ev->test == NULL || parse_int(field_get(f, n, "seq"), 0, INT32_MAX, &v) < 0)
 			return "bad test line";
 		ev->seq = (int)v;
 		if (ev->kind == CONSOLE_TEST_END) {
-			if (parse_int(field_get(f, n, "exit"), INT32_MIN,
-			    INT32_MAX, &v) < 0)
+			if (parse_int(field_get(f, n, "exit"), INT32_MIN, INT32_MAX, &v) < 0)
 				return "bad test line";
 			ev->exit_code = (int)v;
-			if (parse_int(field_get(f, n, "ms"), 0, INT64_MAX,
-			    &ev->duration_ms) < 0)
+			if (parse_int(field_get(f, n, "ms"), 0, INT64_MAX, &ev->duration_ms) < 0)
 				return "bad test line";
 		}
 	} else if (strcmp(event, "done") == 0) {
@@ -871,17 +853,28 @@ const char *
 crash_kind_name(enum crash_kind k)
 {
 	switch (k) {
-	case CRASH_PANIC: return "panic";
-	case CRASH_OOPS: return "oops";
-	case CRASH_PAGING: return "paging";
-	case CRASH_BUG: return "bug";
-	case CRASH_WARNING: return "warning";
-	case CRASH_HYP: return "hyp";
-	case CRASH_SERROR: return "serror";
-	case CRASH_LOCKUP: return "lockup";
-	case CRASH_RCU_STALL: return "rcu-stall";
-	case CRASH_HUNG_TASK: return "hung-task";
-	case CRASH_SANITIZER: return "sanitizer";
+	case CRASH_PANIC:
+		return "panic";
+	case CRASH_OOPS:
+		return "oops";
+	case CRASH_PAGING:
+		return "paging";
+	case CRASH_BUG:
+		return "bug";
+	case CRASH_WARNING:
+		return "warning";
+	case CRASH_HYP:
+		return "hyp";
+	case CRASH_SERROR:
+		return "serror";
+	case CRASH_LOCKUP:
+		return "lockup";
+	case CRASH_RCU_STALL:
+		return "rcu-stall";
+	case CRASH_HUNG_TASK:
+		return "hung-task";
+	case CRASH_SANITIZER:
+		return "sanitizer";
 	}
 	return "unknown";
 }

@@ -38,43 +38,43 @@
 #define CONSOLE_MARKER "@@pkvm:1 "
 
 enum console_event_kind {
-	CONSOLE_INIT,       /* init started */
+	CONSOLE_INIT, /* init started */
 	CONSOLE_TEST_BEGIN, /* test, seq */
-	CONSOLE_TEST_END,   /* test, seq, exit_code, duration_ms */
-	CONSOLE_DONE,       /* ntests: init ran everything, powering off */
-	CONSOLE_CORRUPT,    /* a result line failed its crc or did not parse */
-	CONSOLE_CRASH,      /* crash_kind, fatal, title */
-	CONSOLE_CRASH_END,  /* the end marker of a report ("---[ end ...") */
+	CONSOLE_TEST_END, /* test, seq, exit_code, duration_ms */
+	CONSOLE_DONE, /* ntests: init ran everything, powering off */
+	CONSOLE_CORRUPT, /* a result line failed its crc or did not parse */
+	CONSOLE_CRASH, /* crash_kind, fatal, title */
+	CONSOLE_CRASH_END, /* the end marker of a report ("---[ end ...") */
 };
 
 enum crash_kind {
-	CRASH_PANIC,      /* Kernel panic - not syncing */
-	CRASH_OOPS,       /* Internal error: / Oops */
-	CRASH_PAGING,     /* Unable to handle kernel ... */
-	CRASH_BUG,        /* BUG: ... / kernel BUG at */
-	CRASH_WARNING,    /* WARNING: */
-	CRASH_HYP,        /* nVHE hyp BUG/panic, Invalid host exception */
-	CRASH_SERROR,     /* SError Interrupt */
-	CRASH_LOCKUP,     /* soft/hard lockup */
-	CRASH_RCU_STALL,  /* rcu_sched self-detected stall */
-	CRASH_HUNG_TASK,  /* INFO: task ... blocked for more than */
-	CRASH_SANITIZER,  /* KASAN/KCSAN/KFENCE/UBSAN report */
+	CRASH_PANIC, /* Kernel panic - not syncing */
+	CRASH_OOPS, /* Internal error: / Oops */
+	CRASH_PAGING, /* Unable to handle kernel ... */
+	CRASH_BUG, /* BUG: ... / kernel BUG at */
+	CRASH_WARNING, /* WARNING: */
+	CRASH_HYP, /* nVHE hyp BUG/panic, Invalid host exception */
+	CRASH_SERROR, /* SError Interrupt */
+	CRASH_LOCKUP, /* soft/hard lockup */
+	CRASH_RCU_STALL, /* rcu_sched self-detected stall */
+	CRASH_HUNG_TASK, /* INFO: task ... blocked for more than */
+	CRASH_SANITIZER, /* KASAN/KCSAN/KFENCE/UBSAN report */
 };
 
 struct console_event {
 	enum console_event_kind kind;
-	uint64_t lineno;    /* 1-based console line of the event */
-	const char *line;   /* the whole line, '\r' and '\n' stripped */
+	uint64_t lineno; /* 1-based console line of the event */
+	const char *line; /* the whole line, '\r' and '\n' stripped */
 	/* results */
-	const char *test;   /* NUL-terminated, valid during the callback */
+	const char *test; /* NUL-terminated, valid during the callback */
 	int seq;
 	int exit_code;
 	int64_t duration_ms;
 	int ntests;
 	/* crashes */
 	enum crash_kind crash;
-	bool fatal;         /* the job is crashed (a WARNING is not) */
-	const char *title;  /* stable title, no addresses/timestamps/pids */
+	bool fatal; /* the job is crashed (a WARNING is not) */
+	const char *title; /* stable title, no addresses/timestamps/pids */
 };
 
 typedef void (*console_event_cb)(void *arg, const struct console_event *ev);

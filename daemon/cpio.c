@@ -45,9 +45,9 @@
 struct cpio_writer {
 	int fd;
 	uint32_t next_ino;
-	int err;           /* first error, negative errno; 0 while healthy */
-	uint64_t total;    /* bytes handed to the writer (buffered or not) */
-	size_t used;       /* bytes waiting in buf */
+	int err; /* first error, negative errno; 0 while healthy */
+	uint64_t total; /* bytes handed to the writer (buffered or not) */
+	size_t used; /* bytes waiting in buf */
 	unsigned char buf[CPIO_BUF_SIZE];
 };
 
@@ -145,28 +145,25 @@ check_path(const char *path)
 }
 
 static int
-cpio_header(struct cpio_writer *w, const struct cpio_entry *e,
-    const char *name)
+cpio_header(struct cpio_writer *w, const struct cpio_entry *e, const char *name)
 {
 	char hdr[CPIO_HDR_SIZE + 1];
 	size_t namesize = strlen(name) + 1; /* the NUL is part of the name */
 	int r;
 
-	snprintf(hdr, sizeof(hdr),
-	    "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-	    e->ino, e->mode, 0u /* uid */, 0u /* gid */, e->nlink,
-	    0u /* mtime */, e->size, 0u, 0u /* dev major, minor */,
-	    e->rdev_major, e->rdev_minor, (unsigned)namesize, 0u /* check */);
-	if ((r = cpio_put(w, hdr, CPIO_HDR_SIZE)) < 0 ||
-	    (r = cpio_put(w, name, namesize)) < 0)
+	snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+	    e->ino, e->mode, 0u /* uid */, 0u /* gid */, e->nlink, 0u /* mtime */, e->size, 0u,
+	    0u /* dev major, minor */, e->rdev_major, e->rdev_minor, (unsigned)namesize,
+	    0u /* check */);
+	if ((r = cpio_put(w, hdr, CPIO_HDR_SIZE)) < 0 || (r = cpio_put(w, name, namesize)) < 0)
 		return r;
 	return cpio_pad4(w);
 }
 
 /* Start a new entry: validate, take the next inode number, write the header. */
 static int
-cpio_begin(struct cpio_writer *w, const char *path, uint32_t mode,
-    uint32_t nlink, uint64_t size, unsigned int major, unsigned int minor)
+cpio_begin(struct cpio_writer *w, const char *path, uint32_t mode, uint32_t nlink, uint64_t size,
+    unsigned int major, unsigned int minor)
 {
 	struct cpio_entry e;
 	int r;
@@ -218,15 +215,13 @@ cpio_add_dir(struct cpio_writer *w, const char *path, mode_t perm)
 }
 
 int
-cpio_add_file(struct cpio_writer *w, const char *path, mode_t perm,
-    const void *data, size_t len)
+cpio_add_file(struct cpio_writer *w, const char *path, mode_t perm, const void *data, size_t len)
 {
 	int r;
 
 	if (len > 0 && data == NULL)
 		return -EINVAL;
-	if ((r = cpio_begin(w, path, S_IFREG | (perm & 07777), 1, len, 0,
-	    0)) < 0)
+	if ((r = cpio_begin(w, path, S_IFREG | (perm & 07777), 1, len, 0, 0)) < 0)
 		return r;
 	if ((r = cpio_put(w, data, len)) < 0)
 		return r;
@@ -261,8 +256,7 @@ read_some(int srcfd, void *buf, size_t len, uint64_t off, bool *use_read)
 }
 
 int
-cpio_add_file_fd(struct cpio_writer *w, const char *path, mode_t perm,
-    int srcfd, uint64_t size)
+cpio_add_file_fd(struct cpio_writer *w, const char *path, mode_t perm, int srcfd, uint64_t size)
 {
 	uint64_t off = 0;
 	bool use_read = false;
@@ -270,8 +264,7 @@ cpio_add_file_fd(struct cpio_writer *w, const char *path, mode_t perm,
 
 	if (srcfd < 0)
 		return -EBADF;
-	if ((r = cpio_begin(w, path, S_IFREG | (perm & 07777), 1, size, 0,
-	    0)) < 0)
+	if ((r = cpio_begin(w, path, S_IFREG | (perm & 07777), 1, size, 0, 0)) < 0)
 		return r;
 	while (off < size) {
 		uint64_t want = size - off;
@@ -283,8 +276,7 @@ cpio_add_file_fd(struct cpio_writer *w, const char *path, mode_t perm,
 		room = CPIO_BUF_SIZE - w->used;
 		if (want > room)
 			want = room;
-		n = read_some(srcfd, w->buf + w->used, (size_t)want, off,
-		    &use_read);
+		n = read_some(srcfd, w->buf + w->used, (size_t)want, off, &use_read);
 		/*
 		 * The header already promised SIZE bytes, so a short or
 		 * failing source leaves the archive broken: make it sticky.
@@ -322,11 +314,10 @@ cpio_add_symlink(struct cpio_writer *w, const char *path, const char *target)
 }
 
 int
-cpio_add_chardev(struct cpio_writer *w, const char *path, mode_t perm,
-    unsigned int major, unsigned int minor)
+cpio_add_chardev(struct cpio_writer *w, const char *path, mode_t perm, unsigned int major,
+    unsigned int minor)
 {
-	return cpio_begin(w, path, S_IFCHR | (perm & 07777), 1, 0, major,
-	    minor);
+	return cpio_begin(w, path, S_IFCHR | (perm & 07777), 1, 0, major, minor);
 }
 
 int64_t
@@ -336,8 +327,7 @@ cpio_writer_finish(struct cpio_writer *w)
 	int64_t ret;
 	int r;
 
-	if ((r = cpio_header(w, &trailer, CPIO_TRAILER)) < 0 ||
-	    (r = cpio_flush(w)) < 0)
+	if ((r = cpio_header(w, &trailer, CPIO_TRAILER)) < 0 || (r = cpio_flush(w)) < 0)
 		ret = r;
 	else
 		ret = (int64_t)w->total;

@@ -23,17 +23,16 @@ int cpio_writer_new(struct cpio_writer **out, int fd, uint32_t ino_base);
 /* Add a directory. */
 int cpio_add_dir(struct cpio_writer *w, const char *path, mode_t perm);
 /* Add a regular file from memory. */
-int cpio_add_file(struct cpio_writer *w, const char *path, mode_t perm,
-    const void *data, size_t len);
+int cpio_add_file(struct cpio_writer *w, const char *path, mode_t perm, const void *data,
+    size_t len);
 /* Add a regular file of SIZE bytes read from SRCFD (from its offset 0). */
-int cpio_add_file_fd(struct cpio_writer *w, const char *path, mode_t perm,
-    int srcfd, uint64_t size);
+int cpio_add_file_fd(struct cpio_writer *w, const char *path, mode_t perm, int srcfd,
+    uint64_t size);
 /* Add a symbolic link PATH -> TARGET. */
-int cpio_add_symlink(struct cpio_writer *w, const char *path,
-    const char *target);
+int cpio_add_symlink(struct cpio_writer *w, const char *path, const char *target);
 /* Add a character device node (e.g. dev/console 5:1). */
-int cpio_add_chardev(struct cpio_writer *w, const char *path, mode_t perm,
-    unsigned int major, unsigned int minor);
+int cpio_add_chardev(struct cpio_writer *w, const char *path, mode_t perm, unsigned int major,
+    unsigned int minor);
 /* Write the trailer, flush, free the writer.  Bytes written in all, or
  * negative errno (the writer is freed either way). */
 int64_t cpio_writer_finish(struct cpio_writer *w);

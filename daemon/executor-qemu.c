@@ -44,8 +44,7 @@ struct argv {
 	int n;
 };
 
-static void
-arg(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 arg(struct argv *a, const char *fmt, ...)
@@ -191,8 +190,8 @@ on_closed(uv_handle_t *handle)
 }
 
 static int
-qemu_start(uv_loop_t *loop, const struct exec_spec *spec,
-    const struct exec_callbacks *cb, struct exec_handle **out, char **cause)
+qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_callbacks *cb,
+    struct exec_handle **out, char **cause)
 {
 	struct exec_handle *h;
 	uv_process_options_t opt = { 0 };
@@ -236,7 +235,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec,
 	close(logfd);
 	if (err < 0) {
 		if (asprintf(cause, "cannot start %s via %s: %s", qemu_bin, spawn_bin,
-		    uv_strerror(err)) < 0)
+			uv_strerror(err)) < 0)
 			*cause = NULL;
 		argv_free(&a);
 		/* uv_spawn failed: the process handle still needs closing. */

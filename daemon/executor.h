@@ -26,12 +26,12 @@ struct firmware;
 
 struct exec_spec {
 	const struct job *job;
-	const char *jobdir;       /* outputs: qemu.log, qemu.cmd, vars.fd */
-	const char *kernel;       /* path of the kernel blob */
-	const char *initrd;       /* path of the assembled initrd */
-	const char *cmdline;      /* full kernel command line */
-	const struct firmware *fw;/* UEFI firmware when the job asks for it */
-	const char *vars;         /* the job's own copy of the UEFI variables */
+	const char *jobdir; /* outputs: qemu.log, qemu.cmd, vars.fd */
+	const char *kernel; /* path of the kernel blob */
+	const char *initrd; /* path of the assembled initrd */
+	const char *cmdline; /* full kernel command line */
+	const struct firmware *fw; /* UEFI firmware when the job asks for it */
+	const char *vars; /* the job's own copy of the UEFI variables */
 };
 
 struct exec_callbacks {
@@ -47,8 +47,8 @@ struct exec_handle;
 struct executor_ops {
 	const char *name;
 	/* Start SPEC; 0 or negative errno with *CAUSE. */
-	int (*start)(uv_loop_t *loop, const struct exec_spec *spec,
-	    const struct exec_callbacks *cb, struct exec_handle **out, char **cause);
+	int (*start)(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_callbacks *cb,
+	    struct exec_handle **out, char **cause);
 	/* Ask the guest to stop (SIGTERM), or force it (SIGKILL). */
 	void (*stop)(struct exec_handle *h, bool force);
 	/* The local process id, 0 when there is none. */

@@ -20,9 +20,8 @@ array_has(json_t *arr, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return true;
+	json_array_foreach(arr, i,
+	    v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
 	return false;
 }
 
@@ -32,17 +31,16 @@ targets_virt_aarch64(json_t *targets)
 	size_t i, k;
 	json_t *t, *m;
 
-	json_array_foreach(targets, i, t) {
+	json_array_foreach(targets, i, t)
+	{
 		const char *arch = json_string_value(json_object_get(t, "architecture"));
 
 		if (arch == NULL || strcmp(arch, "aarch64") != 0)
 			continue;
-		json_array_foreach(json_object_get(t, "machines"), k, m)
-			if (json_is_string(m) && fnmatch(json_string_value(m), "virt", 0) == 0)
-				return true;
-		json_array_foreach(json_object_get(t, "machines"), k, m)
-			if (json_is_string(m) && fnmatch(json_string_value(m), "virt-7.2", 0) == 0)
-				return true;
+		json_array_foreach(json_object_get(t, "machines"), k, m) if (json_is_string(m) &&
+		    fnmatch(json_string_value(m), "virt", 0) == 0) return true;
+		json_array_foreach(json_object_get(t, "machines"), k, m) if (json_is_string(m) &&
+		    fnmatch(json_string_value(m), "virt-7.2", 0) == 0) return true;
 	}
 	return false;
 }
@@ -66,7 +64,8 @@ descriptor_fits(json_t *d, struct firmware *fw)
 	    array_has(json_object_get(d, "features"), "requires-smm"))
 		return false;
 	code = json_string_value(json_object_get(json_object_get(map, "executable"), "filename"));
-	vars = json_string_value(json_object_get(json_object_get(map, "nvram-template"), "filename"));
+	vars = json_string_value(
+	    json_object_get(json_object_get(map, "nvram-template"), "filename"));
 	fmt = json_string_value(json_object_get(json_object_get(map, "executable"), "format"));
 	if (code == NULL || vars == NULL || access(code, R_OK) != 0 || access(vars, R_OK) != 0)
 		return false;
@@ -91,8 +90,10 @@ firmware_find_uefi(const char *dir, struct firmware *fw, char **cause)
 	*cause = NULL;
 	n = scandir(dir, &ents, NULL, by_name);
 	if (n < 0) {
-		if (asprintf(cause, "no QEMU firmware descriptors in %s: install "
-		    "qemu-efi-aarch64 (%s)", dir, strerror(errno)) < 0)
+		if (asprintf(cause,
+			"no QEMU firmware descriptors in %s: install "
+			"qemu-efi-aarch64 (%s)",
+			dir, strerror(errno)) < 0)
 			*cause = NULL;
 		return -ENOENT;
 	}
@@ -111,8 +112,10 @@ firmware_find_uefi(const char *dir, struct firmware *fw, char **cause)
 	}
 	free(ents);
 	if (!found) {
-		if (asprintf(cause, "no UEFI firmware for aarch64 virt in %s: install "
-		    "qemu-efi-aarch64", dir) < 0)
+		if (asprintf(cause,
+			"no UEFI firmware for aarch64 virt in %s: install "
+			"qemu-efi-aarch64",
+			dir) < 0)
 			*cause = NULL;
 		return -ENOENT;
 	}

@@ -14,9 +14,9 @@
 #include <stddef.h>
 
 struct firmware {
-	char code[4096];      /* executable image (read only) */
-	char vars[4096];      /* NVRAM template, copied per job */
-	char format[16];      /* "raw" or "qcow2" */
+	char code[4096]; /* executable image (read only) */
+	char vars[4096]; /* NVRAM template, copied per job */
+	char format[16]; /* "raw" or "qcow2" */
 };
 
 /* Search descriptors in DIR.  0, -ENOENT when none fits (with *CAUSE), or

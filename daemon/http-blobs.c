@@ -25,7 +25,7 @@ struct put_state {
 	uint64_t size;
 	char *buf;
 	size_t len;
-	bool exists;  /* already stored: drain and answer 200 */
+	bool exists; /* already stored: drain and answer 200 */
 	int error;
 };
 
@@ -49,10 +49,11 @@ http_blobs_missing(struct http_request *req)
 	size_t i;
 	uint64_t size;
 
-	json_object_foreach(body, key, v) {
+	json_object_foreach(body, key, v)
+	{
 		if (strcmp(key, "blobs") != 0) {
-			http_reply_error(req, 400, "unknown_field", key,
-			    "unknown field '%.64s'", key);
+			http_reply_error(req, 400, "unknown_field", key, "unknown field '%.64s'",
+			    key);
 			return;
 		}
 	}
@@ -67,7 +68,8 @@ http_blobs_missing(struct http_request *req)
 		return;
 	}
 	missing = json_array();
-	json_array_foreach(list, i, v) {
+	json_array_foreach(list, i, v)
+	{
 		if (!json_is_string(v) || !pkvm_sha256_hex_valid(json_string_value(v))) {
 			json_decref(missing);
 			http_reply_error(req, 400, "invalid_field", "blobs",
@@ -202,8 +204,8 @@ on_finished(void *arg, int status)
 	} else if (status < 0) {
 		http_reply_errno(req, status, "storing blob");
 	} else {
-		http_reply_json(req, 201, json_pack("{s:s, s:I}", "sha256", ps->hex,
-		    "size", (json_int_t)ps->size));
+		http_reply_json(req, 201,
+		    json_pack("{s:s, s:I}", "sha256", ps->hex, "size", (json_int_t)ps->size));
 	}
 }
 
@@ -227,8 +229,8 @@ http_blob_put_done(struct http_request *req)
 	int err;
 
 	if (ps->exists) {
-		http_reply_json(req, 200, json_pack("{s:s, s:I}", "sha256", ps->hex,
-		    "size", (json_int_t)ps->size));
+		http_reply_json(req, 200,
+		    json_pack("{s:s, s:I}", "sha256", ps->hex, "size", (json_int_t)ps->size));
 		return;
 	}
 	if (ps->error != 0) {
@@ -256,6 +258,5 @@ http_blob_head(struct http_request *req)
 		http_reply_error(req, 404, "not_found", NULL, "no blob %.80s", hex);
 		return;
 	}
-	http_reply_json(req, 200, json_pack("{s:s, s:I}", "sha256", hex,
-	    "size", (json_int_t)size));
+	http_reply_json(req, 200, json_pack("{s:s, s:I}", "sha256", hex, "size", (json_int_t)size));
 }

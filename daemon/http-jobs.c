@@ -103,7 +103,8 @@ check_blobs(struct http_request *req, struct job *j)
 	if (blobs_size(d->blobs, j->kernel, &size) != 0) {
 		http_reply_error(req, 409, "missing_blob", "kernel",
 		    "kernel blob %s is not on the server: upload it first "
-		    "(PUT /v1/blobs/%s)", j->kernel, j->kernel);
+		    "(PUT /v1/blobs/%s)",
+		    j->kernel, j->kernel);
 		return false;
 	}
 	n = blobs_read_head(d->blobs, j->kernel, head, sizeof(head));
@@ -257,7 +258,8 @@ wait_reply(struct wait_state *ws)
 static void
 on_wait_event(struct job_watch *w, enum watch_event ev)
 {
-	struct wait_state *ws = (struct wait_state *)((char *)w - offsetof(struct wait_state, watch));
+	struct wait_state *ws = (struct wait_state *)((char *)w -
+	    offsetof(struct wait_state, watch));
 
 	if (ev == WATCH_DONE)
 		wait_reply(ws);
@@ -344,7 +346,8 @@ struct console_state {
 static void
 on_console_event(struct job_watch *w, enum watch_event ev)
 {
-	struct console_state *cs = (struct console_state *)((char *)w - offsetof(struct console_state, watch));
+	struct console_state *cs = (struct console_state *)((char *)w -
+	    offsetof(struct console_state, watch));
 
 	if (ev == WATCH_DONE)
 		cs->done = true;
@@ -418,8 +421,8 @@ http_job_console(struct http_request *req)
 	/* The state belongs to the request, which outlives every call of the
 	 * reader: a watch event can never resume a freed request. */
 	http_request_set_data(req, cs, console_state_free);
-	http_reply_stream(req, 200, "text/plain; charset=utf-8", console_read, cs,
-	    NULL, "X-Pkvm-Job-State", job_state_name(j->state));
+	http_reply_stream(req, 200, "text/plain; charset=utf-8", console_read, cs, NULL,
+	    "X-Pkvm-Job-State", job_state_name(j->state));
 	job_free(j);
 }
 
@@ -474,10 +477,11 @@ http_job_results(struct http_request *req)
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:f}",
-		    "name", t[i].name, "verdict", test_verdict_name(t[i].verdict),
-		    "exit_code", t[i].has_exit_code ? json_integer(t[i].exit_code) : json_null(),
-		    "duration", (double)t[i].duration_ms / 1000.0));
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:o, s:f}", "name", t[i].name, "verdict",
+			test_verdict_name(t[i].verdict), "exit_code",
+			t[i].has_exit_code ? json_integer(t[i].exit_code) : json_null(), "duration",
+			(double)t[i].duration_ms / 1000.0));
 	}
 	store_test_list_free(t, n);
 	http_reply_json(req, 200, json_pack("{s:o}", "tests", arr));

@@ -12,8 +12,8 @@ http_version_get(struct http_request *req)
 {
 	struct pkvmd *d = http_request_daemon(req);
 
-	http_reply_json(req, 200, json_pack("{s:s, s:s, s:i, s:i, s:i}",
-	    "name", "pkvmd", "version", PKVM_VERSION, "wire", PKVM_WIRE_VERSION,
-	    "slots", runner_slots_total(d->runner),
-	    "slots_busy", runner_slots_busy(d->runner)));
+	http_reply_json(req, 200,
+	    json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "pkvmd", "version", PKVM_VERSION, "wire",
+		PKVM_WIRE_VERSION, "slots", runner_slots_total(d->runner), "slots_busy",
+		runner_slots_busy(d->runner)));
 }

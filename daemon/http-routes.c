@@ -12,8 +12,8 @@ const struct http_route http_routes[] = {
 	{ "GET", "/v1/version", HTTP_BODY_NONE, http_version_get, NULL, NULL },
 
 	{ "POST", "/v1/blobs/missing", HTTP_BODY_JSON, http_blobs_missing, NULL, NULL },
-	{ "PUT", "/v1/blobs/{sha256}", HTTP_BODY_STREAM, http_blob_put_done,
-	    http_blob_put_begin, http_blob_put_chunk },
+	{ "PUT", "/v1/blobs/{sha256}", HTTP_BODY_STREAM, http_blob_put_done, http_blob_put_begin,
+	    http_blob_put_chunk },
 	{ "HEAD", "/v1/blobs/{sha256}", HTTP_BODY_NONE, http_blob_head, NULL, NULL },
 
 	{ "POST", "/v1/jobs", HTTP_BODY_JSON, http_jobs_submit, NULL, NULL },

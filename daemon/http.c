@@ -68,12 +68,12 @@ struct http_request {
 	int nparams;
 	char owner[64];
 
-	char *body;       /* JSON body being buffered */
+	char *body; /* JSON body being buffered */
 	size_t body_len;
 	bool body_too_big;
 	json_t *json;
 
-	bool handled;     /* the handler has run */
+	bool handled; /* the handler has run */
 	bool paused;
 	struct MHD_Response *response;
 	unsigned status;
@@ -110,7 +110,8 @@ http_reply_json(struct http_request *req, unsigned status, json_t *body)
 
 	json_decref(body);
 	if (text == NULL) {
-		text = strdup("{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"out of memory\"}}");
+		text = strdup("{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"out "
+			      "of memory\"}}");
 		status = 500;
 		if (text == NULL)
 			abort();
@@ -128,8 +129,8 @@ http_reply_json(struct http_request *req, unsigned status, json_t *body)
 }
 
 void
-http_reply_error(struct http_request *req, unsigned status, const char *code,
-    const char *field, const char *fmt, ...)
+http_reply_error(struct http_request *req, unsigned status, const char *code, const char *field,
+    const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -138,8 +139,7 @@ http_reply_error(struct http_request *req, unsigned status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	err = json_pack("{s:i, s:s, s:s}", "status", (int)status, "code", code,
-	    "message", msg);
+	err = json_pack("{s:i, s:s, s:s}", "status", (int)status, "code", code, "message", msg);
 	if (field != NULL)
 		json_object_set_new(err, "field", json_string(field));
 	if (status >= 500)
@@ -203,9 +203,8 @@ stream_free(void *cls)
 }
 
 void
-http_reply_stream(struct http_request *req, unsigned status,
-    const char *content_type, http_stream_fn fn, void *arg,
-    void (*free_fn)(void *arg), const char *header, const char *value)
+http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
+    http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header, const char *value)
 {
 	struct stream *s = calloc(1, sizeof(*s));
 	struct MHD_Response *r;
@@ -220,8 +219,8 @@ http_reply_stream(struct http_request *req, unsigned status,
 	s->fn = fn;
 	s->arg = arg;
 	s->free_fn = free_fn;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-	    stream_read, s, stream_free);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
+	    stream_free);
 	if (r == NULL) {
 		stream_free(s);
 		http_reply_error(req, 500, "internal", NULL, "cannot create stream");
@@ -275,8 +274,7 @@ http_request_owner(struct http_request *req)
 }
 
 void
-http_request_set_data(struct http_request *req, void *data,
-    void (*free_fn)(void *data))
+http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data))
 {
 	req->data = data;
 	req->data_free = free_fn;
@@ -391,8 +389,7 @@ peer_owner(struct http_request *req)
 }
 
 static struct http_request *
-request_new(struct listener *l, struct MHD_Connection *conn, const char *url,
-    const char *method)
+request_new(struct listener *l, struct MHD_Connection *conn, const char *url, const char *method)
 {
 	struct http_request *req = calloc(1, sizeof(*req));
 
@@ -443,12 +440,11 @@ request_begin(struct http_request *req)
 	if (req->route == NULL) {
 		if (known) {
 			http_reply_error(req, 405, "method_not_allowed", NULL,
-			    "%s is not allowed on %s (allowed: %s)", req->method,
-			    req->path, allow);
+			    "%s is not allowed on %s (allowed: %s)", req->method, req->path, allow);
 			MHD_add_response_header(req->response, "Allow", allow);
 		} else {
-			http_reply_error(req, 404, "not_found", NULL,
-			    "no such endpoint: %s %s", req->method, req->path);
+			http_reply_error(req, 404, "not_found", NULL, "no such endpoint: %s %s",
+			    req->method, req->path);
 		}
 		return;
 	}
@@ -472,8 +468,7 @@ body_append(struct http_request *req, const char *data, size_t len)
 
 	if (req->body_too_big)
 		return;
-	if (req->route->body == HTTP_BODY_NONE ||
-	    req->body_len + len > (size_t)d->cfg->max_body) {
+	if (req->route->body == HTTP_BODY_NONE || req->body_len + len > (size_t)d->cfg->max_body) {
 		req->body_too_big = true;
 		return;
 	}
@@ -497,8 +492,8 @@ request_dispatch(struct http_request *req)
 	req->handled = true;
 	if (req->body_too_big) {
 		if (req->route->body == HTTP_BODY_NONE)
-			http_reply_error(req, 400, "bad_json", NULL,
-			    "%s %s takes no request body", req->method, req->path);
+			http_reply_error(req, 400, "bad_json", NULL, "%s %s takes no request body",
+			    req->method, req->path);
 		else
 			http_reply_error(req, 413, "too_large", NULL,
 			    "request body is over the limit of %lld bytes",
@@ -514,8 +509,8 @@ request_dispatch(struct http_request *req)
 		req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 		if (req->json == NULL) {
 			http_reply_error(req, 400, "bad_json", NULL,
-			    "request body is not valid JSON: %s (line %d, column %d)",
-			    jerr.text, jerr.line, jerr.column);
+			    "request body is not valid JSON: %s (line %d, column %d)", jerr.text,
+			    jerr.line, jerr.column);
 			return;
 		}
 		if (!json_is_object(req->json)) {
@@ -528,9 +523,8 @@ request_dispatch(struct http_request *req)
 }
 
 static enum MHD_Result
-on_access(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_data_size, void **req_cls)
+on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
 {
 	struct listener *l = cls;
 	struct http_request *req = *req_cls;
@@ -663,8 +657,7 @@ unix_path_in_use(const char *path)
 }
 
 int
-http_listen_unix(struct http_server *s, const char *path, mode_t mode,
-    char **cause)
+http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct listener *l = NULL;
@@ -676,8 +669,8 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode,
 	if (s->nlisteners == MAX_LISTENERS)
 		return -ENOSPC;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		if (asprintf(cause, "socket path '%s' is too long (max %zu bytes)",
-		    path, sizeof(sa.sun_path) - 1) < 0)
+		if (asprintf(cause, "socket path '%s' is too long (max %zu bytes)", path,
+			sizeof(sa.sun_path) - 1) < 0)
 			*cause = NULL;
 		return -ENAMETOOLONG;
 	}
@@ -718,15 +711,13 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode,
 	l->server = s;
 	l->fd = fd;
 	l->unix_path = strdup(path);
-	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_access, l,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, on_access, l, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+	    NULL,
 	    /* Blob uploads arrive in chunks of about this size. */
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
-	    MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)1000, MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		if (asprintf(cause, "cannot start the HTTP server on '%s'", path) < 0)
 			*cause = NULL;

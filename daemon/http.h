@@ -29,14 +29,14 @@ struct http_request;
 
 /* How a route takes its request body. */
 enum http_body {
-	HTTP_BODY_NONE,   /* any body is refused */
-	HTTP_BODY_JSON,   /* buffered up to --max-body, parsed before the handler */
+	HTTP_BODY_NONE, /* any body is refused */
+	HTTP_BODY_JSON, /* buffered up to --max-body, parsed before the handler */
 	HTTP_BODY_STREAM, /* handed to the route's body callbacks chunk by chunk */
 };
 
 struct http_route {
 	const char *method;
-	const char *pattern;        /* "/v1/jobs/{id}/wait": {x} matches one segment */
+	const char *pattern; /* "/v1/jobs/{id}/wait": {x} matches one segment */
 	enum http_body body;
 	/* Called once the whole request (and a JSON body) is in. */
 	void (*handler)(struct http_request *req);
@@ -55,8 +55,7 @@ extern const size_t http_nroutes;
 int http_server_new(struct http_server **out, struct pkvmd *d);
 /* Listen on a Unix socket at PATH with permission bits MODE.  Refuses when
  * another live daemon answers there.  0 or negative errno with *CAUSE. */
-int http_listen_unix(struct http_server *s, const char *path, mode_t mode,
-    char **cause);
+int http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause);
 /* Stop accepting connections (on shutdown); in-flight requests finish. */
 void http_stop_listening(struct http_server *s);
 /* Close everything; CB runs when the loop handles are closed. */
@@ -75,8 +74,7 @@ json_t *http_request_json(struct http_request *req);
 /* The authenticated identity of the client (user name for Unix sockets). */
 const char *http_request_owner(struct http_request *req);
 /* Attach handler state, freed by FREE_FN when the request completes. */
-void http_request_set_data(struct http_request *req, void *data,
-    void (*free_fn)(void *data));
+void http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data));
 /* The handler state attached with http_request_set_data(). */
 void *http_request_data(struct http_request *req);
 /* Keep the connection waiting: the reply comes later from a callback. */
@@ -88,9 +86,8 @@ void http_request_resume(struct http_request *req);
 /* Reply STATUS with BODY (reference stolen).  Resumes a paused request. */
 void http_reply_json(struct http_request *req, unsigned status, json_t *body);
 /* Reply with the standard error body; FIELD may be NULL. */
-void http_reply_error(struct http_request *req, unsigned status,
-    const char *code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+void http_reply_error(struct http_request *req, unsigned status, const char *code,
+    const char *field, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Reply for a negative errno from a lower layer, with a message. */
 void http_reply_errno(struct http_request *req, int err, const char *what);
 
@@ -100,8 +97,8 @@ typedef ssize_t (*http_stream_fn)(void *arg, uint64_t pos, char *buf, size_t max
 /* Reply STATUS with a streamed body of CONTENT_TYPE produced by FN(ARG);
  * FREE_FN(ARG) runs when the response is destroyed.  HEADER/VALUE may add
  * one header (both NULL for none). */
-void http_reply_stream(struct http_request *req, unsigned status,
-    const char *content_type, http_stream_fn fn, void *arg,
-    void (*free_fn)(void *arg), const char *header, const char *value);
+void http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
+    http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header,
+    const char *value);
 
 #endif

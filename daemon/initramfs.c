@@ -33,8 +33,7 @@ set_cause(char **cause, int err, const char *fmt, const char *arg)
 }
 
 static int
-add_file_path(struct cpio_writer *w, const char *name, mode_t perm,
-    const char *path)
+add_file_path(struct cpio_writer *w, const char *name, mode_t perm, const char *path)
 {
 	struct stat st;
 	int fd, err;
@@ -55,8 +54,8 @@ add_file_path(struct cpio_writer *w, const char *name, mode_t perm,
 static int
 write_base(const char *init, const char *busybox, const char *path)
 {
-	static const char *const dirs[] = { "bin", "sbin", "dev", "proc", "sys",
-		"tmp", "root", "etc", "mnt", "ramfs.exe", "usr", "usr/bin", "usr/sbin" };
+	static const char *const dirs[] = { "bin", "sbin", "dev", "proc", "sys", "tmp", "root",
+		"etc", "mnt", "ramfs.exe", "usr", "usr/bin", "usr/sbin" };
 	struct cpio_writer *w = NULL;
 	char tmp[PATH_MAX];
 	int fd, err;
@@ -104,8 +103,7 @@ fail:
 }
 
 int
-initramfs_open(struct initramfs **out, const char *data_dir,
-    const char *cache_dir, char **cause)
+initramfs_open(struct initramfs **out, const char *data_dir, const char *cache_dir, char **cause)
 {
 	char init[PATH_MAX], busybox[PATH_MAX], hi[65], hb[65], key[200], kh[65];
 	struct initramfs *ir;
@@ -116,11 +114,15 @@ initramfs_open(struct initramfs **out, const char *data_dir,
 	snprintf(init, sizeof(init), "%s/init", data_dir);
 	snprintf(busybox, sizeof(busybox), "%s/busybox", data_dir);
 	if ((err = sha256_file_hex(init, hi)) < 0)
-		return set_cause(cause, err, "cannot read guest init '%s': %s "
-		    "(pass --data-dir, or reinstall pkvmd)", init);
+		return set_cause(cause, err,
+		    "cannot read guest init '%s': %s "
+		    "(pass --data-dir, or reinstall pkvmd)",
+		    init);
 	if ((err = sha256_file_hex(busybox, hb)) < 0)
-		return set_cause(cause, err, "cannot read guest busybox '%s': %s "
-		    "(run scripts/fetch-guest, or pass --data-dir)", busybox);
+		return set_cause(cause, err,
+		    "cannot read guest busybox '%s': %s "
+		    "(run scripts/fetch-guest, or pass --data-dir)",
+		    busybox);
 	if (mkdir(cache_dir, 0755) != 0 && errno != EEXIST)
 		return set_cause(cause, -errno, "cannot create '%s': %s", cache_dir);
 
@@ -177,8 +179,8 @@ copy_all(int in, int out)
 }
 
 int
-initramfs_build_job(const struct initramfs *ir, struct blobs *b,
-    const struct job *j, const char *path, char **cause)
+initramfs_build_job(const struct initramfs *ir, struct blobs *b, const struct job *j,
+    const char *path, char **cause)
 {
 	struct cpio_writer *w = NULL;
 	int in = -1, out = -1, err;

@@ -18,13 +18,13 @@ struct job;
 
 /* Find init and busybox in DATA_DIR and build or reuse the base layer in
  * CACHE_DIR.  0 or negative errno with *CAUSE set. */
-int initramfs_open(struct initramfs **out, const char *data_dir,
-    const char *cache_dir, char **cause);
+int initramfs_open(struct initramfs **out, const char *data_dir, const char *cache_dir,
+    char **cause);
 /* Free the handle. */
 void initramfs_free(struct initramfs *ir);
 /* Write job J's initrd to PATH.  Runs in a worker thread: touches only
  * files.  0 or negative errno with *CAUSE set. */
-int initramfs_build_job(const struct initramfs *ir, struct blobs *b,
-    const struct job *j, const char *path, char **cause);
+int initramfs_build_job(const struct initramfs *ir, struct blobs *b, const struct job *j,
+    const char *path, char **cause);
 
 #endif

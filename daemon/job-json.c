@@ -13,8 +13,7 @@
 #define BASE_CMDLINE "console=ttyAMA0 panic=-1 kvm-arm.mode=protected"
 
 static int
-fail(struct job_json_error *e, const char *code, const char *field,
-    const char *fmt, ...)
+fail(struct job_json_error *e, const char *code, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,8 +35,8 @@ get_int(json_t *v, const char *field, long long min, long long max, int *out,
 		return fail(e, "invalid_field", field, "%s must be an integer", field);
 	x = json_integer_value(v);
 	if (x < min || x > max)
-		return fail(e, "invalid_field", field,
-		    "%s must be between %lld and %lld, not %lld", field, min, max, x);
+		return fail(e, "invalid_field", field, "%s must be between %lld and %lld, not %lld",
+		    field, min, max, x);
 	*out = (int)x;
 	return 0;
 }
@@ -60,8 +59,8 @@ seed_valid(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			c == '_' || c == '-'))
 			return false;
 	}
 	return true;
@@ -81,12 +80,14 @@ parse_strv(json_t *v, const char *field, size_t max, char ***out, size_t *n,
 	*out = calloc(json_array_size(v) + 1, sizeof(char *));
 	if (*out == NULL)
 		return -ENOMEM;
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		if (!json_is_string(x))
-			return fail(e, "invalid_field", field, "%s must be an array of strings", field);
+			return fail(e, "invalid_field", field, "%s must be an array of strings",
+			    field);
 		if (valid != NULL && !valid(json_string_value(x)))
-			return fail(e, "invalid_field", field, "%s: invalid entry '%.64s'",
-			    field, json_string_value(x));
+			return fail(e, "invalid_field", field, "%s: invalid entry '%.64s'", field,
+			    json_string_value(x));
 		if (json_string_length(x) > PKVM_APPEND_MAX)
 			return fail(e, "invalid_field", field, "%s: entry too long", field);
 		(*out)[i] = strdup(json_string_value(x));
@@ -104,12 +105,13 @@ parse_exes(json_t *v, struct job *j, struct job_json_error *e)
 	if (!json_is_array(v))
 		return fail(e, "invalid_field", "executables", "executables must be an array");
 	if (n > PKVM_EXES_MAX)
-		return fail(e, "invalid_field", "executables",
-		    "at most %d executables per job", PKVM_EXES_MAX);
+		return fail(e, "invalid_field", "executables", "at most %d executables per job",
+		    PKVM_EXES_MAX);
 	j->exes = calloc(n + 1, sizeof(*j->exes));
 	if (j->exes == NULL)
 		return -ENOMEM;
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		const char *key, *name = NULL, *blob = NULL;
 		long long mode = 0755;
 		json_t *val;
@@ -117,7 +119,8 @@ parse_exes(json_t *v, struct job *j, struct job_json_error *e)
 		if (!json_is_object(x))
 			return fail(e, "invalid_field", "executables",
 			    "executables[%zu] must be an object", i);
-		json_object_foreach(x, key, val) {
+		json_object_foreach(x, key, val)
+		{
 			if (strcmp(key, "name") == 0 && json_is_string(val))
 				name = json_string_value(val);
 			else if (strcmp(key, "blob") == 0 && json_is_string(val))
@@ -168,7 +171,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 	int err = 0;
 	bool have_kernel = false;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		if (strcmp(key, "kernel") == 0) {
 			if (!json_is_string(v) || !pkvm_sha256_hex_valid(json_string_value(v)))
 				return fail(e, "invalid_field", key,
@@ -199,7 +203,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			if (!json_is_string(v) || json_string_length(v) > PKVM_APPEND_MAX ||
 			    strpbrk(json_string_value(v), "\n\r") != NULL)
 				return fail(e, "invalid_field", key,
-				    "append must be one line of at most %d characters", PKVM_APPEND_MAX);
+				    "append must be one line of at most %d characters",
+				    PKVM_APPEND_MAX);
 			free(j->append);
 			j->append = strdup(json_string_value(v));
 		} else if (strcmp(key, "seed") == 0) {
@@ -207,15 +212,16 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 				continue;
 			if (!json_is_string(v) || !seed_valid(json_string_value(v)))
 				return fail(e, "invalid_field", key,
-				    "seed must be 1-%d characters of A-Z a-z 0-9 _ -", JOB_SEED_MAX);
+				    "seed must be 1-%d characters of A-Z a-z 0-9 _ -",
+				    JOB_SEED_MAX);
 			free(j->seed);
 			j->seed = strdup(json_string_value(v));
 		} else if (strcmp(key, "tags") == 0) {
-			err = parse_strv(v, key, PKVM_TAGS_MAX, &j->tags, &j->ntags,
-			    pkvm_tag_valid, e);
+			err = parse_strv(v, key, PKVM_TAGS_MAX, &j->tags, &j->ntags, pkvm_tag_valid,
+			    e);
 		} else if (strcmp(key, "qemu_args") == 0) {
-			err = parse_strv(v, key, PKVM_QEMU_ARGS_MAX, &j->qemu_args,
-			    &j->nqemu_args, NULL, e);
+			err = parse_strv(v, key, PKVM_QEMU_ARGS_MAX, &j->qemu_args, &j->nqemu_args,
+			    NULL, e);
 		} else {
 			return fail(e, "unknown_field", key, "unknown field '%.64s'", key);
 		}
@@ -260,7 +266,7 @@ job_cmdline(const struct job *j)
 	char *s;
 
 	if (asprintf(&s, "%s pkvm.seed=%s%s%s", BASE_CMDLINE, j->seed ? j->seed : "0",
-	    j->append[0] ? " " : "", j->append) < 0)
+		j->append[0] ? " " : "", j->append) < 0)
 		return NULL;
 	return s;
 }
@@ -280,41 +286,28 @@ job_to_json(const struct job *j)
 		json_array_append_new(qargs, json_string(j->qemu_args[i]));
 	exes = json_array();
 	for (size_t i = 0; i < j->nexes; i++)
-		json_array_append_new(exes, json_pack("{s:s, s:s, s:i, s:I}",
-		    "name", j->exes[i].name, "blob", j->exes[i].blob,
-		    "mode", (int)j->exes[i].mode, "size", (json_int_t)j->exes[i].size));
+		json_array_append_new(exes,
+		    json_pack("{s:s, s:s, s:i, s:I}", "name", j->exes[i].name, "blob",
+			j->exes[i].blob, "mode", (int)j->exes[i].mode, "size",
+			(json_int_t)j->exes[i].size));
 
 	o = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o,"
-	    " s:i, s:i, s:s, s:o, s:i, s:i, s:o, s:b, s:b, s:o, s:o, s:i, s:i,"
-	    " s:o, s:I, s:{s:i, s:i, s:i}}",
-	    "id", (json_int_t)j->id,
-	    "owner", j->owner ? j->owner : "",
-	    "state", job_state_name(j->state),
-	    "result", result ? json_string(result) : json_null(),
-	    "message", j->message ? json_string(j->message) : json_null(),
-	    "created", time_json(j->created_ms),
-	    "started", time_json(j->started_ms),
-	    "finished", time_json(j->finished_ms),
-	    "tags", tags,
-	    "kernel", j->kernel,
-	    "executables", exes,
-	    "smp", j->smp,
-	    "mem", j->mem_mb,
-	    "append", j->append ? j->append : "",
-	    "cmdline", cmdline ? json_string(cmdline) : json_null(),
-	    "timeout", j->timeout_s,
-	    "idle_timeout", j->idle_timeout_s,
-	    "debug_port", j->debug_port ? json_integer(j->debug_port) : json_null(),
-	    "coverage", j->coverage,
-	    "uefi", j->uefi,
-	    "seed", j->seed ? json_string(j->seed) : json_null(),
-	    "qemu_args", qargs,
-	    "priority", j->priority,
-	    "attempt", j->attempt,
-	    "exit_status", j->has_exit_status ? json_integer(j->exit_status) : json_null(),
-	    "console_bytes", (json_int_t)j->console_bytes,
-	    "tests", "total", j->tests_total, "passed", j->tests_passed,
-	    "failed", j->tests_failed);
+		      " s:i, s:i, s:s, s:o, s:i, s:i, s:o, s:b, s:b, s:o, s:o, s:i, s:i,"
+		      " s:o, s:I, s:{s:i, s:i, s:i}}",
+	    "id", (json_int_t)j->id, "owner", j->owner ? j->owner : "", "state",
+	    job_state_name(j->state), "result", result ? json_string(result) : json_null(),
+	    "message", j->message ? json_string(j->message) : json_null(), "created",
+	    time_json(j->created_ms), "started", time_json(j->started_ms), "finished",
+	    time_json(j->finished_ms), "tags", tags, "kernel", j->kernel, "executables", exes,
+	    "smp", j->smp, "mem", j->mem_mb, "append", j->append ? j->append : "", "cmdline",
+	    cmdline ? json_string(cmdline) : json_null(), "timeout", j->timeout_s, "idle_timeout",
+	    j->idle_timeout_s, "debug_port",
+	    j->debug_port ? json_integer(j->debug_port) : json_null(), "coverage", j->coverage,
+	    "uefi", j->uefi, "seed", j->seed ? json_string(j->seed) : json_null(), "qemu_args",
+	    qargs, "priority", j->priority, "attempt", j->attempt, "exit_status",
+	    j->has_exit_status ? json_integer(j->exit_status) : json_null(), "console_bytes",
+	    (json_int_t)j->console_bytes, "tests", "total", j->tests_total, "passed",
+	    j->tests_passed, "failed", j->tests_failed);
 	free(cmdline);
 	return o;
 }

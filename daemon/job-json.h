@@ -15,7 +15,7 @@
 #include "job.h"
 
 struct job_json_error {
-	const char *code;   /* "invalid_field", "unknown_field", "missing_field" */
+	const char *code; /* "invalid_field", "unknown_field", "missing_field" */
 	char field[64];
 	char message[256];
 };

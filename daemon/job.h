@@ -30,10 +30,10 @@
 #define JOB_PRIORITY_MAX 100
 
 struct job_exe {
-	char *name;       /* validated by pkvm_name_valid() */
-	char blob[65];    /* sha256 hex */
-	uint32_t mode;    /* permission bits for the guest file */
-	uint64_t size;    /* bytes, filled from the blob store */
+	char *name; /* validated by pkvm_name_valid() */
+	char blob[65]; /* sha256 hex */
+	uint32_t mode; /* permission bits for the guest file */
+	uint64_t size; /* bytes, filled from the blob store */
 };
 
 struct job {
@@ -41,18 +41,18 @@ struct job {
 	char *owner;
 	enum job_state state;
 	enum job_result result; /* RESULT_NONE until done */
-	char *message;          /* why it did not pass, or NULL */
-	int64_t created_ms;     /* unix time in ms; 0 = not yet */
+	char *message; /* why it did not pass, or NULL */
+	int64_t created_ms; /* unix time in ms; 0 = not yet */
 	int64_t started_ms;
 	int64_t finished_ms;
 
 	char kernel[65];
 	int smp;
 	int mem_mb;
-	char *append;           /* user's extra kernel args, "" when none */
+	char *append; /* user's extra kernel args, "" when none */
 	int timeout_s;
-	int idle_timeout_s;     /* 0 disables the idle watchdog */
-	int debug_port;         /* 0 = no gdb stub */
+	int idle_timeout_s; /* 0 disables the idle watchdog */
+	int debug_port; /* 0 = no gdb stub */
 	bool coverage;
 	bool uefi;
 	char *seed;
@@ -64,9 +64,9 @@ struct job {
 	struct job_exe *exes;
 	size_t nexes;
 
-	int attempt;            /* 1 for the first run */
+	int attempt; /* 1 for the first run */
 	bool has_exit_status;
-	int exit_status;        /* qemu exit code, or -signal */
+	int exit_status; /* qemu exit code, or -signal */
 	int64_t console_bytes;
 	int tests_total, tests_passed, tests_failed;
 };

@@ -123,8 +123,7 @@ recover(struct pkvmd *d)
 	size_t n = 0;
 	int err;
 
-	err = store_jobs_recover(d->store, d->cfg->requeue_interrupted, pkvmd_now_ms(),
-	    &rec, &n);
+	err = store_jobs_recover(d->store, d->cfg->requeue_interrupted, pkvmd_now_ms(), &rec, &n);
 	if (err < 0)
 		fatalx("recovering interrupted jobs: %s", strerror(-err));
 	for (size_t i = 0; i < n; i++) {
@@ -322,8 +321,8 @@ main(int argc, char **argv)
 	uv_timer_start(&checkpoint_timer, on_checkpoint_timer, CHECKPOINT_INTERVAL_MS,
 	    CHECKPOINT_INTERVAL_MS);
 
-	log_info("pkvmd %s listening on %s (%d slots, state in %s)", PKVM_VERSION,
-	    cfg.socket, runner_slots_total(d->runner), cfg.state_dir);
+	log_info("pkvmd %s listening on %s (%d slots, state in %s)", PKVM_VERSION, cfg.socket,
+	    runner_slots_total(d->runner), cfg.state_dir);
 	if (cfg.pid_file != NULL) {
 		FILE *f = fopen(cfg.pid_file, "we");
 

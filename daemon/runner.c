@@ -76,7 +76,7 @@ struct run {
 	/* Watchdogs. */
 	uv_timer_t t_timeout, t_idle, t_kill, t_crash, t_done;
 	int open_timers;
-	uint64_t last_output;  /* uv_now() of the last console byte */
+	uint64_t last_output; /* uv_now() of the last console byte */
 	bool seen_output, seen_init, seen_done;
 
 	/* The verdict so far: RESULT_NONE until something decides it. */
@@ -87,7 +87,7 @@ struct run {
 	bool corrupt;
 	bool cancel_requested;
 	char *cancelled_by;
-	bool shutdown_stop;  /* stopped by daemon shutdown: left for recovery */
+	bool shutdown_stop; /* stopped by daemon shutdown: left for recovery */
 };
 
 struct runner {
@@ -222,13 +222,13 @@ on_console_event(void *arg, const struct console_event *ev)
 		break;
 	case CONSOLE_TEST_END:
 		run->running_test[0] = '\0';
-		if ((err = store_test_end(st, run->id, ev->test, ev->exit_code,
-		    ev->duration_ms)) < 0)
+		err = store_test_end(st, run->id, ev->test, ev->exit_code, ev->duration_ms);
+		if (err < 0)
 			log_warnx("job %lld: storing test end: %s", (long long)run->id,
 			    strerror(-err));
 		if (ev->exit_code != 0 && run->first_failure == NULL &&
-		    asprintf(&run->first_failure, "test %s exited with status %d",
-		    ev->test, ev->exit_code) < 0)
+		    asprintf(&run->first_failure, "test %s exited with status %d", ev->test,
+			ev->exit_code) < 0)
 			run->first_failure = NULL;
 		break;
 	case CONSOLE_DONE:
@@ -239,8 +239,8 @@ on_console_event(void *arg, const struct console_event *ev)
 		break;
 	case CONSOLE_CORRUPT:
 		run->corrupt = true;
-		log_warnx("job %lld: damaged result line %llu on the console",
-		    (long long)run->id, (unsigned long long)ev->lineno);
+		log_warnx("job %lld: damaged result line %llu on the console", (long long)run->id,
+		    (unsigned long long)ev->lineno);
 		break;
 	case CONSOLE_CRASH:
 		if (!ev->fatal)
@@ -293,7 +293,8 @@ on_output(void *arg, const char *buf, size_t len)
 			keep = (size_t)(max - run->console_bytes);
 			serial_write(run, buf, keep);
 			n = snprintf(note, sizeof(note),
-			    "\n[pkvmd: console capped at %lld bytes; further output is discarded]\n",
+			    "\n[pkvmd: console capped at %lld bytes; further output is "
+			    "discarded]\n",
 			    (long long)max);
 			serial_write(run, note, (size_t)n);
 			run->capped = true;
@@ -336,9 +337,8 @@ on_idle_timer(uv_timer_t *t)
 		uv_timer_start(&run->t_idle, on_idle_timer, idle - quiet, 0);
 		return;
 	}
-	set_verdict(run, RESULT_TIMEOUT, "no console output for %d s%s%s",
-	    run->job->idle_timeout_s, run->running_test[0] ? " in test " : "",
-	    run->running_test);
+	set_verdict(run, RESULT_TIMEOUT, "no console output for %d s%s%s", run->job->idle_timeout_s,
+	    run->running_test[0] ? " in test " : "", run->running_test);
 	run_stop(run);
 }
 
@@ -363,8 +363,8 @@ on_kill_timer(uv_timer_t *t)
 {
 	struct run *run = t->data;
 
-	log_warnx("job %lld: qemu ignored SIGTERM for %lld s, killing it",
-	    (long long)run->id, (long long)run->r->d->cfg->stop_grace);
+	log_warnx("job %lld: qemu ignored SIGTERM for %lld s, killing it", (long long)run->id,
+	    (long long)run->r->d->cfg->stop_grace);
 	if (run->exec != NULL)
 		run->r->ex->stop(run->exec, true);
 }
@@ -377,8 +377,7 @@ run_stop(struct run *run)
 		return;
 	run->phase = RUN_STOPPING;
 	run->r->ex->stop(run->exec, false);
-	uv_timer_start(&run->t_kill, on_kill_timer,
-	    (uint64_t)run->r->d->cfg->stop_grace * 1000, 0);
+	uv_timer_start(&run->t_kill, on_kill_timer, (uint64_t)run->r->d->cfg->stop_grace * 1000, 0);
 }
 
 /* ---- start ---------------------------------------------------------------- */
@@ -438,7 +437,7 @@ prep_work(uv_work_t *w)
 		if (err < 0) {
 			run->prep_err = err;
 			if (asprintf(&run->prep_cause, "cannot copy UEFI variables %s: %s",
-			    run->fw.vars, strerror(-err)) < 0)
+				run->fw.vars, strerror(-err)) < 0)
 				run->prep_cause = NULL;
 		}
 	}
@@ -461,8 +460,7 @@ prep_after(uv_work_t *w, int status)
 	struct run *run = w->data;
 	struct runner *r = run->r;
 	struct exec_spec spec = { 0 };
-	struct exec_callbacks cb = { .arg = run, .on_output = on_output,
-		.on_exit = on_exit_cb };
+	struct exec_callbacks cb = { .arg = run, .on_output = on_output, .on_exit = on_exit_cb };
 	char *cause = NULL;
 	uint64_t starttime = 0;
 	pid_t pid;
@@ -507,8 +505,7 @@ prep_after(uv_work_t *w, int status)
 	    r->ex->name, (int)pid, run->job->smp, run->job->nexes);
 
 	run->last_output = uv_now(r->d->loop);
-	uv_timer_start(&run->t_timeout, on_timeout_timer,
-	    (uint64_t)run->job->timeout_s * 1000, 0);
+	uv_timer_start(&run->t_timeout, on_timeout_timer, (uint64_t)run->job->timeout_s * 1000, 0);
 	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0)
 		uv_timer_start(&run->t_idle, on_idle_timer,
 		    (uint64_t)run->job->idle_timeout_s * 1000, 0);
@@ -628,14 +625,18 @@ decide(struct run *run, int64_t exit_status, bool has_exit)
 		set_verdict(run, RESULT_ERROR, "qemu exited with status %lld (see qemu.log)",
 		    (long long)exit_status);
 	} else if (!run->seen_init) {
-		set_verdict(run, RESULT_ERROR, "the guest never started init: "
+		set_verdict(run, RESULT_ERROR,
+		    "the guest never started init: "
 		    "check the console (kernel without initramfs or serial console support?)");
 	} else if (!run->seen_done) {
 		if (run->running_test[0])
-			set_verdict(run, RESULT_ERROR, "the guest stopped during test %s "
-			    "without a result", run->running_test);
+			set_verdict(run, RESULT_ERROR,
+			    "the guest stopped during test %s "
+			    "without a result",
+			    run->running_test);
 		else
-			set_verdict(run, RESULT_ERROR, "the guest stopped before init reported "
+			set_verdict(run, RESULT_ERROR,
+			    "the guest stopped before init reported "
 			    "the end of the tests");
 	} else if (run->first_failure != NULL) {
 		set_verdict(run, RESULT_FAILED, "%s", run->first_failure);
@@ -651,8 +652,8 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 {
 	struct runner *r = run->r;
 	struct store *st = r->d->store;
-	uv_timer_t *timers[RUN_TIMERS] = { &run->t_timeout, &run->t_idle,
-		&run->t_kill, &run->t_crash, &run->t_done };
+	uv_timer_t *timers[RUN_TIMERS] = { &run->t_timeout, &run->t_idle, &run->t_kill,
+		&run->t_crash, &run->t_done };
 	int err;
 
 	run->phase = RUN_FINISHED;
@@ -678,9 +679,8 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		if (err < 0)
 			log_warnx("job %lld: storing the result: %s", (long long)run->id,
 			    strerror(-err));
-		log_info("job %lld: %s%s%s", (long long)run->id,
-		    job_result_name(run->verdict), run->message ? ": " : "",
-		    run->message ? run->message : "");
+		log_info("job %lld: %s%s%s", (long long)run->id, job_result_name(run->verdict),
+		    run->message ? ": " : "", run->message ? run->message : "");
 	}
 	run_unlink(run);
 	r->busy -= run->slots;

@@ -38,7 +38,6 @@ int runner_slots_total(const struct runner *r);
 /* Stop starting jobs; give running ones GRACE_S seconds, then stop them
  * (they are left for store_jobs_recover() to requeue or mark interrupted).
  * CB(ARG) runs when no qemu is left. */
-void runner_shutdown(struct runner *r, int64_t grace_s, void (*cb)(void *arg),
-    void *arg);
+void runner_shutdown(struct runner *r, int64_t grace_s, void (*cb)(void *arg), void *arg);
 
 #endif

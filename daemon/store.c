@@ -56,15 +56,14 @@
 #define BUSY_TIMEOUT_MS 5000
 #define LIST_LIMIT_DEFAULT 100
 
-#define INTERRUPTED_MESSAGE \
-	"interrupted: pkvmd stopped while the job was running"
+#define INTERRUPTED_MESSAGE "interrupted: pkvmd stopped while the job was running"
 
 /* The columns row_to_job() reads, in its order, from "jobs j". */
-#define JOB_COLS                                                          \
-	"j.id, j.owner, j.state, j.result, j.message, j.created_ms,"      \
-	" j.started_ms, j.finished_ms, j.kernel, j.smp, j.mem_mb,"        \
-	" j.append, j.timeout_s, j.idle_timeout_s, j.debug_port,"         \
-	" j.coverage, j.uefi, j.seed, j.priority, j.attempt,"             \
+#define JOB_COLS \
+	"j.id, j.owner, j.state, j.result, j.message, j.created_ms," \
+	" j.started_ms, j.finished_ms, j.kernel, j.smp, j.mem_mb," \
+	" j.append, j.timeout_s, j.idle_timeout_s, j.debug_port," \
+	" j.coverage, j.uefi, j.seed, j.priority, j.attempt," \
 	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
 	" j.tests_failed"
 
@@ -110,95 +109,72 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_USER_VERSION] = "PRAGMA user_version",
 
-	[STMT_JOB_INSERT] =
-	    "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
-	    " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
-	    " coverage, uefi, seed, priority)"
-	    " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, ?13, ?14)",
-	[STMT_TAG_INSERT] =
-	    "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?2)",
-	[STMT_EXE_INSERT] =
-	    "INSERT INTO job_exes (job_id, seq, name, blob, mode, size)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[STMT_ARG_INSERT] =
-	    "INSERT INTO job_qemu_args (job_id, seq, arg) VALUES (?1, ?2, ?3)",
+	[STMT_JOB_INSERT] = "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
+			    " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
+			    " coverage, uefi, seed, priority)"
+			    " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			    " ?11, ?12, ?13, ?14)",
+	[STMT_TAG_INSERT] = "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?2)",
+	[STMT_EXE_INSERT] = "INSERT INTO job_exes (job_id, seq, name, blob, mode, size)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_ARG_INSERT] = "INSERT INTO job_qemu_args (job_id, seq, arg) VALUES (?1, ?2, ?3)",
 
 	[STMT_JOB_GET] = "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1",
-	[STMT_TAGS_GET] =
-	    "SELECT tag FROM job_tags WHERE job_id = ?1 ORDER BY rowid",
-	[STMT_EXES_GET] =
-	    "SELECT name, blob, mode, size FROM job_exes WHERE job_id = ?1"
-	    " ORDER BY seq",
-	[STMT_ARGS_GET] =
-	    "SELECT arg FROM job_qemu_args WHERE job_id = ?1 ORDER BY seq",
+	[STMT_TAGS_GET] = "SELECT tag FROM job_tags WHERE job_id = ?1 ORDER BY rowid",
+	[STMT_EXES_GET] = "SELECT name, blob, mode, size FROM job_exes WHERE job_id = ?1"
+			  " ORDER BY seq",
+	[STMT_ARGS_GET] = "SELECT arg FROM job_qemu_args WHERE job_id = ?1 ORDER BY seq",
 	[STMT_JOB_EXISTS] = "SELECT 1 FROM jobs WHERE id = ?1",
-	[STMT_JOB_QUEUE] =
-	    "SELECT " JOB_COLS " FROM jobs j WHERE j.state = 'queued'"
-	    " ORDER BY j.priority DESC, j.id",
+	[STMT_JOB_QUEUE] = "SELECT " JOB_COLS " FROM jobs j WHERE j.state = 'queued'"
+			   " ORDER BY j.priority DESC, j.id",
 
-	[STMT_JOB_START] =
-	    "UPDATE jobs SET state = 'running', started_ms = ?2,"
-	    " finished_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0"
-	    " WHERE id = ?1 AND state = 'queued'",
-	[STMT_TESTS_CLEAR] =
-	    "DELETE FROM tests WHERE job_id = ?1"
-	    " AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)",
-	[STMT_JOB_SET_PID] =
-	    "UPDATE jobs SET pid = ?2, pid_starttime = ?3"
-	    " WHERE id = ?1 AND state = 'running'",
-	[STMT_JOB_FINISH] =
-	    "UPDATE jobs SET state = 'done', result = ?2, message = ?3,"
-	    " exit_status = ?4, finished_ms = ?5"
-	    " WHERE id = ?1 AND state IN ('queued', 'running')",
-	[STMT_JOB_SET_CONSOLE] =
-	    "UPDATE jobs SET console_bytes = ?2 WHERE id = ?1",
+	[STMT_JOB_START] = "UPDATE jobs SET state = 'running', started_ms = ?2,"
+			   " finished_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0"
+			   " WHERE id = ?1 AND state = 'queued'",
+	[STMT_TESTS_CLEAR] = "DELETE FROM tests WHERE job_id = ?1"
+			     " AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)",
+	[STMT_JOB_SET_PID] = "UPDATE jobs SET pid = ?2, pid_starttime = ?3"
+			     " WHERE id = ?1 AND state = 'running'",
+	[STMT_JOB_FINISH] = "UPDATE jobs SET state = 'done', result = ?2, message = ?3,"
+			    " exit_status = ?4, finished_ms = ?5"
+			    " WHERE id = ?1 AND state IN ('queued', 'running')",
+	[STMT_JOB_SET_CONSOLE] = "UPDATE jobs SET console_bytes = ?2 WHERE id = ?1",
 
-	[STMT_RECOVER_SELECT] =
-	    "SELECT id, pid, pid_starttime FROM jobs WHERE state = 'running'"
-	    " ORDER BY id",
-	[STMT_RECOVER_TESTS] =
-	    "UPDATE tests SET verdict = 'error' WHERE verdict = 'running'"
-	    " AND job_id IN (SELECT id FROM jobs WHERE state = 'running')",
-	[STMT_RECOVER_REQUEUE] =
-	    "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
-	    " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0"
-	    " WHERE state = 'running'",
-	[STMT_RECOVER_INTERRUPT] =
-	    "UPDATE jobs SET state = 'done', result = 'interrupted',"
-	    " message = ?1, finished_ms = ?2, pid = 0, pid_starttime = 0"
-	    " WHERE state = 'running'",
+	[STMT_RECOVER_SELECT] = "SELECT id, pid, pid_starttime FROM jobs WHERE state = 'running'"
+				" ORDER BY id",
+	[STMT_RECOVER_TESTS] = "UPDATE tests SET verdict = 'error' WHERE verdict = 'running'"
+			       " AND job_id IN (SELECT id FROM jobs WHERE state = 'running')",
+	[STMT_RECOVER_REQUEUE] = "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
+				 " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0"
+				 " WHERE state = 'running'",
+	[STMT_RECOVER_INTERRUPT] = "UPDATE jobs SET state = 'done', result = 'interrupted',"
+				   " message = ?1, finished_ms = ?2, pid = 0, pid_starttime = 0"
+				   " WHERE state = 'running'",
 
-	[STMT_COUNTERS] =
-	    "UPDATE jobs AS j SET"
-	    " tests_total = (SELECT count(*) FROM tests t"
-	    "  WHERE " CURRENT_ATTEMPT "),"
-	    " tests_passed = (SELECT count(*) FROM tests t"
-	    "  WHERE " CURRENT_ATTEMPT " AND t.verdict = 'pass'),"
-	    " tests_failed = (SELECT count(*) FROM tests t"
-	    "  WHERE " CURRENT_ATTEMPT " AND t.verdict IN ('fail', 'error'))"
-	    " WHERE j.id = ?1",
-	[STMT_TEST_BEGIN] =
-	    "INSERT INTO tests (job_id, attempt, seq, name, verdict)"
-	    " SELECT id, attempt, ?2, ?3, 'running' FROM jobs"
-	    " WHERE id = ?1 AND state = 'running'",
+	[STMT_COUNTERS] = "UPDATE jobs AS j SET"
+			  " tests_total = (SELECT count(*) FROM tests t"
+			  "  WHERE " CURRENT_ATTEMPT "),"
+			  " tests_passed = (SELECT count(*) FROM tests t"
+			  "  WHERE " CURRENT_ATTEMPT " AND t.verdict = 'pass'),"
+			  " tests_failed = (SELECT count(*) FROM tests t"
+			  "  WHERE " CURRENT_ATTEMPT " AND t.verdict IN ('fail', 'error'))"
+			  " WHERE j.id = ?1",
+	[STMT_TEST_BEGIN] = "INSERT INTO tests (job_id, attempt, seq, name, verdict)"
+			    " SELECT id, attempt, ?2, ?3, 'running' FROM jobs"
+			    " WHERE id = ?1 AND state = 'running'",
 	/* The newest running test of that name in the current attempt. */
-	[STMT_TEST_END] =
-	    "UPDATE tests SET exit_code = ?3, duration_ms = ?4,"
-	    " verdict = CASE WHEN ?3 = 0 THEN 'pass' ELSE 'fail' END"
-	    " WHERE id = (SELECT t.id FROM tests t JOIN jobs j"
-	    "  ON " CURRENT_ATTEMPT " WHERE j.id = ?1 AND t.name = ?2"
-	    "  AND t.verdict = 'running' ORDER BY t.seq DESC LIMIT 1)",
-	[STMT_TEST_FIND] =
-	    "SELECT 1 FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
-	    " WHERE j.id = ?1 AND t.name = ?2",
-	[STMT_TESTS_ABORT] =
-	    "UPDATE tests SET verdict = 'error'"
-	    " WHERE job_id = ?1 AND verdict = 'running'",
-	[STMT_TEST_LIST] =
-	    "SELECT t.seq, t.name, t.verdict, t.exit_code, t.duration_ms"
-	    " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
-	    " WHERE j.id = ?1 ORDER BY t.seq",
+	[STMT_TEST_END] = "UPDATE tests SET exit_code = ?3, duration_ms = ?4,"
+			  " verdict = CASE WHEN ?3 = 0 THEN 'pass' ELSE 'fail' END"
+			  " WHERE id = (SELECT t.id FROM tests t JOIN jobs j"
+			  "  ON " CURRENT_ATTEMPT " WHERE j.id = ?1 AND t.name = ?2"
+			  "  AND t.verdict = 'running' ORDER BY t.seq DESC LIMIT 1)",
+	[STMT_TEST_FIND] = "SELECT 1 FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+			   " WHERE j.id = ?1 AND t.name = ?2",
+	[STMT_TESTS_ABORT] = "UPDATE tests SET verdict = 'error'"
+			     " WHERE job_id = ?1 AND verdict = 'running'",
+	[STMT_TEST_LIST] = "SELECT t.seq, t.name, t.verdict, t.exit_code, t.duration_ms"
+			   " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+			   " WHERE j.id = ?1 ORDER BY t.seq",
 };
 
 /* Bits of the job list's shape: which filters the statement has. */
@@ -239,8 +215,7 @@ errno_of(int code)
 	case SQLITE_FULL:
 		return -ENOSPC;
 	case SQLITE_CONSTRAINT:
-		if (code == SQLITE_CONSTRAINT_UNIQUE ||
-		    code == SQLITE_CONSTRAINT_PRIMARYKEY)
+		if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return -EEXIST;
 		return -EINVAL;
 	default:
@@ -405,8 +380,7 @@ read_user_version(sqlite3 *db, int *out, const char *fn)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
 		return db_fail(db, fn);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -427,29 +401,28 @@ migrate(struct store *st, char **cause)
 	int version = 0, r;
 
 	for (;;) {
-		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-		    SQLITE_OK)
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 			goto fail_sqlite;
 		if ((r = read_user_version(db, &version, "migrate")) < 0)
 			goto fail_sqlite;
 		if (version > known || version < 0) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			if (asprintf(cause, "%s: schema version %d is newer than "
-			    "this pkvmd knows (%d); upgrade pkvmd", st->path,
-			    version, known) < 0)
+			if (asprintf(cause,
+				"%s: schema version %d is newer than "
+				"this pkvmd knows (%d); upgrade pkvmd",
+				st->path, version, known) < 0)
 				*cause = NULL;
 			return -ENOTSUP;
 		}
 		if (version == known)
 			break;
 		m = &store_migrations[version];
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		    m->version);
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
 		if (sqlite3_exec(db, m->sql, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
 			r = errno_of(sqlite3_extended_errcode(db));
-			if (asprintf(cause, "%s: migration %s: %s", st->path,
-			    m->name, sqlite3_errmsg(db)) < 0)
+			if (asprintf(cause, "%s: migration %s: %s", st->path, m->name,
+				sqlite3_errmsg(db)) < 0)
 				*cause = NULL;
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return r;
@@ -483,17 +456,18 @@ configure(struct store *st, char **cause)
 	/* wal_autocheckpoint = 0: a checkpoint fsyncs, and this connection
 	 * is the event loop's.  pkvmd runs store_checkpoint() from a worker
 	 * thread on a timer instead. */
-	if (sqlite3_exec(st->db, "PRAGMA foreign_keys = ON;"
-	    " PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0",
-	    NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(st->db,
+		"PRAGMA foreign_keys = ON;"
+		" PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0",
+		NULL, NULL, NULL) != SQLITE_OK)
 		goto fail_sqlite;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
-	    NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW)
 		goto fail_sqlite;
 	mode = (const char *)sqlite3_column_text(s, 0);
 	if (mode == NULL || strcmp(mode, "wal") != 0) {
-		if (asprintf(cause, "%s: cannot use WAL journal (got %s)",
-		    st->path, mode ? mode : "nothing") < 0)
+		if (asprintf(cause, "%s: cannot use WAL journal (got %s)", st->path,
+			mode ? mode : "nothing") < 0)
 			*cause = NULL;
 		sqlite3_finalize(s);
 		return -EIO;
@@ -517,32 +491,32 @@ prepare_all(struct store *st, char **cause)
 
 	for (int i = 0; i < STMT__COUNT; i++) {
 		what = stmt_sql[i];
-		if (sqlite3_prepare_v3(st->db, what, -1,
-		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v3(st->db, what, -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+			NULL) != SQLITE_OK)
 			goto fail;
 	}
 	for (int v = 0; v < LIST__SHAPES; v++) {
 		/* Unused parameters are fine: ?4 makes all four exist.  With
 		 * a tag, ordering by t.job_id lets the walk down job_tags_tag
 		 * deliver rows already sorted. */
-		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS " FROM jobs j%s"
+		snprintf(sql, sizeof(sql),
+		    "SELECT " JOB_COLS " FROM jobs j%s"
 		    " WHERE 1%s%s ORDER BY %s DESC LIMIT ?4",
 		    v & LIST_TAG ? " JOIN job_tags t ON t.job_id = j.id"
-				   " AND t.tag = ?3" : "",
+				   " AND t.tag = ?3"
+				 : "",
 		    v & LIST_STATE ? " AND j.state = ?1" : "",
-		    v & LIST_OWNER ? " AND j.owner = ?2" : "",
-		    v & LIST_TAG ? "t.job_id" : "j.id");
+		    v & LIST_OWNER ? " AND j.owner = ?2" : "", v & LIST_TAG ? "t.job_id" : "j.id");
 		what = sql;
-		if (sqlite3_prepare_v3(st->db, sql, -1,
-		    SQLITE_PREPARE_PERSISTENT, &st->list[v], NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->list[v],
+			NULL) != SQLITE_OK)
 			goto fail;
 	}
 	return 0;
 
 fail:
 	/* A statement that does not prepare is a bug in this file. */
-	if (asprintf(cause, "%s: preparing \"%s\": %s", st->path, what,
-	    sqlite3_errmsg(st->db)) < 0)
+	if (asprintf(cause, "%s: preparing \"%s\": %s", st->path, what, sqlite3_errmsg(st->db)) < 0)
 		*cause = NULL;
 	return -EIO;
 }
@@ -555,18 +529,18 @@ store_open(struct store **out, const char *path, char **cause)
 
 	*out = NULL;
 	*cause = NULL;
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->path = strdup(path)) == NULL) {
+	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
 		free(st);
 		return -ENOMEM;
 	}
 	/* NOMUTEX: this connection stays on the loop thread; the checkpoint
 	 * thread opens its own. */
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &st->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
 		r = st->db ? errno_of(sqlite3_extended_errcode(st->db)) : -ENOMEM;
-		if (asprintf(cause, "%s: %s", path, st->db ?
-		    sqlite3_errmsg(st->db) : "out of memory") < 0)
+		if (asprintf(cause, "%s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory") < 0)
 			*cause = NULL;
 		goto fail;
 	}
@@ -618,8 +592,8 @@ store_checkpoint(const char *path)
 	int r = 0;
 
 	/* No CREATE: checkpointing a database that is not there is a bug. */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		r = db ? db_fail(db, __func__) : -ENOMEM;
 		goto out;
 	}
@@ -629,10 +603,9 @@ store_checkpoint(const char *path)
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	/* A fresh connection learns that the file is in WAL mode only when it
 	 * first reads it; until then a checkpoint is a silent no-op. */
-	if (sqlite3_exec(db, "PRAGMA user_version", NULL, NULL, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-	    NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db, "PRAGMA user_version", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+		SQLITE_OK)
 		r = db_fail(db, __func__);
 out:
 	sqlite3_close(db);
@@ -651,10 +624,8 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	if ((j = job_new()) == NULL)
 		return -ENOMEM;
 	j->id = sqlite3_column_int64(s, 0);
-	if ((r = col_dup(s, 1, &j->owner)) < 0 ||
-	    (r = col_dup(s, 4, &j->message)) < 0 ||
-	    (r = col_dup(s, 11, &j->append)) < 0 ||
-	    (r = col_dup(s, 17, &j->seed)) < 0)
+	if ((r = col_dup(s, 1, &j->owner)) < 0 || (r = col_dup(s, 4, &j->message)) < 0 ||
+	    (r = col_dup(s, 11, &j->append)) < 0 || (r = col_dup(s, 17, &j->seed)) < 0)
 		goto fail;
 	text = (const char *)sqlite3_column_text(s, 2);
 	if (text == NULL || job_state_parse(text, &j->state) < 0)
@@ -686,8 +657,7 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	return 0;
 
 corrupt:
-	fprintf(stderr, "store: %s: job %lld has a bad state or result\n", fn,
-	    (long long)j->id);
+	fprintf(stderr, "store: %s: job %lld has a bad state or result\n", fn, (long long)j->id);
 	r = -EIO;
 fail:
 	job_free(j);
@@ -696,8 +666,7 @@ fail:
 
 /* Load the one-text-column rows of statement ID for job JOB_ID. */
 static int
-load_strv(struct store *st, enum stmt_id id, int64_t job_id, char ***v,
-    size_t *n, const char *fn)
+load_strv(struct store *st, enum stmt_id id, int64_t job_id, char ***v, size_t *n, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[id];
 	size_t cap = 0;
@@ -756,19 +725,16 @@ load_children(struct store *st, struct job *j, const char *fn)
 {
 	int r;
 
-	if ((r = load_strv(st, STMT_TAGS_GET, j->id, &j->tags, &j->ntags,
-	    fn)) < 0 ||
+	if ((r = load_strv(st, STMT_TAGS_GET, j->id, &j->tags, &j->ntags, fn)) < 0 ||
 	    (r = load_exes(st, j, fn)) < 0 ||
-	    (r = load_strv(st, STMT_ARGS_GET, j->id, &j->qemu_args,
-	    &j->nqemu_args, fn)) < 0)
+	    (r = load_strv(st, STMT_ARGS_GET, j->id, &j->qemu_args, &j->nqemu_args, fn)) < 0)
 		return r;
 	return 0;
 }
 
 /* Step S to the end, turning every row into a complete job. */
 static int
-collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out,
-    size_t *n, const char *fn)
+collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, const char *fn)
 {
 	struct job **jobs = NULL, **p;
 	size_t njobs = 0, cap = 0;
@@ -909,11 +875,10 @@ store_job_get(struct store *st, int64_t id, struct job **out)
 }
 
 int
-store_job_list(struct store *st, const struct job_filter *f,
-    struct job ***out, size_t *n)
+store_job_list(struct store *st, const struct job_filter *f, struct job ***out, size_t *n)
 {
-	int shape = (f->has_state ? LIST_STATE : 0) |
-	    (f->owner ? LIST_OWNER : 0) | (f->tag ? LIST_TAG : 0);
+	int shape = (f->has_state ? LIST_STATE : 0) | (f->owner ? LIST_OWNER : 0) |
+	    (f->tag ? LIST_TAG : 0);
 	sqlite3_stmt *s = st->list[shape];
 
 	*out = NULL;
@@ -964,8 +929,7 @@ store_job_start(struct store *st, int64_t id, int64_t now_ms)
 	 * transaction was lost; the attempt begins with none. */
 	s = st->stmt[STMT_TESTS_CLEAR];
 	sqlite3_bind_int64(s, 1, id);
-	if ((r = step_changes(st, s, __func__)) < 0 ||
-	    (r = counters_update(st, id, __func__)) < 0)
+	if ((r = step_changes(st, s, __func__)) < 0 || (r = counters_update(st, id, __func__)) < 0)
 		goto fail;
 	return tx_commit(st, __func__);
 
@@ -975,8 +939,7 @@ fail:
 }
 
 int
-store_job_set_pid(struct store *st, int64_t id, pid_t pid,
-    uint64_t starttime)
+store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_PID];
 	int r;
@@ -990,8 +953,8 @@ store_job_set_pid(struct store *st, int64_t id, pid_t pid,
 }
 
 int
-store_job_finish(struct store *st, int64_t id, enum job_result result,
-    const char *message, bool has_exit, int exit_status, int64_t now_ms)
+store_job_finish(struct store *st, int64_t id, enum job_result result, const char *message,
+    bool has_exit, int exit_status, int64_t now_ms)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_FINISH];
 	const char *name = job_result_name(result);
@@ -1019,8 +982,7 @@ store_job_finish(struct store *st, int64_t id, enum job_result result,
 	 * it ended (timeout, crash, cancel) never finished. */
 	s = st->stmt[STMT_TESTS_ABORT];
 	sqlite3_bind_int64(s, 1, id);
-	if ((r = step_changes(st, s, __func__)) < 0 ||
-	    (r = counters_update(st, id, __func__)) < 0)
+	if ((r = step_changes(st, s, __func__)) < 0 || (r = counters_update(st, id, __func__)) < 0)
 		goto fail;
 	return tx_commit(st, __func__);
 
@@ -1043,8 +1005,8 @@ store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes)
 }
 
 int
-store_jobs_recover(struct store *st, bool requeue, int64_t now_ms,
-    struct recovered_job **out, size_t *n)
+store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
+    size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_RECOVER_SELECT];
 	struct recovered_job *jobs = NULL, *p;
@@ -1149,8 +1111,8 @@ fail:
 }
 
 int
-store_test_end(struct store *st, int64_t job_id, const char *name,
-    int exit_code, int64_t duration_ms)
+store_test_end(struct store *st, int64_t job_id, const char *name, int exit_code,
+    int64_t duration_ms)
 {
 	sqlite3_stmt *s = st->stmt[STMT_TEST_END];
 	int rc, r;
@@ -1210,8 +1172,7 @@ fail:
 }
 
 int
-store_test_list(struct store *st, int64_t job_id, struct test_result **out,
-    size_t *n)
+store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
 	struct test_result *tests = NULL, *t;
@@ -1238,8 +1199,10 @@ store_test_list(struct store *st, int64_t job_id, struct test_result **out,
 		t->seq = sqlite3_column_int(s, 0);
 		verdict = (const char *)sqlite3_column_text(s, 2);
 		if (verdict == NULL || verdict_parse(verdict, &t->verdict) < 0) {
-			fprintf(stderr, "store: %s: job %lld test %d has a bad"
-			    " verdict\n", __func__, (long long)job_id, t->seq);
+			fprintf(stderr,
+			    "store: %s: job %lld test %d has a bad"
+			    " verdict\n",
+			    __func__, (long long)job_id, t->seq);
 			r = -EIO;
 			break;
 		}

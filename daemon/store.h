@@ -46,13 +46,12 @@ int store_job_get(struct store *st, int64_t id, struct job **out);
 struct job_filter {
 	bool has_state;
 	enum job_state state;
-	const char *tag;   /* NULL = any */
+	const char *tag; /* NULL = any */
 	const char *owner; /* NULL = any */
-	int limit;         /* <= 0 means 100 */
+	int limit; /* <= 0 means 100 */
 };
 /* Jobs matching F, newest first, into a malloc'd array *OUT of *N jobs. */
-int store_job_list(struct store *st, const struct job_filter *f,
-    struct job ***out, size_t *n);
+int store_job_list(struct store *st, const struct job_filter *f, struct job ***out, size_t *n);
 /* Free an array from store_job_list(). */
 void store_job_list_free(struct job **jobs, size_t n);
 /* Queued jobs in scheduling order (priority desc, then id asc = FIFO). */
@@ -63,25 +62,24 @@ int store_job_queue(struct store *st, struct job ***out, size_t *n);
 int store_job_start(struct store *st, int64_t id, int64_t now_ms);
 /* Record the qemu process of a running job so a restarted daemon can kill a
  * survivor: its pid and its start time from /proc/PID/stat (field 22). */
-int store_job_set_pid(struct store *st, int64_t id, pid_t pid,
-    uint64_t starttime);
+int store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime);
 /* running or queued -> done with RESULT and MESSAGE (may be NULL);
  * EXIT_STATUS is recorded when HAS_EXIT.  -ESTALE when already done. */
-int store_job_finish(struct store *st, int64_t id, enum job_result result,
-    const char *message, bool has_exit, int exit_status, int64_t now_ms);
+int store_job_finish(struct store *st, int64_t id, enum job_result result, const char *message,
+    bool has_exit, int exit_status, int64_t now_ms);
 /* Update the job's captured console size (cheap; called at most ~1/s). */
 int store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes);
 
 struct recovered_job {
 	int64_t id;
-	pid_t pid;          /* 0 when none was recorded */
+	pid_t pid; /* 0 when none was recorded */
 	uint64_t starttime; /* from /proc/PID/stat when the pid was recorded */
 };
 /* At start-up: every job left `running` by a dead daemon becomes queued
  * again with attempt+1 (REQUEUE) or done/interrupted, in one transaction.
  * Returns the jobs touched so the caller can kill surviving qemus. */
-int store_jobs_recover(struct store *st, bool requeue, int64_t now_ms,
-    struct recovered_job **out, size_t *n);
+int store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
+    size_t *n);
 
 enum test_verdict { VERDICT_RUNNING, VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR };
 /* Name of a verdict: "running", "pass", "fail", "error". */
@@ -93,19 +91,17 @@ struct test_result {
 	bool has_exit_code;
 	int exit_code;
 	int64_t duration_ms;
-	int seq;           /* run order within the job, from 1 */
+	int seq; /* run order within the job, from 1 */
 };
 /* A test of job ID's current attempt began (verdict running). */
-int store_test_begin(struct store *st, int64_t job_id, int seq,
-    const char *name);
+int store_test_begin(struct store *st, int64_t job_id, int seq, const char *name);
 /* A test ended: verdict from EXIT_CODE; updates the job's counters. */
-int store_test_end(struct store *st, int64_t job_id, const char *name,
-    int exit_code, int64_t duration_ms);
+int store_test_end(struct store *st, int64_t job_id, const char *name, int exit_code,
+    int64_t duration_ms);
 /* Mark every still-running test of the job as ERROR (crash, timeout). */
 int store_tests_abort(struct store *st, int64_t job_id);
 /* Tests of the job's current attempt in run order. */
-int store_test_list(struct store *st, int64_t job_id,
-    struct test_result **out, size_t *n);
+int store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n);
 /* Free an array from store_test_list(). */
 void store_test_list_free(struct test_result *t, size_t n);
 

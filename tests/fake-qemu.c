@@ -82,15 +82,15 @@ enum mode {
 
 struct config {
 	enum mode mode;
-	long n;                 /* the N of hang-at/panic-at/exit */
+	long n; /* the N of hang-at/panic-at/exit */
 	char *tests[MAX_TESTS];
 	int ntests;
-	char *fail_list;        /* comma list, NULL = every test */
+	char *fail_list; /* comma list, NULL = every test */
 	int exit_code;
 	long delay_ms;
 	bool ignore_sigterm;
 	bool panic_end;
-	uint64_t clock_us;      /* the fake printk clock */
+	uint64_t clock_us; /* the fake printk clock */
 	bool mode_from_cmdline;
 };
 
@@ -101,8 +101,7 @@ static struct config cfg = {
 };
 
 /* Leave with a qemu-like error on stderr; for our own usage errors. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -182,8 +181,7 @@ console_write(const char *line)
 }
 
 /* A printk line: "[   12.345678] text", on an advancing fake clock. */
-static void __attribute__((format(printf, 1, 2)))
-printk(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) printk(const char *fmt, ...)
 {
 	char text[LINE_MAX_LEN], line[LINE_MAX_LEN + 32];
 	va_list ap;
@@ -191,16 +189,14 @@ printk(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	snprintf(line, sizeof(line), "[%5lu.%06lu] %s",
-	    (unsigned long)(cfg.clock_us / 1000000),
+	snprintf(line, sizeof(line), "[%5lu.%06lu] %s", (unsigned long)(cfg.clock_us / 1000000),
 	    (unsigned long)(cfg.clock_us % 1000000), text);
 	cfg.clock_us += 731;
 	console_write(line);
 }
 
 /* A result line as initramfs/init prints it: body, " crc=", cksum. */
-static void __attribute__((format(printf, 2, 3)))
-result(bool corrupt, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) result(bool corrupt, const char *fmt, ...)
 {
 	char body[LINE_MAX_LEN], line[LINE_MAX_LEN + 32];
 	uint32_t crc;
@@ -224,8 +220,7 @@ in_list(const char *list, const char *name)
 	const char *p = list;
 
 	while (p != NULL && *p != '\0') {
-		if (strncmp(p, name, len) == 0 && (p[len] == ',' ||
-		    p[len] == '\0'))
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
 			return true;
 		p = strchr(p, ',');
 		if (p != NULL)
@@ -294,8 +289,7 @@ tests_from_initrd(const char *path)
 		mode = hex8(hdr + 14);
 		size = hex8(hdr + 54);
 		namesize = hex8(hdr + 94);
-		if (namesize == 0 || namesize > 4096 ||
-		    (name = malloc(namesize)) == NULL)
+		if (namesize == 0 || namesize > 4096 || (name = malloc(namesize)) == NULL)
 			break;
 		if (fread(name, 1, namesize, f) != namesize) {
 			free(name);
@@ -304,14 +298,13 @@ tests_from_initrd(const char *path)
 		name[namesize - 1] = '\0';
 		if (strncmp(name, "./", 2) == 0)
 			memmove(name, name + 2, strlen(name + 2) + 1);
-		if ((mode & 0170000) == 0100000 &&
-		    strncmp(name, dir, sizeof(dir) - 1) == 0 &&
+		if ((mode & 0170000) == 0100000 && strncmp(name, dir, sizeof(dir) - 1) == 0 &&
 		    strchr(name + sizeof(dir) - 1, '/') == NULL)
 			add_test(name + sizeof(dir) - 1);
 		free(name);
 		/* Header and name are padded to 4 bytes, then the data. */
-		if (fseek(f, (long)((4 - (110 + namesize) % 4) % 4 +
-		    (size + 3) / 4 * 4), SEEK_CUR) < 0)
+		if (fseek(f, (long)((4 - (110 + namesize) % 4) % 4 + (size + 3) / 4 * 4),
+			SEEK_CUR) < 0)
 			break;
 	}
 	fclose(f);
@@ -379,7 +372,7 @@ apply_param(const char *word)
 		if ((copy = strdup(v)) == NULL)
 			die("out of memory");
 		for (tok = strtok_r(copy, ",", &save); tok != NULL;
-		    tok = strtok_r(NULL, ",", &save))
+		     tok = strtok_r(NULL, ",", &save))
 			add_test(tok);
 		free(copy);
 	} else if (strncmp(word, "fail=", 5) == 0) {
@@ -408,18 +401,15 @@ apply_words(const char *words, bool from_cmdline)
 		return;
 	if ((copy = strdup(words)) == NULL)
 		die("out of memory");
-	for (w = strtok_r(copy, " \t\n", &save); w != NULL;
-	    w = strtok_r(NULL, " \t\n", &save)) {
+	for (w = strtok_r(copy, " \t\n", &save); w != NULL; w = strtok_r(NULL, " \t\n", &save)) {
 		if (from_cmdline) {
 			if (strncmp(w, "fakeqemu=", 9) == 0) {
 				apply_mode(w + 9);
 				cfg.mode_from_cmdline = true;
 			} else if (strncmp(w, "fakeqemu.", 9) == 0)
 				apply_param(w + 9);
-		} else if (strchr(w, '=') == NULL ||
-		    strncmp(w, "hang-at=", 8) == 0 ||
-		    strncmp(w, "panic-at=", 9) == 0 ||
-		    strncmp(w, "exit=", 5) == 0) {
+		} else if (strchr(w, '=') == NULL || strncmp(w, "hang-at=", 8) == 0 ||
+		    strncmp(w, "panic-at=", 9) == 0 || strncmp(w, "exit=", 5) == 0) {
 			/* The command line's mode, if any, wins. */
 			if (!cfg.mode_from_cmdline)
 				apply_mode(w);
@@ -438,15 +428,16 @@ on_sigterm(int sig, siginfo_t *si, void *uctx)
 	(void)uctx;
 	/* snprintf is not async-signal-safe in general, but we exit right
 	 * after and nothing else runs; qemu prints the same line. */
-	len = snprintf(msg, sizeof(msg), PROG ": terminating on signal %d "
-	    "from pid %ld\n", sig, (long)si->si_pid);
+	len = snprintf(msg, sizeof(msg),
+	    PROG ": terminating on signal %d "
+		 "from pid %ld\n",
+	    sig, (long)si->si_pid);
 	if (len > 0)
 		(void)!write(STDERR_FILENO, msg, (size_t)len);
 	_exit(0);
 }
 
-static void __attribute__((noreturn))
-hang(void)
+static void __attribute__((noreturn)) hang(void)
 {
 	for (;;)
 		pause();
@@ -458,8 +449,7 @@ write_pidfile(const char *path, bool append)
 	char buf[32];
 	int fd, len;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
-	    (append ? O_APPEND : O_TRUNC), 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644);
 	if (fd < 0)
 		die("cannot create pid file %s: %s", path, strerror(errno));
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
@@ -476,7 +466,8 @@ run_script(const char *cmdline, long limit)
 	long printed = 0;
 	int i, code;
 
-#define LINE(stmt) do { \
+#define LINE(stmt) \
+	do { \
 		if (limit >= 0 && printed >= limit) \
 			return printed; \
 		stmt; \
@@ -493,21 +484,18 @@ run_script(const char *cmdline, long limit)
 	LINE(printk("kvm [1]: Protected nVHE mode initialized successfully"));
 	cfg.clock_us = 10542395;
 	LINE(printk("Run /init as init process"));
-	LINE(result(false, "init uptime=%lu.%02lu",
-	    (unsigned long)(cfg.clock_us / 1000000),
+	LINE(result(false, "init uptime=%lu.%02lu", (unsigned long)(cfg.clock_us / 1000000),
 	    (unsigned long)(cfg.clock_us % 1000000 / 10000)));
 	for (i = 0; i < cfg.ntests; i++) {
 		const char *t = cfg.tests[i];
 
 		code = 0;
-		if (cfg.mode == MODE_FAIL && (cfg.fail_list == NULL ||
-		    in_list(cfg.fail_list, t)))
+		if (cfg.mode == MODE_FAIL && (cfg.fail_list == NULL || in_list(cfg.fail_list, t)))
 			code = cfg.exit_code;
 		LINE(result(false, "begin test=%s seq=%d", t, i + 1));
 		LINE(printk("fake-qemu: test %s is running", t));
-		LINE(result(cfg.mode == MODE_CORRUPT && i == 0,
-		    "end test=%s seq=%d exit=%d ms=%d", t, i + 1, code,
-		    10 * (i + 1)));
+		LINE(result(cfg.mode == MODE_CORRUPT && i == 0, "end test=%s seq=%d exit=%d ms=%d",
+		    t, i + 1, code, 10 * (i + 1)));
 		cfg.clock_us += 200000;
 	}
 	LINE(result(false, "done tests=%d", cfg.ntests));
@@ -521,15 +509,23 @@ static void
 panic_report(void)
 {
 	static const char *const trace[] = {
-		"dump_backtrace+0xe4/0x140", "show_stack+0x20/0x30",
-		"dump_stack_lvl+0x64/0x80", "dump_stack+0x18/0x34",
-		"panic+0x184/0x364", "sysrq_reset_seq_param_set+0x0/0xa0",
-		"__handle_sysrq+0x90/0x19c", "write_sysrq_trigger+0x7c/0xc0",
-		"proc_reg_write+0xac/0x100", "vfs_write+0xdc/0x3a0",
-		"ksys_write+0x7c/0x11c", "__arm64_sys_write+0x24/0x30",
+		"dump_backtrace+0xe4/0x140",
+		"show_stack+0x20/0x30",
+		"dump_stack_lvl+0x64/0x80",
+		"dump_stack+0x18/0x34",
+		"panic+0x184/0x364",
+		"sysrq_reset_seq_param_set+0x0/0xa0",
+		"__handle_sysrq+0x90/0x19c",
+		"write_sysrq_trigger+0x7c/0xc0",
+		"proc_reg_write+0xac/0x100",
+		"vfs_write+0xdc/0x3a0",
+		"ksys_write+0x7c/0x11c",
+		"__arm64_sys_write+0x24/0x30",
 		"invoke_syscall+0x68/0xe0",
-		"el0_svc_common.constprop.0+0x4c/0xf4", "do_el0_svc+0x2c/0x9c",
-		"el0_svc+0x34/0xdc", "el0t_64_sync_handler+0xf4/0x120",
+		"el0_svc_common.constprop.0+0x4c/0xf4",
+		"do_el0_svc+0x2c/0x9c",
+		"el0_svc+0x34/0xdc",
+		"el0t_64_sync_handler+0xf4/0x120",
 		"el0t_64_sync+0x18c/0x190",
 	};
 	size_t i;
@@ -547,7 +543,7 @@ panic_report(void)
 	printk("Memory Limit: none");
 	if (cfg.panic_end)
 		printk("---[ end Kernel panic - not syncing: sysrq triggered "
-		    "crash ]---");
+		       "crash ]---");
 }
 
 int
@@ -616,7 +612,8 @@ main(int argc, char **argv)
 		run_script(cmdline, 6);
 		for (n = 1;; n++)
 			printk("fake-qemu: flood line %ld: the quick brown fox "
-			    "jumps over the lazy dog", n);
+			       "jumps over the lazy dog",
+			    n);
 	case MODE_PANIC_AT:
 		n = run_script(cmdline, cfg.n);
 		/* Past the end of a normal run, pad with printk lines so
@@ -626,8 +623,10 @@ main(int argc, char **argv)
 		panic_report();
 		return 0;
 	case MODE_EXIT:
-		fprintf(stderr, PROG ": fake failure requested "
-		    "(fakeqemu=exit=%ld)\n", cfg.n);
+		fprintf(stderr,
+		    PROG ": fake failure requested "
+			 "(fakeqemu=exit=%ld)\n",
+		    cfg.n);
 		return (int)cfg.n;
 	}
 	return 0;

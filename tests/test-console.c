@@ -74,8 +74,7 @@ parse(struct recorder *r, const char *buf, size_t len, size_t chunk)
 	if (chunk == 0)
 		chunk = len ? len : 1;
 	for (off = 0; off < len; off += chunk)
-		console_parser_feed(p, buf + off,
-		    len - off < chunk ? len - off : chunk);
+		console_parser_feed(p, buf + off, len - off < chunk ? len - off : chunk);
 	console_parser_flush(p);
 	lines = console_parser_lines(p);
 	console_parser_free(p);
@@ -157,8 +156,7 @@ cksum_command(const char *data)
 static void
 test_cksum_matches_the_cksum_command(void)
 {
-	static const char *const vectors[] = { "", "a", "hello",
-		"@@pkvm:1 init uptime=12.34",
+	static const char *const vectors[] = { "", "a", "hello", "@@pkvm:1 init uptime=12.34",
 		"@@pkvm:1 end test=smoke seq=1 exit=0 ms=15",
 		"0123456789012345678901234567890123456789012345678901234567890"
 		"123456789012345678901234567890123456789012345678901234567890"
@@ -168,8 +166,7 @@ test_cksum_matches_the_cksum_command(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++)
-		CHECK_INT(console_cksum(vectors[i], strlen(vectors[i])),
-		    cksum_command(vectors[i]));
+		CHECK_INT(console_cksum(vectors[i], strlen(vectors[i])), cksum_command(vectors[i]));
 	/* Fixed values from `printf ... | cksum`, in case popen misbehaves. */
 	CHECK_INT(console_cksum("", 0), 4294967295u);
 	CHECK_INT(console_cksum("hello", 5), 3287646509u);
@@ -246,11 +243,9 @@ test_result_events(void)
 
 	result_line(l[0], sizeof(l[0]), "init uptime=3.21");
 	result_line(l[1], sizeof(l[1]), "begin test=kvm/share-hyp seq=7");
-	result_line(l[2], sizeof(l[2]),
-	    "end test=kvm/share-hyp seq=7 exit=1 ms=12345678901");
+	result_line(l[2], sizeof(l[2]), "end test=kvm/share-hyp seq=7 exit=1 ms=12345678901");
 	result_line(l[3], sizeof(l[3]), "done tests=7");
-	snprintf(buf, sizeof(buf), "%s\r\n%s\r\noutput\r\n%s\r\n%s\r\n", l[0],
-	    l[1], l[2], l[3]);
+	snprintf(buf, sizeof(buf), "%s\r\n%s\r\noutput\r\n%s\r\n%s\r\n", l[0], l[1], l[2], l[3]);
 	CHECK_INT(parse_str(&r, buf), 5);
 	CHECK_INT(r.n, 4);
 	CHECK_INT(r.ev[0].kind, CONSOLE_INIT);
@@ -313,12 +308,10 @@ test_corrupt_result_lines(void)
 	expect_corrupt(bad, "crc mismatch");
 	expect_corrupt("@@pkvm:1 begin test=a seq=1\n", "missing crc");
 	expect_corrupt("@@pkvm:1 begin test=a seq=1 crc=\n", "bad crc");
-	expect_corrupt("@@pkvm:1 begin test=a seq=1 crc=99999999999\n",
-	    "bad crc");
+	expect_corrupt("@@pkvm:1 begin test=a seq=1 crc=99999999999\n", "bad crc");
 	snprintf(bad, sizeof(bad), "%s junk\n", l);
 	expect_corrupt(bad, "garbage after crc");
-	expect_corrupt("@@pkvm:2 begin test=a seq=1 crc=1\n",
-	    "unknown result line version");
+	expect_corrupt("@@pkvm:2 begin test=a seq=1 crc=1\n", "unknown result line version");
 	expect_corrupt("@@pkvm:", "unknown result line version");
 
 	/* Lines whose crc is right but whose content is not. */
@@ -358,15 +351,17 @@ struct want {
 	const char *title;
 };
 
-#define END(line) { line, CONSOLE_CRASH_END, 0, false, NULL }
+#define END(line) \
+	{ \
+		line, CONSOLE_CRASH_END, 0, false, NULL \
+	}
 
 /*
  * Parse tests/data/NAME whole and one byte at a time; both must give
  * exactly the events in WANT (results are skipped unless listed).
  */
 static void
-check_log(const char *name, const struct want *want, int nwant,
-    uint64_t nlines)
+check_log(const char *name, const struct want *want, int nwant, uint64_t nlines)
 {
 	static struct recorder whole, bytewise;
 	char path[256];
@@ -400,8 +395,7 @@ check_log(const char *name, const struct want *want, int nwant,
 		CHECK_INT(e->kind, w->kind);
 		if (w->kind != CONSOLE_CRASH)
 			continue;
-		CHECK_STR(crash_kind_name(e->crash),
-		    crash_kind_name(w->crash));
+		CHECK_STR(crash_kind_name(e->crash), crash_kind_name(w->crash));
 		CHECK_INT(e->fatal, w->fatal);
 		CHECK_STR(e->title, w->title);
 	}
@@ -446,8 +440,7 @@ test_real_hyp_bug(void)
 	static const struct want want[] = {
 		{ 256, CONSOLE_CRASH, CRASH_HYP, true,
 		    "nVHE hyp BUG at: __kvm_nvhe_handle_host_mem_abort" },
-		{ 259, CONSOLE_CRASH, CRASH_HYP, true,
-		    "Kernel panic - not syncing: HYP panic" },
+		{ 259, CONSOLE_CRASH, CRASH_HYP, true, "Kernel panic - not syncing: HYP panic" },
 	};
 
 	check_log("hyp-bug-kcore.log", want, 2, 286);
@@ -457,12 +450,9 @@ static void
 test_real_hung_task(void)
 {
 	static const struct want want[] = {
-		{ 269, CONSOLE_CRASH, CRASH_HUNG_TASK, true,
-		    "INFO: task init blocked" },
-		{ 290, CONSOLE_CRASH, CRASH_HUNG_TASK, true,
-		    "INFO: task init blocked" },
-		{ 311, CONSOLE_CRASH, CRASH_HUNG_TASK, true,
-		    "INFO: task init blocked" },
+		{ 269, CONSOLE_CRASH, CRASH_HUNG_TASK, true, "INFO: task init blocked" },
+		{ 290, CONSOLE_CRASH, CRASH_HUNG_TASK, true, "INFO: task init blocked" },
+		{ 311, CONSOLE_CRASH, CRASH_HUNG_TASK, true, "INFO: task init blocked" },
 	};
 
 	check_log("hung-task-fsfreeze.log", want, 3, 334);
@@ -474,8 +464,7 @@ test_oops_then_panic(void)
 	static const struct want want[] = {
 		{ 1, CONSOLE_CRASH, CRASH_PAGING, true,
 		    "Unable to handle kernel NULL pointer dereference" },
-		{ 13, CONSOLE_CRASH, CRASH_OOPS, true,
-		    "Internal error: Oops" },
+		{ 13, CONSOLE_CRASH, CRASH_OOPS, true, "Internal error: Oops" },
 		END(34),
 		{ 35, CONSOLE_CRASH, CRASH_PANIC, true,
 		    "Kernel panic - not syncing: Oops: Fatal exception" },
@@ -489,18 +478,14 @@ static void
 test_warnings_are_not_fatal(void)
 {
 	static const struct want want[] = {
-		{ 2, CONSOLE_CRASH, CRASH_WARNING, false,
-		    "WARNING in pkvm_teardown_vm" },
+		{ 2, CONSOLE_CRASH, CRASH_WARNING, false, "WARNING in pkvm_teardown_vm" },
 		END(21),
-		{ 22, CONSOLE_CRASH, CRASH_WARNING, false,
-		    "WARNING in __alloc_pages" },
+		{ 22, CONSOLE_CRASH, CRASH_WARNING, false, "WARNING in __alloc_pages" },
 		END(23),
-		{ 24, CONSOLE_CRASH, CRASH_WARNING, false,
-		    "WARNING at kernel/smp.c:912" },
+		{ 24, CONSOLE_CRASH, CRASH_WARNING, false, "WARNING at kernel/smp.c:912" },
 		{ 25, CONSOLE_CRASH, CRASH_WARNING, false,
 		    "WARNING: possible circular locking dependency detected" },
-		{ 26, CONSOLE_CRASH, CRASH_WARNING, false,
-		    "WARNING in mutex_unlock" },
+		{ 26, CONSOLE_CRASH, CRASH_WARNING, false, "WARNING in mutex_unlock" },
 	};
 
 	check_log("warning.log", want, 7, 26);
@@ -512,16 +497,12 @@ test_hyp_reports(void)
 	static const struct want want[] = {
 		{ 1, CONSOLE_CRASH, CRASH_HYP, true,
 		    "nVHE hyp BUG at: arch/arm64/kvm/hyp/nvhe/mem_protect.c:123" },
-		{ 6, CONSOLE_CRASH, CRASH_HYP, true,
-		    "Kernel panic - not syncing: HYP panic" },
+		{ 6, CONSOLE_CRASH, CRASH_HYP, true, "Kernel panic - not syncing: HYP panic" },
 		{ 10, CONSOLE_CRASH, CRASH_HYP, true,
 		    "nVHE hyp panic at: __kvm_nvhe___pkvm_vcpu_run" },
-		{ 11, CONSOLE_CRASH, CRASH_HYP, true,
-		    "Kernel panic - not syncing: HYP panic" },
-		{ 12, CONSOLE_CRASH, CRASH_HYP, true,
-		    "Invalid host exception to nVHE hyp" },
-		{ 13, CONSOLE_CRASH, CRASH_HYP, true,
-		    "Kernel panic - not syncing: HYP panic" },
+		{ 11, CONSOLE_CRASH, CRASH_HYP, true, "Kernel panic - not syncing: HYP panic" },
+		{ 12, CONSOLE_CRASH, CRASH_HYP, true, "Invalid host exception to nVHE hyp" },
+		{ 13, CONSOLE_CRASH, CRASH_HYP, true, "Kernel panic - not syncing: HYP panic" },
 		{ 14, CONSOLE_CRASH, CRASH_HYP, true, "nVHE hyp BUG" },
 	};
 
@@ -552,8 +533,7 @@ test_stalls_lockups_and_bugs(void)
 {
 	static const struct want want[] = {
 		{ 1, CONSOLE_CRASH, CRASH_LOCKUP, true, "BUG: soft lockup" },
-		{ 4, CONSOLE_CRASH, CRASH_LOCKUP, true,
-		    "Watchdog detected hard LOCKUP" },
+		{ 4, CONSOLE_CRASH, CRASH_LOCKUP, true, "Watchdog detected hard LOCKUP" },
 		{ 5, CONSOLE_CRASH, CRASH_RCU_STALL, true,
 		    "INFO: rcu_sched self-detected stall on CPU" },
 		{ 8, CONSOLE_CRASH, CRASH_RCU_STALL, true,
@@ -563,23 +543,18 @@ test_stalls_lockups_and_bugs(void)
 		{ 10, CONSOLE_CRASH, CRASH_SERROR, true, "SError Interrupt" },
 		{ 11, CONSOLE_CRASH, CRASH_PANIC, true,
 		    "Kernel panic - not syncing: Asynchronous SError Interrupt" },
-		{ 13, CONSOLE_CRASH, CRASH_BUG, true,
-		    "kernel BUG at arch/arm64/kvm/pkvm.c:321" },
-		{ 14, CONSOLE_CRASH, CRASH_OOPS, true,
-		    "Internal error: Oops - BUG" },
+		{ 13, CONSOLE_CRASH, CRASH_BUG, true, "kernel BUG at arch/arm64/kvm/pkvm.c:321" },
+		{ 14, CONSOLE_CRASH, CRASH_OOPS, true, "Internal error: Oops - BUG" },
 		{ 15, CONSOLE_CRASH, CRASH_BUG, true,
 		    "BUG: sleeping function called from invalid context at "
 		    "kernel/locking/mutex.c:580" },
-		{ 16, CONSOLE_CRASH, CRASH_BUG, true,
-		    "BUG: scheduling while atomic" },
+		{ 16, CONSOLE_CRASH, CRASH_BUG, true, "BUG: scheduling while atomic" },
 		{ 17, CONSOLE_CRASH, CRASH_BUG, true,
 		    "BUG: unable to handle page fault for address" },
 		{ 18, CONSOLE_CRASH, CRASH_BUG, true, "BUG: spinlock bad magic" },
 		{ 19, CONSOLE_CRASH, CRASH_BUG, true, "BUG: Bad page state" },
-		{ 20, CONSOLE_CRASH, CRASH_PAGING, true,
-		    "Unable to handle kernel paging request" },
-		{ 21, CONSOLE_CRASH, CRASH_OOPS, true,
-		    "Oops: general protection fault" },
+		{ 20, CONSOLE_CRASH, CRASH_PAGING, true, "Unable to handle kernel paging request" },
+		{ 21, CONSOLE_CRASH, CRASH_OOPS, true, "Oops: general protection fault" },
 	};
 
 	check_log("stalls.log", want, 16, 21);
@@ -638,20 +613,30 @@ test_prefixes_and_mid_line_reports(void)
 
 	/* No timestamp at all (printk.time=0). */
 	CHECK_INT(crashes_in("Kernel panic - not syncing: VFS: Unable to "
-	    "mount root fs on unknown-block(0,0)\r\n", &r), 1);
-	CHECK_STR(r.ev[0].title, "Kernel panic - not syncing: VFS: Unable "
+			     "mount root fs on unknown-block(0,0)\r\n",
+		      &r),
+	    1);
+	CHECK_STR(r.ev[0].title,
+	    "Kernel panic - not syncing: VFS: Unable "
 	    "to mount root fs on unknown-block(0,0)");
 	/* Caller id without timestamp, and a CPU caller id. */
 	CHECK_INT(crashes_in("[    T1] BUG: scheduling while atomic: "
-	    "swapper/0/1/0x00000002\n", &r), 1);
+			     "swapper/0/1/0x00000002\n",
+		      &r),
+	    1);
 	CHECK_STR(r.ev[0].title, "BUG: scheduling while atomic");
 	CHECK_INT(crashes_in("[   12.000001][    C0] watchdog: BUG: soft "
-	    "lockup - CPU#0 stuck for 26s! [swapper/0:0]\n", &r), 1);
+			     "lockup - CPU#0 stuck for 26s! [swapper/0:0]\n",
+		      &r),
+	    1);
 	CHECK_INT(r.ev[0].crash, CRASH_LOCKUP);
 	/* A program left a partial line; printk starts after it. */
 	CHECK_INT(crashes_in("progress: 50%[   12.345678] Kernel panic - not "
-	    "syncing: Attempted to kill init! exitcode=0x0000000b\n", &r), 1);
-	CHECK_STR(r.ev[0].title, "Kernel panic - not syncing: Attempted to "
+			     "syncing: Attempted to kill init! exitcode=0x0000000b\n",
+		      &r),
+	    1);
+	CHECK_STR(r.ev[0].title,
+	    "Kernel panic - not syncing: Attempted to "
 	    "kill init! exitcode=0x0000000b");
 	CHECK_INT(r.ev[0].crash, CRASH_PANIC);
 	/* But a report that does not start a message is not one. */
@@ -660,8 +645,10 @@ test_prefixes_and_mid_line_reports(void)
 	{
 		char l[256], buf[512];
 		result_line(l, sizeof(l), "done tests=1");
-		snprintf(buf, sizeof(buf), "[  1.5] BUG: KASAN: "
-		    "double-free in kfree+0x1/0x2%s\n", l);
+		snprintf(buf, sizeof(buf),
+		    "[  1.5] BUG: KASAN: "
+		    "double-free in kfree+0x1/0x2%s\n",
+		    l);
 		CHECK_INT(crashes_in(buf, &r), 1);
 		CHECK_INT(r.n, 2);
 		CHECK_STR(r.ev[0].title, "KASAN: double-free in kfree");

@@ -119,8 +119,7 @@ write_small_tree(int fd, uint32_t ino_base)
 
 	CHECK_INT(cpio_writer_new(&w, fd, ino_base), 0);
 	CHECK_INT(cpio_add_dir(w, "bin", 0755), 0);
-	CHECK_INT(cpio_add_file(w, "bin/hello", 0755, hello, strlen(hello)),
-	    0);
+	CHECK_INT(cpio_add_file(w, "bin/hello", 0755, hello, strlen(hello)), 0);
 	CHECK_INT(cpio_add_dir(w, "etc", 0755), 0);
 	CHECK_INT(cpio_add_file(w, "etc/empty", 0644, NULL, 0), 0);
 	CHECK_INT(cpio_add_symlink(w, "init", "bin/busybox"), 0);
@@ -147,14 +146,17 @@ test_names_types_and_contents(void)
 
 	snprintf(cmd, sizeof(cmd), "cpio -it --quiet < %s", path);
 	out = capture(cmd);
-	CHECK_STR(out, "bin\nbin/hello\netc\netc/empty\ninit\ndev\n"
+	CHECK_STR(out,
+	    "bin\nbin/hello\netc\netc/empty\ninit\ndev\n"
 	    "dev/console\n");
 	free(out);
 
 	/* -itv: types, permissions, owners, sizes, link target, devices. */
-	snprintf(cmd, sizeof(cmd), "cpio -itv --quiet < %s | "
+	snprintf(cmd, sizeof(cmd),
+	    "cpio -itv --quiet < %s | "
 	    "awk '{ $4 = $4; print $1, $2, $3, $4, $5, $6, $NF }' | "
-	    "sed 's/ *$//'", path);
+	    "sed 's/ *$//'",
+	    path);
 	out = capture(cmd);
 	CHECK(out != NULL);
 	if (out != NULL) {
@@ -166,15 +168,16 @@ test_names_types_and_contents(void)
 			printf("#   %s", out);
 	}
 	free(out);
-	snprintf(cmd, sizeof(cmd), "cpio -itv --quiet < %s | grep '^l'",
-	    path);
+	snprintf(cmd, sizeof(cmd), "cpio -itv --quiet < %s | grep '^l'", path);
 	out = capture(cmd);
 	CHECK(out != NULL && strstr(out, "init -> bin/busybox\n") != NULL);
 	free(out);
 
 	/* Extract everything but the device node (mknod may be denied). */
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/x && cd %s/x && "
-	    "cpio -id --quiet -f 'dev/console' < %s", tmpdir, tmpdir, path);
+	snprintf(cmd, sizeof(cmd),
+	    "mkdir -p %s/x && cd %s/x && "
+	    "cpio -id --quiet -f 'dev/console' < %s",
+	    tmpdir, tmpdir, path);
 	CHECK_INT(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/x/bin/hello", tmpdir);
 	CHECK(file_equals(path, hello, strlen(hello)));
@@ -207,8 +210,7 @@ test_header_fields_are_fixed(void)
 	close(fd);
 	b = read_all(path, &blen);
 	/* The same input gives the same bytes. */
-	CHECK(a != NULL && b != NULL && alen == blen &&
-	    memcmp(a, b, alen) == 0);
+	CHECK(a != NULL && b != NULL && alen == blen && memcmp(a, b, alen) == 0);
 	/* Walk the headers: magic, inode numbers counting up, mtime 0. */
 	for (off = 0; a != NULL && off + 110 <= alen;) {
 		unsigned long size, namesize;
@@ -285,8 +287,10 @@ test_large_file_from_fd(void)
 	close(fd);
 	close(sfd);
 
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/big && cd %s/big && "
-	    "cpio -id --quiet < %s", tmpdir, tmpdir, path);
+	snprintf(cmd, sizeof(cmd),
+	    "mkdir -p %s/big && cd %s/big && "
+	    "cpio -id --quiet < %s",
+	    tmpdir, tmpdir, path);
 	CHECK_INT(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/big/lib/big.bin", tmpdir);
 	CHECK(data != NULL && file_equals(path, data, size));
@@ -313,8 +317,10 @@ test_source_from_a_pipe(void)
 	CHECK(cpio_writer_finish(w) > 0);
 	close(fd);
 	close(pfd[0]);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/pipe && cd %s/pipe && "
-	    "cpio -id --quiet < %s", tmpdir, tmpdir, path);
+	snprintf(cmd, sizeof(cmd),
+	    "mkdir -p %s/pipe && cd %s/pipe && "
+	    "cpio -id --quiet < %s",
+	    tmpdir, tmpdir, path);
 	CHECK_INT(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/pipe/p", tmpdir);
 	CHECK(file_equals(path, "piped data", 10));
@@ -345,14 +351,14 @@ test_concatenated_archives(void)
 	CHECK_INT(first + second, st.st_size);
 	CHECK_INT(first % 4, 0);
 
-	snprintf(cmd, sizeof(cmd), "head -c %lld %s | cpio -it --quiet",
-	    (long long)first, path);
+	snprintf(cmd, sizeof(cmd), "head -c %lld %s | cpio -it --quiet", (long long)first, path);
 	out = capture(cmd);
-	CHECK_STR(out, "bin\nbin/hello\netc\netc/empty\ninit\ndev\n"
+	CHECK_STR(out,
+	    "bin\nbin/hello\netc\netc/empty\ninit\ndev\n"
 	    "dev/console\n");
 	free(out);
-	snprintf(cmd, sizeof(cmd), "tail -c +%lld %s | cpio -it --quiet",
-	    (long long)first + 1, path);
+	snprintf(cmd, sizeof(cmd), "tail -c +%lld %s | cpio -it --quiet", (long long)first + 1,
+	    path);
 	out = capture(cmd);
 	CHECK_STR(out, "job\njob/cmd\n");
 	free(out);
@@ -382,11 +388,12 @@ test_many_entries_cross_the_buffer(void)
 	out = capture(cmd);
 	CHECK_STR(out, "2000\n");
 	free(out);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/many && cd %s/many && "
-	    "cpio -id --quiet < %s", tmpdir, tmpdir, path);
+	snprintf(cmd, sizeof(cmd),
+	    "mkdir -p %s/many && cd %s/many && "
+	    "cpio -id --quiet < %s",
+	    tmpdir, tmpdir, path);
 	CHECK_INT(system(cmd), 0);
-	snprintf(path, sizeof(path), "%s/many/f/1999-with-a-longish-name",
-	    tmpdir);
+	snprintf(path, sizeof(path), "%s/many/f/1999-with-a-longish-name", tmpdir);
 	CHECK(file_equals(path, "f/1999-with-a-longish-name", 26));
 }
 
@@ -453,8 +460,7 @@ test_write_error_is_reported(void)
 	if (fd2 >= 0) {
 		static char big[200000];
 		CHECK_INT(cpio_writer_new(&w, fd2, 1), 0);
-		CHECK_INT(cpio_add_file(w, "big", 0644, big, sizeof(big)),
-		    -ENOSPC);
+		CHECK_INT(cpio_add_file(w, "big", 0644, big, sizeof(big)), -ENOSPC);
 		CHECK_INT(cpio_writer_finish(w), -ENOSPC);
 	}
 	close(fd);

@@ -91,8 +91,7 @@ job_make(const char *owner, int priority, size_t ntags, ...)
 static int64_t
 insert(struct store *st, const char *owner, int priority, const char *tag)
 {
-	struct job *j = tag ? job_make(owner, priority, 1, tag) :
-	    job_make(owner, priority, 0);
+	struct job *j = tag ? job_make(owner, priority, 1, tag) : job_make(owner, priority, 0);
 	int64_t id;
 
 	CHECK_INT(store_job_insert(st, j), 0);
@@ -379,8 +378,7 @@ test_get_unknown_id_is_enoent(void)
 /* --- listing ------------------------------------------------------------------ */
 
 static size_t
-list_ids(struct store *st, const struct job_filter *f, int64_t *ids,
-    size_t max)
+list_ids(struct store *st, const struct job_filter *f, int64_t *ids, size_t max)
 {
 	struct job **jobs = NULL;
 	size_t n = 0;
@@ -439,8 +437,7 @@ test_list_filters_by_state_tag_and_owner(void)
 
 	CHECK_INT(store_job_start(st, b, T0 + 1), 0);
 	CHECK_INT(store_job_start(st, c, T0 + 1), 0);
-	CHECK_INT(store_job_finish(st, c, RESULT_PASSED, NULL, true, 0,
-	    T0 + 2), 0);
+	CHECK_INT(store_job_finish(st, c, RESULT_PASSED, NULL, true, 0, T0 + 2), 0);
 
 	f.has_state = true;
 	f.state = JOB_QUEUED;
@@ -539,8 +536,9 @@ test_start_and_finish_record_times_result_and_exit(void)
 	}
 	job_free(j);
 
-	CHECK_INT(store_job_finish(st, id, RESULT_FAILED,
-	    "test 02-fail exited with status 1", true, -9, T0 + 200), 0);
+	CHECK_INT(store_job_finish(st, id, RESULT_FAILED, "test 02-fail exited with status 1", true,
+		      -9, T0 + 200),
+	    0);
 	j = get(st, id);
 	if (j != NULL) {
 		CHECK_INT(j->state, JOB_DONE);
@@ -562,8 +560,7 @@ test_finish_of_queued_job_is_a_cancel_without_exit_status(void)
 	int64_t id = insert(st, "alice", 0, NULL);
 	struct job *j;
 
-	CHECK_INT(store_job_finish(st, id, RESULT_CANCELLED, NULL, false, 0,
-	    T0 + 5), 0);
+	CHECK_INT(store_job_finish(st, id, RESULT_CANCELLED, NULL, false, 0, T0 + 5), 0);
 	j = get(st, id);
 	if (j != NULL) {
 		CHECK_INT(j->state, JOB_DONE);
@@ -585,11 +582,9 @@ test_illegal_transitions_are_estale(void)
 
 	CHECK_INT(store_job_set_pid(st, id, 1, 1), -ESTALE); /* queued */
 	CHECK_INT(store_job_start(st, id, T0), 0);
-	CHECK_INT(store_job_start(st, id, T0), -ESTALE);     /* running */
-	CHECK_INT(store_job_finish(st, id, RESULT_PASSED, NULL, true, 0, T0),
-	    0);
-	CHECK_INT(store_job_finish(st, id, RESULT_FAILED, "again", true, 1,
-	    T0 + 1), -ESTALE);
+	CHECK_INT(store_job_start(st, id, T0), -ESTALE); /* running */
+	CHECK_INT(store_job_finish(st, id, RESULT_PASSED, NULL, true, 0, T0), 0);
+	CHECK_INT(store_job_finish(st, id, RESULT_FAILED, "again", true, 1, T0 + 1), -ESTALE);
 	CHECK_INT(store_job_start(st, id, T0 + 2), -ESTALE);
 	CHECK_INT(store_job_set_pid(st, id, 1, 1), -ESTALE);
 	CHECK_INT(store_test_begin(st, id, 1, "late"), -ESTALE);
@@ -611,10 +606,8 @@ test_finish_needs_a_final_result(void)
 	struct store *st = open_ok(db_path());
 	int64_t id = insert(st, "alice", 0, NULL);
 
-	CHECK_INT(store_job_finish(st, id, RESULT_NONE, NULL, false, 0, T0),
-	    -EINVAL);
-	CHECK_INT(store_job_finish(st, id, (enum job_result)99, NULL, false,
-	    0, T0), -EINVAL);
+	CHECK_INT(store_job_finish(st, id, RESULT_NONE, NULL, false, 0, T0), -EINVAL);
+	CHECK_INT(store_job_finish(st, id, (enum job_result)99, NULL, false, 0, T0), -EINVAL);
 	store_close(st);
 }
 
@@ -626,8 +619,7 @@ test_unknown_ids_are_enoent(void)
 	size_t n = 0;
 
 	CHECK_INT(store_job_start(st, 77, T0), -ENOENT);
-	CHECK_INT(store_job_finish(st, 77, RESULT_PASSED, NULL, false, 0, T0),
-	    -ENOENT);
+	CHECK_INT(store_job_finish(st, 77, RESULT_PASSED, NULL, false, 0, T0), -ENOENT);
 	CHECK_INT(store_job_set_pid(st, 77, 1, 1), -ENOENT);
 	CHECK_INT(store_job_set_console_bytes(st, 77, 1), -ENOENT);
 	CHECK_INT(store_test_begin(st, 77, 1, "x"), -ENOENT);
@@ -662,8 +654,7 @@ recover_fixture(struct recover_fixture *fx)
 	CHECK_INT(store_test_begin(st, fx->busy, 2, "02-hang"), 0);
 	CHECK_INT(store_job_start(st, fx->idle, T0), 0);
 	CHECK_INT(store_job_start(st, fx->done, T0), 0);
-	CHECK_INT(store_job_finish(st, fx->done, RESULT_PASSED, NULL, true, 0,
-	    T0 + 1), 0);
+	CHECK_INT(store_job_finish(st, fx->done, RESULT_PASSED, NULL, true, 0, T0 + 1), 0);
 }
 
 static void
@@ -775,8 +766,7 @@ test_recover_interrupt_finishes_jobs_with_a_message(void)
 	if (j != NULL) {
 		CHECK_INT(j->state, JOB_DONE);
 		CHECK_INT(j->result, RESULT_INTERRUPTED);
-		CHECK(j->message != NULL &&
-		    strncmp(j->message, "interrupted: ", 13) == 0);
+		CHECK(j->message != NULL && strncmp(j->message, "interrupted: ", 13) == 0);
 		CHECK_INT(j->finished_ms, T0 + 50);
 		CHECK_INT(j->attempt, 1);
 		CHECK_INT(j->tests_total, 2);
@@ -889,8 +879,9 @@ test_finish_turns_running_tests_into_errors(void)
 
 	CHECK_INT(store_job_start(st, id, T0), 0);
 	CHECK_INT(store_test_begin(st, id, 1, "01-hang"), 0);
-	CHECK_INT(store_job_finish(st, id, RESULT_TIMEOUT,
-	    "no console output for 120 s", true, -15, T0 + 1), 0);
+	CHECK_INT(store_job_finish(st, id, RESULT_TIMEOUT, "no console output for 120 s", true, -15,
+		      T0 + 1),
+	    0);
 	CHECK_INT(store_test_list(st, id, &t, &n), 0);
 	CHECK_INT(n, 1);
 	if (n == 1)

@@ -25,7 +25,7 @@ test_state_names_round_trip(void)
 	};
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		enum job_state s = (enum job_state)-1;
+		enum job_state s = (enum job_state) - 1;
 
 		CHECK_STR(job_state_name(want[i].s), want[i].name);
 		CHECK_INT(job_state_parse(want[i].name, &s), 0);
@@ -162,8 +162,7 @@ test_tag_validation(void)
 static void
 test_sha256_hex_validation(void)
 {
-	const char *good =
-	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	const char *good = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 	char buf[80];
 
 	CHECK(pkvm_sha256_hex_valid(good));

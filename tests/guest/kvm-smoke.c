@@ -105,12 +105,13 @@ main(void)
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
-		fail("open /dev/kvm", "open: %s (is KVM enabled in this "
-		    "kernel, and did it boot at EL2?)", strerror(errno));
+		fail("open /dev/kvm",
+		    "open: %s (is KVM enabled in this "
+		    "kernel, and did it boot at EL2?)",
+		    strerror(errno));
 	ret = ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (ret != KVM_API_VERSION)
-		fail("open /dev/kvm", "KVM_GET_API_VERSION is %d, want %d",
-		    ret, KVM_API_VERSION);
+		fail("open /dev/kvm", "KVM_GET_API_VERSION is %d, want %d", ret, KVM_API_VERSION);
 	pass("open /dev/kvm (API version 12)");
 
 	/* Type 0: a normal (non-protected) VM with the default IPA size,
@@ -120,8 +121,7 @@ main(void)
 		fail("KVM_CREATE_VM", "%s", strerror(errno));
 	pass("KVM_CREATE_VM");
 
-	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		fail("memory slot", "mmap: %s", strerror(errno));
 	memcpy(mem, guest_code, sizeof(guest_code));
@@ -131,8 +131,7 @@ main(void)
 	region.memory_size = MEM_SIZE;
 	region.userspace_addr = (uintptr_t)mem;
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		fail("memory slot", "KVM_SET_USER_MEMORY_REGION: %s",
-		    strerror(errno));
+		fail("memory slot", "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 	pass("memory slot with guest code at 0x10000");
 
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
@@ -144,11 +143,9 @@ main(void)
 	 * bits stay 0 (no PSCI, no SVE, no PMU) because the code needs none. */
 	memset(&init, 0, sizeof(init));
 	if (ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init) < 0)
-		fail("KVM_ARM_VCPU_INIT", "KVM_ARM_PREFERRED_TARGET: %s",
-		    strerror(errno));
+		fail("KVM_ARM_VCPU_INIT", "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
 	if (ioctl(vcpu, KVM_ARM_VCPU_INIT, &init) < 0)
-		fail("KVM_ARM_VCPU_INIT", "target %u: %s", init.target,
-		    strerror(errno));
+		fail("KVM_ARM_VCPU_INIT", "target %u: %s", init.target, strerror(errno));
 	pass("KVM_ARM_VCPU_INIT");
 
 	/* Core registers are addressed by their offset in struct kvm_regs,
@@ -163,10 +160,9 @@ main(void)
 
 	mmap_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < (int)sizeof(*run))
-		fail("map kvm_run", "KVM_GET_VCPU_MMAP_SIZE: %d (%s)",
-		    mmap_size, mmap_size < 0 ? strerror(errno) : "too small");
-	run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    vcpu, 0);
+		fail("map kvm_run", "KVM_GET_VCPU_MMAP_SIZE: %d (%s)", mmap_size,
+		    mmap_size < 0 ? strerror(errno) : "too small");
+	run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		fail("map kvm_run", "mmap: %s", strerror(errno));
 	pass("map kvm_run");
@@ -176,34 +172,34 @@ main(void)
 		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (ret < 0)
-			fail("KVM_RUN to an MMIO exit", "KVM_RUN: %s",
-			    strerror(errno));
+			fail("KVM_RUN to an MMIO exit", "KVM_RUN: %s", strerror(errno));
 		if (run->exit_reason == KVM_EXIT_MMIO)
 			break;
 		if (run->exit_reason == KVM_EXIT_INTR)
 			continue;
-		fail("KVM_RUN to an MMIO exit", "exit reason %u, want "
-		    "KVM_EXIT_MMIO (%u)", run->exit_reason, KVM_EXIT_MMIO);
+		fail("KVM_RUN to an MMIO exit",
+		    "exit reason %u, want "
+		    "KVM_EXIT_MMIO (%u)",
+		    run->exit_reason, KVM_EXIT_MMIO);
 	}
 	if (runs == MAX_RUNS)
-		fail("KVM_RUN to an MMIO exit", "no MMIO exit after %d runs",
-		    MAX_RUNS);
+		fail("KVM_RUN to an MMIO exit", "no MMIO exit after %d runs", MAX_RUNS);
 	pass("KVM_RUN to an MMIO exit");
 
 	if (run->mmio.phys_addr != MMIO_ADDR || !run->mmio.is_write ||
 	    run->mmio.len != sizeof(value))
-		fail("MMIO exit is the guest's store", "addr 0x%llx write %u "
+		fail("MMIO exit is the guest's store",
+		    "addr 0x%llx write %u "
 		    "len %u, want addr 0x%llx write 1 len %zu",
-		    (unsigned long long)run->mmio.phys_addr, run->mmio.is_write,
-		    run->mmio.len, MMIO_ADDR, sizeof(value));
+		    (unsigned long long)run->mmio.phys_addr, run->mmio.is_write, run->mmio.len,
+		    MMIO_ADDR, sizeof(value));
 	pass("MMIO exit is a 4-byte write to 0x20000");
 
 	/* KVM hands over the bytes as the guest stored them (little
 	 * endian, like this host). */
 	memcpy(&value, run->mmio.data, sizeof(value));
 	if (value != MMIO_VALUE)
-		fail("MMIO data", "value 0x%08x, want 0x%08x", value,
-		    MMIO_VALUE);
+		fail("MMIO data", "value 0x%08x, want 0x%08x", value, MMIO_VALUE);
 	pass("MMIO data is 0xdeadbeef");
 
 	printf("# kvm-smoke: guest ran %zu instructions to its MMIO store\n",

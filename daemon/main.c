@@ -116,8 +116,9 @@ resolve_paths(struct config *c)
 		fatalx("out of memory");
 }
 
+/* Requeue (or mark interrupted) jobs left running; WHEN says why, for the log. */
 static void
-recover(struct pkvmd *d)
+recover(struct pkvmd *d, const char *when)
 {
 	struct recovered_job *rec = NULL;
 	size_t n = 0;
@@ -129,7 +130,7 @@ recover(struct pkvmd *d)
 	for (size_t i = 0; i < n; i++) {
 		int killed = procs_kill_survivor(rec[i].pid, rec[i].starttime);
 
-		log_info("job %lld: interrupted by a pkvmd restart, %s%s", (long long)rec[i].id,
+		log_info("job %lld: interrupted by %s, %s%s", (long long)rec[i].id, when,
 		    d->cfg->requeue_interrupted ? "requeued" : "marked interrupted",
 		    killed > 0 ? " (its surviving qemu was killed)" : "");
 	}
@@ -183,7 +184,7 @@ on_runner_stopped(void *arg)
 
 	/* Jobs stopped by the shutdown are still `running` in the store:
 	 * requeue them (or mark them interrupted) now, as a restart would. */
-	recover(d);
+	recover(d, "the shutdown");
 	http_server_close(d->http, on_http_closed, d);
 }
 
@@ -284,7 +285,7 @@ main(int argc, char **argv)
 	err = store_open(&d->store, db_path, &cause);
 	if (err < 0)
 		fatalx("cannot open database %s: %s", db_path, cause ? cause : strerror(-err));
-	recover(d);
+	recover(d, "the end of the previous pkvmd");
 
 	snprintf(path, sizeof(path), "%s/blobs", cfg.state_dir);
 	if ((err = blobs_open(&d->blobs, path)) < 0)

@@ -43,6 +43,28 @@ ctl cancel "$next" >/dev/null
 rc=0; ctl wait "$next" 2>/dev/null || rc=$?
 check_eq "next job: cancelled too" "$rc" 5
 
+# A queued job's console can be followed before it starts: logs -f waits
+# for it to run and returns when it is done.
+blocker=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=hang-at=2")
+check "blocker runs" wait_for_console "$blocker" 'Booting Linux'
+later=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=pass")
+check_eq "later job is queued" "$(job_field "$later" state)" queued
+exec {follow}< <(exec "$PKVMCTL" --socket "$SOCK" logs -f "$later")
+ctl cancel "$blocker" >/dev/null
+check_match "logs -f of a queued job streams it once it runs" "$(cat <&"$follow")" 'reboot: Power down'
+exec {follow}<&-
+check_eq "later job passed" "$(job_field "$later" result)" passed
+
+# A qemu that ignores SIGTERM is SIGKILLed after --stop-grace; the job is
+# still cancelled, not timed out or failed.
+stubborn=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=ignore-sigterm")
+check "stubborn job boots" wait_for_console "$stubborn" 'Booting Linux'
+ctl cancel "$stubborn" >/dev/null
+rc=0; ctl wait "$stubborn" 2>/dev/null || rc=$?
+check_eq "stubborn job: wait exits 5" "$rc" 5
+check_eq "stubborn job: result cancelled" "$(job_field "$stubborn" result)" cancelled
+check_eq "stubborn job: qemu was SIGKILLed" "$(job_field "$stubborn" exit_status)" -9
+
 # A finished job cannot be cancelled: 409, exit 2, the job unchanged.
 rc=0; out=$(ctl cancel "$run" 2>&1) || rc=$?
 check_eq "done job: cancel exits 2" "$rc" 2

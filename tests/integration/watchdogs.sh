@@ -54,6 +54,19 @@ check_match "panic: console keeps the lines after the backtrace" "$console" 'Mem
 check_eq "panic: the test that was running is an error" \
 	"$(ctl results --json "$id" | python3 -c 'import json,sys; print(",".join(t["verdict"] for t in json.load(sys.stdin)))')" error
 
+# A guest that keeps printing slowly after the panic: the console is kept
+# for --crash-grace (500 ms) only, then qemu is stopped.  The line right
+# after the panic line comes 100 ms later and is kept; the last ones would
+# come 2.5 s later and are not waited for.
+submit_wait id --append "fakeqemu=panic-at=9 fakeqemu.panic-end=0 fakeqemu.delay-ms=100"
+check_eq "slow panic: wait exits 4" "$RC" 4
+check_match "slow panic: message is the panic title" "$(job_field "$id" message)" 'Kernel panic - not syncing: sysrq triggered crash'
+console=$(ctl logs "$id")
+check_match "slow panic: a line within the grace is kept" "$console" 'CPU: 0 PID: 100 Comm: sh'
+check "slow panic: qemu was stopped when the grace ended" \
+	test -z "$(printf '%s' "$console" | grep 'Memory Limit' || true)"
+check_match "slow panic: by pkvmd's SIGTERM" "$(cat "$STATE/jobs/$id/qemu.log")" 'terminating on signal 15'
+
 # qemu refuses to start: error, exit 6, the status kept.
 submit_wait id --append fakeqemu=exit=1
 check_eq "qemu error: wait exits 6" "$RC" 6

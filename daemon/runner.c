@@ -754,10 +754,15 @@ runner_shutdown(struct runner *r, int64_t grace_s, void (*cb)(void *arg), void *
 		cb(arg);
 		return;
 	}
+	/* A second signal comes here again with no grace: restart the timer
+	 * the first one set up, since initialising an active handle again
+	 * corrupts the loop's handle list. */
+	if (r->shutdown_cb == NULL) {
+		uv_timer_init(r->d->loop, &r->shutdown_timer);
+		r->shutdown_timer.data = r;
+	}
 	r->shutdown_cb = cb;
 	r->shutdown_arg = arg;
-	uv_timer_init(r->d->loop, &r->shutdown_timer);
-	r->shutdown_timer.data = r;
 	log_info("shutdown: %s running jobs %s", grace_s > 0 ? "letting" : "stopping",
 	    grace_s > 0 ? "finish" : "now");
 	uv_timer_start(&r->shutdown_timer, on_shutdown_timer, (uint64_t)grace_s * 1000, 0);

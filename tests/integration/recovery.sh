@@ -118,5 +118,49 @@ ctl cancel "$term_id" >/dev/null
 rc=0; ctl wait "$term_id" 2>/dev/null || rc=$?
 check_eq "SIGTERM restart: cancelled" "$rc" 5
 stop_pkvmd
+
+# ---- SIGTERM with --shutdown-grace ------------------------------------------------
+# A job that ends within the grace ends normally, and a client already
+# waiting for it hears so; new work is refused meanwhile.  A second SIGTERM
+# stops what is left at once, for the next start to requeue.
+start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1 --shutdown-grace 30
+slow=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=pass fakeqemu.delay-ms=100")
+check "grace: the slow job boots" wait_for_console "$slow" 'Booting Linux'
+# A client following the job, connected before the signal (it has printed
+# a line); it prints its exit code last.
+exec {waiter}< <(rc=0; "$PKVMCTL" --socket "$SOCK" wait --follow "$slow" 2>/dev/null || rc=$?; echo "exit=$rc")
+read -r -t 30 line <&"$waiter" || line=
+check_match "grace: the client follows the console" "$line" 'Booting Linux'
+pid=$PKVMD_PID
+kill -TERM "$pid"
+rc=0; ctl submit "$TEST_KERNEL" --append fakeqemu=pass >/dev/null 2>&1 || rc=$?
+check "grace: a new submit is refused (exit $rc)" test "$rc" -ne 0
+rest=$(timeout 30 cat <&"$waiter" || true)
+exec {waiter}<&-
+check_match "grace: the client gets the console to the end" "$rest" 'reboot: Power down'
+check_match "grace: the client following the job gets its result (exit 0)" "$(printf '%s' "$rest" | tail -n 1)" '^exit=0$'
+check "grace: pkvmd exits once the job is done" wait_gone "$pid" 10
+PKVMD_PID=
+start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1 --shutdown-grace 30
+check_eq "grace: the job stays passed, attempt 1" "$(job_field "$slow" result) $(job_field "$slow" attempt)" "passed 1"
+check_eq "grace: the refused submit made no job" "$(ctl list --json | python3 -c 'import json,sys; print(max(j["id"] for j in json.load(sys.stdin)))')" "$slow"
+
+stuck=$(submit_hanging)
+pid=$PKVMD_PID
+kill -TERM "$pid"
+rc=0; wait_gone "$pid" 0.5 || rc=$?
+check_eq "second SIGTERM: pkvmd still waits after the first" "$rc" 1
+kill -TERM "$pid"
+check "second SIGTERM: pkvmd exits promptly" wait_gone "$pid" 5
+PKVMD_PID=
+check_match "second SIGTERM: pkvmd stopped its qemu itself" "$(cat "$STATE/jobs/$stuck/qemu.log")" 'terminating on signal 15'
+check_match "second SIGTERM: pkvmd got to its end" "$(tail -n 1 "$STATE/pkvmd.log")" 'stopped'
+check_eq "second SIGTERM: no fake qemu survives" "$(surviving_fakes)" ""
+start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1
+check "second SIGTERM: the job runs again after a restart" wait_for_console "$stuck" 'Kernel command line'
+check_eq "second SIGTERM: attempt 2" "$(job_field "$stuck" attempt)" 2
+ctl cancel "$stuck" >/dev/null
+ctl wait "$stuck" 2>/dev/null || true
+stop_pkvmd
 check_eq "no fake qemu survives at the end" "$(surviving_fakes)" ""
 finish

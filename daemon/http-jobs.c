@@ -7,9 +7,11 @@
  * polls on a timer, so `pkvmctl submit --wait` returns as soon as the job
  * is stored as done.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,8 +399,21 @@ http_job_console(struct http_request *req)
 	struct console_state *cs;
 	struct job *j;
 	int64_t id;
+	uint64_t offset = 0;
 	char dir[PATH_MAX];
 
+	if (off != NULL) {
+		char *end;
+
+		errno = 0;
+		offset = strtoull(off, &end, 10);
+		if (!isdigit((unsigned char)off[0]) || *end != '\0' || errno != 0 ||
+		    offset > INT64_MAX) {
+			http_reply_error(req, 400, "invalid_field", "offset",
+			    "offset must be a byte count from 0");
+			return;
+		}
+	}
 	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
 		return;
 	cs = calloc(1, sizeof(*cs));
@@ -414,8 +429,7 @@ http_job_console(struct http_request *req)
 	cs->watch.cb = on_console_event;
 	cs->follow = follow != NULL && strcmp(follow, "0") != 0 && strcmp(follow, "false") != 0;
 	cs->done = j->state == JOB_DONE;
-	if (off != NULL)
-		cs->offset = strtoull(off, NULL, 10);
+	cs->offset = offset;
 	runner_job_dir(d->runner, id, dir, sizeof(dir));
 	snprintf(cs->path, sizeof(cs->path), "%s/serial", dir);
 	/* The state belongs to the request, which outlives every call of the

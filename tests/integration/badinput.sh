@@ -125,5 +125,20 @@ check_match "a good job still submits" "$(submit "{\"kernel\":\"$SK\",\"append\"
 id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/body")
 rc=0; ctl wait "$id" 2>/dev/null || rc=$?
 check_eq "and passes" "$rc" 0
+
+# The console from a byte offset; an offset that is not a byte count is
+# refused like the other query parameters, not read as 0 or as 2^64-1.
+ctl logs "$id" >"$T/console"
+check "console?offset=100 is the console from byte 100" cmp -s <(tail -c +101 "$T/console") \
+	<(curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$id/console?offset=100")
+check_eq "console?offset past the end is empty" \
+	"$(curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$id/console?offset=99999999" | wc -c)" 0
+for v in -1 abc 12x ""; do
+	check_eq "console?offset=$v: 400 invalid_field offset" \
+		"$(req GET "/v1/jobs/$id/console?offset=$v")" "400 invalid_field offset"
+done
+check_eq "list?limit=0: 400 invalid_field limit" "$(req GET '/v1/jobs?limit=0')" "400 invalid_field limit"
+check_eq "list?state=bogus: 400 invalid_field state" "$(req GET '/v1/jobs?state=bogus')" "400 invalid_field state"
+check_eq "wait?timeout=-5: 400 invalid_field timeout" "$(req GET "/v1/jobs/$id/wait?timeout=-5")" "400 invalid_field timeout"
 check "pkvmd is still the same process" kill -0 "$PKVMD_PID"
 finish

@@ -2,11 +2,12 @@
 # Integration: the runner's watchdogs and how it reads a guest's end, with
 # fake-qemu guests: the total timeout, the idle timeout, a qemu that ignores
 # SIGTERM (SIGKILLed after --stop-grace), a kernel panic (crashed, with the
-# backtrace kept for --crash-grace), qemu failing at start-up (error) and a
-# corrupt result line (failed).
+# backtrace kept for --crash-grace, and no longer), qemu failing at
+# start-up or never printing (error), a corrupt result line (failed), and a
+# qemu that does not power off after the guest reported done (--done-grace).
 . "$(dirname "$0")/../lib.sh"
 
-start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1 --crash-grace 500
+start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1 --crash-grace 500 --done-grace 1
 
 # submit_wait VAR ARGS... -- submit a job, wait for it, set VAR to its id
 # and RC to pkvmctl wait's exit code.
@@ -78,5 +79,20 @@ submit_wait id --append fakeqemu=corrupt
 check_eq "corrupt result line: wait exits 1" "$RC" 1
 check_eq "corrupt result line: result failed" "$(job_field "$id" result)" failed
 
+# A qemu that exits 0 without the guest ever printing: error, with a hint.
+submit_wait id --append fakeqemu=exit=0
+check_eq "no output at all: wait exits 6" "$RC" 6
+check_match "no output at all: says init never started" "$(job_field "$id" message)" 'never started init'
+
+# The guest reported done but qemu does not power off: after --done-grace
+# (1 s) pkvmd stops it, and the job keeps the verdict the guest reported.
+# Line 11 of a one-test run is the done line.
+submit_wait id --idle-timeout 0 --append "fakeqemu=hang-at=11"
+check_eq "no power-off after done: wait exits 0" "$RC" 0
+check_eq "no power-off after done: result passed" "$(job_field "$id" result)" passed
+check_match "no power-off after done: the console has the done line" "$(ctl logs "$id")" '@@pkvm:1 done tests=1'
+check_match "no power-off after done: qemu got SIGTERM" "$(cat "$STATE/jobs/$id/qemu.log")" 'terminating on signal 15'
+
+check_eq "no fake qemu survives" "$(surviving_fakes)" ""
 check "daemon still answers" ctl version
 finish

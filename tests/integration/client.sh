@@ -20,6 +20,10 @@ rc=0; out=$(ctl frobnicate 2>&1) || rc=$?
 check_eq "unknown command: exit 2" "$rc" 2
 check_match "unknown command: says so" "$out" "unknown command 'frobnicate'"
 
+rc=0; out=$(ctl s 2>&1) || rc=$?
+check_eq "ambiguous command: exit 2" "$rc" 2
+check_match "ambiguous command: says so" "$out" "ambiguous command 's'"
+
 rc=0; out=$(ctl submit "$TEST_KERNEL" --bogus 2>&1) || rc=$?
 check_eq "unknown submit option: exit 2" "$rc" 2
 check_match "unknown submit option: named" "$out" 'bogus'
@@ -62,6 +66,29 @@ check_eq "submit --no-cov -- --smp 2: smp 2, coverage false, no qemu_args" \
 id=$(ctl submit "$TEST_KERNEL" --append fakeqemu=pass -- -m 512 -d guest_errors)
 check_eq "submit -- -m 512 -d guest_errors: mem 512, the rest to qemu" \
 	"$(ctl status --json "$id" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["mem"], j["qemu_args"])')" "512 ['-d', 'guest_errors']"
+
+# ---- executables ------------------------------------------------------------------
+mkdir "$T/exes" "$T/exes/subdir"
+printf '#!/bin/sh\n' >"$T/exes/b-test"
+cp "$T/exes/b-test" "$T/exes/a-test"
+cp "$T/exes/b-test" "$T/exes/.hidden"
+cp "$T/exes/b-test" "$T/bad name"
+id=$(ctl submit "$TEST_KERNEL" --exe-dir "$T/exes" --append fakeqemu=pass)
+check_eq "--exe-dir: regular, visible files only, in name order" \
+	"$(ctl status --json "$id" | python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(sys.stdin)["executables"]))')" "a-test b-test"
+ctl wait "$id" 2>/dev/null
+check_eq "--exe-dir: each ran as a test" \
+	"$(ctl results --json "$id" | python3 -c 'import json,sys; print(" ".join(t["name"] + ":" + t["verdict"] for t in json.load(sys.stdin)))')" "a-test:pass b-test:pass"
+rc=0; out=$(ctl submit "$TEST_KERNEL" --exe "$T/bad name" 2>&1) || rc=$?
+check_eq "--exe with a bad name: exit 2" "$rc" 2
+check_match "--exe with a bad name: names it" "$out" "invalid executable name 'bad name'"
+rc=0; out=$(ctl submit "$TEST_KERNEL" --exe "$T/exes/a-test" --exe "$T/exes/a-test" 2>&1) || rc=$?
+check_eq "the same --exe twice: exit 2" "$rc" 2
+check_match "the same --exe twice: says duplicate" "$out" "duplicate executable name 'a-test'"
+check_match "PKVM_SOCKET is used without --socket" "$(PKVM_SOCKET=$SOCK "$PKVMCTL" version 2>&1)" 'pkvmd .*slots'
+rc=0; out=$(ctl wait 424242 2>&1) || rc=$?
+check_eq "wait on an unknown job: exit 2" "$rc" 2
+check_match "wait on an unknown job: says so" "$out" 'no job 424242'
 
 # ---- streaming ---------------------------------------------------------------------
 # A job slow enough that logs -f starts before it ends; logs -f must return

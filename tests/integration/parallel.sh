@@ -64,5 +64,27 @@ check_eq "start order: priority first, then FIFO" "$order" "$g $d $e $f $h"
 check_eq "smp 8 job kept smp 8" "$(job_field "$h" smp)" 8
 check_eq "smp 8 job passed on 2 slots" "$(job_field "$h" result)" passed
 check_eq "nothing left queued or running" "$(ctl list --state queued --json | json_len) $(ctl list --state running --json | json_len)" "0 0"
+
+# Eight clients at once with a kernel the daemon has not seen: they all
+# find it missing and upload it concurrently; every job gets its own id,
+# the same kernel blob, and passes.
+cp "$TEST_KERNEL" "$T/Image"
+printf 'parallel' >>"$T/Image"
+K=$(sha256sum "$T/Image" | cut -d' ' -f1)
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	(rc=0; ctl submit "$T/Image" --wait --append fakeqemu=pass >"$T/id.$i" 2>/dev/null || rc=$?; echo "$rc" >"$T/rc.$i") &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+check_eq "concurrent submits: all exit 0" "$(cat "$T"/rc.* | sort -u)" 0
+check_eq "concurrent submits: eight distinct ids" "$(cat "$T"/id.* | sort -u | wc -l)" 8
+check_eq "concurrent submits: one kernel blob for all" \
+	"$(for i in $(cat "$T"/id.*); do job_field "$i" kernel; done | sort -u)" "$K"
+check_eq "concurrent submits: the stored blob is whole" \
+	"$(sha256sum "$STATE/blobs/${K:0:2}/$K" | cut -d' ' -f1)" "$K"
+check_eq "concurrent submits: no partial uploads left behind" \
+	"$(find "$STATE/blobs" -type f ! -regex '.*/[0-9a-f]\{64\}' | wc -l)" 0
+
 check_eq "no fake qemu survives" "$(surviving_fakes)" ""
 finish

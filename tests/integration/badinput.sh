@@ -94,7 +94,7 @@ missing=$(curl -s --unix-socket "$SOCK" -X POST -d "{\"blobs\":[\"$claimed\",\"$
 	python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["missing"]))')
 check_eq "the mismatched blob is still missing, the good one is not" "$missing" "$claimed"
 check_eq "nothing half-written under its name" "$(req HEAD "/v1/blobs/$claimed")" "404 -"
-check_eq "no upload left in the blob store's tmp" "$(find "$STATE/blobs" -type f ! -regex '.*/[0-9a-f]\{64\}' | wc -l)" 0
+check_eq "no upload left in the blob store's tmp" "$(find "$STATE/blobs" -regextype posix-extended -type f ! -regex '.*/[0-9a-f]{64}' | wc -l)" 0
 check_eq "a blob name that is not a sha256: 400 or 404" \
 	"$(req PUT /v1/blobs/xyz --data-binary x | cut -c1)" 4
 check_eq "upload without Content-Length: 411 length_required" \

@@ -84,7 +84,7 @@ check_eq "concurrent submits: one kernel blob for all" \
 check_eq "concurrent submits: the stored blob is whole" \
 	"$(sha256sum "$STATE/blobs/${K:0:2}/$K" | cut -d' ' -f1)" "$K"
 check_eq "concurrent submits: no partial uploads left behind" \
-	"$(find "$STATE/blobs" -type f ! -regex '.*/[0-9a-f]\{64\}' | wc -l)" 0
+	"$(find "$STATE/blobs" -regextype posix-extended -type f ! -regex '.*/[0-9a-f]{64}' | wc -l)" 0
 
 check_eq "no fake qemu survives" "$(surviving_fakes)" ""
 finish

@@ -56,6 +56,14 @@ struct http_server {
 	int pending_closes;
 	void (*close_cb)(void *arg);
 	void *close_arg;
+
+	/* Shutdown drain: open client connections, and who to tell once
+	 * they are all closed (or the deadline passed). */
+	int connections;
+	bool draining;
+	uv_timer_t drain_timer;
+	void (*drain_cb)(void *arg);
+	void *drain_arg;
 };
 
 struct http_request {
@@ -83,6 +91,8 @@ struct http_request {
 };
 
 static void on_timer(uv_timer_t *t);
+static void on_drain_timer(uv_timer_t *t);
+static void server_closed_one(struct http_server *s);
 
 /* ---- replies -------------------------------------------------------- */
 
@@ -586,6 +596,26 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	struct http_server *s = l->server;
+
+	(void)conn;
+	(void)socket_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		s->connections++;
+		return;
+	}
+	s->connections--;
+	/* Deferred: we are inside MHD_run(), and the drain callback stops
+	 * the MHD daemons. */
+	if (s->draining && s->connections == 0)
+		uv_timer_start(&s->drain_timer, on_drain_timer, 0, 0);
+}
+
+static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -636,8 +666,33 @@ http_server_new(struct http_server **out, struct pkvmd *d)
 	if (s == NULL)
 		return -ENOMEM;
 	s->d = d;
+	uv_timer_init(d->loop, &s->drain_timer);
+	s->drain_timer.data = s;
 	*out = s;
 	return 0;
+}
+
+static void
+on_drain_timer(uv_timer_t *t)
+{
+	struct http_server *s = t->data;
+
+	if (!s->draining)
+		return;
+	s->draining = false;
+	if (s->connections > 0)
+		log_warnx("shutdown: closing %d client connections that stayed open",
+		    s->connections);
+	s->drain_cb(s->drain_arg);
+}
+
+void
+http_server_drain(struct http_server *s, uint64_t timeout_ms, void (*cb)(void *arg), void *arg)
+{
+	s->drain_cb = cb;
+	s->drain_arg = arg;
+	s->draining = true;
+	uv_timer_start(&s->drain_timer, on_drain_timer, s->connections == 0 ? 0 : timeout_ms, 0);
 }
 
 /* A socket file is stale when nobody accepts on it. */
@@ -713,8 +768,8 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 	l->unix_path = strdup(path);
 	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
 	    NULL, NULL, on_access, l, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-	    NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    /* Blob uploads arrive in chunks of about this size. */
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned int)1000, MHD_OPTION_END);
@@ -789,6 +844,12 @@ on_handle_closed(uv_handle_t *h)
 		return;
 	free(l->unix_path);
 	free(l);
+	server_closed_one(s);
+}
+
+static void
+server_closed_one(struct http_server *s)
+{
 	if (--s->pending_closes == 0) {
 		if (s->close_cb != NULL)
 			s->close_cb(s->close_arg);
@@ -796,18 +857,20 @@ on_handle_closed(uv_handle_t *h)
 	}
 }
 
+static void
+on_server_timer_closed(uv_handle_t *h)
+{
+	server_closed_one(h->data);
+}
+
 void
 http_server_close(struct http_server *s, void (*cb)(void *arg), void *arg)
 {
 	s->close_cb = cb;
 	s->close_arg = arg;
-	if (s->nlisteners == 0) {
-		if (cb != NULL)
-			cb(arg);
-		free(s);
-		return;
-	}
-	s->pending_closes = s->nlisteners;
+	s->draining = false;
+	s->pending_closes = s->nlisteners + 1;
+	uv_close((uv_handle_t *)&s->drain_timer, on_server_timer_closed);
 	for (int i = 0; i < s->nlisteners; i++) {
 		struct listener *l = s->listeners[i];
 

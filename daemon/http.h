@@ -58,6 +58,12 @@ int http_server_new(struct http_server **out, struct pkvmd *d);
 int http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause);
 /* Stop accepting connections (on shutdown); in-flight requests finish. */
 void http_stop_listening(struct http_server *s);
+/* After http_stop_listening(): let clients that are still connected
+ * finish (a reply being sent, a follow-up request on a kept-alive
+ * connection) and call CB once they have all closed their connections, or
+ * after TIMEOUT_MS. */
+void http_server_drain(struct http_server *s, uint64_t timeout_ms, void (*cb)(void *arg),
+    void *arg);
 /* Close everything; CB runs when the loop handles are closed. */
 void http_server_close(struct http_server *s, void (*cb)(void *arg), void *arg);
 

@@ -43,6 +43,7 @@
 #include "watch.h"
 
 #define CHECKPOINT_INTERVAL_MS 10000
+#define DRAIN_TIMEOUT_MS 5000
 
 static struct pkvmd daemon_state;
 static uv_signal_t sig_term, sig_int, sig_hup;
@@ -178,6 +179,14 @@ on_http_closed(void *arg)
 }
 
 static void
+on_http_drained(void *arg)
+{
+	struct pkvmd *d = arg;
+
+	http_server_close(d->http, on_http_closed, d);
+}
+
+static void
 on_runner_stopped(void *arg)
 {
 	struct pkvmd *d = arg;
@@ -185,7 +194,9 @@ on_runner_stopped(void *arg)
 	/* Jobs stopped by the shutdown are still `running` in the store:
 	 * requeue them (or mark them interrupted) now, as a restart would. */
 	recover(d, "the shutdown");
-	http_server_close(d->http, on_http_closed, d);
+	/* Clients waiting on jobs that just ended are being answered; give
+	 * them the time to read it (and to ask for the result). */
+	http_server_drain(d->http, DRAIN_TIMEOUT_MS, on_http_drained, d);
 }
 
 static void

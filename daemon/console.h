@@ -14,18 +14,26 @@
  * It is pure: no I/O, no clock, no allocation per byte, so it is unit
  * tested on captured console logs (tests/data/).
  *
- * Result lines (wire format v1, written by initramfs/init):
+ * Result lines (wire format v1) are specified in docs/GUEST.md, which is
+ * the contract between initramfs/init and this parser:
  *
  *     @@pkvm:1 <event> key=value ... crc=<N>
  *
- * <N> is the decimal POSIX cksum(1) CRC of the bytes from "@@pkvm:1" up to
- * (not including) " crc=".  The marker may start anywhere in a line (printk
- * may have left a partial line before it).  Events:
+ * plus artifact data lines "@@pkvm:1 d <base64>" (no crc), which the
+ * parser reports as CONSOLE_FILE_DATA and keeps out of the output it hands
+ * to the serial log (console_parser_set_output).
  *
- *     init uptime=<seconds.hundredths>
- *     begin test=<name> seq=<n>
- *     end test=<name> seq=<n> exit=<code> ms=<duration>
- *     done tests=<n>
+ * Crash reports: CONSOLE_CRASH fires on the first line of a report (so the
+ * runner can start its crash grace at once); CONSOLE_CRASH_REPORT fires when
+ * the report is complete -- at its end marker ("---[ end trace",
+ * "---[ end Kernel panic"), at "Kernel Offset:"/"Memory Limit:" (the last
+ * lines of a panic), at the next result line, after 200 lines, or at
+ * console_parser_flush() -- with the whole text from the first line to the
+ * end of the backtrace.  CONSOLE_CRASH fires for every matching line, but
+ * lines that match while a report is open belong to that report: an Oops
+ * followed by "Kernel panic - not syncing: Oops: Fatal exception" is one
+ * report, with the title and kind of its first line, fatal when any of its
+ * lines is.  A WARNING report ends at its "---[ end trace" line.
  */
 #ifndef PKVM_CONSOLE_H
 #define PKVM_CONSOLE_H
@@ -83,6 +91,12 @@ struct console_parser;
 
 /* A parser that reports to CB(ARG, event); NULL on ENOMEM. */
 struct console_parser *console_parser_new(console_event_cb cb, void *arg);
+/* Bytes for the serial log: everything fed, minus artifact data lines. */
+typedef void (*console_output_cb)(void *arg, const char *buf, size_t len);
+/* Have the parser pass the loggable bytes to OUT(ARG) as it goes (at most
+ * the first few bytes of a line are held back while it decides whether the
+ * line is a data line). */
+void console_parser_set_output(struct console_parser *p, console_output_cb out, void *arg);
 /* Feed LEN console bytes; events fire from inside this call. */
 void console_parser_feed(struct console_parser *p, const char *buf, size_t len);
 /* End of stream: a final line without '\n' is parsed now. */

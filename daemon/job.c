@@ -43,9 +43,19 @@ job_free(struct job *j)
 	free(j->seed);
 	free_strv(j->tags, j->ntags);
 	free_strv(j->qemu_args, j->nqemu_args);
-	for (size_t i = 0; i < j->nexes; i++)
+	for (size_t i = 0; i < j->nexes; i++) {
 		free(j->exes[i].name);
+		free_strv(j->exes[i].args, j->exes[i].nargs);
+		free_strv(j->exes[i].env, j->exes[i].nenv);
+	}
 	free(j->exes);
+	free_strv(j->modules, j->nmodules);
+	for (size_t i = 0; i < j->nextra; i++) {
+		free(j->extra[i].path);
+		free(j->extra[i].target);
+	}
+	free(j->extra);
+	free(j->timings);
 	free(j);
 }
 

@@ -29,11 +29,28 @@
 #define JOB_PRIORITY_MIN (-100)
 #define JOB_PRIORITY_MAX 100
 
+enum job_extra_kind { EXTRA_FILE, EXTRA_DIR, EXTRA_SYMLINK };
+
+/* One entry of the --extra tree, placed at PATH under the guest's root. */
+struct job_extra {
+	char *path;       /* relative, '/'-separated, no "." or ".." components */
+	enum job_extra_kind kind;
+	char blob[65];    /* EXTRA_FILE: sha256 hex */
+	uint32_t mode;    /* permission bits */
+	uint64_t size;    /* EXTRA_FILE: bytes, from the blob store */
+	char *target;     /* EXTRA_SYMLINK: where it points */
+};
+
 struct job_exe {
 	char *name; /* validated by pkvm_name_valid() */
 	char blob[65]; /* sha256 hex */
 	uint32_t mode; /* permission bits for the guest file */
 	uint64_t size; /* bytes, filled from the blob store */
+	char **args;   /* command-line arguments (manifest) */
+	size_t nargs;
+	char **env;    /* KEY=VALUE entries (manifest) */
+	size_t nenv;
+	int timeout_s; /* own timeout, 0 = the job's test_timeout */
 };
 
 struct job {
@@ -63,6 +80,14 @@ struct job {
 	size_t nqemu_args;
 	struct job_exe *exes;
 	size_t nexes;
+
+	int test_timeout_s; /* default per-test timeout, 0 = none */
+	bool fail_on_warn;  /* a WARNING report fails the job */
+	char **modules;     /* kernel modules to load before the tests */
+	size_t nmodules;
+	struct job_extra *extra; /* the --extra tree */
+	size_t nextra;
+	char *timings;      /* the guest's timing marks as JSON text, or NULL */
 
 	int attempt; /* 1 for the first run */
 	bool has_exit_status;

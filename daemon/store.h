@@ -22,6 +22,8 @@
 #include <sys/types.h>
 
 #include "job.h"
+#include "test-output.h"
+#include "verdict.h"
 
 struct store;
 
@@ -81,9 +83,6 @@ struct recovered_job {
 int store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
     size_t *n);
 
-enum test_verdict { VERDICT_RUNNING, VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR };
-/* Name of a verdict: "running", "pass", "fail", "error". */
-const char *test_verdict_name(enum test_verdict v);
 
 struct test_result {
 	char *name;
@@ -104,5 +103,95 @@ int store_tests_abort(struct store *st, int64_t job_id);
 int store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n);
 /* Free an array from store_test_list(). */
 void store_test_list_free(struct test_result *t, size_t n);
+
+/* ---- issue 3: results, crashes, artifacts ---------------------------- */
+
+/* What the runner knows of a test once it ended. */
+struct test_record {
+	const char *name;
+	enum test_verdict verdict;
+	bool has_exit_code;
+	int exit_code;
+	int64_t duration_ms;
+	const char *message;     /* NULL when none */
+	enum tout_format format;
+	uint64_t first_line, last_line; /* its part of the serial log */
+	const struct tout_node *nodes;  /* sub-results, nested */
+	size_t nnodes;
+};
+/* The test NAME of job ID's current attempt ended: store the record and its
+ * sub-results (replacing store_test_end for the runner), update counters. */
+int store_test_finish(struct store *st, int64_t job_id, const struct test_record *r);
+/* A pseudo-test the guest ran outside /ramfs.exe ("_modules"): insert it
+ * finished, with its sub-results. */
+int store_test_add(struct store *st, int64_t job_id, int seq, const struct test_record *r);
+
+/* One test with everything the API shows (GET /v1/jobs/ID/results). */
+struct test_full {
+	struct test_result t;    /* name, verdict, exit code, duration, seq */
+	char *message;
+	enum tout_format format;
+	uint64_t first_line, last_line;
+	struct tout_node *nodes; /* sub-results tree */
+	size_t nnodes;
+};
+/* Tests of job ID's current attempt in run order, with sub-results. */
+int store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n);
+/* Free an array from store_test_list_full(). */
+void store_test_list_full_free(struct test_full *t, size_t n);
+
+struct crash_record {
+	int64_t id;              /* set by the store */
+	int64_t job_id;
+	char *test;              /* the test running then, or NULL (boot, init) */
+	char *kind;              /* crash_kind_name() */
+	char *title;
+	bool fatal;
+	char *report;
+	uint64_t first_line, last_line;
+	int64_t time_ms;
+};
+/* Add a crash report of job JOB_ID (current attempt). */
+int store_crash_add(struct store *st, const struct crash_record *c);
+/* Crash reports of job JOB_ID's current attempt in console order. */
+int store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n);
+/* Free an array from store_crash_list(). */
+void store_crash_list_free(struct crash_record *c, size_t n);
+
+struct crash_group {
+	char *title;
+	char *kind;
+	bool fatal;
+	int64_t count;           /* reports with this title */
+	int64_t jobs;            /* distinct jobs */
+	int64_t first_ms, last_ms;
+	int64_t first_job, last_job;
+};
+/* Reports of every job grouped by title, most recent first (`crashes --all`). */
+int store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n);
+/* Free an array from store_crash_groups(). */
+void store_crash_groups_free(struct crash_group *g, size_t n);
+
+enum artifact_status { ARTIFACT_OK, ARTIFACT_CORRUPT, ARTIFACT_INCOMPLETE };
+struct artifact_record {
+	int64_t job_id;
+	char *test;              /* test name, or "_system" */
+	char *path;              /* relative to the test's PKVM_OUTPUT */
+	uint64_t size;           /* announced size */
+	char sha256[65];         /* announced sha256 */
+	enum artifact_status status;
+};
+/* Name of an artifact status: "ok", "corrupt", "incomplete". */
+const char *artifact_status_name(enum artifact_status s);
+/* Record an artifact of job JOB_ID (replaces one with the same test/path). */
+int store_artifact_add(struct store *st, const struct artifact_record *a);
+/* Artifacts of job JOB_ID in the order they arrived. */
+int store_artifact_list(struct store *st, int64_t job_id, struct artifact_record **out, size_t *n);
+/* Free an array from store_artifact_list(). */
+void store_artifact_list_free(struct artifact_record *a, size_t n);
+
+/* Record the guest's timing marks of the current attempt as a JSON object
+ * text ({"init": 9.81, "tests": 10.02, "end": 12.5} in seconds since boot). */
+int store_job_set_timings(struct store *st, int64_t id, const char *json);
 
 #endif

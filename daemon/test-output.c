@@ -1,0 +1,2 @@
+/* stub: implemented by the test-output parser work */
+#include "test-output.h"

@@ -1,0 +1,6 @@
+#include "unit.h"
+int
+main(void)
+{
+	return UNIT_DONE();
+}

@@ -192,12 +192,6 @@ struct store {
 	sqlite3_stmt *list[LIST__SHAPES];
 };
 
-static const char *const verdict_names[] = {
-	[VERDICT_RUNNING] = "running",
-	[VERDICT_PASS] = "pass",
-	[VERDICT_FAIL] = "fail",
-	[VERDICT_ERROR] = "error",
-};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1064,24 +1058,10 @@ out:
 
 /* --- tests ------------------------------------------------------------------ */
 
-const char *
-test_verdict_name(enum test_verdict v)
-{
-	if ((size_t)v >= NELEM(verdict_names))
-		return "unknown";
-	return verdict_names[v];
-}
-
 static int
 verdict_parse(const char *name, enum test_verdict *out)
 {
-	for (size_t i = 0; i < NELEM(verdict_names); i++) {
-		if (strcmp(name, verdict_names[i]) == 0) {
-			*out = (enum test_verdict)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return test_verdict_parse(name, out);
 }
 
 int

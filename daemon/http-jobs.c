@@ -127,6 +127,16 @@ check_blobs(struct http_request *req, struct job *j)
 			return false;
 		}
 	}
+	for (size_t i = 0; i < j->nextra; i++) {
+		if (j->extra[i].kind != EXTRA_FILE)
+			continue;
+		if (blobs_size(d->blobs, j->extra[i].blob, &j->extra[i].size) != 0) {
+			http_reply_error(req, 409, "missing_blob", "extra",
+			    "blob %s of extra file '%s' is not on the server: upload it first",
+			    j->extra[i].blob, j->extra[i].path);
+			return false;
+		}
+	}
 	return true;
 }
 

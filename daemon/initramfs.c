@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,138 @@ copy_all(int in, int out)
 	return n < 0 ? -errno : 0;
 }
 
+/* Write the lines of V (N of them) as one file, each ending in '\n'. */
+static int
+add_lines(struct cpio_writer *w, const char *path, char *const *v, size_t n)
+{
+	size_t len = 0, off = 0;
+	char *buf;
+	int err;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	buf = malloc(len + 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
+
+		memcpy(buf + off, v[i], l);
+		off += l;
+		buf[off++] = '\n';
+	}
+	err = cpio_add_file(w, path, 0644, buf, len);
+	free(buf);
+	return err;
+}
+
+/* The per-test settings /init reads (docs/GUEST.md): pkvm/test/NAME/. */
+static int
+add_test_settings(struct cpio_writer *w, const struct job *j)
+{
+	bool dir_done = false;
+	char path[PATH_MAX];
+	int err;
+
+	if ((err = cpio_add_dir(w, "pkvm", 0755)) < 0)
+		return err;
+	for (size_t i = 0; i < j->nexes; i++) {
+		const struct job_exe *x = &j->exes[i];
+
+		if (x->nargs == 0 && x->nenv == 0 && x->timeout_s == 0)
+			continue;
+		if (!dir_done && (err = cpio_add_dir(w, "pkvm/test", 0755)) < 0)
+			return err;
+		dir_done = true;
+		snprintf(path, sizeof(path), "pkvm/test/%s", x->name);
+		if ((err = cpio_add_dir(w, path, 0755)) < 0)
+			return err;
+		if (x->nargs > 0) {
+			snprintf(path, sizeof(path), "pkvm/test/%s/args", x->name);
+			if ((err = add_lines(w, path, x->args, x->nargs)) < 0)
+				return err;
+		}
+		if (x->nenv > 0) {
+			snprintf(path, sizeof(path), "pkvm/test/%s/env", x->name);
+			if ((err = add_lines(w, path, x->env, x->nenv)) < 0)
+				return err;
+		}
+		if (x->timeout_s > 0) {
+			char t[32];
+			int n = snprintf(t, sizeof(t), "%d\n", x->timeout_s);
+
+			snprintf(path, sizeof(path), "pkvm/test/%s/timeout", x->name);
+			if ((err = cpio_add_file(w, path, 0644, t, (size_t)n)) < 0)
+				return err;
+		}
+	}
+	if (j->nmodules > 0 && (err = add_lines(w, "pkvm/modules", j->modules, j->nmodules)) < 0)
+		return err;
+	return 0;
+}
+
+static int
+by_extra_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct job_extra *const *)a)->path,
+	    (*(const struct job_extra *const *)b)->path);
+}
+
+/* The --extra tree, in path order so that every directory comes before
+ * what it holds; parents the client did not list are added, since the
+ * kernel's unpacker creates no missing directories. */
+static int
+add_extra(struct cpio_writer *w, struct blobs *b, const struct job *j, char **cause)
+{
+	const struct job_extra **v;
+	const char *prev = "";
+	int err = 0;
+
+	if (j->nextra == 0)
+		return 0;
+	v = calloc(j->nextra, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->nextra; i++)
+		v[i] = &j->extra[i];
+	qsort(v, j->nextra, sizeof(*v), by_extra_path);
+	for (size_t i = 0; i < j->nextra && err == 0; i++) {
+		const struct job_extra *x = v[i];
+		char parent[PATH_MAX], blob[PATH_MAX];
+
+		for (const char *sl = strchr(x->path, '/'); sl != NULL && err == 0;
+		     sl = strchr(sl + 1, '/')) {
+			size_t len = (size_t)(sl - x->path);
+
+			/* The previous path shares this parent: it is there. */
+			if (strncmp(prev, x->path, len) == 0 &&
+			    (prev[len] == '/' || prev[len] == '\0'))
+				continue;
+			snprintf(parent, sizeof(parent), "%.*s", (int)len, x->path);
+			err = cpio_add_dir(w, parent, 0755);
+		}
+		if (err != 0)
+			break;
+		switch (x->kind) {
+		case EXTRA_DIR:
+			err = cpio_add_dir(w, x->path, x->mode & 07777);
+			break;
+		case EXTRA_SYMLINK:
+			err = cpio_add_symlink(w, x->path, x->target);
+			break;
+		case EXTRA_FILE:
+			blobs_path(b, x->blob, blob, sizeof(blob));
+			err = add_file_path(w, x->path, x->mode & 07777, blob);
+			if (err < 0)
+				set_cause(cause, err, "cannot add extra file '%s': %s", x->path);
+			break;
+		}
+		prev = x->path;
+	}
+	free(v);
+	return err;
+}
+
 int
 initramfs_build_job(const struct initramfs *ir, struct blobs *b, const struct job *j,
     const char *path, char **cause)
@@ -215,6 +348,13 @@ initramfs_build_job(const struct initramfs *ir, struct blobs *b, const struct jo
 			    j->exes[i].name);
 			goto fail;
 		}
+	}
+	if ((err = add_test_settings(w, j)) < 0)
+		goto fail_io;
+	if ((err = add_extra(w, b, j, cause)) < 0) {
+		if (*cause != NULL)
+			goto fail;
+		goto fail_io;
 	}
 	n = cpio_writer_finish(w);
 	w = NULL;

@@ -96,11 +96,153 @@ parse_strv(json_t *v, const char *field, size_t max, char ***out, size_t *n,
 	return 0;
 }
 
+/* A line-based guest file holds it: no newlines, bounded. */
+static bool
+one_line(const char *s, size_t max)
+{
+	return strlen(s) <= max && strpbrk(s, "\n\r") == NULL;
+}
+
+static bool
+env_key_valid(const char *k)
+{
+	if (!((k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z') || k[0] == '_'))
+		return false;
+	for (const char *c = k; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+			(*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	return strlen(k) <= 128;
+}
+
+/* args: an array of one-line strings. */
+static int
+parse_args(json_t *v, size_t i, struct job_exe *x, struct job_json_error *e)
+{
+	size_t k;
+	json_t *a;
+
+	if (!json_is_array(v) || json_array_size(v) > 256)
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].args must be an array of at most 256 strings", i);
+	x->args = calloc(json_array_size(v) + 1, sizeof(char *));
+	if (x->args == NULL)
+		return -ENOMEM;
+	json_array_foreach(v, k, a)
+	{
+		if (!json_is_string(a) || !one_line(json_string_value(a), PKVM_APPEND_MAX))
+			return fail(e, "invalid_field", "executables",
+			    "executables[%zu].args[%zu] must be a string without newlines", i, k);
+		if ((x->args[x->nargs] = strdup(json_string_value(a))) == NULL)
+			return -ENOMEM;
+		x->nargs++;
+	}
+	return 0;
+}
+
+/* env: an object of KEY -> one-line string. */
+static int
+parse_env(json_t *v, size_t i, struct job_exe *x, struct job_json_error *e)
+{
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(v) || json_object_size(v) > 256)
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].env must be an object of at most 256 strings", i);
+	x->env = calloc(json_object_size(v) + 1, sizeof(char *));
+	if (x->env == NULL)
+		return -ENOMEM;
+	json_object_foreach(v, key, val)
+	{
+		if (!env_key_valid(key))
+			return fail(e, "invalid_field", "executables",
+			    "executables[%zu].env: invalid variable name '%.64s'", i, key);
+		if (!json_is_string(val) || !one_line(json_string_value(val), PKVM_APPEND_MAX))
+			return fail(e, "invalid_field", "executables",
+			    "executables[%zu].env.%s must be a string without newlines", i, key);
+		if (asprintf(&x->env[x->nenv], "%s=%s", key, json_string_value(val)) < 0)
+			return -ENOMEM;
+		x->nenv++;
+	}
+	return 0;
+}
+
+static int
+parse_exe(json_t *x, size_t i, struct job *j, struct job_json_error *e)
+{
+	struct job_exe *exe = &j->exes[j->nexes];
+	const char *key, *name = NULL, *blob = NULL;
+	long long mode = 0755, timeout = 0;
+	json_t *val, *args = NULL, *env = NULL;
+	int err;
+
+	if (!json_is_object(x))
+		return fail(e, "invalid_field", "executables", "executables[%zu] must be an object",
+		    i);
+	json_object_foreach(x, key, val)
+	{
+		if (strcmp(key, "name") == 0 && json_is_string(val))
+			name = json_string_value(val);
+		else if (strcmp(key, "blob") == 0 && json_is_string(val))
+			blob = json_string_value(val);
+		else if (strcmp(key, "mode") == 0 && json_is_integer(val))
+			mode = json_integer_value(val);
+		else if (strcmp(key, "timeout") == 0 && json_is_integer(val))
+			timeout = json_integer_value(val);
+		else if (strcmp(key, "args") == 0)
+			args = val;
+		else if (strcmp(key, "env") == 0)
+			env = val;
+		else if (strcmp(key, "name") == 0 || strcmp(key, "blob") == 0 ||
+		    strcmp(key, "mode") == 0 || strcmp(key, "timeout") == 0)
+			return fail(e, "invalid_field", "executables",
+			    "executables[%zu].%s has the wrong type", i, key);
+		else
+			return fail(e, "unknown_field", "executables",
+			    "executables[%zu]: unknown field '%.64s'", i, key);
+	}
+	if (name == NULL || blob == NULL)
+		return fail(e, "missing_field", "executables",
+		    "executables[%zu] needs a name and a blob", i);
+	if (!pkvm_name_valid(name))
+		return fail(e, "invalid_field", "executables",
+		    "invalid executable name '%.64s': use 1-%d characters of "
+		    "A-Z a-z 0-9 . _ + -, not starting with '.' (no '/')",
+		    name, PKVM_NAME_MAX);
+	if (!pkvm_sha256_hex_valid(blob))
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].blob must be a sha256 in lower-case hex", i);
+	if (mode < 0 || mode > 07777)
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].mode must be between 0 and 07777", i);
+	if (timeout < 0 || timeout > PKVM_TIMEOUT_MAX_S)
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].timeout must be between 0 and %d seconds", i,
+		    PKVM_TIMEOUT_MAX_S);
+	for (size_t k = 0; k < j->nexes; k++)
+		if (strcmp(j->exes[k].name, name) == 0)
+			return fail(e, "invalid_field", "executables",
+			    "executable name '%s' appears twice", name);
+	if ((exe->name = strdup(name)) == NULL)
+		return -ENOMEM;
+	j->nexes++;
+	memcpy(exe->blob, blob, 65);
+	exe->mode = (uint32_t)mode;
+	exe->timeout_s = (int)timeout;
+	if (args != NULL && (err = parse_args(args, i, exe, e)) != 0)
+		return err;
+	if (env != NULL && (err = parse_env(env, i, exe, e)) != 0)
+		return err;
+	return 0;
+}
+
 static int
 parse_exes(json_t *v, struct job *j, struct job_json_error *e)
 {
 	size_t i, n = json_array_size(v);
 	json_t *x;
+	int err;
 
 	if (!json_is_array(v))
 		return fail(e, "invalid_field", "executables", "executables must be an array");
@@ -112,53 +254,142 @@ parse_exes(json_t *v, struct job *j, struct job_json_error *e)
 		return -ENOMEM;
 	json_array_foreach(v, i, x)
 	{
-		const char *key, *name = NULL, *blob = NULL;
-		long long mode = 0755;
+		if ((err = parse_exe(x, i, j, e)) != 0)
+			return err;
+	}
+	return 0;
+}
+
+static bool
+module_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* An --extra path: relative components of [A-Za-z0-9._+@:=-], no "." or
+ * "..", and nothing that would replace what /init relies on. */
+static const char *
+extra_path_problem(const char *p)
+{
+	static const char *const reserved[] = { "init", "bin/busybox", "bin/sh" };
+	const char *c = p;
+
+	if (p[0] == '\0' || strlen(p) > 1024)
+		return "must be 1 to 1024 characters";
+	if (p[0] == '/')
+		return "must be relative (no leading '/')";
+	while (*c != '\0') {
+		size_t len = strcspn(c, "/");
+
+		if (len == 0)
+			return "has an empty component ('//' or a trailing '/')";
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return "may not contain '.' or '..' components";
+		for (size_t i = 0; i < len; i++) {
+			char ch = c[i];
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+				(ch >= '0' && ch <= '9') || strchr("._+@:=-", ch) != NULL))
+				return "has a character outside A-Z a-z 0-9 . _ + @ : = -";
+		}
+		c += len;
+		if (*c == '/')
+			c++;
+	}
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(p, reserved[i]) == 0)
+			return "would replace a file /init needs";
+	if (strncmp(p, "ramfs.exe", 9) == 0 && (p[9] == '\0' || p[9] == '/'))
+		return "is where the job's executables go (ramfs.exe/)";
+	if (strncmp(p, "pkvm", 4) == 0 && (p[4] == '\0' || p[4] == '/'))
+		return "is where pkvmd puts the job's settings (pkvm/)";
+	return NULL;
+}
+
+static int
+parse_extra(json_t *v, struct job *j, struct job_json_error *e)
+{
+	size_t i, n = json_array_size(v);
+	json_t *x;
+
+	if (!json_is_array(v) || n > PKVM_EXTRA_MAX)
+		return fail(e, "invalid_field", "extra",
+		    "extra must be an array of at most %d entries", PKVM_EXTRA_MAX);
+	j->extra = calloc(n + 1, sizeof(*j->extra));
+	if (j->extra == NULL)
+		return -ENOMEM;
+	json_array_foreach(v, i, x)
+	{
+		struct job_extra *ex = &j->extra[j->nextra];
+		const char *key, *path = NULL, *blob = NULL, *target = NULL, *why;
+		long long mode = -1;
+		bool dir = false;
 		json_t *val;
 
 		if (!json_is_object(x))
-			return fail(e, "invalid_field", "executables",
-			    "executables[%zu] must be an object", i);
+			return fail(e, "invalid_field", "extra", "extra[%zu] must be an object", i);
 		json_object_foreach(x, key, val)
 		{
-			if (strcmp(key, "name") == 0 && json_is_string(val))
-				name = json_string_value(val);
+			if (strcmp(key, "path") == 0 && json_is_string(val))
+				path = json_string_value(val);
 			else if (strcmp(key, "blob") == 0 && json_is_string(val))
 				blob = json_string_value(val);
+			else if (strcmp(key, "symlink") == 0 && json_is_string(val))
+				target = json_string_value(val);
+			else if (strcmp(key, "dir") == 0 && json_is_boolean(val))
+				dir = json_is_true(val);
 			else if (strcmp(key, "mode") == 0 && json_is_integer(val))
 				mode = json_integer_value(val);
-			else if (strcmp(key, "name") == 0 || strcmp(key, "blob") == 0 ||
+			else if (strcmp(key, "path") == 0 || strcmp(key, "blob") == 0 ||
+			    strcmp(key, "symlink") == 0 || strcmp(key, "dir") == 0 ||
 			    strcmp(key, "mode") == 0)
-				return fail(e, "invalid_field", "executables",
-				    "executables[%zu].%s has the wrong type", i, key);
+				return fail(e, "invalid_field", "extra",
+				    "extra[%zu].%s has the wrong type", i, key);
 			else
-				return fail(e, "unknown_field", "executables",
-				    "executables[%zu]: unknown field '%.64s'", i, key);
+				return fail(e, "unknown_field", "extra",
+				    "extra[%zu]: unknown field '%.64s'", i, key);
 		}
-		if (name == NULL || blob == NULL)
-			return fail(e, "missing_field", "executables",
-			    "executables[%zu] needs a name and a blob", i);
-		if (!pkvm_name_valid(name))
-			return fail(e, "invalid_field", "executables",
-			    "invalid executable name '%.64s': use 1-%d characters of "
-			    "A-Z a-z 0-9 . _ + -, not starting with '.' (no '/')",
-			    name, PKVM_NAME_MAX);
-		if (!pkvm_sha256_hex_valid(blob))
-			return fail(e, "invalid_field", "executables",
-			    "executables[%zu].blob must be a sha256 in lower-case hex", i);
-		if (mode < 0 || mode > 07777)
-			return fail(e, "invalid_field", "executables",
-			    "executables[%zu].mode must be between 0 and 07777", i);
-		for (size_t k = 0; k < j->nexes; k++)
-			if (strcmp(j->exes[k].name, name) == 0)
-				return fail(e, "invalid_field", "executables",
-				    "executable name '%s' appears twice", name);
-		j->exes[j->nexes].name = strdup(name);
-		if (j->exes[j->nexes].name == NULL)
+		if (path == NULL)
+			return fail(e, "missing_field", "extra", "extra[%zu] needs a path", i);
+		if ((why = extra_path_problem(path)) != NULL)
+			return fail(e, "invalid_field", "extra", "extra path '%.200s' %s", path,
+			    why);
+		if ((blob != NULL) + (target != NULL) + dir != 1)
+			return fail(e, "invalid_field", "extra",
+			    "extra[%zu] (%.200s) must have exactly one of blob, symlink, dir", i,
+			    path);
+		if (blob != NULL && !pkvm_sha256_hex_valid(blob))
+			return fail(e, "invalid_field", "extra",
+			    "extra[%zu].blob must be a sha256 in lower-case hex", i);
+		if (target != NULL && (target[0] == '\0' || !one_line(target, 4096)))
+			return fail(e, "invalid_field", "extra",
+			    "extra[%zu].symlink must be one line of 1 to 4096 characters", i);
+		if (mode > 07777)
+			return fail(e, "invalid_field", "extra",
+			    "extra[%zu].mode must be between 0 and 07777", i);
+		if ((ex->path = strdup(path)) == NULL)
 			return -ENOMEM;
-		memcpy(j->exes[j->nexes].blob, blob, 65);
-		j->exes[j->nexes].mode = (uint32_t)mode;
-		j->nexes++;
+		j->nextra++;
+		if (blob != NULL) {
+			ex->kind = EXTRA_FILE;
+			memcpy(ex->blob, blob, 65);
+			ex->mode = mode < 0 ? 0644 : (uint32_t)mode;
+		} else if (target != NULL) {
+			ex->kind = EXTRA_SYMLINK;
+			ex->mode = 0777;
+			if ((ex->target = strdup(target)) == NULL)
+				return -ENOMEM;
+		} else {
+			ex->kind = EXTRA_DIR;
+			ex->mode = mode < 0 ? 0755 : (uint32_t)mode;
+		}
 	}
 	return 0;
 }
@@ -219,6 +450,15 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 		} else if (strcmp(key, "tags") == 0) {
 			err = parse_strv(v, key, PKVM_TAGS_MAX, &j->tags, &j->ntags, pkvm_tag_valid,
 			    e);
+		} else if (strcmp(key, "test_timeout") == 0) {
+			err = get_int(v, key, 0, PKVM_TIMEOUT_MAX_S, &j->test_timeout_s, e);
+		} else if (strcmp(key, "fail_on_warn") == 0) {
+			err = get_bool(v, key, &j->fail_on_warn, e);
+		} else if (strcmp(key, "modules") == 0) {
+			err = parse_strv(v, key, 256, &j->modules, &j->nmodules, module_name_valid,
+			    e);
+		} else if (strcmp(key, "extra") == 0) {
+			err = parse_extra(v, j, e);
 		} else if (strcmp(key, "qemu_args") == 0) {
 			err = parse_strv(v, key, PKVM_QEMU_ARGS_MAX, &j->qemu_args, &j->nqemu_args,
 			    NULL, e);
@@ -265,8 +505,11 @@ job_cmdline(const struct job *j)
 {
 	char *s;
 
-	if (asprintf(&s, "%s pkvm.seed=%s%s%s", BASE_CMDLINE, j->seed ? j->seed : "0",
-		j->append[0] ? " " : "", j->append) < 0)
+	/* The guest's /init bounds every test by what is left of the job's
+	 * timeout (docs/GUEST.md), so it needs to know it. */
+	if (asprintf(&s, "%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d%s%s", BASE_CMDLINE,
+		j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s, j->append[0] ? " " : "",
+		j->append) < 0)
 		return NULL;
 	return s;
 }
@@ -274,7 +517,7 @@ job_cmdline(const struct job *j)
 json_t *
 job_to_json(const struct job *j)
 {
-	json_t *o, *tags, *exes, *qargs;
+	json_t *o, *tags, *exes, *qargs, *modules, *timings;
 	const char *result = job_result_name(j->result);
 	char *cmdline = job_cmdline(j);
 
@@ -285,11 +528,29 @@ job_to_json(const struct job *j)
 	for (size_t i = 0; i < j->nqemu_args; i++)
 		json_array_append_new(qargs, json_string(j->qemu_args[i]));
 	exes = json_array();
-	for (size_t i = 0; i < j->nexes; i++)
+	for (size_t i = 0; i < j->nexes; i++) {
+		const struct job_exe *x = &j->exes[i];
+		json_t *args = json_array(), *env = json_object();
+
+		for (size_t k = 0; k < x->nargs; k++)
+			json_array_append_new(args, json_string(x->args[k]));
+		for (size_t k = 0; k < x->nenv; k++) {
+			char *eq = strchr(x->env[k], '=');
+			char *key = eq ? strndup(x->env[k], (size_t)(eq - x->env[k])) : NULL;
+
+			if (key != NULL)
+				json_object_set_new(env, key, json_string(eq + 1));
+			free(key);
+		}
 		json_array_append_new(exes,
-		    json_pack("{s:s, s:s, s:i, s:I}", "name", j->exes[i].name, "blob",
-			j->exes[i].blob, "mode", (int)j->exes[i].mode, "size",
-			(json_int_t)j->exes[i].size));
+		    json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:i}", "name", x->name, "blob",
+			x->blob, "mode", (int)x->mode, "size", (json_int_t)x->size, "args", args,
+			"env", env, "timeout", x->timeout_s));
+	}
+	modules = json_array();
+	for (size_t i = 0; i < j->nmodules; i++)
+		json_array_append_new(modules, json_string(j->modules[i]));
+	timings = j->timings ? json_loads(j->timings, 0, NULL) : NULL;
 
 	o = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o,"
 		      " s:i, s:i, s:s, s:o, s:i, s:i, s:o, s:b, s:b, s:o, s:o, s:i, s:i,"
@@ -309,5 +570,15 @@ job_to_json(const struct job *j)
 	    (json_int_t)j->console_bytes, "tests", "total", j->tests_total, "passed",
 	    j->tests_passed, "failed", j->tests_failed);
 	free(cmdline);
+	if (o == NULL)
+		return NULL;
+	/* Issue-3 fields, added apart to keep the format string above
+	 * readable.  `extra` is a count: a modules tree has thousands of
+	 * entries, which no job listing wants. */
+	json_object_set_new(o, "test_timeout", json_integer(j->test_timeout_s));
+	json_object_set_new(o, "fail_on_warn", json_boolean(j->fail_on_warn));
+	json_object_set_new(o, "modules", modules);
+	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));
+	json_object_set_new(o, "timings", timings ? timings : json_null());
 	return o;
 }

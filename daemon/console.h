@@ -46,13 +46,21 @@
 #define CONSOLE_MARKER "@@pkvm:1 "
 
 enum console_event_kind {
-	CONSOLE_INIT, /* init started */
-	CONSOLE_TEST_BEGIN, /* test, seq */
-	CONSOLE_TEST_END, /* test, seq, exit_code, duration_ms */
+	CONSOLE_INIT, /* init started; uptime_ms */
+	CONSOLE_TEST_BEGIN, /* test, seq, timeout_s */
+	CONSOLE_TEST_END, /* test, seq, exit_code, duration_ms, killed_timeout */
 	CONSOLE_DONE, /* ntests: init ran everything, powering off */
-	CONSOLE_CORRUPT, /* a result line failed its crc or did not parse */
-	CONSOLE_CRASH, /* crash_kind, fatal, title */
+	CONSOLE_CORRUPT, /* a result line failed its crc or did not parse; title = reason */
+	CONSOLE_CRASH, /* crash_kind, fatal, title: first line of a report */
 	CONSOLE_CRASH_END, /* the end marker of a report ("---[ end ...") */
+	CONSOLE_CRASH_REPORT, /* a whole report: crash_kind, fatal, title, report, lineno..last_lineno */
+	CONSOLE_LINE, /* any line that is not a result or data line (test output, printk) */
+	CONSOLE_MARK, /* name (in test), uptime_ms */
+	CONSOLE_MODULE, /* name (in test), ok, exit_code */
+	CONSOLE_FILE_BEGIN, /* test, path, size, sha256 */
+	CONSOLE_FILE_DATA, /* data, data_len: the base64 text of one data line */
+	CONSOLE_FILE_END, /* test, path, nlines */
+	CONSOLE_FILE_SKIP, /* test, path, title = reason */
 };
 
 enum crash_kind {
@@ -71,18 +79,33 @@ enum crash_kind {
 
 struct console_event {
 	enum console_event_kind kind;
-	uint64_t lineno; /* 1-based console line of the event */
+	uint64_t lineno; /* 1-based line of the event in the serial log (data
+			       * lines are not counted: they are not logged) */
 	const char *line; /* the whole line, '\r' and '\n' stripped */
 	/* results */
-	const char *test; /* NUL-terminated, valid during the callback */
+	const char *test; /* NUL-terminated, valid during the callback; the
+			       * module or mark name for CONSOLE_MODULE/MARK */
 	int seq;
 	int exit_code;
 	int64_t duration_ms;
 	int ntests;
+	int timeout_s; /* TEST_BEGIN: the test's timeout, 0 = none */
+	bool killed_timeout; /* TEST_END: killed at its timeout */
+	bool ok; /* MODULE: loaded */
+	int64_t uptime_ms; /* INIT, MARK */
+	/* artifacts */
+	const char *path;
+	uint64_t size;
+	const char *sha256;
+	const char *data; /* FILE_DATA: base64 text, not NUL-terminated */
+	size_t data_len;
+	uint64_t nlines; /* FILE_END: data lines the guest sent */
 	/* crashes */
 	enum crash_kind crash;
 	bool fatal; /* the job is crashed (a WARNING is not) */
 	const char *title; /* stable title, no addresses/timestamps/pids */
+	const char *report; /* CRASH_REPORT: the report's lines joined by '\n' */
+	uint64_t last_lineno; /* CRASH_REPORT: its last line */
 };
 
 typedef void (*console_event_cb)(void *arg, const struct console_event *ev);

@@ -65,10 +65,15 @@
 	" j.append, j.timeout_s, j.idle_timeout_s, j.debug_port," \
 	" j.coverage, j.uefi, j.seed, j.priority, j.attempt," \
 	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
-	" j.tests_failed"
+	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings"
 
 /* The tests of a job's current attempt, as a join condition. */
 #define CURRENT_ATTEMPT "t.job_id = j.id AND t.attempt = j.attempt"
+
+/* The columns read_test() reads, in its order, from "tests t". */
+#define TEST_COLS \
+	"t.seq, t.name, t.verdict, t.exit_code, t.duration_ms, t.id," \
+	" t.message, t.format, t.first_line, t.last_line"
 
 enum stmt_id {
 	STMT_BEGIN,
@@ -78,15 +83,25 @@ enum stmt_id {
 	STMT_JOB_INSERT,
 	STMT_TAG_INSERT,
 	STMT_EXE_INSERT,
+	STMT_EXE_ARG_INSERT,
+	STMT_EXE_ENV_INSERT,
 	STMT_ARG_INSERT,
+	STMT_MODULE_INSERT,
+	STMT_EXTRA_INSERT,
 	STMT_JOB_GET,
 	STMT_TAGS_GET,
 	STMT_EXES_GET,
+	STMT_EXE_ARGS_GET,
+	STMT_EXE_ENV_GET,
 	STMT_ARGS_GET,
+	STMT_MODULES_GET,
+	STMT_EXTRA_GET,
 	STMT_JOB_EXISTS,
 	STMT_JOB_QUEUE,
 	STMT_JOB_START,
 	STMT_TESTS_CLEAR,
+	STMT_CRASHES_CLEAR,
+	STMT_ARTIFACTS_CLEAR,
 	STMT_JOB_SET_PID,
 	STMT_JOB_FINISH,
 	STMT_JOB_SET_CONSOLE,
@@ -96,10 +111,20 @@ enum stmt_id {
 	STMT_RECOVER_INTERRUPT,
 	STMT_COUNTERS,
 	STMT_TEST_BEGIN,
-	STMT_TEST_END,
+	STMT_TEST_RUNNING,
+	STMT_TEST_UPDATE,
 	STMT_TEST_FIND,
+	STMT_TEST_ADD,
+	STMT_SUBTEST_INSERT,
 	STMT_TESTS_ABORT,
 	STMT_TEST_LIST,
+	STMT_SUBTESTS_GET,
+	STMT_CRASH_ADD,
+	STMT_CRASH_LIST,
+	STMT_CRASH_GROUPS,
+	STMT_ARTIFACT_ADD,
+	STMT_ARTIFACT_LIST,
+	STMT_JOB_SET_TIMINGS,
 	STMT__COUNT
 };
 
@@ -111,28 +136,48 @@ static const char *const stmt_sql[STMT__COUNT] = {
 
 	[STMT_JOB_INSERT] = "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
 			    " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
-			    " coverage, uefi, seed, priority)"
+			    " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
+			    " timings)"
 			    " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-			    " ?11, ?12, ?13, ?14)",
+			    " ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 	[STMT_TAG_INSERT] = "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?2)",
-	[STMT_EXE_INSERT] = "INSERT INTO job_exes (job_id, seq, name, blob, mode, size)"
-			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_EXE_INSERT] = "INSERT INTO job_exes (job_id, seq, name, blob, mode, size,"
+			    " timeout_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STMT_EXE_ARG_INSERT] = "INSERT INTO job_exe_args (job_id, exe_seq, seq, arg)"
+				" VALUES (?1, ?2, ?3, ?4)",
+	[STMT_EXE_ENV_INSERT] = "INSERT INTO job_exe_env (job_id, exe_seq, seq, entry)"
+				" VALUES (?1, ?2, ?3, ?4)",
 	[STMT_ARG_INSERT] = "INSERT INTO job_qemu_args (job_id, seq, arg) VALUES (?1, ?2, ?3)",
+	[STMT_MODULE_INSERT] = "INSERT INTO job_modules (job_id, seq, name) VALUES (?1, ?2, ?3)",
+	[STMT_EXTRA_INSERT] = "INSERT INTO job_extra (job_id, seq, path, kind, blob, mode,"
+			      " size, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 
 	[STMT_JOB_GET] = "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1",
 	[STMT_TAGS_GET] = "SELECT tag FROM job_tags WHERE job_id = ?1 ORDER BY rowid",
-	[STMT_EXES_GET] = "SELECT name, blob, mode, size FROM job_exes WHERE job_id = ?1"
-			  " ORDER BY seq",
+	[STMT_EXES_GET] = "SELECT name, blob, mode, size, timeout_s FROM job_exes"
+			  " WHERE job_id = ?1 ORDER BY seq",
+	[STMT_EXE_ARGS_GET] = "SELECT exe_seq, arg FROM job_exe_args WHERE job_id = ?1"
+			      " ORDER BY exe_seq, seq",
+	[STMT_EXE_ENV_GET] = "SELECT exe_seq, entry FROM job_exe_env WHERE job_id = ?1"
+			     " ORDER BY exe_seq, seq",
 	[STMT_ARGS_GET] = "SELECT arg FROM job_qemu_args WHERE job_id = ?1 ORDER BY seq",
+	[STMT_MODULES_GET] = "SELECT name FROM job_modules WHERE job_id = ?1 ORDER BY seq",
+	[STMT_EXTRA_GET] = "SELECT path, kind, blob, mode, size, target FROM job_extra"
+			   " WHERE job_id = ?1 ORDER BY seq",
 	[STMT_JOB_EXISTS] = "SELECT 1 FROM jobs WHERE id = ?1",
 	[STMT_JOB_QUEUE] = "SELECT " JOB_COLS " FROM jobs j WHERE j.state = 'queued'"
 			   " ORDER BY j.priority DESC, j.id",
 
 	[STMT_JOB_START] = "UPDATE jobs SET state = 'running', started_ms = ?2,"
-			   " finished_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0"
+			   " finished_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
+			   " timings = NULL"
 			   " WHERE id = ?1 AND state = 'queued'",
 	[STMT_TESTS_CLEAR] = "DELETE FROM tests WHERE job_id = ?1"
 			     " AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)",
+	[STMT_CRASHES_CLEAR] = "DELETE FROM crashes WHERE job_id = ?1"
+			       " AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)",
+	[STMT_ARTIFACTS_CLEAR] = "DELETE FROM artifacts WHERE job_id = ?1"
+				 " AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)",
 	[STMT_JOB_SET_PID] = "UPDATE jobs SET pid = ?2, pid_starttime = ?3"
 			     " WHERE id = ?1 AND state = 'running'",
 	[STMT_JOB_FINISH] = "UPDATE jobs SET state = 'done', result = ?2, message = ?3,"
@@ -145,8 +190,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_RECOVER_TESTS] = "UPDATE tests SET verdict = 'error' WHERE verdict = 'running'"
 			       " AND job_id IN (SELECT id FROM jobs WHERE state = 'running')",
 	[STMT_RECOVER_REQUEUE] = "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
-				 " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0"
-				 " WHERE state = 'running'",
+				 " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
+				 " timings = NULL WHERE state = 'running'",
 	[STMT_RECOVER_INTERRUPT] = "UPDATE jobs SET state = 'done', result = 'interrupted',"
 				   " message = ?1, finished_ms = ?2, pid = 0, pid_starttime = 0"
 				   " WHERE state = 'running'",
@@ -157,24 +202,70 @@ static const char *const stmt_sql[STMT__COUNT] = {
 			  " tests_passed = (SELECT count(*) FROM tests t"
 			  "  WHERE " CURRENT_ATTEMPT " AND t.verdict = 'pass'),"
 			  " tests_failed = (SELECT count(*) FROM tests t"
-			  "  WHERE " CURRENT_ATTEMPT " AND t.verdict IN ('fail', 'error'))"
+			  "  WHERE " CURRENT_ATTEMPT
+			  " AND t.verdict IN ('fail', 'error', 'timeout'))"
 			  " WHERE j.id = ?1",
 	[STMT_TEST_BEGIN] = "INSERT INTO tests (job_id, attempt, seq, name, verdict)"
 			    " SELECT id, attempt, ?2, ?3, 'running' FROM jobs"
 			    " WHERE id = ?1 AND state = 'running'",
 	/* The newest running test of that name in the current attempt. */
-	[STMT_TEST_END] = "UPDATE tests SET exit_code = ?3, duration_ms = ?4,"
-			  " verdict = CASE WHEN ?3 = 0 THEN 'pass' ELSE 'fail' END"
-			  " WHERE id = (SELECT t.id FROM tests t JOIN jobs j"
-			  "  ON " CURRENT_ATTEMPT " WHERE j.id = ?1 AND t.name = ?2"
-			  "  AND t.verdict = 'running' ORDER BY t.seq DESC LIMIT 1)",
+	[STMT_TEST_RUNNING] = "SELECT t.id FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+			      " WHERE j.id = ?1 AND t.name = ?2 AND t.verdict = 'running'"
+			      " ORDER BY t.seq DESC LIMIT 1",
+	[STMT_TEST_UPDATE] = "UPDATE tests SET verdict = ?2, exit_code = ?3,"
+			     " duration_ms = ?4, message = ?5, format = ?6, first_line = ?7,"
+			     " last_line = ?8 WHERE id = ?1",
 	[STMT_TEST_FIND] = "SELECT 1 FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
 			   " WHERE j.id = ?1 AND t.name = ?2",
+	[STMT_TEST_ADD] = "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code,"
+			  " duration_ms, message, format, first_line, last_line)"
+			  " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM jobs"
+			  " WHERE id = ?1 AND state = 'running'",
+	[STMT_SUBTEST_INSERT] = "INSERT INTO subtests (test_id, parent_id, seq, name, verdict,"
+				" message, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STMT_TESTS_ABORT] = "UPDATE tests SET verdict = 'error'"
 			     " WHERE job_id = ?1 AND verdict = 'running'",
-	[STMT_TEST_LIST] = "SELECT t.seq, t.name, t.verdict, t.exit_code, t.duration_ms"
-			   " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+	[STMT_TEST_LIST] = "SELECT " TEST_COLS " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
 			   " WHERE j.id = ?1 ORDER BY t.seq",
+	[STMT_SUBTESTS_GET] = "SELECT id, parent_id, name, verdict, message, line"
+			      " FROM subtests WHERE test_id = ?1 ORDER BY id",
+
+	[STMT_CRASH_ADD] = "INSERT INTO crashes (job_id, attempt, test, kind, title, fatal,"
+			   " report, first_line, last_line, time_ms)"
+			   " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM jobs"
+			   " WHERE id = ?1",
+	[STMT_CRASH_LIST] = "SELECT c.id, c.test, c.kind, c.title, c.fatal, c.report,"
+			    " c.first_line, c.last_line, c.time_ms FROM crashes c"
+			    " JOIN jobs j ON c.job_id = j.id AND c.attempt = j.attempt"
+			    " WHERE j.id = ?1 ORDER BY c.first_line, c.id",
+	/* Counts from the title index alone; kind and fatal come from the
+	 * latest report, first_job and last_job from the earliest and latest
+	 * (ties broken by id, so the answer does not depend on the plan). */
+	[STMT_CRASH_GROUPS] = "SELECT g.title, l.kind, l.fatal, g.n, g.jobs, g.first_ms,"
+			      " g.last_ms,"
+			      " (SELECT f.job_id FROM crashes f WHERE f.title = g.title"
+			      "  ORDER BY f.time_ms, f.id LIMIT 1), l.job_id"
+			      " FROM (SELECT title, count(*) AS n,"
+			      "  count(DISTINCT job_id) AS jobs, min(time_ms) AS first_ms,"
+			      "  max(time_ms) AS last_ms FROM crashes GROUP BY title"
+			      "  ORDER BY last_ms DESC, title LIMIT ?1) g"
+			      " JOIN crashes l ON l.id = (SELECT c.id FROM crashes c"
+			      "  WHERE c.title = g.title ORDER BY c.time_ms DESC, c.id DESC"
+			      "  LIMIT 1)"
+			      " ORDER BY g.last_ms DESC, g.title",
+
+	/* A second report of a file keeps its place in the arrival order. */
+	[STMT_ARTIFACT_ADD] = "INSERT INTO artifacts (job_id, attempt, test, path, size,"
+			      " sha256, status)"
+			      " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6 FROM jobs WHERE id = ?1"
+			      " ON CONFLICT (job_id, attempt, test, path) DO UPDATE SET"
+			      " size = excluded.size, sha256 = excluded.sha256,"
+			      " status = excluded.status",
+	[STMT_ARTIFACT_LIST] = "SELECT a.test, a.path, a.size, a.sha256, a.status"
+			       " FROM artifacts a"
+			       " JOIN jobs j ON a.job_id = j.id AND a.attempt = j.attempt"
+			       " WHERE j.id = ?1 ORDER BY a.id",
+	[STMT_JOB_SET_TIMINGS] = "UPDATE jobs SET timings = ?2 WHERE id = ?1",
 };
 
 /* Bits of the job list's shape: which filters the statement has. */
@@ -191,7 +282,6 @@ struct store {
 	sqlite3_stmt *stmt[STMT__COUNT];
 	sqlite3_stmt *list[LIST__SHAPES];
 };
-
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -619,7 +709,8 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 		return -ENOMEM;
 	j->id = sqlite3_column_int64(s, 0);
 	if ((r = col_dup(s, 1, &j->owner)) < 0 || (r = col_dup(s, 4, &j->message)) < 0 ||
-	    (r = col_dup(s, 11, &j->append)) < 0 || (r = col_dup(s, 17, &j->seed)) < 0)
+	    (r = col_dup(s, 11, &j->append)) < 0 || (r = col_dup(s, 17, &j->seed)) < 0 ||
+	    (r = col_dup(s, 27, &j->timings)) < 0)
 		goto fail;
 	text = (const char *)sqlite3_column_text(s, 2);
 	if (text == NULL || job_state_parse(text, &j->state) < 0)
@@ -647,6 +738,8 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	j->tests_total = sqlite3_column_int(s, 22);
 	j->tests_passed = sqlite3_column_int(s, 23);
 	j->tests_failed = sqlite3_column_int(s, 24);
+	j->test_timeout_s = sqlite3_column_int(s, 25);
+	j->fail_on_warn = sqlite3_column_int(s, 26) != 0;
 	*out = j;
 	return 0;
 
@@ -700,12 +793,14 @@ load_exes(struct store *st, struct job *j, const char *fn)
 		}
 		j->exes = e;
 		e = &j->exes[j->nexes];
+		memset(e, 0, sizeof(*e));
 		if ((r = col_dup(s, 0, &e->name)) < 0)
 			break;
 		j->nexes++;
 		col_copy(s, 1, e->blob, sizeof(e->blob));
 		e->mode = (uint32_t)sqlite3_column_int64(s, 2);
 		e->size = (uint64_t)sqlite3_column_int64(s, 3);
+		e->timeout_s = sqlite3_column_int(s, 4);
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = db_fail(st->db, fn);
@@ -713,7 +808,104 @@ load_exes(struct store *st, struct job *j, const char *fn)
 	return r;
 }
 
-/* Fill in what job J owns in other tables: tags, executables, qemu args. */
+/* Append a copy of column I of S to the string array *V of *N. */
+static int
+strv_push(sqlite3_stmt *s, int i, char ***v, size_t *n)
+{
+	char **p = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (p == NULL)
+		return -ENOMEM;
+	*v = p;
+	if (col_dup(s, i, &p[*n]) < 0 || p[*n] == NULL)
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/* Load the (exe_seq, text) rows of statement ID into each executable's
+ * arguments (ENV false) or environment (ENV true); J->exes is loaded. */
+static int
+load_exe_strv(struct store *st, enum stmt_id id, struct job *j, bool env, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	struct job_exe *e;
+	int64_t seq;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, j->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		if (seq < 1 || (uint64_t)seq > j->nexes) {
+			fprintf(stderr, "store: %s: job %lld has a row for no executable\n", fn,
+			    (long long)j->id);
+			r = -EIO;
+			break;
+		}
+		e = &j->exes[seq - 1];
+		if ((r = env ? strv_push(s, 1, &e->env, &e->nenv)
+			     : strv_push(s, 1, &e->args, &e->nargs)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_fail(st->db, fn);
+	stmt_done(s);
+	return r;
+}
+
+/* The store's names for extra kinds, as in job_extra.kind. */
+static const char *const extra_kind_names[] = {
+	[EXTRA_FILE] = "file",
+	[EXTRA_DIR] = "dir",
+	[EXTRA_SYMLINK] = "symlink",
+};
+
+static int
+load_extra(struct store *st, struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_EXTRA_GET];
+	size_t cap = 0, k;
+	struct job_extra *x;
+	const char *kind;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, j->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((x = grow(j->extra, &cap, j->nextra, sizeof(*x))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		j->extra = x;
+		x = &j->extra[j->nextra];
+		memset(x, 0, sizeof(*x));
+		if ((r = col_dup(s, 0, &x->path)) < 0)
+			break;
+		j->nextra++;
+		kind = (const char *)sqlite3_column_text(s, 1);
+		for (k = 0; kind != NULL && k < NELEM(extra_kind_names); k++)
+			if (strcmp(kind, extra_kind_names[k]) == 0)
+				break;
+		if (kind == NULL || k == NELEM(extra_kind_names)) {
+			fprintf(stderr, "store: %s: job %lld has a bad extra kind\n", fn,
+			    (long long)j->id);
+			r = -EIO;
+			break;
+		}
+		x->kind = (enum job_extra_kind)k;
+		col_copy(s, 2, x->blob, sizeof(x->blob));
+		x->mode = (uint32_t)sqlite3_column_int64(s, 3);
+		x->size = (uint64_t)sqlite3_column_int64(s, 4);
+		if ((r = col_dup(s, 5, &x->target)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_fail(st->db, fn);
+	stmt_done(s);
+	return r;
+}
+
+/* Fill in what job J owns in other tables: tags, executables with their
+ * arguments and environment, qemu args, modules, the extra tree. */
 static int
 load_children(struct store *st, struct job *j, const char *fn)
 {
@@ -721,7 +913,11 @@ load_children(struct store *st, struct job *j, const char *fn)
 
 	if ((r = load_strv(st, STMT_TAGS_GET, j->id, &j->tags, &j->ntags, fn)) < 0 ||
 	    (r = load_exes(st, j, fn)) < 0 ||
-	    (r = load_strv(st, STMT_ARGS_GET, j->id, &j->qemu_args, &j->nqemu_args, fn)) < 0)
+	    (r = load_exe_strv(st, STMT_EXE_ARGS_GET, j, false, fn)) < 0 ||
+	    (r = load_exe_strv(st, STMT_EXE_ENV_GET, j, true, fn)) < 0 ||
+	    (r = load_strv(st, STMT_ARGS_GET, j->id, &j->qemu_args, &j->nqemu_args, fn)) < 0 ||
+	    (r = load_strv(st, STMT_MODULES_GET, j->id, &j->modules, &j->nmodules, fn)) < 0 ||
+	    (r = load_extra(st, j, fn)) < 0)
 		return r;
 	return 0;
 }
@@ -769,6 +965,42 @@ now_ms_fallback(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Insert the rows (JOB_ID, 1.., V[i]) with statement ID. */
+static int
+insert_strv(struct store *st, enum stmt_id id, int64_t job_id, char *const *v, size_t n)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, job_id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		bind_text(s, 3, v[i]);
+		if ((r = step_changes(st, s, "store_job_insert")) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Insert the rows (JOB_ID, EXE_SEQ, 1.., V[i]) with statement ID. */
+static int
+insert_exe_strv(struct store *st, enum stmt_id id, int64_t job_id, size_t exe_seq, char *const *v,
+    size_t n)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, job_id);
+		sqlite3_bind_int64(s, 2, (int64_t)exe_seq);
+		sqlite3_bind_int64(s, 3, (int64_t)i + 1);
+		bind_text(s, 4, v[i]);
+		if ((r = step_changes(st, s, "store_job_insert")) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 store_job_insert(struct store *st, struct job *j)
 {
@@ -793,6 +1025,9 @@ store_job_insert(struct store *st, struct job *j)
 	sqlite3_bind_int(s, 12, j->uefi);
 	bind_text(s, 13, j->seed);
 	sqlite3_bind_int(s, 14, j->priority);
+	sqlite3_bind_int(s, 15, j->test_timeout_s);
+	sqlite3_bind_int(s, 16, j->fail_on_warn);
+	bind_text(s, 17, j->timings);
 	if ((r = step_changes(st, s, __func__)) < 0)
 		goto fail;
 	id = sqlite3_last_insert_rowid(st->db);
@@ -812,14 +1047,33 @@ store_job_insert(struct store *st, struct job *j)
 		bind_text(s, 4, j->exes[i].blob);
 		sqlite3_bind_int64(s, 5, j->exes[i].mode);
 		sqlite3_bind_int64(s, 6, (int64_t)j->exes[i].size);
-		if ((r = step_changes(st, s, __func__)) < 0)
+		sqlite3_bind_int(s, 7, j->exes[i].timeout_s);
+		if ((r = step_changes(st, s, __func__)) < 0 ||
+		    (r = insert_exe_strv(st, STMT_EXE_ARG_INSERT, id, i + 1, j->exes[i].args,
+			 j->exes[i].nargs)) < 0 ||
+		    (r = insert_exe_strv(st, STMT_EXE_ENV_INSERT, id, i + 1, j->exes[i].env,
+			 j->exes[i].nenv)) < 0)
 			goto fail;
 	}
-	s = st->stmt[STMT_ARG_INSERT];
-	for (size_t i = 0; i < j->nqemu_args; i++) {
+	if ((r = insert_strv(st, STMT_ARG_INSERT, id, j->qemu_args, j->nqemu_args)) < 0 ||
+	    (r = insert_strv(st, STMT_MODULE_INSERT, id, j->modules, j->nmodules)) < 0)
+		goto fail;
+	s = st->stmt[STMT_EXTRA_INSERT];
+	for (size_t i = 0; i < j->nextra; i++) {
+		const struct job_extra *x = &j->extra[i];
+
+		if ((unsigned)x->kind >= NELEM(extra_kind_names)) {
+			r = -EINVAL;
+			goto fail;
+		}
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
-		bind_text(s, 3, j->qemu_args[i]);
+		bind_text(s, 3, x->path);
+		bind_text(s, 4, extra_kind_names[x->kind]);
+		bind_text(s, 5, x->kind == EXTRA_FILE ? x->blob : NULL);
+		sqlite3_bind_int64(s, 6, x->mode);
+		sqlite3_bind_int64(s, 7, (int64_t)x->size);
+		bind_text(s, 8, x->kind == EXTRA_SYMLINK ? x->target : NULL);
 		if ((r = step_changes(st, s, __func__)) < 0)
 			goto fail;
 	}
@@ -921,9 +1175,13 @@ store_job_start(struct store *st, int64_t id, int64_t now_ms)
 	}
 	/* Rows of this attempt can only be left over from a start whose
 	 * transaction was lost; the attempt begins with none. */
-	s = st->stmt[STMT_TESTS_CLEAR];
-	sqlite3_bind_int64(s, 1, id);
-	if ((r = step_changes(st, s, __func__)) < 0 || (r = counters_update(st, id, __func__)) < 0)
+	for (enum stmt_id c = STMT_TESTS_CLEAR; c <= STMT_ARTIFACTS_CLEAR; c++) {
+		s = st->stmt[c];
+		sqlite3_bind_int64(s, 1, id);
+		if ((r = step_changes(st, s, __func__)) < 0)
+			goto fail;
+	}
+	if ((r = counters_update(st, id, __func__)) < 0)
 		goto fail;
 	return tx_commit(st, __func__);
 
@@ -1058,10 +1316,212 @@ out:
 
 /* --- tests ------------------------------------------------------------------ */
 
-static int
-verdict_parse(const char *name, enum test_verdict *out)
+/* The store's names for output formats, as in tests.format.  They match
+ * tout_format_name() today, but they are the database's encoding and must
+ * not change when a wire name does. */
+static const char *const format_names[] = {
+	[TOUT_NONE] = "none",
+	[TOUT_TAP] = "tap",
+	[TOUT_KTAP] = "ktap",
+	[TOUT_LTP] = "ltp",
+	[TOUT_KUT] = "kvm-unit-tests",
+};
+
+static const char *
+format_name(enum tout_format f)
 {
-	return test_verdict_parse(name, out);
+	return (unsigned)f < NELEM(format_names) ? format_names[f] : NULL;
+}
+
+static int
+format_parse(const char *name, enum tout_format *out)
+{
+	for (size_t i = 0; name != NULL && i < NELEM(format_names); i++) {
+		if (strcmp(name, format_names[i]) == 0) {
+			*out = (enum tout_format)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* True when V is a verdict verdict.c knows (its name parses back to it). */
+static bool
+verdict_valid(enum test_verdict v)
+{
+	enum test_verdict back;
+
+	return test_verdict_parse(test_verdict_name(v), &back) == 0 && back == v;
+}
+
+/* Read column I of S as a verdict: 0, or -EIO (logged) for a bad name. */
+static int
+col_verdict(sqlite3_stmt *s, int i, enum test_verdict *out, int64_t job_id, const char *fn)
+{
+	const char *name = (const char *)sqlite3_column_text(s, i);
+
+	if (name != NULL && test_verdict_parse(name, out) == 0)
+		return 0;
+	fprintf(stderr, "store: %s: job %lld has a bad verdict \"%s\"\n", fn, (long long)job_id,
+	    name ? name : "(null)");
+	return -EIO;
+}
+
+static void
+nodes_free(struct tout_node *nodes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(nodes[i].name);
+		free(nodes[i].message);
+		nodes_free(nodes[i].children, nodes[i].nchildren);
+	}
+	free(nodes);
+}
+
+/* Insert the sub-result tree NODES of test TEST_ID under PARENT (0 = top),
+ * parents before children, with the one prepared INSERT. */
+static int
+insert_nodes(struct store *st, int64_t test_id, int64_t parent, const struct tout_node *nodes,
+    size_t n, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SUBTEST_INSERT];
+	int64_t id;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!verdict_valid(nodes[i].verdict))
+			return -EINVAL;
+		sqlite3_bind_int64(s, 1, test_id);
+		if (parent != 0)
+			sqlite3_bind_int64(s, 2, parent);
+		sqlite3_bind_int64(s, 3, (int64_t)i + 1);
+		bind_text(s, 4, nodes[i].name ? nodes[i].name : "");
+		bind_text(s, 5, test_verdict_name(nodes[i].verdict));
+		bind_text(s, 6, nodes[i].message);
+		sqlite3_bind_int64(s, 7, (int64_t)nodes[i].line);
+		if ((r = step_changes(st, s, fn)) < 0)
+			return r;
+		id = sqlite3_last_insert_rowid(st->db);
+		if ((r = insert_nodes(st, test_id, id, nodes[i].children, nodes[i].nchildren, fn)) <
+		    0)
+			return r;
+	}
+	return 0;
+}
+
+/* One subtests row while the tree is being put together. */
+struct node_row {
+	int64_t id, parent_id;
+	size_t parent; /* index of the parent row, when parent_id != 0 */
+	size_t fill; /* children placed so far */
+	struct tout_node node;
+};
+
+static int
+row_cmp_id(const void *key, const void *elem)
+{
+	int64_t id = *(const int64_t *)key, other = ((const struct node_row *)elem)->id;
+
+	return id < other ? -1 : id > other;
+}
+
+/* Turn ROWS (in id order, so every parent comes before its children) into
+ * a tree: count each node's children, give it an array of that size, then
+ * copy each node into its parent's next free slot.  A node is copied
+ * before its own children arrive, which is fine: the copy shares its
+ * children array.  On success the rows' strings belong to the tree. */
+static int
+build_tree(struct node_row *rows, size_t n, struct tout_node **out, size_t *nout, int64_t test_id,
+    const char *fn)
+{
+	struct tout_node *top = NULL, *dst;
+	struct node_row *p;
+	size_t ntop = 0, fill = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].parent_id == 0) {
+			ntop++;
+			continue;
+		}
+		p = bsearch(&rows[i].parent_id, rows, i, sizeof(*rows), row_cmp_id);
+		if (p == NULL) {
+			fprintf(stderr,
+			    "store: %s: test %lld has a sub-result without its parent\n", fn,
+			    (long long)test_id);
+			return -EIO;
+		}
+		rows[i].parent = (size_t)(p - rows);
+		p->node.nchildren++;
+	}
+	if (ntop > 0 && (top = calloc(ntop, sizeof(*top))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].node.nchildren > 0 &&
+		    (rows[i].node.children = calloc(rows[i].node.nchildren,
+			 sizeof(struct tout_node))) == NULL) {
+			for (size_t k = 0; k < i; k++)
+				free(rows[k].node.children);
+			free(top);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].parent_id == 0) {
+			dst = &top[fill++];
+		} else {
+			p = &rows[rows[i].parent];
+			dst = &p->node.children[p->fill++];
+		}
+		*dst = rows[i].node;
+	}
+	*out = top;
+	*nout = ntop;
+	return 0;
+}
+
+/* The sub-result tree of test TEST_ID (a row id) into *OUT, *N. */
+static int
+load_nodes(struct store *st, int64_t job_id, int64_t test_id, struct tout_node **out, size_t *n,
+    const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SUBTESTS_GET];
+	struct node_row *rows = NULL, *row;
+	size_t nrows = 0, cap = 0;
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	sqlite3_bind_int64(s, 1, test_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((row = grow(rows, &cap, nrows, sizeof(*row))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		rows = row;
+		row = &rows[nrows];
+		memset(row, 0, sizeof(*row));
+		nrows++;
+		row->id = sqlite3_column_int64(s, 0);
+		row->parent_id = sqlite3_column_int64(s, 1); /* NULL reads as 0 */
+		row->node.line = (uint64_t)sqlite3_column_int64(s, 5);
+		if ((r = col_dup(s, 2, &row->node.name)) < 0 ||
+		    (r = col_dup(s, 4, &row->node.message)) < 0 ||
+		    (r = col_verdict(s, 3, &row->node.verdict, job_id, fn)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_fail(st->db, fn);
+	stmt_done(s);
+	if (r == 0)
+		r = build_tree(rows, nrows, out, n, test_id, fn);
+	if (r < 0) {
+		for (size_t i = 0; i < nrows; i++) {
+			free(rows[i].node.name);
+			free(rows[i].node.message);
+		}
+	}
+	free(rows);
+	return r;
 }
 
 int
@@ -1090,44 +1550,136 @@ fail:
 	return r;
 }
 
-int
-store_test_end(struct store *st, int64_t job_id, const char *name, int exit_code,
-    int64_t duration_ms)
+/* Bind what R says of a test's outcome to the parameters FIRST.. of S in
+ * the order verdict, exit_code, duration, message, format, first_line,
+ * last_line; -EINVAL for a verdict or format the store cannot keep. */
+static int
+bind_record(sqlite3_stmt *s, int first, const struct test_record *r)
 {
-	sqlite3_stmt *s = st->stmt[STMT_TEST_END];
-	int rc, r;
+	const char *format = format_name(r->format);
 
-	if ((r = tx_begin(st, __func__)) < 0)
-		return r;
+	if (r->verdict == VERDICT_RUNNING || !verdict_valid(r->verdict) || format == NULL)
+		return -EINVAL;
+	bind_text(s, first, test_verdict_name(r->verdict));
+	if (r->has_exit_code)
+		sqlite3_bind_int(s, first + 1, r->exit_code);
+	else
+		sqlite3_bind_null(s, first + 1);
+	sqlite3_bind_int64(s, first + 2, r->duration_ms);
+	bind_text(s, first + 3, r->message);
+	bind_text(s, first + 4, format);
+	sqlite3_bind_int64(s, first + 5, (int64_t)r->first_line);
+	sqlite3_bind_int64(s, first + 6, (int64_t)r->last_line);
+	return 0;
+}
+
+/* store_test_finish() and store_test_end(): one transaction that finds the
+ * newest running test of that name, records R and its sub-results, and
+ * updates the counters. */
+static int
+test_finish(struct store *st, int64_t job_id, const struct test_record *r, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_RUNNING];
+	int64_t test_id = 0;
+	int rc, e;
+
+	if ((e = tx_begin(st, fn)) < 0)
+		return e;
 	sqlite3_bind_int64(s, 1, job_id);
-	bind_text(s, 2, name);
-	sqlite3_bind_int(s, 3, exit_code);
-	sqlite3_bind_int64(s, 4, duration_ms);
-	if ((r = step_changes(st, s, __func__)) < 0)
+	bind_text(s, 2, r->name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		test_id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		e = db_fail(st->db, fn);
+	stmt_done(s);
+	if (e < 0)
 		goto fail;
-	if (r == 0) {
+	if (test_id == 0) {
 		/* No running test of that name: -ESTALE when it already
 		 * ended (or was aborted), -ENOENT when it never began. */
 		s = st->stmt[STMT_TEST_FIND];
 		sqlite3_bind_int64(s, 1, job_id);
-		bind_text(s, 2, name);
+		bind_text(s, 2, r->name);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
-			r = -ESTALE;
+			e = -ESTALE;
 		else if (rc == SQLITE_DONE)
-			r = -ENOENT;
+			e = -ENOENT;
 		else
-			r = db_fail(st->db, __func__);
+			e = db_fail(st->db, fn);
 		stmt_done(s);
 		goto fail;
 	}
-	if ((r = counters_update(st, job_id, __func__)) < 0)
+	s = st->stmt[STMT_TEST_UPDATE];
+	sqlite3_bind_int64(s, 1, test_id);
+	if ((e = bind_record(s, 2, r)) < 0) {
+		stmt_done(s);
+		goto fail;
+	}
+	if ((e = step_changes(st, s, fn)) < 0 ||
+	    (e = insert_nodes(st, test_id, 0, r->nodes, r->nnodes, fn)) < 0 ||
+	    (e = counters_update(st, job_id, fn)) < 0)
+		goto fail;
+	return tx_commit(st, fn);
+
+fail:
+	tx_rollback(st);
+	return e;
+}
+
+int
+store_test_finish(struct store *st, int64_t job_id, const struct test_record *r)
+{
+	return test_finish(st, job_id, r, __func__);
+}
+
+int
+store_test_end(struct store *st, int64_t job_id, const char *name, int exit_code,
+    int64_t duration_ms)
+{
+	struct test_record r = {
+		.name = name,
+		.verdict = exit_code == 0 ? VERDICT_PASS : VERDICT_FAIL,
+		.has_exit_code = true,
+		.exit_code = exit_code,
+		.duration_ms = duration_ms,
+		.format = TOUT_NONE,
+	};
+
+	return test_finish(st, job_id, &r, __func__);
+}
+
+int
+store_test_add(struct store *st, int64_t job_id, int seq, const struct test_record *r)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_ADD];
+	int e;
+
+	if ((e = tx_begin(st, __func__)) < 0)
+		return e;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int(s, 2, seq);
+	bind_text(s, 3, r->name);
+	if ((e = bind_record(s, 4, r)) < 0) {
+		stmt_done(s);
+		goto fail;
+	}
+	if ((e = step_changes(st, s, __func__)) < 0)
+		goto fail;
+	if (e == 0) {
+		e = stale_or_missing(st, job_id, __func__);
+		goto fail;
+	}
+	if ((e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes,
+		 __func__)) < 0 ||
+	    (e = counters_update(st, job_id, __func__)) < 0)
 		goto fail;
 	return tx_commit(st, __func__);
 
 fail:
 	tx_rollback(st);
-	return r;
+	return e;
 }
 
 int
@@ -1151,13 +1703,41 @@ fail:
 	return r;
 }
 
+/* Read the TEST_COLS row of S into T (name, verdict, exit code, duration,
+ * seq) and, when F is not NULL, the rest of F but the sub-results. */
+static int
+read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t job_id,
+    const char *fn)
+{
+	int r;
+
+	t->seq = sqlite3_column_int(s, 0);
+	if ((r = col_dup(s, 1, &t->name)) < 0 ||
+	    (r = col_verdict(s, 2, &t->verdict, job_id, fn)) < 0)
+		return r;
+	t->has_exit_code = sqlite3_column_type(s, 3) != SQLITE_NULL;
+	t->exit_code = sqlite3_column_int(s, 3);
+	t->duration_ms = sqlite3_column_int64(s, 4);
+	if (f == NULL)
+		return 0;
+	if ((r = col_dup(s, 6, &f->message)) < 0)
+		return r;
+	if (format_parse((const char *)sqlite3_column_text(s, 7), &f->format) < 0) {
+		fprintf(stderr, "store: %s: job %lld test %d has a bad format\n", fn,
+		    (long long)job_id, t->seq);
+		return -EIO;
+	}
+	f->first_line = (uint64_t)sqlite3_column_int64(s, 8);
+	f->last_line = (uint64_t)sqlite3_column_int64(s, 9);
+	return 0;
+}
+
 int
 store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
 	struct test_result *tests = NULL, *t;
 	size_t ntests = 0, cap = 0;
-	const char *verdict;
 	int rc, r;
 
 	*out = NULL;
@@ -1171,24 +1751,10 @@ store_test_list(struct store *st, int64_t job_id, struct test_result **out, size
 			break;
 		}
 		tests = t;
-		t = &tests[ntests];
+		t = &tests[ntests++];
 		memset(t, 0, sizeof(*t));
-		if ((r = col_dup(s, 1, &t->name)) < 0)
+		if ((r = read_test(s, t, NULL, job_id, __func__)) < 0)
 			break;
-		ntests++;
-		t->seq = sqlite3_column_int(s, 0);
-		verdict = (const char *)sqlite3_column_text(s, 2);
-		if (verdict == NULL || verdict_parse(verdict, &t->verdict) < 0) {
-			fprintf(stderr,
-			    "store: %s: job %lld test %d has a bad"
-			    " verdict\n",
-			    __func__, (long long)job_id, t->seq);
-			r = -EIO;
-			break;
-		}
-		t->has_exit_code = sqlite3_column_type(s, 3) != SQLITE_NULL;
-		t->exit_code = sqlite3_column_int(s, 3);
-		t->duration_ms = sqlite3_column_int64(s, 4);
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = db_fail(st->db, __func__);
@@ -1208,4 +1774,303 @@ store_test_list_free(struct test_result *t, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(t[i].name);
 	free(t);
+}
+
+int
+store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
+	struct test_full *tests = NULL, *t;
+	size_t ntests = 0, cap = 0;
+	int64_t *ids = NULL, *p;
+	size_t idcap = 0;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = job_exists(st, job_id, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, job_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((t = grow(tests, &cap, ntests, sizeof(*t))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		tests = t;
+		if ((p = grow(ids, &idcap, ntests, sizeof(*ids))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		ids = p;
+		ids[ntests] = sqlite3_column_int64(s, 5);
+		t = &tests[ntests++];
+		memset(t, 0, sizeof(*t));
+		if ((r = read_test(s, &t->t, t, job_id, __func__)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_fail(st->db, __func__);
+	stmt_done(s);
+	/* The sub-results once the test list is reset: the two statements
+	 * never step at the same time. */
+	for (size_t i = 0; r == 0 && i < ntests; i++)
+		r = load_nodes(st, job_id, ids[i], &tests[i].nodes, &tests[i].nnodes, __func__);
+	free(ids);
+	if (r < 0) {
+		store_test_list_full_free(tests, ntests);
+		return r;
+	}
+	*out = tests;
+	*n = ntests;
+	return 0;
+}
+
+void
+store_test_list_full_free(struct test_full *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].t.name);
+		free(t[i].message);
+		nodes_free(t[i].nodes, t[i].nnodes);
+	}
+	free(t);
+}
+
+/* --- crash reports ------------------------------------------------------------ */
+
+int
+store_crash_add(struct store *st, const struct crash_record *c)
+{
+	sqlite3_stmt *s = st->stmt[STMT_CRASH_ADD];
+	int r;
+
+	if (c->kind == NULL || c->title == NULL)
+		return -EINVAL;
+	sqlite3_bind_int64(s, 1, c->job_id);
+	bind_text(s, 2, c->test);
+	bind_text(s, 3, c->kind);
+	bind_text(s, 4, c->title);
+	sqlite3_bind_int(s, 5, c->fatal);
+	bind_text(s, 6, c->report ? c->report : "");
+	sqlite3_bind_int64(s, 7, (int64_t)c->first_line);
+	sqlite3_bind_int64(s, 8, (int64_t)c->last_line);
+	sqlite3_bind_int64(s, 9, c->time_ms);
+	/* One statement is its own transaction. */
+	if ((r = step_changes(st, s, __func__)) < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
+}
+
+int
+store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_CRASH_LIST];
+	struct crash_record *list = NULL, *c;
+	size_t nlist = 0, cap = 0;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = job_exists(st, job_id, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, job_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((c = grow(list, &cap, nlist, sizeof(*c))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		list = c;
+		c = &list[nlist++];
+		memset(c, 0, sizeof(*c));
+		c->id = sqlite3_column_int64(s, 0);
+		c->job_id = job_id;
+		c->fatal = sqlite3_column_int(s, 4) != 0;
+		c->first_line = (uint64_t)sqlite3_column_int64(s, 6);
+		c->last_line = (uint64_t)sqlite3_column_int64(s, 7);
+		c->time_ms = sqlite3_column_int64(s, 8);
+		if ((r = col_dup(s, 1, &c->test)) < 0 || (r = col_dup(s, 2, &c->kind)) < 0 ||
+		    (r = col_dup(s, 3, &c->title)) < 0 || (r = col_dup(s, 5, &c->report)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_fail(st->db, __func__);
+	stmt_done(s);
+	if (r < 0) {
+		store_crash_list_free(list, nlist);
+		return r;
+	}
+	*out = list;
+	*n = nlist;
+	return 0;
+}
+
+void
+store_crash_list_free(struct crash_record *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].test);
+		free(c[i].kind);
+		free(c[i].title);
+		free(c[i].report);
+	}
+	free(c);
+}
+
+int
+store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_CRASH_GROUPS];
+	struct crash_group *list = NULL, *g;
+	size_t nlist = 0, cap = 0;
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	sqlite3_bind_int(s, 1, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((g = grow(list, &cap, nlist, sizeof(*g))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		list = g;
+		g = &list[nlist++];
+		memset(g, 0, sizeof(*g));
+		g->fatal = sqlite3_column_int(s, 2) != 0;
+		g->count = sqlite3_column_int64(s, 3);
+		g->jobs = sqlite3_column_int64(s, 4);
+		g->first_ms = sqlite3_column_int64(s, 5);
+		g->last_ms = sqlite3_column_int64(s, 6);
+		g->first_job = sqlite3_column_int64(s, 7);
+		g->last_job = sqlite3_column_int64(s, 8);
+		if ((r = col_dup(s, 0, &g->title)) < 0 || (r = col_dup(s, 1, &g->kind)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_fail(st->db, __func__);
+	stmt_done(s);
+	if (r < 0) {
+		store_crash_groups_free(list, nlist);
+		return r;
+	}
+	*out = list;
+	*n = nlist;
+	return 0;
+}
+
+void
+store_crash_groups_free(struct crash_group *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(g[i].title);
+		free(g[i].kind);
+	}
+	free(g);
+}
+
+/* --- artifacts ------------------------------------------------------------------ */
+
+static const char *const artifact_status_names[] = {
+	[ARTIFACT_OK] = "ok",
+	[ARTIFACT_CORRUPT] = "corrupt",
+	[ARTIFACT_INCOMPLETE] = "incomplete",
+};
+
+const char *
+artifact_status_name(enum artifact_status s)
+{
+	return (unsigned)s < NELEM(artifact_status_names) ? artifact_status_names[s] : NULL;
+}
+
+int
+store_artifact_add(struct store *st, const struct artifact_record *a)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_ADD];
+	const char *status = artifact_status_name(a->status);
+	int r;
+
+	if (status == NULL || a->test == NULL || a->path == NULL)
+		return -EINVAL;
+	sqlite3_bind_int64(s, 1, a->job_id);
+	bind_text(s, 2, a->test);
+	bind_text(s, 3, a->path);
+	sqlite3_bind_int64(s, 4, (int64_t)a->size);
+	bind_text(s, 5, a->sha256);
+	bind_text(s, 6, status);
+	if ((r = step_changes(st, s, __func__)) < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
+}
+
+int
+store_artifact_list(struct store *st, int64_t job_id, struct artifact_record **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_LIST];
+	struct artifact_record *list = NULL, *a;
+	size_t nlist = 0, cap = 0, k;
+	const char *status;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = job_exists(st, job_id, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, job_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((a = grow(list, &cap, nlist, sizeof(*a))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		list = a;
+		a = &list[nlist++];
+		memset(a, 0, sizeof(*a));
+		a->job_id = job_id;
+		a->size = (uint64_t)sqlite3_column_int64(s, 2);
+		col_copy(s, 3, a->sha256, sizeof(a->sha256));
+		if ((r = col_dup(s, 0, &a->test)) < 0 || (r = col_dup(s, 1, &a->path)) < 0)
+			break;
+		status = (const char *)sqlite3_column_text(s, 4);
+		for (k = 0; status != NULL && k < NELEM(artifact_status_names); k++)
+			if (strcmp(status, artifact_status_names[k]) == 0)
+				break;
+		if (status == NULL || k == NELEM(artifact_status_names)) {
+			fprintf(stderr, "store: %s: job %lld has a bad artifact status\n", __func__,
+			    (long long)job_id);
+			r = -EIO;
+			break;
+		}
+		a->status = (enum artifact_status)k;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_fail(st->db, __func__);
+	stmt_done(s);
+	if (r < 0) {
+		store_artifact_list_free(list, nlist);
+		return r;
+	}
+	*out = list;
+	*n = nlist;
+	return 0;
+}
+
+void
+store_artifact_list_free(struct artifact_record *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].test);
+		free(a[i].path);
+	}
+	free(a);
+}
+
+int
+store_job_set_timings(struct store *st, int64_t id, const char *json)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_TIMINGS];
+	int r;
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, json);
+	if ((r = step_changes(st, s, __func__)) < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
 }

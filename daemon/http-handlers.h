@@ -4,7 +4,17 @@
 #ifndef PKVM_HTTP_HANDLERS_H
 #define PKVM_HTTP_HANDLERS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "http.h"
+
+struct job;
+
+/* Parse the {id} path parameter; replies 404 and returns false when bad. */
+bool http_job_id_param(struct http_request *req, int64_t *id);
+/* Load job ID (job_free() it), or reply with the error and return NULL. */
+struct job *http_job_load(struct http_request *req, int64_t id);
 
 /* http-meta.c */
 void http_version_get(struct http_request *req);
@@ -23,6 +33,12 @@ void http_job_get(struct http_request *req);
 void http_job_wait(struct http_request *req);
 void http_job_console(struct http_request *req);
 void http_job_cancel(struct http_request *req);
+
+/* http-results.c */
 void http_job_results(struct http_request *req);
+void http_job_crashes(struct http_request *req);
+void http_crash_groups(struct http_request *req);
+void http_job_artifacts(struct http_request *req);
+void http_job_artifact_get(struct http_request *req);
 
 #endif

@@ -30,9 +30,8 @@
 #define WAIT_DEFAULT_S 60
 #define WAIT_MAX_S 3600
 
-/* Parse the {id} path parameter; replies 404 and returns false when bad. */
-static bool
-job_id_param(struct http_request *req, int64_t *id)
+bool
+http_job_id_param(struct http_request *req, int64_t *id)
 {
 	const char *s = http_request_param(req, "id");
 	char *end;
@@ -48,9 +47,8 @@ job_id_param(struct http_request *req, int64_t *id)
 	return true;
 }
 
-/* Load job ID or reply with the error; NULL when replied. */
-static struct job *
-job_load(struct http_request *req, int64_t id)
+struct job *
+http_job_load(struct http_request *req, int64_t id)
 {
 	struct job *j = NULL;
 	int err = store_job_get(http_request_daemon(req)->store, id, &j);
@@ -238,7 +236,7 @@ http_job_get(struct http_request *req)
 	struct job *j;
 	int64_t id;
 
-	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
+	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
 		return;
 	reply_job(req, 200, j);
 }
@@ -263,7 +261,7 @@ wait_reply(struct wait_state *ws)
 	ws->replied = true;
 	watch_remove(ws->d->watches, &ws->watch);
 	uv_timer_stop(&ws->timer);
-	if ((j = job_load(ws->req, ws->watch.job_id)) != NULL)
+	if ((j = http_job_load(ws->req, ws->watch.job_id)) != NULL)
 		reply_job(ws->req, 200, j);
 }
 
@@ -318,7 +316,7 @@ http_job_wait(struct http_request *req)
 			return;
 		}
 	}
-	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
+	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
 		return;
 	if (j->state == JOB_DONE || timeout == 0) {
 		reply_job(req, 200, j);
@@ -353,7 +351,35 @@ struct console_state {
 	uint64_t offset;
 	bool follow;
 	bool done;
+	/* ?test=NAME: only lines first_line..last_line, read from file_off. */
+	uint64_t first_line, last_line, line;
+	uint64_t file_off;
 };
+
+/* Copy into BUF the bytes of lines first_line..last_line that follow
+ * cs->file_off; -1 once past last_line or at the end of the file. */
+static ssize_t
+console_read_lines(struct console_state *cs, char *buf, size_t max)
+{
+	char chunk[64 * 1024];
+	size_t out = 0;
+
+	while (out == 0) {
+		size_t want = sizeof(chunk) < max ? sizeof(chunk) : max;
+		ssize_t n = pread(cs->fd, chunk, want, (off_t)cs->file_off);
+
+		if (n <= 0 || cs->line > cs->last_line)
+			return -1;
+		for (ssize_t i = 0; i < n && cs->line <= cs->last_line; i++) {
+			if (cs->line >= cs->first_line)
+				buf[out++] = chunk[i];
+			if (chunk[i] == '\n')
+				cs->line++;
+			cs->file_off++;
+		}
+	}
+	return (ssize_t)out;
+}
 
 static void
 on_console_event(struct job_watch *w, enum watch_event ev)
@@ -376,6 +402,8 @@ console_read(void *arg, uint64_t pos, char *buf, size_t max)
 
 	if (cs->fd < 0)
 		cs->fd = open(cs->path, O_RDONLY | O_CLOEXEC);
+	if (cs->last_line != 0)
+		return cs->fd < 0 ? -1 : console_read_lines(cs, buf, max);
 	if (cs->fd >= 0) {
 		/* Page-cache reads of a file the runner just wrote. */
 		n = pread(cs->fd, buf, max, (off_t)(cs->offset + pos));
@@ -400,12 +428,45 @@ console_state_free(void *arg)
 	free(cs);
 }
 
+/* Find TEST's lines in job ID's console; replies 404 and returns false when
+ * there is no such test. */
+static bool
+console_test_range(struct http_request *req, int64_t id, const char *test, struct console_state *cs)
+{
+	struct test_full *t = NULL;
+	size_t n = 0;
+	int err;
+
+	err = store_test_list_full(http_request_daemon(req)->store, id, &t, &n);
+	if (err < 0) {
+		http_reply_errno(req, err, "listing tests");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t[i].t.name, test) == 0 && t[i].first_line > 0) {
+			cs->first_line = t[i].first_line;
+			cs->last_line = t[i].last_line ? t[i].last_line : UINT64_MAX;
+		}
+	}
+	store_test_list_full_free(t, n);
+	if (cs->last_line == 0) {
+		http_reply_error(req, 404, "not_found", "test", "job %lld has no test '%.128s'",
+		    (long long)id, test);
+		return false;
+	}
+	/* A slice is read once, from the start of the file. */
+	cs->follow = false;
+	cs->line = 1;
+	return true;
+}
+
 void
 http_job_console(struct http_request *req)
 {
 	struct pkvmd *d = http_request_daemon(req);
 	const char *off = http_request_query(req, "offset");
 	const char *follow = http_request_query(req, "follow");
+	const char *test = http_request_query(req, "test");
 	struct console_state *cs;
 	struct job *j;
 	int64_t id;
@@ -424,7 +485,7 @@ http_job_console(struct http_request *req)
 			return;
 		}
 	}
-	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
+	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
 		return;
 	cs = calloc(1, sizeof(*cs));
 	if (cs == NULL) {
@@ -440,6 +501,11 @@ http_job_console(struct http_request *req)
 	cs->follow = follow != NULL && strcmp(follow, "0") != 0 && strcmp(follow, "false") != 0;
 	cs->done = j->state == JOB_DONE;
 	cs->offset = offset;
+	if (test != NULL && !console_test_range(req, id, test, cs)) {
+		free(cs);
+		job_free(j);
+		return;
+	}
 	runner_job_dir(d->runner, id, dir, sizeof(dir));
 	snprintf(cs->path, sizeof(cs->path), "%s/serial", dir);
 	/* The state belongs to the request, which outlives every call of the
@@ -450,7 +516,7 @@ http_job_console(struct http_request *req)
 	job_free(j);
 }
 
-/* ---- cancel and results ------------------------------------------------- */
+/* ---- cancel ------------------------------------------------- */
 
 void
 http_job_cancel(struct http_request *req)
@@ -460,7 +526,7 @@ http_job_cancel(struct http_request *req)
 	int64_t id;
 	int err;
 
-	if (!job_id_param(req, &id))
+	if (!http_job_id_param(req, &id))
 		return;
 	err = runner_cancel(d->runner, id, http_request_owner(req));
 	if (err == -ESTALE) {
@@ -476,37 +542,6 @@ http_job_cancel(struct http_request *req)
 		http_reply_errno(req, err, "cancelling job");
 		return;
 	}
-	if ((j = job_load(req, id)) != NULL)
+	if ((j = http_job_load(req, id)) != NULL)
 		reply_job(req, 202, j);
-}
-
-void
-http_job_results(struct http_request *req)
-{
-	struct pkvmd *d = http_request_daemon(req);
-	struct test_result *t = NULL;
-	struct job *j;
-	size_t n = 0;
-	json_t *arr;
-	int64_t id;
-	int err;
-
-	if (!job_id_param(req, &id) || (j = job_load(req, id)) == NULL)
-		return;
-	job_free(j);
-	err = store_test_list(d->store, id, &t, &n);
-	if (err < 0) {
-		http_reply_errno(req, err, "listing results");
-		return;
-	}
-	arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(arr,
-		    json_pack("{s:s, s:s, s:o, s:f}", "name", t[i].name, "verdict",
-			test_verdict_name(t[i].verdict), "exit_code",
-			t[i].has_exit_code ? json_integer(t[i].exit_code) : json_null(), "duration",
-			(double)t[i].duration_ms / 1000.0));
-	}
-	store_test_list_free(t, n);
-	http_reply_json(req, 200, json_pack("{s:o}", "tests", arr));
 }

@@ -23,6 +23,10 @@ const struct http_route http_routes[] = {
 	{ "GET", "/v1/jobs/{id}/console", HTTP_BODY_NONE, http_job_console, NULL, NULL },
 	{ "POST", "/v1/jobs/{id}/cancel", HTTP_BODY_NONE, http_job_cancel, NULL, NULL },
 	{ "GET", "/v1/jobs/{id}/results", HTTP_BODY_NONE, http_job_results, NULL, NULL },
+	{ "GET", "/v1/jobs/{id}/crashes", HTTP_BODY_NONE, http_job_crashes, NULL, NULL },
+	{ "GET", "/v1/jobs/{id}/artifacts", HTTP_BODY_NONE, http_job_artifacts, NULL, NULL },
+	{ "GET", "/v1/jobs/{id}/artifact", HTTP_BODY_NONE, http_job_artifact_get, NULL, NULL },
+	{ "GET", "/v1/crashes", HTTP_BODY_NONE, http_crash_groups, NULL, NULL },
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);

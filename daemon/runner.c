@@ -37,6 +37,7 @@
 #include "firmware.h"
 #include "initramfs.h"
 #include "job-json.h"
+#include "job-results.h"
 #include "log.h"
 #include "pkvmd.h"
 #include "procs.h"
@@ -77,14 +78,12 @@ struct run {
 	uv_timer_t t_timeout, t_idle, t_kill, t_crash, t_done;
 	int open_timers;
 	uint64_t last_output; /* uv_now() of the last console byte */
-	bool seen_output, seen_init, seen_done;
+	bool seen_output;
+	struct job_results *results; /* what the console says about the tests */
 
 	/* The verdict so far: RESULT_NONE until something decides it. */
 	enum job_result verdict;
 	char *message;
-	char *first_failure;
-	char running_test[PKVM_NAME_MAX + 1];
-	bool corrupt;
 	bool cancel_requested;
 	char *cancelled_by;
 	bool shutdown_stop; /* stopped by daemon shutdown: left for recovery */
@@ -165,11 +164,11 @@ static void
 run_free(struct run *run)
 {
 	console_parser_free(run->parser);
+	job_results_free(run->results);
 	job_free(run->job);
 	free(run->cmdline);
 	free(run->prep_cause);
 	free(run->message);
-	free(run->first_failure);
 	free(run->cancelled_by);
 	free(run);
 }
@@ -203,76 +202,80 @@ serial_write(struct run *run, const char *buf, size_t len)
 	}
 }
 
+/* The test running now, for messages ("" between tests). */
+static const char *
+running_test(const struct run *run)
+{
+	return run->results ? job_results_running_test(run->results) : "";
+}
+
 static void
 on_console_event(void *arg, const struct console_event *ev)
 {
 	struct run *run = arg;
-	struct store *st = run->r->d->store;
-	int err;
+	const char *test = running_test(run);
 
 	switch (ev->kind) {
-	case CONSOLE_INIT:
-		run->seen_init = true;
-		break;
-	case CONSOLE_TEST_BEGIN:
-		snprintf(run->running_test, sizeof(run->running_test), "%s", ev->test);
-		if ((err = store_test_begin(st, run->id, ev->seq, ev->test)) < 0)
-			log_warnx("job %lld: storing test begin: %s", (long long)run->id,
-			    strerror(-err));
-		break;
-	case CONSOLE_TEST_END:
-		run->running_test[0] = '\0';
-		err = store_test_end(st, run->id, ev->test, ev->exit_code, ev->duration_ms);
-		if (err < 0)
-			log_warnx("job %lld: storing test end: %s", (long long)run->id,
-			    strerror(-err));
-		if (ev->exit_code != 0 && run->first_failure == NULL &&
-		    asprintf(&run->first_failure, "test %s exited with status %d", ev->test,
-			ev->exit_code) < 0)
-			run->first_failure = NULL;
-		break;
 	case CONSOLE_DONE:
-		run->seen_done = true;
 		/* init powers off next; a guest that does not is stopped. */
 		uv_timer_start(&run->t_done, on_done_timer,
 		    (uint64_t)run->r->d->cfg->done_grace * 1000, 0);
 		break;
 	case CONSOLE_CORRUPT:
-		run->corrupt = true;
-		log_warnx("job %lld: damaged result line %llu on the console", (long long)run->id,
-		    (unsigned long long)ev->lineno);
+		log_warnx("job %lld: damaged result line %llu on the console (%s)",
+		    (long long)run->id, (unsigned long long)ev->lineno, ev->title ? ev->title : "");
 		break;
 	case CONSOLE_CRASH:
-		if (!ev->fatal)
+		if (!ev->fatal || run->verdict != RESULT_NONE)
 			break;
-		if (run->verdict == RESULT_NONE) {
-			set_verdict(run, RESULT_CRASHED, "%s%s%s", ev->title,
-			    run->running_test[0] ? " (during test " : "",
-			    run->running_test[0] ? run->running_test : "");
-			if (run->running_test[0] && run->message != NULL) {
-				size_t n = strlen(run->message);
-				char *m = realloc(run->message, n + 2);
-				if (m != NULL) {
-					m[n] = ')';
-					m[n + 1] = '\0';
-					run->message = m;
-				}
-			}
-			/* Keep reading for the backtrace, then stop. */
-			uv_timer_start(&run->t_crash, on_crash_timer,
-			    (uint64_t)run->r->d->cfg->crash_grace, 0);
-		}
+		if (test[0] != '\0')
+			set_verdict(run, RESULT_CRASHED, "%s (during test %s)", ev->title, test);
+		else
+			set_verdict(run, RESULT_CRASHED, "%s", ev->title);
+		/* Keep reading for the backtrace, then stop. */
+		uv_timer_start(&run->t_crash, on_crash_timer, (uint64_t)run->r->d->cfg->crash_grace,
+		    0);
 		break;
-	case CONSOLE_CRASH_END:
+	default:
 		break;
 	}
+	job_results_event(run->results, ev);
+}
+
+/* Bytes for JOBDIR/serial (the console minus artifact data lines), kept up
+ * to --console-max. */
+static void
+on_log_output(void *arg, const char *buf, size_t len)
+{
+	struct run *run = arg;
+	int64_t max = run->r->d->cfg->console_max;
+	char note[128];
+	size_t keep = len;
+	int n;
+
+	if (run->capped)
+		return;
+	if (run->console_bytes + (int64_t)len > max) {
+		keep = (size_t)(max - run->console_bytes);
+		serial_write(run, buf, keep);
+		n = snprintf(note, sizeof(note),
+		    "\n[pkvmd: console capped at %lld bytes; further output is discarded]\n",
+		    (long long)max);
+		serial_write(run, note, (size_t)n);
+		run->capped = true;
+		log_info("job %lld: console capped at %lld bytes", (long long)run->id,
+		    (long long)max);
+	} else {
+		serial_write(run, buf, len);
+	}
+	run->console_bytes += (int64_t)keep;
+	watch_notify(run->r->d->watches, run->id, WATCH_CONSOLE);
 }
 
 static void
 on_output(void *arg, const char *buf, size_t len)
 {
 	struct run *run = arg;
-	int64_t max = run->r->d->cfg->console_max;
 
 	run->last_output = uv_now(run->r->d->loop);
 	if (!run->seen_output) {
@@ -283,31 +286,9 @@ on_output(void *arg, const char *buf, size_t len)
 			uv_timer_start(&run->t_idle, on_idle_timer,
 			    (uint64_t)run->job->idle_timeout_s * 1000, 0);
 	}
-	if (!run->capped) {
-		size_t keep = len;
-
-		if (run->console_bytes + (int64_t)len > max) {
-			char note[128];
-			int n;
-
-			keep = (size_t)(max - run->console_bytes);
-			serial_write(run, buf, keep);
-			n = snprintf(note, sizeof(note),
-			    "\n[pkvmd: console capped at %lld bytes; further output is "
-			    "discarded]\n",
-			    (long long)max);
-			serial_write(run, note, (size_t)n);
-			run->capped = true;
-			log_info("job %lld: console capped at %lld bytes", (long long)run->id,
-			    (long long)max);
-		} else {
-			serial_write(run, buf, len);
-		}
-		run->console_bytes += (int64_t)keep;
-		watch_notify(run->r->d->watches, run->id, WATCH_CONSOLE);
-	}
-	/* Past the cap the parser still sees everything: a crash or the
-	 * results at the end of a flood still count. */
+	/* The parser sees everything, past the cap too (a crash or the
+	 * results at the end of a flood still count), and hands back what
+	 * belongs in the log (on_log_output). */
 	console_parser_feed(run->parser, buf, len);
 }
 
@@ -319,7 +300,7 @@ on_timeout_timer(uv_timer_t *t)
 	struct run *run = t->data;
 
 	set_verdict(run, RESULT_TIMEOUT, "timed out after %d s%s%s", run->job->timeout_s,
-	    run->running_test[0] ? " in test " : "", run->running_test);
+	    running_test(run)[0] ? " in test " : "", running_test(run));
 	run_stop(run);
 }
 
@@ -338,7 +319,7 @@ on_idle_timer(uv_timer_t *t)
 		return;
 	}
 	set_verdict(run, RESULT_TIMEOUT, "no console output for %d s%s%s", run->job->idle_timeout_s,
-	    run->running_test[0] ? " in test " : "", run->running_test);
+	    running_test(run)[0] ? " in test " : "", running_test(run));
 	run_stop(run);
 }
 
@@ -557,6 +538,9 @@ run_start(struct runner *r, struct job *j)
 	blobs_path(r->d->blobs, j->kernel, run->kernel, sizeof(run->kernel));
 	run->cmdline = job_cmdline(j);
 	run->parser = console_parser_new(on_console_event, run);
+	if (run->parser != NULL)
+		console_parser_set_output(run->parser, on_log_output, run);
+	run->results = job_results_new(r->d->store, j, run->dir);
 
 	if (mkdir(run->dir, 0755) != 0 && errno != EEXIST) {
 		set_verdict(run, RESULT_ERROR, "cannot create %s: %s", run->dir, strerror(errno));
@@ -571,7 +555,8 @@ run_start(struct runner *r, struct job *j)
 		rename(serial, old);
 	}
 	run->serial_fd = open(serial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (run->serial_fd < 0 || run->cmdline == NULL || run->parser == NULL) {
+	if (run->serial_fd < 0 || run->cmdline == NULL || run->parser == NULL ||
+	    run->results == NULL) {
 		set_verdict(run, RESULT_ERROR, "cannot create %s: %s", serial, strerror(errno));
 		run_finish(run, 0, false);
 		return;
@@ -619,29 +604,27 @@ runner_kick(struct runner *r)
 static void
 decide(struct run *run, int64_t exit_status, bool has_exit)
 {
+	const struct job_results *jr = run->results;
+	const char *failure = jr ? job_results_failure(jr) : NULL;
+
 	if (run->verdict != RESULT_NONE)
 		return;
 	if (has_exit && exit_status != 0) {
 		set_verdict(run, RESULT_ERROR, "qemu exited with status %lld (see qemu.log)",
 		    (long long)exit_status);
-	} else if (!run->seen_init) {
+	} else if (jr == NULL || !job_results_saw_init(jr)) {
 		set_verdict(run, RESULT_ERROR,
 		    "the guest never started init: "
 		    "check the console (kernel without initramfs or serial console support?)");
-	} else if (!run->seen_done) {
-		if (run->running_test[0])
+	} else if (!job_results_saw_done(jr)) {
+		if (running_test(run)[0])
 			set_verdict(run, RESULT_ERROR,
-			    "the guest stopped during test %s "
-			    "without a result",
-			    run->running_test);
+			    "the guest stopped during test %s without a result", running_test(run));
 		else
 			set_verdict(run, RESULT_ERROR,
-			    "the guest stopped before init reported "
-			    "the end of the tests");
-	} else if (run->first_failure != NULL) {
-		set_verdict(run, RESULT_FAILED, "%s", run->first_failure);
-	} else if (run->corrupt) {
-		set_verdict(run, RESULT_FAILED, "a result line was damaged on the console");
+			    "the guest stopped before init reported the end of the tests");
+	} else if (failure != NULL) {
+		set_verdict(run, RESULT_FAILED, "%s", failure);
 	} else {
 		run->verdict = RESULT_PASSED;
 	}
@@ -672,6 +655,8 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		log_info("job %lld: stopped by shutdown", (long long)run->id);
 	} else {
 		decide(run, exit_status, has_exit);
+		if (run->results != NULL)
+			job_results_finish(run->results);
 		store_tests_abort(st, run->id);
 		store_job_set_console_bytes(st, run->id, run->console_bytes);
 		err = store_job_finish(st, run->id, run->verdict, run->message, has_exit,

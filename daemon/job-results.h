@@ -1,0 +1,50 @@
+/*
+ * job-results.h -- what a job's console says about its tests.
+ *
+ * The runner owns the guest's life (watchdogs, stopping, the final
+ * result); this module owns what the console reports while it lives.  It
+ * takes every console event of one run and:
+ *
+ *   - feeds each test's output lines to a test-output parser (TAP, KTAP,
+ *     LTP, kvm-unit-tests) and stores the test with its sub-results and
+ *     verdict when it ends;
+ *   - collects module loads into the pseudo-test "_modules";
+ *   - stores every crash report with the test that was running;
+ *   - rebuilds artifacts from data lines (artifacts.c) and records them;
+ *   - keeps the guest's timing marks.
+ *
+ * From all that it can say why the job failed on its tests' account (the
+ * first failing test, a module that did not load, a WARNING with
+ * --fail-on-warn), which the runner uses when nothing else decided.
+ */
+#ifndef PKVM_JOB_RESULTS_H
+#define PKVM_JOB_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct console_event;
+struct job;
+struct store;
+struct job_results;
+
+/* Results of job J (borrowed, must outlive this) stored in ST, artifacts
+ * under JOBDIR/artifacts.  NULL on ENOMEM. */
+struct job_results *job_results_new(struct store *st, const struct job *j, const char *jobdir);
+/* Handle one console event. */
+void job_results_event(struct job_results *jr, const struct console_event *ev);
+/* The test running now, "" between tests. */
+const char *job_results_running_test(const struct job_results *jr);
+/* Whether /init started, and whether it reported the end of the tests. */
+bool job_results_saw_init(const struct job_results *jr);
+bool job_results_saw_done(const struct job_results *jr);
+/* Why the tests failed ("test fail.sh exited with status 3"), or NULL. */
+const char *job_results_failure(const struct job_results *jr);
+/* The run ended: a test still running is abandoned (the store marks it an
+ * error), an artifact still arriving is recorded incomplete, timings are
+ * stored. */
+void job_results_finish(struct job_results *jr);
+/* Free it (finishing first if needed); NULL is fine. */
+void job_results_free(struct job_results *jr);
+
+#endif

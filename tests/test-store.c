@@ -5,6 +5,9 @@
  * with mkdtemp(), so tests cannot see each other's rows and the WAL and
  * shared-memory files are real.  Times are made-up unix milliseconds: the
  * store never reads the clock for them, so the tests need not either.
+ *
+ * One test builds a database the way pkvmd before migration 002 did, with
+ * sqlite directly: it plays an old pkvmd, which no store function can.
  */
 #include <errno.h>
 #include <dirent.h>
@@ -14,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "store.h"
 #include "unit.h"
@@ -916,6 +921,842 @@ test_verdict_names_are_the_wire_names(void)
 	CHECK_STR(test_verdict_name(VERDICT_PASS), "pass");
 	CHECK_STR(test_verdict_name(VERDICT_FAIL), "fail");
 	CHECK_STR(test_verdict_name(VERDICT_ERROR), "error");
+	CHECK_STR(test_verdict_name(VERDICT_SKIP), "skip");
+	CHECK_STR(test_verdict_name(VERDICT_TIMEOUT), "timeout");
+}
+
+/* --- issue 3: job fields ---------------------------------------------------------- */
+
+static void
+check_issue3_fields(const struct job *out)
+{
+	CHECK_INT(out->test_timeout_s, 60);
+	CHECK_INT(out->fail_on_warn, true);
+	CHECK_STR(out->timings, "{\"init\": 9.81}");
+	CHECK_INT(out->nexes, 2);
+	if (out->nexes == 2) {
+		CHECK_INT(out->exes[0].timeout_s, 30);
+		CHECK_INT(out->exes[0].nargs, 3);
+		if (out->exes[0].nargs == 3) {
+			CHECK_STR(out->exes[0].args[0], "--verbose");
+			CHECK_STR(out->exes[0].args[1], "3");
+			CHECK_STR(out->exes[0].args[2], "");
+		}
+		CHECK_INT(out->exes[0].nenv, 0);
+		CHECK_INT(out->exes[1].timeout_s, 0);
+		CHECK_INT(out->exes[1].nargs, 0);
+		CHECK_INT(out->exes[1].nenv, 2);
+		if (out->exes[1].nenv == 2) {
+			CHECK_STR(out->exes[1].env[0], "KEY=value");
+			CHECK_STR(out->exes[1].env[1], "EMPTY=");
+		}
+	}
+	CHECK_INT(out->nmodules, 2);
+	if (out->nmodules == 2) {
+		CHECK_STR(out->modules[0], "dummy");
+		CHECK_STR(out->modules[1], "veth");
+	}
+	CHECK_INT(out->nextra, 3);
+	if (out->nextra == 3) {
+		CHECK_STR(out->extra[0].path, "lib/modules/6.1.0/kernel/dummy.ko");
+		CHECK_INT(out->extra[0].kind, EXTRA_FILE);
+		CHECK_STR(out->extra[0].blob, BLOB_B);
+		CHECK_INT(out->extra[0].mode, 0644);
+		CHECK_INT(out->extra[0].size, 4096);
+		CHECK_STR(out->extra[0].target, NULL);
+		CHECK_STR(out->extra[1].path, "etc/modules-load.d");
+		CHECK_INT(out->extra[1].kind, EXTRA_DIR);
+		CHECK_STR(out->extra[1].blob, "");
+		CHECK_INT(out->extra[1].mode, 0755);
+		CHECK_STR(out->extra[2].path, "lib/modules/6.1.0/build");
+		CHECK_INT(out->extra[2].kind, EXTRA_SYMLINK);
+		CHECK_STR(out->extra[2].target, "/nonexistent");
+	}
+}
+
+/* A job with every issue 3 field set: per-executable arguments,
+ * environment and timeout, test_timeout, fail_on_warn, modules, a file, a
+ * directory and a symlink in the extra tree, timings. */
+static struct job *
+job_make_issue3(void)
+{
+	struct job *j = job_make("alice", 0, 0);
+
+	j->test_timeout_s = 60;
+	j->fail_on_warn = true;
+	j->timings = strdup("{\"init\": 9.81}");
+	j->exes = calloc(2, sizeof(*j->exes));
+	j->nexes = 2;
+	j->exes[0].name = strdup("01-args");
+	snprintf(j->exes[0].blob, sizeof(j->exes[0].blob), "%s", BLOB_A);
+	j->exes[0].mode = 0755;
+	j->exes[0].args = strv(3, "--verbose", "3", "");
+	j->exes[0].nargs = 3;
+	j->exes[0].timeout_s = 30;
+	j->exes[1].name = strdup("02-env");
+	snprintf(j->exes[1].blob, sizeof(j->exes[1].blob), "%s", BLOB_A);
+	j->exes[1].mode = 0755;
+	j->exes[1].env = strv(2, "KEY=value", "EMPTY=");
+	j->exes[1].nenv = 2;
+	j->modules = strv(2, "dummy", "veth");
+	j->nmodules = 2;
+	j->extra = calloc(3, sizeof(*j->extra));
+	j->nextra = 3;
+	j->extra[0].path = strdup("lib/modules/6.1.0/kernel/dummy.ko");
+	j->extra[0].kind = EXTRA_FILE;
+	snprintf(j->extra[0].blob, sizeof(j->extra[0].blob), "%s", BLOB_B);
+	j->extra[0].mode = 0644;
+	j->extra[0].size = 4096;
+	j->extra[1].path = strdup("etc/modules-load.d");
+	j->extra[1].kind = EXTRA_DIR;
+	j->extra[1].mode = 0755;
+	j->extra[2].path = strdup("lib/modules/6.1.0/build");
+	j->extra[2].kind = EXTRA_SYMLINK;
+	j->extra[2].target = strdup("/nonexistent");
+	return j;
+}
+
+static void
+test_issue3_job_fields_round_trip_through_get_list_and_queue(void)
+{
+	struct store *st = open_ok(db_path());
+	struct job *in = job_make_issue3(), *out, **jobs = NULL;
+	struct job_filter f = { 0 };
+	size_t n = 0;
+
+	CHECK_INT(store_job_insert(st, in), 0);
+	out = get(st, in->id);
+	if (out != NULL)
+		check_issue3_fields(out);
+	job_free(out);
+	CHECK_INT(store_job_list(st, &f, &jobs, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		check_issue3_fields(jobs[0]);
+	store_job_list_free(jobs, n);
+	CHECK_INT(store_job_queue(st, &jobs, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		check_issue3_fields(jobs[0]);
+	store_job_list_free(jobs, n);
+	job_free(in);
+	store_close(st);
+}
+
+static void
+test_symlink_without_target_is_einval_and_leaves_nothing(void)
+{
+	struct store *st = open_ok(db_path());
+	struct job *in = job_make_issue3(), **jobs = NULL;
+	struct job_filter f = { 0 };
+	size_t n = 99;
+
+	free(in->extra[2].target);
+	in->extra[2].target = NULL;
+	CHECK_INT(store_job_insert(st, in), -EINVAL);
+	CHECK_INT(store_job_list(st, &f, &jobs, &n), 0);
+	CHECK_INT(n, 0);
+	store_job_list_free(jobs, n);
+	job_free(in);
+	store_close(st);
+}
+
+static void
+test_timings_are_set_and_a_new_attempt_starts_without_them(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct recovered_job *r = NULL;
+	struct job *j;
+	size_t n = 0;
+
+	CHECK_INT(store_job_set_timings(st, id + 100, "{}"), -ENOENT);
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	CHECK_INT(store_job_set_timings(st, id, "{\"init\": 9.81, \"tests\": 10.02}"), 0);
+	j = get(st, id);
+	if (j != NULL)
+		CHECK_STR(j->timings, "{\"init\": 9.81, \"tests\": 10.02}");
+	job_free(j);
+	CHECK_INT(store_jobs_recover(st, true, T0 + 1, &r, &n), 0);
+	free(r);
+	j = get(st, id);
+	if (j != NULL)
+		CHECK_STR(j->timings, NULL);
+	job_free(j);
+	store_close(st);
+}
+
+/* --- issue 3: test records and sub-results ------------------------------------------- */
+
+static struct tout_node
+node(const char *name, enum test_verdict v, const char *message, uint64_t line,
+    struct tout_node *children, size_t nchildren)
+{
+	struct tout_node nd = {
+		.name = (char *)name,
+		.verdict = v,
+		.message = (char *)message,
+		.line = line,
+		.children = children,
+		.nchildren = nchildren,
+	};
+
+	return nd;
+}
+
+static void
+test_finish_stores_details_and_a_three_level_subtest_tree(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct tout_node leaves[2] = {
+		node("system_off", VERDICT_FAIL, "expected 0, got -1", 229, NULL, 0),
+		node("system_reset", VERDICT_SKIP, "not supported", 231, NULL, 0),
+	};
+	struct tout_node mid[2] = {
+		node("psci", VERDICT_FAIL, NULL, 232, leaves, 2),
+		node("empty", VERDICT_PASS, NULL, 233, NULL, 0),
+	};
+	struct tout_node top[3] = {
+		node("mmio_write", VERDICT_PASS, NULL, 215, NULL, 0),
+		node("suite", VERDICT_FAIL, NULL, 234, mid, 2),
+		node("", VERDICT_TIMEOUT, NULL, 240, NULL, 0),
+	};
+	struct test_record rec = {
+		.name = "kvm-ktap",
+		.verdict = VERDICT_FAIL,
+		.has_exit_code = true,
+		.exit_code = 1,
+		.duration_ms = 412,
+		.message = "2 of 5 subtests failed",
+		.format = TOUT_KTAP,
+		.first_line = 212,
+		.last_line = 240,
+		.nodes = top,
+		.nnodes = 3,
+	};
+	struct test_full *t = NULL;
+	struct tout_node *n2, *n3;
+	size_t n = 0;
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	CHECK_INT(store_test_begin(st, id, 1, "kvm-ktap"), 0);
+	CHECK_INT(store_test_begin(st, id, 2, "plain"), 0);
+	CHECK_INT(store_test_finish(st, id, &rec), 0);
+	CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
+	CHECK_INT(n, 2);
+	if (n != 2)
+		goto done;
+	CHECK_STR(t[0].t.name, "kvm-ktap");
+	CHECK_INT(t[0].t.seq, 1);
+	CHECK_INT(t[0].t.verdict, VERDICT_FAIL);
+	CHECK_INT(t[0].t.has_exit_code, true);
+	CHECK_INT(t[0].t.exit_code, 1);
+	CHECK_INT(t[0].t.duration_ms, 412);
+	CHECK_STR(t[0].message, "2 of 5 subtests failed");
+	CHECK_INT(t[0].format, TOUT_KTAP);
+	CHECK_INT(t[0].first_line, 212);
+	CHECK_INT(t[0].last_line, 240);
+	CHECK_INT(t[0].nnodes, 3);
+	if (t[0].nnodes != 3)
+		goto done;
+	CHECK_STR(t[0].nodes[0].name, "mmio_write");
+	CHECK_INT(t[0].nodes[0].verdict, VERDICT_PASS);
+	CHECK_STR(t[0].nodes[0].message, NULL);
+	CHECK_INT(t[0].nodes[0].line, 215);
+	CHECK_INT(t[0].nodes[0].nchildren, 0);
+	CHECK_STR(t[0].nodes[2].name, "");
+	CHECK_INT(t[0].nodes[2].verdict, VERDICT_TIMEOUT);
+	CHECK_INT(t[0].nodes[2].nchildren, 0);
+	CHECK_STR(t[0].nodes[1].name, "suite");
+	CHECK_INT(t[0].nodes[1].nchildren, 2);
+	if (t[0].nodes[1].nchildren != 2)
+		goto done;
+	n2 = t[0].nodes[1].children;
+	CHECK_STR(n2[0].name, "psci");
+	CHECK_INT(n2[0].line, 232);
+	CHECK_STR(n2[1].name, "empty");
+	CHECK_INT(n2[1].nchildren, 0);
+	CHECK_INT(n2[0].nchildren, 2);
+	if (n2[0].nchildren != 2)
+		goto done;
+	n3 = n2[0].children;
+	CHECK_STR(n3[0].name, "system_off");
+	CHECK_INT(n3[0].verdict, VERDICT_FAIL);
+	CHECK_STR(n3[0].message, "expected 0, got -1");
+	CHECK_INT(n3[0].line, 229);
+	CHECK_STR(n3[1].name, "system_reset");
+	CHECK_INT(n3[1].verdict, VERDICT_SKIP);
+	CHECK_STR(n3[1].message, "not supported");
+	CHECK_INT(n3[1].nchildren, 0);
+
+	/* The still running test has the defaults and no sub-results. */
+	CHECK_STR(t[1].t.name, "plain");
+	CHECK_INT(t[1].t.verdict, VERDICT_RUNNING);
+	CHECK_STR(t[1].message, NULL);
+	CHECK_INT(t[1].format, TOUT_NONE);
+	CHECK_INT(t[1].nnodes, 0);
+	CHECK(t[1].nodes == NULL);
+done:
+	store_test_list_full_free(t, n);
+	store_close(st);
+}
+
+/* Begin and finish one test NAME at SEQ with verdict V (exit code EXIT
+ * unless V is a timeout, which has none). */
+static void
+run_test(struct store *st, int64_t id, int seq, const char *name, enum test_verdict v, int exit)
+{
+	struct test_record rec = {
+		.name = name,
+		.verdict = v,
+		.has_exit_code = v != VERDICT_TIMEOUT,
+		.exit_code = exit,
+		.duration_ms = 10,
+		.format = TOUT_TAP,
+	};
+
+	CHECK_INT(store_test_begin(st, id, seq, name), 0);
+	CHECK_INT(store_test_finish(st, id, &rec), 0);
+}
+
+static void
+test_skip_and_timeout_round_trip_and_count_as_designed(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct test_full *t = NULL;
+	struct job *j;
+	size_t n = 0;
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	run_test(st, id, 1, "pass", VERDICT_PASS, 0);
+	run_test(st, id, 2, "skip", VERDICT_SKIP, 0);
+	run_test(st, id, 3, "timeout", VERDICT_TIMEOUT, 0);
+	run_test(st, id, 4, "fail", VERDICT_FAIL, 1);
+	run_test(st, id, 5, "error", VERDICT_ERROR, 2);
+	CHECK_INT(store_test_begin(st, id, 6, "running"), 0);
+	/* passed = pass; failed = fail + error + timeout; skip and running
+	 * count only in the total. */
+	j = get(st, id);
+	if (j != NULL) {
+		CHECK_INT(j->tests_total, 6);
+		CHECK_INT(j->tests_passed, 1);
+		CHECK_INT(j->tests_failed, 3);
+	}
+	job_free(j);
+	CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
+	CHECK_INT(n, 6);
+	if (n == 6) {
+		CHECK_INT(t[1].t.verdict, VERDICT_SKIP);
+		CHECK_INT(t[2].t.verdict, VERDICT_TIMEOUT);
+		CHECK_INT(t[2].t.has_exit_code, false);
+		CHECK_INT(t[3].format, TOUT_TAP);
+		CHECK_INT(t[4].t.verdict, VERDICT_ERROR);
+		CHECK_INT(t[5].t.verdict, VERDICT_RUNNING);
+	}
+	store_test_list_full_free(t, n);
+	store_close(st);
+}
+
+static void
+test_finish_errors_are_enoent_estale_and_einval(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct tout_node bad = node("x", (enum test_verdict)99, NULL, 1, NULL, 0);
+	struct test_record rec = { .name = "01", .verdict = VERDICT_PASS, .has_exit_code = true };
+	struct test_full *t = NULL;
+	size_t n = 0;
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	CHECK_INT(store_test_finish(st, id, &rec), -ENOENT);
+	CHECK_INT(store_test_begin(st, id, 1, "01"), 0);
+	rec.verdict = VERDICT_RUNNING;
+	CHECK_INT(store_test_finish(st, id, &rec), -EINVAL);
+	rec.verdict = VERDICT_PASS;
+	rec.format = (enum tout_format)42;
+	CHECK_INT(store_test_finish(st, id, &rec), -EINVAL);
+	rec.format = TOUT_NONE;
+	/* A bad sub-result rolls the whole record back. */
+	rec.nodes = &bad;
+	rec.nnodes = 1;
+	CHECK_INT(store_test_finish(st, id, &rec), -EINVAL);
+	rec.nodes = NULL;
+	rec.nnodes = 0;
+	CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
+	if (n == 1)
+		CHECK_INT(t[0].t.verdict, VERDICT_RUNNING);
+	store_test_list_full_free(t, n);
+	CHECK_INT(store_test_finish(st, id, &rec), 0);
+	CHECK_INT(store_test_finish(st, id, &rec), -ESTALE);
+	CHECK_INT(store_test_list_full(st, id + 100, &t, &n), -ENOENT);
+	store_close(st);
+}
+
+static void
+test_add_inserts_a_finished_pseudo_test_with_subtests(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct tout_node mods[2] = {
+		node("dummy", VERDICT_PASS, NULL, 40, NULL, 0),
+		node("veth", VERDICT_FAIL, "insmod: No such device", 41, NULL, 0),
+	};
+	struct test_record rec = {
+		.name = "_modules",
+		.verdict = VERDICT_FAIL,
+		.message = "1 of 2 modules failed to load",
+		.first_line = 39,
+		.last_line = 41,
+		.nodes = mods,
+		.nnodes = 2,
+	};
+	struct test_full *t = NULL;
+	struct job *j;
+	size_t n = 0;
+
+	CHECK_INT(store_test_add(st, id, 0, &rec), -ESTALE); /* queued */
+	CHECK_INT(store_test_add(st, id + 100, 0, &rec), -ENOENT);
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	CHECK_INT(store_test_add(st, id, 0, &rec), 0);
+	CHECK_INT(store_test_add(st, id, 0, &rec), -EEXIST);
+	run_test(st, id, 1, "01-ok", VERDICT_PASS, 0);
+	CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(t[0].t.name, "_modules");
+		CHECK_INT(t[0].t.seq, 0);
+		CHECK_INT(t[0].t.verdict, VERDICT_FAIL);
+		CHECK_INT(t[0].t.has_exit_code, false);
+		CHECK_STR(t[0].message, "1 of 2 modules failed to load");
+		CHECK_INT(t[0].first_line, 39);
+		CHECK_INT(t[0].nnodes, 2);
+		if (t[0].nnodes == 2) {
+			CHECK_STR(t[0].nodes[1].name, "veth");
+			CHECK_STR(t[0].nodes[1].message, "insmod: No such device");
+		}
+		CHECK_STR(t[1].t.name, "01-ok");
+	}
+	store_test_list_full_free(t, n);
+	j = get(st, id);
+	if (j != NULL) {
+		CHECK_INT(j->tests_total, 2);
+		CHECK_INT(j->tests_failed, 1);
+	}
+	job_free(j);
+	store_close(st);
+}
+
+/* --- issue 3: crash reports ---------------------------------------------------------- */
+
+static void
+add_crash(struct store *st, int64_t job, const char *title, const char *kind, uint64_t line,
+    int64_t time_ms)
+{
+	struct crash_record c = {
+		.job_id = job,
+		.test = (char *)"panic.sh",
+		.kind = (char *)kind,
+		.title = (char *)title,
+		.fatal = strcmp(kind, "panic") == 0,
+		.report = (char *)"[   12.3] Kernel panic\n[   12.3] CPU: 0",
+		.first_line = line,
+		.last_line = line + 30,
+		.time_ms = time_ms,
+	};
+
+	CHECK_INT(store_crash_add(st, &c), 0);
+}
+
+static void
+test_crashes_of_a_job_come_back_in_console_order(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct crash_record *c = NULL,
+			    boot = {
+				    .job_id = id,
+				    .kind = (char *)"bug",
+				    .title = (char *)"BUG: early",
+				    .time_ms = T0,
+			    };
+	size_t n = 0;
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	add_crash(st, id, "Kernel panic - not syncing: sysrq triggered crash", "panic", 301,
+	    T0 + 20);
+	/* Found later, printed earlier; without a test or a report. */
+	CHECK_INT(store_crash_add(st, &boot), 0);
+	boot.job_id = id + 100;
+	CHECK_INT(store_crash_add(st, &boot), -ENOENT);
+	boot.title = NULL;
+	CHECK_INT(store_crash_add(st, &boot), -EINVAL);
+	CHECK_INT(store_crash_list(st, id + 100, &c, &n), -ENOENT);
+	CHECK_INT(store_crash_list(st, id, &c, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(c[0].title, "BUG: early");
+		CHECK_STR(c[0].test, NULL);
+		CHECK_STR(c[0].report, "");
+		CHECK_INT(c[0].fatal, false);
+		CHECK_INT(c[1].job_id, id);
+		CHECK(c[0].id > c[1].id); /* inserted second */
+		CHECK_STR(c[1].test, "panic.sh");
+		CHECK_STR(c[1].kind, "panic");
+		CHECK_STR(c[1].title, "Kernel panic - not syncing: sysrq triggered crash");
+		CHECK_INT(c[1].fatal, true);
+		CHECK_STR(c[1].report, "[   12.3] Kernel panic\n[   12.3] CPU: 0");
+		CHECK_INT(c[1].first_line, 301);
+		CHECK_INT(c[1].last_line, 331);
+		CHECK_INT(c[1].time_ms, T0 + 20);
+	}
+	store_crash_list_free(c, n);
+	store_close(st);
+}
+
+static void
+test_crash_groups_count_reports_and_jobs_across_three_jobs(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t a = insert(st, "alice", 0, NULL), b = insert(st, "bob", 0, NULL),
+		c = insert(st, "carol", 0, NULL);
+	struct crash_group *g = NULL;
+	size_t n = 0;
+
+	/* "WARNING in foo": 4 reports in 3 jobs, first in b, last in c;
+	 * "BUG in bar": 1 report, seen before the last warning. */
+	add_crash(st, b, "WARNING in foo", "warning", 10, T0 + 100);
+	add_crash(st, a, "WARNING in foo", "warning", 10, T0 + 200);
+	add_crash(st, a, "WARNING in foo", "warning", 50, T0 + 250);
+	add_crash(st, a, "BUG in bar", "bug", 90, T0 + 300);
+	add_crash(st, c, "WARNING in foo", "warning", 10, T0 + 400);
+	add_crash(st, c, "Kernel panic - not syncing", "panic", 70, T0 + 50);
+
+	CHECK_INT(store_crash_groups(st, 0, &g, &n), 0);
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_STR(g[0].title, "WARNING in foo");
+		CHECK_STR(g[0].kind, "warning");
+		CHECK_INT(g[0].fatal, false);
+		CHECK_INT(g[0].count, 4);
+		CHECK_INT(g[0].jobs, 3);
+		CHECK_INT(g[0].first_ms, T0 + 100);
+		CHECK_INT(g[0].last_ms, T0 + 400);
+		CHECK_INT(g[0].first_job, b);
+		CHECK_INT(g[0].last_job, c);
+		CHECK_STR(g[1].title, "BUG in bar");
+		CHECK_INT(g[1].count, 1);
+		CHECK_INT(g[1].jobs, 1);
+		CHECK_INT(g[1].first_job, a);
+		CHECK_INT(g[1].last_job, a);
+		CHECK_STR(g[2].title, "Kernel panic - not syncing");
+		CHECK_INT(g[2].fatal, true);
+		CHECK_INT(g[2].first_ms, T0 + 50);
+	}
+	store_crash_groups_free(g, n);
+	CHECK_INT(store_crash_groups(st, 1, &g, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_STR(g[0].title, "WARNING in foo");
+	store_crash_groups_free(g, n);
+	store_close(st);
+}
+
+static void
+test_crash_groups_of_an_empty_store_are_empty(void)
+{
+	struct store *st = open_ok(db_path());
+	struct crash_group *g = (struct crash_group *)1;
+	size_t n = 99;
+
+	CHECK_INT(store_crash_groups(st, 10, &g, &n), 0);
+	CHECK_INT(n, 0);
+	CHECK(g == NULL);
+	store_close(st);
+}
+
+/* --- issue 3: artifacts -------------------------------------------------------------- */
+
+static void
+add_artifact(struct store *st, int64_t job, const char *test, const char *path, uint64_t size,
+    enum artifact_status status)
+{
+	struct artifact_record a = {
+		.job_id = job,
+		.test = (char *)test,
+		.path = (char *)path,
+		.size = size,
+		.status = status,
+	};
+
+	snprintf(a.sha256, sizeof(a.sha256), "%s", size == 1 ? BLOB_A : BLOB_B);
+	CHECK_INT(store_artifact_add(st, &a), 0);
+}
+
+static void
+test_artifact_status_names_are_the_wire_names(void)
+{
+	CHECK_STR(artifact_status_name(ARTIFACT_OK), "ok");
+	CHECK_STR(artifact_status_name(ARTIFACT_CORRUPT), "corrupt");
+	CHECK_STR(artifact_status_name(ARTIFACT_INCOMPLETE), "incomplete");
+}
+
+static void
+test_artifact_of_the_same_test_and_path_is_replaced_in_place(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct artifact_record *a = NULL,
+			       bad = { .job_id = id,
+				       .test = (char *)"t",
+				       .path = (char *)"p",
+				       .status = 7 };
+	size_t n = 0;
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	add_artifact(st, id, "artifact.sh", "blob.bin", 2, ARTIFACT_INCOMPLETE);
+	add_artifact(st, id, "_system", "config.gz", 1, ARTIFACT_OK);
+	/* Same path, another test: a different artifact. */
+	add_artifact(st, id, "other.sh", "blob.bin", 1, ARTIFACT_CORRUPT);
+	add_artifact(st, id, "artifact.sh", "blob.bin", UINT64_C(1048576), ARTIFACT_OK);
+	CHECK_INT(store_artifact_add(st, &bad), -EINVAL);
+	bad.status = ARTIFACT_OK;
+	bad.job_id = id + 100;
+	CHECK_INT(store_artifact_add(st, &bad), -ENOENT);
+	CHECK_INT(store_artifact_list(st, id + 100, &a, &n), -ENOENT);
+	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_INT(a[0].job_id, id);
+		CHECK_STR(a[0].test, "artifact.sh");
+		CHECK_STR(a[0].path, "blob.bin");
+		CHECK_INT(a[0].size, 1048576);
+		CHECK_STR(a[0].sha256, BLOB_B);
+		CHECK_INT(a[0].status, ARTIFACT_OK);
+		CHECK_STR(a[1].test, "_system");
+		CHECK_STR(a[1].path, "config.gz");
+		CHECK_STR(a[1].sha256, BLOB_A);
+		CHECK_STR(a[2].test, "other.sh");
+		CHECK_INT(a[2].status, ARTIFACT_CORRUPT);
+	}
+	store_artifact_list_free(a, n);
+	store_close(st);
+}
+
+/* --- issue 3: attempts ------------------------------------------------------------- */
+
+static void
+test_requeued_job_starts_its_attempt_without_crashes_or_artifacts(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct recovered_job *r = NULL;
+	struct artifact_record *a = NULL;
+	struct crash_record *c = NULL;
+	struct crash_group *g = NULL;
+	struct test_full *t = NULL;
+	size_t n = 0;
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	run_test(st, id, 1, "01-warn", VERDICT_PASS, 0);
+	add_crash(st, id, "WARNING in foo", "warning", 10, T0 + 1);
+	add_artifact(st, id, "01-warn", "out.txt", 1, ARTIFACT_OK);
+	CHECK_INT(store_jobs_recover(st, true, T0 + 2, &r, &n), 0);
+	free(r);
+
+	/* Attempt 2, queued and then running: none of attempt 1's rows. */
+	for (int pass = 0; pass < 2; pass++) {
+		CHECK_INT(store_crash_list(st, id, &c, &n), 0);
+		CHECK_INT(n, 0);
+		store_crash_list_free(c, n);
+		CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
+		CHECK_INT(n, 0);
+		store_artifact_list_free(a, n);
+		CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
+		CHECK_INT(n, 0);
+		store_test_list_full_free(t, n);
+		if (pass == 0)
+			CHECK_INT(store_job_start(st, id, T0 + 3), 0);
+	}
+
+	/* Its own rows, the same test and path included, are its own. */
+	add_crash(st, id, "WARNING in foo", "warning", 12, T0 + 4);
+	add_artifact(st, id, "01-warn", "out.txt", 2, ARTIFACT_INCOMPLETE);
+	CHECK_INT(store_crash_list(st, id, &c, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_INT(c[0].first_line, 12);
+	store_crash_list_free(c, n);
+	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_INT(a[0].status, ARTIFACT_INCOMPLETE);
+	store_artifact_list_free(a, n);
+
+	/* The groups still count what the lost attempt saw. */
+	CHECK_INT(store_crash_groups(st, 0, &g, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_INT(g[0].count, 2);
+		CHECK_INT(g[0].jobs, 1);
+	}
+	store_crash_groups_free(g, n);
+	store_close(st);
+}
+
+static void
+test_interrupted_job_keeps_its_crashes_and_artifacts(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct recovered_job *r = NULL;
+	struct artifact_record *a = NULL;
+	struct crash_record *c = NULL;
+	size_t n = 0;
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	add_crash(st, id, "BUG in bar", "bug", 10, T0 + 1);
+	add_artifact(st, id, "_system", "nvhe.log", 1, ARTIFACT_OK);
+	CHECK_INT(store_jobs_recover(st, false, T0 + 2, &r, &n), 0);
+	free(r);
+	CHECK_INT(store_crash_list(st, id, &c, &n), 0);
+	CHECK_INT(n, 1);
+	store_crash_list_free(c, n);
+	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
+	CHECK_INT(n, 1);
+	store_artifact_list_free(a, n);
+	store_close(st);
+}
+
+/* --- migrations ---------------------------------------------------------------------- */
+
+/* Run SQL on DB, checking that it worked. */
+static void
+exec_ok(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, &err), SQLITE_OK);
+	CHECK_STR(err, NULL);
+	sqlite3_free(err);
+}
+
+/* Make PATH a database as pkvmd made it before migration 002: the schema
+ * of schema/001-initial.sql (read from the source tree; the tests run in
+ * tests/), user_version 1, and a done job with tags, an executable, a
+ * qemu argument and two tests. */
+static void
+make_001_database(const char *path)
+{
+	FILE *f = fopen("../schema/001-initial.sql", "r");
+	char sql[16384];
+	size_t len;
+	sqlite3 *db = NULL;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	len = fread(sql, 1, sizeof(sql) - 1, f);
+	CHECK(len > 0 && len < sizeof(sql) - 1);
+	sql[len] = '\0';
+	fclose(f);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	exec_ok(db, "BEGIN");
+	exec_ok(db, sql);
+	exec_ok(db, "PRAGMA user_version = 1");
+	exec_ok(db,
+	    "INSERT INTO jobs (id, owner, state, result, message, created_ms, started_ms,"
+	    " finished_ms, kernel, smp, mem_mb, append, timeout_s, idle_timeout_s, attempt,"
+	    " exit_status, console_bytes, tests_total, tests_passed, tests_failed)"
+	    " VALUES (7, 'alice', 'done', 'failed', 'test 02-fail exited with status 1',"
+	    " 1763749200000, 1763749200001, 1763749200002, '" KERNEL "', 2, 512, 'quiet',"
+	    " 300, 60, 1, 0, 23911, 2, 1, 1);"
+	    "INSERT INTO job_tags (job_id, tag) VALUES (7, 'v4'), (7, 'smoke');"
+	    "INSERT INTO job_exes (job_id, seq, name, blob, mode, size)"
+	    " VALUES (7, 1, '01-kvm', '" BLOB_A "', 493, 812344);"
+	    "INSERT INTO job_qemu_args (job_id, seq, arg) VALUES (7, 1, '-d');"
+	    "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code, duration_ms)"
+	    " VALUES (7, 1, 1, '01-kvm', 'pass', 0, 412), (7, 1, 2, '02-fail', 'fail', 1, 20)");
+	exec_ok(db, "COMMIT");
+	CHECK_INT(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+test_a_001_database_migrates_with_its_data_intact(void)
+{
+	const char *path = db_path();
+	struct store *st;
+	struct test_full *t = NULL;
+	struct job *j;
+	size_t n = 0;
+	int64_t id;
+
+	make_001_database(path);
+	st = open_ok(path);
+	CHECK_INT(store_schema_version(st), SCHEMA_LATEST);
+	j = get(st, 7);
+	if (j != NULL) {
+		CHECK_STR(j->owner, "alice");
+		CHECK_INT(j->state, JOB_DONE);
+		CHECK_INT(j->result, RESULT_FAILED);
+		CHECK_STR(j->message, "test 02-fail exited with status 1");
+		CHECK_INT(j->smp, 2);
+		CHECK_STR(j->append, "quiet");
+		CHECK_INT(j->console_bytes, 23911);
+		CHECK_INT(j->tests_total, 2);
+		CHECK_INT(j->ntags, 2);
+		CHECK_INT(j->nqemu_args, 1);
+		CHECK_INT(j->nexes, 1);
+		if (j->nexes == 1) {
+			CHECK_STR(j->exes[0].name, "01-kvm");
+			CHECK_INT(j->exes[0].size, 812344);
+			CHECK_INT(j->exes[0].timeout_s, 0);
+			CHECK_INT(j->exes[0].nargs, 0);
+			CHECK_INT(j->exes[0].nenv, 0);
+		}
+		/* The new fields read as their defaults. */
+		CHECK_INT(j->test_timeout_s, 0);
+		CHECK_INT(j->fail_on_warn, false);
+		CHECK_INT(j->nmodules, 0);
+		CHECK_INT(j->nextra, 0);
+		CHECK_STR(j->timings, NULL);
+	}
+	job_free(j);
+	CHECK_INT(store_test_list_full(st, 7, &t, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(t[0].t.name, "01-kvm");
+		CHECK_INT(t[0].t.verdict, VERDICT_PASS);
+		CHECK_INT(t[0].t.duration_ms, 412);
+		CHECK_STR(t[0].message, NULL);
+		CHECK_INT(t[0].format, TOUT_NONE);
+		CHECK_INT(t[1].t.verdict, VERDICT_FAIL);
+		CHECK_INT(t[1].t.exit_code, 1);
+		CHECK_INT(t[1].nnodes, 0);
+	}
+	store_test_list_full_free(t, n);
+
+	/* The migrated database takes the new verdicts and rows; the
+	 * tests table rebuilt by the migration still cascades. */
+	id = insert(st, "bob", 0, NULL);
+	CHECK(id > 7);
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	run_test(st, id, 1, "skipped", VERDICT_SKIP, 0);
+	run_test(st, id, 2, "slow", VERDICT_TIMEOUT, 0);
+	add_crash(st, id, "WARNING in foo", "warning", 10, T0);
+	add_artifact(st, id, "slow", "out", 1, ARTIFACT_OK);
+	CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2)
+		CHECK_INT(t[1].t.verdict, VERDICT_TIMEOUT);
+	store_test_list_full_free(t, n);
+	store_close(st);
+
+	/* Reopening applies nothing again. */
+	st = open_ok(path);
+	CHECK_INT(store_schema_version(st), SCHEMA_LATEST);
+	store_close(st);
 }
 
 /* --- checkpoint ---------------------------------------------------------------- */
@@ -1015,6 +1856,21 @@ main(void)
 	RUN(test_finish_turns_running_tests_into_errors);
 	RUN(test_test_list_of_a_job_without_tests_is_empty);
 	RUN(test_verdict_names_are_the_wire_names);
+	RUN(test_issue3_job_fields_round_trip_through_get_list_and_queue);
+	RUN(test_symlink_without_target_is_einval_and_leaves_nothing);
+	RUN(test_timings_are_set_and_a_new_attempt_starts_without_them);
+	RUN(test_finish_stores_details_and_a_three_level_subtest_tree);
+	RUN(test_skip_and_timeout_round_trip_and_count_as_designed);
+	RUN(test_finish_errors_are_enoent_estale_and_einval);
+	RUN(test_add_inserts_a_finished_pseudo_test_with_subtests);
+	RUN(test_crashes_of_a_job_come_back_in_console_order);
+	RUN(test_crash_groups_count_reports_and_jobs_across_three_jobs);
+	RUN(test_crash_groups_of_an_empty_store_are_empty);
+	RUN(test_artifact_status_names_are_the_wire_names);
+	RUN(test_artifact_of_the_same_test_and_path_is_replaced_in_place);
+	RUN(test_requeued_job_starts_its_attempt_without_crashes_or_artifacts);
+	RUN(test_interrupted_job_keeps_its_crashes_and_artifacts);
+	RUN(test_a_001_database_migrates_with_its_data_intact);
 	RUN(test_checkpoint_truncates_the_wal_while_the_store_is_open);
 	RUN(test_checkpoint_of_a_missing_database_fails);
 	cleanup();

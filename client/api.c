@@ -306,6 +306,48 @@ api_request(struct api *a, const char *method, const char *path, json_t *body, j
 	return err;
 }
 
+static const char *
+json_type_name(json_type type)
+{
+	switch (type) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	default:
+		return "value";
+	}
+}
+
+int
+api_get_member(struct api *a, const char *path, const char *key, json_type type, json_t **reply,
+    json_t **value)
+{
+	json_t *v;
+	int err;
+
+	*value = NULL;
+	err = api_request(a, "GET", path, NULL, reply);
+	if (err < 0)
+		return err;
+	v = key != NULL ? json_object_get(*reply, key) : *reply;
+	if (v == NULL || json_typeof(v) != type) {
+		if (key != NULL)
+			api_set_message(a, "bad answer from pkvmd: no \"%s\" %s", key,
+			    json_type_name(type));
+		else
+			api_set_message(a, "bad answer from pkvmd: not a json %s",
+			    json_type_name(type));
+		json_decref(*reply);
+		*reply = NULL;
+		return -EPROTO;
+	}
+	*value = v;
+	return 0;
+}
+
 int
 api_upload(struct api *a, const char *path, const char *file, uint64_t size,
     api_progress_cb progress, void *arg)

@@ -41,6 +41,12 @@ void api_close(struct api *a);
  * on 2xx store the parsed reply (or NULL for an empty body) in *REPLY when
  * REPLY is not NULL. */
 int api_request(struct api *a, const char *method, const char *path, json_t *body, json_t **reply);
+/* GET PATH and find member KEY of the answer (the answer itself when KEY is
+ * NULL), which must have json TYPE; on success *REPLY holds the answer, to
+ * be freed with json_decref(), and *VALUE points into it.  -EPROTO when the
+ * member is missing or of another type. */
+int api_get_member(struct api *a, const char *path, const char *key, json_type type, json_t **reply,
+    json_t **value);
 /* PUT the file at FILE (SIZE bytes) to PATH, streaming it from disk, calling
  * PROGRESS (when not NULL) as it goes. */
 int api_upload(struct api *a, const char *path, const char *file, uint64_t size,

@@ -39,7 +39,7 @@ query_add(char *q, size_t size, const char *key, const char *value)
 }
 
 static int
-list_print(json_t *jobs)
+list_print(json_t *jobs, void *arg)
 {
 	static const char *const headers[] = { "ID", "STATE", "RESULT", "OWNER", "SMP", "CREATED",
 		"DURATION", "TAGS" };
@@ -47,6 +47,7 @@ list_print(json_t *jobs)
 	size_t i;
 	json_t *job;
 
+	(void)arg;
 	if (t == NULL)
 		return PKVM_EXIT_INFRA;
 	table_align_right(t, 0);
@@ -87,11 +88,10 @@ static int
 list_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	char query[1024] = "", path[1100];
-	json_t *reply = NULL, *jobs;
 	bool json = false;
 	enum job_state st;
 	long long limit;
-	int err, rc = 0;
+	int rc = 0;
 
 	for (int i = 0; rc == 0 && i < args->n; i++) {
 		const char *v = args->v[i].value;
@@ -130,22 +130,7 @@ list_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 		return PKVM_EXIT_INFRA;
 	}
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs%s", query);
-	err = api_request(api, "GET", path, NULL, &reply);
-	if (err < 0)
-		return api_fail(api, err);
-	jobs = json_object_get(reply, "jobs");
-	if (!json_is_array(jobs)) {
-		fprintf(stderr,
-		    "pkvmctl: bad answer from pkvmd: no \"jobs\" "
-		    "array\n");
-		rc = PKVM_EXIT_INFRA;
-	} else if (json) {
-		rc = output_json(jobs) < 0 ? PKVM_EXIT_INFRA : 0;
-	} else {
-		rc = list_print(jobs);
-	}
-	json_decref(reply);
-	return rc;
+	return output_show(api, path, "jobs", JSON_ARRAY, json, list_print, NULL);
 }
 
 const struct cmd_entry cmd_list_entry = {

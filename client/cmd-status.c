@@ -25,14 +25,15 @@ line(const char *key, const char *value)
 	printf("%-10s %s\n", key, value != NULL ? value : "-");
 }
 
-static void
-status_print(json_t *job)
+static int
+status_print(json_t *job, void *arg)
 {
 	char buf[512], buf2[64];
 	long long a, b, c;
 	const char *s;
 	json_t *tests;
 
+	(void)arg;
 	if (job_int(job, "id", &a))
 		snprintf(buf, sizeof(buf), "%lld", a);
 	else
@@ -73,16 +74,16 @@ status_print(json_t *job)
 		line("attempt:", buf);
 	}
 	line("cmdline:", job_str(job, "cmdline"));
+	return 0;
 }
 
 static int
 status_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	bool json = false;
-	json_t *job = NULL;
 	char path[64];
 	int64_t id;
-	int err, rc;
+	int rc;
 
 	for (int i = 0; i < args->n; i++) {
 		if (args->v[i].key == OPT_JSON)
@@ -92,15 +93,7 @@ status_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	if (rc != 0)
 		return rc;
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld", (long long)id);
-	err = api_request(api, "GET", path, NULL, &job);
-	if (err < 0)
-		return api_fail(api, err);
-	if (json)
-		rc = output_json(job) < 0 ? PKVM_EXIT_INFRA : 0;
-	else
-		status_print(job);
-	json_decref(job);
-	return rc;
+	return output_show(api, path, NULL, JSON_OBJECT, json, status_print, NULL);
 }
 
 const struct cmd_entry cmd_status_entry = {

@@ -5,7 +5,14 @@
  * widest cell, so `pkvmctl list` lines up whatever the ids and owners are.
  * The server speaks UTC (RFC 3339); people read local time, and a time from
  * today needs no date.  Durations are short and fixed-format ("11.8s",
- * "2m03s") so they line up too.
+ * "2m03s") so they line up too.  A table may carry notes: lines printed
+ * as they are under a row (a failing test's message), which take no part
+ * in the column widths.
+ *
+ * output_show() is what list, status, results, crashes and artifacts have
+ * in common: GET one path, take one member of the answer ("jobs",
+ * "tests", ...) and print it either as JSON for scripts or with the
+ * command's own printer for people.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,12 +20,14 @@
 #include <time.h>
 
 #include "output.h"
+#include "wire.h"
 
 struct table {
 	int ncols;
-	int nrows; /* including the header row */
+	int nrows; /* including the header row and the notes */
 	int cap;
-	char **cells; /* nrows * ncols */
+	char **cells; /* nrows * ncols; a note row has its text in column 0 */
+	bool *note; /* nrows: the row is a note */
 	bool *right;
 };
 
@@ -44,18 +53,33 @@ table_align_right(struct table *t, int col)
 	t->right[col] = true;
 }
 
+/* Make room for one more row; 0 or -ENOMEM. */
+static int
+table_grow(struct table *t)
+{
+	int cap = t->cap ? t->cap * 2 : 16;
+	char **p;
+	bool *n;
+
+	if (t->nrows < t->cap)
+		return 0;
+	p = realloc(t->cells, (size_t)cap * (size_t)t->ncols * sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	t->cells = p;
+	n = realloc(t->note, (size_t)cap * sizeof(*n));
+	if (n == NULL)
+		return -ENOMEM;
+	t->note = n;
+	t->cap = cap;
+	return 0;
+}
+
 int
 table_add_row(struct table *t, const char *const *cells)
 {
-	if (t->nrows == t->cap) {
-		int cap = t->cap ? t->cap * 2 : 16;
-		char **p = realloc(t->cells, (size_t)cap * (size_t)t->ncols * sizeof(*p));
-
-		if (p == NULL)
-			return -ENOMEM;
-		t->cells = p;
-		t->cap = cap;
-	}
+	if (table_grow(t) < 0)
+		return -ENOMEM;
 	for (int c = 0; c < t->ncols; c++) {
 		char *s = strdup(cells[c] != NULL ? cells[c] : "-");
 
@@ -66,6 +90,22 @@ table_add_row(struct table *t, const char *const *cells)
 		}
 		t->cells[t->nrows * t->ncols + c] = s;
 	}
+	t->note[t->nrows] = false;
+	t->nrows++;
+	return 0;
+}
+
+int
+table_add_note(struct table *t, const char *text)
+{
+	char *s;
+
+	if (table_grow(t) < 0 || (s = strdup(text)) == NULL)
+		return -ENOMEM;
+	t->cells[t->nrows * t->ncols] = s;
+	for (int c = 1; c < t->ncols; c++)
+		t->cells[t->nrows * t->ncols + c] = NULL;
+	t->note[t->nrows] = true;
 	t->nrows++;
 	return 0;
 }
@@ -78,7 +118,7 @@ table_print(const struct table *t, FILE *f)
 	if (width == NULL)
 		return;
 	for (int r = 0; r < t->nrows; r++) {
-		for (int c = 0; c < t->ncols; c++) {
+		for (int c = 0; c < t->ncols && !t->note[r]; c++) {
 			int w = (int)strlen(t->cells[r * t->ncols + c]);
 
 			if (w > width[c])
@@ -86,6 +126,10 @@ table_print(const struct table *t, FILE *f)
 		}
 	}
 	for (int r = 0; r < t->nrows; r++) {
+		if (t->note[r]) {
+			fprintf(f, "%s\n", t->cells[r * t->ncols]);
+			continue;
+		}
 		for (int c = 0; c < t->ncols; c++) {
 			const char *s = t->cells[r * t->ncols + c];
 			bool last = c == t->ncols - 1;
@@ -110,6 +154,7 @@ table_free(struct table *t)
 	for (int i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->note);
 	free(t->right);
 	free(t);
 }
@@ -180,6 +225,19 @@ output_duration_format(double secs, char *buf, size_t size)
 		snprintf(buf, size, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
 }
 
+void
+output_size_format(double bytes, char *buf, size_t size)
+{
+	if (bytes < 1000)
+		snprintf(buf, size, "%.0f B", bytes);
+	else if (bytes < 1e6)
+		snprintf(buf, size, "%.1f kB", bytes / 1e3);
+	else if (bytes < 1e9)
+		snprintf(buf, size, "%.1f MB", bytes / 1e6);
+	else
+		snprintf(buf, size, "%.1f GB", bytes / 1e9);
+}
+
 int
 output_json(json_t *j)
 {
@@ -188,6 +246,24 @@ output_json(json_t *j)
 	    fputc('\n', stdout) < 0)
 		return -EIO;
 	return 0;
+}
+
+int
+output_show(struct api *api, const char *path, const char *key, json_type type, bool json,
+    output_print_fn print, void *arg)
+{
+	json_t *reply = NULL, *value = NULL;
+	int err, rc;
+
+	err = api_get_member(api, path, key, type, &reply, &value);
+	if (err < 0)
+		return api_fail(api, err);
+	if (json)
+		rc = output_json(value) < 0 ? PKVM_EXIT_INFRA : 0;
+	else
+		rc = print(value, arg);
+	json_decref(reply);
+	return rc;
 }
 
 const char *

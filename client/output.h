@@ -1,6 +1,8 @@
 /*
  * output.h -- how pkvmctl shows things to people: aligned tables, local
- * times, short durations, pretty JSON, and reading fields of a job object.
+ * times, short durations and sizes, pretty JSON, reading fields of a job
+ * object, and output_show(), the "GET, take one member, print it as JSON
+ * or for people" step most read-only commands are made of.
  */
 #ifndef PKVM_CLIENT_OUTPUT_H
 #define PKVM_CLIENT_OUTPUT_H
@@ -11,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "api.h"
+
 struct table;
 
 /* A table with NCOLS columns titled HEADERS; NULL when out of memory. */
@@ -19,6 +23,9 @@ struct table *table_new(int ncols, const char *const *headers);
 void table_align_right(struct table *t, int col);
 /* Add a row of NCOLS cells (NULL shows as "-"); 0 or -ENOMEM. */
 int table_add_row(struct table *t, const char *const *cells);
+/* Add a line printed as it is below the rows added so far (a message
+ * under a test, say); it does not widen the columns.  0 or -ENOMEM. */
+int table_add_note(struct table *t, const char *text);
 /* Print T to F with columns padded to their widest cell. */
 void table_print(const struct table *t, FILE *f);
 /* Free T and its cells. */
@@ -34,9 +41,22 @@ void output_time_format(double t, bool long_form, char *buf, size_t size);
  * "2d03h". */
 void output_duration_format(double secs, char *buf, size_t size);
 
+/* Format a byte count: "812 B", "3.4 kB", "45.6 MB", "1.2 GB" (powers of
+ * 1000, as the upload progress line). */
+void output_size_format(double bytes, char *buf, size_t size);
+
 /* Print J to stdout as JSON indented by two spaces, with a newline; 0 or
  * -EIO. */
 int output_json(json_t *j);
+
+/* Prints VALUE for people; returns 0 or an exit code. */
+typedef int (*output_print_fn)(json_t *value, void *arg);
+/* GET PATH from API and take member KEY of the answer (the whole answer
+ * when KEY is NULL), which must have json TYPE; print it as JSON when JSON,
+ * else with PRINT(value, ARG).  Returns the exit code, after printing why
+ * on failure. */
+int output_show(struct api *api, const char *path, const char *key, json_type type, bool json,
+    output_print_fn print, void *arg);
 
 /* The string field KEY of OBJ, or NULL when absent or not a string. */
 const char *job_str(json_t *obj, const char *key);

@@ -3,16 +3,22 @@
  *
  * Without -f it prints what has been captured so far; with -f the server
  * keeps the response open and sends console bytes as qemu prints them
- * until the job is done, and each piece is written through at once.
+ * until the job is done, and each piece is written through at once.  With
+ * --test NAME only that test's lines are asked for (console?test=NAME),
+ * from its begin line to its end line.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd.h"
 #include "wire.h"
 
+enum { OPT_TEST = 256 };
+
 static const struct cmd_option logs_options[] = {
 	{ 'f', "follow", 'f', false },
+	{ OPT_TEST, "test", 't', true },
 	{ 0, NULL, 0, false },
 };
 
@@ -29,34 +35,60 @@ on_console(void *arg, const char *buf, size_t len)
 static int
 logs_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
+	const char *test = NULL;
 	bool follow = false;
-	char path[96];
+	char *path = NULL, *name = NULL;
 	int64_t id;
 	int err, rc;
 
 	for (int i = 0; i < args->n; i++) {
 		if (args->v[i].key == 'f')
 			follow = true;
+		else if (args->v[i].key == OPT_TEST)
+			test = args->v[i].value;
 	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;
-	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/console%s", (long long)id,
-	    follow ? "?follow=1" : "");
+	if (test != NULL && test[0] == '\0')
+		return cmd_usage_error(self, "--test needs a test name");
+	if (test != NULL && follow)
+		return cmd_usage_error(self,
+		    "--follow and --test cannot be combined (a test's lines "
+		    "are sent as far as they go)");
+	if (test != NULL && (name = api_escape(test)) == NULL)
+		goto nomem;
+	if (asprintf(&path, PKVM_API_PREFIX "/jobs/%lld/console%s%s", (long long)id,
+		follow             ? "?follow=1"
+		    : name != NULL ? "?test="
+				   : "",
+		name != NULL ? name : "") < 0) {
+		path = NULL;
+		goto nomem;
+	}
 	err = api_stream(api, path, on_console, NULL);
+	free(path);
+	free(name);
 	if (err < 0)
 		return api_fail(api, err);
 	return 0;
+nomem:
+	free(path);
+	free(name);
+	fprintf(stderr, "pkvmctl: out of memory\n");
+	return PKVM_EXIT_INFRA;
 }
 
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
 	.alias = "console",
-	.args = "[-f|--follow] ID",
+	.args = "[-f|--follow] [-t|--test NAME] ID",
 	.summary = "print a job's serial console",
 	.details = "options:\n"
-		   "  -f, --follow  keep printing as the job runs, until it is "
-		   "done\n",
+		   "  -f, --follow       keep printing as the job runs, until it is "
+		   "done\n"
+		   "  -t, --test NAME    only the lines of test NAME (from its start to\n"
+		   "                     its end; see 'pkvmctl results ID' for names)\n",
 	.options = logs_options,
 	.takes_rest = false,
 	.exec = logs_exec,

@@ -1,64 +1,295 @@
 /*
  * cmd-results.c -- pkvmctl results: each test of a job and its verdict.
  *
- * A table of NAME VERDICT EXIT DURATION in run order; --json prints the
- * array of test objects (the "tests" member of the answer), like
- * `list --json` prints the array of jobs.
+ * For people: a table of NAME VERDICT EXIT DURATION SUBTESTS with what
+ * needs looking at first -- failed, errored and timed-out tests, then
+ * skipped ones, then the passes, each group in run order.  Under a failing
+ * test come its message and its failing subtests, indented as deep as they
+ * are nested, each with its message and console line; a counts line ends
+ * the output.  Subtest counts are of leaves (a subtest without subtests of
+ * its own), like the testcases of the JUnit report.
+ *
+ * --json prints the array of test objects (the "tests" member of the
+ * answer) as the server sends it, like `list --json` prints the jobs.
+ * --junit FILE also writes the JUnit XML report (junit.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
+#include "junit.h"
 #include "output.h"
 #include "wire.h"
 
-enum { OPT_JSON = 256 };
+enum { OPT_JSON = 256, OPT_JUNIT };
 
 static const struct cmd_option results_options[] = {
 	{ OPT_JSON, "json", 0, false },
+	{ OPT_JUNIT, "junit", 0, true },
 	{ 0, NULL, 0, false },
 };
 
-static int
-results_print(json_t *tests)
+/* Verdicts, in the order the table shows them. */
+enum rank { RANK_FAILING, RANK_SKIP, RANK_RUNNING, RANK_PASS };
+
+/* What the counts line counts. */
+struct counts {
+	int pass, fail, error, timeout, skip, running, other;
+};
+
+static bool
+verdict_is(const char *verdict, const char *name)
 {
-	static const char *const headers[] = { "NAME", "VERDICT", "EXIT", "DURATION" };
-	struct table *t = table_new(4, headers);
-	json_t *test, *d;
+	return verdict != NULL && strcmp(verdict, name) == 0;
+}
+
+static bool
+verdict_failing(const char *verdict)
+{
+	return !verdict_is(verdict, "pass") && !verdict_is(verdict, "skip") &&
+	    !verdict_is(verdict, "running");
+}
+
+static enum rank
+rank_of(json_t *test)
+{
+	const char *v = job_str(test, "verdict");
+
+	if (verdict_is(v, "pass"))
+		return RANK_PASS;
+	if (verdict_is(v, "skip"))
+		return RANK_SKIP;
+	if (verdict_is(v, "running"))
+		return RANK_RUNNING;
+	return RANK_FAILING;
+}
+
+static void
+count(struct counts *c, const char *verdict)
+{
+	if (verdict_is(verdict, "pass"))
+		c->pass++;
+	else if (verdict_is(verdict, "fail"))
+		c->fail++;
+	else if (verdict_is(verdict, "error"))
+		c->error++;
+	else if (verdict_is(verdict, "timeout"))
+		c->timeout++;
+	else if (verdict_is(verdict, "skip"))
+		c->skip++;
+	else if (verdict_is(verdict, "running"))
+		c->running++;
+	else
+		c->other++;
+}
+
+/* Count the leaves under SUBS into C. */
+static void
+count_leaves(struct counts *c, json_t *subs)
+{
+	json_t *sub, *children;
 	size_t i;
 
+	json_array_foreach(subs, i, sub)
+	{
+		children = json_object_get(sub, "subtests");
+		if (json_array_size(children) > 0)
+			count_leaves(c, children);
+		else
+			count(c, job_str(sub, "verdict"));
+	}
+}
+
+/* True when SUB failed or has a failing subtest somewhere below. */
+static bool
+has_failure(json_t *sub)
+{
+	json_t *child;
+	size_t i;
+
+	if (verdict_failing(job_str(sub, "verdict")))
+		return true;
+	json_array_foreach(json_object_get(sub, "subtests"), i, child)
+	{
+		if (has_failure(child))
+			return true;
+	}
+	return false;
+}
+
+/* Add TEXT under the current row indented by DEPTH levels, its second
+ * and later lines by one more. */
+static int
+add_note(struct table *t, int depth, const char *text)
+{
+	const char *p = text;
+	int indent = 2 * depth;
+
+	do {
+		size_t len = strcspn(p, "\n");
+		char *line;
+		int err;
+
+		if (asprintf(&line, "%*s%.*s", indent, "", (int)len, p) < 0)
+			return -1;
+		indent = 2 * depth + 2;
+		err = table_add_note(t, line);
+		free(line);
+		if (err < 0)
+			return -1;
+		p += len;
+	} while (*p++ != '\0');
+	return 0;
+}
+
+/* Add the failing subtests among SUBS (and the ones above a failure) as
+ * notes at DEPTH. */
+static int
+add_failing(struct table *t, json_t *subs, int depth)
+{
+	json_t *sub;
+	size_t i;
+
+	json_array_foreach(subs, i, sub)
+	{
+		const char *name = job_str(sub, "name");
+		const char *verdict = job_str(sub, "verdict");
+		const char *message = job_str(sub, "message");
+		char *text, at[48] = "";
+		long long line;
+		int rc;
+
+		if (!has_failure(sub))
+			continue;
+		if (job_int(sub, "line", &line))
+			snprintf(at, sizeof(at), " (line %lld)", line);
+		if (asprintf(&text, "%s: %s%s%s%s", name != NULL ? name : "?",
+			verdict != NULL ? verdict : "?", message != NULL ? ": " : "",
+			message != NULL ? message : "", at) < 0)
+			return -1;
+		rc = add_note(t, depth, text);
+		free(text);
+		if (rc < 0 || add_failing(t, json_object_get(sub, "subtests"), depth + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Add TEST's row, and the notes under it, to T. */
+static int
+add_test(struct table *t, json_t *test)
+{
+	const char *verdict = job_str(test, "verdict");
+	const char *message = job_str(test, "message");
+	json_t *subs = json_object_get(test, "subtests");
+	char code[24] = "-", dur[32] = "-", subcount[48] = "-";
+	struct counts c = { 0 };
+	const char *cells[5];
+	long long n;
+	json_t *d;
+
+	if (job_int(test, "exit_code", &n))
+		snprintf(code, sizeof(code), "%lld", n);
+	d = json_object_get(test, "duration");
+	if (json_is_number(d))
+		output_duration_format(json_number_value(d), dur, sizeof(dur));
+	count_leaves(&c, subs);
+	if (json_array_size(subs) > 0)
+		snprintf(subcount, sizeof(subcount), "%d/%d passed", c.pass,
+		    c.pass + c.fail + c.error + c.timeout + c.skip + c.running + c.other);
+	cells[0] = job_str(test, "name");
+	cells[1] = verdict;
+	cells[2] = code;
+	cells[3] = dur;
+	cells[4] = subcount;
+	if (table_add_row(t, cells) < 0)
+		return -1;
+	if (rank_of(test) == RANK_PASS || rank_of(test) == RANK_RUNNING)
+		return 0;
+	if (message != NULL && add_note(t, 2, message) < 0)
+		return -1;
+	if (rank_of(test) == RANK_FAILING && add_failing(t, subs, 2) < 0)
+		return -1;
+	return 0;
+}
+
+/* Append ", N WORD" to BUF when N is not zero (or always when ALWAYS). */
+static void
+counts_word(char *buf, size_t size, int n, const char *word, bool always)
+{
+	size_t len = strlen(buf);
+
+	if (n != 0 || always)
+		snprintf(buf + len, size - len, "%s%d %s", len ? ", " : "", n, word);
+}
+
+static void
+counts_format(const struct counts *c, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	counts_word(buf, size, c->pass, "passed", true);
+	counts_word(buf, size, c->fail, "failed", true);
+	counts_word(buf, size, c->skip, "skipped", true);
+	counts_word(buf, size, c->error, c->error == 1 ? "error" : "errors", false);
+	counts_word(buf, size, c->timeout, "timed out", false);
+	counts_word(buf, size, c->running, "running", false);
+	counts_word(buf, size, c->other, "unknown", false);
+}
+
+static int
+results_print(json_t *tests, void *arg)
+{
+	static const char *const headers[] = { "NAME", "VERDICT", "EXIT", "DURATION", "SUBTESTS" };
+	struct table *t = table_new(5, headers);
+	struct counts tc = { 0 }, sc = { 0 };
+	char line[256], sub[256];
+	json_t *test;
+	size_t i;
+
+	(void)arg;
+	if (json_array_size(tests) == 0) {
+		table_free(t);
+		printf("no test results\n");
+		return 0;
+	}
 	if (t == NULL)
-		return PKVM_EXIT_INFRA;
+		goto nomem;
 	table_align_right(t, 2);
 	table_align_right(t, 3);
+	for (int r = RANK_FAILING; r <= RANK_PASS; r++) {
+		json_array_foreach(tests, i, test)
+		{
+			if ((int)rank_of(test) == r && add_test(t, test) < 0)
+				goto nomem;
+		}
+	}
 	json_array_foreach(tests, i, test)
 	{
-		char code[24] = "-", dur[32] = "-";
-		const char *cells[4];
-		long long n;
-
-		if (job_int(test, "exit_code", &n))
-			snprintf(code, sizeof(code), "%lld", n);
-		d = json_object_get(test, "duration");
-		if (json_is_number(d))
-			output_duration_format(json_number_value(d), dur, sizeof(dur));
-		cells[0] = job_str(test, "name");
-		cells[1] = job_str(test, "verdict");
-		cells[2] = code;
-		cells[3] = dur;
-		if (table_add_row(t, cells) < 0) {
-			table_free(t);
-			fprintf(stderr, "pkvmctl: out of memory\n");
-			return PKVM_EXIT_INFRA;
-		}
+		count(&tc, job_str(test, "verdict"));
+		count_leaves(&sc, json_object_get(test, "subtests"));
 	}
 	table_print(t, stdout);
 	table_free(t);
+	counts_format(&tc, line, sizeof(line));
+	printf("\n%zu test%s: %s", json_array_size(tests), json_array_size(tests) == 1 ? "" : "s",
+	    line);
+	if (sc.pass + sc.fail + sc.error + sc.timeout + sc.skip + sc.running + sc.other > 0) {
+		counts_format(&sc, sub, sizeof(sub));
+		printf("; subtests: %s", sub);
+	}
+	printf("\n");
 	return 0;
+nomem:
+	table_free(t);
+	fprintf(stderr, "pkvmctl: out of memory\n");
+	return PKVM_EXIT_INFRA;
 }
 
 static int
 results_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
+	const char *junit = NULL;
 	json_t *reply = NULL, *tests;
 	bool json = false;
 	char path[96];
@@ -68,25 +299,25 @@ results_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *arg
 	for (int i = 0; i < args->n; i++) {
 		if (args->v[i].key == OPT_JSON)
 			json = true;
+		else if (args->v[i].key == OPT_JUNIT)
+			junit = args->v[i].value;
 	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;
+	if (junit != NULL && junit[0] == '\0')
+		return cmd_usage_error(self, "--junit needs a file name");
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/results", (long long)id);
-	err = api_request(api, "GET", path, NULL, &reply);
+	err = api_get_member(api, path, "tests", JSON_ARRAY, &reply, &tests);
 	if (err < 0)
 		return api_fail(api, err);
-	tests = json_object_get(reply, "tests");
-	if (!json_is_array(tests)) {
-		fprintf(stderr,
-		    "pkvmctl: bad answer from pkvmd: no \"tests\" "
-		    "array\n");
-		rc = PKVM_EXIT_INFRA;
-	} else if (json) {
+	/* The report first: it is what a CI job keeps when stdout is lost. */
+	if (junit != NULL)
+		rc = junit_write(api, id, tests, junit);
+	if (rc == 0 && json)
 		rc = output_json(tests) < 0 ? PKVM_EXIT_INFRA : 0;
-	} else {
-		rc = results_print(tests);
-	}
+	else if (rc == 0)
+		rc = results_print(tests, NULL);
 	json_decref(reply);
 	return rc;
 }
@@ -94,10 +325,18 @@ results_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *arg
 const struct cmd_entry cmd_results_entry = {
 	.name = "results",
 	.alias = NULL,
-	.args = "[--json] ID",
+	.args = "[--json] [--junit FILE] ID",
 	.summary = "show the verdict of each test of a job",
-	.details = "options:\n"
-		   "  --json  print the test objects as a JSON array\n",
+	.details = "failing tests come first, each followed by its message and its\n"
+		   "failing subtests; a line of counts ends the table.\n"
+		   "\n"
+		   "options:\n"
+		   "  --json        print the test objects (with nested subtests) as a\n"
+		   "                JSON array, as the server sends them\n"
+		   "  --junit FILE  also write a JUnit XML report to FILE (for GitLab,\n"
+		   "                Jenkins): one testcase per leaf subtest, or per\n"
+		   "                test without subtests, with the test's console\n"
+		   "                part as system-out of its failing testcases\n",
 	.options = results_options,
 	.takes_rest = false,
 	.exec = results_exec,

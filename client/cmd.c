@@ -27,6 +27,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_cancel_entry,
 	&cmd_wait_entry,
 	&cmd_results_entry,
+	&cmd_crashes_entry,
+	&cmd_artifacts_entry,
 	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL,
@@ -90,7 +92,7 @@ cmd_print_usage(FILE *f)
 	    "commands:\n",
 	    PKVM_DEFAULT_SOCKET);
 	for (int i = 0; cmd_table[i] != NULL; i++)
-		fprintf(f, "  %-8s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	fprintf(f,
 	    "\n'pkvmctl help COMMAND' shows the usage of one command; "
 	    "commands may be abbreviated.\n");

@@ -1,0 +1,247 @@
+/*
+ * cmd-crashes.c -- pkvmctl crashes: kernel and hypervisor crash reports.
+ *
+ * With a job id: the job's reports in console order (GET
+ * /v1/jobs/ID/crashes) as a table of TITLE KIND FATAL TEST LINES, and with
+ * -v each report's text after the table, ready to paste into a bug
+ * report.  With --all: every job's reports grouped by title (GET
+ * /v1/crashes), most recently seen first, to tell a new bug from an old
+ * friend.  --json prints the "crashes" or "groups" array as the server
+ * sends it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "wire.h"
+
+enum { OPT_JSON = 256, OPT_ALL };
+
+static const struct cmd_option crashes_options[] = {
+	{ OPT_JSON, "json", 0, false },
+	{ 'v', "verbose", 'v', false },
+	{ OPT_ALL, "all", 0, false },
+	{ 'n', "limit", 'n', true },
+	{ 0, NULL, 0, false },
+};
+
+/* "301-330" from a [first, last] pair, "-" when absent. */
+static void
+lines_format(json_t *lines, char *buf, size_t size)
+{
+	json_t *a = json_array_get(lines, 0), *b = json_array_get(lines, 1);
+
+	if (json_is_integer(a) && json_is_integer(b))
+		snprintf(buf, size, "%lld-%lld", (long long)json_integer_value(a),
+		    (long long)json_integer_value(b));
+	else
+		snprintf(buf, size, "-");
+}
+
+static const char *
+fatal_word(json_t *crash)
+{
+	json_t *f = json_object_get(crash, "fatal");
+
+	return json_is_boolean(f) ? (json_is_true(f) ? "yes" : "no") : NULL;
+}
+
+static int
+crashes_print(json_t *crashes, void *arg)
+{
+	static const char *const headers[] = { "TITLE", "KIND", "FATAL", "TEST", "LINES" };
+	bool verbose = *(bool *)arg;
+	struct table *t;
+	json_t *crash;
+	size_t i;
+
+	if (json_array_size(crashes) == 0) {
+		printf("no crash reports\n");
+		return 0;
+	}
+	t = table_new(5, headers);
+	if (t == NULL)
+		goto nomem;
+	json_array_foreach(crashes, i, crash)
+	{
+		const char *cells[5];
+		char lines[48];
+
+		lines_format(json_object_get(crash, "lines"), lines, sizeof(lines));
+		cells[0] = job_str(crash, "title");
+		cells[1] = job_str(crash, "kind");
+		cells[2] = fatal_word(crash);
+		cells[3] = job_str(crash, "test");
+		cells[4] = lines;
+		if (table_add_row(t, cells) < 0)
+			goto nomem;
+	}
+	table_print(t, stdout);
+	table_free(t);
+	if (!verbose)
+		return 0;
+	json_array_foreach(crashes, i, crash)
+	{
+		const char *title = job_str(crash, "title");
+		const char *kind = job_str(crash, "kind");
+		const char *test = job_str(crash, "test");
+		const char *report = job_str(crash, "report");
+		const char *fatal = fatal_word(crash);
+		char lines[48];
+
+		lines_format(json_object_get(crash, "lines"), lines, sizeof(lines));
+		printf("\n--- %zu/%zu: %s (%s%s%s%s, console lines %s)\n", i + 1,
+		    json_array_size(crashes), title != NULL ? title : "?",
+		    kind != NULL ? kind : "?", fatal != NULL && fatal[0] == 'y' ? ", fatal" : "",
+		    test != NULL ? ", in " : "", test != NULL ? test : "", lines);
+		if (report != NULL) {
+			size_t len = strlen(report);
+
+			fputs(report, stdout);
+			if (len > 0 && report[len - 1] != '\n')
+				fputc('\n', stdout);
+		}
+	}
+	return 0;
+nomem:
+	table_free(t);
+	fprintf(stderr, "pkvmctl: out of memory\n");
+	return PKVM_EXIT_INFRA;
+}
+
+/* "18:20:01 (job 12)" from time field TKEY and job field JKEY of G. */
+static void
+seen_format(json_t *g, const char *tkey, const char *jkey, char *buf, size_t size)
+{
+	char when[48];
+	long long job;
+
+	job_time(g, tkey, false, when, sizeof(when));
+	if (job_int(g, jkey, &job))
+		snprintf(buf, size, "%s (job %lld)", when, job);
+	else
+		snprintf(buf, size, "%s", when);
+}
+
+static int
+groups_print(json_t *groups, void *arg)
+{
+	static const char *const headers[] = { "TITLE", "COUNT", "JOBS", "FIRST-SEEN",
+		"LAST-SEEN" };
+	struct table *t;
+	json_t *g;
+	size_t i;
+
+	(void)arg;
+	if (json_array_size(groups) == 0) {
+		printf("no crash reports\n");
+		return 0;
+	}
+	t = table_new(5, headers);
+	if (t == NULL)
+		goto nomem;
+	table_align_right(t, 1);
+	table_align_right(t, 2);
+	json_array_foreach(groups, i, g)
+	{
+		char count[24] = "-", jobs[24] = "-", first[96], last[96];
+		const char *cells[5];
+		long long n;
+
+		if (job_int(g, "count", &n))
+			snprintf(count, sizeof(count), "%lld", n);
+		if (job_int(g, "jobs", &n))
+			snprintf(jobs, sizeof(jobs), "%lld", n);
+		seen_format(g, "first_seen", "first_job", first, sizeof(first));
+		seen_format(g, "last_seen", "last_job", last, sizeof(last));
+		cells[0] = job_str(g, "title");
+		cells[1] = count;
+		cells[2] = jobs;
+		cells[3] = first;
+		cells[4] = last;
+		if (table_add_row(t, cells) < 0)
+			goto nomem;
+	}
+	table_print(t, stdout);
+	table_free(t);
+	return 0;
+nomem:
+	table_free(t);
+	fprintf(stderr, "pkvmctl: out of memory\n");
+	return PKVM_EXIT_INFRA;
+}
+
+static int
+crashes_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
+{
+	bool json = false, verbose = false, all = false;
+	const char *limit = NULL, *pos = NULL;
+	long long n;
+	char path[96];
+	int64_t id;
+	int rc;
+
+	for (int i = 0; i < args->n; i++) {
+		switch (args->v[i].key) {
+		case CMD_ARG_POSITIONAL:
+			if (pos != NULL)
+				return cmd_usage_error(self, "too many arguments");
+			pos = args->v[i].value;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case OPT_ALL:
+			all = true;
+			break;
+		case 'n':
+			limit = args->v[i].value;
+			if (cmd_parse_int("limit", limit, 1, 10000, &n) != 0)
+				return PKVM_EXIT_USAGE;
+			break;
+		}
+	}
+	if (all) {
+		if (pos != NULL)
+			return cmd_usage_error(self, "give a job id or --all, not both");
+		if (verbose)
+			return cmd_usage_error(self,
+			    "--verbose shows one job's reports: give a job id "
+			    "instead of --all");
+		snprintf(path, sizeof(path), PKVM_API_PREFIX "/crashes%s%s",
+		    limit != NULL ? "?limit=" : "", limit != NULL ? limit : "");
+		return output_show(api, path, "groups", JSON_ARRAY, json, groups_print, NULL);
+	}
+	if (limit != NULL)
+		return cmd_usage_error(self, "--limit goes with --all");
+	if (pos == NULL)
+		return cmd_usage_error(self, "missing job id (or --all)");
+	rc = cmd_parse_id(pos, &id);
+	if (rc != 0)
+		return rc;
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/crashes", (long long)id);
+	return output_show(api, path, "crashes", JSON_ARRAY, json, crashes_print, &verbose);
+}
+
+const struct cmd_entry cmd_crashes_entry = {
+	.name = "crashes",
+	.alias = NULL,
+	.args = "[--json] [-v|--verbose] ID\n"
+		"       pkvmctl crashes --all [--json] [-n|--limit N]",
+	.summary = "show a job's crash reports, or all jobs' grouped by title",
+	.details = "options:\n"
+		   "  --json          print the reports (or with --all the groups) as a\n"
+		   "                  JSON array, as the server sends them\n"
+		   "  -v, --verbose   print each report's text after the table\n"
+		   "  --all           every job's reports grouped by title, most recently\n"
+		   "                  seen first: TITLE COUNT JOBS FIRST-SEEN LAST-SEEN\n"
+		   "  -n, --limit N   with --all, at most N groups, 1..10000\n",
+	.options = crashes_options,
+	.takes_rest = false,
+	.exec = crashes_exec,
+};

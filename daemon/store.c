@@ -34,8 +34,23 @@
  * Tests.  A job's tests are rows keyed by (job, attempt, seq); only those of
  * the job's current attempt are visible through the API.  The counters on
  * the job row are recomputed from those rows inside the same transaction as
- * every change, so they cannot drift; tests_failed counts both "fail" and
- * "error" (a test that never finished did not pass either).
+ * every change, so they cannot drift.  tests_passed counts "pass";
+ * tests_failed counts "fail", "error" (a test that never finished did not
+ * pass either) and "timeout"; "skip" and "running" count only in
+ * tests_total.  store_test_end() is store_test_finish() with a verdict
+ * from the exit code and no details, so both take the same path.
+ *
+ * Sub-results.  A test's tout_node tree is one subtests row per node,
+ * written by a walk in C with one prepared INSERT, parents first, so
+ * reading a test's rows by id sees every parent before its children and
+ * the tree is rebuilt in one pass (build_tree()).
+ *
+ * Crash reports and artifacts belong to an attempt, like tests: the lists
+ * show the current attempt's, a requeued job starts with none, and
+ * store_job_start() clears whatever a lost start left for the attempt.
+ * Earlier attempts' reports stay, so store_crash_groups() still counts
+ * what an interrupted run saw.  The guest's timings are the current
+ * attempt's too: starting an attempt or requeueing a job clears them.
  *
  * Errors.  A sqlite failure is logged as "store: <function>: <message>" and
  * mapped to errno where it is made: NOMEM -> -ENOMEM, BUSY/LOCKED -> -EBUSY,

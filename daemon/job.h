@@ -33,12 +33,12 @@ enum job_extra_kind { EXTRA_FILE, EXTRA_DIR, EXTRA_SYMLINK };
 
 /* One entry of the --extra tree, placed at PATH under the guest's root. */
 struct job_extra {
-	char *path;       /* relative, '/'-separated, no "." or ".." components */
+	char *path; /* relative, '/'-separated, no "." or ".." components */
 	enum job_extra_kind kind;
-	char blob[65];    /* EXTRA_FILE: sha256 hex */
-	uint32_t mode;    /* permission bits */
-	uint64_t size;    /* EXTRA_FILE: bytes, from the blob store */
-	char *target;     /* EXTRA_SYMLINK: where it points */
+	char blob[65]; /* EXTRA_FILE: sha256 hex */
+	uint32_t mode; /* permission bits */
+	uint64_t size; /* EXTRA_FILE: bytes, from the blob store */
+	char *target; /* EXTRA_SYMLINK: where it points */
 };
 
 struct job_exe {
@@ -46,9 +46,9 @@ struct job_exe {
 	char blob[65]; /* sha256 hex */
 	uint32_t mode; /* permission bits for the guest file */
 	uint64_t size; /* bytes, filled from the blob store */
-	char **args;   /* command-line arguments (manifest) */
+	char **args; /* command-line arguments (manifest) */
 	size_t nargs;
-	char **env;    /* KEY=VALUE entries (manifest) */
+	char **env; /* KEY=VALUE entries (manifest) */
 	size_t nenv;
 	int timeout_s; /* own timeout, 0 = the job's test_timeout */
 };
@@ -82,12 +82,12 @@ struct job {
 	size_t nexes;
 
 	int test_timeout_s; /* default per-test timeout, 0 = none */
-	bool fail_on_warn;  /* a WARNING report fails the job */
-	char **modules;     /* kernel modules to load before the tests */
+	bool fail_on_warn; /* a WARNING report fails the job */
+	char **modules; /* kernel modules to load before the tests */
 	size_t nmodules;
 	struct job_extra *extra; /* the --extra tree */
 	size_t nextra;
-	char *timings;      /* the guest's timing marks as JSON text, or NULL */
+	char *timings; /* the guest's timing marks as JSON text, or NULL */
 
 	int attempt; /* 1 for the first run */
 	bool has_exit_status;

@@ -83,7 +83,6 @@ struct recovered_job {
 int store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
     size_t *n);
 
-
 struct test_result {
 	char *name;
 	enum test_verdict verdict;
@@ -113,10 +112,10 @@ struct test_record {
 	bool has_exit_code;
 	int exit_code;
 	int64_t duration_ms;
-	const char *message;     /* NULL when none */
+	const char *message; /* NULL when none */
 	enum tout_format format;
 	uint64_t first_line, last_line; /* its part of the serial log */
-	const struct tout_node *nodes;  /* sub-results, nested */
+	const struct tout_node *nodes; /* sub-results, nested */
 	size_t nnodes;
 };
 /* The test NAME of job ID's current attempt ended: store the record and its
@@ -128,7 +127,7 @@ int store_test_add(struct store *st, int64_t job_id, int seq, const struct test_
 
 /* One test with everything the API shows (GET /v1/jobs/ID/results). */
 struct test_full {
-	struct test_result t;    /* name, verdict, exit code, duration, seq */
+	struct test_result t; /* name, verdict, exit code, duration, seq */
 	char *message;
 	enum tout_format format;
 	uint64_t first_line, last_line;
@@ -141,10 +140,10 @@ int store_test_list_full(struct store *st, int64_t job_id, struct test_full **ou
 void store_test_list_full_free(struct test_full *t, size_t n);
 
 struct crash_record {
-	int64_t id;              /* set by the store */
+	int64_t id; /* set by the store */
 	int64_t job_id;
-	char *test;              /* the test running then, or NULL (boot, init) */
-	char *kind;              /* crash_kind_name() */
+	char *test; /* the test running then, or NULL (boot, init) */
+	char *kind; /* crash_kind_name() */
 	char *title;
 	bool fatal;
 	char *report;
@@ -162,8 +161,8 @@ struct crash_group {
 	char *title;
 	char *kind;
 	bool fatal;
-	int64_t count;           /* reports with this title */
-	int64_t jobs;            /* distinct jobs */
+	int64_t count; /* reports with this title */
+	int64_t jobs; /* distinct jobs */
 	int64_t first_ms, last_ms;
 	int64_t first_job, last_job;
 };
@@ -175,10 +174,10 @@ void store_crash_groups_free(struct crash_group *g, size_t n);
 enum artifact_status { ARTIFACT_OK, ARTIFACT_CORRUPT, ARTIFACT_INCOMPLETE };
 struct artifact_record {
 	int64_t job_id;
-	char *test;              /* test name, or "_system" */
-	char *path;              /* relative to the test's PKVM_OUTPUT */
-	uint64_t size;           /* announced size */
-	char sha256[65];         /* announced sha256 */
+	char *test; /* test name, or "_system" */
+	char *path; /* relative to the test's PKVM_OUTPUT */
+	uint64_t size; /* announced size */
+	char sha256[65]; /* announced sha256 */
 	enum artifact_status status;
 };
 /* Name of an artifact status: "ok", "corrupt", "incomplete". */

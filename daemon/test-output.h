@@ -46,17 +46,17 @@ enum tout_format { TOUT_NONE, TOUT_TAP, TOUT_KTAP, TOUT_LTP, TOUT_KUT };
 
 /* One sub-result; children for nested TAP/KTAP. */
 struct tout_node {
-	char *name;            /* description, e.g. "mmio_write" ("" when none) */
+	char *name; /* description, e.g. "mmio_write" ("" when none) */
 	enum test_verdict verdict;
-	char *message;         /* directive reason, LTP message, or NULL */
-	uint64_t line;         /* console line of the result */
+	char *message; /* directive reason, LTP message, or NULL */
+	uint64_t line; /* console line of the result */
 	struct tout_node *children;
 	size_t nchildren;
 };
 
 struct tout_result {
 	enum test_verdict verdict;
-	char *message;         /* why it is not a pass (or a note), or NULL */
+	char *message; /* why it is not a pass (or a note), or NULL */
 	enum tout_format format;
 	struct tout_node *nodes; /* top-level sub-results in order */
 	size_t nnodes;

@@ -12,8 +12,8 @@ enum test_verdict {
 	VERDICT_RUNNING, /* begun, not ended (only while the job runs) */
 	VERDICT_PASS,
 	VERDICT_FAIL,
-	VERDICT_ERROR,   /* never finished: crash, broken test (TBROK), lost result */
-	VERDICT_SKIP,    /* TAP # SKIP, LTP TCONF, kvm-unit-tests SKIP */
+	VERDICT_ERROR, /* never finished: crash, broken test (TBROK), lost result */
+	VERDICT_SKIP, /* TAP # SKIP, LTP TCONF, kvm-unit-tests SKIP */
 	VERDICT_TIMEOUT, /* killed at its own timeout */
 };
 

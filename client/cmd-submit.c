@@ -8,12 +8,20 @@
  * "-m N" after "--" are taken out of the qemu arguments and become the
  * job's smp and mem; the rest is sent as qemu_args.
  *
+ * How tests run comes from --manifest FILE (manifest.c: each test's
+ * arguments, environment and timeout, modules to load), and what else the
+ * guest needs from --extra DIR (extra.c: a tree of files, directories and
+ * symlinks under the guest's root).  Both are read after every option, so
+ * the manifest can name executables given after it.
+ *
  * Everything that can be checked locally is checked before the server is
  * contacted: the kernel is an arm64 Image or a gzip, every executable is a
- * readable regular file with a valid, unique name, numbers are in range.
- * Then the files are hashed and the missing ones uploaded (upload.c), the
- * job is posted with only the fields the user set, and its id printed
- * alone on stdout so that `id=$(pkvmctl submit ...)` works.
+ * readable regular file with a valid, unique name, the manifest parses and
+ * names only those executables, the --extra tree holds only what the API
+ * takes, numbers are in range.  Then the files are hashed and the missing
+ * ones uploaded (upload.c), the job is posted with only the fields the
+ * user set, and its id printed alone on stdout so that
+ * `id=$(pkvmctl submit ...)` works.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +33,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "extra.h"
 #include "kernel-image.h"
+#include "manifest.h"
 #include "output.h"
 #include "upload.h"
 #include "wire.h"
@@ -34,7 +44,6 @@
 #define SUBMIT_PRIORITY_MIN (-100)
 #define SUBMIT_PRIORITY_MAX 100
 #define SUBMIT_SEED_MAX 64
-#define SUBMIT_FILES_MAX (1 + PKVM_EXES_MAX)
 
 enum {
 	OPT_SMP = 256,
@@ -49,6 +58,11 @@ enum {
 	OPT_PRIORITY,
 	OPT_WAIT,
 	OPT_JSON,
+	OPT_MANIFEST,
+	OPT_EXTRA,
+	OPT_TEST_TIMEOUT,
+	OPT_MODULE,
+	OPT_FAIL_ON_WARN,
 };
 
 static const struct cmd_option submit_options[] = {
@@ -68,6 +82,11 @@ static const struct cmd_option submit_options[] = {
 	{ OPT_WAIT, "wait", 'w', false },
 	{ 'f', "follow", 'f', false },
 	{ OPT_JSON, "json", 0, false },
+	{ OPT_MANIFEST, "manifest", 0, true },
+	{ OPT_EXTRA, "extra", 0, true },
+	{ OPT_TEST_TIMEOUT, "test-timeout", 0, true },
+	{ OPT_MODULE, "module", 0, true },
+	{ OPT_FAIL_ON_WARN, "fail-on-warn", 0, false },
 	{ 0, NULL, 0, false },
 };
 
@@ -78,9 +97,13 @@ struct submit {
 	json_t *qemu_args; /* or NULL */
 	long long smp, mem; /* from options, -1 when unset */
 	long long qemu_smp, qemu_mem; /* from after "--", -1 when unset */
-	struct blob_file *files; /* [0] is the kernel */
-	char **owned; /* [i]: files[i].path when we made it */
-	size_t nfiles;
+	struct blob_set set; /* [0] the kernel, then executables, then extras */
+	size_t nexes;
+	const char *manifest, *extra_dir; /* or NULL */
+	json_t *modules; /* from --module and the manifest, or NULL */
+	json_t *tests; /* from the manifest: name -> args, env, timeout */
+	json_t *extra; /* the --extra entries, or NULL */
+	size_t extra_first; /* index in set of the first extra file */
 	bool wait, follow, json;
 };
 
@@ -113,21 +136,24 @@ submit_check_kernel(const char *path)
 	return 0;
 }
 
-/* Add the executable at PATH (a string that outlives S). */
+/* Add the executable at PATH: a string that outlives S, or when OWN one S
+ * frees (also on failure). */
 static int
-submit_add_exe(struct submit *s, const char *path)
+submit_add_exe(struct submit *s, char *path, bool own)
 {
 	struct blob_file *f;
 	int rc;
 
-	if (s->nfiles >= SUBMIT_FILES_MAX) {
+	if (s->nexes >= PKVM_EXES_MAX) {
 		fprintf(stderr, "pkvmctl: too many executables (at most %d)\n", PKVM_EXES_MAX);
+		if (own)
+			free(path);
 		return PKVM_EXIT_USAGE;
 	}
-	f = &s->files[s->nfiles];
-	rc = upload_file_init(f, path, "executable");
+	rc = blob_set_add(&s->set, path, own, "executable");
 	if (rc != 0)
 		return rc;
+	f = &s->set.v[s->set.n - 1];
 	if (!pkvm_name_valid(f->name)) {
 		fprintf(stderr,
 		    "pkvmctl: invalid executable name '%s' (from '%s'): use 1..%d "
@@ -135,16 +161,16 @@ submit_add_exe(struct submit *s, const char *path)
 		    f->name, path, PKVM_NAME_MAX);
 		return PKVM_EXIT_USAGE;
 	}
-	for (size_t i = 1; i < s->nfiles; i++) {
-		if (strcmp(s->files[i].name, f->name) == 0) {
+	for (size_t i = 1; i < s->set.n - 1; i++) {
+		if (strcmp(s->set.v[i].name, f->name) == 0) {
 			fprintf(stderr,
 			    "pkvmctl: duplicate executable name '%s' "
 			    "('%s' and '%s')\n",
-			    f->name, s->files[i].path, path);
+			    f->name, s->set.v[i].path, path);
 			return PKVM_EXIT_USAGE;
 		}
 	}
-	s->nfiles++;
+	s->nexes++;
 	return 0;
 }
 
@@ -199,12 +225,9 @@ submit_add_exe_dir(struct submit *s, const char *dir)
 		struct stat st;
 
 		if (rc == 0 && stat(names[i], &st) == 0 && S_ISREG(st.st_mode)) {
-			rc = submit_add_exe(s, names[i]);
-			if (rc == 0) {
-				/* The file keeps pointing at it. */
-				s->owned[s->nfiles - 1] = names[i];
-				continue;
-			}
+			/* The set takes the name: its file keeps pointing at it. */
+			rc = submit_add_exe(s, names[i], true);
+			continue;
 		}
 		free(names[i]);
 	}
@@ -258,6 +281,69 @@ submit_set_int(struct submit *s, const char *key, const char *v, long long min, 
 	return rc;
 }
 
+/* Add kernel module NAME, from the manifest when FROM is not NULL. */
+static int
+submit_add_module(struct submit *s, const char *name, const char *from)
+{
+	size_t i;
+	json_t *m;
+
+	if (!manifest_module_valid(name)) {
+		fprintf(stderr,
+		    "pkvmctl: invalid module name '%s': use 1..64 of [A-Za-z0-9_-], "
+		    "as modprobe takes it (no .ko, no path)\n",
+		    name);
+		return PKVM_EXIT_USAGE;
+	}
+	if (s->modules == NULL && (s->modules = json_array()) == NULL)
+		return PKVM_EXIT_INFRA;
+	json_array_foreach(s->modules, i, m)
+	{
+		if (strcmp(json_string_value(m), name) == 0) {
+			fprintf(stderr, "pkvmctl: module '%s' given twice%s%s%s\n", name,
+			    from != NULL ? " (--module and manifest '" : "",
+			    from != NULL ? from : "", from != NULL ? "')" : "");
+			return PKVM_EXIT_USAGE;
+		}
+	}
+	if (json_array_size(s->modules) >= MANIFEST_MODULES_MAX) {
+		fprintf(stderr, "pkvmctl: too many modules (at most %d)\n", MANIFEST_MODULES_MAX);
+		return PKVM_EXIT_USAGE;
+	}
+	json_array_append_new(s->modules, json_string(name));
+	return 0;
+}
+
+/* Read the manifest, now that every executable is known. */
+static int
+submit_load_manifest(struct submit *s)
+{
+	const char **names = calloc(s->nexes + 1, sizeof(*names));
+	json_t *m = NULL, *mod;
+	size_t i;
+	int rc;
+
+	if (names == NULL) {
+		fprintf(stderr, "pkvmctl: out of memory\n");
+		return PKVM_EXIT_INFRA;
+	}
+	for (i = 0; i < s->nexes; i++)
+		names[i] = s->set.v[1 + i].name;
+	rc = manifest_load(s->manifest, names, s->nexes, &m);
+	free(names);
+	if (rc != 0)
+		return rc;
+	s->tests = json_incref(json_object_get(m, "tests"));
+	json_array_foreach(json_object_get(m, "modules"), i, mod)
+	{
+		rc = submit_add_module(s, json_string_value(mod), s->manifest);
+		if (rc != 0)
+			break;
+	}
+	json_decref(m);
+	return rc;
+}
+
 /* Handle one option of the table above. */
 static int
 submit_option(struct submit *s, int key, const char *v)
@@ -268,7 +354,7 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_MEM:
 		return cmd_parse_int("mem", v, PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB, &s->mem);
 	case OPT_EXE:
-		return submit_add_exe(s, v);
+		return submit_add_exe(s, (char *)v, false);
 	case OPT_EXE_DIR:
 		return submit_add_exe_dir(s, v);
 	case OPT_APPEND:
@@ -315,6 +401,29 @@ submit_option(struct submit *s, int key, const char *v)
 		return 0;
 	case OPT_JSON:
 		s->json = true;
+		return 0;
+	case OPT_MANIFEST:
+		if (s->manifest != NULL) {
+			fprintf(stderr, "pkvmctl: --manifest given twice\n");
+			return PKVM_EXIT_USAGE;
+		}
+		s->manifest = v;
+		return 0;
+	case OPT_EXTRA:
+		if (s->extra_dir != NULL) {
+			fprintf(stderr,
+			    "pkvmctl: --extra given twice (put everything in one "
+			    "tree)\n");
+			return PKVM_EXIT_USAGE;
+		}
+		s->extra_dir = v;
+		return 0;
+	case OPT_TEST_TIMEOUT:
+		return submit_set_int(s, "test_timeout", v, 0, PKVM_TIMEOUT_MAX_S);
+	case OPT_MODULE:
+		return submit_add_module(s, v, NULL);
+	case OPT_FAIL_ON_WARN:
+		json_object_set_new(s->body, "fail_on_warn", json_true());
 		return 0;
 	}
 	return PKVM_EXIT_USAGE;
@@ -441,12 +550,23 @@ submit_finish_body(struct submit *s)
 {
 	json_t *exes = json_array();
 
-	json_object_set_new(s->body, "kernel", json_string(s->files[0].hash));
-	for (size_t i = 1; i < s->nfiles; i++)
-		json_array_append_new(exes,
-		    json_pack("{s:s, s:s, s:i}", "name", s->files[i].name, "blob", s->files[i].hash,
-			"mode", (int)s->files[i].mode));
+	json_object_set_new(s->body, "kernel", json_string(s->set.v[0].hash));
+	for (size_t i = 1; i <= s->nexes; i++) {
+		const struct blob_file *f = &s->set.v[i];
+		json_t *exe = json_pack("{s:s, s:s, s:i}", "name", f->name, "blob", f->hash, "mode",
+		    (int)f->mode);
+
+		/* The manifest's args, env and timeout for this test. */
+		json_object_update(exe, json_object_get(s->tests, f->name));
+		json_array_append_new(exes, exe);
+	}
 	json_object_set_new(s->body, "executables", exes);
+	if (s->modules != NULL)
+		json_object_set(s->body, "modules", s->modules);
+	if (s->extra != NULL) {
+		extra_set_blobs(s->extra, s->set.v + s->extra_first);
+		json_object_set(s->body, "extra", s->extra);
+	}
 	if (s->tags != NULL)
 		json_object_set(s->body, "tags", s->tags);
 	if (s->qemu_args != NULL)
@@ -495,10 +615,7 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	int rc = 0;
 
 	s.body = json_object();
-	s.files = calloc(SUBMIT_FILES_MAX, sizeof(*s.files));
-	s.owned = calloc(SUBMIT_FILES_MAX, sizeof(*s.owned));
-	s.nfiles = 1;
-	if (s.body == NULL || s.files == NULL || s.owned == NULL) {
+	if (s.body == NULL) {
 		fprintf(stderr, "pkvmctl: out of memory\n");
 		rc = PKVM_EXIT_INFRA;
 		goto out;
@@ -522,10 +639,16 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	}
 	rc = submit_check_kernel(s.kernel);
 	if (rc == 0)
-		rc = upload_file_init(&s.files[0], s.kernel, "kernel");
+		rc = blob_set_add(&s.set, (char *)s.kernel, false, "kernel");
 	for (int i = 0; rc == 0 && i < args->n; i++) {
 		if (args->v[i].key != CMD_ARG_POSITIONAL)
 			rc = submit_option(&s, args->v[i].key, args->v[i].value);
+	}
+	if (rc == 0 && s.manifest != NULL)
+		rc = submit_load_manifest(&s);
+	if (rc == 0 && s.extra_dir != NULL) {
+		s.extra_first = s.set.n;
+		rc = extra_walk(s.extra_dir, &s.set, &s.extra);
 	}
 	if (rc == 0)
 		rc = submit_rest(&s, args->rest, args->nrest);
@@ -538,16 +661,16 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		    "--json and --follow cannot be combined "
 		    "(both write to stdout)");
 	if (rc == 0)
-		rc = upload_blobs(api, s.files, s.nfiles);
+		rc = upload_blobs(api, s.set.v, s.set.n);
 	if (rc != 0)
 		goto out;
 	submit_finish_body(&s);
 	rc = submit_post(&s, api);
 out:
-	for (size_t i = 0; s.owned != NULL && i < s.nfiles; i++)
-		free(s.owned[i]);
-	free(s.owned);
-	free(s.files);
+	blob_set_free(&s.set);
+	json_decref(s.modules);
+	json_decref(s.tests);
+	json_decref(s.extra);
 	json_decref(s.tags);
 	json_decref(s.qemu_args);
 	json_decref(s.body);
@@ -558,6 +681,8 @@ const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
 	.alias = "run",
 	.args = "KERNEL [--smp N] [--mem MB] [--exe FILE]... [--exe-dir DIR]\n"
+		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
+		"                      [--test-timeout SEC] [--fail-on-warn]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
 		"                      [-T TAG]... [-d PORT] [-C|--no-cov] [--uefi] [--seed S]\n"
 		"                      [--priority P] [--wait] [-f|--follow] [--json]\n"
@@ -568,6 +693,15 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --mem MB          guest memory, 64..65536 MB (default 1024)\n"
 		   "  --exe FILE        a test executable, named after the file\n"
 		   "  --exe-dir DIR     every regular file in DIR (hidden ones skipped)\n"
+		   "  --manifest FILE   how to run the tests: arguments, environment,\n"
+		   "                    timeouts, modules (format: docs/MANIFEST.md)\n"
+		   "  --extra DIR       put DIR's files, directories and symlinks under\n"
+		   "                    the guest's root (DIR/lib/modules -> /lib/modules)\n"
+		   "  --module NAME     load kernel module NAME before the tests\n"
+		   "                    (repeatable; from --extra or built in)\n"
+		   "  --test-timeout SEC  default time limit of each test, 0 = none\n"
+		   "                    but the job's (default 0)\n"
+		   "  --fail-on-warn    a kernel WARNING fails the job\n"
 		   "  --append ARGS     extra kernel command line\n"
 		   "  --timeout SEC     total time limit (default 600)\n"
 		   "  --idle-timeout SEC  limit on console silence, 0 = none "

@@ -4,7 +4,22 @@
  * The runner hands us whatever qemu printed, in chunks of any size.  We cut
  * the stream into lines in a fixed buffer (CONSOLE_LINE_MAX bytes; the rest
  * of an over-long line is dropped, the line still counts once), drop every
- * '\r' the serial line adds, and look at each finished line twice:
+ * '\r' the serial line adds, and sort each finished line into one of three
+ * kinds:
+ *
+ * 0. Data lines, "@@pkvm:1 d <base64>" from the very start of the line: an
+ *    artifact's bytes (docs/GUEST.md).  They carry no crc; we check that
+ *    the text is whole groups of the base64 alphabet with '=' padding only
+ *    at the end and report CONSOLE_FILE_DATA (or CONSOLE_CORRUPT, "bad data
+ *    line"; the artifact's own checks catch what this cannot).  They are
+ *    no part of the serial log: not counted, not handed to the output.
+ *    The output (console_parser_set_output) streams everything else as it
+ *    comes, so a prompt without a newline is logged at once; only a line's
+ *    first bytes are held back, while they still spell the data marker --
+ *    at most DATA_MARKER_LEN of them, plus any '\r' or NUL among them up
+ *    to HOLD_MAX raw bytes.  The bytes logged are exactly the bytes fed
+ *    minus the data lines (their '\r' and '\n' included), however the
+ *    stream was cut into chunks.
  *
  * 1. Result lines.  initramfs/init frames what it reports as
  *
@@ -19,11 +34,13 @@
  *    reported as CONSOLE_CORRUPT, with a short reason in ev->title, so that
  *    the runner can fail the job loudly instead of silently missing a
  *    result.  Keys an event does not know are ignored, so init can add
- *    information without a version bump.
+ *    information without a version bump (a "begin" without "timeout" is
+ *    one from before it existed: no timeout).
  *
- * 2. Crash reports.  Each line is matched against the first line of the
- *    kernel's and the pKVM hypervisor's crash reports (the table
- *    crash_rules below).  Matching is anchored: the pattern has to start
+ * 2. Everything else is console output: CONSOLE_LINE, which the runner
+ *    hands to the per-test output parser, and crash reports.  Each line
+ *    is matched against the first line of the kernel's and the pKVM
+ *    hypervisor's crash reports (the table crash_rules below).  Matching is anchored: the pattern has to start
  *    the printk message, that is the line after an optional
  *    "[   12.345678]" timestamp, an optional "[T123]"/"[C0]" caller id and
  *    an optional "kvm [N]: ", "rcu: " or "watchdog: " subsystem prefix.  A
@@ -35,8 +52,12 @@
  *    Every matching line is one CONSOLE_CRASH event; a report usually has
  *    several (an Oops's "Unable to handle kernel ...", then "Internal
  *    error: ...", then "Kernel panic - not syncing: Oops: Fatal
- *    exception") and the runner decides which one names the job's crash.
- *    A "---[ end trace" or "---[ end Kernel panic" line is CONSOLE_CRASH_END.
+ *    exception").  A "---[ end trace" or "---[ end Kernel panic" line is
+ *    CONSOLE_CRASH_END.  The first matching line also opens a report,
+ *    which collects the lines that follow until the report is over and
+ *    then comes whole as one CONSOLE_CRASH_REPORT, with the title and kind
+ *    of its first line, fatal if any of its lines was (see "crash
+ *    reports" below for where a report ends).
  *
  * Titles.  A title must be the same every time the same bug fires, so it
  * can be compared across runs and jobs.  It is built from the matching line
@@ -88,10 +109,18 @@
  * reports included: the kernel carries on after them, but the memory it
  * runs on is no longer trustworthy and the test found a bug).
  *
+ * Event order follows the log: a report that a line ends without being
+ * part of it comes first, then the line's own event (CONSOLE_LINE or the
+ * result), then its CONSOLE_CRASH/CONSOLE_CRASH_END, then the report it
+ * completes.  A data line's events carry the number of the last logged
+ * line before it.
+ *
  * The parser is pure: no I/O, no clock, and the only allocation is the
- * parser itself, so it runs the same on captured logs in tests/data/.
+ * parser itself (with its line, report and hold buffers), so it runs the
+ * same on captured logs in tests/data/.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -103,17 +132,64 @@
 #define TITLE_MAX 256
 #define RESULT_PREFIX "@@pkvm:"
 #define RESULT_MAX_FIELDS 16
+#define DATA_MARKER CONSOLE_MARKER "d "
+#define DATA_MARKER_LEN (sizeof(DATA_MARKER) - 1)
+/* Raw bytes held at a line start: the marker's, plus a few '\r'/NUL. */
+#define HOLD_MAX 32
+#define REPORT_LINES_MAX 200
+#define REPORT_TEXT_MAX (64 * 1024)
+
+/* What the current line is, as far as the serial log is concerned. */
+enum line_mode {
+	LINE_DECIDING, /* at its start: could still be a data line */
+	LINE_LOGGED, /* not a data line: its bytes go to the log */
+	LINE_DATA, /* a data line: kept out of the log */
+};
+
+/* Where an open crash report is. */
+enum report_phase {
+	REPORT_BODY, /* collecting the report proper */
+	REPORT_AFTER_END, /* saw "---[ end trace": a panic may follow */
+	REPORT_TAIL, /* saw "Kernel Offset:": only the panic's tail follows */
+};
+
+struct report {
+	bool open;
+	enum report_phase phase;
+	enum crash_kind kind;
+	bool fatal;
+	bool in_trace; /* a "Call trace:" header was seen */
+	int frames; /* frames since that header */
+	uint64_t first, last; /* line numbers */
+	int nlines;
+	/* Trailing blank lines are not kept: the text, its last line and
+	 * its line count up to the last non-blank line. */
+	size_t kept_len;
+	uint64_t kept_last;
+	size_t len;
+	char title[TITLE_MAX];
+	char first_line[CONSOLE_LINE_MAX + 1];
+	char text[REPORT_TEXT_MAX + 1];
+};
 
 struct console_parser {
 	console_event_cb cb;
 	void *arg;
-	uint64_t lines; /* lines finished so far */
+	console_output_cb out;
+	void *out_arg;
+	uint64_t lines; /* logged lines finished so far */
 	size_t len; /* bytes of the current line in buf */
 	bool pending; /* bytes of an unfinished line were seen */
+	bool overflow; /* the current line was longer than CONSOLE_LINE_MAX */
+	enum line_mode mode;
+	size_t marker_pos; /* DATA_MARKER bytes matched at the line start */
+	size_t nhold; /* raw bytes held back from the log */
+	char hold[HOLD_MAX];
 	char buf[CONSOLE_LINE_MAX + 1];
 	/* Scratch space for events, reused line after line. */
 	char scratch[CONSOLE_LINE_MAX + 1];
 	char title[TITLE_MAX];
+	struct report report;
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -569,12 +645,19 @@ emit(struct console_parser *p, struct console_event *ev)
 	p->cb(p->arg, ev);
 }
 
+enum crash_hit {
+	HIT_NONE,
+	HIT_CRASH, /* a report's first line: rule *R, title in p->title */
+	HIT_END, /* "---[ end trace" / "---[ end Kernel panic" */
+};
+
 /*
  * Look for a crash report in TEXT (the line, or the part of it before a
  * result marker): at the line start and after every later timestamp.
+ * Emits CONSOLE_CRASH or CONSOLE_CRASH_END and says which it was.
  */
-static void
-detect_crash(struct console_parser *p, const char *text)
+static enum crash_hit
+detect_crash(struct console_parser *p, const char *text, const struct crash_rule **rp)
 {
 	const char *s = text;
 
@@ -588,7 +671,7 @@ detect_crash(struct console_parser *p, const char *text)
 		if (is_end_marker(m)) {
 			struct console_event ev = { .kind = CONSOLE_CRASH_END };
 			emit(p, &ev);
-			return;
+			return HIT_END;
 		}
 		r = match_rule(m);
 		if (r != NULL) {
@@ -598,12 +681,236 @@ detect_crash(struct console_parser *p, const char *text)
 			ev.fatal = r->fatal;
 			ev.title = p->title;
 			emit(p, &ev);
-			return;
+			*rp = r;
+			return HIT_CRASH;
 		}
 	next:
 		if (*s == '\0' || (s = strchr(s + 1, '[')) == NULL)
-			return;
+			return HIT_NONE;
 	}
+}
+
+/* ---- crash reports ----------------------------------------------------- */
+
+/*
+ * A report runs from its first crash line to the end of its backtrace.
+ * The kernel marks that end only sometimes ("---[ end trace" after an
+ * Oops or a WARNING, "Kernel Offset:" ... "Memory Limit:" after a panic);
+ * a hung task or a stall report just stops.  So, as syzkaller's
+ * pkg/report does with its own means, we also watch the shape of the
+ * report: once a "Call trace:" block has had frames, a line that is no
+ * frame and none of the lines known to follow a backtrace ("Code:", the
+ * end markers, the panic that an Oops causes, the panic's tail) is no
+ * longer part of the report -- it ends the report and is looked at afresh,
+ * so three hung-task reports in a row are three reports.
+ *
+ * Otherwise a report ends:
+ *  - at its "---[ end trace" line if it is a WARNING; any other report
+ *    waits for one more line there, which joins it if it is the panic the
+ *    Oops causes ("Kernel panic - not syncing: Oops: Fatal exception");
+ *  - at "---[ end Kernel panic", or at "Memory Limit:", the last line of
+ *    an arm64 panic's tail ("Kernel Offset:", "PHYS_OFFSET:", "CPU
+ *    features:", "Memory Limit:"), which is kept whole: after "Kernel
+ *    Offset:" only the tail's lines are taken;
+ *  - before a result line, which is no part of it (a crash in the text
+ *    before a result marker gets its CONSOLE_CRASH, but no report);
+ *  - after REPORT_LINES_MAX lines, or at console_parser_flush().
+ * The text is the lines as logged ('\r' dropped) joined by '\n', cut at
+ * REPORT_TEXT_MAX bytes, without trailing blank lines.
+ */
+
+static const char *const trace_headers[] = {
+	"Call trace:",
+	"Call Trace:",
+	"nVHE call trace:",
+	"Allocated by task ",
+	"Freed by task ",
+	"Last potentially related work creation:",
+	"Second to last potentially related work creation:",
+	NULL,
+};
+
+/* Lines that may follow a backtrace and still belong to its report. */
+static const char *const after_trace[] = {
+	"Code: ",
+	"---[ end ",
+	"Kernel panic - not syncing",
+	"Kernel Offset:",
+	"PHYS_OFFSET:",
+	"CPU features:",
+	"Memory Limit:",
+	"SMP: stopping secondary CPUs",
+	NULL,
+};
+
+/* The lines a panic prints after "Kernel Offset:" (arm64). */
+static const char *const panic_tail[] = {
+	"PHYS_OFFSET:",
+	"CPU features:",
+	"Memory Limit:",
+	"---[ end Kernel panic",
+	NULL,
+};
+
+static bool
+starts_with_any(const char *s, const char *const *prefixes)
+{
+	size_t i;
+
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (starts_with(s, prefixes[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Is LINE a backtrace frame: " func+0x1c/0x30 [mod]", "[<ffff...>] func+...",
+ * "? func+...", an unsymbolised " 0xffff800008bca0e8", an x86 "<IRQ>"
+ * style marker, with or without a "kvm [N]: " prefix (the hyp's trace)?
+ */
+static bool
+is_frame(const char *line)
+{
+	const char *p = skip_timestamp(line), *tok;
+	size_t len;
+
+	p = skip_caller(p != NULL ? p : line);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	p = skip_subsystem(p);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p[0] == '[' && p[1] == '<') {
+		p = strchr(p, ']');
+		if (p == NULL)
+			return false;
+		while (*++p == ' ')
+			;
+	}
+	if (p[0] == '?' && p[1] == ' ')
+		p += 2;
+	tok = p;
+	len = strcspn(tok, " \t");
+	if (len == 0)
+		return false;
+	if (tok[0] == '<' && tok[len - 1] == '>')
+		return true; /* <IRQ>, </IRQ>, <TASK>, ... */
+	if (tok[0] == '0' && tok[1] == 'x' && len >= 10) {
+		size_t i;
+		for (i = 2; i < len && is_hex(tok[i]); i++)
+			;
+		return i == len;
+	}
+	return strip_offset(tok, len) < len;
+}
+
+static void
+report_emit(struct console_parser *p)
+{
+	struct report *r = &p->report;
+	struct console_event ev = { .kind = CONSOLE_CRASH_REPORT };
+
+	r->len = r->kept_len;
+	r->text[r->len] = '\0';
+	ev.lineno = r->first;
+	ev.last_lineno = r->kept_last;
+	ev.line = r->first_line;
+	ev.crash = r->kind;
+	ev.fatal = r->fatal;
+	ev.title = r->title;
+	ev.report = r->text;
+	r->open = false;
+	p->cb(p->arg, &ev);
+}
+
+/* Does the line whose message is M (LINE whole) belong to the open report? */
+static bool
+report_takes(const struct report *r, const char *line, const char *m)
+{
+	switch (r->phase) {
+	case REPORT_AFTER_END:
+		return starts_with(m, "Kernel panic - not syncing");
+	case REPORT_TAIL:
+		return *m == '\0' || starts_with_any(m, panic_tail);
+	case REPORT_BODY:
+		break;
+	}
+	if (!r->in_trace || r->frames == 0)
+		return true;
+	return *m == '\0' || is_frame(line) || starts_with_any(m, trace_headers) ||
+	    starts_with_any(m, after_trace);
+}
+
+static void
+report_append(struct report *r, const char *line, uint64_t lineno, bool blank)
+{
+	size_t n = strlen(line);
+
+	if (r->nlines > 0 && r->len < REPORT_TEXT_MAX)
+		r->text[r->len++] = '\n';
+	if (n > REPORT_TEXT_MAX - r->len)
+		n = REPORT_TEXT_MAX - r->len;
+	memcpy(r->text + r->len, line, n);
+	r->len += n;
+	r->nlines++;
+	r->last = lineno;
+	if (!blank) {
+		r->kept_len = r->len;
+		r->kept_last = lineno;
+	}
+}
+
+/*
+ * Feed the crash report machinery one logged line (LINE, its message M)
+ * after its CONSOLE_CRASH/CONSOLE_CRASH_END event, HIT, if any.
+ */
+static void
+report_line(struct console_parser *p, const char *line, const char *m, enum crash_hit hit,
+    const struct crash_rule *rule)
+{
+	struct report *r = &p->report;
+
+	if (!r->open) {
+		if (hit != HIT_CRASH)
+			return;
+		memset(r, 0, offsetof(struct report, title));
+		r->open = true;
+		r->phase = REPORT_BODY;
+		r->kind = rule->kind;
+		r->fatal = rule->fatal;
+		r->first = p->lines;
+		snprintf(r->title, sizeof(r->title), "%s", p->title);
+		snprintf(r->first_line, sizeof(r->first_line), "%s", line);
+	} else if (hit == HIT_CRASH) {
+		r->fatal = r->fatal || rule->fatal;
+	}
+	report_append(r, line, p->lines, *m == '\0');
+
+	if (starts_with(m, "Kernel panic - not syncing")) {
+		/* The panic an Oops causes: a fresh body, maybe a trace. */
+		r->phase = REPORT_BODY;
+		r->in_trace = false;
+		r->frames = 0;
+	}
+	if (r->in_trace && is_frame(line))
+		r->frames++;
+	else if (starts_with_any(m, trace_headers)) {
+		r->in_trace = true;
+		r->frames = 0;
+	}
+
+	if (hit == HIT_END) {
+		if (r->kind == CRASH_WARNING || starts_with(m, "---[ end Kernel panic"))
+			report_emit(p);
+		else
+			r->phase = REPORT_AFTER_END;
+	} else if (starts_with(m, "Memory Limit:")) {
+		report_emit(p);
+	} else if (starts_with(m, "Kernel Offset:")) {
+		r->phase = REPORT_TAIL;
+	}
+	if (r->open && r->nlines >= REPORT_LINES_MAX)
+		report_emit(p);
 }
 
 /* ---- result lines ------------------------------------------------------ */
@@ -652,19 +959,180 @@ parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
-/* "<seconds>.<hundredths>" as init prints /proc/uptime's first field. */
-static bool
-valid_uptime(const char *s)
+/*
+ * "<seconds>.<fraction>" as init prints /proc/uptime's first field, to
+ * milliseconds in *MS (digits past the third decimal are dropped); 0 or
+ * -EINVAL.
+ */
+static int
+parse_uptime(const char *s, int64_t *ms)
 {
+	int64_t sec = 0, frac = 0;
+	int digits = 0;
+
 	if (s == NULL || !is_digit(*s))
-		return false;
-	while (is_digit(*s))
-		s++;
+		return -EINVAL;
+	for (; is_digit(*s); s++) {
+		if (sec > INT64_MAX / 10000)
+			return -EINVAL;
+		sec = sec * 10 + (*s - '0');
+	}
 	if (*s++ != '.' || !is_digit(*s))
+		return -EINVAL;
+	for (; is_digit(*s); s++)
+		if (digits < 3) {
+			frac = frac * 10 + (*s - '0');
+			digits++;
+		}
+	if (*s != '\0')
+		return -EINVAL;
+	for (; digits < 3; digits++)
+		frac *= 10;
+	*ms = sec * 1000 + frac;
+	return 0;
+}
+
+/* 64 lower-case hex digits. */
+static bool
+valid_sha256(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
 		return false;
-	while (is_digit(*s))
-		s++;
-	return *s == '\0';
+	for (i = 0; i < 64; i++)
+		if (!is_digit(s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+			return false;
+	return s[64] == '\0';
+}
+
+/* Base64 text of a data line: whole 4-character groups of the alphabet,
+ * with at most two '=' of padding at the very end. */
+static bool
+valid_base64(const char *s, size_t len)
+{
+	size_t i, pad = 0;
+
+	if (len == 0 || len % 4 != 0)
+		return false;
+	while (pad < 2 && s[len - 1 - pad] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '+' ||
+			c == '/'))
+			return false;
+	}
+	return true;
+}
+
+/* The fields of each event: parse F[N] into EV; NULL or why it failed. */
+static const char *
+parse_test_line(struct console_event *ev, const struct field *f, int n)
+{
+	const char *killed;
+	int64_t v;
+
+	ev->test = field_get(f, n, "test");
+	if (ev->test == NULL || parse_int(field_get(f, n, "seq"), 0, INT32_MAX, &v) < 0)
+		return "bad test line";
+	ev->seq = (int)v;
+	if (ev->kind == CONSOLE_TEST_BEGIN) {
+		/* Lines from before "timeout" existed have none: no timeout. */
+		v = 0;
+		if (field_get(f, n, "timeout") != NULL &&
+		    parse_int(field_get(f, n, "timeout"), 0, INT32_MAX, &v) < 0)
+			return "bad test line";
+		ev->timeout_s = (int)v;
+		return NULL;
+	}
+	if (parse_int(field_get(f, n, "exit"), INT32_MIN, INT32_MAX, &v) < 0)
+		return "bad test line";
+	ev->exit_code = (int)v;
+	if (parse_int(field_get(f, n, "ms"), 0, INT64_MAX, &ev->duration_ms) < 0)
+		return "bad test line";
+	killed = field_get(f, n, "killed");
+	if (killed != NULL && strcmp(killed, "timeout") != 0)
+		return "bad test line";
+	ev->killed_timeout = killed != NULL;
+	return NULL;
+}
+
+static const char *
+parse_file_line(struct console_event *ev, const struct field *f, int n)
+{
+	int64_t v;
+
+	ev->test = field_get(f, n, "test");
+	ev->path = field_get(f, n, "path");
+	if (ev->test == NULL || ev->path == NULL)
+		return "bad file line";
+	switch (ev->kind) {
+	case CONSOLE_FILE_BEGIN:
+		if (parse_int(field_get(f, n, "size"), 0, INT64_MAX, &v) < 0)
+			return "bad file line";
+		ev->size = (uint64_t)v;
+		ev->sha256 = field_get(f, n, "sha256");
+		if (!valid_sha256(ev->sha256))
+			return "bad file line";
+		break;
+	case CONSOLE_FILE_END:
+		if (parse_int(field_get(f, n, "lines"), 0, INT64_MAX, &v) < 0)
+			return "bad file line";
+		ev->nlines = (uint64_t)v;
+		break;
+	default: /* CONSOLE_FILE_SKIP */
+		ev->title = field_get(f, n, "reason");
+		if (ev->title == NULL)
+			return "bad file line";
+		break;
+	}
+	return NULL;
+}
+
+static const char *
+parse_fields(struct console_event *ev, const char *event, const struct field *f, int n)
+{
+	const char *status;
+	int64_t v;
+
+	if (strcmp(event, "init") == 0) {
+		ev->kind = CONSOLE_INIT;
+		if (parse_uptime(field_get(f, n, "uptime"), &ev->uptime_ms) < 0)
+			return "bad init line";
+	} else if (strcmp(event, "mark") == 0) {
+		ev->kind = CONSOLE_MARK;
+		ev->test = field_get(f, n, "name");
+		if (ev->test == NULL || parse_uptime(field_get(f, n, "uptime"), &ev->uptime_ms) < 0)
+			return "bad mark line";
+	} else if (strcmp(event, "module") == 0) {
+		ev->kind = CONSOLE_MODULE;
+		ev->test = field_get(f, n, "name");
+		status = field_get(f, n, "status");
+		if (ev->test == NULL || status == NULL ||
+		    (strcmp(status, "ok") != 0 && strcmp(status, "fail") != 0) ||
+		    parse_int(field_get(f, n, "exit"), INT32_MIN, INT32_MAX, &v) < 0)
+			return "bad module line";
+		ev->ok = status[0] == 'o';
+		ev->exit_code = (int)v;
+	} else if (strcmp(event, "begin") == 0 || strcmp(event, "end") == 0) {
+		ev->kind = event[0] == 'b' ? CONSOLE_TEST_BEGIN : CONSOLE_TEST_END;
+		return parse_test_line(ev, f, n);
+	} else if (strcmp(event, "file-begin") == 0 || strcmp(event, "file-end") == 0 ||
+	    strcmp(event, "file-skip") == 0) {
+		ev->kind = event[5] == 'b' ? CONSOLE_FILE_BEGIN
+		    : event[5] == 'e'      ? CONSOLE_FILE_END
+					   : CONSOLE_FILE_SKIP;
+		return parse_file_line(ev, f, n);
+	} else if (strcmp(event, "done") == 0) {
+		ev->kind = CONSOLE_DONE;
+		if (parse_int(field_get(f, n, "tests"), 0, INT32_MAX, &v) < 0)
+			return "bad done line";
+		ev->ntests = (int)v;
+	} else {
+		return "unknown event";
+	}
+	return NULL;
 }
 
 /*
@@ -677,11 +1145,14 @@ parse_result(struct console_parser *p, const char *mark, struct console_event *e
 	struct field f[RESULT_MAX_FIELDS];
 	const char *crc_at, *d, *event;
 	char *s, *tok;
-	int64_t crc = 0, v;
+	int64_t crc = 0;
 	int n = 0;
 
 	if (!starts_with(mark, CONSOLE_MARKER))
 		return "unknown result line version";
+	/* A data line with text before it: damaged, not a result line. */
+	if (starts_with(mark, DATA_MARKER))
+		return "bad data line";
 	crc_at = strstr(mark, " crc=");
 	if (crc_at == NULL)
 		return "missing crc";
@@ -720,33 +1191,7 @@ parse_result(struct console_parser *p, const char *mark, struct console_event *e
 			return "duplicate field";
 		n++;
 	}
-
-	if (strcmp(event, "init") == 0) {
-		if (!valid_uptime(field_get(f, n, "uptime")))
-			return "bad init line";
-		ev->kind = CONSOLE_INIT;
-	} else if (strcmp(event, "begin") == 0 || strcmp(event, "end") == 0) {
-		ev->kind = event[0] == 'b' ? CONSOLE_TEST_BEGIN : CONSOLE_TEST_END;
-		ev->test = field_get(f, n, "test");
-		if (ev->test == NULL || parse_int(field_get(f, n, "seq"), 0, INT32_MAX, &v) < 0)
-			return "bad test line";
-		ev->seq = (int)v;
-		if (ev->kind == CONSOLE_TEST_END) {
-			if (parse_int(field_get(f, n, "exit"), INT32_MIN, INT32_MAX, &v) < 0)
-				return "bad test line";
-			ev->exit_code = (int)v;
-			if (parse_int(field_get(f, n, "ms"), 0, INT64_MAX, &ev->duration_ms) < 0)
-				return "bad test line";
-		}
-	} else if (strcmp(event, "done") == 0) {
-		if (parse_int(field_get(f, n, "tests"), 0, INT32_MAX, &v) < 0)
-			return "bad done line";
-		ev->kind = CONSOLE_DONE;
-		ev->ntests = (int)v;
-	} else {
-		return "unknown event";
-	}
-	return NULL;
+	return parse_fields(ev, event, f, n);
 }
 
 static void
@@ -766,28 +1211,105 @@ report_result(struct console_parser *p, const char *mark)
 
 /* ---- lines ------------------------------------------------------------- */
 
+/* A finished data line: CONSOLE_FILE_DATA, numbered after the last logged
+ * line (it is not one), or CONSOLE_CORRUPT. */
+static void
+parse_data_line(struct console_parser *p)
+{
+	struct console_event ev = { .kind = CONSOLE_FILE_DATA };
+
+	p->buf[p->len] = '\0';
+	ev.data = p->buf + DATA_MARKER_LEN;
+	ev.data_len = p->len - DATA_MARKER_LEN;
+	if (p->overflow || !valid_base64(ev.data, ev.data_len)) {
+		ev.kind = CONSOLE_CORRUPT;
+		ev.title = "bad data line";
+		ev.data = NULL;
+		ev.data_len = 0;
+	}
+	emit(p, &ev);
+}
+
+/* A finished logged line: a result line, or output (and maybe a crash). */
 static void
 parse_line(struct console_parser *p)
 {
+	const struct crash_rule *rule = NULL;
+	enum crash_hit hit;
+	const char *m;
 	char *mark;
 
 	p->lines++;
 	p->buf[p->len] = '\0';
 	mark = strstr(p->buf, RESULT_PREFIX);
-	if (mark == NULL) {
-		detect_crash(p, p->buf);
-	} else {
-		/* Crash detection sees only the text before the marker. */
+	if (mark != NULL) {
+		/* A result line ends a report and is no part of it. */
+		if (p->report.open)
+			report_emit(p);
+		/* Crash detection sees only the text before the marker; such
+		 * a crash gets its CONSOLE_CRASH but no report. */
 		size_t off = (size_t)(mark - p->buf);
 		if (off > 0) {
 			memcpy(p->scratch, p->buf, off);
 			p->scratch[off] = '\0';
-			detect_crash(p, p->scratch);
+			detect_crash(p, p->scratch, &rule);
 		}
 		report_result(p, mark);
+		return;
 	}
+	m = message_start(p->buf);
+	if (p->report.open && !report_takes(&p->report, p->buf, m))
+		report_emit(p);
+	{
+		struct console_event ev = { .kind = CONSOLE_LINE };
+		emit(p, &ev);
+	}
+	hit = detect_crash(p, p->buf, &rule);
+	report_line(p, p->buf, m, hit, rule);
+}
+
+static void
+end_line(struct console_parser *p)
+{
+	if (p->mode == LINE_DATA)
+		parse_data_line(p);
+	else
+		parse_line(p);
 	p->len = 0;
 	p->pending = false;
+	p->overflow = false;
+	p->mode = LINE_DECIDING;
+	p->marker_pos = 0;
+	p->nhold = 0;
+}
+
+static void
+output(struct console_parser *p, const char *buf, size_t len)
+{
+	if (p->out != NULL && len > 0)
+		p->out(p->out_arg, buf, len);
+}
+
+/* The start of the line is not a data line's: log what was held back. */
+static void
+release_hold(struct console_parser *p)
+{
+	output(p, p->hold, p->nhold);
+	p->nhold = 0;
+	p->mode = LINE_LOGGED;
+}
+
+/* Add C to the line (NUL and the serial line's '\r' never are). */
+static void
+line_add(struct console_parser *p, char c)
+{
+	p->pending = true;
+	if (c == '\r' || c == '\0')
+		return;
+	if (p->len < CONSOLE_LINE_MAX)
+		p->buf[p->len++] = c;
+	else
+		p->overflow = true;
 }
 
 struct console_parser *
@@ -803,38 +1325,78 @@ console_parser_new(console_event_cb cb, void *arg)
 }
 
 void
+console_parser_set_output(struct console_parser *p, console_output_cb out, void *arg)
+{
+	p->out = out;
+	p->out_arg = arg;
+}
+
+/*
+ * Lines are cut at '\n'.  Bytes of a logged line go to the output as they
+ * come, in one call per run; only at a line start are up to
+ * DATA_MARKER_LEN significant bytes (HOLD_MAX raw ones at most) held back,
+ * until they either spell DATA_MARKER -- the line is a data line, and it
+ * and its '\n' are dropped -- or do not.
+ */
+void
 console_parser_feed(struct console_parser *p, const char *buf, size_t len)
 {
-	const char *end = buf + len;
+	size_t i, run = 0; /* buf[run..i) is yet to be logged */
 
-	while (buf < end) {
-		const char *nl = memchr(buf, '\n', (size_t)(end - buf));
-		const char *stop = nl ? nl : end;
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
 
-		/*
-		 * Copy up to the newline, dropping '\r' (the serial line's)
-		 * and NUL (it would end the line early for the string code
-		 * above); past CONSOLE_LINE_MAX the bytes are dropped.
-		 */
-		for (; buf < stop; buf++) {
-			p->pending = true;
-			if (*buf == '\r' || *buf == '\0')
+		switch (p->mode) {
+		case LINE_DECIDING:
+			output(p, buf + run, i - run);
+			run = i + 1;
+			if (c == '\n') {
+				release_hold(p);
+				output(p, buf + i, 1);
+				end_line(p);
 				continue;
-			if (p->len < CONSOLE_LINE_MAX)
-				p->buf[p->len++] = *buf;
+			}
+			p->hold[p->nhold++] = c;
+			line_add(p, c);
+			if (c != '\r' && c != '\0') {
+				if (c != DATA_MARKER[p->marker_pos])
+					release_hold(p);
+				else if (++p->marker_pos == DATA_MARKER_LEN) {
+					p->nhold = 0;
+					p->mode = LINE_DATA;
+				}
+			} else if (p->nhold == HOLD_MAX) {
+				release_hold(p);
+			}
+			continue;
+		case LINE_DATA:
+			run = i + 1;
+			break;
+		case LINE_LOGGED:
+			break;
 		}
-		if (nl != NULL) {
-			parse_line(p);
-			buf = nl + 1;
+		if (c == '\n') {
+			output(p, buf + run, i + 1 - run);
+			run = i + 1;
+			end_line(p);
+			continue;
 		}
+		line_add(p, c);
 	}
+	if (p->mode != LINE_DECIDING)
+		output(p, buf + run, len - run);
 }
 
 void
 console_parser_flush(struct console_parser *p)
 {
-	if (p->pending)
-		parse_line(p);
+	if (p->pending) {
+		if (p->mode == LINE_DECIDING)
+			release_hold(p);
+		end_line(p);
+	}
+	if (p->report.open)
+		report_emit(p);
 }
 
 uint64_t

@@ -383,7 +383,8 @@ junit_put_outcome(FILE *f, const struct junit_case *c)
 	xml_puts(f, verdict != NULL ? verdict : "unknown", true);
 	fputs("\">", f);
 	xml_puts(f, message, false);
-	if (c->test_level && job_int(c->node, "exit_code", &n))
+	if (c->test_level && job_int(c->node, "exit_code", &n) &&
+	    strstr(message, "exit code") == NULL)
 		fprintf(f, "\nexit code %lld", n);
 	if (json_array_size(lines) == 2 && json_is_integer(json_array_get(lines, 0)))
 		fprintf(f, "\nconsole lines %lld-%lld",

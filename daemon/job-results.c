@@ -151,10 +151,12 @@ test_end(struct job_results *jr, const struct console_event *ev)
 		break;
 	case VERDICT_FAIL:
 	case VERDICT_ERROR:
-		if (res.message != NULL)
-			fail_first(jr, "test %s failed: %s", ev->test, res.message);
-		else
+		/* Without sub-results the exit status says it all; with them,
+		 * the parser's message names what failed. */
+		if (res.nnodes == 0 || res.message == NULL)
 			fail_first(jr, "test %s exited with status %d", ev->test, ev->exit_code);
+		else
+			fail_first(jr, "test %s failed: %s", ev->test, res.message);
 		break;
 	default:
 		break;

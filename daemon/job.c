@@ -56,6 +56,9 @@ job_free(struct job *j)
 	}
 	free(j->extra);
 	free(j->timings);
+	free(j->build_dir);
+	free(j->gcov_tool);
+	free_strv(j->coverage_paths, j->ncoverage_paths);
 	free(j);
 }
 

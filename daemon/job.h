@@ -88,6 +88,10 @@ struct job {
 	struct job_extra *extra; /* the --extra tree */
 	size_t nextra;
 	char *timings; /* the guest's timing marks as JSON text, or NULL */
+	char *build_dir; /* where .gcno files are on the server, or NULL */
+	char *gcov_tool; /* "gcov", "aarch64-linux-gnu-gcov", "llvm-cov", or NULL = detect */
+	char **coverage_paths; /* extra guest paths with .gcda files */
+	size_t ncoverage_paths;
 
 	int attempt; /* 1 for the first run */
 	bool has_exit_status;

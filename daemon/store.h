@@ -193,4 +193,43 @@ void store_artifact_list_free(struct artifact_record *a, size_t n);
  * text ({"init": 9.81, "tests": 10.02, "end": 12.5} in seconds since boot). */
 int store_job_set_timings(struct store *st, int64_t id, const char *json);
 
+/* ---- issue 4: coverage ---------------------------------------------- */
+
+enum coverage_status {
+	COV_DISABLED, /* the job asked for none (-C) */
+	COV_NONE, /* no .gcda at all: nothing was built for coverage */
+	COV_PENDING, /* the job ended, its capture is queued */
+	COV_RUNNING, /* being captured */
+	COV_OK,
+	COV_ERROR, /* with a message */
+};
+/* Name of a coverage status: "disabled", "none", "pending", "running",
+ * "ok", "error". */
+const char *coverage_status_name(enum coverage_status s);
+
+struct cov_counts {
+	int64_t hit, total;
+};
+struct coverage_row {
+	char *file; /* source file; NULL for the job's totals */
+	struct cov_counts lines, functions, branches;
+};
+/* Set job ID's coverage status (and MESSAGE, NULL for none) of the current
+ * attempt; clears stored numbers unless STATUS is COV_OK. */
+int store_coverage_set_status(struct store *st, int64_t id, enum coverage_status status,
+    const char *message);
+/* Store job ID's coverage: TOTAL and per-file ROWS, status ok, in one
+ * transaction (replacing earlier numbers). */
+int store_coverage_put(struct store *st, int64_t id, const struct coverage_row *total,
+    const struct coverage_row *rows, size_t n);
+/* Job ID's coverage of its current attempt: status, message (malloc'd or
+ * NULL), totals, and per-file rows sorted by file. */
+int store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, char **message,
+    struct coverage_row *total, struct coverage_row **rows, size_t *n);
+/* Free rows from store_coverage_get(). */
+void store_coverage_rows_free(struct coverage_row *rows, size_t n);
+/* Jobs whose coverage is ok, with tag TAG (newest first, at most LIMIT). */
+int store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids,
+    size_t *n);
+
 #endif

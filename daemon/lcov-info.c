@@ -1,0 +1,2 @@
+/* stub: the lcov-info work fills this in */
+#include "lcov-info.h"

@@ -24,6 +24,8 @@ struct config {
 	char *qemu; /* qemu-system-aarch64 binary */
 	char *data_dir; /* init + busybox (the base layer's inputs) */
 	char *spawn_helper; /* pkvmd-spawn */
+	char *capture_helper; /* pkvmd-capture */
+	int64_t max_captures; /* coverage captures at once */
 	char *firmware_dir; /* QEMU firmware descriptors (UEFI) */
 	bool requeue_interrupted;
 	int64_t shutdown_grace; /* s to let running jobs finish on SIGTERM */

@@ -41,4 +41,9 @@ void http_crash_groups(struct http_request *req);
 void http_job_artifacts(struct http_request *req);
 void http_job_artifact_get(struct http_request *req);
 
+/* http-coverage.c */
+void http_job_coverage(struct http_request *req);
+void http_coverage_merged(struct http_request *req);
+void http_coverage_diff(struct http_request *req);
+
 #endif

@@ -27,6 +27,9 @@ const struct http_route http_routes[] = {
 	{ "GET", "/v1/jobs/{id}/artifacts", HTTP_BODY_NONE, http_job_artifacts, NULL, NULL },
 	{ "GET", "/v1/jobs/{id}/artifact", HTTP_BODY_NONE, http_job_artifact_get, NULL, NULL },
 	{ "GET", "/v1/crashes", HTTP_BODY_NONE, http_crash_groups, NULL, NULL },
+	{ "GET", "/v1/jobs/{id}/coverage", HTTP_BODY_NONE, http_job_coverage, NULL, NULL },
+	{ "GET", "/v1/coverage", HTTP_BODY_NONE, http_coverage_merged, NULL, NULL },
+	{ "GET", "/v1/coverage/diff", HTTP_BODY_NONE, http_coverage_diff, NULL, NULL },
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -139,6 +139,22 @@ http_reply_json(struct http_request *req, unsigned status, json_t *body)
 }
 
 void
+http_reply_text(struct http_request *req, unsigned status, const char *content_type, char *text,
+    size_t len)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	MHD_add_response_header(r, "Content-Type", content_type);
+	set_response(req, status, r);
+}
+
+void
 http_reply_error(struct http_request *req, unsigned status, const char *code, const char *field,
     const char *fmt, ...)
 {

@@ -91,6 +91,9 @@ void http_request_resume(struct http_request *req);
 
 /* Reply STATUS with BODY (reference stolen).  Resumes a paused request. */
 void http_reply_json(struct http_request *req, unsigned status, json_t *body);
+/* Reply STATUS with the LEN bytes of TEXT (malloc'd; ownership taken). */
+void http_reply_text(struct http_request *req, unsigned status, const char *content_type,
+    char *text, size_t len);
 /* Reply with the standard error body; FIELD may be NULL. */
 void http_reply_error(struct http_request *req, unsigned status, const char *code,
     const char *field, const char *fmt, ...) __attribute__((format(printf, 5, 6)));

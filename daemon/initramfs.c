@@ -246,6 +246,9 @@ add_test_settings(struct cpio_writer *w, const struct job *j)
 	}
 	if (j->nmodules > 0 && (err = add_lines(w, "pkvm/modules", j->modules, j->nmodules)) < 0)
 		return err;
+	if (j->ncoverage_paths > 0 &&
+	    (err = add_lines(w, "pkvm/coverage-paths", j->coverage_paths, j->ncoverage_paths)) < 0)
+		return err;
 	return 0;
 }
 

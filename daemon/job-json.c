@@ -261,6 +261,23 @@ parse_exes(json_t *v, struct job *j, struct job_json_error *e)
 }
 
 static bool
+gcov_tool_valid(const char *s)
+{
+	return strcmp(s, "gcov") == 0 || strcmp(s, "aarch64-linux-gnu-gcov") == 0 ||
+	    strcmp(s, "llvm-cov") == 0;
+}
+
+/* A guest directory for /init's line-based list: absolute, one line, no
+ * shell-special surprises ("..", spaces). */
+static bool
+guest_path_valid(const char *s)
+{
+	return s[0] == '/' && strlen(s) <= 1024 && strstr(s, "..") == NULL &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") ==
+	    strlen(s);
+}
+
+static bool
 module_name_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -459,6 +476,26 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			    e);
 		} else if (strcmp(key, "extra") == 0) {
 			err = parse_extra(v, j, e);
+		} else if (strcmp(key, "build_dir") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) || json_string_value(v)[0] != '/' ||
+			    !one_line(json_string_value(v), 4096))
+				return fail(e, "invalid_field", key,
+				    "build_dir must be an absolute path on the server");
+			free(j->build_dir);
+			j->build_dir = strdup(json_string_value(v));
+		} else if (strcmp(key, "gcov_tool") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) || !gcov_tool_valid(json_string_value(v)))
+				return fail(e, "invalid_field", key,
+				    "gcov_tool must be gcov, aarch64-linux-gnu-gcov or llvm-cov");
+			free(j->gcov_tool);
+			j->gcov_tool = strdup(json_string_value(v));
+		} else if (strcmp(key, "coverage_paths") == 0) {
+			err = parse_strv(v, key, 32, &j->coverage_paths, &j->ncoverage_paths,
+			    guest_path_valid, e);
 		} else if (strcmp(key, "qemu_args") == 0) {
 			err = parse_strv(v, key, PKVM_QEMU_ARGS_MAX, &j->qemu_args, &j->nqemu_args,
 			    NULL, e);
@@ -507,9 +544,10 @@ job_cmdline(const struct job *j)
 
 	/* The guest's /init bounds every test by what is left of the job's
 	 * timeout (docs/GUEST.md), so it needs to know it. */
-	if (asprintf(&s, "%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d%s%s", BASE_CMDLINE,
-		j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s, j->append[0] ? " " : "",
-		j->append) < 0)
+	if (asprintf(&s,
+		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s",
+		BASE_CMDLINE, j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s,
+		j->coverage ? 1 : 0, j->append[0] ? " " : "", j->append) < 0)
 		return NULL;
 	return s;
 }
@@ -517,7 +555,7 @@ job_cmdline(const struct job *j)
 json_t *
 job_to_json(const struct job *j)
 {
-	json_t *o, *tags, *exes, *qargs, *modules, *timings;
+	json_t *o, *tags, *exes, *qargs, *modules, *timings, *cpaths;
 	const char *result = job_result_name(j->result);
 	char *cmdline = job_cmdline(j);
 
@@ -580,5 +618,11 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "modules", modules);
 	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));
 	json_object_set_new(o, "timings", timings ? timings : json_null());
+	json_object_set_new(o, "build_dir", j->build_dir ? json_string(j->build_dir) : json_null());
+	json_object_set_new(o, "gcov_tool", j->gcov_tool ? json_string(j->gcov_tool) : json_null());
+	cpaths = json_array();
+	for (size_t i = 0; i < j->ncoverage_paths; i++)
+		json_array_append_new(cpaths, json_string(j->coverage_paths[i]));
+	json_object_set_new(o, "coverage_paths", cpaths);
 	return o;
 }

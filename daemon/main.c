@@ -31,6 +31,7 @@
 #include "blobs.h"
 #include "build-config.h"
 #include "config.h"
+#include "coverage.h"
 #include "executor.h"
 #include "http.h"
 #include "initramfs.h"
@@ -108,6 +109,13 @@ resolve_paths(struct config *c)
 			c->spawn_helper = strdup(p);
 		else
 			c->spawn_helper = strdup(PKVM_LIBEXECDIR "/pkvmd-spawn");
+	}
+	if (c->capture_helper == NULL) {
+		snprintf(p, sizeof(p), "%s/pkvmd-capture", dir);
+		if (access(p, X_OK) == 0)
+			c->capture_helper = strdup(p);
+		else
+			c->capture_helper = strdup(PKVM_LIBEXECDIR "/pkvmd-capture");
 	}
 	if (c->socket == NULL) {
 		env = getenv("PKVM_SOCKET");
@@ -187,16 +195,27 @@ on_http_drained(void *arg)
 }
 
 static void
+on_coverage_stopped(void *arg)
+{
+	struct pkvmd *d = arg;
+
+	/* Clients waiting on jobs that just ended are being answered; give
+	 * them the time to read it (and to ask for the result). */
+	http_server_drain(d->http, DRAIN_TIMEOUT_MS, on_http_drained, d);
+}
+
+static bool runner_stopped;
+
+static void
 on_runner_stopped(void *arg)
 {
 	struct pkvmd *d = arg;
 
+	runner_stopped = true;
 	/* Jobs stopped by the shutdown are still `running` in the store:
 	 * requeue them (or mark them interrupted) now, as a restart would. */
 	recover(d, "the shutdown");
-	/* Clients waiting on jobs that just ended are being answered; give
-	 * them the time to read it (and to ask for the result). */
-	http_server_drain(d->http, DRAIN_TIMEOUT_MS, on_http_drained, d);
+	coverage_shutdown(d->coverage, on_coverage_stopped, d);
 }
 
 static void
@@ -209,6 +228,10 @@ on_signal(uv_signal_t *s, int signum)
 		return;
 	}
 	if (d->shutting_down) {
+		/* Past the runner, what is left (captures, draining clients)
+		 * ends by itself within seconds. */
+		if (runner_stopped)
+			return;
 		log_info("second signal: stopping running jobs now");
 		runner_shutdown(d->runner, 0, on_runner_stopped, d);
 		return;
@@ -311,7 +334,8 @@ main(int argc, char **argv)
 	d->watches = watch_list_new();
 	if (d->watches == NULL)
 		fatalx("out of memory");
-	if ((err = runner_new(&d->runner, d, executor_qemu(cfg.qemu, cfg.spawn_helper))) < 0 ||
+	if ((err = coverage_new(&d->coverage, d)) < 0 ||
+	    (err = runner_new(&d->runner, d, executor_qemu(cfg.qemu, cfg.spawn_helper))) < 0 ||
 	    (err = http_server_new(&d->http, d)) < 0)
 		fatalx("start-up: %s", strerror(-err));
 
@@ -352,6 +376,7 @@ main(int argc, char **argv)
 	uv_run(d->loop, UV_RUN_DEFAULT);
 
 	runner_free(d->runner);
+	coverage_free(d->coverage);
 	watch_list_free(d->watches);
 	initramfs_free(d->initramfs);
 	blobs_close(d->blobs);

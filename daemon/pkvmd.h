@@ -21,6 +21,7 @@ struct runner;
 struct watch_list;
 struct initramfs;
 struct http_server;
+struct coverage;
 
 struct pkvmd {
 	uv_loop_t *loop;
@@ -31,6 +32,7 @@ struct pkvmd {
 	struct runner *runner;
 	struct watch_list *watches;
 	struct http_server *http;
+	struct coverage *coverage;
 	bool shutting_down;
 };
 

@@ -33,6 +33,7 @@
 
 #include "blobs.h"
 #include "console.h"
+#include "coverage.h"
 #include "executor.h"
 #include "firmware.h"
 #include "initramfs.h"
@@ -664,6 +665,8 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		if (err < 0)
 			log_warnx("job %lld: storing the result: %s", (long long)run->id,
 			    strerror(-err));
+		else
+			coverage_job_done(r->d->coverage, run->job);
 		log_info("job %lld: %s%s%s", (long long)run->id, job_result_name(run->verdict),
 		    run->message ? ": " : "", run->message ? run->message : "");
 	}

@@ -30,6 +30,7 @@
 #include "runner.h"
 #include "sha256.h"
 #include "store.h"
+#include "watch.h"
 
 #define ARCHIVES_MAX 256
 #define OUTPUT_MAX (64 * 1024)
@@ -104,6 +105,7 @@ capture_done(struct capture *cap)
 	if (*pp == cap)
 		*pp = cap->active_next;
 	c->running--;
+	watch_notify(c->d->watches, cap->job_id, WATCH_COVERAGE);
 	capture_free(cap);
 	if (c->stopping && c->running == 0 && c->stop_cb != NULL) {
 		void (*cb)(void *) = c->stop_cb;
@@ -428,6 +430,7 @@ coverage_job_done(struct coverage *c, const struct job *j)
 
 	if (!j->coverage) {
 		store_coverage_set_status(st, j->id, COV_DISABLED, NULL);
+		watch_notify(c->d->watches, j->id, WATCH_COVERAGE);
 		return;
 	}
 	if (store_artifact_list(st, j->id, &a, &n) < 0) {
@@ -455,6 +458,7 @@ coverage_job_done(struct coverage *c, const struct job *j)
 			snprintf(msg, sizeof(msg), "gcov archive %s is %s", a[i].path,
 			    artifact_status_name(a[i].status));
 			store_coverage_set_status(st, j->id, COV_ERROR, msg);
+			watch_notify(c->d->watches, j->id, WATCH_COVERAGE);
 			store_artifact_list_free(a, n);
 			capture_free(cap);
 			return;
@@ -465,6 +469,7 @@ coverage_job_done(struct coverage *c, const struct job *j)
 	store_artifact_list_free(a, n);
 	if (cap->narchives == 0) {
 		store_coverage_set_status(st, j->id, COV_NONE, NULL);
+		watch_notify(c->d->watches, j->id, WATCH_COVERAGE);
 		capture_free(cap);
 		return;
 	}

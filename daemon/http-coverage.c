@@ -8,6 +8,7 @@
  * and turned into the reply in the thread pool while the request waits.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "pkvmd.h"
 #include "runner.h"
 #include "store.h"
+#include "watch.h"
 
 #define MERGE_MAX 1000
 
@@ -36,8 +38,9 @@ lcounts_json(const struct lcov_counts *c)
 	return json_pack("{s:I, s:I}", "hit", (json_int_t)c->hit, "total", (json_int_t)c->total);
 }
 
-void
-http_job_coverage(struct http_request *req)
+/* Reply with job ID's coverage as it is now. */
+static void
+reply_coverage(struct http_request *req, int64_t id)
 {
 	struct pkvmd *d = http_request_daemon(req);
 	enum coverage_status status;
@@ -46,10 +49,9 @@ http_job_coverage(struct http_request *req)
 	struct job *j;
 	size_t n = 0;
 	json_t *files, *o;
-	int64_t id;
 	int err;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+	if ((j = http_job_load(req, id)) == NULL)
 		return;
 	job_free(j);
 	err = store_coverage_get(d->store, id, &status, &message, &total, &rows, &n);
@@ -71,6 +73,121 @@ http_job_coverage(struct http_request *req)
 	free(message);
 	store_coverage_rows_free(rows, n);
 	http_reply_json(req, 200, o);
+}
+
+/* ?wait=S: a long poll until the coverage is final (ok, none, error,
+ * disabled), so `pkvmctl coverage` right after `submit --wait` shows the
+ * numbers instead of "pending". */
+struct cov_wait {
+	struct http_request *req;
+	struct pkvmd *d;
+	struct job_watch watch;
+	uv_timer_t timer;
+	bool replied;
+};
+
+static void
+cov_wait_reply(struct cov_wait *w)
+{
+	if (w->replied)
+		return;
+	w->replied = true;
+	watch_remove(w->d->watches, &w->watch);
+	uv_timer_stop(&w->timer);
+	reply_coverage(w->req, w->watch.job_id);
+}
+
+static void
+on_cov_event(struct job_watch *jw, enum watch_event ev)
+{
+	struct cov_wait *w = (struct cov_wait *)((char *)jw - offsetof(struct cov_wait, watch));
+
+	if (ev == WATCH_COVERAGE)
+		cov_wait_reply(w);
+}
+
+static void
+on_cov_timeout(uv_timer_t *t)
+{
+	cov_wait_reply(t->data);
+}
+
+static void
+cov_wait_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+cov_wait_free(void *data)
+{
+	struct cov_wait *w = data;
+
+	watch_remove(w->d->watches, &w->watch);
+	uv_close((uv_handle_t *)&w->timer, cov_wait_closed);
+}
+
+static bool
+coverage_final(struct pkvmd *d, int64_t id)
+{
+	enum coverage_status st;
+	struct coverage_row total, *rows = NULL;
+	char *msg = NULL;
+	size_t n = 0;
+	struct job *j = NULL;
+	bool done;
+
+	if (store_job_get(d->store, id, &j) < 0)
+		return true;
+	done = j->state == JOB_DONE;
+	job_free(j);
+	if (store_coverage_get(d->store, id, &st, &msg, &total, &rows, &n) < 0)
+		return true;
+	free(msg);
+	store_coverage_rows_free(rows, n);
+	return done && st != COV_PENDING && st != COV_RUNNING;
+}
+
+void
+http_job_coverage(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *ws = http_request_query(req, "wait");
+	struct cov_wait *w;
+	long timeout = 0;
+	int64_t id;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if (ws != NULL) {
+		char *end;
+
+		timeout = strtol(ws, &end, 10);
+		if (*end != '\0' || timeout < 0 || timeout > 3600) {
+			http_reply_error(req, 400, "invalid_field", "wait",
+			    "wait must be between 0 and 3600 seconds");
+			return;
+		}
+	}
+	if (timeout == 0 || coverage_final(d, id)) {
+		reply_coverage(req, id);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	w->req = req;
+	w->d = d;
+	w->watch.job_id = id;
+	w->watch.cb = on_cov_event;
+	uv_timer_init(d->loop, &w->timer);
+	w->timer.data = w;
+	http_request_set_data(req, w, cov_wait_free);
+	watch_add(d->watches, &w->watch);
+	uv_timer_start(&w->timer, on_cov_timeout, (uint64_t)timeout * 1000, 0);
+	http_request_pause(req);
 }
 
 /* ---- merge and diff, in the thread pool ---------------------------------- */

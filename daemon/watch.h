@@ -13,7 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum watch_event { WATCH_CONSOLE, WATCH_DONE };
+/* WATCH_COVERAGE: the job's coverage reached a final status. */
+enum watch_event { WATCH_CONSOLE, WATCH_DONE, WATCH_COVERAGE };
 
 struct job_watch {
 	int64_t job_id;

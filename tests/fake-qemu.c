@@ -42,6 +42,9 @@
  *   fakeqemu.delay-ms=N      pause before each line, so a test can watch a
  *                            job while it runs
  *   fakeqemu.ignore-sigterm=1  ignore SIGTERM in any mode
+ *   fakeqemu.ship=F1,F2      before "done", send these host files as
+ *                            artifacts _coverage/<basename> (for the
+ *                            coverage tests)
  *   fakeqemu.panic-end=0     leave out the "---[ end Kernel panic" line;
  *                            a real kernel with panic=-1 restarts before
  *                            printing it, so this is what real logs show
@@ -64,6 +67,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sha256.h"
 
 #define PROG "qemu-system-aarch64"
 #define MAX_TESTS 256
@@ -90,6 +95,7 @@ struct config {
 	long delay_ms;
 	bool ignore_sigterm;
 	bool panic_end;
+	char *ship; /* comma list of host files sent as _coverage artifacts */
 	uint64_t clock_us; /* the fake printk clock */
 	bool mode_from_cmdline;
 };
@@ -386,6 +392,10 @@ apply_param(const char *word)
 		cfg.ignore_sigterm = number(word, v) != 0;
 	else if (strncmp(word, "panic-end=", 10) == 0)
 		cfg.panic_end = number(word, v) != 0;
+	else if (strncmp(word, "ship=", 5) == 0) {
+		if ((cfg.ship = strdup(v)) == NULL)
+			die("out of memory");
+	}
 	else
 		die("fakeqemu: unknown parameter \"%s\"", word);
 }
@@ -458,6 +468,70 @@ write_pidfile(const char *path, bool append)
 	close(fd);
 }
 
+/* Send host file PATH as the artifact _coverage/<basename> the way /init
+ * does (file-begin, 76-column base64 data lines, file-end): how the
+ * coverage tests hand pkvmd archives no real guest would make (corrupt,
+ * or naming .gcda files without .gcno). */
+static void
+ship_file(const char *path)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	unsigned char *data = NULL, in[57];
+	char hex[SHA256_HEX_LEN + 1], line[128];
+	size_t size = 0, nlines = 0;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		die("fakeqemu.ship: cannot open %s: %s", path, strerror(errno));
+	while ((n = fread(in, 1, sizeof(in), f)) > 0) {
+		data = realloc(data, size + n);
+		if (data == NULL)
+			die("out of memory");
+		memcpy(data + size, in, n);
+		size += n;
+	}
+	fclose(f);
+	if (sha256_file_hex(path, hex) < 0)
+		die("fakeqemu.ship: cannot hash %s", path);
+	result(false, "file-begin test=_coverage path=%s size=%zu sha256=%s", name, size, hex);
+	for (size_t off = 0; off < size; off += 57) {
+		size_t k = size - off < 57 ? size - off : 57, o = 0;
+
+		o = (size_t)snprintf(line, sizeof(line), "@@pkvm:1 d ");
+		for (size_t i = 0; i < k; i += 3) {
+			unsigned v = (unsigned)data[off + i] << 16;
+
+			if (i + 1 < k)
+				v |= (unsigned)data[off + i + 1] << 8;
+			if (i + 2 < k)
+				v |= data[off + i + 2];
+			line[o++] = b64[(v >> 18) & 63];
+			line[o++] = b64[(v >> 12) & 63];
+			line[o++] = i + 1 < k ? b64[(v >> 6) & 63] : '=';
+			line[o++] = i + 2 < k ? b64[v & 63] : '=';
+		}
+		line[o] = '\0';
+		console_write(line);
+		nlines++;
+	}
+	free(data);
+	result(false, "file-end test=_coverage path=%s lines=%zu", name, nlines);
+}
+
+static void
+ship_files(const char *list)
+{
+	char *copy = strdup(list), *tok, *save;
+
+	if (copy == NULL)
+		die("out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+		ship_file(tok);
+	free(copy);
+}
+
 /* The lines of a normal run, up to LIMIT of them (-1 for all); returns
  * how many were printed. */
 static long
@@ -498,6 +572,8 @@ run_script(const char *cmdline, long limit)
 		    t, i + 1, code, 10 * (i + 1)));
 		cfg.clock_us += 200000;
 	}
+	if (cfg.ship != NULL)
+		ship_files(cfg.ship);
 	LINE(result(false, "done tests=%d", cfg.ntests));
 	LINE(printk("reboot: Power down"));
 #undef LINE

@@ -1,0 +1,115 @@
+#!/bin/bash
+# Integration: the coverage pipeline with fake-qemu shipping gcov archives
+# made here from a native program built with --coverage (a real guest
+# cannot make a corrupt archive or lose a .gcno on demand):
+#  - no .gcda: "none"; -C: "disabled";
+#  - a real archive: captured with lcov, exact line and branch counts;
+#  - two jobs merged (union of hits), by ids and by tag, and diffed;
+#  - a corrupt archive, a missing build directory, a .gcda gcov cannot
+#    read: each a clear message, the job's verdict untouched.
+. "$(dirname "$0")/../lib.sh"
+
+command -v lcov >/dev/null || { echo "1..0 # SKIP lcov not installed (scripts/setup)"; exit 0; }
+start_pkvmd --qemu "$FAKE_QEMU"
+
+# A program whose paths we control: input 1 takes the "small" branch,
+# input 7 the "big" one and the loop.
+mkdir -p "$T/src"
+cat >"$T/src/prog.c" <<'C'
+#include <stdlib.h>
+
+static int
+big(int n)
+{
+	int s = 0;
+	for (int i = 0; i < n; i++)
+		s += i;
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 0;
+
+	if (n > 5)
+		return big(n) > 0 ? 0 : 1;
+	return 0;
+}
+C
+(cd "$T/src" && gcc --coverage -O0 -o prog prog.c)
+
+# archive NAME INPUT: run prog on INPUT and pack its .gcda as the guest
+# does (the object's absolute path, without the leading '/').
+archive() {
+	rm -f "$T/src/prog.gcda"
+	"$T/src/prog" "$2"
+	tar -czf "$T/$1" -C / "${T#/}/src/prog.gcda"
+}
+archive small.tar.gz 1
+archive big.tar.gz 7
+
+cov() { ctl coverage --json "$1" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+f = [x for x in c["files"] if x["file"].endswith("prog.c")]
+print(c["status"], *(("%d/%d" % (f[0][k]["hit"], f[0][k]["total"])) for k in ("lines", "functions", "branches")) if f else "-")'; }
+status() { ctl coverage --json "$1" | python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["status"], c["message"] or "")'; }
+
+# A job's coverage is captured after it is stored done: the long poll
+# answers once it is final.
+wait_cov() {
+	ctl wait "$1" >/dev/null 2>&1 || true
+	curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$1/coverage?wait=120" >/dev/null
+}
+
+id=$(ctl submit "$TEST_KERNEL" --append fakeqemu=pass)
+wait_cov "$id"
+check_eq "no gcov data: coverage none" "$(status "$id")" "none "
+
+id=$(ctl submit "$TEST_KERNEL" -C --append "fakeqemu=pass fakeqemu.ship=$T/small.tar.gz")
+wait_cov "$id"
+check_eq "-C: coverage disabled" "$(status "$id")" "disabled "
+
+a=$(ctl submit "$TEST_KERNEL" --gcov-tool gcov --tag cov --append "fakeqemu=pass fakeqemu.ship=$T/small.tar.gz")
+b=$(ctl submit "$TEST_KERNEL" --gcov-tool gcov --tag cov --append "fakeqemu=pass fakeqemu.ship=$T/big.tar.gz")
+wait_cov "$a"
+wait_cov "$b"
+check_eq "input 1: lines, functions, branches" "$(cov "$a")" "ok 6/9 1/2 2/6"
+check_eq "input 7: lines, functions, branches" "$(cov "$b")" "ok 12/13 2/2 5/6"
+merged=$(ctl coverage merge "$a" "$b" --json | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+print(c["lines"]["hit"], c["lines"]["total"], c["branches"]["hit"], c["branches"]["total"])')
+check_eq "merged: the union of both runs" "$merged" "13 13 6 6"
+check_match "merged by tag" "$(ctl coverage merge --tag cov)" "13/13"
+check_match "diff: what input 7 reaches that input 1 does not" "$(ctl coverage diff "$a" "$b")" "prog.c"
+check_eq "the job's own result is untouched" "$(job_field "$a" result)" "passed"
+
+head -c 300 /dev/urandom >"$T/kernel-01-exe.tar.gz"
+id=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=pass fakeqemu.ship=$T/kernel-01-exe.tar.gz")
+wait_cov "$id"
+check_match "a corrupt archive is a clear error" "$(status "$id")" "^error .*kernel-01-exe"
+check_eq "and the job still passed" "$(job_field "$id" result)" "passed"
+
+# The build tree moved: the .gcno is no longer where the .gcda says.
+mkdir -p "$T/moved"
+cp "$T/src/prog.c" "$T/src/prog.gcno" "$T/moved/"
+mv "$T/src/prog.gcno" "$T/src/prog.gcno.away"
+id=$(ctl submit "$TEST_KERNEL" --gcov-tool gcov --append "fakeqemu=pass fakeqemu.ship=$T/big.tar.gz")
+wait_cov "$id"
+check_match "a missing build directory is a clear error" "$(status "$id")" "^error .*prog.gcno"
+id=$(ctl submit "$TEST_KERNEL" --gcov-tool gcov --build-dir "$T/moved" \
+	--append "fakeqemu=pass fakeqemu.ship=$T/big.tar.gz")
+wait_cov "$id"
+check_eq "--build-dir finds the moved tree" "$(cov "$id")" "ok 12/13 2/2 5/6"
+mv "$T/src/prog.gcno.away" "$T/src/prog.gcno"
+
+# A .gcda gcov cannot read: lcov fails, and says so.
+printf 'adcg\0\0\0\0garbage' >"$T/src/prog.gcda"
+tar -czf "$T/broken.tar.gz" -C / "${T#/}/src/prog.gcda"
+id=$(ctl submit "$TEST_KERNEL" --gcov-tool gcov --append "fakeqemu=pass fakeqemu.ship=$T/broken.tar.gz")
+wait_cov "$id"
+check_match "lcov failing is a clear error" "$(status "$id")" "^error ."
+check_eq "and the job still passed" "$(job_field "$id" result)" "passed"
+finish

@@ -395,8 +395,7 @@ apply_param(const char *word)
 	else if (strncmp(word, "ship=", 5) == 0) {
 		if ((cfg.ship = strdup(v)) == NULL)
 			die("out of memory");
-	}
-	else
+	} else
 		die("fakeqemu: unknown parameter \"%s\"", word);
 }
 
@@ -475,7 +474,8 @@ write_pidfile(const char *path, bool append)
 static void
 ship_file(const char *path)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	unsigned char *data = NULL, in[57];
 	char hex[SHA256_HEX_LEN + 1], line[128];

@@ -1,12 +1,12 @@
 /*
  * store.h -- the only door to pkvmd's sqlite database.
  *
- * Only store.c includes sqlite3.h.  Every call is synchronous and runs on
- * the event loop thread; the database is in WAL mode with
- * synchronous=NORMAL, so a commit appends to the WAL without an fsync and
- * takes microseconds.  The fsyncs happen at checkpoints, which
- * store_checkpoint() runs on its own connection, from a worker thread, so
- * that console capture never waits for the disk.
+ * Only the store's own files (store*.c, sharing store-private.h) include
+ * sqlite3.h.  Every call is synchronous and runs on the event loop thread;
+ * the database is in WAL mode with synchronous=NORMAL, so a commit appends
+ * to the WAL without an fsync and takes microseconds.  The fsyncs happen
+ * at checkpoints, which store_checkpoint() runs on its own connection,
+ * from a worker thread, so that console capture never waits for the disk.
  *
  * Every state change is one transaction.  Errors are negative errno:
  * -ENOENT (no such row), -ESTALE (the row is not in the state the
@@ -79,7 +79,10 @@ struct recovered_job {
 };
 /* At start-up: every job left `running` by a dead daemon becomes queued
  * again with attempt+1 (REQUEUE) or done/interrupted, in one transaction.
- * Returns the jobs touched so the caller can kill surviving qemus. */
+ * Returns the jobs touched so the caller can kill surviving qemus.  The
+ * same transaction turns every coverage capture left pending or running
+ * into COV_ERROR ("interrupted: ..."): captures were the dead daemon's
+ * children, and none of them will report. */
 int store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
     size_t *n);
 
@@ -215,20 +218,34 @@ struct coverage_row {
 	struct cov_counts lines, functions, branches;
 };
 /* Set job ID's coverage status (and MESSAGE, NULL for none) of the current
- * attempt; clears stored numbers unless STATUS is COV_OK. */
+ * attempt; clears stored numbers unless STATUS is COV_OK.  Any status may
+ * follow any other, in any job state; -EINVAL for an unknown STATUS. */
 int store_coverage_set_status(struct store *st, int64_t id, enum coverage_status status,
     const char *message);
 /* Store job ID's coverage: TOTAL and per-file ROWS, status ok, in one
- * transaction (replacing earlier numbers). */
+ * transaction (replacing earlier numbers).  -EINVAL for a row without a
+ * file or a negative count, -EEXIST for a file given twice; either way
+ * the earlier numbers stay. */
 int store_coverage_put(struct store *st, int64_t id, const struct coverage_row *total,
     const struct coverage_row *rows, size_t n);
 /* Job ID's coverage of its current attempt: status, message (malloc'd or
- * NULL), totals, and per-file rows sorted by file. */
+ * NULL), totals, and per-file rows sorted by file (bytewise); every output
+ * but STATUS may be NULL when not wanted (ROWS and N together).  The
+ * attempt's coverage row, once anyone set one, is the answer.  Without
+ * one the status is COV_DISABLED when the job's coverage flag is off,
+ * else COV_PENDING while the job is queued or running (its numbers are
+ * still to come) and COV_NONE once it is done (it ended and no capture
+ * was queued: it shipped no .gcda).  So a runner that will capture sets
+ * COV_PENDING before it stores the job done, and readers never see
+ * "none" in between.  Totals are zero and there are no rows unless the
+ * status is COV_OK. */
 int store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, char **message,
     struct coverage_row *total, struct coverage_row **rows, size_t *n);
 /* Free rows from store_coverage_get(). */
 void store_coverage_rows_free(struct coverage_row *rows, size_t n);
-/* Jobs whose coverage is ok, with tag TAG (newest first, at most LIMIT). */
+/* Jobs whose current attempt's coverage is ok, with tag TAG (newest
+ * first, at most LIMIT, <= 0 means 100), into a malloc'd *IDS (free() it;
+ * NULL when there are none). */
 int store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids,
     size_t *n);
 

@@ -1,126 +1,17 @@
 /*
- * test-store.c -- the sqlite store against real database files.
+ * test-store.c -- the sqlite store against real database files: opening,
+ * jobs and their life, tests and sub-results, migrations, checkpoints.
+ * Crash reports, artifacts and coverage are in test-store-reports.c; the
+ * fixtures both use are in test-store.h.
  *
  * Every test opens its own database file in one temporary directory made
  * with mkdtemp(), so tests cannot see each other's rows and the WAL and
- * shared-memory files are real.  Times are made-up unix milliseconds: the
- * store never reads the clock for them, so the tests need not either.
+ * shared-memory files are real.
  *
  * One test builds a database the way pkvmd before migration 002 did, with
  * sqlite directly: it plays an old pkvmd, which no store function can.
  */
-#include <errno.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <sqlite3.h>
-
-#include "store.h"
-#include "unit.h"
-
-/* The number of files in schema/: bump it with each new migration. */
-#define SCHEMA_LATEST 2
-
-#define T0 INT64_C(1763749200000)
-
-#define KERNEL "5f1c0000000000000000000000000000000000000000000000000000000000aa"
-#define BLOB_A "ab12000000000000000000000000000000000000000000000000000000000001"
-#define BLOB_B "ab12000000000000000000000000000000000000000000000000000000000002"
-
-static char tmpdir[] = "/tmp/pkvm-test-store-XXXXXX";
-static int db_counter;
-
-/* A fresh database path for one test. */
-static const char *
-db_path(void)
-{
-	static char path[128];
-
-	snprintf(path, sizeof(path), "%s/t%d.db", tmpdir, ++db_counter);
-	return path;
-}
-
-static struct store *
-open_ok(const char *path)
-{
-	struct store *st = NULL;
-	char *cause = NULL;
-	int r = store_open(&st, path, &cause);
-
-	CHECK_INT(r, 0);
-	CHECK_STR(cause, NULL);
-	free(cause);
-	return st;
-}
-
-static char **
-strv(size_t n, ...)
-{
-	char **v = calloc(n ? n : 1, sizeof(*v));
-	va_list ap;
-
-	va_start(ap, n);
-	for (size_t i = 0; i < n; i++)
-		v[i] = strdup(va_arg(ap, const char *));
-	va_end(ap);
-	return v;
-}
-
-/* A job for OWNER with PRIORITY and NTAGS tags; nothing else set. */
-static struct job *
-job_make(const char *owner, int priority, size_t ntags, ...)
-{
-	struct job *j = job_new();
-	va_list ap;
-
-	j->owner = strdup(owner);
-	snprintf(j->kernel, sizeof(j->kernel), "%s", KERNEL);
-	j->append = strdup("");
-	j->priority = priority;
-	j->created_ms = T0;
-	j->tags = calloc(ntags ? ntags : 1, sizeof(*j->tags));
-	va_start(ap, ntags);
-	for (size_t i = 0; i < ntags; i++)
-		j->tags[i] = strdup(va_arg(ap, const char *));
-	va_end(ap);
-	j->ntags = ntags;
-	return j;
-}
-
-/* Insert a job and return its id (0 on failure, which CHECK reports). */
-static int64_t
-insert(struct store *st, const char *owner, int priority, const char *tag)
-{
-	struct job *j = tag ? job_make(owner, priority, 1, tag) : job_make(owner, priority, 0);
-	int64_t id;
-
-	CHECK_INT(store_job_insert(st, j), 0);
-	id = j->id;
-	job_free(j);
-	return id;
-}
-
-static struct job *
-get(struct store *st, int64_t id)
-{
-	struct job *j = NULL;
-
-	CHECK_INT(store_job_get(st, id, &j), 0);
-	return j;
-}
-
-static off_t
-file_size(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 ? sb.st_size : -1;
-}
+#include "test-store.h"
 
 /* --- opening ---------------------------------------------------------------- */
 
@@ -1043,6 +934,65 @@ test_issue3_job_fields_round_trip_through_get_list_and_queue(void)
 	store_close(st);
 }
 
+/* --- issue 4: coverage fields ------------------------------------------------------ */
+
+static void
+check_coverage_fields(const struct job *out)
+{
+	CHECK_INT(out->coverage, false);
+	CHECK_STR(out->build_dir, "/home/me/linux");
+	CHECK_STR(out->gcov_tool, "aarch64-linux-gnu-gcov");
+	CHECK_INT(out->ncoverage_paths, 2);
+	if (out->ncoverage_paths == 2) {
+		CHECK_STR(out->coverage_paths[0], "/opt/tests");
+		CHECK_STR(out->coverage_paths[1], "/usr/local/lib/kvm");
+	}
+}
+
+static void
+test_coverage_job_fields_round_trip_through_get_list_and_queue(void)
+{
+	struct store *st = open_ok(db_path());
+	struct job *in = job_make("alice", 0, 1, "v4"), *out, **jobs = NULL;
+	struct job_filter f = { .tag = "v4" };
+	int64_t bare = insert(st, "bob", 0, NULL);
+	size_t n = 0;
+
+	in->coverage = false;
+	in->build_dir = strdup("/home/me/linux");
+	in->gcov_tool = strdup("aarch64-linux-gnu-gcov");
+	in->coverage_paths = strv(2, "/opt/tests", "/usr/local/lib/kvm");
+	in->ncoverage_paths = 2;
+	CHECK_INT(store_job_insert(st, in), 0);
+	out = get(st, in->id);
+	if (out != NULL)
+		check_coverage_fields(out);
+	job_free(out);
+	CHECK_INT(store_job_list(st, &f, &jobs, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		check_coverage_fields(jobs[0]);
+	store_job_list_free(jobs, n);
+	CHECK_INT(store_job_queue(st, &jobs, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2)
+		check_coverage_fields(jobs[1]);
+	store_job_list_free(jobs, n);
+	job_free(in);
+
+	/* A job that says nothing: coverage on, the rest unset. */
+	out = get(st, bare);
+	if (out != NULL) {
+		CHECK_INT(out->coverage, true);
+		CHECK_STR(out->build_dir, NULL);
+		CHECK_STR(out->gcov_tool, NULL);
+		CHECK_INT(out->ncoverage_paths, 0);
+		CHECK(out->coverage_paths == NULL);
+	}
+	job_free(out);
+	store_close(st);
+}
+
 static void
 test_symlink_without_target_is_einval_and_leaves_nothing(void)
 {
@@ -1202,24 +1152,6 @@ done:
 	store_close(st);
 }
 
-/* Begin and finish one test NAME at SEQ with verdict V (exit code EXIT
- * unless V is a timeout, which has none). */
-static void
-run_test(struct store *st, int64_t id, int seq, const char *name, enum test_verdict v, int exit)
-{
-	struct test_record rec = {
-		.name = name,
-		.verdict = v,
-		.has_exit_code = v != VERDICT_TIMEOUT,
-		.exit_code = exit,
-		.duration_ms = 10,
-		.format = TOUT_TAP,
-	};
-
-	CHECK_INT(store_test_begin(st, id, seq, name), 0);
-	CHECK_INT(store_test_finish(st, id, &rec), 0);
-}
-
 static void
 test_skip_and_timeout_round_trip_and_count_as_designed(void)
 {
@@ -1348,299 +1280,7 @@ test_add_inserts_a_finished_pseudo_test_with_subtests(void)
 	store_close(st);
 }
 
-/* --- issue 3: crash reports ---------------------------------------------------------- */
-
-static void
-add_crash(struct store *st, int64_t job, const char *title, const char *kind, uint64_t line,
-    int64_t time_ms)
-{
-	struct crash_record c = {
-		.job_id = job,
-		.test = (char *)"panic.sh",
-		.kind = (char *)kind,
-		.title = (char *)title,
-		.fatal = strcmp(kind, "panic") == 0,
-		.report = (char *)"[   12.3] Kernel panic\n[   12.3] CPU: 0",
-		.first_line = line,
-		.last_line = line + 30,
-		.time_ms = time_ms,
-	};
-
-	CHECK_INT(store_crash_add(st, &c), 0);
-}
-
-static void
-test_crashes_of_a_job_come_back_in_console_order(void)
-{
-	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
-	struct crash_record *c = NULL,
-			    boot = {
-				    .job_id = id,
-				    .kind = (char *)"bug",
-				    .title = (char *)"BUG: early",
-				    .time_ms = T0,
-			    };
-	size_t n = 0;
-
-	CHECK_INT(store_job_start(st, id, T0), 0);
-	add_crash(st, id, "Kernel panic - not syncing: sysrq triggered crash", "panic", 301,
-	    T0 + 20);
-	/* Found later, printed earlier; without a test or a report. */
-	CHECK_INT(store_crash_add(st, &boot), 0);
-	boot.job_id = id + 100;
-	CHECK_INT(store_crash_add(st, &boot), -ENOENT);
-	boot.title = NULL;
-	CHECK_INT(store_crash_add(st, &boot), -EINVAL);
-	CHECK_INT(store_crash_list(st, id + 100, &c, &n), -ENOENT);
-	CHECK_INT(store_crash_list(st, id, &c, &n), 0);
-	CHECK_INT(n, 2);
-	if (n == 2) {
-		CHECK_STR(c[0].title, "BUG: early");
-		CHECK_STR(c[0].test, NULL);
-		CHECK_STR(c[0].report, "");
-		CHECK_INT(c[0].fatal, false);
-		CHECK_INT(c[1].job_id, id);
-		CHECK(c[0].id > c[1].id); /* inserted second */
-		CHECK_STR(c[1].test, "panic.sh");
-		CHECK_STR(c[1].kind, "panic");
-		CHECK_STR(c[1].title, "Kernel panic - not syncing: sysrq triggered crash");
-		CHECK_INT(c[1].fatal, true);
-		CHECK_STR(c[1].report, "[   12.3] Kernel panic\n[   12.3] CPU: 0");
-		CHECK_INT(c[1].first_line, 301);
-		CHECK_INT(c[1].last_line, 331);
-		CHECK_INT(c[1].time_ms, T0 + 20);
-	}
-	store_crash_list_free(c, n);
-	store_close(st);
-}
-
-static void
-test_crash_groups_count_reports_and_jobs_across_three_jobs(void)
-{
-	struct store *st = open_ok(db_path());
-	int64_t a = insert(st, "alice", 0, NULL), b = insert(st, "bob", 0, NULL),
-		c = insert(st, "carol", 0, NULL);
-	struct crash_group *g = NULL;
-	size_t n = 0;
-
-	/* "WARNING in foo": 4 reports in 3 jobs, first in b, last in c;
-	 * "BUG in bar": 1 report, seen before the last warning. */
-	add_crash(st, b, "WARNING in foo", "warning", 10, T0 + 100);
-	add_crash(st, a, "WARNING in foo", "warning", 10, T0 + 200);
-	add_crash(st, a, "WARNING in foo", "warning", 50, T0 + 250);
-	add_crash(st, a, "BUG in bar", "bug", 90, T0 + 300);
-	add_crash(st, c, "WARNING in foo", "warning", 10, T0 + 400);
-	add_crash(st, c, "Kernel panic - not syncing", "panic", 70, T0 + 50);
-
-	CHECK_INT(store_crash_groups(st, 0, &g, &n), 0);
-	CHECK_INT(n, 3);
-	if (n == 3) {
-		CHECK_STR(g[0].title, "WARNING in foo");
-		CHECK_STR(g[0].kind, "warning");
-		CHECK_INT(g[0].fatal, false);
-		CHECK_INT(g[0].count, 4);
-		CHECK_INT(g[0].jobs, 3);
-		CHECK_INT(g[0].first_ms, T0 + 100);
-		CHECK_INT(g[0].last_ms, T0 + 400);
-		CHECK_INT(g[0].first_job, b);
-		CHECK_INT(g[0].last_job, c);
-		CHECK_STR(g[1].title, "BUG in bar");
-		CHECK_INT(g[1].count, 1);
-		CHECK_INT(g[1].jobs, 1);
-		CHECK_INT(g[1].first_job, a);
-		CHECK_INT(g[1].last_job, a);
-		CHECK_STR(g[2].title, "Kernel panic - not syncing");
-		CHECK_INT(g[2].fatal, true);
-		CHECK_INT(g[2].first_ms, T0 + 50);
-	}
-	store_crash_groups_free(g, n);
-	CHECK_INT(store_crash_groups(st, 1, &g, &n), 0);
-	CHECK_INT(n, 1);
-	if (n == 1)
-		CHECK_STR(g[0].title, "WARNING in foo");
-	store_crash_groups_free(g, n);
-	store_close(st);
-}
-
-static void
-test_crash_groups_of_an_empty_store_are_empty(void)
-{
-	struct store *st = open_ok(db_path());
-	struct crash_group *g = (struct crash_group *)1;
-	size_t n = 99;
-
-	CHECK_INT(store_crash_groups(st, 10, &g, &n), 0);
-	CHECK_INT(n, 0);
-	CHECK(g == NULL);
-	store_close(st);
-}
-
-/* --- issue 3: artifacts -------------------------------------------------------------- */
-
-static void
-add_artifact(struct store *st, int64_t job, const char *test, const char *path, uint64_t size,
-    enum artifact_status status)
-{
-	struct artifact_record a = {
-		.job_id = job,
-		.test = (char *)test,
-		.path = (char *)path,
-		.size = size,
-		.status = status,
-	};
-
-	snprintf(a.sha256, sizeof(a.sha256), "%s", size == 1 ? BLOB_A : BLOB_B);
-	CHECK_INT(store_artifact_add(st, &a), 0);
-}
-
-static void
-test_artifact_status_names_are_the_wire_names(void)
-{
-	CHECK_STR(artifact_status_name(ARTIFACT_OK), "ok");
-	CHECK_STR(artifact_status_name(ARTIFACT_CORRUPT), "corrupt");
-	CHECK_STR(artifact_status_name(ARTIFACT_INCOMPLETE), "incomplete");
-}
-
-static void
-test_artifact_of_the_same_test_and_path_is_replaced_in_place(void)
-{
-	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
-	struct artifact_record *a = NULL,
-			       bad = { .job_id = id,
-				       .test = (char *)"t",
-				       .path = (char *)"p",
-				       .status = 7 };
-	size_t n = 0;
-
-	CHECK_INT(store_job_start(st, id, T0), 0);
-	add_artifact(st, id, "artifact.sh", "blob.bin", 2, ARTIFACT_INCOMPLETE);
-	add_artifact(st, id, "_system", "config.gz", 1, ARTIFACT_OK);
-	/* Same path, another test: a different artifact. */
-	add_artifact(st, id, "other.sh", "blob.bin", 1, ARTIFACT_CORRUPT);
-	add_artifact(st, id, "artifact.sh", "blob.bin", UINT64_C(1048576), ARTIFACT_OK);
-	CHECK_INT(store_artifact_add(st, &bad), -EINVAL);
-	bad.status = ARTIFACT_OK;
-	bad.job_id = id + 100;
-	CHECK_INT(store_artifact_add(st, &bad), -ENOENT);
-	CHECK_INT(store_artifact_list(st, id + 100, &a, &n), -ENOENT);
-	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
-	CHECK_INT(n, 3);
-	if (n == 3) {
-		CHECK_INT(a[0].job_id, id);
-		CHECK_STR(a[0].test, "artifact.sh");
-		CHECK_STR(a[0].path, "blob.bin");
-		CHECK_INT(a[0].size, 1048576);
-		CHECK_STR(a[0].sha256, BLOB_B);
-		CHECK_INT(a[0].status, ARTIFACT_OK);
-		CHECK_STR(a[1].test, "_system");
-		CHECK_STR(a[1].path, "config.gz");
-		CHECK_STR(a[1].sha256, BLOB_A);
-		CHECK_STR(a[2].test, "other.sh");
-		CHECK_INT(a[2].status, ARTIFACT_CORRUPT);
-	}
-	store_artifact_list_free(a, n);
-	store_close(st);
-}
-
-/* --- issue 3: attempts ------------------------------------------------------------- */
-
-static void
-test_requeued_job_starts_its_attempt_without_crashes_or_artifacts(void)
-{
-	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
-	struct recovered_job *r = NULL;
-	struct artifact_record *a = NULL;
-	struct crash_record *c = NULL;
-	struct crash_group *g = NULL;
-	struct test_full *t = NULL;
-	size_t n = 0;
-
-	CHECK_INT(store_job_start(st, id, T0), 0);
-	run_test(st, id, 1, "01-warn", VERDICT_PASS, 0);
-	add_crash(st, id, "WARNING in foo", "warning", 10, T0 + 1);
-	add_artifact(st, id, "01-warn", "out.txt", 1, ARTIFACT_OK);
-	CHECK_INT(store_jobs_recover(st, true, T0 + 2, &r, &n), 0);
-	free(r);
-
-	/* Attempt 2, queued and then running: none of attempt 1's rows. */
-	for (int pass = 0; pass < 2; pass++) {
-		CHECK_INT(store_crash_list(st, id, &c, &n), 0);
-		CHECK_INT(n, 0);
-		store_crash_list_free(c, n);
-		CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
-		CHECK_INT(n, 0);
-		store_artifact_list_free(a, n);
-		CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
-		CHECK_INT(n, 0);
-		store_test_list_full_free(t, n);
-		if (pass == 0)
-			CHECK_INT(store_job_start(st, id, T0 + 3), 0);
-	}
-
-	/* Its own rows, the same test and path included, are its own. */
-	add_crash(st, id, "WARNING in foo", "warning", 12, T0 + 4);
-	add_artifact(st, id, "01-warn", "out.txt", 2, ARTIFACT_INCOMPLETE);
-	CHECK_INT(store_crash_list(st, id, &c, &n), 0);
-	CHECK_INT(n, 1);
-	if (n == 1)
-		CHECK_INT(c[0].first_line, 12);
-	store_crash_list_free(c, n);
-	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
-	CHECK_INT(n, 1);
-	if (n == 1)
-		CHECK_INT(a[0].status, ARTIFACT_INCOMPLETE);
-	store_artifact_list_free(a, n);
-
-	/* The groups still count what the lost attempt saw. */
-	CHECK_INT(store_crash_groups(st, 0, &g, &n), 0);
-	CHECK_INT(n, 1);
-	if (n == 1) {
-		CHECK_INT(g[0].count, 2);
-		CHECK_INT(g[0].jobs, 1);
-	}
-	store_crash_groups_free(g, n);
-	store_close(st);
-}
-
-static void
-test_interrupted_job_keeps_its_crashes_and_artifacts(void)
-{
-	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
-	struct recovered_job *r = NULL;
-	struct artifact_record *a = NULL;
-	struct crash_record *c = NULL;
-	size_t n = 0;
-
-	CHECK_INT(store_job_start(st, id, T0), 0);
-	add_crash(st, id, "BUG in bar", "bug", 10, T0 + 1);
-	add_artifact(st, id, "_system", "nvhe.log", 1, ARTIFACT_OK);
-	CHECK_INT(store_jobs_recover(st, false, T0 + 2, &r, &n), 0);
-	free(r);
-	CHECK_INT(store_crash_list(st, id, &c, &n), 0);
-	CHECK_INT(n, 1);
-	store_crash_list_free(c, n);
-	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
-	CHECK_INT(n, 1);
-	store_artifact_list_free(a, n);
-	store_close(st);
-}
-
 /* --- migrations ---------------------------------------------------------------------- */
-
-/* Run SQL on DB, checking that it worked. */
-static void
-exec_ok(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, &err), SQLITE_OK);
-	CHECK_STR(err, NULL);
-	sqlite3_free(err);
-}
 
 /* Make PATH a database as pkvmd made it before migration 002: the schema
  * of schema/001-initial.sql (read from the source tree; the tests run in
@@ -1649,21 +1289,11 @@ exec_ok(sqlite3 *db, const char *sql)
 static void
 make_001_database(const char *path)
 {
-	FILE *f = fopen("../schema/001-initial.sql", "r");
-	char sql[16384];
-	size_t len;
 	sqlite3 *db = NULL;
 
-	CHECK(f != NULL);
-	if (f == NULL)
-		return;
-	len = fread(sql, 1, sizeof(sql) - 1, f);
-	CHECK(len > 0 && len < sizeof(sql) - 1);
-	sql[len] = '\0';
-	fclose(f);
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
 	exec_ok(db, "BEGIN");
-	exec_ok(db, sql);
+	exec_schema(db, "001-initial.sql");
 	exec_ok(db, "PRAGMA user_version = 1");
 	exec_ok(db,
 	    "INSERT INTO jobs (id, owner, state, result, message, created_ms, started_ms,"
@@ -1805,32 +1435,11 @@ test_checkpoint_of_a_missing_database_fails(void)
 	CHECK(access(path, F_OK) != 0);
 }
 
-/* Remove the temporary directory and everything the tests left in it. */
-static void
-cleanup(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char path[512];
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(tmpdir);
-}
-
 int
 main(void)
 {
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
+	if (store_test_setup() < 0)
 		return 1;
-	}
 	RUN(test_open_creates_schema_at_latest_version);
 	RUN(test_reopen_keeps_jobs_and_version);
 	RUN(test_newer_schema_is_refused_with_a_cause);
@@ -1857,19 +1466,13 @@ main(void)
 	RUN(test_test_list_of_a_job_without_tests_is_empty);
 	RUN(test_verdict_names_are_the_wire_names);
 	RUN(test_issue3_job_fields_round_trip_through_get_list_and_queue);
+	RUN(test_coverage_job_fields_round_trip_through_get_list_and_queue);
 	RUN(test_symlink_without_target_is_einval_and_leaves_nothing);
 	RUN(test_timings_are_set_and_a_new_attempt_starts_without_them);
 	RUN(test_finish_stores_details_and_a_three_level_subtest_tree);
 	RUN(test_skip_and_timeout_round_trip_and_count_as_designed);
 	RUN(test_finish_errors_are_enoent_estale_and_einval);
 	RUN(test_add_inserts_a_finished_pseudo_test_with_subtests);
-	RUN(test_crashes_of_a_job_come_back_in_console_order);
-	RUN(test_crash_groups_count_reports_and_jobs_across_three_jobs);
-	RUN(test_crash_groups_of_an_empty_store_are_empty);
-	RUN(test_artifact_status_names_are_the_wire_names);
-	RUN(test_artifact_of_the_same_test_and_path_is_replaced_in_place);
-	RUN(test_requeued_job_starts_its_attempt_without_crashes_or_artifacts);
-	RUN(test_interrupted_job_keeps_its_crashes_and_artifacts);
 	RUN(test_a_001_database_migrates_with_its_data_intact);
 	RUN(test_checkpoint_truncates_the_wal_while_the_store_is_open);
 	RUN(test_checkpoint_of_a_missing_database_fails);

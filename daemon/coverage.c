@@ -244,6 +244,7 @@ static void
 helper_finished(struct capture *cap)
 {
 	const char *status;
+	bool none, ok;
 	json_t *res;
 
 	if (cap->killed) {
@@ -260,15 +261,16 @@ helper_finished(struct capture *cap)
 	cap->outbuf[cap->outlen] = '\0';
 	res = json_loads(last_line(cap->outbuf, cap->outlen), 0, NULL);
 	status = json_string_value(json_object_get(res, "status"));
-	if (status != NULL && strcmp(status, "none") == 0) {
+	none = status != NULL && strcmp(status, "none") == 0;
+	ok = status != NULL && strcmp(status, "ok") == 0;
+	json_decref(res);
+	if (none) {
 		store_coverage_set_status(cap->c->d->store, cap->job_id, COV_NONE, NULL);
-		json_decref(res);
 		capture_done(cap);
 		return;
 	}
-	json_decref(res);
-	if (status == NULL || strcmp(status, "ok") != 0) {
-		fail(cap, "%s", "pkvmd-capture gave no result");
+	if (!ok) {
+		fail(cap, "pkvmd-capture gave no result (it printed: %.200s)", cap->outbuf);
 		capture_done(cap);
 		return;
 	}

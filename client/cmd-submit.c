@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "coverage.h"
 #include "extra.h"
 #include "kernel-image.h"
 #include "manifest.h"
@@ -63,6 +64,9 @@ enum {
 	OPT_TEST_TIMEOUT,
 	OPT_MODULE,
 	OPT_FAIL_ON_WARN,
+	OPT_BUILD_DIR,
+	OPT_GCOV_TOOL,
+	OPT_COVERAGE_PATH,
 };
 
 static const struct cmd_option submit_options[] = {
@@ -87,6 +91,9 @@ static const struct cmd_option submit_options[] = {
 	{ OPT_TEST_TIMEOUT, "test-timeout", 0, true },
 	{ OPT_MODULE, "module", 0, true },
 	{ OPT_FAIL_ON_WARN, "fail-on-warn", 0, false },
+	{ OPT_BUILD_DIR, "build-dir", 0, true },
+	{ OPT_GCOV_TOOL, "gcov-tool", 0, true },
+	{ OPT_COVERAGE_PATH, "coverage-path", 0, true },
 	{ 0, NULL, 0, false },
 };
 
@@ -103,6 +110,7 @@ struct submit {
 	json_t *modules; /* from --module and the manifest, or NULL */
 	json_t *tests; /* from the manifest: name -> args, env, timeout */
 	json_t *extra; /* the --extra entries, or NULL */
+	bool coverage_options; /* --build-dir, --gcov-tool or --coverage-path */
 	size_t extra_first; /* index in set of the first extra file */
 	bool wait, follow, json;
 };
@@ -425,6 +433,15 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_FAIL_ON_WARN:
 		json_object_set_new(s->body, "fail_on_warn", json_true());
 		return 0;
+	case OPT_BUILD_DIR:
+		s->coverage_options = true;
+		return coverage_submit_option(s->body, COVERAGE_BUILD_DIR, v);
+	case OPT_GCOV_TOOL:
+		s->coverage_options = true;
+		return coverage_submit_option(s->body, COVERAGE_GCOV_TOOL, v);
+	case OPT_COVERAGE_PATH:
+		s->coverage_options = true;
+		return coverage_submit_option(s->body, COVERAGE_PATH, v);
 	}
 	return PKVM_EXIT_USAGE;
 }
@@ -656,6 +673,10 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		rc = submit_merge(&s, "smp", s.smp, s.qemu_smp);
 	if (rc == 0)
 		rc = submit_merge(&s, "mem", s.mem, s.qemu_mem);
+	if (rc == 0 && s.coverage_options && json_is_false(json_object_get(s.body, "coverage")))
+		fprintf(stderr,
+		    "pkvmctl: warning: -C turns coverage off; --build-dir, --gcov-tool and "
+		    "--coverage-path do nothing\n");
 	if (rc == 0 && s.json && s.follow)
 		rc = cmd_usage_error(self,
 		    "--json and --follow cannot be combined "
@@ -684,8 +705,9 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
 		"                      [--test-timeout SEC] [--fail-on-warn]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
-		"                      [-T TAG]... [-d PORT] [-C|--no-cov] [--uefi] [--seed S]\n"
-		"                      [--priority P] [--wait] [-f|--follow] [--json]\n"
+		"                      [-T TAG]... [-d PORT] [--uefi] [--seed S] [--priority P]\n"
+		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
+		"                      [--coverage-path PATH]... [--wait] [-f|--follow] [--json]\n"
 		"                      [-- QEMU-ARG...]",
 	.summary = "upload a kernel and tests and queue a job",
 	.details = "options (before or after KERNEL):\n"
@@ -708,7 +730,15 @@ const struct cmd_entry cmd_submit_entry = {
 		   "(default 120)\n"
 		   "  -T, --tag TAG     label the job (repeatable)\n"
 		   "  -d, --debug PORT  qemu gdb stub on PORT\n"
-		   "  -C, --no-cov      no coverage collection\n"
+		   "  -C, --no-cov      no coverage collection (see 'pkvmctl help coverage')\n"
+		   "  --build-dir DIR   where the .gcno files are ON THE SERVER (the same\n"
+		   "                    machine for a local daemon), when the kernel or\n"
+		   "                    test tree moved since it was built; a relative DIR\n"
+		   "                    is made absolute here\n"
+		   "  --gcov-tool TOOL  gcov, aarch64-linux-gnu-gcov or llvm-cov (default:\n"
+		   "                    chosen from the .gcda files)\n"
+		   "  --coverage-path PATH  also collect the .gcda files under PATH, an\n"
+		   "                    absolute path in the guest (repeatable, at most 32)\n"
 		   "  --uefi            boot through UEFI firmware\n"
 		   "  --seed S          test seed (default random)\n"
 		   "  --priority P      -100..100, higher runs first (default 0)\n"

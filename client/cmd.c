@@ -29,6 +29,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_results_entry,
 	&cmd_crashes_entry,
 	&cmd_artifacts_entry,
+	&cmd_coverage_entry,
 	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL,

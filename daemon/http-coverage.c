@@ -78,55 +78,6 @@ reply_coverage(struct http_request *req, int64_t id)
 /* ?wait=S: a long poll until the coverage is final (ok, none, error,
  * disabled), so `pkvmctl coverage` right after `submit --wait` shows the
  * numbers instead of "pending". */
-struct cov_wait {
-	struct http_request *req;
-	struct pkvmd *d;
-	struct job_watch watch;
-	uv_timer_t timer;
-	bool replied;
-};
-
-static void
-cov_wait_reply(struct cov_wait *w)
-{
-	if (w->replied)
-		return;
-	w->replied = true;
-	watch_remove(w->d->watches, &w->watch);
-	uv_timer_stop(&w->timer);
-	reply_coverage(w->req, w->watch.job_id);
-}
-
-static void
-on_cov_event(struct job_watch *jw, enum watch_event ev)
-{
-	struct cov_wait *w = (struct cov_wait *)((char *)jw - offsetof(struct cov_wait, watch));
-
-	if (ev == WATCH_COVERAGE)
-		cov_wait_reply(w);
-}
-
-static void
-on_cov_timeout(uv_timer_t *t)
-{
-	cov_wait_reply(t->data);
-}
-
-static void
-cov_wait_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
-static void
-cov_wait_free(void *data)
-{
-	struct cov_wait *w = data;
-
-	watch_remove(w->d->watches, &w->watch);
-	uv_close((uv_handle_t *)&w->timer, cov_wait_closed);
-}
-
 static bool
 coverage_final(struct pkvmd *d, int64_t id)
 {
@@ -153,7 +104,6 @@ http_job_coverage(struct http_request *req)
 {
 	struct pkvmd *d = http_request_daemon(req);
 	const char *ws = http_request_query(req, "wait");
-	struct cov_wait *w;
 	long timeout = 0;
 	int64_t id;
 
@@ -173,21 +123,7 @@ http_job_coverage(struct http_request *req)
 		reply_coverage(req, id);
 		return;
 	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
-		return;
-	}
-	w->req = req;
-	w->d = d;
-	w->watch.job_id = id;
-	w->watch.cb = on_cov_event;
-	uv_timer_init(d->loop, &w->timer);
-	w->timer.data = w;
-	http_request_set_data(req, w, cov_wait_free);
-	watch_add(d->watches, &w->watch);
-	uv_timer_start(&w->timer, on_cov_timeout, (uint64_t)timeout * 1000, 0);
-	http_request_pause(req);
+	http_wait_for(req, id, WATCH_COVERAGE, timeout, reply_coverage);
 }
 
 /* ---- merge and diff, in the thread pool ---------------------------------- */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "http.h"
+#include "watch.h"
 
 struct job;
 
@@ -15,6 +16,11 @@ struct job;
 bool http_job_id_param(struct http_request *req, int64_t *id);
 /* Load job ID (job_free() it), or reply with the error and return NULL. */
 struct job *http_job_load(struct http_request *req, int64_t id);
+
+/* Answer REQ with REPLY(req, job_id) when EVENT (watch.h) happens to
+ * JOB_ID or after TIMEOUT_S seconds, whichever comes first (http-wait.c). */
+void http_wait_for(struct http_request *req, int64_t job_id, enum watch_event event, long timeout_s,
+    void (*reply)(struct http_request *req, int64_t job_id));
 
 /* http-meta.c */
 void http_version_get(struct http_request *req);

@@ -243,65 +243,19 @@ http_job_get(struct http_request *req)
 
 /* ---- long poll ---------------------------------------------------------- */
 
-struct wait_state {
-	struct http_request *req;
-	struct pkvmd *d;
-	struct job_watch watch;
-	uv_timer_t timer;
-	bool replied;
-};
-
 static void
-wait_reply(struct wait_state *ws)
+reply_job_now(struct http_request *req, int64_t id)
 {
-	struct job *j;
+	struct job *j = http_job_load(req, id);
 
-	if (ws->replied)
-		return;
-	ws->replied = true;
-	watch_remove(ws->d->watches, &ws->watch);
-	uv_timer_stop(&ws->timer);
-	if ((j = http_job_load(ws->req, ws->watch.job_id)) != NULL)
-		reply_job(ws->req, 200, j);
-}
-
-static void
-on_wait_event(struct job_watch *w, enum watch_event ev)
-{
-	struct wait_state *ws = (struct wait_state *)((char *)w -
-	    offsetof(struct wait_state, watch));
-
-	if (ev == WATCH_DONE)
-		wait_reply(ws);
-}
-
-static void
-on_wait_timeout(uv_timer_t *t)
-{
-	wait_reply(t->data);
-}
-
-static void
-wait_state_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
-static void
-wait_state_free(void *data)
-{
-	struct wait_state *ws = data;
-
-	watch_remove(ws->d->watches, &ws->watch);
-	uv_close((uv_handle_t *)&ws->timer, wait_state_closed);
+	if (j != NULL)
+		reply_job(req, 200, j);
 }
 
 void
 http_job_wait(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
 	const char *ts = http_request_query(req, "timeout");
-	struct wait_state *ws;
 	struct job *j;
 	long timeout = WAIT_DEFAULT_S;
 	int64_t id;
@@ -323,21 +277,7 @@ http_job_wait(struct http_request *req)
 		return;
 	}
 	job_free(j);
-	ws = calloc(1, sizeof(*ws));
-	if (ws == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
-		return;
-	}
-	ws->req = req;
-	ws->d = d;
-	ws->watch.job_id = id;
-	ws->watch.cb = on_wait_event;
-	uv_timer_init(d->loop, &ws->timer);
-	ws->timer.data = ws;
-	http_request_set_data(req, ws, wait_state_free);
-	watch_add(d->watches, &ws->watch);
-	uv_timer_start(&ws->timer, on_wait_timeout, (uint64_t)timeout * 1000, 0);
-	http_request_pause(req);
+	http_wait_for(req, id, WATCH_DONE, timeout, reply_job_now);
 }
 
 /* ---- console ------------------------------------------------------------ */

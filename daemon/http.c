@@ -376,17 +376,22 @@ route_find(struct http_request *req, bool *path_known, char *allow, size_t allow
 
 	*path_known = false;
 	allow[0] = '\0';
-	for (size_t i = 0; i < http_nroutes; i++) {
-		const struct http_route *r = &http_routes[i];
+	/* Literal paths first: /v1/blobs/missing is that endpoint, not a
+	 * blob named "missing", so its 405 lists only its own methods. */
+	for (int literal = 1; literal >= 0 && !*path_known; literal--) {
+		for (size_t i = 0; i < http_nroutes; i++) {
+			const struct http_route *r = &http_routes[i];
 
-		if (!route_match(r->pattern, req->path, req))
-			continue;
-		*path_known = true;
-		if (allow[0] != '\0')
-			strncat(allow, ", ", allowlen - strlen(allow) - 1);
-		strncat(allow, r->method, allowlen - strlen(allow) - 1);
-		if (strcmp(r->method, req->method) == 0 && found == NULL)
-			found = r;
+			if ((strchr(r->pattern, '{') == NULL) != literal ||
+			    !route_match(r->pattern, req->path, req))
+				continue;
+			*path_known = true;
+			if (allow[0] != '\0')
+				strncat(allow, ", ", allowlen - strlen(allow) - 1);
+			strncat(allow, r->method, allowlen - strlen(allow) - 1);
+			if (strcmp(r->method, req->method) == 0 && found == NULL)
+				found = r;
+		}
 	}
 	if (found != NULL)
 		route_match(found->pattern, req->path, req);

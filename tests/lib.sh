@@ -132,15 +132,18 @@ surviving_fakes() {
 
 cleanup() {
 	local rc=$?
+	# SIGTERM first: pkvmd then stops its qemus and coverage captures
+	# (lcov included) itself, so nothing is left writing into $T.
 	if [ -n "${PKVMD_PID:-}" ]; then
-		kill -KILL "$PKVMD_PID" 2>/dev/null || true
+		kill -TERM "$PKVMD_PID" 2>/dev/null || true
+		wait_gone "$PKVMD_PID" 15 || kill -KILL "$PKVMD_PID" 2>/dev/null || true
 	fi
 	for pid in $(surviving_fakes); do kill -KILL "$pid" 2>/dev/null || true; done
 	if [ "$TESTS_FAILED" -ne 0 ] || [ "$rc" -ne 0 ]; then
 		echo "# state kept in $T"
 		[ -f "$STATE/pkvmd.log" ] && tail -30 "$STATE/pkvmd.log" | sed 's/^/# log: /'
 	else
-		rm -rf "$T"
+		rm -rf "$T" 2>/dev/null || true
 	fi
 }
 trap cleanup EXIT

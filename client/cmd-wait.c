@@ -8,11 +8,14 @@
  * GET .../wait?timeout=60 is repeated until it answers with state "done".
  * The exit code is job_result_exit_code() of the result, so scripts can
  * tell a failing test (1) from a crash (4) from a broken lab (6).
- * cmd_wait_job() is shared with `submit --wait`.
+ * cmd_wait_job() is shared with `submit --wait`.  A wait survives a
+ * restart of pkvmd (which requeues the job): it reconnects and carries on.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "output.h"
@@ -20,6 +23,16 @@
 
 /* Seconds each long poll may last; the server allows up to 3600. */
 #define WAIT_POLL_S 60
+/* How long a wait survives losing pkvmd (a restart, an upgrade): a
+ * restarted pkvmd requeues the job, so the wait still has an answer. */
+#define RECONNECT_S 600
+
+/* Errors that say pkvmd went away, not that it refused us. */
+static bool
+lost_daemon(int err)
+{
+	return err == -ECONNREFUSED || err == -ENOENT || err == -EIO || err == -ECONNRESET;
+}
 
 enum { OPT_JSON = 256 };
 
@@ -33,7 +46,9 @@ static const struct cmd_option wait_options[] = {
 static int
 on_console(void *arg, const char *buf, size_t len)
 {
-	(void)arg;
+	bool *contacted = arg;
+
+	*contacted = true;
 	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
 		return errno ? -errno : -EIO;
 	return 0;
@@ -82,21 +97,41 @@ cmd_wait_job(struct api *api, int64_t id, bool follow, json_t **out)
 	json_t *job = NULL;
 	const char *state;
 	char path[96];
+	bool contacted = false; /* pkvmd answered once: it knows the job */
 	int err, rc;
 
 	if (follow) {
 		snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/console?follow=1",
 		    (long long)id);
-		err = api_stream(api, path, on_console, NULL);
-		if (err < 0)
+		err = api_stream(api, path, on_console, &contacted);
+		/* A stream cut by a daemon restart leaves the result to the
+		 * long poll below, which waits for the daemon to return. */
+		if (err < 0 && !lost_daemon(err))
 			return api_fail(api, err);
 	}
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/wait?timeout=%d", (long long)id,
 	    WAIT_POLL_S);
-	for (;;) {
+	for (int lost_s = 0;;) {
 		err = api_request(api, "GET", path, NULL, &job);
+		if (err < 0 && contacted && lost_daemon(err) && lost_s < RECONNECT_S) {
+			/* Reconnecting is a retry once a second: there is no
+			 * one to send an event while the daemon is down. */
+			if (lost_s == 0)
+				fprintf(stderr,
+				    "pkvmctl: lost pkvmd while waiting for job %lld; "
+				    "waiting up to %d s for it to come back\n",
+				    (long long)id, RECONNECT_S);
+			sleep(1);
+			lost_s++;
+			continue;
+		}
 		if (err < 0)
 			return api_fail(api, err);
+		if (lost_s > 0)
+			fprintf(stderr, "pkvmctl: pkvmd is back; still waiting for job %lld\n",
+			    (long long)id);
+		lost_s = 0;
+		contacted = true;
 		state = job_str(job, "state");
 		if (state == NULL) {
 			fprintf(stderr,

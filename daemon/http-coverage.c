@@ -46,17 +46,13 @@ reply_coverage(struct http_request *req, int64_t id)
 	enum coverage_status status;
 	struct coverage_row total = { 0 }, *rows = NULL;
 	char *message = NULL;
-	struct job *j;
 	size_t n = 0;
 	json_t *files, *o;
 	int err;
 
-	if ((j = http_job_load(req, id)) == NULL)
-		return;
-	job_free(j);
 	err = store_coverage_get(d->store, id, &status, &message, &total, &rows, &n);
 	if (err < 0) {
-		http_reply_errno(req, err, "reading coverage");
+		http_reply_job_error(req, id, err, "reading coverage");
 		return;
 	}
 	files = json_array();
@@ -78,25 +74,16 @@ reply_coverage(struct http_request *req, int64_t id)
 /* ?wait=S: a long poll until the coverage is final (ok, none, error,
  * disabled), so `pkvmctl coverage` right after `submit --wait` shows the
  * numbers instead of "pending". */
+/* Whether job ID's coverage can no longer change (the store says pending
+ * while the job runs and until its capture ends). */
 static bool
 coverage_final(struct pkvmd *d, int64_t id)
 {
 	enum coverage_status st;
-	struct coverage_row total, *rows = NULL;
-	char *msg = NULL;
-	size_t n = 0;
-	struct job *j = NULL;
-	bool done;
 
-	if (store_job_get(d->store, id, &j) < 0)
+	if (store_coverage_get(d->store, id, &st, NULL, NULL, NULL, NULL) < 0)
 		return true;
-	done = j->state == JOB_DONE;
-	job_free(j);
-	if (store_coverage_get(d->store, id, &st, &msg, &total, &rows, &n) < 0)
-		return true;
-	free(msg);
-	store_coverage_rows_free(rows, n);
-	return done && st != COV_PENDING && st != COV_RUNNING;
+	return st != COV_PENDING && st != COV_RUNNING;
 }
 
 void
@@ -304,19 +291,13 @@ merge_prepare(struct http_request *req, struct merge *m)
 	}
 	for (size_t i = 0; i < m->nids; i++) {
 		enum coverage_status st;
-		struct coverage_row total;
-		struct coverage_row *rows = NULL;
-		char *msg = NULL, dir[PATH_MAX];
-		size_t n = 0;
-		struct job *j = http_job_load(req, m->ids[i]);
+		char dir[PATH_MAX];
+		int err = store_coverage_get(d->store, m->ids[i], &st, NULL, NULL, NULL, NULL);
 
-		if (j == NULL)
+		if (err < 0) {
+			http_reply_job_error(req, m->ids[i], err, "reading coverage");
 			return false;
-		job_free(j);
-		if (store_coverage_get(d->store, m->ids[i], &st, &msg, &total, &rows, &n) < 0)
-			st = COV_ERROR;
-		free(msg);
-		store_coverage_rows_free(rows, n);
+		}
 		if (st != COV_OK) {
 			http_reply_error(req, 409, "conflict", "jobs",
 			    "job %lld has no coverage to merge (coverage %s)", (long long)m->ids[i],

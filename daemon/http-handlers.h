@@ -14,6 +14,8 @@ struct job;
 
 /* Parse the {id} path parameter; replies 404 and returns false when bad. */
 bool http_job_id_param(struct http_request *req, int64_t *id);
+/* Reply for ERR from a store call about job ID: 404 for -ENOENT. */
+void http_reply_job_error(struct http_request *req, int64_t id, int err, const char *what);
 /* Load job ID (job_free() it), or reply with the error and return NULL. */
 struct job *http_job_load(struct http_request *req, int64_t id);
 

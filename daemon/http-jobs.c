@@ -47,18 +47,23 @@ http_job_id_param(struct http_request *req, int64_t *id)
 	return true;
 }
 
+void
+http_reply_job_error(struct http_request *req, int64_t id, int err, const char *what)
+{
+	if (err == -ENOENT)
+		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+	else
+		http_reply_errno(req, err, what);
+}
+
 struct job *
 http_job_load(struct http_request *req, int64_t id)
 {
 	struct job *j = NULL;
 	int err = store_job_get(http_request_daemon(req)->store, id, &j);
 
-	if (err == -ENOENT) {
-		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
-		return NULL;
-	}
 	if (err < 0) {
-		http_reply_errno(req, err, "loading job");
+		http_reply_job_error(req, id, err, "loading job");
 		return NULL;
 	}
 	return j;

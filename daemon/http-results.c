@@ -41,17 +41,15 @@ http_job_results(struct http_request *req)
 {
 	struct pkvmd *d = http_request_daemon(req);
 	struct test_full *t = NULL;
-	struct job *j;
 	size_t n = 0;
 	json_t *arr;
 	int64_t id;
 	int err;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+	if (!http_job_id_param(req, &id))
 		return;
-	job_free(j);
 	if ((err = store_test_list_full(d->store, id, &t, &n)) < 0) {
-		http_reply_errno(req, err, "listing results");
+		http_reply_job_error(req, id, err, "listing results");
 		return;
 	}
 	arr = json_array();
@@ -87,17 +85,15 @@ http_job_crashes(struct http_request *req)
 {
 	struct pkvmd *d = http_request_daemon(req);
 	struct crash_record *c = NULL;
-	struct job *j;
 	size_t n = 0;
 	json_t *arr;
 	int64_t id;
 	int err;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+	if (!http_job_id_param(req, &id))
 		return;
-	job_free(j);
 	if ((err = store_crash_list(d->store, id, &c, &n)) < 0) {
-		http_reply_errno(req, err, "listing crashes");
+		http_reply_job_error(req, id, err, "listing crashes");
 		return;
 	}
 	arr = json_array();
@@ -154,17 +150,15 @@ http_job_artifacts(struct http_request *req)
 {
 	struct pkvmd *d = http_request_daemon(req);
 	struct artifact_record *a = NULL;
-	struct job *j;
 	size_t n = 0;
 	json_t *arr;
 	int64_t id;
 	int err;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+	if (!http_job_id_param(req, &id))
 		return;
-	job_free(j);
 	if ((err = store_artifact_list(d->store, id, &a, &n)) < 0) {
-		http_reply_errno(req, err, "listing artifacts");
+		http_reply_job_error(req, id, err, "listing artifacts");
 		return;
 	}
 	arr = json_array();
@@ -213,21 +207,19 @@ http_job_artifact_get(struct http_request *req)
 	enum artifact_status status = ARTIFACT_OK;
 	bool found = false;
 	char dir[PATH_MAX], path[PATH_MAX + 1024];
-	struct job *j;
 	size_t n = 0;
 	int64_t id;
 	int err;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+	if (!http_job_id_param(req, &id))
 		return;
-	job_free(j);
 	if (name == NULL) {
 		http_reply_error(req, 400, "missing_field", "name",
 		    "name=TEST/PATH is required (see GET /v1/jobs/%lld/artifacts)", (long long)id);
 		return;
 	}
 	if ((err = store_artifact_list(d->store, id, &a, &n)) < 0) {
-		http_reply_errno(req, err, "listing artifacts");
+		http_reply_job_error(req, id, err, "listing artifacts");
 		return;
 	}
 	/* Only a name the store knows is opened: the path on disk is built

@@ -192,60 +192,54 @@ fail:
 	return r;
 }
 
-/* Load the one-text-column rows of statement ID for job JOB_ID. */
+static int
+read_text(sqlite3_stmt *s, void *elem, void *arg)
+{
+	(void)arg;
+	return st_col_dup(s, 0, elem);
+}
+
+/* Load the one-text-column rows of statement ID for job JOB_ID into *V,
+ * *N, which hold nothing yet. */
 static int
 load_strv(struct store *st, enum stmt_id id, int64_t job_id, char ***v, size_t *n, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[id];
-	size_t cap = 0;
-	char **p;
-	int rc, r = 0;
+	void *list;
+	int r;
 
 	sqlite3_bind_int64(s, 1, job_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((p = st_grow(*v, &cap, *n, sizeof(**v))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		*v = p;
-		if ((r = st_col_dup(s, 0, &(*v)[*n])) < 0)
-			break;
-		(*n)++;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(**v), read_text, NULL, &list, n, fn);
+	*v = list;
 	return r;
+}
+
+static int
+read_exe(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct job_exe *e = elem;
+	int r;
+
+	(void)arg;
+	if ((r = st_col_dup(s, 0, &e->name)) < 0)
+		return r;
+	st_col_copy(s, 1, e->blob, sizeof(e->blob));
+	e->mode = (uint32_t)sqlite3_column_int64(s, 2);
+	e->size = (uint64_t)sqlite3_column_int64(s, 3);
+	e->timeout_s = sqlite3_column_int(s, 4);
+	return 0;
 }
 
 static int
 load_exes(struct store *st, struct job *j, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_EXES_GET];
-	size_t cap = 0;
-	struct job_exe *e;
-	int rc, r = 0;
+	void *list;
+	int r;
 
 	sqlite3_bind_int64(s, 1, j->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((e = st_grow(j->exes, &cap, j->nexes, sizeof(*e))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		j->exes = e;
-		e = &j->exes[j->nexes];
-		memset(e, 0, sizeof(*e));
-		if ((r = st_col_dup(s, 0, &e->name)) < 0)
-			break;
-		j->nexes++;
-		st_col_copy(s, 1, e->blob, sizeof(e->blob));
-		e->mode = (uint32_t)sqlite3_column_int64(s, 2);
-		e->size = (uint64_t)sqlite3_column_int64(s, 3);
-		e->timeout_s = sqlite3_column_int(s, 4);
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(*j->exes), read_exe, NULL, &list, &j->nexes, fn);
+	j->exes = list;
 	return r;
 }
 
@@ -302,46 +296,43 @@ static const char *const extra_kind_names[] = {
 };
 
 static int
+read_extra(sqlite3_stmt *s, void *elem, void *arg)
+{
+	const struct st_row_ctx *ctx = arg;
+	struct job_extra *x = elem;
+	const char *kind;
+	size_t k;
+	int r;
+
+	if ((r = st_col_dup(s, 0, &x->path)) < 0)
+		return r;
+	kind = (const char *)sqlite3_column_text(s, 1);
+	for (k = 0; kind != NULL && k < NELEM(extra_kind_names); k++)
+		if (strcmp(kind, extra_kind_names[k]) == 0)
+			break;
+	if (kind == NULL || k == NELEM(extra_kind_names)) {
+		fprintf(stderr, "store: %s: job %lld has a bad extra kind\n", ctx->fn,
+		    (long long)ctx->job_id);
+		return -EIO;
+	}
+	x->kind = (enum job_extra_kind)k;
+	st_col_copy(s, 2, x->blob, sizeof(x->blob));
+	x->mode = (uint32_t)sqlite3_column_int64(s, 3);
+	x->size = (uint64_t)sqlite3_column_int64(s, 4);
+	return st_col_dup(s, 5, &x->target);
+}
+
+static int
 load_extra(struct store *st, struct job *j, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_EXTRA_GET];
-	size_t cap = 0, k;
-	struct job_extra *x;
-	const char *kind;
-	int rc, r = 0;
+	struct st_row_ctx ctx = { j->id, fn };
+	void *list;
+	int r;
 
 	sqlite3_bind_int64(s, 1, j->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((x = st_grow(j->extra, &cap, j->nextra, sizeof(*x))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		j->extra = x;
-		x = &j->extra[j->nextra];
-		memset(x, 0, sizeof(*x));
-		if ((r = st_col_dup(s, 0, &x->path)) < 0)
-			break;
-		j->nextra++;
-		kind = (const char *)sqlite3_column_text(s, 1);
-		for (k = 0; kind != NULL && k < NELEM(extra_kind_names); k++)
-			if (strcmp(kind, extra_kind_names[k]) == 0)
-				break;
-		if (kind == NULL || k == NELEM(extra_kind_names)) {
-			fprintf(stderr, "store: %s: job %lld has a bad extra kind\n", fn,
-			    (long long)j->id);
-			r = -EIO;
-			break;
-		}
-		x->kind = (enum job_extra_kind)k;
-		st_col_copy(s, 2, x->blob, sizeof(x->blob));
-		x->mode = (uint32_t)sqlite3_column_int64(s, 3);
-		x->size = (uint64_t)sqlite3_column_int64(s, 4);
-		if ((r = st_col_dup(s, 5, &x->target)) < 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(*j->extra), read_extra, &ctx, &list, &j->nextra, fn);
+	j->extra = list;
 	return r;
 }
 
@@ -366,27 +357,23 @@ load_children(struct store *st, struct job *j, const char *fn)
 	return 0;
 }
 
+static int
+read_job(sqlite3_stmt *s, void *elem, void *arg)
+{
+	return row_to_job(s, elem, *(const char **)arg);
+}
+
 /* Step S to the end, turning every row into a complete job. */
 static int
 collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, const char *fn)
 {
-	struct job **jobs = NULL, **p;
-	size_t njobs = 0, cap = 0;
-	int rc, r = 0;
+	struct job **jobs;
+	void *list;
+	size_t njobs;
+	int r;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((p = st_grow(jobs, &cap, njobs, sizeof(*jobs))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		jobs = p;
-		if ((r = row_to_job(s, &jobs[njobs], fn)) < 0)
-			break;
-		njobs++;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(*jobs), read_job, &fn, &list, &njobs, fn);
+	jobs = list;
 	for (size_t i = 0; r == 0 && i < njobs; i++)
 		r = load_children(st, jobs[i], fn);
 	if (r < 0) {
@@ -705,33 +692,34 @@ store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes)
 	return r == 0 ? -ENOENT : 0;
 }
 
+static int
+read_recovered(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct recovered_job *j = elem;
+
+	(void)arg;
+	j->id = sqlite3_column_int64(s, 0);
+	j->pid = (pid_t)sqlite3_column_int64(s, 1);
+	j->starttime = (uint64_t)sqlite3_column_int64(s, 2);
+	return 0;
+}
+
 int
 store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
     size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_RECOVER_SELECT];
-	struct recovered_job *jobs = NULL, *p;
-	size_t njobs = 0, cap = 0;
-	int rc, r;
+	struct recovered_job *jobs;
+	size_t njobs;
+	void *list;
+	int r;
 
 	*out = NULL;
 	*n = 0;
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((p = st_grow(jobs, &cap, njobs, sizeof(*jobs))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		jobs = p;
-		jobs[njobs].id = sqlite3_column_int64(s, 0);
-		jobs[njobs].pid = (pid_t)sqlite3_column_int64(s, 1);
-		jobs[njobs].starttime = (uint64_t)sqlite3_column_int64(s, 2);
-		njobs++;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, __func__);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(*jobs), read_recovered, NULL, &list, &njobs, __func__);
+	jobs = list;
 	/* Captures are child processes of the daemon that died: none will
 	 * report, so one left pending or running has failed. */
 	if (r == 0) {

@@ -158,6 +158,21 @@ void st_col_copy(sqlite3_stmt *s, int i, char *buf, size_t size);
 /* Make room for element N in array P of *CAP elements of SIZE bytes: the
  * array, perhaps moved, or NULL on ENOMEM with P left as it was. */
 void *st_grow(void *p, size_t *cap, size_t n, size_t size);
+/* Fill ELEM, zeroed, from the current row of S: 0 or negative errno. */
+typedef int st_row_reader(sqlite3_stmt *s, void *elem, void *arg);
+/* What most row readers need besides the row: the job the rows belong to,
+ * and the function to name when a row is bad. */
+struct st_row_ctx {
+	int64_t job_id;
+	const char *fn;
+};
+/* Step S (already bound) to the end, one ELEM-byte element per row, zeroed
+ * and then filled by READ(s, elem, ARG): 0 with *OUT and *N set, or negative
+ * errno with *OUT and *N holding the elements read so far (the failed one
+ * included) for the caller to free with its own free function; S is
+ * reset either way. */
+int st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, void *arg,
+    void **out, size_t *n, const char *fn);
 /* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
  * exist, -ESTALE when it does but was in the wrong state. */
 int st_stale_or_missing(struct store *st, int64_t id, const char *fn);

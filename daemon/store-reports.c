@@ -134,40 +134,38 @@ store_crash_add(struct store *st, const struct crash_record *c)
 	return r == 0 ? -ENOENT : 0;
 }
 
+static int
+read_crash(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct crash_record *c = elem;
+	int r;
+
+	c->id = sqlite3_column_int64(s, 0);
+	c->job_id = *(const int64_t *)arg;
+	c->fatal = sqlite3_column_int(s, 4) != 0;
+	c->first_line = (uint64_t)sqlite3_column_int64(s, 6);
+	c->last_line = (uint64_t)sqlite3_column_int64(s, 7);
+	c->time_ms = sqlite3_column_int64(s, 8);
+	if ((r = st_col_dup(s, 1, &c->test)) < 0 || (r = st_col_dup(s, 2, &c->kind)) < 0 ||
+	    (r = st_col_dup(s, 3, &c->title)) < 0 || (r = st_col_dup(s, 5, &c->report)) < 0)
+		return r;
+	return 0;
+}
+
 int
 store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_CRASH_LIST];
-	struct crash_record *list = NULL, *c;
-	size_t nlist = 0, cap = 0;
-	int rc, r;
+	void *list;
+	size_t nlist;
+	int r;
 
 	*out = NULL;
 	*n = 0;
 	if ((r = st_job_exists(st, job_id, __func__)) < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, job_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((c = st_grow(list, &cap, nlist, sizeof(*c))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		list = c;
-		c = &list[nlist++];
-		memset(c, 0, sizeof(*c));
-		c->id = sqlite3_column_int64(s, 0);
-		c->job_id = job_id;
-		c->fatal = sqlite3_column_int(s, 4) != 0;
-		c->first_line = (uint64_t)sqlite3_column_int64(s, 6);
-		c->last_line = (uint64_t)sqlite3_column_int64(s, 7);
-		c->time_ms = sqlite3_column_int64(s, 8);
-		if ((r = st_col_dup(s, 1, &c->test)) < 0 || (r = st_col_dup(s, 2, &c->kind)) < 0 ||
-		    (r = st_col_dup(s, 3, &c->title)) < 0 || (r = st_col_dup(s, 5, &c->report)) < 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, __func__);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(**out), read_crash, &job_id, &list, &nlist, __func__);
 	if (r < 0) {
 		store_crash_list_free(list, nlist);
 		return r;
@@ -189,38 +187,37 @@ store_crash_list_free(struct crash_record *c, size_t n)
 	free(c);
 }
 
+static int
+read_crash_group(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct crash_group *g = elem;
+	int r;
+
+	(void)arg;
+	g->fatal = sqlite3_column_int(s, 2) != 0;
+	g->count = sqlite3_column_int64(s, 3);
+	g->jobs = sqlite3_column_int64(s, 4);
+	g->first_ms = sqlite3_column_int64(s, 5);
+	g->last_ms = sqlite3_column_int64(s, 6);
+	g->first_job = sqlite3_column_int64(s, 7);
+	g->last_job = sqlite3_column_int64(s, 8);
+	if ((r = st_col_dup(s, 0, &g->title)) < 0 || (r = st_col_dup(s, 1, &g->kind)) < 0)
+		return r;
+	return 0;
+}
+
 int
 store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_CRASH_GROUPS];
-	struct crash_group *list = NULL, *g;
-	size_t nlist = 0, cap = 0;
-	int rc, r = 0;
+	void *list;
+	size_t nlist;
+	int r;
 
 	*out = NULL;
 	*n = 0;
 	sqlite3_bind_int(s, 1, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((g = st_grow(list, &cap, nlist, sizeof(*g))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		list = g;
-		g = &list[nlist++];
-		memset(g, 0, sizeof(*g));
-		g->fatal = sqlite3_column_int(s, 2) != 0;
-		g->count = sqlite3_column_int64(s, 3);
-		g->jobs = sqlite3_column_int64(s, 4);
-		g->first_ms = sqlite3_column_int64(s, 5);
-		g->last_ms = sqlite3_column_int64(s, 6);
-		g->first_job = sqlite3_column_int64(s, 7);
-		g->last_job = sqlite3_column_int64(s, 8);
-		if ((r = st_col_dup(s, 0, &g->title)) < 0 || (r = st_col_dup(s, 1, &g->kind)) < 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, __func__);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(**out), read_crash_group, NULL, &list, &nlist, __func__);
 	if (r < 0) {
 		store_crash_groups_free(list, nlist);
 		return r;
@@ -274,48 +271,48 @@ store_artifact_add(struct store *st, const struct artifact_record *a)
 	return r == 0 ? -ENOENT : 0;
 }
 
+static int
+read_artifact(sqlite3_stmt *s, void *elem, void *arg)
+{
+	const struct st_row_ctx *ctx = arg;
+	struct artifact_record *a = elem;
+	const char *status;
+	size_t k;
+	int r;
+
+	a->job_id = ctx->job_id;
+	a->size = (uint64_t)sqlite3_column_int64(s, 2);
+	st_col_copy(s, 3, a->sha256, sizeof(a->sha256));
+	if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0)
+		return r;
+	status = (const char *)sqlite3_column_text(s, 4);
+	for (k = 0; status != NULL && k < NELEM(artifact_status_names); k++)
+		if (strcmp(status, artifact_status_names[k]) == 0)
+			break;
+	if (status == NULL || k == NELEM(artifact_status_names)) {
+		fprintf(stderr, "store: %s: job %lld has a bad artifact status\n", ctx->fn,
+		    (long long)ctx->job_id);
+		return -EIO;
+	}
+	a->status = (enum artifact_status)k;
+	return 0;
+}
+
 int
 store_artifact_list(struct store *st, int64_t job_id, struct artifact_record **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_LIST];
-	struct artifact_record *list = NULL, *a;
-	size_t nlist = 0, cap = 0, k;
-	const char *status;
-	int rc, r;
+	struct st_row_ctx ctx = { job_id, __func__ };
+	void *list;
+	size_t nlist;
+	int r;
 
 	*out = NULL;
 	*n = 0;
 	if ((r = st_job_exists(st, job_id, __func__)) < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, job_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((a = st_grow(list, &cap, nlist, sizeof(*a))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		list = a;
-		a = &list[nlist++];
-		memset(a, 0, sizeof(*a));
-		a->job_id = job_id;
-		a->size = (uint64_t)sqlite3_column_int64(s, 2);
-		st_col_copy(s, 3, a->sha256, sizeof(a->sha256));
-		if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0)
-			break;
-		status = (const char *)sqlite3_column_text(s, 4);
-		for (k = 0; status != NULL && k < NELEM(artifact_status_names); k++)
-			if (strcmp(status, artifact_status_names[k]) == 0)
-				break;
-		if (status == NULL || k == NELEM(artifact_status_names)) {
-			fprintf(stderr, "store: %s: job %lld has a bad artifact status\n", __func__,
-			    (long long)job_id);
-			r = -EIO;
-			break;
-		}
-		a->status = (enum artifact_status)k;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, __func__);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(**out), read_artifact, &ctx, &list, &nlist, __func__);
 	if (r < 0) {
 		store_artifact_list_free(list, nlist);
 		return r;
@@ -473,32 +470,28 @@ fail:
 	return r;
 }
 
+static int
+read_coverage_row(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct coverage_row *row = elem;
+
+	(void)arg;
+	col_counts(s, 1, row);
+	return st_col_dup(s, 0, &row->file);
+}
+
 /* The per-file rows of job ID's current attempt, by file, into *OUT, *N. */
 static int
 coverage_files_get(struct store *st, int64_t id, struct coverage_row **out, size_t *n,
     const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_FILES_GET];
-	struct coverage_row *list = NULL, *row;
-	size_t nlist = 0, cap = 0;
-	int rc, r = 0;
+	void *list;
+	size_t nlist;
+	int r;
 
 	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((row = st_grow(list, &cap, nlist, sizeof(*row))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		list = row;
-		row = &list[nlist++];
-		memset(row, 0, sizeof(*row));
-		col_counts(s, 1, row);
-		if ((r = st_col_dup(s, 0, &row->file)) < 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(**out), read_coverage_row, NULL, &list, &nlist, fn);
 	if (r < 0) {
 		store_coverage_rows_free(list, nlist);
 		return r;
@@ -583,13 +576,21 @@ store_coverage_rows_free(struct coverage_row *rows, size_t n)
 	free(rows);
 }
 
+static int
+read_job_id(sqlite3_stmt *s, void *elem, void *arg)
+{
+	(void)arg;
+	*(int64_t *)elem = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
 int
 store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_TAG];
-	int64_t *list = NULL, *p;
-	size_t nlist = 0, cap = 0;
-	int rc, r = 0;
+	void *list;
+	size_t nlist;
+	int r;
 
 	*ids = NULL;
 	*n = 0;
@@ -597,17 +598,7 @@ store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64
 		return -EINVAL;
 	st_bind_text(s, 1, tag);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((p = st_grow(list, &cap, nlist, sizeof(*list))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		list = p;
-		list[nlist++] = sqlite3_column_int64(s, 0);
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, __func__);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(**ids), read_job_id, NULL, &list, &nlist, __func__);
 	if (r < 0) {
 		free(list);
 		return r;

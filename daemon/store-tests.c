@@ -247,39 +247,40 @@ build_tree(struct node_row *rows, size_t n, struct tout_node **out, size_t *nout
 	return 0;
 }
 
+static int
+read_node_row(sqlite3_stmt *s, void *elem, void *arg)
+{
+	const struct st_row_ctx *ctx = arg;
+	struct node_row *row = elem;
+	int r;
+
+	row->id = sqlite3_column_int64(s, 0);
+	row->parent_id = sqlite3_column_int64(s, 1); /* NULL reads as 0 */
+	row->node.line = (uint64_t)sqlite3_column_int64(s, 5);
+	if ((r = st_col_dup(s, 2, &row->node.name)) < 0 ||
+	    (r = st_col_dup(s, 4, &row->node.message)) < 0 ||
+	    (r = col_verdict(s, 3, &row->node.verdict, ctx->job_id, ctx->fn)) < 0)
+		return r;
+	return 0;
+}
+
 /* The sub-result tree of test TEST_ID (a row id) into *OUT, *N. */
 static int
 load_nodes(struct store *st, int64_t job_id, int64_t test_id, struct tout_node **out, size_t *n,
     const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_SUBTESTS_GET];
-	struct node_row *rows = NULL, *row;
-	size_t nrows = 0, cap = 0;
-	int rc, r = 0;
+	struct st_row_ctx ctx = { job_id, fn };
+	struct node_row *rows;
+	void *list;
+	size_t nrows;
+	int r;
 
 	*out = NULL;
 	*n = 0;
 	sqlite3_bind_int64(s, 1, test_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((row = st_grow(rows, &cap, nrows, sizeof(*row))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		rows = row;
-		row = &rows[nrows];
-		memset(row, 0, sizeof(*row));
-		nrows++;
-		row->id = sqlite3_column_int64(s, 0);
-		row->parent_id = sqlite3_column_int64(s, 1); /* NULL reads as 0 */
-		row->node.line = (uint64_t)sqlite3_column_int64(s, 5);
-		if ((r = st_col_dup(s, 2, &row->node.name)) < 0 ||
-		    (r = st_col_dup(s, 4, &row->node.message)) < 0 ||
-		    (r = col_verdict(s, 3, &row->node.verdict, job_id, fn)) < 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(*rows), read_node_row, &ctx, &list, &nrows, fn);
+	rows = list;
 	if (r == 0)
 		r = build_tree(rows, nrows, out, n, test_id, fn);
 	if (r < 0) {
@@ -500,33 +501,29 @@ read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t j
 	return 0;
 }
 
+static int
+read_test_result(sqlite3_stmt *s, void *elem, void *arg)
+{
+	const struct st_row_ctx *ctx = arg;
+
+	return read_test(s, elem, NULL, ctx->job_id, ctx->fn);
+}
+
 int
 store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
-	struct test_result *tests = NULL, *t;
-	size_t ntests = 0, cap = 0;
-	int rc, r;
+	struct st_row_ctx ctx = { job_id, __func__ };
+	void *tests;
+	size_t ntests;
+	int r;
 
 	*out = NULL;
 	*n = 0;
 	if ((r = st_job_exists(st, job_id, __func__)) < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, job_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((t = st_grow(tests, &cap, ntests, sizeof(*t))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		tests = t;
-		t = &tests[ntests++];
-		memset(t, 0, sizeof(*t));
-		if ((r = read_test(s, t, NULL, job_id, __func__)) < 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, __func__);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(**out), read_test_result, &ctx, &tests, &ntests, __func__);
 	if (r < 0) {
 		store_test_list_free(tests, ntests);
 		return r;
@@ -544,46 +541,50 @@ store_test_list_free(struct test_result *t, size_t n)
 	free(t);
 }
 
+/* What read_test_full() needs: the test rows' ids go to IDS, one for each
+ * test read, for the sub-results to be loaded once the list is reset. */
+struct test_full_ctx {
+	struct st_row_ctx row;
+	int64_t *ids;
+	size_t nids, idcap;
+};
+
+static int
+read_test_full(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct test_full_ctx *ctx = arg;
+	struct test_full *t = elem;
+	int64_t *p;
+
+	if ((p = st_grow(ctx->ids, &ctx->idcap, ctx->nids, sizeof(*p))) == NULL)
+		return -ENOMEM;
+	ctx->ids = p;
+	ctx->ids[ctx->nids++] = sqlite3_column_int64(s, 5);
+	return read_test(s, &t->t, t, ctx->row.job_id, ctx->row.fn);
+}
+
 int
 store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
-	struct test_full *tests = NULL, *t;
-	size_t ntests = 0, cap = 0;
-	int64_t *ids = NULL, *p;
-	size_t idcap = 0;
-	int rc, r;
+	struct test_full_ctx ctx = { { job_id, __func__ }, NULL, 0, 0 };
+	struct test_full *tests;
+	void *list;
+	size_t ntests;
+	int r;
 
 	*out = NULL;
 	*n = 0;
 	if ((r = st_job_exists(st, job_id, __func__)) < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, job_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((t = st_grow(tests, &cap, ntests, sizeof(*t))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		tests = t;
-		if ((p = st_grow(ids, &idcap, ntests, sizeof(*ids))) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		ids = p;
-		ids[ntests] = sqlite3_column_int64(s, 5);
-		t = &tests[ntests++];
-		memset(t, 0, sizeof(*t));
-		if ((r = read_test(s, &t->t, t, job_id, __func__)) < 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, __func__);
-	st_stmt_done(s);
+	r = st_collect(st, s, sizeof(*tests), read_test_full, &ctx, &list, &ntests, __func__);
+	tests = list;
 	/* The sub-results once the test list is reset: the two statements
 	 * never step at the same time. */
 	for (size_t i = 0; r == 0 && i < ntests; i++)
-		r = load_nodes(st, job_id, ids[i], &tests[i].nodes, &tests[i].nnodes, __func__);
-	free(ids);
+		r = load_nodes(st, job_id, ctx.ids[i], &tests[i].nodes, &tests[i].nnodes, __func__);
+	free(ctx.ids);
 	if (r < 0) {
 		store_test_list_full_free(tests, ntests);
 		return r;

@@ -203,6 +203,36 @@ st_grow(void *p, size_t *cap, size_t n, size_t size)
 	return p;
 }
 
+/* Step S to the end, one ELEM-byte element per row, zeroed and then filled
+ * by READ.  The element READ failed on is counted too: it is zeroed, so
+ * the caller's free function can free whatever READ had filled in. */
+int
+st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, void *arg,
+    void **out, size_t *n, const char *fn)
+{
+	char *list = NULL, *p;
+	size_t nlist = 0, cap = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((p = st_grow(list, &cap, nlist, elem)) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		list = p;
+		p = list + nlist++ * elem;
+		memset(p, 0, elem);
+		if ((r = read(s, p, arg)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	*out = list;
+	*n = nlist;
+	return r;
+}
+
 /* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
  * exist, -ESTALE when it does but was in the wrong state. */
 int

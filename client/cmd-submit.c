@@ -55,6 +55,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_UEFI,
+	OPT_NET,
 	OPT_SEED,
 	OPT_PRIORITY,
 	OPT_WAIT,
@@ -81,6 +82,7 @@ static const struct cmd_option submit_options[] = {
 	{ 'd', "debug", 'd', true },
 	{ 'C', "no-cov", 'C', false },
 	{ OPT_UEFI, "uefi", 0, false },
+	{ OPT_NET, "net", 0, true },
 	{ OPT_SEED, "seed", 0, true },
 	{ OPT_PRIORITY, "priority", 0, true },
 	{ OPT_WAIT, "wait", 'w', false },
@@ -388,6 +390,13 @@ submit_option(struct submit *s, int key, const char *v)
 		return 0;
 	case OPT_UEFI:
 		json_object_set_new(s->body, "uefi", json_true());
+		return 0;
+	case OPT_NET:
+		if (strcmp(v, "none") != 0 && strcmp(v, "user") != 0) {
+			fprintf(stderr, "pkvmctl: invalid --net '%s': use none or user\n", v);
+			return PKVM_EXIT_USAGE;
+		}
+		json_object_set_new(s->body, "net", json_string(v));
 		return 0;
 	case OPT_SEED:
 		if (!seed_valid(v)) {
@@ -705,7 +714,8 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
 		"                      [--test-timeout SEC] [--fail-on-warn]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
-		"                      [-T TAG]... [-d PORT] [--uefi] [--seed S] [--priority P]\n"
+		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
+		"                      [--seed S] [--priority P]\n"
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
 		"                      [--coverage-path PATH]... [--wait] [-f|--follow] [--json]\n"
 		"                      [-- QEMU-ARG...]",
@@ -740,6 +750,9 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --coverage-path PATH  also collect the .gcda files under PATH, an\n"
 		   "                    absolute path in the guest (repeatable, at most 32)\n"
 		   "  --uefi            boot through UEFI firmware\n"
+		   "  --net MODE        none (default: no NIC) or user (one virtio-net\n"
+		   "                    NIC on qemu's user-mode network, DHCP only: no\n"
+		   "                    route to the host or beyond)\n"
 		   "  --seed S          test seed (default random)\n"
 		   "  --priority P      -100..100, higher runs first (default 0)\n"
 		   "  --wait            wait for the result; exit with the codes below\n"

@@ -33,6 +33,7 @@ struct exec_handle {
 	bool exited, eof, reported;
 	int open_handles;
 	bool released;
+	char logpath[PATH_MAX];
 	char buf[64 * 1024];
 };
 
@@ -85,6 +86,21 @@ build_argv(struct argv *a, const struct exec_spec *s)
 	arg(a, "%d", j->smp);
 	arg(a, "-nographic");
 	arg(a, "-no-reboot");
+	if (j->net == JOB_NET_USER) {
+		/* restrict=on: the guest gets DHCP from qemu but reaches
+		 * neither the host (whose loopback services slirp would
+		 * otherwise expose at 10.0.2.2) nor anything beyond.  No
+		 * option ROM: -kernel boots never PXE, and the ROM's package
+		 * is only a recommendation of qemu's. */
+		arg(a, "-netdev");
+		arg(a, "user,id=net0,restrict=on");
+		arg(a, "-device");
+		arg(a, "virtio-net-pci,netdev=net0,romfile=");
+	} else {
+		/* virt adds a NIC by default, which needs efi-virtio.rom. */
+		arg(a, "-nic");
+		arg(a, "none");
+	}
 	arg(a, "-kernel");
 	arg(a, "%s", s->kernel);
 	arg(a, "-initrd");
@@ -133,13 +149,51 @@ write_cmd(const char *jobdir, const struct argv *a)
 	fclose(f);
 }
 
+/* The last non-empty line of qemu's stderr log, from its last
+ * QEMU_LOG_TAIL_BYTES, into BUF; false when there is none. */
+#define QEMU_LOG_TAIL_BYTES 4096
+
+static bool
+log_last_line(const char *path, char *buf, size_t len)
+{
+	char tail[QEMU_LOG_TAIL_BYTES + 1];
+	char *end, *start;
+	off_t size;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	size = lseek(fd, 0, SEEK_END);
+	n = size < 0 ? -1
+		     : pread(fd, tail, QEMU_LOG_TAIL_BYTES,
+			   size > QEMU_LOG_TAIL_BYTES ? size - QEMU_LOG_TAIL_BYTES : 0);
+	close(fd);
+	if (n <= 0)
+		return false;
+	tail[n] = '\0';
+	end = tail + n;
+	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = '\0';
+	if (end == tail)
+		return false;
+	start = memrchr(tail, '\n', (size_t)(end - tail));
+	start = start != NULL ? start + 1 : tail;
+	snprintf(buf, len, "%s", start);
+	return true;
+}
+
 static void
 maybe_report(struct exec_handle *h)
 {
+	char line[512];
+
 	if (h->reported || !h->exited || !h->eof)
 		return;
 	h->reported = true;
-	h->cb.on_exit(h->cb.arg, h->exit_status, h->term_signal);
+	h->cb.on_exit(h->cb.arg, h->exit_status, h->term_signal,
+	    log_last_line(h->logpath, line, sizeof(line)) ? line : NULL);
 }
 
 static void
@@ -197,7 +251,6 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	uv_process_options_t opt = { 0 };
 	uv_stdio_container_t stdio[3];
 	struct argv a = { 0 };
-	char logpath[PATH_MAX];
 	int logfd, err;
 
 	*cause = NULL;
@@ -205,12 +258,12 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	if (h == NULL)
 		return -ENOMEM;
 	h->cb = *cb;
-	snprintf(logpath, sizeof(logpath), "%s/qemu.log", spec->jobdir);
-	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	snprintf(h->logpath, sizeof(h->logpath), "%s/qemu.log", spec->jobdir);
+	logfd = open(h->logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (logfd < 0) {
 		err = -errno;
 		free(h);
-		if (asprintf(cause, "cannot create %s: %s", logpath, strerror(-err)) < 0)
+		if (asprintf(cause, "cannot create %s: %s", h->logpath, strerror(-err)) < 0)
 			*cause = NULL;
 		return err;
 	}

@@ -38,8 +38,10 @@ struct exec_callbacks {
 	void *arg;
 	/* Console bytes as the guest prints them. */
 	void (*on_output)(void *arg, const char *buf, size_t len);
-	/* The guest is gone: exit status, or the signal that killed it. */
-	void (*on_exit)(void *arg, int64_t exit_status, int term_signal);
+	/* The guest is gone: exit status, or the signal that killed it,
+	 * and the last line qemu wrote to its stderr (NULL: none), which
+	 * says why when qemu refused to start. */
+	void (*on_exit)(void *arg, int64_t exit_status, int term_signal, const char *last_error);
 };
 
 struct exec_handle;

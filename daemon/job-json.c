@@ -447,6 +447,9 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			err = get_bool(v, key, &j->coverage, e);
 		} else if (strcmp(key, "uefi") == 0) {
 			err = get_bool(v, key, &j->uefi, e);
+		} else if (strcmp(key, "net") == 0) {
+			if (!json_is_string(v) || job_net_parse(json_string_value(v), &j->net) < 0)
+				return fail(e, "invalid_field", key, "net must be \"none\" or \"user\"");
 		} else if (strcmp(key, "append") == 0) {
 			if (!json_is_string(v) || json_string_length(v) > PKVM_APPEND_MAX ||
 			    strpbrk(json_string_value(v), "\n\r") != NULL)
@@ -615,6 +618,7 @@ job_to_json(const struct job *j)
 	 * entries, which no job listing wants. */
 	json_object_set_new(o, "test_timeout", json_integer(j->test_timeout_s));
 	json_object_set_new(o, "fail_on_warn", json_boolean(j->fail_on_warn));
+	json_object_set_new(o, "net", json_string(job_net_name(j->net)));
 	json_object_set_new(o, "modules", modules);
 	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));
 	json_object_set_new(o, "timings", timings ? timings : json_null());

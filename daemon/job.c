@@ -1,6 +1,7 @@
 /*
  * job.c -- job allocation and the state machine's rules.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,4 +82,29 @@ bool
 job_result_final(enum job_result r)
 {
 	return r != RESULT_NONE;
+}
+
+static const char *const net_names[] = {
+	[JOB_NET_NONE] = "none",
+	[JOB_NET_USER] = "user",
+};
+
+const char *
+job_net_name(enum job_net n)
+{
+	if ((size_t)n >= sizeof(net_names) / sizeof(net_names[0]))
+		return "none";
+	return net_names[n];
+}
+
+int
+job_net_parse(const char *name, enum job_net *out)
+{
+	for (size_t i = 0; i < sizeof(net_names) / sizeof(net_names[0]); i++) {
+		if (strcmp(name, net_names[i]) == 0) {
+			*out = (enum job_net)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }

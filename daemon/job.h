@@ -31,6 +31,10 @@
 
 enum job_extra_kind { EXTRA_FILE, EXTRA_DIR, EXTRA_SYMLINK };
 
+/* The guest's network: none (no NIC), or one NIC on qemu's user-mode
+ * network, restricted so it reaches neither the host nor beyond. */
+enum job_net { JOB_NET_NONE, JOB_NET_USER };
+
 /* One entry of the --extra tree, placed at PATH under the guest's root. */
 struct job_extra {
 	char *path; /* relative, '/'-separated, no "." or ".." components */
@@ -72,6 +76,7 @@ struct job {
 	int debug_port; /* 0 = no gdb stub */
 	bool coverage;
 	bool uefi;
+	enum job_net net;
 	char *seed;
 	int priority;
 	char **tags;
@@ -108,5 +113,9 @@ void job_free(struct job *j);
 bool job_transition_ok(enum job_state from, enum job_state to);
 /* True when R is a valid final result (not RESULT_NONE). */
 bool job_result_final(enum job_result r);
+/* Name of a network mode ("none", "user"). */
+const char *job_net_name(enum job_net n);
+/* Parse a network mode name; 0 on success, -EINVAL otherwise. */
+int job_net_parse(const char *name, enum job_net *out);
 
 #endif

@@ -426,13 +426,19 @@ prep_work(uv_work_t *w)
 }
 
 static void
-on_exit_cb(void *arg, int64_t exit_status, int term_signal)
+on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_error)
 {
 	struct run *run = arg;
 
 	console_parser_flush(run->parser);
 	if (term_signal != 0 && run->verdict == RESULT_NONE)
 		set_verdict(run, RESULT_ERROR, "qemu was killed by signal %d", term_signal);
+	/* qemu that refuses to start (a missing ROM or firmware, a bad
+	 * option) says why on stderr: quote it, the user may never open
+	 * qemu.log. */
+	if (exit_status != 0 && !run->seen_output && last_error != NULL)
+		set_verdict(run, RESULT_ERROR, "qemu exited with status %lld before the guest printed anything: %s",
+		    (long long)exit_status, last_error);
 	run_finish(run, term_signal != 0 ? -term_signal : exit_status, true);
 }
 

@@ -37,7 +37,7 @@
 	" j.coverage, j.uefi, j.seed, j.priority, j.attempt," \
 	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
 	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
-	" j.build_dir, j.gcov_tool"
+	" j.build_dir, j.gcov_tool, j.net"
 
 /* The rows of one attempt of job ?1, the job's current one. */
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
@@ -47,9 +47,9 @@ const struct stmt_def st_job_stmts[] = {
 	    "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
 	    " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
 	    " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
-	    " timings, build_dir, gcov_tool)"
+	    " timings, build_dir, gcov_tool, net)"
 	    " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)" },
+	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)" },
 	{ STMT_TAG_INSERT, "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?2)" },
 	{ STMT_EXE_INSERT,
 	    "INSERT INTO job_exes (job_id, seq, name, blob, mode, size,"
@@ -181,6 +181,9 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	j->tests_failed = sqlite3_column_int(s, 24);
 	j->test_timeout_s = sqlite3_column_int(s, 25);
 	j->fail_on_warn = sqlite3_column_int(s, 26) != 0;
+	text = (const char *)sqlite3_column_text(s, 30);
+	if (text == NULL || job_net_parse(text, &j->net) < 0)
+		goto corrupt;
 	*out = j;
 	return 0;
 
@@ -461,6 +464,7 @@ store_job_insert(struct store *st, struct job *j)
 	st_bind_text(s, 17, j->timings);
 	st_bind_text(s, 18, j->build_dir);
 	st_bind_text(s, 19, j->gcov_tool);
+	st_bind_text(s, 20, job_net_name(j->net));
 	if ((r = st_step_changes(st, s, __func__)) < 0)
 		goto fail;
 	id = sqlite3_last_insert_rowid(st->db);

@@ -99,6 +99,12 @@ ctl() {
 	"$PKVMCTL" --socket "$SOCK" "$@"
 }
 
+# ctl_quiet ARGS... -- ctl for its exit status alone (its output would
+# break the TAP stream).
+ctl_quiet() {
+	ctl "$@" >/dev/null
+}
+
 # job_field ID FIELD -- one field of `pkvmctl status --json`.
 job_field() {
 	ctl status --json "$1" | python3 -c "import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print('null' if v is None else v)" "$2"

@@ -73,6 +73,21 @@ submit_wait id --append fakeqemu=exit=1
 check_eq "qemu error: wait exits 6" "$RC" 6
 check_eq "qemu error: result error" "$(job_field "$id" result)" error
 check_eq "qemu error: exit_status is qemu's" "$(job_field "$id" exit_status)" 1
+check_match "qemu error: the message quotes qemu's own last stderr line" "$(job_field "$id" message)" \
+	'^qemu exited with status 1 before the guest printed anything: qemu-system-aarch64: fake failure requested \(fakeqemu=exit=1\)$'
+
+# The default command line has no NIC (virt adds one otherwise, whose
+# option ROM a fresh machine lacks); --net user gives one, restricted.
+check_match "no network by default: -nic none" "$(cat "$STATE/jobs/$id/qemu.cmd")" "'-nic' 'none'"
+submit_wait id --net user
+check_eq "--net user: passes" "$RC" 0
+check_match "--net user: a restricted user-mode netdev, no option ROM" "$(cat "$STATE/jobs/$id/qemu.cmd")" \
+	"'-netdev' 'user,id=net0,restrict=on' '-device' 'virtio-net-pci,netdev=net0,romfile='"
+check "--net user: no -nic none" sh -c "! grep -q -- \"'-nic'\" '$STATE/jobs/$id/qemu.cmd'"
+check_eq "--net user: the job says so" "$(job_field "$id" net)" user
+rc=0; ctl submit "$TEST_KERNEL" --net tap >/dev/null 2>"$T/err" || rc=$?
+check_eq "--net tap: refused by the client (exit 2)" "$rc" 2
+check_match "--net tap: says what is allowed" "$(cat "$T/err")" 'use none or user'
 
 # A result line with a wrong crc is not believed: the job fails.
 submit_wait id --append fakeqemu=corrupt
@@ -94,5 +109,5 @@ check_match "no power-off after done: the console has the done line" "$(ctl logs
 check_match "no power-off after done: qemu got SIGTERM" "$(cat "$STATE/jobs/$id/qemu.log")" 'terminating on signal 15'
 
 check_eq "no fake qemu survives" "$(surviving_fakes)" ""
-check "daemon still answers" ctl version
+check "daemon still answers" ctl_quiet version
 finish

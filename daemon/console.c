@@ -302,6 +302,11 @@ parse_test_line(struct console_event *ev, const struct field *f, int n)
 		    parse_int(field_get(f, n, "timeout"), 0, INT32_MAX, &v) < 0)
 			return "bad test line";
 		ev->timeout_s = (int)v;
+		ev->limit = field_get(f, n, "limit");
+		if (ev->limit != NULL && strcmp(ev->limit, "own") != 0 &&
+		    strcmp(ev->limit, "default") != 0 && strcmp(ev->limit, "job") != 0 &&
+		    strcmp(ev->limit, "none") != 0)
+			return "bad test line";
 		return NULL;
 	}
 	if (parse_int(field_get(f, n, "exit"), INT32_MIN, INT32_MAX, &v) < 0)

@@ -47,7 +47,7 @@
 
 enum console_event_kind {
 	CONSOLE_INIT, /* init started; uptime_ms */
-	CONSOLE_TEST_BEGIN, /* test, seq, timeout_s */
+	CONSOLE_TEST_BEGIN, /* test, seq, timeout_s, limit */
 	CONSOLE_TEST_END, /* test, seq, exit_code, duration_ms, killed_timeout */
 	CONSOLE_DONE, /* ntests: init ran everything, powering off */
 	CONSOLE_CORRUPT, /* a result line failed its crc or did not parse; title = reason */
@@ -90,6 +90,10 @@ struct console_event {
 	int64_t duration_ms;
 	int ntests;
 	int timeout_s; /* TEST_BEGIN: the test's timeout, 0 = none */
+	const char *limit; /* TEST_BEGIN: whose limit timeout_s is: "own"
+			    * (manifest), "default" (--test-timeout), "job"
+			    * (what is left of the job's), "none"; NULL from
+			    * a guest that does not say */
 	bool killed_timeout; /* TEST_END: killed at its timeout */
 	bool ok; /* MODULE: loaded */
 	int64_t uptime_ms; /* INIT, MARK */

@@ -26,11 +26,14 @@ struct job_results {
 	struct artifact_rx *arx;
 	bool saw_init, saw_done, finished;
 	char *failure;
+	enum job_result failure_result; /* FAILED or TIMEOUT, with failure */
 
 	/* The running test. */
 	struct tout_parser *tout;
 	char test[PKVM_NAME_MAX + 1];
 	uint64_t test_first_line;
+	int test_timeout_s; /* its limit, from its begin line */
+	char test_limit[8]; /* whose limit: "own", "default", "job", "" */
 
 	/* Module loads, stored as the pseudo-test "_modules". */
 	struct tout_node *modules;
@@ -43,20 +46,42 @@ struct job_results {
 	int nmarks;
 };
 
+static void fail_as(struct job_results *jr, enum job_result res, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Remember the first reason the tests failed, and whether it makes the job
+ * `failed` or `timeout`; later ones are in the results. */
+static void
+fail_vas(struct job_results *jr, enum job_result res, const char *fmt, va_list ap)
+{
+	if (jr->failure != NULL)
+		return;
+	if (vasprintf(&jr->failure, fmt, ap) < 0)
+		jr->failure = NULL;
+	else
+		jr->failure_result = res;
+}
+
+static void
+fail_as(struct job_results *jr, enum job_result res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail_vas(jr, res, fmt, ap);
+	va_end(ap);
+}
+
 static void fail_first(struct job_results *jr, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Remember the first reason the tests failed; later ones are in the results. */
 static void
 fail_first(struct job_results *jr, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (jr->failure != NULL)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&jr->failure, fmt, ap) < 0)
-		jr->failure = NULL;
+	fail_vas(jr, RESULT_FAILED, fmt, ap);
 	va_end(ap);
 }
 
@@ -110,10 +135,40 @@ test_begin(struct job_results *jr, const struct console_event *ev)
 	}
 	snprintf(jr->test, sizeof(jr->test), "%s", ev->test);
 	jr->test_first_line = ev->lineno;
+	jr->test_timeout_s = ev->timeout_s;
+	snprintf(jr->test_limit, sizeof(jr->test_limit), "%s", ev->limit ? ev->limit : "");
 	jr->tout = tout_parser_new();
 	if ((err = store_test_begin(jr->st, jr->id, ev->seq, ev->test)) < 0)
 		log_warnx("job %lld: storing the start of %s: %s", (long long)jr->id, ev->test,
 		    strerror(-err));
+}
+
+/* Say in RES's message which limit killed the running test: the guest
+ * kills a test at its own timeout, at the default per-test one, or when
+ * the job's time is about to run out, and each is fixed differently. */
+static int
+timeout_message(const struct job_results *jr, struct tout_result *res)
+{
+	const char *l = jr->test_limit;
+	char *m = NULL;
+	int n;
+
+	if (strcmp(l, "job") == 0)
+		n = asprintf(&m, "killed after %d s, when the job's timeout of %d s ran out",
+		    jr->test_timeout_s, jr->job->timeout_s);
+	else if (strcmp(l, "own") == 0)
+		n = asprintf(&m, "killed at its own timeout of %d s (manifest)",
+		    jr->test_timeout_s);
+	else if (strcmp(l, "default") == 0)
+		n = asprintf(&m, "killed at the per-test timeout of %d s (--test-timeout)",
+		    jr->test_timeout_s);
+	else
+		n = asprintf(&m, "killed at its timeout of %d s", jr->test_timeout_s);
+	if (n < 0)
+		return -ENOMEM;
+	free(res->message);
+	res->message = m;
+	return 0;
 }
 
 static void
@@ -130,6 +185,8 @@ test_end(struct job_results *jr, const struct console_event *ev)
 	}
 	tout_parser_finish(jr->tout, ev->exit_code, ev->killed_timeout, &res);
 	jr->tout = NULL;
+	if (ev->killed_timeout && timeout_message(jr, &res) < 0)
+		log_warnx("job %lld: %s: out of memory", (long long)jr->id, ev->test);
 	rec.name = ev->test;
 	rec.verdict = res.verdict;
 	rec.has_exit_code = !ev->killed_timeout;
@@ -147,7 +204,13 @@ test_end(struct job_results *jr, const struct console_event *ev)
 
 	switch (res.verdict) {
 	case VERDICT_TIMEOUT:
-		fail_first(jr, "test %s timed out after %d s", ev->test, ev->timeout_s);
+		/* The job's own time ran out: that ends the job as `timeout`
+		 * whatever failed before, as the daemon's watchdog would. */
+		if (strcmp(jr->test_limit, "job") == 0) {
+			free(jr->failure);
+			jr->failure = NULL;
+		}
+		fail_as(jr, RESULT_TIMEOUT, "test %s timed out: %s", ev->test, res.message);
 		break;
 	case VERDICT_FAIL:
 	case VERDICT_ERROR:
@@ -320,8 +383,9 @@ job_results_saw_done(const struct job_results *jr)
 }
 
 const char *
-job_results_failure(const struct job_results *jr)
+job_results_failure(const struct job_results *jr, enum job_result *result)
 {
+	*result = jr->failure_result;
 	return jr->failure;
 }
 

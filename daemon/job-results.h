@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 struct console_event;
 struct job;
 struct store;
@@ -38,8 +40,10 @@ const char *job_results_running_test(const struct job_results *jr);
 /* Whether /init started, and whether it reported the end of the tests. */
 bool job_results_saw_init(const struct job_results *jr);
 bool job_results_saw_done(const struct job_results *jr);
-/* Why the tests failed ("test fail.sh exited with status 3"), or NULL. */
-const char *job_results_failure(const struct job_results *jr);
+/* Why the tests failed ("test fail.sh exited with status 3"), or NULL;
+ * *RESULT says what that makes the job: RESULT_FAILED, or RESULT_TIMEOUT
+ * when a test was killed at a time limit. */
+const char *job_results_failure(const struct job_results *jr, enum job_result *result);
 /* The run ended: a test still running is abandoned (the store marks it an
  * error), an artifact still arriving is recorded incomplete, timings are
  * stored. */

@@ -300,8 +300,12 @@ on_timeout_timer(uv_timer_t *t)
 {
 	struct run *run = t->data;
 
-	set_verdict(run, RESULT_TIMEOUT, "timed out after %d s%s%s", run->job->timeout_s,
-	    running_test(run)[0] ? " in test " : "", running_test(run));
+	if (running_test(run)[0])
+		set_verdict(run, RESULT_TIMEOUT, "test %s timed out: the job's timeout of %d s ran out",
+		    running_test(run), run->job->timeout_s);
+	else
+		set_verdict(run, RESULT_TIMEOUT, "timed out: the job's timeout of %d s ran out",
+		    run->job->timeout_s);
 	run_stop(run);
 }
 
@@ -319,8 +323,13 @@ on_idle_timer(uv_timer_t *t)
 		uv_timer_start(&run->t_idle, on_idle_timer, idle - quiet, 0);
 		return;
 	}
-	set_verdict(run, RESULT_TIMEOUT, "no console output for %d s%s%s", run->job->idle_timeout_s,
-	    running_test(run)[0] ? " in test " : "", running_test(run));
+	if (running_test(run)[0])
+		set_verdict(run, RESULT_TIMEOUT,
+		    "test %s timed out: no console output for %d s (the idle timeout)",
+		    running_test(run), run->job->idle_timeout_s);
+	else
+		set_verdict(run, RESULT_TIMEOUT, "timed out: no console output for %d s (the idle timeout)",
+		    run->job->idle_timeout_s);
 	run_stop(run);
 }
 
@@ -612,7 +621,8 @@ static void
 decide(struct run *run, int64_t exit_status, bool has_exit)
 {
 	const struct job_results *jr = run->results;
-	const char *failure = jr ? job_results_failure(jr) : NULL;
+	enum job_result failed_as = RESULT_FAILED;
+	const char *failure = jr ? job_results_failure(jr, &failed_as) : NULL;
 
 	if (run->verdict != RESULT_NONE)
 		return;
@@ -631,7 +641,7 @@ decide(struct run *run, int64_t exit_status, bool has_exit)
 			set_verdict(run, RESULT_ERROR,
 			    "the guest stopped before init reported the end of the tests");
 	} else if (failure != NULL) {
-		set_verdict(run, RESULT_FAILED, "%s", failure);
+		set_verdict(run, failed_as, "%s", failure);
 	} else {
 		run->verdict = RESULT_PASSED;
 	}

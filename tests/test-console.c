@@ -28,6 +28,7 @@ struct rec {
 	int seq, exit_code, ntests, timeout_s;
 	int64_t duration_ms, uptime_ms;
 	bool killed_timeout, ok;
+	char limit[16];
 	char path[128];
 	uint64_t size, nlines;
 	char sha256[80];
@@ -116,6 +117,7 @@ record(void *arg, const struct console_event *ev)
 	e->exit_code = ev->exit_code;
 	e->ntests = ev->ntests;
 	e->timeout_s = ev->timeout_s;
+	snprintf(e->limit, sizeof(e->limit), "%s", ev->limit ? ev->limit : "(null)");
 	e->duration_ms = ev->duration_ms;
 	e->uptime_ms = ev->uptime_ms;
 	e->killed_timeout = ev->killed_timeout;
@@ -831,7 +833,7 @@ test_new_result_events(void)
 		"mark name=modules uptime=12.34",
 		"module name=brd status=ok exit=0",
 		"module name=pkvm_test status=fail exit=1",
-		"begin test=a seq=1 timeout=30",
+		"begin test=a seq=1 timeout=30 limit=job",
 		"begin test=b seq=2",
 		"end test=b seq=2 exit=143 ms=5002 killed=timeout",
 		"end test=a seq=1 exit=0 ms=7",
@@ -867,9 +869,12 @@ test_new_result_events(void)
 	CHECK_INT(r.ev[3].exit_code, 1);
 	CHECK_INT(r.ev[4].kind, CONSOLE_TEST_BEGIN);
 	CHECK_INT(r.ev[4].timeout_s, 30);
-	/* A begin line from before "timeout" existed: no timeout. */
+	CHECK_STR(r.ev[4].limit, "job");
+	/* A begin line from before "timeout" existed: no timeout, and no
+	 * word on whose limit it is. */
 	CHECK_INT(r.ev[5].kind, CONSOLE_TEST_BEGIN);
 	CHECK_INT(r.ev[5].timeout_s, 0);
+	CHECK_STR(r.ev[5].limit, "(null)");
 	CHECK_INT(r.ev[6].kind, CONSOLE_TEST_END);
 	CHECK(r.ev[6].killed_timeout);
 	CHECK_INT(r.ev[6].exit_code, 143);
@@ -904,6 +909,7 @@ test_corrupt_new_events(void)
 		{ "module status=ok exit=0", "bad module line" },
 		{ "begin test=a seq=1 timeout=-1", "bad test line" },
 		{ "begin test=a seq=1 timeout=soon", "bad test line" },
+		{ "begin test=a seq=1 timeout=3 limit=mine", "bad test line" },
 		{ "end test=a seq=1 exit=0 ms=1 killed=signal", "bad test line" },
 		{ "file-begin test=a path=x size=1 sha256=abc", "bad file line" },
 		{ "file-begin test=a path=x size=1 "

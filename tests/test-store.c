@@ -119,6 +119,7 @@ test_insert_get_round_trips_every_field(void)
 	in->debug_port = 1234;
 	in->coverage = false;
 	in->uefi = true;
+	in->net = JOB_NET_USER;
 	in->seed = strdup("91ab33");
 	in->qemu_args = strv(3, "-d", "guest_errors", "");
 	in->nqemu_args = 3;
@@ -156,6 +157,7 @@ test_insert_get_round_trips_every_field(void)
 	CHECK_INT(out->debug_port, 1234);
 	CHECK_INT(out->coverage, false);
 	CHECK_INT(out->uefi, true);
+	CHECK_INT(out->net, JOB_NET_USER);
 	CHECK_STR(out->seed, "91ab33");
 	CHECK_INT(out->priority, 7);
 	CHECK_INT(out->ntags, 2);
@@ -1351,6 +1353,7 @@ test_a_001_database_migrates_with_its_data_intact(void)
 		CHECK_INT(j->nmodules, 0);
 		CHECK_INT(j->nextra, 0);
 		CHECK_STR(j->timings, NULL);
+		CHECK_INT(j->net, JOB_NET_NONE);
 	}
 	job_free(j);
 	CHECK_INT(store_test_list_full(st, 7, &t, &n), 0);

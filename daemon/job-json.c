@@ -449,7 +449,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			err = get_bool(v, key, &j->uefi, e);
 		} else if (strcmp(key, "net") == 0) {
 			if (!json_is_string(v) || job_net_parse(json_string_value(v), &j->net) < 0)
-				return fail(e, "invalid_field", key, "net must be \"none\" or \"user\"");
+				return fail(e, "invalid_field", key,
+				    "net must be \"none\" or \"user\"");
 		} else if (strcmp(key, "append") == 0) {
 			if (!json_is_string(v) || json_string_length(v) > PKVM_APPEND_MAX ||
 			    strpbrk(json_string_value(v), "\n\r") != NULL)

@@ -40,6 +40,7 @@
 #include "procs.h"
 #include "runner.h"
 #include "sd-notify.h"
+#include "state-lock.h"
 #include "store.h"
 #include "watch.h"
 
@@ -290,7 +291,8 @@ main(int argc, char **argv)
 	struct pkvmd *d = &daemon_state;
 	char *cause = NULL;
 	char path[PATH_MAX + 64];
-	int err, ready_fd = -1;
+	int err, ready_fd = -1, lock_fd;
+	pid_t holder;
 
 	err = config_parse(&cfg, argc, argv, &cause);
 	if (err == 1)
@@ -306,11 +308,31 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	mkdir_or_die(cfg.state_dir, 0750);
+	/* Before the database, the socket or the recovery of jobs: a second
+	 * pkvmd would end the first one's running jobs as abandoned.  On the
+	 * terminal, before daemonising, so that the caller sees why. */
+	err = state_lock(cfg.state_dir, &lock_fd, &holder);
+	if (err == -EBUSY) {
+		if (holder > 0)
+			fprintf(stderr, "pkvmd: %s is in use by pkvmd pid %d\n", cfg.state_dir,
+			    (int)holder);
+		else
+			fprintf(stderr, "pkvmd: %s is in use by another pkvmd\n", cfg.state_dir);
+		return 1;
+	}
+	if (err < 0) {
+		fprintf(stderr, "pkvmd: cannot lock %s/pkvmd.lock: %s\n", cfg.state_dir,
+		    strerror(-err));
+		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/jobs", cfg.state_dir);
 	mkdir_or_die(path, 0750);
 	if (!cfg.foreground) {
 		snprintf(path, sizeof(path), "%s/pkvmd.log", cfg.state_dir);
 		ready_fd = daemonize(path);
+		/* The child inherited the lock; the file names it now. */
+		if ((err = state_lock_write_pid(lock_fd)) < 0)
+			log_warnx("cannot write our pid to the lock file: %s", strerror(-err));
 	}
 
 	d->loop = uv_default_loop();
@@ -384,6 +406,8 @@ main(int argc, char **argv)
 	uv_loop_close(d->loop);
 	if (cfg.pid_file != NULL)
 		unlink(cfg.pid_file);
+	/* The lock goes last: nothing of ours touches the state after it. */
+	close(lock_fd);
 	log_info("stopped");
 	config_free(&cfg);
 	return 0;

@@ -301,8 +301,9 @@ on_timeout_timer(uv_timer_t *t)
 	struct run *run = t->data;
 
 	if (running_test(run)[0])
-		set_verdict(run, RESULT_TIMEOUT, "test %s timed out: the job's timeout of %d s ran out",
-		    running_test(run), run->job->timeout_s);
+		set_verdict(run, RESULT_TIMEOUT,
+		    "test %s timed out: the job's timeout of %d s ran out", running_test(run),
+		    run->job->timeout_s);
 	else
 		set_verdict(run, RESULT_TIMEOUT, "timed out: the job's timeout of %d s ran out",
 		    run->job->timeout_s);
@@ -328,7 +329,8 @@ on_idle_timer(uv_timer_t *t)
 		    "test %s timed out: no console output for %d s (the idle timeout)",
 		    running_test(run), run->job->idle_timeout_s);
 	else
-		set_verdict(run, RESULT_TIMEOUT, "timed out: no console output for %d s (the idle timeout)",
+		set_verdict(run, RESULT_TIMEOUT,
+		    "timed out: no console output for %d s (the idle timeout)",
 		    run->job->idle_timeout_s);
 	run_stop(run);
 }
@@ -446,7 +448,8 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 	 * option) says why on stderr: quote it, the user may never open
 	 * qemu.log. */
 	if (exit_status != 0 && !run->seen_output && last_error != NULL)
-		set_verdict(run, RESULT_ERROR, "qemu exited with status %lld before the guest printed anything: %s",
+		set_verdict(run, RESULT_ERROR,
+		    "qemu exited with status %lld before the guest printed anything: %s",
 		    (long long)exit_status, last_error);
 	run_finish(run, term_signal != 0 ? -term_signal : exit_status, true);
 }

@@ -1,8 +1,8 @@
 #!/bin/bash
 # End to end on real qemu and Debian's arm64 kernel in pKVM mode
 # (kvm-arm.mode=protected), one boot per job, two jobs at a time:
-#  - a passing job: a busybox script that sees "Protected nVHE mode
-#    initialized successfully" and a static aarch64 C program that runs a
+#  - a passing job: a busybox script that sees "Protected nVHE (or hVHE)
+#    mode initialized successfully" and a static aarch64 C program that runs a
 #    KVM guest through /dev/kvm inside the pKVM host;
 #  - a failing job, run in parallel with it (their run times overlap);
 #  - a kernel panic from a test (sysrq), detected as `crashed`.
@@ -31,7 +31,7 @@ b=$(ctl submit "$TEST_KERNEL" --exe "$GUEST_DIR/fail.sh" --tag e2e --timeout 300
 rc=0; ctl wait "$a" 2>/dev/null || rc=$?
 check_eq "pKVM job with a KVM guest passes (exit 0)" "$rc" 0
 console=$(ctl logs "$a")
-check_match "console shows pKVM initialised" "$console" "Protected nVHE mode initialized successfully"
+check_match "console shows pKVM initialised" "$console" "Protected (nVHE|hVHE) mode initialized successfully"
 check_match "kvm-smoke reached its MMIO exit" "$console" "ok .*MMIO"
 results=$(ctl results --json "$a")
 check_eq "three tests stored, all passed" \

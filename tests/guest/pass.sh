@@ -5,12 +5,15 @@
 # that expects "pass" proves more than "the script ran": the kernel brought
 # up KVM in protected mode (the hypervisor prints this once at boot), and
 # initramfs/init handed the job's seed and name through the environment.
+# The hypervisor says "Protected nVHE mode" on older kernels and on CPUs
+# without VHE, "Protected hVHE mode" on 6.12 and later where the CPU has
+# VHE (hVHE: the hypervisor at EL2 with the VHE layout); both are pKVM.
 # Each check prints TAP so a failure says which one.
 
 echo "1..3"
 fail=0
 
-if dmesg | grep -q "Protected nVHE mode initialized successfully"; then
+if dmesg | grep -Eq "Protected (nVHE|hVHE) mode initialized successfully"; then
 	echo "ok 1 - kvm-arm.mode=protected is active"
 else
 	echo "not ok 1 - kvm-arm.mode=protected is active"

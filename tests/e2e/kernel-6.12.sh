@@ -1,0 +1,33 @@
+#!/bin/bash
+# End to end on Debian's generic 6.12 arm64 kernel, the second kernel of
+# this tier, so that a kernel change shows up here: on -cpu max it brings
+# pKVM up in hVHE mode ("Protected hVHE mode initialized successfully",
+# not nVHE).  One boot: pass.sh (pKVM is up, in either mode), then a test
+# that panics the kernel through sysrq: the job is crashed, pass.sh passed,
+# and the panic is blamed on the test that was running.
+. "$(dirname "$0")/../lib.sh"
+
+[ -s "$KERNEL_612" ] || { echo "Bail out! no 6.12 kernel at $KERNEL_612: run scripts/fetch-guest --kernel-6.12"; exit 1; }
+
+start_pkvmd
+
+# Tests run in name order: pass first, then the panic.
+cp "$SRC_GUEST_DIR/pass.sh" "$T/01-pass.sh"
+cp "$SRC_GUEST_DIR/panic.sh" "$T/02-panic.sh"
+
+id=$(ctl submit "$KERNEL_612" --exe "$T/01-pass.sh" --exe "$T/02-panic.sh" \
+	--timeout 300)
+rc=0; ctl wait "$id" 2>/dev/null || rc=$?
+console=$(ctl logs "$id")
+check_match "6.12 boots" "$console" "Linux version 6\\.12\\."
+check_match "pKVM comes up in hVHE mode" "$console" "kvm \\[1\\]: Protected hVHE mode initialized successfully"
+check_eq "the panic ends the job as crashed (exit 4)" "$rc" 4
+check_eq "verdicts: pass.sh passed before panic.sh crashed the kernel" \
+	"$(ctl results --json "$id" | python3 -c 'import json,sys; print(" ".join(t["name"] + "=" + t["verdict"] for t in json.load(sys.stdin)))')" \
+	"01-pass.sh=pass 02-panic.sh=error"
+check_eq "the crash report: title, kind, test, backtrace" "$(ctl crashes --json "$id" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[0]
+print(c["title"], "|", c["kind"], "|", c["test"], "|", "Call trace:" in c["report"])')" \
+	"Kernel panic - not syncing: sysrq triggered crash | panic | 02-panic.sh | True"
+finish

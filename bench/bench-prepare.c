@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "blobs.h"
-#include "initramfs.h"
-#include "job.h"
+#include "store/blobs.h"
+#include "run/initramfs.h"
+#include "job/job.h"
 #include "sha256.h"
 
 static double

@@ -28,13 +28,13 @@ struct config {
 	int64_t max_captures; /* coverage captures at once */
 	char *firmware_dir; /* QEMU firmware descriptors (UEFI) */
 	bool requeue_interrupted;
-	int64_t shutdown_grace; /* s to let running jobs finish on SIGTERM */
-	int64_t stop_grace; /* s between SIGTERM and SIGKILL of a qemu */
-	int64_t crash_grace; /* ms to keep capturing after a crash */
-	int64_t done_grace; /* s qemu may take to power off after tests */
-	int64_t console_max; /* bytes of console kept per job */
-	int64_t max_blob; /* bytes per uploaded blob */
-	int64_t max_body; /* bytes per JSON request body */
+	int64_t shutdown_grace_s; /* s to let running jobs finish on SIGTERM */
+	int64_t stop_grace_s; /* s between SIGTERM and SIGKILL of a qemu */
+	int64_t crash_grace_ms; /* ms to keep capturing after a crash */
+	int64_t done_grace_s; /* s qemu may take to power off after tests */
+	int64_t console_max_bytes; /* bytes of console kept per job */
+	int64_t max_blob_bytes; /* bytes per uploaded blob */
+	int64_t max_body_bytes; /* bytes per JSON request body */
 	int64_t max_jobs_listed;
 };
 

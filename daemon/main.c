@@ -28,21 +28,22 @@
 
 #include <uv.h>
 
-#include "blobs.h"
+#include "base/clock.h"
+#include "store/blobs.h"
 #include "build-config.h"
 #include "config.h"
-#include "coverage.h"
-#include "executor.h"
-#include "http.h"
-#include "initramfs.h"
-#include "log.h"
+#include "coverage/capture.h"
+#include "run/executor.h"
+#include "http/http.h"
+#include "run/initramfs.h"
+#include "base/log.h"
 #include "pkvmd.h"
-#include "procs.h"
-#include "runner.h"
+#include "run/procs.h"
+#include "run/runner.h"
 #include "sd-notify.h"
 #include "state-lock.h"
-#include "store.h"
-#include "watch.h"
+#include "store/store.h"
+#include "job/watch.h"
 
 #define CHECKPOINT_INTERVAL_MS 10000
 #define DRAIN_TIMEOUT_MS 5000
@@ -53,15 +54,6 @@ static uv_timer_t checkpoint_timer;
 static uv_work_t checkpoint_work;
 static bool checkpoint_busy;
 static char db_path[PATH_MAX];
-
-int64_t
-pkvmd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 mkdir_or_die(const char *path, mode_t mode)
@@ -134,7 +126,7 @@ recover(struct pkvmd *d, const char *when)
 	size_t n = 0;
 	int err;
 
-	err = store_jobs_recover(d->store, d->cfg->requeue_interrupted, pkvmd_now_ms(), &rec, &n);
+	err = store_jobs_recover(d->store, d->cfg->requeue_interrupted, clock_now_ms(), &rec, &n);
 	if (err < 0)
 		fatalx("recovering interrupted jobs: %s", strerror(-err));
 	for (size_t i = 0; i < n; i++) {
@@ -171,6 +163,16 @@ on_checkpoint_timer(uv_timer_t *t)
 		return;
 	checkpoint_busy = true;
 	uv_queue_work(t->loop, &checkpoint_work, checkpoint_do, checkpoint_done);
+}
+
+/* A job is stored done: its coverage is captured next.  The runner calls
+ * this without knowing that coverage exists. */
+static void
+on_job_done(void *arg, const struct job *j)
+{
+	struct pkvmd *d = arg;
+
+	coverage_job_done(d->coverage, j);
 }
 
 /* ---- shutdown --------------------------------------------------------------- */
@@ -241,7 +243,7 @@ on_signal(uv_signal_t *s, int signum)
 	d->shutting_down = true;
 	sd_notify_send("STOPPING=1");
 	http_stop_listening(d->http);
-	runner_shutdown(d->runner, d->cfg->shutdown_grace, on_runner_stopped, d);
+	runner_shutdown(d->runner, d->cfg->shutdown_grace_s, on_runner_stopped, d);
 }
 
 /* ---- daemonising ---------------------------------------------------------- */
@@ -356,8 +358,34 @@ main(int argc, char **argv)
 	d->watches = watch_list_new();
 	if (d->watches == NULL)
 		fatalx("out of memory");
-	if ((err = coverage_new(&d->coverage, d)) < 0 ||
-	    (err = runner_new(&d->runner, d, executor_qemu(cfg.qemu, cfg.spawn_helper))) < 0 ||
+	struct coverage_env cov_env = {
+		.loop = d->loop,
+		.store = d->store,
+		.watches = d->watches,
+		.state_dir = cfg.state_dir,
+		.spawn_helper = cfg.spawn_helper,
+		.capture_helper = cfg.capture_helper,
+		.max_captures = cfg.max_captures,
+	};
+	struct runner_env run_env = {
+		.loop = d->loop,
+		.store = d->store,
+		.blobs = d->blobs,
+		.initramfs = d->initramfs,
+		.watches = d->watches,
+		.ex = executor_qemu(cfg.qemu, cfg.spawn_helper),
+		.state_dir = cfg.state_dir,
+		.firmware_dir = cfg.firmware_dir,
+		.slots = (int)cfg.slots,
+		.console_max_bytes = cfg.console_max_bytes,
+		.crash_grace_ms = cfg.crash_grace_ms,
+		.stop_grace_s = cfg.stop_grace_s,
+		.done_grace_s = cfg.done_grace_s,
+		.on_job_done = on_job_done,
+		.on_job_done_arg = d,
+	};
+	if ((err = coverage_new(&d->coverage, &cov_env)) < 0 ||
+	    (err = runner_new(&d->runner, &run_env)) < 0 ||
 	    (err = http_server_new(&d->http, d)) < 0)
 		fatalx("start-up: %s", strerror(-err));
 

@@ -36,7 +36,4 @@ struct pkvmd {
 	bool shutting_down;
 };
 
-/* Wall-clock time in unix milliseconds. */
-int64_t pkvmd_now_ms(void);
-
 #endif

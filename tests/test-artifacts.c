@@ -10,7 +10,7 @@
 
 #include <openssl/evp.h>
 
-#include "artifacts.h"
+#include "guest/artifacts.h"
 #include "sha256.h"
 #include "unit.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console.h"
+#include "guest/console.h"
 #include "unit.h"
 
 #define MAX_EVENTS 64

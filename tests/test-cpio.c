@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cpio.h"
+#include "run/cpio.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/pkvm-test-cpio-XXXXXX";

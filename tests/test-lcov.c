@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "lcov-info.h"
+#include "coverage/lcov-info.h"
 #include "unit.h"
 
 #define PARSE(text, d) lcov_parse((text), strlen(text), (d), NULL)

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "test-output.h"
+#include "tout/test-output.h"
 #include "unit.h"
 
 /* Feed the lines of data/output/NAME and finish with EXIT_CODE. */

@@ -1,7 +1,7 @@
 /*
  * test-scheduler.c -- which queued jobs start, given free CPU slots.
  */
-#include "scheduler.h"
+#include "job/scheduler.h"
 #include "unit.h"
 
 static void

@@ -26,7 +26,7 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "unit.h"
 
 #define UNUSED __attribute__((unused))

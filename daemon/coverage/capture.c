@@ -1,0 +1,532 @@
+/*
+ * coverage.c -- the capture queue: pkvmd-capture children, .info parsing in
+ * the thread pool, numbers into the store.
+ *
+ * A capture goes through: queued (status pending) -> pkvmd-capture running
+ * (status running; its stdout gives one JSON line, its stderr the reason
+ * when it fails) -> coverage.info parsed and summed by a worker thread ->
+ * stored (status ok) in one transaction on the loop.  A job whose guest
+ * shipped no archive is "none" at once; one submitted with -C is
+ * "disabled".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "base/paths.h"
+#include "coverage/capture.h"
+#include "job/job.h"
+#include "coverage/lcov-info.h"
+#include "base/log.h"
+#include "sha256.h"
+#include "store/store.h"
+#include "job/watch.h"
+
+#define ARCHIVES_MAX 256
+#define OUTPUT_MAX (64 * 1024)
+
+struct capture {
+	struct coverage *c;
+	struct capture *next; /* in the queue */
+	struct capture *active_next; /* among the running */
+	int64_t job_id;
+	char jobdir[PATH_MAX];
+	char *build_dir;
+	char *gcov_tool;
+	char *archives[ARCHIVES_MAX];
+	int narchives;
+
+	/* While pkvmd-capture runs. */
+	uv_process_t proc;
+	uv_pipe_t out, err;
+	int open_handles;
+	char outbuf[OUTPUT_MAX];
+	size_t outlen;
+	char errbuf[4096];
+	size_t errlen;
+	int64_t exit_status;
+	int term_signal;
+	bool killed;
+
+	/* The worker's part. */
+	uv_work_t work;
+	int work_err;
+	char *work_cause;
+	struct coverage_row total;
+	struct coverage_row *rows;
+	size_t nrows;
+	char info_sha[65];
+	uint64_t info_size;
+};
+
+struct coverage {
+	struct coverage_env env;
+	struct capture *queue, *queue_tail;
+	struct capture *active; /* running, linked through active_next */
+	int running;
+	bool stopping;
+	void (*stop_cb)(void *arg);
+	void *stop_arg;
+};
+
+static void pump(struct coverage *c);
+
+static void
+capture_free(struct capture *cap)
+{
+	free(cap->build_dir);
+	free(cap->gcov_tool);
+	for (int i = 0; i < cap->narchives; i++)
+		free(cap->archives[i]);
+	free(cap->work_cause);
+	store_coverage_rows_free(cap->rows, cap->nrows);
+	free(cap);
+}
+
+/* One capture is over (whatever happened): free it, start the next. */
+static void
+capture_done(struct capture *cap)
+{
+	struct coverage *c = cap->c;
+	struct capture **pp = &c->active;
+
+	while (*pp != NULL && *pp != cap)
+		pp = &(*pp)->active_next;
+	if (*pp == cap)
+		*pp = cap->active_next;
+	c->running--;
+	watch_notify(c->env.watches, cap->job_id, WATCH_COVERAGE);
+	capture_free(cap);
+	if (c->stopping && c->running == 0 && c->stop_cb != NULL) {
+		void (*cb)(void *) = c->stop_cb;
+
+		c->stop_cb = NULL;
+		cb(c->stop_arg);
+		return;
+	}
+	pump(c);
+}
+
+static void
+fail(struct capture *cap, const char *fmt, const char *arg)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	log_warnx("job %lld: coverage: %s", (long long)cap->job_id, msg);
+	store_coverage_set_status(cap->c->env.store, cap->job_id, COV_ERROR, msg);
+}
+
+/* ---- the worker: parse coverage.info, sum per file ------------------------ */
+
+static void
+counts(struct cov_counts *dst, const struct lcov_counts *src)
+{
+	dst->hit = (int64_t)src->hit;
+	dst->total = (int64_t)src->total;
+}
+
+static void
+parse_work(uv_work_t *w)
+{
+	struct capture *cap = w->data;
+	struct lcov_data data = { 0 };
+	struct lcov_summary s;
+	char path[PATH_MAX + 32];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/coverage/coverage.info", cap->jobdir);
+	err = lcov_parse_file(path, &data, &cap->work_cause);
+	if (err < 0) {
+		cap->work_err = err;
+		return;
+	}
+	lcov_summary(&data, &s);
+	counts(&cap->total.lines, &s.lines);
+	counts(&cap->total.functions, &s.functions);
+	counts(&cap->total.branches, &s.branches);
+	cap->rows = calloc(data.nfiles + 1, sizeof(*cap->rows));
+	if (cap->rows == NULL) {
+		cap->work_err = -ENOMEM;
+		lcov_free(&data);
+		return;
+	}
+	for (size_t i = 0; i < data.nfiles; i++) {
+		struct coverage_row *r = &cap->rows[cap->nrows++];
+
+		lcov_file_summary(&data.files[i], &s);
+		r->file = strdup(data.files[i].path);
+		counts(&r->lines, &s.lines);
+		counts(&r->functions, &s.functions);
+		counts(&r->branches, &s.branches);
+	}
+	lcov_free(&data);
+
+	/* coverage.info is also an artifact of "_coverage", for genhtml and
+	 * for merging later. */
+	char art[PATH_MAX + 64], dir[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/artifacts/_coverage", cap->jobdir);
+	snprintf(art, sizeof(art), "%s/coverage.info", dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return;
+	unlink(art);
+	if (link(path, art) != 0)
+		return;
+	if (sha256_file_hex(art, cap->info_sha) == 0 && stat(art, &st) == 0)
+		cap->info_size = (uint64_t)st.st_size;
+}
+
+static void
+parse_after(uv_work_t *w, int status)
+{
+	struct capture *cap = w->data;
+	struct store *st = cap->c->env.store;
+	int err;
+
+	if (status < 0 && cap->work_err == 0)
+		cap->work_err = status;
+	if (cap->work_err < 0) {
+		fail(cap, "cannot read coverage.info: %s",
+		    cap->work_cause ? cap->work_cause : strerror(-cap->work_err));
+	} else {
+		err = store_coverage_put(st, cap->job_id, &cap->total, cap->rows, cap->nrows);
+		if (err < 0)
+			log_warnx("job %lld: storing coverage: %s", (long long)cap->job_id,
+			    strerror(-err));
+		if (cap->info_sha[0] != '\0') {
+			struct artifact_record a = { .job_id = cap->job_id,
+				.test = "_coverage",
+				.path = "coverage.info",
+				.size = cap->info_size,
+				.status = ARTIFACT_OK };
+
+			memcpy(a.sha256, cap->info_sha, sizeof(a.sha256));
+			store_artifact_add(st, &a);
+		}
+		log_info("job %lld: coverage: lines %lld/%lld, functions %lld/%lld, branches "
+			 "%lld/%lld",
+		    (long long)cap->job_id, (long long)cap->total.lines.hit,
+		    (long long)cap->total.lines.total, (long long)cap->total.functions.hit,
+		    (long long)cap->total.functions.total, (long long)cap->total.branches.hit,
+		    (long long)cap->total.branches.total);
+	}
+	capture_done(cap);
+}
+
+/* ---- pkvmd-capture ---------------------------------------------------- */
+
+/* The last non-empty line of BUF, for a one-line reason. */
+static const char *
+last_line(char *buf, size_t len)
+{
+	char *p;
+
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	p = strrchr(buf, '\n');
+	return p ? p + 1 : buf;
+}
+
+static void
+helper_finished(struct capture *cap)
+{
+	const char *status;
+	bool none, ok;
+	json_t *res;
+
+	if (cap->killed) {
+		fail(cap, "%s", "the capture was stopped (pkvmd is shutting down)");
+		capture_done(cap);
+		return;
+	}
+	if (cap->term_signal != 0 || cap->exit_status != 0) {
+		fail(cap, "%s",
+		    cap->errlen > 0 ? last_line(cap->errbuf, cap->errlen) : "pkvmd-capture failed");
+		capture_done(cap);
+		return;
+	}
+	cap->outbuf[cap->outlen] = '\0';
+	res = json_loads(last_line(cap->outbuf, cap->outlen), 0, NULL);
+	status = json_string_value(json_object_get(res, "status"));
+	none = status != NULL && strcmp(status, "none") == 0;
+	ok = status != NULL && strcmp(status, "ok") == 0;
+	json_decref(res);
+	if (none) {
+		store_coverage_set_status(cap->c->env.store, cap->job_id, COV_NONE, NULL);
+		capture_done(cap);
+		return;
+	}
+	if (!ok) {
+		fail(cap, "pkvmd-capture gave no result (it printed: %.200s)", cap->outbuf);
+		capture_done(cap);
+		return;
+	}
+	cap->work.data = cap;
+	uv_queue_work(cap->c->env.loop, &cap->work, parse_work, parse_after);
+}
+
+static void
+on_handle_closed(uv_handle_t *h)
+{
+	struct capture *cap = h->data;
+
+	if (--cap->open_handles == 0)
+		helper_finished(cap);
+}
+
+static void
+on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct capture *cap = h->data;
+	static char sink[4096];
+
+	(void)suggested;
+	if ((uv_pipe_t *)h == &cap->out && cap->outlen < OUTPUT_MAX - 1) {
+		buf->base = cap->outbuf + cap->outlen;
+		buf->len = OUTPUT_MAX - 1 - cap->outlen;
+	} else if ((uv_pipe_t *)h == &cap->err) {
+		/* Keep the tail: the reason is the last line. */
+		if (cap->errlen > sizeof(cap->errbuf) / 2) {
+			memmove(cap->errbuf, cap->errbuf + cap->errlen / 2,
+			    cap->errlen - cap->errlen / 2);
+			cap->errlen -= cap->errlen / 2;
+		}
+		buf->base = cap->errbuf + cap->errlen;
+		buf->len = sizeof(cap->errbuf) - 1 - cap->errlen;
+	} else {
+		buf->base = sink;
+		buf->len = sizeof(sink);
+	}
+}
+
+static void
+on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct capture *cap = s->data;
+
+	(void)buf;
+	if (n < 0) {
+		uv_close((uv_handle_t *)s, on_handle_closed);
+		return;
+	}
+	if ((uv_pipe_t *)s == &cap->out && cap->outlen + (size_t)n < OUTPUT_MAX)
+		cap->outlen += (size_t)n;
+	else if ((uv_pipe_t *)s == &cap->err)
+		cap->errlen += (size_t)n;
+}
+
+static void
+on_helper_exit(uv_process_t *p, int64_t status, int sig)
+{
+	struct capture *cap = p->data;
+
+	cap->exit_status = status;
+	cap->term_signal = sig;
+	uv_close((uv_handle_t *)p, on_handle_closed);
+}
+
+static void
+capture_start(struct capture *cap)
+{
+	struct coverage *c = cap->c;
+	uv_process_options_t opt = { 0 };
+	uv_stdio_container_t stdio[3];
+	char *argv[ARCHIVES_MAX + 16], out[PATH_MAX + 16], pid[24];
+	int n = 0, err;
+
+	snprintf(out, sizeof(out), "%s/coverage", cap->jobdir);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	/* Through pkvmd-spawn, so the capture dies with pkvmd.  (uv_spawn
+	 * takes char **, but never writes through it.) */
+	argv[n++] = (char *)c->env.spawn_helper;
+	argv[n++] = pid;
+	argv[n++] = (char *)c->env.capture_helper;
+	argv[n++] = "--out";
+	argv[n++] = out;
+	argv[n++] = "--gcov-tool";
+	argv[n++] = cap->gcov_tool ? cap->gcov_tool : "auto";
+	if (cap->build_dir != NULL) {
+		argv[n++] = "--build-dir";
+		argv[n++] = cap->build_dir;
+	}
+	for (int i = 0; i < cap->narchives; i++)
+		argv[n++] = cap->archives[i];
+	argv[n] = NULL;
+
+	store_coverage_set_status(c->env.store, cap->job_id, COV_RUNNING, NULL);
+	c->running++;
+	cap->active_next = c->active;
+	c->active = cap;
+	uv_pipe_init(c->env.loop, &cap->out, 0);
+	uv_pipe_init(c->env.loop, &cap->err, 0);
+	cap->out.data = cap->err.data = cap->proc.data = cap;
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[1].data.stream = (uv_stream_t *)&cap->out;
+	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[2].data.stream = (uv_stream_t *)&cap->err;
+	opt.file = argv[0];
+	opt.args = argv;
+	opt.exit_cb = on_helper_exit;
+	opt.stdio = stdio;
+	opt.stdio_count = 3;
+	opt.flags = UV_PROCESS_DETACHED;
+	cap->open_handles = 3;
+	err = uv_spawn(c->env.loop, &cap->proc, &opt);
+	if (err < 0) {
+		cap->exit_status = 127;
+		snprintf(cap->errbuf, sizeof(cap->errbuf), "cannot run %s: %s",
+		    c->env.capture_helper, uv_strerror(err));
+		cap->errlen = strlen(cap->errbuf);
+		uv_close((uv_handle_t *)&cap->proc, on_handle_closed);
+		uv_close((uv_handle_t *)&cap->out, on_handle_closed);
+		uv_close((uv_handle_t *)&cap->err, on_handle_closed);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&cap->out, on_alloc, on_read);
+	uv_read_start((uv_stream_t *)&cap->err, on_alloc, on_read);
+}
+
+static void
+pump(struct coverage *c)
+{
+	while (!c->stopping && c->queue != NULL && c->running < c->env.max_captures) {
+		struct capture *cap = c->queue;
+
+		c->queue = cap->next;
+		if (c->queue == NULL)
+			c->queue_tail = NULL;
+		capture_start(cap);
+	}
+}
+
+/* ---- the queue ------------------------------------------------------------ */
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+void
+coverage_job_done(struct coverage *c, const struct job *j)
+{
+	struct store *st = c->env.store;
+	struct artifact_record *a = NULL;
+	struct capture *cap;
+	size_t n = 0;
+
+	if (!j->coverage) {
+		store_coverage_set_status(st, j->id, COV_DISABLED, NULL);
+		watch_notify(c->env.watches, j->id, WATCH_COVERAGE);
+		return;
+	}
+	if (store_artifact_list(st, j->id, &a, &n) < 0) {
+		store_coverage_set_status(st, j->id, COV_ERROR, "cannot list the job's artifacts");
+		return;
+	}
+	cap = calloc(1, sizeof(*cap));
+	if (cap == NULL) {
+		store_artifact_list_free(a, n);
+		return;
+	}
+	cap->c = c;
+	cap->job_id = j->id;
+	paths_job_dir(c->env.state_dir, j->id, cap->jobdir, sizeof(cap->jobdir));
+	for (size_t i = 0; i < n && cap->narchives < ARCHIVES_MAX; i++) {
+		char path[PATH_MAX + 64];
+
+		if (strcmp(a[i].test, "_coverage") != 0 || !ends_with(a[i].path, ".tar.gz"))
+			continue;
+		if (a[i].status != ARTIFACT_OK) {
+			char msg[256];
+
+			/* A damaged archive would give wrong numbers: say so
+			 * instead of capturing part of the data. */
+			snprintf(msg, sizeof(msg), "gcov archive %s is %s", a[i].path,
+			    artifact_status_name(a[i].status));
+			store_coverage_set_status(st, j->id, COV_ERROR, msg);
+			watch_notify(c->env.watches, j->id, WATCH_COVERAGE);
+			store_artifact_list_free(a, n);
+			capture_free(cap);
+			return;
+		}
+		snprintf(path, sizeof(path), "%s/artifacts/_coverage/%s", cap->jobdir, a[i].path);
+		cap->archives[cap->narchives++] = strdup(path);
+	}
+	store_artifact_list_free(a, n);
+	if (cap->narchives == 0) {
+		store_coverage_set_status(st, j->id, COV_NONE, NULL);
+		watch_notify(c->env.watches, j->id, WATCH_COVERAGE);
+		capture_free(cap);
+		return;
+	}
+	cap->build_dir = j->build_dir ? strdup(j->build_dir) : NULL;
+	cap->gcov_tool = j->gcov_tool ? strdup(j->gcov_tool) : NULL;
+	store_coverage_set_status(st, j->id, COV_PENDING, NULL);
+	if (c->queue_tail != NULL)
+		c->queue_tail->next = cap;
+	else
+		c->queue = cap;
+	c->queue_tail = cap;
+	pump(c);
+}
+
+int
+coverage_new(struct coverage **out, const struct coverage_env *env)
+{
+	struct coverage *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return -ENOMEM;
+	c->env = *env;
+	*out = c;
+	return 0;
+}
+
+void
+coverage_shutdown(struct coverage *c, void (*cb)(void *arg), void *arg)
+{
+	struct capture *cap;
+
+	c->stopping = true;
+	while ((cap = c->queue) != NULL) {
+		c->queue = cap->next;
+		fail(cap, "%s", "the capture never started (pkvmd stopped)");
+		capture_free(cap);
+	}
+	c->queue_tail = NULL;
+	if (c->running == 0) {
+		cb(arg);
+		return;
+	}
+	c->stop_cb = cb;
+	c->stop_arg = arg;
+	/* pkvmd-capture runs in a session of its own (UV_PROCESS_DETACHED):
+	 * killing its process group takes lcov and gcov with it. */
+	for (cap = c->active; cap != NULL; cap = cap->active_next) {
+		cap->killed = true;
+		if (cap->proc.pid > 0)
+			kill(-cap->proc.pid, SIGKILL);
+	}
+}
+
+void
+coverage_free(struct coverage *c)
+{
+	free(c);
+}

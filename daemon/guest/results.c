@@ -1,0 +1,433 @@
+/*
+ * job-results.c -- console events of one run into stored results.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "guest/artifacts.h"
+#include "guest/console.h"
+#include "guest/results.h"
+#include "job/job.h"
+#include "base/log.h"
+#include "store/store.h"
+#include "tout/test-output.h"
+
+#define MARKS_MAX 8
+
+struct job_results {
+	struct store *st;
+	const struct job *job;
+	int64_t id;
+	struct artifact_rx *arx;
+	bool saw_init, saw_done, finished;
+	char *failure;
+	enum job_result failure_result; /* FAILED or TIMEOUT, with failure */
+
+	/* The running test. */
+	struct tout_parser *tout;
+	char test[PKVM_NAME_MAX + 1];
+	uint64_t test_first_line;
+	int test_timeout_s; /* its limit, from its begin line */
+	char test_limit[8]; /* whose limit: "own", "default", "job", "" */
+
+	/* Module loads, stored as the pseudo-test "_modules". */
+	struct tout_node *modules;
+	size_t nmodules;
+	bool modules_stored;
+
+	/* Timing marks: name and seconds since boot. */
+	char mark_names[MARKS_MAX][16];
+	int64_t mark_ms[MARKS_MAX];
+	int nmarks;
+};
+
+static void fail_as(struct job_results *jr, enum job_result res, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Remember the first reason the tests failed, and whether it makes the job
+ * `failed` or `timeout`; later ones are in the results. */
+static void
+fail_vas(struct job_results *jr, enum job_result res, const char *fmt, va_list ap)
+{
+	if (jr->failure != NULL)
+		return;
+	if (vasprintf(&jr->failure, fmt, ap) < 0)
+		jr->failure = NULL;
+	else
+		jr->failure_result = res;
+}
+
+static void
+fail_as(struct job_results *jr, enum job_result res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail_vas(jr, res, fmt, ap);
+	va_end(ap);
+}
+
+static void fail_first(struct job_results *jr, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+fail_first(struct job_results *jr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail_vas(jr, RESULT_FAILED, fmt, ap);
+	va_end(ap);
+}
+
+static void
+on_artifact(void *arg, const struct artifact_record *a)
+{
+	struct job_results *jr = arg;
+	struct artifact_record rec = *a;
+	int err;
+
+	rec.job_id = jr->id;
+	if ((err = store_artifact_add(jr->st, &rec)) < 0)
+		log_warnx("job %lld: storing artifact %s/%s: %s", (long long)jr->id, a->test,
+		    a->path, strerror(-err));
+	if (a->status != ARTIFACT_OK)
+		log_warnx("job %lld: artifact %s/%s is %s", (long long)jr->id, a->test, a->path,
+		    artifact_status_name(a->status));
+}
+
+struct job_results *
+job_results_new(struct store *st, const struct job *j, const char *jobdir)
+{
+	struct job_results *jr = calloc(1, sizeof(*jr));
+	char dir[PATH_MAX];
+
+	if (jr == NULL)
+		return NULL;
+	jr->st = st;
+	jr->job = j;
+	jr->id = j->id;
+	snprintf(dir, sizeof(dir), "%s/artifacts", jobdir);
+	jr->arx = artifact_rx_new(dir, on_artifact, jr);
+	if (jr->arx == NULL) {
+		free(jr);
+		return NULL;
+	}
+	return jr;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void
+test_begin(struct job_results *jr, const struct console_event *ev)
+{
+	int err;
+
+	if (jr->tout != NULL) {
+		/* The previous test never ended (a damaged end line). */
+		tout_parser_free(jr->tout);
+		jr->tout = NULL;
+	}
+	snprintf(jr->test, sizeof(jr->test), "%s", ev->test);
+	jr->test_first_line = ev->lineno;
+	jr->test_timeout_s = ev->timeout_s;
+	snprintf(jr->test_limit, sizeof(jr->test_limit), "%s", ev->limit ? ev->limit : "");
+	jr->tout = tout_parser_new();
+	if ((err = store_test_begin(jr->st, jr->id, ev->seq, ev->test)) < 0)
+		log_warnx("job %lld: storing the start of %s: %s", (long long)jr->id, ev->test,
+		    strerror(-err));
+}
+
+/* Say in RES's message which limit killed the running test: the guest
+ * kills a test at its own timeout, at the default per-test one, or when
+ * the job's time is about to run out, and each is fixed differently. */
+static int
+timeout_message(const struct job_results *jr, struct tout_result *res)
+{
+	const char *l = jr->test_limit;
+	char *m = NULL;
+	int n;
+
+	if (strcmp(l, "job") == 0)
+		n = asprintf(&m, "killed after %d s, when the job's timeout of %d s ran out",
+		    jr->test_timeout_s, jr->job->timeout_s);
+	else if (strcmp(l, "own") == 0)
+		n = asprintf(&m, "killed at its own timeout of %d s (manifest)",
+		    jr->test_timeout_s);
+	else if (strcmp(l, "default") == 0)
+		n = asprintf(&m, "killed at the per-test timeout of %d s (--test-timeout)",
+		    jr->test_timeout_s);
+	else
+		n = asprintf(&m, "killed at its timeout of %d s", jr->test_timeout_s);
+	if (n < 0)
+		return -ENOMEM;
+	free(res->message);
+	res->message = m;
+	return 0;
+}
+
+static void
+test_end(struct job_results *jr, const struct console_event *ev)
+{
+	struct tout_result res = { 0 };
+	struct test_record rec = { 0 };
+	int err;
+
+	if (jr->tout == NULL || strcmp(jr->test, ev->test) != 0) {
+		/* An end without its begin: the begin line was damaged. */
+		fail_first(jr, "test %s: its start was lost on the console", ev->test);
+		return;
+	}
+	tout_parser_finish(jr->tout, ev->exit_code, ev->killed_timeout, &res);
+	jr->tout = NULL;
+	if (ev->killed_timeout && timeout_message(jr, &res) < 0)
+		log_warnx("job %lld: %s: out of memory", (long long)jr->id, ev->test);
+	rec.name = ev->test;
+	rec.verdict = res.verdict;
+	rec.has_exit_code = !ev->killed_timeout;
+	rec.exit_code = ev->exit_code;
+	rec.duration_ms = ev->duration_ms;
+	rec.message = res.message;
+	rec.format = res.format;
+	rec.first_line = jr->test_first_line;
+	rec.last_line = ev->lineno;
+	rec.nodes = res.nodes;
+	rec.nnodes = res.nnodes;
+	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
+		log_warnx("job %lld: storing the result of %s: %s", (long long)jr->id, ev->test,
+		    strerror(-err));
+
+	switch (res.verdict) {
+	case VERDICT_TIMEOUT:
+		/* The job's own time ran out: that ends the job as `timeout`
+		 * whatever failed before, as the daemon's watchdog would. */
+		if (strcmp(jr->test_limit, "job") == 0) {
+			free(jr->failure);
+			jr->failure = NULL;
+		}
+		fail_as(jr, RESULT_TIMEOUT, "test %s timed out: %s", ev->test, res.message);
+		break;
+	case VERDICT_FAIL:
+	case VERDICT_ERROR:
+		/* Without sub-results the exit status says it all; with them,
+		 * the parser's message names what failed. */
+		if (res.nnodes == 0 || res.message == NULL)
+			fail_first(jr, "test %s exited with status %d", ev->test, ev->exit_code);
+		else
+			fail_first(jr, "test %s failed: %s", ev->test, res.message);
+		break;
+	default:
+		break;
+	}
+	tout_result_free(&res);
+	jr->test[0] = '\0';
+}
+
+/* ---- modules ---------------------------------------------------------- */
+
+static void
+module_loaded(struct job_results *jr, const struct console_event *ev)
+{
+	struct tout_node *n, *v;
+	char msg[64];
+
+	v = realloc(jr->modules, (jr->nmodules + 1) * sizeof(*v));
+	if (v == NULL)
+		return;
+	jr->modules = v;
+	n = &v[jr->nmodules++];
+	memset(n, 0, sizeof(*n));
+	n->name = strdup(ev->test);
+	n->verdict = ev->ok ? VERDICT_PASS : VERDICT_ERROR;
+	n->line = ev->lineno;
+	if (!ev->ok) {
+		snprintf(msg, sizeof(msg), "failed to load (exit %d)", ev->exit_code);
+		n->message = strdup(msg);
+		fail_first(jr, "module %s failed to load (exit %d)", ev->test, ev->exit_code);
+	}
+}
+
+/* Store the module loads once, before the first test (seq 0). */
+static void
+modules_store(struct job_results *jr)
+{
+	struct test_record rec = { 0 };
+	bool failed = false;
+	int err;
+
+	if (jr->modules_stored || jr->nmodules == 0)
+		return;
+	jr->modules_stored = true;
+	for (size_t i = 0; i < jr->nmodules; i++)
+		failed |= jr->modules[i].verdict != VERDICT_PASS;
+	rec.name = "_modules";
+	rec.verdict = failed ? VERDICT_ERROR : VERDICT_PASS;
+	rec.message = failed ? "a module failed to load" : NULL;
+	rec.first_line = jr->modules[0].line;
+	rec.last_line = jr->modules[jr->nmodules - 1].line;
+	rec.nodes = jr->modules;
+	rec.nnodes = jr->nmodules;
+	if ((err = store_test_add(jr->st, jr->id, 0, &rec)) < 0)
+		log_warnx("job %lld: storing module loads: %s", (long long)jr->id, strerror(-err));
+}
+
+/* ---- crashes, marks ----------------------------------------------------- */
+
+static void
+crash_report(struct job_results *jr, const struct console_event *ev)
+{
+	struct crash_record c = { 0 };
+	int err;
+
+	c.job_id = jr->id;
+	c.test = jr->test[0] ? jr->test : NULL;
+	c.kind = (char *)crash_kind_name(ev->crash);
+	c.title = (char *)ev->title;
+	c.fatal = ev->fatal;
+	c.report = (char *)ev->report;
+	c.first_line = ev->lineno;
+	c.last_line = ev->last_lineno;
+	c.time_ms = clock_now_ms();
+	if ((err = store_crash_add(jr->st, &c)) < 0)
+		log_warnx("job %lld: storing crash report: %s", (long long)jr->id, strerror(-err));
+	if (!ev->fatal && ev->crash == CRASH_WARNING && jr->job->fail_on_warn)
+		fail_first(jr, "%s (--fail-on-warn)", ev->title);
+}
+
+static void
+mark(struct job_results *jr, const char *name, int64_t uptime_ms)
+{
+	/* The name goes into JSON text as it is: only plain words. */
+	if (jr->nmarks == MARKS_MAX || name == NULL || name[0] == '\0' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name))
+		return;
+	snprintf(jr->mark_names[jr->nmarks], sizeof(jr->mark_names[0]), "%s", name);
+	jr->mark_ms[jr->nmarks++] = uptime_ms;
+}
+
+void
+job_results_event(struct job_results *jr, const struct console_event *ev)
+{
+	switch (ev->kind) {
+	case CONSOLE_INIT:
+		jr->saw_init = true;
+		mark(jr, "init", ev->uptime_ms);
+		break;
+	case CONSOLE_MARK:
+		mark(jr, ev->test, ev->uptime_ms);
+		break;
+	case CONSOLE_MODULE:
+		module_loaded(jr, ev);
+		break;
+	case CONSOLE_TEST_BEGIN:
+		modules_store(jr);
+		test_begin(jr, ev);
+		break;
+	case CONSOLE_TEST_END:
+		test_end(jr, ev);
+		break;
+	case CONSOLE_LINE:
+		if (jr->tout != NULL)
+			tout_parser_line(jr->tout, ev->line, ev->lineno);
+		break;
+	case CONSOLE_DONE:
+		jr->saw_done = true;
+		modules_store(jr);
+		break;
+	case CONSOLE_CRASH_REPORT:
+		crash_report(jr, ev);
+		break;
+	case CONSOLE_FILE_BEGIN:
+		artifact_rx_begin(jr->arx, ev->test, ev->path, ev->size, ev->sha256);
+		break;
+	case CONSOLE_FILE_DATA:
+		artifact_rx_data(jr->arx, ev->data, ev->data_len);
+		break;
+	case CONSOLE_FILE_END:
+		artifact_rx_end(jr->arx, ev->test, ev->path, ev->nlines);
+		break;
+	case CONSOLE_FILE_SKIP:
+		log_warnx("job %lld: test %s: file %s not sent: %s", (long long)jr->id, ev->test,
+		    ev->path, ev->title ? ev->title : "");
+		break;
+	case CONSOLE_CORRUPT:
+		fail_first(jr, "a result line was damaged on the console (line %llu)",
+		    (unsigned long long)ev->lineno);
+		break;
+	default:
+		break;
+	}
+}
+
+const char *
+job_results_running_test(const struct job_results *jr)
+{
+	return jr->test;
+}
+
+bool
+job_results_saw_init(const struct job_results *jr)
+{
+	return jr->saw_init;
+}
+
+bool
+job_results_saw_done(const struct job_results *jr)
+{
+	return jr->saw_done;
+}
+
+const char *
+job_results_failure(const struct job_results *jr, enum job_result *result)
+{
+	*result = jr->failure_result;
+	return jr->failure;
+}
+
+void
+job_results_finish(struct job_results *jr)
+{
+	char buf[512];
+	size_t off = 0;
+
+	if (jr->finished)
+		return;
+	jr->finished = true;
+	modules_store(jr);
+	if (jr->tout != NULL) {
+		tout_parser_free(jr->tout);
+		jr->tout = NULL;
+	}
+	artifact_rx_free(jr->arx);
+	jr->arx = NULL;
+	if (jr->nmarks == 0)
+		return;
+	off += (size_t)snprintf(buf + off, sizeof(buf) - off, "{");
+	for (int i = 0; i < jr->nmarks && off < sizeof(buf); i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s\"%s\": %.2f",
+		    i ? ", " : "", jr->mark_names[i], (double)jr->mark_ms[i] / 1000.0);
+	if (off < sizeof(buf) - 1) {
+		snprintf(buf + off, sizeof(buf) - off, "}");
+		store_job_set_timings(jr->st, jr->id, buf);
+	}
+}
+
+void
+job_results_free(struct job_results *jr)
+{
+	if (jr == NULL)
+		return;
+	job_results_finish(jr);
+	for (size_t i = 0; i < jr->nmodules; i++) {
+		free(jr->modules[i].name);
+		free(jr->modules[i].message);
+	}
+	free(jr->modules);
+	free(jr->failure);
+	free(jr);
+}

@@ -1,0 +1,262 @@
+/*
+ * http-blobs.c -- /v1/blobs: which blobs are missing, and uploads.
+ *
+ * An upload streams: MHD hands over the body in pieces of up to 256 KiB;
+ * they are gathered into 1 MiB batches, and each batch is written and
+ * hashed by a worker thread while the connection is paused, so a 40 MB
+ * kernel upload never holds the loop that captures running consoles.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/blobs.h"
+#include "http/handlers.h"
+#include "pkvmd.h"
+#include "wire.h"
+
+#define BATCH (1024 * 1024)
+#define MISSING_MAX 4096
+
+struct put_state {
+	struct http_request *req;
+	struct blob_upload *up;
+	char hex[65];
+	uint64_t size;
+	char *buf;
+	size_t len;
+	bool exists; /* already stored: drain and answer 200 */
+	int error;
+};
+
+static void
+put_state_free(void *data)
+{
+	struct put_state *ps = data;
+
+	if (ps->up != NULL)
+		blob_upload_abort(ps->up);
+	free(ps->buf);
+	free(ps);
+}
+
+void
+http_blobs_missing(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	json_t *body = http_request_json(req), *list, *missing, *v;
+	const char *key;
+	size_t i;
+	uint64_t size;
+
+	json_object_foreach(body, key, v)
+	{
+		if (strcmp(key, "blobs") != 0) {
+			http_reply_error(req, 400, "unknown_field", key, "unknown field '%.64s'",
+			    key);
+			return;
+		}
+	}
+	list = json_object_get(body, "blobs");
+	if (list == NULL) {
+		http_reply_error(req, 400, "missing_field", "blobs", "blobs is required");
+		return;
+	}
+	if (!json_is_array(list) || json_array_size(list) > MISSING_MAX) {
+		http_reply_error(req, 400, "invalid_field", "blobs",
+		    "blobs must be an array of at most %d sha256 strings", MISSING_MAX);
+		return;
+	}
+	missing = json_array();
+	json_array_foreach(list, i, v)
+	{
+		if (!json_is_string(v) || !pkvm_sha256_hex_valid(json_string_value(v))) {
+			json_decref(missing);
+			http_reply_error(req, 400, "invalid_field", "blobs",
+			    "blobs[%zu] is not a sha256 in lower-case hex", i);
+			return;
+		}
+		if (blobs_size(d->blobs, json_string_value(v), &size) != 0)
+			json_array_append(missing, v);
+	}
+	http_reply_json(req, 200, json_pack("{s:o}", "missing", missing));
+}
+
+void
+http_blob_put_begin(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *hex = http_request_param(req, "sha256");
+	const char *cl = http_request_header(req, "Content-Length");
+	struct put_state *ps;
+	uint64_t have;
+	char *end;
+	int err;
+
+	if (!pkvm_sha256_hex_valid(hex)) {
+		http_reply_error(req, 400, "invalid_field", "sha256",
+		    "'%.80s' is not a sha256 in lower-case hex", hex);
+		return;
+	}
+	if (cl == NULL) {
+		http_reply_error(req, 411, "length_required", NULL,
+		    "blob uploads need a Content-Length header");
+		return;
+	}
+	ps = calloc(1, sizeof(*ps));
+	if (ps == NULL) {
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	http_request_set_data(req, ps, put_state_free);
+	ps->req = req;
+	memcpy(ps->hex, hex, 65);
+	errno = 0;
+	ps->size = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0') {
+		http_reply_error(req, 400, "invalid_field", NULL, "bad Content-Length");
+		return;
+	}
+	if (ps->size > (uint64_t)d->cfg->max_blob_bytes) {
+		http_reply_error(req, 413, "too_large", NULL,
+		    "blob of %llu bytes is over the limit of %lld bytes (pkvmd --max-blob)",
+		    (unsigned long long)ps->size, (long long)d->cfg->max_blob_bytes);
+		return;
+	}
+	if (blobs_size(d->blobs, hex, &have) == 0) {
+		ps->exists = true;
+		return;
+	}
+	err = blob_upload_begin(d->blobs, d->loop, hex, ps->size, &ps->up);
+	if (err < 0) {
+		ps->error = err;
+		return;
+	}
+	ps->buf = malloc(BATCH);
+	if (ps->buf == NULL)
+		ps->error = -ENOMEM;
+}
+
+static void
+on_written(void *arg, int status)
+{
+	struct put_state *ps = arg;
+
+	if (status < 0 && ps->error == 0)
+		ps->error = status;
+	http_request_resume(ps->req);
+}
+
+static void
+flush_batch(struct put_state *ps)
+{
+	int err;
+
+	err = blob_upload_write(ps->up, ps->buf, ps->len, on_written, ps);
+	ps->len = 0;
+	if (err < 0) {
+		ps->error = err;
+		return;
+	}
+	http_request_pause(ps->req);
+}
+
+void
+http_blob_put_chunk(struct http_request *req, const char *data, size_t len)
+{
+	struct put_state *ps = http_request_data(req);
+
+	if (ps == NULL || ps->exists || ps->error != 0)
+		return;
+	while (len > 0) {
+		size_t n = BATCH - ps->len < len ? BATCH - ps->len : len;
+
+		memcpy(ps->buf + ps->len, data, n);
+		ps->len += n;
+		data += n;
+		len -= n;
+		if (ps->len == BATCH) {
+			/* MHD chunks are at most 256 KiB, so a chunk fills a
+			 * batch at most once: one write in flight at a time. */
+			flush_batch(ps);
+			if (ps->error != 0)
+				return;
+			if (len > 0) {
+				memcpy(ps->buf, data, len);
+				ps->len = len;
+			}
+			return;
+		}
+	}
+}
+
+static void
+on_finished(void *arg, int status)
+{
+	struct put_state *ps = arg;
+	struct http_request *req = ps->req;
+
+	ps->up = NULL; /* freed by the blob store */
+	if (status == -EBADMSG) {
+		http_reply_error(req, 400, "digest_mismatch", "sha256",
+		    "uploaded bytes do not hash to %s (or the size differs from Content-Length)",
+		    ps->hex);
+	} else if (status < 0) {
+		http_reply_errno(req, status, "storing blob");
+	} else {
+		http_reply_json(req, 201,
+		    json_pack("{s:s, s:I}", "sha256", ps->hex, "size", (json_int_t)ps->size));
+	}
+}
+
+static void
+on_last_written(void *arg, int status)
+{
+	struct put_state *ps = arg;
+
+	if (status < 0) {
+		blob_upload_abort(ps->up);
+		on_finished(ps, status);
+		return;
+	}
+	blob_upload_finish(ps->up, on_finished, ps);
+}
+
+void
+http_blob_put_done(struct http_request *req)
+{
+	struct put_state *ps = http_request_data(req);
+	int err;
+
+	if (ps->exists) {
+		http_reply_json(req, 200,
+		    json_pack("{s:s, s:I}", "sha256", ps->hex, "size", (json_int_t)ps->size));
+		return;
+	}
+	if (ps->error != 0) {
+		http_reply_errno(req, ps->error, "storing blob");
+		return;
+	}
+	if (ps->len > 0) {
+		err = blob_upload_write(ps->up, ps->buf, ps->len, on_last_written, ps);
+		ps->len = 0;
+		if (err < 0)
+			http_reply_errno(req, err, "storing blob");
+		return;
+	}
+	blob_upload_finish(ps->up, on_finished, ps);
+}
+
+void
+http_blob_head(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *hex = http_request_param(req, "sha256");
+	uint64_t size;
+
+	if (!pkvm_sha256_hex_valid(hex) || blobs_size(d->blobs, hex, &size) != 0) {
+		http_reply_error(req, 404, "not_found", NULL, "no blob %.80s", hex);
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:s, s:I}", "sha256", hex, "size", (json_int_t)size));
+}

@@ -1,0 +1,57 @@
+/*
+ * http-handlers.h -- the handlers the routing table points at.
+ */
+#ifndef PKVM_HTTP_HANDLERS_H
+#define PKVM_HTTP_HANDLERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "job/watch.h"
+
+struct job;
+
+/* Parse the {id} path parameter; replies 404 and returns false when bad. */
+bool http_job_id_param(struct http_request *req, int64_t *id);
+/* Reply for ERR from a store call about job ID: 404 for -ENOENT. */
+void http_reply_job_error(struct http_request *req, int64_t id, int err, const char *what);
+/* Load job ID (job_free() it), or reply with the error and return NULL. */
+struct job *http_job_load(struct http_request *req, int64_t id);
+
+/* Answer REQ with REPLY(req, job_id) when EVENT (watch.h) happens to
+ * JOB_ID or after TIMEOUT_S seconds, whichever comes first (http-wait.c). */
+void http_wait_for(struct http_request *req, int64_t job_id, enum watch_event event, long timeout_s,
+    void (*reply)(struct http_request *req, int64_t job_id));
+
+/* http-meta.c */
+void http_version_get(struct http_request *req);
+
+/* http-blobs.c */
+void http_blobs_missing(struct http_request *req);
+void http_blob_put_begin(struct http_request *req);
+void http_blob_put_chunk(struct http_request *req, const char *data, size_t len);
+void http_blob_put_done(struct http_request *req);
+void http_blob_head(struct http_request *req);
+
+/* http-jobs.c */
+void http_jobs_submit(struct http_request *req);
+void http_jobs_list(struct http_request *req);
+void http_job_get(struct http_request *req);
+void http_job_wait(struct http_request *req);
+void http_job_console(struct http_request *req);
+void http_job_cancel(struct http_request *req);
+
+/* http-results.c */
+void http_job_results(struct http_request *req);
+void http_job_crashes(struct http_request *req);
+void http_crash_groups(struct http_request *req);
+void http_job_artifacts(struct http_request *req);
+void http_job_artifact_get(struct http_request *req);
+
+/* http-coverage.c */
+void http_job_coverage(struct http_request *req);
+void http_coverage_merged(struct http_request *req);
+void http_coverage_diff(struct http_request *req);
+
+#endif

@@ -1,0 +1,494 @@
+/*
+ * http-jobs.c -- /v1/jobs: submit, list, inspect, wait, follow, cancel.
+ *
+ * Waiting is event driven: a long poll registers a watch on the job and is
+ * answered from the runner's "done" notification, and a console follower
+ * is resumed by the runner's "console grew" notification.  No handler
+ * polls on a timer, so `pkvmctl submit --wait` returns as soon as the job
+ * is stored as done.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "base/clock.h"
+#include "store/blobs.h"
+#include "http/handlers.h"
+#include "job/job-json.h"
+#include "kernel-image.h"
+#include "pkvmd.h"
+#include "run/runner.h"
+#include "store/store.h"
+#include "job/watch.h"
+
+#define WAIT_DEFAULT_S 60
+#define WAIT_MAX_S 3600
+
+bool
+http_job_id_param(struct http_request *req, int64_t *id)
+{
+	const char *s = http_request_param(req, "id");
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0) {
+		http_reply_error(req, 404, "not_found", NULL, "no job '%.32s'", s);
+		return false;
+	}
+	*id = v;
+	return true;
+}
+
+void
+http_reply_job_error(struct http_request *req, int64_t id, int err, const char *what)
+{
+	if (err == -ENOENT)
+		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+	else
+		http_reply_errno(req, err, what);
+}
+
+struct job *
+http_job_load(struct http_request *req, int64_t id)
+{
+	struct job *j = NULL;
+	int err = store_job_get(http_request_daemon(req)->store, id, &j);
+
+	if (err < 0) {
+		http_reply_job_error(req, id, err, "loading job");
+		return NULL;
+	}
+	return j;
+}
+
+static void
+reply_job(struct http_request *req, unsigned status, struct job *j)
+{
+	json_t *o = job_to_json(j);
+
+	job_free(j);
+	if (o == NULL) {
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	http_reply_json(req, status, o);
+}
+
+static int
+random_seed(struct job *j)
+{
+	unsigned char b[8];
+	char hex[17];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	j->seed = strdup(hex);
+	return j->seed ? 0 : -ENOMEM;
+}
+
+/* Every blob the job names must be here, and the kernel must be one. */
+static bool
+check_blobs(struct http_request *req, struct job *j)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	unsigned char head[64];
+	uint64_t size;
+	ssize_t n;
+
+	if (blobs_size(d->blobs, j->kernel, &size) != 0) {
+		http_reply_error(req, 409, "missing_blob", "kernel",
+		    "kernel blob %s is not on the server: upload it first "
+		    "(PUT /v1/blobs/%s)",
+		    j->kernel, j->kernel);
+		return false;
+	}
+	n = blobs_read_head(d->blobs, j->kernel, head, sizeof(head));
+	if (n < 0) {
+		http_reply_errno(req, (int)n, "reading kernel blob");
+		return false;
+	}
+	if (kernel_image_refusal(kernel_image_format(head, (size_t)n)) != NULL) {
+		http_reply_error(req, 400, "bad_kernel", "kernel", "%s",
+		    kernel_image_refusal(kernel_image_format(head, (size_t)n)));
+		return false;
+	}
+	for (size_t i = 0; i < j->nexes; i++) {
+		if (blobs_size(d->blobs, j->exes[i].blob, &j->exes[i].size) != 0) {
+			http_reply_error(req, 409, "missing_blob", "executables",
+			    "blob %s of executable '%s' is not on the server: upload it first",
+			    j->exes[i].blob, j->exes[i].name);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < j->nextra; i++) {
+		if (j->extra[i].kind != EXTRA_FILE)
+			continue;
+		if (blobs_size(d->blobs, j->extra[i].blob, &j->extra[i].size) != 0) {
+			http_reply_error(req, 409, "missing_blob", "extra",
+			    "blob %s of extra file '%s' is not on the server: upload it first",
+			    j->extra[i].blob, j->extra[i].path);
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+http_jobs_submit(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct job_json_error e = { 0 };
+	struct job *j;
+	int err;
+
+	if (d->shutting_down) {
+		http_reply_error(req, 503, "shutting_down", NULL,
+		    "pkvmd is shutting down and accepts no new jobs");
+		return;
+	}
+	j = job_new();
+	if (j == NULL) {
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	err = job_from_request(http_request_json(req), j, &e);
+	if (err == -EINVAL) {
+		http_reply_error(req, 400, e.code, e.field, "%s", e.message);
+		goto out;
+	}
+	if (err == 0 && j->seed == NULL)
+		err = random_seed(j);
+	if (err == 0 && (j->owner = strdup(http_request_owner(req))) == NULL)
+		err = -ENOMEM;
+	if (err < 0) {
+		http_reply_errno(req, err, "reading job");
+		goto out;
+	}
+	if (!check_blobs(req, j))
+		goto out;
+	j->created_ms = clock_now_ms();
+	err = store_job_insert(d->store, j);
+	if (err < 0) {
+		http_reply_errno(req, err, "storing job");
+		goto out;
+	}
+	reply_job(req, 201, j);
+	j = NULL;
+	runner_kick(d->runner);
+out:
+	job_free(j);
+}
+
+void
+http_jobs_list(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct job_filter f = { 0 };
+	const char *state = http_request_query(req, "state");
+	const char *limit = http_request_query(req, "limit");
+	struct job **jobs = NULL;
+	size_t n = 0;
+	json_t *arr;
+	int err;
+
+	if (state != NULL) {
+		if (job_state_parse(state, &f.state) != 0) {
+			http_reply_error(req, 400, "invalid_field", "state",
+			    "state must be queued, running or done, not '%.32s'", state);
+			return;
+		}
+		f.has_state = true;
+	}
+	f.tag = http_request_query(req, "tag");
+	f.owner = http_request_query(req, "owner");
+	f.limit = 100;
+	if (limit != NULL) {
+		char *end;
+		long v = strtol(limit, &end, 10);
+
+		if (*end != '\0' || v < 1 || v > d->cfg->max_jobs_listed) {
+			http_reply_error(req, 400, "invalid_field", "limit",
+			    "limit must be between 1 and %lld", (long long)d->cfg->max_jobs_listed);
+			return;
+		}
+		f.limit = (int)v;
+	}
+	err = store_job_list(d->store, &f, &jobs, &n);
+	if (err < 0) {
+		http_reply_errno(req, err, "listing jobs");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, job_to_json(jobs[i]));
+	store_job_list_free(jobs, n);
+	http_reply_json(req, 200, json_pack("{s:o}", "jobs", arr));
+}
+
+void
+http_job_get(struct http_request *req)
+{
+	struct job *j;
+	int64_t id;
+
+	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+		return;
+	reply_job(req, 200, j);
+}
+
+/* ---- long poll ---------------------------------------------------------- */
+
+static void
+reply_job_now(struct http_request *req, int64_t id)
+{
+	struct job *j = http_job_load(req, id);
+
+	if (j != NULL)
+		reply_job(req, 200, j);
+}
+
+void
+http_job_wait(struct http_request *req)
+{
+	const char *ts = http_request_query(req, "timeout");
+	struct job *j;
+	long timeout = WAIT_DEFAULT_S;
+	int64_t id;
+
+	if (ts != NULL) {
+		char *end;
+
+		timeout = strtol(ts, &end, 10);
+		if (*end != '\0' || timeout < 0 || timeout > WAIT_MAX_S) {
+			http_reply_error(req, 400, "invalid_field", "timeout",
+			    "timeout must be between 0 and %d seconds", WAIT_MAX_S);
+			return;
+		}
+	}
+	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+		return;
+	if (j->state == JOB_DONE || timeout == 0) {
+		reply_job(req, 200, j);
+		return;
+	}
+	job_free(j);
+	http_wait_for(req, id, WATCH_DONE, timeout, reply_job_now);
+}
+
+/* ---- console ------------------------------------------------------------ */
+
+struct console_state {
+	struct http_request *req;
+	struct pkvmd *d;
+	struct job_watch watch;
+	char path[PATH_MAX];
+	int fd;
+	uint64_t offset;
+	bool follow;
+	bool done;
+	/* ?test=NAME: only lines first_line..last_line, read from file_off. */
+	uint64_t first_line, last_line, line;
+	uint64_t file_off;
+};
+
+/* Copy into BUF the bytes of lines first_line..last_line that follow
+ * cs->file_off; -1 once past last_line or at the end of the file. */
+static ssize_t
+console_read_lines(struct console_state *cs, char *buf, size_t max)
+{
+	char chunk[64 * 1024];
+	size_t out = 0;
+
+	while (out == 0) {
+		size_t want = sizeof(chunk) < max ? sizeof(chunk) : max;
+		ssize_t n = pread(cs->fd, chunk, want, (off_t)cs->file_off);
+
+		if (n <= 0 || cs->line > cs->last_line)
+			return -1;
+		for (ssize_t i = 0; i < n && cs->line <= cs->last_line; i++) {
+			if (cs->line >= cs->first_line)
+				buf[out++] = chunk[i];
+			if (chunk[i] == '\n')
+				cs->line++;
+			cs->file_off++;
+		}
+	}
+	return (ssize_t)out;
+}
+
+static void
+on_console_event(struct job_watch *w, enum watch_event ev)
+{
+	struct console_state *cs = (struct console_state *)((char *)w -
+	    offsetof(struct console_state, watch));
+
+	if (ev == WATCH_DONE)
+		cs->done = true;
+	http_request_resume(cs->req);
+}
+
+/* Produce console bytes; pause at the end of the file while the job may
+ * still print more. */
+static ssize_t
+console_read(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct console_state *cs = arg;
+	ssize_t n;
+
+	if (cs->fd < 0)
+		cs->fd = open(cs->path, O_RDONLY | O_CLOEXEC);
+	if (cs->last_line != 0)
+		return cs->fd < 0 ? -1 : console_read_lines(cs, buf, max);
+	if (cs->fd >= 0) {
+		/* Page-cache reads of a file the runner just wrote. */
+		n = pread(cs->fd, buf, max, (off_t)(cs->offset + pos));
+		if (n > 0)
+			return n;
+	}
+	if (!cs->follow || cs->done)
+		return -1;
+	watch_add(cs->d->watches, &cs->watch);
+	http_request_pause(cs->req);
+	return 0;
+}
+
+static void
+console_state_free(void *arg)
+{
+	struct console_state *cs = arg;
+
+	watch_remove(cs->d->watches, &cs->watch);
+	if (cs->fd >= 0)
+		close(cs->fd);
+	free(cs);
+}
+
+/* Find TEST's lines in job ID's console; replies 404 and returns false when
+ * there is no such test. */
+static bool
+console_test_range(struct http_request *req, int64_t id, const char *test, struct console_state *cs)
+{
+	struct test_full *t = NULL;
+	size_t n = 0;
+	int err;
+
+	err = store_test_list_full(http_request_daemon(req)->store, id, &t, &n);
+	if (err < 0) {
+		http_reply_errno(req, err, "listing tests");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t[i].t.name, test) == 0 && t[i].first_line > 0) {
+			cs->first_line = t[i].first_line;
+			cs->last_line = t[i].last_line ? t[i].last_line : UINT64_MAX;
+		}
+	}
+	store_test_list_full_free(t, n);
+	if (cs->last_line == 0) {
+		http_reply_error(req, 404, "not_found", "test", "job %lld has no test '%.128s'",
+		    (long long)id, test);
+		return false;
+	}
+	/* A slice is read once, from the start of the file. */
+	cs->follow = false;
+	cs->line = 1;
+	return true;
+}
+
+void
+http_job_console(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *off = http_request_query(req, "offset");
+	const char *follow = http_request_query(req, "follow");
+	const char *test = http_request_query(req, "test");
+	struct console_state *cs;
+	struct job *j;
+	int64_t id;
+	uint64_t offset = 0;
+	char dir[PATH_MAX];
+
+	if (off != NULL) {
+		char *end;
+
+		errno = 0;
+		offset = strtoull(off, &end, 10);
+		if (!isdigit((unsigned char)off[0]) || *end != '\0' || errno != 0 ||
+		    offset > INT64_MAX) {
+			http_reply_error(req, 400, "invalid_field", "offset",
+			    "offset must be a byte count from 0");
+			return;
+		}
+	}
+	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+		return;
+	cs = calloc(1, sizeof(*cs));
+	if (cs == NULL) {
+		job_free(j);
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	cs->req = req;
+	cs->d = d;
+	cs->fd = -1;
+	cs->watch.job_id = id;
+	cs->watch.cb = on_console_event;
+	cs->follow = follow != NULL && strcmp(follow, "0") != 0 && strcmp(follow, "false") != 0;
+	cs->done = j->state == JOB_DONE;
+	cs->offset = offset;
+	if (test != NULL && !console_test_range(req, id, test, cs)) {
+		free(cs);
+		job_free(j);
+		return;
+	}
+	paths_job_dir(d->cfg->state_dir, id, dir, sizeof(dir));
+	snprintf(cs->path, sizeof(cs->path), "%s/serial", dir);
+	/* The state belongs to the request, which outlives every call of the
+	 * reader: a watch event can never resume a freed request. */
+	http_request_set_data(req, cs, console_state_free);
+	http_reply_stream(req, 200, "text/plain; charset=utf-8", console_read, cs, NULL,
+	    "X-Pkvm-Job-State", job_state_name(j->state));
+	job_free(j);
+}
+
+/* ---- cancel ------------------------------------------------- */
+
+void
+http_job_cancel(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct job *j;
+	int64_t id;
+	int err;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	err = runner_cancel(d->runner, id, http_request_owner(req));
+	if (err == -ESTALE) {
+		http_reply_error(req, 409, "conflict", NULL, "job %lld is already done",
+		    (long long)id);
+		return;
+	}
+	if (err == -ENOENT) {
+		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+		return;
+	}
+	if (err < 0) {
+		http_reply_errno(req, err, "cancelling job");
+		return;
+	}
+	if ((j = http_job_load(req, id)) != NULL)
+		reply_job(req, 202, j);
+}

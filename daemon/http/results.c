@@ -1,0 +1,261 @@
+/*
+ * http-results.c -- what a job produced: test results with their
+ * sub-results, crash reports (per job and grouped across jobs), and
+ * artifacts (listing and download).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "guest/artifacts.h"
+#include "http/handlers.h"
+#include "job/job-json.h"
+#include "job/job.h"
+#include "pkvmd.h"
+#include "run/runner.h"
+#include "store/store.h"
+
+static json_t *
+nodes_json(const struct tout_node *nodes, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct tout_node *x = &nodes[i];
+
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:o, s:I, s:o}", "name", x->name ? x->name : "",
+			"verdict", test_verdict_name(x->verdict), "message",
+			x->message ? json_string(x->message) : json_null(), "line",
+			(json_int_t)x->line, "subtests", nodes_json(x->children, x->nchildren)));
+	}
+	return arr;
+}
+
+void
+http_job_results(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct test_full *t = NULL;
+	size_t n = 0;
+	json_t *arr;
+	int64_t id;
+	int err;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if ((err = store_test_list_full(d->store, id, &t, &n)) < 0) {
+		http_reply_job_error(req, id, err, "listing results");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct test_full *x = &t[i];
+
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:o, s:f, s:o, s:s, s:[I, I], s:o}", "name", x->t.name,
+			"verdict", test_verdict_name(x->t.verdict), "exit_code",
+			x->t.has_exit_code ? json_integer(x->t.exit_code) : json_null(), "duration",
+			(double)x->t.duration_ms / 1000.0, "message",
+			x->message ? json_string(x->message) : json_null(), "format",
+			tout_format_name(x->format), "lines", (json_int_t)x->first_line,
+			(json_int_t)x->last_line, "subtests", nodes_json(x->nodes, x->nnodes)));
+	}
+	store_test_list_full_free(t, n);
+	http_reply_json(req, 200, json_pack("{s:o}", "tests", arr));
+}
+
+static json_t *
+time_or_null(int64_t ms)
+{
+	char buf[40];
+
+	if (ms == 0)
+		return json_null();
+	job_time_format(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+void
+http_job_crashes(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct crash_record *c = NULL;
+	size_t n = 0;
+	json_t *arr;
+	int64_t id;
+	int err;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if ((err = store_crash_list(d->store, id, &c, &n)) < 0) {
+		http_reply_job_error(req, id, err, "listing crashes");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:b, s:o, s:[I, I], s:o, s:s}", "title", c[i].title,
+			"kind", c[i].kind, "fatal", c[i].fatal, "test",
+			c[i].test ? json_string(c[i].test) : json_null(), "lines",
+			(json_int_t)c[i].first_line, (json_int_t)c[i].last_line, "time",
+			time_or_null(c[i].time_ms), "report", c[i].report ? c[i].report : ""));
+	store_crash_list_free(c, n);
+	http_reply_json(req, 200, json_pack("{s:o}", "crashes", arr));
+}
+
+void
+http_crash_groups(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *ls = http_request_query(req, "limit");
+	struct crash_group *g = NULL;
+	size_t n = 0;
+	long limit = 100;
+	json_t *arr;
+	int err;
+
+	if (ls != NULL) {
+		char *end;
+
+		limit = strtol(ls, &end, 10);
+		if (*end != '\0' || limit < 1 || limit > 10000) {
+			http_reply_error(req, 400, "invalid_field", "limit",
+			    "limit must be between 1 and 10000");
+			return;
+		}
+	}
+	if ((err = store_crash_groups(d->store, (int)limit, &g, &n)) < 0) {
+		http_reply_errno(req, err, "grouping crashes");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:I, s:I}", "title", g[i].title,
+			"kind", g[i].kind, "fatal", g[i].fatal, "count", (json_int_t)g[i].count,
+			"jobs", (json_int_t)g[i].jobs, "first_seen", time_or_null(g[i].first_ms),
+			"last_seen", time_or_null(g[i].last_ms), "first_job",
+			(json_int_t)g[i].first_job, "last_job", (json_int_t)g[i].last_job));
+	store_crash_groups_free(g, n);
+	http_reply_json(req, 200, json_pack("{s:o}", "groups", arr));
+}
+
+void
+http_job_artifacts(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	struct artifact_record *a = NULL;
+	size_t n = 0;
+	json_t *arr;
+	int64_t id;
+	int err;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if ((err = store_artifact_list(d->store, id, &a, &n)) < 0) {
+		http_reply_job_error(req, id, err, "listing artifacts");
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char name[1024];
+
+		snprintf(name, sizeof(name), "%s/%s", a[i].test, a[i].path);
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "name", name, "test", a[i].test,
+			"path", a[i].path, "size", (json_int_t)a[i].size, "sha256", a[i].sha256,
+			"status", artifact_status_name(a[i].status)));
+	}
+	store_artifact_list_free(a, n);
+	http_reply_json(req, 200, json_pack("{s:o}", "artifacts", arr));
+}
+
+struct file_stream {
+	int fd;
+};
+
+static ssize_t
+file_read(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct file_stream *fs = arg;
+	ssize_t n = pread(fs->fd, buf, max, (off_t)pos);
+
+	return n > 0 ? n : -1;
+}
+
+static void
+file_stream_free(void *arg)
+{
+	struct file_stream *fs = arg;
+
+	close(fs->fd);
+	free(fs);
+}
+
+void
+http_job_artifact_get(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *name = http_request_query(req, "name");
+	struct artifact_record *a = NULL;
+	struct file_stream *fs;
+	enum artifact_status status = ARTIFACT_OK;
+	bool found = false;
+	char dir[PATH_MAX], path[PATH_MAX + 1024];
+	size_t n = 0;
+	int64_t id;
+	int err;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if (name == NULL) {
+		http_reply_error(req, 400, "missing_field", "name",
+		    "name=TEST/PATH is required (see GET /v1/jobs/%lld/artifacts)", (long long)id);
+		return;
+	}
+	if ((err = store_artifact_list(d->store, id, &a, &n)) < 0) {
+		http_reply_job_error(req, id, err, "listing artifacts");
+		return;
+	}
+	/* Only a name the store knows is opened: the path on disk is built
+	 * from the stored record, never from the query. */
+	for (size_t i = 0; i < n && !found; i++) {
+		size_t tl = strlen(a[i].test);
+
+		if (strncmp(name, a[i].test, tl) == 0 && name[tl] == '/' &&
+		    strcmp(name + tl + 1, a[i].path) == 0 && artifact_path_valid(a[i].path)) {
+			found = true;
+			status = a[i].status;
+			paths_job_dir(d->cfg->state_dir, id, dir, sizeof(dir));
+			snprintf(path, sizeof(path), "%s/artifacts/%s/%s", dir, a[i].test,
+			    a[i].path);
+		}
+	}
+	store_artifact_list_free(a, n);
+	if (!found) {
+		http_reply_error(req, 404, "not_found", "name", "job %lld has no artifact '%.256s'",
+		    (long long)id, name);
+		return;
+	}
+	if (status != ARTIFACT_OK) {
+		http_reply_error(req, 409, "conflict", "name",
+		    "artifact '%.256s' is %s: its bytes did not arrive intact", name,
+		    artifact_status_name(status));
+		return;
+	}
+	fs = malloc(sizeof(*fs));
+	if (fs == NULL || (fs->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		err = fs == NULL ? -ENOMEM : -errno;
+		free(fs);
+		http_reply_errno(req, err, "opening artifact");
+		return;
+	}
+	http_reply_stream(req, 200, "application/octet-stream", file_read, fs, file_stream_free,
+	    NULL, NULL);
+}

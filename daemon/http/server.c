@@ -1,0 +1,911 @@
+/*
+ * http.c -- libmicrohttpd on the libuv loop, routing and replies.
+ *
+ * Why MHD without threads: every handler needs the store and the runner,
+ * which live on the loop thread.  Running MHD in its own thread would mean
+ * marshalling every request to the loop and back; driving MHD from the
+ * loop keeps one thread and no locks.  MHD_USE_EPOLL gives one descriptor
+ * for all of a listener's sockets, so one uv_poll handle suffices, plus a
+ * uv_timer for MHD's own timeouts.  MHD_ALLOW_SUSPEND_RESUME lets a request
+ * wait (long poll, console stream, a blob chunk being written by a worker
+ * thread) without blocking anything.
+ *
+ * The life of a request: MHD calls on_access() first with the headers
+ * (state created here and routed), then once per body chunk, then once
+ * with no data when the body is complete (the handler runs).  A handler
+ * either replies at once or pauses; a paused request is resumed by
+ * http_reply_*() or http_request_resume(), after which MHD calls
+ * on_access() again and the queued response is handed over.  on_completed()
+ * frees the state whatever happened.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <uv.h>
+
+#include "http/http.h"
+#include "base/log.h"
+#include "pkvmd.h"
+
+#define MAX_PARAMS 4
+#define MAX_LISTENERS 4
+
+struct listener {
+	struct http_server *server;
+	struct MHD_Daemon *mhd;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	int fd;
+	char *unix_path;
+	int closing;
+};
+
+struct http_server {
+	struct pkvmd *d;
+	struct listener *listeners[MAX_LISTENERS];
+	int nlisteners;
+	int pending_closes;
+	void (*close_cb)(void *arg);
+	void *close_arg;
+
+	/* Shutdown drain: open client connections, and who to tell once
+	 * they are all closed (or the deadline passed). */
+	int connections;
+	bool draining;
+	uv_timer_t drain_timer;
+	void (*drain_cb)(void *arg);
+	void *drain_arg;
+};
+
+struct http_request {
+	struct listener *l;
+	struct MHD_Connection *conn;
+	const struct http_route *route;
+	char *method;
+	char *path;
+	char *params[MAX_PARAMS][2];
+	int nparams;
+	char owner[64];
+
+	char *body; /* JSON body being buffered */
+	size_t body_len;
+	bool body_too_big;
+	json_t *json;
+
+	bool handled; /* the handler has run */
+	bool paused;
+	struct MHD_Response *response;
+	unsigned status;
+
+	void *data;
+	void (*data_free)(void *data);
+};
+
+static void on_timer(uv_timer_t *t);
+static void on_drain_timer(uv_timer_t *t);
+static void server_closed_one(struct http_server *s);
+
+/* ---- replies -------------------------------------------------------- */
+
+static void
+set_response(struct http_request *req, unsigned status, struct MHD_Response *r)
+{
+	if (req->response != NULL) {
+		/* A handler replied twice: keep the first, it is what the
+		 * client is owed. */
+		log_warnx("http: %s %s: second reply dropped", req->method, req->path);
+		MHD_destroy_response(r);
+		return;
+	}
+	req->response = r;
+	req->status = status;
+	http_request_resume(req);
+}
+
+void
+http_reply_json(struct http_request *req, unsigned status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	struct MHD_Response *r;
+	size_t len;
+
+	json_decref(body);
+	if (text == NULL) {
+		text = strdup("{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"out "
+			      "of memory\"}}");
+		status = 500;
+		if (text == NULL)
+			abort();
+	}
+	len = strlen(text);
+	/* A newline at the end makes curl output readable. */
+	text = realloc(text, len + 2);
+	if (text == NULL)
+		abort();
+	text[len++] = '\n';
+	text[len] = '\0';
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	set_response(req, status, r);
+}
+
+void
+http_reply_text(struct http_request *req, unsigned status, const char *content_type, char *text,
+    size_t len)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	MHD_add_response_header(r, "Content-Type", content_type);
+	set_response(req, status, r);
+}
+
+void
+http_reply_error(struct http_request *req, unsigned status, const char *code, const char *field,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	json_t *err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err = json_pack("{s:i, s:s, s:s}", "status", (int)status, "code", code, "message", msg);
+	if (field != NULL)
+		json_object_set_new(err, "field", json_string(field));
+	if (status >= 500)
+		log_warnx("http: %s %s: %s", req->method, req->path, msg);
+	http_reply_json(req, status, json_pack("{s:o}", "error", err));
+}
+
+void
+http_reply_errno(struct http_request *req, int err, const char *what)
+{
+	switch (err) {
+	case -ENOENT:
+		http_reply_error(req, 404, "not_found", NULL, "%s: not found", what);
+		break;
+	case -ESTALE:
+	case -EBUSY:
+	case -EALREADY:
+		http_reply_error(req, 409, "conflict", NULL, "%s: %s", what, strerror(-err));
+		break;
+	case -EFBIG:
+		http_reply_error(req, 413, "too_large", NULL, "%s: too large", what);
+		break;
+	case -EINVAL:
+		http_reply_error(req, 400, "invalid_field", NULL, "%s: invalid", what);
+		break;
+	default:
+		http_reply_error(req, 500, "internal", NULL, "%s: %s", what, strerror(-err));
+		break;
+	}
+}
+
+struct stream {
+	struct http_request *req;
+	http_stream_fn fn;
+	void *arg;
+	void (*free_fn)(void *arg);
+};
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	ssize_t n;
+
+	if (s->req == NULL)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = s->fn(s->arg, pos, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *s = cls;
+
+	if (s->free_fn != NULL)
+		s->free_fn(s->arg);
+	free(s);
+}
+
+void
+http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
+    http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header, const char *value)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	struct MHD_Response *r;
+
+	if (s == NULL) {
+		if (free_fn != NULL)
+			free_fn(arg);
+		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	s->req = req;
+	s->fn = fn;
+	s->arg = arg;
+	s->free_fn = free_fn;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
+	    stream_free);
+	if (r == NULL) {
+		stream_free(s);
+		http_reply_error(req, 500, "internal", NULL, "cannot create stream");
+		return;
+	}
+	MHD_add_response_header(r, "Content-Type", content_type);
+	if (header != NULL && value != NULL)
+		MHD_add_response_header(r, header, value);
+	set_response(req, status, r);
+}
+
+/* ---- request accessors ---------------------------------------------- */
+
+struct pkvmd *
+http_request_daemon(struct http_request *req)
+{
+	return req->l->server->d;
+}
+
+const char *
+http_request_param(struct http_request *req, const char *name)
+{
+	for (int i = 0; i < req->nparams; i++)
+		if (strcmp(req->params[i][0], name) == 0)
+			return req->params[i][1];
+	return NULL;
+}
+
+const char *
+http_request_query(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+http_request_header(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+json_t *
+http_request_json(struct http_request *req)
+{
+	return req->json;
+}
+
+const char *
+http_request_owner(struct http_request *req)
+{
+	return req->owner;
+}
+
+void
+http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data))
+{
+	req->data = data;
+	req->data_free = free_fn;
+}
+
+void *
+http_request_data(struct http_request *req)
+{
+	return req->data;
+}
+
+void
+http_request_pause(struct http_request *req)
+{
+	if (req->paused)
+		return;
+	req->paused = true;
+	MHD_suspend_connection(req->conn);
+}
+
+void
+http_request_resume(struct http_request *req)
+{
+	if (!req->paused)
+		return;
+	req->paused = false;
+	MHD_resume_connection(req->conn);
+	/* MHD learns of the resume through its internal pipe, which is in its
+	 * epoll set; the zero timer makes sure it runs on the next iteration.
+	 * Never MHD_run() here: we may be inside an MHD callback. */
+	uv_timer_start(&req->l->timer, on_timer, 0, 0);
+}
+
+/* ---- routing -------------------------------------------------------- */
+
+/* Match PATH against PATTERN, collecting {name} segments into REQ. */
+static bool
+route_match(const char *pattern, const char *path, struct http_request *req)
+{
+	const char *p = pattern, *u = path;
+
+	req->nparams = 0;
+	while (*p != '\0' && *u != '\0') {
+		if (*p == '{') {
+			const char *pe = strchr(p, '}');
+			size_t ulen = strcspn(u, "/");
+
+			if (pe == NULL || ulen == 0 || req->nparams == MAX_PARAMS)
+				return false;
+			free(req->params[req->nparams][0]);
+			free(req->params[req->nparams][1]);
+			req->params[req->nparams][0] = strndup(p + 1, (size_t)(pe - p - 1));
+			req->params[req->nparams][1] = strndup(u, ulen);
+			req->nparams++;
+			p = pe + 1;
+			u += ulen;
+			continue;
+		}
+		if (*p != *u)
+			return false;
+		p++;
+		u++;
+	}
+	return *p == '\0' && *u == '\0';
+}
+
+/* Find the route for REQ; sets *PATH_KNOWN when some method matches the
+ * path, to tell 405 from 404. */
+static const struct http_route *
+route_find(struct http_request *req, bool *path_known, char *allow, size_t allowlen)
+{
+	const struct http_route *found = NULL;
+
+	*path_known = false;
+	allow[0] = '\0';
+	/* Literal paths first: /v1/blobs/missing is that endpoint, not a
+	 * blob named "missing", so its 405 lists only its own methods. */
+	for (int literal = 1; literal >= 0 && !*path_known; literal--) {
+		for (size_t i = 0; i < http_nroutes; i++) {
+			const struct http_route *r = &http_routes[i];
+
+			if ((strchr(r->pattern, '{') == NULL) != literal ||
+			    !route_match(r->pattern, req->path, req))
+				continue;
+			*path_known = true;
+			if (allow[0] != '\0')
+				strncat(allow, ", ", allowlen - strlen(allow) - 1);
+			strncat(allow, r->method, allowlen - strlen(allow) - 1);
+			if (strcmp(r->method, req->method) == 0 && found == NULL)
+				found = r;
+		}
+	}
+	if (found != NULL)
+		route_match(found->pattern, req->path, req);
+	return found;
+}
+
+static void
+peer_owner(struct http_request *req)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	strcpy(req->owner, "unknown");
+	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	if (getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return;
+	if (getpwuid_r(cred.uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(req->owner, sizeof(req->owner), "%s", pw.pw_name);
+	else
+		snprintf(req->owner, sizeof(req->owner), "uid%u", (unsigned)cred.uid);
+}
+
+static struct http_request *
+request_new(struct listener *l, struct MHD_Connection *conn, const char *url, const char *method)
+{
+	struct http_request *req = calloc(1, sizeof(*req));
+
+	if (req == NULL)
+		return NULL;
+	req->l = l;
+	req->conn = conn;
+	req->method = strdup(method);
+	req->path = strdup(url);
+	if (req->method == NULL || req->path == NULL) {
+		free(req->method);
+		free(req->path);
+		free(req);
+		return NULL;
+	}
+	peer_owner(req);
+	return req;
+}
+
+static void
+request_free(struct http_request *req)
+{
+	if (req->data_free != NULL)
+		req->data_free(req->data);
+	for (int i = 0; i < MAX_PARAMS; i++) {
+		free(req->params[i][0]);
+		free(req->params[i][1]);
+	}
+	if (req->response != NULL)
+		MHD_destroy_response(req->response);
+	json_decref(req->json);
+	free(req->body);
+	free(req->method);
+	free(req->path);
+	free(req);
+}
+
+/* First call: route the request and check what can be checked on headers. */
+static void
+request_begin(struct http_request *req)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	const char *cl;
+	char allow[128];
+	bool known;
+
+	req->route = route_find(req, &known, allow, sizeof(allow));
+	if (req->route == NULL) {
+		if (known) {
+			http_reply_error(req, 405, "method_not_allowed", NULL,
+			    "%s is not allowed on %s (allowed: %s)", req->method, req->path, allow);
+			MHD_add_response_header(req->response, "Allow", allow);
+		} else {
+			http_reply_error(req, 404, "not_found", NULL, "no such endpoint: %s %s",
+			    req->method, req->path);
+		}
+		return;
+	}
+	cl = http_request_header(req, "Content-Length");
+	if (req->route->body == HTTP_BODY_JSON && cl != NULL &&
+	    strtoll(cl, NULL, 10) > d->cfg->max_body_bytes) {
+		http_reply_error(req, 413, "too_large", NULL,
+		    "request body of %s bytes is over the limit of %lld bytes", cl,
+		    (long long)d->cfg->max_body_bytes);
+		return;
+	}
+	if (req->route->body == HTTP_BODY_STREAM && req->route->body_begin != NULL)
+		req->route->body_begin(req);
+}
+
+static void
+body_append(struct http_request *req, const char *data, size_t len)
+{
+	struct pkvmd *d = http_request_daemon(req);
+	char *nb;
+
+	if (req->body_too_big)
+		return;
+	if (req->route->body == HTTP_BODY_NONE ||
+	    req->body_len + len > (size_t)d->cfg->max_body_bytes) {
+		req->body_too_big = true;
+		return;
+	}
+	nb = realloc(req->body, req->body_len + len + 1);
+	if (nb == NULL) {
+		req->body_too_big = true;
+		return;
+	}
+	req->body = nb;
+	memcpy(req->body + req->body_len, data, len);
+	req->body_len += len;
+	req->body[req->body_len] = '\0';
+}
+
+/* The body is complete: parse it if needed and run the handler. */
+static void
+request_dispatch(struct http_request *req)
+{
+	json_error_t jerr;
+
+	req->handled = true;
+	if (req->body_too_big) {
+		if (req->route->body == HTTP_BODY_NONE)
+			http_reply_error(req, 400, "bad_json", NULL, "%s %s takes no request body",
+			    req->method, req->path);
+		else
+			http_reply_error(req, 413, "too_large", NULL,
+			    "request body is over the limit of %lld bytes",
+			    (long long)http_request_daemon(req)->cfg->max_body_bytes);
+		return;
+	}
+	if (req->route->body == HTTP_BODY_JSON) {
+		if (req->body_len == 0) {
+			http_reply_error(req, 400, "bad_json", NULL,
+			    "request body is empty; a JSON object is required");
+			return;
+		}
+		req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (req->json == NULL) {
+			http_reply_error(req, 400, "bad_json", NULL,
+			    "request body is not valid JSON: %s (line %d, column %d)", jerr.text,
+			    jerr.line, jerr.column);
+			return;
+		}
+		if (!json_is_object(req->json)) {
+			http_reply_error(req, 400, "bad_json", NULL,
+			    "request body must be a JSON object");
+			return;
+		}
+	}
+	req->route->handler(req);
+}
+
+static enum MHD_Result
+on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+	struct listener *l = cls;
+	struct http_request *req = *req_cls;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (req == NULL) {
+		req = request_new(l, conn, url, method);
+		if (req == NULL)
+			return MHD_NO;
+		*req_cls = req;
+		request_begin(req);
+		if (req->response == NULL)
+			return MHD_YES;
+		/* An early reply: MHD reads and drops the body, then sends it. */
+	}
+	if (*upload_data_size != 0) {
+		size_t len = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (req->response != NULL)
+			return MHD_YES;
+		if (req->route->body == HTTP_BODY_STREAM)
+			req->route->body_chunk(req, upload_data, len);
+		else
+			body_append(req, upload_data, len);
+		return MHD_YES;
+	}
+	if (req->response == NULL && !req->handled)
+		request_dispatch(req);
+	if (req->response == NULL) {
+		/* The handler answers later; do not let MHD call us in a
+		 * busy loop meanwhile. */
+		http_request_pause(req);
+		return MHD_YES;
+	}
+	r = req->response;
+	req->response = NULL;
+	ret = MHD_queue_response(conn, req->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *req = *req_cls;
+
+	(void)cls;
+	(void)conn;
+	if (req == NULL)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		log_debug("http: %s %s ended early (%d)", req->method, req->path, (int)toe);
+	*req_cls = NULL;
+	request_free(req);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	struct http_server *s = l->server;
+
+	(void)conn;
+	(void)socket_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		s->connections++;
+		return;
+	}
+	s->connections--;
+	/* Deferred: we are inside MHD_run(), and the drain callback stops
+	 * the MHD daemons. */
+	if (s->draining && s->connections == 0)
+		uv_timer_start(&s->drain_timer, on_drain_timer, 0, 0);
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_debug("microhttpd: %s", buf);
+}
+
+/* ---- the loop glue -------------------------------------------------- */
+
+static void
+listener_run(struct listener *l)
+{
+	MHD_UNSIGNED_LONG_LONG timeout;
+
+	if (l->mhd == NULL)
+		return;
+	MHD_run(l->mhd);
+	/* MHD keeps connections with buffered data on a ready list and
+	 * reports a 0 timeout for them: run again on the next iteration. */
+	if (MHD_get_timeout(l->mhd, &timeout) == MHD_YES)
+		uv_timer_start(&l->timer, on_timer, timeout, 0);
+	else
+		uv_timer_stop(&l->timer);
+}
+
+static void
+on_poll(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	listener_run(p->data);
+}
+
+static void
+on_timer(uv_timer_t *t)
+{
+	listener_run(t->data);
+}
+
+int
+http_server_new(struct http_server **out, struct pkvmd *d)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->d = d;
+	uv_timer_init(d->loop, &s->drain_timer);
+	s->drain_timer.data = s;
+	*out = s;
+	return 0;
+}
+
+static void
+on_drain_timer(uv_timer_t *t)
+{
+	struct http_server *s = t->data;
+
+	if (!s->draining)
+		return;
+	s->draining = false;
+	if (s->connections > 0)
+		log_warnx("shutdown: closing %d client connections that stayed open",
+		    s->connections);
+	s->drain_cb(s->drain_arg);
+}
+
+void
+http_server_drain(struct http_server *s, uint64_t timeout_ms, void (*cb)(void *arg), void *arg)
+{
+	s->drain_cb = cb;
+	s->drain_arg = arg;
+	s->draining = true;
+	uv_timer_start(&s->drain_timer, on_drain_timer, s->connections == 0 ? 0 : timeout_ms, 0);
+}
+
+/* A socket file is stale when nobody accepts on it. */
+static int
+unix_path_in_use(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r == 0;
+}
+
+int
+http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct listener *l = NULL;
+	const union MHD_DaemonInfo *info;
+	struct stat st;
+	int fd = -1, err;
+
+	*cause = NULL;
+	if (s->nlisteners == MAX_LISTENERS)
+		return -ENOSPC;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		if (asprintf(cause, "socket path '%s' is too long (max %zu bytes)", path,
+			sizeof(sa.sun_path) - 1) < 0)
+			*cause = NULL;
+		return -ENAMETOOLONG;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			if (asprintf(cause, "'%s' exists and is not a socket", path) < 0)
+				*cause = NULL;
+			return -EEXIST;
+		}
+		if (unix_path_in_use(path) == 1) {
+			if (asprintf(cause, "another pkvmd is already listening on '%s'", path) < 0)
+				*cause = NULL;
+			return -EADDRINUSE;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		goto fail_errno;
+	/* Create it with the final mode: no window where it is wider. */
+	{
+		mode_t old = umask(0777 & ~mode);
+		int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+
+		umask(old);
+		if (r != 0)
+			goto fail_errno;
+	}
+	if (chmod(path, mode) != 0 || listen(fd, 128) != 0)
+		goto fail_errno;
+
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		errno = ENOMEM;
+		goto fail_errno;
+	}
+	l->server = s;
+	l->fd = fd;
+	l->unix_path = strdup(path);
+	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, on_access, l, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+	    /* Blob uploads arrive in chunks of about this size. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)1000, MHD_OPTION_END);
+	if (l->mhd == NULL) {
+		if (asprintf(cause, "cannot start the HTTP server on '%s'", path) < 0)
+			*cause = NULL;
+		err = -EIO;
+		goto fail;
+	}
+	info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL) {
+		if (asprintf(cause, "libmicrohttpd has no epoll support") < 0)
+			*cause = NULL;
+		err = -ENOTSUP;
+		goto fail;
+	}
+	uv_poll_init(s->d->loop, &l->poll, info->epoll_fd);
+	l->poll.data = l;
+	uv_timer_init(s->d->loop, &l->timer);
+	l->timer.data = l;
+	uv_poll_start(&l->poll, UV_READABLE, on_poll);
+	s->listeners[s->nlisteners++] = l;
+	listener_run(l);
+	return 0;
+
+fail_errno:
+	err = -errno;
+	if (asprintf(cause, "cannot listen on '%s': %s", path, strerror(errno)) < 0)
+		*cause = NULL;
+fail:
+	if (l != NULL) {
+		if (l->mhd != NULL)
+			MHD_stop_daemon(l->mhd);
+		free(l->unix_path);
+		free(l);
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	return err;
+}
+
+void
+http_stop_listening(struct http_server *s)
+{
+	for (int i = 0; i < s->nlisteners; i++) {
+		struct listener *l = s->listeners[i];
+
+		MHD_socket fd;
+
+		if (l->mhd == NULL || l->fd < 0)
+			continue;
+		/* MHD hands the listening socket back and stops accepting;
+		 * connections in flight carry on. */
+		fd = MHD_quiesce_daemon(l->mhd);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+		l->fd = -1;
+		if (l->unix_path != NULL)
+			unlink(l->unix_path);
+	}
+}
+
+static void
+on_handle_closed(uv_handle_t *h)
+{
+	struct listener *l = h->data;
+	struct http_server *s = l->server;
+
+	if (--l->closing > 0)
+		return;
+	free(l->unix_path);
+	free(l);
+	server_closed_one(s);
+}
+
+static void
+server_closed_one(struct http_server *s)
+{
+	if (--s->pending_closes == 0) {
+		if (s->close_cb != NULL)
+			s->close_cb(s->close_arg);
+		free(s);
+	}
+}
+
+static void
+on_server_timer_closed(uv_handle_t *h)
+{
+	server_closed_one(h->data);
+}
+
+void
+http_server_close(struct http_server *s, void (*cb)(void *arg), void *arg)
+{
+	s->close_cb = cb;
+	s->close_arg = arg;
+	s->draining = false;
+	s->pending_closes = s->nlisteners + 1;
+	uv_close((uv_handle_t *)&s->drain_timer, on_server_timer_closed);
+	for (int i = 0; i < s->nlisteners; i++) {
+		struct listener *l = s->listeners[i];
+
+		/* MHD_stop_daemon() closes connections and calls on_completed
+		 * for each, which frees the request states. */
+		uv_poll_stop(&l->poll);
+		uv_timer_stop(&l->timer);
+		MHD_stop_daemon(l->mhd);
+		l->mhd = NULL;
+		if (l->fd >= 0 && l->unix_path != NULL)
+			unlink(l->unix_path);
+		l->closing = 2;
+		uv_close((uv_handle_t *)&l->poll, on_handle_closed);
+		uv_close((uv_handle_t *)&l->timer, on_handle_closed);
+	}
+}

@@ -1,0 +1,633 @@
+/*
+ * job-json.c -- parse and check submitted jobs; render job objects.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "job/job-json.h"
+
+#define BASE_CMDLINE "console=ttyAMA0 panic=-1 kvm-arm.mode=protected"
+
+static int
+fail(struct job_json_error *e, const char *code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	snprintf(e->field, sizeof(e->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int
+get_int(json_t *v, const char *field, long long min, long long max, int *out,
+    struct job_json_error *e)
+{
+	long long x;
+
+	if (!json_is_integer(v))
+		return fail(e, "invalid_field", field, "%s must be an integer", field);
+	x = json_integer_value(v);
+	if (x < min || x > max)
+		return fail(e, "invalid_field", field, "%s must be between %lld and %lld, not %lld",
+		    field, min, max, x);
+	*out = (int)x;
+	return 0;
+}
+
+static int
+get_bool(json_t *v, const char *field, bool *out, struct job_json_error *e)
+{
+	if (!json_is_boolean(v))
+		return fail(e, "invalid_field", field, "%s must be true or false", field);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static bool
+seed_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > JOB_SEED_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int
+parse_strv(json_t *v, const char *field, size_t max, char ***out, size_t *n,
+    bool (*valid)(const char *), struct job_json_error *e)
+{
+	size_t i;
+	json_t *x;
+
+	if (!json_is_array(v))
+		return fail(e, "invalid_field", field, "%s must be an array of strings", field);
+	if (json_array_size(v) > max)
+		return fail(e, "invalid_field", field, "%s has more than %zu entries", field, max);
+	*out = calloc(json_array_size(v) + 1, sizeof(char *));
+	if (*out == NULL)
+		return -ENOMEM;
+	json_array_foreach(v, i, x)
+	{
+		if (!json_is_string(x))
+			return fail(e, "invalid_field", field, "%s must be an array of strings",
+			    field);
+		if (valid != NULL && !valid(json_string_value(x)))
+			return fail(e, "invalid_field", field, "%s: invalid entry '%.64s'", field,
+			    json_string_value(x));
+		if (json_string_length(x) > PKVM_APPEND_MAX)
+			return fail(e, "invalid_field", field, "%s: entry too long", field);
+		(*out)[i] = strdup(json_string_value(x));
+		(*n)++;
+	}
+	return 0;
+}
+
+/* A line-based guest file holds it: no newlines, bounded. */
+static bool
+one_line(const char *s, size_t max)
+{
+	return strlen(s) <= max && strpbrk(s, "\n\r") == NULL;
+}
+
+static bool
+env_key_valid(const char *k)
+{
+	if (!((k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z') || k[0] == '_'))
+		return false;
+	for (const char *c = k; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+			(*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	return strlen(k) <= 128;
+}
+
+/* args: an array of one-line strings. */
+static int
+parse_args(json_t *v, size_t i, struct job_exe *x, struct job_json_error *e)
+{
+	size_t k;
+	json_t *a;
+
+	if (!json_is_array(v) || json_array_size(v) > 256)
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].args must be an array of at most 256 strings", i);
+	x->args = calloc(json_array_size(v) + 1, sizeof(char *));
+	if (x->args == NULL)
+		return -ENOMEM;
+	json_array_foreach(v, k, a)
+	{
+		if (!json_is_string(a) || !one_line(json_string_value(a), PKVM_APPEND_MAX))
+			return fail(e, "invalid_field", "executables",
+			    "executables[%zu].args[%zu] must be a string without newlines", i, k);
+		if ((x->args[x->nargs] = strdup(json_string_value(a))) == NULL)
+			return -ENOMEM;
+		x->nargs++;
+	}
+	return 0;
+}
+
+/* env: an object of KEY -> one-line string. */
+static int
+parse_env(json_t *v, size_t i, struct job_exe *x, struct job_json_error *e)
+{
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(v) || json_object_size(v) > 256)
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].env must be an object of at most 256 strings", i);
+	x->env = calloc(json_object_size(v) + 1, sizeof(char *));
+	if (x->env == NULL)
+		return -ENOMEM;
+	json_object_foreach(v, key, val)
+	{
+		if (!env_key_valid(key))
+			return fail(e, "invalid_field", "executables",
+			    "executables[%zu].env: invalid variable name '%.64s'", i, key);
+		if (!json_is_string(val) || !one_line(json_string_value(val), PKVM_APPEND_MAX))
+			return fail(e, "invalid_field", "executables",
+			    "executables[%zu].env.%s must be a string without newlines", i, key);
+		if (asprintf(&x->env[x->nenv], "%s=%s", key, json_string_value(val)) < 0)
+			return -ENOMEM;
+		x->nenv++;
+	}
+	return 0;
+}
+
+static int
+parse_exe(json_t *x, size_t i, struct job *j, struct job_json_error *e)
+{
+	struct job_exe *exe = &j->exes[j->nexes];
+	const char *key, *name = NULL, *blob = NULL;
+	long long mode = 0755, timeout = 0;
+	json_t *val, *args = NULL, *env = NULL;
+	int err;
+
+	if (!json_is_object(x))
+		return fail(e, "invalid_field", "executables", "executables[%zu] must be an object",
+		    i);
+	json_object_foreach(x, key, val)
+	{
+		if (strcmp(key, "name") == 0 && json_is_string(val))
+			name = json_string_value(val);
+		else if (strcmp(key, "blob") == 0 && json_is_string(val))
+			blob = json_string_value(val);
+		else if (strcmp(key, "mode") == 0 && json_is_integer(val))
+			mode = json_integer_value(val);
+		else if (strcmp(key, "timeout") == 0 && json_is_integer(val))
+			timeout = json_integer_value(val);
+		else if (strcmp(key, "args") == 0)
+			args = val;
+		else if (strcmp(key, "env") == 0)
+			env = val;
+		else if (strcmp(key, "name") == 0 || strcmp(key, "blob") == 0 ||
+		    strcmp(key, "mode") == 0 || strcmp(key, "timeout") == 0)
+			return fail(e, "invalid_field", "executables",
+			    "executables[%zu].%s has the wrong type", i, key);
+		else
+			return fail(e, "unknown_field", "executables",
+			    "executables[%zu]: unknown field '%.64s'", i, key);
+	}
+	if (name == NULL || blob == NULL)
+		return fail(e, "missing_field", "executables",
+		    "executables[%zu] needs a name and a blob", i);
+	if (!pkvm_name_valid(name))
+		return fail(e, "invalid_field", "executables",
+		    "invalid executable name '%.64s': use 1-%d characters of "
+		    "A-Z a-z 0-9 . _ + -, not starting with '.' (no '/')",
+		    name, PKVM_NAME_MAX);
+	if (!pkvm_sha256_hex_valid(blob))
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].blob must be a sha256 in lower-case hex", i);
+	if (mode < 0 || mode > 07777)
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].mode must be between 0 and 07777", i);
+	if (timeout < 0 || timeout > PKVM_TIMEOUT_MAX_S)
+		return fail(e, "invalid_field", "executables",
+		    "executables[%zu].timeout must be between 0 and %d seconds", i,
+		    PKVM_TIMEOUT_MAX_S);
+	for (size_t k = 0; k < j->nexes; k++)
+		if (strcmp(j->exes[k].name, name) == 0)
+			return fail(e, "invalid_field", "executables",
+			    "executable name '%s' appears twice", name);
+	if ((exe->name = strdup(name)) == NULL)
+		return -ENOMEM;
+	j->nexes++;
+	memcpy(exe->blob, blob, 65);
+	exe->mode = (uint32_t)mode;
+	exe->timeout_s = (int)timeout;
+	if (args != NULL && (err = parse_args(args, i, exe, e)) != 0)
+		return err;
+	if (env != NULL && (err = parse_env(env, i, exe, e)) != 0)
+		return err;
+	return 0;
+}
+
+static int
+parse_exes(json_t *v, struct job *j, struct job_json_error *e)
+{
+	size_t i, n = json_array_size(v);
+	json_t *x;
+	int err;
+
+	if (!json_is_array(v))
+		return fail(e, "invalid_field", "executables", "executables must be an array");
+	if (n > PKVM_EXES_MAX)
+		return fail(e, "invalid_field", "executables", "at most %d executables per job",
+		    PKVM_EXES_MAX);
+	j->exes = calloc(n + 1, sizeof(*j->exes));
+	if (j->exes == NULL)
+		return -ENOMEM;
+	json_array_foreach(v, i, x)
+	{
+		if ((err = parse_exe(x, i, j, e)) != 0)
+			return err;
+	}
+	return 0;
+}
+
+static bool
+gcov_tool_valid(const char *s)
+{
+	return strcmp(s, "gcov") == 0 || strcmp(s, "aarch64-linux-gnu-gcov") == 0 ||
+	    strcmp(s, "llvm-cov") == 0;
+}
+
+/* A guest directory for /init's line-based list: absolute, one line, no
+ * shell-special surprises ("..", spaces). */
+static bool
+guest_path_valid(const char *s)
+{
+	return s[0] == '/' && strlen(s) <= 1024 && strstr(s, "..") == NULL &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") ==
+	    strlen(s);
+}
+
+static bool
+module_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* An --extra path: relative components of [A-Za-z0-9._+@:=-], no "." or
+ * "..", and nothing that would replace what /init relies on. */
+static const char *
+extra_path_problem(const char *p)
+{
+	static const char *const reserved[] = { "init", "bin/busybox", "bin/sh" };
+	const char *c = p;
+
+	if (p[0] == '\0' || strlen(p) > 1024)
+		return "must be 1 to 1024 characters";
+	if (p[0] == '/')
+		return "must be relative (no leading '/')";
+	while (*c != '\0') {
+		size_t len = strcspn(c, "/");
+
+		if (len == 0)
+			return "has an empty component ('//' or a trailing '/')";
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return "may not contain '.' or '..' components";
+		for (size_t i = 0; i < len; i++) {
+			char ch = c[i];
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+				(ch >= '0' && ch <= '9') || strchr("._+@:=-", ch) != NULL))
+				return "has a character outside A-Z a-z 0-9 . _ + @ : = -";
+		}
+		c += len;
+		if (*c == '/')
+			c++;
+	}
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(p, reserved[i]) == 0)
+			return "would replace a file /init needs";
+	if (strncmp(p, "ramfs.exe", 9) == 0 && (p[9] == '\0' || p[9] == '/'))
+		return "is where the job's executables go (ramfs.exe/)";
+	if (strncmp(p, "pkvm", 4) == 0 && (p[4] == '\0' || p[4] == '/'))
+		return "is where pkvmd puts the job's settings (pkvm/)";
+	return NULL;
+}
+
+static int
+parse_extra(json_t *v, struct job *j, struct job_json_error *e)
+{
+	size_t i, n = json_array_size(v);
+	json_t *x;
+
+	if (!json_is_array(v) || n > PKVM_EXTRA_MAX)
+		return fail(e, "invalid_field", "extra",
+		    "extra must be an array of at most %d entries", PKVM_EXTRA_MAX);
+	j->extra = calloc(n + 1, sizeof(*j->extra));
+	if (j->extra == NULL)
+		return -ENOMEM;
+	json_array_foreach(v, i, x)
+	{
+		struct job_extra *ex = &j->extra[j->nextra];
+		const char *key, *path = NULL, *blob = NULL, *target = NULL, *why;
+		long long mode = -1;
+		bool dir = false;
+		json_t *val;
+
+		if (!json_is_object(x))
+			return fail(e, "invalid_field", "extra", "extra[%zu] must be an object", i);
+		json_object_foreach(x, key, val)
+		{
+			if (strcmp(key, "path") == 0 && json_is_string(val))
+				path = json_string_value(val);
+			else if (strcmp(key, "blob") == 0 && json_is_string(val))
+				blob = json_string_value(val);
+			else if (strcmp(key, "symlink") == 0 && json_is_string(val))
+				target = json_string_value(val);
+			else if (strcmp(key, "dir") == 0 && json_is_boolean(val))
+				dir = json_is_true(val);
+			else if (strcmp(key, "mode") == 0 && json_is_integer(val))
+				mode = json_integer_value(val);
+			else if (strcmp(key, "path") == 0 || strcmp(key, "blob") == 0 ||
+			    strcmp(key, "symlink") == 0 || strcmp(key, "dir") == 0 ||
+			    strcmp(key, "mode") == 0)
+				return fail(e, "invalid_field", "extra",
+				    "extra[%zu].%s has the wrong type", i, key);
+			else
+				return fail(e, "unknown_field", "extra",
+				    "extra[%zu]: unknown field '%.64s'", i, key);
+		}
+		if (path == NULL)
+			return fail(e, "missing_field", "extra", "extra[%zu] needs a path", i);
+		if ((why = extra_path_problem(path)) != NULL)
+			return fail(e, "invalid_field", "extra", "extra path '%.200s' %s", path,
+			    why);
+		if ((blob != NULL) + (target != NULL) + dir != 1)
+			return fail(e, "invalid_field", "extra",
+			    "extra[%zu] (%.200s) must have exactly one of blob, symlink, dir", i,
+			    path);
+		if (blob != NULL && !pkvm_sha256_hex_valid(blob))
+			return fail(e, "invalid_field", "extra",
+			    "extra[%zu].blob must be a sha256 in lower-case hex", i);
+		if (target != NULL && (target[0] == '\0' || !one_line(target, 4096)))
+			return fail(e, "invalid_field", "extra",
+			    "extra[%zu].symlink must be one line of 1 to 4096 characters", i);
+		if (mode > 07777)
+			return fail(e, "invalid_field", "extra",
+			    "extra[%zu].mode must be between 0 and 07777", i);
+		if ((ex->path = strdup(path)) == NULL)
+			return -ENOMEM;
+		j->nextra++;
+		if (blob != NULL) {
+			ex->kind = EXTRA_FILE;
+			memcpy(ex->blob, blob, 65);
+			ex->mode = mode < 0 ? 0644 : (uint32_t)mode;
+		} else if (target != NULL) {
+			ex->kind = EXTRA_SYMLINK;
+			ex->mode = 0777;
+			if ((ex->target = strdup(target)) == NULL)
+				return -ENOMEM;
+		} else {
+			ex->kind = EXTRA_DIR;
+			ex->mode = mode < 0 ? 0755 : (uint32_t)mode;
+		}
+	}
+	return 0;
+}
+
+int
+job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
+{
+	const char *key;
+	json_t *v;
+	int err = 0;
+	bool have_kernel = false;
+
+	json_object_foreach(obj, key, v)
+	{
+		if (strcmp(key, "kernel") == 0) {
+			if (!json_is_string(v) || !pkvm_sha256_hex_valid(json_string_value(v)))
+				return fail(e, "invalid_field", key,
+				    "kernel must be a blob's sha256 in lower-case hex");
+			memcpy(j->kernel, json_string_value(v), 65);
+			have_kernel = true;
+		} else if (strcmp(key, "executables") == 0) {
+			err = parse_exes(v, j, e);
+		} else if (strcmp(key, "smp") == 0) {
+			err = get_int(v, key, 1, PKVM_SMP_MAX, &j->smp, e);
+		} else if (strcmp(key, "mem") == 0) {
+			err = get_int(v, key, PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB, &j->mem_mb, e);
+		} else if (strcmp(key, "timeout") == 0) {
+			err = get_int(v, key, 1, PKVM_TIMEOUT_MAX_S, &j->timeout_s, e);
+		} else if (strcmp(key, "idle_timeout") == 0) {
+			err = get_int(v, key, 0, PKVM_TIMEOUT_MAX_S, &j->idle_timeout_s, e);
+		} else if (strcmp(key, "debug_port") == 0) {
+			if (json_is_null(v))
+				continue;
+			err = get_int(v, key, 1, 65535, &j->debug_port, e);
+		} else if (strcmp(key, "priority") == 0) {
+			err = get_int(v, key, JOB_PRIORITY_MIN, JOB_PRIORITY_MAX, &j->priority, e);
+		} else if (strcmp(key, "coverage") == 0) {
+			err = get_bool(v, key, &j->coverage, e);
+		} else if (strcmp(key, "uefi") == 0) {
+			err = get_bool(v, key, &j->uefi, e);
+		} else if (strcmp(key, "net") == 0) {
+			if (!json_is_string(v) || job_net_parse(json_string_value(v), &j->net) < 0)
+				return fail(e, "invalid_field", key,
+				    "net must be \"none\" or \"user\"");
+		} else if (strcmp(key, "append") == 0) {
+			if (!json_is_string(v) || json_string_length(v) > PKVM_APPEND_MAX ||
+			    strpbrk(json_string_value(v), "\n\r") != NULL)
+				return fail(e, "invalid_field", key,
+				    "append must be one line of at most %d characters",
+				    PKVM_APPEND_MAX);
+			free(j->append);
+			j->append = strdup(json_string_value(v));
+		} else if (strcmp(key, "seed") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) || !seed_valid(json_string_value(v)))
+				return fail(e, "invalid_field", key,
+				    "seed must be 1-%d characters of A-Z a-z 0-9 _ -",
+				    JOB_SEED_MAX);
+			free(j->seed);
+			j->seed = strdup(json_string_value(v));
+		} else if (strcmp(key, "tags") == 0) {
+			err = parse_strv(v, key, PKVM_TAGS_MAX, &j->tags, &j->ntags, pkvm_tag_valid,
+			    e);
+		} else if (strcmp(key, "test_timeout") == 0) {
+			err = get_int(v, key, 0, PKVM_TIMEOUT_MAX_S, &j->test_timeout_s, e);
+		} else if (strcmp(key, "fail_on_warn") == 0) {
+			err = get_bool(v, key, &j->fail_on_warn, e);
+		} else if (strcmp(key, "modules") == 0) {
+			err = parse_strv(v, key, 256, &j->modules, &j->nmodules, module_name_valid,
+			    e);
+		} else if (strcmp(key, "extra") == 0) {
+			err = parse_extra(v, j, e);
+		} else if (strcmp(key, "build_dir") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) || json_string_value(v)[0] != '/' ||
+			    !one_line(json_string_value(v), 4096))
+				return fail(e, "invalid_field", key,
+				    "build_dir must be an absolute path on the server");
+			free(j->build_dir);
+			j->build_dir = strdup(json_string_value(v));
+		} else if (strcmp(key, "gcov_tool") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) || !gcov_tool_valid(json_string_value(v)))
+				return fail(e, "invalid_field", key,
+				    "gcov_tool must be gcov, aarch64-linux-gnu-gcov or llvm-cov");
+			free(j->gcov_tool);
+			j->gcov_tool = strdup(json_string_value(v));
+		} else if (strcmp(key, "coverage_paths") == 0) {
+			err = parse_strv(v, key, 32, &j->coverage_paths, &j->ncoverage_paths,
+			    guest_path_valid, e);
+		} else if (strcmp(key, "qemu_args") == 0) {
+			err = parse_strv(v, key, PKVM_QEMU_ARGS_MAX, &j->qemu_args, &j->nqemu_args,
+			    NULL, e);
+		} else {
+			return fail(e, "unknown_field", key, "unknown field '%.64s'", key);
+		}
+		if (err != 0)
+			return err;
+	}
+	if (!have_kernel)
+		return fail(e, "missing_field", "kernel", "kernel is required");
+	if (j->append == NULL)
+		j->append = strdup("");
+	if (j->append == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+job_time_format(int64_t ms, char *buf, size_t len)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char tmp[32];
+
+	gmtime_r(&s, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", tmp, (int)(ms % 1000));
+}
+
+static json_t *
+time_json(int64_t ms)
+{
+	char buf[40];
+
+	if (ms == 0)
+		return json_null();
+	job_time_format(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+char *
+job_cmdline(const struct job *j)
+{
+	char *s;
+
+	/* The guest's /init bounds every test by what is left of the job's
+	 * timeout (docs/GUEST.md), so it needs to know it. */
+	if (asprintf(&s,
+		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s",
+		BASE_CMDLINE, j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s,
+		j->coverage ? 1 : 0, j->append[0] ? " " : "", j->append) < 0)
+		return NULL;
+	return s;
+}
+
+json_t *
+job_to_json(const struct job *j)
+{
+	json_t *o, *tags, *exes, *qargs, *modules, *timings, *cpaths;
+	const char *result = job_result_name(j->result);
+	char *cmdline = job_cmdline(j);
+
+	tags = json_array();
+	for (size_t i = 0; i < j->ntags; i++)
+		json_array_append_new(tags, json_string(j->tags[i]));
+	qargs = json_array();
+	for (size_t i = 0; i < j->nqemu_args; i++)
+		json_array_append_new(qargs, json_string(j->qemu_args[i]));
+	exes = json_array();
+	for (size_t i = 0; i < j->nexes; i++) {
+		const struct job_exe *x = &j->exes[i];
+		json_t *args = json_array(), *env = json_object();
+
+		for (size_t k = 0; k < x->nargs; k++)
+			json_array_append_new(args, json_string(x->args[k]));
+		for (size_t k = 0; k < x->nenv; k++) {
+			char *eq = strchr(x->env[k], '=');
+			char *key = eq ? strndup(x->env[k], (size_t)(eq - x->env[k])) : NULL;
+
+			if (key != NULL)
+				json_object_set_new(env, key, json_string(eq + 1));
+			free(key);
+		}
+		json_array_append_new(exes,
+		    json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:i}", "name", x->name, "blob",
+			x->blob, "mode", (int)x->mode, "size", (json_int_t)x->size, "args", args,
+			"env", env, "timeout", x->timeout_s));
+	}
+	modules = json_array();
+	for (size_t i = 0; i < j->nmodules; i++)
+		json_array_append_new(modules, json_string(j->modules[i]));
+	timings = j->timings ? json_loads(j->timings, 0, NULL) : NULL;
+
+	o = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o,"
+		      " s:i, s:i, s:s, s:o, s:i, s:i, s:o, s:b, s:b, s:o, s:o, s:i, s:i,"
+		      " s:o, s:I, s:{s:i, s:i, s:i}}",
+	    "id", (json_int_t)j->id, "owner", j->owner ? j->owner : "", "state",
+	    job_state_name(j->state), "result", result ? json_string(result) : json_null(),
+	    "message", j->message ? json_string(j->message) : json_null(), "created",
+	    time_json(j->created_ms), "started", time_json(j->started_ms), "finished",
+	    time_json(j->finished_ms), "tags", tags, "kernel", j->kernel, "executables", exes,
+	    "smp", j->smp, "mem", j->mem_mb, "append", j->append ? j->append : "", "cmdline",
+	    cmdline ? json_string(cmdline) : json_null(), "timeout", j->timeout_s, "idle_timeout",
+	    j->idle_timeout_s, "debug_port",
+	    j->debug_port ? json_integer(j->debug_port) : json_null(), "coverage", j->coverage,
+	    "uefi", j->uefi, "seed", j->seed ? json_string(j->seed) : json_null(), "qemu_args",
+	    qargs, "priority", j->priority, "attempt", j->attempt, "exit_status",
+	    j->has_exit_status ? json_integer(j->exit_status) : json_null(), "console_bytes",
+	    (json_int_t)j->console_bytes, "tests", "total", j->tests_total, "passed",
+	    j->tests_passed, "failed", j->tests_failed);
+	free(cmdline);
+	if (o == NULL)
+		return NULL;
+	/* Issue-3 fields, added apart to keep the format string above
+	 * readable.  `extra` is a count: a modules tree has thousands of
+	 * entries, which no job listing wants. */
+	json_object_set_new(o, "test_timeout", json_integer(j->test_timeout_s));
+	json_object_set_new(o, "fail_on_warn", json_boolean(j->fail_on_warn));
+	json_object_set_new(o, "net", json_string(job_net_name(j->net)));
+	json_object_set_new(o, "modules", modules);
+	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));
+	json_object_set_new(o, "timings", timings ? timings : json_null());
+	json_object_set_new(o, "build_dir", j->build_dir ? json_string(j->build_dir) : json_null());
+	json_object_set_new(o, "gcov_tool", j->gcov_tool ? json_string(j->gcov_tool) : json_null());
+	cpaths = json_array();
+	for (size_t i = 0; i < j->ncoverage_paths; i++)
+		json_array_append_new(cpaths, json_string(j->coverage_paths[i]));
+	json_object_set_new(o, "coverage_paths", cpaths);
+	return o;
+}

@@ -1,0 +1,110 @@
+/*
+ * job.c -- job allocation and the state machine's rules.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job/job.h"
+
+struct job *
+job_new(void)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->state = JOB_QUEUED;
+	j->result = RESULT_NONE;
+	j->smp = JOB_DEFAULT_SMP;
+	j->mem_mb = JOB_DEFAULT_MEM_MB;
+	j->timeout_s = JOB_DEFAULT_TIMEOUT_S;
+	j->idle_timeout_s = JOB_DEFAULT_IDLE_TIMEOUT_S;
+	j->coverage = true;
+	j->attempt = 1;
+	return j;
+}
+
+static void
+free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->owner);
+	free(j->message);
+	free(j->append);
+	free(j->seed);
+	free_strv(j->tags, j->ntags);
+	free_strv(j->qemu_args, j->nqemu_args);
+	for (size_t i = 0; i < j->nexes; i++) {
+		free(j->exes[i].name);
+		free_strv(j->exes[i].args, j->exes[i].nargs);
+		free_strv(j->exes[i].env, j->exes[i].nenv);
+	}
+	free(j->exes);
+	free_strv(j->modules, j->nmodules);
+	for (size_t i = 0; i < j->nextra; i++) {
+		free(j->extra[i].path);
+		free(j->extra[i].target);
+	}
+	free(j->extra);
+	free(j->timings);
+	free(j->build_dir);
+	free(j->gcov_tool);
+	free_strv(j->coverage_paths, j->ncoverage_paths);
+	free(j);
+}
+
+bool
+job_transition_ok(enum job_state from, enum job_state to)
+{
+	switch (from) {
+	case JOB_QUEUED:
+		return to == JOB_RUNNING || to == JOB_DONE;
+	case JOB_RUNNING:
+		/* Back to queued only when a daemon restart requeues it. */
+		return to == JOB_DONE || to == JOB_QUEUED;
+	case JOB_DONE:
+		return false;
+	}
+	return false;
+}
+
+bool
+job_result_final(enum job_result r)
+{
+	return r != RESULT_NONE;
+}
+
+static const char *const net_names[] = {
+	[JOB_NET_NONE] = "none",
+	[JOB_NET_USER] = "user",
+};
+
+const char *
+job_net_name(enum job_net n)
+{
+	if ((size_t)n >= sizeof(net_names) / sizeof(net_names[0]))
+		return "none";
+	return net_names[n];
+}
+
+int
+job_net_parse(const char *name, enum job_net *out)
+{
+	for (size_t i = 0; i < sizeof(net_names) / sizeof(net_names[0]); i++) {
+		if (strcmp(name, net_names[i]) == 0) {
+			*out = (enum job_net)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,345 @@
+/*
+ * executor-qemu.c -- run a guest as a local qemu-system-aarch64 child.
+ *
+ * qemu is started through pkvmd-spawn (see spawn-helper.c) so that it dies
+ * with pkvmd, in a session of its own (UV_PROCESS_DETACHED) so that a ^C
+ * on pkvmd's terminal reaches pkvmd only.  Its stdout is the guest serial
+ * console (-nographic), its stderr goes to JOBDIR/qemu.log, its stdin is
+ * /dev/null.  The exact command line is written to JOBDIR/qemu.cmd so a
+ * developer can rerun the guest by hand.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run/executor.h"
+#include "run/firmware.h"
+#include "job/job.h"
+
+#define MAX_ARGS (64 + PKVM_QEMU_ARGS_MAX)
+
+struct exec_handle {
+	uv_process_t proc;
+	uv_pipe_t out;
+	struct exec_callbacks cb;
+	int64_t exit_status;
+	int term_signal;
+	bool exited, eof, reported;
+	int open_handles;
+	bool released;
+	char logpath[PATH_MAX];
+	char buf[64 * 1024];
+};
+
+static const char *qemu_bin = "qemu-system-aarch64";
+static const char *spawn_bin = "pkvmd-spawn";
+
+struct argv {
+	char *v[MAX_ARGS + 1];
+	int n;
+};
+
+static void arg(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+arg(struct argv *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->n >= MAX_ARGS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&a->v[a->n], fmt, ap) >= 0)
+		a->n++;
+	va_end(ap);
+}
+
+static void
+argv_free(struct argv *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+static void
+build_argv(struct argv *a, const struct exec_spec *s)
+{
+	const struct job *j = s->job;
+
+	arg(a, "%s", spawn_bin);
+	arg(a, "%d", (int)getpid());
+	arg(a, "%s", qemu_bin);
+	arg(a, "-M");
+	arg(a, "virt,virtualization=on,gic-version=3");
+	arg(a, "-cpu");
+	arg(a, "max");
+	arg(a, "-m");
+	arg(a, "%d", j->mem_mb);
+	arg(a, "-smp");
+	arg(a, "%d", j->smp);
+	arg(a, "-nographic");
+	arg(a, "-no-reboot");
+	if (j->net == JOB_NET_USER) {
+		/* restrict=on: the guest gets DHCP from qemu but reaches
+		 * neither the host (whose loopback services slirp would
+		 * otherwise expose at 10.0.2.2) nor anything beyond.  No
+		 * option ROM: -kernel boots never PXE, and the ROM's package
+		 * is only a recommendation of qemu's. */
+		arg(a, "-netdev");
+		arg(a, "user,id=net0,restrict=on");
+		arg(a, "-device");
+		arg(a, "virtio-net-pci,netdev=net0,romfile=");
+	} else {
+		/* virt adds a NIC by default, which needs efi-virtio.rom. */
+		arg(a, "-nic");
+		arg(a, "none");
+	}
+	arg(a, "-kernel");
+	arg(a, "%s", s->kernel);
+	arg(a, "-initrd");
+	arg(a, "%s", s->initrd);
+	arg(a, "-append");
+	arg(a, "%s", s->cmdline);
+	if (j->uefi && s->fw != NULL) {
+		arg(a, "-drive");
+		arg(a, "if=pflash,format=%s,readonly=on,file=%s", s->fw->format, s->fw->code);
+		arg(a, "-drive");
+		arg(a, "if=pflash,format=%s,file=%s", s->fw->format, s->vars);
+	}
+	if (j->debug_port != 0) {
+		/* Stop before the first instruction and wait for gdb. */
+		arg(a, "-S");
+		arg(a, "-gdb");
+		arg(a, "tcp:127.0.0.1:%d", j->debug_port);
+	}
+	for (size_t i = 0; i < j->nqemu_args; i++)
+		arg(a, "%s", j->qemu_args[i]);
+	a->v[a->n] = NULL;
+}
+
+/* Shell-quote the command into JOBDIR/qemu.cmd for humans. */
+static void
+write_cmd(const char *jobdir, const struct argv *a)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/qemu.cmd", jobdir);
+	f = fopen(path, "we");
+	if (f == NULL)
+		return;
+	/* Skip pkvmd-spawn and its pid: they are ours, not the user's. */
+	for (int i = 2; i < a->n; i++) {
+		fputc('\'', f);
+		for (const char *p = a->v[i]; *p; p++) {
+			if (*p == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*p, f);
+		}
+		fputs(i + 1 < a->n ? "' " : "'\n", f);
+	}
+	fclose(f);
+}
+
+/* The last non-empty line of qemu's stderr log, from its last
+ * QEMU_LOG_TAIL_BYTES, into BUF; false when there is none. */
+#define QEMU_LOG_TAIL_BYTES 4096
+
+static bool
+log_last_line(const char *path, char *buf, size_t len)
+{
+	char tail[QEMU_LOG_TAIL_BYTES + 1];
+	char *end, *start;
+	off_t size;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	size = lseek(fd, 0, SEEK_END);
+	n = size < 0 ? -1
+		     : pread(fd, tail, QEMU_LOG_TAIL_BYTES,
+			   size > QEMU_LOG_TAIL_BYTES ? size - QEMU_LOG_TAIL_BYTES : 0);
+	close(fd);
+	if (n <= 0)
+		return false;
+	tail[n] = '\0';
+	end = tail + n;
+	while (end > tail && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = '\0';
+	if (end == tail)
+		return false;
+	start = memrchr(tail, '\n', (size_t)(end - tail));
+	start = start != NULL ? start + 1 : tail;
+	snprintf(buf, len, "%s", start);
+	return true;
+}
+
+static void
+maybe_report(struct exec_handle *h)
+{
+	char line[512];
+
+	if (h->reported || !h->exited || !h->eof)
+		return;
+	h->reported = true;
+	h->cb.on_exit(h->cb.arg, h->exit_status, h->term_signal,
+	    log_last_line(h->logpath, line, sizeof(line)) ? line : NULL);
+}
+
+static void
+on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+	struct exec_handle *h = handle->data;
+
+	(void)suggested;
+	buf->base = h->buf;
+	buf->len = sizeof(h->buf);
+}
+
+static void
+on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct exec_handle *h = s->data;
+
+	if (n > 0) {
+		h->cb.on_output(h->cb.arg, buf->base, (size_t)n);
+		return;
+	}
+	if (n < 0) {
+		/* EOF or an error: either way no more console. */
+		uv_read_stop(s);
+		h->eof = true;
+		maybe_report(h);
+	}
+}
+
+static void
+on_proc_exit(uv_process_t *p, int64_t status, int sig)
+{
+	struct exec_handle *h = p->data;
+
+	h->exited = true;
+	h->exit_status = status;
+	h->term_signal = sig;
+	maybe_report(h);
+}
+
+static void
+on_closed(uv_handle_t *handle)
+{
+	struct exec_handle *h = handle->data;
+
+	if (--h->open_handles == 0)
+		free(h);
+}
+
+static int
+qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_callbacks *cb,
+    struct exec_handle **out, char **cause)
+{
+	struct exec_handle *h;
+	uv_process_options_t opt = { 0 };
+	uv_stdio_container_t stdio[3];
+	struct argv a = { 0 };
+	int logfd, err;
+
+	*cause = NULL;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return -ENOMEM;
+	h->cb = *cb;
+	snprintf(h->logpath, sizeof(h->logpath), "%s/qemu.log", spec->jobdir);
+	logfd = open(h->logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (logfd < 0) {
+		err = -errno;
+		free(h);
+		if (asprintf(cause, "cannot create %s: %s", h->logpath, strerror(-err)) < 0)
+			*cause = NULL;
+		return err;
+	}
+	uv_pipe_init(loop, &h->out, 0);
+	h->out.data = h;
+	h->proc.data = h;
+
+	build_argv(&a, spec);
+	write_cmd(spec->jobdir, &a);
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[1].data.stream = (uv_stream_t *)&h->out;
+	stdio[2].flags = UV_INHERIT_FD;
+	stdio[2].data.fd = logfd;
+	opt.file = a.v[0];
+	opt.args = a.v;
+	opt.exit_cb = on_proc_exit;
+	opt.stdio = stdio;
+	opt.stdio_count = 3;
+	opt.flags = UV_PROCESS_DETACHED;
+	err = uv_spawn(loop, &h->proc, &opt);
+	close(logfd);
+	if (err < 0) {
+		if (asprintf(cause, "cannot start %s via %s: %s", qemu_bin, spawn_bin,
+			uv_strerror(err)) < 0)
+			*cause = NULL;
+		argv_free(&a);
+		/* uv_spawn failed: the process handle still needs closing. */
+		h->open_handles = 2;
+		uv_close((uv_handle_t *)&h->proc, on_closed);
+		uv_close((uv_handle_t *)&h->out, on_closed);
+		return err;
+	}
+	argv_free(&a);
+	h->open_handles = 2;
+	uv_read_start((uv_stream_t *)&h->out, on_alloc, on_read);
+	*out = h;
+	return 0;
+}
+
+static void
+qemu_stop(struct exec_handle *h, bool force)
+{
+	if (h->exited)
+		return;
+	uv_process_kill(&h->proc, force ? SIGKILL : SIGTERM);
+}
+
+static pid_t
+qemu_pid(struct exec_handle *h)
+{
+	return h->exited ? 0 : h->proc.pid;
+}
+
+static void
+qemu_release(struct exec_handle *h)
+{
+	if (h->released)
+		return;
+	h->released = true;
+	uv_close((uv_handle_t *)&h->proc, on_closed);
+	uv_close((uv_handle_t *)&h->out, on_closed);
+}
+
+static const struct executor_ops qemu_ops = {
+	.name = "qemu",
+	.start = qemu_start,
+	.stop = qemu_stop,
+	.pid = qemu_pid,
+	.release = qemu_release,
+};
+
+const struct executor_ops *
+executor_qemu(const char *qemu, const char *spawn_helper)
+{
+	qemu_bin = qemu;
+	spawn_bin = spawn_helper;
+	return &qemu_ops;
+}

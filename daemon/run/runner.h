@@ -1,0 +1,69 @@
+/*
+ * runner.h -- running jobs: from a queued row to a finished result.
+ *
+ * The runner owns every job that is running.  runner_kick() asks the
+ * scheduler which queued jobs fit in the free CPU slots and starts them:
+ * the job's initramfs is assembled in the thread pool, then the executor
+ * starts qemu, the console is written to JOBDIR/serial, fed to the console
+ * parser and to live followers, and three watchdogs (total timeout, idle
+ * console, kernel crash) may stop it.  When qemu is gone the runner
+ * decides the result, stores it in one transaction, tells the waiters and
+ * kicks the queue again.
+ */
+#ifndef PKVM_RUNNER_H
+#define PKVM_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+struct blobs;
+struct executor_ops;
+struct initramfs;
+struct job;
+struct runner;
+struct store;
+struct watch_list;
+
+/* What a runner works with, all borrowed for its life (main.c fills it). */
+struct runner_env {
+	uv_loop_t *loop;
+	struct store *store;
+	struct blobs *blobs;
+	struct initramfs *initramfs;
+	struct watch_list *watches;
+	const struct executor_ops *ex;
+	const char *state_dir;
+	const char *firmware_dir; /* QEMU firmware descriptors, for --uefi */
+	int slots; /* CPU budget */
+	int64_t console_max_bytes; /* console kept per job */
+	int64_t crash_grace_ms; /* console kept after a crash */
+	int64_t stop_grace_s; /* SIGTERM to SIGKILL of a qemu */
+	int64_t done_grace_s; /* power-off after the guest reported done */
+	/* Job J is stored done (not when a shutdown stopped it): how the
+	 * layers above (coverage) learn of it without the runner knowing
+	 * them.  J is borrowed for the call.  May be NULL. */
+	void (*on_job_done)(void *arg, const struct job *j);
+	void *on_job_done_arg;
+};
+
+/* A runner over ENV (copied).  0 or negative errno. */
+int runner_new(struct runner **out, const struct runner_env *env);
+/* Free the runner; no job may be running. */
+void runner_free(struct runner *r);
+/* Start the queued jobs that fit now. */
+void runner_kick(struct runner *r);
+/* Cancel job ID on behalf of WHO: a queued job is done at once, a running
+ * one is stopped.  0, -ENOENT, or -ESTALE when it is already done. */
+int runner_cancel(struct runner *r, int64_t id, const char *who);
+/* Slots in use and in all. */
+int runner_slots_busy(const struct runner *r);
+int runner_slots_total(const struct runner *r);
+/* Stop starting jobs; give running ones GRACE_S seconds, then stop them
+ * (they are left for store_jobs_recover() to requeue or mark interrupted).
+ * CB(ARG) runs when no qemu is left. */
+void runner_shutdown(struct runner *r, int64_t grace_s, void (*cb)(void *arg), void *arg);
+
+#endif

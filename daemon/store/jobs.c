@@ -1,0 +1,767 @@
+/*
+ * store-jobs.c -- job rows, what they own, and their life in the store.
+ *
+ * A job is one jobs row plus rows in child tables for what it owns in
+ * order (tags, executables with their arguments and environment, qemu
+ * arguments, modules, the --extra tree, the coverage paths).
+ * store_job_insert() writes them all in one transaction; reading a job
+ * is one row from JOB_COLS and one query per child table
+ * (load_children()), run after the job statement is reset so two
+ * statements never step at once.
+ *
+ * Transitions (start, finish, recovery) are guarded UPDATEs, see store.c.
+ * Starting an attempt clears what a lost start of it left behind: its
+ * tests, crash reports, artifacts and coverage, in one range of statements
+ * (STMT_TESTS_CLEAR .. STMT_COVERAGE_CLEAR).  The guest's timings are the
+ * current attempt's too: starting an attempt or requeueing a job clears
+ * them.  A requeued job's new attempt has no coverage row, so it reads as
+ * pending again (store-reports.c).  Recovery also fails the coverage
+ * captures a dead daemon left pending or running: they were its children.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "store/private.h"
+
+#define INTERRUPTED_MESSAGE "interrupted: pkvmd stopped while the job was running"
+#define CAPTURE_LOST_MESSAGE "interrupted: pkvmd stopped before the coverage capture ended"
+
+/* The columns row_to_job() reads, in its order, from "jobs j". */
+#define JOB_COLS \
+	"j.id, j.owner, j.state, j.result, j.message, j.created_ms," \
+	" j.started_ms, j.finished_ms, j.kernel, j.smp, j.mem_mb," \
+	" j.append, j.timeout_s, j.idle_timeout_s, j.debug_port," \
+	" j.coverage, j.uefi, j.seed, j.priority, j.attempt," \
+	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
+	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
+	" j.build_dir, j.gcov_tool, j.net"
+
+/* The rows of one attempt of job ?1, the job's current one. */
+#define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
+
+const struct stmt_def st_job_stmts[] = {
+	{ STMT_JOB_INSERT,
+	    "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
+	    " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
+	    " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
+	    " timings, build_dir, gcov_tool, net)"
+	    " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)" },
+	{ STMT_TAG_INSERT, "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?2)" },
+	{ STMT_EXE_INSERT,
+	    "INSERT INTO job_exes (job_id, seq, name, blob, mode, size,"
+	    " timeout_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	{ STMT_EXE_ARG_INSERT,
+	    "INSERT INTO job_exe_args (job_id, exe_seq, seq, arg) VALUES (?1, ?2, ?3, ?4)" },
+	{ STMT_EXE_ENV_INSERT,
+	    "INSERT INTO job_exe_env (job_id, exe_seq, seq, entry) VALUES (?1, ?2, ?3, ?4)" },
+	{ STMT_ARG_INSERT, "INSERT INTO job_qemu_args (job_id, seq, arg) VALUES (?1, ?2, ?3)" },
+	{ STMT_MODULE_INSERT, "INSERT INTO job_modules (job_id, seq, name) VALUES (?1, ?2, ?3)" },
+	{ STMT_EXTRA_INSERT,
+	    "INSERT INTO job_extra (job_id, seq, path, kind, blob, mode,"
+	    " size, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
+	{ STMT_COV_PATH_INSERT,
+	    "INSERT INTO job_coverage_paths (job_id, seq, path) VALUES (?1, ?2, ?3)" },
+
+	{ STMT_JOB_GET, "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1" },
+	{ STMT_TAGS_GET, "SELECT tag FROM job_tags WHERE job_id = ?1 ORDER BY rowid" },
+	{ STMT_EXES_GET,
+	    "SELECT name, blob, mode, size, timeout_s FROM job_exes"
+	    " WHERE job_id = ?1 ORDER BY seq" },
+	{ STMT_EXE_ARGS_GET,
+	    "SELECT exe_seq, arg FROM job_exe_args WHERE job_id = ?1 ORDER BY exe_seq, seq" },
+	{ STMT_EXE_ENV_GET,
+	    "SELECT exe_seq, entry FROM job_exe_env WHERE job_id = ?1 ORDER BY exe_seq, seq" },
+	{ STMT_ARGS_GET, "SELECT arg FROM job_qemu_args WHERE job_id = ?1 ORDER BY seq" },
+	{ STMT_MODULES_GET, "SELECT name FROM job_modules WHERE job_id = ?1 ORDER BY seq" },
+	{ STMT_EXTRA_GET,
+	    "SELECT path, kind, blob, mode, size, target FROM job_extra"
+	    " WHERE job_id = ?1 ORDER BY seq" },
+	{ STMT_COV_PATHS_GET,
+	    "SELECT path FROM job_coverage_paths WHERE job_id = ?1 ORDER BY seq" },
+	{ STMT_JOB_QUEUE,
+	    "SELECT " JOB_COLS " FROM jobs j WHERE j.state = 'queued'"
+	    " ORDER BY j.priority DESC, j.id" },
+
+	{ STMT_JOB_START,
+	    "UPDATE jobs SET state = 'running', started_ms = ?2,"
+	    " finished_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
+	    " timings = NULL WHERE id = ?1 AND state = 'queued'" },
+	{ STMT_TESTS_CLEAR, "DELETE FROM tests WHERE " OF_CURRENT_ATTEMPT },
+	{ STMT_CRASHES_CLEAR, "DELETE FROM crashes WHERE " OF_CURRENT_ATTEMPT },
+	{ STMT_ARTIFACTS_CLEAR, "DELETE FROM artifacts WHERE " OF_CURRENT_ATTEMPT },
+	/* The per-file rows go with their coverage row (ON DELETE CASCADE). */
+	{ STMT_COVERAGE_CLEAR, "DELETE FROM coverage WHERE " OF_CURRENT_ATTEMPT },
+	{ STMT_JOB_SET_PID,
+	    "UPDATE jobs SET pid = ?2, pid_starttime = ?3 WHERE id = ?1 AND state = 'running'" },
+	{ STMT_JOB_FINISH,
+	    "UPDATE jobs SET state = 'done', result = ?2, message = ?3,"
+	    " exit_status = ?4, finished_ms = ?5"
+	    " WHERE id = ?1 AND state IN ('queued', 'running')" },
+	{ STMT_JOB_SET_CONSOLE, "UPDATE jobs SET console_bytes = ?2 WHERE id = ?1" },
+	{ STMT_JOB_SET_TIMINGS, "UPDATE jobs SET timings = ?2 WHERE id = ?1" },
+
+	{ STMT_RECOVER_SELECT,
+	    "SELECT id, pid, pid_starttime FROM jobs WHERE state = 'running' ORDER BY id" },
+	{ STMT_RECOVER_TESTS,
+	    "UPDATE tests SET verdict = 'error' WHERE verdict = 'running'"
+	    " AND job_id IN (SELECT id FROM jobs WHERE state = 'running')" },
+	{ STMT_RECOVER_REQUEUE,
+	    "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
+	    " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
+	    " timings = NULL WHERE state = 'running'" },
+	{ STMT_RECOVER_INTERRUPT,
+	    "UPDATE jobs SET state = 'done', result = 'interrupted',"
+	    " message = ?1, finished_ms = ?2, pid = 0, pid_starttime = 0"
+	    " WHERE state = 'running'" },
+	{ STMT_RECOVER_CAPTURES,
+	    "UPDATE coverage SET status = 'error', message = ?1"
+	    " WHERE status IN ('pending', 'running')" },
+};
+const size_t st_job_nstmts = NELEM(st_job_stmts);
+
+void
+st_job_list_sql(int shape, char *buf, size_t size)
+{
+	/* Unused parameters are fine: ?4 makes all four exist.  With a tag,
+	 * ordering by t.job_id lets the walk down job_tags_tag deliver rows
+	 * already sorted. */
+	snprintf(buf, size,
+	    "SELECT " JOB_COLS " FROM jobs j%s WHERE 1%s%s ORDER BY %s DESC LIMIT ?4",
+	    shape & LIST_TAG ? " JOIN job_tags t ON t.job_id = j.id AND t.tag = ?3" : "",
+	    shape & LIST_STATE ? " AND j.state = ?1" : "",
+	    shape & LIST_OWNER ? " AND j.owner = ?2" : "", shape & LIST_TAG ? "t.job_id" : "j.id");
+}
+/* --- jobs ------------------------------------------------------------------ */
+
+static int
+row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
+{
+	struct job *j;
+	const char *text;
+	int r;
+
+	if ((j = job_new()) == NULL)
+		return -ENOMEM;
+	j->id = sqlite3_column_int64(s, 0);
+	if ((r = st_col_dup(s, 1, &j->owner)) < 0 || (r = st_col_dup(s, 4, &j->message)) < 0 ||
+	    (r = st_col_dup(s, 11, &j->append)) < 0 || (r = st_col_dup(s, 17, &j->seed)) < 0 ||
+	    (r = st_col_dup(s, 27, &j->timings)) < 0 ||
+	    (r = st_col_dup(s, 28, &j->build_dir)) < 0 ||
+	    (r = st_col_dup(s, 29, &j->gcov_tool)) < 0)
+		goto fail;
+	text = (const char *)sqlite3_column_text(s, 2);
+	if (text == NULL || job_state_parse(text, &j->state) < 0)
+		goto corrupt;
+	j->result = RESULT_NONE;
+	text = (const char *)sqlite3_column_text(s, 3);
+	if (text != NULL && job_result_parse(text, &j->result) < 0)
+		goto corrupt;
+	j->created_ms = sqlite3_column_int64(s, 5);
+	j->started_ms = sqlite3_column_int64(s, 6);
+	j->finished_ms = sqlite3_column_int64(s, 7);
+	st_col_copy(s, 8, j->kernel, sizeof(j->kernel));
+	j->smp = sqlite3_column_int(s, 9);
+	j->mem_mb = sqlite3_column_int(s, 10);
+	j->timeout_s = sqlite3_column_int(s, 12);
+	j->idle_timeout_s = sqlite3_column_int(s, 13);
+	j->debug_port = sqlite3_column_int(s, 14);
+	j->coverage = sqlite3_column_int(s, 15) != 0;
+	j->uefi = sqlite3_column_int(s, 16) != 0;
+	j->priority = sqlite3_column_int(s, 18);
+	j->attempt = sqlite3_column_int(s, 19);
+	j->has_exit_status = sqlite3_column_type(s, 20) != SQLITE_NULL;
+	j->exit_status = sqlite3_column_int(s, 20);
+	j->console_bytes = sqlite3_column_int64(s, 21);
+	j->tests_total = sqlite3_column_int(s, 22);
+	j->tests_passed = sqlite3_column_int(s, 23);
+	j->tests_failed = sqlite3_column_int(s, 24);
+	j->test_timeout_s = sqlite3_column_int(s, 25);
+	j->fail_on_warn = sqlite3_column_int(s, 26) != 0;
+	text = (const char *)sqlite3_column_text(s, 30);
+	if (text == NULL || job_net_parse(text, &j->net) < 0)
+		goto corrupt;
+	*out = j;
+	return 0;
+
+corrupt:
+	fprintf(stderr, "store: %s: job %lld has a bad state or result\n", fn, (long long)j->id);
+	r = -EIO;
+fail:
+	job_free(j);
+	return r;
+}
+
+static int
+read_text(sqlite3_stmt *s, void *elem, void *arg)
+{
+	(void)arg;
+	return st_col_dup(s, 0, elem);
+}
+
+/* Load the one-text-column rows of statement ID for job JOB_ID into *V,
+ * *N, which hold nothing yet. */
+static int
+load_strv(struct store *st, enum stmt_id id, int64_t job_id, char ***v, size_t *n, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	void *list;
+	int r;
+
+	sqlite3_bind_int64(s, 1, job_id);
+	r = st_collect(st, s, sizeof(**v), read_text, NULL, &list, n, fn);
+	*v = list;
+	return r;
+}
+
+static int
+read_exe(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct job_exe *e = elem;
+	int r;
+
+	(void)arg;
+	if ((r = st_col_dup(s, 0, &e->name)) < 0)
+		return r;
+	st_col_copy(s, 1, e->blob, sizeof(e->blob));
+	e->mode = (uint32_t)sqlite3_column_int64(s, 2);
+	e->size = (uint64_t)sqlite3_column_int64(s, 3);
+	e->timeout_s = sqlite3_column_int(s, 4);
+	return 0;
+}
+
+static int
+load_exes(struct store *st, struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_EXES_GET];
+	void *list;
+	int r;
+
+	sqlite3_bind_int64(s, 1, j->id);
+	r = st_collect(st, s, sizeof(*j->exes), read_exe, NULL, &list, &j->nexes, fn);
+	j->exes = list;
+	return r;
+}
+
+/* Append a copy of column I of S to the string array *V of *N. */
+static int
+strv_push(sqlite3_stmt *s, int i, char ***v, size_t *n)
+{
+	char **p = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (p == NULL)
+		return -ENOMEM;
+	*v = p;
+	if (st_col_dup(s, i, &p[*n]) < 0 || p[*n] == NULL)
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/* Load the (exe_seq, text) rows of statement ID into each executable's
+ * arguments (ENV false) or environment (ENV true); J->exes is loaded. */
+static int
+load_exe_strv(struct store *st, enum stmt_id id, struct job *j, bool env, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	struct job_exe *e;
+	int64_t seq;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, j->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		if (seq < 1 || (uint64_t)seq > j->nexes) {
+			fprintf(stderr, "store: %s: job %lld has a row for no executable\n", fn,
+			    (long long)j->id);
+			r = -EIO;
+			break;
+		}
+		e = &j->exes[seq - 1];
+		if ((r = env ? strv_push(s, 1, &e->env, &e->nenv)
+			     : strv_push(s, 1, &e->args, &e->nargs)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	return r;
+}
+
+/* The store's names for extra kinds, as in job_extra.kind. */
+static const char *const extra_kind_names[] = {
+	[EXTRA_FILE] = "file",
+	[EXTRA_DIR] = "dir",
+	[EXTRA_SYMLINK] = "symlink",
+};
+
+static int
+read_extra(sqlite3_stmt *s, void *elem, void *arg)
+{
+	const struct st_row_ctx *ctx = arg;
+	struct job_extra *x = elem;
+	const char *kind;
+	size_t k;
+	int r;
+
+	if ((r = st_col_dup(s, 0, &x->path)) < 0)
+		return r;
+	kind = (const char *)sqlite3_column_text(s, 1);
+	for (k = 0; kind != NULL && k < NELEM(extra_kind_names); k++)
+		if (strcmp(kind, extra_kind_names[k]) == 0)
+			break;
+	if (kind == NULL || k == NELEM(extra_kind_names)) {
+		fprintf(stderr, "store: %s: job %lld has a bad extra kind\n", ctx->fn,
+		    (long long)ctx->job_id);
+		return -EIO;
+	}
+	x->kind = (enum job_extra_kind)k;
+	st_col_copy(s, 2, x->blob, sizeof(x->blob));
+	x->mode = (uint32_t)sqlite3_column_int64(s, 3);
+	x->size = (uint64_t)sqlite3_column_int64(s, 4);
+	return st_col_dup(s, 5, &x->target);
+}
+
+static int
+load_extra(struct store *st, struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_EXTRA_GET];
+	struct st_row_ctx ctx = { j->id, fn };
+	void *list;
+	int r;
+
+	sqlite3_bind_int64(s, 1, j->id);
+	r = st_collect(st, s, sizeof(*j->extra), read_extra, &ctx, &list, &j->nextra, fn);
+	j->extra = list;
+	return r;
+}
+
+/* Fill in what job J owns in other tables: tags, executables with their
+ * arguments and environment, qemu args, modules, the extra tree, the
+ * coverage paths. */
+static int
+load_children(struct store *st, struct job *j, const char *fn)
+{
+	int r;
+
+	if ((r = load_strv(st, STMT_TAGS_GET, j->id, &j->tags, &j->ntags, fn)) < 0 ||
+	    (r = load_exes(st, j, fn)) < 0 ||
+	    (r = load_exe_strv(st, STMT_EXE_ARGS_GET, j, false, fn)) < 0 ||
+	    (r = load_exe_strv(st, STMT_EXE_ENV_GET, j, true, fn)) < 0 ||
+	    (r = load_strv(st, STMT_ARGS_GET, j->id, &j->qemu_args, &j->nqemu_args, fn)) < 0 ||
+	    (r = load_strv(st, STMT_MODULES_GET, j->id, &j->modules, &j->nmodules, fn)) < 0 ||
+	    (r = load_extra(st, j, fn)) < 0 ||
+	    (r = load_strv(st, STMT_COV_PATHS_GET, j->id, &j->coverage_paths, &j->ncoverage_paths,
+		 fn)) < 0)
+		return r;
+	return 0;
+}
+
+static int
+read_job(sqlite3_stmt *s, void *elem, void *arg)
+{
+	return row_to_job(s, elem, *(const char **)arg);
+}
+
+/* Step S to the end, turning every row into a complete job. */
+static int
+collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, const char *fn)
+{
+	struct job **jobs;
+	void *list;
+	size_t njobs;
+	int r;
+
+	r = st_collect(st, s, sizeof(*jobs), read_job, &fn, &list, &njobs, fn);
+	jobs = list;
+	for (size_t i = 0; r == 0 && i < njobs; i++)
+		r = load_children(st, jobs[i], fn);
+	if (r < 0) {
+		store_job_list_free(jobs, njobs);
+		return r;
+	}
+	*out = jobs;
+	*n = njobs;
+	return 0;
+}
+
+/* Insert the rows (JOB_ID, 1.., V[i]) with statement ID. */
+static int
+insert_strv(struct store *st, enum stmt_id id, int64_t job_id, char *const *v, size_t n)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, job_id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		st_bind_text(s, 3, v[i]);
+		if ((r = st_step_changes(st, s, "store_job_insert")) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Insert the rows (JOB_ID, EXE_SEQ, 1.., V[i]) with statement ID. */
+static int
+insert_exe_strv(struct store *st, enum stmt_id id, int64_t job_id, size_t exe_seq, char *const *v,
+    size_t n)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, job_id);
+		sqlite3_bind_int64(s, 2, (int64_t)exe_seq);
+		sqlite3_bind_int64(s, 3, (int64_t)i + 1);
+		st_bind_text(s, 4, v[i]);
+		if ((r = st_step_changes(st, s, "store_job_insert")) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+store_job_insert(struct store *st, struct job *j)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_INSERT];
+	int64_t created = j->created_ms ? j->created_ms
+					: clock_now_ms() /* store.h promises to fill it */;
+	int64_t id;
+	int r;
+
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	st_bind_text(s, 1, j->owner ? j->owner : "");
+	st_bind_text(s, 2, j->message);
+	sqlite3_bind_int64(s, 3, created);
+	st_bind_text(s, 4, j->kernel);
+	sqlite3_bind_int(s, 5, j->smp);
+	sqlite3_bind_int(s, 6, j->mem_mb);
+	st_bind_text(s, 7, j->append ? j->append : "");
+	sqlite3_bind_int(s, 8, j->timeout_s);
+	sqlite3_bind_int(s, 9, j->idle_timeout_s);
+	sqlite3_bind_int(s, 10, j->debug_port);
+	sqlite3_bind_int(s, 11, j->coverage);
+	sqlite3_bind_int(s, 12, j->uefi);
+	st_bind_text(s, 13, j->seed);
+	sqlite3_bind_int(s, 14, j->priority);
+	sqlite3_bind_int(s, 15, j->test_timeout_s);
+	sqlite3_bind_int(s, 16, j->fail_on_warn);
+	st_bind_text(s, 17, j->timings);
+	st_bind_text(s, 18, j->build_dir);
+	st_bind_text(s, 19, j->gcov_tool);
+	st_bind_text(s, 20, job_net_name(j->net));
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		goto fail;
+	id = sqlite3_last_insert_rowid(st->db);
+
+	s = st->stmt[STMT_TAG_INSERT];
+	for (size_t i = 0; i < j->ntags; i++) {
+		sqlite3_bind_int64(s, 1, id);
+		st_bind_text(s, 2, j->tags[i]);
+		if ((r = st_step_changes(st, s, __func__)) < 0)
+			goto fail;
+	}
+	s = st->stmt[STMT_EXE_INSERT];
+	for (size_t i = 0; i < j->nexes; i++) {
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		st_bind_text(s, 3, j->exes[i].name);
+		st_bind_text(s, 4, j->exes[i].blob);
+		sqlite3_bind_int64(s, 5, j->exes[i].mode);
+		sqlite3_bind_int64(s, 6, (int64_t)j->exes[i].size);
+		sqlite3_bind_int(s, 7, j->exes[i].timeout_s);
+		if ((r = st_step_changes(st, s, __func__)) < 0 ||
+		    (r = insert_exe_strv(st, STMT_EXE_ARG_INSERT, id, i + 1, j->exes[i].args,
+			 j->exes[i].nargs)) < 0 ||
+		    (r = insert_exe_strv(st, STMT_EXE_ENV_INSERT, id, i + 1, j->exes[i].env,
+			 j->exes[i].nenv)) < 0)
+			goto fail;
+	}
+	if ((r = insert_strv(st, STMT_ARG_INSERT, id, j->qemu_args, j->nqemu_args)) < 0 ||
+	    (r = insert_strv(st, STMT_MODULE_INSERT, id, j->modules, j->nmodules)) < 0 ||
+	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, j->coverage_paths, j->ncoverage_paths)) <
+		0)
+		goto fail;
+	s = st->stmt[STMT_EXTRA_INSERT];
+	for (size_t i = 0; i < j->nextra; i++) {
+		const struct job_extra *x = &j->extra[i];
+
+		if ((unsigned)x->kind >= NELEM(extra_kind_names)) {
+			r = -EINVAL;
+			goto fail;
+		}
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		st_bind_text(s, 3, x->path);
+		st_bind_text(s, 4, extra_kind_names[x->kind]);
+		st_bind_text(s, 5, x->kind == EXTRA_FILE ? x->blob : NULL);
+		sqlite3_bind_int64(s, 6, x->mode);
+		sqlite3_bind_int64(s, 7, (int64_t)x->size);
+		st_bind_text(s, 8, x->kind == EXTRA_SYMLINK ? x->target : NULL);
+		if ((r = st_step_changes(st, s, __func__)) < 0)
+			goto fail;
+	}
+	if ((r = st_tx_commit(st, __func__)) < 0)
+		return r;
+
+	/* Make J what store_job_get() would now return. */
+	j->id = id;
+	j->created_ms = created;
+	j->state = JOB_QUEUED;
+	j->result = RESULT_NONE;
+	j->started_ms = j->finished_ms = 0;
+	j->attempt = 1;
+	j->has_exit_status = false;
+	j->exit_status = 0;
+	j->console_bytes = 0;
+	j->tests_total = j->tests_passed = j->tests_failed = 0;
+	return 0;
+
+fail:
+	st_tx_rollback(st);
+	return r;
+}
+
+int
+store_job_get(struct store *st, int64_t id, struct job **out)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_GET];
+	struct job *j = NULL;
+	int rc, r;
+
+	*out = NULL;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = row_to_job(s, &j, __func__);
+	else if (rc == SQLITE_DONE)
+		r = -ENOENT;
+	else
+		r = st_db_fail(st->db, __func__);
+	st_stmt_done(s);
+	if (r == 0 && (r = load_children(st, j, __func__)) < 0)
+		job_free(j);
+	else
+		*out = j;
+	return r;
+}
+
+int
+store_job_list(struct store *st, const struct job_filter *f, struct job ***out, size_t *n)
+{
+	int shape = (f->has_state ? LIST_STATE : 0) | (f->owner ? LIST_OWNER : 0) |
+	    (f->tag ? LIST_TAG : 0);
+	sqlite3_stmt *s = st->list[shape];
+
+	*out = NULL;
+	*n = 0;
+	if (f->has_state)
+		st_bind_text(s, 1, job_state_name(f->state));
+	st_bind_text(s, 2, f->owner);
+	st_bind_text(s, 3, f->tag);
+	sqlite3_bind_int(s, 4, f->limit > 0 ? f->limit : LIST_LIMIT_DEFAULT);
+	return collect_jobs(st, s, out, n, __func__);
+}
+
+void
+store_job_list_free(struct job **jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		job_free(jobs[i]);
+	free(jobs);
+}
+
+int
+store_job_queue(struct store *st, struct job ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return collect_jobs(st, st->stmt[STMT_JOB_QUEUE], out, n, __func__);
+}
+
+/* --- transitions ------------------------------------------------------------ */
+
+int
+store_job_start(struct store *st, int64_t id, int64_t now_ms)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_START];
+	int r;
+
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now_ms);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		goto fail;
+	if (r == 0) {
+		r = st_stale_or_missing(st, id, __func__);
+		goto fail;
+	}
+	/* Rows of this attempt can only be left over from a start whose
+	 * transaction was lost; the attempt begins with none. */
+	for (enum stmt_id c = STMT_TESTS_CLEAR; c <= STMT_COVERAGE_CLEAR; c++) {
+		s = st->stmt[c];
+		sqlite3_bind_int64(s, 1, id);
+		if ((r = st_step_changes(st, s, __func__)) < 0)
+			goto fail;
+	}
+	if ((r = st_counters_update(st, id, __func__)) < 0)
+		goto fail;
+	return st_tx_commit(st, __func__);
+
+fail:
+	st_tx_rollback(st);
+	return r;
+}
+
+int
+store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_PID];
+	int r;
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_int64(s, 3, (int64_t)starttime);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		return r;
+	return r == 0 ? st_stale_or_missing(st, id, __func__) : 0;
+}
+
+int
+store_job_finish(struct store *st, int64_t id, enum job_result result, const char *message,
+    bool has_exit, int exit_status, int64_t now_ms)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_FINISH];
+	const char *name = job_result_name(result);
+	int r;
+
+	if (!job_result_final(result) || name == NULL)
+		return -EINVAL;
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	st_bind_text(s, 2, name);
+	st_bind_text(s, 3, message);
+	if (has_exit)
+		sqlite3_bind_int(s, 4, exit_status);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, now_ms);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		goto fail;
+	if (r == 0) {
+		r = st_stale_or_missing(st, id, __func__);
+		goto fail;
+	}
+	/* A done job has no running tests: whatever was still running when
+	 * it ended (timeout, crash, cancel) never finished. */
+	s = st->stmt[STMT_TESTS_ABORT];
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = st_step_changes(st, s, __func__)) < 0 ||
+	    (r = st_counters_update(st, id, __func__)) < 0)
+		goto fail;
+	return st_tx_commit(st, __func__);
+
+fail:
+	st_tx_rollback(st);
+	return r;
+}
+
+int
+store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_CONSOLE];
+	int r;
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, bytes);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
+}
+
+static int
+read_recovered(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct recovered_job *j = elem;
+
+	(void)arg;
+	j->id = sqlite3_column_int64(s, 0);
+	j->pid = (pid_t)sqlite3_column_int64(s, 1);
+	j->starttime = (uint64_t)sqlite3_column_int64(s, 2);
+	return 0;
+}
+
+int
+store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
+    size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_RECOVER_SELECT];
+	struct recovered_job *jobs;
+	size_t njobs;
+	void *list;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	r = st_collect(st, s, sizeof(*jobs), read_recovered, NULL, &list, &njobs, __func__);
+	jobs = list;
+	/* Captures are child processes of the daemon that died: none will
+	 * report, so one left pending or running has failed. */
+	if (r == 0) {
+		s = st->stmt[STMT_RECOVER_CAPTURES];
+		st_bind_text(s, 1, CAPTURE_LOST_MESSAGE);
+		r = st_run(st, STMT_RECOVER_CAPTURES, __func__);
+	}
+	if (r < 0 || njobs == 0)
+		goto out;
+
+	/* Tests first: the statement finds them through their job's state,
+	 * which the next statement changes. */
+	if ((r = st_run(st, STMT_RECOVER_TESTS, __func__)) < 0)
+		goto out;
+	if (requeue) {
+		r = st_run(st, STMT_RECOVER_REQUEUE, __func__);
+	} else {
+		s = st->stmt[STMT_RECOVER_INTERRUPT];
+		st_bind_text(s, 1, INTERRUPTED_MESSAGE);
+		sqlite3_bind_int64(s, 2, now_ms);
+		r = st_run(st, STMT_RECOVER_INTERRUPT, __func__);
+	}
+	for (size_t i = 0; r == 0 && i < njobs; i++)
+		r = st_counters_update(st, jobs[i].id, __func__);
+out:
+	if (r == 0)
+		r = st_tx_commit(st, __func__);
+	else
+		st_tx_rollback(st);
+	if (r < 0) {
+		free(jobs);
+		return r;
+	}
+	*out = jobs;
+	*n = njobs;
+	return 0;
+}
+
+int
+store_job_set_timings(struct store *st, int64_t id, const char *json)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_TIMINGS];
+	int r;
+
+	sqlite3_bind_int64(s, 1, id);
+	st_bind_text(s, 2, json);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
+}

@@ -1,0 +1,192 @@
+/*
+ * store-private.h -- what the files of the store module share.
+ *
+ * The store is four files behind store.h: store.c (opening, migrations,
+ * statements, transactions and the plumbing below), store-jobs.c (job
+ * rows and their life), store-tests.c (tests and sub-results) and
+ * store-reports.c (crash reports, artifacts, coverage).  Only they include
+ * this header, and so only they see sqlite3.h.
+ *
+ * Statements are prepared once, at open.  Each file declares the SQL of
+ * the statements it runs in its own table of {id, sql} rows, next to the
+ * code that binds them; store_open() prepares every table and refuses to
+ * open when a statement id has no SQL or two, so a forgotten row is an
+ * error at the first start, not a NULL statement later.
+ *
+ * The helpers' names start with "st_" so they cannot collide with the
+ * rest of the daemon in the one static library; none of them is API.
+ */
+#ifndef PKVM_STORE_PRIVATE_H
+#define PKVM_STORE_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define LIST_LIMIT_DEFAULT 100
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+enum stmt_id {
+	/* store.c */
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_USER_VERSION,
+	STMT_JOB_EXISTS,
+
+	/* store-jobs.c */
+	STMT_JOB_INSERT,
+	STMT_TAG_INSERT,
+	STMT_EXE_INSERT,
+	STMT_EXE_ARG_INSERT,
+	STMT_EXE_ENV_INSERT,
+	STMT_ARG_INSERT,
+	STMT_MODULE_INSERT,
+	STMT_EXTRA_INSERT,
+	STMT_COV_PATH_INSERT,
+	STMT_JOB_GET,
+	STMT_TAGS_GET,
+	STMT_EXES_GET,
+	STMT_EXE_ARGS_GET,
+	STMT_EXE_ENV_GET,
+	STMT_ARGS_GET,
+	STMT_MODULES_GET,
+	STMT_EXTRA_GET,
+	STMT_COV_PATHS_GET,
+	STMT_JOB_QUEUE,
+	STMT_JOB_START,
+	/* What store_job_start() clears of the new attempt, in this order
+	 * and together: keep them between STMT_TESTS_CLEAR and
+	 * STMT_COVERAGE_CLEAR. */
+	STMT_TESTS_CLEAR,
+	STMT_CRASHES_CLEAR,
+	STMT_ARTIFACTS_CLEAR,
+	STMT_COVERAGE_CLEAR,
+	STMT_JOB_SET_PID,
+	STMT_JOB_FINISH,
+	STMT_JOB_SET_CONSOLE,
+	STMT_JOB_SET_TIMINGS,
+	STMT_RECOVER_SELECT,
+	STMT_RECOVER_TESTS,
+	STMT_RECOVER_REQUEUE,
+	STMT_RECOVER_INTERRUPT,
+	STMT_RECOVER_CAPTURES,
+
+	/* store-tests.c */
+	STMT_COUNTERS,
+	STMT_TEST_BEGIN,
+	STMT_TEST_RUNNING,
+	STMT_TEST_UPDATE,
+	STMT_TEST_FIND,
+	STMT_TEST_ADD,
+	STMT_SUBTEST_INSERT,
+	STMT_TESTS_ABORT,
+	STMT_TEST_LIST,
+	STMT_SUBTESTS_GET,
+
+	/* store-reports.c */
+	STMT_CRASH_ADD,
+	STMT_CRASH_LIST,
+	STMT_CRASH_GROUPS,
+	STMT_ARTIFACT_ADD,
+	STMT_ARTIFACT_LIST,
+	STMT_COVERAGE_STATUS,
+	STMT_COVERAGE_PUT,
+	STMT_COVERAGE_FILES_CLEAR,
+	STMT_COVERAGE_FILE_INSERT,
+	STMT_COVERAGE_GET,
+	STMT_COVERAGE_FILES_GET,
+	STMT_COVERAGE_TAG,
+	STMT__COUNT
+};
+
+/* One statement's SQL, as the files' tables list them. */
+struct stmt_def {
+	enum stmt_id id;
+	const char *sql;
+};
+
+/* The statement tables of each file, with their lengths. */
+extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[];
+extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts;
+
+/* Bits of the job list's shape: which filters the statement has. */
+enum {
+	LIST_STATE = 1 << 0,
+	LIST_OWNER = 1 << 1,
+	LIST_TAG = 1 << 2,
+	LIST__SHAPES = 1 << 3,
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[STMT__COUNT];
+	sqlite3_stmt *list[LIST__SHAPES];
+};
+
+/* ---- store.c: errors, statements, transactions ----------------------- */
+
+/* Map an (extended) sqlite result code to a negative errno. */
+int st_errno_of(int code);
+/* Log the connection's last error for FN and return it as an errno. */
+int st_db_fail(sqlite3 *db, const char *fn);
+/* Reset S and clear its bindings, so no caller's string outlives a call. */
+void st_stmt_done(sqlite3_stmt *s);
+/* Step S, which returns no rows, and reset it: the number of rows it
+ * changed, or negative errno. */
+int st_step_changes(struct store *st, sqlite3_stmt *s, const char *fn);
+/* Step statement ID (bound or without parameters): 0 or negative errno. */
+int st_run(struct store *st, enum stmt_id id, const char *fn);
+/* BEGIN IMMEDIATE: 0 or negative errno. */
+int st_tx_begin(struct store *st, const char *fn);
+/* Roll back the open transaction, if sqlite has not already. */
+void st_tx_rollback(struct store *st);
+/* COMMIT, rolling back when it fails: 0 or negative errno. */
+int st_tx_commit(struct store *st, const char *fn);
+/* Bind TEXT (NULL binds NULL) without a copy: valid until st_stmt_done(). */
+void st_bind_text(sqlite3_stmt *s, int i, const char *text);
+/* Copy column I of S into *OUT (NULL stays NULL): 0 or -ENOMEM. */
+int st_col_dup(sqlite3_stmt *s, int i, char **out);
+/* Copy column I of S into the fixed buffer BUF (a sha256 hex). */
+void st_col_copy(sqlite3_stmt *s, int i, char *buf, size_t size);
+/* Make room for element N in array P of *CAP elements of SIZE bytes: the
+ * array, perhaps moved, or NULL on ENOMEM with P left as it was. */
+void *st_grow(void *p, size_t *cap, size_t n, size_t size);
+/* Fill ELEM, zeroed, from the current row of S: 0 or negative errno. */
+typedef int st_row_reader(sqlite3_stmt *s, void *elem, void *arg);
+/* What most row readers need besides the row: the job the rows belong to,
+ * and the function to name when a row is bad. */
+struct st_row_ctx {
+	int64_t job_id;
+	const char *fn;
+};
+/* Step S (already bound) to the end, one ELEM-byte element per row, zeroed
+ * and then filled by READ(s, elem, ARG): 0 with *OUT and *N set, or negative
+ * errno with *OUT and *N holding the elements read so far (the failed one
+ * included) for the caller to free with its own free function; S is
+ * reset either way. */
+int st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, void *arg,
+    void **out, size_t *n, const char *fn);
+/* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
+ * exist, -ESTALE when it does but was in the wrong state. */
+int st_stale_or_missing(struct store *st, int64_t id, const char *fn);
+/* 0 when job ID exists, -ENOENT when not, or another negative errno. */
+int st_job_exists(struct store *st, int64_t id, const char *fn);
+
+/* ---- store-jobs.c ------------------------------------------------------ */
+
+/* Write into BUF the SELECT of the job list of SHAPE (LIST_* bits). */
+void st_job_list_sql(int shape, char *buf, size_t size);
+
+/* ---- store-tests.c ----------------------------------------------------- */
+
+/* Recompute job ID's test counters from its current attempt's tests. */
+int st_counters_update(struct store *st, int64_t id, const char *fn);
+
+#endif

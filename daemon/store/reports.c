@@ -1,0 +1,609 @@
+/*
+ * store-reports.c -- what a job's run left besides test verdicts: crash
+ * reports, artifacts and coverage.
+ *
+ * All three belong to one attempt of the job, like its tests: the lists
+ * show the current attempt's, and store_job_start() clears what a lost
+ * start left for the attempt (store-jobs.c).  Earlier attempts' crash
+ * reports stay, so store_crash_groups() still counts what an interrupted
+ * run saw.
+ *
+ * Coverage.  An attempt has at most one coverage row: its status, message
+ * and totals; the per-file rows hang off it (ON DELETE CASCADE), so
+ * whatever removes the row removes its files.  Only an "ok" row has
+ * numbers: setting any other status zeroes the totals and drops the files,
+ * and store_coverage_put() replaces totals and files in one transaction,
+ * so a reader never sees the numbers of two captures mixed.  A job without
+ * a row for its current attempt reads as disabled, pending or none (the
+ * rule is in store.h, at store_coverage_get()).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/private.h"
+
+/* The six numbers of a coverage or coverage_files row, in struct order. */
+#define COV_COUNTS "lines_hit, lines_total, fn_hit, fn_total, br_hit, br_total"
+
+const struct stmt_def st_report_stmts[] = {
+	{ STMT_CRASH_ADD,
+	    "INSERT INTO crashes (job_id, attempt, test, kind, title, fatal,"
+	    " report, first_line, last_line, time_ms)"
+	    " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM jobs WHERE id = ?1" },
+	{ STMT_CRASH_LIST,
+	    "SELECT c.id, c.test, c.kind, c.title, c.fatal, c.report,"
+	    " c.first_line, c.last_line, c.time_ms FROM crashes c"
+	    " JOIN jobs j ON c.job_id = j.id AND c.attempt = j.attempt"
+	    " WHERE j.id = ?1 ORDER BY c.first_line, c.id" },
+	/* Counts from the title index alone; kind and fatal come from the
+	 * latest report, first_job and last_job from the earliest and latest
+	 * (ties broken by id, so the answer does not depend on the plan). */
+	{ STMT_CRASH_GROUPS,
+	    "SELECT g.title, l.kind, l.fatal, g.n, g.jobs, g.first_ms, g.last_ms,"
+	    " (SELECT f.job_id FROM crashes f WHERE f.title = g.title"
+	    "  ORDER BY f.time_ms, f.id LIMIT 1), l.job_id"
+	    " FROM (SELECT title, count(*) AS n,"
+	    "  count(DISTINCT job_id) AS jobs, min(time_ms) AS first_ms,"
+	    "  max(time_ms) AS last_ms FROM crashes GROUP BY title"
+	    "  ORDER BY last_ms DESC, title LIMIT ?1) g"
+	    " JOIN crashes l ON l.id = (SELECT c.id FROM crashes c"
+	    "  WHERE c.title = g.title ORDER BY c.time_ms DESC, c.id DESC LIMIT 1)"
+	    " ORDER BY g.last_ms DESC, g.title" },
+
+	/* A second report of a file keeps its place in the arrival order. */
+	{ STMT_ARTIFACT_ADD,
+	    "INSERT INTO artifacts (job_id, attempt, test, path, size, sha256, status)"
+	    " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6 FROM jobs WHERE id = ?1"
+	    " ON CONFLICT (job_id, attempt, test, path) DO UPDATE SET"
+	    " size = excluded.size, sha256 = excluded.sha256, status = excluded.status" },
+	{ STMT_ARTIFACT_LIST,
+	    "SELECT a.test, a.path, a.size, a.sha256, a.status FROM artifacts a"
+	    " JOIN jobs j ON a.job_id = j.id AND a.attempt = j.attempt"
+	    " WHERE j.id = ?1 ORDER BY a.id" },
+
+	/* Only "ok" keeps numbers (store_coverage_set_status()). */
+	{ STMT_COVERAGE_STATUS,
+	    "INSERT INTO coverage (job_id, attempt, status, message)"
+	    " SELECT id, attempt, ?2, ?3 FROM jobs WHERE id = ?1"
+	    " ON CONFLICT (job_id, attempt) DO UPDATE SET"
+	    " status = excluded.status, message = excluded.message,"
+	    " lines_hit = iif(excluded.status = 'ok', lines_hit, 0),"
+	    " lines_total = iif(excluded.status = 'ok', lines_total, 0),"
+	    " fn_hit = iif(excluded.status = 'ok', fn_hit, 0),"
+	    " fn_total = iif(excluded.status = 'ok', fn_total, 0),"
+	    " br_hit = iif(excluded.status = 'ok', br_hit, 0),"
+	    " br_total = iif(excluded.status = 'ok', br_total, 0)" },
+	{ STMT_COVERAGE_PUT,
+	    "INSERT INTO coverage (job_id, attempt, status, message, " COV_COUNTS ")"
+	    " SELECT id, attempt, 'ok', NULL, ?2, ?3, ?4, ?5, ?6, ?7 FROM jobs WHERE id = ?1"
+	    " ON CONFLICT (job_id, attempt) DO UPDATE SET status = 'ok', message = NULL,"
+	    " lines_hit = excluded.lines_hit, lines_total = excluded.lines_total,"
+	    " fn_hit = excluded.fn_hit, fn_total = excluded.fn_total,"
+	    " br_hit = excluded.br_hit, br_total = excluded.br_total" },
+	{ STMT_COVERAGE_FILES_CLEAR,
+	    "DELETE FROM coverage_files WHERE job_id = ?1"
+	    " AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)" },
+	{ STMT_COVERAGE_FILE_INSERT,
+	    "INSERT INTO coverage_files (job_id, attempt, file, " COV_COUNTS ")"
+	    " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM jobs WHERE id = ?1" },
+	/* One row whether or not the attempt has coverage: c.status is NULL
+	 * when it has none, and the job's flag and state decide. */
+	{ STMT_COVERAGE_GET,
+	    "SELECT j.coverage, j.state, c.status, c.message, c.lines_hit, c.lines_total,"
+	    " c.fn_hit, c.fn_total, c.br_hit, c.br_total FROM jobs j"
+	    " LEFT JOIN coverage c ON c.job_id = j.id AND c.attempt = j.attempt"
+	    " WHERE j.id = ?1" },
+	/* The table's key walks one attempt's files in file order. */
+	{ STMT_COVERAGE_FILES_GET,
+	    "SELECT f.file, f.lines_hit, f.lines_total, f.fn_hit, f.fn_total, f.br_hit,"
+	    " f.br_total FROM coverage_files f"
+	    " JOIN jobs j ON f.job_id = j.id AND f.attempt = j.attempt"
+	    " WHERE j.id = ?1 ORDER BY f.file" },
+	/* Ordering by t.job_id walks job_tags_tag backwards, already sorted. */
+	{ STMT_COVERAGE_TAG,
+	    "SELECT j.id FROM job_tags t JOIN jobs j ON j.id = t.job_id"
+	    " JOIN coverage c ON c.job_id = j.id AND c.attempt = j.attempt"
+	    " WHERE t.tag = ?1 AND c.status = 'ok' ORDER BY t.job_id DESC LIMIT ?2" },
+};
+const size_t st_report_nstmts = NELEM(st_report_stmts);
+
+/* --- crash reports ------------------------------------------------------------ */
+
+int
+store_crash_add(struct store *st, const struct crash_record *c)
+{
+	sqlite3_stmt *s = st->stmt[STMT_CRASH_ADD];
+	int r;
+
+	if (c->kind == NULL || c->title == NULL)
+		return -EINVAL;
+	sqlite3_bind_int64(s, 1, c->job_id);
+	st_bind_text(s, 2, c->test);
+	st_bind_text(s, 3, c->kind);
+	st_bind_text(s, 4, c->title);
+	sqlite3_bind_int(s, 5, c->fatal);
+	st_bind_text(s, 6, c->report ? c->report : "");
+	sqlite3_bind_int64(s, 7, (int64_t)c->first_line);
+	sqlite3_bind_int64(s, 8, (int64_t)c->last_line);
+	sqlite3_bind_int64(s, 9, c->time_ms);
+	/* One statement is its own transaction. */
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
+}
+
+static int
+read_crash(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct crash_record *c = elem;
+	int r;
+
+	c->id = sqlite3_column_int64(s, 0);
+	c->job_id = *(const int64_t *)arg;
+	c->fatal = sqlite3_column_int(s, 4) != 0;
+	c->first_line = (uint64_t)sqlite3_column_int64(s, 6);
+	c->last_line = (uint64_t)sqlite3_column_int64(s, 7);
+	c->time_ms = sqlite3_column_int64(s, 8);
+	if ((r = st_col_dup(s, 1, &c->test)) < 0 || (r = st_col_dup(s, 2, &c->kind)) < 0 ||
+	    (r = st_col_dup(s, 3, &c->title)) < 0 || (r = st_col_dup(s, 5, &c->report)) < 0)
+		return r;
+	return 0;
+}
+
+int
+store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_CRASH_LIST];
+	void *list;
+	size_t nlist;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = st_job_exists(st, job_id, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, job_id);
+	r = st_collect(st, s, sizeof(**out), read_crash, &job_id, &list, &nlist, __func__);
+	if (r < 0) {
+		store_crash_list_free(list, nlist);
+		return r;
+	}
+	*out = list;
+	*n = nlist;
+	return 0;
+}
+
+void
+store_crash_list_free(struct crash_record *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].test);
+		free(c[i].kind);
+		free(c[i].title);
+		free(c[i].report);
+	}
+	free(c);
+}
+
+static int
+read_crash_group(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct crash_group *g = elem;
+	int r;
+
+	(void)arg;
+	g->fatal = sqlite3_column_int(s, 2) != 0;
+	g->count = sqlite3_column_int64(s, 3);
+	g->jobs = sqlite3_column_int64(s, 4);
+	g->first_ms = sqlite3_column_int64(s, 5);
+	g->last_ms = sqlite3_column_int64(s, 6);
+	g->first_job = sqlite3_column_int64(s, 7);
+	g->last_job = sqlite3_column_int64(s, 8);
+	if ((r = st_col_dup(s, 0, &g->title)) < 0 || (r = st_col_dup(s, 1, &g->kind)) < 0)
+		return r;
+	return 0;
+}
+
+int
+store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_CRASH_GROUPS];
+	void *list;
+	size_t nlist;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	sqlite3_bind_int(s, 1, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
+	r = st_collect(st, s, sizeof(**out), read_crash_group, NULL, &list, &nlist, __func__);
+	if (r < 0) {
+		store_crash_groups_free(list, nlist);
+		return r;
+	}
+	*out = list;
+	*n = nlist;
+	return 0;
+}
+
+void
+store_crash_groups_free(struct crash_group *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(g[i].title);
+		free(g[i].kind);
+	}
+	free(g);
+}
+
+/* --- artifacts ------------------------------------------------------------------ */
+
+static const char *const artifact_status_names[] = {
+	[ARTIFACT_OK] = "ok",
+	[ARTIFACT_CORRUPT] = "corrupt",
+	[ARTIFACT_INCOMPLETE] = "incomplete",
+};
+
+const char *
+artifact_status_name(enum artifact_status s)
+{
+	return (unsigned)s < NELEM(artifact_status_names) ? artifact_status_names[s] : NULL;
+}
+
+int
+store_artifact_add(struct store *st, const struct artifact_record *a)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_ADD];
+	const char *status = artifact_status_name(a->status);
+	int r;
+
+	if (status == NULL || a->test == NULL || a->path == NULL)
+		return -EINVAL;
+	sqlite3_bind_int64(s, 1, a->job_id);
+	st_bind_text(s, 2, a->test);
+	st_bind_text(s, 3, a->path);
+	sqlite3_bind_int64(s, 4, (int64_t)a->size);
+	st_bind_text(s, 5, a->sha256);
+	st_bind_text(s, 6, status);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
+}
+
+static int
+read_artifact(sqlite3_stmt *s, void *elem, void *arg)
+{
+	const struct st_row_ctx *ctx = arg;
+	struct artifact_record *a = elem;
+	const char *status;
+	size_t k;
+	int r;
+
+	a->job_id = ctx->job_id;
+	a->size = (uint64_t)sqlite3_column_int64(s, 2);
+	st_col_copy(s, 3, a->sha256, sizeof(a->sha256));
+	if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0)
+		return r;
+	status = (const char *)sqlite3_column_text(s, 4);
+	for (k = 0; status != NULL && k < NELEM(artifact_status_names); k++)
+		if (strcmp(status, artifact_status_names[k]) == 0)
+			break;
+	if (status == NULL || k == NELEM(artifact_status_names)) {
+		fprintf(stderr, "store: %s: job %lld has a bad artifact status\n", ctx->fn,
+		    (long long)ctx->job_id);
+		return -EIO;
+	}
+	a->status = (enum artifact_status)k;
+	return 0;
+}
+
+int
+store_artifact_list(struct store *st, int64_t job_id, struct artifact_record **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_LIST];
+	struct st_row_ctx ctx = { job_id, __func__ };
+	void *list;
+	size_t nlist;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = st_job_exists(st, job_id, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, job_id);
+	r = st_collect(st, s, sizeof(**out), read_artifact, &ctx, &list, &nlist, __func__);
+	if (r < 0) {
+		store_artifact_list_free(list, nlist);
+		return r;
+	}
+	*out = list;
+	*n = nlist;
+	return 0;
+}
+
+void
+store_artifact_list_free(struct artifact_record *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].test);
+		free(a[i].path);
+	}
+	free(a);
+}
+
+/* --- coverage ---------------------------------------------------------------- */
+
+static const char *const coverage_status_names[] = {
+	[COV_DISABLED] = "disabled",
+	[COV_NONE] = "none",
+	[COV_PENDING] = "pending",
+	[COV_RUNNING] = "running",
+	[COV_OK] = "ok",
+	[COV_ERROR] = "error",
+};
+
+const char *
+coverage_status_name(enum coverage_status s)
+{
+	return (unsigned)s < NELEM(coverage_status_names) ? coverage_status_names[s] : NULL;
+}
+
+static int
+coverage_status_parse(const char *name, enum coverage_status *out)
+{
+	for (size_t i = 0; name != NULL && i < NELEM(coverage_status_names); i++) {
+		if (strcmp(name, coverage_status_names[i]) == 0) {
+			*out = (enum coverage_status)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int
+store_coverage_set_status(struct store *st, int64_t id, enum coverage_status status,
+    const char *message)
+{
+	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_STATUS];
+	const char *name = coverage_status_name(status);
+	int r;
+
+	if (name == NULL)
+		return -EINVAL;
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	st_bind_text(s, 2, name);
+	st_bind_text(s, 3, message);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		goto fail;
+	if (r == 0) {
+		r = -ENOENT;
+		goto fail;
+	}
+	if (status != COV_OK) {
+		s = st->stmt[STMT_COVERAGE_FILES_CLEAR];
+		sqlite3_bind_int64(s, 1, id);
+		if ((r = st_step_changes(st, s, __func__)) < 0)
+			goto fail;
+	}
+	return st_tx_commit(st, __func__);
+
+fail:
+	st_tx_rollback(st);
+	return r;
+}
+
+/* Bind the six numbers of ROW to the parameters FIRST.. of S. */
+static int
+bind_counts(sqlite3_stmt *s, int first, const struct coverage_row *row)
+{
+	const struct cov_counts *c[] = { &row->lines, &row->functions, &row->branches };
+
+	for (size_t i = 0; i < NELEM(c); i++) {
+		if (c[i]->hit < 0 || c[i]->total < 0)
+			return -EINVAL;
+		sqlite3_bind_int64(s, first + 2 * (int)i, c[i]->hit);
+		sqlite3_bind_int64(s, first + 2 * (int)i + 1, c[i]->total);
+	}
+	return 0;
+}
+
+/* Read the six numbers of ROW from the columns FIRST.. of S. */
+static void
+col_counts(sqlite3_stmt *s, int first, struct coverage_row *row)
+{
+	struct cov_counts *c[] = { &row->lines, &row->functions, &row->branches };
+
+	for (size_t i = 0; i < NELEM(c); i++) {
+		c[i]->hit = sqlite3_column_int64(s, first + 2 * (int)i);
+		c[i]->total = sqlite3_column_int64(s, first + 2 * (int)i + 1);
+	}
+}
+
+int
+store_coverage_put(struct store *st, int64_t id, const struct coverage_row *total,
+    const struct coverage_row *rows, size_t n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_PUT];
+	int r;
+
+	if (total == NULL || (rows == NULL && n > 0))
+		return -EINVAL;
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = bind_counts(s, 2, total)) < 0) {
+		st_stmt_done(s);
+		goto fail;
+	}
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		goto fail;
+	if (r == 0) {
+		r = -ENOENT;
+		goto fail;
+	}
+	s = st->stmt[STMT_COVERAGE_FILES_CLEAR];
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		goto fail;
+	s = st->stmt[STMT_COVERAGE_FILE_INSERT];
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].file == NULL) {
+			r = -EINVAL;
+			goto fail;
+		}
+		sqlite3_bind_int64(s, 1, id);
+		st_bind_text(s, 2, rows[i].file);
+		if ((r = bind_counts(s, 3, &rows[i])) < 0) {
+			st_stmt_done(s);
+			goto fail;
+		}
+		if ((r = st_step_changes(st, s, __func__)) < 0)
+			goto fail;
+	}
+	return st_tx_commit(st, __func__);
+
+fail:
+	st_tx_rollback(st);
+	return r;
+}
+
+static int
+read_coverage_row(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct coverage_row *row = elem;
+
+	(void)arg;
+	col_counts(s, 1, row);
+	return st_col_dup(s, 0, &row->file);
+}
+
+/* The per-file rows of job ID's current attempt, by file, into *OUT, *N. */
+static int
+coverage_files_get(struct store *st, int64_t id, struct coverage_row **out, size_t *n,
+    const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_FILES_GET];
+	void *list;
+	size_t nlist;
+	int r;
+
+	sqlite3_bind_int64(s, 1, id);
+	r = st_collect(st, s, sizeof(**out), read_coverage_row, NULL, &list, &nlist, fn);
+	if (r < 0) {
+		store_coverage_rows_free(list, nlist);
+		return r;
+	}
+	*out = list;
+	*n = nlist;
+	return 0;
+}
+
+int
+store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, char **message,
+    struct coverage_row *total, struct coverage_row **rows, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_GET];
+	struct coverage_row sum = { 0 };
+	enum coverage_status got = COV_NONE;
+	enum job_state state;
+	const char *text;
+	char *msg = NULL;
+	int rc, r = 0;
+
+	if (message != NULL)
+		*message = NULL;
+	if (total != NULL)
+		memset(total, 0, sizeof(*total));
+	if (rows != NULL) {
+		*rows = NULL;
+		*n = 0;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		r = -ENOENT;
+	} else if (rc != SQLITE_ROW) {
+		r = st_db_fail(st->db, __func__);
+	} else if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+		/* The attempt's row says it all. */
+		if (coverage_status_parse((const char *)sqlite3_column_text(s, 2), &got) < 0) {
+			fprintf(stderr, "store: %s: job %lld has a bad coverage status\n", __func__,
+			    (long long)id);
+			r = -EIO;
+		} else if ((r = st_col_dup(s, 3, &msg)) == 0) {
+			col_counts(s, 4, &sum);
+		}
+	} else {
+		/* No row: nothing was asked for, or nothing has come yet. */
+		text = (const char *)sqlite3_column_text(s, 1);
+		if (text == NULL || job_state_parse(text, &state) < 0) {
+			fprintf(stderr, "store: %s: job %lld has a bad state\n", __func__,
+			    (long long)id);
+			r = -EIO;
+		} else if (sqlite3_column_int(s, 0) == 0) {
+			got = COV_DISABLED;
+		} else {
+			got = state == JOB_DONE ? COV_NONE : COV_PENDING;
+		}
+	}
+	st_stmt_done(s);
+	/* Only an ok row has files; the list runs once the row is reset. */
+	if (r == 0 && got == COV_OK && rows != NULL)
+		r = coverage_files_get(st, id, rows, n, __func__);
+	if (r < 0) {
+		free(msg);
+		return r;
+	}
+	if (status != NULL)
+		*status = got;
+	if (message != NULL)
+		*message = msg;
+	else
+		free(msg);
+	if (total != NULL)
+		*total = sum;
+	return 0;
+}
+
+void
+store_coverage_rows_free(struct coverage_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].file);
+	free(rows);
+}
+
+static int
+read_job_id(sqlite3_stmt *s, void *elem, void *arg)
+{
+	(void)arg;
+	*(int64_t *)elem = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+int
+store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_TAG];
+	void *list;
+	size_t nlist;
+	int r;
+
+	*ids = NULL;
+	*n = 0;
+	if (tag == NULL)
+		return -EINVAL;
+	st_bind_text(s, 1, tag);
+	sqlite3_bind_int(s, 2, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
+	r = st_collect(st, s, sizeof(**ids), read_job_id, NULL, &list, &nlist, __func__);
+	if (r < 0) {
+		free(list);
+		return r;
+	}
+	*ids = list;
+	*n = nlist;
+	return 0;
+}

@@ -1,0 +1,528 @@
+/*
+ * store.c -- pkvmd's sqlite database: opening it, migrating it, and the
+ * plumbing the other store files share.
+ *
+ * The store module is the only one that includes sqlite3.h.  Everyone
+ * else sees the small API in store.h: structs in, structs out, negative
+ * errno on failure.  It is four files sharing store-private.h:
+ *
+ *   store.c          opening, migrations, statements, transactions, errors
+ *   store-jobs.c     job rows, what they own, their life (start, finish,
+ *                    recovery), the guest's timings
+ *   store-tests.c    tests, their sub-result trees, the job's counters
+ *   store-reports.c  crash reports, artifacts, coverage
+ *
+ * Opening.  store_open() opens one connection for the event loop thread,
+ * switches it to WAL with synchronous=NORMAL (a commit is an append to the
+ * WAL, no fsync; the fsync happens at checkpoint time, see
+ * store_checkpoint()), turns on foreign keys and a busy timeout, and then
+ * brings the schema up to date.  The schema is the numbered files in
+ * schema/, compiled into the binary by scripts/embed-schema.py, so an
+ * installed pkvmd never goes looking for them.  PRAGMA user_version holds
+ * the number of the last migration applied; each missing migration runs in
+ * its own IMMEDIATE transaction together with the bump of user_version, and
+ * user_version is read again inside that transaction so two processes
+ * opening the same file cannot both apply a migration.  A database from a
+ * newer pkvmd (user_version above what we know) is refused rather than
+ * misread.
+ *
+ * Statements.  Every statement is prepared once, at open, from the
+ * statement tables of the four files, and kept in struct store; a call
+ * binds, steps, and resets (clearing bindings, so no pointer into a
+ * caller's string outlives the call).  The job list has eight shapes (with
+ * or without each of the state, owner and tag filters); they are built and
+ * prepared at open too, so each shape gets a plan that can use its index.
+ *
+ * Transactions.  Every state change is one IMMEDIATE transaction, taken up
+ * front so a writer never has to upgrade a read lock and hit SQLITE_BUSY
+ * halfway.  Transitions are guarded in SQL (UPDATE ... WHERE state =
+ * 'queued'); when such an update changes no row, one more query tells
+ * "no such job" (-ENOENT) from "not in that state" (-ESTALE).
+ *
+ * Attempts.  Tests, crash reports, artifacts and coverage belong to one
+ * attempt of a job: the API shows the current attempt's, a requeued job
+ * starts with none, and store_job_start() clears whatever a lost start
+ * left for the attempt.  Earlier attempts' rows stay, so
+ * store_crash_groups() still counts what an interrupted run saw.
+ *
+ * Errors.  A sqlite failure is logged as "store: <function>: <message>" and
+ * mapped to errno where it is made: NOMEM -> -ENOMEM, BUSY/LOCKED -> -EBUSY,
+ * FULL -> -ENOSPC, a UNIQUE/PRIMARY KEY violation -> -EEXIST, another
+ * constraint -> -EINVAL, anything else -> -EIO.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/private.h"
+#include "store-schema.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+const struct stmt_def st_core_stmts[] = {
+	{ STMT_BEGIN, "BEGIN IMMEDIATE" },
+	{ STMT_COMMIT, "COMMIT" },
+	{ STMT_ROLLBACK, "ROLLBACK" },
+	{ STMT_USER_VERSION, "PRAGMA user_version" },
+	{ STMT_JOB_EXISTS, "SELECT 1 FROM jobs WHERE id = ?1" },
+};
+const size_t st_core_nstmts = NELEM(st_core_stmts);
+
+/* --- errors and statement plumbing ---------------------------------------- */
+
+int
+st_errno_of(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CONSTRAINT:
+		if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return -EEXIST;
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+/* Log the connection's last error for FN and return it as an errno. */
+int
+st_db_fail(sqlite3 *db, const char *fn)
+{
+	fprintf(stderr, "store: %s: %s\n", fn, sqlite3_errmsg(db));
+	return st_errno_of(sqlite3_extended_errcode(db));
+}
+
+void
+st_stmt_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Step S, which returns no rows, and reset it: the number of rows it
+ * changed, or negative errno. */
+int
+st_step_changes(struct store *st, sqlite3_stmt *s, const char *fn)
+{
+	int rc = sqlite3_step(s);
+	int r = rc == SQLITE_DONE ? sqlite3_changes(st->db) : st_db_fail(st->db, fn);
+
+	st_stmt_done(s);
+	return r;
+}
+
+int
+st_run(struct store *st, enum stmt_id id, const char *fn)
+{
+	int r = st_step_changes(st, st->stmt[id], fn);
+
+	return r < 0 ? r : 0;
+}
+
+int
+st_tx_begin(struct store *st, const char *fn)
+{
+	return st_run(st, STMT_BEGIN, fn);
+}
+
+void
+st_tx_rollback(struct store *st)
+{
+	/* Harmless when sqlite already rolled back on its own (e.g. after
+	 * SQLITE_FULL); there is nothing more to do if it fails. */
+	if (sqlite3_get_autocommit(st->db) == 0)
+		st_run(st, STMT_ROLLBACK, "rollback");
+}
+
+int
+st_tx_commit(struct store *st, const char *fn)
+{
+	int r = st_run(st, STMT_COMMIT, fn);
+
+	if (r < 0)
+		st_tx_rollback(st);
+	return r;
+}
+
+void
+st_bind_text(sqlite3_stmt *s, int i, const char *text)
+{
+	if (text == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
+}
+
+/* Copy column I of S into *OUT (NULL stays NULL): 0 or -ENOMEM. */
+int
+st_col_dup(sqlite3_stmt *s, int i, char **out)
+{
+	const char *text;
+
+	*out = NULL;
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return 0;
+	text = (const char *)sqlite3_column_text(s, i);
+	if (text == NULL || (*out = strdup(text)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Copy column I of S into the fixed buffer BUF (a sha256 hex). */
+void
+st_col_copy(sqlite3_stmt *s, int i, char *buf, size_t size)
+{
+	const char *text = (const char *)sqlite3_column_text(s, i);
+	size_t n = text == NULL ? 0 : strlen(text);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, text == NULL ? "" : text, n);
+	buf[n] = '\0';
+}
+
+/* Make room for element N in array P of *CAP elements of SIZE bytes: the
+ * array, perhaps moved, or NULL on ENOMEM with P left as it was. */
+void *
+st_grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+
+	if (n < *cap)
+		return p;
+	ncap = *cap == 0 ? 8 : *cap * 2;
+	if ((p = realloc(p, ncap * size)) != NULL)
+		*cap = ncap;
+	return p;
+}
+
+/* Step S to the end, one ELEM-byte element per row, zeroed and then filled
+ * by READ.  The element READ failed on is counted too: it is zeroed, so
+ * the caller's free function can free whatever READ had filled in. */
+int
+st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, void *arg,
+    void **out, size_t *n, const char *fn)
+{
+	char *list = NULL, *p;
+	size_t nlist = 0, cap = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((p = st_grow(list, &cap, nlist, elem)) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		list = p;
+		p = list + nlist++ * elem;
+		memset(p, 0, elem);
+		if ((r = read(s, p, arg)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	*out = list;
+	*n = nlist;
+	return r;
+}
+
+/* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
+ * exist, -ESTALE when it does but was in the wrong state. */
+int
+st_stale_or_missing(struct store *st, int64_t id, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_EXISTS];
+	int rc, r;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = -ESTALE;
+	else if (rc == SQLITE_DONE)
+		r = -ENOENT;
+	else
+		r = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	return r;
+}
+
+int
+st_job_exists(struct store *st, int64_t id, const char *fn)
+{
+	int r = st_stale_or_missing(st, id, fn);
+
+	return r == -ESTALE ? 0 : r;
+}
+/* --- opening and migrations ----------------------------------------------- */
+
+static int
+read_user_version(sqlite3 *db, int *out, const char *fn)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return st_db_fail(db, fn);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : st_db_fail(db, fn);
+}
+
+/* Apply every embedded migration newer than the database, one transaction
+ * each, re-reading user_version under the write lock every time. */
+static int
+migrate(struct store *st, char **cause)
+{
+	const int known = (int)store_nmigrations;
+	sqlite3 *db = st->db;
+	const struct store_migration *m;
+	char pragma[64];
+	int version = 0, r;
+
+	for (;;) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			goto fail_sqlite;
+		if ((r = read_user_version(db, &version, "migrate")) < 0)
+			goto fail_sqlite;
+		if (version > known || version < 0) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			if (asprintf(cause,
+				"%s: schema version %d is newer than "
+				"this pkvmd knows (%d); upgrade pkvmd",
+				st->path, version, known) < 0)
+				*cause = NULL;
+			return -ENOTSUP;
+		}
+		if (version == known)
+			break;
+		m = &store_migrations[version];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
+		if (sqlite3_exec(db, m->sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+			r = st_errno_of(sqlite3_extended_errcode(db));
+			if (asprintf(cause, "%s: migration %s: %s", st->path, m->name,
+				sqlite3_errmsg(db)) < 0)
+				*cause = NULL;
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return r;
+		}
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			goto fail_sqlite;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_sqlite;
+	return 0;
+
+fail_sqlite:
+	r = st_errno_of(sqlite3_extended_errcode(db));
+	if (asprintf(cause, "%s: schema: %s", st->path, sqlite3_errmsg(db)) < 0)
+		*cause = NULL;
+	if (sqlite3_get_autocommit(db) == 0)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+/* Set up the connection: WAL, synchronous, foreign keys.  journal_mode
+ * answers with the mode now in force, which is not WAL on file systems
+ * that cannot share memory maps; we refuse those rather than run slowly. */
+static int
+configure(struct store *st, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	const char *mode;
+	int r;
+
+	/* wal_autocheckpoint = 0: a checkpoint fsyncs, and this connection
+	 * is the event loop's.  pkvmd runs store_checkpoint() from a worker
+	 * thread on a timer instead. */
+	if (sqlite3_exec(st->db,
+		"PRAGMA foreign_keys = ON;"
+		" PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0",
+		NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_sqlite;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW)
+		goto fail_sqlite;
+	mode = (const char *)sqlite3_column_text(s, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		if (asprintf(cause, "%s: cannot use WAL journal (got %s)", st->path,
+			mode ? mode : "nothing") < 0)
+			*cause = NULL;
+		sqlite3_finalize(s);
+		return -EIO;
+	}
+	sqlite3_finalize(s);
+	return 0;
+
+fail_sqlite:
+	r = st_errno_of(sqlite3_extended_errcode(st->db));
+	if (asprintf(cause, "%s: %s", st->path, sqlite3_errmsg(st->db)) < 0)
+		*cause = NULL;
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Prepare the statements of TABLE (N rows) into ST->stmt; a second row
+ * for one id is a bug in the tables.  On failure *WHAT is the culprit. */
+static int
+prepare_table(struct store *st, const struct stmt_def *table, size_t n, const char **what)
+{
+	for (size_t i = 0; i < n; i++) {
+		*what = table[i].sql;
+		if ((unsigned)table[i].id >= STMT__COUNT || st->stmt[table[i].id] != NULL)
+			return -EINVAL;
+		if (sqlite3_prepare_v3(st->db, table[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+			&st->stmt[table[i].id], NULL) != SQLITE_OK)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int
+prepare_all(struct store *st, char **cause)
+{
+	static const struct {
+		const struct stmt_def *table;
+		const size_t *n;
+	} tables[] = {
+		{ st_core_stmts, &st_core_nstmts },
+		{ st_job_stmts, &st_job_nstmts },
+		{ st_test_stmts, &st_test_nstmts },
+		{ st_report_stmts, &st_report_nstmts },
+	};
+	char sql[1024];
+	const char *what = NULL;
+	int r;
+
+	for (size_t t = 0; t < NELEM(tables); t++) {
+		if ((r = prepare_table(st, tables[t].table, *tables[t].n, &what)) == -EINVAL)
+			goto twice;
+		if (r < 0)
+			goto fail;
+	}
+	for (int i = 0; i < STMT__COUNT; i++) {
+		if (st->stmt[i] == NULL) {
+			if (asprintf(cause, "%s: statement %d has no SQL", st->path, i) < 0)
+				*cause = NULL;
+			return -EIO;
+		}
+	}
+	for (int v = 0; v < LIST__SHAPES; v++) {
+		st_job_list_sql(v, sql, sizeof(sql));
+		what = sql;
+		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->list[v],
+			NULL) != SQLITE_OK)
+			goto fail;
+	}
+	return 0;
+
+twice:
+	if (asprintf(cause, "%s: statement \"%s\" has a bad or a taken id", st->path, what) < 0)
+		*cause = NULL;
+	return -EIO;
+fail:
+	/* A statement that does not prepare is a bug in the store. */
+	if (asprintf(cause, "%s: preparing \"%s\": %s", st->path, what, sqlite3_errmsg(st->db)) < 0)
+		*cause = NULL;
+	return -EIO;
+}
+
+int
+store_open(struct store **out, const char *path, char **cause)
+{
+	struct store *st;
+	int r;
+
+	*out = NULL;
+	*cause = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
+		free(st);
+		return -ENOMEM;
+	}
+	/* NOMUTEX: this connection stays on the loop thread; the checkpoint
+	 * thread opens its own. */
+	if (sqlite3_open_v2(path, &st->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		r = st->db ? st_errno_of(sqlite3_extended_errcode(st->db)) : -ENOMEM;
+		if (asprintf(cause, "%s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory") < 0)
+			*cause = NULL;
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if ((r = configure(st, cause)) < 0 || (r = migrate(st, cause)) < 0 ||
+	    (r = prepare_all(st, cause)) < 0)
+		goto fail;
+	*out = st;
+	return 0;
+
+fail:
+	store_close(st);
+	return r;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	for (int v = 0; v < LIST__SHAPES; v++)
+		sqlite3_finalize(st->list[v]);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s = st->stmt[STMT_USER_VERSION];
+	int r;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = sqlite3_column_int(s, 0);
+	else
+		r = st_db_fail(st->db, __func__);
+	st_stmt_done(s);
+	return r;
+}
+
+int
+store_checkpoint(const char *path)
+{
+	sqlite3 *db = NULL;
+	int r = 0;
+
+	/* No CREATE: checkpointing a database that is not there is a bug. */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		r = db ? st_db_fail(db, __func__) : -ENOMEM;
+		goto out;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	/* TRUNCATE waits for readers through the busy handler; the loop
+	 * thread's transactions are short, so a few seconds is plenty. */
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* A fresh connection learns that the file is in WAL mode only when it
+	 * first reads it; until then a checkpoint is a silent no-op. */
+	if (sqlite3_exec(db, "PRAGMA user_version", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+		SQLITE_OK)
+		r = st_db_fail(db, __func__);
+out:
+	sqlite3_close(db);
+	return r;
+}

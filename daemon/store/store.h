@@ -1,0 +1,252 @@
+/*
+ * store.h -- the only door to pkvmd's sqlite database.
+ *
+ * Only the store's own files (store*.c, sharing store-private.h) include
+ * sqlite3.h.  Every call is synchronous and runs on the event loop thread;
+ * the database is in WAL mode with synchronous=NORMAL, so a commit appends
+ * to the WAL without an fsync and takes microseconds.  The fsyncs happen
+ * at checkpoints, which store_checkpoint() runs on its own connection,
+ * from a worker thread, so that console capture never waits for the disk.
+ *
+ * Every state change is one transaction.  Errors are negative errno:
+ * -ENOENT (no such row), -ESTALE (the row is not in the state the
+ * transition needs), -EIO (sqlite failed; the detail went to the log),
+ * -ENOMEM.
+ */
+#ifndef PKVM_STORE_H
+#define PKVM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "job/job.h"
+#include "tout/test-output.h"
+#include "tout/verdict.h"
+
+struct store;
+
+/* Open (creating if needed) the database at PATH and apply the numbered
+ * migrations from schema/ that are newer than PRAGMA user_version.  0 or
+ * negative errno, with *CAUSE set to a malloc'd message on failure. */
+int store_open(struct store **out, const char *path, char **cause);
+/* Close the database; NULL is fine. */
+void store_close(struct store *st);
+/* The schema version now in force (PRAGMA user_version). */
+int store_schema_version(struct store *st);
+/* Run a WAL checkpoint (TRUNCATE) on a private connection; safe to call from
+ * a worker thread while the loop thread writes.  0 or negative errno. */
+int store_checkpoint(const char *path);
+
+/* Insert a new queued job with its tags, executables and qemu args in one
+ * transaction; sets J->id and J->created_ms (when 0). */
+int store_job_insert(struct store *st, struct job *j);
+/* Load job ID with everything it owns into *OUT (job_free() it). */
+int store_job_get(struct store *st, int64_t id, struct job **out);
+
+struct job_filter {
+	bool has_state;
+	enum job_state state;
+	const char *tag; /* NULL = any */
+	const char *owner; /* NULL = any */
+	int limit; /* <= 0 means 100 */
+};
+/* Jobs matching F, newest first, into a malloc'd array *OUT of *N jobs. */
+int store_job_list(struct store *st, const struct job_filter *f, struct job ***out, size_t *n);
+/* Free an array from store_job_list(). */
+void store_job_list_free(struct job **jobs, size_t n);
+/* Queued jobs in scheduling order (priority desc, then id asc = FIFO). */
+int store_job_queue(struct store *st, struct job ***out, size_t *n);
+
+/* queued -> running: sets started_ms, attempt, clears old test rows of the
+ * new attempt.  -ESTALE when the job is not queued. */
+int store_job_start(struct store *st, int64_t id, int64_t now_ms);
+/* Record the qemu process of a running job so a restarted daemon can kill a
+ * survivor: its pid and its start time from /proc/PID/stat (field 22). */
+int store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime);
+/* running or queued -> done with RESULT and MESSAGE (may be NULL);
+ * EXIT_STATUS is recorded when HAS_EXIT.  -ESTALE when already done. */
+int store_job_finish(struct store *st, int64_t id, enum job_result result, const char *message,
+    bool has_exit, int exit_status, int64_t now_ms);
+/* Update the job's captured console size (cheap; called at most ~1/s). */
+int store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes);
+
+struct recovered_job {
+	int64_t id;
+	pid_t pid; /* 0 when none was recorded */
+	uint64_t starttime; /* from /proc/PID/stat when the pid was recorded */
+};
+/* At start-up: every job left `running` by a dead daemon becomes queued
+ * again with attempt+1 (REQUEUE) or done/interrupted, in one transaction.
+ * Returns the jobs touched so the caller can kill surviving qemus.  The
+ * same transaction turns every coverage capture left pending or running
+ * into COV_ERROR ("interrupted: ..."): captures were the dead daemon's
+ * children, and none of them will report. */
+int store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
+    size_t *n);
+
+struct test_result {
+	char *name;
+	enum test_verdict verdict;
+	bool has_exit_code;
+	int exit_code;
+	int64_t duration_ms;
+	int seq; /* run order within the job, from 1 */
+};
+/* A test of job ID's current attempt began (verdict running). */
+int store_test_begin(struct store *st, int64_t job_id, int seq, const char *name);
+/* A test ended: verdict from EXIT_CODE; updates the job's counters. */
+int store_test_end(struct store *st, int64_t job_id, const char *name, int exit_code,
+    int64_t duration_ms);
+/* Mark every still-running test of the job as ERROR (crash, timeout). */
+int store_tests_abort(struct store *st, int64_t job_id);
+/* Tests of the job's current attempt in run order. */
+int store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n);
+/* Free an array from store_test_list(). */
+void store_test_list_free(struct test_result *t, size_t n);
+
+/* ---- issue 3: results, crashes, artifacts ---------------------------- */
+
+/* What the runner knows of a test once it ended. */
+struct test_record {
+	const char *name;
+	enum test_verdict verdict;
+	bool has_exit_code;
+	int exit_code;
+	int64_t duration_ms;
+	const char *message; /* NULL when none */
+	enum tout_format format;
+	uint64_t first_line, last_line; /* its part of the serial log */
+	const struct tout_node *nodes; /* sub-results, nested */
+	size_t nnodes;
+};
+/* The test NAME of job ID's current attempt ended: store the record and its
+ * sub-results (replacing store_test_end for the runner), update counters. */
+int store_test_finish(struct store *st, int64_t job_id, const struct test_record *r);
+/* A pseudo-test the guest ran outside /ramfs.exe ("_modules"): insert it
+ * finished, with its sub-results. */
+int store_test_add(struct store *st, int64_t job_id, int seq, const struct test_record *r);
+
+/* One test with everything the API shows (GET /v1/jobs/ID/results). */
+struct test_full {
+	struct test_result t; /* name, verdict, exit code, duration, seq */
+	char *message;
+	enum tout_format format;
+	uint64_t first_line, last_line;
+	struct tout_node *nodes; /* sub-results tree */
+	size_t nnodes;
+};
+/* Tests of job ID's current attempt in run order, with sub-results. */
+int store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n);
+/* Free an array from store_test_list_full(). */
+void store_test_list_full_free(struct test_full *t, size_t n);
+
+struct crash_record {
+	int64_t id; /* set by the store */
+	int64_t job_id;
+	char *test; /* the test running then, or NULL (boot, init) */
+	char *kind; /* crash_kind_name() */
+	char *title;
+	bool fatal;
+	char *report;
+	uint64_t first_line, last_line;
+	int64_t time_ms;
+};
+/* Add a crash report of job JOB_ID (current attempt). */
+int store_crash_add(struct store *st, const struct crash_record *c);
+/* Crash reports of job JOB_ID's current attempt in console order. */
+int store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n);
+/* Free an array from store_crash_list(). */
+void store_crash_list_free(struct crash_record *c, size_t n);
+
+struct crash_group {
+	char *title;
+	char *kind;
+	bool fatal;
+	int64_t count; /* reports with this title */
+	int64_t jobs; /* distinct jobs */
+	int64_t first_ms, last_ms;
+	int64_t first_job, last_job;
+};
+/* Reports of every job grouped by title, most recent first (`crashes --all`). */
+int store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n);
+/* Free an array from store_crash_groups(). */
+void store_crash_groups_free(struct crash_group *g, size_t n);
+
+enum artifact_status { ARTIFACT_OK, ARTIFACT_CORRUPT, ARTIFACT_INCOMPLETE };
+struct artifact_record {
+	int64_t job_id;
+	char *test; /* test name, or "_system" */
+	char *path; /* relative to the test's PKVM_OUTPUT */
+	uint64_t size; /* announced size */
+	char sha256[65]; /* announced sha256 */
+	enum artifact_status status;
+};
+/* Name of an artifact status: "ok", "corrupt", "incomplete". */
+const char *artifact_status_name(enum artifact_status s);
+/* Record an artifact of job JOB_ID (replaces one with the same test/path). */
+int store_artifact_add(struct store *st, const struct artifact_record *a);
+/* Artifacts of job JOB_ID in the order they arrived. */
+int store_artifact_list(struct store *st, int64_t job_id, struct artifact_record **out, size_t *n);
+/* Free an array from store_artifact_list(). */
+void store_artifact_list_free(struct artifact_record *a, size_t n);
+
+/* Record the guest's timing marks of the current attempt as a JSON object
+ * text ({"init": 9.81, "tests": 10.02, "end": 12.5} in seconds since boot). */
+int store_job_set_timings(struct store *st, int64_t id, const char *json);
+
+/* ---- issue 4: coverage ---------------------------------------------- */
+
+enum coverage_status {
+	COV_DISABLED, /* the job asked for none (-C) */
+	COV_NONE, /* no .gcda at all: nothing was built for coverage */
+	COV_PENDING, /* the job ended, its capture is queued */
+	COV_RUNNING, /* being captured */
+	COV_OK,
+	COV_ERROR, /* with a message */
+};
+/* Name of a coverage status: "disabled", "none", "pending", "running",
+ * "ok", "error". */
+const char *coverage_status_name(enum coverage_status s);
+
+struct cov_counts {
+	int64_t hit, total;
+};
+struct coverage_row {
+	char *file; /* source file; NULL for the job's totals */
+	struct cov_counts lines, functions, branches;
+};
+/* Set job ID's coverage status (and MESSAGE, NULL for none) of the current
+ * attempt; clears stored numbers unless STATUS is COV_OK.  Any status may
+ * follow any other, in any job state; -EINVAL for an unknown STATUS. */
+int store_coverage_set_status(struct store *st, int64_t id, enum coverage_status status,
+    const char *message);
+/* Store job ID's coverage: TOTAL and per-file ROWS, status ok, in one
+ * transaction (replacing earlier numbers).  -EINVAL for a row without a
+ * file or a negative count, -EEXIST for a file given twice; either way
+ * the earlier numbers stay. */
+int store_coverage_put(struct store *st, int64_t id, const struct coverage_row *total,
+    const struct coverage_row *rows, size_t n);
+/* Job ID's coverage of its current attempt: status, message (malloc'd or
+ * NULL), totals, and per-file rows sorted by file (bytewise); every output
+ * but STATUS may be NULL when not wanted (ROWS and N together).  The
+ * attempt's coverage row, once anyone set one, is the answer.  Without
+ * one the status is COV_DISABLED when the job's coverage flag is off,
+ * else COV_PENDING while the job is queued or running (its numbers are
+ * still to come) and COV_NONE once it is done (it ended and no capture
+ * was queued: it shipped no .gcda).  So a runner that will capture sets
+ * COV_PENDING before it stores the job done, and readers never see
+ * "none" in between.  Totals are zero and there are no rows unless the
+ * status is COV_OK. */
+int store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, char **message,
+    struct coverage_row *total, struct coverage_row **rows, size_t *n);
+/* Free rows from store_coverage_get(). */
+void store_coverage_rows_free(struct coverage_row *rows, size_t n);
+/* Jobs whose current attempt's coverage is ok, with tag TAG (newest
+ * first, at most LIMIT, <= 0 means 100), into a malloc'd *IDS (free() it;
+ * NULL when there are none). */
+int store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids,
+    size_t *n);
+
+#endif

@@ -1,0 +1,606 @@
+/*
+ * store-tests.c -- a job's tests, their sub-results and its counters.
+ *
+ * A job's tests are rows keyed by (job, attempt, seq); only those of the
+ * job's current attempt are visible through the API.  The counters on the
+ * job row are recomputed from those rows inside the same transaction as
+ * every change (st_counters_update()), so they cannot drift.
+ * tests_passed counts "pass"; tests_failed counts "fail", "error" (a test
+ * that never finished did not pass either) and "timeout"; "skip" and
+ * "running" count only in tests_total.  store_test_end() is
+ * store_test_finish() with a verdict from the exit code and no details, so
+ * both take the same path.
+ *
+ * Sub-results.  A test's tout_node tree is one subtests row per node,
+ * written by a walk in C with one prepared INSERT, parents first, so
+ * reading a test's rows by id sees every parent before its children and
+ * the tree is rebuilt in one pass (build_tree()).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/private.h"
+
+/* The tests of a job's current attempt, as a join condition. */
+#define CURRENT_ATTEMPT "t.job_id = j.id AND t.attempt = j.attempt"
+
+/* The columns read_test() reads, in its order, from "tests t". */
+#define TEST_COLS \
+	"t.seq, t.name, t.verdict, t.exit_code, t.duration_ms, t.id," \
+	" t.message, t.format, t.first_line, t.last_line"
+
+const struct stmt_def st_test_stmts[] = {
+	{ STMT_COUNTERS,
+	    "UPDATE jobs AS j SET"
+	    " tests_total = (SELECT count(*) FROM tests t WHERE " CURRENT_ATTEMPT "),"
+	    " tests_passed = (SELECT count(*) FROM tests t"
+	    "  WHERE " CURRENT_ATTEMPT " AND t.verdict = 'pass'),"
+	    " tests_failed = (SELECT count(*) FROM tests t"
+	    "  WHERE " CURRENT_ATTEMPT " AND t.verdict IN ('fail', 'error', 'timeout'))"
+	    " WHERE j.id = ?1" },
+	{ STMT_TEST_BEGIN,
+	    "INSERT INTO tests (job_id, attempt, seq, name, verdict)"
+	    " SELECT id, attempt, ?2, ?3, 'running' FROM jobs"
+	    " WHERE id = ?1 AND state = 'running'" },
+	/* The newest running test of that name in the current attempt. */
+	{ STMT_TEST_RUNNING,
+	    "SELECT t.id FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+	    " WHERE j.id = ?1 AND t.name = ?2 AND t.verdict = 'running'"
+	    " ORDER BY t.seq DESC LIMIT 1" },
+	{ STMT_TEST_UPDATE,
+	    "UPDATE tests SET verdict = ?2, exit_code = ?3,"
+	    " duration_ms = ?4, message = ?5, format = ?6, first_line = ?7,"
+	    " last_line = ?8 WHERE id = ?1" },
+	{ STMT_TEST_FIND,
+	    "SELECT 1 FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+	    " WHERE j.id = ?1 AND t.name = ?2" },
+	{ STMT_TEST_ADD,
+	    "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code,"
+	    " duration_ms, message, format, first_line, last_line)"
+	    " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM jobs"
+	    " WHERE id = ?1 AND state = 'running'" },
+	{ STMT_SUBTEST_INSERT,
+	    "INSERT INTO subtests (test_id, parent_id, seq, name, verdict,"
+	    " message, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	{ STMT_TESTS_ABORT,
+	    "UPDATE tests SET verdict = 'error' WHERE job_id = ?1 AND verdict = 'running'" },
+	{ STMT_TEST_LIST,
+	    "SELECT " TEST_COLS " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+	    " WHERE j.id = ?1 ORDER BY t.seq" },
+	{ STMT_SUBTESTS_GET,
+	    "SELECT id, parent_id, name, verdict, message, line"
+	    " FROM subtests WHERE test_id = ?1 ORDER BY id" },
+};
+const size_t st_test_nstmts = NELEM(st_test_stmts);
+
+int
+st_counters_update(struct store *st, int64_t id, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_COUNTERS];
+
+	sqlite3_bind_int64(s, 1, id);
+	return st_run(st, STMT_COUNTERS, fn);
+}
+
+/* The store's names for output formats, as in tests.format.  They match
+ * tout_format_name() today, but they are the database's encoding and must
+ * not change when a wire name does. */
+static const char *const format_names[] = {
+	[TOUT_NONE] = "none",
+	[TOUT_TAP] = "tap",
+	[TOUT_KTAP] = "ktap",
+	[TOUT_LTP] = "ltp",
+	[TOUT_KUT] = "kvm-unit-tests",
+};
+
+static const char *
+format_name(enum tout_format f)
+{
+	return (unsigned)f < NELEM(format_names) ? format_names[f] : NULL;
+}
+
+static int
+format_parse(const char *name, enum tout_format *out)
+{
+	for (size_t i = 0; name != NULL && i < NELEM(format_names); i++) {
+		if (strcmp(name, format_names[i]) == 0) {
+			*out = (enum tout_format)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* True when V is a verdict verdict.c knows (its name parses back to it). */
+static bool
+verdict_valid(enum test_verdict v)
+{
+	enum test_verdict back;
+
+	return test_verdict_parse(test_verdict_name(v), &back) == 0 && back == v;
+}
+
+/* Read column I of S as a verdict: 0, or -EIO (logged) for a bad name. */
+static int
+col_verdict(sqlite3_stmt *s, int i, enum test_verdict *out, int64_t job_id, const char *fn)
+{
+	const char *name = (const char *)sqlite3_column_text(s, i);
+
+	if (name != NULL && test_verdict_parse(name, out) == 0)
+		return 0;
+	fprintf(stderr, "store: %s: job %lld has a bad verdict \"%s\"\n", fn, (long long)job_id,
+	    name ? name : "(null)");
+	return -EIO;
+}
+
+static void
+nodes_free(struct tout_node *nodes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(nodes[i].name);
+		free(nodes[i].message);
+		nodes_free(nodes[i].children, nodes[i].nchildren);
+	}
+	free(nodes);
+}
+
+/* Insert the sub-result tree NODES of test TEST_ID under PARENT (0 = top),
+ * parents before children, with the one prepared INSERT. */
+static int
+insert_nodes(struct store *st, int64_t test_id, int64_t parent, const struct tout_node *nodes,
+    size_t n, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SUBTEST_INSERT];
+	int64_t id;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!verdict_valid(nodes[i].verdict))
+			return -EINVAL;
+		sqlite3_bind_int64(s, 1, test_id);
+		if (parent != 0)
+			sqlite3_bind_int64(s, 2, parent);
+		sqlite3_bind_int64(s, 3, (int64_t)i + 1);
+		st_bind_text(s, 4, nodes[i].name ? nodes[i].name : "");
+		st_bind_text(s, 5, test_verdict_name(nodes[i].verdict));
+		st_bind_text(s, 6, nodes[i].message);
+		sqlite3_bind_int64(s, 7, (int64_t)nodes[i].line);
+		if ((r = st_step_changes(st, s, fn)) < 0)
+			return r;
+		id = sqlite3_last_insert_rowid(st->db);
+		if ((r = insert_nodes(st, test_id, id, nodes[i].children, nodes[i].nchildren, fn)) <
+		    0)
+			return r;
+	}
+	return 0;
+}
+
+/* One subtests row while the tree is being put together. */
+struct node_row {
+	int64_t id, parent_id;
+	size_t parent; /* index of the parent row, when parent_id != 0 */
+	size_t fill; /* children placed so far */
+	struct tout_node node;
+};
+
+static int
+row_cmp_id(const void *key, const void *elem)
+{
+	int64_t id = *(const int64_t *)key, other = ((const struct node_row *)elem)->id;
+
+	return id < other ? -1 : id > other;
+}
+
+/* Turn ROWS (in id order, so every parent comes before its children) into
+ * a tree: count each node's children, give it an array of that size, then
+ * copy each node into its parent's next free slot.  A node is copied
+ * before its own children arrive, which is fine: the copy shares its
+ * children array.  On success the rows' strings belong to the tree. */
+static int
+build_tree(struct node_row *rows, size_t n, struct tout_node **out, size_t *nout, int64_t test_id,
+    const char *fn)
+{
+	struct tout_node *top = NULL, *dst;
+	struct node_row *p;
+	size_t ntop = 0, fill = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].parent_id == 0) {
+			ntop++;
+			continue;
+		}
+		p = bsearch(&rows[i].parent_id, rows, i, sizeof(*rows), row_cmp_id);
+		if (p == NULL) {
+			fprintf(stderr,
+			    "store: %s: test %lld has a sub-result without its parent\n", fn,
+			    (long long)test_id);
+			return -EIO;
+		}
+		rows[i].parent = (size_t)(p - rows);
+		p->node.nchildren++;
+	}
+	if (ntop > 0 && (top = calloc(ntop, sizeof(*top))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].node.nchildren > 0 &&
+		    (rows[i].node.children = calloc(rows[i].node.nchildren,
+			 sizeof(struct tout_node))) == NULL) {
+			for (size_t k = 0; k < i; k++)
+				free(rows[k].node.children);
+			free(top);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].parent_id == 0) {
+			dst = &top[fill++];
+		} else {
+			p = &rows[rows[i].parent];
+			dst = &p->node.children[p->fill++];
+		}
+		*dst = rows[i].node;
+	}
+	*out = top;
+	*nout = ntop;
+	return 0;
+}
+
+static int
+read_node_row(sqlite3_stmt *s, void *elem, void *arg)
+{
+	const struct st_row_ctx *ctx = arg;
+	struct node_row *row = elem;
+	int r;
+
+	row->id = sqlite3_column_int64(s, 0);
+	row->parent_id = sqlite3_column_int64(s, 1); /* NULL reads as 0 */
+	row->node.line = (uint64_t)sqlite3_column_int64(s, 5);
+	if ((r = st_col_dup(s, 2, &row->node.name)) < 0 ||
+	    (r = st_col_dup(s, 4, &row->node.message)) < 0 ||
+	    (r = col_verdict(s, 3, &row->node.verdict, ctx->job_id, ctx->fn)) < 0)
+		return r;
+	return 0;
+}
+
+/* The sub-result tree of test TEST_ID (a row id) into *OUT, *N. */
+static int
+load_nodes(struct store *st, int64_t job_id, int64_t test_id, struct tout_node **out, size_t *n,
+    const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SUBTESTS_GET];
+	struct st_row_ctx ctx = { job_id, fn };
+	struct node_row *rows;
+	void *list;
+	size_t nrows;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	sqlite3_bind_int64(s, 1, test_id);
+	r = st_collect(st, s, sizeof(*rows), read_node_row, &ctx, &list, &nrows, fn);
+	rows = list;
+	if (r == 0)
+		r = build_tree(rows, nrows, out, n, test_id, fn);
+	if (r < 0) {
+		for (size_t i = 0; i < nrows; i++) {
+			free(rows[i].node.name);
+			free(rows[i].node.message);
+		}
+	}
+	free(rows);
+	return r;
+}
+
+int
+store_test_begin(struct store *st, int64_t job_id, int seq, const char *name)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_BEGIN];
+	int r;
+
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int(s, 2, seq);
+	st_bind_text(s, 3, name);
+	if ((r = st_step_changes(st, s, __func__)) < 0)
+		goto fail;
+	if (r == 0) {
+		r = st_stale_or_missing(st, job_id, __func__);
+		goto fail;
+	}
+	if ((r = st_counters_update(st, job_id, __func__)) < 0)
+		goto fail;
+	return st_tx_commit(st, __func__);
+
+fail:
+	st_tx_rollback(st);
+	return r;
+}
+
+/* Bind what R says of a test's outcome to the parameters FIRST.. of S in
+ * the order verdict, exit_code, duration, message, format, first_line,
+ * last_line; -EINVAL for a verdict or format the store cannot keep. */
+static int
+bind_record(sqlite3_stmt *s, int first, const struct test_record *r)
+{
+	const char *format = format_name(r->format);
+
+	if (r->verdict == VERDICT_RUNNING || !verdict_valid(r->verdict) || format == NULL)
+		return -EINVAL;
+	st_bind_text(s, first, test_verdict_name(r->verdict));
+	if (r->has_exit_code)
+		sqlite3_bind_int(s, first + 1, r->exit_code);
+	else
+		sqlite3_bind_null(s, first + 1);
+	sqlite3_bind_int64(s, first + 2, r->duration_ms);
+	st_bind_text(s, first + 3, r->message);
+	st_bind_text(s, first + 4, format);
+	sqlite3_bind_int64(s, first + 5, (int64_t)r->first_line);
+	sqlite3_bind_int64(s, first + 6, (int64_t)r->last_line);
+	return 0;
+}
+
+/* store_test_finish() and store_test_end(): one transaction that finds the
+ * newest running test of that name, records R and its sub-results, and
+ * updates the counters. */
+static int
+test_finish(struct store *st, int64_t job_id, const struct test_record *r, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_RUNNING];
+	int64_t test_id = 0;
+	int rc, e;
+
+	if ((e = st_tx_begin(st, fn)) < 0)
+		return e;
+	sqlite3_bind_int64(s, 1, job_id);
+	st_bind_text(s, 2, r->name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		test_id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		e = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	if (e < 0)
+		goto fail;
+	if (test_id == 0) {
+		/* No running test of that name: -ESTALE when it already
+		 * ended (or was aborted), -ENOENT when it never began. */
+		s = st->stmt[STMT_TEST_FIND];
+		sqlite3_bind_int64(s, 1, job_id);
+		st_bind_text(s, 2, r->name);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			e = -ESTALE;
+		else if (rc == SQLITE_DONE)
+			e = -ENOENT;
+		else
+			e = st_db_fail(st->db, fn);
+		st_stmt_done(s);
+		goto fail;
+	}
+	s = st->stmt[STMT_TEST_UPDATE];
+	sqlite3_bind_int64(s, 1, test_id);
+	if ((e = bind_record(s, 2, r)) < 0) {
+		st_stmt_done(s);
+		goto fail;
+	}
+	if ((e = st_step_changes(st, s, fn)) < 0 ||
+	    (e = insert_nodes(st, test_id, 0, r->nodes, r->nnodes, fn)) < 0 ||
+	    (e = st_counters_update(st, job_id, fn)) < 0)
+		goto fail;
+	return st_tx_commit(st, fn);
+
+fail:
+	st_tx_rollback(st);
+	return e;
+}
+
+int
+store_test_finish(struct store *st, int64_t job_id, const struct test_record *r)
+{
+	return test_finish(st, job_id, r, __func__);
+}
+
+int
+store_test_end(struct store *st, int64_t job_id, const char *name, int exit_code,
+    int64_t duration_ms)
+{
+	struct test_record r = {
+		.name = name,
+		.verdict = exit_code == 0 ? VERDICT_PASS : VERDICT_FAIL,
+		.has_exit_code = true,
+		.exit_code = exit_code,
+		.duration_ms = duration_ms,
+		.format = TOUT_NONE,
+	};
+
+	return test_finish(st, job_id, &r, __func__);
+}
+
+int
+store_test_add(struct store *st, int64_t job_id, int seq, const struct test_record *r)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_ADD];
+	int e;
+
+	if ((e = st_tx_begin(st, __func__)) < 0)
+		return e;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int(s, 2, seq);
+	st_bind_text(s, 3, r->name);
+	if ((e = bind_record(s, 4, r)) < 0) {
+		st_stmt_done(s);
+		goto fail;
+	}
+	if ((e = st_step_changes(st, s, __func__)) < 0)
+		goto fail;
+	if (e == 0) {
+		e = st_stale_or_missing(st, job_id, __func__);
+		goto fail;
+	}
+	if ((e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes,
+		 __func__)) < 0 ||
+	    (e = st_counters_update(st, job_id, __func__)) < 0)
+		goto fail;
+	return st_tx_commit(st, __func__);
+
+fail:
+	st_tx_rollback(st);
+	return e;
+}
+
+int
+store_tests_abort(struct store *st, int64_t job_id)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TESTS_ABORT];
+	int r;
+
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	if ((r = st_job_exists(st, job_id, __func__)) < 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, job_id);
+	if ((r = st_step_changes(st, s, __func__)) < 0 ||
+	    (r = st_counters_update(st, job_id, __func__)) < 0)
+		goto fail;
+	return st_tx_commit(st, __func__);
+
+fail:
+	st_tx_rollback(st);
+	return r;
+}
+
+/* Read the TEST_COLS row of S into T (name, verdict, exit code, duration,
+ * seq) and, when F is not NULL, the rest of F but the sub-results. */
+static int
+read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t job_id,
+    const char *fn)
+{
+	int r;
+
+	t->seq = sqlite3_column_int(s, 0);
+	if ((r = st_col_dup(s, 1, &t->name)) < 0 ||
+	    (r = col_verdict(s, 2, &t->verdict, job_id, fn)) < 0)
+		return r;
+	t->has_exit_code = sqlite3_column_type(s, 3) != SQLITE_NULL;
+	t->exit_code = sqlite3_column_int(s, 3);
+	t->duration_ms = sqlite3_column_int64(s, 4);
+	if (f == NULL)
+		return 0;
+	if ((r = st_col_dup(s, 6, &f->message)) < 0)
+		return r;
+	if (format_parse((const char *)sqlite3_column_text(s, 7), &f->format) < 0) {
+		fprintf(stderr, "store: %s: job %lld test %d has a bad format\n", fn,
+		    (long long)job_id, t->seq);
+		return -EIO;
+	}
+	f->first_line = (uint64_t)sqlite3_column_int64(s, 8);
+	f->last_line = (uint64_t)sqlite3_column_int64(s, 9);
+	return 0;
+}
+
+static int
+read_test_result(sqlite3_stmt *s, void *elem, void *arg)
+{
+	const struct st_row_ctx *ctx = arg;
+
+	return read_test(s, elem, NULL, ctx->job_id, ctx->fn);
+}
+
+int
+store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
+	struct st_row_ctx ctx = { job_id, __func__ };
+	void *tests;
+	size_t ntests;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = st_job_exists(st, job_id, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, job_id);
+	r = st_collect(st, s, sizeof(**out), read_test_result, &ctx, &tests, &ntests, __func__);
+	if (r < 0) {
+		store_test_list_free(tests, ntests);
+		return r;
+	}
+	*out = tests;
+	*n = ntests;
+	return 0;
+}
+
+void
+store_test_list_free(struct test_result *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(t[i].name);
+	free(t);
+}
+
+/* What read_test_full() needs: the test rows' ids go to IDS, one for each
+ * test read, for the sub-results to be loaded once the list is reset. */
+struct test_full_ctx {
+	struct st_row_ctx row;
+	int64_t *ids;
+	size_t nids, idcap;
+};
+
+static int
+read_test_full(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct test_full_ctx *ctx = arg;
+	struct test_full *t = elem;
+	int64_t *p;
+
+	if ((p = st_grow(ctx->ids, &ctx->idcap, ctx->nids, sizeof(*p))) == NULL)
+		return -ENOMEM;
+	ctx->ids = p;
+	ctx->ids[ctx->nids++] = sqlite3_column_int64(s, 5);
+	return read_test(s, &t->t, t, ctx->row.job_id, ctx->row.fn);
+}
+
+int
+store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
+	struct test_full_ctx ctx = { { job_id, __func__ }, NULL, 0, 0 };
+	struct test_full *tests;
+	void *list;
+	size_t ntests;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = st_job_exists(st, job_id, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, job_id);
+	r = st_collect(st, s, sizeof(*tests), read_test_full, &ctx, &list, &ntests, __func__);
+	tests = list;
+	/* The sub-results once the test list is reset: the two statements
+	 * never step at the same time. */
+	for (size_t i = 0; r == 0 && i < ntests; i++)
+		r = load_nodes(st, job_id, ctx.ids[i], &tests[i].nodes, &tests[i].nnodes, __func__);
+	free(ctx.ids);
+	if (r < 0) {
+		store_test_list_full_free(tests, ntests);
+		return r;
+	}
+	*out = tests;
+	*n = ntests;
+	return 0;
+}
+
+void
+store_test_list_full_free(struct test_full *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].t.name);
+		free(t[i].message);
+		nodes_free(t[i].nodes, t[i].nnodes);
+	}
+	free(t);
+}

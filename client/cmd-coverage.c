@@ -32,9 +32,6 @@
 /* Job ids named in a merged coverage's title; the rest are counted. */
 #define COVERAGE_TITLE_JOBS 10
 
-/* How long --wait lets the server hold the answer (its maximum). */
-#define COVERAGE_WAIT_S 3600
-
 enum { OPT_JSON = 256, OPT_HTML };
 
 static const struct cmd_option coverage_options[] = {
@@ -56,14 +53,6 @@ struct coverage_opts {
 	long long top; /* -1 when not given */
 	const char *html, *tag, *output; /* or NULL */
 };
-
-void
-coverage_job_path(int64_t id, bool wait, char *buf, size_t size)
-{
-	snprintf(buf, size, PKVM_API_PREFIX "/jobs/%lld/coverage", (long long)id);
-	if (wait)
-		snprintf(buf + strlen(buf), size - strlen(buf), "?wait=%d", COVERAGE_WAIT_S);
-}
 
 /* Print job ID's coverage. */
 static int

@@ -16,6 +16,10 @@
  * A diff lists, per file, the lines one job reaches and the other does not
  * as ranges ("12-15, 20, 31"), "+" for what B adds and "-" for what it
  * lacks, with counts, under the same shared prefix.
+ *
+ * It also holds what every coverage command shares (the API path), so that
+ * cmd-coverage.c and coverage-html.c both build on this file and never on
+ * each other.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -360,4 +364,12 @@ coverage_diff_print(json_t *diff, int64_t a, int64_t b)
 		rc = diff_side_print(lists[s], s == 0 ? '+' : '-', prefix);
 	}
 	return rc;
+}
+
+void
+coverage_job_path(int64_t id, bool wait, char *buf, size_t size)
+{
+	snprintf(buf, size, PKVM_API_PREFIX "/jobs/%lld/coverage", (long long)id);
+	if (wait)
+		snprintf(buf + strlen(buf), size - strlen(buf), "?wait=%d", COVERAGE_WAIT_S);
 }

@@ -38,6 +38,9 @@ void coverage_counts_format(json_t *c, char *buf, size_t size);
  * '/') of the N PATHS; 0 when there is none but "/". */
 size_t coverage_common_prefix(const char *const *paths, size_t n);
 
+/* How long --wait lets the server hold the answer (its maximum). */
+#define COVERAGE_WAIT_S 3600
+
 /* The API path of job ID's coverage into BUF, with the long poll for a
  * final status when WAIT. */
 void coverage_job_path(int64_t id, bool wait, char *buf, size_t size);

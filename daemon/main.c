@@ -37,7 +37,6 @@
 #include "http/http.h"
 #include "run/initramfs.h"
 #include "base/log.h"
-#include "pkvmd.h"
 #include "run/procs.h"
 #include "run/runner.h"
 #include "sd-notify.h"
@@ -47,6 +46,22 @@
 
 #define CHECKPOINT_INTERVAL_MS 10000
 #define DRAIN_TIMEOUT_MS 5000
+
+/* The daemon's parts, wired together here once.  Each module gets the
+ * parts it works with in an env struct of its own (runner_env,
+ * coverage_env, http_env), never this one: none of them knows main.c. */
+struct pkvmd {
+	uv_loop_t *loop;
+	struct config *cfg;
+	struct store *store;
+	struct blobs *blobs;
+	struct initramfs *initramfs;
+	struct runner *runner;
+	struct watch_list *watches;
+	struct http_server *http;
+	struct coverage *coverage;
+	bool shutting_down;
+};
 
 static struct pkvmd daemon_state;
 static uv_signal_t sig_term, sig_int, sig_hup;
@@ -385,8 +400,21 @@ main(int argc, char **argv)
 		.on_job_done_arg = d,
 	};
 	if ((err = coverage_new(&d->coverage, &cov_env)) < 0 ||
-	    (err = runner_new(&d->runner, &run_env)) < 0 ||
-	    (err = http_server_new(&d->http, d)) < 0)
+	    (err = runner_new(&d->runner, &run_env)) < 0)
+		fatalx("start-up: %s", strerror(-err));
+	struct http_env http_env = {
+		.loop = d->loop,
+		.store = d->store,
+		.blobs = d->blobs,
+		.runner = d->runner,
+		.watches = d->watches,
+		.coverage = d->coverage,
+		.state_dir = cfg.state_dir,
+		.max_body_bytes = cfg.max_body_bytes,
+		.max_blob_bytes = cfg.max_blob_bytes,
+		.max_jobs_listed = cfg.max_jobs_listed,
+	};
+	if ((err = http_server_new(&d->http, &http_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
 
 	/* The default socket's directory may not exist yet (/run/pkvmd). */

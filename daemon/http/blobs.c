@@ -12,7 +12,6 @@
 
 #include "store/blobs.h"
 #include "http/handlers.h"
-#include "pkvmd.h"
 #include "wire.h"
 
 #define BATCH (1024 * 1024)
@@ -43,7 +42,7 @@ put_state_free(void *data)
 void
 http_blobs_missing(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	json_t *body = http_request_json(req), *list, *missing, *v;
 	const char *key;
 	size_t i;
@@ -85,7 +84,7 @@ http_blobs_missing(struct http_request *req)
 void
 http_blob_put_begin(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	const char *hex = http_request_param(req, "sha256");
 	const char *cl = http_request_header(req, "Content-Length");
 	struct put_state *ps;
@@ -117,10 +116,10 @@ http_blob_put_begin(struct http_request *req)
 		http_reply_error(req, 400, "invalid_field", NULL, "bad Content-Length");
 		return;
 	}
-	if (ps->size > (uint64_t)d->cfg->max_blob_bytes) {
+	if (ps->size > (uint64_t)d->max_blob_bytes) {
 		http_reply_error(req, 413, "too_large", NULL,
 		    "blob of %llu bytes is over the limit of %lld bytes (pkvmd --max-blob)",
-		    (unsigned long long)ps->size, (long long)d->cfg->max_blob_bytes);
+		    (unsigned long long)ps->size, (long long)d->max_blob_bytes);
 		return;
 	}
 	if (blobs_size(d->blobs, hex, &have) == 0) {
@@ -250,7 +249,7 @@ http_blob_put_done(struct http_request *req)
 void
 http_blob_head(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	const char *hex = http_request_param(req, "sha256");
 	uint64_t size;
 

@@ -20,7 +20,6 @@
 #include "http/handlers.h"
 #include "job/job.h"
 #include "coverage/lcov-info.h"
-#include "pkvmd.h"
 #include "run/runner.h"
 #include "store/store.h"
 #include "job/watch.h"
@@ -43,7 +42,7 @@ lcounts_json(const struct lcov_counts *c)
 static void
 reply_coverage(struct http_request *req, int64_t id)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	enum coverage_status status;
 	struct coverage_row total = { 0 }, *rows = NULL;
 	char *message = NULL;
@@ -78,7 +77,7 @@ reply_coverage(struct http_request *req, int64_t id)
 /* Whether job ID's coverage can no longer change (the store says pending
  * while the job runs and until its capture ends). */
 static bool
-coverage_final(struct pkvmd *d, int64_t id)
+coverage_final(struct http_env *d, int64_t id)
 {
 	enum coverage_status st;
 
@@ -90,7 +89,7 @@ coverage_final(struct pkvmd *d, int64_t id)
 void
 http_job_coverage(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	const char *ws = http_request_query(req, "wait");
 	long timeout = 0;
 	int64_t id;
@@ -118,7 +117,7 @@ http_job_coverage(struct http_request *req)
 
 struct merge {
 	struct http_request *req; /* NULL once the client went away */
-	struct pkvmd *d;
+	struct http_env *d;
 	uv_work_t work;
 	bool busy;
 	int64_t *ids;
@@ -283,7 +282,7 @@ merge_after(uv_work_t *w, int status)
 static bool
 merge_prepare(struct http_request *req, struct merge *m)
 {
-	struct pkvmd *d = m->d;
+	struct http_env *d = m->d;
 
 	m->paths = calloc(m->nids + 1, sizeof(*m->paths));
 	if (m->paths == NULL) {
@@ -305,7 +304,7 @@ merge_prepare(struct http_request *req, struct merge *m)
 			    coverage_status_name(st));
 			return false;
 		}
-		paths_job_dir(d->cfg->state_dir, m->ids[i], dir, sizeof(dir));
+		paths_job_dir(d->state_dir, m->ids[i], dir, sizeof(dir));
 		snprintf(m->paths[i], sizeof(m->paths[i]), "%s/coverage/coverage.info", dir);
 	}
 	return true;
@@ -341,7 +340,7 @@ parse_id(const char *s, int64_t *out)
 void
 http_coverage_merged(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	const char *tag = http_request_query(req, "tag");
 	const char *jobs = http_request_query(req, "jobs");
 	const char *format = http_request_query(req, "format");
@@ -414,7 +413,7 @@ http_coverage_diff(struct http_request *req)
 		http_reply_error(req, 500, "internal", NULL, "out of memory");
 		return;
 	}
-	m->d = http_request_daemon(req);
+	m->d = http_request_env(req);
 	m->diff = true;
 	m->nids = 2;
 	m->ids = calloc(2, sizeof(*m->ids));

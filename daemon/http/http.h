@@ -23,9 +23,31 @@
 
 #include <jansson.h>
 
-struct pkvmd;
-struct http_server;
+#include <uv.h>
+
+struct blobs;
+struct coverage;
 struct http_request;
+struct http_server;
+struct runner;
+struct store;
+struct watch_list;
+
+/* What the handlers work with, all borrowed for the server's life (main.c
+ * fills it; the server keeps a copy). */
+struct http_env {
+	uv_loop_t *loop;
+	struct store *store;
+	struct blobs *blobs;
+	struct runner *runner;
+	struct watch_list *watches;
+	struct coverage *coverage;
+	const char *state_dir;
+	int64_t max_body_bytes; /* a JSON request body */
+	int64_t max_blob_bytes; /* an uploaded blob */
+	int64_t max_jobs_listed; /* GET /v1/jobs?limit= */
+	bool shutting_down; /* set by http_stop_listening(): submits refused */
+};
 
 /* How a route takes its request body. */
 enum http_body {
@@ -51,8 +73,8 @@ struct http_route {
 extern const struct http_route http_routes[];
 extern const size_t http_nroutes;
 
-/* Create the HTTP server of daemon D (no listener yet). */
-int http_server_new(struct http_server **out, struct pkvmd *d);
+/* Create an HTTP server over ENV (copied), with no listener yet. */
+int http_server_new(struct http_server **out, const struct http_env *env);
 /* Listen on a Unix socket at PATH with permission bits MODE.  Refuses when
  * another live daemon answers there.  0 or negative errno with *CAUSE. */
 int http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause);
@@ -67,8 +89,8 @@ void http_server_drain(struct http_server *s, uint64_t timeout_ms, void (*cb)(vo
 /* Close everything; CB runs when the loop handles are closed. */
 void http_server_close(struct http_server *s, void (*cb)(void *arg), void *arg);
 
-/* The daemon this request belongs to. */
-struct pkvmd *http_request_daemon(struct http_request *req);
+/* The environment of the server this request came to. */
+struct http_env *http_request_env(struct http_request *req);
 /* Path parameter NAME ("id" for {id}), or NULL. */
 const char *http_request_param(struct http_request *req, const char *name);
 /* Query argument NAME, or NULL. */

@@ -24,7 +24,6 @@
 #include "http/handlers.h"
 #include "job/job-json.h"
 #include "kernel-image.h"
-#include "pkvmd.h"
 #include "run/runner.h"
 #include "store/store.h"
 #include "job/watch.h"
@@ -62,7 +61,7 @@ struct job *
 http_job_load(struct http_request *req, int64_t id)
 {
 	struct job *j = NULL;
-	int err = store_job_get(http_request_daemon(req)->store, id, &j);
+	int err = store_job_get(http_request_env(req)->store, id, &j);
 
 	if (err < 0) {
 		http_reply_job_error(req, id, err, "loading job");
@@ -102,7 +101,7 @@ random_seed(struct job *j)
 static bool
 check_blobs(struct http_request *req, struct job *j)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	unsigned char head[64];
 	uint64_t size;
 	ssize_t n;
@@ -148,7 +147,7 @@ check_blobs(struct http_request *req, struct job *j)
 void
 http_jobs_submit(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	struct job_json_error e = { 0 };
 	struct job *j;
 	int err;
@@ -194,7 +193,7 @@ out:
 void
 http_jobs_list(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	struct job_filter f = { 0 };
 	const char *state = http_request_query(req, "state");
 	const char *limit = http_request_query(req, "limit");
@@ -218,9 +217,9 @@ http_jobs_list(struct http_request *req)
 		char *end;
 		long v = strtol(limit, &end, 10);
 
-		if (*end != '\0' || v < 1 || v > d->cfg->max_jobs_listed) {
+		if (*end != '\0' || v < 1 || v > d->max_jobs_listed) {
 			http_reply_error(req, 400, "invalid_field", "limit",
-			    "limit must be between 1 and %lld", (long long)d->cfg->max_jobs_listed);
+			    "limit must be between 1 and %lld", (long long)d->max_jobs_listed);
 			return;
 		}
 		f.limit = (int)v;
@@ -291,7 +290,7 @@ http_job_wait(struct http_request *req)
 
 struct console_state {
 	struct http_request *req;
-	struct pkvmd *d;
+	struct http_env *d;
 	struct job_watch watch;
 	char path[PATH_MAX];
 	int fd;
@@ -384,7 +383,7 @@ console_test_range(struct http_request *req, int64_t id, const char *test, struc
 	size_t n = 0;
 	int err;
 
-	err = store_test_list_full(http_request_daemon(req)->store, id, &t, &n);
+	err = store_test_list_full(http_request_env(req)->store, id, &t, &n);
 	if (err < 0) {
 		http_reply_errno(req, err, "listing tests");
 		return false;
@@ -410,7 +409,7 @@ console_test_range(struct http_request *req, int64_t id, const char *test, struc
 void
 http_job_console(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	const char *off = http_request_query(req, "offset");
 	const char *follow = http_request_query(req, "follow");
 	const char *test = http_request_query(req, "test");
@@ -453,7 +452,7 @@ http_job_console(struct http_request *req)
 		job_free(j);
 		return;
 	}
-	paths_job_dir(d->cfg->state_dir, id, dir, sizeof(dir));
+	paths_job_dir(d->state_dir, id, dir, sizeof(dir));
 	snprintf(cs->path, sizeof(cs->path), "%s/serial", dir);
 	/* The state belongs to the request, which outlives every call of the
 	 * reader: a watch event can never resume a freed request. */
@@ -468,7 +467,7 @@ http_job_console(struct http_request *req)
 void
 http_job_cancel(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	struct job *j;
 	int64_t id;
 	int err;

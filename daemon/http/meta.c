@@ -3,14 +3,13 @@
  */
 #include "build-config.h"
 #include "http/handlers.h"
-#include "pkvmd.h"
 #include "run/runner.h"
 #include "wire.h"
 
 void
 http_version_get(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 
 	http_reply_json(req, 200,
 	    json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", "pkvmd", "version", PKVM_VERSION, "wire",

@@ -16,7 +16,6 @@
 #include "http/handlers.h"
 #include "job/job-json.h"
 #include "job/job.h"
-#include "pkvmd.h"
 #include "run/runner.h"
 #include "store/store.h"
 
@@ -40,7 +39,7 @@ nodes_json(const struct tout_node *nodes, size_t n)
 void
 http_job_results(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	struct test_full *t = NULL;
 	size_t n = 0;
 	json_t *arr;
@@ -84,7 +83,7 @@ time_or_null(int64_t ms)
 void
 http_job_crashes(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	struct crash_record *c = NULL;
 	size_t n = 0;
 	json_t *arr;
@@ -112,7 +111,7 @@ http_job_crashes(struct http_request *req)
 void
 http_crash_groups(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	const char *ls = http_request_query(req, "limit");
 	struct crash_group *g = NULL;
 	size_t n = 0;
@@ -149,7 +148,7 @@ http_crash_groups(struct http_request *req)
 void
 http_job_artifacts(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	struct artifact_record *a = NULL;
 	size_t n = 0;
 	json_t *arr;
@@ -201,7 +200,7 @@ file_stream_free(void *arg)
 void
 http_job_artifact_get(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	const char *name = http_request_query(req, "name");
 	struct artifact_record *a = NULL;
 	struct file_stream *fs;
@@ -232,7 +231,7 @@ http_job_artifact_get(struct http_request *req)
 		    strcmp(name + tl + 1, a[i].path) == 0 && artifact_path_valid(a[i].path)) {
 			found = true;
 			status = a[i].status;
-			paths_job_dir(d->cfg->state_dir, id, dir, sizeof(dir));
+			paths_job_dir(d->state_dir, id, dir, sizeof(dir));
 			snprintf(path, sizeof(path), "%s/artifacts/%s/%s", dir, a[i].test,
 			    a[i].path);
 		}

@@ -34,7 +34,6 @@
 
 #include "http/http.h"
 #include "base/log.h"
-#include "pkvmd.h"
 
 #define MAX_PARAMS 4
 #define MAX_LISTENERS 4
@@ -50,7 +49,7 @@ struct listener {
 };
 
 struct http_server {
-	struct pkvmd *d;
+	struct http_env env;
 	struct listener *listeners[MAX_LISTENERS];
 	int nlisteners;
 	int pending_closes;
@@ -260,10 +259,10 @@ http_reply_stream(struct http_request *req, unsigned status, const char *content
 
 /* ---- request accessors ---------------------------------------------- */
 
-struct pkvmd *
-http_request_daemon(struct http_request *req)
+struct http_env *
+http_request_env(struct http_request *req)
 {
-	return req->l->server->d;
+	return &req->l->server->env;
 }
 
 const char *
@@ -462,7 +461,7 @@ request_free(struct http_request *req)
 static void
 request_begin(struct http_request *req)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	const char *cl;
 	char allow[128];
 	bool known;
@@ -481,10 +480,10 @@ request_begin(struct http_request *req)
 	}
 	cl = http_request_header(req, "Content-Length");
 	if (req->route->body == HTTP_BODY_JSON && cl != NULL &&
-	    strtoll(cl, NULL, 10) > d->cfg->max_body_bytes) {
+	    strtoll(cl, NULL, 10) > d->max_body_bytes) {
 		http_reply_error(req, 413, "too_large", NULL,
 		    "request body of %s bytes is over the limit of %lld bytes", cl,
-		    (long long)d->cfg->max_body_bytes);
+		    (long long)d->max_body_bytes);
 		return;
 	}
 	if (req->route->body == HTTP_BODY_STREAM && req->route->body_begin != NULL)
@@ -494,13 +493,13 @@ request_begin(struct http_request *req)
 static void
 body_append(struct http_request *req, const char *data, size_t len)
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	char *nb;
 
 	if (req->body_too_big)
 		return;
 	if (req->route->body == HTTP_BODY_NONE ||
-	    req->body_len + len > (size_t)d->cfg->max_body_bytes) {
+	    req->body_len + len > (size_t)d->max_body_bytes) {
 		req->body_too_big = true;
 		return;
 	}
@@ -529,7 +528,7 @@ request_dispatch(struct http_request *req)
 		else
 			http_reply_error(req, 413, "too_large", NULL,
 			    "request body is over the limit of %lld bytes",
-			    (long long)http_request_daemon(req)->cfg->max_body_bytes);
+			    (long long)http_request_env(req)->max_body_bytes);
 		return;
 	}
 	if (req->route->body == HTTP_BODY_JSON) {
@@ -681,14 +680,14 @@ on_timer(uv_timer_t *t)
 }
 
 int
-http_server_new(struct http_server **out, struct pkvmd *d)
+http_server_new(struct http_server **out, const struct http_env *env)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return -ENOMEM;
-	s->d = d;
-	uv_timer_init(d->loop, &s->drain_timer);
+	s->env = *env;
+	uv_timer_init(env->loop, &s->drain_timer);
 	s->drain_timer.data = s;
 	*out = s;
 	return 0;
@@ -808,9 +807,9 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 		err = -ENOTSUP;
 		goto fail;
 	}
-	uv_poll_init(s->d->loop, &l->poll, info->epoll_fd);
+	uv_poll_init(s->env.loop, &l->poll, info->epoll_fd);
 	l->poll.data = l;
-	uv_timer_init(s->d->loop, &l->timer);
+	uv_timer_init(s->env.loop, &l->timer);
 	l->timer.data = l;
 	uv_poll_start(&l->poll, UV_READABLE, on_poll);
 	s->listeners[s->nlisteners++] = l;
@@ -838,6 +837,7 @@ fail:
 void
 http_stop_listening(struct http_server *s)
 {
+	s->env.shutting_down = true;
 	for (int i = 0; i < s->nlisteners; i++) {
 		struct listener *l = s->listeners[i];
 

@@ -12,12 +12,11 @@
 #include <uv.h>
 
 #include "http/handlers.h"
-#include "pkvmd.h"
 #include "job/watch.h"
 
 struct long_poll {
 	struct http_request *req;
-	struct pkvmd *d;
+	struct http_env *d;
 	struct job_watch watch;
 	enum watch_event event;
 	uv_timer_t timer;
@@ -71,7 +70,7 @@ void
 http_wait_for(struct http_request *req, int64_t job_id, enum watch_event event, long timeout_s,
     void (*reply)(struct http_request *req, int64_t job_id))
 {
-	struct pkvmd *d = http_request_daemon(req);
+	struct http_env *d = http_request_env(req);
 	struct long_poll *lp = calloc(1, sizeof(*lp));
 
 	if (lp == NULL) {

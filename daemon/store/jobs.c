@@ -124,18 +124,27 @@ const struct stmt_def st_job_stmts[] = {
 };
 const size_t st_job_nstmts = NELEM(st_job_stmts);
 
-void
-st_job_list_sql(int shape, char *buf, size_t size)
-{
-	/* Unused parameters are fine: ?4 makes all four exist.  With a tag,
-	 * ordering by t.job_id lets the walk down job_tags_tag deliver rows
-	 * already sorted. */
-	snprintf(buf, size,
-	    "SELECT " JOB_COLS " FROM jobs j%s WHERE 1%s%s ORDER BY %s DESC LIMIT ?4",
-	    shape & LIST_TAG ? " JOIN job_tags t ON t.job_id = j.id AND t.tag = ?3" : "",
-	    shape & LIST_STATE ? " AND j.state = ?1" : "",
-	    shape & LIST_OWNER ? " AND j.owner = ?2" : "", shape & LIST_TAG ? "t.job_id" : "j.id");
-}
+/* The job list's SQL for each shape (store.c prepares them all).  Unused
+ * parameters are fine: ?4 makes all four exist.  With a tag, ordering by
+ * t.job_id lets the walk down job_tags_tag deliver rows already sorted. */
+#define LIST_SELECT "SELECT " JOB_COLS " FROM jobs j"
+#define LIST_BY_TAG " JOIN job_tags t ON t.job_id = j.id AND t.tag = ?3"
+#define LIST_BY_STATE " AND j.state = ?1"
+#define LIST_BY_OWNER " AND j.owner = ?2"
+#define LIST_BY_ID " ORDER BY j.id DESC LIMIT ?4"
+#define LIST_BY_TAG_ID " ORDER BY t.job_id DESC LIMIT ?4"
+
+const char *const st_job_list_sql[LIST__SHAPES] = {
+	[0] = LIST_SELECT " WHERE 1" LIST_BY_ID,
+	[LIST_STATE] = LIST_SELECT " WHERE 1" LIST_BY_STATE LIST_BY_ID,
+	[LIST_OWNER] = LIST_SELECT " WHERE 1" LIST_BY_OWNER LIST_BY_ID,
+	[LIST_STATE | LIST_OWNER] = LIST_SELECT " WHERE 1" LIST_BY_STATE LIST_BY_OWNER LIST_BY_ID,
+	[LIST_TAG] = LIST_SELECT LIST_BY_TAG " WHERE 1" LIST_BY_TAG_ID,
+	[LIST_TAG | LIST_STATE] = LIST_SELECT LIST_BY_TAG " WHERE 1" LIST_BY_STATE LIST_BY_TAG_ID,
+	[LIST_TAG | LIST_OWNER] = LIST_SELECT LIST_BY_TAG " WHERE 1" LIST_BY_OWNER LIST_BY_TAG_ID,
+	[LIST_TAG | LIST_STATE | LIST_OWNER] = LIST_SELECT LIST_BY_TAG
+	" WHERE 1" LIST_BY_STATE LIST_BY_OWNER LIST_BY_TAG_ID,
+};
 /* --- jobs ------------------------------------------------------------------ */
 
 static int

@@ -181,8 +181,8 @@ int st_job_exists(struct store *st, int64_t id, const char *fn);
 
 /* ---- store-jobs.c ------------------------------------------------------ */
 
-/* Write into BUF the SELECT of the job list of SHAPE (LIST_* bits). */
-void st_job_list_sql(int shape, char *buf, size_t size);
+/* The SELECT of the job list of each SHAPE (LIST_* bits), in jobs.c. */
+extern const char *const st_job_list_sql[LIST__SHAPES];
 
 /* ---- store-tests.c ----------------------------------------------------- */
 

@@ -399,7 +399,6 @@ prepare_all(struct store *st, char **cause)
 		{ st_test_stmts, &st_test_nstmts },
 		{ st_report_stmts, &st_report_nstmts },
 	};
-	char sql[1024];
 	const char *what = NULL;
 	int r;
 
@@ -417,9 +416,8 @@ prepare_all(struct store *st, char **cause)
 		}
 	}
 	for (int v = 0; v < LIST__SHAPES; v++) {
-		st_job_list_sql(v, sql, sizeof(sql));
-		what = sql;
-		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->list[v],
+		what = st_job_list_sql[v];
+		if (sqlite3_prepare_v3(st->db, what, -1, SQLITE_PREPARE_PERSISTENT, &st->list[v],
 			NULL) != SQLITE_OK)
 			goto fail;
 	}

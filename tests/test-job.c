@@ -3,12 +3,14 @@
  *
  * job_transition_ok() is the one statement of which state may follow which
  * (job.h draws the diagram); these tests spell the whole table out, so a
- * change to the rules has to change a test too.
+ * change to the rules has to change a test too.  The same goes for
+ * job_decide(), the rules of a result: each rule has a test, in order.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "job/job.h"
+#include "job/result.h"
 #include "unit.h"
 
 static void
@@ -103,6 +105,90 @@ test_every_result_but_none_is_final(void)
 		CHECK(job_result_final((enum job_result)r));
 }
 
+/* A finished run that went well: /init started and ended, qemu exited 0. */
+static struct job_outcome
+clean_run(void)
+{
+	struct job_outcome o = {
+		.has_exit = true,
+		.saw_init = true,
+		.saw_done = true,
+		.running_test = "",
+		.failure_result = RESULT_FAILED,
+	};
+	return o;
+}
+
+static void
+check_decide(const struct job_outcome *o, enum job_result want, const char *want_msg)
+{
+	char *msg = NULL;
+
+	CHECK_INT(job_decide(o, &msg), want);
+	CHECK_STR(msg, want_msg);
+	free(msg);
+}
+
+static void
+test_decide_passes_a_clean_run(void)
+{
+	struct job_outcome o = clean_run();
+
+	check_decide(&o, RESULT_PASSED, NULL);
+}
+
+static void
+test_decide_qemu_failing_wins_over_everything_after_it(void)
+{
+	struct job_outcome o = clean_run();
+
+	o.exit_status = 1;
+	o.failure = "test a.sh exited with status 3";
+	check_decide(&o, RESULT_ERROR, "qemu exited with status 1 (see qemu.log)");
+	/* Killed by a signal (has_exit false): the status says nothing. */
+	o.has_exit = false;
+	o.failure = NULL;
+	check_decide(&o, RESULT_PASSED, NULL);
+}
+
+static void
+test_decide_a_guest_without_init_is_an_error(void)
+{
+	struct job_outcome o = clean_run();
+
+	o.saw_init = false;
+	o.saw_done = false;
+	check_decide(&o, RESULT_ERROR,
+	    "the guest never started init: check the console "
+	    "(kernel without initramfs or serial console support?)");
+}
+
+static void
+test_decide_a_guest_that_stopped_early_names_the_test(void)
+{
+	struct job_outcome o = clean_run();
+
+	o.saw_done = false;
+	o.running_test = "b.sh";
+	check_decide(&o, RESULT_ERROR, "the guest stopped during test b.sh without a result");
+	o.running_test = "";
+	check_decide(&o, RESULT_ERROR,
+	    "the guest stopped before init reported the end of the tests");
+}
+
+static void
+test_decide_the_first_failure_is_failed_or_timeout(void)
+{
+	struct job_outcome o = clean_run();
+
+	o.failure = "test a.sh exited with status 3";
+	check_decide(&o, RESULT_FAILED, "test a.sh exited with status 3");
+	o.failure = "test h.sh timed out: killed at its own timeout of 3 s (manifest)";
+	o.failure_result = RESULT_TIMEOUT;
+	check_decide(&o, RESULT_TIMEOUT,
+	    "test h.sh timed out: killed at its own timeout of 3 s (manifest)");
+}
+
 int
 main(void)
 {
@@ -113,5 +199,10 @@ main(void)
 	RUN(test_done_is_final);
 	RUN(test_unknown_state_allows_nothing);
 	RUN(test_every_result_but_none_is_final);
+	RUN(test_decide_passes_a_clean_run);
+	RUN(test_decide_qemu_failing_wins_over_everything_after_it);
+	RUN(test_decide_a_guest_without_init_is_an_error);
+	RUN(test_decide_a_guest_that_stopped_early_names_the_test);
+	RUN(test_decide_the_first_failure_is_failed_or_timeout);
 	return UNIT_DONE();
 }

@@ -39,6 +39,7 @@
 #include "run/firmware.h"
 #include "run/initramfs.h"
 #include "job/job-json.h"
+#include "job/result.h"
 #include "guest/results.h"
 #include "base/log.h"
 #include "run/procs.h"
@@ -613,35 +614,26 @@ runner_kick(struct runner *r)
 
 /* ---- finish --------------------------------------------------------------- */
 
-/* Decide the result of a run that no watchdog, crash or cancel decided. */
+/* Decide the result of a run that no watchdog, crash or cancel decided:
+ * describe the run, and let job_decide() apply the rules. */
 static void
 decide(struct run *run, int64_t exit_status, bool has_exit)
 {
 	const struct job_results *jr = run->results;
-	enum job_result failed_as = RESULT_FAILED;
-	const char *failure = jr ? job_results_failure(jr, &failed_as) : NULL;
+	struct job_outcome o = {
+		.has_exit = has_exit,
+		.exit_status = exit_status,
+		.saw_init = jr != NULL && job_results_saw_init(jr),
+		.saw_done = jr != NULL && job_results_saw_done(jr),
+		.running_test = running_test(run),
+		.failure_result = RESULT_FAILED,
+	};
 
 	if (run->verdict != RESULT_NONE)
 		return;
-	if (has_exit && exit_status != 0) {
-		set_verdict(run, RESULT_ERROR, "qemu exited with status %lld (see qemu.log)",
-		    (long long)exit_status);
-	} else if (jr == NULL || !job_results_saw_init(jr)) {
-		set_verdict(run, RESULT_ERROR,
-		    "the guest never started init: "
-		    "check the console (kernel without initramfs or serial console support?)");
-	} else if (!job_results_saw_done(jr)) {
-		if (running_test(run)[0])
-			set_verdict(run, RESULT_ERROR,
-			    "the guest stopped during test %s without a result", running_test(run));
-		else
-			set_verdict(run, RESULT_ERROR,
-			    "the guest stopped before init reported the end of the tests");
-	} else if (failure != NULL) {
-		set_verdict(run, failed_as, "%s", failure);
-	} else {
-		run->verdict = RESULT_PASSED;
-	}
+	if (jr != NULL)
+		o.failure = job_results_failure(jr, &o.failure_result);
+	run->verdict = job_decide(&o, &run->message);
 }
 
 static void

@@ -5,11 +5,11 @@
  * against the first line of the kernel's and the pKVM hypervisor's crash
  * reports (the table crash_rules below).  Matching is anchored: the
  * pattern has to start the printk message, that is the line after an
- * optional "[   12.345678]" timestamp, an optional "[T123]"/"[C0]" caller
- * id and an optional "kvm [N]: ", "rcu: " or "watchdog: " subsystem
- * prefix.  A timestamp further into the line starts a candidate message
- * too, because printk may begin right after a partial line a program left
- * on the console.  Anchoring is what keeps "kvm [1]: ..." boot chatter and
+ * optional printk prefix (a "[   12.345678]" timestamp and/or a
+ * "[T123]"/"[C0]" caller id, as base/printk.h reads it) and an optional
+ * "kvm [N]: ", "rcu: " or "watchdog: " subsystem prefix.  A printk prefix
+ * further into the line starts a candidate message too, because printk may
+ * begin right after a partial line a program left on the console.  Anchoring is what keeps "kvm [1]: ..." boot chatter and
  * words like "DEBUG" or "BUG-free" from being taken for crashes.  A
  * "---[ end trace" or "---[ end Kernel panic" line is a report's end marker.
  *
@@ -76,6 +76,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/printk.h"
 #include "guest/crash.h"
 
 #define REPORT_LINES_MAX 200
@@ -98,54 +99,6 @@ static bool
 starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/*
- * Skip "[ <digits>.<digits>]" at S; return what follows it, or NULL if S
- * does not start with a printk timestamp.
- */
-static const char *
-skip_timestamp(const char *s)
-{
-	const char *p = s;
-
-	if (*p++ != '[')
-		return NULL;
-	while (*p == ' ')
-		p++;
-	if (!is_digit(*p))
-		return NULL;
-	while (is_digit(*p))
-		p++;
-	if (*p++ != '.' || !is_digit(*p))
-		return NULL;
-	while (is_digit(*p))
-		p++;
-	if (*p++ != ']')
-		return NULL;
-	return p;
-}
-
-/* Skip a CONFIG_PRINTK_CALLER id, "[    T123]" or "[  C0]", if there is one. */
-static const char *
-skip_caller(const char *s)
-{
-	const char *p = s;
-
-	if (*p++ != '[')
-		return s;
-	while (*p == ' ')
-		p++;
-	if (*p != 'T' && *p != 'C')
-		return s;
-	p++;
-	if (!is_digit(*p))
-		return s;
-	while (is_digit(*p))
-		p++;
-	if (*p++ != ']')
-		return s;
-	return p;
 }
 
 /*
@@ -174,15 +127,14 @@ skip_subsystem(const char *s)
 	return s;
 }
 
-/* The printk message that starts at S (S at a line start or timestamp). */
+/* The printk message that starts at S (S at a line start or printk prefix). */
 const char *
 crash_message_start(const char *s)
 {
-	const char *p = skip_timestamp(s);
+	const char *p = printk_prefix_skip(s);
 
 	if (p == NULL)
 		p = s;
-	p = skip_caller(p);
 	while (*p == ' ' || *p == '\t')
 		p++;
 	return skip_subsystem(p);
@@ -528,7 +480,7 @@ is_end_marker(const char *m)
 
 /*
  * Look for a crash report in TEXT (the line, or the part of it before a
- * result marker): at the line start and after every later timestamp.
+ * result marker): at the line start and at every later printk prefix.
  */
 enum crash_hit
 crash_match_line(const char *text, struct crash_match *cm)
@@ -539,7 +491,7 @@ crash_match_line(const char *text, struct crash_match *cm)
 		const struct crash_rule *r;
 		const char *m;
 
-		if (s != text && skip_timestamp(s) == NULL)
+		if (s != text && printk_prefix_skip(s) == NULL)
 			goto next;
 		m = crash_message_start(s);
 		if (is_end_marker(m))
@@ -640,10 +592,11 @@ starts_with_any(const char *s, const char *const *prefixes)
 static bool
 is_frame(const char *line)
 {
-	const char *p = skip_timestamp(line), *tok;
+	const char *p = printk_prefix_skip(line), *tok;
 	size_t len;
 
-	p = skip_caller(p != NULL ? p : line);
+	if (p == NULL)
+		p = line;
 	while (*p == ' ' || *p == '\t')
 		p++;
 	p = skip_subsystem(p);

@@ -923,6 +923,10 @@ test_corrupt_new_events(void)
 		{ "begin test=a seq=1 timeout=3 limit=mine", "bad test line" },
 		{ "end test=a seq=1 exit=0 ms=1 killed=signal", "bad test line" },
 		{ "file-begin test=a path=x size=1 sha256=abc", "bad file line" },
+		{ "file-begin test=a path=x size=1", "bad file line" },
+		{ "file-begin test=a path=x size=1 "
+		  "sha256=7980017f613bb47f06767f9d91c1bc47abc357928e91e3a14e7ffb6f30d7450c0",
+		    "bad file line" },
 		{ "file-begin test=a path=x size=1 "
 		  "sha256=7980017F613BB47F06767F9D91C1BC47ABC357928E91E3A14E7FFB6F30D7450C",
 		    "bad file line" },

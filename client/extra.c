@@ -22,11 +22,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "extra-path.h"
 #include "extra.h"
 #include "wire.h"
 
-/* The API's limits on a path and a symlink target. */
-#define EXTRA_PATH_MAX 1024
+/* The API's limit on a symlink target. */
 #define EXTRA_TARGET_MAX 4096
 
 struct walk {
@@ -34,43 +34,6 @@ struct walk {
 	struct blob_set *set;
 	json_t *entries;
 };
-
-/* Why the API would refuse relative path P, or NULL when it is fine; the
- * daemon's rule (daemon/job-json.c). */
-static const char *
-path_problem(const char *p)
-{
-	static const char *const reserved[] = { "init", "bin/busybox", "bin/sh" };
-	const char *c = p;
-
-	if (strlen(p) > EXTRA_PATH_MAX)
-		return "is longer than 1024 characters";
-	while (*c != '\0') {
-		size_t len = strcspn(c, "/");
-
-		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
-			return "has a '.' or '..' component";
-		for (size_t i = 0; i < len; i++) {
-			char ch = c[i];
-
-			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-				(ch >= '0' && ch <= '9') || strchr("._+@:=-", ch) != NULL))
-				return "has a character outside A-Z a-z 0-9 . _ + @ : = -";
-		}
-		c += len;
-		if (*c == '/')
-			c++;
-	}
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		if (strcmp(p, reserved[i]) == 0)
-			return "would replace a file the guest's /init needs";
-	}
-	if (strncmp(p, "ramfs.exe", 9) == 0 && (p[9] == '\0' || p[9] == '/'))
-		return "is where the job's executables go (ramfs.exe/)";
-	if (strncmp(p, "pkvm", 4) == 0 && (p[4] == '\0' || p[4] == '/'))
-		return "is where pkvmd puts the job's settings (pkvm/)";
-	return NULL;
-}
 
 static const char *
 type_name(mode_t m)
@@ -185,7 +148,7 @@ walk_dir(struct walk *w, const char *full, const char *rel)
 			rc = PKVM_EXIT_USAGE;
 			goto next;
 		}
-		if ((why = path_problem(sub)) != NULL) {
+		if ((why = pkvm_extra_path_problem(sub)) != NULL) {
 			fprintf(stderr, "pkvmctl: --extra: cannot send '%s': its path '%s' %s\n",
 			    path, sub, why);
 			rc = PKVM_EXIT_USAGE;

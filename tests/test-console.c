@@ -764,6 +764,17 @@ test_prefixes_and_mid_line_reports(void)
 	    "Kernel panic - not syncing: Attempted to "
 	    "kill init! exitcode=0x0000000b");
 	CHECK_INT(r.ev[0].crash, CRASH_PANIC);
+	/* With printk.time=0 the caller id alone is the printk prefix, and
+	 * it starts a message after a partial line just as a timestamp does
+	 * (base/printk.h: one rule for both). */
+	CHECK_INT(crashes_in("progress: 50%[    T1] Kernel panic - not "
+			     "syncing: Attempted to kill init! exitcode=0x0000000b\n",
+		      &r),
+	    1);
+	CHECK_INT(r.ev[0].crash, CRASH_PANIC);
+	/* "[T]" is no caller id (the kernel always prints a number), so the
+	 * message does not start after it. */
+	CHECK_INT(crashes_in("[    1.000000][T] BUG: scheduling while atomic\n", &r), 0);
 	/* But a report that does not start a message is not one. */
 	CHECK_INT(crashes_in("echo 'Kernel panic - not syncing: x'\n", &r), 0);
 	/* Printk text before a result marker is still checked. */
@@ -912,6 +923,10 @@ test_corrupt_new_events(void)
 		{ "begin test=a seq=1 timeout=3 limit=mine", "bad test line" },
 		{ "end test=a seq=1 exit=0 ms=1 killed=signal", "bad test line" },
 		{ "file-begin test=a path=x size=1 sha256=abc", "bad file line" },
+		{ "file-begin test=a path=x size=1", "bad file line" },
+		{ "file-begin test=a path=x size=1 "
+		  "sha256=7980017f613bb47f06767f9d91c1bc47abc357928e91e3a14e7ffb6f30d7450c0",
+		    "bad file line" },
 		{ "file-begin test=a path=x size=1 "
 		  "sha256=7980017F613BB47F06767F9D91C1BC47ABC357928E91E3A14E7FFB6F30D7450C",
 		    "bad file line" },

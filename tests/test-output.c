@@ -631,6 +631,25 @@ test_printk_interleaved_with_kunit(void)
 	tout_result_free(&r);
 }
 
+/* With printk.time=0 and CONFIG_PRINTK_CALLER the kernel's lines carry a
+ * caller id alone; they are still printk lines, so KUnit's KTAP is read
+ * from them and a program's unprefixed "ok" is not. */
+static void
+test_printk_caller_id_alone_is_a_prefix(void)
+{
+	const char *lines[] = { "[    T1] KTAP version 1", "[    T1] 1..2", "ok 1 userspace noise",
+		"[   T12] ok 1 a", "[   T12]     # Subtest: b", "[   T12]     1..1",
+		"[   T12]     not ok 1 c", "[   T12] not ok 2 b", NULL };
+	struct tout_result r;
+
+	parse_lines(lines, 0, false, &r);
+	CHECK_STR(tout_format_name(r.format), "ktap");
+	CHECK_INT(r.verdict, VERDICT_FAIL);
+	CHECK_INT(r.nnodes, 2);
+	CHECK_COUNTS(r, 1, 1, 0);
+	tout_result_free(&r);
+}
+
 static void
 test_first_format_wins(void)
 {
@@ -834,6 +853,7 @@ main(void)
 	RUN(test_timeout_wins);
 	RUN(test_no_output_uses_exit_code);
 	RUN(test_printk_interleaved_with_kunit);
+	RUN(test_printk_caller_id_alone_is_a_prefix);
 	RUN(test_first_format_wins);
 	RUN(test_ltp_summary_mismatch_is_a_note);
 	RUN(test_ltp_all_tconf_exit_32_is_a_skip);

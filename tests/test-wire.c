@@ -3,13 +3,14 @@
  *
  * The state and result names are the wire format, so the tests pin every
  * name down and check that each parses back to what printed it.  The name,
- * tag and sha256 checks guard file names in the guest and paths in the
- * blob store, so the tests try the strings an attacker would.
+ * tag, sha256 and extra-path checks guard file names in the guest and paths
+ * in the blob store, so the tests try the strings an attacker would.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "unit.h"
+#include "extra-path.h"
 #include "wire.h"
 
 static void
@@ -184,6 +185,64 @@ test_sha256_hex_validation(void)
 	CHECK(!pkvm_sha256_hex_valid(buf));
 }
 
+static void
+test_extra_path_accepts_ordinary_paths(void)
+{
+	char longest[PKVM_EXTRA_PATH_MAX + 1];
+
+	CHECK_STR(pkvm_extra_path_problem("lib/modules/6.1.0/kernel/drivers/net/dummy.ko"), NULL);
+	CHECK_STR(pkvm_extra_path_problem("etc/modules-load.d"), NULL);
+	CHECK_STR(pkvm_extra_path_problem("a"), NULL);
+	CHECK_STR(pkvm_extra_path_problem(".hidden/x..y/a+b@c:d=e-f_g"), NULL);
+	/* Near the reserved names, but none of them. */
+	CHECK_STR(pkvm_extra_path_problem("init.d"), NULL);
+	CHECK_STR(pkvm_extra_path_problem("etc/init"), NULL);
+	CHECK_STR(pkvm_extra_path_problem("bin/busybox2"), NULL);
+	CHECK_STR(pkvm_extra_path_problem("bin"), NULL);
+	CHECK_STR(pkvm_extra_path_problem("pkvmx"), NULL);
+	CHECK_STR(pkvm_extra_path_problem("ramfs.exe2/a"), NULL);
+	CHECK_STR(pkvm_extra_path_problem("lib/pkvm/a"), NULL);
+	memset(longest, 'x', PKVM_EXTRA_PATH_MAX);
+	longest[PKVM_EXTRA_PATH_MAX] = '\0';
+	CHECK_STR(pkvm_extra_path_problem(longest), NULL);
+}
+
+static void
+test_extra_path_refusals_say_why(void)
+{
+	char overlong[PKVM_EXTRA_PATH_MAX + 2];
+
+	CHECK_STR(pkvm_extra_path_problem(""), "must be 1 to 1024 characters");
+	memset(overlong, 'x', PKVM_EXTRA_PATH_MAX + 1);
+	overlong[PKVM_EXTRA_PATH_MAX + 1] = '\0';
+	CHECK_STR(pkvm_extra_path_problem(overlong), "must be 1 to 1024 characters");
+	CHECK_STR(pkvm_extra_path_problem("/etc/passwd"), "must be relative (no leading '/')");
+	CHECK_STR(pkvm_extra_path_problem("a//b"),
+	    "has an empty component ('//' or a trailing '/')");
+	CHECK_STR(pkvm_extra_path_problem("."), "may not contain '.' or '..' components");
+	CHECK_STR(pkvm_extra_path_problem("a/../../etc"), "may not contain '.' or '..' components");
+	CHECK_STR(pkvm_extra_path_problem("a/./b"), "may not contain '.' or '..' components");
+	CHECK_STR(pkvm_extra_path_problem("a b"),
+	    "has a character outside A-Z a-z 0-9 . _ + @ : = -");
+	CHECK_STR(pkvm_extra_path_problem("a\nb"),
+	    "has a character outside A-Z a-z 0-9 . _ + @ : = -");
+	CHECK_STR(pkvm_extra_path_problem("a\\b"),
+	    "has a character outside A-Z a-z 0-9 . _ + @ : = -");
+	CHECK_STR(pkvm_extra_path_problem("caf\xc3\xa9"),
+	    "has a character outside A-Z a-z 0-9 . _ + @ : = -");
+	CHECK_STR(pkvm_extra_path_problem("init"), "would replace a file /init needs");
+	CHECK_STR(pkvm_extra_path_problem("bin/busybox"), "would replace a file /init needs");
+	CHECK_STR(pkvm_extra_path_problem("bin/sh"), "would replace a file /init needs");
+	CHECK_STR(pkvm_extra_path_problem("ramfs.exe"),
+	    "is where the job's executables go (ramfs.exe/)");
+	CHECK_STR(pkvm_extra_path_problem("ramfs.exe/01-test"),
+	    "is where the job's executables go (ramfs.exe/)");
+	CHECK_STR(pkvm_extra_path_problem("pkvm"),
+	    "is where pkvmd puts the job's settings (pkvm/)");
+	CHECK_STR(pkvm_extra_path_problem("pkvm/modules"),
+	    "is where pkvmd puts the job's settings (pkvm/)");
+}
+
 int
 main(void)
 {
@@ -196,5 +255,7 @@ main(void)
 	RUN(test_name_rejects_paths_dots_empty_and_overlong);
 	RUN(test_tag_validation);
 	RUN(test_sha256_hex_validation);
+	RUN(test_extra_path_accepts_ordinary_paths);
+	RUN(test_extra_path_refusals_say_why);
 	return UNIT_DONE();
 }

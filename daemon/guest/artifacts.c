@@ -181,7 +181,7 @@ artifact_rx_data(struct artifact_rx *rx, const char *b64, size_t len)
 void
 artifact_rx_end(struct artifact_rx *rx, const char *test, const char *path, uint64_t nlines)
 {
-	char hex[65], final[PATH_MAX];
+	char hex[SHA256_HEX_LEN + 1], final[PATH_MAX];
 
 	if (!rx->open)
 		return;

@@ -71,6 +71,7 @@
 
 #include "guest/console.h"
 #include "guest/crash.h"
+#include "wire.h"
 
 #define RESULT_PREFIX "@@pkvm:"
 #define RESULT_MAX_FIELDS 16
@@ -250,20 +251,6 @@ parse_uptime(const char *s, int64_t *ms)
 	return 0;
 }
 
-/* 64 lower-case hex digits. */
-static bool
-valid_sha256(const char *s)
-{
-	size_t i;
-
-	if (s == NULL)
-		return false;
-	for (i = 0; i < 64; i++)
-		if (!is_digit(s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
-			return false;
-	return s[64] == '\0';
-}
-
 /* Base64 text of a data line: whole 4-character groups of the alphabet,
  * with at most two '=' of padding at the very end. */
 static bool
@@ -336,7 +323,7 @@ parse_file_line(struct console_event *ev, const struct field *f, int n)
 			return "bad file line";
 		ev->size = (uint64_t)v;
 		ev->sha256 = field_get(f, n, "sha256");
-		if (!valid_sha256(ev->sha256))
+		if (ev->sha256 == NULL || !pkvm_sha256_hex_valid(ev->sha256))
 			return "bad file line";
 		break;
 	case CONSOLE_FILE_END:

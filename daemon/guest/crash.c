@@ -5,11 +5,11 @@
  * against the first line of the kernel's and the pKVM hypervisor's crash
  * reports (the table crash_rules below).  Matching is anchored: the
  * pattern has to start the printk message, that is the line after an
- * optional "[   12.345678]" timestamp, an optional "[T123]"/"[C0]" caller
- * id and an optional "kvm [N]: ", "rcu: " or "watchdog: " subsystem
- * prefix.  A timestamp further into the line starts a candidate message
- * too, because printk may begin right after a partial line a program left
- * on the console.  Anchoring is what keeps "kvm [1]: ..." boot chatter and
+ * optional printk prefix (a "[   12.345678]" timestamp and/or a
+ * "[T123]"/"[C0]" caller id, as base/printk.h reads it) and an optional
+ * "kvm [N]: ", "rcu: " or "watchdog: " subsystem prefix.  A printk prefix
+ * further into the line starts a candidate message too, because printk may
+ * begin right after a partial line a program left on the console.  Anchoring is what keeps "kvm [1]: ..." boot chatter and
  * words like "DEBUG" or "BUG-free" from being taken for crashes.  A
  * "---[ end trace" or "---[ end Kernel panic" line is a report's end marker.
  *
@@ -76,6 +76,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/printk.h"
 #include "guest/crash.h"
 
 #define REPORT_LINES_MAX 200
@@ -98,54 +99,6 @@ static bool
 starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/*
- * Skip "[ <digits>.<digits>]" at S; return what follows it, or NULL if S
- * does not start with a printk timestamp.
- */
-static const char *
-skip_timestamp(const char *s)
-{
-	const char *p = s;
-
-	if (*p++ != '[')
-		return NULL;
-	while (*p == ' ')
-		p++;
-	if (!is_digit(*p))
-		return NULL;
-	while (is_digit(*p))
-		p++;
-	if (*p++ != '.' || !is_digit(*p))
-		return NULL;
-	while (is_digit(*p))
-		p++;
-	if (*p++ != ']')
-		return NULL;
-	return p;
-}
-
-/* Skip a CONFIG_PRINTK_CALLER id, "[    T123]" or "[  C0]", if there is one. */
-static const char *
-skip_caller(const char *s)
-{
-	const char *p = s;
-
-	if (*p++ != '[')
-		return s;
-	while (*p == ' ')
-		p++;
-	if (*p != 'T' && *p != 'C')
-		return s;
-	p++;
-	if (!is_digit(*p))
-		return s;
-	while (is_digit(*p))
-		p++;
-	if (*p++ != ']')
-		return s;
-	return p;
 }
 
 /*
@@ -174,15 +127,14 @@ skip_subsystem(const char *s)
 	return s;
 }
 
-/* The printk message that starts at S (S at a line start or timestamp). */
+/* The printk message that starts at S (S at a line start or printk prefix). */
 const char *
 crash_message_start(const char *s)
 {
-	const char *p = skip_timestamp(s);
+	const char *p = printk_prefix_skip(s);
 
 	if (p == NULL)
 		p = s;
-	p = skip_caller(p);
 	while (*p == ' ' || *p == '\t')
 		p++;
 	return skip_subsystem(p);
@@ -483,28 +435,72 @@ struct crash_rule {
 
 /* First match wins, so longer prefixes come before shorter ones. */
 static const struct crash_rule crash_rules[] = {
-	{ "Kernel panic - not syncing: HYP panic", NULL, CRASH_HYP, true, title_hyp_panic },
-	{ "Kernel panic - not syncing: ", NULL, CRASH_PANIC, true, title_plain },
-	{ "Internal error: ", NULL, CRASH_OOPS, true, title_oops },
-	{ "Oops: ", NULL, CRASH_OOPS, true, title_oops },
-	{ "Oops - ", NULL, CRASH_OOPS, true, title_oops },
-	{ "Unable to handle kernel ", NULL, CRASH_PAGING, true, title_paging },
-	{ "kernel BUG at ", NULL, CRASH_BUG, true, title_plain },
-	{ "BUG: KASAN: ", NULL, CRASH_SANITIZER, true, title_sanitizer_bug },
-	{ "BUG: KFENCE: ", NULL, CRASH_SANITIZER, true, title_sanitizer_bug },
-	{ "BUG: KCSAN: ", NULL, CRASH_SANITIZER, true, title_sanitizer_bug },
-	{ "BUG: KMSAN: ", NULL, CRASH_SANITIZER, true, title_sanitizer_bug },
-	{ "BUG: soft lockup", NULL, CRASH_LOCKUP, true, title_soft_lockup },
-	{ "BUG: ", NULL, CRASH_BUG, true, title_bug },
-	{ "UBSAN: ", NULL, CRASH_SANITIZER, true, title_plain },
-	{ "WARNING: ", NULL, CRASH_WARNING, false, title_warning },
-	{ "Watchdog detected hard LOCKUP", NULL, CRASH_LOCKUP, true, title_hard_lockup },
-	{ "INFO: rcu_", "stall", CRASH_RCU_STALL, true, title_rcu },
-	{ "INFO: task ", " blocked for more than ", CRASH_HUNG_TASK, true, title_hung_task },
-	{ "SError Interrupt", NULL, CRASH_SERROR, true, title_serror },
-	{ "nVHE hyp BUG at: ", NULL, CRASH_HYP, true, title_hyp_at },
-	{ "nVHE hyp panic at: ", NULL, CRASH_HYP, true, title_hyp_at },
-	{ "Invalid host exception to nVHE hyp", NULL, CRASH_HYP, true, title_plain },
+	{ .prefix = "Kernel panic - not syncing: HYP panic",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = title_hyp_panic },
+	{ .prefix = "Kernel panic - not syncing: ",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .title = title_plain },
+	{ .prefix = "Internal error: ", .kind = CRASH_OOPS, .fatal = true, .title = title_oops },
+	{ .prefix = "Oops: ", .kind = CRASH_OOPS, .fatal = true, .title = title_oops },
+	{ .prefix = "Oops - ", .kind = CRASH_OOPS, .fatal = true, .title = title_oops },
+	{ .prefix = "Unable to handle kernel ",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = title_paging },
+	{ .prefix = "kernel BUG at ", .kind = CRASH_BUG, .fatal = true, .title = title_plain },
+	{ .prefix = "BUG: KASAN: ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .title = title_sanitizer_bug },
+	{ .prefix = "BUG: KFENCE: ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .title = title_sanitizer_bug },
+	{ .prefix = "BUG: KCSAN: ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .title = title_sanitizer_bug },
+	{ .prefix = "BUG: KMSAN: ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .title = title_sanitizer_bug },
+	{ .prefix = "BUG: soft lockup",
+	    .kind = CRASH_LOCKUP,
+	    .fatal = true,
+	    .title = title_soft_lockup },
+	{ .prefix = "BUG: ", .kind = CRASH_BUG, .fatal = true, .title = title_bug },
+	{ .prefix = "UBSAN: ", .kind = CRASH_SANITIZER, .fatal = true, .title = title_plain },
+	{ .prefix = "WARNING: ", .kind = CRASH_WARNING, .fatal = false, .title = title_warning },
+	{ .prefix = "Watchdog detected hard LOCKUP",
+	    .kind = CRASH_LOCKUP,
+	    .fatal = true,
+	    .title = title_hard_lockup },
+	{ .prefix = "INFO: rcu_",
+	    .also = "stall",
+	    .kind = CRASH_RCU_STALL,
+	    .fatal = true,
+	    .title = title_rcu },
+	{ .prefix = "INFO: task ",
+	    .also = " blocked for more than ",
+	    .kind = CRASH_HUNG_TASK,
+	    .fatal = true,
+	    .title = title_hung_task },
+	{ .prefix = "SError Interrupt",
+	    .kind = CRASH_SERROR,
+	    .fatal = true,
+	    .title = title_serror },
+	{ .prefix = "nVHE hyp BUG at: ", .kind = CRASH_HYP, .fatal = true, .title = title_hyp_at },
+	{ .prefix = "nVHE hyp panic at: ",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = title_hyp_at },
+	{ .prefix = "Invalid host exception to nVHE hyp",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = title_plain },
 };
 
 static const struct crash_rule *
@@ -528,7 +524,7 @@ is_end_marker(const char *m)
 
 /*
  * Look for a crash report in TEXT (the line, or the part of it before a
- * result marker): at the line start and after every later timestamp.
+ * result marker): at the line start and at every later printk prefix.
  */
 enum crash_hit
 crash_match_line(const char *text, struct crash_match *cm)
@@ -539,7 +535,7 @@ crash_match_line(const char *text, struct crash_match *cm)
 		const struct crash_rule *r;
 		const char *m;
 
-		if (s != text && skip_timestamp(s) == NULL)
+		if (s != text && printk_prefix_skip(s) == NULL)
 			goto next;
 		m = crash_message_start(s);
 		if (is_end_marker(m))
@@ -640,10 +636,11 @@ starts_with_any(const char *s, const char *const *prefixes)
 static bool
 is_frame(const char *line)
 {
-	const char *p = skip_timestamp(line), *tok;
+	const char *p = printk_prefix_skip(line), *tok;
 	size_t len;
 
-	p = skip_caller(p != NULL ? p : line);
+	if (p == NULL)
+		p = line;
 	while (*p == ' ' || *p == '\t')
 		p++;
 	p = skip_subsystem(p);

@@ -59,11 +59,11 @@ struct crash_report {
 	char text[CRASH_REPORT_TEXT_MAX + 1];
 };
 
-/* The printk message that starts at S (a line start or a timestamp): past
- * its timestamp, caller id and subsystem prefix. */
+/* The printk message that starts at S (a line start or a printk prefix):
+ * past its printk prefix and subsystem prefix. */
 const char *crash_message_start(const char *s);
 /* Look for a report's first line or end marker in TEXT, at its start and
- * after every later timestamp; on CRASH_HIT_CRASH *CM says which crash. */
+ * at every later printk prefix; on CRASH_HIT_CRASH *CM says which crash. */
 enum crash_hit crash_match_line(const char *text, struct crash_match *cm);
 /* Does the line LINE, whose message is M, belong to the open report R? */
 bool crash_report_takes(const struct crash_report *r, const char *line, const char *m);

@@ -37,8 +37,9 @@ struct job_results *job_results_new(struct store *st, const struct job *j, const
 void job_results_event(struct job_results *jr, const struct console_event *ev);
 /* The test running now, "" between tests. */
 const char *job_results_running_test(const struct job_results *jr);
-/* Whether /init started, and whether it reported the end of the tests. */
+/* Whether /init said it started (its "init" result line). */
 bool job_results_saw_init(const struct job_results *jr);
+/* Whether /init said it ran every test (its "done" result line). */
 bool job_results_saw_done(const struct job_results *jr);
 /* Why the tests failed ("test fail.sh exited with status 3"), or NULL;
  * *RESULT says what that makes the job: RESULT_FAILED, or RESULT_TIMEOUT

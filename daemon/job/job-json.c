@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "job/job-json.h"
+#include "extra-path.h"
 
 #define BASE_CMDLINE "console=ttyAMA0 panic=-1 kvm-arm.mode=protected"
 
@@ -291,45 +292,6 @@ module_name_valid(const char *s)
 	return true;
 }
 
-/* An --extra path: relative components of [A-Za-z0-9._+@:=-], no "." or
- * "..", and nothing that would replace what /init relies on. */
-static const char *
-extra_path_problem(const char *p)
-{
-	static const char *const reserved[] = { "init", "bin/busybox", "bin/sh" };
-	const char *c = p;
-
-	if (p[0] == '\0' || strlen(p) > 1024)
-		return "must be 1 to 1024 characters";
-	if (p[0] == '/')
-		return "must be relative (no leading '/')";
-	while (*c != '\0') {
-		size_t len = strcspn(c, "/");
-
-		if (len == 0)
-			return "has an empty component ('//' or a trailing '/')";
-		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
-			return "may not contain '.' or '..' components";
-		for (size_t i = 0; i < len; i++) {
-			char ch = c[i];
-			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-				(ch >= '0' && ch <= '9') || strchr("._+@:=-", ch) != NULL))
-				return "has a character outside A-Z a-z 0-9 . _ + @ : = -";
-		}
-		c += len;
-		if (*c == '/')
-			c++;
-	}
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strcmp(p, reserved[i]) == 0)
-			return "would replace a file /init needs";
-	if (strncmp(p, "ramfs.exe", 9) == 0 && (p[9] == '\0' || p[9] == '/'))
-		return "is where the job's executables go (ramfs.exe/)";
-	if (strncmp(p, "pkvm", 4) == 0 && (p[4] == '\0' || p[4] == '/'))
-		return "is where pkvmd puts the job's settings (pkvm/)";
-	return NULL;
-}
-
 static int
 parse_extra(json_t *v, struct job *j, struct job_json_error *e)
 {
@@ -375,7 +337,7 @@ parse_extra(json_t *v, struct job *j, struct job_json_error *e)
 		}
 		if (path == NULL)
 			return fail(e, "missing_field", "extra", "extra[%zu] needs a path", i);
-		if ((why = extra_path_problem(path)) != NULL)
+		if ((why = pkvm_extra_path_problem(path)) != NULL)
 			return fail(e, "invalid_field", "extra", "extra path '%.200s' %s", path,
 			    why);
 		if ((blob != NULL) + (target != NULL) + dir != 1)

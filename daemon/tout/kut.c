@@ -79,12 +79,18 @@ tout_kut_line(struct tout_parser *p, const char *t, uint64_t line)
 		enum test_verdict verdict;
 		const char *message;
 	} kinds[] = {
-		{ "PASS: ", KUT_PASS, VERDICT_PASS, NULL },
-		{ "FAIL: ", KUT_FAIL, VERDICT_FAIL, NULL },
-		{ "SKIP: ", KUT_SKIP, VERDICT_SKIP, NULL },
-		{ "XFAIL: ", KUT_XFAIL, VERDICT_PASS, "expected failure" },
-		{ "XPASS: ", KUT_XPASS, VERDICT_FAIL, "unexpected pass" },
-		{ "ABORT: ", -1, VERDICT_ERROR, "aborted" },
+		{ .prefix = "PASS: ", .kind = KUT_PASS, .verdict = VERDICT_PASS },
+		{ .prefix = "FAIL: ", .kind = KUT_FAIL, .verdict = VERDICT_FAIL },
+		{ .prefix = "SKIP: ", .kind = KUT_SKIP, .verdict = VERDICT_SKIP },
+		{ .prefix = "XFAIL: ",
+		    .kind = KUT_XFAIL,
+		    .verdict = VERDICT_PASS,
+		    .message = "expected failure" },
+		{ .prefix = "XPASS: ",
+		    .kind = KUT_XPASS,
+		    .verdict = VERDICT_FAIL,
+		    .message = "unexpected pass" },
+		{ .prefix = "ABORT: ", .kind = -1, .verdict = VERDICT_ERROR, .message = "aborted" },
 	};
 
 	if (tout_has_prefix(t, "SUMMARY: ")) {

@@ -59,10 +59,10 @@ parse_directive(const char *s, const char **reason, size_t *rlen)
 		const char *word;
 		enum directive d;
 	} words[] = {
-		{ "skip", DIR_SKIP },
-		{ "todo", DIR_TODO },
-		{ "xfail", DIR_XFAIL },
-		{ "error", DIR_ERROR },
+		{ .word = "skip", .d = DIR_SKIP },
+		{ .word = "todo", .d = DIR_TODO },
+		{ .word = "xfail", .d = DIR_XFAIL },
+		{ .word = "error", .d = DIR_ERROR },
 	};
 	enum directive d = DIR_NONE;
 

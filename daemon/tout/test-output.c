@@ -12,10 +12,10 @@
  * (kvm-unit-tests); node.c below them holds the node helpers and the
  * block stack every format's results are added to.
  *
- * Every line first loses a printk prefix ("[   12.345678] ", optionally
- * followed by a "[T123] " caller id).  The kernel interleaves its own
- * messages with a test's output, but KUnit prints its KTAP through printk
- * too, so the prefix alone does not say whose a line is.  The line that
+ * Every line first loses a printk prefix ("[   12.345678] ", "[T123] " or
+ * both; base/printk.h).  The kernel interleaves its own messages with a
+ * test's output, but KUnit prints its KTAP through printk too, so the
+ * prefix alone does not say whose a line is.  The line that
  * decides the format does: if it had a prefix, the test speaks through
  * printk and only prefixed lines are read from then on; if not, prefixed
  * lines are the kernel's and are ignored, even when they look like results.
@@ -43,52 +43,14 @@
  * MAX_DEPTH, lines of any length are read in place, and running out of
  * memory makes the verdict an error rather than a crash.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/printk.h"
 #include "tout/test-output.h"
 #include "tout/private.h"
-
-/*
- * The printk prefix "[   12.345678] " and an optional caller id "[T123] ",
- * or NULL when LINE does not start with one.
- */
-static const char *
-skip_printk(const char *s)
-{
-	const char *t = s;
-
-	if (*t++ != '[')
-		return NULL;
-	t = tout_skip_ws(t);
-	if (!isdigit((unsigned char)*t))
-		return NULL;
-	while (isdigit((unsigned char)*t))
-		t++;
-	if (*t++ != '.' || !isdigit((unsigned char)*t))
-		return NULL;
-	while (isdigit((unsigned char)*t))
-		t++;
-	if (*t++ != ']')
-		return NULL;
-	if (t[0] == '[' && (t[1] == 'T' || t[1] == 'C' || t[1] == ' ')) {
-		const char *c = tout_skip_ws(t + 1);
-
-		if (*c == 'T' || *c == 'C') {
-			c++;
-			while (isdigit((unsigned char)*c))
-				c++;
-			if (*c == ']')
-				t = c + 1;
-		}
-	}
-	if (*t == ' ')
-		t++;
-	return t;
-}
 
 /* ---- the parser ------------------------------------------------------- */
 
@@ -112,7 +74,7 @@ tout_parser_line(struct tout_parser *p, const char *line, uint64_t lineno)
 
 	if (p == NULL || line == NULL || p->oom)
 		return;
-	s = skip_printk(line);
+	s = printk_prefix_skip(line);
 	prefixed = s != NULL;
 	if (s == NULL)
 		s = line;

@@ -66,6 +66,15 @@ for name in ../x a/b .hidden "" "a b"; do
 	check_match "executable name '$name': 400 invalid_field" \
 		"$(submit "{\"kernel\":\"$SK\",\"executables\":[{\"name\":\"$name\",\"blob\":\"$SK\"}]}")" '^400 invalid_field'
 done
+# The --extra path rule pkvmctl applies too (common/extra-path.c): refused
+# with the rule's reason after the path.
+for path in /etc/x a//b ../x a/./b "a b" init bin/sh ramfs.exe/x pkvm; do
+	check_eq "extra path '$path': 400 invalid_field extra" \
+		"$(submit "{\"kernel\":\"$SK\",\"extra\":[{\"path\":\"$path\",\"dir\":true}]}")" "400 invalid_field extra"
+done
+check_eq "extra path: the message gives the rule's reason" \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["message"])' "$T/body")" \
+	"extra path 'pkvm' is where pkvmd puts the job's settings (pkvm/)"
 check_match "duplicate executable names: 400 invalid_field" \
 	"$(submit "{\"kernel\":\"$SK\",\"executables\":[{\"name\":\"t\",\"blob\":\"$SK\"},{\"name\":\"t\",\"blob\":\"$SK\"}]}")" '^400 invalid_field'
 big=$(python3 -c 'print("{\"kernel\":\"%s\",\"append\":\"%s\"}" % ("0"*64, "x"*5000))')

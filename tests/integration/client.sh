@@ -90,6 +90,14 @@ rc=0; out=$(ctl wait 424242 2>&1) || rc=$?
 check_eq "wait on an unknown job: exit 2" "$rc" 2
 check_match "wait on an unknown job: says so" "$out" 'no job 424242'
 
+# ---- --extra: a path the daemon would refuse stops the submit early ----------------
+mkdir -p "$T/extra-bin/bin"
+printf 'x\n' >"$T/extra-bin/bin/sh"
+rc=0; out=$(ctl submit "$TEST_KERNEL" --extra "$T/extra-bin" 2>&1) || rc=$?
+check_eq "--extra replacing bin/sh: exit 2" "$rc" 2
+check_match "--extra replacing bin/sh: the daemon's reason" "$out" \
+	"cannot send '$T/extra-bin/bin/sh': its path 'bin/sh' would replace a file /init needs"
+
 # ---- streaming ---------------------------------------------------------------------
 # A job slow enough that logs -f starts before it ends; logs -f must return
 # on its own at the end, with everything.

@@ -60,8 +60,8 @@ pkvm_extra_path_problem(const char *path)
 			if (!component_char(c[i]))
 				return "has a character outside A-Z a-z 0-9 . _ + @ : = -";
 		c += len;
-		if (*c == '/')
-			c++;
+		if (*c == '/' && *++c == '\0')
+			return "has an empty component ('//' or a trailing '/')";
 	}
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcmp(path, reserved[i]) == 0)

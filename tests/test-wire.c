@@ -219,6 +219,8 @@ test_extra_path_refusals_say_why(void)
 	CHECK_STR(pkvm_extra_path_problem("/etc/passwd"), "must be relative (no leading '/')");
 	CHECK_STR(pkvm_extra_path_problem("a//b"),
 	    "has an empty component ('//' or a trailing '/')");
+	CHECK_STR(pkvm_extra_path_problem("lib/modules/"),
+	    "has an empty component ('//' or a trailing '/')");
 	CHECK_STR(pkvm_extra_path_problem("."), "may not contain '.' or '..' components");
 	CHECK_STR(pkvm_extra_path_problem("a/../../etc"), "may not contain '.' or '..' components");
 	CHECK_STR(pkvm_extra_path_problem("a/./b"), "may not contain '.' or '..' components");

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -18,8 +19,9 @@ log_init(bool verbose, bool timestamps)
 	log_timestamps = timestamps;
 }
 
+/* Write one line: LEVEL, the message, and ": WHY" when WHY is not NULL. */
 static void
-vlog(const char *level, const char *fmt, va_list ap)
+vlog(const char *level, const char *why, const char *fmt, va_list ap)
 {
 	if (log_timestamps) {
 		struct timespec ts;
@@ -33,6 +35,8 @@ vlog(const char *level, const char *fmt, va_list ap)
 	}
 	fprintf(stderr, "pkvmd: %s", level);
 	vfprintf(stderr, fmt, ap);
+	if (why != NULL)
+		fprintf(stderr, ": %s", why);
 	fputc('\n', stderr);
 }
 
@@ -42,7 +46,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("", fmt, ap);
+	vlog("", NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -52,7 +56,17 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
+	vlog("warning: ", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("warning: ", strerror(-err), fmt, ap);
 	va_end(ap);
 }
 
@@ -64,7 +78,7 @@ log_debug(const char *fmt, ...)
 	if (!log_verbose)
 		return;
 	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
+	vlog("debug: ", NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -74,7 +88,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("fatal: ", fmt, ap);
+	vlog("fatal: ", NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -202,8 +202,7 @@ parse_after(uv_work_t *w, int status)
 	} else {
 		err = store_coverage_put(st, cap->job_id, &cap->total, cap->rows, cap->nrows);
 		if (err < 0)
-			log_warnx("job %lld: storing coverage: %s", (long long)cap->job_id,
-			    strerror(-err));
+			log_warn(err, "job %lld: storing coverage", (long long)cap->job_id);
 		if (cap->info_sha[0] != '\0') {
 			struct artifact_record a = { .job_id = cap->job_id,
 				.test = "_coverage",

@@ -188,8 +188,7 @@ serial_write(struct run *run, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			log_warnx("job %lld: writing console: %s", (long long)run->id,
-			    strerror(errno));
+			log_warn(-errno, "job %lld: writing console", (long long)run->id);
 			return;
 		}
 		buf += n;
@@ -535,7 +534,7 @@ run_start(struct runner *r, struct job *j)
 
 	err = store_job_start(r->env.store, j->id, clock_now_ms());
 	if (err < 0) {
-		log_warnx("job %lld: cannot start: %s", (long long)j->id, strerror(-err));
+		log_warn(err, "job %lld: cannot start", (long long)j->id);
 		run->phase = RUN_FINISHED;
 		for (int i = 0; i < RUN_TIMERS; i++)
 			uv_close((uv_handle_t *)timers[i], on_timer_closed);
@@ -590,7 +589,7 @@ runner_kick(struct runner *r)
 		return;
 	err = store_job_queue(r->env.store, &queue, &n);
 	if (err < 0) {
-		log_warnx("runner: reading the queue: %s", strerror(-err));
+		log_warn(err, "runner: reading the queue");
 		return;
 	}
 	items = calloc(n + 1, sizeof(*items));
@@ -676,8 +675,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		err = store_job_finish(st, run->id, run->verdict, run->message, has_exit,
 		    (int)exit_status, clock_now_ms());
 		if (err < 0)
-			log_warnx("job %lld: storing the result: %s", (long long)run->id,
-			    strerror(-err));
+			log_warn(err, "job %lld: storing the result", (long long)run->id);
 		else if (r->env.on_job_done != NULL)
 			r->env.on_job_done(r->env.on_job_done_arg, run->job);
 		log_info("job %lld: %s%s%s", (long long)run->id, job_result_name(run->verdict),

@@ -19,10 +19,13 @@ log_init(bool verbose, bool timestamps)
 	log_timestamps = timestamps;
 }
 
-/* Write one line: LEVEL, the message, and ": WHY" when WHY is not NULL. */
+/* Write one line: LEVEL, the message, and ": WHY" when WHY is not NULL.
+ * The stream stays locked for the line: the store logs from the checkpoint
+ * thread too, and its lines must not interleave with the loop's. */
 static void
 vlog(const char *level, const char *why, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	if (log_timestamps) {
 		struct timespec ts;
 		struct tm tm;
@@ -38,6 +41,7 @@ vlog(const char *level, const char *why, const char *fmt, va_list ap)
 	if (why != NULL)
 		fprintf(stderr, ": %s", why);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void

@@ -19,12 +19,12 @@
  * captures a dead daemon left pending or running: they were its children.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "store/private.h"
 
 #define INTERRUPTED_MESSAGE "interrupted: pkvmd stopped while the job was running"
@@ -198,7 +198,7 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	return 0;
 
 corrupt:
-	fprintf(stderr, "store: %s: job %lld has a bad state or result\n", fn, (long long)j->id);
+	log_warnx("store: %s: job %lld has a bad state or result", fn, (long long)j->id);
 	r = -EIO;
 fail:
 	job_free(j);
@@ -285,7 +285,7 @@ load_exe_strv(struct store *st, enum stmt_id id, struct job *j, bool env, const 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0);
 		if (seq < 1 || (uint64_t)seq > j->nexes) {
-			fprintf(stderr, "store: %s: job %lld has a row for no executable\n", fn,
+			log_warnx("store: %s: job %lld has a row for no executable", fn,
 			    (long long)j->id);
 			r = -EIO;
 			break;
@@ -324,7 +324,7 @@ read_extra(sqlite3_stmt *s, void *elem, void *arg)
 		if (strcmp(kind, extra_kind_names[k]) == 0)
 			break;
 	if (kind == NULL || k == NELEM(extra_kind_names)) {
-		fprintf(stderr, "store: %s: job %lld has a bad extra kind\n", ctx->fn,
+		log_warnx("store: %s: job %lld has a bad extra kind", ctx->fn,
 		    (long long)ctx->job_id);
 		return -EIO;
 	}

@@ -18,10 +18,10 @@
  * rule is in store.h, at store_coverage_get()).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "store/private.h"
 
 /* The six numbers of a coverage or coverage_files row, in struct order. */
@@ -290,7 +290,7 @@ read_artifact(sqlite3_stmt *s, void *elem, void *arg)
 		if (strcmp(status, artifact_status_names[k]) == 0)
 			break;
 	if (status == NULL || k == NELEM(artifact_status_names)) {
-		fprintf(stderr, "store: %s: job %lld has a bad artifact status\n", ctx->fn,
+		log_warnx("store: %s: job %lld has a bad artifact status", ctx->fn,
 		    (long long)ctx->job_id);
 		return -EIO;
 	}
@@ -530,7 +530,7 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 	} else if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
 		/* The attempt's row says it all. */
 		if (coverage_status_parse((const char *)sqlite3_column_text(s, 2), &got) < 0) {
-			fprintf(stderr, "store: %s: job %lld has a bad coverage status\n", __func__,
+			log_warnx("store: %s: job %lld has a bad coverage status", __func__,
 			    (long long)id);
 			r = -EIO;
 		} else if ((r = st_col_dup(s, 3, &msg)) == 0) {
@@ -540,8 +540,7 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 		/* No row: nothing was asked for, or nothing has come yet. */
 		text = (const char *)sqlite3_column_text(s, 1);
 		if (text == NULL || job_state_parse(text, &state) < 0) {
-			fprintf(stderr, "store: %s: job %lld has a bad state\n", __func__,
-			    (long long)id);
+			log_warnx("store: %s: job %lld has a bad state", __func__, (long long)id);
 			r = -EIO;
 		} else if (sqlite3_column_int(s, 0) == 0) {
 			got = COV_DISABLED;

@@ -45,16 +45,17 @@
  * left for the attempt.  Earlier attempts' rows stay, so
  * store_crash_groups() still counts what an interrupted run saw.
  *
- * Errors.  A sqlite failure is logged as "store: <function>: <message>" and
- * mapped to errno where it is made: NOMEM -> -ENOMEM, BUSY/LOCKED -> -EBUSY,
- * FULL -> -ENOSPC, a UNIQUE/PRIMARY KEY violation -> -EEXIST, another
- * constraint -> -EINVAL, anything else -> -EIO.
+ * Errors.  A sqlite failure is logged (log_warnx) as "store: <function>:
+ * <message>" and mapped to errno where it is made: NOMEM -> -ENOMEM,
+ * BUSY/LOCKED -> -EBUSY, FULL -> -ENOSPC, a UNIQUE/PRIMARY KEY violation
+ * -> -EEXIST, another constraint -> -EINVAL, anything else -> -EIO.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "store/private.h"
 #include "store-schema.h"
 
@@ -95,7 +96,7 @@ st_errno_of(int code)
 int
 st_db_fail(sqlite3 *db, const char *fn)
 {
-	fprintf(stderr, "store: %s: %s\n", fn, sqlite3_errmsg(db));
+	log_warnx("store: %s: %s", fn, sqlite3_errmsg(db));
 	return st_errno_of(sqlite3_extended_errcode(db));
 }
 

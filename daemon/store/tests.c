@@ -17,10 +17,10 @@
  * the tree is rebuilt in one pass (build_tree()).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "store/private.h"
 
 /* The tests of a job's current attempt, as a join condition. */
@@ -130,7 +130,7 @@ col_verdict(sqlite3_stmt *s, int i, enum test_verdict *out, int64_t job_id, cons
 
 	if (name != NULL && test_verdict_parse(name, out) == 0)
 		return 0;
-	fprintf(stderr, "store: %s: job %lld has a bad verdict \"%s\"\n", fn, (long long)job_id,
+	log_warnx("store: %s: job %lld has a bad verdict \"%s\"", fn, (long long)job_id,
 	    name ? name : "(null)");
 	return -EIO;
 }
@@ -213,8 +213,7 @@ build_tree(struct node_row *rows, size_t n, struct tout_node **out, size_t *nout
 		}
 		p = bsearch(&rows[i].parent_id, rows, i, sizeof(*rows), row_cmp_id);
 		if (p == NULL) {
-			fprintf(stderr,
-			    "store: %s: test %lld has a sub-result without its parent\n", fn,
+			log_warnx("store: %s: test %lld has a sub-result without its parent", fn,
 			    (long long)test_id);
 			return -EIO;
 		}
@@ -492,8 +491,8 @@ read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t j
 	if ((r = st_col_dup(s, 6, &f->message)) < 0)
 		return r;
 	if (format_parse((const char *)sqlite3_column_text(s, 7), &f->format) < 0) {
-		fprintf(stderr, "store: %s: job %lld test %d has a bad format\n", fn,
-		    (long long)job_id, t->seq);
+		log_warnx("store: %s: job %lld test %d has a bad format", fn, (long long)job_id,
+		    t->seq);
 		return -EIO;
 	}
 	f->first_line = (uint64_t)sqlite3_column_int64(s, 8);

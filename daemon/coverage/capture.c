@@ -64,7 +64,7 @@ struct capture {
 	struct coverage_row total;
 	struct coverage_row *rows;
 	size_t nrows;
-	char info_sha[65];
+	char info_sha[SHA256_HEX_LEN + 1];
 	uint64_t info_size;
 };
 

@@ -22,7 +22,7 @@ struct blob_upload {
 	struct blobs *b;
 	uv_loop_t *loop;
 	uv_work_t work;
-	char hex[65];
+	char hex[SHA256_HEX_LEN + 1];
 	char tmp[PATH_MAX];
 	char final[PATH_MAX];
 	int fd;
@@ -136,7 +136,7 @@ blob_upload_begin(struct blobs *b, uv_loop_t *loop, const char *hex, uint64_t si
 		return -ENOMEM;
 	up->b = b;
 	up->loop = loop;
-	memcpy(up->hex, hex, 65);
+	memcpy(up->hex, hex, SHA256_HEX_LEN + 1);
 	up->size = size;
 	snprintf(up->tmp, sizeof(up->tmp), "%s/tmp/%s.%d.%u", b->dir, hex, (int)getpid(),
 	    counter++);
@@ -194,7 +194,7 @@ upload_work(uv_work_t *w)
 	if (!up->finishing)
 		return;
 
-	char hex[65], dir[PATH_MAX];
+	char hex[SHA256_HEX_LEN + 1], dir[PATH_MAX];
 	sha256_final_hex(up->hash, hex);
 	up->hash = NULL;
 	if (up->got != up->size || strcmp(hex, up->hex) != 0) {

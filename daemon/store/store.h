@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "job/job.h"
+#include "sha256.h"
 #include "tout/test-output.h"
 #include "tout/verdict.h"
 
@@ -180,7 +181,7 @@ struct artifact_record {
 	char *test; /* test name, or "_system" */
 	char *path; /* relative to the test's PKVM_OUTPUT */
 	uint64_t size; /* announced size */
-	char sha256[65]; /* announced sha256 */
+	char sha256[SHA256_HEX_LEN + 1]; /* announced sha256 */
 	enum artifact_status status;
 };
 /* Name of an artifact status: "ok", "corrupt", "incomplete". */

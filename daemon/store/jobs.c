@@ -212,17 +212,23 @@ read_text(sqlite3_stmt *s, void *elem, void *arg)
 	return st_col_dup(s, 0, elem);
 }
 
+static void
+clear_text(void *elem)
+{
+	free(*(char **)elem);
+}
+
+/* Strings: the one text column of each row. */
+static const struct st_list_kind strv_kind = { sizeof(char *), read_text, clear_text };
+
 /* Load the one-text-column rows of statement ID for job JOB_ID into *V,
  * *N, which hold nothing yet. */
 static int
 load_strv(struct store *st, enum stmt_id id, int64_t job_id, char ***v, size_t *n, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[id];
 	void *list;
-	int r;
+	int r = st_collect_key(st, id, job_id, &strv_kind, NULL, &list, n, fn);
 
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(**v), read_text, NULL, &list, n, fn);
 	*v = list;
 	return r;
 }
@@ -243,15 +249,22 @@ read_exe(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+/* What read_exe() filled in: the arguments and environment come later,
+ * into the job, and job_free() frees them. */
+static void
+clear_exe(void *elem)
+{
+	free(((struct job_exe *)elem)->name);
+}
+
+static const struct st_list_kind exe_kind = { sizeof(struct job_exe), read_exe, clear_exe };
+
 static int
 load_exes(struct store *st, struct job *j, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_EXES_GET];
 	void *list;
-	int r;
+	int r = st_collect_key(st, STMT_EXES_GET, j->id, &exe_kind, NULL, &list, &j->nexes, fn);
 
-	sqlite3_bind_int64(s, 1, j->id);
-	r = st_collect(st, s, sizeof(*j->exes), read_exe, NULL, &list, &j->nexes, fn);
 	j->exes = list;
 	return r;
 }
@@ -335,16 +348,24 @@ read_extra(sqlite3_stmt *s, void *elem, void *arg)
 	return st_col_dup(s, 5, &x->target);
 }
 
+static void
+clear_extra(void *elem)
+{
+	struct job_extra *x = elem;
+
+	free(x->path);
+	free(x->target);
+}
+
+static const struct st_list_kind extra_kind = { sizeof(struct job_extra), read_extra, clear_extra };
+
 static int
 load_extra(struct store *st, struct job *j, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_EXTRA_GET];
 	struct st_row_ctx ctx = { j->id, fn };
 	void *list;
-	int r;
+	int r = st_collect_key(st, STMT_EXTRA_GET, j->id, &extra_kind, &ctx, &list, &j->nextra, fn);
 
-	sqlite3_bind_int64(s, 1, j->id);
-	r = st_collect(st, s, sizeof(*j->extra), read_extra, &ctx, &list, &j->nextra, fn);
 	j->extra = list;
 	return r;
 }
@@ -376,26 +397,35 @@ read_job(sqlite3_stmt *s, void *elem, void *arg)
 	return row_to_job(s, elem, *(const char **)arg);
 }
 
+static void
+clear_job(void *elem)
+{
+	job_free(*(struct job **)elem);
+}
+
+/* Jobs: a job_new() one for each row, its children loaded after. */
+static const struct st_list_kind job_kind = { sizeof(struct job *), read_job, clear_job };
+
 /* Step S to the end, turning every row into a complete job. */
 static int
 collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, const char *fn)
 {
 	struct job **jobs;
 	void *list;
-	size_t njobs;
-	int r;
+	int r = st_collect(st, s, &job_kind, &fn, &list, n, fn);
 
-	r = st_collect(st, s, sizeof(*jobs), read_job, &fn, &list, &njobs, fn);
+	/* The children once the job list is reset: the two statements
+	 * never step at the same time. */
 	jobs = list;
-	for (size_t i = 0; r == 0 && i < njobs; i++)
+	for (size_t i = 0; r == 0 && i < *n; i++)
 		r = load_children(st, jobs[i], fn);
 	if (r < 0) {
-		store_job_list_free(jobs, njobs);
-		return r;
+		st_list_free(&job_kind, jobs, *n);
+		jobs = NULL;
+		*n = 0;
 	}
 	*out = jobs;
-	*n = njobs;
-	return 0;
+	return r;
 }
 
 /* Insert the rows (JOB_ID, 1.., V[i]) with statement ID. */
@@ -568,8 +598,6 @@ store_job_list(struct store *st, const struct job_filter *f, struct job ***out, 
 	    (f->tag ? LIST_TAG : 0);
 	sqlite3_stmt *s = st->list[shape];
 
-	*out = NULL;
-	*n = 0;
 	if (f->has_state)
 		st_bind_text(s, 1, job_state_name(f->state));
 	st_bind_text(s, 2, f->owner);
@@ -581,16 +609,12 @@ store_job_list(struct store *st, const struct job_filter *f, struct job ***out, 
 void
 store_job_list_free(struct job **jobs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		job_free(jobs[i]);
-	free(jobs);
+	st_list_free(&job_kind, jobs, n);
 }
 
 int
 store_job_queue(struct store *st, struct job ***out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
 	return collect_jobs(st, st->stmt[STMT_JOB_QUEUE], out, n, __func__);
 }
 
@@ -708,6 +732,9 @@ read_recovered(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static const struct st_list_kind recovered_kind = { sizeof(struct recovered_job), read_recovered,
+	NULL };
+
 int
 store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
     size_t *n)
@@ -722,7 +749,7 @@ store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recove
 	*n = 0;
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
-	r = st_collect(st, s, sizeof(*jobs), read_recovered, NULL, &list, &njobs, __func__);
+	r = st_collect(st, s, &recovered_kind, NULL, &list, &njobs, __func__);
 	jobs = list;
 	/* Captures are child processes of the daemon that died: none will
 	 * report, so one left pending or running has failed. */

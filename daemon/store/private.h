@@ -160,19 +160,37 @@ void st_col_copy(sqlite3_stmt *s, int i, char *buf, size_t size);
 void *st_grow(void *p, size_t *cap, size_t n, size_t size);
 /* Fill ELEM, zeroed, from the current row of S: 0 or negative errno. */
 typedef int st_row_reader(sqlite3_stmt *s, void *elem, void *arg);
+/* Free what element ELEM of a list owns, but not ELEM itself. */
+typedef void st_elem_clear(void *elem);
+/* One kind of list the store reads: the size of an element, how a row
+ * fills one, and how to free what one owns (NULL when it owns nothing).
+ * Each list is one const table row next to its reader. */
+struct st_list_kind {
+	size_t elem;
+	st_row_reader *read;
+	st_elem_clear *clear;
+};
 /* What most row readers need besides the row: the job the rows belong to,
  * and the function to name when a row is bad. */
 struct st_row_ctx {
 	int64_t job_id;
 	const char *fn;
 };
-/* Step S (already bound) to the end, one ELEM-byte element per row, zeroed
- * and then filled by READ(s, elem, ARG): 0 with *OUT and *N set, or negative
- * errno with *OUT and *N holding the elements read so far (the failed one
- * included) for the caller to free with its own free function; S is
- * reset either way. */
-int st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, void *arg,
+/* Step S (already bound) to the end, one element of KIND per row, zeroed
+ * and then filled by KIND->read(s, elem, ARG): 0 with *OUT and *N set, or
+ * negative errno with what was read freed, *OUT NULL and *N 0; S is reset
+ * either way. */
+int st_collect(struct store *st, sqlite3_stmt *s, const struct st_list_kind *kind, void *arg,
     void **out, size_t *n, const char *fn);
+/* st_collect() of statement ID with KEY bound to its ?1. */
+int st_collect_key(struct store *st, enum stmt_id id, int64_t key, const struct st_list_kind *kind,
+    void *arg, void **out, size_t *n, const char *fn);
+/* st_collect_key() of job JOB_ID's rows, or -ENOENT (*OUT NULL, *N 0) when
+ * there is no such job. */
+int st_collect_job(struct store *st, enum stmt_id id, int64_t job_id,
+    const struct st_list_kind *kind, void *arg, void **out, size_t *n, const char *fn);
+/* Free LIST, N elements of KIND from st_collect(); NULL is fine. */
+void st_list_free(const struct st_list_kind *kind, void *list, size_t n);
 /* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
  * exist, -ESTALE when it does but was in the wrong state. */
 int st_stale_or_missing(struct store *st, int64_t id, const char *fn);

@@ -152,39 +152,35 @@ read_crash(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static void
+clear_crash(void *elem)
+{
+	struct crash_record *c = elem;
+
+	free(c->test);
+	free(c->kind);
+	free(c->title);
+	free(c->report);
+}
+
+static const struct st_list_kind crash_kind = { sizeof(struct crash_record), read_crash,
+	clear_crash };
+
 int
 store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_CRASH_LIST];
 	void *list;
-	size_t nlist;
-	int r;
+	int r = st_collect_job(st, STMT_CRASH_LIST, job_id, &crash_kind, &job_id, &list, n,
+	    __func__);
 
-	*out = NULL;
-	*n = 0;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		return r;
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(**out), read_crash, &job_id, &list, &nlist, __func__);
-	if (r < 0) {
-		store_crash_list_free(list, nlist);
-		return r;
-	}
 	*out = list;
-	*n = nlist;
-	return 0;
+	return r;
 }
 
 void
 store_crash_list_free(struct crash_record *c, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(c[i].test);
-		free(c[i].kind);
-		free(c[i].title);
-		free(c[i].report);
-	}
-	free(c);
+	st_list_free(&crash_kind, c, n);
 }
 
 static int
@@ -206,35 +202,35 @@ read_crash_group(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static void
+clear_crash_group(void *elem)
+{
+	struct crash_group *g = elem;
+
+	free(g->title);
+	free(g->kind);
+}
+
+static const struct st_list_kind crash_group_kind = { sizeof(struct crash_group), read_crash_group,
+	clear_crash_group };
+
 int
 store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_CRASH_GROUPS];
 	void *list;
-	size_t nlist;
 	int r;
 
-	*out = NULL;
-	*n = 0;
 	sqlite3_bind_int(s, 1, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
-	r = st_collect(st, s, sizeof(**out), read_crash_group, NULL, &list, &nlist, __func__);
-	if (r < 0) {
-		store_crash_groups_free(list, nlist);
-		return r;
-	}
+	r = st_collect(st, s, &crash_group_kind, NULL, &list, n, __func__);
 	*out = list;
-	*n = nlist;
-	return 0;
+	return r;
 }
 
 void
 store_crash_groups_free(struct crash_group *g, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(g[i].title);
-		free(g[i].kind);
-	}
-	free(g);
+	st_list_free(&crash_group_kind, g, n);
 }
 
 /* --- artifacts ------------------------------------------------------------------ */
@@ -298,38 +294,34 @@ read_artifact(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static void
+clear_artifact(void *elem)
+{
+	struct artifact_record *a = elem;
+
+	free(a->test);
+	free(a->path);
+}
+
+static const struct st_list_kind artifact_kind = { sizeof(struct artifact_record), read_artifact,
+	clear_artifact };
+
 int
 store_artifact_list(struct store *st, int64_t job_id, struct artifact_record **out, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_LIST];
 	struct st_row_ctx ctx = { job_id, __func__ };
 	void *list;
-	size_t nlist;
-	int r;
+	int r = st_collect_job(st, STMT_ARTIFACT_LIST, job_id, &artifact_kind, &ctx, &list, n,
+	    __func__);
 
-	*out = NULL;
-	*n = 0;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		return r;
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(**out), read_artifact, &ctx, &list, &nlist, __func__);
-	if (r < 0) {
-		store_artifact_list_free(list, nlist);
-		return r;
-	}
 	*out = list;
-	*n = nlist;
-	return 0;
+	return r;
 }
 
 void
 store_artifact_list_free(struct artifact_record *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(a[i].test);
-		free(a[i].path);
-	}
-	free(a);
+	st_list_free(&artifact_kind, a, n);
 }
 
 /* --- coverage ---------------------------------------------------------------- */
@@ -480,25 +472,26 @@ read_coverage_row(sqlite3_stmt *s, void *elem, void *arg)
 	return st_col_dup(s, 0, &row->file);
 }
 
+static void
+clear_coverage_row(void *elem)
+{
+	free(((struct coverage_row *)elem)->file);
+}
+
+static const struct st_list_kind coverage_row_kind = { sizeof(struct coverage_row),
+	read_coverage_row, clear_coverage_row };
+
 /* The per-file rows of job ID's current attempt, by file, into *OUT, *N. */
 static int
 coverage_files_get(struct store *st, int64_t id, struct coverage_row **out, size_t *n,
     const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_FILES_GET];
 	void *list;
-	size_t nlist;
-	int r;
+	int r = st_collect_key(st, STMT_COVERAGE_FILES_GET, id, &coverage_row_kind, NULL, &list, n,
+	    fn);
 
-	sqlite3_bind_int64(s, 1, id);
-	r = st_collect(st, s, sizeof(**out), read_coverage_row, NULL, &list, &nlist, fn);
-	if (r < 0) {
-		store_coverage_rows_free(list, nlist);
-		return r;
-	}
 	*out = list;
-	*n = nlist;
-	return 0;
+	return r;
 }
 
 int
@@ -570,9 +563,7 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 void
 store_coverage_rows_free(struct coverage_row *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(rows[i].file);
-	free(rows);
+	st_list_free(&coverage_row_kind, rows, n);
 }
 
 static int
@@ -583,12 +574,13 @@ read_job_id(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static const struct st_list_kind job_id_kind = { sizeof(int64_t), read_job_id, NULL };
+
 int
 store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_TAG];
 	void *list;
-	size_t nlist;
 	int r;
 
 	*ids = NULL;
@@ -597,12 +589,7 @@ store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64
 		return -EINVAL;
 	st_bind_text(s, 1, tag);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
-	r = st_collect(st, s, sizeof(**ids), read_job_id, NULL, &list, &nlist, __func__);
-	if (r < 0) {
-		free(list);
-		return r;
-	}
+	r = st_collect(st, s, &job_id_kind, NULL, &list, n, __func__);
 	*ids = list;
-	*n = nlist;
-	return 0;
+	return r;
 }

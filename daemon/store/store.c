@@ -204,11 +204,11 @@ st_grow(void *p, size_t *cap, size_t n, size_t size)
 	return p;
 }
 
-/* Step S to the end, one ELEM-byte element per row, zeroed and then filled
- * by READ.  The element READ failed on is counted too: it is zeroed, so
- * the caller's free function can free whatever READ had filled in. */
+/* Step S to the end, one element per row, zeroed and then filled by the
+ * kind's reader.  The element the reader failed on is freed too: it was
+ * zeroed, so its clear function frees whatever the reader had filled in. */
 int
-st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, void *arg,
+st_collect(struct store *st, sqlite3_stmt *s, const struct st_list_kind *kind, void *arg,
     void **out, size_t *n, const char *fn)
 {
 	char *list = NULL, *p;
@@ -216,22 +216,57 @@ st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, 
 	int rc, r = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((p = st_grow(list, &cap, nlist, elem)) == NULL) {
+		if ((p = st_grow(list, &cap, nlist, kind->elem)) == NULL) {
 			r = -ENOMEM;
 			break;
 		}
 		list = p;
-		p = list + nlist++ * elem;
-		memset(p, 0, elem);
-		if ((r = read(s, p, arg)) < 0)
+		p = list + nlist++ * kind->elem;
+		memset(p, 0, kind->elem);
+		if ((r = kind->read(s, p, arg)) < 0)
 			break;
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = st_db_fail(st->db, fn);
 	st_stmt_done(s);
+	if (r < 0) {
+		st_list_free(kind, list, nlist);
+		list = NULL;
+		nlist = 0;
+	}
 	*out = list;
 	*n = nlist;
 	return r;
+}
+
+int
+st_collect_key(struct store *st, enum stmt_id id, int64_t key, const struct st_list_kind *kind,
+    void *arg, void **out, size_t *n, const char *fn)
+{
+	sqlite3_bind_int64(st->stmt[id], 1, key);
+	return st_collect(st, st->stmt[id], kind, arg, out, n, fn);
+}
+
+int
+st_collect_job(struct store *st, enum stmt_id id, int64_t job_id, const struct st_list_kind *kind,
+    void *arg, void **out, size_t *n, const char *fn)
+{
+	int r;
+
+	if ((r = st_job_exists(st, job_id, fn)) < 0) {
+		*out = NULL;
+		*n = 0;
+		return r;
+	}
+	return st_collect_key(st, id, job_id, kind, arg, out, n, fn);
+}
+
+void
+st_list_free(const struct st_list_kind *kind, void *list, size_t n)
+{
+	for (size_t i = 0; kind->clear != NULL && i < n; i++)
+		kind->clear((char *)list + i * kind->elem);
+	free(list);
 }
 
 /* After a guarded UPDATE changed nothing: -ENOENT when job ID does not

@@ -263,12 +263,23 @@ read_node_row(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static void
+clear_node_row(void *elem)
+{
+	struct node_row *row = elem;
+
+	free(row->node.name);
+	free(row->node.message);
+}
+
+static const struct st_list_kind node_row_kind = { sizeof(struct node_row), read_node_row,
+	clear_node_row };
+
 /* The sub-result tree of test TEST_ID (a row id) into *OUT, *N. */
 static int
 load_nodes(struct store *st, int64_t job_id, int64_t test_id, struct tout_node **out, size_t *n,
     const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_SUBTESTS_GET];
 	struct st_row_ctx ctx = { job_id, fn };
 	struct node_row *rows;
 	void *list;
@@ -277,17 +288,13 @@ load_nodes(struct store *st, int64_t job_id, int64_t test_id, struct tout_node *
 
 	*out = NULL;
 	*n = 0;
-	sqlite3_bind_int64(s, 1, test_id);
-	r = st_collect(st, s, sizeof(*rows), read_node_row, &ctx, &list, &nrows, fn);
+	r = st_collect_key(st, STMT_SUBTESTS_GET, test_id, &node_row_kind, &ctx, &list, &nrows, fn);
 	rows = list;
-	if (r == 0)
-		r = build_tree(rows, nrows, out, n, test_id, fn);
-	if (r < 0) {
-		for (size_t i = 0; i < nrows; i++) {
-			free(rows[i].node.name);
-			free(rows[i].node.message);
-		}
+	if (r == 0 && (r = build_tree(rows, nrows, out, n, test_id, fn)) < 0) {
+		st_list_free(&node_row_kind, rows, nrows);
+		return r;
 	}
+	/* The tree has the rows' strings now. */
 	free(rows);
 	return r;
 }
@@ -508,36 +515,31 @@ read_test_result(sqlite3_stmt *s, void *elem, void *arg)
 	return read_test(s, elem, NULL, ctx->job_id, ctx->fn);
 }
 
+static void
+clear_test_result(void *elem)
+{
+	free(((struct test_result *)elem)->name);
+}
+
+static const struct st_list_kind test_result_kind = { sizeof(struct test_result), read_test_result,
+	clear_test_result };
+
 int
 store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
 	struct st_row_ctx ctx = { job_id, __func__ };
-	void *tests;
-	size_t ntests;
-	int r;
+	void *list;
+	int r = st_collect_job(st, STMT_TEST_LIST, job_id, &test_result_kind, &ctx, &list, n,
+	    __func__);
 
-	*out = NULL;
-	*n = 0;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		return r;
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(**out), read_test_result, &ctx, &tests, &ntests, __func__);
-	if (r < 0) {
-		store_test_list_free(tests, ntests);
-		return r;
-	}
-	*out = tests;
-	*n = ntests;
-	return 0;
+	*out = list;
+	return r;
 }
 
 void
 store_test_list_free(struct test_result *t, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(t[i].name);
-	free(t);
+	st_list_free(&test_result_kind, t, n);
 }
 
 /* What read_test_full() needs: the test rows' ids go to IDS, one for each
@@ -562,44 +564,45 @@ read_test_full(sqlite3_stmt *s, void *elem, void *arg)
 	return read_test(s, &t->t, t, ctx->row.job_id, ctx->row.fn);
 }
 
+static void
+clear_test_full(void *elem)
+{
+	struct test_full *t = elem;
+
+	free(t->t.name);
+	free(t->message);
+	nodes_free(t->nodes, t->nnodes);
+}
+
+static const struct st_list_kind test_full_kind = { sizeof(struct test_full), read_test_full,
+	clear_test_full };
+
 int
 store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
 	struct test_full_ctx ctx = { { job_id, __func__ }, NULL, 0, 0 };
 	struct test_full *tests;
 	void *list;
-	size_t ntests;
-	int r;
+	int r = st_collect_job(st, STMT_TEST_LIST, job_id, &test_full_kind, &ctx, &list, n,
+	    __func__);
 
-	*out = NULL;
-	*n = 0;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		return r;
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(*tests), read_test_full, &ctx, &list, &ntests, __func__);
-	tests = list;
 	/* The sub-results once the test list is reset: the two statements
 	 * never step at the same time. */
-	for (size_t i = 0; r == 0 && i < ntests; i++)
+	tests = list;
+	for (size_t i = 0; r == 0 && i < *n; i++)
 		r = load_nodes(st, job_id, ctx.ids[i], &tests[i].nodes, &tests[i].nnodes, __func__);
 	free(ctx.ids);
 	if (r < 0) {
-		store_test_list_full_free(tests, ntests);
-		return r;
+		st_list_free(&test_full_kind, tests, *n);
+		tests = NULL;
+		*n = 0;
 	}
 	*out = tests;
-	*n = ntests;
-	return 0;
+	return r;
 }
 
 void
 store_test_list_full_free(struct test_full *t, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(t[i].t.name);
-		free(t[i].message);
-		nodes_free(t[i].nodes, t[i].nnodes);
-	}
-	free(t);
+	st_list_free(&test_full_kind, t, n);
 }

@@ -326,17 +326,13 @@ read_extra(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 	struct job_extra *x = elem;
-	const char *kind;
-	size_t k;
-	int r;
+	int k, r;
 
 	if ((r = st_col_dup(s, 0, &x->path)) < 0)
 		return r;
-	kind = (const char *)sqlite3_column_text(s, 1);
-	for (k = 0; kind != NULL && k < NELEM(extra_kind_names); k++)
-		if (strcmp(kind, extra_kind_names[k]) == 0)
-			break;
-	if (kind == NULL || k == NELEM(extra_kind_names)) {
+	k = st_name_index(extra_kind_names, NELEM(extra_kind_names),
+	    (const char *)sqlite3_column_text(s, 1));
+	if (k < 0) {
 		log_warnx("store: %s: job %lld has a bad extra kind", ctx->fn,
 		    (long long)ctx->job_id);
 		return -EIO;

@@ -191,6 +191,9 @@ int st_collect_job(struct store *st, enum stmt_id id, int64_t job_id,
     const struct st_list_kind *kind, void *arg, void **out, size_t *n, const char *fn);
 /* Free LIST, N elements of KIND from st_collect(); NULL is fine. */
 void st_list_free(const struct st_list_kind *kind, void *list, size_t n);
+/* The index of NAME in NAMES, a table of N names, or -EINVAL when it is
+ * not there (NAME may be NULL). */
+int st_name_index(const char *const *names, size_t n, const char *name);
 /* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
  * exist, -ESTALE when it does but was in the wrong state. */
 int st_stale_or_missing(struct store *st, int64_t id, const char *fn);

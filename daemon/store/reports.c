@@ -272,20 +272,16 @@ read_artifact(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 	struct artifact_record *a = elem;
-	const char *status;
-	size_t k;
-	int r;
+	int k, r;
 
 	a->job_id = ctx->job_id;
 	a->size = (uint64_t)sqlite3_column_int64(s, 2);
 	st_col_copy(s, 3, a->sha256, sizeof(a->sha256));
 	if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0)
 		return r;
-	status = (const char *)sqlite3_column_text(s, 4);
-	for (k = 0; status != NULL && k < NELEM(artifact_status_names); k++)
-		if (strcmp(status, artifact_status_names[k]) == 0)
-			break;
-	if (status == NULL || k == NELEM(artifact_status_names)) {
+	k = st_name_index(artifact_status_names, NELEM(artifact_status_names),
+	    (const char *)sqlite3_column_text(s, 4));
+	if (k < 0) {
 		log_warnx("store: %s: job %lld has a bad artifact status", ctx->fn,
 		    (long long)ctx->job_id);
 		return -EIO;
@@ -339,18 +335,6 @@ const char *
 coverage_status_name(enum coverage_status s)
 {
 	return (unsigned)s < NELEM(coverage_status_names) ? coverage_status_names[s] : NULL;
-}
-
-static int
-coverage_status_parse(const char *name, enum coverage_status *out)
-{
-	for (size_t i = 0; name != NULL && i < NELEM(coverage_status_names); i++) {
-		if (strcmp(name, coverage_status_names[i]) == 0) {
-			*out = (enum coverage_status)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
 }
 
 int
@@ -504,7 +488,7 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 	enum job_state state;
 	const char *text;
 	char *msg = NULL;
-	int rc, r = 0;
+	int k, rc, r = 0;
 
 	if (message != NULL)
 		*message = NULL;
@@ -522,11 +506,13 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 		r = st_db_fail(st->db, __func__);
 	} else if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
 		/* The attempt's row says it all. */
-		if (coverage_status_parse((const char *)sqlite3_column_text(s, 2), &got) < 0) {
+		if ((k = st_name_index(coverage_status_names, NELEM(coverage_status_names),
+			 (const char *)sqlite3_column_text(s, 2))) < 0) {
 			log_warnx("store: %s: job %lld has a bad coverage status", __func__,
 			    (long long)id);
 			r = -EIO;
 		} else if ((r = st_col_dup(s, 3, &msg)) == 0) {
+			got = (enum coverage_status)k;
 			col_counts(s, 4, &sum);
 		}
 	} else {

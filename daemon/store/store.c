@@ -269,6 +269,15 @@ st_list_free(const struct st_list_kind *kind, void *list, size_t n)
 	free(list);
 }
 
+int
+st_name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
 /* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
  * exist, -ESTALE when it does but was in the wrong state. */
 int

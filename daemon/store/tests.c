@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "base/log.h"
 #include "store/private.h"
@@ -99,18 +98,6 @@ static const char *
 format_name(enum tout_format f)
 {
 	return (unsigned)f < NELEM(format_names) ? format_names[f] : NULL;
-}
-
-static int
-format_parse(const char *name, enum tout_format *out)
-{
-	for (size_t i = 0; name != NULL && i < NELEM(format_names); i++) {
-		if (strcmp(name, format_names[i]) == 0) {
-			*out = (enum tout_format)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
 }
 
 /* True when V is a verdict verdict.c knows (its name parses back to it). */
@@ -484,7 +471,7 @@ static int
 read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t job_id,
     const char *fn)
 {
-	int r;
+	int format, r;
 
 	t->seq = sqlite3_column_int(s, 0);
 	if ((r = st_col_dup(s, 1, &t->name)) < 0 ||
@@ -497,11 +484,14 @@ read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t j
 		return 0;
 	if ((r = st_col_dup(s, 6, &f->message)) < 0)
 		return r;
-	if (format_parse((const char *)sqlite3_column_text(s, 7), &f->format) < 0) {
+	format = st_name_index(format_names, NELEM(format_names),
+	    (const char *)sqlite3_column_text(s, 7));
+	if (format < 0) {
 		log_warnx("store: %s: job %lld test %d has a bad format", fn, (long long)job_id,
 		    t->seq);
 		return -EIO;
 	}
+	f->format = (enum tout_format)format;
 	f->first_line = (uint64_t)sqlite3_column_int64(s, 8);
 	f->last_line = (uint64_t)sqlite3_column_int64(s, 9);
 	return 0;

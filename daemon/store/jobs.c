@@ -626,12 +626,8 @@ store_job_start(struct store *st, int64_t id, int64_t now_ms)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
+	if ((r = st_step_guarded(st, s, id, __func__)) < 0)
 		goto fail;
-	if (r == 0) {
-		r = st_stale_or_missing(st, id, __func__);
-		goto fail;
-	}
 	/* Rows of this attempt can only be left over from a start whose
 	 * transaction was lost; the attempt begins with none. */
 	for (enum stmt_id c = STMT_TESTS_CLEAR; c <= STMT_COVERAGE_CLEAR; c++) {
@@ -653,14 +649,11 @@ int
 store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_PID];
-	int r;
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, pid);
 	sqlite3_bind_int64(s, 3, (int64_t)starttime);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? st_stale_or_missing(st, id, __func__) : 0;
+	return st_step_guarded(st, s, id, __func__);
 }
 
 int
@@ -683,12 +676,8 @@ store_job_finish(struct store *st, int64_t id, enum job_result result, const cha
 	else
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_int64(s, 5, now_ms);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
+	if ((r = st_step_guarded(st, s, id, __func__)) < 0)
 		goto fail;
-	if (r == 0) {
-		r = st_stale_or_missing(st, id, __func__);
-		goto fail;
-	}
 	/* A done job has no running tests: whatever was still running when
 	 * it ended (timeout, crash, cancel) never finished. */
 	s = st->stmt[STMT_TESTS_ABORT];
@@ -707,13 +696,10 @@ int
 store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_CONSOLE];
-	int r;
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, bytes);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? -ENOENT : 0;
+	return st_step_one(st, s, __func__);
 }
 
 static int
@@ -789,11 +775,8 @@ int
 store_job_set_timings(struct store *st, int64_t id, const char *json)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_TIMINGS];
-	int r;
 
 	sqlite3_bind_int64(s, 1, id);
 	st_bind_text(s, 2, json);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? -ENOENT : 0;
+	return st_step_one(st, s, __func__);
 }

@@ -141,6 +141,13 @@ void st_stmt_done(sqlite3_stmt *s);
 /* Step S, which returns no rows, and reset it: the number of rows it
  * changed, or negative errno. */
 int st_step_changes(struct store *st, sqlite3_stmt *s, const char *fn);
+/* Step S, which changes at most one row, and reset it: 0, -ENOENT when it
+ * changed none, or negative errno. */
+int st_step_one(struct store *st, sqlite3_stmt *s, const char *fn);
+/* Step S, a write guarded by job ID's state, and reset it: 0 when it
+ * changed a row, else -ENOENT when job ID does not exist, -ESTALE when it
+ * was in the wrong state, or another negative errno. */
+int st_step_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn);
 /* Step statement ID (bound or without parameters): 0 or negative errno. */
 int st_run(struct store *st, enum stmt_id id, const char *fn);
 /* BEGIN IMMEDIATE: 0 or negative errno. */
@@ -194,9 +201,6 @@ void st_list_free(const struct st_list_kind *kind, void *list, size_t n);
 /* The index of NAME in NAMES, a table of N names, or -EINVAL when it is
  * not there (NAME may be NULL). */
 int st_name_index(const char *const *names, size_t n, const char *name);
-/* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
- * exist, -ESTALE when it does but was in the wrong state. */
-int st_stale_or_missing(struct store *st, int64_t id, const char *fn);
 /* 0 when job ID exists, -ENOENT when not, or another negative errno. */
 int st_job_exists(struct store *st, int64_t id, const char *fn);
 

@@ -115,7 +115,6 @@ int
 store_crash_add(struct store *st, const struct crash_record *c)
 {
 	sqlite3_stmt *s = st->stmt[STMT_CRASH_ADD];
-	int r;
 
 	if (c->kind == NULL || c->title == NULL)
 		return -EINVAL;
@@ -129,9 +128,7 @@ store_crash_add(struct store *st, const struct crash_record *c)
 	sqlite3_bind_int64(s, 8, (int64_t)c->last_line);
 	sqlite3_bind_int64(s, 9, c->time_ms);
 	/* One statement is its own transaction. */
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? -ENOENT : 0;
+	return st_step_one(st, s, __func__);
 }
 
 static int
@@ -252,7 +249,6 @@ store_artifact_add(struct store *st, const struct artifact_record *a)
 {
 	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_ADD];
 	const char *status = artifact_status_name(a->status);
-	int r;
 
 	if (status == NULL || a->test == NULL || a->path == NULL)
 		return -EINVAL;
@@ -262,9 +258,7 @@ store_artifact_add(struct store *st, const struct artifact_record *a)
 	sqlite3_bind_int64(s, 4, (int64_t)a->size);
 	st_bind_text(s, 5, a->sha256);
 	st_bind_text(s, 6, status);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? -ENOENT : 0;
+	return st_step_one(st, s, __func__);
 }
 
 static int

@@ -120,6 +120,42 @@ st_step_changes(struct store *st, sqlite3_stmt *s, const char *fn)
 }
 
 int
+st_step_one(struct store *st, sqlite3_stmt *s, const char *fn)
+{
+	int r = st_step_changes(st, s, fn);
+
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+/* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
+ * exist, -ESTALE when it does but was in the wrong state. */
+static int
+stale_or_missing(struct store *st, int64_t id, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_EXISTS];
+	int rc, r;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = -ESTALE;
+	else if (rc == SQLITE_DONE)
+		r = -ENOENT;
+	else
+		r = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	return r;
+}
+
+int
+st_step_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn)
+{
+	int r = st_step_changes(st, s, fn);
+
+	return r < 0 ? r : r == 0 ? stale_or_missing(st, id, fn) : 0;
+}
+
+int
 st_run(struct store *st, enum stmt_id id, const char *fn)
 {
 	int r = st_step_changes(st, st->stmt[id], fn);
@@ -278,30 +314,10 @@ st_name_index(const char *const *names, size_t n, const char *name)
 	return -EINVAL;
 }
 
-/* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
- * exist, -ESTALE when it does but was in the wrong state. */
-int
-st_stale_or_missing(struct store *st, int64_t id, const char *fn)
-{
-	sqlite3_stmt *s = st->stmt[STMT_JOB_EXISTS];
-	int rc, r;
-
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		r = -ESTALE;
-	else if (rc == SQLITE_DONE)
-		r = -ENOENT;
-	else
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
-	return r;
-}
-
 int
 st_job_exists(struct store *st, int64_t id, const char *fn)
 {
-	int r = st_stale_or_missing(st, id, fn);
+	int r = stale_or_missing(st, id, fn);
 
 	return r == -ESTALE ? 0 : r;
 }

@@ -297,12 +297,8 @@ store_test_begin(struct store *st, int64_t job_id, int seq, const char *name)
 	sqlite3_bind_int64(s, 1, job_id);
 	sqlite3_bind_int(s, 2, seq);
 	st_bind_text(s, 3, name);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
+	if ((r = st_step_guarded(st, s, job_id, __func__)) < 0)
 		goto fail;
-	if (r == 0) {
-		r = st_stale_or_missing(st, job_id, __func__);
-		goto fail;
-	}
 	if ((r = st_counters_update(st, job_id, __func__)) < 0)
 		goto fail;
 	return st_tx_commit(st, __func__);
@@ -427,12 +423,8 @@ store_test_add(struct store *st, int64_t job_id, int seq, const struct test_reco
 		st_stmt_done(s);
 		goto fail;
 	}
-	if ((e = st_step_changes(st, s, __func__)) < 0)
+	if ((e = st_step_guarded(st, s, job_id, __func__)) < 0)
 		goto fail;
-	if (e == 0) {
-		e = st_stale_or_missing(st, job_id, __func__);
-		goto fail;
-	}
 	if ((e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes,
 		 __func__)) < 0 ||
 	    (e = st_counters_update(st, job_id, __func__)) < 0)

@@ -1,5 +1,5 @@
 /*
- * store-jobs.c -- job rows, what they own, and their life in the store.
+ * jobs.c -- job rows, what they own, and their life in the store.
  *
  * A job is one jobs row plus rows in child tables for what it owns in
  * order (tags, executables with their arguments and environment, qemu
@@ -15,7 +15,7 @@
  * (STMT_TESTS_CLEAR .. STMT_COVERAGE_CLEAR).  The guest's timings are the
  * current attempt's too: starting an attempt or requeueing a job clears
  * them.  A requeued job's new attempt has no coverage row, so it reads as
- * pending again (store-reports.c).  Recovery also fails the coverage
+ * pending again (reports.c).  Recovery also fails the coverage
  * captures a dead daemon left pending or running: they were its children.
  */
 #include <errno.h>

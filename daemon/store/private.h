@@ -1,11 +1,11 @@
 /*
- * store-private.h -- what the files of the store module share.
+ * private.h -- what the files of the store module share.
  *
  * The store is four files behind store.h: store.c (opening, migrations,
- * statements, transactions and the plumbing below), store-jobs.c (job
- * rows and their life), store-tests.c (tests and sub-results) and
- * store-reports.c (crash reports, artifacts, coverage).  Only they include
- * this header, and so only they see sqlite3.h.
+ * statements, transactions and the plumbing below), jobs.c (job rows and
+ * their life), tests.c (tests and sub-results) and reports.c (crash
+ * reports, artifacts, coverage).  Only they include this header, and so
+ * only they see sqlite3.h.
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
  * the statements it runs in its own table of {id, sql} rows, next to the
@@ -39,7 +39,7 @@ enum stmt_id {
 	STMT_USER_VERSION,
 	STMT_JOB_EXISTS,
 
-	/* store-jobs.c */
+	/* jobs.c */
 	STMT_JOB_INSERT,
 	STMT_TAG_INSERT,
 	STMT_EXE_INSERT,
@@ -77,7 +77,7 @@ enum stmt_id {
 	STMT_RECOVER_INTERRUPT,
 	STMT_RECOVER_CAPTURES,
 
-	/* store-tests.c */
+	/* tests.c */
 	STMT_COUNTERS,
 	STMT_TEST_BEGIN,
 	STMT_TEST_RUNNING,
@@ -89,7 +89,7 @@ enum stmt_id {
 	STMT_TEST_LIST,
 	STMT_SUBTESTS_GET,
 
-	/* store-reports.c */
+	/* reports.c */
 	STMT_CRASH_ADD,
 	STMT_CRASH_LIST,
 	STMT_CRASH_GROUPS,
@@ -204,12 +204,12 @@ int st_name_index(const char *const *names, size_t n, const char *name);
 /* 0 when job ID exists, -ENOENT when not, or another negative errno. */
 int st_job_exists(struct store *st, int64_t id, const char *fn);
 
-/* ---- store-jobs.c ------------------------------------------------------ */
+/* ---- jobs.c ------------------------------------------------------------ */
 
 /* The SELECT of the job list of each SHAPE (LIST_* bits), in jobs.c. */
 extern const char *const st_job_list_sql[LIST__SHAPES];
 
-/* ---- store-tests.c ----------------------------------------------------- */
+/* ---- tests.c ----------------------------------------------------------- */
 
 /* Recompute job ID's test counters from its current attempt's tests. */
 int st_counters_update(struct store *st, int64_t id, const char *fn);

@@ -1,10 +1,10 @@
 /*
- * store-reports.c -- what a job's run left besides test verdicts: crash
+ * reports.c -- what a job's run left besides test verdicts: crash
  * reports, artifacts and coverage.
  *
  * All three belong to one attempt of the job, like its tests: the lists
  * show the current attempt's, and store_job_start() clears what a lost
- * start left for the attempt (store-jobs.c).  Earlier attempts' crash
+ * start left for the attempt (jobs.c).  Earlier attempts' crash
  * reports stay, so store_crash_groups() still counts what an interrupted
  * run saw.
  *

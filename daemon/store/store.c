@@ -4,13 +4,13 @@
  *
  * The store module is the only one that includes sqlite3.h.  Everyone
  * else sees the small API in store.h: structs in, structs out, negative
- * errno on failure.  It is four files sharing store-private.h:
+ * errno on failure.  It is four files sharing private.h:
  *
- *   store.c          opening, migrations, statements, transactions, errors
- *   store-jobs.c     job rows, what they own, their life (start, finish,
- *                    recovery), the guest's timings
- *   store-tests.c    tests, their sub-result trees, the job's counters
- *   store-reports.c  crash reports, artifacts, coverage
+ *   store.c    opening, migrations, statements, transactions, errors
+ *   jobs.c     job rows, what they own, their life (start, finish,
+ *              recovery), the guest's timings
+ *   tests.c    tests, their sub-result trees, the job's counters
+ *   reports.c  crash reports, artifacts, coverage
  *
  * Opening.  store_open() opens one connection for the event loop thread,
  * switches it to WAL with synchronous=NORMAL (a commit is an append to the

@@ -1,5 +1,5 @@
 /*
- * store-tests.c -- a job's tests, their sub-results and its counters.
+ * tests.c -- a job's tests, their sub-results and its counters.
  *
  * A job's tests are rows keyed by (job, attempt, seq); only those of the
  * job's current attempt are visible through the API.  The counters on the

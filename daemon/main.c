@@ -145,7 +145,7 @@ recover(struct pkvmd *d, const char *when)
 	if (err < 0)
 		fatalx("recovering interrupted jobs: %s", strerror(-err));
 	for (size_t i = 0; i < n; i++) {
-		int killed = procs_kill_survivor(rec[i].pid, rec[i].starttime);
+		int killed = procs_kill_survivor(rec[i].pid, rec[i].starttime_ticks);
 
 		log_info("job %lld: interrupted by %s, %s%s", (long long)rec[i].id, when,
 		    d->cfg->requeue_interrupted ? "requeued" : "marked interrupted",

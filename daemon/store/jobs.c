@@ -646,13 +646,13 @@ fail:
 }
 
 int
-store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime)
+store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime_ticks)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_PID];
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, pid);
-	sqlite3_bind_int64(s, 3, (int64_t)starttime);
+	sqlite3_bind_int64(s, 3, (int64_t)starttime_ticks);
 	return st_step_guarded(st, s, id, __func__);
 }
 
@@ -710,7 +710,7 @@ read_recovered(sqlite3_stmt *s, void *elem, void *arg)
 	(void)arg;
 	j->id = sqlite3_column_int64(s, 0);
 	j->pid = (pid_t)sqlite3_column_int64(s, 1);
-	j->starttime = (uint64_t)sqlite3_column_int64(s, 2);
+	j->starttime_ticks = (uint64_t)sqlite3_column_int64(s, 2);
 	return 0;
 }
 

@@ -64,8 +64,9 @@ int store_job_queue(struct store *st, struct job ***out, size_t *n);
  * new attempt.  -ESTALE when the job is not queued. */
 int store_job_start(struct store *st, int64_t id, int64_t now_ms);
 /* Record the qemu process of a running job so a restarted daemon can kill a
- * survivor: its pid and its start time from /proc/PID/stat (field 22). */
-int store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime);
+ * survivor: its pid and its start time from /proc/PID/stat (field 22, in
+ * clock ticks since boot). */
+int store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime_ticks);
 /* running or queued -> done with RESULT and MESSAGE (may be NULL);
  * EXIT_STATUS is recorded when HAS_EXIT.  -ESTALE when already done. */
 int store_job_finish(struct store *st, int64_t id, enum job_result result, const char *message,
@@ -76,7 +77,7 @@ int store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes);
 struct recovered_job {
 	int64_t id;
 	pid_t pid; /* 0 when none was recorded */
-	uint64_t starttime; /* from /proc/PID/stat when the pid was recorded */
+	uint64_t starttime_ticks; /* from /proc/PID/stat when the pid was recorded */
 };
 /* At start-up: every job left `running` by a dead daemon becomes queued
  * again with attempt+1 (REQUEUE) or done/interrupted, in one transaction.

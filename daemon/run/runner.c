@@ -78,7 +78,7 @@ struct run {
 	/* Watchdogs. */
 	uv_timer_t t_timeout, t_idle, t_kill, t_crash, t_done;
 	int open_timers;
-	uint64_t last_output; /* uv_now() of the last console byte */
+	uint64_t last_output_ms; /* uv_now() of the last console byte */
 	bool seen_output;
 	struct job_results *results; /* what the console says about the tests */
 
@@ -271,7 +271,7 @@ on_output(void *arg, const char *buf, size_t len)
 {
 	struct run *run = arg;
 
-	run->last_output = uv_now(run->r->env.loop);
+	run->last_output_ms = uv_now(run->r->env.loop);
 	if (!run->seen_output) {
 		run->seen_output = true;
 		/* With a debugger the guest starts when gdb says so; the idle
@@ -308,7 +308,7 @@ on_idle_timer(uv_timer_t *t)
 {
 	struct run *run = t->data;
 	uint64_t idle = (uint64_t)run->job->idle_timeout_s * 1000;
-	uint64_t quiet = uv_now(run->r->env.loop) - run->last_output;
+	uint64_t quiet = uv_now(run->r->env.loop) - run->last_output_ms;
 
 	/* Re-arming on every console chunk would cost a timer operation per
 	 * read; instead the timer checks how long the console has really
@@ -497,7 +497,7 @@ prep_after(uv_work_t *w, int status)
 	log_info("job %lld: started (%s, pid %d, smp %d, %zu tests)", (long long)run->id,
 	    r->ex->name, (int)pid, run->job->smp, run->job->nexes);
 
-	run->last_output = uv_now(r->env.loop);
+	run->last_output_ms = uv_now(r->env.loop);
 	uv_timer_start(&run->t_timeout, on_timeout_timer, (uint64_t)run->job->timeout_s * 1000, 0);
 	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0)
 		uv_timer_start(&run->t_idle, on_idle_timer,

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+/* Hex digits in a SHA-256: a buffer for one holds SHA256_HEX_LEN + 1. */
 #define SHA256_HEX_LEN 64
 
 struct sha256;
@@ -19,7 +20,7 @@ struct sha256;
 struct sha256 *sha256_new(void);
 /* Add LEN bytes to the hash. */
 void sha256_update(struct sha256 *h, const void *buf, size_t len);
-/* Finish the hash into HEX (65 bytes with the NUL) and free it. */
+/* Finish the hash into HEX (SHA256_HEX_LEN digits and a NUL) and free it. */
 void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1]);
 /* Free an unfinished hash. */
 void sha256_free(struct sha256 *h);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "wire.h"
 
 static const char *state_names[] = {
@@ -116,9 +117,9 @@ pkvm_tag_valid(const char *tag)
 bool
 pkvm_sha256_hex_valid(const char *hex)
 {
-	if (strlen(hex) != 64)
+	if (strlen(hex) != SHA256_HEX_LEN)
 		return false;
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < SHA256_HEX_LEN; i++) {
 		char c = hex[i];
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 			return false;

@@ -75,7 +75,7 @@ enum pkvm_exit job_result_exit_code(enum job_result r);
 bool pkvm_name_valid(const char *name);
 /* True when TAG is 1..PKVM_TAG_MAX bytes of [A-Za-z0-9._:+=/@-]. */
 bool pkvm_tag_valid(const char *tag);
-/* True when HEX is 64 lower-case hex digits (a sha256 in hex). */
+/* True when HEX is SHA256_HEX_LEN lower-case hex digits (a sha256 in hex). */
 bool pkvm_sha256_hex_valid(const char *hex);
 
 #endif

@@ -145,7 +145,7 @@ recover(struct pkvmd *d, const char *when)
 	if (err < 0)
 		fatalx("recovering interrupted jobs: %s", strerror(-err));
 	for (size_t i = 0; i < n; i++) {
-		int killed = procs_kill_survivor(rec[i].pid, rec[i].starttime);
+		int killed = procs_kill_survivor(rec[i].pid, rec[i].starttime_ticks);
 
 		log_info("job %lld: interrupted by %s, %s%s", (long long)rec[i].id, when,
 		    d->cfg->requeue_interrupted ? "requeued" : "marked interrupted",
@@ -349,7 +349,7 @@ main(int argc, char **argv)
 		ready_fd = daemonize(path);
 		/* The child inherited the lock; the file names it now. */
 		if ((err = state_lock_write_pid(lock_fd)) < 0)
-			log_warnx("cannot write our pid to the lock file: %s", strerror(-err));
+			log_warn(err, "cannot write our pid to the lock file");
 	}
 
 	d->loop = uv_default_loop();
@@ -445,7 +445,7 @@ main(int argc, char **argv)
 	}
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "1", 1) != 1)
-			log_warnx("cannot tell the parent we are ready: %s", strerror(errno));
+			log_warn(-errno, "cannot tell the parent we are ready");
 		close(ready_fd);
 	}
 	sd_notify_send("READY=1");

@@ -583,7 +583,7 @@ check_recovered(struct recovered_job *r, size_t n, struct recover_fixture *fx)
 		return;
 	CHECK_INT(r[0].id, fx->busy);
 	CHECK_INT(r[0].pid, 4242);
-	CHECK_INT(r[0].starttime, 777);
+	CHECK_INT(r[0].starttime_ticks, 777);
 	CHECK_INT(r[1].id, fx->idle);
 	CHECK_INT(r[1].pid, 0);
 }

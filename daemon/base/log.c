@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -18,9 +19,13 @@ log_init(bool verbose, bool timestamps)
 	log_timestamps = timestamps;
 }
 
+/* Write one line: LEVEL, the message, and ": WHY" when WHY is not NULL.
+ * The stream stays locked for the line: the store logs from the checkpoint
+ * thread too, and its lines must not interleave with the loop's. */
 static void
-vlog(const char *level, const char *fmt, va_list ap)
+vlog(const char *level, const char *why, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	if (log_timestamps) {
 		struct timespec ts;
 		struct tm tm;
@@ -33,7 +38,10 @@ vlog(const char *level, const char *fmt, va_list ap)
 	}
 	fprintf(stderr, "pkvmd: %s", level);
 	vfprintf(stderr, fmt, ap);
+	if (why != NULL)
+		fprintf(stderr, ": %s", why);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void
@@ -42,7 +50,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("", fmt, ap);
+	vlog("", NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -52,7 +60,17 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
+	vlog("warning: ", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("warning: ", strerror(-err), fmt, ap);
 	va_end(ap);
 }
 
@@ -64,7 +82,7 @@ log_debug(const char *fmt, ...)
 	if (!log_verbose)
 		return;
 	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
+	vlog("debug: ", NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -74,7 +92,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("fatal: ", fmt, ap);
+	vlog("fatal: ", NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

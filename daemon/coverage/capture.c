@@ -32,7 +32,7 @@
 #include "job/watch.h"
 
 #define ARCHIVES_MAX 256
-#define OUTPUT_MAX (64 * 1024)
+#define OUTPUT_MAX_BYTES (64 * 1024)
 
 struct capture {
 	struct coverage *c;
@@ -49,10 +49,10 @@ struct capture {
 	uv_process_t proc;
 	uv_pipe_t out, err;
 	int open_handles;
-	char outbuf[OUTPUT_MAX];
-	size_t outlen;
+	char outbuf[OUTPUT_MAX_BYTES];
+	size_t out_bytes;
 	char errbuf[4096];
-	size_t errlen;
+	size_t err_bytes;
 	int64_t exit_status;
 	int term_signal;
 	bool killed;
@@ -64,8 +64,8 @@ struct capture {
 	struct coverage_row total;
 	struct coverage_row *rows;
 	size_t nrows;
-	char info_sha[65];
-	uint64_t info_size;
+	char info_sha[SHA256_HEX_LEN + 1];
+	uint64_t info_bytes;
 };
 
 struct coverage {
@@ -184,7 +184,7 @@ parse_work(uv_work_t *w)
 	if (link(path, art) != 0)
 		return;
 	if (sha256_file_hex(art, cap->info_sha) == 0 && stat(art, &st) == 0)
-		cap->info_size = (uint64_t)st.st_size;
+		cap->info_bytes = (uint64_t)st.st_size;
 }
 
 static void
@@ -202,13 +202,12 @@ parse_after(uv_work_t *w, int status)
 	} else {
 		err = store_coverage_put(st, cap->job_id, &cap->total, cap->rows, cap->nrows);
 		if (err < 0)
-			log_warnx("job %lld: storing coverage: %s", (long long)cap->job_id,
-			    strerror(-err));
+			log_warn(err, "job %lld: storing coverage", (long long)cap->job_id);
 		if (cap->info_sha[0] != '\0') {
 			struct artifact_record a = { .job_id = cap->job_id,
 				.test = "_coverage",
 				.path = "coverage.info",
-				.size = cap->info_size,
+				.size = cap->info_bytes,
 				.status = ARTIFACT_OK };
 
 			memcpy(a.sha256, cap->info_sha, sizeof(a.sha256));
@@ -253,12 +252,13 @@ helper_finished(struct capture *cap)
 	}
 	if (cap->term_signal != 0 || cap->exit_status != 0) {
 		fail(cap, "%s",
-		    cap->errlen > 0 ? last_line(cap->errbuf, cap->errlen) : "pkvmd-capture failed");
+		    cap->err_bytes > 0 ? last_line(cap->errbuf, cap->err_bytes)
+				       : "pkvmd-capture failed");
 		capture_done(cap);
 		return;
 	}
-	cap->outbuf[cap->outlen] = '\0';
-	res = json_loads(last_line(cap->outbuf, cap->outlen), 0, NULL);
+	cap->outbuf[cap->out_bytes] = '\0';
+	res = json_loads(last_line(cap->outbuf, cap->out_bytes), 0, NULL);
 	status = json_string_value(json_object_get(res, "status"));
 	none = status != NULL && strcmp(status, "none") == 0;
 	ok = status != NULL && strcmp(status, "ok") == 0;
@@ -293,18 +293,18 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	static char sink[4096];
 
 	(void)suggested;
-	if ((uv_pipe_t *)h == &cap->out && cap->outlen < OUTPUT_MAX - 1) {
-		buf->base = cap->outbuf + cap->outlen;
-		buf->len = OUTPUT_MAX - 1 - cap->outlen;
+	if ((uv_pipe_t *)h == &cap->out && cap->out_bytes < OUTPUT_MAX_BYTES - 1) {
+		buf->base = cap->outbuf + cap->out_bytes;
+		buf->len = OUTPUT_MAX_BYTES - 1 - cap->out_bytes;
 	} else if ((uv_pipe_t *)h == &cap->err) {
 		/* Keep the tail: the reason is the last line. */
-		if (cap->errlen > sizeof(cap->errbuf) / 2) {
-			memmove(cap->errbuf, cap->errbuf + cap->errlen / 2,
-			    cap->errlen - cap->errlen / 2);
-			cap->errlen -= cap->errlen / 2;
+		if (cap->err_bytes > sizeof(cap->errbuf) / 2) {
+			memmove(cap->errbuf, cap->errbuf + cap->err_bytes / 2,
+			    cap->err_bytes - cap->err_bytes / 2);
+			cap->err_bytes -= cap->err_bytes / 2;
 		}
-		buf->base = cap->errbuf + cap->errlen;
-		buf->len = sizeof(cap->errbuf) - 1 - cap->errlen;
+		buf->base = cap->errbuf + cap->err_bytes;
+		buf->len = sizeof(cap->errbuf) - 1 - cap->err_bytes;
 	} else {
 		buf->base = sink;
 		buf->len = sizeof(sink);
@@ -321,10 +321,10 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		uv_close((uv_handle_t *)s, on_handle_closed);
 		return;
 	}
-	if ((uv_pipe_t *)s == &cap->out && cap->outlen + (size_t)n < OUTPUT_MAX)
-		cap->outlen += (size_t)n;
+	if ((uv_pipe_t *)s == &cap->out && cap->out_bytes + (size_t)n < OUTPUT_MAX_BYTES)
+		cap->out_bytes += (size_t)n;
 	else if ((uv_pipe_t *)s == &cap->err)
-		cap->errlen += (size_t)n;
+		cap->err_bytes += (size_t)n;
 }
 
 static void
@@ -389,7 +389,7 @@ capture_start(struct capture *cap)
 		cap->exit_status = 127;
 		snprintf(cap->errbuf, sizeof(cap->errbuf), "cannot run %s: %s",
 		    c->env.capture_helper, uv_strerror(err));
-		cap->errlen = strlen(cap->errbuf);
+		cap->err_bytes = strlen(cap->errbuf);
 		uv_close((uv_handle_t *)&cap->proc, on_handle_closed);
 		uv_close((uv_handle_t *)&cap->out, on_handle_closed);
 		uv_close((uv_handle_t *)&cap->err, on_handle_closed);

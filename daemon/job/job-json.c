@@ -10,6 +10,7 @@
 
 #include "job/job-json.h"
 #include "extra-path.h"
+#include "sha256.h"
 
 #define BASE_CMDLINE "console=ttyAMA0 panic=-1 kvm-arm.mode=protected"
 
@@ -228,7 +229,7 @@ parse_exe(json_t *x, size_t i, struct job *j, struct job_json_error *e)
 	if ((exe->name = strdup(name)) == NULL)
 		return -ENOMEM;
 	j->nexes++;
-	memcpy(exe->blob, blob, 65);
+	memcpy(exe->blob, blob, SHA256_HEX_LEN + 1);
 	exe->mode = (uint32_t)mode;
 	exe->timeout_s = (int)timeout;
 	if (args != NULL && (err = parse_args(args, i, exe, e)) != 0)
@@ -358,7 +359,7 @@ parse_extra(json_t *v, struct job *j, struct job_json_error *e)
 		j->nextra++;
 		if (blob != NULL) {
 			ex->kind = EXTRA_FILE;
-			memcpy(ex->blob, blob, 65);
+			memcpy(ex->blob, blob, SHA256_HEX_LEN + 1);
 			ex->mode = mode < 0 ? 0644 : (uint32_t)mode;
 		} else if (target != NULL) {
 			ex->kind = EXTRA_SYMLINK;
@@ -387,7 +388,7 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			if (!json_is_string(v) || !pkvm_sha256_hex_valid(json_string_value(v)))
 				return fail(e, "invalid_field", key,
 				    "kernel must be a blob's sha256 in lower-case hex");
-			memcpy(j->kernel, json_string_value(v), 65);
+			memcpy(j->kernel, json_string_value(v), SHA256_HEX_LEN + 1);
 			have_kernel = true;
 		} else if (strcmp(key, "executables") == 0) {
 			err = parse_exes(v, j, e);

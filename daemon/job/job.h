@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sha256.h"
 #include "wire.h"
 
 #define JOB_DEFAULT_SMP 1
@@ -39,7 +40,7 @@ enum job_net { JOB_NET_NONE, JOB_NET_USER };
 struct job_extra {
 	char *path; /* relative, '/'-separated, no "." or ".." components */
 	enum job_extra_kind kind;
-	char blob[65]; /* EXTRA_FILE: sha256 hex */
+	char blob[SHA256_HEX_LEN + 1]; /* EXTRA_FILE: sha256 hex */
 	uint32_t mode; /* permission bits */
 	uint64_t size; /* EXTRA_FILE: bytes, from the blob store */
 	char *target; /* EXTRA_SYMLINK: where it points */
@@ -47,7 +48,7 @@ struct job_extra {
 
 struct job_exe {
 	char *name; /* validated by pkvm_name_valid() */
-	char blob[65]; /* sha256 hex */
+	char blob[SHA256_HEX_LEN + 1]; /* sha256 hex */
 	uint32_t mode; /* permission bits for the guest file */
 	uint64_t size; /* bytes, filled from the blob store */
 	char **args; /* command-line arguments (manifest) */
@@ -67,7 +68,7 @@ struct job {
 	int64_t started_ms;
 	int64_t finished_ms;
 
-	char kernel[65];
+	char kernel[SHA256_HEX_LEN + 1];
 	int smp;
 	int mem_mb;
 	char *append; /* user's extra kernel args, "" when none */

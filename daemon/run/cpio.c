@@ -38,17 +38,17 @@
 
 #include "run/cpio.h"
 
-#define CPIO_BUF_SIZE (64 * 1024)
-#define CPIO_HDR_SIZE 110
+#define CPIO_BUF_BYTES (64 * 1024)
+#define CPIO_HDR_BYTES 110
 #define CPIO_TRAILER "TRAILER!!!"
 
 struct cpio_writer {
 	int fd;
 	uint32_t next_ino;
 	int err; /* first error, negative errno; 0 while healthy */
-	uint64_t total; /* bytes handed to the writer (buffered or not) */
-	size_t used; /* bytes waiting in buf */
-	unsigned char buf[CPIO_BUF_SIZE];
+	uint64_t total_bytes; /* bytes handed to the writer (buffered or not) */
+	size_t used_bytes; /* bytes waiting in buf */
+	unsigned char buf[CPIO_BUF_BYTES];
 };
 
 /* The numbers of one header; the rest of the 13 fields are always 0. */
@@ -56,7 +56,7 @@ struct cpio_entry {
 	uint32_t ino;
 	uint32_t mode;
 	uint32_t nlink;
-	uint32_t size;
+	uint32_t size_bytes;
 	uint32_t rdev_major;
 	uint32_t rdev_minor;
 };
@@ -87,12 +87,12 @@ cpio_flush(struct cpio_writer *w)
 
 	if (w->err)
 		return w->err;
-	r = write_all(w->fd, w->buf, w->used);
+	r = write_all(w->fd, w->buf, w->used_bytes);
 	if (r < 0) {
 		w->err = r;
 		return r;
 	}
-	w->used = 0;
+	w->used_bytes = 0;
 	return 0;
 }
 
@@ -105,15 +105,15 @@ cpio_put(struct cpio_writer *w, const void *data, size_t len)
 	if (w->err)
 		return w->err;
 	while (len > 0) {
-		size_t room = CPIO_BUF_SIZE - w->used;
+		size_t room = CPIO_BUF_BYTES - w->used_bytes;
 		size_t n = len < room ? len : room;
 
-		memcpy(w->buf + w->used, p, n);
-		w->used += n;
-		w->total += n;
+		memcpy(w->buf + w->used_bytes, p, n);
+		w->used_bytes += n;
+		w->total_bytes += n;
 		p += n;
 		len -= n;
-		if (w->used == CPIO_BUF_SIZE && cpio_flush(w) < 0)
+		if (w->used_bytes == CPIO_BUF_BYTES && cpio_flush(w) < 0)
 			return w->err;
 	}
 	return 0;
@@ -124,7 +124,7 @@ static int
 cpio_pad4(struct cpio_writer *w)
 {
 	static const unsigned char zeros[4];
-	size_t pad = (4 - (size_t)(w->total & 3)) & 3;
+	size_t pad = (4 - (size_t)(w->total_bytes & 3)) & 3;
 
 	return cpio_put(w, zeros, pad);
 }
@@ -147,15 +147,15 @@ check_path(const char *path)
 static int
 cpio_header(struct cpio_writer *w, const struct cpio_entry *e, const char *name)
 {
-	char hdr[CPIO_HDR_SIZE + 1];
+	char hdr[CPIO_HDR_BYTES + 1];
 	size_t namesize = strlen(name) + 1; /* the NUL is part of the name */
 	int r;
 
 	snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-	    e->ino, e->mode, 0u /* uid */, 0u /* gid */, e->nlink, 0u /* mtime */, e->size, 0u,
-	    0u /* dev major, minor */, e->rdev_major, e->rdev_minor, (unsigned)namesize,
+	    e->ino, e->mode, 0u /* uid */, 0u /* gid */, e->nlink, 0u /* mtime */, e->size_bytes,
+	    0u, 0u /* dev major, minor */, e->rdev_major, e->rdev_minor, (unsigned)namesize,
 	    0u /* check */);
-	if ((r = cpio_put(w, hdr, CPIO_HDR_SIZE)) < 0 || (r = cpio_put(w, name, namesize)) < 0)
+	if ((r = cpio_put(w, hdr, CPIO_HDR_BYTES)) < 0 || (r = cpio_put(w, name, namesize)) < 0)
 		return r;
 	return cpio_pad4(w);
 }
@@ -178,7 +178,7 @@ cpio_begin(struct cpio_writer *w, const char *path, uint32_t mode, uint32_t nlin
 	e.ino = w->next_ino++;
 	e.mode = mode;
 	e.nlink = nlink;
-	e.size = (uint32_t)size;
+	e.size_bytes = (uint32_t)size;
 	e.rdev_major = major;
 	e.rdev_minor = minor;
 	return cpio_header(w, &e, path);
@@ -198,8 +198,8 @@ cpio_writer_new(struct cpio_writer **out, int fd, uint32_t ino_base)
 	w->fd = fd;
 	w->next_ino = ino_base;
 	w->err = 0;
-	w->total = 0;
-	w->used = 0;
+	w->total_bytes = 0;
+	w->used_bytes = 0;
 	*out = w;
 	return 0;
 }
@@ -271,12 +271,12 @@ cpio_add_file_fd(struct cpio_writer *w, const char *path, mode_t perm, int srcfd
 		size_t room;
 		ssize_t n;
 
-		if (w->used == CPIO_BUF_SIZE && cpio_flush(w) < 0)
+		if (w->used_bytes == CPIO_BUF_BYTES && cpio_flush(w) < 0)
 			return w->err;
-		room = CPIO_BUF_SIZE - w->used;
+		room = CPIO_BUF_BYTES - w->used_bytes;
 		if (want > room)
 			want = room;
-		n = read_some(srcfd, w->buf + w->used, (size_t)want, off, &use_read);
+		n = read_some(srcfd, w->buf + w->used_bytes, (size_t)want, off, &use_read);
 		/*
 		 * The header already promised SIZE bytes, so a short or
 		 * failing source leaves the archive broken: make it sticky.
@@ -289,8 +289,8 @@ cpio_add_file_fd(struct cpio_writer *w, const char *path, mode_t perm, int srcfd
 			w->err = -EIO;
 			return w->err;
 		}
-		w->used += (size_t)n;
-		w->total += (uint64_t)n;
+		w->used_bytes += (size_t)n;
+		w->total_bytes += (uint64_t)n;
 		off += (uint64_t)n;
 	}
 	return cpio_pad4(w);
@@ -330,7 +330,7 @@ cpio_writer_finish(struct cpio_writer *w)
 	if ((r = cpio_header(w, &trailer, CPIO_TRAILER)) < 0 || (r = cpio_flush(w)) < 0)
 		ret = r;
 	else
-		ret = (int64_t)w->total;
+		ret = (int64_t)w->total_bytes;
 	free(w);
 	return ret;
 }

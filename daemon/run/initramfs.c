@@ -106,7 +106,8 @@ fail:
 int
 initramfs_open(struct initramfs **out, const char *data_dir, const char *cache_dir, char **cause)
 {
-	char init[PATH_MAX], busybox[PATH_MAX], hi[65], hb[65], key[200], kh[65];
+	char init[PATH_MAX], busybox[PATH_MAX], hi[SHA256_HEX_LEN + 1], hb[SHA256_HEX_LEN + 1],
+	    key[200], kh[SHA256_HEX_LEN + 1];
 	struct initramfs *ir;
 	struct sha256 *h;
 	int err;

@@ -46,7 +46,7 @@ procs_starttime(pid_t pid, uint64_t *out)
 }
 
 int
-procs_kill_survivor(pid_t pid, uint64_t starttime)
+procs_kill_survivor(pid_t pid, uint64_t starttime_ticks)
 {
 	uint64_t now;
 	int err;
@@ -58,7 +58,7 @@ procs_kill_survivor(pid_t pid, uint64_t starttime)
 		return 0;
 	if (err < 0)
 		return err;
-	if (now != starttime)
+	if (now != starttime_ticks)
 		return 0;
 	if (kill(pid, SIGKILL) != 0)
 		return errno == ESRCH ? 0 : -errno;

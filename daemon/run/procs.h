@@ -11,10 +11,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The start time of PID from /proc/PID/stat; 0 or negative errno. */
+/* The start time of PID from /proc/PID/stat, in clock ticks since boot;
+ * 0 or negative errno. */
 int procs_starttime(pid_t pid, uint64_t *out);
-/* SIGKILL PID if it is still the process that started at STARTTIME.
+/* SIGKILL PID if it is still the process that started at STARTTIME_TICKS.
  * 1 if a survivor was killed, 0 if none was there, negative errno. */
-int procs_kill_survivor(pid_t pid, uint64_t starttime);
+int procs_kill_survivor(pid_t pid, uint64_t starttime_ticks);
 
 #endif

@@ -79,7 +79,7 @@ struct run {
 	/* Watchdogs. */
 	uv_timer_t t_timeout, t_idle, t_kill, t_crash, t_done;
 	int open_timers;
-	uint64_t last_output; /* uv_now() of the last console byte */
+	uint64_t last_output_ms; /* uv_now() of the last console byte */
 	bool seen_output;
 	struct job_results *results; /* what the console says about the tests */
 
@@ -189,8 +189,7 @@ serial_write(struct run *run, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			log_warnx("job %lld: writing console: %s", (long long)run->id,
-			    strerror(errno));
+			log_warn(-errno, "job %lld: writing console", (long long)run->id);
 			return;
 		}
 		buf += n;
@@ -273,7 +272,7 @@ on_output(void *arg, const char *buf, size_t len)
 {
 	struct run *run = arg;
 
-	run->last_output = uv_now(run->r->env.loop);
+	run->last_output_ms = uv_now(run->r->env.loop);
 	if (!run->seen_output) {
 		run->seen_output = true;
 		/* With a debugger the guest starts when gdb says so; the idle
@@ -310,7 +309,7 @@ on_idle_timer(uv_timer_t *t)
 {
 	struct run *run = t->data;
 	uint64_t idle = (uint64_t)run->job->idle_timeout_s * 1000;
-	uint64_t quiet = uv_now(run->r->env.loop) - run->last_output;
+	uint64_t quiet = uv_now(run->r->env.loop) - run->last_output_ms;
 
 	/* Re-arming on every console chunk would cost a timer operation per
 	 * read; instead the timer checks how long the console has really
@@ -499,7 +498,7 @@ prep_after(uv_work_t *w, int status)
 	log_info("job %lld: started (%s, pid %d, smp %d, %zu tests)", (long long)run->id,
 	    r->ex->name, (int)pid, run->job->smp, run->job->nexes);
 
-	run->last_output = uv_now(r->env.loop);
+	run->last_output_ms = uv_now(r->env.loop);
 	uv_timer_start(&run->t_timeout, on_timeout_timer, (uint64_t)run->job->timeout_s * 1000, 0);
 	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0)
 		uv_timer_start(&run->t_idle, on_idle_timer,
@@ -536,7 +535,7 @@ run_start(struct runner *r, struct job *j)
 
 	err = store_job_start(r->env.store, j->id, clock_now_ms());
 	if (err < 0) {
-		log_warnx("job %lld: cannot start: %s", (long long)j->id, strerror(-err));
+		log_warn(err, "job %lld: cannot start", (long long)j->id);
 		run->phase = RUN_FINISHED;
 		for (int i = 0; i < RUN_TIMERS; i++)
 			uv_close((uv_handle_t *)timers[i], on_timer_closed);
@@ -591,7 +590,7 @@ runner_kick(struct runner *r)
 		return;
 	err = store_job_queue(r->env.store, &queue, &n);
 	if (err < 0) {
-		log_warnx("runner: reading the queue: %s", strerror(-err));
+		log_warn(err, "runner: reading the queue");
 		return;
 	}
 	items = calloc(n + 1, sizeof(*items));
@@ -668,8 +667,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		err = store_job_finish(st, run->id, run->verdict, run->message, has_exit,
 		    (int)exit_status, clock_now_ms());
 		if (err < 0)
-			log_warnx("job %lld: storing the result: %s", (long long)run->id,
-			    strerror(-err));
+			log_warn(err, "job %lld: storing the result", (long long)run->id);
 		else if (r->env.on_job_done != NULL)
 			r->env.on_job_done(r->env.on_job_done_arg, run->job);
 		log_info("job %lld: %s%s%s", (long long)run->id, job_result_name(run->verdict),

@@ -22,14 +22,15 @@ struct blob_upload {
 	struct blobs *b;
 	uv_loop_t *loop;
 	uv_work_t work;
-	char hex[65];
+	char hex[SHA256_HEX_LEN + 1];
 	char tmp[PATH_MAX];
 	char final[PATH_MAX];
 	int fd;
 	struct sha256 *hash;
-	uint64_t size, got;
-	char *buf;
-	size_t len;
+	uint64_t size_bytes; /* announced */
+	uint64_t got_bytes; /* written and hashed so far */
+	char *buf; /* the next chunk, for the worker to write */
+	size_t buf_bytes;
 	bool finishing;
 	bool busy;
 	bool aborted;
@@ -136,8 +137,8 @@ blob_upload_begin(struct blobs *b, uv_loop_t *loop, const char *hex, uint64_t si
 		return -ENOMEM;
 	up->b = b;
 	up->loop = loop;
-	memcpy(up->hex, hex, 65);
-	up->size = size;
+	memcpy(up->hex, hex, SHA256_HEX_LEN + 1);
+	up->size_bytes = size;
 	snprintf(up->tmp, sizeof(up->tmp), "%s/tmp/%s.%d.%u", b->dir, hex, (int)getpid(),
 	    counter++);
 	blobs_path(b, hex, up->final, sizeof(up->final));
@@ -179,8 +180,8 @@ upload_work(uv_work_t *w)
 	struct blob_upload *up = w->data;
 	size_t off = 0;
 
-	while (off < up->len) {
-		ssize_t n = write(up->fd, up->buf + off, up->len - off);
+	while (off < up->buf_bytes) {
+		ssize_t n = write(up->fd, up->buf + off, up->buf_bytes - off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -189,15 +190,15 @@ upload_work(uv_work_t *w)
 		}
 		off += (size_t)n;
 	}
-	sha256_update(up->hash, up->buf, up->len);
-	up->got += up->len;
+	sha256_update(up->hash, up->buf, up->buf_bytes);
+	up->got_bytes += up->buf_bytes;
 	if (!up->finishing)
 		return;
 
-	char hex[65], dir[PATH_MAX];
+	char hex[SHA256_HEX_LEN + 1], dir[PATH_MAX];
 	sha256_final_hex(up->hash, hex);
 	up->hash = NULL;
-	if (up->got != up->size || strcmp(hex, up->hex) != 0) {
+	if (up->got_bytes != up->size_bytes || strcmp(hex, up->hex) != 0) {
 		up->status = -EBADMSG;
 		return;
 	}
@@ -230,7 +231,7 @@ upload_after(uv_work_t *w, int status)
 	up->busy = false;
 	free(up->buf);
 	up->buf = NULL;
-	up->len = 0;
+	up->buf_bytes = 0;
 	if (up->aborted) {
 		upload_free(up);
 		return;
@@ -251,13 +252,13 @@ blob_upload_write(struct blob_upload *up, const void *data, size_t len, blob_upl
 		return -EBUSY;
 	if (up->status != 0)
 		return up->status;
-	if (up->got + len > up->size)
+	if (up->got_bytes + len > up->size_bytes)
 		return -EFBIG;
 	up->buf = malloc(len);
 	if (up->buf == NULL)
 		return -ENOMEM;
 	memcpy(up->buf, data, len);
-	up->len = len;
+	up->buf_bytes = len;
 	up->cb = cb;
 	up->arg = arg;
 	up->busy = true;

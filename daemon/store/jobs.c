@@ -1,5 +1,5 @@
 /*
- * store-jobs.c -- job rows, what they own, and their life in the store.
+ * jobs.c -- job rows, what they own, and their life in the store.
  *
  * A job is one jobs row plus rows in child tables for what it owns in
  * order (tags, executables with their arguments and environment, qemu
@@ -15,16 +15,16 @@
  * (STMT_TESTS_CLEAR .. STMT_COVERAGE_CLEAR).  The guest's timings are the
  * current attempt's too: starting an attempt or requeueing a job clears
  * them.  A requeued job's new attempt has no coverage row, so it reads as
- * pending again (store-reports.c).  Recovery also fails the coverage
+ * pending again (reports.c).  Recovery also fails the coverage
  * captures a dead daemon left pending or running: they were its children.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "store/private.h"
 
 #define INTERRUPTED_MESSAGE "interrupted: pkvmd stopped while the job was running"
@@ -198,7 +198,7 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	return 0;
 
 corrupt:
-	fprintf(stderr, "store: %s: job %lld has a bad state or result\n", fn, (long long)j->id);
+	log_warnx("store: %s: job %lld has a bad state or result", fn, (long long)j->id);
 	r = -EIO;
 fail:
 	job_free(j);
@@ -212,17 +212,23 @@ read_text(sqlite3_stmt *s, void *elem, void *arg)
 	return st_col_dup(s, 0, elem);
 }
 
+static void
+clear_text(void *elem)
+{
+	free(*(char **)elem);
+}
+
+/* Strings: the one text column of each row. */
+static const struct st_list_kind strv_kind = { sizeof(char *), read_text, clear_text };
+
 /* Load the one-text-column rows of statement ID for job JOB_ID into *V,
  * *N, which hold nothing yet. */
 static int
 load_strv(struct store *st, enum stmt_id id, int64_t job_id, char ***v, size_t *n, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[id];
 	void *list;
-	int r;
+	int r = st_collect_key(st, id, job_id, &strv_kind, NULL, &list, n, fn);
 
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(**v), read_text, NULL, &list, n, fn);
 	*v = list;
 	return r;
 }
@@ -243,15 +249,22 @@ read_exe(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+/* What read_exe() filled in: the arguments and environment come later,
+ * into the job, and job_free() frees them. */
+static void
+clear_exe(void *elem)
+{
+	free(((struct job_exe *)elem)->name);
+}
+
+static const struct st_list_kind exe_kind = { sizeof(struct job_exe), read_exe, clear_exe };
+
 static int
 load_exes(struct store *st, struct job *j, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_EXES_GET];
 	void *list;
-	int r;
+	int r = st_collect_key(st, STMT_EXES_GET, j->id, &exe_kind, NULL, &list, &j->nexes, fn);
 
-	sqlite3_bind_int64(s, 1, j->id);
-	r = st_collect(st, s, sizeof(*j->exes), read_exe, NULL, &list, &j->nexes, fn);
 	j->exes = list;
 	return r;
 }
@@ -285,7 +298,7 @@ load_exe_strv(struct store *st, enum stmt_id id, struct job *j, bool env, const 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		seq = sqlite3_column_int64(s, 0);
 		if (seq < 1 || (uint64_t)seq > j->nexes) {
-			fprintf(stderr, "store: %s: job %lld has a row for no executable\n", fn,
+			log_warnx("store: %s: job %lld has a row for no executable", fn,
 			    (long long)j->id);
 			r = -EIO;
 			break;
@@ -313,18 +326,14 @@ read_extra(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 	struct job_extra *x = elem;
-	const char *kind;
-	size_t k;
-	int r;
+	int k, r;
 
 	if ((r = st_col_dup(s, 0, &x->path)) < 0)
 		return r;
-	kind = (const char *)sqlite3_column_text(s, 1);
-	for (k = 0; kind != NULL && k < NELEM(extra_kind_names); k++)
-		if (strcmp(kind, extra_kind_names[k]) == 0)
-			break;
-	if (kind == NULL || k == NELEM(extra_kind_names)) {
-		fprintf(stderr, "store: %s: job %lld has a bad extra kind\n", ctx->fn,
+	k = st_name_index(extra_kind_names, NELEM(extra_kind_names),
+	    (const char *)sqlite3_column_text(s, 1));
+	if (k < 0) {
+		log_warnx("store: %s: job %lld has a bad extra kind", ctx->fn,
 		    (long long)ctx->job_id);
 		return -EIO;
 	}
@@ -335,16 +344,24 @@ read_extra(sqlite3_stmt *s, void *elem, void *arg)
 	return st_col_dup(s, 5, &x->target);
 }
 
+static void
+clear_extra(void *elem)
+{
+	struct job_extra *x = elem;
+
+	free(x->path);
+	free(x->target);
+}
+
+static const struct st_list_kind extra_kind = { sizeof(struct job_extra), read_extra, clear_extra };
+
 static int
 load_extra(struct store *st, struct job *j, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_EXTRA_GET];
 	struct st_row_ctx ctx = { j->id, fn };
 	void *list;
-	int r;
+	int r = st_collect_key(st, STMT_EXTRA_GET, j->id, &extra_kind, &ctx, &list, &j->nextra, fn);
 
-	sqlite3_bind_int64(s, 1, j->id);
-	r = st_collect(st, s, sizeof(*j->extra), read_extra, &ctx, &list, &j->nextra, fn);
 	j->extra = list;
 	return r;
 }
@@ -376,26 +393,35 @@ read_job(sqlite3_stmt *s, void *elem, void *arg)
 	return row_to_job(s, elem, *(const char **)arg);
 }
 
+static void
+clear_job(void *elem)
+{
+	job_free(*(struct job **)elem);
+}
+
+/* Jobs: a job_new() one for each row, its children loaded after. */
+static const struct st_list_kind job_kind = { sizeof(struct job *), read_job, clear_job };
+
 /* Step S to the end, turning every row into a complete job. */
 static int
 collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, const char *fn)
 {
 	struct job **jobs;
 	void *list;
-	size_t njobs;
-	int r;
+	int r = st_collect(st, s, &job_kind, &fn, &list, n, fn);
 
-	r = st_collect(st, s, sizeof(*jobs), read_job, &fn, &list, &njobs, fn);
+	/* The children once the job list is reset: the two statements
+	 * never step at the same time. */
 	jobs = list;
-	for (size_t i = 0; r == 0 && i < njobs; i++)
+	for (size_t i = 0; r == 0 && i < *n; i++)
 		r = load_children(st, jobs[i], fn);
 	if (r < 0) {
-		store_job_list_free(jobs, njobs);
-		return r;
+		st_list_free(&job_kind, jobs, *n);
+		jobs = NULL;
+		*n = 0;
 	}
 	*out = jobs;
-	*n = njobs;
-	return 0;
+	return r;
 }
 
 /* Insert the rows (JOB_ID, 1.., V[i]) with statement ID. */
@@ -568,8 +594,6 @@ store_job_list(struct store *st, const struct job_filter *f, struct job ***out, 
 	    (f->tag ? LIST_TAG : 0);
 	sqlite3_stmt *s = st->list[shape];
 
-	*out = NULL;
-	*n = 0;
 	if (f->has_state)
 		st_bind_text(s, 1, job_state_name(f->state));
 	st_bind_text(s, 2, f->owner);
@@ -581,16 +605,12 @@ store_job_list(struct store *st, const struct job_filter *f, struct job ***out, 
 void
 store_job_list_free(struct job **jobs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		job_free(jobs[i]);
-	free(jobs);
+	st_list_free(&job_kind, jobs, n);
 }
 
 int
 store_job_queue(struct store *st, struct job ***out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
 	return collect_jobs(st, st->stmt[STMT_JOB_QUEUE], out, n, __func__);
 }
 
@@ -606,12 +626,8 @@ store_job_start(struct store *st, int64_t id, int64_t now_ms)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
+	if ((r = st_step_guarded(st, s, id, __func__)) < 0)
 		goto fail;
-	if (r == 0) {
-		r = st_stale_or_missing(st, id, __func__);
-		goto fail;
-	}
 	/* Rows of this attempt can only be left over from a start whose
 	 * transaction was lost; the attempt begins with none. */
 	for (enum stmt_id c = STMT_TESTS_CLEAR; c <= STMT_COVERAGE_CLEAR; c++) {
@@ -630,17 +646,14 @@ fail:
 }
 
 int
-store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime)
+store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime_ticks)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_PID];
-	int r;
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, pid);
-	sqlite3_bind_int64(s, 3, (int64_t)starttime);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? st_stale_or_missing(st, id, __func__) : 0;
+	sqlite3_bind_int64(s, 3, (int64_t)starttime_ticks);
+	return st_step_guarded(st, s, id, __func__);
 }
 
 int
@@ -663,12 +676,8 @@ store_job_finish(struct store *st, int64_t id, enum job_result result, const cha
 	else
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_int64(s, 5, now_ms);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
+	if ((r = st_step_guarded(st, s, id, __func__)) < 0)
 		goto fail;
-	if (r == 0) {
-		r = st_stale_or_missing(st, id, __func__);
-		goto fail;
-	}
 	/* A done job has no running tests: whatever was still running when
 	 * it ended (timeout, crash, cancel) never finished. */
 	s = st->stmt[STMT_TESTS_ABORT];
@@ -687,13 +696,10 @@ int
 store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_CONSOLE];
-	int r;
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, bytes);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? -ENOENT : 0;
+	return st_step_one(st, s, __func__);
 }
 
 static int
@@ -704,9 +710,12 @@ read_recovered(sqlite3_stmt *s, void *elem, void *arg)
 	(void)arg;
 	j->id = sqlite3_column_int64(s, 0);
 	j->pid = (pid_t)sqlite3_column_int64(s, 1);
-	j->starttime = (uint64_t)sqlite3_column_int64(s, 2);
+	j->starttime_ticks = (uint64_t)sqlite3_column_int64(s, 2);
 	return 0;
 }
+
+static const struct st_list_kind recovered_kind = { sizeof(struct recovered_job), read_recovered,
+	NULL };
 
 int
 store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
@@ -722,7 +731,7 @@ store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recove
 	*n = 0;
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
-	r = st_collect(st, s, sizeof(*jobs), read_recovered, NULL, &list, &njobs, __func__);
+	r = st_collect(st, s, &recovered_kind, NULL, &list, &njobs, __func__);
 	jobs = list;
 	/* Captures are child processes of the daemon that died: none will
 	 * report, so one left pending or running has failed. */
@@ -766,11 +775,8 @@ int
 store_job_set_timings(struct store *st, int64_t id, const char *json)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_TIMINGS];
-	int r;
 
 	sqlite3_bind_int64(s, 1, id);
 	st_bind_text(s, 2, json);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? -ENOENT : 0;
+	return st_step_one(st, s, __func__);
 }

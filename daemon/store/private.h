@@ -1,11 +1,11 @@
 /*
- * store-private.h -- what the files of the store module share.
+ * private.h -- what the files of the store module share.
  *
  * The store is four files behind store.h: store.c (opening, migrations,
- * statements, transactions and the plumbing below), store-jobs.c (job
- * rows and their life), store-tests.c (tests and sub-results) and
- * store-reports.c (crash reports, artifacts, coverage).  Only they include
- * this header, and so only they see sqlite3.h.
+ * statements, transactions and the plumbing below), jobs.c (job rows and
+ * their life), tests.c (tests and sub-results) and reports.c (crash
+ * reports, artifacts, coverage).  Only they include this header, and so
+ * only they see sqlite3.h.
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
  * the statements it runs in its own table of {id, sql} rows, next to the
@@ -39,7 +39,7 @@ enum stmt_id {
 	STMT_USER_VERSION,
 	STMT_JOB_EXISTS,
 
-	/* store-jobs.c */
+	/* jobs.c */
 	STMT_JOB_INSERT,
 	STMT_TAG_INSERT,
 	STMT_EXE_INSERT,
@@ -77,7 +77,7 @@ enum stmt_id {
 	STMT_RECOVER_INTERRUPT,
 	STMT_RECOVER_CAPTURES,
 
-	/* store-tests.c */
+	/* tests.c */
 	STMT_COUNTERS,
 	STMT_TEST_BEGIN,
 	STMT_TEST_RUNNING,
@@ -89,7 +89,7 @@ enum stmt_id {
 	STMT_TEST_LIST,
 	STMT_SUBTESTS_GET,
 
-	/* store-reports.c */
+	/* reports.c */
 	STMT_CRASH_ADD,
 	STMT_CRASH_LIST,
 	STMT_CRASH_GROUPS,
@@ -141,6 +141,13 @@ void st_stmt_done(sqlite3_stmt *s);
 /* Step S, which returns no rows, and reset it: the number of rows it
  * changed, or negative errno. */
 int st_step_changes(struct store *st, sqlite3_stmt *s, const char *fn);
+/* Step S, which changes at most one row, and reset it: 0, -ENOENT when it
+ * changed none, or negative errno. */
+int st_step_one(struct store *st, sqlite3_stmt *s, const char *fn);
+/* Step S, a write guarded by job ID's state, and reset it: 0 when it
+ * changed a row, else -ENOENT when job ID does not exist, -ESTALE when it
+ * was in the wrong state, or another negative errno. */
+int st_step_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn);
 /* Step statement ID (bound or without parameters): 0 or negative errno. */
 int st_run(struct store *st, enum stmt_id id, const char *fn);
 /* BEGIN IMMEDIATE: 0 or negative errno. */
@@ -160,31 +167,49 @@ void st_col_copy(sqlite3_stmt *s, int i, char *buf, size_t size);
 void *st_grow(void *p, size_t *cap, size_t n, size_t size);
 /* Fill ELEM, zeroed, from the current row of S: 0 or negative errno. */
 typedef int st_row_reader(sqlite3_stmt *s, void *elem, void *arg);
+/* Free what element ELEM of a list owns, but not ELEM itself. */
+typedef void st_elem_clear(void *elem);
+/* One kind of list the store reads: the size of an element, how a row
+ * fills one, and how to free what one owns (NULL when it owns nothing).
+ * Each list is one const table row next to its reader. */
+struct st_list_kind {
+	size_t elem;
+	st_row_reader *read;
+	st_elem_clear *clear;
+};
 /* What most row readers need besides the row: the job the rows belong to,
  * and the function to name when a row is bad. */
 struct st_row_ctx {
 	int64_t job_id;
 	const char *fn;
 };
-/* Step S (already bound) to the end, one ELEM-byte element per row, zeroed
- * and then filled by READ(s, elem, ARG): 0 with *OUT and *N set, or negative
- * errno with *OUT and *N holding the elements read so far (the failed one
- * included) for the caller to free with its own free function; S is
- * reset either way. */
-int st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, void *arg,
+/* Step S (already bound) to the end, one element of KIND per row, zeroed
+ * and then filled by KIND->read(s, elem, ARG): 0 with *OUT and *N set, or
+ * negative errno with what was read freed, *OUT NULL and *N 0; S is reset
+ * either way. */
+int st_collect(struct store *st, sqlite3_stmt *s, const struct st_list_kind *kind, void *arg,
     void **out, size_t *n, const char *fn);
-/* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
- * exist, -ESTALE when it does but was in the wrong state. */
-int st_stale_or_missing(struct store *st, int64_t id, const char *fn);
+/* st_collect() of statement ID with KEY bound to its ?1. */
+int st_collect_key(struct store *st, enum stmt_id id, int64_t key, const struct st_list_kind *kind,
+    void *arg, void **out, size_t *n, const char *fn);
+/* st_collect_key() of job JOB_ID's rows, or -ENOENT (*OUT NULL, *N 0) when
+ * there is no such job. */
+int st_collect_job(struct store *st, enum stmt_id id, int64_t job_id,
+    const struct st_list_kind *kind, void *arg, void **out, size_t *n, const char *fn);
+/* Free LIST, N elements of KIND from st_collect(); NULL is fine. */
+void st_list_free(const struct st_list_kind *kind, void *list, size_t n);
+/* The index of NAME in NAMES, a table of N names, or -EINVAL when it is
+ * not there (NAME may be NULL). */
+int st_name_index(const char *const *names, size_t n, const char *name);
 /* 0 when job ID exists, -ENOENT when not, or another negative errno. */
 int st_job_exists(struct store *st, int64_t id, const char *fn);
 
-/* ---- store-jobs.c ------------------------------------------------------ */
+/* ---- jobs.c ------------------------------------------------------------ */
 
 /* The SELECT of the job list of each SHAPE (LIST_* bits), in jobs.c. */
 extern const char *const st_job_list_sql[LIST__SHAPES];
 
-/* ---- store-tests.c ----------------------------------------------------- */
+/* ---- tests.c ----------------------------------------------------------- */
 
 /* Recompute job ID's test counters from its current attempt's tests. */
 int st_counters_update(struct store *st, int64_t id, const char *fn);

@@ -1,10 +1,10 @@
 /*
- * store-reports.c -- what a job's run left besides test verdicts: crash
+ * reports.c -- what a job's run left besides test verdicts: crash
  * reports, artifacts and coverage.
  *
  * All three belong to one attempt of the job, like its tests: the lists
  * show the current attempt's, and store_job_start() clears what a lost
- * start left for the attempt (store-jobs.c).  Earlier attempts' crash
+ * start left for the attempt (jobs.c).  Earlier attempts' crash
  * reports stay, so store_crash_groups() still counts what an interrupted
  * run saw.
  *
@@ -18,10 +18,10 @@
  * rule is in store.h, at store_coverage_get()).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "store/private.h"
 
 /* The six numbers of a coverage or coverage_files row, in struct order. */
@@ -115,7 +115,6 @@ int
 store_crash_add(struct store *st, const struct crash_record *c)
 {
 	sqlite3_stmt *s = st->stmt[STMT_CRASH_ADD];
-	int r;
 
 	if (c->kind == NULL || c->title == NULL)
 		return -EINVAL;
@@ -129,9 +128,7 @@ store_crash_add(struct store *st, const struct crash_record *c)
 	sqlite3_bind_int64(s, 8, (int64_t)c->last_line);
 	sqlite3_bind_int64(s, 9, c->time_ms);
 	/* One statement is its own transaction. */
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? -ENOENT : 0;
+	return st_step_one(st, s, __func__);
 }
 
 static int
@@ -152,39 +149,35 @@ read_crash(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static void
+clear_crash(void *elem)
+{
+	struct crash_record *c = elem;
+
+	free(c->test);
+	free(c->kind);
+	free(c->title);
+	free(c->report);
+}
+
+static const struct st_list_kind crash_kind = { sizeof(struct crash_record), read_crash,
+	clear_crash };
+
 int
 store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_CRASH_LIST];
 	void *list;
-	size_t nlist;
-	int r;
+	int r = st_collect_job(st, STMT_CRASH_LIST, job_id, &crash_kind, &job_id, &list, n,
+	    __func__);
 
-	*out = NULL;
-	*n = 0;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		return r;
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(**out), read_crash, &job_id, &list, &nlist, __func__);
-	if (r < 0) {
-		store_crash_list_free(list, nlist);
-		return r;
-	}
 	*out = list;
-	*n = nlist;
-	return 0;
+	return r;
 }
 
 void
 store_crash_list_free(struct crash_record *c, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(c[i].test);
-		free(c[i].kind);
-		free(c[i].title);
-		free(c[i].report);
-	}
-	free(c);
+	st_list_free(&crash_kind, c, n);
 }
 
 static int
@@ -206,35 +199,35 @@ read_crash_group(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static void
+clear_crash_group(void *elem)
+{
+	struct crash_group *g = elem;
+
+	free(g->title);
+	free(g->kind);
+}
+
+static const struct st_list_kind crash_group_kind = { sizeof(struct crash_group), read_crash_group,
+	clear_crash_group };
+
 int
 store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_CRASH_GROUPS];
 	void *list;
-	size_t nlist;
 	int r;
 
-	*out = NULL;
-	*n = 0;
 	sqlite3_bind_int(s, 1, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
-	r = st_collect(st, s, sizeof(**out), read_crash_group, NULL, &list, &nlist, __func__);
-	if (r < 0) {
-		store_crash_groups_free(list, nlist);
-		return r;
-	}
+	r = st_collect(st, s, &crash_group_kind, NULL, &list, n, __func__);
 	*out = list;
-	*n = nlist;
-	return 0;
+	return r;
 }
 
 void
 store_crash_groups_free(struct crash_group *g, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(g[i].title);
-		free(g[i].kind);
-	}
-	free(g);
+	st_list_free(&crash_group_kind, g, n);
 }
 
 /* --- artifacts ------------------------------------------------------------------ */
@@ -256,7 +249,6 @@ store_artifact_add(struct store *st, const struct artifact_record *a)
 {
 	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_ADD];
 	const char *status = artifact_status_name(a->status);
-	int r;
 
 	if (status == NULL || a->test == NULL || a->path == NULL)
 		return -EINVAL;
@@ -266,9 +258,7 @@ store_artifact_add(struct store *st, const struct artifact_record *a)
 	sqlite3_bind_int64(s, 4, (int64_t)a->size);
 	st_bind_text(s, 5, a->sha256);
 	st_bind_text(s, 6, status);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		return r;
-	return r == 0 ? -ENOENT : 0;
+	return st_step_one(st, s, __func__);
 }
 
 static int
@@ -276,21 +266,17 @@ read_artifact(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 	struct artifact_record *a = elem;
-	const char *status;
-	size_t k;
-	int r;
+	int k, r;
 
 	a->job_id = ctx->job_id;
 	a->size = (uint64_t)sqlite3_column_int64(s, 2);
 	st_col_copy(s, 3, a->sha256, sizeof(a->sha256));
 	if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0)
 		return r;
-	status = (const char *)sqlite3_column_text(s, 4);
-	for (k = 0; status != NULL && k < NELEM(artifact_status_names); k++)
-		if (strcmp(status, artifact_status_names[k]) == 0)
-			break;
-	if (status == NULL || k == NELEM(artifact_status_names)) {
-		fprintf(stderr, "store: %s: job %lld has a bad artifact status\n", ctx->fn,
+	k = st_name_index(artifact_status_names, NELEM(artifact_status_names),
+	    (const char *)sqlite3_column_text(s, 4));
+	if (k < 0) {
+		log_warnx("store: %s: job %lld has a bad artifact status", ctx->fn,
 		    (long long)ctx->job_id);
 		return -EIO;
 	}
@@ -298,38 +284,34 @@ read_artifact(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static void
+clear_artifact(void *elem)
+{
+	struct artifact_record *a = elem;
+
+	free(a->test);
+	free(a->path);
+}
+
+static const struct st_list_kind artifact_kind = { sizeof(struct artifact_record), read_artifact,
+	clear_artifact };
+
 int
 store_artifact_list(struct store *st, int64_t job_id, struct artifact_record **out, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_ARTIFACT_LIST];
 	struct st_row_ctx ctx = { job_id, __func__ };
 	void *list;
-	size_t nlist;
-	int r;
+	int r = st_collect_job(st, STMT_ARTIFACT_LIST, job_id, &artifact_kind, &ctx, &list, n,
+	    __func__);
 
-	*out = NULL;
-	*n = 0;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		return r;
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(**out), read_artifact, &ctx, &list, &nlist, __func__);
-	if (r < 0) {
-		store_artifact_list_free(list, nlist);
-		return r;
-	}
 	*out = list;
-	*n = nlist;
-	return 0;
+	return r;
 }
 
 void
 store_artifact_list_free(struct artifact_record *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(a[i].test);
-		free(a[i].path);
-	}
-	free(a);
+	st_list_free(&artifact_kind, a, n);
 }
 
 /* --- coverage ---------------------------------------------------------------- */
@@ -347,18 +329,6 @@ const char *
 coverage_status_name(enum coverage_status s)
 {
 	return (unsigned)s < NELEM(coverage_status_names) ? coverage_status_names[s] : NULL;
-}
-
-static int
-coverage_status_parse(const char *name, enum coverage_status *out)
-{
-	for (size_t i = 0; name != NULL && i < NELEM(coverage_status_names); i++) {
-		if (strcmp(name, coverage_status_names[i]) == 0) {
-			*out = (enum coverage_status)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
 }
 
 int
@@ -480,25 +450,26 @@ read_coverage_row(sqlite3_stmt *s, void *elem, void *arg)
 	return st_col_dup(s, 0, &row->file);
 }
 
+static void
+clear_coverage_row(void *elem)
+{
+	free(((struct coverage_row *)elem)->file);
+}
+
+static const struct st_list_kind coverage_row_kind = { sizeof(struct coverage_row),
+	read_coverage_row, clear_coverage_row };
+
 /* The per-file rows of job ID's current attempt, by file, into *OUT, *N. */
 static int
 coverage_files_get(struct store *st, int64_t id, struct coverage_row **out, size_t *n,
     const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_FILES_GET];
 	void *list;
-	size_t nlist;
-	int r;
+	int r = st_collect_key(st, STMT_COVERAGE_FILES_GET, id, &coverage_row_kind, NULL, &list, n,
+	    fn);
 
-	sqlite3_bind_int64(s, 1, id);
-	r = st_collect(st, s, sizeof(**out), read_coverage_row, NULL, &list, &nlist, fn);
-	if (r < 0) {
-		store_coverage_rows_free(list, nlist);
-		return r;
-	}
 	*out = list;
-	*n = nlist;
-	return 0;
+	return r;
 }
 
 int
@@ -511,7 +482,7 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 	enum job_state state;
 	const char *text;
 	char *msg = NULL;
-	int rc, r = 0;
+	int k, rc, r = 0;
 
 	if (message != NULL)
 		*message = NULL;
@@ -529,19 +500,20 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 		r = st_db_fail(st->db, __func__);
 	} else if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
 		/* The attempt's row says it all. */
-		if (coverage_status_parse((const char *)sqlite3_column_text(s, 2), &got) < 0) {
-			fprintf(stderr, "store: %s: job %lld has a bad coverage status\n", __func__,
+		if ((k = st_name_index(coverage_status_names, NELEM(coverage_status_names),
+			 (const char *)sqlite3_column_text(s, 2))) < 0) {
+			log_warnx("store: %s: job %lld has a bad coverage status", __func__,
 			    (long long)id);
 			r = -EIO;
 		} else if ((r = st_col_dup(s, 3, &msg)) == 0) {
+			got = (enum coverage_status)k;
 			col_counts(s, 4, &sum);
 		}
 	} else {
 		/* No row: nothing was asked for, or nothing has come yet. */
 		text = (const char *)sqlite3_column_text(s, 1);
 		if (text == NULL || job_state_parse(text, &state) < 0) {
-			fprintf(stderr, "store: %s: job %lld has a bad state\n", __func__,
-			    (long long)id);
+			log_warnx("store: %s: job %lld has a bad state", __func__, (long long)id);
 			r = -EIO;
 		} else if (sqlite3_column_int(s, 0) == 0) {
 			got = COV_DISABLED;
@@ -571,9 +543,7 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 void
 store_coverage_rows_free(struct coverage_row *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(rows[i].file);
-	free(rows);
+	st_list_free(&coverage_row_kind, rows, n);
 }
 
 static int
@@ -584,12 +554,13 @@ read_job_id(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static const struct st_list_kind job_id_kind = { sizeof(int64_t), read_job_id, NULL };
+
 int
 store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_TAG];
 	void *list;
-	size_t nlist;
 	int r;
 
 	*ids = NULL;
@@ -598,12 +569,7 @@ store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64
 		return -EINVAL;
 	st_bind_text(s, 1, tag);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
-	r = st_collect(st, s, sizeof(**ids), read_job_id, NULL, &list, &nlist, __func__);
-	if (r < 0) {
-		free(list);
-		return r;
-	}
+	r = st_collect(st, s, &job_id_kind, NULL, &list, n, __func__);
 	*ids = list;
-	*n = nlist;
-	return 0;
+	return r;
 }

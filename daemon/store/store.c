@@ -4,13 +4,13 @@
  *
  * The store module is the only one that includes sqlite3.h.  Everyone
  * else sees the small API in store.h: structs in, structs out, negative
- * errno on failure.  It is four files sharing store-private.h:
+ * errno on failure.  It is four files sharing private.h:
  *
- *   store.c          opening, migrations, statements, transactions, errors
- *   store-jobs.c     job rows, what they own, their life (start, finish,
- *                    recovery), the guest's timings
- *   store-tests.c    tests, their sub-result trees, the job's counters
- *   store-reports.c  crash reports, artifacts, coverage
+ *   store.c    opening, migrations, statements, transactions, errors
+ *   jobs.c     job rows, what they own, their life (start, finish,
+ *              recovery), the guest's timings
+ *   tests.c    tests, their sub-result trees, the job's counters
+ *   reports.c  crash reports, artifacts, coverage
  *
  * Opening.  store_open() opens one connection for the event loop thread,
  * switches it to WAL with synchronous=NORMAL (a commit is an append to the
@@ -45,16 +45,17 @@
  * left for the attempt.  Earlier attempts' rows stay, so
  * store_crash_groups() still counts what an interrupted run saw.
  *
- * Errors.  A sqlite failure is logged as "store: <function>: <message>" and
- * mapped to errno where it is made: NOMEM -> -ENOMEM, BUSY/LOCKED -> -EBUSY,
- * FULL -> -ENOSPC, a UNIQUE/PRIMARY KEY violation -> -EEXIST, another
- * constraint -> -EINVAL, anything else -> -EIO.
+ * Errors.  A sqlite failure is logged (log_warnx) as "store: <function>:
+ * <message>" and mapped to errno where it is made: NOMEM -> -ENOMEM,
+ * BUSY/LOCKED -> -EBUSY, FULL -> -ENOSPC, a UNIQUE/PRIMARY KEY violation
+ * -> -EEXIST, another constraint -> -EINVAL, anything else -> -EIO.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "store/private.h"
 #include "store-schema.h"
 
@@ -95,7 +96,7 @@ st_errno_of(int code)
 int
 st_db_fail(sqlite3 *db, const char *fn)
 {
-	fprintf(stderr, "store: %s: %s\n", fn, sqlite3_errmsg(db));
+	log_warnx("store: %s: %s", fn, sqlite3_errmsg(db));
 	return st_errno_of(sqlite3_extended_errcode(db));
 }
 
@@ -116,6 +117,42 @@ st_step_changes(struct store *st, sqlite3_stmt *s, const char *fn)
 
 	st_stmt_done(s);
 	return r;
+}
+
+int
+st_step_one(struct store *st, sqlite3_stmt *s, const char *fn)
+{
+	int r = st_step_changes(st, s, fn);
+
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
+}
+
+/* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
+ * exist, -ESTALE when it does but was in the wrong state. */
+static int
+stale_or_missing(struct store *st, int64_t id, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_EXISTS];
+	int rc, r;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = -ESTALE;
+	else if (rc == SQLITE_DONE)
+		r = -ENOENT;
+	else
+		r = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	return r;
+}
+
+int
+st_step_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn)
+{
+	int r = st_step_changes(st, s, fn);
+
+	return r < 0 ? r : r == 0 ? stale_or_missing(st, id, fn) : 0;
 }
 
 int
@@ -203,11 +240,11 @@ st_grow(void *p, size_t *cap, size_t n, size_t size)
 	return p;
 }
 
-/* Step S to the end, one ELEM-byte element per row, zeroed and then filled
- * by READ.  The element READ failed on is counted too: it is zeroed, so
- * the caller's free function can free whatever READ had filled in. */
+/* Step S to the end, one element per row, zeroed and then filled by the
+ * kind's reader.  The element the reader failed on is freed too: it was
+ * zeroed, so its clear function frees whatever the reader had filled in. */
 int
-st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, void *arg,
+st_collect(struct store *st, sqlite3_stmt *s, const struct st_list_kind *kind, void *arg,
     void **out, size_t *n, const char *fn)
 {
 	char *list = NULL, *p;
@@ -215,48 +252,72 @@ st_collect(struct store *st, sqlite3_stmt *s, size_t elem, st_row_reader *read, 
 	int rc, r = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((p = st_grow(list, &cap, nlist, elem)) == NULL) {
+		if ((p = st_grow(list, &cap, nlist, kind->elem)) == NULL) {
 			r = -ENOMEM;
 			break;
 		}
 		list = p;
-		p = list + nlist++ * elem;
-		memset(p, 0, elem);
-		if ((r = read(s, p, arg)) < 0)
+		p = list + nlist++ * kind->elem;
+		memset(p, 0, kind->elem);
+		if ((r = kind->read(s, p, arg)) < 0)
 			break;
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = st_db_fail(st->db, fn);
 	st_stmt_done(s);
+	if (r < 0) {
+		st_list_free(kind, list, nlist);
+		list = NULL;
+		nlist = 0;
+	}
 	*out = list;
 	*n = nlist;
 	return r;
 }
 
-/* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
- * exist, -ESTALE when it does but was in the wrong state. */
 int
-st_stale_or_missing(struct store *st, int64_t id, const char *fn)
+st_collect_key(struct store *st, enum stmt_id id, int64_t key, const struct st_list_kind *kind,
+    void *arg, void **out, size_t *n, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_JOB_EXISTS];
-	int rc, r;
+	sqlite3_bind_int64(st->stmt[id], 1, key);
+	return st_collect(st, st->stmt[id], kind, arg, out, n, fn);
+}
 
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		r = -ESTALE;
-	else if (rc == SQLITE_DONE)
-		r = -ENOENT;
-	else
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
-	return r;
+int
+st_collect_job(struct store *st, enum stmt_id id, int64_t job_id, const struct st_list_kind *kind,
+    void *arg, void **out, size_t *n, const char *fn)
+{
+	int r;
+
+	if ((r = st_job_exists(st, job_id, fn)) < 0) {
+		*out = NULL;
+		*n = 0;
+		return r;
+	}
+	return st_collect_key(st, id, job_id, kind, arg, out, n, fn);
+}
+
+void
+st_list_free(const struct st_list_kind *kind, void *list, size_t n)
+{
+	for (size_t i = 0; kind->clear != NULL && i < n; i++)
+		kind->clear((char *)list + i * kind->elem);
+	free(list);
+}
+
+int
+st_name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
 }
 
 int
 st_job_exists(struct store *st, int64_t id, const char *fn)
 {
-	int r = st_stale_or_missing(st, id, fn);
+	int r = stale_or_missing(st, id, fn);
 
 	return r == -ESTALE ? 0 : r;
 }

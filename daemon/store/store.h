@@ -1,10 +1,10 @@
 /*
  * store.h -- the only door to pkvmd's sqlite database.
  *
- * Only the store's own files (store*.c, sharing store-private.h) include
- * sqlite3.h.  Every call is synchronous and runs on the event loop thread;
- * the database is in WAL mode with synchronous=NORMAL, so a commit appends
- * to the WAL without an fsync and takes microseconds.  The fsyncs happen
+ * Only the store's own files (store.c, jobs.c, tests.c, reports.c, sharing
+ * private.h) include sqlite3.h.  Every call is synchronous and runs on the
+ * event loop thread; the database is in WAL mode with synchronous=NORMAL,
+ * so a commit appends to the WAL without an fsync and takes microseconds.  The fsyncs happen
  * at checkpoints, which store_checkpoint() runs on its own connection,
  * from a worker thread, so that console capture never waits for the disk.
  *
@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "job/job.h"
+#include "sha256.h"
 #include "tout/test-output.h"
 #include "tout/verdict.h"
 
@@ -63,8 +64,9 @@ int store_job_queue(struct store *st, struct job ***out, size_t *n);
  * new attempt.  -ESTALE when the job is not queued. */
 int store_job_start(struct store *st, int64_t id, int64_t now_ms);
 /* Record the qemu process of a running job so a restarted daemon can kill a
- * survivor: its pid and its start time from /proc/PID/stat (field 22). */
-int store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime);
+ * survivor: its pid and its start time from /proc/PID/stat (field 22, in
+ * clock ticks since boot). */
+int store_job_set_pid(struct store *st, int64_t id, pid_t pid, uint64_t starttime_ticks);
 /* running or queued -> done with RESULT and MESSAGE (may be NULL);
  * EXIT_STATUS is recorded when HAS_EXIT.  -ESTALE when already done. */
 int store_job_finish(struct store *st, int64_t id, enum job_result result, const char *message,
@@ -75,7 +77,7 @@ int store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes);
 struct recovered_job {
 	int64_t id;
 	pid_t pid; /* 0 when none was recorded */
-	uint64_t starttime; /* from /proc/PID/stat when the pid was recorded */
+	uint64_t starttime_ticks; /* from /proc/PID/stat when the pid was recorded */
 };
 /* At start-up: every job left `running` by a dead daemon becomes queued
  * again with attempt+1 (REQUEUE) or done/interrupted, in one transaction.
@@ -180,7 +182,7 @@ struct artifact_record {
 	char *test; /* test name, or "_system" */
 	char *path; /* relative to the test's PKVM_OUTPUT */
 	uint64_t size; /* announced size */
-	char sha256[65]; /* announced sha256 */
+	char sha256[SHA256_HEX_LEN + 1]; /* announced sha256 */
 	enum artifact_status status;
 };
 /* Name of an artifact status: "ok", "corrupt", "incomplete". */

@@ -1,5 +1,5 @@
 /*
- * store-tests.c -- a job's tests, their sub-results and its counters.
+ * tests.c -- a job's tests, their sub-results and its counters.
  *
  * A job's tests are rows keyed by (job, attempt, seq); only those of the
  * job's current attempt are visible through the API.  The counters on the
@@ -17,10 +17,9 @@
  * the tree is rebuilt in one pass (build_tree()).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "base/log.h"
 #include "store/private.h"
 
 /* The tests of a job's current attempt, as a join condition. */
@@ -101,18 +100,6 @@ format_name(enum tout_format f)
 	return (unsigned)f < NELEM(format_names) ? format_names[f] : NULL;
 }
 
-static int
-format_parse(const char *name, enum tout_format *out)
-{
-	for (size_t i = 0; name != NULL && i < NELEM(format_names); i++) {
-		if (strcmp(name, format_names[i]) == 0) {
-			*out = (enum tout_format)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 /* True when V is a verdict verdict.c knows (its name parses back to it). */
 static bool
 verdict_valid(enum test_verdict v)
@@ -130,7 +117,7 @@ col_verdict(sqlite3_stmt *s, int i, enum test_verdict *out, int64_t job_id, cons
 
 	if (name != NULL && test_verdict_parse(name, out) == 0)
 		return 0;
-	fprintf(stderr, "store: %s: job %lld has a bad verdict \"%s\"\n", fn, (long long)job_id,
+	log_warnx("store: %s: job %lld has a bad verdict \"%s\"", fn, (long long)job_id,
 	    name ? name : "(null)");
 	return -EIO;
 }
@@ -213,8 +200,7 @@ build_tree(struct node_row *rows, size_t n, struct tout_node **out, size_t *nout
 		}
 		p = bsearch(&rows[i].parent_id, rows, i, sizeof(*rows), row_cmp_id);
 		if (p == NULL) {
-			fprintf(stderr,
-			    "store: %s: test %lld has a sub-result without its parent\n", fn,
+			log_warnx("store: %s: test %lld has a sub-result without its parent", fn,
 			    (long long)test_id);
 			return -EIO;
 		}
@@ -264,12 +250,23 @@ read_node_row(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
+static void
+clear_node_row(void *elem)
+{
+	struct node_row *row = elem;
+
+	free(row->node.name);
+	free(row->node.message);
+}
+
+static const struct st_list_kind node_row_kind = { sizeof(struct node_row), read_node_row,
+	clear_node_row };
+
 /* The sub-result tree of test TEST_ID (a row id) into *OUT, *N. */
 static int
 load_nodes(struct store *st, int64_t job_id, int64_t test_id, struct tout_node **out, size_t *n,
     const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_SUBTESTS_GET];
 	struct st_row_ctx ctx = { job_id, fn };
 	struct node_row *rows;
 	void *list;
@@ -278,17 +275,13 @@ load_nodes(struct store *st, int64_t job_id, int64_t test_id, struct tout_node *
 
 	*out = NULL;
 	*n = 0;
-	sqlite3_bind_int64(s, 1, test_id);
-	r = st_collect(st, s, sizeof(*rows), read_node_row, &ctx, &list, &nrows, fn);
+	r = st_collect_key(st, STMT_SUBTESTS_GET, test_id, &node_row_kind, &ctx, &list, &nrows, fn);
 	rows = list;
-	if (r == 0)
-		r = build_tree(rows, nrows, out, n, test_id, fn);
-	if (r < 0) {
-		for (size_t i = 0; i < nrows; i++) {
-			free(rows[i].node.name);
-			free(rows[i].node.message);
-		}
+	if (r == 0 && (r = build_tree(rows, nrows, out, n, test_id, fn)) < 0) {
+		st_list_free(&node_row_kind, rows, nrows);
+		return r;
 	}
+	/* The tree has the rows' strings now. */
 	free(rows);
 	return r;
 }
@@ -304,12 +297,8 @@ store_test_begin(struct store *st, int64_t job_id, int seq, const char *name)
 	sqlite3_bind_int64(s, 1, job_id);
 	sqlite3_bind_int(s, 2, seq);
 	st_bind_text(s, 3, name);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
+	if ((r = st_step_guarded(st, s, job_id, __func__)) < 0)
 		goto fail;
-	if (r == 0) {
-		r = st_stale_or_missing(st, job_id, __func__);
-		goto fail;
-	}
 	if ((r = st_counters_update(st, job_id, __func__)) < 0)
 		goto fail;
 	return st_tx_commit(st, __func__);
@@ -434,12 +423,8 @@ store_test_add(struct store *st, int64_t job_id, int seq, const struct test_reco
 		st_stmt_done(s);
 		goto fail;
 	}
-	if ((e = st_step_changes(st, s, __func__)) < 0)
+	if ((e = st_step_guarded(st, s, job_id, __func__)) < 0)
 		goto fail;
-	if (e == 0) {
-		e = st_stale_or_missing(st, job_id, __func__);
-		goto fail;
-	}
 	if ((e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes,
 		 __func__)) < 0 ||
 	    (e = st_counters_update(st, job_id, __func__)) < 0)
@@ -478,7 +463,7 @@ static int
 read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t job_id,
     const char *fn)
 {
-	int r;
+	int format, r;
 
 	t->seq = sqlite3_column_int(s, 0);
 	if ((r = st_col_dup(s, 1, &t->name)) < 0 ||
@@ -491,11 +476,14 @@ read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t j
 		return 0;
 	if ((r = st_col_dup(s, 6, &f->message)) < 0)
 		return r;
-	if (format_parse((const char *)sqlite3_column_text(s, 7), &f->format) < 0) {
-		fprintf(stderr, "store: %s: job %lld test %d has a bad format\n", fn,
-		    (long long)job_id, t->seq);
+	format = st_name_index(format_names, NELEM(format_names),
+	    (const char *)sqlite3_column_text(s, 7));
+	if (format < 0) {
+		log_warnx("store: %s: job %lld test %d has a bad format", fn, (long long)job_id,
+		    t->seq);
 		return -EIO;
 	}
+	f->format = (enum tout_format)format;
 	f->first_line = (uint64_t)sqlite3_column_int64(s, 8);
 	f->last_line = (uint64_t)sqlite3_column_int64(s, 9);
 	return 0;
@@ -509,36 +497,31 @@ read_test_result(sqlite3_stmt *s, void *elem, void *arg)
 	return read_test(s, elem, NULL, ctx->job_id, ctx->fn);
 }
 
+static void
+clear_test_result(void *elem)
+{
+	free(((struct test_result *)elem)->name);
+}
+
+static const struct st_list_kind test_result_kind = { sizeof(struct test_result), read_test_result,
+	clear_test_result };
+
 int
 store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
 	struct st_row_ctx ctx = { job_id, __func__ };
-	void *tests;
-	size_t ntests;
-	int r;
+	void *list;
+	int r = st_collect_job(st, STMT_TEST_LIST, job_id, &test_result_kind, &ctx, &list, n,
+	    __func__);
 
-	*out = NULL;
-	*n = 0;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		return r;
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(**out), read_test_result, &ctx, &tests, &ntests, __func__);
-	if (r < 0) {
-		store_test_list_free(tests, ntests);
-		return r;
-	}
-	*out = tests;
-	*n = ntests;
-	return 0;
+	*out = list;
+	return r;
 }
 
 void
 store_test_list_free(struct test_result *t, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(t[i].name);
-	free(t);
+	st_list_free(&test_result_kind, t, n);
 }
 
 /* What read_test_full() needs: the test rows' ids go to IDS, one for each
@@ -563,44 +546,45 @@ read_test_full(sqlite3_stmt *s, void *elem, void *arg)
 	return read_test(s, &t->t, t, ctx->row.job_id, ctx->row.fn);
 }
 
+static void
+clear_test_full(void *elem)
+{
+	struct test_full *t = elem;
+
+	free(t->t.name);
+	free(t->message);
+	nodes_free(t->nodes, t->nnodes);
+}
+
+static const struct st_list_kind test_full_kind = { sizeof(struct test_full), read_test_full,
+	clear_test_full };
+
 int
 store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_TEST_LIST];
 	struct test_full_ctx ctx = { { job_id, __func__ }, NULL, 0, 0 };
 	struct test_full *tests;
 	void *list;
-	size_t ntests;
-	int r;
+	int r = st_collect_job(st, STMT_TEST_LIST, job_id, &test_full_kind, &ctx, &list, n,
+	    __func__);
 
-	*out = NULL;
-	*n = 0;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		return r;
-	sqlite3_bind_int64(s, 1, job_id);
-	r = st_collect(st, s, sizeof(*tests), read_test_full, &ctx, &list, &ntests, __func__);
-	tests = list;
 	/* The sub-results once the test list is reset: the two statements
 	 * never step at the same time. */
-	for (size_t i = 0; r == 0 && i < ntests; i++)
+	tests = list;
+	for (size_t i = 0; r == 0 && i < *n; i++)
 		r = load_nodes(st, job_id, ctx.ids[i], &tests[i].nodes, &tests[i].nnodes, __func__);
 	free(ctx.ids);
 	if (r < 0) {
-		store_test_list_full_free(tests, ntests);
-		return r;
+		st_list_free(&test_full_kind, tests, *n);
+		tests = NULL;
+		*n = 0;
 	}
 	*out = tests;
-	*n = ntests;
-	return 0;
+	return r;
 }
 
 void
 store_test_list_full_free(struct test_full *t, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(t[i].t.name);
-		free(t[i].message);
-		nodes_free(t[i].nodes, t[i].nnodes);
-	}
-	free(t);
+	st_list_free(&test_full_kind, t, n);
 }

@@ -90,7 +90,7 @@ main(int argc, char **argv)
 	snprintf(blobdir, sizeof(blobdir), "%s/blobs", tmpl);
 	snprintf(cache, sizeof(cache), "%s/cache", tmpl);
 	snprintf(initrd, sizeof(initrd), "%s/initrd", tmpl);
-	if (blobs_open(&b, blobdir) < 0 || initramfs_open(&ir, argv[1], cache, &cause) < 0) {
+	if (blobs_new(&b, blobdir) < 0 || initramfs_new(&ir, argv[1], cache, &cause) < 0) {
 		fprintf(stderr, "bench-prepare: %s\n", cause ? cause : "cannot open stores");
 		return 1;
 	}
@@ -132,6 +132,6 @@ main(int argc, char **argv)
 	free(t);
 	job_free(j);
 	initramfs_free(ir);
-	blobs_close(b);
+	blobs_free(b);
 	return 0;
 }

@@ -355,23 +355,22 @@ main(int argc, char **argv)
 	d->loop = uv_default_loop();
 	d->cfg = &cfg;
 	snprintf(db_path, sizeof(db_path), "%s/pkvmd.db", cfg.state_dir);
-	err = store_open(&d->store, db_path, &cause);
+	err = store_new(&d->store, db_path, &cause);
 	if (err < 0)
 		fatalx("cannot open database %s: %s", db_path, cause ? cause : strerror(-err));
 	recover(d, "the end of the previous pkvmd");
 
 	snprintf(path, sizeof(path), "%s/blobs", cfg.state_dir);
-	if ((err = blobs_open(&d->blobs, path)) < 0)
+	if ((err = blobs_new(&d->blobs, path)) < 0)
 		fatalx("cannot open blob store %s: %s", path, strerror(-err));
 	snprintf(path, sizeof(path), "%s/cache", cfg.state_dir);
-	if ((err = initramfs_open(&d->initramfs, cfg.data_dir, path, &cause)) < 0)
+	if ((err = initramfs_new(&d->initramfs, cfg.data_dir, path, &cause)) < 0)
 		fatalx("%s", cause ? cause : strerror(-err));
 	if (access(cfg.spawn_helper, X_OK) != 0)
 		fatalx("cannot run the spawn helper '%s': %s (pass --spawn-helper)",
 		    cfg.spawn_helper, strerror(errno));
 
-	d->watches = watch_list_new();
-	if (d->watches == NULL)
+	if (watch_list_new(&d->watches) < 0)
 		fatalx("out of memory");
 	struct coverage_env cov_env = {
 		.loop = d->loop,
@@ -457,8 +456,8 @@ main(int argc, char **argv)
 	coverage_free(d->coverage);
 	watch_list_free(d->watches);
 	initramfs_free(d->initramfs);
-	blobs_close(d->blobs);
-	store_close(d->store);
+	blobs_free(d->blobs);
+	store_free(d->store);
 	uv_loop_close(d->loop);
 	if (cfg.pid_file != NULL)
 		unlink(cfg.pid_file);

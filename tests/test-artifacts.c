@@ -80,7 +80,8 @@ slurp(const char *path, size_t *len)
 static void
 test_a_file_comes_back_byte_for_byte(void)
 {
-	struct artifact_rx *rx = artifact_rx_new(dir, on_done, NULL);
+	struct artifact_rx *rx = NULL;
+	CHECK_INT(artifact_rx_new(&rx, dir, on_done, NULL), 0);
 	size_t len = 1000003, got = 0;
 	unsigned char *data = pattern(len);
 	char path[256], *back;
@@ -102,7 +103,8 @@ test_a_file_comes_back_byte_for_byte(void)
 static void
 test_empty_and_padded_files(void)
 {
-	struct artifact_rx *rx = artifact_rx_new(dir, on_done, NULL);
+	struct artifact_rx *rx = NULL;
+	CHECK_INT(artifact_rx_new(&rx, dir, on_done, NULL), 0);
 	char path[256];
 	struct stat st;
 
@@ -122,7 +124,8 @@ test_empty_and_padded_files(void)
 static void
 test_a_damaged_line_makes_it_corrupt_and_absent(void)
 {
-	struct artifact_rx *rx = artifact_rx_new(dir, on_done, NULL);
+	struct artifact_rx *rx = NULL;
+	CHECK_INT(artifact_rx_new(&rx, dir, on_done, NULL), 0);
 	unsigned char *data = pattern(300);
 	char path[256];
 	uint64_t lines;
@@ -146,7 +149,8 @@ test_a_damaged_line_makes_it_corrupt_and_absent(void)
 static void
 test_a_cut_transfer_is_incomplete(void)
 {
-	struct artifact_rx *rx = artifact_rx_new(dir, on_done, NULL);
+	struct artifact_rx *rx = NULL;
+	CHECK_INT(artifact_rx_new(&rx, dir, on_done, NULL), 0);
 	unsigned char *data = pattern(1000);
 	char partial[128];
 	uint64_t lines;
@@ -170,7 +174,8 @@ test_a_cut_transfer_is_incomplete(void)
 static void
 test_paths_cannot_leave_the_job_directory(void)
 {
-	struct artifact_rx *rx = artifact_rx_new(dir, on_done, NULL);
+	struct artifact_rx *rx = NULL;
+	CHECK_INT(artifact_rx_new(&rx, dir, on_done, NULL), 0);
 	unsigned char *data = pattern(10);
 	uint64_t lines;
 

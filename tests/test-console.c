@@ -171,7 +171,8 @@ collect(void *arg, const char *buf, size_t len)
 static uint64_t
 parse_out(struct recorder *r, const char *buf, size_t len, size_t chunk, struct output *out)
 {
-	struct console_parser *p = console_parser_new(record, r);
+	struct console_parser *p = NULL;
+	CHECK_INT(console_parser_new(&p, record, r), 0);
 	uint64_t lines;
 	size_t off, n;
 
@@ -812,7 +813,8 @@ test_split_feeds_at_every_boundary(void)
 	parse(&whole, buf, len, 0);
 	CHECK_INT(whole.n, 5);
 	for (cut = 0; cut <= len; cut++) {
-		struct console_parser *p = console_parser_new(record, &split);
+		struct console_parser *p = NULL;
+		CHECK_INT(console_parser_new(&p, record, &split), 0);
 		memset(&split, 0, sizeof(split));
 		console_parser_feed(p, buf, cut);
 		console_parser_feed(p, buf + cut, len - cut);
@@ -1158,7 +1160,8 @@ test_log_output_streams(void)
 {
 	static struct recorder r;
 	struct output o = { 0 };
-	struct console_parser *p = console_parser_new(record, &r);
+	struct console_parser *p = NULL;
+	CHECK_INT(console_parser_new(&p, record, &r), 0);
 
 	if (p == NULL)
 		return;

@@ -18,7 +18,8 @@ static void
 parse_file(const char *name, int exit_code, bool timed_out, struct tout_result *r)
 {
 	char path[256], line[8192];
-	struct tout_parser *p = tout_parser_new();
+	struct tout_parser *p = NULL;
+	CHECK_INT(tout_parser_new(&p), 0);
 	uint64_t lineno = 0;
 	FILE *f;
 
@@ -39,7 +40,8 @@ parse_file(const char *name, int exit_code, bool timed_out, struct tout_result *
 static void
 parse_lines(const char *const *lines, int exit_code, bool timed_out, struct tout_result *r)
 {
-	struct tout_parser *p = tout_parser_new();
+	struct tout_parser *p = NULL;
+	CHECK_INT(tout_parser_new(&p), 0);
 	uint64_t lineno = 0;
 
 	CHECK(p != NULL);
@@ -763,7 +765,7 @@ test_garbage_does_not_crash(void)
 	tout_result_free(&r);
 
 	/* 100 levels of nesting, never closed. */
-	p = tout_parser_new();
+	CHECK_INT(tout_parser_new(&p), 0);
 	CHECK(p != NULL);
 	tout_parser_line(p, "KTAP version 1", 1);
 	for (int i = 1; i <= 100; i++) {
@@ -781,7 +783,7 @@ test_garbage_does_not_crash(void)
 	tout_result_free(&r);
 
 	/* Nothing at all, and a NULL line. */
-	p = tout_parser_new();
+	CHECK_INT(tout_parser_new(&p), 0);
 	tout_parser_line(p, NULL, 1);
 	tout_parser_finish(p, 0, false, &r);
 	CHECK_INT(r.verdict, VERDICT_PASS);
@@ -792,7 +794,8 @@ test_garbage_does_not_crash(void)
 static void
 test_free_without_finish(void)
 {
-	struct tout_parser *p = tout_parser_new();
+	struct tout_parser *p = NULL;
+	CHECK_INT(tout_parser_new(&p), 0);
 
 	CHECK(p != NULL);
 	tout_parser_line(p, "KTAP version 1", 1);
@@ -806,7 +809,7 @@ test_free_without_finish(void)
 	tout_parser_free(p);
 	tout_parser_free(NULL);
 
-	p = tout_parser_new();
+	CHECK_INT(tout_parser_new(&p), 0);
 	tout_parser_line(p, "a.c:1: TPASS: x", 1);
 	tout_parser_line(p, "Summary:", 2);
 	tout_parser_free(p);

@@ -53,7 +53,7 @@ test_crashes_of_a_job_come_back_in_console_order(void)
 		CHECK_INT(c[1].time_ms, T0 + 20);
 	}
 	store_crash_list_free(c, n);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -101,7 +101,7 @@ test_crash_groups_count_reports_and_jobs_across_three_jobs(void)
 	if (n == 1)
 		CHECK_STR(g[0].title, "WARNING in foo");
 	store_crash_groups_free(g, n);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -114,7 +114,7 @@ test_crash_groups_of_an_empty_store_are_empty(void)
 	CHECK_INT(store_crash_groups(st, 10, &g, &n), 0);
 	CHECK_INT(n, 0);
 	CHECK(g == NULL);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- artifacts ---------------------------------------------------------------- */
@@ -166,7 +166,7 @@ test_artifact_of_the_same_test_and_path_is_replaced_in_place(void)
 		CHECK_INT(a[2].status, ARTIFACT_CORRUPT);
 	}
 	store_artifact_list_free(a, n);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- attempts ------------------------------------------------------------------ */
@@ -227,7 +227,7 @@ test_requeued_job_starts_its_attempt_without_crashes_or_artifacts(void)
 		CHECK_INT(g[0].jobs, 1);
 	}
 	store_crash_groups_free(g, n);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -251,7 +251,7 @@ test_interrupted_job_keeps_its_crashes_and_artifacts(void)
 	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
 	CHECK_INT(n, 1);
 	store_artifact_list_free(a, n);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- coverage -------------------------------------------------------------------- */
@@ -372,7 +372,7 @@ test_coverage_put_and_get_round_trip_totals_and_three_files_by_name(void)
 	CHECK_STR(message, NULL);
 	CHECK(rows == NULL);
 	CHECK_INT(n, 0);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -402,7 +402,7 @@ test_coverage_without_a_row_reads_disabled_pending_or_none(void)
 	/* A row wins over the rule, whatever the flag says. */
 	CHECK_INT(store_coverage_set_status(st, off, COV_NONE, NULL), 0);
 	CHECK_INT(cov_status(st, off, NULL, NULL), COV_NONE);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -463,7 +463,7 @@ test_coverage_status_goes_pending_running_ok_and_error_clears_numbers(void)
 	CHECK_INT(store_coverage_set_status(st, id, (enum coverage_status)6, NULL), -EINVAL);
 	CHECK_INT(store_coverage_set_status(st, id + 100, COV_NONE, NULL), -ENOENT);
 	CHECK_INT(store_coverage_put(st, id + 100, &total, NULL, 0), -ENOENT);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -514,7 +514,7 @@ test_coverage_put_replaces_and_a_bad_put_leaves_the_old_numbers(void)
 	CHECK_INT(store_coverage_put(st, id, &total, NULL, 0), 0);
 	CHECK_INT(cov_status(st, id, NULL, &n), COV_OK);
 	CHECK_INT(n, 0);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -541,7 +541,7 @@ test_coverage_jobs_with_tag_are_the_ok_ones_newest_first(void)
 	CHECK_INT(tag_ids(st, "v5", 10, ids, 4), 1);
 	CHECK_INT(ids[0], e);
 	CHECK_INT(tag_ids(st, "no-such-tag", 10, ids, 4), 0);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -574,7 +574,7 @@ test_requeued_job_starts_its_attempt_without_coverage(void)
 	CHECK_INT(cov_status(st, id, NULL, &n), COV_OK);
 	CHECK_INT(n, 1);
 	CHECK_INT(tag_ids(st, "v4", 0, ids, 1), 1);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -602,7 +602,7 @@ test_recover_fails_captures_a_dead_daemon_left_pending_or_running(void)
 	CHECK_INT(cov_status(st, b, NULL, NULL), COV_ERROR);
 	CHECK_INT(cov_status(st, c, NULL, NULL), COV_OK);
 	CHECK_INT(cov_status(st, d, NULL, NULL), COV_NONE);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- migrations ------------------------------------------------------------------ */
@@ -674,13 +674,13 @@ test_a_002_database_migrates_to_coverage_with_its_data_intact(void)
 	CHECK_INT(cov_status(st, 7, NULL, &n), COV_OK);
 	CHECK_INT(n, 1);
 	CHECK_INT(tag_ids(st, "v4", 0, ids, 1), 1);
-	store_close(st);
+	store_free(st);
 
 	/* Reopening applies nothing again. */
 	st = open_ok(path);
 	CHECK_INT(store_schema_version(st), SCHEMA_LATEST);
 	CHECK_INT(cov_status(st, 7, NULL, NULL), COV_OK);
-	store_close(st);
+	store_free(st);
 }
 
 int

@@ -27,7 +27,7 @@ test_open_creates_schema_at_latest_version(void)
 	/* WAL mode leaves its -wal file next to the database while open. */
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	CHECK(file_size(wal) >= 0);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -38,7 +38,7 @@ test_reopen_keeps_jobs_and_version(void)
 	struct job *j;
 	int64_t id = insert(st, "alice", 0, "v4");
 
-	store_close(st);
+	store_free(st);
 	st = open_ok(path);
 	CHECK_INT(store_schema_version(st), SCHEMA_LATEST);
 	j = get(st, id);
@@ -48,7 +48,7 @@ test_reopen_keeps_jobs_and_version(void)
 		CHECK_INT(j->ntags, 1);
 	}
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 /* Write user_version straight into the file header: a big-endian 32-bit
@@ -73,10 +73,10 @@ test_newer_schema_is_refused_with_a_cause(void)
 	struct store *st = open_ok(path);
 	char *cause = NULL;
 
-	store_close(st);
+	store_free(st);
 	poke_user_version(path, SCHEMA_LATEST + 1);
 	st = (struct store *)1;
-	CHECK_INT(store_open(&st, path, &cause), -ENOTSUP);
+	CHECK_INT(store_new(&st, path, &cause), -ENOTSUP);
 	CHECK(st == NULL);
 	CHECK(cause != NULL && strstr(cause, "newer") != NULL);
 	CHECK(cause != NULL && strstr(cause, path) != NULL);
@@ -95,7 +95,7 @@ test_garbage_file_is_refused_with_a_cause(void)
 	memset(junk, 'x', sizeof(junk));
 	CHECK_INT(write(fd, junk, sizeof(junk)), sizeof(junk));
 	close(fd);
-	CHECK(store_open(&st, path, &cause) < 0);
+	CHECK(store_new(&st, path, &cause) < 0);
 	CHECK(st == NULL);
 	CHECK(cause != NULL && strstr(cause, "not a database") != NULL);
 	free(cause);
@@ -193,7 +193,7 @@ test_insert_get_round_trips_every_field(void)
 done:
 	job_free(out);
 	job_free(in);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -221,7 +221,7 @@ test_insert_bare_job_keeps_null_message_and_seed(void)
 	}
 	job_free(out);
 	job_free(in);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -235,7 +235,7 @@ test_insert_fills_created_ms_when_zero(void)
 	/* store.h promises a creation time; any time after 2020 will do. */
 	CHECK(j->created_ms > INT64_C(1577836800000));
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -259,7 +259,7 @@ test_insert_with_duplicate_exe_names_leaves_nothing_behind(void)
 	CHECK_INT(n, 0);
 	store_job_list_free(jobs, n);
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -270,7 +270,7 @@ test_get_unknown_id_is_enoent(void)
 
 	CHECK_INT(store_job_get(st, 12345, &j), -ENOENT);
 	CHECK(j == NULL);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- listing ------------------------------------------------------------------ */
@@ -304,7 +304,7 @@ test_list_is_newest_first_and_honours_limit(void)
 	CHECK_INT(list_ids(st, &f, got, 8), 2);
 	CHECK_INT(got[0], id[4]);
 	CHECK_INT(got[1], id[3]);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -317,7 +317,7 @@ test_list_default_limit_is_100(void)
 	for (int i = 0; i < 105; i++)
 		insert(st, "alice", 0, NULL);
 	CHECK_INT(list_ids(st, &f, got, 1), 100);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -383,7 +383,7 @@ test_list_filters_by_state_tag_and_owner(void)
 		CHECK_INT(jobs[0]->result, RESULT_PASSED);
 	}
 	store_job_list_free(jobs, n);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -410,7 +410,7 @@ test_queue_is_priority_first_then_fifo(void)
 		CHECK_INT(q[4]->id, low2);
 	}
 	store_job_list_free(q, n);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- transitions -------------------------------------------------------------- */
@@ -448,7 +448,7 @@ test_start_and_finish_record_times_result_and_exit(void)
 		CHECK_INT(j->started_ms, T0 + 100);
 	}
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -468,7 +468,7 @@ test_finish_of_queued_job_is_a_cancel_without_exit_status(void)
 		CHECK_INT(j->started_ms, 0);
 	}
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -495,7 +495,7 @@ test_illegal_transitions_are_estale(void)
 		CHECK_INT(j->tests_total, 0);
 	}
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -506,7 +506,7 @@ test_finish_needs_a_final_result(void)
 
 	CHECK_INT(store_job_finish(st, id, RESULT_NONE, NULL, false, 0, T0), -EINVAL);
 	CHECK_INT(store_job_finish(st, id, (enum job_result)99, NULL, false, 0, T0), -EINVAL);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -524,7 +524,7 @@ test_unknown_ids_are_enoent(void)
 	CHECK_INT(store_test_end(st, 77, "x", 0, 1), -ENOENT);
 	CHECK_INT(store_tests_abort(st, 77), -ENOENT);
 	CHECK_INT(store_test_list(st, 77, &t, &n), -ENOENT);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- recovery ------------------------------------------------------------------ */
@@ -643,7 +643,7 @@ test_recover_requeue_bumps_attempt_and_errors_running_tests(void)
 	if (j != NULL)
 		CHECK_INT(j->attempt, 3);
 	job_free(j);
-	store_close(fx.st);
+	store_free(fx.st);
 }
 
 static void
@@ -682,7 +682,7 @@ test_recover_interrupt_finishes_jobs_with_a_message(void)
 	}
 	store_test_list_free(t, n);
 	check_untouched(&fx);
-	store_close(fx.st);
+	store_free(fx.st);
 }
 
 static void
@@ -701,7 +701,7 @@ test_recover_with_nothing_running_touches_nothing(void)
 	if (j != NULL)
 		CHECK_INT(j->state, JOB_QUEUED);
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- tests ---------------------------------------------------------------------- */
@@ -763,7 +763,7 @@ test_tests_record_verdicts_counters_and_order(void)
 		CHECK_INT(t[2].has_exit_code, false);
 	}
 	store_test_list_free(t, n);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -789,7 +789,7 @@ test_finish_turns_running_tests_into_errors(void)
 	if (j != NULL)
 		CHECK_INT(j->tests_failed, 1);
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -804,7 +804,7 @@ test_test_list_of_a_job_without_tests_is_empty(void)
 	CHECK_INT(n, 0);
 	CHECK(t == NULL);
 	CHECK_INT(store_tests_abort(st, id), 0);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -933,7 +933,7 @@ test_issue3_job_fields_round_trip_through_get_list_and_queue(void)
 		check_issue3_fields(jobs[0]);
 	store_job_list_free(jobs, n);
 	job_free(in);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- issue 4: coverage fields ------------------------------------------------------ */
@@ -992,7 +992,7 @@ test_coverage_job_fields_round_trip_through_get_list_and_queue(void)
 		CHECK(out->coverage_paths == NULL);
 	}
 	job_free(out);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -1010,7 +1010,7 @@ test_symlink_without_target_is_einval_and_leaves_nothing(void)
 	CHECK_INT(n, 0);
 	store_job_list_free(jobs, n);
 	job_free(in);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -1035,7 +1035,7 @@ test_timings_are_set_and_a_new_attempt_starts_without_them(void)
 	if (j != NULL)
 		CHECK_STR(j->timings, NULL);
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- issue 3: test records and sub-results ------------------------------------------- */
@@ -1151,7 +1151,7 @@ test_finish_stores_details_and_a_three_level_subtest_tree(void)
 	CHECK(t[1].nodes == NULL);
 done:
 	store_test_list_full_free(t, n);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -1190,7 +1190,7 @@ test_skip_and_timeout_round_trip_and_count_as_designed(void)
 		CHECK_INT(t[5].t.verdict, VERDICT_RUNNING);
 	}
 	store_test_list_full_free(t, n);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -1225,7 +1225,7 @@ test_finish_errors_are_enoent_estale_and_einval(void)
 	CHECK_INT(store_test_finish(st, id, &rec), 0);
 	CHECK_INT(store_test_finish(st, id, &rec), -ESTALE);
 	CHECK_INT(store_test_list_full(st, id + 100, &t, &n), -ENOENT);
-	store_close(st);
+	store_free(st);
 }
 
 static void
@@ -1279,7 +1279,7 @@ test_add_inserts_a_finished_pseudo_test_with_subtests(void)
 		CHECK_INT(j->tests_failed, 1);
 	}
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- migrations ---------------------------------------------------------------------- */
@@ -1384,12 +1384,12 @@ test_a_001_database_migrates_with_its_data_intact(void)
 	if (n == 2)
 		CHECK_INT(t[1].t.verdict, VERDICT_TIMEOUT);
 	store_test_list_full_free(t, n);
-	store_close(st);
+	store_free(st);
 
 	/* Reopening applies nothing again. */
 	st = open_ok(path);
 	CHECK_INT(store_schema_version(st), SCHEMA_LATEST);
-	store_close(st);
+	store_free(st);
 }
 
 /* --- checkpoint ---------------------------------------------------------------- */
@@ -1419,13 +1419,13 @@ test_checkpoint_truncates_the_wal_while_the_store_is_open(void)
 	job_free(j);
 	CHECK(file_size(wal) > 0);
 	CHECK_INT(store_checkpoint(path), 0);
-	store_close(st);
+	store_free(st);
 
 	/* Everything reached the main file. */
 	st = open_ok(path);
 	j = get(st, id);
 	job_free(j);
-	store_close(st);
+	store_free(st);
 }
 
 static void

@@ -58,7 +58,7 @@ open_ok(const char *path)
 {
 	struct store *st = NULL;
 	char *cause = NULL;
-	int r = store_open(&st, path, &cause);
+	int r = store_new(&st, path, &cause);
 
 	CHECK_INT(r, 0);
 	CHECK_STR(cause, NULL);

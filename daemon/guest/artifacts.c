@@ -59,18 +59,19 @@ artifact_path_valid(const char *path)
 	return true;
 }
 
-struct artifact_rx *
-artifact_rx_new(const char *dir, artifact_done_cb cb, void *arg)
+int
+artifact_rx_new(struct artifact_rx **out, const char *dir, artifact_done_cb cb, void *arg)
 {
 	struct artifact_rx *rx = calloc(1, sizeof(*rx));
 
+	*out = rx;
 	if (rx == NULL)
-		return NULL;
+		return -ENOMEM;
 	snprintf(rx->dir, sizeof(rx->dir), "%s", dir);
 	rx->cb = cb;
 	rx->arg = arg;
 	rx->fd = -1;
-	return rx;
+	return 0;
 }
 
 /* Create every directory of PATH below the artifacts dir. */

@@ -26,8 +26,8 @@ typedef void (*artifact_done_cb)(void *arg, const struct artifact_record *a);
 
 struct artifact_rx;
 
-/* A receiver writing under DIR (created on first use); NULL on ENOMEM. */
-struct artifact_rx *artifact_rx_new(const char *dir, artifact_done_cb cb, void *arg);
+/* A receiver writing under DIR (created on first use) into *OUT; 0 or -ENOMEM. */
+int artifact_rx_new(struct artifact_rx **out, const char *dir, artifact_done_cb cb, void *arg);
 /* A file starts (an unfinished previous one is reported incomplete). */
 void artifact_rx_begin(struct artifact_rx *rx, const char *test, const char *path, uint64_t size,
     const char *sha256);

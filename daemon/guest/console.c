@@ -562,16 +562,17 @@ line_add(struct console_parser *p, char c)
 		p->overflow = true;
 }
 
-struct console_parser *
-console_parser_new(console_event_cb cb, void *arg)
+int
+console_parser_new(struct console_parser **out, console_event_cb cb, void *arg)
 {
 	struct console_parser *p = calloc(1, sizeof(*p));
 
+	*out = p;
 	if (p == NULL)
-		return NULL;
+		return -ENOMEM;
 	p->cb = cb;
 	p->arg = arg;
-	return p;
+	return 0;
 }
 
 void

@@ -116,8 +116,8 @@ typedef void (*console_event_cb)(void *arg, const struct console_event *ev);
 
 struct console_parser;
 
-/* A parser that reports to CB(ARG, event); NULL on ENOMEM. */
-struct console_parser *console_parser_new(console_event_cb cb, void *arg);
+/* A parser that reports to CB(ARG, event), into *OUT; 0 or -ENOMEM. */
+int console_parser_new(struct console_parser **out, console_event_cb cb, void *arg);
 /* Bytes for the serial log: everything fed, minus artifact data lines. */
 typedef void (*console_output_cb)(void *arg, const char *buf, size_t len);
 /* Have the parser pass the loggable bytes to OUT(ARG) as it goes (at most

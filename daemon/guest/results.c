@@ -101,24 +101,26 @@ on_artifact(void *arg, const struct artifact_record *a)
 		    artifact_status_name(a->status));
 }
 
-struct job_results *
-job_results_new(struct store *st, const struct job *j, const char *jobdir)
+int
+job_results_new(struct job_results **out, struct store *st, const struct job *j, const char *jobdir)
 {
 	struct job_results *jr = calloc(1, sizeof(*jr));
 	char dir[PATH_MAX];
+	int err;
 
+	*out = NULL;
 	if (jr == NULL)
-		return NULL;
+		return -ENOMEM;
 	jr->st = st;
 	jr->job = j;
 	jr->id = j->id;
 	snprintf(dir, sizeof(dir), "%s/artifacts", jobdir);
-	jr->arx = artifact_rx_new(dir, on_artifact, jr);
-	if (jr->arx == NULL) {
+	if ((err = artifact_rx_new(&jr->arx, dir, on_artifact, jr)) < 0) {
 		free(jr);
-		return NULL;
+		return err;
 	}
-	return jr;
+	*out = jr;
+	return 0;
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -137,7 +139,9 @@ test_begin(struct job_results *jr, const struct console_event *ev)
 	jr->test_first_line = ev->lineno;
 	jr->test_timeout_s = ev->timeout_s;
 	snprintf(jr->test_limit, sizeof(jr->test_limit), "%s", ev->limit ? ev->limit : "");
-	jr->tout = tout_parser_new();
+	/* Out of memory: the test is still stored, without sub-results. */
+	if (tout_parser_new(&jr->tout) < 0)
+		jr->tout = NULL;
 	if ((err = store_test_begin(jr->st, jr->id, ev->seq, ev->test)) < 0)
 		log_warnx("job %lld: storing the start of %s: %s", (long long)jr->id, ev->test,
 		    strerror(-err));

@@ -31,8 +31,9 @@ struct store;
 struct job_results;
 
 /* Results of job J (borrowed, must outlive this) stored in ST, artifacts
- * under JOBDIR/artifacts.  NULL on ENOMEM. */
-struct job_results *job_results_new(struct store *st, const struct job *j, const char *jobdir);
+ * under JOBDIR/artifacts, into *OUT; 0 or -ENOMEM. */
+int job_results_new(struct job_results **out, struct store *st, const struct job *j,
+    const char *jobdir);
 /* Handle one console event. */
 void job_results_event(struct job_results *jr, const struct console_event *ev);
 /* The test running now, "" between tests. */

@@ -4,6 +4,7 @@
  * A lab server has at most a few hundred open long polls, so a list is
  * enough; notify walks it once per event.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "job/watch.h"
@@ -12,10 +13,11 @@ struct watch_list {
 	struct job_watch *head;
 };
 
-struct watch_list *
-watch_list_new(void)
+int
+watch_list_new(struct watch_list **out)
 {
-	return calloc(1, sizeof(struct watch_list));
+	*out = calloc(1, sizeof(struct watch_list));
+	return *out == NULL ? -ENOMEM : 0;
 }
 
 void

@@ -25,8 +25,8 @@ struct job_watch {
 
 struct watch_list;
 
-/* An empty list; NULL on ENOMEM. */
-struct watch_list *watch_list_new(void);
+/* An empty list into *OUT; 0 or -ENOMEM. */
+int watch_list_new(struct watch_list **out);
 /* Free the list (it must be empty). */
 void watch_list_free(struct watch_list *l);
 /* Start watching W->job_id; W must stay valid until watch_remove(). */

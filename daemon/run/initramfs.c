@@ -104,7 +104,7 @@ fail:
 }
 
 int
-initramfs_open(struct initramfs **out, const char *data_dir, const char *cache_dir, char **cause)
+initramfs_new(struct initramfs **out, const char *data_dir, const char *cache_dir, char **cause)
 {
 	char init[PATH_MAX], busybox[PATH_MAX], hi[SHA256_HEX_LEN + 1], hb[SHA256_HEX_LEN + 1],
 	    key[200], kh[SHA256_HEX_LEN + 1];

@@ -18,7 +18,7 @@ struct job;
 
 /* Find init and busybox in DATA_DIR and build or reuse the base layer in
  * CACHE_DIR.  0 or negative errno with *CAUSE set. */
-int initramfs_open(struct initramfs **out, const char *data_dir, const char *cache_dir,
+int initramfs_new(struct initramfs **out, const char *data_dir, const char *cache_dir,
     char **cause);
 /* Free the handle. */
 void initramfs_free(struct initramfs *ir);

@@ -550,10 +550,10 @@ run_start(struct runner *r, struct job *j)
 	snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
 	blobs_path(r->env.blobs, j->kernel, run->kernel, sizeof(run->kernel));
 	run->cmdline = job_cmdline(j);
-	run->parser = console_parser_new(on_console_event, run);
-	if (run->parser != NULL)
+	/* Out of memory leaves either NULL; the check below ends the job then. */
+	if (console_parser_new(&run->parser, on_console_event, run) == 0)
 		console_parser_set_output(run->parser, on_log_output, run);
-	run->results = job_results_new(r->env.store, j, run->dir);
+	(void)job_results_new(&run->results, r->env.store, j, run->dir);
 
 	if (mkdir(run->dir, 0755) != 0 && errno != EEXIST) {
 		set_verdict(run, RESULT_ERROR, "cannot create %s: %s", run->dir, strerror(errno));

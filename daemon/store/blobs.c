@@ -48,7 +48,7 @@ mkdir_p(const char *path)
 }
 
 int
-blobs_open(struct blobs **out, const char *dir)
+blobs_new(struct blobs **out, const char *dir)
 {
 	struct blobs *b;
 	char tmp[PATH_MAX];
@@ -81,7 +81,7 @@ blobs_open(struct blobs **out, const char *dir)
 }
 
 void
-blobs_close(struct blobs *b)
+blobs_free(struct blobs *b)
 {
 	if (b == NULL)
 		return;

@@ -22,9 +22,9 @@ struct blob_upload;
 
 /* Open the store under DIR (created if needed); leftover temporary files
  * of interrupted uploads are removed.  0 or negative errno. */
-int blobs_open(struct blobs **out, const char *dir);
+int blobs_new(struct blobs **out, const char *dir);
 /* Free the store handle. */
-void blobs_close(struct blobs *b);
+void blobs_free(struct blobs *b);
 /* Write the path of blob HEX into BUF (PATH_MAX bytes). */
 void blobs_path(struct blobs *b, const char *hex, char *buf, size_t len);
 /* Size of blob HEX; -ENOENT when absent. */

@@ -9,7 +9,7 @@
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
  * the statements it runs in its own table of {id, sql} rows, next to the
- * code that binds them; store_open() prepares every table and refuses to
+ * code that binds them; store_new() prepares every table and refuses to
  * open when a statement id has no SQL or two, so a forgotten row is an
  * error at the first start, not a NULL statement later.
  *

@@ -12,7 +12,7 @@
  *   tests.c    tests, their sub-result trees, the job's counters
  *   reports.c  crash reports, artifacts, coverage
  *
- * Opening.  store_open() opens one connection for the event loop thread,
+ * Opening.  store_new() opens one connection for the event loop thread,
  * switches it to WAL with synchronous=NORMAL (a commit is an append to the
  * WAL, no fsync; the fsync happens at checkpoint time, see
  * store_checkpoint()), turns on foreign keys and a busy timeout, and then
@@ -496,7 +496,7 @@ fail:
 }
 
 int
-store_open(struct store **out, const char *path, char **cause)
+store_new(struct store **out, const char *path, char **cause)
 {
 	struct store *st;
 	int r;
@@ -527,12 +527,12 @@ store_open(struct store **out, const char *path, char **cause)
 	return 0;
 
 fail:
-	store_close(st);
+	store_free(st);
 	return r;
 }
 
 void
-store_close(struct store *st)
+store_free(struct store *st)
 {
 	if (st == NULL)
 		return;

@@ -31,9 +31,9 @@ struct store;
 /* Open (creating if needed) the database at PATH and apply the numbered
  * migrations from schema/ that are newer than PRAGMA user_version.  0 or
  * negative errno, with *CAUSE set to a malloc'd message on failure. */
-int store_open(struct store **out, const char *path, char **cause);
+int store_new(struct store **out, const char *path, char **cause);
 /* Close the database; NULL is fine. */
-void store_close(struct store *st);
+void store_free(struct store *st);
 /* The schema version now in force (PRAGMA user_version). */
 int store_schema_version(struct store *st);
 /* Run a WAL checkpoint (TRUNCATE) on a private connection; safe to call from

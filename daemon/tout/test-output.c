@@ -43,6 +43,7 @@
  * MAX_DEPTH, lines of any length are read in place, and running out of
  * memory makes the verdict an error rather than a crash.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,16 +55,17 @@
 
 /* ---- the parser ------------------------------------------------------- */
 
-struct tout_parser *
-tout_parser_new(void)
+int
+tout_parser_new(struct tout_parser **out)
 {
 	struct tout_parser *p = calloc(1, sizeof(*p));
 
+	*out = p;
 	if (p == NULL)
-		return NULL;
+		return -ENOMEM;
 	for (int k = 0; k < LTP_NKINDS; k++)
 		p->ltp_summary[k] = -1;
-	return p;
+	return 0;
 }
 
 void

@@ -65,8 +65,8 @@ struct tout_result {
 
 struct tout_parser;
 
-/* A parser for one test; NULL on ENOMEM. */
-struct tout_parser *tout_parser_new(void);
+/* A parser for one test into *OUT; 0 or -ENOMEM. */
+int tout_parser_new(struct tout_parser **out);
 /* Feed one console line (no '\n'), printed while the test ran. */
 void tout_parser_line(struct tout_parser *p, const char *line, uint64_t lineno);
 /* Finish: the test exited with EXIT_CODE (or was killed at its timeout

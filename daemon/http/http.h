@@ -9,7 +9,7 @@
  * directly, with no locks.  Anything slow (blob writes, long polls,
  * console streams) suspends its connection and resumes it from a callback.
  *
- * Requests are matched against the one routing table in http-routes.c.
+ * Requests are matched against the one routing table in routes.c.
  * Replies go only through the http_reply_*() helpers, so every error body
  * has the shape documented in docs/API.md.
  */
@@ -49,29 +49,7 @@ struct http_env {
 	bool shutting_down; /* set by http_stop_listening(): submits refused */
 };
 
-/* How a route takes its request body. */
-enum http_body {
-	HTTP_BODY_NONE, /* any body is refused */
-	HTTP_BODY_JSON, /* buffered up to --max-body, parsed before the handler */
-	HTTP_BODY_STREAM, /* handed to the route's body callbacks chunk by chunk */
-};
-
-struct http_route {
-	const char *method;
-	const char *pattern; /* "/v1/jobs/{id}/wait": {x} matches one segment */
-	enum http_body body;
-	/* Called once the whole request (and a JSON body) is in. */
-	void (*handler)(struct http_request *req);
-	/* HTTP_BODY_STREAM only: called on the headers, before any body, so
-	 * the route can refuse early (reply) or set up its sink. */
-	void (*body_begin)(struct http_request *req);
-	/* HTTP_BODY_STREAM only: take LEN bytes.  The route may pause the
-	 * request (http_request_pause) until it has stored them. */
-	void (*body_chunk)(struct http_request *req, const char *data, size_t len);
-};
-
-extern const struct http_route http_routes[];
-extern const size_t http_nroutes;
+/* ---- the server (server.c) ---- */
 
 /* Create an HTTP server over ENV (copied), with no listener yet. */
 int http_server_new(struct http_server **out, const struct http_env *env);
@@ -89,6 +67,8 @@ void http_server_drain(struct http_server *s, uint64_t timeout_ms, void (*cb)(vo
 /* Close everything; CB runs when the loop handles are closed. */
 void http_server_close(struct http_server *s, void (*cb)(void *arg), void *arg);
 
+/* ---- what the client sent (params.c) ---- */
+
 /* The environment of the server this request came to. */
 struct http_env *http_request_env(struct http_request *req);
 /* Path parameter NAME ("id" for {id}), or NULL. */
@@ -105,12 +85,14 @@ const char *http_request_owner(struct http_request *req);
 void http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data));
 /* The handler state attached with http_request_set_data(). */
 void *http_request_data(struct http_request *req);
+
+/* ---- what goes back, and when (reply.c) ---- */
+
 /* Keep the connection waiting: the reply comes later from a callback. */
 void http_request_pause(struct http_request *req);
 /* Let a paused request go on (a stream has more bytes, a body chunk is
  * stored).  Harmless when not paused. */
 void http_request_resume(struct http_request *req);
-
 /* Reply STATUS with BODY (reference stolen).  Resumes a paused request. */
 void http_reply_json(struct http_request *req, unsigned status, json_t *body);
 /* Reply STATUS with the LEN bytes of TEXT (malloc'd; ownership taken). */

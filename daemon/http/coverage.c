@@ -1,5 +1,5 @@
 /*
- * http-coverage.c -- /v1/jobs/ID/coverage, /v1/coverage (merged) and
+ * coverage.c -- /v1/jobs/ID/coverage, /v1/coverage (merged) and
  * /v1/coverage/diff.
  *
  * A job's numbers come from the store.  Merging jobs or diffing two needs
@@ -101,7 +101,7 @@ http_job_coverage(struct http_request *req)
 
 		timeout = strtol(ws, &end, 10);
 		if (*end != '\0' || timeout < 0 || timeout > 3600) {
-			http_reply_error(req, 400, "invalid_field", "wait",
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "wait",
 			    "wait must be between 0 and 3600 seconds");
 			return;
 		}
@@ -266,7 +266,7 @@ merge_after(uv_work_t *w, int status)
 		return;
 	}
 	if (status < 0 || m->status != 200) {
-		http_reply_error(req, 500, "internal", NULL, "%s",
+		http_reply_error(req, HTTP_ERR_INTERNAL, NULL, "%s",
 		    m->errmsg[0] ? m->errmsg : "merging coverage failed");
 	} else if (m->want_info) {
 		http_reply_text(req, 200, "text/plain; charset=utf-8", m->text, m->textlen);
@@ -286,7 +286,7 @@ merge_prepare(struct http_request *req, struct merge *m)
 
 	m->paths = calloc(m->nids + 1, sizeof(*m->paths));
 	if (m->paths == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return false;
 	}
 	for (size_t i = 0; i < m->nids; i++) {
@@ -299,7 +299,7 @@ merge_prepare(struct http_request *req, struct merge *m)
 			return false;
 		}
 		if (st != COV_OK) {
-			http_reply_error(req, 409, "conflict", "jobs",
+			http_reply_error(req, HTTP_ERR_CONFLICT, "jobs",
 			    "job %lld has no coverage to merge (coverage %s)", (long long)m->ids[i],
 			    coverage_status_name(st));
 			return false;
@@ -347,18 +347,18 @@ http_coverage_merged(struct http_request *req)
 	struct merge *m;
 
 	if ((tag == NULL) == (jobs == NULL)) {
-		http_reply_error(req, 400, "missing_field", "jobs",
+		http_reply_error(req, HTTP_ERR_MISSING_FIELD, "jobs",
 		    "give either jobs=A,B,... or tag=T");
 		return;
 	}
 	if (format != NULL && strcmp(format, "info") != 0 && strcmp(format, "json") != 0) {
-		http_reply_error(req, 400, "invalid_field", "format",
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "format",
 		    "format must be json or info");
 		return;
 	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	m->d = d;
@@ -373,7 +373,7 @@ http_coverage_merged(struct http_request *req)
 		}
 		if (m->nids == 0) {
 			merge_free(m);
-			http_reply_error(req, 404, "not_found", "tag",
+			http_reply_error(req, HTTP_ERR_NOT_FOUND, "tag",
 			    "no job with tag '%.64s' has coverage", tag);
 			return;
 		}
@@ -384,7 +384,7 @@ http_coverage_merged(struct http_request *req)
 		while (m->ids != NULL && *p != '\0') {
 			if (m->nids == MERGE_MAX || !parse_id(p, &m->ids[m->nids])) {
 				merge_free(m);
-				http_reply_error(req, 400, "invalid_field", "jobs",
+				http_reply_error(req, HTTP_ERR_INVALID_FIELD, "jobs",
 				    "jobs must be a comma-separated list of at most %d job ids",
 				    MERGE_MAX);
 				return;
@@ -395,7 +395,7 @@ http_coverage_merged(struct http_request *req)
 		}
 		if (m->nids == 0) {
 			merge_free(m);
-			http_reply_error(req, 400, "invalid_field", "jobs", "no job ids given");
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "jobs", "no job ids given");
 			return;
 		}
 	}
@@ -410,7 +410,7 @@ http_coverage_diff(struct http_request *req)
 	struct merge *m = calloc(1, sizeof(*m));
 
 	if (m == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	m->d = http_request_env(req);
@@ -420,7 +420,7 @@ http_coverage_diff(struct http_request *req)
 	if (m->ids == NULL || a == NULL || b == NULL || !parse_id(a, &m->ids[0]) ||
 	    !parse_id(b, &m->ids[1]) || strchr(a, ',') || strchr(b, ',')) {
 		merge_free(m);
-		http_reply_error(req, 400, "invalid_field", "a", "give two job ids: a=A&b=B");
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "a", "give two job ids: a=A&b=B");
 		return;
 	}
 	merge_start(req, m);

@@ -10,8 +10,9 @@
  * console streams) suspends its connection and resumes it from a callback.
  *
  * Requests are matched against the one routing table in routes.c.
- * Replies go only through the http_reply_*() helpers, so every error body
- * has the shape documented in docs/API.md.
+ * Replies go only through the http_reply_*() helpers, and errors only
+ * through the table in errors.c, so every error body has the shape and
+ * the codes documented in docs/API.md.
  */
 #ifndef PKVM_HTTP_H
 #define PKVM_HTTP_H
@@ -47,6 +48,29 @@ struct http_env {
 	int64_t max_blob_bytes; /* an uploaded blob */
 	int64_t max_jobs_listed; /* GET /v1/jobs?limit= */
 	bool shutting_down; /* set by http_stop_listening(): submits refused */
+};
+
+/* The errors the API answers with.  Each is one row of the table in
+ * errors.c: its HTTP status, its stable code (docs/API.md) and a default
+ * message.  Several may share a code: HTTP_ERR_NO_MEMORY is an
+ * "internal" with its own message. */
+enum http_error {
+	HTTP_ERR_BAD_JSON,
+	HTTP_ERR_INVALID_FIELD,
+	HTTP_ERR_UNKNOWN_FIELD,
+	HTTP_ERR_MISSING_FIELD,
+	HTTP_ERR_BAD_KERNEL,
+	HTTP_ERR_DIGEST_MISMATCH,
+	HTTP_ERR_NOT_FOUND,
+	HTTP_ERR_METHOD_NOT_ALLOWED,
+	HTTP_ERR_CONFLICT,
+	HTTP_ERR_MISSING_BLOB,
+	HTTP_ERR_LENGTH_REQUIRED,
+	HTTP_ERR_TOO_LARGE,
+	HTTP_ERR_SHUTTING_DOWN,
+	HTTP_ERR_INTERNAL,
+	HTTP_ERR_NO_MEMORY,
+	HTTP_ERR_COUNT
 };
 
 /* ---- the server (server.c) ---- */
@@ -98,9 +122,10 @@ void http_reply_json(struct http_request *req, unsigned status, json_t *body);
 /* Reply STATUS with the LEN bytes of TEXT (malloc'd; ownership taken). */
 void http_reply_text(struct http_request *req, unsigned status, const char *content_type,
     char *text, size_t len);
-/* Reply with the standard error body; FIELD may be NULL. */
-void http_reply_error(struct http_request *req, unsigned status, const char *code,
-    const char *field, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Reply with error ERR in the standard error body; FIELD may be NULL, and
+ * with FMT NULL the message is the error's default one. */
+void http_reply_error(struct http_request *req, enum http_error err, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Reply for a negative errno from a lower layer, with a message. */
 void http_reply_errno(struct http_request *req, int err, const char *what);
 
@@ -113,5 +138,11 @@ typedef ssize_t (*http_stream_fn)(void *arg, uint64_t pos, char *buf, size_t max
 void http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
     http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header,
     const char *value);
+
+/* ---- the error table (errors.c) ---- */
+
+/* The error whose stable code is CODE, for a lower layer that names its
+ * errors by code (job-json.c); DEF when no row has it. */
+enum http_error http_error_by_code(const char *code, enum http_error def);
 
 #endif

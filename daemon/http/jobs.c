@@ -1,5 +1,5 @@
 /*
- * http-jobs.c -- /v1/jobs: submit, list, inspect, wait, follow, cancel.
+ * jobs.c -- /v1/jobs: submit, list, inspect, wait, follow, cancel.
  *
  * Waiting is event driven: a long poll registers a watch on the job and is
  * answered from the runner's "done" notification, and a console follower
@@ -41,7 +41,7 @@ http_job_id_param(struct http_request *req, int64_t *id)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v <= 0) {
-		http_reply_error(req, 404, "not_found", NULL, "no job '%.32s'", s);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job '%.32s'", s);
 		return false;
 	}
 	*id = v;
@@ -52,7 +52,7 @@ void
 http_reply_job_error(struct http_request *req, int64_t id, int err, const char *what)
 {
 	if (err == -ENOENT)
-		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job %lld", (long long)id);
 	else
 		http_reply_errno(req, err, what);
 }
@@ -77,7 +77,7 @@ reply_job(struct http_request *req, unsigned status, struct job *j)
 
 	job_free(j);
 	if (o == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	http_reply_json(req, status, o);
@@ -107,7 +107,7 @@ check_blobs(struct http_request *req, struct job *j)
 	ssize_t n;
 
 	if (blobs_size(d->blobs, j->kernel, &size) != 0) {
-		http_reply_error(req, 409, "missing_blob", "kernel",
+		http_reply_error(req, HTTP_ERR_MISSING_BLOB, "kernel",
 		    "kernel blob %s is not on the server: upload it first "
 		    "(PUT /v1/blobs/%s)",
 		    j->kernel, j->kernel);
@@ -119,13 +119,13 @@ check_blobs(struct http_request *req, struct job *j)
 		return false;
 	}
 	if (kernel_image_refusal(kernel_image_format(head, (size_t)n)) != NULL) {
-		http_reply_error(req, 400, "bad_kernel", "kernel", "%s",
+		http_reply_error(req, HTTP_ERR_BAD_KERNEL, "kernel", "%s",
 		    kernel_image_refusal(kernel_image_format(head, (size_t)n)));
 		return false;
 	}
 	for (size_t i = 0; i < j->nexes; i++) {
 		if (blobs_size(d->blobs, j->exes[i].blob, &j->exes[i].size) != 0) {
-			http_reply_error(req, 409, "missing_blob", "executables",
+			http_reply_error(req, HTTP_ERR_MISSING_BLOB, "executables",
 			    "blob %s of executable '%s' is not on the server: upload it first",
 			    j->exes[i].blob, j->exes[i].name);
 			return false;
@@ -135,7 +135,7 @@ check_blobs(struct http_request *req, struct job *j)
 		if (j->extra[i].kind != EXTRA_FILE)
 			continue;
 		if (blobs_size(d->blobs, j->extra[i].blob, &j->extra[i].size) != 0) {
-			http_reply_error(req, 409, "missing_blob", "extra",
+			http_reply_error(req, HTTP_ERR_MISSING_BLOB, "extra",
 			    "blob %s of extra file '%s' is not on the server: upload it first",
 			    j->extra[i].blob, j->extra[i].path);
 			return false;
@@ -153,18 +153,18 @@ http_jobs_submit(struct http_request *req)
 	int err;
 
 	if (d->shutting_down) {
-		http_reply_error(req, 503, "shutting_down", NULL,
-		    "pkvmd is shutting down and accepts no new jobs");
+		http_reply_error(req, HTTP_ERR_SHUTTING_DOWN, NULL, NULL);
 		return;
 	}
 	j = job_new();
 	if (j == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	err = job_from_request(http_request_json(req), j, &e);
 	if (err == -EINVAL) {
-		http_reply_error(req, 400, e.code, e.field, "%s", e.message);
+		http_reply_error(req, http_error_by_code(e.code, HTTP_ERR_INVALID_FIELD), e.field,
+		    "%s", e.message);
 		goto out;
 	}
 	if (err == 0 && j->seed == NULL)
@@ -204,7 +204,7 @@ http_jobs_list(struct http_request *req)
 
 	if (state != NULL) {
 		if (job_state_parse(state, &f.state) != 0) {
-			http_reply_error(req, 400, "invalid_field", "state",
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "state",
 			    "state must be queued, running or done, not '%.32s'", state);
 			return;
 		}
@@ -218,7 +218,7 @@ http_jobs_list(struct http_request *req)
 		long v = strtol(limit, &end, 10);
 
 		if (*end != '\0' || v < 1 || v > d->max_jobs_listed) {
-			http_reply_error(req, 400, "invalid_field", "limit",
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "limit",
 			    "limit must be between 1 and %lld", (long long)d->max_jobs_listed);
 			return;
 		}
@@ -271,7 +271,7 @@ http_job_wait(struct http_request *req)
 
 		timeout = strtol(ts, &end, 10);
 		if (*end != '\0' || timeout < 0 || timeout > WAIT_MAX_S) {
-			http_reply_error(req, 400, "invalid_field", "timeout",
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "timeout",
 			    "timeout must be between 0 and %d seconds", WAIT_MAX_S);
 			return;
 		}
@@ -396,7 +396,7 @@ console_test_range(struct http_request *req, int64_t id, const char *test, struc
 	}
 	store_test_list_full_free(t, n);
 	if (cs->last_line == 0) {
-		http_reply_error(req, 404, "not_found", "test", "job %lld has no test '%.128s'",
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, "test", "job %lld has no test '%.128s'",
 		    (long long)id, test);
 		return false;
 	}
@@ -426,7 +426,7 @@ http_job_console(struct http_request *req)
 		offset = strtoull(off, &end, 10);
 		if (!isdigit((unsigned char)off[0]) || *end != '\0' || errno != 0 ||
 		    offset > INT64_MAX) {
-			http_reply_error(req, 400, "invalid_field", "offset",
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "offset",
 			    "offset must be a byte count from 0");
 			return;
 		}
@@ -436,7 +436,7 @@ http_job_console(struct http_request *req)
 	cs = calloc(1, sizeof(*cs));
 	if (cs == NULL) {
 		job_free(j);
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	cs->req = req;
@@ -476,12 +476,12 @@ http_job_cancel(struct http_request *req)
 		return;
 	err = runner_cancel(d->runner, id, http_request_owner(req));
 	if (err == -ESTALE) {
-		http_reply_error(req, 409, "conflict", NULL, "job %lld is already done",
+		http_reply_error(req, HTTP_ERR_CONFLICT, NULL, "job %lld is already done",
 		    (long long)id);
 		return;
 	}
 	if (err == -ENOENT) {
-		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job %lld", (long long)id);
 		return;
 	}
 	if (err < 0) {

@@ -1,12 +1,14 @@
 /*
  * http-private.h -- what the files of the HTTP layer below the handlers
- * share: the request's state and the routing table's rows.
+ * share: the request's state, the routing table's rows and the table of
+ * errors.
  *
- * The layer is three files behind http.h, from the bottom up: reply.c
- * (what goes back and when: replies, pausing and resuming a connection),
- * params.c (what the client sent: path parameters, query, headers, body)
- * and server.c (libmicrohttpd on the libuv loop, the request's life, the
- * listeners), with routes.c holding the routing table and its lookup.  A file calls
+ * The layer is four files behind http.h, from the bottom up: errors.c
+ * (the table of errors), reply.c (what goes back and when: replies,
+ * pausing and resuming a connection), params.c (what the client sent:
+ * path parameters, query, headers, body) and server.c (libmicrohttpd on
+ * the libuv loop, the request's life, the listeners), with routes.c
+ * holding the routing table and its lookup.  A file calls
  * only the files below it; where a lower one must reach up (a resumed
  * connection has to make MHD run again, which only server.c can do), it
  * goes through a hook server.c set in the request.  Only these files and
@@ -47,6 +49,16 @@ struct http_route {
 	void (*body_chunk)(struct http_request *req, const char *data, size_t len);
 };
 
+/* One row of the error table: what the client sees for an enum http_error. */
+struct http_error_row {
+	unsigned status;
+	const char *code; /* stable: clients and docs/API.md rely on it */
+	const char *message; /* when the call site gives no text of its own */
+};
+
+/* Indexed by enum http_error (errors.c). */
+extern const struct http_error_row http_errors[HTTP_ERR_COUNT];
+
 struct listener;
 
 struct http_request {
@@ -77,6 +89,9 @@ struct http_request {
 	 * reply.c, below it, resumes requests without calling up into it. */
 	void (*wake)(struct http_request *req);
 };
+
+/* Every row of the error table is filled: 0, or -EINVAL when one is not. */
+int http_errors_check(void);
 
 /* The route for REQ's method and path, with its {name} segments stored in
  * REQ; NULL when there is none, with *PATH_KNOWN telling whether another

@@ -2,8 +2,9 @@
  * reply.c -- what goes back on a request's connection, and when.
  *
  * A handler answers through these helpers only: a JSON body, bytes, a
- * stream produced as the client reads it, or an error, so every error
- * body has the one shape of docs/API.md:
+ * stream produced as the client reads it, or an error.  An error is an
+ * enum http_error whose status and code come from the table in errors.c,
+ * so every error body has the one shape of docs/API.md:
  *
  *     {"error": {"status": 400, "code": "invalid_field",
  *                "message": "...", "field": "smp"}}
@@ -63,6 +64,21 @@ set_response(struct http_request *req, unsigned status, struct MHD_Response *r)
 	http_request_resume(req);
 }
 
+/* The body of a reply that could not be built: the out-of-memory error,
+ * made without jansson, which has just failed. */
+static char *
+reply_failed_body(unsigned *status)
+{
+	const struct http_error_row *e = &http_errors[HTTP_ERR_NO_MEMORY];
+	char *text;
+
+	*status = e->status;
+	if (asprintf(&text, "{\"error\":{\"status\":%u,\"code\":\"%s\",\"message\":\"%s\"}}",
+		e->status, e->code, e->message) < 0)
+		abort();
+	return text;
+}
+
 void
 http_reply_json(struct http_request *req, unsigned status, json_t *body)
 {
@@ -71,13 +87,8 @@ http_reply_json(struct http_request *req, unsigned status, json_t *body)
 	size_t len;
 
 	json_decref(body);
-	if (text == NULL) {
-		text = strdup("{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"out "
-			      "of memory\"}}");
-		status = 500;
-		if (text == NULL)
-			abort();
-	}
+	if (text == NULL)
+		text = reply_failed_body(&status);
 	len = strlen(text);
 	/* A newline at the end makes curl output readable. */
 	text = realloc(text, len + 2);
@@ -99,7 +110,7 @@ http_reply_text(struct http_request *req, unsigned status, const char *content_t
 	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(text);
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	MHD_add_response_header(r, "Content-Type", content_type);
@@ -107,22 +118,28 @@ http_reply_text(struct http_request *req, unsigned status, const char *content_t
 }
 
 void
-http_reply_error(struct http_request *req, unsigned status, const char *code, const char *field,
-    const char *fmt, ...)
+http_reply_error(struct http_request *req, enum http_error err, const char *field, const char *fmt,
+    ...)
 {
+	const struct http_error_row *e = &http_errors[err];
 	char msg[1024];
 	va_list ap;
-	json_t *err;
+	json_t *body;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	err = json_pack("{s:i, s:s, s:s}", "status", (int)status, "code", code, "message", msg);
-	if (field != NULL)
-		json_object_set_new(err, "field", json_string(field));
-	if (status >= 500)
+	if (fmt == NULL) {
+		snprintf(msg, sizeof(msg), "%s", e->message);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	body = json_pack("{s:i, s:s, s:s}", "status", (int)e->status, "code", e->code, "message",
+	    msg);
+	if (body != NULL && field != NULL)
+		json_object_set_new(body, "field", json_string(field));
+	if (e->status >= 500)
 		log_warnx("http: %s %s: %s", req->method, req->path, msg);
-	http_reply_json(req, status, json_pack("{s:o}", "error", err));
+	http_reply_json(req, e->status, json_pack("{s:o}", "error", body));
 }
 
 void
@@ -130,21 +147,24 @@ http_reply_errno(struct http_request *req, int err, const char *what)
 {
 	switch (err) {
 	case -ENOENT:
-		http_reply_error(req, 404, "not_found", NULL, "%s: not found", what);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "%s: not found", what);
 		break;
 	case -ESTALE:
 	case -EBUSY:
 	case -EALREADY:
-		http_reply_error(req, 409, "conflict", NULL, "%s: %s", what, strerror(-err));
+		http_reply_error(req, HTTP_ERR_CONFLICT, NULL, "%s: %s", what, strerror(-err));
 		break;
 	case -EFBIG:
-		http_reply_error(req, 413, "too_large", NULL, "%s: too large", what);
+		http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL, "%s: too large", what);
 		break;
 	case -EINVAL:
-		http_reply_error(req, 400, "invalid_field", NULL, "%s: invalid", what);
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, NULL, "%s: invalid", what);
+		break;
+	case -ENOMEM:
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, "%s: out of memory", what);
 		break;
 	default:
-		http_reply_error(req, 500, "internal", NULL, "%s: %s", what, strerror(-err));
+		http_reply_error(req, HTTP_ERR_INTERNAL, NULL, "%s: %s", what, strerror(-err));
 		break;
 	}
 }
@@ -190,7 +210,7 @@ http_reply_stream(struct http_request *req, unsigned status, const char *content
 	if (s == NULL) {
 		if (free_fn != NULL)
 			free_fn(arg);
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	s->req = req;
@@ -201,7 +221,7 @@ http_reply_stream(struct http_request *req, unsigned status, const char *content
 	    stream_free);
 	if (r == NULL) {
 		stream_free(s);
-		http_reply_error(req, 500, "internal", NULL, "cannot create stream");
+		http_reply_error(req, HTTP_ERR_INTERNAL, NULL, "cannot create stream");
 		return;
 	}
 	MHD_add_response_header(r, "Content-Type", content_type);

@@ -1,5 +1,5 @@
 /*
- * http-results.c -- what a job produced: test results with their
+ * results.c -- what a job produced: test results with their
  * sub-results, crash reports (per job and grouped across jobs), and
  * artifacts (listing and download).
  */
@@ -124,7 +124,7 @@ http_crash_groups(struct http_request *req)
 
 		limit = strtol(ls, &end, 10);
 		if (*end != '\0' || limit < 1 || limit > 10000) {
-			http_reply_error(req, 400, "invalid_field", "limit",
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "limit",
 			    "limit must be between 1 and 10000");
 			return;
 		}
@@ -214,7 +214,7 @@ http_job_artifact_get(struct http_request *req)
 	if (!http_job_id_param(req, &id))
 		return;
 	if (name == NULL) {
-		http_reply_error(req, 400, "missing_field", "name",
+		http_reply_error(req, HTTP_ERR_MISSING_FIELD, "name",
 		    "name=TEST/PATH is required (see GET /v1/jobs/%lld/artifacts)", (long long)id);
 		return;
 	}
@@ -238,12 +238,12 @@ http_job_artifact_get(struct http_request *req)
 	}
 	store_artifact_list_free(a, n);
 	if (!found) {
-		http_reply_error(req, 404, "not_found", "name", "job %lld has no artifact '%.256s'",
-		    (long long)id, name);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, "name",
+		    "job %lld has no artifact '%.256s'", (long long)id, name);
 		return;
 	}
 	if (status != ARTIFACT_OK) {
-		http_reply_error(req, 409, "conflict", "name",
+		http_reply_error(req, HTTP_ERR_CONFLICT, "name",
 		    "artifact '%.256s' is %s: its bytes did not arrive intact", name,
 		    artifact_status_name(status));
 		return;

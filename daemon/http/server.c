@@ -157,11 +157,11 @@ request_begin(struct http_request *req)
 	req->route = http_route_find(req, &known, allow, sizeof(allow));
 	if (req->route == NULL) {
 		if (known) {
-			http_reply_error(req, 405, "method_not_allowed", NULL,
+			http_reply_error(req, HTTP_ERR_METHOD_NOT_ALLOWED, NULL,
 			    "%s is not allowed on %s (allowed: %s)", req->method, req->path, allow);
 			MHD_add_response_header(req->response, "Allow", allow);
 		} else {
-			http_reply_error(req, 404, "not_found", NULL, "no such endpoint: %s %s",
+			http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no such endpoint: %s %s",
 			    req->method, req->path);
 		}
 		return;
@@ -169,7 +169,7 @@ request_begin(struct http_request *req)
 	cl = http_request_header(req, "Content-Length");
 	if (req->route->body == HTTP_BODY_JSON && cl != NULL &&
 	    strtoll(cl, NULL, 10) > d->max_body_bytes) {
-		http_reply_error(req, 413, "too_large", NULL,
+		http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL,
 		    "request body of %s bytes is over the limit of %lld bytes", cl,
 		    (long long)d->max_body_bytes);
 		return;
@@ -210,30 +210,29 @@ request_dispatch(struct http_request *req)
 	req->handled = true;
 	if (req->body_too_big) {
 		if (req->route->body == HTTP_BODY_NONE)
-			http_reply_error(req, 400, "bad_json", NULL, "%s %s takes no request body",
-			    req->method, req->path);
+			http_reply_error(req, HTTP_ERR_BAD_JSON, NULL,
+			    "%s %s takes no request body", req->method, req->path);
 		else
-			http_reply_error(req, 413, "too_large", NULL,
+			http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL,
 			    "request body is over the limit of %lld bytes",
 			    (long long)http_request_env(req)->max_body_bytes);
 		return;
 	}
 	if (req->route->body == HTTP_BODY_JSON) {
 		if (req->body_len == 0) {
-			http_reply_error(req, 400, "bad_json", NULL,
+			http_reply_error(req, HTTP_ERR_BAD_JSON, NULL,
 			    "request body is empty; a JSON object is required");
 			return;
 		}
 		req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 		if (req->json == NULL) {
-			http_reply_error(req, 400, "bad_json", NULL,
+			http_reply_error(req, HTTP_ERR_BAD_JSON, NULL,
 			    "request body is not valid JSON: %s (line %d, column %d)", jerr.text,
 			    jerr.line, jerr.column);
 			return;
 		}
 		if (!json_is_object(req->json)) {
-			http_reply_error(req, 400, "bad_json", NULL,
-			    "request body must be a JSON object");
+			http_reply_error(req, HTTP_ERR_BAD_JSON, NULL, NULL);
 			return;
 		}
 	}
@@ -369,8 +368,14 @@ on_timer(uv_timer_t *t)
 int
 http_server_new(struct http_server **out, const struct http_env *env)
 {
-	struct http_server *s = calloc(1, sizeof(*s));
+	struct http_server *s;
+	int err;
 
+	/* A row missing from the error table would be a reply with no code:
+	 * refuse to start rather than send it. */
+	if ((err = http_errors_check()) < 0)
+		return err;
+	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
 	s->env = *env;

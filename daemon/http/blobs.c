@@ -14,8 +14,10 @@
 #include "http/handlers.h"
 #include "wire.h"
 
-#define BATCH (1024 * 1024)
-#define MISSING_MAX 4096
+/* An upload is written and hashed in batches of this many bytes. */
+#define BATCH_BYTES (1024 * 1024)
+/* The most blobs one POST /v1/blobs/missing may ask about. */
+#define MISSING_MAX_BLOBS 4096
 
 struct put_state {
 	struct http_request *req;
@@ -61,9 +63,9 @@ http_blobs_missing(struct http_request *req)
 		http_reply_error(req, HTTP_ERR_MISSING_FIELD, "blobs", "blobs is required");
 		return;
 	}
-	if (!json_is_array(list) || json_array_size(list) > MISSING_MAX) {
+	if (!json_is_array(list) || json_array_size(list) > MISSING_MAX_BLOBS) {
 		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "blobs",
-		    "blobs must be an array of at most %d sha256 strings", MISSING_MAX);
+		    "blobs must be an array of at most %d sha256 strings", MISSING_MAX_BLOBS);
 		return;
 	}
 	missing = json_array();
@@ -89,7 +91,7 @@ http_blob_put_begin(struct http_request *req)
 	const char *cl = http_request_header(req, "Content-Length");
 	struct put_state *ps;
 	uint64_t have;
-	char *end;
+	long long size;
 	int err;
 
 	if (!pkvm_sha256_hex_valid(hex)) {
@@ -109,18 +111,19 @@ http_blob_put_begin(struct http_request *req)
 	http_request_set_data(req, ps, put_state_free);
 	ps->req = req;
 	memcpy(ps->hex, hex, 65);
-	errno = 0;
-	ps->size = strtoull(cl, &end, 10);
-	if (errno != 0 || *end != '\0') {
+	/* A length too big for a long long is over any limit. */
+	err = http_int_parse(cl, strlen(cl), 0, d->max_blob_bytes, &size);
+	if (err == -EINVAL) {
 		http_reply_error(req, HTTP_ERR_INVALID_FIELD, NULL, "bad Content-Length");
 		return;
 	}
-	if (ps->size > (uint64_t)d->max_blob_bytes) {
+	if (err == -ERANGE) {
 		http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL,
-		    "blob of %llu bytes is over the limit of %lld bytes (pkvmd --max-blob)",
-		    (unsigned long long)ps->size, (long long)d->max_blob_bytes);
+		    "blob of %s bytes is over the limit of %lld bytes (pkvmd --max-blob)", cl,
+		    (long long)d->max_blob_bytes);
 		return;
 	}
+	ps->size = (uint64_t)size;
 	if (blobs_size(d->blobs, hex, &have) == 0) {
 		ps->exists = true;
 		return;
@@ -130,7 +133,7 @@ http_blob_put_begin(struct http_request *req)
 		ps->error = err;
 		return;
 	}
-	ps->buf = malloc(BATCH);
+	ps->buf = malloc(BATCH_BYTES);
 	if (ps->buf == NULL)
 		ps->error = -ENOMEM;
 }
@@ -167,13 +170,13 @@ http_blob_put_chunk(struct http_request *req, const char *data, size_t len)
 	if (ps == NULL || ps->exists || ps->error != 0)
 		return;
 	while (len > 0) {
-		size_t n = BATCH - ps->len < len ? BATCH - ps->len : len;
+		size_t n = BATCH_BYTES - ps->len < len ? BATCH_BYTES - ps->len : len;
 
 		memcpy(ps->buf + ps->len, data, n);
 		ps->len += n;
 		data += n;
 		len -= n;
-		if (ps->len == BATCH) {
+		if (ps->len == BATCH_BYTES) {
 			/* MHD chunks are at most 256 KiB, so a chunk fills a
 			 * batch at most once: one write in flight at a time. */
 			flush_batch(ps);

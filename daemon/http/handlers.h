@@ -13,6 +13,10 @@
 
 struct job;
 
+/* The longest a long poll (?timeout= of .../wait, ?wait= of .../coverage)
+ * may be asked to wait: a client that wants longer polls again. */
+#define HTTP_WAIT_MAX_S 3600
+
 /* Parse the {id} path parameter; replies 404 and returns false when bad. */
 bool http_job_id_param(struct http_request *req, int64_t *id);
 /* Reply for ERR from a store call about job ID: 404 for -ENOENT. */

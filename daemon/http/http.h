@@ -109,6 +109,15 @@ const char *http_request_owner(struct http_request *req);
 void http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data));
 /* The handler state attached with http_request_set_data(). */
 void *http_request_data(struct http_request *req);
+/* The one number parser: the LEN bytes at S as a whole decimal number in
+ * [MIN, MAX] into *V; 0, -EINVAL when empty or not a number, -ERANGE when
+ * it overflows or is outside the range. */
+int http_int_parse(const char *s, size_t len, long long min, long long max, long long *v);
+/* Query argument NAME as a number in [MIN, MAX], DEF when absent; when it
+ * is given but empty, not a number or out of range, replies 400 naming it
+ * and the range and returns -EINVAL, and the handler just returns. */
+int http_query_int(struct http_request *req, const char *name, long long min, long long max,
+    long long def, long long *v);
 
 /* ---- what goes back, and when (reply.c) ---- */
 

@@ -7,7 +7,6 @@
  * polls on a timer, so `pkvmctl submit --wait` returns as soon as the job
  * is stored as done.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,19 +27,21 @@
 #include "store/store.h"
 #include "job/watch.h"
 
+/* GET .../wait without ?timeout=. */
 #define WAIT_DEFAULT_S 60
-#define WAIT_MAX_S 3600
+/* GET /v1/jobs without ?limit=. */
+#define LIST_DEFAULT_JOBS 100
+/* How much of the console a ?test= slice reads at a time. */
+#define CONSOLE_CHUNK_BYTES (64 * 1024)
 
 bool
 http_job_id_param(struct http_request *req, int64_t *id)
 {
 	const char *s = http_request_param(req, "id");
-	char *end;
 	long long v;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v <= 0) {
+	/* A path segment that is no job id names nothing: 404, not 400. */
+	if (http_int_parse(s, strlen(s), 1, INT64_MAX, &v) < 0) {
 		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job '%.32s'", s);
 		return false;
 	}
@@ -196,8 +197,8 @@ http_jobs_list(struct http_request *req)
 	struct http_env *d = http_request_env(req);
 	struct job_filter f = { 0 };
 	const char *state = http_request_query(req, "state");
-	const char *limit = http_request_query(req, "limit");
 	struct job **jobs = NULL;
+	long long limit;
 	size_t n = 0;
 	json_t *arr;
 	int err;
@@ -212,18 +213,9 @@ http_jobs_list(struct http_request *req)
 	}
 	f.tag = http_request_query(req, "tag");
 	f.owner = http_request_query(req, "owner");
-	f.limit = 100;
-	if (limit != NULL) {
-		char *end;
-		long v = strtol(limit, &end, 10);
-
-		if (*end != '\0' || v < 1 || v > d->max_jobs_listed) {
-			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "limit",
-			    "limit must be between 1 and %lld", (long long)d->max_jobs_listed);
-			return;
-		}
-		f.limit = (int)v;
-	}
+	if (http_query_int(req, "limit", 1, d->max_jobs_listed, LIST_DEFAULT_JOBS, &limit) < 0)
+		return;
+	f.limit = (int)limit;
 	err = store_job_list(d->store, &f, &jobs, &n);
 	if (err < 0) {
 		http_reply_errno(req, err, "listing jobs");
@@ -261,29 +253,20 @@ reply_job_now(struct http_request *req, int64_t id)
 void
 http_job_wait(struct http_request *req)
 {
-	const char *ts = http_request_query(req, "timeout");
 	struct job *j;
-	long timeout = WAIT_DEFAULT_S;
+	long long timeout_s;
 	int64_t id;
 
-	if (ts != NULL) {
-		char *end;
-
-		timeout = strtol(ts, &end, 10);
-		if (*end != '\0' || timeout < 0 || timeout > WAIT_MAX_S) {
-			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "timeout",
-			    "timeout must be between 0 and %d seconds", WAIT_MAX_S);
-			return;
-		}
-	}
+	if (http_query_int(req, "timeout", 0, HTTP_WAIT_MAX_S, WAIT_DEFAULT_S, &timeout_s) < 0)
+		return;
 	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
 		return;
-	if (j->state == JOB_DONE || timeout == 0) {
+	if (j->state == JOB_DONE || timeout_s == 0) {
 		reply_job(req, 200, j);
 		return;
 	}
 	job_free(j);
-	http_wait_for(req, id, WATCH_DONE, timeout, reply_job_now);
+	http_wait_for(req, id, WATCH_DONE, (long)timeout_s, reply_job_now);
 }
 
 /* ---- console ------------------------------------------------------------ */
@@ -307,7 +290,7 @@ struct console_state {
 static ssize_t
 console_read_lines(struct console_state *cs, char *buf, size_t max)
 {
-	char chunk[64 * 1024];
+	char chunk[CONSOLE_CHUNK_BYTES];
 	size_t out = 0;
 
 	while (out == 0) {
@@ -410,27 +393,16 @@ void
 http_job_console(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
-	const char *off = http_request_query(req, "offset");
 	const char *follow = http_request_query(req, "follow");
 	const char *test = http_request_query(req, "test");
 	struct console_state *cs;
 	struct job *j;
 	int64_t id;
-	uint64_t offset = 0;
+	long long offset;
 	char dir[PATH_MAX];
 
-	if (off != NULL) {
-		char *end;
-
-		errno = 0;
-		offset = strtoull(off, &end, 10);
-		if (!isdigit((unsigned char)off[0]) || *end != '\0' || errno != 0 ||
-		    offset > INT64_MAX) {
-			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "offset",
-			    "offset must be a byte count from 0");
-			return;
-		}
-	}
+	if (http_query_int(req, "offset", 0, INT64_MAX, 0, &offset) < 0)
+		return;
 	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
 		return;
 	cs = calloc(1, sizeof(*cs));
@@ -446,7 +418,7 @@ http_job_console(struct http_request *req)
 	cs->watch.cb = on_console_event;
 	cs->follow = follow != NULL && strcmp(follow, "0") != 0 && strcmp(follow, "false") != 0;
 	cs->done = j->state == JOB_DONE;
-	cs->offset = offset;
+	cs->offset = (uint64_t)offset;
 	if (test != NULL && !console_test_range(req, id, test, cs)) {
 		free(cs);
 		job_free(j);

@@ -6,9 +6,10 @@
  * The layer is four files behind http.h, from the bottom up: errors.c
  * (the table of errors), reply.c (what goes back and when: replies,
  * pausing and resuming a connection), params.c (what the client sent:
- * path parameters, query, headers, body) and server.c (libmicrohttpd on
- * the libuv loop, the request's life, the listeners), with routes.c
- * holding the routing table and its lookup.  A file calls
+ * path parameters, query, headers, body, and the one number parser, which
+ * replies when a number is bad) and server.c (libmicrohttpd on the libuv
+ * loop, the request's life, the listeners), with routes.c holding the
+ * routing table and its lookup.  A file calls
  * only the files below it; where a lower one must reach up (a resumed
  * connection has to make MHD run again, which only server.c can do), it
  * goes through a hook server.c set in the request.  Only these files and

@@ -27,6 +27,9 @@
 #include "base/log.h"
 #include "http/private.h"
 
+/* How much of a stream MHD asks its producer for at a time. */
+#define STREAM_BLOCK_BYTES (64 * 1024)
+
 void
 http_request_pause(struct http_request *req)
 {
@@ -217,7 +220,7 @@ http_reply_stream(struct http_request *req, unsigned status, const char *content
 	s->fn = fn;
 	s->arg = arg;
 	s->free_fn = free_fn;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK_BYTES, stream_read, s,
 	    stream_free);
 	if (r == NULL) {
 		stream_free(s);

@@ -19,6 +19,10 @@
 #include "run/runner.h"
 #include "store/store.h"
 
+/* GET /v1/crashes without ?limit=, and the most it may ask for. */
+#define CRASH_GROUPS_DEFAULT 100
+#define CRASH_GROUPS_MAX 10000
+
 static json_t *
 nodes_json(const struct tout_node *nodes, size_t n)
 {
@@ -112,23 +116,14 @@ void
 http_crash_groups(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
-	const char *ls = http_request_query(req, "limit");
 	struct crash_group *g = NULL;
 	size_t n = 0;
-	long limit = 100;
+	long long limit;
 	json_t *arr;
 	int err;
 
-	if (ls != NULL) {
-		char *end;
-
-		limit = strtol(ls, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > 10000) {
-			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "limit",
-			    "limit must be between 1 and 10000");
-			return;
-		}
-	}
+	if (http_query_int(req, "limit", 1, CRASH_GROUPS_MAX, CRASH_GROUPS_DEFAULT, &limit) < 0)
+		return;
 	if ((err = store_crash_groups(d->store, (int)limit, &g, &n)) < 0) {
 		http_reply_errno(req, err, "grouping crashes");
 		return;

@@ -41,6 +41,13 @@
 #include "http/private.h"
 
 #define MAX_LISTENERS 4
+/* Connections one listener keeps open at once. */
+#define MAX_CONNECTIONS 1000
+/* Pending connections the kernel queues before MHD accepts them. */
+#define LISTEN_BACKLOG 128
+/* MHD's buffer for one connection; blob uploads arrive in chunks of
+ * about this size. */
+#define CONNECTION_MEMORY_BYTES (256 * 1024)
 
 struct listener {
 	struct http_server *server;
@@ -152,6 +159,7 @@ request_begin(struct http_request *req)
 	struct http_env *d = http_request_env(req);
 	const char *cl;
 	char allow[128];
+	long long len;
 	bool known;
 
 	req->route = http_route_find(req, &known, allow, sizeof(allow));
@@ -166,9 +174,11 @@ request_begin(struct http_request *req)
 		}
 		return;
 	}
+	/* MHD has refused a Content-Length that is not a number; one too big
+	 * for a long long is over any limit. */
 	cl = http_request_header(req, "Content-Length");
 	if (req->route->body == HTTP_BODY_JSON && cl != NULL &&
-	    strtoll(cl, NULL, 10) > d->max_body_bytes) {
+	    http_int_parse(cl, strlen(cl), 0, d->max_body_bytes, &len) == -ERANGE) {
 		http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL,
 		    "request body of %s bytes is over the limit of %lld bytes", cl,
 		    (long long)d->max_body_bytes);
@@ -468,7 +478,7 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 		if (r != 0)
 			goto fail_errno;
 	}
-	if (chmod(path, mode) != 0 || listen(fd, 128) != 0)
+	if (chmod(path, mode) != 0 || listen(fd, LISTEN_BACKLOG) != 0)
 		goto fail_errno;
 
 	l = calloc(1, sizeof(*l));
@@ -483,9 +493,8 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 	    NULL, NULL, on_access, l, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
 	    on_connection, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-	    /* Blob uploads arrive in chunks of about this size. */
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)1000, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS, MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		if (asprintf(cause, "cannot start the HTTP server on '%s'", path) < 0)
 			*cause = NULL;

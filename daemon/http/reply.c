@@ -120,6 +120,23 @@ http_reply_text(struct http_request *req, unsigned status, const char *content_t
 	set_response(req, status, r);
 }
 
+/* MSG as a JSON string.  A message may quote what the client sent (a path
+ * segment, a query value), cut to a length that can split a UTF-8
+ * sequence; jansson refuses such a string, so its bytes outside ASCII
+ * become '?' rather than the reply becoming a 500. */
+static json_t *
+message_json(char *msg)
+{
+	json_t *s = json_string(msg);
+
+	if (s != NULL)
+		return s;
+	for (char *p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return json_string(msg);
+}
+
 void
 http_reply_error(struct http_request *req, enum http_error err, const char *field, const char *fmt,
     ...)
@@ -136,8 +153,8 @@ http_reply_error(struct http_request *req, enum http_error err, const char *fiel
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	body = json_pack("{s:i, s:s, s:s}", "status", (int)e->status, "code", e->code, "message",
-	    msg);
+	body = json_pack("{s:i, s:s, s:o}", "status", (int)e->status, "code", e->code, "message",
+	    message_json(msg));
 	if (body != NULL && field != NULL)
 		json_object_set_new(body, "field", json_string(field));
 	if (e->status >= 500)

@@ -186,5 +186,11 @@ check_eq "coverage/diff?b=$big: 400 invalid_field b" \
 check_eq "coverage/diff without b: 400 invalid_field b" "$(req GET "/v1/coverage/diff?a=$id")" "400 invalid_field b"
 check_eq "a job id that overflows: 404 not_found" "$(req GET "/v1/jobs/$big")" "404 not_found"
 check_eq "a job id that is not a number: 404 not_found" "$(req GET /v1/jobs/1x)" "404 not_found"
+# An error message quotes at most 32 bytes of what the client sent, which
+# can cut a UTF-8 sequence in two: still the error, not a 500.
+cut=a$(printf '%%C3%%A9%.0s' $(seq 20))
+check_eq "a job id whose quote cuts a UTF-8 sequence: 404 not_found" "$(req GET "/v1/jobs/$cut")" "404 not_found"
+check_eq "a limit whose quote cuts a UTF-8 sequence: 400 invalid_field limit" \
+	"$(req GET "/v1/jobs?limit=$cut")" "400 invalid_field limit"
 check "pkvmd is still the same process" kill -0 "$PKVMD_PID"
 finish

@@ -1,5 +1,5 @@
 /*
- * http-blobs.c -- /v1/blobs: which blobs are missing, and uploads.
+ * blobs.c -- /v1/blobs: which blobs are missing, and uploads.
  *
  * An upload streams: MHD hands over the body in pieces of up to 256 KiB;
  * they are gathered into 1 MiB batches, and each batch is written and
@@ -14,8 +14,10 @@
 #include "http/handlers.h"
 #include "wire.h"
 
-#define BATCH (1024 * 1024)
-#define MISSING_MAX 4096
+/* An upload is written and hashed in batches of this many bytes. */
+#define BATCH_BYTES (1024 * 1024)
+/* The most blobs one POST /v1/blobs/missing may ask about. */
+#define MISSING_MAX_BLOBS 4096
 
 struct put_state {
 	struct http_request *req;
@@ -51,19 +53,19 @@ http_blobs_missing(struct http_request *req)
 	json_object_foreach(body, key, v)
 	{
 		if (strcmp(key, "blobs") != 0) {
-			http_reply_error(req, 400, "unknown_field", key, "unknown field '%.64s'",
+			http_reply_error(req, HTTP_ERR_UNKNOWN_FIELD, key, "unknown field '%.64s'",
 			    key);
 			return;
 		}
 	}
 	list = json_object_get(body, "blobs");
 	if (list == NULL) {
-		http_reply_error(req, 400, "missing_field", "blobs", "blobs is required");
+		http_reply_error(req, HTTP_ERR_MISSING_FIELD, "blobs", "blobs is required");
 		return;
 	}
-	if (!json_is_array(list) || json_array_size(list) > MISSING_MAX) {
-		http_reply_error(req, 400, "invalid_field", "blobs",
-		    "blobs must be an array of at most %d sha256 strings", MISSING_MAX);
+	if (!json_is_array(list) || json_array_size(list) > MISSING_MAX_BLOBS) {
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "blobs",
+		    "blobs must be an array of at most %d sha256 strings", MISSING_MAX_BLOBS);
 		return;
 	}
 	missing = json_array();
@@ -71,7 +73,7 @@ http_blobs_missing(struct http_request *req)
 	{
 		if (!json_is_string(v) || !pkvm_sha256_hex_valid(json_string_value(v))) {
 			json_decref(missing);
-			http_reply_error(req, 400, "invalid_field", "blobs",
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "blobs",
 			    "blobs[%zu] is not a sha256 in lower-case hex", i);
 			return;
 		}
@@ -89,39 +91,39 @@ http_blob_put_begin(struct http_request *req)
 	const char *cl = http_request_header(req, "Content-Length");
 	struct put_state *ps;
 	uint64_t have;
-	char *end;
+	long long size;
 	int err;
 
 	if (!pkvm_sha256_hex_valid(hex)) {
-		http_reply_error(req, 400, "invalid_field", "sha256",
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "sha256",
 		    "'%.80s' is not a sha256 in lower-case hex", hex);
 		return;
 	}
 	if (cl == NULL) {
-		http_reply_error(req, 411, "length_required", NULL,
-		    "blob uploads need a Content-Length header");
+		http_reply_error(req, HTTP_ERR_LENGTH_REQUIRED, NULL, NULL);
 		return;
 	}
 	ps = calloc(1, sizeof(*ps));
 	if (ps == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	http_request_set_data(req, ps, put_state_free);
 	ps->req = req;
 	memcpy(ps->hex, hex, 65);
-	errno = 0;
-	ps->size = strtoull(cl, &end, 10);
-	if (errno != 0 || *end != '\0') {
-		http_reply_error(req, 400, "invalid_field", NULL, "bad Content-Length");
+	/* A length too big for a long long is over any limit. */
+	err = http_int_parse(cl, strlen(cl), 0, d->max_blob_bytes, &size);
+	if (err == -EINVAL) {
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, NULL, "bad Content-Length");
 		return;
 	}
-	if (ps->size > (uint64_t)d->max_blob_bytes) {
-		http_reply_error(req, 413, "too_large", NULL,
-		    "blob of %llu bytes is over the limit of %lld bytes (pkvmd --max-blob)",
-		    (unsigned long long)ps->size, (long long)d->max_blob_bytes);
+	if (err == -ERANGE) {
+		http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL,
+		    "blob of %s bytes is over the limit of %lld bytes (pkvmd --max-blob)", cl,
+		    (long long)d->max_blob_bytes);
 		return;
 	}
+	ps->size = (uint64_t)size;
 	if (blobs_size(d->blobs, hex, &have) == 0) {
 		ps->exists = true;
 		return;
@@ -131,7 +133,7 @@ http_blob_put_begin(struct http_request *req)
 		ps->error = err;
 		return;
 	}
-	ps->buf = malloc(BATCH);
+	ps->buf = malloc(BATCH_BYTES);
 	if (ps->buf == NULL)
 		ps->error = -ENOMEM;
 }
@@ -168,13 +170,13 @@ http_blob_put_chunk(struct http_request *req, const char *data, size_t len)
 	if (ps == NULL || ps->exists || ps->error != 0)
 		return;
 	while (len > 0) {
-		size_t n = BATCH - ps->len < len ? BATCH - ps->len : len;
+		size_t n = BATCH_BYTES - ps->len < len ? BATCH_BYTES - ps->len : len;
 
 		memcpy(ps->buf + ps->len, data, n);
 		ps->len += n;
 		data += n;
 		len -= n;
-		if (ps->len == BATCH) {
+		if (ps->len == BATCH_BYTES) {
 			/* MHD chunks are at most 256 KiB, so a chunk fills a
 			 * batch at most once: one write in flight at a time. */
 			flush_batch(ps);
@@ -197,7 +199,7 @@ on_finished(void *arg, int status)
 
 	ps->up = NULL; /* freed by the blob store */
 	if (status == -EBADMSG) {
-		http_reply_error(req, 400, "digest_mismatch", "sha256",
+		http_reply_error(req, HTTP_ERR_DIGEST_MISMATCH, "sha256",
 		    "uploaded bytes do not hash to %s (or the size differs from Content-Length)",
 		    ps->hex);
 	} else if (status < 0) {
@@ -254,7 +256,7 @@ http_blob_head(struct http_request *req)
 	uint64_t size;
 
 	if (!pkvm_sha256_hex_valid(hex) || blobs_size(d->blobs, hex, &size) != 0) {
-		http_reply_error(req, 404, "not_found", NULL, "no blob %.80s", hex);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no blob %.80s", hex);
 		return;
 	}
 	http_reply_json(req, 200, json_pack("{s:s, s:I}", "sha256", hex, "size", (json_int_t)size));

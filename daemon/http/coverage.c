@@ -1,5 +1,5 @@
 /*
- * http-coverage.c -- /v1/jobs/ID/coverage, /v1/coverage (merged) and
+ * coverage.c -- /v1/jobs/ID/coverage, /v1/coverage (merged) and
  * /v1/coverage/diff.
  *
  * A job's numbers come from the store.  Merging jobs or diffing two needs
@@ -24,7 +24,8 @@
 #include "store/store.h"
 #include "job/watch.h"
 
-#define MERGE_MAX 1000
+/* The most jobs one merge reads (?jobs= or the newest with ?tag=). */
+#define MERGE_MAX_JOBS 1000
 
 static json_t *
 counts_json(const struct cov_counts *c)
@@ -90,27 +91,18 @@ void
 http_job_coverage(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
-	const char *ws = http_request_query(req, "wait");
-	long timeout = 0;
+	long long wait_s;
 	int64_t id;
 
 	if (!http_job_id_param(req, &id))
 		return;
-	if (ws != NULL) {
-		char *end;
-
-		timeout = strtol(ws, &end, 10);
-		if (*end != '\0' || timeout < 0 || timeout > 3600) {
-			http_reply_error(req, 400, "invalid_field", "wait",
-			    "wait must be between 0 and 3600 seconds");
-			return;
-		}
-	}
-	if (timeout == 0 || coverage_final(d, id)) {
+	if (http_query_int(req, "wait", 0, HTTP_WAIT_MAX_S, 0, &wait_s) < 0)
+		return;
+	if (wait_s == 0 || coverage_final(d, id)) {
 		reply_coverage(req, id);
 		return;
 	}
-	http_wait_for(req, id, WATCH_COVERAGE, timeout, reply_coverage);
+	http_wait_for(req, id, WATCH_COVERAGE, (long)wait_s, reply_coverage);
 }
 
 /* ---- merge and diff, in the thread pool ---------------------------------- */
@@ -266,7 +258,7 @@ merge_after(uv_work_t *w, int status)
 		return;
 	}
 	if (status < 0 || m->status != 200) {
-		http_reply_error(req, 500, "internal", NULL, "%s",
+		http_reply_error(req, HTTP_ERR_INTERNAL, NULL, "%s",
 		    m->errmsg[0] ? m->errmsg : "merging coverage failed");
 	} else if (m->want_info) {
 		http_reply_text(req, 200, "text/plain; charset=utf-8", m->text, m->textlen);
@@ -286,7 +278,7 @@ merge_prepare(struct http_request *req, struct merge *m)
 
 	m->paths = calloc(m->nids + 1, sizeof(*m->paths));
 	if (m->paths == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return false;
 	}
 	for (size_t i = 0; i < m->nids; i++) {
@@ -299,7 +291,7 @@ merge_prepare(struct http_request *req, struct merge *m)
 			return false;
 		}
 		if (st != COV_OK) {
-			http_reply_error(req, 409, "conflict", "jobs",
+			http_reply_error(req, HTTP_ERR_CONFLICT, "jobs",
 			    "job %lld has no coverage to merge (coverage %s)", (long long)m->ids[i],
 			    coverage_status_name(st));
 			return false;
@@ -325,13 +317,13 @@ merge_start(struct http_request *req, struct merge *m)
 	http_request_pause(req);
 }
 
+/* The job id from S up to the next ',' or the end into *OUT. */
 static bool
 parse_id(const char *s, int64_t *out)
 {
-	char *end;
-	long long v = strtoll(s, &end, 10);
+	long long v;
 
-	if (end == s || (*end != '\0' && *end != ',') || v <= 0)
+	if (http_int_parse(s, strcspn(s, ","), 1, INT64_MAX, &v) < 0)
 		return false;
 	*out = v;
 	return true;
@@ -347,24 +339,25 @@ http_coverage_merged(struct http_request *req)
 	struct merge *m;
 
 	if ((tag == NULL) == (jobs == NULL)) {
-		http_reply_error(req, 400, "missing_field", "jobs",
+		http_reply_error(req, HTTP_ERR_MISSING_FIELD, "jobs",
 		    "give either jobs=A,B,... or tag=T");
 		return;
 	}
 	if (format != NULL && strcmp(format, "info") != 0 && strcmp(format, "json") != 0) {
-		http_reply_error(req, 400, "invalid_field", "format",
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "format",
 		    "format must be json or info");
 		return;
 	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	m->d = d;
 	m->want_info = format != NULL && strcmp(format, "info") == 0;
 	if (tag != NULL) {
-		int err = store_coverage_jobs_with_tag(d->store, tag, MERGE_MAX, &m->ids, &m->nids);
+		int err = store_coverage_jobs_with_tag(d->store, tag, MERGE_MAX_JOBS, &m->ids,
+		    &m->nids);
 
 		if (err < 0) {
 			merge_free(m);
@@ -373,20 +366,25 @@ http_coverage_merged(struct http_request *req)
 		}
 		if (m->nids == 0) {
 			merge_free(m);
-			http_reply_error(req, 404, "not_found", "tag",
+			http_reply_error(req, HTTP_ERR_NOT_FOUND, "tag",
 			    "no job with tag '%.64s' has coverage", tag);
 			return;
 		}
 	} else {
 		const char *p = jobs;
 
-		m->ids = calloc(MERGE_MAX, sizeof(*m->ids));
-		while (m->ids != NULL && *p != '\0') {
-			if (m->nids == MERGE_MAX || !parse_id(p, &m->ids[m->nids])) {
+		m->ids = calloc(MERGE_MAX_JOBS, sizeof(*m->ids));
+		if (m->ids == NULL) {
+			merge_free(m);
+			http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+			return;
+		}
+		while (*p != '\0') {
+			if (m->nids == MERGE_MAX_JOBS || !parse_id(p, &m->ids[m->nids])) {
 				merge_free(m);
-				http_reply_error(req, 400, "invalid_field", "jobs",
+				http_reply_error(req, HTTP_ERR_INVALID_FIELD, "jobs",
 				    "jobs must be a comma-separated list of at most %d job ids",
-				    MERGE_MAX);
+				    MERGE_MAX_JOBS);
 				return;
 			}
 			m->nids++;
@@ -395,7 +393,7 @@ http_coverage_merged(struct http_request *req)
 		}
 		if (m->nids == 0) {
 			merge_free(m);
-			http_reply_error(req, 400, "invalid_field", "jobs", "no job ids given");
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "jobs", "no job ids given");
 			return;
 		}
 	}
@@ -405,23 +403,28 @@ http_coverage_merged(struct http_request *req)
 void
 http_coverage_diff(struct http_request *req)
 {
-	const char *a = http_request_query(req, "a");
-	const char *b = http_request_query(req, "b");
-	struct merge *m = calloc(1, sizeof(*m));
+	struct merge *m;
+	long long a, b;
 
-	if (m == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+	/* No job has id 0: it stands for an id not given. */
+	if (http_query_int(req, "a", 1, INT64_MAX, 0, &a) < 0 ||
+	    http_query_int(req, "b", 1, INT64_MAX, 0, &b) < 0)
+		return;
+	if (a == 0 || b == 0) {
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, a == 0 ? "a" : "b",
+		    "give two job ids: a=A&b=B");
+		return;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL || (m->ids = calloc(2, sizeof(*m->ids))) == NULL) {
+		free(m);
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	m->d = http_request_env(req);
 	m->diff = true;
 	m->nids = 2;
-	m->ids = calloc(2, sizeof(*m->ids));
-	if (m->ids == NULL || a == NULL || b == NULL || !parse_id(a, &m->ids[0]) ||
-	    !parse_id(b, &m->ids[1]) || strchr(a, ',') || strchr(b, ',')) {
-		merge_free(m);
-		http_reply_error(req, 400, "invalid_field", "a", "give two job ids: a=A&b=B");
-		return;
-	}
+	m->ids[0] = a;
+	m->ids[1] = b;
 	merge_start(req, m);
 }

@@ -1,5 +1,6 @@
 /*
- * http-handlers.h -- the handlers the routing table points at.
+ * handlers.h -- the handlers the routing table points at, and what they
+ * share.
  */
 #ifndef PKVM_HTTP_HANDLERS_H
 #define PKVM_HTTP_HANDLERS_H
@@ -12,6 +13,10 @@
 
 struct job;
 
+/* The longest a long poll (?timeout= of .../wait, ?wait= of .../coverage)
+ * may be asked to wait: a client that wants longer polls again. */
+#define HTTP_WAIT_MAX_S 3600
+
 /* Parse the {id} path parameter; replies 404 and returns false when bad. */
 bool http_job_id_param(struct http_request *req, int64_t *id);
 /* Reply for ERR from a store call about job ID: 404 for -ENOENT. */
@@ -20,21 +25,21 @@ void http_reply_job_error(struct http_request *req, int64_t id, int err, const c
 struct job *http_job_load(struct http_request *req, int64_t id);
 
 /* Answer REQ with REPLY(req, job_id) when EVENT (watch.h) happens to
- * JOB_ID or after TIMEOUT_S seconds, whichever comes first (http-wait.c). */
+ * JOB_ID or after TIMEOUT_S seconds, whichever comes first (wait.c). */
 void http_wait_for(struct http_request *req, int64_t job_id, enum watch_event event, long timeout_s,
     void (*reply)(struct http_request *req, int64_t job_id));
 
-/* http-meta.c */
+/* meta.c */
 void http_version_get(struct http_request *req);
 
-/* http-blobs.c */
+/* blobs.c */
 void http_blobs_missing(struct http_request *req);
 void http_blob_put_begin(struct http_request *req);
 void http_blob_put_chunk(struct http_request *req, const char *data, size_t len);
 void http_blob_put_done(struct http_request *req);
 void http_blob_head(struct http_request *req);
 
-/* http-jobs.c */
+/* jobs.c */
 void http_jobs_submit(struct http_request *req);
 void http_jobs_list(struct http_request *req);
 void http_job_get(struct http_request *req);
@@ -42,14 +47,14 @@ void http_job_wait(struct http_request *req);
 void http_job_console(struct http_request *req);
 void http_job_cancel(struct http_request *req);
 
-/* http-results.c */
+/* results.c */
 void http_job_results(struct http_request *req);
 void http_job_crashes(struct http_request *req);
 void http_crash_groups(struct http_request *req);
 void http_job_artifacts(struct http_request *req);
 void http_job_artifact_get(struct http_request *req);
 
-/* http-coverage.c */
+/* coverage.c */
 void http_job_coverage(struct http_request *req);
 void http_coverage_merged(struct http_request *req);
 void http_coverage_diff(struct http_request *req);

@@ -9,9 +9,10 @@
  * directly, with no locks.  Anything slow (blob writes, long polls,
  * console streams) suspends its connection and resumes it from a callback.
  *
- * Requests are matched against the one routing table in http-routes.c.
- * Replies go only through the http_reply_*() helpers, so every error body
- * has the shape documented in docs/API.md.
+ * Requests are matched against the one routing table in routes.c.
+ * Replies go only through the http_reply_*() helpers, and errors only
+ * through the table in errors.c, so every error body has the shape and
+ * the codes documented in docs/API.md.
  */
 #ifndef PKVM_HTTP_H
 #define PKVM_HTTP_H
@@ -49,29 +50,30 @@ struct http_env {
 	bool shutting_down; /* set by http_stop_listening(): submits refused */
 };
 
-/* How a route takes its request body. */
-enum http_body {
-	HTTP_BODY_NONE, /* any body is refused */
-	HTTP_BODY_JSON, /* buffered up to --max-body, parsed before the handler */
-	HTTP_BODY_STREAM, /* handed to the route's body callbacks chunk by chunk */
+/* The errors the API answers with.  Each is one row of the table in
+ * errors.c: its HTTP status, its stable code (docs/API.md) and a default
+ * message.  Several may share a code: HTTP_ERR_NO_MEMORY is an
+ * "internal" with its own message. */
+enum http_error {
+	HTTP_ERR_BAD_JSON,
+	HTTP_ERR_INVALID_FIELD,
+	HTTP_ERR_UNKNOWN_FIELD,
+	HTTP_ERR_MISSING_FIELD,
+	HTTP_ERR_BAD_KERNEL,
+	HTTP_ERR_DIGEST_MISMATCH,
+	HTTP_ERR_NOT_FOUND,
+	HTTP_ERR_METHOD_NOT_ALLOWED,
+	HTTP_ERR_CONFLICT,
+	HTTP_ERR_MISSING_BLOB,
+	HTTP_ERR_LENGTH_REQUIRED,
+	HTTP_ERR_TOO_LARGE,
+	HTTP_ERR_SHUTTING_DOWN,
+	HTTP_ERR_INTERNAL,
+	HTTP_ERR_NO_MEMORY,
+	HTTP_ERR_COUNT
 };
 
-struct http_route {
-	const char *method;
-	const char *pattern; /* "/v1/jobs/{id}/wait": {x} matches one segment */
-	enum http_body body;
-	/* Called once the whole request (and a JSON body) is in. */
-	void (*handler)(struct http_request *req);
-	/* HTTP_BODY_STREAM only: called on the headers, before any body, so
-	 * the route can refuse early (reply) or set up its sink. */
-	void (*body_begin)(struct http_request *req);
-	/* HTTP_BODY_STREAM only: take LEN bytes.  The route may pause the
-	 * request (http_request_pause) until it has stored them. */
-	void (*body_chunk)(struct http_request *req, const char *data, size_t len);
-};
-
-extern const struct http_route http_routes[];
-extern const size_t http_nroutes;
+/* ---- the server (server.c) ---- */
 
 /* Create an HTTP server over ENV (copied), with no listener yet. */
 int http_server_new(struct http_server **out, const struct http_env *env);
@@ -89,6 +91,8 @@ void http_server_drain(struct http_server *s, uint64_t timeout_ms, void (*cb)(vo
 /* Close everything; CB runs when the loop handles are closed. */
 void http_server_close(struct http_server *s, void (*cb)(void *arg), void *arg);
 
+/* ---- what the client sent (params.c) ---- */
+
 /* The environment of the server this request came to. */
 struct http_env *http_request_env(struct http_request *req);
 /* Path parameter NAME ("id" for {id}), or NULL. */
@@ -105,20 +109,32 @@ const char *http_request_owner(struct http_request *req);
 void http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data));
 /* The handler state attached with http_request_set_data(). */
 void *http_request_data(struct http_request *req);
+/* The one number parser: the LEN bytes at S as a whole decimal number in
+ * [MIN, MAX] into *V; 0, -EINVAL when empty or not a number, -ERANGE when
+ * it overflows or is outside the range. */
+int http_int_parse(const char *s, size_t len, long long min, long long max, long long *v);
+/* Query argument NAME as a number in [MIN, MAX], DEF when absent; when it
+ * is given but empty, not a number or out of range, replies 400 naming it
+ * and the range and returns -EINVAL, and the handler just returns. */
+int http_query_int(struct http_request *req, const char *name, long long min, long long max,
+    long long def, long long *v);
+
+/* ---- what goes back, and when (reply.c) ---- */
+
 /* Keep the connection waiting: the reply comes later from a callback. */
 void http_request_pause(struct http_request *req);
 /* Let a paused request go on (a stream has more bytes, a body chunk is
  * stored).  Harmless when not paused. */
 void http_request_resume(struct http_request *req);
-
 /* Reply STATUS with BODY (reference stolen).  Resumes a paused request. */
 void http_reply_json(struct http_request *req, unsigned status, json_t *body);
 /* Reply STATUS with the LEN bytes of TEXT (malloc'd; ownership taken). */
 void http_reply_text(struct http_request *req, unsigned status, const char *content_type,
     char *text, size_t len);
-/* Reply with the standard error body; FIELD may be NULL. */
-void http_reply_error(struct http_request *req, unsigned status, const char *code,
-    const char *field, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Reply with error ERR in the standard error body; FIELD may be NULL, and
+ * with FMT NULL the message is the error's default one. */
+void http_reply_error(struct http_request *req, enum http_error err, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Reply for a negative errno from a lower layer, with a message. */
 void http_reply_errno(struct http_request *req, int err, const char *what);
 
@@ -131,5 +147,11 @@ typedef ssize_t (*http_stream_fn)(void *arg, uint64_t pos, char *buf, size_t max
 void http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
     http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header,
     const char *value);
+
+/* ---- the error table (errors.c) ---- */
+
+/* The error whose stable code is CODE, for a lower layer that names its
+ * errors by code (job-json.c); DEF when no row has it. */
+enum http_error http_error_by_code(const char *code, enum http_error def);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * http-jobs.c -- /v1/jobs: submit, list, inspect, wait, follow, cancel.
+ * jobs.c -- /v1/jobs: submit, list, inspect, wait, follow, cancel.
  *
  * Waiting is event driven: a long poll registers a watch on the job and is
  * answered from the runner's "done" notification, and a console follower
@@ -7,7 +7,6 @@
  * polls on a timer, so `pkvmctl submit --wait` returns as soon as the job
  * is stored as done.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,20 +27,22 @@
 #include "store/store.h"
 #include "job/watch.h"
 
+/* GET .../wait without ?timeout=. */
 #define WAIT_DEFAULT_S 60
-#define WAIT_MAX_S 3600
+/* GET /v1/jobs without ?limit=. */
+#define LIST_DEFAULT_JOBS 100
+/* How much of the console a ?test= slice reads at a time. */
+#define CONSOLE_CHUNK_BYTES (64 * 1024)
 
 bool
 http_job_id_param(struct http_request *req, int64_t *id)
 {
 	const char *s = http_request_param(req, "id");
-	char *end;
 	long long v;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v <= 0) {
-		http_reply_error(req, 404, "not_found", NULL, "no job '%.32s'", s);
+	/* A path segment that is no job id names nothing: 404, not 400. */
+	if (http_int_parse(s, strlen(s), 1, INT64_MAX, &v) < 0) {
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job '%.32s'", s);
 		return false;
 	}
 	*id = v;
@@ -52,7 +53,7 @@ void
 http_reply_job_error(struct http_request *req, int64_t id, int err, const char *what)
 {
 	if (err == -ENOENT)
-		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job %lld", (long long)id);
 	else
 		http_reply_errno(req, err, what);
 }
@@ -77,7 +78,7 @@ reply_job(struct http_request *req, unsigned status, struct job *j)
 
 	job_free(j);
 	if (o == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	http_reply_json(req, status, o);
@@ -107,7 +108,7 @@ check_blobs(struct http_request *req, struct job *j)
 	ssize_t n;
 
 	if (blobs_size(d->blobs, j->kernel, &size) != 0) {
-		http_reply_error(req, 409, "missing_blob", "kernel",
+		http_reply_error(req, HTTP_ERR_MISSING_BLOB, "kernel",
 		    "kernel blob %s is not on the server: upload it first "
 		    "(PUT /v1/blobs/%s)",
 		    j->kernel, j->kernel);
@@ -119,13 +120,13 @@ check_blobs(struct http_request *req, struct job *j)
 		return false;
 	}
 	if (kernel_image_refusal(kernel_image_format(head, (size_t)n)) != NULL) {
-		http_reply_error(req, 400, "bad_kernel", "kernel", "%s",
+		http_reply_error(req, HTTP_ERR_BAD_KERNEL, "kernel", "%s",
 		    kernel_image_refusal(kernel_image_format(head, (size_t)n)));
 		return false;
 	}
 	for (size_t i = 0; i < j->nexes; i++) {
 		if (blobs_size(d->blobs, j->exes[i].blob, &j->exes[i].size) != 0) {
-			http_reply_error(req, 409, "missing_blob", "executables",
+			http_reply_error(req, HTTP_ERR_MISSING_BLOB, "executables",
 			    "blob %s of executable '%s' is not on the server: upload it first",
 			    j->exes[i].blob, j->exes[i].name);
 			return false;
@@ -135,7 +136,7 @@ check_blobs(struct http_request *req, struct job *j)
 		if (j->extra[i].kind != EXTRA_FILE)
 			continue;
 		if (blobs_size(d->blobs, j->extra[i].blob, &j->extra[i].size) != 0) {
-			http_reply_error(req, 409, "missing_blob", "extra",
+			http_reply_error(req, HTTP_ERR_MISSING_BLOB, "extra",
 			    "blob %s of extra file '%s' is not on the server: upload it first",
 			    j->extra[i].blob, j->extra[i].path);
 			return false;
@@ -153,18 +154,18 @@ http_jobs_submit(struct http_request *req)
 	int err;
 
 	if (d->shutting_down) {
-		http_reply_error(req, 503, "shutting_down", NULL,
-		    "pkvmd is shutting down and accepts no new jobs");
+		http_reply_error(req, HTTP_ERR_SHUTTING_DOWN, NULL, NULL);
 		return;
 	}
 	j = job_new();
 	if (j == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	err = job_from_request(http_request_json(req), j, &e);
 	if (err == -EINVAL) {
-		http_reply_error(req, 400, e.code, e.field, "%s", e.message);
+		http_reply_error(req, http_error_by_code(e.code, HTTP_ERR_INVALID_FIELD), e.field,
+		    "%s", e.message);
 		goto out;
 	}
 	if (err == 0 && j->seed == NULL)
@@ -196,15 +197,15 @@ http_jobs_list(struct http_request *req)
 	struct http_env *d = http_request_env(req);
 	struct job_filter f = { 0 };
 	const char *state = http_request_query(req, "state");
-	const char *limit = http_request_query(req, "limit");
 	struct job **jobs = NULL;
+	long long limit;
 	size_t n = 0;
 	json_t *arr;
 	int err;
 
 	if (state != NULL) {
 		if (job_state_parse(state, &f.state) != 0) {
-			http_reply_error(req, 400, "invalid_field", "state",
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "state",
 			    "state must be queued, running or done, not '%.32s'", state);
 			return;
 		}
@@ -212,18 +213,9 @@ http_jobs_list(struct http_request *req)
 	}
 	f.tag = http_request_query(req, "tag");
 	f.owner = http_request_query(req, "owner");
-	f.limit = 100;
-	if (limit != NULL) {
-		char *end;
-		long v = strtol(limit, &end, 10);
-
-		if (*end != '\0' || v < 1 || v > d->max_jobs_listed) {
-			http_reply_error(req, 400, "invalid_field", "limit",
-			    "limit must be between 1 and %lld", (long long)d->max_jobs_listed);
-			return;
-		}
-		f.limit = (int)v;
-	}
+	if (http_query_int(req, "limit", 1, d->max_jobs_listed, LIST_DEFAULT_JOBS, &limit) < 0)
+		return;
+	f.limit = (int)limit;
 	err = store_job_list(d->store, &f, &jobs, &n);
 	if (err < 0) {
 		http_reply_errno(req, err, "listing jobs");
@@ -261,29 +253,20 @@ reply_job_now(struct http_request *req, int64_t id)
 void
 http_job_wait(struct http_request *req)
 {
-	const char *ts = http_request_query(req, "timeout");
 	struct job *j;
-	long timeout = WAIT_DEFAULT_S;
+	long long timeout_s;
 	int64_t id;
 
-	if (ts != NULL) {
-		char *end;
-
-		timeout = strtol(ts, &end, 10);
-		if (*end != '\0' || timeout < 0 || timeout > WAIT_MAX_S) {
-			http_reply_error(req, 400, "invalid_field", "timeout",
-			    "timeout must be between 0 and %d seconds", WAIT_MAX_S);
-			return;
-		}
-	}
+	if (http_query_int(req, "timeout", 0, HTTP_WAIT_MAX_S, WAIT_DEFAULT_S, &timeout_s) < 0)
+		return;
 	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
 		return;
-	if (j->state == JOB_DONE || timeout == 0) {
+	if (j->state == JOB_DONE || timeout_s == 0) {
 		reply_job(req, 200, j);
 		return;
 	}
 	job_free(j);
-	http_wait_for(req, id, WATCH_DONE, timeout, reply_job_now);
+	http_wait_for(req, id, WATCH_DONE, (long)timeout_s, reply_job_now);
 }
 
 /* ---- console ------------------------------------------------------------ */
@@ -307,7 +290,7 @@ struct console_state {
 static ssize_t
 console_read_lines(struct console_state *cs, char *buf, size_t max)
 {
-	char chunk[64 * 1024];
+	char chunk[CONSOLE_CHUNK_BYTES];
 	size_t out = 0;
 
 	while (out == 0) {
@@ -396,7 +379,7 @@ console_test_range(struct http_request *req, int64_t id, const char *test, struc
 	}
 	store_test_list_full_free(t, n);
 	if (cs->last_line == 0) {
-		http_reply_error(req, 404, "not_found", "test", "job %lld has no test '%.128s'",
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, "test", "job %lld has no test '%.128s'",
 		    (long long)id, test);
 		return false;
 	}
@@ -410,33 +393,22 @@ void
 http_job_console(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
-	const char *off = http_request_query(req, "offset");
 	const char *follow = http_request_query(req, "follow");
 	const char *test = http_request_query(req, "test");
 	struct console_state *cs;
 	struct job *j;
 	int64_t id;
-	uint64_t offset = 0;
+	long long offset;
 	char dir[PATH_MAX];
 
-	if (off != NULL) {
-		char *end;
-
-		errno = 0;
-		offset = strtoull(off, &end, 10);
-		if (!isdigit((unsigned char)off[0]) || *end != '\0' || errno != 0 ||
-		    offset > INT64_MAX) {
-			http_reply_error(req, 400, "invalid_field", "offset",
-			    "offset must be a byte count from 0");
-			return;
-		}
-	}
+	if (http_query_int(req, "offset", 0, INT64_MAX, 0, &offset) < 0)
+		return;
 	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
 		return;
 	cs = calloc(1, sizeof(*cs));
 	if (cs == NULL) {
 		job_free(j);
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	cs->req = req;
@@ -446,7 +418,7 @@ http_job_console(struct http_request *req)
 	cs->watch.cb = on_console_event;
 	cs->follow = follow != NULL && strcmp(follow, "0") != 0 && strcmp(follow, "false") != 0;
 	cs->done = j->state == JOB_DONE;
-	cs->offset = offset;
+	cs->offset = (uint64_t)offset;
 	if (test != NULL && !console_test_range(req, id, test, cs)) {
 		free(cs);
 		job_free(j);
@@ -476,12 +448,12 @@ http_job_cancel(struct http_request *req)
 		return;
 	err = runner_cancel(d->runner, id, http_request_owner(req));
 	if (err == -ESTALE) {
-		http_reply_error(req, 409, "conflict", NULL, "job %lld is already done",
+		http_reply_error(req, HTTP_ERR_CONFLICT, NULL, "job %lld is already done",
 		    (long long)id);
 		return;
 	}
 	if (err == -ENOENT) {
-		http_reply_error(req, 404, "not_found", NULL, "no job %lld", (long long)id);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job %lld", (long long)id);
 		return;
 	}
 	if (err < 0) {

@@ -1,5 +1,5 @@
 /*
- * http-meta.c -- what the daemon is: GET /v1/version.
+ * meta.c -- what the daemon is: GET /v1/version.
  */
 #include "build-config.h"
 #include "http/handlers.h"

@@ -1,5 +1,5 @@
 /*
- * http-results.c -- what a job produced: test results with their
+ * results.c -- what a job produced: test results with their
  * sub-results, crash reports (per job and grouped across jobs), and
  * artifacts (listing and download).
  */
@@ -18,6 +18,10 @@
 #include "job/job.h"
 #include "run/runner.h"
 #include "store/store.h"
+
+/* GET /v1/crashes without ?limit=, and the most it may ask for. */
+#define CRASH_GROUPS_DEFAULT 100
+#define CRASH_GROUPS_MAX 10000
 
 static json_t *
 nodes_json(const struct tout_node *nodes, size_t n)
@@ -112,23 +116,14 @@ void
 http_crash_groups(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
-	const char *ls = http_request_query(req, "limit");
 	struct crash_group *g = NULL;
 	size_t n = 0;
-	long limit = 100;
+	long long limit;
 	json_t *arr;
 	int err;
 
-	if (ls != NULL) {
-		char *end;
-
-		limit = strtol(ls, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > 10000) {
-			http_reply_error(req, 400, "invalid_field", "limit",
-			    "limit must be between 1 and 10000");
-			return;
-		}
-	}
+	if (http_query_int(req, "limit", 1, CRASH_GROUPS_MAX, CRASH_GROUPS_DEFAULT, &limit) < 0)
+		return;
 	if ((err = store_crash_groups(d->store, (int)limit, &g, &n)) < 0) {
 		http_reply_errno(req, err, "grouping crashes");
 		return;
@@ -214,7 +209,7 @@ http_job_artifact_get(struct http_request *req)
 	if (!http_job_id_param(req, &id))
 		return;
 	if (name == NULL) {
-		http_reply_error(req, 400, "missing_field", "name",
+		http_reply_error(req, HTTP_ERR_MISSING_FIELD, "name",
 		    "name=TEST/PATH is required (see GET /v1/jobs/%lld/artifacts)", (long long)id);
 		return;
 	}
@@ -238,12 +233,12 @@ http_job_artifact_get(struct http_request *req)
 	}
 	store_artifact_list_free(a, n);
 	if (!found) {
-		http_reply_error(req, 404, "not_found", "name", "job %lld has no artifact '%.256s'",
-		    (long long)id, name);
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, "name",
+		    "job %lld has no artifact '%.256s'", (long long)id, name);
 		return;
 	}
 	if (status != ARTIFACT_OK) {
-		http_reply_error(req, 409, "conflict", "name",
+		http_reply_error(req, HTTP_ERR_CONFLICT, "name",
 		    "artifact '%.256s' is %s: its bytes did not arrive intact", name,
 		    artifact_status_name(status));
 		return;

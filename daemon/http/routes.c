@@ -1,35 +1,108 @@
 /*
- * http-routes.c -- the REST API's one routing table.
+ * routes.c -- the REST API's one routing table, and its lookup.
  *
  * Every endpoint of docs/API.md is one row: method, path pattern, how the
  * body is taken, and the handler.  Handlers live in one file per resource
- * (http-jobs.c, http-blobs.c, http-meta.c).  A path that matches a row
- * with another method gets 405 with an Allow header; no match is 404.
+ * (jobs.c, blobs.c, results.c, coverage.c, meta.c).  A path that matches
+ * a row with another method gets 405 with an Allow header; no match is
+ * 404.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "http/handlers.h"
+#include "http/private.h"
 
-const struct http_route http_routes[] = {
-	{ "GET", "/v1/version", HTTP_BODY_NONE, http_version_get, NULL, NULL },
+static const struct http_route routes[] = {
+	{ .method = "GET", .pattern = "/v1/version", .handler = http_version_get },
 
-	{ "POST", "/v1/blobs/missing", HTTP_BODY_JSON, http_blobs_missing, NULL, NULL },
-	{ "PUT", "/v1/blobs/{sha256}", HTTP_BODY_STREAM, http_blob_put_done, http_blob_put_begin,
-	    http_blob_put_chunk },
-	{ "HEAD", "/v1/blobs/{sha256}", HTTP_BODY_NONE, http_blob_head, NULL, NULL },
+	{ .method = "POST",
+	    .pattern = "/v1/blobs/missing",
+	    .body = HTTP_BODY_JSON,
+	    .handler = http_blobs_missing },
+	{ .method = "PUT",
+	    .pattern = "/v1/blobs/{sha256}",
+	    .body = HTTP_BODY_STREAM,
+	    .handler = http_blob_put_done,
+	    .body_begin = http_blob_put_begin,
+	    .body_chunk = http_blob_put_chunk },
+	{ .method = "HEAD", .pattern = "/v1/blobs/{sha256}", .handler = http_blob_head },
 
-	{ "POST", "/v1/jobs", HTTP_BODY_JSON, http_jobs_submit, NULL, NULL },
-	{ "GET", "/v1/jobs", HTTP_BODY_NONE, http_jobs_list, NULL, NULL },
-	{ "GET", "/v1/jobs/{id}", HTTP_BODY_NONE, http_job_get, NULL, NULL },
-	{ "GET", "/v1/jobs/{id}/wait", HTTP_BODY_NONE, http_job_wait, NULL, NULL },
-	{ "GET", "/v1/jobs/{id}/console", HTTP_BODY_NONE, http_job_console, NULL, NULL },
-	{ "POST", "/v1/jobs/{id}/cancel", HTTP_BODY_NONE, http_job_cancel, NULL, NULL },
-	{ "GET", "/v1/jobs/{id}/results", HTTP_BODY_NONE, http_job_results, NULL, NULL },
-	{ "GET", "/v1/jobs/{id}/crashes", HTTP_BODY_NONE, http_job_crashes, NULL, NULL },
-	{ "GET", "/v1/jobs/{id}/artifacts", HTTP_BODY_NONE, http_job_artifacts, NULL, NULL },
-	{ "GET", "/v1/jobs/{id}/artifact", HTTP_BODY_NONE, http_job_artifact_get, NULL, NULL },
-	{ "GET", "/v1/crashes", HTTP_BODY_NONE, http_crash_groups, NULL, NULL },
-	{ "GET", "/v1/jobs/{id}/coverage", HTTP_BODY_NONE, http_job_coverage, NULL, NULL },
-	{ "GET", "/v1/coverage", HTTP_BODY_NONE, http_coverage_merged, NULL, NULL },
-	{ "GET", "/v1/coverage/diff", HTTP_BODY_NONE, http_coverage_diff, NULL, NULL },
+	{ .method = "POST",
+	    .pattern = "/v1/jobs",
+	    .body = HTTP_BODY_JSON,
+	    .handler = http_jobs_submit },
+	{ .method = "GET", .pattern = "/v1/jobs", .handler = http_jobs_list },
+	{ .method = "GET", .pattern = "/v1/jobs/{id}", .handler = http_job_get },
+	{ .method = "GET", .pattern = "/v1/jobs/{id}/wait", .handler = http_job_wait },
+	{ .method = "GET", .pattern = "/v1/jobs/{id}/console", .handler = http_job_console },
+	{ .method = "POST", .pattern = "/v1/jobs/{id}/cancel", .handler = http_job_cancel },
+	{ .method = "GET", .pattern = "/v1/jobs/{id}/results", .handler = http_job_results },
+	{ .method = "GET", .pattern = "/v1/jobs/{id}/crashes", .handler = http_job_crashes },
+	{ .method = "GET", .pattern = "/v1/jobs/{id}/artifacts", .handler = http_job_artifacts },
+	{ .method = "GET", .pattern = "/v1/jobs/{id}/artifact", .handler = http_job_artifact_get },
+	{ .method = "GET", .pattern = "/v1/crashes", .handler = http_crash_groups },
+	{ .method = "GET", .pattern = "/v1/jobs/{id}/coverage", .handler = http_job_coverage },
+	{ .method = "GET", .pattern = "/v1/coverage", .handler = http_coverage_merged },
+	{ .method = "GET", .pattern = "/v1/coverage/diff", .handler = http_coverage_diff },
 };
 
-const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);
+/* Match PATH against PATTERN, collecting {name} segments into REQ. */
+static bool
+route_match(const char *pattern, const char *path, struct http_request *req)
+{
+	const char *p = pattern, *u = path;
+
+	req->nparams = 0;
+	while (*p != '\0' && *u != '\0') {
+		if (*p == '{') {
+			const char *pe = strchr(p, '}');
+			size_t ulen = strcspn(u, "/");
+
+			if (pe == NULL || ulen == 0 || req->nparams == HTTP_MAX_PARAMS)
+				return false;
+			free(req->params[req->nparams][0]);
+			free(req->params[req->nparams][1]);
+			req->params[req->nparams][0] = strndup(p + 1, (size_t)(pe - p - 1));
+			req->params[req->nparams][1] = strndup(u, ulen);
+			req->nparams++;
+			p = pe + 1;
+			u += ulen;
+			continue;
+		}
+		if (*p != *u)
+			return false;
+		p++;
+		u++;
+	}
+	return *p == '\0' && *u == '\0';
+}
+
+const struct http_route *
+http_route_find(struct http_request *req, bool *path_known, char *allow, size_t allowlen)
+{
+	const struct http_route *found = NULL;
+
+	*path_known = false;
+	allow[0] = '\0';
+	/* Literal paths first: /v1/blobs/missing is that endpoint, not a
+	 * blob named "missing", so its 405 lists only its own methods. */
+	for (int literal = 1; literal >= 0 && !*path_known; literal--) {
+		for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+			const struct http_route *r = &routes[i];
+
+			if ((strchr(r->pattern, '{') == NULL) != literal ||
+			    !route_match(r->pattern, req->path, req))
+				continue;
+			*path_known = true;
+			if (allow[0] != '\0')
+				strncat(allow, ", ", allowlen - strlen(allow) - 1);
+			strncat(allow, r->method, allowlen - strlen(allow) - 1);
+			if (strcmp(r->method, req->method) == 0 && found == NULL)
+				found = r;
+		}
+	}
+	if (found != NULL)
+		route_match(found->pattern, req->path, req);
+	return found;
+}

@@ -1,5 +1,6 @@
 /*
- * http.c -- libmicrohttpd on the libuv loop, routing and replies.
+ * server.c -- libmicrohttpd on the libuv loop: listeners, and the life of
+ * a request from its headers to its completion.
  *
  * Why MHD without threads: every handler needs the store and the runner,
  * which live on the loop thread.  Running MHD in its own thread would mean
@@ -14,9 +15,13 @@
  * (state created here and routed), then once per body chunk, then once
  * with no data when the body is complete (the handler runs).  A handler
  * either replies at once or pauses; a paused request is resumed by
- * http_reply_*() or http_request_resume(), after which MHD calls
+ * http_reply_*() or http_request_resume() (reply.c), after which MHD calls
  * on_access() again and the queued response is handed over.  on_completed()
  * frees the state whatever happened.
+ *
+ * What a request carries is read through params.c, replies are made by
+ * reply.c and routes are found by routes.c; this file holds only what
+ * needs MHD's daemon or the loop.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -32,11 +37,17 @@
 #include <microhttpd.h>
 #include <uv.h>
 
-#include "http/http.h"
 #include "base/log.h"
+#include "http/private.h"
 
-#define MAX_PARAMS 4
 #define MAX_LISTENERS 4
+/* Connections one listener keeps open at once. */
+#define MAX_CONNECTIONS 1000
+/* Pending connections the kernel queues before MHD accepts them. */
+#define LISTEN_BACKLOG 128
+/* MHD's buffer for one connection; blob uploads arrive in chunks of
+ * about this size. */
+#define CONNECTION_MEMORY_BYTES (256 * 1024)
 
 struct listener {
 	struct http_server *server;
@@ -65,337 +76,11 @@ struct http_server {
 	void *drain_arg;
 };
 
-struct http_request {
-	struct listener *l;
-	struct MHD_Connection *conn;
-	const struct http_route *route;
-	char *method;
-	char *path;
-	char *params[MAX_PARAMS][2];
-	int nparams;
-	char owner[64];
-
-	char *body; /* JSON body being buffered */
-	size_t body_len;
-	bool body_too_big;
-	json_t *json;
-
-	bool handled; /* the handler has run */
-	bool paused;
-	struct MHD_Response *response;
-	unsigned status;
-
-	void *data;
-	void (*data_free)(void *data);
-};
-
 static void on_timer(uv_timer_t *t);
 static void on_drain_timer(uv_timer_t *t);
 static void server_closed_one(struct http_server *s);
 
-/* ---- replies -------------------------------------------------------- */
-
-static void
-set_response(struct http_request *req, unsigned status, struct MHD_Response *r)
-{
-	if (req->response != NULL) {
-		/* A handler replied twice: keep the first, it is what the
-		 * client is owed. */
-		log_warnx("http: %s %s: second reply dropped", req->method, req->path);
-		MHD_destroy_response(r);
-		return;
-	}
-	req->response = r;
-	req->status = status;
-	http_request_resume(req);
-}
-
-void
-http_reply_json(struct http_request *req, unsigned status, json_t *body)
-{
-	char *text = json_dumps(body, JSON_COMPACT);
-	struct MHD_Response *r;
-	size_t len;
-
-	json_decref(body);
-	if (text == NULL) {
-		text = strdup("{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"out "
-			      "of memory\"}}");
-		status = 500;
-		if (text == NULL)
-			abort();
-	}
-	len = strlen(text);
-	/* A newline at the end makes curl output readable. */
-	text = realloc(text, len + 2);
-	if (text == NULL)
-		abort();
-	text[len++] = '\n';
-	text[len] = '\0';
-	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	set_response(req, status, r);
-}
-
-void
-http_reply_text(struct http_request *req, unsigned status, const char *content_type, char *text,
-    size_t len)
-{
-	struct MHD_Response *r;
-
-	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(text);
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
-		return;
-	}
-	MHD_add_response_header(r, "Content-Type", content_type);
-	set_response(req, status, r);
-}
-
-void
-http_reply_error(struct http_request *req, unsigned status, const char *code, const char *field,
-    const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	json_t *err;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	err = json_pack("{s:i, s:s, s:s}", "status", (int)status, "code", code, "message", msg);
-	if (field != NULL)
-		json_object_set_new(err, "field", json_string(field));
-	if (status >= 500)
-		log_warnx("http: %s %s: %s", req->method, req->path, msg);
-	http_reply_json(req, status, json_pack("{s:o}", "error", err));
-}
-
-void
-http_reply_errno(struct http_request *req, int err, const char *what)
-{
-	switch (err) {
-	case -ENOENT:
-		http_reply_error(req, 404, "not_found", NULL, "%s: not found", what);
-		break;
-	case -ESTALE:
-	case -EBUSY:
-	case -EALREADY:
-		http_reply_error(req, 409, "conflict", NULL, "%s: %s", what, strerror(-err));
-		break;
-	case -EFBIG:
-		http_reply_error(req, 413, "too_large", NULL, "%s: too large", what);
-		break;
-	case -EINVAL:
-		http_reply_error(req, 400, "invalid_field", NULL, "%s: invalid", what);
-		break;
-	default:
-		http_reply_error(req, 500, "internal", NULL, "%s: %s", what, strerror(-err));
-		break;
-	}
-}
-
-struct stream {
-	struct http_request *req;
-	http_stream_fn fn;
-	void *arg;
-	void (*free_fn)(void *arg);
-};
-
-static ssize_t
-stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct stream *s = cls;
-	ssize_t n;
-
-	if (s->req == NULL)
-		return MHD_CONTENT_READER_END_WITH_ERROR;
-	n = s->fn(s->arg, pos, buf, max);
-	if (n < 0)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	return n;
-}
-
-static void
-stream_free(void *cls)
-{
-	struct stream *s = cls;
-
-	if (s->free_fn != NULL)
-		s->free_fn(s->arg);
-	free(s);
-}
-
-void
-http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
-    http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header, const char *value)
-{
-	struct stream *s = calloc(1, sizeof(*s));
-	struct MHD_Response *r;
-
-	if (s == NULL) {
-		if (free_fn != NULL)
-			free_fn(arg);
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
-		return;
-	}
-	s->req = req;
-	s->fn = fn;
-	s->arg = arg;
-	s->free_fn = free_fn;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s,
-	    stream_free);
-	if (r == NULL) {
-		stream_free(s);
-		http_reply_error(req, 500, "internal", NULL, "cannot create stream");
-		return;
-	}
-	MHD_add_response_header(r, "Content-Type", content_type);
-	if (header != NULL && value != NULL)
-		MHD_add_response_header(r, header, value);
-	set_response(req, status, r);
-}
-
-/* ---- request accessors ---------------------------------------------- */
-
-struct http_env *
-http_request_env(struct http_request *req)
-{
-	return &req->l->server->env;
-}
-
-const char *
-http_request_param(struct http_request *req, const char *name)
-{
-	for (int i = 0; i < req->nparams; i++)
-		if (strcmp(req->params[i][0], name) == 0)
-			return req->params[i][1];
-	return NULL;
-}
-
-const char *
-http_request_query(struct http_request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-const char *
-http_request_header(struct http_request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-json_t *
-http_request_json(struct http_request *req)
-{
-	return req->json;
-}
-
-const char *
-http_request_owner(struct http_request *req)
-{
-	return req->owner;
-}
-
-void
-http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data))
-{
-	req->data = data;
-	req->data_free = free_fn;
-}
-
-void *
-http_request_data(struct http_request *req)
-{
-	return req->data;
-}
-
-void
-http_request_pause(struct http_request *req)
-{
-	if (req->paused)
-		return;
-	req->paused = true;
-	MHD_suspend_connection(req->conn);
-}
-
-void
-http_request_resume(struct http_request *req)
-{
-	if (!req->paused)
-		return;
-	req->paused = false;
-	MHD_resume_connection(req->conn);
-	/* MHD learns of the resume through its internal pipe, which is in its
-	 * epoll set; the zero timer makes sure it runs on the next iteration.
-	 * Never MHD_run() here: we may be inside an MHD callback. */
-	uv_timer_start(&req->l->timer, on_timer, 0, 0);
-}
-
-/* ---- routing -------------------------------------------------------- */
-
-/* Match PATH against PATTERN, collecting {name} segments into REQ. */
-static bool
-route_match(const char *pattern, const char *path, struct http_request *req)
-{
-	const char *p = pattern, *u = path;
-
-	req->nparams = 0;
-	while (*p != '\0' && *u != '\0') {
-		if (*p == '{') {
-			const char *pe = strchr(p, '}');
-			size_t ulen = strcspn(u, "/");
-
-			if (pe == NULL || ulen == 0 || req->nparams == MAX_PARAMS)
-				return false;
-			free(req->params[req->nparams][0]);
-			free(req->params[req->nparams][1]);
-			req->params[req->nparams][0] = strndup(p + 1, (size_t)(pe - p - 1));
-			req->params[req->nparams][1] = strndup(u, ulen);
-			req->nparams++;
-			p = pe + 1;
-			u += ulen;
-			continue;
-		}
-		if (*p != *u)
-			return false;
-		p++;
-		u++;
-	}
-	return *p == '\0' && *u == '\0';
-}
-
-/* Find the route for REQ; sets *PATH_KNOWN when some method matches the
- * path, to tell 405 from 404. */
-static const struct http_route *
-route_find(struct http_request *req, bool *path_known, char *allow, size_t allowlen)
-{
-	const struct http_route *found = NULL;
-
-	*path_known = false;
-	allow[0] = '\0';
-	/* Literal paths first: /v1/blobs/missing is that endpoint, not a
-	 * blob named "missing", so its 405 lists only its own methods. */
-	for (int literal = 1; literal >= 0 && !*path_known; literal--) {
-		for (size_t i = 0; i < http_nroutes; i++) {
-			const struct http_route *r = &http_routes[i];
-
-			if ((strchr(r->pattern, '{') == NULL) != literal ||
-			    !route_match(r->pattern, req->path, req))
-				continue;
-			*path_known = true;
-			if (allow[0] != '\0')
-				strncat(allow, ", ", allowlen - strlen(allow) - 1);
-			strncat(allow, r->method, allowlen - strlen(allow) - 1);
-			if (strcmp(r->method, req->method) == 0 && found == NULL)
-				found = r;
-		}
-	}
-	if (found != NULL)
-		route_match(found->pattern, req->path, req);
-	return found;
-}
+/* ---- the request's life -------------------------------------------- */
 
 static void
 peer_owner(struct http_request *req)
@@ -418,6 +103,14 @@ peer_owner(struct http_request *req)
 		snprintf(req->owner, sizeof(req->owner), "uid%u", (unsigned)cred.uid);
 }
 
+/* Make MHD notice a resumed connection: it learns of the resume through
+ * its internal pipe, and the zero timer runs it on the next iteration. */
+static void
+request_wake(struct http_request *req)
+{
+	uv_timer_start(&req->l->timer, on_timer, 0, 0);
+}
+
 static struct http_request *
 request_new(struct listener *l, struct MHD_Connection *conn, const char *url, const char *method)
 {
@@ -426,7 +119,9 @@ request_new(struct listener *l, struct MHD_Connection *conn, const char *url, co
 	if (req == NULL)
 		return NULL;
 	req->l = l;
+	req->env = &l->server->env;
 	req->conn = conn;
+	req->wake = request_wake;
 	req->method = strdup(method);
 	req->path = strdup(url);
 	if (req->method == NULL || req->path == NULL) {
@@ -444,7 +139,7 @@ request_free(struct http_request *req)
 {
 	if (req->data_free != NULL)
 		req->data_free(req->data);
-	for (int i = 0; i < MAX_PARAMS; i++) {
+	for (int i = 0; i < HTTP_MAX_PARAMS; i++) {
 		free(req->params[i][0]);
 		free(req->params[i][1]);
 	}
@@ -464,24 +159,27 @@ request_begin(struct http_request *req)
 	struct http_env *d = http_request_env(req);
 	const char *cl;
 	char allow[128];
+	long long len;
 	bool known;
 
-	req->route = route_find(req, &known, allow, sizeof(allow));
+	req->route = http_route_find(req, &known, allow, sizeof(allow));
 	if (req->route == NULL) {
 		if (known) {
-			http_reply_error(req, 405, "method_not_allowed", NULL,
+			http_reply_error(req, HTTP_ERR_METHOD_NOT_ALLOWED, NULL,
 			    "%s is not allowed on %s (allowed: %s)", req->method, req->path, allow);
 			MHD_add_response_header(req->response, "Allow", allow);
 		} else {
-			http_reply_error(req, 404, "not_found", NULL, "no such endpoint: %s %s",
+			http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no such endpoint: %s %s",
 			    req->method, req->path);
 		}
 		return;
 	}
+	/* MHD has refused a Content-Length that is not a number; one too big
+	 * for a long long is over any limit. */
 	cl = http_request_header(req, "Content-Length");
 	if (req->route->body == HTTP_BODY_JSON && cl != NULL &&
-	    strtoll(cl, NULL, 10) > d->max_body_bytes) {
-		http_reply_error(req, 413, "too_large", NULL,
+	    http_int_parse(cl, strlen(cl), 0, d->max_body_bytes, &len) == -ERANGE) {
+		http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL,
 		    "request body of %s bytes is over the limit of %lld bytes", cl,
 		    (long long)d->max_body_bytes);
 		return;
@@ -498,8 +196,7 @@ body_append(struct http_request *req, const char *data, size_t len)
 
 	if (req->body_too_big)
 		return;
-	if (req->route->body == HTTP_BODY_NONE ||
-	    req->body_len + len > (size_t)d->max_body_bytes) {
+	if (req->route->body == HTTP_BODY_NONE || req->body_len + len > (size_t)d->max_body_bytes) {
 		req->body_too_big = true;
 		return;
 	}
@@ -523,30 +220,29 @@ request_dispatch(struct http_request *req)
 	req->handled = true;
 	if (req->body_too_big) {
 		if (req->route->body == HTTP_BODY_NONE)
-			http_reply_error(req, 400, "bad_json", NULL, "%s %s takes no request body",
-			    req->method, req->path);
+			http_reply_error(req, HTTP_ERR_BAD_JSON, NULL,
+			    "%s %s takes no request body", req->method, req->path);
 		else
-			http_reply_error(req, 413, "too_large", NULL,
+			http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL,
 			    "request body is over the limit of %lld bytes",
 			    (long long)http_request_env(req)->max_body_bytes);
 		return;
 	}
 	if (req->route->body == HTTP_BODY_JSON) {
 		if (req->body_len == 0) {
-			http_reply_error(req, 400, "bad_json", NULL,
+			http_reply_error(req, HTTP_ERR_BAD_JSON, NULL,
 			    "request body is empty; a JSON object is required");
 			return;
 		}
 		req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 		if (req->json == NULL) {
-			http_reply_error(req, 400, "bad_json", NULL,
+			http_reply_error(req, HTTP_ERR_BAD_JSON, NULL,
 			    "request body is not valid JSON: %s (line %d, column %d)", jerr.text,
 			    jerr.line, jerr.column);
 			return;
 		}
 		if (!json_is_object(req->json)) {
-			http_reply_error(req, 400, "bad_json", NULL,
-			    "request body must be a JSON object");
+			http_reply_error(req, HTTP_ERR_BAD_JSON, NULL, NULL);
 			return;
 		}
 	}
@@ -682,8 +378,14 @@ on_timer(uv_timer_t *t)
 int
 http_server_new(struct http_server **out, const struct http_env *env)
 {
-	struct http_server *s = calloc(1, sizeof(*s));
+	struct http_server *s;
+	int err;
 
+	/* A row missing from the error table would be a reply with no code:
+	 * refuse to start rather than send it. */
+	if ((err = http_errors_check()) < 0)
+		return err;
+	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
 	s->env = *env;
@@ -776,7 +478,7 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 		if (r != 0)
 			goto fail_errno;
 	}
-	if (chmod(path, mode) != 0 || listen(fd, 128) != 0)
+	if (chmod(path, mode) != 0 || listen(fd, LISTEN_BACKLOG) != 0)
 		goto fail_errno;
 
 	l = calloc(1, sizeof(*l));
@@ -791,9 +493,8 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 	    NULL, NULL, on_access, l, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
 	    on_connection, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-	    /* Blob uploads arrive in chunks of about this size. */
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)1000, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS, MHD_OPTION_END);
 	if (l->mhd == NULL) {
 		if (asprintf(cause, "cannot start the HTTP server on '%s'", path) < 0)
 			*cause = NULL;

@@ -1,5 +1,5 @@
 /*
- * http-wait.c -- long polls: answer a request when something happens to a
+ * wait.c -- long polls: answer a request when something happens to a
  * job, or when the client's patience runs out.
  *
  * `GET .../wait` waits for the job to be done, `GET .../coverage?wait=`
@@ -74,7 +74,7 @@ http_wait_for(struct http_request *req, int64_t job_id, enum watch_event event, 
 	struct long_poll *lp = calloc(1, sizeof(*lp));
 
 	if (lp == NULL) {
-		http_reply_error(req, 500, "internal", NULL, "out of memory");
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
 	lp->req = req;

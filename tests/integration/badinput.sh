@@ -150,5 +150,56 @@ done
 check_eq "list?limit=0: 400 invalid_field limit" "$(req GET '/v1/jobs?limit=0')" "400 invalid_field limit"
 check_eq "list?state=bogus: 400 invalid_field state" "$(req GET '/v1/jobs?state=bogus')" "400 invalid_field state"
 check_eq "wait?timeout=-5: 400 invalid_field timeout" "$(req GET "/v1/jobs/$id/wait?timeout=-5")" "400 invalid_field timeout"
+
+# Every number in a query string is read one way: a value that is empty
+# (or has no '='), that overflows, or that is not a whole decimal number is
+# refused with 400 invalid_field, the field and the message naming the
+# parameter and the message its range; never read as 0, as the largest
+# number, or as the digits before the junk.
+# message -- the message of the last reply's error body ("-" for none).
+message() {
+	python3 -c '
+import json, sys
+try:
+    print(json.load(open(sys.argv[1]))["error"]["message"])
+except Exception:
+    print("-")' "$T/body"
+}
+big=99999999999999999999
+for v in "wait=" "wait" "wait=$big" "wait=abc" "wait=5x" "wait=+5" "wait=%205"; do
+	check_eq "coverage?$v: 400 invalid_field wait" "$(req GET "/v1/jobs/$id/coverage?$v")" "400 invalid_field wait"
+	check_match "coverage?$v: the message names wait and its range" "$(message)" \
+		'wait .*between 0 and 3600'
+done
+check_eq "coverage?wait=0 still answers at once" "$(req GET "/v1/jobs/$id/coverage?wait=0")" "200 -"
+for v in "timeout=" "timeout=$big" "timeout=soon"; do
+	check_eq "wait?$v: 400 invalid_field timeout" "$(req GET "/v1/jobs/$id/wait?$v")" "400 invalid_field timeout"
+	check_match "wait?$v: the message names timeout and its range" "$(message)" \
+		'timeout .*between 0 and 3600'
+done
+for v in "limit=" "limit=$big" "limit=ten"; do
+	check_eq "jobs?$v: 400 invalid_field limit" "$(req GET "/v1/jobs?$v")" "400 invalid_field limit"
+	check_eq "crashes?$v: 400 invalid_field limit" "$(req GET "/v1/crashes?$v")" "400 invalid_field limit"
+	check_match "crashes?$v: the message names limit and its range" "$(message)" \
+		'limit .*between 1 and 10000'
+done
+check_eq "console?offset=$big: 400 invalid_field offset" \
+	"$(req GET "/v1/jobs/$id/console?offset=$big")" "400 invalid_field offset"
+check_match "console?offset=$big: the message names offset and its range" "$(message)" \
+	'offset .*at least 0'
+check_eq "coverage?jobs=$id,$big: 400 invalid_field jobs, not a lookup of job 2^63-1" \
+	"$(req GET "/v1/coverage?jobs=$id,$big")" "400 invalid_field jobs"
+check_eq "coverage?jobs=$id,x: 400 invalid_field jobs" "$(req GET "/v1/coverage?jobs=$id,x")" "400 invalid_field jobs"
+check_eq "coverage/diff?b=$big: 400 invalid_field b" \
+	"$(req GET "/v1/coverage/diff?a=$id&b=$big")" "400 invalid_field b"
+check_eq "coverage/diff without b: 400 invalid_field b" "$(req GET "/v1/coverage/diff?a=$id")" "400 invalid_field b"
+check_eq "a job id that overflows: 404 not_found" "$(req GET "/v1/jobs/$big")" "404 not_found"
+check_eq "a job id that is not a number: 404 not_found" "$(req GET /v1/jobs/1x)" "404 not_found"
+# An error message quotes at most 32 bytes of what the client sent, which
+# can cut a UTF-8 sequence in two: still the error, not a 500.
+cut=a$(printf '%%C3%%A9%.0s' $(seq 20))
+check_eq "a job id whose quote cuts a UTF-8 sequence: 404 not_found" "$(req GET "/v1/jobs/$cut")" "404 not_found"
+check_eq "a limit whose quote cuts a UTF-8 sequence: 400 invalid_field limit" \
+	"$(req GET "/v1/jobs?limit=$cut")" "400 invalid_field limit"
 check "pkvmd is still the same process" kill -0 "$PKVMD_PID"
 finish

@@ -1,0 +1,104 @@
+/*
+ * http-private.h -- what the files of the HTTP layer below the handlers
+ * share: the request's state, the routing table's rows and the table of
+ * errors.
+ *
+ * The layer is four files behind http.h, from the bottom up: errors.c
+ * (the table of errors), reply.c (what goes back and when: replies,
+ * pausing and resuming a connection), params.c (what the client sent:
+ * path parameters, query, headers, body, and the one number parser, which
+ * replies when a number is bad) and server.c (libmicrohttpd on the libuv
+ * loop, the request's life, the listeners), with routes.c holding the
+ * routing table and its lookup.  A file calls
+ * only the files below it; where a lower one must reach up (a resumed
+ * connection has to make MHD run again, which only server.c can do), it
+ * goes through a hook server.c set in the request.  Only these files and
+ * the handlers' routing table include this header.
+ */
+#ifndef PKVM_HTTP_PRIVATE_H
+#define PKVM_HTTP_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "http/http.h"
+
+/* Path parameters a route pattern may name ({id}, {sha256}, ...). */
+#define HTTP_MAX_PARAMS 4
+
+/* How a route takes its request body; a row that names none takes none. */
+enum http_body {
+	HTTP_BODY_NONE = 0, /* any body is refused */
+	HTTP_BODY_JSON, /* buffered up to --max-body, parsed before the handler */
+	HTTP_BODY_STREAM, /* handed to the route's body callbacks chunk by chunk */
+};
+
+struct http_route {
+	const char *method;
+	const char *pattern; /* "/v1/jobs/{id}/wait": {x} matches one segment */
+	enum http_body body;
+	/* Called once the whole request (and a JSON body) is in. */
+	void (*handler)(struct http_request *req);
+	/* HTTP_BODY_STREAM only: called on the headers, before any body, so
+	 * the route can refuse early (reply) or set up its sink. */
+	void (*body_begin)(struct http_request *req);
+	/* HTTP_BODY_STREAM only: take LEN bytes.  The route may pause the
+	 * request (http_request_pause) until it has stored them. */
+	void (*body_chunk)(struct http_request *req, const char *data, size_t len);
+};
+
+/* One row of the error table: what the client sees for an enum http_error. */
+struct http_error_row {
+	unsigned status;
+	const char *code; /* stable: clients and docs/API.md rely on it */
+	const char *message; /* when the call site gives no text of its own */
+};
+
+/* Indexed by enum http_error (errors.c). */
+extern const struct http_error_row http_errors[HTTP_ERR_COUNT];
+
+struct listener;
+
+struct http_request {
+	struct listener *l; /* server.c's: the listener it came in on */
+	struct http_env *env; /* the server's */
+	struct MHD_Connection *conn;
+	const struct http_route *route;
+	char *method;
+	char *path;
+	char *params[HTTP_MAX_PARAMS][2];
+	int nparams;
+	char owner[64];
+
+	char *body; /* JSON body being buffered */
+	size_t body_len;
+	bool body_too_big;
+	json_t *json;
+
+	bool handled; /* the handler has run */
+	bool paused;
+	struct MHD_Response *response;
+	unsigned status;
+
+	void *data;
+	void (*data_free)(void *data);
+
+	/* Makes MHD notice a resumed connection: server.c's, so that
+	 * reply.c, below it, resumes requests without calling up into it. */
+	void (*wake)(struct http_request *req);
+};
+
+/* Every row of the error table is filled: 0, or -EINVAL when one is not. */
+int http_errors_check(void);
+
+/* The route for REQ's method and path, with its {name} segments stored in
+ * REQ; NULL when there is none, with *PATH_KNOWN telling whether another
+ * method has the path (405) or nothing does (404) and ALLOW listing the
+ * methods that do. */
+const struct http_route *http_route_find(struct http_request *req, bool *path_known, char *allow,
+    size_t allowlen);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * reply.c -- what goes back on a request's connection, and when.
+ *
+ * A handler answers through these helpers only: a JSON body, bytes, a
+ * stream produced as the client reads it, or an error.  An error is an
+ * enum http_error whose status and code come from the table in errors.c,
+ * so every error body has the one shape of docs/API.md:
+ *
+ *     {"error": {"status": 400, "code": "invalid_field",
+ *                "message": "...", "field": "smp"}}
+ *
+ * A reply is only queued here; server.c hands it to MHD when MHD next
+ * calls for the request.  A handler that cannot answer yet pauses the
+ * request (MHD then stops calling for it), and a reply or
+ * http_request_resume() lets it go on.  Resuming needs MHD to run again,
+ * which only server.c can make happen: it goes through the request's wake
+ * hook, so this file never calls up into server.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "base/log.h"
+#include "http/private.h"
+
+/* How much of a stream MHD asks its producer for at a time. */
+#define STREAM_BLOCK_BYTES (64 * 1024)
+
+void
+http_request_pause(struct http_request *req)
+{
+	if (req->paused)
+		return;
+	req->paused = true;
+	MHD_suspend_connection(req->conn);
+}
+
+void
+http_request_resume(struct http_request *req)
+{
+	if (!req->paused)
+		return;
+	req->paused = false;
+	MHD_resume_connection(req->conn);
+	/* MHD learns of the resume through its internal pipe, which is in its
+	 * epoll set; the wake hook makes sure it runs on the next iteration.
+	 * Never MHD_run() here: we may be inside an MHD callback. */
+	req->wake(req);
+}
+
+static void
+set_response(struct http_request *req, unsigned status, struct MHD_Response *r)
+{
+	if (req->response != NULL) {
+		/* A handler replied twice: keep the first, it is what the
+		 * client is owed. */
+		log_warnx("http: %s %s: second reply dropped", req->method, req->path);
+		MHD_destroy_response(r);
+		return;
+	}
+	req->response = r;
+	req->status = status;
+	http_request_resume(req);
+}
+
+/* The body of a reply that could not be built: the out-of-memory error,
+ * made without jansson, which has just failed. */
+static char *
+reply_failed_body(unsigned *status)
+{
+	const struct http_error_row *e = &http_errors[HTTP_ERR_NO_MEMORY];
+	char *text;
+
+	*status = e->status;
+	if (asprintf(&text, "{\"error\":{\"status\":%u,\"code\":\"%s\",\"message\":\"%s\"}}",
+		e->status, e->code, e->message) < 0)
+		abort();
+	return text;
+}
+
+void
+http_reply_json(struct http_request *req, unsigned status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	struct MHD_Response *r;
+	size_t len;
+
+	json_decref(body);
+	if (text == NULL)
+		text = reply_failed_body(&status);
+	len = strlen(text);
+	/* A newline at the end makes curl output readable. */
+	text = realloc(text, len + 2);
+	if (text == NULL)
+		abort();
+	text[len++] = '\n';
+	text[len] = '\0';
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	set_response(req, status, r);
+}
+
+void
+http_reply_text(struct http_request *req, unsigned status, const char *content_type, char *text,
+    size_t len)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	MHD_add_response_header(r, "Content-Type", content_type);
+	set_response(req, status, r);
+}
+
+/* MSG as a JSON string.  A message may quote what the client sent (a path
+ * segment, a query value), cut to a length that can split a UTF-8
+ * sequence; jansson refuses such a string, so its bytes outside ASCII
+ * become '?' rather than the reply becoming a 500. */
+static json_t *
+message_json(char *msg)
+{
+	json_t *s = json_string(msg);
+
+	if (s != NULL)
+		return s;
+	for (char *p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return json_string(msg);
+}
+
+void
+http_reply_error(struct http_request *req, enum http_error err, const char *field, const char *fmt,
+    ...)
+{
+	const struct http_error_row *e = &http_errors[err];
+	char msg[1024];
+	va_list ap;
+	json_t *body;
+
+	if (fmt == NULL) {
+		snprintf(msg, sizeof(msg), "%s", e->message);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	body = json_pack("{s:i, s:s, s:o}", "status", (int)e->status, "code", e->code, "message",
+	    message_json(msg));
+	if (body != NULL && field != NULL)
+		json_object_set_new(body, "field", json_string(field));
+	if (e->status >= 500)
+		log_warnx("http: %s %s: %s", req->method, req->path, msg);
+	http_reply_json(req, e->status, json_pack("{s:o}", "error", body));
+}
+
+void
+http_reply_errno(struct http_request *req, int err, const char *what)
+{
+	switch (err) {
+	case -ENOENT:
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "%s: not found", what);
+		break;
+	case -ESTALE:
+	case -EBUSY:
+	case -EALREADY:
+		http_reply_error(req, HTTP_ERR_CONFLICT, NULL, "%s: %s", what, strerror(-err));
+		break;
+	case -EFBIG:
+		http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL, "%s: too large", what);
+		break;
+	case -EINVAL:
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, NULL, "%s: invalid", what);
+		break;
+	case -ENOMEM:
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, "%s: out of memory", what);
+		break;
+	default:
+		http_reply_error(req, HTTP_ERR_INTERNAL, NULL, "%s: %s", what, strerror(-err));
+		break;
+	}
+}
+
+struct stream {
+	struct http_request *req;
+	http_stream_fn fn;
+	void *arg;
+	void (*free_fn)(void *arg);
+};
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	ssize_t n;
+
+	if (s->req == NULL)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = s->fn(s->arg, pos, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *s = cls;
+
+	if (s->free_fn != NULL)
+		s->free_fn(s->arg);
+	free(s);
+}
+
+void
+http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
+    http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header, const char *value)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	struct MHD_Response *r;
+
+	if (s == NULL) {
+		if (free_fn != NULL)
+			free_fn(arg);
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	s->req = req;
+	s->fn = fn;
+	s->arg = arg;
+	s->free_fn = free_fn;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK_BYTES, stream_read, s,
+	    stream_free);
+	if (r == NULL) {
+		stream_free(s);
+		http_reply_error(req, HTTP_ERR_INTERNAL, NULL, "cannot create stream");
+		return;
+	}
+	MHD_add_response_header(r, "Content-Type", content_type);
+	if (header != NULL && value != NULL)
+		MHD_add_response_header(r, header, value);
+	set_response(req, status, r);
+}

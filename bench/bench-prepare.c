@@ -44,7 +44,7 @@ cmp_double(const void *a, const void *b)
 
 /* Store LEN pseudo-random bytes as a blob the way an upload would. */
 static void
-make_blob(struct blobs *b, const char *dir, size_t len, unsigned seed, char hex[65])
+make_blob(struct blobs *b, const char *dir, size_t len, unsigned seed, char hex[SHA256_HEX_LEN + 1])
 {
 	char *buf = malloc(len), path[4096], d[4096];
 	struct sha256 *h = sha256_new();

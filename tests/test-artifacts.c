@@ -36,7 +36,7 @@ static uint64_t
 send(struct artifact_rx *rx, const char *test, const char *path, const unsigned char *data,
     size_t len, const char *sha_override)
 {
-	char hex[65], b64[80];
+	char hex[SHA256_HEX_LEN + 1], b64[80];
 	struct sha256 *h = sha256_new();
 	uint64_t lines = 0;
 

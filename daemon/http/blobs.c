@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "store/blobs.h"
 #include "http/handlers.h"
 #include "wire.h"
@@ -22,7 +23,7 @@
 struct put_state {
 	struct http_request *req;
 	struct blob_upload *up;
-	char hex[65];
+	char hex[SHA256_HEX_LEN + 1];
 	uint64_t size;
 	char *buf;
 	size_t len;
@@ -110,7 +111,7 @@ http_blob_put_begin(struct http_request *req)
 	}
 	http_request_set_data(req, ps, put_state_free);
 	ps->req = req;
-	memcpy(ps->hex, hex, 65);
+	memcpy(ps->hex, hex, SHA256_HEX_LEN + 1);
 	/* A length too big for a long long is over any limit. */
 	err = http_int_parse(cl, strlen(cl), 0, d->max_blob_bytes, &size);
 	if (err == -EINVAL) {

@@ -26,7 +26,7 @@ line(const char *key, const char *value)
 }
 
 static int
-status_print(json_t *job, void *arg)
+status_print(json_t *job, const void *arg)
 {
 	char buf[512], buf2[64];
 	long long a, b, c;

@@ -126,14 +126,11 @@ seen_format(json_t *g, const char *tkey, const char *jkey, char *buf, size_t siz
 static int
 group_row(struct table *t, json_t *g)
 {
-	char count[24] = "-", jobs[24] = "-", first[96], last[96];
+	char count[24], jobs[24], first[96], last[96];
 	const char *cells[] = { job_str(g, "title"), count, jobs, first, last };
-	long long n;
 
-	if (job_int(g, "count", &n))
-		snprintf(count, sizeof(count), "%lld", n);
-	if (job_int(g, "jobs", &n))
-		snprintf(jobs, sizeof(jobs), "%lld", n);
+	job_int_format(g, "count", count, sizeof(count));
+	job_int_format(g, "jobs", jobs, sizeof(jobs));
 	seen_format(g, "first_seen", "first_job", first, sizeof(first));
 	seen_format(g, "last_seen", "last_job", last, sizeof(last));
 	return table_add_row(t, cells);

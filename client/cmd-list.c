@@ -43,15 +43,12 @@ query_add(char *q, size_t size, const char *key, const char *value)
 static int
 job_row(struct table *t, json_t *job)
 {
-	char id[24] = "-", smp[24] = "-", created[32], dur[32], tags[512];
+	char id[24], smp[24], created[32], dur[32], tags[512];
 	const char *cells[] = { id, job_str(job, "state"), job_str(job, "result"),
 		job_str(job, "owner"), smp, created, dur, tags };
-	long long n;
 
-	if (job_int(job, "id", &n))
-		snprintf(id, sizeof(id), "%lld", n);
-	if (job_int(job, "smp", &n))
-		snprintf(smp, sizeof(smp), "%lld", n);
+	job_int_format(job, "id", id, sizeof(id));
+	job_int_format(job, "smp", smp, sizeof(smp));
 	job_time(job, "created", false, created, sizeof(created));
 	job_duration(job, dur, sizeof(dur));
 	job_tags(job, ",", tags, sizeof(tags));

@@ -184,14 +184,12 @@ add_test(struct table *t, json_t *test)
 	const char *verdict = job_str(test, "verdict");
 	const char *message = job_str(test, "message");
 	json_t *subs = json_object_get(test, "subtests");
-	char code[24] = "-", dur[32] = "-", subcount[48] = "-";
+	char code[24], dur[32] = "-", subcount[48] = "-";
 	struct counts c = { 0 };
 	const char *cells[5];
-	long long n;
 	json_t *d;
 
-	if (job_int(test, "exit_code", &n))
-		snprintf(code, sizeof(code), "%lld", n);
+	job_int_format(test, "exit_code", code, sizeof(code));
 	d = json_object_get(test, "duration");
 	if (json_is_number(d))
 		output_duration_format(json_number_value(d), dur, sizeof(dur));

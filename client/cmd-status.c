@@ -34,10 +34,7 @@ status_print(json_t *job, const void *arg)
 	json_t *tests;
 
 	(void)arg;
-	if (job_int(job, "id", &a))
-		snprintf(buf, sizeof(buf), "%lld", a);
-	else
-		snprintf(buf, sizeof(buf), "-");
+	job_int_format(job, "id", buf, sizeof(buf));
 	line("id:", buf);
 	line("state:", job_str(job, "state"));
 	line("result:", job_str(job, "result"));

@@ -335,6 +335,17 @@ job_int(json_t *obj, const char *key, long long *out)
 }
 
 void
+job_int_format(json_t *obj, const char *key, char *buf, size_t size)
+{
+	long long n;
+
+	if (job_int(obj, key, &n))
+		snprintf(buf, size, "%lld", n);
+	else
+		snprintf(buf, size, "-");
+}
+
+void
 job_time(json_t *job, const char *key, bool long_form, char *buf, size_t size)
 {
 	const char *s = job_str(job, key);

@@ -83,6 +83,9 @@ int output_show_table(struct api *api, const char *path, const char *key, bool j
 const char *job_str(json_t *obj, const char *key);
 /* The integer field KEY of OBJ into *OUT; true when it is an integer. */
 bool job_int(json_t *obj, const char *key, long long *out);
+/* Format integer field KEY of OBJ in decimal into BUF, "-" when it is not
+ * an integer. */
+void job_int_format(json_t *obj, const char *key, char *buf, size_t size);
 /* Format time field KEY of JOB into BUF (see output_time_format), "-" when
  * null. */
 void job_time(json_t *job, const char *key, bool long_form, char *buf, size_t size);

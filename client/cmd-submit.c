@@ -603,7 +603,7 @@ submit_finish_body(struct submit *s)
 static int
 submit_post(struct submit *s, struct api *api)
 {
-	json_t *job = NULL, *final = NULL;
+	json_t *job = NULL;
 	long long id;
 	int err, rc;
 
@@ -627,11 +627,7 @@ submit_post(struct submit *s, struct api *api)
 	else if (!s->json)
 		printf("%lld\n", id);
 	fflush(stdout);
-	rc = cmd_wait_job(api, id, s->follow, s->json ? &final : NULL);
-	if (final != NULL && output_json(final) < 0 && rc == 0)
-		rc = PKVM_EXIT_INFRA;
-	json_decref(final);
-	return rc;
+	return cmd_wait_job(api, id, s->follow, s->json);
 }
 
 static int

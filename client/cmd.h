@@ -101,8 +101,8 @@ int cmd_parse_int(const char *name, const char *s, long long min, long long max,
 int cmd_args_one_id(const struct cmd_entry *e, struct cmd_args *args, int64_t *id);
 
 /* Wait for job ID to be done (streaming its console to stdout first when
- * FOLLOW), print the one-line summary to stderr and return the exit code
- * for its result; the final job object goes to *JOB when JOB is not NULL. */
-int cmd_wait_job(struct api *api, int64_t id, bool follow, json_t **job);
+ * FOLLOW), print the one-line summary to stderr and, when JSON, the final
+ * job object to stdout; returns the exit code for its result. */
+int cmd_wait_job(struct api *api, int64_t id, bool follow, bool json);
 
 #endif

@@ -303,19 +303,13 @@ results_print(json_t *tests)
 static int
 results_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
-	const char *junit = NULL;
+	const char *junit = cmd_args_value(args, OPT_JUNIT);
+	bool json = cmd_args_flag(args, OPT_JSON);
 	json_t *reply = NULL, *tests;
-	bool json = false;
 	char path[96];
 	int64_t id;
 	int err, rc;
 
-	for (int i = 0; i < args->n; i++) {
-		if (args->v[i].key == OPT_JSON)
-			json = true;
-		else if (args->v[i].key == OPT_JUNIT)
-			junit = args->v[i].value;
-	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;

@@ -77,15 +77,11 @@ status_print(json_t *job, const void *arg)
 static int
 status_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
-	bool json = false;
+	bool json = cmd_args_flag(args, OPT_JSON);
 	char path[64];
 	int64_t id;
 	int rc;
 
-	for (int i = 0; i < args->n; i++) {
-		if (args->v[i].key == OPT_JSON)
-			json = true;
-	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;

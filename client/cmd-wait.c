@@ -155,16 +155,10 @@ cmd_wait_job(struct api *api, int64_t id, bool follow, bool json)
 static int
 wait_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
-	bool follow = false, json = false;
+	bool follow = cmd_args_flag(args, 'f'), json = cmd_args_flag(args, OPT_JSON);
 	int64_t id;
 	int rc;
 
-	for (int i = 0; i < args->n; i++) {
-		if (args->v[i].key == 'f')
-			follow = true;
-		else if (args->v[i].key == OPT_JSON)
-			json = true;
-	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;

@@ -48,40 +48,41 @@ fatal_word(json_t *crash)
 	return json_is_boolean(f) ? (json_is_true(f) ? "yes" : "no") : NULL;
 }
 
+/* Crash report CRASH's row. */
 static int
-crashes_print(json_t *crashes, void *arg)
+crash_row(struct table *t, json_t *crash)
 {
-	static const char *const headers[] = { "TITLE", "KIND", "FATAL", "TEST", "LINES" };
-	bool verbose = *(bool *)arg;
-	struct table *t;
+	char lines[48];
+	const char *cells[] = { job_str(crash, "title"), job_str(crash, "kind"), fatal_word(crash),
+		job_str(crash, "test"), lines };
+
+	lines_format(json_object_get(crash, "lines"), lines, sizeof(lines));
+	return table_add_row(t, cells);
+}
+
+static const char *const crashes_headers[] = { "TITLE", "KIND", "FATAL", "TEST", "LINES" };
+
+static const struct output_table crashes_table = {
+	.ncols = 5,
+	.headers = crashes_headers,
+	.right = 0,
+	.empty = "no crash reports",
+	.row = crash_row,
+};
+
+/* The table of CRASHES, and with *ARG (verbose) each report's text after
+ * it. */
+static int
+crashes_print(json_t *crashes, const void *arg)
+{
+	bool verbose = *(const bool *)arg;
 	json_t *crash;
 	size_t i;
+	int rc;
 
-	if (json_array_size(crashes) == 0) {
-		printf("no crash reports\n");
-		return 0;
-	}
-	t = table_new(5, headers);
-	if (t == NULL)
-		goto nomem;
-	json_array_foreach(crashes, i, crash)
-	{
-		const char *cells[5];
-		char lines[48];
-
-		lines_format(json_object_get(crash, "lines"), lines, sizeof(lines));
-		cells[0] = job_str(crash, "title");
-		cells[1] = job_str(crash, "kind");
-		cells[2] = fatal_word(crash);
-		cells[3] = job_str(crash, "test");
-		cells[4] = lines;
-		if (table_add_row(t, cells) < 0)
-			goto nomem;
-	}
-	table_print(t, stdout);
-	table_free(t);
-	if (!verbose)
-		return 0;
+	rc = output_table(crashes, &crashes_table);
+	if (rc != 0 || !verbose)
+		return rc;
 	json_array_foreach(crashes, i, crash)
 	{
 		const char *title = job_str(crash, "title");
@@ -105,10 +106,6 @@ crashes_print(json_t *crashes, void *arg)
 		}
 	}
 	return 0;
-nomem:
-	table_free(t);
-	fprintf(stderr, "pkvmctl: out of memory\n");
-	return PKVM_EXIT_INFRA;
 }
 
 /* "18:20:01 (job 12)" from time field TKEY and job field JKEY of G. */
@@ -125,53 +122,29 @@ seen_format(json_t *g, const char *tkey, const char *jkey, char *buf, size_t siz
 		snprintf(buf, size, "%s", when);
 }
 
+/* Crash group G's row: how often and where its title was seen. */
 static int
-groups_print(json_t *groups, void *arg)
+group_row(struct table *t, json_t *g)
 {
-	static const char *const headers[] = { "TITLE", "COUNT", "JOBS", "FIRST-SEEN",
-		"LAST-SEEN" };
-	struct table *t;
-	json_t *g;
-	size_t i;
+	char count[24], jobs[24], first[96], last[96];
+	const char *cells[] = { job_str(g, "title"), count, jobs, first, last };
 
-	(void)arg;
-	if (json_array_size(groups) == 0) {
-		printf("no crash reports\n");
-		return 0;
-	}
-	t = table_new(5, headers);
-	if (t == NULL)
-		goto nomem;
-	table_align_right(t, 1);
-	table_align_right(t, 2);
-	json_array_foreach(groups, i, g)
-	{
-		char count[24] = "-", jobs[24] = "-", first[96], last[96];
-		const char *cells[5];
-		long long n;
-
-		if (job_int(g, "count", &n))
-			snprintf(count, sizeof(count), "%lld", n);
-		if (job_int(g, "jobs", &n))
-			snprintf(jobs, sizeof(jobs), "%lld", n);
-		seen_format(g, "first_seen", "first_job", first, sizeof(first));
-		seen_format(g, "last_seen", "last_job", last, sizeof(last));
-		cells[0] = job_str(g, "title");
-		cells[1] = count;
-		cells[2] = jobs;
-		cells[3] = first;
-		cells[4] = last;
-		if (table_add_row(t, cells) < 0)
-			goto nomem;
-	}
-	table_print(t, stdout);
-	table_free(t);
-	return 0;
-nomem:
-	table_free(t);
-	fprintf(stderr, "pkvmctl: out of memory\n");
-	return PKVM_EXIT_INFRA;
+	job_int_format(g, "count", count, sizeof(count));
+	job_int_format(g, "jobs", jobs, sizeof(jobs));
+	seen_format(g, "first_seen", "first_job", first, sizeof(first));
+	seen_format(g, "last_seen", "last_job", last, sizeof(last));
+	return table_add_row(t, cells);
 }
+
+static const char *const groups_headers[] = { "TITLE", "COUNT", "JOBS", "FIRST-SEEN", "LAST-SEEN" };
+
+static const struct output_table groups_table = {
+	.ncols = 5,
+	.headers = groups_headers,
+	.right = 1u << 1 | 1u << 2,
+	.empty = "no crash reports",
+	.row = group_row,
+};
 
 static int
 crashes_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
@@ -215,7 +188,7 @@ crashes_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *arg
 			    "instead of --all");
 		snprintf(path, sizeof(path), PKVM_API_PREFIX "/crashes%s%s",
 		    limit != NULL ? "?limit=" : "", limit != NULL ? limit : "");
-		return output_show(api, path, "groups", JSON_ARRAY, json, groups_print, NULL);
+		return output_show_table(api, path, "groups", json, &groups_table);
 	}
 	if (limit != NULL)
 		return cmd_usage_error(self, "--limit goes with --all");

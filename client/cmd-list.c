@@ -38,51 +38,34 @@ query_add(char *q, size_t size, const char *key, const char *value)
 	return 0;
 }
 
+/* JOB's row: where it is, how it ended, whose it is and how long it
+ * took. */
 static int
-list_print(json_t *jobs, void *arg)
+job_row(struct table *t, json_t *job)
 {
-	static const char *const headers[] = { "ID", "STATE", "RESULT", "OWNER", "SMP", "CREATED",
-		"DURATION", "TAGS" };
-	struct table *t = table_new(8, headers);
-	size_t i;
-	json_t *job;
+	char id[24], smp[24], created[32], dur[32], tags[512];
+	const char *cells[] = { id, job_str(job, "state"), job_str(job, "result"),
+		job_str(job, "owner"), smp, created, dur, tags };
 
-	(void)arg;
-	if (t == NULL)
-		return PKVM_EXIT_INFRA;
-	table_align_right(t, 0);
-	table_align_right(t, 4);
-	json_array_foreach(jobs, i, job)
-	{
-		char id[24] = "-", smp[24] = "-", created[32], dur[32], tags[512];
-		const char *cells[8];
-		long long n;
-
-		if (job_int(job, "id", &n))
-			snprintf(id, sizeof(id), "%lld", n);
-		if (job_int(job, "smp", &n))
-			snprintf(smp, sizeof(smp), "%lld", n);
-		job_time(job, "created", false, created, sizeof(created));
-		job_duration(job, dur, sizeof(dur));
-		job_tags(job, ",", tags, sizeof(tags));
-		cells[0] = id;
-		cells[1] = job_str(job, "state");
-		cells[2] = job_str(job, "result");
-		cells[3] = job_str(job, "owner");
-		cells[4] = smp;
-		cells[5] = created;
-		cells[6] = dur;
-		cells[7] = tags;
-		if (table_add_row(t, cells) < 0) {
-			table_free(t);
-			fprintf(stderr, "pkvmctl: out of memory\n");
-			return PKVM_EXIT_INFRA;
-		}
-	}
-	table_print(t, stdout);
-	table_free(t);
-	return 0;
+	job_int_format(job, "id", id, sizeof(id));
+	job_int_format(job, "smp", smp, sizeof(smp));
+	job_time(job, "created", false, created, sizeof(created));
+	job_duration(job, dur, sizeof(dur));
+	job_tags(job, ",", tags, sizeof(tags));
+	return table_add_row(t, cells);
 }
+
+static const char *const list_headers[] = { "ID", "STATE", "RESULT", "OWNER", "SMP", "CREATED",
+	"DURATION", "TAGS" };
+
+/* No jobs is still a table: its header says what a row would hold. */
+static const struct output_table list_table = {
+	.ncols = 8,
+	.headers = list_headers,
+	.right = 1u << 0 | 1u << 4,
+	.empty = NULL,
+	.row = job_row,
+};
 
 static int
 list_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
@@ -130,7 +113,7 @@ list_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 		return PKVM_EXIT_INFRA;
 	}
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs%s", query);
-	return output_show(api, path, "jobs", JSON_ARRAY, json, list_print, NULL);
+	return output_show_table(api, path, "jobs", json, &list_table);
 }
 
 const struct cmd_entry cmd_list_entry = {

@@ -35,18 +35,12 @@ on_console(void *arg, const char *buf, size_t len)
 static int
 logs_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
-	const char *test = NULL;
-	bool follow = false;
+	const char *test = cmd_args_value(args, OPT_TEST);
+	bool follow = cmd_args_flag(args, 'f');
 	char *path = NULL, *name = NULL;
 	int64_t id;
 	int err, rc;
 
-	for (int i = 0; i < args->n; i++) {
-		if (args->v[i].key == 'f')
-			follow = true;
-		else if (args->v[i].key == OPT_TEST)
-			test = args->v[i].value;
-	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;

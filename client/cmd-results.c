@@ -13,6 +13,7 @@
  * answer) as the server sends it, like `list --json` prints the jobs.
  * --junit FILE also writes the JUnit XML report (junit.c).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,7 @@ has_failure(json_t *sub)
 }
 
 /* Add TEXT under the current row indented by DEPTH levels, its second
- * and later lines by one more. */
+ * and later lines by one more; 0 or -ENOMEM. */
 static int
 add_note(struct table *t, int depth, const char *text)
 {
@@ -132,19 +133,19 @@ add_note(struct table *t, int depth, const char *text)
 		int err;
 
 		if (asprintf(&line, "%*s%.*s", indent, "", (int)len, p) < 0)
-			return -1;
+			return -ENOMEM;
 		indent = 2 * depth + 2;
 		err = table_add_note(t, line);
 		free(line);
 		if (err < 0)
-			return -1;
+			return -ENOMEM;
 		p += len;
 	} while (*p++ != '\0');
 	return 0;
 }
 
 /* Add the failing subtests among SUBS (and the ones above a failure) as
- * notes at DEPTH. */
+ * notes at DEPTH; 0 or -ENOMEM. */
 static int
 add_failing(struct table *t, json_t *subs, int depth)
 {
@@ -167,30 +168,28 @@ add_failing(struct table *t, json_t *subs, int depth)
 		if (asprintf(&text, "%s: %s%s%s%s", name != NULL ? name : "?",
 			verdict != NULL ? verdict : "?", message != NULL ? ": " : "",
 			message != NULL ? message : "", at) < 0)
-			return -1;
+			return -ENOMEM;
 		rc = add_note(t, depth, text);
 		free(text);
 		if (rc < 0 || add_failing(t, json_object_get(sub, "subtests"), depth + 1) < 0)
-			return -1;
+			return -ENOMEM;
 	}
 	return 0;
 }
 
-/* Add TEST's row, and the notes under it, to T. */
+/* Add TEST's row, and the notes under it, to T; 0 or -ENOMEM. */
 static int
 add_test(struct table *t, json_t *test)
 {
 	const char *verdict = job_str(test, "verdict");
 	const char *message = job_str(test, "message");
 	json_t *subs = json_object_get(test, "subtests");
-	char code[24] = "-", dur[32] = "-", subcount[48] = "-";
+	char code[24], dur[32] = "-", subcount[48] = "-";
 	struct counts c = { 0 };
 	const char *cells[5];
-	long long n;
 	json_t *d;
 
-	if (job_int(test, "exit_code", &n))
-		snprintf(code, sizeof(code), "%lld", n);
+	job_int_format(test, "exit_code", code, sizeof(code));
 	d = json_object_get(test, "duration");
 	if (json_is_number(d))
 		output_duration_format(json_number_value(d), dur, sizeof(dur));
@@ -204,13 +203,13 @@ add_test(struct table *t, json_t *test)
 	cells[3] = dur;
 	cells[4] = subcount;
 	if (table_add_row(t, cells) < 0)
-		return -1;
+		return -ENOMEM;
 	if (rank_of(test) == RANK_PASS || rank_of(test) == RANK_RUNNING)
 		return 0;
 	if (message != NULL && add_note(t, 2, message) < 0)
-		return -1;
+		return -ENOMEM;
 	if (rank_of(test) == RANK_FAILING && add_failing(t, subs, 2) < 0)
-		return -1;
+		return -ENOMEM;
 	return 0;
 }
 
@@ -237,40 +236,59 @@ counts_format(const struct counts *c, char *buf, size_t size)
 	counts_word(buf, size, c->other, "unknown", false);
 }
 
-static int
-results_print(json_t *tests, void *arg)
+static const char *const results_headers[] = { "NAME", "VERDICT", "EXIT", "DURATION", "SUBTESTS" };
+
+static const struct output_table results_table = {
+	.ncols = 5,
+	.headers = results_headers,
+	.right = 1u << 2 | 1u << 3,
+	.empty = "no test results",
+	.row = add_test,
+};
+
+/* TESTS in the order the table shows them: by rank, each rank in run
+ * order; NULL when out of memory. */
+static json_t *
+tests_ranked(json_t *tests)
 {
-	static const char *const headers[] = { "NAME", "VERDICT", "EXIT", "DURATION", "SUBTESTS" };
-	struct table *t = table_new(5, headers);
-	struct counts tc = { 0 }, sc = { 0 };
-	char line[256], sub[256];
-	json_t *test;
+	json_t *ranked = json_array(), *test;
 	size_t i;
 
-	(void)arg;
-	if (json_array_size(tests) == 0) {
-		table_free(t);
-		printf("no test results\n");
-		return 0;
-	}
-	if (t == NULL)
-		goto nomem;
-	table_align_right(t, 2);
-	table_align_right(t, 3);
-	for (int r = RANK_FAILING; r <= RANK_PASS; r++) {
+	for (int r = RANK_FAILING; ranked != NULL && r <= RANK_PASS; r++) {
 		json_array_foreach(tests, i, test)
 		{
-			if ((int)rank_of(test) == r && add_test(t, test) < 0)
-				goto nomem;
+			if ((int)rank_of(test) == r && json_array_append(ranked, test) < 0) {
+				json_decref(ranked);
+				return NULL;
+			}
 		}
 	}
+	return ranked;
+}
+
+/* The table of TESTS, then a line of counts of tests and of subtests. */
+static int
+results_print(json_t *tests)
+{
+	json_t *ranked = tests_ranked(tests), *test;
+	struct counts tc = { 0 }, sc = { 0 };
+	char line[256], sub[256];
+	size_t i;
+	int rc;
+
+	if (ranked == NULL) {
+		fprintf(stderr, "pkvmctl: out of memory\n");
+		return PKVM_EXIT_INFRA;
+	}
+	rc = output_table(ranked, &results_table);
+	json_decref(ranked);
+	if (rc != 0 || json_array_size(tests) == 0)
+		return rc;
 	json_array_foreach(tests, i, test)
 	{
 		count(&tc, job_str(test, "verdict"));
 		count_leaves(&sc, json_object_get(test, "subtests"));
 	}
-	table_print(t, stdout);
-	table_free(t);
 	counts_format(&tc, line, sizeof(line));
 	printf("\n%zu test%s: %s", json_array_size(tests), json_array_size(tests) == 1 ? "" : "s",
 	    line);
@@ -280,28 +298,18 @@ results_print(json_t *tests, void *arg)
 	}
 	printf("\n");
 	return 0;
-nomem:
-	table_free(t);
-	fprintf(stderr, "pkvmctl: out of memory\n");
-	return PKVM_EXIT_INFRA;
 }
 
 static int
 results_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
-	const char *junit = NULL;
+	const char *junit = cmd_args_value(args, OPT_JUNIT);
+	bool json = cmd_args_flag(args, OPT_JSON);
 	json_t *reply = NULL, *tests;
-	bool json = false;
 	char path[96];
 	int64_t id;
 	int err, rc;
 
-	for (int i = 0; i < args->n; i++) {
-		if (args->v[i].key == OPT_JSON)
-			json = true;
-		else if (args->v[i].key == OPT_JUNIT)
-			junit = args->v[i].value;
-	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;
@@ -317,7 +325,7 @@ results_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *arg
 	if (rc == 0 && json)
 		rc = output_json(tests) < 0 ? PKVM_EXIT_INFRA : 0;
 	else if (rc == 0)
-		rc = results_print(tests, NULL);
+		rc = results_print(tests);
 	json_decref(reply);
 	return rc;
 }

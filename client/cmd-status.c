@@ -26,7 +26,7 @@ line(const char *key, const char *value)
 }
 
 static int
-status_print(json_t *job, void *arg)
+status_print(json_t *job, const void *arg)
 {
 	char buf[512], buf2[64];
 	long long a, b, c;
@@ -34,10 +34,7 @@ status_print(json_t *job, void *arg)
 	json_t *tests;
 
 	(void)arg;
-	if (job_int(job, "id", &a))
-		snprintf(buf, sizeof(buf), "%lld", a);
-	else
-		snprintf(buf, sizeof(buf), "-");
+	job_int_format(job, "id", buf, sizeof(buf));
 	line("id:", buf);
 	line("state:", job_str(job, "state"));
 	line("result:", job_str(job, "result"));
@@ -80,15 +77,11 @@ status_print(json_t *job, void *arg)
 static int
 status_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
-	bool json = false;
+	bool json = cmd_args_flag(args, OPT_JSON);
 	char path[64];
 	int64_t id;
 	int rc;
 
-	for (int i = 0; i < args->n; i++) {
-		if (args->v[i].key == OPT_JSON)
-			json = true;
-	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;

@@ -247,6 +247,26 @@ submit_add_exe_dir(struct submit *s, const char *dir)
 	return rc;
 }
 
+/* Append VALUE to the array *LIST, made on first use, which takes at most
+ * MAX of WHAT: the daemon would refuse more, so it is said here, before
+ * anything is uploaded.  0, or the exit code after saying why not. */
+static int
+submit_append(json_t **list, const char *value, size_t max, const char *what)
+{
+	if (*list == NULL && (*list = json_array()) == NULL)
+		goto nomem;
+	if (json_array_size(*list) >= max) {
+		fprintf(stderr, "pkvmctl: too many %s (at most %zu)\n", what, max);
+		return PKVM_EXIT_USAGE;
+	}
+	if (json_array_append_new(*list, json_string(value)) < 0)
+		goto nomem;
+	return 0;
+nomem:
+	fprintf(stderr, "pkvmctl: out of memory\n");
+	return PKVM_EXIT_INFRA;
+}
+
 static int
 submit_add_tag(struct submit *s, const char *tag)
 {
@@ -257,14 +277,7 @@ submit_add_tag(struct submit *s, const char *tag)
 		    tag, PKVM_TAG_MAX);
 		return PKVM_EXIT_USAGE;
 	}
-	if (s->tags == NULL)
-		s->tags = json_array();
-	if (json_array_size(s->tags) >= PKVM_TAGS_MAX) {
-		fprintf(stderr, "pkvmctl: too many tags (at most %d)\n", PKVM_TAGS_MAX);
-		return PKVM_EXIT_USAGE;
-	}
-	json_array_append_new(s->tags, json_string(tag));
-	return 0;
+	return submit_append(&s->tags, tag, PKVM_TAGS_MAX, "tags");
 }
 
 static bool
@@ -305,8 +318,6 @@ submit_add_module(struct submit *s, const char *name, const char *from)
 		    name);
 		return PKVM_EXIT_USAGE;
 	}
-	if (s->modules == NULL && (s->modules = json_array()) == NULL)
-		return PKVM_EXIT_INFRA;
 	json_array_foreach(s->modules, i, m)
 	{
 		if (strcmp(json_string_value(m), name) == 0) {
@@ -316,12 +327,7 @@ submit_add_module(struct submit *s, const char *name, const char *from)
 			return PKVM_EXIT_USAGE;
 		}
 	}
-	if (json_array_size(s->modules) >= MANIFEST_MODULES_MAX) {
-		fprintf(stderr, "pkvmctl: too many modules (at most %d)\n", MANIFEST_MODULES_MAX);
-		return PKVM_EXIT_USAGE;
-	}
-	json_array_append_new(s->modules, json_string(name));
-	return 0;
+	return submit_append(&s->modules, name, MANIFEST_MODULES_MAX, "modules");
 }
 
 /* Read the manifest, now that every executable is known. */
@@ -528,16 +534,9 @@ submit_rest(struct submit *s, char **rest, int nrest)
 		else if (strcmp(a, "-m") == 0)
 			mem = true;
 		if (!smp && !mem) {
-			if (s->qemu_args == NULL)
-				s->qemu_args = json_array();
-			if (json_array_size(s->qemu_args) >= PKVM_QEMU_ARGS_MAX) {
-				fprintf(stderr,
-				    "pkvmctl: too many qemu arguments "
-				    "(at most %d)\n",
-				    PKVM_QEMU_ARGS_MAX);
-				return PKVM_EXIT_USAGE;
-			}
-			json_array_append_new(s->qemu_args, json_string(a));
+			rc = submit_append(&s->qemu_args, a, PKVM_QEMU_ARGS_MAX, "qemu arguments");
+			if (rc != 0)
+				return rc;
 			continue;
 		}
 		if (v == NULL && i + 1 >= nrest) {
@@ -603,7 +602,7 @@ submit_finish_body(struct submit *s)
 static int
 submit_post(struct submit *s, struct api *api)
 {
-	json_t *job = NULL, *final = NULL;
+	json_t *job = NULL;
 	long long id;
 	int err, rc;
 
@@ -627,11 +626,7 @@ submit_post(struct submit *s, struct api *api)
 	else if (!s->json)
 		printf("%lld\n", id);
 	fflush(stdout);
-	rc = cmd_wait_job(api, id, s->follow, s->json ? &final : NULL);
-	if (final != NULL && output_json(final) < 0 && rc == 0)
-		rc = PKVM_EXIT_INFRA;
-	json_decref(final);
-	return rc;
+	return cmd_wait_job(api, id, s->follow, s->json);
 }
 
 static int

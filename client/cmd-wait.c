@@ -92,7 +92,7 @@ wait_summary(long long id, json_t *job)
 }
 
 int
-cmd_wait_job(struct api *api, int64_t id, bool follow, json_t **out)
+cmd_wait_job(struct api *api, int64_t id, bool follow, bool json)
 {
 	json_t *job = NULL;
 	const char *state;
@@ -146,27 +146,19 @@ cmd_wait_job(struct api *api, int64_t id, bool follow, json_t **out)
 		json_decref(job);
 	}
 	rc = wait_summary((long long)id, job);
-	if (out != NULL)
-		*out = job;
-	else
-		json_decref(job);
+	if (json && output_json(job) < 0 && rc == 0)
+		rc = PKVM_EXIT_INFRA;
+	json_decref(job);
 	return rc;
 }
 
 static int
 wait_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
-	bool follow = false, json = false;
-	json_t *job = NULL;
+	bool follow = cmd_args_flag(args, 'f'), json = cmd_args_flag(args, OPT_JSON);
 	int64_t id;
 	int rc;
 
-	for (int i = 0; i < args->n; i++) {
-		if (args->v[i].key == 'f')
-			follow = true;
-		else if (args->v[i].key == OPT_JSON)
-			json = true;
-	}
 	rc = cmd_args_one_id(self, args, &id);
 	if (rc != 0)
 		return rc;
@@ -174,11 +166,7 @@ wait_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 		return cmd_usage_error(self,
 		    "--json and --follow cannot be "
 		    "combined (both write to stdout)");
-	rc = cmd_wait_job(api, id, follow, json ? &job : NULL);
-	if (job != NULL && output_json(job) < 0 && rc == 0)
-		rc = PKVM_EXIT_INFRA;
-	json_decref(job);
-	return rc;
+	return cmd_wait_job(api, id, follow, json);
 }
 
 const struct cmd_entry cmd_wait_entry = {

@@ -181,6 +181,31 @@ cmd_args_one_id(const struct cmd_entry *e, struct cmd_args *args, int64_t *id)
 	return cmd_parse_id(pos, id);
 }
 
+/* Where option KEY was last given in ARGS, or -1. */
+static int
+args_last(const struct cmd_args *args, int key)
+{
+	for (int i = args->n - 1; i >= 0; i--) {
+		if (args->v[i].key == key)
+			return i;
+	}
+	return -1;
+}
+
+bool
+cmd_args_flag(const struct cmd_args *args, int key)
+{
+	return args_last(args, key) >= 0;
+}
+
+const char *
+cmd_args_value(const struct cmd_args *args, int key)
+{
+	int i = args_last(args, key);
+
+	return i >= 0 ? args->v[i].value : NULL;
+}
+
 static const struct cmd_option *
 option_long(const struct cmd_entry *e, const char *name, size_t len)
 {

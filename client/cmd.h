@@ -99,10 +99,15 @@ int cmd_parse_int(const char *name, const char *s, long long min, long long max,
 /* Parse E's single positional argument as a job id into *ID; 0 or
  * PKVM_EXIT_USAGE. */
 int cmd_args_one_id(const struct cmd_entry *e, struct cmd_args *args, int64_t *id);
+/* True when option KEY was given in ARGS. */
+bool cmd_args_flag(const struct cmd_args *args, int key);
+/* The value of option KEY in ARGS, the last one when it was given more
+ * than once; NULL when it was not given. */
+const char *cmd_args_value(const struct cmd_args *args, int key);
 
 /* Wait for job ID to be done (streaming its console to stdout first when
- * FOLLOW), print the one-line summary to stderr and return the exit code
- * for its result; the final job object goes to *JOB when JOB is not NULL. */
-int cmd_wait_job(struct api *api, int64_t id, bool follow, json_t **job);
+ * FOLLOW), print the one-line summary to stderr and, when JSON, the final
+ * job object to stdout; returns the exit code for its result. */
+int cmd_wait_job(struct api *api, int64_t id, bool follow, bool json);
 
 #endif

@@ -9,10 +9,13 @@
  * as they are under a row (a failing test's message), which take no part
  * in the column widths.
  *
- * output_show() is what list, status, results, crashes and artifacts have
- * in common: GET one path, take one member of the answer ("jobs",
- * "tests", ...) and print it either as JSON for scripts or with the
- * command's own printer for people.
+ * output_show() is what list, status, crashes and artifacts have in
+ * common: GET one path, take one member of the answer ("jobs",
+ * "crashes", ...) and print it either as JSON for scripts or with the
+ * command's own printer for people.  Most of those printers are a table
+ * of one row per item of an array, so output_table() builds that from a
+ * command's declaration (columns, alignment, what to say when there are
+ * no rows, how to fill a row) and each command writes only its row.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -250,7 +253,7 @@ output_json(json_t *j)
 
 int
 output_show(struct api *api, const char *path, const char *key, json_type type, bool json,
-    output_print_fn print, void *arg)
+    output_print_fn print, const void *arg)
 {
 	json_t *reply = NULL, *value = NULL;
 	int err, rc;
@@ -264,6 +267,52 @@ output_show(struct api *api, const char *path, const char *key, json_type type, 
 		rc = print(value, arg);
 	json_decref(reply);
 	return rc;
+}
+
+int
+output_table(json_t *items, const struct output_table *spec)
+{
+	struct table *t;
+	json_t *item;
+	size_t i;
+
+	if (json_array_size(items) == 0 && spec->empty != NULL) {
+		printf("%s\n", spec->empty);
+		return 0;
+	}
+	t = table_new(spec->ncols, spec->headers);
+	if (t == NULL)
+		goto nomem;
+	for (int c = 0; c < spec->ncols; c++) {
+		if (spec->right & 1u << c)
+			table_align_right(t, c);
+	}
+	json_array_foreach(items, i, item)
+	{
+		if (spec->row(t, item) < 0)
+			goto nomem;
+	}
+	table_print(t, stdout);
+	table_free(t);
+	return 0;
+nomem:
+	table_free(t);
+	fprintf(stderr, "pkvmctl: out of memory\n");
+	return PKVM_EXIT_INFRA;
+}
+
+/* output_show()'s printer for output_show_table(): ARG is the spec. */
+static int
+table_show(json_t *items, const void *arg)
+{
+	return output_table(items, arg);
+}
+
+int
+output_show_table(struct api *api, const char *path, const char *key, bool json,
+    const struct output_table *spec)
+{
+	return output_show(api, path, key, JSON_ARRAY, json, table_show, spec);
 }
 
 const char *
@@ -283,6 +332,17 @@ job_int(json_t *obj, const char *key, long long *out)
 		return false;
 	*out = json_integer_value(v);
 	return true;
+}
+
+void
+job_int_format(json_t *obj, const char *key, char *buf, size_t size)
+{
+	long long n;
+
+	if (job_int(obj, key, &n))
+		snprintf(buf, size, "%lld", n);
+	else
+		snprintf(buf, size, "-");
 }
 
 void

@@ -2,7 +2,8 @@
  * output.h -- how pkvmctl shows things to people: aligned tables, local
  * times, short durations and sizes, pretty JSON, reading fields of a job
  * object, and output_show(), the "GET, take one member, print it as JSON
- * or for people" step most read-only commands are made of.
+ * or for people" step most read-only commands are made of (with
+ * output_table() for the ones whose answer is an array shown as a table).
  */
 #ifndef PKVM_CLIENT_OUTPUT_H
 #define PKVM_CLIENT_OUTPUT_H
@@ -50,18 +51,41 @@ void output_size_format(double bytes, char *buf, size_t size);
 int output_json(json_t *j);
 
 /* Prints VALUE for people; returns 0 or an exit code. */
-typedef int (*output_print_fn)(json_t *value, void *arg);
+typedef int (*output_print_fn)(json_t *value, const void *arg);
 /* GET PATH from API and take member KEY of the answer (the whole answer
  * when KEY is NULL), which must have json TYPE; print it as JSON when JSON,
  * else with PRINT(value, ARG).  Returns the exit code, after printing why
  * on failure. */
 int output_show(struct api *api, const char *path, const char *key, json_type type, bool json,
-    output_print_fn print, void *arg);
+    output_print_fn print, const void *arg);
+
+/* How output_table() shows a JSON array to people: a table with one row
+ * for each item, declared once by the command that prints it. */
+struct output_table {
+	int ncols;
+	const char *const *headers; /* NCOLS column titles */
+	unsigned right; /* bit C set: column C is right-aligned (numbers) */
+	const char *empty; /* printed instead when there are no items, or NULL
+			    * for the header line alone */
+	/* Add ITEM's row (and any notes under it) to T; 0 or -ENOMEM. */
+	int (*row)(struct table *t, json_t *item);
+};
+/* Print array ITEMS to stdout as the table SPEC describes; returns the
+ * exit code, after saying "out of memory" when the table could not be
+ * built. */
+int output_table(json_t *items, const struct output_table *spec);
+/* output_show() of array member KEY, printed for people as the table
+ * SPEC describes. */
+int output_show_table(struct api *api, const char *path, const char *key, bool json,
+    const struct output_table *spec);
 
 /* The string field KEY of OBJ, or NULL when absent or not a string. */
 const char *job_str(json_t *obj, const char *key);
 /* The integer field KEY of OBJ into *OUT; true when it is an integer. */
 bool job_int(json_t *obj, const char *key, long long *out);
+/* Format integer field KEY of OBJ in decimal into BUF, "-" when it is not
+ * an integer. */
+void job_int_format(json_t *obj, const char *key, char *buf, size_t size);
 /* Format time field KEY of JOB into BUF (see output_time_format), "-" when
  * null. */
 void job_time(json_t *job, const char *key, bool long_form, char *buf, size_t size);

@@ -20,10 +20,10 @@
 enum { OPT_JSON = 256 };
 
 static const struct cmd_option artifacts_options[] = {
-	{ OPT_JSON, "json", 0, false },
-	{ 'o', "output", 'o', true },
-	{ 'f', "force", 'f', false },
-	{ 0, NULL, 0, false },
+	{ .key = OPT_JSON, .long_name = "json" },
+	{ .key = 'o', .long_name = "output", .short_name = 'o', .has_arg = true },
+	{ .key = 'f', .long_name = "force", .short_name = 'f' },
+	{ 0 },
 };
 
 /* Artifact A's row; twelve digits of its sha256 are enough to tell two

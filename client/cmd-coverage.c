@@ -35,13 +35,13 @@
 enum { OPT_JSON = 256, OPT_HTML };
 
 static const struct cmd_option coverage_options[] = {
-	{ OPT_JSON, "json", 0, false },
-	{ 'n', "files", 'n', true },
-	{ OPT_HTML, "html", 0, true },
-	{ 'T', "tag", 'T', true },
-	{ 'o', "output", 'o', true },
-	{ 'w', "wait", 'w', false },
-	{ 0, NULL, 0, false },
+	{ .key = OPT_JSON, .long_name = "json" },
+	{ .key = 'n', .long_name = "files", .short_name = 'n', .has_arg = true },
+	{ .key = OPT_HTML, .long_name = "html", .has_arg = true },
+	{ .key = 'T', .long_name = "tag", .short_name = 'T', .has_arg = true },
+	{ .key = 'o', .long_name = "output", .short_name = 'o', .has_arg = true },
+	{ .key = 'w', .long_name = "wait", .short_name = 'w' },
+	{ 0 },
 };
 
 /* The parsed command line. */

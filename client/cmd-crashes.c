@@ -20,11 +20,11 @@
 enum { OPT_JSON = 256, OPT_ALL };
 
 static const struct cmd_option crashes_options[] = {
-	{ OPT_JSON, "json", 0, false },
-	{ 'v', "verbose", 'v', false },
-	{ OPT_ALL, "all", 0, false },
-	{ 'n', "limit", 'n', true },
-	{ 0, NULL, 0, false },
+	{ .key = OPT_JSON, .long_name = "json" },
+	{ .key = 'v', .long_name = "verbose", .short_name = 'v' },
+	{ .key = OPT_ALL, .long_name = "all" },
+	{ .key = 'n', .long_name = "limit", .short_name = 'n', .has_arg = true },
+	{ 0 },
 };
 
 /* "301-330" from a [first, last] pair, "-" when absent. */

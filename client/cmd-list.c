@@ -16,12 +16,12 @@
 enum { OPT_STATE = 256, OPT_TAG, OPT_OWNER, OPT_LIMIT, OPT_JSON };
 
 static const struct cmd_option list_options[] = {
-	{ OPT_STATE, "state", 0, true },
-	{ OPT_TAG, "tag", 'T', true },
-	{ OPT_OWNER, "owner", 0, true },
-	{ OPT_LIMIT, "limit", 'n', true },
-	{ OPT_JSON, "json", 0, false },
-	{ 0, NULL, 0, false },
+	{ .key = OPT_STATE, .long_name = "state", .has_arg = true },
+	{ .key = OPT_TAG, .long_name = "tag", .short_name = 'T', .has_arg = true },
+	{ .key = OPT_OWNER, .long_name = "owner", .has_arg = true },
+	{ .key = OPT_LIMIT, .long_name = "limit", .short_name = 'n', .has_arg = true },
+	{ .key = OPT_JSON, .long_name = "json" },
+	{ 0 },
 };
 
 /* Append "&KEY=escaped VALUE" (or "?..." first) to the query in Q. */

@@ -17,9 +17,9 @@
 enum { OPT_TEST = 256 };
 
 static const struct cmd_option logs_options[] = {
-	{ 'f', "follow", 'f', false },
-	{ OPT_TEST, "test", 't', true },
-	{ 0, NULL, 0, false },
+	{ .key = 'f', .long_name = "follow", .short_name = 'f' },
+	{ .key = OPT_TEST, .long_name = "test", .short_name = 't', .has_arg = true },
+	{ 0 },
 };
 
 static int

@@ -26,9 +26,9 @@
 enum { OPT_JSON = 256, OPT_JUNIT };
 
 static const struct cmd_option results_options[] = {
-	{ OPT_JSON, "json", 0, false },
-	{ OPT_JUNIT, "junit", 0, true },
-	{ 0, NULL, 0, false },
+	{ .key = OPT_JSON, .long_name = "json" },
+	{ .key = OPT_JUNIT, .long_name = "junit", .has_arg = true },
+	{ 0 },
 };
 
 /* Verdicts, in the order the table shows them. */

@@ -15,8 +15,8 @@
 enum { OPT_JSON = 256 };
 
 static const struct cmd_option status_options[] = {
-	{ OPT_JSON, "json", 0, false },
-	{ 0, NULL, 0, false },
+	{ .key = OPT_JSON, .long_name = "json" },
+	{ 0 },
 };
 
 static void

@@ -460,17 +460,15 @@ insert_exe_strv(struct store *st, enum stmt_id id, int64_t job_id, size_t exe_se
 	return 0;
 }
 
-int
-store_job_insert(struct store *st, struct job *j)
+/* Insert J as a new queued job created at CREATED, with everything it
+ * owns, inside the caller's transaction: 0 with *ID set, or negative
+ * errno. */
+static int
+insert_rows(struct store *st, const struct job *j, int64_t created, int64_t *id, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_INSERT];
-	int64_t created = j->created_ms ? j->created_ms
-					: clock_now_ms() /* store.h promises to fill it */;
-	int64_t id;
 	int r;
 
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
 	st_bind_text(s, 1, j->owner ? j->owner : "");
 	st_bind_text(s, 2, j->message);
 	sqlite3_bind_int64(s, 3, created);
@@ -491,47 +489,45 @@ store_job_insert(struct store *st, struct job *j)
 	st_bind_text(s, 18, j->build_dir);
 	st_bind_text(s, 19, j->gcov_tool);
 	st_bind_text(s, 20, job_net_name(j->net));
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		goto fail;
-	id = sqlite3_last_insert_rowid(st->db);
+	if ((r = st_step_changes(st, s, fn)) < 0)
+		return r;
+	*id = sqlite3_last_insert_rowid(st->db);
 
 	s = st->stmt[STMT_TAG_INSERT];
 	for (size_t i = 0; i < j->ntags; i++) {
-		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 1, *id);
 		st_bind_text(s, 2, j->tags[i]);
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
+		if ((r = st_step_changes(st, s, fn)) < 0)
+			return r;
 	}
 	s = st->stmt[STMT_EXE_INSERT];
 	for (size_t i = 0; i < j->nexes; i++) {
-		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 1, *id);
 		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
 		st_bind_text(s, 3, j->exes[i].name);
 		st_bind_text(s, 4, j->exes[i].blob);
 		sqlite3_bind_int64(s, 5, j->exes[i].mode);
 		sqlite3_bind_int64(s, 6, (int64_t)j->exes[i].size);
 		sqlite3_bind_int(s, 7, j->exes[i].timeout_s);
-		if ((r = st_step_changes(st, s, __func__)) < 0 ||
-		    (r = insert_exe_strv(st, STMT_EXE_ARG_INSERT, id, i + 1, j->exes[i].args,
+		if ((r = st_step_changes(st, s, fn)) < 0 ||
+		    (r = insert_exe_strv(st, STMT_EXE_ARG_INSERT, *id, i + 1, j->exes[i].args,
 			 j->exes[i].nargs)) < 0 ||
-		    (r = insert_exe_strv(st, STMT_EXE_ENV_INSERT, id, i + 1, j->exes[i].env,
+		    (r = insert_exe_strv(st, STMT_EXE_ENV_INSERT, *id, i + 1, j->exes[i].env,
 			 j->exes[i].nenv)) < 0)
-			goto fail;
+			return r;
 	}
-	if ((r = insert_strv(st, STMT_ARG_INSERT, id, j->qemu_args, j->nqemu_args)) < 0 ||
-	    (r = insert_strv(st, STMT_MODULE_INSERT, id, j->modules, j->nmodules)) < 0 ||
-	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, j->coverage_paths, j->ncoverage_paths)) <
-		0)
-		goto fail;
+	if ((r = insert_strv(st, STMT_ARG_INSERT, *id, j->qemu_args, j->nqemu_args)) < 0 ||
+	    (r = insert_strv(st, STMT_MODULE_INSERT, *id, j->modules, j->nmodules)) < 0 ||
+	    (r = insert_strv(st, STMT_COV_PATH_INSERT, *id, j->coverage_paths,
+		 j->ncoverage_paths)) < 0)
+		return r;
 	s = st->stmt[STMT_EXTRA_INSERT];
 	for (size_t i = 0; i < j->nextra; i++) {
 		const struct job_extra *x = &j->extra[i];
 
-		if ((unsigned)x->kind >= NELEM(extra_kind_names)) {
-			r = -EINVAL;
-			goto fail;
-		}
-		sqlite3_bind_int64(s, 1, id);
+		if ((unsigned)x->kind >= NELEM(extra_kind_names))
+			return -EINVAL;
+		sqlite3_bind_int64(s, 1, *id);
 		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
 		st_bind_text(s, 3, x->path);
 		st_bind_text(s, 4, extra_kind_names[x->kind]);
@@ -539,10 +535,24 @@ store_job_insert(struct store *st, struct job *j)
 		sqlite3_bind_int64(s, 6, x->mode);
 		sqlite3_bind_int64(s, 7, (int64_t)x->size);
 		st_bind_text(s, 8, x->kind == EXTRA_SYMLINK ? x->target : NULL);
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
+		if ((r = st_step_changes(st, s, fn)) < 0)
+			return r;
 	}
-	if ((r = st_tx_commit(st, __func__)) < 0)
+	return 0;
+}
+
+int
+store_job_insert(struct store *st, struct job *j)
+{
+	int64_t created = j->created_ms ? j->created_ms
+					: clock_now_ms() /* store.h promises to fill it */;
+	int64_t id = 0;
+	int r;
+
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	r = insert_rows(st, j, created, &id, __func__);
+	if ((r = st_tx_end(st, r, __func__)) < 0)
 		return r;
 
 	/* Make J what store_job_get() would now return. */
@@ -557,10 +567,6 @@ store_job_insert(struct store *st, struct job *j)
 	j->console_bytes = 0;
 	j->tests_total = j->tests_passed = j->tests_failed = 0;
 	return 0;
-
-fail:
-	st_tx_rollback(st);
-	return r;
 }
 
 int
@@ -626,23 +632,12 @@ store_job_start(struct store *st, int64_t id, int64_t now_ms)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	if ((r = st_step_guarded(st, s, id, __func__)) < 0)
-		goto fail;
+	r = st_step_guarded(st, s, id, __func__);
 	/* Rows of this attempt can only be left over from a start whose
 	 * transaction was lost; the attempt begins with none. */
-	for (enum stmt_id c = STMT_TESTS_CLEAR; c <= STMT_COVERAGE_CLEAR; c++) {
-		s = st->stmt[c];
-		sqlite3_bind_int64(s, 1, id);
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
-	}
-	if ((r = st_counters_update(st, id, __func__)) < 0)
-		goto fail;
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	for (enum stmt_id c = STMT_TESTS_CLEAR; r == 0 && c <= STMT_COVERAGE_CLEAR; c++)
+		r = st_run_key(st, c, id, __func__);
+	return st_tx_end_counters(st, id, r, __func__);
 }
 
 int
@@ -676,20 +671,11 @@ store_job_finish(struct store *st, int64_t id, enum job_result result, const cha
 	else
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_int64(s, 5, now_ms);
-	if ((r = st_step_guarded(st, s, id, __func__)) < 0)
-		goto fail;
 	/* A done job has no running tests: whatever was still running when
 	 * it ended (timeout, crash, cancel) never finished. */
-	s = st->stmt[STMT_TESTS_ABORT];
-	sqlite3_bind_int64(s, 1, id);
-	if ((r = st_step_changes(st, s, __func__)) < 0 ||
-	    (r = st_counters_update(st, id, __func__)) < 0)
-		goto fail;
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	if ((r = st_step_guarded(st, s, id, __func__)) == 0)
+		r = st_run_key(st, STMT_TESTS_ABORT, id, __func__);
+	return st_tx_end_counters(st, id, r, __func__);
 }
 
 int
@@ -717,11 +703,35 @@ read_recovered(sqlite3_stmt *s, void *elem, void *arg)
 static const struct st_list_kind recovered_kind = { sizeof(struct recovered_job), read_recovered,
 	NULL };
 
+/* Inside store_jobs_recover()'s transaction: requeue (REQUEUE) or finish
+ * the running JOBS, N of them, ending their running tests. */
+static int
+recover_running(struct store *st, bool requeue, int64_t now_ms, const struct recovered_job *jobs,
+    size_t n, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_RECOVER_INTERRUPT];
+	int r;
+
+	/* Tests first: the statement finds them through their job's state,
+	 * which the next statement changes. */
+	if ((r = st_run(st, STMT_RECOVER_TESTS, fn)) < 0)
+		return r;
+	if (requeue) {
+		r = st_run(st, STMT_RECOVER_REQUEUE, fn);
+	} else {
+		st_bind_text(s, 1, INTERRUPTED_MESSAGE);
+		sqlite3_bind_int64(s, 2, now_ms);
+		r = st_run(st, STMT_RECOVER_INTERRUPT, fn);
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = st_counters_update(st, jobs[i].id, fn);
+	return r;
+}
+
 int
 store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
     size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_RECOVER_SELECT];
 	struct recovered_job *jobs;
 	size_t njobs;
 	void *list;
@@ -731,38 +741,18 @@ store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recove
 	*n = 0;
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
-	r = st_collect(st, s, &recovered_kind, NULL, &list, &njobs, __func__);
+	r = st_collect(st, st->stmt[STMT_RECOVER_SELECT], &recovered_kind, NULL, &list, &njobs,
+	    __func__);
 	jobs = list;
 	/* Captures are child processes of the daemon that died: none will
 	 * report, so one left pending or running has failed. */
 	if (r == 0) {
-		s = st->stmt[STMT_RECOVER_CAPTURES];
-		st_bind_text(s, 1, CAPTURE_LOST_MESSAGE);
+		st_bind_text(st->stmt[STMT_RECOVER_CAPTURES], 1, CAPTURE_LOST_MESSAGE);
 		r = st_run(st, STMT_RECOVER_CAPTURES, __func__);
 	}
-	if (r < 0 || njobs == 0)
-		goto out;
-
-	/* Tests first: the statement finds them through their job's state,
-	 * which the next statement changes. */
-	if ((r = st_run(st, STMT_RECOVER_TESTS, __func__)) < 0)
-		goto out;
-	if (requeue) {
-		r = st_run(st, STMT_RECOVER_REQUEUE, __func__);
-	} else {
-		s = st->stmt[STMT_RECOVER_INTERRUPT];
-		st_bind_text(s, 1, INTERRUPTED_MESSAGE);
-		sqlite3_bind_int64(s, 2, now_ms);
-		r = st_run(st, STMT_RECOVER_INTERRUPT, __func__);
-	}
-	for (size_t i = 0; r == 0 && i < njobs; i++)
-		r = st_counters_update(st, jobs[i].id, __func__);
-out:
-	if (r == 0)
-		r = st_tx_commit(st, __func__);
-	else
-		st_tx_rollback(st);
-	if (r < 0) {
+	if (r == 0 && njobs > 0)
+		r = recover_running(st, requeue, now_ms, jobs, njobs, __func__);
+	if ((r = st_tx_end(st, r, __func__)) < 0) {
 		free(jobs);
 		return r;
 	}

@@ -150,12 +150,14 @@ int st_step_one(struct store *st, sqlite3_stmt *s, const char *fn);
 int st_step_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn);
 /* Step statement ID (bound or without parameters): 0 or negative errno. */
 int st_run(struct store *st, enum stmt_id id, const char *fn);
+/* st_run() of statement ID with KEY bound to its ?1. */
+int st_run_key(struct store *st, enum stmt_id id, int64_t key, const char *fn);
 /* BEGIN IMMEDIATE: 0 or negative errno. */
 int st_tx_begin(struct store *st, const char *fn);
-/* Roll back the open transaction, if sqlite has not already. */
-void st_tx_rollback(struct store *st);
-/* COMMIT, rolling back when it fails: 0 or negative errno. */
-int st_tx_commit(struct store *st, const char *fn);
+/* End the transaction st_tx_begin() opened, given R, the result of what
+ * ran in it: COMMIT when R >= 0 and 0, or else ROLLBACK and R (or the
+ * failed COMMIT's negative errno). */
+int st_tx_end(struct store *st, int r, const char *fn);
 /* Bind TEXT (NULL binds NULL) without a copy: valid until st_stmt_done(). */
 void st_bind_text(sqlite3_stmt *s, int i, const char *text);
 /* Copy column I of S into *OUT (NULL stays NULL): 0 or -ENOMEM. */
@@ -213,5 +215,8 @@ extern const char *const st_job_list_sql[LIST__SHAPES];
 
 /* Recompute job ID's test counters from its current attempt's tests. */
 int st_counters_update(struct store *st, int64_t id, const char *fn);
+/* st_tx_end() of a change to job ID's tests: when R >= 0 the job's
+ * counters are recomputed first, in the same transaction. */
+int st_tx_end_counters(struct store *st, int64_t id, int r, const char *fn);
 
 #endif

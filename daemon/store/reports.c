@@ -346,34 +346,23 @@ store_coverage_set_status(struct store *st, int64_t id, enum coverage_status sta
 	sqlite3_bind_int64(s, 1, id);
 	st_bind_text(s, 2, name);
 	st_bind_text(s, 3, message);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		goto fail;
-	if (r == 0) {
-		r = -ENOENT;
-		goto fail;
-	}
-	if (status != COV_OK) {
-		s = st->stmt[STMT_COVERAGE_FILES_CLEAR];
-		sqlite3_bind_int64(s, 1, id);
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
-	}
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	if ((r = st_step_one(st, s, __func__)) == 0 && status != COV_OK)
+		r = st_run_key(st, STMT_COVERAGE_FILES_CLEAR, id, __func__);
+	return st_tx_end(st, r, __func__);
 }
 
-/* Bind the six numbers of ROW to the parameters FIRST.. of S. */
+/* Bind the six numbers of ROW to the parameters FIRST.. of S; -EINVAL,
+ * with S's other bindings cleared, for a negative one. */
 static int
 bind_counts(sqlite3_stmt *s, int first, const struct coverage_row *row)
 {
 	const struct cov_counts *c[] = { &row->lines, &row->functions, &row->branches };
 
 	for (size_t i = 0; i < NELEM(c); i++) {
-		if (c[i]->hit < 0 || c[i]->total < 0)
+		if (c[i]->hit < 0 || c[i]->total < 0) {
+			st_stmt_done(s);
 			return -EINVAL;
+		}
 		sqlite3_bind_int64(s, first + 2 * (int)i, c[i]->hit);
 		sqlite3_bind_int64(s, first + 2 * (int)i + 1, c[i]->total);
 	}
@@ -392,6 +381,25 @@ col_counts(sqlite3_stmt *s, int first, struct coverage_row *row)
 	}
 }
 
+/* Insert ROWS, N per-file rows of job ID's current attempt. */
+static int
+coverage_files_put(struct store *st, int64_t id, const struct coverage_row *rows, size_t n,
+    const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_FILE_INSERT];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].file == NULL)
+			return -EINVAL;
+		sqlite3_bind_int64(s, 1, id);
+		st_bind_text(s, 2, rows[i].file);
+		if ((r = bind_counts(s, 3, &rows[i])) < 0 || (r = st_step_changes(st, s, fn)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 store_coverage_put(struct store *st, int64_t id, const struct coverage_row *total,
     const struct coverage_row *rows, size_t n)
@@ -404,40 +412,10 @@ store_coverage_put(struct store *st, int64_t id, const struct coverage_row *tota
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
-	if ((r = bind_counts(s, 2, total)) < 0) {
-		st_stmt_done(s);
-		goto fail;
-	}
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		goto fail;
-	if (r == 0) {
-		r = -ENOENT;
-		goto fail;
-	}
-	s = st->stmt[STMT_COVERAGE_FILES_CLEAR];
-	sqlite3_bind_int64(s, 1, id);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		goto fail;
-	s = st->stmt[STMT_COVERAGE_FILE_INSERT];
-	for (size_t i = 0; i < n; i++) {
-		if (rows[i].file == NULL) {
-			r = -EINVAL;
-			goto fail;
-		}
-		sqlite3_bind_int64(s, 1, id);
-		st_bind_text(s, 2, rows[i].file);
-		if ((r = bind_counts(s, 3, &rows[i])) < 0) {
-			st_stmt_done(s);
-			goto fail;
-		}
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
-	}
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	if ((r = bind_counts(s, 2, total)) == 0 && (r = st_step_one(st, s, __func__)) == 0 &&
+	    (r = st_run_key(st, STMT_COVERAGE_FILES_CLEAR, id, __func__)) == 0)
+		r = coverage_files_put(st, id, rows, n, __func__);
+	return st_tx_end(st, r, __func__);
 }
 
 static int

@@ -37,7 +37,10 @@
  * front so a writer never has to upgrade a read lock and hit SQLITE_BUSY
  * halfway.  Transitions are guarded in SQL (UPDATE ... WHERE state =
  * 'queued'); when such an update changes no row, one more query tells
- * "no such job" (-ENOENT) from "not in that state" (-ESTALE).
+ * "no such job" (-ENOENT) from "not in that state" (-ESTALE).  A function
+ * opens its transaction with st_tx_begin() and hands the result of what
+ * it ran to st_tx_end(), which commits or rolls back on it, so no function
+ * needs a failure path of its own for the transaction.
  *
  * Attempts.  Tests, crash reports, artifacts and coverage belong to one
  * attempt of a job: the API shows the current attempt's, a requeued job
@@ -164,27 +167,27 @@ st_run(struct store *st, enum stmt_id id, const char *fn)
 }
 
 int
+st_run_key(struct store *st, enum stmt_id id, int64_t key, const char *fn)
+{
+	sqlite3_bind_int64(st->stmt[id], 1, key);
+	return st_run(st, id, fn);
+}
+
+int
 st_tx_begin(struct store *st, const char *fn)
 {
 	return st_run(st, STMT_BEGIN, fn);
 }
 
-void
-st_tx_rollback(struct store *st)
+int
+st_tx_end(struct store *st, int r, const char *fn)
 {
+	if (r >= 0 && (r = st_run(st, STMT_COMMIT, fn)) == 0)
+		return 0;
 	/* Harmless when sqlite already rolled back on its own (e.g. after
 	 * SQLITE_FULL); there is nothing more to do if it fails. */
 	if (sqlite3_get_autocommit(st->db) == 0)
 		st_run(st, STMT_ROLLBACK, "rollback");
-}
-
-int
-st_tx_commit(struct store *st, const char *fn)
-{
-	int r = st_run(st, STMT_COMMIT, fn);
-
-	if (r < 0)
-		st_tx_rollback(st);
 	return r;
 }
 

@@ -1282,6 +1282,29 @@ test_add_inserts_a_finished_pseudo_test_with_subtests(void)
 	store_free(st);
 }
 
+static void
+test_a_test_row_with_an_unknown_format_reads_as_eio(void)
+{
+	const char *path = db_path();
+	struct store *st = open_ok(path);
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct test_full *t = (struct test_full *)1;
+	sqlite3 *db = NULL;
+	size_t n = 99;
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	run_test(st, id, 1, "01", VERDICT_PASS, 0);
+	/* Formats have no CHECK in the schema: a newer pkvmd may write one
+	 * this one does not know. */
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	exec_ok(db, "UPDATE tests SET format = 'bogus'");
+	CHECK_INT(sqlite3_close(db), SQLITE_OK);
+	CHECK_INT(store_test_list_full(st, id, &t, &n), -EIO);
+	CHECK(t == NULL);
+	CHECK_INT(n, 0);
+	store_free(st);
+}
+
 /* --- migrations ---------------------------------------------------------------------- */
 
 /* Make PATH a database as pkvmd made it before migration 002: the schema
@@ -1476,6 +1499,7 @@ main(void)
 	RUN(test_skip_and_timeout_round_trip_and_count_as_designed);
 	RUN(test_finish_errors_are_enoent_estale_and_einval);
 	RUN(test_add_inserts_a_finished_pseudo_test_with_subtests);
+	RUN(test_a_test_row_with_an_unknown_format_reads_as_eio);
 	RUN(test_a_001_database_migrates_with_its_data_intact);
 	RUN(test_checkpoint_truncates_the_wal_while_the_store_is_open);
 	RUN(test_checkpoint_of_a_missing_database_fails);

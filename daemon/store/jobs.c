@@ -320,24 +320,21 @@ static const char *const extra_kind_names[] = {
 	[EXTRA_DIR] = "dir",
 	[EXTRA_SYMLINK] = "symlink",
 };
+static const struct st_names extra_kinds = { extra_kind_names, NELEM(extra_kind_names),
+	"extra kind" };
 
 static int
 read_extra(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 	struct job_extra *x = elem;
-	int k, r;
+	int r;
 
 	if ((r = st_col_dup(s, 0, &x->path)) < 0)
 		return r;
-	k = st_name_index(extra_kind_names, NELEM(extra_kind_names),
-	    (const char *)sqlite3_column_text(s, 1));
-	if (k < 0) {
-		log_warnx("store: %s: job %lld has a bad extra kind", ctx->fn,
-		    (long long)ctx->job_id);
-		return -EIO;
-	}
-	x->kind = (enum job_extra_kind)k;
+	if ((r = st_col_name(s, 1, &extra_kinds, ctx)) < 0)
+		return r;
+	x->kind = (enum job_extra_kind)r;
 	st_col_copy(s, 2, x->blob, sizeof(x->blob));
 	x->mode = (uint32_t)sqlite3_column_int64(s, 3);
 	x->size = (uint64_t)sqlite3_column_int64(s, 4);
@@ -524,13 +521,14 @@ insert_rows(struct store *st, const struct job *j, int64_t created, int64_t *id,
 	s = st->stmt[STMT_EXTRA_INSERT];
 	for (size_t i = 0; i < j->nextra; i++) {
 		const struct job_extra *x = &j->extra[i];
+		const char *kind = st_name_of(&extra_kinds, x->kind);
 
-		if ((unsigned)x->kind >= NELEM(extra_kind_names))
+		if (kind == NULL)
 			return -EINVAL;
 		sqlite3_bind_int64(s, 1, *id);
 		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
 		st_bind_text(s, 3, x->path);
-		st_bind_text(s, 4, extra_kind_names[x->kind]);
+		st_bind_text(s, 4, kind);
 		st_bind_text(s, 5, x->kind == EXTRA_FILE ? x->blob : NULL);
 		sqlite3_bind_int64(s, 6, x->mode);
 		sqlite3_bind_int64(s, 7, (int64_t)x->size);

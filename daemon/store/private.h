@@ -200,9 +200,23 @@ int st_collect_job(struct store *st, enum stmt_id id, int64_t job_id,
     const struct st_list_kind *kind, void *arg, void **out, size_t *n, const char *fn);
 /* Free LIST, N elements of KIND from st_collect(); NULL is fine. */
 void st_list_free(const struct st_list_kind *kind, void *list, size_t n);
-/* The index of NAME in NAMES, a table of N names, or -EINVAL when it is
- * not there (NAME may be NULL). */
-int st_name_index(const char *const *names, size_t n, const char *name);
+/* How the store spells an enum in its TEXT columns: NAMES[value] for each
+ * of the N values, and WHAT the enum is, for messages.  Each enum the
+ * store keeps has one, next to its table of names, so that writing and
+ * reading it cannot disagree. */
+struct st_names {
+	const char *const *names;
+	size_t n;
+	const char *what;
+};
+/* The name of VALUE in E, or NULL when E has none for it. */
+const char *st_name_of(const struct st_names *e, int value);
+/* Log that column I of S holds a WHAT of job CTX->job_id that the store
+ * cannot read, and return -EIO. */
+int st_col_bad(sqlite3_stmt *s, int i, const char *what, const struct st_row_ctx *ctx);
+/* Read column I of S, a name from E, as its value: that, or st_col_bad()
+ * when it is none of E's names. */
+int st_col_name(sqlite3_stmt *s, int i, const struct st_names *e, const struct st_row_ctx *ctx);
 /* 0 when job ID exists, -ENOENT when not, or another negative errno. */
 int st_job_exists(struct store *st, int64_t id, const char *fn);
 

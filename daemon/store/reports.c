@@ -237,11 +237,13 @@ static const char *const artifact_status_names[] = {
 	[ARTIFACT_CORRUPT] = "corrupt",
 	[ARTIFACT_INCOMPLETE] = "incomplete",
 };
+static const struct st_names artifact_statuses = { artifact_status_names,
+	NELEM(artifact_status_names), "artifact status" };
 
 const char *
 artifact_status_name(enum artifact_status s)
 {
-	return (unsigned)s < NELEM(artifact_status_names) ? artifact_status_names[s] : NULL;
+	return st_name_of(&artifact_statuses, s);
 }
 
 int
@@ -266,21 +268,15 @@ read_artifact(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 	struct artifact_record *a = elem;
-	int k, r;
+	int r;
 
 	a->job_id = ctx->job_id;
 	a->size = (uint64_t)sqlite3_column_int64(s, 2);
 	st_col_copy(s, 3, a->sha256, sizeof(a->sha256));
-	if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0)
+	if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0 ||
+	    (r = st_col_name(s, 4, &artifact_statuses, ctx)) < 0)
 		return r;
-	k = st_name_index(artifact_status_names, NELEM(artifact_status_names),
-	    (const char *)sqlite3_column_text(s, 4));
-	if (k < 0) {
-		log_warnx("store: %s: job %lld has a bad artifact status", ctx->fn,
-		    (long long)ctx->job_id);
-		return -EIO;
-	}
-	a->status = (enum artifact_status)k;
+	a->status = (enum artifact_status)r;
 	return 0;
 }
 
@@ -324,11 +320,13 @@ static const char *const coverage_status_names[] = {
 	[COV_OK] = "ok",
 	[COV_ERROR] = "error",
 };
+static const struct st_names coverage_statuses = { coverage_status_names,
+	NELEM(coverage_status_names), "coverage status" };
 
 const char *
 coverage_status_name(enum coverage_status s)
 {
-	return (unsigned)s < NELEM(coverage_status_names) ? coverage_status_names[s] : NULL;
+	return st_name_of(&coverage_statuses, s);
 }
 
 int
@@ -455,12 +453,13 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
     struct coverage_row *total, struct coverage_row **rows, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_GET];
+	struct st_row_ctx ctx = { id, __func__ };
 	struct coverage_row sum = { 0 };
 	enum coverage_status got = COV_NONE;
 	enum job_state state;
 	const char *text;
 	char *msg = NULL;
-	int k, rc, r = 0;
+	int rc, r = 0;
 
 	if (message != NULL)
 		*message = NULL;
@@ -478,21 +477,16 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 		r = st_db_fail(st->db, __func__);
 	} else if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
 		/* The attempt's row says it all. */
-		if ((k = st_name_index(coverage_status_names, NELEM(coverage_status_names),
-			 (const char *)sqlite3_column_text(s, 2))) < 0) {
-			log_warnx("store: %s: job %lld has a bad coverage status", __func__,
-			    (long long)id);
-			r = -EIO;
-		} else if ((r = st_col_dup(s, 3, &msg)) == 0) {
-			got = (enum coverage_status)k;
+		if ((r = st_col_name(s, 2, &coverage_statuses, &ctx)) >= 0) {
+			got = (enum coverage_status)r;
+			r = st_col_dup(s, 3, &msg);
 			col_counts(s, 4, &sum);
 		}
 	} else {
 		/* No row: nothing was asked for, or nothing has come yet. */
 		text = (const char *)sqlite3_column_text(s, 1);
 		if (text == NULL || job_state_parse(text, &state) < 0) {
-			log_warnx("store: %s: job %lld has a bad state", __func__, (long long)id);
-			r = -EIO;
+			r = st_col_bad(s, 1, "state", &ctx);
 		} else if (sqlite3_column_int(s, 0) == 0) {
 			got = COV_DISABLED;
 		} else {

@@ -308,13 +308,31 @@ st_list_free(const struct st_list_kind *kind, void *list, size_t n)
 	free(list);
 }
 
-int
-st_name_index(const char *const *names, size_t n, const char *name)
+const char *
+st_name_of(const struct st_names *e, int value)
 {
-	for (size_t i = 0; name != NULL && i < n; i++)
-		if (strcmp(name, names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
+	return value >= 0 && (size_t)value < e->n ? e->names[value] : NULL;
+}
+
+int
+st_col_bad(sqlite3_stmt *s, int i, const char *what, const struct st_row_ctx *ctx)
+{
+	const char *text = (const char *)sqlite3_column_text(s, i);
+
+	log_warnx("store: %s: job %lld has a bad %s \"%s\"", ctx->fn, (long long)ctx->job_id, what,
+	    text ? text : "(null)");
+	return -EIO;
+}
+
+int
+st_col_name(sqlite3_stmt *s, int i, const struct st_names *e, const struct st_row_ctx *ctx)
+{
+	const char *text = (const char *)sqlite3_column_text(s, i);
+
+	for (size_t k = 0; text != NULL && k < e->n; k++)
+		if (e->names[k] != NULL && strcmp(text, e->names[k]) == 0)
+			return (int)k;
+	return st_col_bad(s, i, e->what, ctx);
 }
 
 int

@@ -99,12 +99,7 @@ static const char *const format_names[] = {
 	[TOUT_LTP] = "ltp",
 	[TOUT_KUT] = "kvm-unit-tests",
 };
-
-static const char *
-format_name(enum tout_format f)
-{
-	return (unsigned)f < NELEM(format_names) ? format_names[f] : NULL;
-}
+static const struct st_names formats = { format_names, NELEM(format_names), "test format" };
 
 /* True when V is a verdict verdict.c knows (its name parses back to it). */
 static bool
@@ -115,17 +110,16 @@ verdict_valid(enum test_verdict v)
 	return test_verdict_parse(test_verdict_name(v), &back) == 0 && back == v;
 }
 
-/* Read column I of S as a verdict: 0, or -EIO (logged) for a bad name. */
+/* Read column I of S as a verdict: 0, or -EIO (logged) for a bad name.
+ * The names are verdict.c's, so st_col_name() cannot read them. */
 static int
-col_verdict(sqlite3_stmt *s, int i, enum test_verdict *out, int64_t job_id, const char *fn)
+col_verdict(sqlite3_stmt *s, int i, enum test_verdict *out, const struct st_row_ctx *ctx)
 {
 	const char *name = (const char *)sqlite3_column_text(s, i);
 
 	if (name != NULL && test_verdict_parse(name, out) == 0)
 		return 0;
-	log_warnx("store: %s: job %lld has a bad verdict \"%s\"", fn, (long long)job_id,
-	    name ? name : "(null)");
-	return -EIO;
+	return st_col_bad(s, i, "verdict", ctx);
 }
 
 static void
@@ -251,7 +245,7 @@ read_node_row(sqlite3_stmt *s, void *elem, void *arg)
 	row->node.line = (uint64_t)sqlite3_column_int64(s, 5);
 	if ((r = st_col_dup(s, 2, &row->node.name)) < 0 ||
 	    (r = st_col_dup(s, 4, &row->node.message)) < 0 ||
-	    (r = col_verdict(s, 3, &row->node.verdict, ctx->job_id, ctx->fn)) < 0)
+	    (r = col_verdict(s, 3, &row->node.verdict, ctx)) < 0)
 		return r;
 	return 0;
 }
@@ -314,7 +308,7 @@ store_test_begin(struct store *st, int64_t job_id, int seq, const char *name)
 static int
 bind_record(sqlite3_stmt *s, int first, const struct test_record *r)
 {
-	const char *format = format_name(r->format);
+	const char *format = st_name_of(&formats, r->format);
 
 	if (r->verdict == VERDICT_RUNNING || !verdict_valid(r->verdict) || format == NULL) {
 		st_stmt_done(s);
@@ -434,30 +428,21 @@ store_tests_abort(struct store *st, int64_t job_id)
 /* Read the TEST_COLS row of S into T (name, verdict, exit code, duration,
  * seq) and, when F is not NULL, the rest of F but the sub-results. */
 static int
-read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t job_id,
-    const char *fn)
+read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, const struct st_row_ctx *ctx)
 {
-	int format, r;
+	int r;
 
 	t->seq = sqlite3_column_int(s, 0);
-	if ((r = st_col_dup(s, 1, &t->name)) < 0 ||
-	    (r = col_verdict(s, 2, &t->verdict, job_id, fn)) < 0)
+	if ((r = st_col_dup(s, 1, &t->name)) < 0 || (r = col_verdict(s, 2, &t->verdict, ctx)) < 0)
 		return r;
 	t->has_exit_code = sqlite3_column_type(s, 3) != SQLITE_NULL;
 	t->exit_code = sqlite3_column_int(s, 3);
 	t->duration_ms = sqlite3_column_int64(s, 4);
 	if (f == NULL)
 		return 0;
-	if ((r = st_col_dup(s, 6, &f->message)) < 0)
+	if ((r = st_col_dup(s, 6, &f->message)) < 0 || (r = st_col_name(s, 7, &formats, ctx)) < 0)
 		return r;
-	format = st_name_index(format_names, NELEM(format_names),
-	    (const char *)sqlite3_column_text(s, 7));
-	if (format < 0) {
-		log_warnx("store: %s: job %lld test %d has a bad format", fn, (long long)job_id,
-		    t->seq);
-		return -EIO;
-	}
-	f->format = (enum tout_format)format;
+	f->format = (enum tout_format)r;
 	f->first_line = (uint64_t)sqlite3_column_int64(s, 8);
 	f->last_line = (uint64_t)sqlite3_column_int64(s, 9);
 	return 0;
@@ -468,7 +453,7 @@ read_test_result(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 
-	return read_test(s, elem, NULL, ctx->job_id, ctx->fn);
+	return read_test(s, elem, NULL, ctx);
 }
 
 static void
@@ -517,7 +502,7 @@ read_test_full(sqlite3_stmt *s, void *elem, void *arg)
 		return -ENOMEM;
 	ctx->ids = p;
 	ctx->ids[ctx->nids++] = sqlite3_column_int64(s, 5);
-	return read_test(s, &t->t, t, ctx->row.job_id, ctx->row.fn);
+	return read_test(s, &t->t, t, &ctx->row);
 }
 
 static void

@@ -572,17 +572,12 @@ store_job_get(struct store *st, int64_t id, struct job **out)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_GET];
 	struct job *j = NULL;
-	int rc, r;
+	int r;
 
 	*out = NULL;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if ((r = st_step_row(st, s, __func__)) == 0)
 		r = row_to_job(s, &j, __func__);
-	else if (rc == SQLITE_DONE)
-		r = -ENOENT;
-	else
-		r = st_db_fail(st->db, __func__);
 	st_stmt_done(s);
 	if (r == 0 && (r = load_children(st, j, __func__)) < 0)
 		job_free(j);

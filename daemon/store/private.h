@@ -148,6 +148,14 @@ int st_step_one(struct store *st, sqlite3_stmt *s, const char *fn);
  * changed a row, else -ENOENT when job ID does not exist, -ESTALE when it
  * was in the wrong state, or another negative errno. */
 int st_step_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn);
+/* Step S, a query of at most one row: 0 with S on that row, -ENOENT when
+ * there is none, or another negative errno; in every case the caller
+ * reads what it needs and then calls st_stmt_done(). */
+int st_step_row(struct store *st, sqlite3_stmt *s, const char *fn);
+/* Step S, a query for the row a write found in the wrong state, and reset
+ * it: -ESTALE when the row is there, -ENOENT when it is not, or another
+ * negative errno. */
+int st_step_stale(struct store *st, sqlite3_stmt *s, const char *fn);
 /* Step statement ID (bound or without parameters): 0 or negative errno. */
 int st_run(struct store *st, enum stmt_id id, const char *fn);
 /* st_run() of statement ID with KEY bound to its ?1. */

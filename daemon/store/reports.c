@@ -448,6 +448,36 @@ coverage_files_get(struct store *st, int64_t id, struct coverage_row **out, size
 	return r;
 }
 
+/* Read the STMT_COVERAGE_GET row of S: the status into *GOT and, when it
+ * is from the attempt's coverage row, the message and totals into *MSG
+ * and *SUM. */
+static int
+read_coverage(sqlite3_stmt *s, enum coverage_status *got, char **msg, struct coverage_row *sum,
+    const struct st_row_ctx *ctx)
+{
+	enum job_state state;
+	const char *text;
+	int r;
+
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+		/* The attempt's row says it all. */
+		if ((r = st_col_name(s, 2, &coverage_statuses, ctx)) < 0)
+			return r;
+		*got = (enum coverage_status)r;
+		col_counts(s, 4, sum);
+		return st_col_dup(s, 3, msg);
+	}
+	/* No row: nothing was asked for, or nothing has come yet. */
+	text = (const char *)sqlite3_column_text(s, 1);
+	if (text == NULL || job_state_parse(text, &state) < 0)
+		return st_col_bad(s, 1, "state", ctx);
+	if (sqlite3_column_int(s, 0) == 0)
+		*got = COV_DISABLED;
+	else
+		*got = state == JOB_DONE ? COV_NONE : COV_PENDING;
+	return 0;
+}
+
 int
 store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, char **message,
     struct coverage_row *total, struct coverage_row **rows, size_t *n)
@@ -456,10 +486,8 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 	struct st_row_ctx ctx = { id, __func__ };
 	struct coverage_row sum = { 0 };
 	enum coverage_status got = COV_NONE;
-	enum job_state state;
-	const char *text;
 	char *msg = NULL;
-	int rc, r = 0;
+	int r;
 
 	if (message != NULL)
 		*message = NULL;
@@ -470,29 +498,8 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 		*n = 0;
 	}
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		r = -ENOENT;
-	} else if (rc != SQLITE_ROW) {
-		r = st_db_fail(st->db, __func__);
-	} else if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-		/* The attempt's row says it all. */
-		if ((r = st_col_name(s, 2, &coverage_statuses, &ctx)) >= 0) {
-			got = (enum coverage_status)r;
-			r = st_col_dup(s, 3, &msg);
-			col_counts(s, 4, &sum);
-		}
-	} else {
-		/* No row: nothing was asked for, or nothing has come yet. */
-		text = (const char *)sqlite3_column_text(s, 1);
-		if (text == NULL || job_state_parse(text, &state) < 0) {
-			r = st_col_bad(s, 1, "state", &ctx);
-		} else if (sqlite3_column_int(s, 0) == 0) {
-			got = COV_DISABLED;
-		} else {
-			got = state == JOB_DONE ? COV_NONE : COV_PENDING;
-		}
-	}
+	if ((r = st_step_row(st, s, __func__)) == 0)
+		r = read_coverage(s, &got, &msg, &sum, &ctx);
 	st_stmt_done(s);
 	/* Only an ok row has files; the list runs once the row is reset. */
 	if (r == 0 && got == COV_OK && rows != NULL)

@@ -130,24 +130,32 @@ st_step_one(struct store *st, sqlite3_stmt *s, const char *fn)
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
+int
+st_step_row(struct store *st, sqlite3_stmt *s, const char *fn)
+{
+	int rc = sqlite3_step(s);
+
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : st_db_fail(st->db, fn);
+}
+
+int
+st_step_stale(struct store *st, sqlite3_stmt *s, const char *fn)
+{
+	int r = st_step_row(st, s, fn);
+
+	st_stmt_done(s);
+	return r == 0 ? -ESTALE : r;
+}
+
 /* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
  * exist, -ESTALE when it does but was in the wrong state. */
 static int
 stale_or_missing(struct store *st, int64_t id, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_EXISTS];
-	int rc, r;
 
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		r = -ESTALE;
-	else if (rc == SQLITE_DONE)
-		r = -ENOENT;
-	else
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
-	return r;
+	return st_step_stale(st, s, fn);
 }
 
 int
@@ -572,10 +580,8 @@ store_schema_version(struct store *st)
 	sqlite3_stmt *s = st->stmt[STMT_USER_VERSION];
 	int r;
 
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if ((r = st_step_row(st, s, __func__)) == 0)
 		r = sqlite3_column_int(s, 0);
-	else
-		r = st_db_fail(st->db, __func__);
 	st_stmt_done(s);
 	return r;
 }

@@ -334,24 +334,19 @@ static int
 running_test(struct store *st, int64_t job_id, const char *name, int64_t *test_id, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_TEST_RUNNING];
-	int rc, r;
+	int r;
 
 	sqlite3_bind_int64(s, 1, job_id);
 	st_bind_text(s, 2, name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if ((r = st_step_row(st, s, fn)) == 0)
 		*test_id = sqlite3_column_int64(s, 0);
-	r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : st_db_fail(st->db, fn);
 	st_stmt_done(s);
 	if (r != -ENOENT)
 		return r;
 	s = st->stmt[STMT_TEST_FIND];
 	sqlite3_bind_int64(s, 1, job_id);
 	st_bind_text(s, 2, name);
-	rc = sqlite3_step(s);
-	r = rc == SQLITE_ROW ? -ESTALE : rc == SQLITE_DONE ? -ENOENT : st_db_fail(st->db, fn);
-	st_stmt_done(s);
-	return r;
+	return st_step_stale(st, s, fn);
 }
 
 /* store_test_finish() and store_test_end(): one transaction that finds the

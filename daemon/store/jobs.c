@@ -51,7 +51,9 @@ const struct stmt_def st_job_stmts[] = {
 	    " timings, build_dir, gcov_tool, net)"
 	    " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)" },
-	{ STMT_TAG_INSERT, "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?2)" },
+	/* job_tags keeps no position (rowid is the order): ?2 goes unused,
+	 * so the tags are written like every other list of strings. */
+	{ STMT_TAG_INSERT, "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?3)" },
 	{ STMT_EXE_INSERT,
 	    "INSERT INTO job_exes (job_id, seq, name, blob, mode, size,"
 	    " timeout_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
@@ -421,47 +423,87 @@ collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, co
 	return r;
 }
 
-/* Insert the rows (JOB_ID, 1.., V[i]) with statement ID. */
+/* Insert V, N strings, with statement ID, one row each: its parameters
+ * are the job JOB_ID, the executable EXE_SEQ when the list is one's (not
+ * 0), the string's position from 1, and the string. */
 static int
-insert_strv(struct store *st, enum stmt_id id, int64_t job_id, char *const *v, size_t n)
+insert_strv(struct store *st, enum stmt_id id, int64_t job_id, size_t exe_seq, char *const *v,
+    size_t n, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[id];
-	int r;
+	int p, r;
 
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(s, 1, job_id);
+		p = 1;
+		sqlite3_bind_int64(s, p++, job_id);
+		if (exe_seq > 0)
+			sqlite3_bind_int64(s, p++, (int64_t)exe_seq);
+		sqlite3_bind_int64(s, p++, (int64_t)i + 1);
+		st_bind_text(s, p, v[i]);
+		if ((r = st_step_changes(st, s, fn)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Insert J's executables as job ID's, each with its arguments and
+ * environment. */
+static int
+insert_exes(struct store *st, int64_t id, const struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_EXE_INSERT];
+	int r;
+
+	for (size_t i = 0; i < j->nexes; i++) {
+		const struct job_exe *e = &j->exes[i];
+
+		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
-		st_bind_text(s, 3, v[i]);
-		if ((r = st_step_changes(st, s, "store_job_insert")) < 0)
+		st_bind_text(s, 3, e->name);
+		st_bind_text(s, 4, e->blob);
+		sqlite3_bind_int64(s, 5, e->mode);
+		sqlite3_bind_int64(s, 6, (int64_t)e->size);
+		sqlite3_bind_int(s, 7, e->timeout_s);
+		if ((r = st_step_changes(st, s, fn)) < 0 ||
+		    (r = insert_strv(st, STMT_EXE_ARG_INSERT, id, i + 1, e->args, e->nargs, fn)) <
+			0 ||
+		    (r = insert_strv(st, STMT_EXE_ENV_INSERT, id, i + 1, e->env, e->nenv, fn)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Insert the rows (JOB_ID, EXE_SEQ, 1.., V[i]) with statement ID. */
+/* Insert J's extra tree as job ID's; -EINVAL for a kind with no name. */
 static int
-insert_exe_strv(struct store *st, enum stmt_id id, int64_t job_id, size_t exe_seq, char *const *v,
-    size_t n)
+insert_extra(struct store *st, int64_t id, const struct job *j, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[id];
+	sqlite3_stmt *s = st->stmt[STMT_EXTRA_INSERT];
 	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(s, 1, job_id);
-		sqlite3_bind_int64(s, 2, (int64_t)exe_seq);
-		sqlite3_bind_int64(s, 3, (int64_t)i + 1);
-		st_bind_text(s, 4, v[i]);
-		if ((r = st_step_changes(st, s, "store_job_insert")) < 0)
+	for (size_t i = 0; i < j->nextra; i++) {
+		const struct job_extra *x = &j->extra[i];
+		const char *kind = st_name_of(&extra_kinds, x->kind);
+
+		if (kind == NULL)
+			return -EINVAL;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		st_bind_text(s, 3, x->path);
+		st_bind_text(s, 4, kind);
+		st_bind_text(s, 5, x->kind == EXTRA_FILE ? x->blob : NULL);
+		sqlite3_bind_int64(s, 6, x->mode);
+		sqlite3_bind_int64(s, 7, (int64_t)x->size);
+		st_bind_text(s, 8, x->kind == EXTRA_SYMLINK ? x->target : NULL);
+		if ((r = st_step_changes(st, s, fn)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Insert J as a new queued job created at CREATED, with everything it
- * owns, inside the caller's transaction: 0 with *ID set, or negative
- * errno. */
+/* Insert J's own row, a queued job created at CREATED: 0 with *ID set to
+ * its id, or negative errno. */
 static int
-insert_rows(struct store *st, const struct job *j, int64_t created, int64_t *id, const char *fn)
+insert_job_row(struct store *st, const struct job *j, int64_t created, int64_t *id, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_INSERT];
 	int r;
@@ -489,53 +531,24 @@ insert_rows(struct store *st, const struct job *j, int64_t created, int64_t *id,
 	if ((r = st_step_changes(st, s, fn)) < 0)
 		return r;
 	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
 
-	s = st->stmt[STMT_TAG_INSERT];
-	for (size_t i = 0; i < j->ntags; i++) {
-		sqlite3_bind_int64(s, 1, *id);
-		st_bind_text(s, 2, j->tags[i]);
-		if ((r = st_step_changes(st, s, fn)) < 0)
-			return r;
-	}
-	s = st->stmt[STMT_EXE_INSERT];
-	for (size_t i = 0; i < j->nexes; i++) {
-		sqlite3_bind_int64(s, 1, *id);
-		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
-		st_bind_text(s, 3, j->exes[i].name);
-		st_bind_text(s, 4, j->exes[i].blob);
-		sqlite3_bind_int64(s, 5, j->exes[i].mode);
-		sqlite3_bind_int64(s, 6, (int64_t)j->exes[i].size);
-		sqlite3_bind_int(s, 7, j->exes[i].timeout_s);
-		if ((r = st_step_changes(st, s, fn)) < 0 ||
-		    (r = insert_exe_strv(st, STMT_EXE_ARG_INSERT, *id, i + 1, j->exes[i].args,
-			 j->exes[i].nargs)) < 0 ||
-		    (r = insert_exe_strv(st, STMT_EXE_ENV_INSERT, *id, i + 1, j->exes[i].env,
-			 j->exes[i].nenv)) < 0)
-			return r;
-	}
-	if ((r = insert_strv(st, STMT_ARG_INSERT, *id, j->qemu_args, j->nqemu_args)) < 0 ||
-	    (r = insert_strv(st, STMT_MODULE_INSERT, *id, j->modules, j->nmodules)) < 0 ||
-	    (r = insert_strv(st, STMT_COV_PATH_INSERT, *id, j->coverage_paths,
-		 j->ncoverage_paths)) < 0)
+/* Insert what job ID owns in other tables, from J: the mirror of
+ * load_children(). */
+static int
+insert_children(struct store *st, int64_t id, const struct job *j, const char *fn)
+{
+	int r;
+
+	if ((r = insert_strv(st, STMT_TAG_INSERT, id, 0, j->tags, j->ntags, fn)) < 0 ||
+	    (r = insert_exes(st, id, j, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_ARG_INSERT, id, 0, j->qemu_args, j->nqemu_args, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_MODULE_INSERT, id, 0, j->modules, j->nmodules, fn)) < 0 ||
+	    (r = insert_extra(st, id, j, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, 0, j->coverage_paths, j->ncoverage_paths,
+		 fn)) < 0)
 		return r;
-	s = st->stmt[STMT_EXTRA_INSERT];
-	for (size_t i = 0; i < j->nextra; i++) {
-		const struct job_extra *x = &j->extra[i];
-		const char *kind = st_name_of(&extra_kinds, x->kind);
-
-		if (kind == NULL)
-			return -EINVAL;
-		sqlite3_bind_int64(s, 1, *id);
-		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
-		st_bind_text(s, 3, x->path);
-		st_bind_text(s, 4, kind);
-		st_bind_text(s, 5, x->kind == EXTRA_FILE ? x->blob : NULL);
-		sqlite3_bind_int64(s, 6, x->mode);
-		sqlite3_bind_int64(s, 7, (int64_t)x->size);
-		st_bind_text(s, 8, x->kind == EXTRA_SYMLINK ? x->target : NULL);
-		if ((r = st_step_changes(st, s, fn)) < 0)
-			return r;
-	}
 	return 0;
 }
 
@@ -549,7 +562,8 @@ store_job_insert(struct store *st, struct job *j)
 
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
-	r = insert_rows(st, j, created, &id, __func__);
+	if ((r = insert_job_row(st, j, created, &id, __func__)) == 0)
+		r = insert_children(st, id, j, __func__);
 	if ((r = st_tx_end(st, r, __func__)) < 0)
 		return r;
 

@@ -635,11 +635,10 @@ store_job_start(struct store *st, int64_t id, int64_t now_ms)
 	sqlite3_stmt *s = st->stmt[STMT_JOB_START];
 	int r;
 
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	r = st_step_guarded(st, s, id, __func__);
+	if ((r = st_tx_begin_guarded(st, s, id, __func__)) < 0)
+		return r;
 	/* Rows of this attempt can only be left over from a start whose
 	 * transaction was lost; the attempt begins with none. */
 	for (enum stmt_id c = STMT_TESTS_CLEAR; r == 0 && c <= STMT_COVERAGE_CLEAR; c++)
@@ -668,8 +667,6 @@ store_job_finish(struct store *st, int64_t id, enum job_result result, const cha
 
 	if (!job_result_final(result) || name == NULL)
 		return -EINVAL;
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
 	sqlite3_bind_int64(s, 1, id);
 	st_bind_text(s, 2, name);
 	st_bind_text(s, 3, message);
@@ -678,10 +675,11 @@ store_job_finish(struct store *st, int64_t id, enum job_result result, const cha
 	else
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_int64(s, 5, now_ms);
+	if ((r = st_tx_begin_guarded(st, s, id, __func__)) < 0)
+		return r;
 	/* A done job has no running tests: whatever was still running when
 	 * it ended (timeout, crash, cancel) never finished. */
-	if ((r = st_step_guarded(st, s, id, __func__)) == 0)
-		r = st_run_key(st, STMT_TESTS_ABORT, id, __func__);
+	r = st_run_key(st, STMT_TESTS_ABORT, id, __func__);
 	return st_tx_end_counters(st, id, r, __func__);
 }
 

@@ -162,6 +162,10 @@ int st_run(struct store *st, enum stmt_id id, const char *fn);
 int st_run_key(struct store *st, enum stmt_id id, int64_t key, const char *fn);
 /* BEGIN IMMEDIATE: 0 or negative errno. */
 int st_tx_begin(struct store *st, const char *fn);
+/* Open a transaction whose first step is S, a write already bound and
+ * guarded by job ID's state (st_step_guarded()): 0 with the transaction
+ * open, or negative errno with none open and S's bindings cleared. */
+int st_tx_begin_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn);
 /* End the transaction st_tx_begin() opened, given R, the result of what
  * ran in it: COMMIT when R >= 0 and 0, or else ROLLBACK and R (or the
  * failed COMMIT's negative errno). */

@@ -38,9 +38,10 @@
  * halfway.  Transitions are guarded in SQL (UPDATE ... WHERE state =
  * 'queued'); when such an update changes no row, one more query tells
  * "no such job" (-ENOENT) from "not in that state" (-ESTALE).  A function
- * opens its transaction with st_tx_begin() and hands the result of what
- * it ran to st_tx_end(), which commits or rolls back on it, so no function
- * needs a failure path of its own for the transaction.
+ * opens its transaction with st_tx_begin(), or with st_tx_begin_guarded()
+ * when its first step is such a guarded write, and hands the result of
+ * what it ran to st_tx_end(), which commits or rolls back on it, so no
+ * function needs a failure path of its own for the transaction.
  *
  * Attempts.  Tests, crash reports, artifacts and coverage belong to one
  * attempt of a job: the API shows the current attempt's, a requeued job
@@ -185,6 +186,20 @@ int
 st_tx_begin(struct store *st, const char *fn)
 {
 	return st_run(st, STMT_BEGIN, fn);
+}
+
+int
+st_tx_begin_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn)
+{
+	int r;
+
+	if ((r = st_tx_begin(st, fn)) < 0) {
+		st_stmt_done(s);
+		return r;
+	}
+	if ((r = st_step_guarded(st, s, id, fn)) < 0)
+		return st_tx_end(st, r, fn);
+	return 0;
 }
 
 int

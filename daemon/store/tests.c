@@ -292,13 +292,12 @@ store_test_begin(struct store *st, int64_t job_id, int seq, const char *name)
 	sqlite3_stmt *s = st->stmt[STMT_TEST_BEGIN];
 	int r;
 
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
 	sqlite3_bind_int64(s, 1, job_id);
 	sqlite3_bind_int(s, 2, seq);
 	st_bind_text(s, 3, name);
-	r = st_step_guarded(st, s, job_id, __func__);
-	return st_tx_end_counters(st, job_id, r, __func__);
+	if ((r = st_tx_begin_guarded(st, s, job_id, __func__)) < 0)
+		return r;
+	return st_tx_end_counters(st, job_id, 0, __func__);
 }
 
 /* Bind what R says of a test's outcome to the parameters FIRST.. of S in
@@ -397,14 +396,13 @@ store_test_add(struct store *st, int64_t job_id, int seq, const struct test_reco
 	sqlite3_stmt *s = st->stmt[STMT_TEST_ADD];
 	int e;
 
-	if ((e = st_tx_begin(st, __func__)) < 0)
-		return e;
 	sqlite3_bind_int64(s, 1, job_id);
 	sqlite3_bind_int(s, 2, seq);
 	st_bind_text(s, 3, r->name);
-	if ((e = bind_record(s, 4, r)) == 0 && (e = st_step_guarded(st, s, job_id, __func__)) == 0)
-		e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes,
-		    __func__);
+	if ((e = bind_record(s, 4, r)) < 0 ||
+	    (e = st_tx_begin_guarded(st, s, job_id, __func__)) < 0)
+		return e;
+	e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes, __func__);
 	return st_tx_end_counters(st, job_id, e, __func__);
 }
 

@@ -611,7 +611,7 @@ store_job_list(struct store *st, const struct job_filter *f, struct job ***out, 
 		st_bind_text(s, 1, job_state_name(f->state));
 	st_bind_text(s, 2, f->owner);
 	st_bind_text(s, 3, f->tag);
-	sqlite3_bind_int(s, 4, f->limit > 0 ? f->limit : LIST_LIMIT_DEFAULT);
+	st_bind_limit(s, 4, f->limit);
 	return collect_jobs(st, s, out, n, __func__);
 }
 

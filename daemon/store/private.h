@@ -172,6 +172,9 @@ int st_tx_begin_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const cha
 int st_tx_end(struct store *st, int r, const char *fn);
 /* Bind TEXT (NULL binds NULL) without a copy: valid until st_stmt_done(). */
 void st_bind_text(sqlite3_stmt *s, int i, const char *text);
+/* Bind a list's LIMIT to parameter I of S: store.h's lists take <= 0 to
+ * mean LIST_LIMIT_DEFAULT. */
+void st_bind_limit(sqlite3_stmt *s, int i, int limit);
 /* Copy column I of S into *OUT (NULL stays NULL): 0 or -ENOMEM. */
 int st_col_dup(sqlite3_stmt *s, int i, char **out);
 /* Copy column I of S into the fixed buffer BUF (a sha256 hex). */

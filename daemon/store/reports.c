@@ -218,7 +218,7 @@ store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t
 	void *list;
 	int r;
 
-	sqlite3_bind_int(s, 1, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
+	st_bind_limit(s, 1, limit);
 	r = st_collect(st, s, &crash_group_kind, NULL, &list, n, __func__);
 	*out = list;
 	return r;
@@ -547,7 +547,7 @@ store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64
 	if (tag == NULL)
 		return -EINVAL;
 	st_bind_text(s, 1, tag);
-	sqlite3_bind_int(s, 2, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
+	st_bind_limit(s, 2, limit);
 	r = st_collect(st, s, &job_id_kind, NULL, &list, n, __func__);
 	*ids = list;
 	return r;

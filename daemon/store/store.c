@@ -223,6 +223,12 @@ st_bind_text(sqlite3_stmt *s, int i, const char *text)
 		sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
 }
 
+void
+st_bind_limit(sqlite3_stmt *s, int i, int limit)
+{
+	sqlite3_bind_int(s, i, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
+}
+
 /* Copy column I of S into *OUT (NULL stays NULL): 0 or -ENOMEM. */
 int
 st_col_dup(sqlite3_stmt *s, int i, char **out)

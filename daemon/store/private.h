@@ -166,9 +166,9 @@ int st_tx_begin(struct store *st, const char *fn);
  * guarded by job ID's state (st_step_guarded()): 0 with the transaction
  * open, or negative errno with none open and S's bindings cleared. */
 int st_tx_begin_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn);
-/* End the transaction st_tx_begin() opened, given R, the result of what
- * ran in it: COMMIT when R >= 0 and 0, or else ROLLBACK and R (or the
- * failed COMMIT's negative errno). */
+/* End the open transaction on R, the result of what ran in it: when R >= 0
+ * COMMIT and return 0; otherwise, or when the COMMIT fails, ROLLBACK and
+ * return R or the COMMIT's negative errno. */
 int st_tx_end(struct store *st, int r, const char *fn);
 /* Bind TEXT (NULL binds NULL) without a copy: valid until st_stmt_done(). */
 void st_bind_text(sqlite3_stmt *s, int i, const char *text);

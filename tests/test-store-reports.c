@@ -14,7 +14,7 @@ static void
 test_crashes_of_a_job_come_back_in_console_order(void)
 {
 	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
+	int64_t id = insert_running(st, NULL);
 	struct crash_record *c = NULL,
 			    boot = {
 				    .job_id = id,
@@ -24,7 +24,6 @@ test_crashes_of_a_job_come_back_in_console_order(void)
 			    };
 	size_t n = 0;
 
-	CHECK_INT(store_job_start(st, id, T0), 0);
 	add_crash(st, id, "Kernel panic - not syncing: sysrq triggered crash", "panic", 301,
 	    T0 + 20);
 	/* Found later, printed earlier; without a test or a report. */
@@ -131,7 +130,7 @@ static void
 test_artifact_of_the_same_test_and_path_is_replaced_in_place(void)
 {
 	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
+	int64_t id = insert_running(st, NULL);
 	struct artifact_record *a = NULL,
 			       bad = { .job_id = id,
 				       .test = (char *)"t",
@@ -139,7 +138,6 @@ test_artifact_of_the_same_test_and_path_is_replaced_in_place(void)
 				       .status = 7 };
 	size_t n = 0;
 
-	CHECK_INT(store_job_start(st, id, T0), 0);
 	add_artifact(st, id, "artifact.sh", "blob.bin", 2, ARTIFACT_INCOMPLETE);
 	add_artifact(st, id, "_system", "config.gz", 1, ARTIFACT_OK);
 	/* Same path, another test: a different artifact. */
@@ -171,33 +169,42 @@ test_artifact_of_the_same_test_and_path_is_replaced_in_place(void)
 
 /* --- attempts ------------------------------------------------------------------ */
 
+/* Check that job ID's current attempt has NCRASHES crash reports and
+ * NARTIFACTS artifacts. */
+static void
+check_reports(struct store *st, int64_t id, size_t ncrashes, size_t nartifacts)
+{
+	struct artifact_record *a = NULL;
+	struct crash_record *c = NULL;
+	size_t n = 0;
+
+	CHECK_INT(store_crash_list(st, id, &c, &n), 0);
+	CHECK_INT(n, ncrashes);
+	store_crash_list_free(c, n);
+	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
+	CHECK_INT(n, nartifacts);
+	store_artifact_list_free(a, n);
+}
+
 static void
 test_requeued_job_starts_its_attempt_without_crashes_or_artifacts(void)
 {
 	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
-	struct recovered_job *r = NULL;
+	int64_t id = insert_running(st, NULL);
 	struct artifact_record *a = NULL;
 	struct crash_record *c = NULL;
 	struct crash_group *g = NULL;
 	struct test_full *t = NULL;
 	size_t n = 0;
 
-	CHECK_INT(store_job_start(st, id, T0), 0);
 	run_test(st, id, 1, "01-warn", VERDICT_PASS, 0);
 	add_crash(st, id, "WARNING in foo", "warning", 10, T0 + 1);
 	add_artifact(st, id, "01-warn", "out.txt", 1, ARTIFACT_OK);
-	CHECK_INT(store_jobs_recover(st, true, T0 + 2, &r, &n), 0);
-	free(r);
+	recover(st, true, T0 + 2);
 
 	/* Attempt 2, queued and then running: none of attempt 1's rows. */
 	for (int pass = 0; pass < 2; pass++) {
-		CHECK_INT(store_crash_list(st, id, &c, &n), 0);
-		CHECK_INT(n, 0);
-		store_crash_list_free(c, n);
-		CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
-		CHECK_INT(n, 0);
-		store_artifact_list_free(a, n);
+		check_reports(st, id, 0, 0);
 		CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
 		CHECK_INT(n, 0);
 		store_test_list_full_free(t, n);
@@ -234,23 +241,12 @@ static void
 test_interrupted_job_keeps_its_crashes_and_artifacts(void)
 {
 	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
-	struct recovered_job *r = NULL;
-	struct artifact_record *a = NULL;
-	struct crash_record *c = NULL;
-	size_t n = 0;
+	int64_t id = insert_running(st, NULL);
 
-	CHECK_INT(store_job_start(st, id, T0), 0);
 	add_crash(st, id, "BUG in bar", "bug", 10, T0 + 1);
 	add_artifact(st, id, "_system", "nvhe.log", 1, ARTIFACT_OK);
-	CHECK_INT(store_jobs_recover(st, false, T0 + 2, &r, &n), 0);
-	free(r);
-	CHECK_INT(store_crash_list(st, id, &c, &n), 0);
-	CHECK_INT(n, 1);
-	store_crash_list_free(c, n);
-	CHECK_INT(store_artifact_list(st, id, &a, &n), 0);
-	CHECK_INT(n, 1);
-	store_artifact_list_free(a, n);
+	recover(st, false, T0 + 2);
+	check_reports(st, id, 1, 1);
 	store_free(st);
 }
 
@@ -333,7 +329,7 @@ static void
 test_coverage_put_and_get_round_trip_totals_and_three_files_by_name(void)
 {
 	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, NULL);
+	int64_t id = insert_running(st, NULL);
 	struct coverage_row total = cov_row(NULL, 812, 13420, 120, 1530, 301, 9012),
 			    in[3] = {
 				    cov_row("/src/linux/arch/arm64/kvm/mmu.c", 500, 9000, 80, 900,
@@ -348,7 +344,6 @@ test_coverage_put_and_get_round_trip_totals_and_three_files_by_name(void)
 	char *message = (char *)1;
 	size_t n = 0;
 
-	CHECK_INT(store_job_start(st, id, T0), 0);
 	CHECK_INT(store_job_finish(st, id, RESULT_PASSED, NULL, true, 0, T0 + 1), 0);
 	CHECK_INT(store_coverage_put(st, id, &total, in, 3), 0);
 	CHECK_INT(store_coverage_get(st, id, &s, &message, &got, &rows, &n), 0);
@@ -409,7 +404,7 @@ static void
 test_coverage_status_goes_pending_running_ok_and_error_clears_numbers(void)
 {
 	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, "v4");
+	int64_t id = insert_running(st, "v4");
 	struct coverage_row total = cov_row(NULL, 3, 10, 1, 2, 0, 4),
 			    file = cov_row("/src/a.c", 3, 10, 1, 2, 0, 4);
 	struct coverage_row got, *rows = NULL;
@@ -418,7 +413,6 @@ test_coverage_status_goes_pending_running_ok_and_error_clears_numbers(void)
 	size_t n = 0;
 	int64_t ids[2];
 
-	CHECK_INT(store_job_start(st, id, T0), 0);
 	/* The runner says pending before it stores the job done. */
 	CHECK_INT(store_coverage_set_status(st, id, COV_PENDING, NULL), 0);
 	CHECK_INT(store_job_finish(st, id, RESULT_FAILED, "boom", true, 1, T0 + 1), 0);
@@ -548,17 +542,14 @@ static void
 test_requeued_job_starts_its_attempt_without_coverage(void)
 {
 	struct store *st = open_ok(db_path());
-	int64_t id = insert(st, "alice", 0, "v4");
+	int64_t id = insert_running(st, "v4");
 	struct coverage_row total = cov_row(NULL, 1, 2, 1, 2, 1, 2),
 			    file = cov_row("/src/a.c", 1, 2, 1, 2, 1, 2);
-	struct recovered_job *r = NULL;
 	size_t n = 0;
 	int64_t ids[1];
 
-	CHECK_INT(store_job_start(st, id, T0), 0);
 	CHECK_INT(store_coverage_put(st, id, &total, &file, 1), 0);
-	CHECK_INT(store_jobs_recover(st, true, T0 + 1, &r, &n), 0);
-	free(r);
+	recover(st, true, T0 + 1);
 
 	/* Attempt 2 is queued: its coverage is still to come. */
 	CHECK_INT(cov_status(st, id, NULL, &n), COV_PENDING);
@@ -584,17 +575,13 @@ test_recover_fails_captures_a_dead_daemon_left_pending_or_running(void)
 	int64_t a = insert(st, "alice", 0, NULL), b = insert(st, "alice", 0, NULL),
 		c = insert(st, "alice", 0, NULL), d = insert(st, "alice", 0, NULL);
 	struct coverage_row total = cov_row(NULL, 1, 2, 1, 2, 1, 2);
-	struct recovered_job *r = NULL;
 	char *message = NULL;
-	size_t n = 0;
 
 	CHECK_INT(store_coverage_set_status(st, a, COV_RUNNING, NULL), 0);
 	CHECK_INT(store_coverage_set_status(st, b, COV_PENDING, NULL), 0);
 	CHECK_INT(store_coverage_put(st, c, &total, NULL, 0), 0);
 	CHECK_INT(store_coverage_set_status(st, d, COV_NONE, NULL), 0);
-	CHECK_INT(store_jobs_recover(st, false, T0, &r, &n), 0);
-	CHECK_INT(n, 0);
-	free(r);
+	CHECK_INT(recover(st, false, T0), 0);
 
 	CHECK_INT(cov_status(st, a, &message, NULL), COV_ERROR);
 	CHECK(message != NULL && strstr(message, "interrupted") != NULL);
@@ -613,14 +600,9 @@ test_recover_fails_captures_a_dead_daemon_left_pending_or_running(void)
 static void
 make_002_database(const char *path)
 {
-	sqlite3 *db = NULL;
+	static const char *const schema[] = { "001-initial.sql", "002-results.sql", NULL };
 
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	exec_ok(db, "BEGIN");
-	exec_schema(db, "001-initial.sql");
-	exec_schema(db, "002-results.sql");
-	exec_ok(db, "PRAGMA user_version = 2");
-	exec_ok(db,
+	make_old_database(path, schema, 2,
 	    "INSERT INTO jobs (id, owner, state, result, created_ms, kernel, smp, mem_mb,"
 	    " timeout_s, idle_timeout_s, coverage, test_timeout_s, timings)"
 	    " VALUES (7, 'alice', 'done', 'passed', 1763749200000, '" KERNEL "', 1, 1024,"
@@ -630,8 +612,6 @@ make_002_database(const char *path)
 	    "INSERT INTO job_tags (job_id, tag) VALUES (7, 'v4');"
 	    "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code, format)"
 	    " VALUES (7, 1, 1, '01-kvm', 'pass', 0, 'tap')");
-	exec_ok(db, "COMMIT");
-	CHECK_INT(sqlite3_close(db), SQLITE_OK);
 }
 
 static void

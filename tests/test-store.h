@@ -113,6 +113,30 @@ insert(struct store *st, const char *owner, int priority, const char *tag)
 	return id;
 }
 
+/* Insert a job of alice's (TAG may be NULL) and start it at T0, as the
+ * runner does before anything of a run is stored: its id. */
+UNUSED static int64_t
+insert_running(struct store *st, const char *tag)
+{
+	int64_t id = insert(st, "alice", 0, tag);
+
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	return id;
+}
+
+/* Recover every running job of ST as a restarted pkvmd does, requeueing
+ * them (REQUEUE) or finishing them at NOW_MS: how many there were. */
+UNUSED static size_t
+recover(struct store *st, bool requeue, int64_t now_ms)
+{
+	struct recovered_job *r = NULL;
+	size_t n = 0;
+
+	CHECK_INT(store_jobs_recover(st, requeue, now_ms, &r, &n), 0);
+	free(r);
+	return n;
+}
+
 UNUSED static struct job *
 get(struct store *st, int64_t id)
 {
@@ -213,6 +237,26 @@ exec_schema(sqlite3 *db, const char *name)
 	sql[len] = '\0';
 	fclose(f);
 	exec_ok(db, sql);
+}
+
+/* Make PATH a database as an older pkvmd left it, with sqlite directly:
+ * the schema files SCHEMA (NULL-terminated), user_version VERSION and
+ * then ROWS, its data, all in one transaction. */
+UNUSED static void
+make_old_database(const char *path, const char *const *schema, int version, const char *rows)
+{
+	sqlite3 *db = NULL;
+	char pragma[64];
+
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	exec_ok(db, "BEGIN");
+	for (size_t i = 0; schema[i] != NULL; i++)
+		exec_schema(db, schema[i]);
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	exec_ok(db, pragma);
+	exec_ok(db, rows);
+	exec_ok(db, "COMMIT");
+	CHECK_INT(sqlite3_close(db), SQLITE_OK);
 }
 
 /* Make the temporary directory: 0, or -1 after saying why. */

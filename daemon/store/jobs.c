@@ -51,7 +51,9 @@ const struct stmt_def st_job_stmts[] = {
 	    " timings, build_dir, gcov_tool, net)"
 	    " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)" },
-	{ STMT_TAG_INSERT, "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?2)" },
+	/* job_tags keeps no position (rowid is the order): ?2 goes unused,
+	 * so the tags are written like every other list of strings. */
+	{ STMT_TAG_INSERT, "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?3)" },
 	{ STMT_EXE_INSERT,
 	    "INSERT INTO job_exes (job_id, seq, name, blob, mode, size,"
 	    " timeout_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
@@ -320,24 +322,21 @@ static const char *const extra_kind_names[] = {
 	[EXTRA_DIR] = "dir",
 	[EXTRA_SYMLINK] = "symlink",
 };
+static const struct st_names extra_kinds = { extra_kind_names, NELEM(extra_kind_names),
+	"extra kind" };
 
 static int
 read_extra(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 	struct job_extra *x = elem;
-	int k, r;
+	int r;
 
 	if ((r = st_col_dup(s, 0, &x->path)) < 0)
 		return r;
-	k = st_name_index(extra_kind_names, NELEM(extra_kind_names),
-	    (const char *)sqlite3_column_text(s, 1));
-	if (k < 0) {
-		log_warnx("store: %s: job %lld has a bad extra kind", ctx->fn,
-		    (long long)ctx->job_id);
-		return -EIO;
-	}
-	x->kind = (enum job_extra_kind)k;
+	if ((r = st_col_name(s, 1, &extra_kinds, ctx)) < 0)
+		return r;
+	x->kind = (enum job_extra_kind)r;
 	st_col_copy(s, 2, x->blob, sizeof(x->blob));
 	x->mode = (uint32_t)sqlite3_column_int64(s, 3);
 	x->size = (uint64_t)sqlite3_column_int64(s, 4);
@@ -424,53 +423,91 @@ collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, co
 	return r;
 }
 
-/* Insert the rows (JOB_ID, 1.., V[i]) with statement ID. */
+/* Insert V, N strings, with statement ID, one row each: its parameters
+ * are the job JOB_ID, the executable EXE_SEQ when the list is one's (not
+ * 0), the string's position from 1, and the string. */
 static int
-insert_strv(struct store *st, enum stmt_id id, int64_t job_id, char *const *v, size_t n)
+insert_strv(struct store *st, enum stmt_id id, int64_t job_id, size_t exe_seq, char *const *v,
+    size_t n, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[id];
-	int r;
+	int p, r;
 
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(s, 1, job_id);
+		p = 1;
+		sqlite3_bind_int64(s, p++, job_id);
+		if (exe_seq > 0)
+			sqlite3_bind_int64(s, p++, (int64_t)exe_seq);
+		sqlite3_bind_int64(s, p++, (int64_t)i + 1);
+		st_bind_text(s, p, v[i]);
+		if ((r = st_step_changes(st, s, fn)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Insert J's executables as job ID's, each with its arguments and
+ * environment. */
+static int
+insert_exes(struct store *st, int64_t id, const struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_EXE_INSERT];
+	int r;
+
+	for (size_t i = 0; i < j->nexes; i++) {
+		const struct job_exe *e = &j->exes[i];
+
+		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
-		st_bind_text(s, 3, v[i]);
-		if ((r = st_step_changes(st, s, "store_job_insert")) < 0)
+		st_bind_text(s, 3, e->name);
+		st_bind_text(s, 4, e->blob);
+		sqlite3_bind_int64(s, 5, e->mode);
+		sqlite3_bind_int64(s, 6, (int64_t)e->size);
+		sqlite3_bind_int(s, 7, e->timeout_s);
+		if ((r = st_step_changes(st, s, fn)) < 0 ||
+		    (r = insert_strv(st, STMT_EXE_ARG_INSERT, id, i + 1, e->args, e->nargs, fn)) <
+			0 ||
+		    (r = insert_strv(st, STMT_EXE_ENV_INSERT, id, i + 1, e->env, e->nenv, fn)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Insert the rows (JOB_ID, EXE_SEQ, 1.., V[i]) with statement ID. */
+/* Insert J's extra tree as job ID's; -EINVAL for a kind with no name. */
 static int
-insert_exe_strv(struct store *st, enum stmt_id id, int64_t job_id, size_t exe_seq, char *const *v,
-    size_t n)
+insert_extra(struct store *st, int64_t id, const struct job *j, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[id];
+	sqlite3_stmt *s = st->stmt[STMT_EXTRA_INSERT];
 	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(s, 1, job_id);
-		sqlite3_bind_int64(s, 2, (int64_t)exe_seq);
-		sqlite3_bind_int64(s, 3, (int64_t)i + 1);
-		st_bind_text(s, 4, v[i]);
-		if ((r = st_step_changes(st, s, "store_job_insert")) < 0)
+	for (size_t i = 0; i < j->nextra; i++) {
+		const struct job_extra *x = &j->extra[i];
+		const char *kind = st_name_of(&extra_kinds, x->kind);
+
+		if (kind == NULL)
+			return -EINVAL;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		st_bind_text(s, 3, x->path);
+		st_bind_text(s, 4, kind);
+		st_bind_text(s, 5, x->kind == EXTRA_FILE ? x->blob : NULL);
+		sqlite3_bind_int64(s, 6, x->mode);
+		sqlite3_bind_int64(s, 7, (int64_t)x->size);
+		st_bind_text(s, 8, x->kind == EXTRA_SYMLINK ? x->target : NULL);
+		if ((r = st_step_changes(st, s, fn)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-int
-store_job_insert(struct store *st, struct job *j)
+/* Insert J's own row, a queued job created at CREATED: 0 with *ID set to
+ * its id, or negative errno. */
+static int
+insert_job_row(struct store *st, const struct job *j, int64_t created, int64_t *id, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_INSERT];
-	int64_t created = j->created_ms ? j->created_ms
-					: clock_now_ms() /* store.h promises to fill it */;
-	int64_t id;
 	int r;
 
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
 	st_bind_text(s, 1, j->owner ? j->owner : "");
 	st_bind_text(s, 2, j->message);
 	sqlite3_bind_int64(s, 3, created);
@@ -491,58 +528,43 @@ store_job_insert(struct store *st, struct job *j)
 	st_bind_text(s, 18, j->build_dir);
 	st_bind_text(s, 19, j->gcov_tool);
 	st_bind_text(s, 20, job_net_name(j->net));
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		goto fail;
-	id = sqlite3_last_insert_rowid(st->db);
+	if ((r = st_step_changes(st, s, fn)) < 0)
+		return r;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
 
-	s = st->stmt[STMT_TAG_INSERT];
-	for (size_t i = 0; i < j->ntags; i++) {
-		sqlite3_bind_int64(s, 1, id);
-		st_bind_text(s, 2, j->tags[i]);
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
-	}
-	s = st->stmt[STMT_EXE_INSERT];
-	for (size_t i = 0; i < j->nexes; i++) {
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
-		st_bind_text(s, 3, j->exes[i].name);
-		st_bind_text(s, 4, j->exes[i].blob);
-		sqlite3_bind_int64(s, 5, j->exes[i].mode);
-		sqlite3_bind_int64(s, 6, (int64_t)j->exes[i].size);
-		sqlite3_bind_int(s, 7, j->exes[i].timeout_s);
-		if ((r = st_step_changes(st, s, __func__)) < 0 ||
-		    (r = insert_exe_strv(st, STMT_EXE_ARG_INSERT, id, i + 1, j->exes[i].args,
-			 j->exes[i].nargs)) < 0 ||
-		    (r = insert_exe_strv(st, STMT_EXE_ENV_INSERT, id, i + 1, j->exes[i].env,
-			 j->exes[i].nenv)) < 0)
-			goto fail;
-	}
-	if ((r = insert_strv(st, STMT_ARG_INSERT, id, j->qemu_args, j->nqemu_args)) < 0 ||
-	    (r = insert_strv(st, STMT_MODULE_INSERT, id, j->modules, j->nmodules)) < 0 ||
-	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, j->coverage_paths, j->ncoverage_paths)) <
-		0)
-		goto fail;
-	s = st->stmt[STMT_EXTRA_INSERT];
-	for (size_t i = 0; i < j->nextra; i++) {
-		const struct job_extra *x = &j->extra[i];
+/* Insert what job ID owns in other tables, from J: the mirror of
+ * load_children(). */
+static int
+insert_children(struct store *st, int64_t id, const struct job *j, const char *fn)
+{
+	int r;
 
-		if ((unsigned)x->kind >= NELEM(extra_kind_names)) {
-			r = -EINVAL;
-			goto fail;
-		}
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
-		st_bind_text(s, 3, x->path);
-		st_bind_text(s, 4, extra_kind_names[x->kind]);
-		st_bind_text(s, 5, x->kind == EXTRA_FILE ? x->blob : NULL);
-		sqlite3_bind_int64(s, 6, x->mode);
-		sqlite3_bind_int64(s, 7, (int64_t)x->size);
-		st_bind_text(s, 8, x->kind == EXTRA_SYMLINK ? x->target : NULL);
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
-	}
-	if ((r = st_tx_commit(st, __func__)) < 0)
+	if ((r = insert_strv(st, STMT_TAG_INSERT, id, 0, j->tags, j->ntags, fn)) < 0 ||
+	    (r = insert_exes(st, id, j, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_ARG_INSERT, id, 0, j->qemu_args, j->nqemu_args, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_MODULE_INSERT, id, 0, j->modules, j->nmodules, fn)) < 0 ||
+	    (r = insert_extra(st, id, j, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, 0, j->coverage_paths, j->ncoverage_paths,
+		 fn)) < 0)
+		return r;
+	return 0;
+}
+
+int
+store_job_insert(struct store *st, struct job *j)
+{
+	int64_t created = j->created_ms ? j->created_ms
+					: clock_now_ms() /* store.h promises to fill it */;
+	int64_t id = 0;
+	int r;
+
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	if ((r = insert_job_row(st, j, created, &id, __func__)) == 0)
+		r = insert_children(st, id, j, __func__);
+	if ((r = st_tx_end(st, r, __func__)) < 0)
 		return r;
 
 	/* Make J what store_job_get() would now return. */
@@ -557,10 +579,6 @@ store_job_insert(struct store *st, struct job *j)
 	j->console_bytes = 0;
 	j->tests_total = j->tests_passed = j->tests_failed = 0;
 	return 0;
-
-fail:
-	st_tx_rollback(st);
-	return r;
 }
 
 int
@@ -568,17 +586,12 @@ store_job_get(struct store *st, int64_t id, struct job **out)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_GET];
 	struct job *j = NULL;
-	int rc, r;
+	int r;
 
 	*out = NULL;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if ((r = st_step_row(st, s, __func__)) == 0)
 		r = row_to_job(s, &j, __func__);
-	else if (rc == SQLITE_DONE)
-		r = -ENOENT;
-	else
-		r = st_db_fail(st->db, __func__);
 	st_stmt_done(s);
 	if (r == 0 && (r = load_children(st, j, __func__)) < 0)
 		job_free(j);
@@ -598,7 +611,7 @@ store_job_list(struct store *st, const struct job_filter *f, struct job ***out, 
 		st_bind_text(s, 1, job_state_name(f->state));
 	st_bind_text(s, 2, f->owner);
 	st_bind_text(s, 3, f->tag);
-	sqlite3_bind_int(s, 4, f->limit > 0 ? f->limit : LIST_LIMIT_DEFAULT);
+	st_bind_limit(s, 4, f->limit);
 	return collect_jobs(st, s, out, n, __func__);
 }
 
@@ -622,27 +635,15 @@ store_job_start(struct store *st, int64_t id, int64_t now_ms)
 	sqlite3_stmt *s = st->stmt[STMT_JOB_START];
 	int r;
 
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	if ((r = st_step_guarded(st, s, id, __func__)) < 0)
-		goto fail;
+	if ((r = st_tx_begin_guarded(st, s, id, __func__)) < 0)
+		return r;
 	/* Rows of this attempt can only be left over from a start whose
 	 * transaction was lost; the attempt begins with none. */
-	for (enum stmt_id c = STMT_TESTS_CLEAR; c <= STMT_COVERAGE_CLEAR; c++) {
-		s = st->stmt[c];
-		sqlite3_bind_int64(s, 1, id);
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
-	}
-	if ((r = st_counters_update(st, id, __func__)) < 0)
-		goto fail;
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	for (enum stmt_id c = STMT_TESTS_CLEAR; r == 0 && c <= STMT_COVERAGE_CLEAR; c++)
+		r = st_run_key(st, c, id, __func__);
+	return st_tx_end_counters(st, id, r, __func__);
 }
 
 int
@@ -666,8 +667,6 @@ store_job_finish(struct store *st, int64_t id, enum job_result result, const cha
 
 	if (!job_result_final(result) || name == NULL)
 		return -EINVAL;
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
 	sqlite3_bind_int64(s, 1, id);
 	st_bind_text(s, 2, name);
 	st_bind_text(s, 3, message);
@@ -676,20 +675,12 @@ store_job_finish(struct store *st, int64_t id, enum job_result result, const cha
 	else
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_int64(s, 5, now_ms);
-	if ((r = st_step_guarded(st, s, id, __func__)) < 0)
-		goto fail;
+	if ((r = st_tx_begin_guarded(st, s, id, __func__)) < 0)
+		return r;
 	/* A done job has no running tests: whatever was still running when
 	 * it ended (timeout, crash, cancel) never finished. */
-	s = st->stmt[STMT_TESTS_ABORT];
-	sqlite3_bind_int64(s, 1, id);
-	if ((r = st_step_changes(st, s, __func__)) < 0 ||
-	    (r = st_counters_update(st, id, __func__)) < 0)
-		goto fail;
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	r = st_run_key(st, STMT_TESTS_ABORT, id, __func__);
+	return st_tx_end_counters(st, id, r, __func__);
 }
 
 int
@@ -717,11 +708,35 @@ read_recovered(sqlite3_stmt *s, void *elem, void *arg)
 static const struct st_list_kind recovered_kind = { sizeof(struct recovered_job), read_recovered,
 	NULL };
 
+/* Inside store_jobs_recover()'s transaction: requeue (REQUEUE) or finish
+ * the running JOBS, N of them, ending their running tests. */
+static int
+recover_running(struct store *st, bool requeue, int64_t now_ms, const struct recovered_job *jobs,
+    size_t n, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_RECOVER_INTERRUPT];
+	int r;
+
+	/* Tests first: the statement finds them through their job's state,
+	 * which the next statement changes. */
+	if ((r = st_run(st, STMT_RECOVER_TESTS, fn)) < 0)
+		return r;
+	if (requeue) {
+		r = st_run(st, STMT_RECOVER_REQUEUE, fn);
+	} else {
+		st_bind_text(s, 1, INTERRUPTED_MESSAGE);
+		sqlite3_bind_int64(s, 2, now_ms);
+		r = st_run(st, STMT_RECOVER_INTERRUPT, fn);
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = st_counters_update(st, jobs[i].id, fn);
+	return r;
+}
+
 int
 store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
     size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_RECOVER_SELECT];
 	struct recovered_job *jobs;
 	size_t njobs;
 	void *list;
@@ -731,38 +746,18 @@ store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recove
 	*n = 0;
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
-	r = st_collect(st, s, &recovered_kind, NULL, &list, &njobs, __func__);
+	r = st_collect(st, st->stmt[STMT_RECOVER_SELECT], &recovered_kind, NULL, &list, &njobs,
+	    __func__);
 	jobs = list;
 	/* Captures are child processes of the daemon that died: none will
 	 * report, so one left pending or running has failed. */
 	if (r == 0) {
-		s = st->stmt[STMT_RECOVER_CAPTURES];
-		st_bind_text(s, 1, CAPTURE_LOST_MESSAGE);
+		st_bind_text(st->stmt[STMT_RECOVER_CAPTURES], 1, CAPTURE_LOST_MESSAGE);
 		r = st_run(st, STMT_RECOVER_CAPTURES, __func__);
 	}
-	if (r < 0 || njobs == 0)
-		goto out;
-
-	/* Tests first: the statement finds them through their job's state,
-	 * which the next statement changes. */
-	if ((r = st_run(st, STMT_RECOVER_TESTS, __func__)) < 0)
-		goto out;
-	if (requeue) {
-		r = st_run(st, STMT_RECOVER_REQUEUE, __func__);
-	} else {
-		s = st->stmt[STMT_RECOVER_INTERRUPT];
-		st_bind_text(s, 1, INTERRUPTED_MESSAGE);
-		sqlite3_bind_int64(s, 2, now_ms);
-		r = st_run(st, STMT_RECOVER_INTERRUPT, __func__);
-	}
-	for (size_t i = 0; r == 0 && i < njobs; i++)
-		r = st_counters_update(st, jobs[i].id, __func__);
-out:
-	if (r == 0)
-		r = st_tx_commit(st, __func__);
-	else
-		st_tx_rollback(st);
-	if (r < 0) {
+	if (r == 0 && njobs > 0)
+		r = recover_running(st, requeue, now_ms, jobs, njobs, __func__);
+	if ((r = st_tx_end(st, r, __func__)) < 0) {
 		free(jobs);
 		return r;
 	}

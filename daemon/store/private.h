@@ -148,16 +148,33 @@ int st_step_one(struct store *st, sqlite3_stmt *s, const char *fn);
  * changed a row, else -ENOENT when job ID does not exist, -ESTALE when it
  * was in the wrong state, or another negative errno. */
 int st_step_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn);
+/* Step S, a query of at most one row: 0 with S on that row, -ENOENT when
+ * there is none, or another negative errno; in every case the caller
+ * reads what it needs and then calls st_stmt_done(). */
+int st_step_row(struct store *st, sqlite3_stmt *s, const char *fn);
+/* Step S, a query for the row a write found in the wrong state, and reset
+ * it: -ESTALE when the row is there, -ENOENT when it is not, or another
+ * negative errno. */
+int st_step_stale(struct store *st, sqlite3_stmt *s, const char *fn);
 /* Step statement ID (bound or without parameters): 0 or negative errno. */
 int st_run(struct store *st, enum stmt_id id, const char *fn);
+/* st_run() of statement ID with KEY bound to its ?1. */
+int st_run_key(struct store *st, enum stmt_id id, int64_t key, const char *fn);
 /* BEGIN IMMEDIATE: 0 or negative errno. */
 int st_tx_begin(struct store *st, const char *fn);
-/* Roll back the open transaction, if sqlite has not already. */
-void st_tx_rollback(struct store *st);
-/* COMMIT, rolling back when it fails: 0 or negative errno. */
-int st_tx_commit(struct store *st, const char *fn);
+/* Open a transaction whose first step is S, a write already bound and
+ * guarded by job ID's state (st_step_guarded()): 0 with the transaction
+ * open, or negative errno with none open and S's bindings cleared. */
+int st_tx_begin_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn);
+/* End the open transaction on R, the result of what ran in it: when R >= 0
+ * COMMIT and return 0; otherwise, or when the COMMIT fails, ROLLBACK and
+ * return R or the COMMIT's negative errno. */
+int st_tx_end(struct store *st, int r, const char *fn);
 /* Bind TEXT (NULL binds NULL) without a copy: valid until st_stmt_done(). */
 void st_bind_text(sqlite3_stmt *s, int i, const char *text);
+/* Bind a list's LIMIT to parameter I of S: store.h's lists take <= 0 to
+ * mean LIST_LIMIT_DEFAULT. */
+void st_bind_limit(sqlite3_stmt *s, int i, int limit);
 /* Copy column I of S into *OUT (NULL stays NULL): 0 or -ENOMEM. */
 int st_col_dup(sqlite3_stmt *s, int i, char **out);
 /* Copy column I of S into the fixed buffer BUF (a sha256 hex). */
@@ -198,9 +215,23 @@ int st_collect_job(struct store *st, enum stmt_id id, int64_t job_id,
     const struct st_list_kind *kind, void *arg, void **out, size_t *n, const char *fn);
 /* Free LIST, N elements of KIND from st_collect(); NULL is fine. */
 void st_list_free(const struct st_list_kind *kind, void *list, size_t n);
-/* The index of NAME in NAMES, a table of N names, or -EINVAL when it is
- * not there (NAME may be NULL). */
-int st_name_index(const char *const *names, size_t n, const char *name);
+/* How the store spells an enum in its TEXT columns: NAMES[value] for each
+ * of the N values, and WHAT the enum is, for messages.  Each enum the
+ * store keeps has one, next to its table of names, so that writing and
+ * reading it cannot disagree. */
+struct st_names {
+	const char *const *names;
+	size_t n;
+	const char *what;
+};
+/* The name of VALUE in E, or NULL when E has none for it. */
+const char *st_name_of(const struct st_names *e, int value);
+/* Log that column I of S holds a WHAT of job CTX->job_id that the store
+ * cannot read, and return -EIO. */
+int st_col_bad(sqlite3_stmt *s, int i, const char *what, const struct st_row_ctx *ctx);
+/* Read column I of S, a name from E, as its value: that, or st_col_bad()
+ * when it is none of E's names. */
+int st_col_name(sqlite3_stmt *s, int i, const struct st_names *e, const struct st_row_ctx *ctx);
 /* 0 when job ID exists, -ENOENT when not, or another negative errno. */
 int st_job_exists(struct store *st, int64_t id, const char *fn);
 
@@ -213,5 +244,8 @@ extern const char *const st_job_list_sql[LIST__SHAPES];
 
 /* Recompute job ID's test counters from its current attempt's tests. */
 int st_counters_update(struct store *st, int64_t id, const char *fn);
+/* st_tx_end() of a change to job ID's tests: when R >= 0 the job's
+ * counters are recomputed first, in the same transaction. */
+int st_tx_end_counters(struct store *st, int64_t id, int r, const char *fn);
 
 #endif

@@ -218,7 +218,7 @@ store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t
 	void *list;
 	int r;
 
-	sqlite3_bind_int(s, 1, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
+	st_bind_limit(s, 1, limit);
 	r = st_collect(st, s, &crash_group_kind, NULL, &list, n, __func__);
 	*out = list;
 	return r;
@@ -237,11 +237,13 @@ static const char *const artifact_status_names[] = {
 	[ARTIFACT_CORRUPT] = "corrupt",
 	[ARTIFACT_INCOMPLETE] = "incomplete",
 };
+static const struct st_names artifact_statuses = { artifact_status_names,
+	NELEM(artifact_status_names), "artifact status" };
 
 const char *
 artifact_status_name(enum artifact_status s)
 {
-	return (unsigned)s < NELEM(artifact_status_names) ? artifact_status_names[s] : NULL;
+	return st_name_of(&artifact_statuses, s);
 }
 
 int
@@ -266,21 +268,15 @@ read_artifact(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 	struct artifact_record *a = elem;
-	int k, r;
+	int r;
 
 	a->job_id = ctx->job_id;
 	a->size = (uint64_t)sqlite3_column_int64(s, 2);
 	st_col_copy(s, 3, a->sha256, sizeof(a->sha256));
-	if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0)
+	if ((r = st_col_dup(s, 0, &a->test)) < 0 || (r = st_col_dup(s, 1, &a->path)) < 0 ||
+	    (r = st_col_name(s, 4, &artifact_statuses, ctx)) < 0)
 		return r;
-	k = st_name_index(artifact_status_names, NELEM(artifact_status_names),
-	    (const char *)sqlite3_column_text(s, 4));
-	if (k < 0) {
-		log_warnx("store: %s: job %lld has a bad artifact status", ctx->fn,
-		    (long long)ctx->job_id);
-		return -EIO;
-	}
-	a->status = (enum artifact_status)k;
+	a->status = (enum artifact_status)r;
 	return 0;
 }
 
@@ -324,11 +320,13 @@ static const char *const coverage_status_names[] = {
 	[COV_OK] = "ok",
 	[COV_ERROR] = "error",
 };
+static const struct st_names coverage_statuses = { coverage_status_names,
+	NELEM(coverage_status_names), "coverage status" };
 
 const char *
 coverage_status_name(enum coverage_status s)
 {
-	return (unsigned)s < NELEM(coverage_status_names) ? coverage_status_names[s] : NULL;
+	return st_name_of(&coverage_statuses, s);
 }
 
 int
@@ -346,34 +344,23 @@ store_coverage_set_status(struct store *st, int64_t id, enum coverage_status sta
 	sqlite3_bind_int64(s, 1, id);
 	st_bind_text(s, 2, name);
 	st_bind_text(s, 3, message);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		goto fail;
-	if (r == 0) {
-		r = -ENOENT;
-		goto fail;
-	}
-	if (status != COV_OK) {
-		s = st->stmt[STMT_COVERAGE_FILES_CLEAR];
-		sqlite3_bind_int64(s, 1, id);
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
-	}
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	if ((r = st_step_one(st, s, __func__)) == 0 && status != COV_OK)
+		r = st_run_key(st, STMT_COVERAGE_FILES_CLEAR, id, __func__);
+	return st_tx_end(st, r, __func__);
 }
 
-/* Bind the six numbers of ROW to the parameters FIRST.. of S. */
+/* Bind the six numbers of ROW to the parameters FIRST.. of S; -EINVAL,
+ * with S's other bindings cleared, for a negative one. */
 static int
 bind_counts(sqlite3_stmt *s, int first, const struct coverage_row *row)
 {
 	const struct cov_counts *c[] = { &row->lines, &row->functions, &row->branches };
 
 	for (size_t i = 0; i < NELEM(c); i++) {
-		if (c[i]->hit < 0 || c[i]->total < 0)
+		if (c[i]->hit < 0 || c[i]->total < 0) {
+			st_stmt_done(s);
 			return -EINVAL;
+		}
 		sqlite3_bind_int64(s, first + 2 * (int)i, c[i]->hit);
 		sqlite3_bind_int64(s, first + 2 * (int)i + 1, c[i]->total);
 	}
@@ -392,6 +379,25 @@ col_counts(sqlite3_stmt *s, int first, struct coverage_row *row)
 	}
 }
 
+/* Insert ROWS, N per-file rows of job ID's current attempt. */
+static int
+coverage_files_put(struct store *st, int64_t id, const struct coverage_row *rows, size_t n,
+    const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_FILE_INSERT];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].file == NULL)
+			return -EINVAL;
+		sqlite3_bind_int64(s, 1, id);
+		st_bind_text(s, 2, rows[i].file);
+		if ((r = bind_counts(s, 3, &rows[i])) < 0 || (r = st_step_changes(st, s, fn)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 store_coverage_put(struct store *st, int64_t id, const struct coverage_row *total,
     const struct coverage_row *rows, size_t n)
@@ -404,40 +410,10 @@ store_coverage_put(struct store *st, int64_t id, const struct coverage_row *tota
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, id);
-	if ((r = bind_counts(s, 2, total)) < 0) {
-		st_stmt_done(s);
-		goto fail;
-	}
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		goto fail;
-	if (r == 0) {
-		r = -ENOENT;
-		goto fail;
-	}
-	s = st->stmt[STMT_COVERAGE_FILES_CLEAR];
-	sqlite3_bind_int64(s, 1, id);
-	if ((r = st_step_changes(st, s, __func__)) < 0)
-		goto fail;
-	s = st->stmt[STMT_COVERAGE_FILE_INSERT];
-	for (size_t i = 0; i < n; i++) {
-		if (rows[i].file == NULL) {
-			r = -EINVAL;
-			goto fail;
-		}
-		sqlite3_bind_int64(s, 1, id);
-		st_bind_text(s, 2, rows[i].file);
-		if ((r = bind_counts(s, 3, &rows[i])) < 0) {
-			st_stmt_done(s);
-			goto fail;
-		}
-		if ((r = st_step_changes(st, s, __func__)) < 0)
-			goto fail;
-	}
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	if ((r = bind_counts(s, 2, total)) == 0 && (r = st_step_one(st, s, __func__)) == 0 &&
+	    (r = st_run_key(st, STMT_COVERAGE_FILES_CLEAR, id, __func__)) == 0)
+		r = coverage_files_put(st, id, rows, n, __func__);
+	return st_tx_end(st, r, __func__);
 }
 
 static int
@@ -472,17 +448,46 @@ coverage_files_get(struct store *st, int64_t id, struct coverage_row **out, size
 	return r;
 }
 
+/* Read the STMT_COVERAGE_GET row of S: the status into *GOT and, when it
+ * is from the attempt's coverage row, the message and totals into *MSG
+ * and *SUM. */
+static int
+read_coverage(sqlite3_stmt *s, enum coverage_status *got, char **msg, struct coverage_row *sum,
+    const struct st_row_ctx *ctx)
+{
+	enum job_state state;
+	const char *text;
+	int r;
+
+	if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
+		/* The attempt's row says it all. */
+		if ((r = st_col_name(s, 2, &coverage_statuses, ctx)) < 0)
+			return r;
+		*got = (enum coverage_status)r;
+		col_counts(s, 4, sum);
+		return st_col_dup(s, 3, msg);
+	}
+	/* No row: nothing was asked for, or nothing has come yet. */
+	text = (const char *)sqlite3_column_text(s, 1);
+	if (text == NULL || job_state_parse(text, &state) < 0)
+		return st_col_bad(s, 1, "state", ctx);
+	if (sqlite3_column_int(s, 0) == 0)
+		*got = COV_DISABLED;
+	else
+		*got = state == JOB_DONE ? COV_NONE : COV_PENDING;
+	return 0;
+}
+
 int
 store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, char **message,
     struct coverage_row *total, struct coverage_row **rows, size_t *n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_COVERAGE_GET];
+	struct st_row_ctx ctx = { id, __func__ };
 	struct coverage_row sum = { 0 };
 	enum coverage_status got = COV_NONE;
-	enum job_state state;
-	const char *text;
 	char *msg = NULL;
-	int k, rc, r = 0;
+	int r;
 
 	if (message != NULL)
 		*message = NULL;
@@ -493,34 +498,8 @@ store_coverage_get(struct store *st, int64_t id, enum coverage_status *status, c
 		*n = 0;
 	}
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		r = -ENOENT;
-	} else if (rc != SQLITE_ROW) {
-		r = st_db_fail(st->db, __func__);
-	} else if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-		/* The attempt's row says it all. */
-		if ((k = st_name_index(coverage_status_names, NELEM(coverage_status_names),
-			 (const char *)sqlite3_column_text(s, 2))) < 0) {
-			log_warnx("store: %s: job %lld has a bad coverage status", __func__,
-			    (long long)id);
-			r = -EIO;
-		} else if ((r = st_col_dup(s, 3, &msg)) == 0) {
-			got = (enum coverage_status)k;
-			col_counts(s, 4, &sum);
-		}
-	} else {
-		/* No row: nothing was asked for, or nothing has come yet. */
-		text = (const char *)sqlite3_column_text(s, 1);
-		if (text == NULL || job_state_parse(text, &state) < 0) {
-			log_warnx("store: %s: job %lld has a bad state", __func__, (long long)id);
-			r = -EIO;
-		} else if (sqlite3_column_int(s, 0) == 0) {
-			got = COV_DISABLED;
-		} else {
-			got = state == JOB_DONE ? COV_NONE : COV_PENDING;
-		}
-	}
+	if ((r = st_step_row(st, s, __func__)) == 0)
+		r = read_coverage(s, &got, &msg, &sum, &ctx);
 	st_stmt_done(s);
 	/* Only an ok row has files; the list runs once the row is reset. */
 	if (r == 0 && got == COV_OK && rows != NULL)
@@ -568,7 +547,7 @@ store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64
 	if (tag == NULL)
 		return -EINVAL;
 	st_bind_text(s, 1, tag);
-	sqlite3_bind_int(s, 2, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
+	st_bind_limit(s, 2, limit);
 	r = st_collect(st, s, &job_id_kind, NULL, &list, n, __func__);
 	*ids = list;
 	return r;

@@ -37,7 +37,11 @@
  * front so a writer never has to upgrade a read lock and hit SQLITE_BUSY
  * halfway.  Transitions are guarded in SQL (UPDATE ... WHERE state =
  * 'queued'); when such an update changes no row, one more query tells
- * "no such job" (-ENOENT) from "not in that state" (-ESTALE).
+ * "no such job" (-ENOENT) from "not in that state" (-ESTALE).  A function
+ * opens its transaction with st_tx_begin(), or with st_tx_begin_guarded()
+ * when its first step is such a guarded write, and hands the result of
+ * what it ran to st_tx_end(), which commits or rolls back on it, so no
+ * function needs a failure path of its own for the transaction.
  *
  * Attempts.  Tests, crash reports, artifacts and coverage belong to one
  * attempt of a job: the API shows the current attempt's, a requeued job
@@ -127,24 +131,32 @@ st_step_one(struct store *st, sqlite3_stmt *s, const char *fn)
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
+int
+st_step_row(struct store *st, sqlite3_stmt *s, const char *fn)
+{
+	int rc = sqlite3_step(s);
+
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : st_db_fail(st->db, fn);
+}
+
+int
+st_step_stale(struct store *st, sqlite3_stmt *s, const char *fn)
+{
+	int r = st_step_row(st, s, fn);
+
+	st_stmt_done(s);
+	return r == 0 ? -ESTALE : r;
+}
+
 /* After a guarded UPDATE changed nothing: -ENOENT when job ID does not
  * exist, -ESTALE when it does but was in the wrong state. */
 static int
 stale_or_missing(struct store *st, int64_t id, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_EXISTS];
-	int rc, r;
 
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		r = -ESTALE;
-	else if (rc == SQLITE_DONE)
-		r = -ENOENT;
-	else
-		r = st_db_fail(st->db, fn);
-	st_stmt_done(s);
-	return r;
+	return st_step_stale(st, s, fn);
 }
 
 int
@@ -164,27 +176,41 @@ st_run(struct store *st, enum stmt_id id, const char *fn)
 }
 
 int
+st_run_key(struct store *st, enum stmt_id id, int64_t key, const char *fn)
+{
+	sqlite3_bind_int64(st->stmt[id], 1, key);
+	return st_run(st, id, fn);
+}
+
+int
 st_tx_begin(struct store *st, const char *fn)
 {
 	return st_run(st, STMT_BEGIN, fn);
 }
 
-void
-st_tx_rollback(struct store *st)
+int
+st_tx_begin_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *fn)
 {
+	int r;
+
+	if ((r = st_tx_begin(st, fn)) < 0) {
+		st_stmt_done(s);
+		return r;
+	}
+	if ((r = st_step_guarded(st, s, id, fn)) < 0)
+		return st_tx_end(st, r, fn);
+	return 0;
+}
+
+int
+st_tx_end(struct store *st, int r, const char *fn)
+{
+	if (r >= 0 && (r = st_run(st, STMT_COMMIT, fn)) == 0)
+		return 0;
 	/* Harmless when sqlite already rolled back on its own (e.g. after
 	 * SQLITE_FULL); there is nothing more to do if it fails. */
 	if (sqlite3_get_autocommit(st->db) == 0)
 		st_run(st, STMT_ROLLBACK, "rollback");
-}
-
-int
-st_tx_commit(struct store *st, const char *fn)
-{
-	int r = st_run(st, STMT_COMMIT, fn);
-
-	if (r < 0)
-		st_tx_rollback(st);
 	return r;
 }
 
@@ -195,6 +221,12 @@ st_bind_text(sqlite3_stmt *s, int i, const char *text)
 		sqlite3_bind_null(s, i);
 	else
 		sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
+}
+
+void
+st_bind_limit(sqlite3_stmt *s, int i, int limit)
+{
+	sqlite3_bind_int(s, i, limit > 0 ? limit : LIST_LIMIT_DEFAULT);
 }
 
 /* Copy column I of S into *OUT (NULL stays NULL): 0 or -ENOMEM. */
@@ -305,13 +337,31 @@ st_list_free(const struct st_list_kind *kind, void *list, size_t n)
 	free(list);
 }
 
-int
-st_name_index(const char *const *names, size_t n, const char *name)
+const char *
+st_name_of(const struct st_names *e, int value)
 {
-	for (size_t i = 0; name != NULL && i < n; i++)
-		if (strcmp(name, names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
+	return value >= 0 && (size_t)value < e->n ? e->names[value] : NULL;
+}
+
+int
+st_col_bad(sqlite3_stmt *s, int i, const char *what, const struct st_row_ctx *ctx)
+{
+	const char *text = (const char *)sqlite3_column_text(s, i);
+
+	log_warnx("store: %s: job %lld has a bad %s \"%s\"", ctx->fn, (long long)ctx->job_id, what,
+	    text ? text : "(null)");
+	return -EIO;
+}
+
+int
+st_col_name(sqlite3_stmt *s, int i, const struct st_names *e, const struct st_row_ctx *ctx)
+{
+	const char *text = (const char *)sqlite3_column_text(s, i);
+
+	for (size_t k = 0; text != NULL && k < e->n; k++)
+		if (e->names[k] != NULL && strcmp(text, e->names[k]) == 0)
+			return (int)k;
+	return st_col_bad(s, i, e->what, ctx);
 }
 
 int
@@ -551,10 +601,8 @@ store_schema_version(struct store *st)
 	sqlite3_stmt *s = st->stmt[STMT_USER_VERSION];
 	int r;
 
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if ((r = st_step_row(st, s, __func__)) == 0)
 		r = sqlite3_column_int(s, 0);
-	else
-		r = st_db_fail(st->db, __func__);
 	st_stmt_done(s);
 	return r;
 }

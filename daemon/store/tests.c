@@ -4,7 +4,8 @@
  * A job's tests are rows keyed by (job, attempt, seq); only those of the
  * job's current attempt are visible through the API.  The counters on the
  * job row are recomputed from those rows inside the same transaction as
- * every change (st_counters_update()), so they cannot drift.
+ * every change (st_tx_end_counters() does it just before the commit), so
+ * they cannot drift.
  * tests_passed counts "pass"; tests_failed counts "fail", "error" (a test
  * that never finished did not pass either) and "timeout"; "skip" and
  * "running" count only in tests_total.  store_test_end() is
@@ -77,10 +78,15 @@ const size_t st_test_nstmts = NELEM(st_test_stmts);
 int
 st_counters_update(struct store *st, int64_t id, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_COUNTERS];
+	return st_run_key(st, STMT_COUNTERS, id, fn);
+}
 
-	sqlite3_bind_int64(s, 1, id);
-	return st_run(st, STMT_COUNTERS, fn);
+int
+st_tx_end_counters(struct store *st, int64_t id, int r, const char *fn)
+{
+	if (r >= 0)
+		r = st_counters_update(st, id, fn);
+	return st_tx_end(st, r, fn);
 }
 
 /* The store's names for output formats, as in tests.format.  They match
@@ -93,12 +99,7 @@ static const char *const format_names[] = {
 	[TOUT_LTP] = "ltp",
 	[TOUT_KUT] = "kvm-unit-tests",
 };
-
-static const char *
-format_name(enum tout_format f)
-{
-	return (unsigned)f < NELEM(format_names) ? format_names[f] : NULL;
-}
+static const struct st_names formats = { format_names, NELEM(format_names), "test format" };
 
 /* True when V is a verdict verdict.c knows (its name parses back to it). */
 static bool
@@ -109,17 +110,16 @@ verdict_valid(enum test_verdict v)
 	return test_verdict_parse(test_verdict_name(v), &back) == 0 && back == v;
 }
 
-/* Read column I of S as a verdict: 0, or -EIO (logged) for a bad name. */
+/* Read column I of S as a verdict: 0, or -EIO (logged) for a bad name.
+ * The names are verdict.c's, so st_col_name() cannot read them. */
 static int
-col_verdict(sqlite3_stmt *s, int i, enum test_verdict *out, int64_t job_id, const char *fn)
+col_verdict(sqlite3_stmt *s, int i, enum test_verdict *out, const struct st_row_ctx *ctx)
 {
 	const char *name = (const char *)sqlite3_column_text(s, i);
 
 	if (name != NULL && test_verdict_parse(name, out) == 0)
 		return 0;
-	log_warnx("store: %s: job %lld has a bad verdict \"%s\"", fn, (long long)job_id,
-	    name ? name : "(null)");
-	return -EIO;
+	return st_col_bad(s, i, "verdict", ctx);
 }
 
 static void
@@ -245,7 +245,7 @@ read_node_row(sqlite3_stmt *s, void *elem, void *arg)
 	row->node.line = (uint64_t)sqlite3_column_int64(s, 5);
 	if ((r = st_col_dup(s, 2, &row->node.name)) < 0 ||
 	    (r = st_col_dup(s, 4, &row->node.message)) < 0 ||
-	    (r = col_verdict(s, 3, &row->node.verdict, ctx->job_id, ctx->fn)) < 0)
+	    (r = col_verdict(s, 3, &row->node.verdict, ctx)) < 0)
 		return r;
 	return 0;
 }
@@ -292,32 +292,27 @@ store_test_begin(struct store *st, int64_t job_id, int seq, const char *name)
 	sqlite3_stmt *s = st->stmt[STMT_TEST_BEGIN];
 	int r;
 
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
 	sqlite3_bind_int64(s, 1, job_id);
 	sqlite3_bind_int(s, 2, seq);
 	st_bind_text(s, 3, name);
-	if ((r = st_step_guarded(st, s, job_id, __func__)) < 0)
-		goto fail;
-	if ((r = st_counters_update(st, job_id, __func__)) < 0)
-		goto fail;
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	if ((r = st_tx_begin_guarded(st, s, job_id, __func__)) < 0)
+		return r;
+	return st_tx_end_counters(st, job_id, 0, __func__);
 }
 
 /* Bind what R says of a test's outcome to the parameters FIRST.. of S in
  * the order verdict, exit_code, duration, message, format, first_line,
- * last_line; -EINVAL for a verdict or format the store cannot keep. */
+ * last_line; -EINVAL, with S's other bindings cleared, for a verdict or
+ * format the store cannot keep. */
 static int
 bind_record(sqlite3_stmt *s, int first, const struct test_record *r)
 {
-	const char *format = format_name(r->format);
+	const char *format = st_name_of(&formats, r->format);
 
-	if (r->verdict == VERDICT_RUNNING || !verdict_valid(r->verdict) || format == NULL)
+	if (r->verdict == VERDICT_RUNNING || !verdict_valid(r->verdict) || format == NULL) {
+		st_stmt_done(s);
 		return -EINVAL;
+	}
 	st_bind_text(s, first, test_verdict_name(r->verdict));
 	if (r->has_exit_code)
 		sqlite3_bind_int(s, first + 1, r->exit_code);
@@ -331,59 +326,46 @@ bind_record(sqlite3_stmt *s, int first, const struct test_record *r)
 	return 0;
 }
 
+/* The row id of the newest running test NAME of job JOB_ID's current
+ * attempt into *TEST_ID: 0, -ESTALE when that test already ended (or was
+ * aborted), -ENOENT when it never began, or another negative errno. */
+static int
+running_test(struct store *st, int64_t job_id, const char *name, int64_t *test_id, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_RUNNING];
+	int r;
+
+	sqlite3_bind_int64(s, 1, job_id);
+	st_bind_text(s, 2, name);
+	if ((r = st_step_row(st, s, fn)) == 0)
+		*test_id = sqlite3_column_int64(s, 0);
+	st_stmt_done(s);
+	if (r != -ENOENT)
+		return r;
+	s = st->stmt[STMT_TEST_FIND];
+	sqlite3_bind_int64(s, 1, job_id);
+	st_bind_text(s, 2, name);
+	return st_step_stale(st, s, fn);
+}
+
 /* store_test_finish() and store_test_end(): one transaction that finds the
  * newest running test of that name, records R and its sub-results, and
  * updates the counters. */
 static int
 test_finish(struct store *st, int64_t job_id, const struct test_record *r, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_TEST_RUNNING];
+	sqlite3_stmt *s = st->stmt[STMT_TEST_UPDATE];
 	int64_t test_id = 0;
-	int rc, e;
+	int e;
 
 	if ((e = st_tx_begin(st, fn)) < 0)
 		return e;
-	sqlite3_bind_int64(s, 1, job_id);
-	st_bind_text(s, 2, r->name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		test_id = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		e = st_db_fail(st->db, fn);
-	st_stmt_done(s);
-	if (e < 0)
-		goto fail;
-	if (test_id == 0) {
-		/* No running test of that name: -ESTALE when it already
-		 * ended (or was aborted), -ENOENT when it never began. */
-		s = st->stmt[STMT_TEST_FIND];
-		sqlite3_bind_int64(s, 1, job_id);
-		st_bind_text(s, 2, r->name);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			e = -ESTALE;
-		else if (rc == SQLITE_DONE)
-			e = -ENOENT;
-		else
-			e = st_db_fail(st->db, fn);
-		st_stmt_done(s);
-		goto fail;
-	}
-	s = st->stmt[STMT_TEST_UPDATE];
+	if ((e = running_test(st, job_id, r->name, &test_id, fn)) < 0)
+		return st_tx_end(st, e, fn);
 	sqlite3_bind_int64(s, 1, test_id);
-	if ((e = bind_record(s, 2, r)) < 0) {
-		st_stmt_done(s);
-		goto fail;
-	}
-	if ((e = st_step_changes(st, s, fn)) < 0 ||
-	    (e = insert_nodes(st, test_id, 0, r->nodes, r->nnodes, fn)) < 0 ||
-	    (e = st_counters_update(st, job_id, fn)) < 0)
-		goto fail;
-	return st_tx_commit(st, fn);
-
-fail:
-	st_tx_rollback(st);
-	return e;
+	if ((e = bind_record(s, 2, r)) == 0 && (e = st_step_changes(st, s, fn)) >= 0)
+		e = insert_nodes(st, test_id, 0, r->nodes, r->nnodes, fn);
+	return st_tx_end_counters(st, job_id, e, fn);
 }
 
 int
@@ -414,76 +396,46 @@ store_test_add(struct store *st, int64_t job_id, int seq, const struct test_reco
 	sqlite3_stmt *s = st->stmt[STMT_TEST_ADD];
 	int e;
 
-	if ((e = st_tx_begin(st, __func__)) < 0)
-		return e;
 	sqlite3_bind_int64(s, 1, job_id);
 	sqlite3_bind_int(s, 2, seq);
 	st_bind_text(s, 3, r->name);
-	if ((e = bind_record(s, 4, r)) < 0) {
-		st_stmt_done(s);
-		goto fail;
-	}
-	if ((e = st_step_guarded(st, s, job_id, __func__)) < 0)
-		goto fail;
-	if ((e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes,
-		 __func__)) < 0 ||
-	    (e = st_counters_update(st, job_id, __func__)) < 0)
-		goto fail;
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return e;
+	if ((e = bind_record(s, 4, r)) < 0 ||
+	    (e = st_tx_begin_guarded(st, s, job_id, __func__)) < 0)
+		return e;
+	e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes, __func__);
+	return st_tx_end_counters(st, job_id, e, __func__);
 }
 
 int
 store_tests_abort(struct store *st, int64_t job_id)
 {
-	sqlite3_stmt *s = st->stmt[STMT_TESTS_ABORT];
 	int r;
 
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
-	if ((r = st_job_exists(st, job_id, __func__)) < 0)
-		goto fail;
-	sqlite3_bind_int64(s, 1, job_id);
-	if ((r = st_step_changes(st, s, __func__)) < 0 ||
-	    (r = st_counters_update(st, job_id, __func__)) < 0)
-		goto fail;
-	return st_tx_commit(st, __func__);
-
-fail:
-	st_tx_rollback(st);
-	return r;
+	if ((r = st_job_exists(st, job_id, __func__)) == 0)
+		r = st_run_key(st, STMT_TESTS_ABORT, job_id, __func__);
+	return st_tx_end_counters(st, job_id, r, __func__);
 }
 
 /* Read the TEST_COLS row of S into T (name, verdict, exit code, duration,
  * seq) and, when F is not NULL, the rest of F but the sub-results. */
 static int
-read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, int64_t job_id,
-    const char *fn)
+read_test(sqlite3_stmt *s, struct test_result *t, struct test_full *f, const struct st_row_ctx *ctx)
 {
-	int format, r;
+	int r;
 
 	t->seq = sqlite3_column_int(s, 0);
-	if ((r = st_col_dup(s, 1, &t->name)) < 0 ||
-	    (r = col_verdict(s, 2, &t->verdict, job_id, fn)) < 0)
+	if ((r = st_col_dup(s, 1, &t->name)) < 0 || (r = col_verdict(s, 2, &t->verdict, ctx)) < 0)
 		return r;
 	t->has_exit_code = sqlite3_column_type(s, 3) != SQLITE_NULL;
 	t->exit_code = sqlite3_column_int(s, 3);
 	t->duration_ms = sqlite3_column_int64(s, 4);
 	if (f == NULL)
 		return 0;
-	if ((r = st_col_dup(s, 6, &f->message)) < 0)
+	if ((r = st_col_dup(s, 6, &f->message)) < 0 || (r = st_col_name(s, 7, &formats, ctx)) < 0)
 		return r;
-	format = st_name_index(format_names, NELEM(format_names),
-	    (const char *)sqlite3_column_text(s, 7));
-	if (format < 0) {
-		log_warnx("store: %s: job %lld test %d has a bad format", fn, (long long)job_id,
-		    t->seq);
-		return -EIO;
-	}
-	f->format = (enum tout_format)format;
+	f->format = (enum tout_format)r;
 	f->first_line = (uint64_t)sqlite3_column_int64(s, 8);
 	f->last_line = (uint64_t)sqlite3_column_int64(s, 9);
 	return 0;
@@ -494,7 +446,7 @@ read_test_result(sqlite3_stmt *s, void *elem, void *arg)
 {
 	const struct st_row_ctx *ctx = arg;
 
-	return read_test(s, elem, NULL, ctx->job_id, ctx->fn);
+	return read_test(s, elem, NULL, ctx);
 }
 
 static void
@@ -543,7 +495,7 @@ read_test_full(sqlite3_stmt *s, void *elem, void *arg)
 		return -ENOMEM;
 	ctx->ids = p;
 	ctx->ids[ctx->nids++] = sqlite3_column_int64(s, 5);
-	return read_test(s, &t->t, t, ctx->row.job_id, ctx->row.fn);
+	return read_test(s, &t->t, t, &ctx->row);
 }
 
 static void

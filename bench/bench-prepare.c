@@ -94,7 +94,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench-prepare: %s\n", cause ? cause : "cannot open stores");
 		return 1;
 	}
-	j = job_new();
+	if (job_new(&j) < 0)
+		return 1;
 	j->exes = calloc((size_t)nfiles, sizeof(*j->exes));
 	for (int i = 0; i < nfiles; i++) {
 		char name[32];

@@ -16,9 +16,9 @@
 static void
 test_new_job_has_documented_defaults(void)
 {
-	struct job *j = job_new();
+	struct job *j = NULL;
 
-	CHECK(j != NULL);
+	CHECK_INT(job_new(&j), 0);
 	if (j == NULL)
 		return;
 	CHECK_INT(j->id, 0);
@@ -44,7 +44,9 @@ test_new_job_has_documented_defaults(void)
 static void
 test_free_releases_everything_a_job_owns(void)
 {
-	struct job *j = job_new();
+	struct job *j = NULL;
+
+	CHECK_INT(job_new(&j), 0);
 
 	/* Valgrind (or ASan) is the real check here: nothing may leak. */
 	j->owner = strdup("alice");

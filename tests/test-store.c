@@ -200,7 +200,9 @@ static void
 test_insert_bare_job_keeps_null_message_and_seed(void)
 {
 	struct store *st = open_ok(db_path());
-	struct job *in = job_new(), *out;
+	struct job *in, *out;
+
+	CHECK_INT(job_new(&in), 0);
 
 	/* Nothing but the kernel: owner and append NULL become "". */
 	snprintf(in->kernel, sizeof(in->kernel), "%s", KERNEL);

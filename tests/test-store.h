@@ -83,8 +83,11 @@ strv(size_t n, ...)
 UNUSED static struct job *
 job_make(const char *owner, int priority, size_t ntags, ...)
 {
-	struct job *j = job_new();
+	struct job *j;
 	va_list ap;
+
+	if (job_new(&j) < 0)
+		abort();
 
 	j->owner = strdup(owner);
 	snprintf(j->kernel, sizeof(j->kernel), "%s", KERNEL);

@@ -157,8 +157,7 @@ http_jobs_submit(struct http_request *req)
 		http_reply_error(req, HTTP_ERR_SHUTTING_DOWN, NULL, NULL);
 		return;
 	}
-	j = job_new();
-	if (j == NULL) {
+	if (job_new(&j) < 0) {
 		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}

@@ -7,13 +7,14 @@
 
 #include "job/job.h"
 
-struct job *
-job_new(void)
+int
+job_new(struct job **out)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
+	*out = j;
 	if (j == NULL)
-		return NULL;
+		return -ENOMEM;
 	j->state = JOB_QUEUED;
 	j->result = RESULT_NONE;
 	j->smp = JOB_DEFAULT_SMP;
@@ -22,7 +23,7 @@ job_new(void)
 	j->idle_timeout_s = JOB_DEFAULT_IDLE_TIMEOUT_S;
 	j->coverage = true;
 	j->attempt = 1;
-	return j;
+	return 0;
 }
 
 static void

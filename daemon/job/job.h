@@ -106,8 +106,8 @@ struct job {
 	int tests_total, tests_passed, tests_failed;
 };
 
-/* Allocate an empty job with every default filled in; NULL on ENOMEM. */
-struct job *job_new(void);
+/* An empty job with every default filled in, into *OUT; 0 or -ENOMEM. */
+int job_new(struct job **out);
 /* Free a job and everything it owns; NULL is fine. */
 void job_free(struct job *j);
 /* True when the state machine allows FROM -> TO. */

@@ -156,8 +156,8 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	const char *text;
 	int r;
 
-	if ((j = job_new()) == NULL)
-		return -ENOMEM;
+	if ((r = job_new(&j)) < 0)
+		return r;
 	j->id = sqlite3_column_int64(s, 0);
 	if ((r = st_col_dup(s, 1, &j->owner)) < 0 || (r = st_col_dup(s, 4, &j->message)) < 0 ||
 	    (r = st_col_dup(s, 11, &j->append)) < 0 || (r = st_col_dup(s, 17, &j->seed)) < 0 ||

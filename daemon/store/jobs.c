@@ -44,85 +44,94 @@
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
 
 const struct stmt_def st_job_stmts[] = {
-	{ STMT_JOB_INSERT,
-	    "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
-	    " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
-	    " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
-	    " timings, build_dir, gcov_tool, net)"
-	    " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)" },
+	{ .id = STMT_JOB_INSERT,
+	    .sql = "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
+		   " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
+		   " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
+		   " timings, build_dir, gcov_tool, net)"
+		   " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)" },
 	/* job_tags keeps no position (rowid is the order): ?2 goes unused,
 	 * so the tags are written like every other list of strings. */
-	{ STMT_TAG_INSERT, "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?3)" },
-	{ STMT_EXE_INSERT,
-	    "INSERT INTO job_exes (job_id, seq, name, blob, mode, size,"
-	    " timeout_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
-	{ STMT_EXE_ARG_INSERT,
-	    "INSERT INTO job_exe_args (job_id, exe_seq, seq, arg) VALUES (?1, ?2, ?3, ?4)" },
-	{ STMT_EXE_ENV_INSERT,
-	    "INSERT INTO job_exe_env (job_id, exe_seq, seq, entry) VALUES (?1, ?2, ?3, ?4)" },
-	{ STMT_ARG_INSERT, "INSERT INTO job_qemu_args (job_id, seq, arg) VALUES (?1, ?2, ?3)" },
-	{ STMT_MODULE_INSERT, "INSERT INTO job_modules (job_id, seq, name) VALUES (?1, ?2, ?3)" },
-	{ STMT_EXTRA_INSERT,
-	    "INSERT INTO job_extra (job_id, seq, path, kind, blob, mode,"
-	    " size, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
-	{ STMT_COV_PATH_INSERT,
-	    "INSERT INTO job_coverage_paths (job_id, seq, path) VALUES (?1, ?2, ?3)" },
+	{ .id = STMT_TAG_INSERT,
+	    .sql = "INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?1, ?3)" },
+	{ .id = STMT_EXE_INSERT,
+	    .sql = "INSERT INTO job_exes (job_id, seq, name, blob, mode, size,"
+		   " timeout_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	{ .id = STMT_EXE_ARG_INSERT,
+	    .sql = "INSERT INTO job_exe_args (job_id, exe_seq, seq, arg) VALUES (?1, ?2, ?3, ?4)" },
+	{ .id = STMT_EXE_ENV_INSERT,
+	    .sql =
+		"INSERT INTO job_exe_env (job_id, exe_seq, seq, entry) VALUES (?1, ?2, ?3, ?4)" },
+	{ .id = STMT_ARG_INSERT,
+	    .sql = "INSERT INTO job_qemu_args (job_id, seq, arg) VALUES (?1, ?2, ?3)" },
+	{ .id = STMT_MODULE_INSERT,
+	    .sql = "INSERT INTO job_modules (job_id, seq, name) VALUES (?1, ?2, ?3)" },
+	{ .id = STMT_EXTRA_INSERT,
+	    .sql = "INSERT INTO job_extra (job_id, seq, path, kind, blob, mode,"
+		   " size, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
+	{ .id = STMT_COV_PATH_INSERT,
+	    .sql = "INSERT INTO job_coverage_paths (job_id, seq, path) VALUES (?1, ?2, ?3)" },
 
-	{ STMT_JOB_GET, "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1" },
-	{ STMT_TAGS_GET, "SELECT tag FROM job_tags WHERE job_id = ?1 ORDER BY rowid" },
-	{ STMT_EXES_GET,
-	    "SELECT name, blob, mode, size, timeout_s FROM job_exes"
-	    " WHERE job_id = ?1 ORDER BY seq" },
-	{ STMT_EXE_ARGS_GET,
-	    "SELECT exe_seq, arg FROM job_exe_args WHERE job_id = ?1 ORDER BY exe_seq, seq" },
-	{ STMT_EXE_ENV_GET,
-	    "SELECT exe_seq, entry FROM job_exe_env WHERE job_id = ?1 ORDER BY exe_seq, seq" },
-	{ STMT_ARGS_GET, "SELECT arg FROM job_qemu_args WHERE job_id = ?1 ORDER BY seq" },
-	{ STMT_MODULES_GET, "SELECT name FROM job_modules WHERE job_id = ?1 ORDER BY seq" },
-	{ STMT_EXTRA_GET,
-	    "SELECT path, kind, blob, mode, size, target FROM job_extra"
-	    " WHERE job_id = ?1 ORDER BY seq" },
-	{ STMT_COV_PATHS_GET,
-	    "SELECT path FROM job_coverage_paths WHERE job_id = ?1 ORDER BY seq" },
-	{ STMT_JOB_QUEUE,
-	    "SELECT " JOB_COLS " FROM jobs j WHERE j.state = 'queued'"
-	    " ORDER BY j.priority DESC, j.id" },
+	{ .id = STMT_JOB_GET, .sql = "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1" },
+	{ .id = STMT_TAGS_GET, .sql = "SELECT tag FROM job_tags WHERE job_id = ?1 ORDER BY rowid" },
+	{ .id = STMT_EXES_GET,
+	    .sql = "SELECT name, blob, mode, size, timeout_s FROM job_exes"
+		   " WHERE job_id = ?1 ORDER BY seq" },
+	{ .id = STMT_EXE_ARGS_GET,
+	    .sql =
+		"SELECT exe_seq, arg FROM job_exe_args WHERE job_id = ?1 ORDER BY exe_seq, seq" },
+	{ .id = STMT_EXE_ENV_GET,
+	    .sql =
+		"SELECT exe_seq, entry FROM job_exe_env WHERE job_id = ?1 ORDER BY exe_seq, seq" },
+	{ .id = STMT_ARGS_GET,
+	    .sql = "SELECT arg FROM job_qemu_args WHERE job_id = ?1 ORDER BY seq" },
+	{ .id = STMT_MODULES_GET,
+	    .sql = "SELECT name FROM job_modules WHERE job_id = ?1 ORDER BY seq" },
+	{ .id = STMT_EXTRA_GET,
+	    .sql = "SELECT path, kind, blob, mode, size, target FROM job_extra"
+		   " WHERE job_id = ?1 ORDER BY seq" },
+	{ .id = STMT_COV_PATHS_GET,
+	    .sql = "SELECT path FROM job_coverage_paths WHERE job_id = ?1 ORDER BY seq" },
+	{ .id = STMT_JOB_QUEUE,
+	    .sql = "SELECT " JOB_COLS " FROM jobs j WHERE j.state = 'queued'"
+		   " ORDER BY j.priority DESC, j.id" },
 
-	{ STMT_JOB_START,
-	    "UPDATE jobs SET state = 'running', started_ms = ?2,"
-	    " finished_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
-	    " timings = NULL WHERE id = ?1 AND state = 'queued'" },
-	{ STMT_TESTS_CLEAR, "DELETE FROM tests WHERE " OF_CURRENT_ATTEMPT },
-	{ STMT_CRASHES_CLEAR, "DELETE FROM crashes WHERE " OF_CURRENT_ATTEMPT },
-	{ STMT_ARTIFACTS_CLEAR, "DELETE FROM artifacts WHERE " OF_CURRENT_ATTEMPT },
+	{ .id = STMT_JOB_START,
+	    .sql = "UPDATE jobs SET state = 'running', started_ms = ?2,"
+		   " finished_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
+		   " timings = NULL WHERE id = ?1 AND state = 'queued'" },
+	{ .id = STMT_TESTS_CLEAR, .sql = "DELETE FROM tests WHERE " OF_CURRENT_ATTEMPT },
+	{ .id = STMT_CRASHES_CLEAR, .sql = "DELETE FROM crashes WHERE " OF_CURRENT_ATTEMPT },
+	{ .id = STMT_ARTIFACTS_CLEAR, .sql = "DELETE FROM artifacts WHERE " OF_CURRENT_ATTEMPT },
 	/* The per-file rows go with their coverage row (ON DELETE CASCADE). */
-	{ STMT_COVERAGE_CLEAR, "DELETE FROM coverage WHERE " OF_CURRENT_ATTEMPT },
-	{ STMT_JOB_SET_PID,
-	    "UPDATE jobs SET pid = ?2, pid_starttime = ?3 WHERE id = ?1 AND state = 'running'" },
-	{ STMT_JOB_FINISH,
-	    "UPDATE jobs SET state = 'done', result = ?2, message = ?3,"
-	    " exit_status = ?4, finished_ms = ?5"
-	    " WHERE id = ?1 AND state IN ('queued', 'running')" },
-	{ STMT_JOB_SET_CONSOLE, "UPDATE jobs SET console_bytes = ?2 WHERE id = ?1" },
-	{ STMT_JOB_SET_TIMINGS, "UPDATE jobs SET timings = ?2 WHERE id = ?1" },
+	{ .id = STMT_COVERAGE_CLEAR, .sql = "DELETE FROM coverage WHERE " OF_CURRENT_ATTEMPT },
+	{ .id = STMT_JOB_SET_PID,
+	    .sql = "UPDATE jobs SET pid = ?2, pid_starttime = ?3 WHERE id = ?1 AND state = "
+		   "'running'" },
+	{ .id = STMT_JOB_FINISH,
+	    .sql = "UPDATE jobs SET state = 'done', result = ?2, message = ?3,"
+		   " exit_status = ?4, finished_ms = ?5"
+		   " WHERE id = ?1 AND state IN ('queued', 'running')" },
+	{ .id = STMT_JOB_SET_CONSOLE, .sql = "UPDATE jobs SET console_bytes = ?2 WHERE id = ?1" },
+	{ .id = STMT_JOB_SET_TIMINGS, .sql = "UPDATE jobs SET timings = ?2 WHERE id = ?1" },
 
-	{ STMT_RECOVER_SELECT,
-	    "SELECT id, pid, pid_starttime FROM jobs WHERE state = 'running' ORDER BY id" },
-	{ STMT_RECOVER_TESTS,
-	    "UPDATE tests SET verdict = 'error' WHERE verdict = 'running'"
-	    " AND job_id IN (SELECT id FROM jobs WHERE state = 'running')" },
-	{ STMT_RECOVER_REQUEUE,
-	    "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
-	    " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
-	    " timings = NULL WHERE state = 'running'" },
-	{ STMT_RECOVER_INTERRUPT,
-	    "UPDATE jobs SET state = 'done', result = 'interrupted',"
-	    " message = ?1, finished_ms = ?2, pid = 0, pid_starttime = 0"
-	    " WHERE state = 'running'" },
-	{ STMT_RECOVER_CAPTURES,
-	    "UPDATE coverage SET status = 'error', message = ?1"
-	    " WHERE status IN ('pending', 'running')" },
+	{ .id = STMT_RECOVER_SELECT,
+	    .sql = "SELECT id, pid, pid_starttime FROM jobs WHERE state = 'running' ORDER BY id" },
+	{ .id = STMT_RECOVER_TESTS,
+	    .sql = "UPDATE tests SET verdict = 'error' WHERE verdict = 'running'"
+		   " AND job_id IN (SELECT id FROM jobs WHERE state = 'running')" },
+	{ .id = STMT_RECOVER_REQUEUE,
+	    .sql = "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
+		   " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
+		   " timings = NULL WHERE state = 'running'" },
+	{ .id = STMT_RECOVER_INTERRUPT,
+	    .sql = "UPDATE jobs SET state = 'done', result = 'interrupted',"
+		   " message = ?1, finished_ms = ?2, pid = 0, pid_starttime = 0"
+		   " WHERE state = 'running'" },
+	{ .id = STMT_RECOVER_CAPTURES,
+	    .sql = "UPDATE coverage SET status = 'error', message = ?1"
+		   " WHERE status IN ('pending', 'running')" },
 };
 const size_t st_job_nstmts = NELEM(st_job_stmts);
 
@@ -221,7 +230,11 @@ clear_text(void *elem)
 }
 
 /* Strings: the one text column of each row. */
-static const struct st_list_kind strv_kind = { sizeof(char *), read_text, clear_text };
+static const struct st_list_kind strv_kind = {
+	.elem = sizeof(char *),
+	.read = read_text,
+	.clear = clear_text,
+};
 
 /* Load the one-text-column rows of statement ID for job JOB_ID into *V,
  * *N, which hold nothing yet. */
@@ -259,7 +272,11 @@ clear_exe(void *elem)
 	free(((struct job_exe *)elem)->name);
 }
 
-static const struct st_list_kind exe_kind = { sizeof(struct job_exe), read_exe, clear_exe };
+static const struct st_list_kind exe_kind = {
+	.elem = sizeof(struct job_exe),
+	.read = read_exe,
+	.clear = clear_exe,
+};
 
 static int
 load_exes(struct store *st, struct job *j, const char *fn)
@@ -352,7 +369,11 @@ clear_extra(void *elem)
 	free(x->target);
 }
 
-static const struct st_list_kind extra_kind = { sizeof(struct job_extra), read_extra, clear_extra };
+static const struct st_list_kind extra_kind = {
+	.elem = sizeof(struct job_extra),
+	.read = read_extra,
+	.clear = clear_extra,
+};
 
 static int
 load_extra(struct store *st, struct job *j, const char *fn)
@@ -399,7 +420,11 @@ clear_job(void *elem)
 }
 
 /* Jobs: a job_new() one for each row, its children loaded after. */
-static const struct st_list_kind job_kind = { sizeof(struct job *), read_job, clear_job };
+static const struct st_list_kind job_kind = {
+	.elem = sizeof(struct job *),
+	.read = read_job,
+	.clear = clear_job,
+};
 
 /* Step S to the end, turning every row into a complete job. */
 static int
@@ -705,8 +730,11 @@ read_recovered(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
-static const struct st_list_kind recovered_kind = { sizeof(struct recovered_job), read_recovered,
-	NULL };
+static const struct st_list_kind recovered_kind = {
+	.elem = sizeof(struct recovered_job),
+	.read = read_recovered,
+	.clear = NULL,
+};
 
 /* Inside store_jobs_recover()'s transaction: requeue (REQUEUE) or finish
  * the running JOBS, N of them, ending their running tests. */

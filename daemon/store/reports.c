@@ -28,84 +28,84 @@
 #define COV_COUNTS "lines_hit, lines_total, fn_hit, fn_total, br_hit, br_total"
 
 const struct stmt_def st_report_stmts[] = {
-	{ STMT_CRASH_ADD,
-	    "INSERT INTO crashes (job_id, attempt, test, kind, title, fatal,"
-	    " report, first_line, last_line, time_ms)"
-	    " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM jobs WHERE id = ?1" },
-	{ STMT_CRASH_LIST,
-	    "SELECT c.id, c.test, c.kind, c.title, c.fatal, c.report,"
-	    " c.first_line, c.last_line, c.time_ms FROM crashes c"
-	    " JOIN jobs j ON c.job_id = j.id AND c.attempt = j.attempt"
-	    " WHERE j.id = ?1 ORDER BY c.first_line, c.id" },
+	{ .id = STMT_CRASH_ADD,
+	    .sql = "INSERT INTO crashes (job_id, attempt, test, kind, title, fatal,"
+		   " report, first_line, last_line, time_ms)"
+		   " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM jobs WHERE id = ?1" },
+	{ .id = STMT_CRASH_LIST,
+	    .sql = "SELECT c.id, c.test, c.kind, c.title, c.fatal, c.report,"
+		   " c.first_line, c.last_line, c.time_ms FROM crashes c"
+		   " JOIN jobs j ON c.job_id = j.id AND c.attempt = j.attempt"
+		   " WHERE j.id = ?1 ORDER BY c.first_line, c.id" },
 	/* Counts from the title index alone; kind and fatal come from the
 	 * latest report, first_job and last_job from the earliest and latest
 	 * (ties broken by id, so the answer does not depend on the plan). */
-	{ STMT_CRASH_GROUPS,
-	    "SELECT g.title, l.kind, l.fatal, g.n, g.jobs, g.first_ms, g.last_ms,"
-	    " (SELECT f.job_id FROM crashes f WHERE f.title = g.title"
-	    "  ORDER BY f.time_ms, f.id LIMIT 1), l.job_id"
-	    " FROM (SELECT title, count(*) AS n,"
-	    "  count(DISTINCT job_id) AS jobs, min(time_ms) AS first_ms,"
-	    "  max(time_ms) AS last_ms FROM crashes GROUP BY title"
-	    "  ORDER BY last_ms DESC, title LIMIT ?1) g"
-	    " JOIN crashes l ON l.id = (SELECT c.id FROM crashes c"
-	    "  WHERE c.title = g.title ORDER BY c.time_ms DESC, c.id DESC LIMIT 1)"
-	    " ORDER BY g.last_ms DESC, g.title" },
+	{ .id = STMT_CRASH_GROUPS,
+	    .sql = "SELECT g.title, l.kind, l.fatal, g.n, g.jobs, g.first_ms, g.last_ms,"
+		   " (SELECT f.job_id FROM crashes f WHERE f.title = g.title"
+		   "  ORDER BY f.time_ms, f.id LIMIT 1), l.job_id"
+		   " FROM (SELECT title, count(*) AS n,"
+		   "  count(DISTINCT job_id) AS jobs, min(time_ms) AS first_ms,"
+		   "  max(time_ms) AS last_ms FROM crashes GROUP BY title"
+		   "  ORDER BY last_ms DESC, title LIMIT ?1) g"
+		   " JOIN crashes l ON l.id = (SELECT c.id FROM crashes c"
+		   "  WHERE c.title = g.title ORDER BY c.time_ms DESC, c.id DESC LIMIT 1)"
+		   " ORDER BY g.last_ms DESC, g.title" },
 
 	/* A second report of a file keeps its place in the arrival order. */
-	{ STMT_ARTIFACT_ADD,
-	    "INSERT INTO artifacts (job_id, attempt, test, path, size, sha256, status)"
-	    " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6 FROM jobs WHERE id = ?1"
-	    " ON CONFLICT (job_id, attempt, test, path) DO UPDATE SET"
-	    " size = excluded.size, sha256 = excluded.sha256, status = excluded.status" },
-	{ STMT_ARTIFACT_LIST,
-	    "SELECT a.test, a.path, a.size, a.sha256, a.status FROM artifacts a"
-	    " JOIN jobs j ON a.job_id = j.id AND a.attempt = j.attempt"
-	    " WHERE j.id = ?1 ORDER BY a.id" },
+	{ .id = STMT_ARTIFACT_ADD,
+	    .sql = "INSERT INTO artifacts (job_id, attempt, test, path, size, sha256, status)"
+		   " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6 FROM jobs WHERE id = ?1"
+		   " ON CONFLICT (job_id, attempt, test, path) DO UPDATE SET"
+		   " size = excluded.size, sha256 = excluded.sha256, status = excluded.status" },
+	{ .id = STMT_ARTIFACT_LIST,
+	    .sql = "SELECT a.test, a.path, a.size, a.sha256, a.status FROM artifacts a"
+		   " JOIN jobs j ON a.job_id = j.id AND a.attempt = j.attempt"
+		   " WHERE j.id = ?1 ORDER BY a.id" },
 
 	/* Only "ok" keeps numbers (store_coverage_set_status()). */
-	{ STMT_COVERAGE_STATUS,
-	    "INSERT INTO coverage (job_id, attempt, status, message)"
-	    " SELECT id, attempt, ?2, ?3 FROM jobs WHERE id = ?1"
-	    " ON CONFLICT (job_id, attempt) DO UPDATE SET"
-	    " status = excluded.status, message = excluded.message,"
-	    " lines_hit = iif(excluded.status = 'ok', lines_hit, 0),"
-	    " lines_total = iif(excluded.status = 'ok', lines_total, 0),"
-	    " fn_hit = iif(excluded.status = 'ok', fn_hit, 0),"
-	    " fn_total = iif(excluded.status = 'ok', fn_total, 0),"
-	    " br_hit = iif(excluded.status = 'ok', br_hit, 0),"
-	    " br_total = iif(excluded.status = 'ok', br_total, 0)" },
-	{ STMT_COVERAGE_PUT,
-	    "INSERT INTO coverage (job_id, attempt, status, message, " COV_COUNTS ")"
-	    " SELECT id, attempt, 'ok', NULL, ?2, ?3, ?4, ?5, ?6, ?7 FROM jobs WHERE id = ?1"
-	    " ON CONFLICT (job_id, attempt) DO UPDATE SET status = 'ok', message = NULL,"
-	    " lines_hit = excluded.lines_hit, lines_total = excluded.lines_total,"
-	    " fn_hit = excluded.fn_hit, fn_total = excluded.fn_total,"
-	    " br_hit = excluded.br_hit, br_total = excluded.br_total" },
-	{ STMT_COVERAGE_FILES_CLEAR,
-	    "DELETE FROM coverage_files WHERE job_id = ?1"
-	    " AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)" },
-	{ STMT_COVERAGE_FILE_INSERT,
-	    "INSERT INTO coverage_files (job_id, attempt, file, " COV_COUNTS ")"
-	    " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM jobs WHERE id = ?1" },
+	{ .id = STMT_COVERAGE_STATUS,
+	    .sql = "INSERT INTO coverage (job_id, attempt, status, message)"
+		   " SELECT id, attempt, ?2, ?3 FROM jobs WHERE id = ?1"
+		   " ON CONFLICT (job_id, attempt) DO UPDATE SET"
+		   " status = excluded.status, message = excluded.message,"
+		   " lines_hit = iif(excluded.status = 'ok', lines_hit, 0),"
+		   " lines_total = iif(excluded.status = 'ok', lines_total, 0),"
+		   " fn_hit = iif(excluded.status = 'ok', fn_hit, 0),"
+		   " fn_total = iif(excluded.status = 'ok', fn_total, 0),"
+		   " br_hit = iif(excluded.status = 'ok', br_hit, 0),"
+		   " br_total = iif(excluded.status = 'ok', br_total, 0)" },
+	{ .id = STMT_COVERAGE_PUT,
+	    .sql = "INSERT INTO coverage (job_id, attempt, status, message, " COV_COUNTS ")"
+		   " SELECT id, attempt, 'ok', NULL, ?2, ?3, ?4, ?5, ?6, ?7 FROM jobs WHERE id = ?1"
+		   " ON CONFLICT (job_id, attempt) DO UPDATE SET status = 'ok', message = NULL,"
+		   " lines_hit = excluded.lines_hit, lines_total = excluded.lines_total,"
+		   " fn_hit = excluded.fn_hit, fn_total = excluded.fn_total,"
+		   " br_hit = excluded.br_hit, br_total = excluded.br_total" },
+	{ .id = STMT_COVERAGE_FILES_CLEAR,
+	    .sql = "DELETE FROM coverage_files WHERE job_id = ?1"
+		   " AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)" },
+	{ .id = STMT_COVERAGE_FILE_INSERT,
+	    .sql = "INSERT INTO coverage_files (job_id, attempt, file, " COV_COUNTS ")"
+		   " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM jobs WHERE id = ?1" },
 	/* One row whether or not the attempt has coverage: c.status is NULL
 	 * when it has none, and the job's flag and state decide. */
-	{ STMT_COVERAGE_GET,
-	    "SELECT j.coverage, j.state, c.status, c.message, c.lines_hit, c.lines_total,"
-	    " c.fn_hit, c.fn_total, c.br_hit, c.br_total FROM jobs j"
-	    " LEFT JOIN coverage c ON c.job_id = j.id AND c.attempt = j.attempt"
-	    " WHERE j.id = ?1" },
+	{ .id = STMT_COVERAGE_GET,
+	    .sql = "SELECT j.coverage, j.state, c.status, c.message, c.lines_hit, c.lines_total,"
+		   " c.fn_hit, c.fn_total, c.br_hit, c.br_total FROM jobs j"
+		   " LEFT JOIN coverage c ON c.job_id = j.id AND c.attempt = j.attempt"
+		   " WHERE j.id = ?1" },
 	/* The table's key walks one attempt's files in file order. */
-	{ STMT_COVERAGE_FILES_GET,
-	    "SELECT f.file, f.lines_hit, f.lines_total, f.fn_hit, f.fn_total, f.br_hit,"
-	    " f.br_total FROM coverage_files f"
-	    " JOIN jobs j ON f.job_id = j.id AND f.attempt = j.attempt"
-	    " WHERE j.id = ?1 ORDER BY f.file" },
+	{ .id = STMT_COVERAGE_FILES_GET,
+	    .sql = "SELECT f.file, f.lines_hit, f.lines_total, f.fn_hit, f.fn_total, f.br_hit,"
+		   " f.br_total FROM coverage_files f"
+		   " JOIN jobs j ON f.job_id = j.id AND f.attempt = j.attempt"
+		   " WHERE j.id = ?1 ORDER BY f.file" },
 	/* Ordering by t.job_id walks job_tags_tag backwards, already sorted. */
-	{ STMT_COVERAGE_TAG,
-	    "SELECT j.id FROM job_tags t JOIN jobs j ON j.id = t.job_id"
-	    " JOIN coverage c ON c.job_id = j.id AND c.attempt = j.attempt"
-	    " WHERE t.tag = ?1 AND c.status = 'ok' ORDER BY t.job_id DESC LIMIT ?2" },
+	{ .id = STMT_COVERAGE_TAG,
+	    .sql = "SELECT j.id FROM job_tags t JOIN jobs j ON j.id = t.job_id"
+		   " JOIN coverage c ON c.job_id = j.id AND c.attempt = j.attempt"
+		   " WHERE t.tag = ?1 AND c.status = 'ok' ORDER BY t.job_id DESC LIMIT ?2" },
 };
 const size_t st_report_nstmts = NELEM(st_report_stmts);
 
@@ -160,8 +160,11 @@ clear_crash(void *elem)
 	free(c->report);
 }
 
-static const struct st_list_kind crash_kind = { sizeof(struct crash_record), read_crash,
-	clear_crash };
+static const struct st_list_kind crash_kind = {
+	.elem = sizeof(struct crash_record),
+	.read = read_crash,
+	.clear = clear_crash,
+};
 
 int
 store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n)
@@ -208,8 +211,11 @@ clear_crash_group(void *elem)
 	free(g->kind);
 }
 
-static const struct st_list_kind crash_group_kind = { sizeof(struct crash_group), read_crash_group,
-	clear_crash_group };
+static const struct st_list_kind crash_group_kind = {
+	.elem = sizeof(struct crash_group),
+	.read = read_crash_group,
+	.clear = clear_crash_group,
+};
 
 int
 store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n)
@@ -289,8 +295,11 @@ clear_artifact(void *elem)
 	free(a->path);
 }
 
-static const struct st_list_kind artifact_kind = { sizeof(struct artifact_record), read_artifact,
-	clear_artifact };
+static const struct st_list_kind artifact_kind = {
+	.elem = sizeof(struct artifact_record),
+	.read = read_artifact,
+	.clear = clear_artifact,
+};
 
 int
 store_artifact_list(struct store *st, int64_t job_id, struct artifact_record **out, size_t *n)
@@ -432,8 +441,11 @@ clear_coverage_row(void *elem)
 	free(((struct coverage_row *)elem)->file);
 }
 
-static const struct st_list_kind coverage_row_kind = { sizeof(struct coverage_row),
-	read_coverage_row, clear_coverage_row };
+static const struct st_list_kind coverage_row_kind = {
+	.elem = sizeof(struct coverage_row),
+	.read = read_coverage_row,
+	.clear = clear_coverage_row,
+};
 
 /* The per-file rows of job ID's current attempt, by file, into *OUT, *N. */
 static int
@@ -533,7 +545,11 @@ read_job_id(sqlite3_stmt *s, void *elem, void *arg)
 	return 0;
 }
 
-static const struct st_list_kind job_id_kind = { sizeof(int64_t), read_job_id, NULL };
+static const struct st_list_kind job_id_kind = {
+	.elem = sizeof(int64_t),
+	.read = read_job_id,
+	.clear = NULL,
+};
 
 int
 store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids, size_t *n)

@@ -66,11 +66,11 @@
 #define BUSY_TIMEOUT_MS 5000
 
 const struct stmt_def st_core_stmts[] = {
-	{ STMT_BEGIN, "BEGIN IMMEDIATE" },
-	{ STMT_COMMIT, "COMMIT" },
-	{ STMT_ROLLBACK, "ROLLBACK" },
-	{ STMT_USER_VERSION, "PRAGMA user_version" },
-	{ STMT_JOB_EXISTS, "SELECT 1 FROM jobs WHERE id = ?1" },
+	{ .id = STMT_BEGIN, .sql = "BEGIN IMMEDIATE" },
+	{ .id = STMT_COMMIT, .sql = "COMMIT" },
+	{ .id = STMT_ROLLBACK, .sql = "ROLLBACK" },
+	{ .id = STMT_USER_VERSION, .sql = "PRAGMA user_version" },
+	{ .id = STMT_JOB_EXISTS, .sql = "SELECT 1 FROM jobs WHERE id = ?1" },
 };
 const size_t st_core_nstmts = NELEM(st_core_stmts);
 

@@ -32,46 +32,46 @@
 	" t.message, t.format, t.first_line, t.last_line"
 
 const struct stmt_def st_test_stmts[] = {
-	{ STMT_COUNTERS,
-	    "UPDATE jobs AS j SET"
-	    " tests_total = (SELECT count(*) FROM tests t WHERE " CURRENT_ATTEMPT "),"
-	    " tests_passed = (SELECT count(*) FROM tests t"
-	    "  WHERE " CURRENT_ATTEMPT " AND t.verdict = 'pass'),"
-	    " tests_failed = (SELECT count(*) FROM tests t"
-	    "  WHERE " CURRENT_ATTEMPT " AND t.verdict IN ('fail', 'error', 'timeout'))"
-	    " WHERE j.id = ?1" },
-	{ STMT_TEST_BEGIN,
-	    "INSERT INTO tests (job_id, attempt, seq, name, verdict)"
-	    " SELECT id, attempt, ?2, ?3, 'running' FROM jobs"
-	    " WHERE id = ?1 AND state = 'running'" },
+	{ .id = STMT_COUNTERS,
+	    .sql = "UPDATE jobs AS j SET"
+		   " tests_total = (SELECT count(*) FROM tests t WHERE " CURRENT_ATTEMPT "),"
+		   " tests_passed = (SELECT count(*) FROM tests t"
+		   "  WHERE " CURRENT_ATTEMPT " AND t.verdict = 'pass'),"
+		   " tests_failed = (SELECT count(*) FROM tests t"
+		   "  WHERE " CURRENT_ATTEMPT " AND t.verdict IN ('fail', 'error', 'timeout'))"
+		   " WHERE j.id = ?1" },
+	{ .id = STMT_TEST_BEGIN,
+	    .sql = "INSERT INTO tests (job_id, attempt, seq, name, verdict)"
+		   " SELECT id, attempt, ?2, ?3, 'running' FROM jobs"
+		   " WHERE id = ?1 AND state = 'running'" },
 	/* The newest running test of that name in the current attempt. */
-	{ STMT_TEST_RUNNING,
-	    "SELECT t.id FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
-	    " WHERE j.id = ?1 AND t.name = ?2 AND t.verdict = 'running'"
-	    " ORDER BY t.seq DESC LIMIT 1" },
-	{ STMT_TEST_UPDATE,
-	    "UPDATE tests SET verdict = ?2, exit_code = ?3,"
-	    " duration_ms = ?4, message = ?5, format = ?6, first_line = ?7,"
-	    " last_line = ?8 WHERE id = ?1" },
-	{ STMT_TEST_FIND,
-	    "SELECT 1 FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
-	    " WHERE j.id = ?1 AND t.name = ?2" },
-	{ STMT_TEST_ADD,
-	    "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code,"
-	    " duration_ms, message, format, first_line, last_line)"
-	    " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM jobs"
-	    " WHERE id = ?1 AND state = 'running'" },
-	{ STMT_SUBTEST_INSERT,
-	    "INSERT INTO subtests (test_id, parent_id, seq, name, verdict,"
-	    " message, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
-	{ STMT_TESTS_ABORT,
-	    "UPDATE tests SET verdict = 'error' WHERE job_id = ?1 AND verdict = 'running'" },
-	{ STMT_TEST_LIST,
-	    "SELECT " TEST_COLS " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
-	    " WHERE j.id = ?1 ORDER BY t.seq" },
-	{ STMT_SUBTESTS_GET,
-	    "SELECT id, parent_id, name, verdict, message, line"
-	    " FROM subtests WHERE test_id = ?1 ORDER BY id" },
+	{ .id = STMT_TEST_RUNNING,
+	    .sql = "SELECT t.id FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+		   " WHERE j.id = ?1 AND t.name = ?2 AND t.verdict = 'running'"
+		   " ORDER BY t.seq DESC LIMIT 1" },
+	{ .id = STMT_TEST_UPDATE,
+	    .sql = "UPDATE tests SET verdict = ?2, exit_code = ?3,"
+		   " duration_ms = ?4, message = ?5, format = ?6, first_line = ?7,"
+		   " last_line = ?8 WHERE id = ?1" },
+	{ .id = STMT_TEST_FIND,
+	    .sql = "SELECT 1 FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+		   " WHERE j.id = ?1 AND t.name = ?2" },
+	{ .id = STMT_TEST_ADD,
+	    .sql = "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code,"
+		   " duration_ms, message, format, first_line, last_line)"
+		   " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM jobs"
+		   " WHERE id = ?1 AND state = 'running'" },
+	{ .id = STMT_SUBTEST_INSERT,
+	    .sql = "INSERT INTO subtests (test_id, parent_id, seq, name, verdict,"
+		   " message, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	{ .id = STMT_TESTS_ABORT,
+	    .sql = "UPDATE tests SET verdict = 'error' WHERE job_id = ?1 AND verdict = 'running'" },
+	{ .id = STMT_TEST_LIST,
+	    .sql = "SELECT " TEST_COLS " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+		   " WHERE j.id = ?1 ORDER BY t.seq" },
+	{ .id = STMT_SUBTESTS_GET,
+	    .sql = "SELECT id, parent_id, name, verdict, message, line"
+		   " FROM subtests WHERE test_id = ?1 ORDER BY id" },
 };
 const size_t st_test_nstmts = NELEM(st_test_stmts);
 
@@ -259,8 +259,11 @@ clear_node_row(void *elem)
 	free(row->node.message);
 }
 
-static const struct st_list_kind node_row_kind = { sizeof(struct node_row), read_node_row,
-	clear_node_row };
+static const struct st_list_kind node_row_kind = {
+	.elem = sizeof(struct node_row),
+	.read = read_node_row,
+	.clear = clear_node_row,
+};
 
 /* The sub-result tree of test TEST_ID (a row id) into *OUT, *N. */
 static int
@@ -455,8 +458,11 @@ clear_test_result(void *elem)
 	free(((struct test_result *)elem)->name);
 }
 
-static const struct st_list_kind test_result_kind = { sizeof(struct test_result), read_test_result,
-	clear_test_result };
+static const struct st_list_kind test_result_kind = {
+	.elem = sizeof(struct test_result),
+	.read = read_test_result,
+	.clear = clear_test_result,
+};
 
 int
 store_test_list(struct store *st, int64_t job_id, struct test_result **out, size_t *n)
@@ -508,8 +514,11 @@ clear_test_full(void *elem)
 	nodes_free(t->nodes, t->nnodes);
 }
 
-static const struct st_list_kind test_full_kind = { sizeof(struct test_full), read_test_full,
-	clear_test_full };
+static const struct st_list_kind test_full_kind = {
+	.elem = sizeof(struct test_full),
+	.read = read_test_full,
+	.clear = clear_test_full,
+};
 
 int
 store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n)

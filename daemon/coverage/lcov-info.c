@@ -414,13 +414,13 @@ static const struct {
 	enum rec rec;
 	const char *bad; /* the cause for a malformed record */
 } records[] = {
-	{ "TN:", REC_TN, NULL },
-	{ "SF:", REC_SF, "empty SF record" },
-	{ "FN:", REC_FN, "bad FN record" },
-	{ "FNDA:", REC_FNDA, "bad FNDA record" },
-	{ "BRDA:", REC_BRDA, "bad BRDA record" },
-	{ "DA:", REC_DA, "bad DA record" },
-	{ "end_of_record", REC_END, NULL },
+	{ .prefix = "TN:", .rec = REC_TN },
+	{ .prefix = "SF:", .rec = REC_SF, .bad = "empty SF record" },
+	{ .prefix = "FN:", .rec = REC_FN, .bad = "bad FN record" },
+	{ .prefix = "FNDA:", .rec = REC_FNDA, .bad = "bad FNDA record" },
+	{ .prefix = "BRDA:", .rec = REC_BRDA, .bad = "bad BRDA record" },
+	{ .prefix = "DA:", .rec = REC_DA, .bad = "bad DA record" },
+	{ .prefix = "end_of_record", .rec = REC_END },
 };
 
 int

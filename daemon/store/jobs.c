@@ -339,8 +339,11 @@ static const char *const extra_kind_names[] = {
 	[EXTRA_DIR] = "dir",
 	[EXTRA_SYMLINK] = "symlink",
 };
-static const struct st_names extra_kinds = { extra_kind_names, NELEM(extra_kind_names),
-	"extra kind" };
+static const struct st_names extra_kinds = {
+	.names = extra_kind_names,
+	.n = NELEM(extra_kind_names),
+	.what = "extra kind",
+};
 
 static int
 read_extra(sqlite3_stmt *s, void *elem, void *arg)

@@ -243,8 +243,11 @@ static const char *const artifact_status_names[] = {
 	[ARTIFACT_CORRUPT] = "corrupt",
 	[ARTIFACT_INCOMPLETE] = "incomplete",
 };
-static const struct st_names artifact_statuses = { artifact_status_names,
-	NELEM(artifact_status_names), "artifact status" };
+static const struct st_names artifact_statuses = {
+	.names = artifact_status_names,
+	.n = NELEM(artifact_status_names),
+	.what = "artifact status",
+};
 
 const char *
 artifact_status_name(enum artifact_status s)
@@ -329,8 +332,11 @@ static const char *const coverage_status_names[] = {
 	[COV_OK] = "ok",
 	[COV_ERROR] = "error",
 };
-static const struct st_names coverage_statuses = { coverage_status_names,
-	NELEM(coverage_status_names), "coverage status" };
+static const struct st_names coverage_statuses = {
+	.names = coverage_status_names,
+	.n = NELEM(coverage_status_names),
+	.what = "coverage status",
+};
 
 const char *
 coverage_status_name(enum coverage_status s)

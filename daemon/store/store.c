@@ -505,10 +505,10 @@ prepare_all(struct store *st, char **cause)
 		const struct stmt_def *table;
 		const size_t *n;
 	} tables[] = {
-		{ st_core_stmts, &st_core_nstmts },
-		{ st_job_stmts, &st_job_nstmts },
-		{ st_test_stmts, &st_test_nstmts },
-		{ st_report_stmts, &st_report_nstmts },
+		{ .table = st_core_stmts, .n = &st_core_nstmts },
+		{ .table = st_job_stmts, .n = &st_job_nstmts },
+		{ .table = st_test_stmts, .n = &st_test_nstmts },
+		{ .table = st_report_stmts, .n = &st_report_nstmts },
 	};
 	const char *what = NULL;
 	int r;

@@ -99,7 +99,11 @@ static const char *const format_names[] = {
 	[TOUT_LTP] = "ltp",
 	[TOUT_KUT] = "kvm-unit-tests",
 };
-static const struct st_names formats = { format_names, NELEM(format_names), "test format" };
+static const struct st_names formats = {
+	.names = format_names,
+	.n = NELEM(format_names),
+	.what = "test format",
+};
 
 /* True when V is a verdict verdict.c knows (its name parses back to it). */
 static bool

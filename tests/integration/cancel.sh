@@ -28,7 +28,7 @@ rc=0; ctl wait "$queued" 2>/dev/null || rc=$?
 check_eq "queued job: wait exits 5" "$rc" 5
 
 # Cancel the running one; wait learns it with exit code 5.
-check "running job: cancel is accepted" ctl cancel "$run"
+check "running job: cancel is accepted" ctl_quiet cancel "$run"
 rc=0; err=$(ctl wait "$run" 2>&1) || rc=$?
 check_eq "running job: wait exits 5" "$rc" 5
 check_match "running job: wait says cancelled" "$err" "job $run cancelled"

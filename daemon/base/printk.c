@@ -23,23 +23,34 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Past "[ <digits>.<digits>]" at S, or NULL when S does not start with one. */
+/* Past "[" and the blanks the kernel pads a field with, or NULL. */
 static const char *
-skip_time(const char *s)
+skip_open(const char *s)
 {
 	if (*s++ != '[')
 		return NULL;
 	while (*s == ' ')
 		s++;
+	return s;
+}
+
+/* Past one or more digits at S, or NULL when there is none. */
+static const char *
+skip_digits(const char *s)
+{
 	if (!is_digit(*s))
 		return NULL;
 	while (is_digit(*s))
 		s++;
-	if (*s++ != '.' || !is_digit(*s))
-		return NULL;
-	while (is_digit(*s))
-		s++;
-	if (*s++ != ']')
+	return s;
+}
+
+/* Past "[ <digits>.<digits>]" at S, or NULL when S does not start with one. */
+static const char *
+skip_time(const char *s)
+{
+	if ((s = skip_open(s)) == NULL || (s = skip_digits(s)) == NULL || *s++ != '.' ||
+	    (s = skip_digits(s)) == NULL || *s++ != ']')
 		return NULL;
 	return s;
 }
@@ -49,18 +60,8 @@ skip_time(const char *s)
 static const char *
 skip_caller(const char *s)
 {
-	if (*s++ != '[')
-		return NULL;
-	while (*s == ' ')
-		s++;
-	if (*s != 'T' && *s != 'C')
-		return NULL;
-	s++;
-	if (!is_digit(*s))
-		return NULL;
-	while (is_digit(*s))
-		s++;
-	if (*s++ != ']')
+	if ((s = skip_open(s)) == NULL || (*s != 'T' && *s != 'C') ||
+	    (s = skip_digits(s + 1)) == NULL || *s++ != ']')
 		return NULL;
 	return s;
 }

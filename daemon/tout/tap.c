@@ -369,8 +369,11 @@ tout_tap_line(struct tout_parser *p, const char *s, uint64_t line)
 	if (is_result(t, &ok, &rest)) {
 		const char *num = tout_skip_ws(rest);
 
+		/* Before a format is known, an unnumbered "ok" is too common in
+		 * plain output to decide one, unless TAP-style ("ok - name");
+		 * "not ok" always decides: a failure is never dropped. */
 		if (p->format == TOUT_NONE) {
-			if (!isdigit((unsigned char)*num))
+			if (ok && !isdigit((unsigned char)*num) && *num != '-')
 				return;
 			p->format = TOUT_TAP;
 		}

@@ -321,6 +321,21 @@ test_corpus_kvm_unit_tests(void)
 /* ---- verdict rules ---------------------------------------------------- */
 
 static void
+test_unnumbered_not_ok_before_any_format_is_never_dropped(void)
+{
+	const char *lines[] = { "starting the check", "ok", "not ok - frobnicate",
+		"not ok", NULL };
+	struct tout_result r;
+
+	parse_lines(lines, 0, false, &r);
+	CHECK_INT(r.format, TOUT_TAP);
+	CHECK_INT(r.verdict, VERDICT_FAIL);
+	/* The bare "ok" before it decided nothing; both failures count. */
+	CHECK_COUNTS(r, 0, 2, 0);
+	tout_result_free(&r);
+}
+
+static void
 test_exit_0_with_not_ok_is_a_disagreement(void)
 {
 	const char *lines[] = { "TAP version 13", "1..2", "ok 1 a", "not ok 2 b", NULL };
@@ -838,6 +853,7 @@ main(void)
 	RUN(test_corpus_ltp_new);
 	RUN(test_corpus_ltp_old);
 	RUN(test_corpus_kvm_unit_tests);
+	RUN(test_unnumbered_not_ok_before_any_format_is_never_dropped);
 	RUN(test_exit_0_with_not_ok_is_a_disagreement);
 	RUN(test_exit_1_with_all_ok_is_a_disagreement);
 	RUN(test_all_ok_exit_0_passes);

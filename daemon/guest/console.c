@@ -37,7 +37,15 @@
  *    information without a version bump (a "begin" without "timeout" is
  *    one from before it existed: no timeout).
  *
- * 2. Everything else is console output: CONSOLE_LINE, which the runner
+ * 2. A line that starts with CONSOLE_TEST_MARK is a test's own output
+ *    (initramfs/init tags every line a test prints): CONSOLE_LINE with
+ *    from_test set, and nothing else.  Whatever it says ("BUG: expected 4",
+ *    "@@pkvm:1 end ...", a saved kernel log) is never a result, a data
+ *    line or a crash -- unless the kernel's own printk output landed in
+ *    the middle of it, which is found by its printk prefix.  The mark
+ *    itself is dropped from the line and from the log.
+ *
+ * 3. Everything else is console output: CONSOLE_LINE, which the runner
  *    hands to the per-test output parser, and crash reports, which crash.c
  *    recognises (crash.h): every line that starts a kernel or hypervisor
  *    crash report is one CONSOLE_CRASH event, with a stable title; a report
@@ -70,6 +78,7 @@
 #include <string.h>
 
 #include "guest/console.h"
+#include "base/printk.h"
 #include "guest/crash.h"
 #include "wire.h"
 
@@ -96,6 +105,7 @@ struct console_parser {
 	size_t len; /* bytes of the current line in buf */
 	bool pending; /* bytes of an unfinished line were seen */
 	bool overflow; /* the current line was longer than CONSOLE_LINE_MAX */
+	bool from_test; /* the current line started with CONSOLE_TEST_MARK */
 	enum line_mode mode;
 	size_t marker_pos; /* DATA_MARKER bytes matched at the line start */
 	size_t nhold; /* raw bytes held back from the log */
@@ -480,6 +490,44 @@ parse_data_line(struct console_parser *p)
 	emit(p, &ev);
 }
 
+/* The kernel's own output inside a test's line, found by its printk
+ * prefix ("ok 1 a[   12.3] BUG: ..."): a pointer into LINE, or NULL.  Not
+ * at the line's start: the tagger writes the mark and the line at once,
+ * so a prefix there is the test's (a saved kernel log it prints). */
+static const char *
+kernel_tail(const char *line)
+{
+	if (line[0] == '\0')
+		return NULL;
+	for (const char *b = strchr(line + 1, '['); b != NULL; b = strchr(b + 1, '['))
+		if (printk_prefix_skip(b) != NULL)
+			return b;
+	return NULL;
+}
+
+/* A finished line of a test's own output: CONSOLE_LINE, and a crash only
+ * in the kernel's output that landed in it. */
+static void
+parse_test_output(struct console_parser *p)
+{
+	struct console_event ev = { .kind = CONSOLE_LINE, .from_test = true };
+	const char *k = kernel_tail(p->buf);
+	enum crash_hit hit;
+
+	emit(p, &ev);
+	if (k == NULL)
+		return;
+	/* As a kernel line of its own, for the detector and the report. */
+	snprintf(p->scratch, sizeof(p->scratch), "%s", k);
+	if (p->report.open &&
+	    !crash_report_takes(&p->report, p->scratch, crash_message_start(p->scratch)))
+		report_emit(p);
+	hit = detect_crash(p, p->scratch);
+	if (crash_report_add(&p->report, p->scratch, crash_message_start(p->scratch), p->lines, hit,
+		&p->match))
+		report_emit(p);
+}
+
 /* A finished logged line: a result line, or output (and maybe a crash). */
 static void
 parse_line(struct console_parser *p)
@@ -490,6 +538,10 @@ parse_line(struct console_parser *p)
 
 	p->lines++;
 	p->buf[p->len] = '\0';
+	if (p->from_test) {
+		parse_test_output(p);
+		return;
+	}
 	mark = strstr(p->buf, RESULT_PREFIX);
 	if (mark != NULL) {
 		/* A result line ends a report and is no part of it. */
@@ -528,6 +580,7 @@ end_line(struct console_parser *p)
 	p->len = 0;
 	p->pending = false;
 	p->overflow = false;
+	p->from_test = false;
 	p->mode = LINE_DECIDING;
 	p->marker_pos = 0;
 	p->nhold = 0;
@@ -601,6 +654,14 @@ console_parser_feed(struct console_parser *p, const char *buf, size_t len)
 		case LINE_DECIDING:
 			output(p, buf + run, i - run);
 			run = i + 1;
+			if (c == CONSOLE_TEST_MARK && p->nhold == 0 && !p->pending) {
+				/* A test's line: never a data line, and the
+				 * mark goes nowhere. */
+				p->pending = true;
+				p->from_test = true;
+				p->mode = LINE_LOGGED;
+				continue;
+			}
 			if (c == '\n') {
 				release_hold(p);
 				output(p, buf + i, 1);

@@ -44,6 +44,10 @@
 
 #define CONSOLE_LINE_MAX 4096
 #define CONSOLE_MARKER "@@pkvm:1 "
+/* What initramfs/init puts before every line of a test's own output (ASCII
+ * RS): the kernel never prints it.  Such a line is never a result, data or
+ * crash line, and the mark is no part of the serial log. */
+#define CONSOLE_TEST_MARK '\036'
 
 enum console_event_kind {
 	CONSOLE_INIT, /* init started; uptime_ms */
@@ -96,6 +100,7 @@ struct console_event {
 			    * a guest that does not say */
 	bool killed_timeout; /* TEST_END: killed at its timeout */
 	bool ok; /* MODULE: loaded */
+	bool from_test; /* LINE: the test's own output (it carried the test mark) */
 	int64_t uptime_ms; /* INIT, MARK */
 	/* artifacts */
 	const char *path;

@@ -60,6 +60,8 @@ struct recorder {
 	int n;
 	struct rec ev[MAX_EVENTS];
 	uint64_t nline_events;
+	uint64_t ntest_lines; /* CONSOLE_LINE events marked from_test */
+	char last_test_line[256]; /* the text of the last of them */
 	uint64_t last_line; /* lineno of the last CONSOLE_LINE */
 	bool line_order_bad;
 	int nreports;
@@ -98,6 +100,10 @@ record(void *arg, const struct console_event *ev)
 			r->line_order_bad = true;
 		r->last_line = ev->lineno;
 		r->nline_events++;
+		if (ev->from_test) {
+			r->ntest_lines++;
+			snprintf(r->last_test_line, sizeof(r->last_test_line), "%s", ev->line);
+		}
 		return;
 	}
 	if (ev->kind == CONSOLE_CRASH_REPORT) {
@@ -1465,9 +1471,47 @@ test_crash_kind_names(void)
 	console_parser_free(NULL);
 }
 
+/* A test's own output (each line marked by init) is never a crash, a
+ * result or a data line, whatever it says; the kernel's output that lands
+ * inside such a line still is; the marks never reach the log. */
+static void
+test_a_tests_own_words_never_make_a_crash(void)
+{
+	static struct recorder r;
+	struct output o = { 0 };
+	char end[256], text[2048];
+
+	result_line(end, sizeof(end), "end test=a seq=1 exit=0 ms=5");
+	snprintf(text, sizeof(text),
+	    "\036BUG: expected 4, got 5\r\n"
+	    "\036WARNING: option -x is deprecated\r\n"
+	    "\036[    1.000000] Kernel panic - not syncing: saved log of an old run\r\n"
+	    "\036%s\r\n"
+	    "\036@@pkvm:1 d AAAA\r\n"
+	    "\036ok 1 last words[   12.345678] Kernel panic - not syncing: sysrq triggered "
+	    "crash\r\n"
+	    "[   12.345900] CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0 #1\r\n",
+	    end);
+	parse_out(&r, text, strlen(text), 0, &o);
+	CHECK_INT(r.ntest_lines, 6);
+	/* The data line of a test is output, logged, and not data. */
+	CHECK_INT(r.nline_events, 7);
+	CHECK_STR(r.last_test_line,
+	    "ok 1 last words[   12.345678] Kernel panic - not syncing: sysrq triggered crash");
+	/* One crash: the kernel's panic inside the last test line. */
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.ev[0].kind, CONSOLE_CRASH);
+	CHECK_STR(r.ev[0].title, "Kernel panic - not syncing: sysrq triggered crash");
+	CHECK_INT(r.nreports, 1);
+	CHECK(o.buf != NULL && memchr(o.buf, '\036', o.len) == NULL);
+	CHECK(o.buf != NULL && strstr(o.buf, "BUG: expected 4, got 5\r\nWARNING: option") != NULL);
+	free(o.buf);
+}
+
 int
 main(void)
 {
+	RUN(test_a_tests_own_words_never_make_a_crash);
 	RUN(test_cksum_matches_the_cksum_command);
 	RUN(test_lines_are_counted_and_cr_stripped);
 	RUN(test_final_line_without_newline_is_parsed_on_flush);

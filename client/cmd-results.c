@@ -36,7 +36,7 @@ enum rank { RANK_FAILING, RANK_SKIP, RANK_RUNNING, RANK_PASS };
 
 /* What the counts line counts. */
 struct counts {
-	int pass, fail, error, timeout, skip, running, other;
+	int pass, fail, error, timeout, skip, not_run, running, other;
 };
 
 static bool
@@ -49,7 +49,7 @@ static bool
 verdict_failing(const char *verdict)
 {
 	return !verdict_is(verdict, "pass") && !verdict_is(verdict, "skip") &&
-	    !verdict_is(verdict, "running");
+	    !verdict_is(verdict, "not-run") && !verdict_is(verdict, "running");
 }
 
 static enum rank
@@ -59,7 +59,7 @@ rank_of(json_t *test)
 
 	if (verdict_is(v, "pass"))
 		return RANK_PASS;
-	if (verdict_is(v, "skip"))
+	if (verdict_is(v, "skip") || verdict_is(v, "not-run"))
 		return RANK_SKIP;
 	if (verdict_is(v, "running"))
 		return RANK_RUNNING;
@@ -79,6 +79,8 @@ count(struct counts *c, const char *verdict)
 		c->timeout++;
 	else if (verdict_is(verdict, "skip"))
 		c->skip++;
+	else if (verdict_is(verdict, "not-run"))
+		c->not_run++;
 	else if (verdict_is(verdict, "running"))
 		c->running++;
 	else
@@ -232,6 +234,7 @@ counts_format(const struct counts *c, char *buf, size_t size)
 	counts_word(buf, size, c->skip, "skipped", true);
 	counts_word(buf, size, c->error, c->error == 1 ? "error" : "errors", false);
 	counts_word(buf, size, c->timeout, "timed out", false);
+	counts_word(buf, size, c->not_run, "not run", false);
 	counts_word(buf, size, c->running, "running", false);
 	counts_word(buf, size, c->other, "unknown", false);
 }

@@ -77,7 +77,7 @@ kind_of(const char *verdict)
 		return KIND_PASS;
 	if (strcmp(verdict, "fail") == 0)
 		return KIND_FAIL;
-	if (strcmp(verdict, "skip") == 0)
+	if (strcmp(verdict, "skip") == 0 || strcmp(verdict, "not-run") == 0)
 		return KIND_SKIP;
 	return KIND_ERROR; /* error, timeout, running, or one we do not know */
 }
@@ -94,6 +94,8 @@ default_message(const char *verdict)
 		return "did not finish (crash or lost result)";
 	if (strcmp(verdict, "timeout") == 0)
 		return "killed at its timeout";
+	if (strcmp(verdict, "not-run") == 0)
+		return "not run: the job ended before its turn";
 	if (strcmp(verdict, "running") == 0)
 		return "still running";
 	return verdict;

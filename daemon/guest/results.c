@@ -28,6 +28,10 @@ struct job_results {
 	char *failure;
 	enum job_result failure_result; /* FAILED or TIMEOUT, with failure */
 
+	/* Which of the job's executables began, by index in job->exes. */
+	bool *begun;
+	uint64_t last_lineno; /* the last console line seen */
+
 	/* The running test. */
 	struct tout_parser *tout;
 	char test[PKVM_NAME_MAX + 1];
@@ -114,8 +118,11 @@ job_results_new(struct job_results **out, struct store *st, const struct job *j,
 	jr->st = st;
 	jr->job = j;
 	jr->id = j->id;
+	jr->begun = calloc(j->nexes + 1, sizeof(*jr->begun));
 	snprintf(dir, sizeof(dir), "%s/artifacts", jobdir);
-	if ((err = artifact_rx_new(&jr->arx, dir, on_artifact, jr)) < 0) {
+	err = jr->begun == NULL ? -ENOMEM : artifact_rx_new(&jr->arx, dir, on_artifact, jr);
+	if (err < 0) {
+		free(jr->begun);
 		free(jr);
 		return err;
 	}
@@ -136,6 +143,9 @@ test_begin(struct job_results *jr, const struct console_event *ev)
 		jr->tout = NULL;
 	}
 	snprintf(jr->test, sizeof(jr->test), "%s", ev->test);
+	for (size_t i = 0; i < jr->job->nexes; i++)
+		if (strcmp(jr->job->exes[i].name, ev->test) == 0)
+			jr->begun[i] = true;
 	jr->test_first_line = ev->lineno;
 	jr->test_timeout_s = ev->timeout_s;
 	snprintf(jr->test_limit, sizeof(jr->test_limit), "%s", ev->limit ? ev->limit : "");
@@ -317,6 +327,8 @@ mark(struct job_results *jr, const char *name, int64_t uptime_ms)
 void
 job_results_event(struct job_results *jr, const struct console_event *ev)
 {
+	if (ev->kind == CONSOLE_LINE)
+		jr->last_lineno = ev->lineno;
 	switch (ev->kind) {
 	case CONSOLE_INIT:
 		jr->saw_init = true;
@@ -393,8 +405,89 @@ job_results_failure(const struct job_results *jr, enum job_result *result)
 	return jr->failure;
 }
 
-void
-job_results_finish(struct job_results *jr)
+/* The test that was running when the run ended keeps what it printed: its
+ * sub-results so far, with WHY it never finished, and the verdict timeout
+ * when the job's time ran out under it (RESULT), else error. */
+static void
+store_unfinished(struct job_results *jr, enum job_result result, const char *why)
+{
+	struct tout_result res = { 0 };
+	struct test_record rec = { 0 };
+	char *msg = NULL;
+	int err;
+
+	if (jr->test[0] == '\0')
+		return;
+	if (jr->tout != NULL)
+		tout_parser_finish(jr->tout, 0, false, &res);
+	jr->tout = NULL;
+	if (result == RESULT_TIMEOUT && why != NULL)
+		msg = strdup(why);
+	else if (asprintf(&msg, "did not finish: %s", why ? why : "the guest stopped") < 0)
+		msg = NULL;
+	rec.name = jr->test;
+	rec.verdict = result == RESULT_TIMEOUT ? VERDICT_TIMEOUT : VERDICT_ERROR;
+	rec.message = msg;
+	rec.format = res.format;
+	rec.first_line = jr->test_first_line;
+	rec.last_line = jr->last_lineno;
+	rec.nodes = res.nodes;
+	rec.nnodes = res.nnodes;
+	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
+		log_warn(err, "job %lld: storing what %s printed", (long long)jr->id, jr->test);
+	free(msg);
+	tout_result_free(&res);
+	jr->test[0] = '\0';
+}
+
+/* Name order, as initramfs/init runs the tests. */
+static int
+exe_name_cmp(const void *a, const void *b)
+{
+	const struct job_exe *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* Every test the job was given appears in its results: those that never
+ * began are stored as not-run, with WHY, numbered in the order /init would
+ * have run them (the same numbers it gives the ones it ran). */
+static void
+store_not_run(struct job_results *jr, const char *why)
+{
+	const struct job *j = jr->job;
+	const struct job_exe **order;
+	char *msg = NULL;
+	int err;
+
+	if (j->nexes == 0)
+		return;
+	if ((order = calloc(j->nexes, sizeof(*order))) == NULL)
+		return;
+	for (size_t i = 0; i < j->nexes; i++)
+		order[i] = &j->exes[i];
+	qsort(order, j->nexes, sizeof(*order), exe_name_cmp);
+	if (asprintf(&msg, "not run: %s", why ? why : "the guest never started it") < 0)
+		msg = NULL;
+	for (size_t i = 0; i < j->nexes; i++) {
+		struct test_record rec = { 0 };
+
+		if (jr->begun[order[i] - j->exes])
+			continue;
+		rec.name = order[i]->name;
+		rec.verdict = VERDICT_NOT_RUN;
+		rec.message = msg;
+		if ((err = store_test_add(jr->st, jr->id, (int)i + 1, &rec)) < 0)
+			log_warn(err, "job %lld: storing %s as not run", (long long)jr->id,
+			    rec.name);
+	}
+	free(msg);
+	free(order);
+}
+
+/* What every end of a run does: modules, artifacts, timings. */
+static void
+finish_common(struct job_results *jr)
 {
 	char buf[512];
 	size_t off = 0;
@@ -422,16 +515,29 @@ job_results_finish(struct job_results *jr)
 }
 
 void
+job_results_finish(struct job_results *jr, enum job_result result, const char *why)
+{
+	if (jr->finished)
+		return;
+	store_unfinished(jr, result, why);
+	store_not_run(jr, why);
+	finish_common(jr);
+}
+
+void
 job_results_free(struct job_results *jr)
 {
 	if (jr == NULL)
 		return;
-	job_results_finish(jr);
+	/* Not finished by the runner: a shutdown left the job for
+	 * recovery, whose next attempt gets results of its own. */
+	finish_common(jr);
 	for (size_t i = 0; i < jr->nmodules; i++) {
 		free(jr->modules[i].name);
 		free(jr->modules[i].message);
 	}
 	free(jr->modules);
+	free(jr->begun);
 	free(jr->failure);
 	free(jr);
 }

@@ -46,10 +46,12 @@ bool job_results_saw_done(const struct job_results *jr);
  * *RESULT says what that makes the job: RESULT_FAILED, or RESULT_TIMEOUT
  * when a test was killed at a time limit. */
 const char *job_results_failure(const struct job_results *jr, enum job_result *result);
-/* The run ended: a test still running is abandoned (the store marks it an
- * error), an artifact still arriving is recorded incomplete, timings are
- * stored. */
-void job_results_finish(struct job_results *jr);
+/* The run ended with RESULT, WHY (its message, or NULL) saying why it did
+ * not pass: the test still running is stored with what it printed (the
+ * verdict timeout when RESULT is, else error), every test that never began
+ * as not-run, an artifact still arriving is recorded incomplete, timings
+ * are stored. */
+void job_results_finish(struct job_results *jr, enum job_result result, const char *why);
 /* Free it (finishing first if needed); NULL is fine. */
 void job_results_free(struct job_results *jr);
 

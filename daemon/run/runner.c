@@ -661,7 +661,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 	} else {
 		decide(run, exit_status, has_exit);
 		if (run->results != NULL)
-			job_results_finish(run->results);
+			job_results_finish(run->results, run->verdict, run->message);
 		store_tests_abort(st, run->id);
 		store_job_set_console_bytes(st, run->id, run->console_bytes);
 		err = store_job_finish(st, run->id, run->verdict, run->message, has_exit,

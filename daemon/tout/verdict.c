@@ -13,6 +13,7 @@ static const char *const names[] = {
 	[VERDICT_ERROR] = "error",
 	[VERDICT_SKIP] = "skip",
 	[VERDICT_TIMEOUT] = "timeout",
+	[VERDICT_NOT_RUN] = "not-run",
 };
 
 const char *

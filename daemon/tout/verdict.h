@@ -14,10 +14,12 @@ enum test_verdict {
 	VERDICT_FAIL,
 	VERDICT_ERROR, /* never finished: crash, broken test (TBROK), lost result */
 	VERDICT_SKIP, /* TAP # SKIP, LTP TCONF, kvm-unit-tests SKIP */
-	VERDICT_TIMEOUT, /* killed at its own timeout */
+	VERDICT_TIMEOUT, /* killed at a time limit */
+	VERDICT_NOT_RUN, /* never started: the job ended before its turn */
 };
 
-/* Name of a verdict: "running", "pass", "fail", "error", "skip", "timeout". */
+/* Name of a verdict: "running", "pass", "fail", "error", "skip", "timeout",
+ * "not-run". */
 const char *test_verdict_name(enum test_verdict v);
 /* Parse a verdict name; 0 or -EINVAL. */
 int test_verdict_parse(const char *name, enum test_verdict *out);

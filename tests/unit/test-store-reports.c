@@ -611,7 +611,10 @@ make_002_database(const char *path)
 	    " 600, 120, 0, 0, NULL);"
 	    "INSERT INTO job_tags (job_id, tag) VALUES (7, 'v4');"
 	    "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code, format)"
-	    " VALUES (7, 1, 1, '01-kvm', 'pass', 0, 'tap')");
+	    " VALUES (7, 1, 1, '01-kvm', 'pass', 0, 'tap');"
+	    "INSERT INTO subtests (id, test_id, parent_id, seq, name, verdict, line)"
+	    " VALUES (1, (SELECT id FROM tests WHERE job_id = 7), NULL, 1, 'exits', 'pass', 3),"
+	    " (2, (SELECT id FROM tests WHERE job_id = 7), 1, 1, 'mmio_write', 'pass', 2)");
 }
 
 static void
@@ -643,8 +646,15 @@ test_a_002_database_migrates_to_coverage_with_its_data_intact(void)
 	job_free(j);
 	CHECK_INT(store_test_list_full(st, 7, &t, &n), 0);
 	CHECK_INT(n, 1);
-	if (n == 1)
+	if (n == 1) {
+		/* Its sub-results survived 005's copy of tests and subtests. */
 		CHECK_INT(t[0].format, TOUT_TAP);
+		CHECK_INT(t[0].nnodes, 1);
+		if (t[0].nnodes == 1) {
+			CHECK_STR(t[0].nodes[0].name, "exits");
+			CHECK_INT(t[0].nodes[0].nchildren, 1);
+		}
+	}
 	store_test_list_full_free(t, n);
 
 	/* Jobs from before coverage have none, or asked for none. */

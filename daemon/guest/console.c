@@ -547,12 +547,19 @@ parse_line(struct console_parser *p)
 		/* A result line ends a report and is no part of it. */
 		if (p->report.open)
 			report_emit(p);
-		/* Crash detection sees only the text before the marker; such
-		 * a crash gets its CONSOLE_CRASH but no report. */
+		/* The text before the marker is output of its own (a last
+		 * line printed without a newline: "ok 1 suite@@pkvm:1 end"),
+		 * for the results parser too; crash detection sees it, and
+		 * such a crash gets its CONSOLE_CRASH but no report. */
 		size_t off = (size_t)(mark - p->buf);
 		if (off > 0) {
+			struct console_event ev = { .kind = CONSOLE_LINE };
+
 			memcpy(p->scratch, p->buf, off);
 			p->scratch[off] = '\0';
+			ev.lineno = p->lines;
+			ev.line = p->scratch;
+			p->cb(p->arg, &ev);
 			detect_crash(p, p->scratch);
 		}
 		report_result(p, mark);

@@ -62,6 +62,7 @@ struct recorder {
 	uint64_t nline_events;
 	uint64_t ntest_lines; /* CONSOLE_LINE events marked from_test */
 	char last_test_line[256]; /* the text of the last of them */
+	char last_text[256]; /* the text of the last CONSOLE_LINE */
 	uint64_t last_line; /* lineno of the last CONSOLE_LINE */
 	bool line_order_bad;
 	int nreports;
@@ -100,6 +101,7 @@ record(void *arg, const struct console_event *ev)
 			r->line_order_bad = true;
 		r->last_line = ev->lineno;
 		r->nline_events++;
+		snprintf(r->last_text, sizeof(r->last_text), "%s", ev->line);
 		if (ev->from_test) {
 			r->ntest_lines++;
 			snprintf(r->last_test_line, sizeof(r->last_test_line), "%s", ev->line);
@@ -1508,10 +1510,28 @@ test_a_tests_own_words_never_make_a_crash(void)
 	free(o.buf);
 }
 
+/* A line printed without a newline has init's next result line appended;
+ * its text is still output, for the results parser. */
+static void
+test_text_before_a_result_marker_is_output(void)
+{
+	static struct recorder r;
+	char end[256], text[512];
+
+	result_line(end, sizeof(end), "end test=a seq=1 exit=0 ms=5");
+	snprintf(text, sizeof(text), "ok 1 suite%s\r\n", end);
+	CHECK_INT(parse_str(&r, text), 1);
+	CHECK_INT(r.nline_events, 1);
+	CHECK_STR(r.last_text, "ok 1 suite");
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.ev[0].kind, CONSOLE_TEST_END);
+}
+
 int
 main(void)
 {
 	RUN(test_a_tests_own_words_never_make_a_crash);
+	RUN(test_text_before_a_result_marker_is_output);
 	RUN(test_cksum_matches_the_cksum_command);
 	RUN(test_lines_are_counted_and_cr_stripped);
 	RUN(test_final_line_without_newline_is_parsed_on_flush);

@@ -12,7 +12,10 @@
 #include "extra-path.h"
 #include "sha256.h"
 
-#define BASE_CMDLINE "console=ttyAMA0 panic=-1 kvm-arm.mode=protected"
+/* printk.time=1: every kernel message carries its printk timestamp, which
+ * is how the console parser tells the kernel's output inside a test's
+ * line (docs/GUEST.md), whatever CONFIG_PRINTK_TIME the kernel has. */
+#define BASE_CMDLINE "console=ttyAMA0 panic=-1 printk.time=1 kvm-arm.mode=protected"
 
 static int
 fail(struct job_json_error *e, const char *code, const char *field, const char *fmt, ...)

@@ -25,7 +25,7 @@ ctl wait "$id" >/dev/null 2>&1 || true
 cmd=$(cat "$STATE/jobs/$id/qemu.cmd")
 check_match "-d starts qemu stopped (-S)" "$cmd" "'-S'"
 check_match "-d opens a gdb stub on loopback" "$cmd" "'-gdb' 'tcp:127.0.0.1:12345'"
-check_match "the guest gets the pKVM command line" "$cmd" "console=ttyAMA0 panic=-1 kvm-arm.mode=protected"
+check_match "the guest gets the pKVM command line" "$cmd" "console=ttyAMA0 panic=-1 printk.time=1 kvm-arm.mode=protected"
 
 # A gzipped Image is a kernel too (qemu's -kernel unpacks it).
 gzip -c "$TEST_KERNEL" >"$T/Image.gz"

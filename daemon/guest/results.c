@@ -157,6 +157,22 @@ test_begin(struct job_results *jr, const struct console_event *ev)
 		    strerror(-err));
 }
 
+/* The stored form of the running test, parsed into RES, whose console
+ * part ends at LAST_LINE (RES keeps what REC points to). */
+static void
+record_of(const struct job_results *jr, const struct tout_result *res, uint64_t last_line,
+    struct test_record *rec)
+{
+	rec->name = jr->test;
+	rec->verdict = res->verdict;
+	rec->message = res->message;
+	rec->format = res->format;
+	rec->first_line = jr->test_first_line;
+	rec->last_line = last_line;
+	rec->nodes = res->nodes;
+	rec->nnodes = res->nnodes;
+}
+
 /* Say in RES's message which limit killed the running test: the guest
  * kills a test at its own timeout, at the default per-test one, or when
  * the job's time is about to run out, and each is fixed differently. */
@@ -201,17 +217,11 @@ test_end(struct job_results *jr, const struct console_event *ev)
 	jr->tout = NULL;
 	if (ev->killed_timeout && timeout_message(jr, &res) < 0)
 		log_warnx("job %lld: %s: out of memory", (long long)jr->id, ev->test);
+	record_of(jr, &res, ev->lineno, &rec);
 	rec.name = ev->test;
-	rec.verdict = res.verdict;
 	rec.has_exit_code = !ev->killed_timeout;
 	rec.exit_code = ev->exit_code;
 	rec.duration_ms = ev->duration_ms;
-	rec.message = res.message;
-	rec.format = res.format;
-	rec.first_line = jr->test_first_line;
-	rec.last_line = ev->lineno;
-	rec.nodes = res.nodes;
-	rec.nnodes = res.nnodes;
 	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
 		log_warnx("job %lld: storing the result of %s: %s", (long long)jr->id, ev->test,
 		    strerror(-err));
@@ -425,14 +435,9 @@ store_unfinished(struct job_results *jr, enum job_result result, const char *why
 		msg = strdup(why);
 	else if (asprintf(&msg, "did not finish: %s", why ? why : "the guest stopped") < 0)
 		msg = NULL;
-	rec.name = jr->test;
+	record_of(jr, &res, jr->last_lineno, &rec);
 	rec.verdict = result == RESULT_TIMEOUT ? VERDICT_TIMEOUT : VERDICT_ERROR;
 	rec.message = msg;
-	rec.format = res.format;
-	rec.first_line = jr->test_first_line;
-	rec.last_line = jr->last_lineno;
-	rec.nodes = res.nodes;
-	rec.nnodes = res.nnodes;
 	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
 		log_warn(err, "job %lld: storing what %s printed", (long long)jr->id, jr->test);
 	free(msg);

@@ -9,7 +9,9 @@
 #    its .text and .init.text, a function the vmlinux lacks left alone;
 #  - no --vmlinux: found by the kernel Image's build id;
 #  - a vmlinux of another build, and no vmlinux known: said, not guessed;
-#  - a vmlinux that is no ELF file: refused by pkvmctl and by the API.
+#  - a vmlinux that is no ELF file: refused by pkvmctl and by the API;
+#  - the hypervisor's frames (__kvm_nvhe_*) in a real pKVM vmlinux: the
+#    small test kernel's, when its build tree has debug info.
 . "$(dirname "$0")/../lib.sh"
 
 for tool in aarch64-linux-gnu-gcc aarch64-linux-gnu-addr2line aarch64-linux-gnu-objdump \
@@ -78,7 +80,7 @@ ko=$T/extra/lib/modules/6.1.0/extra/my-mod.ko
 # of FUNC matching PATTERN in objdump's listing, OFF pointing past it (a
 # return address) unless PATTERN is brk (the trap itself).
 frame() {
-	aarch64-linux-gnu-objdump -d "$1" | python3 -c '
+	aarch64-linux-gnu-objdump -d --disassemble="$2" "$1" | python3 -c '
 import re, sys
 func, pat = sys.argv[1], sys.argv[2]
 start = size = None; hit = None; addrs = []
@@ -89,7 +91,7 @@ for line in sys.stdin:
         func_seen = m.group(2) == func
         if func_seen: start = int(m.group(1), 16)
         continue
-    m = re.match(r"^\s+([0-9a-f]+):\s+[0-9a-f]{8}\s+(.*)$", line)
+    m = re.match(r"^\s*([0-9a-f]+):\s+[0-9a-f]{8}\s+(.*)$", line)
     if m and start is not None and func_seen:
         a = int(m.group(1), 16); addrs.append(a)
         if hit is None and re.search(pat, m.group(2)): hit = a
@@ -194,4 +196,34 @@ answer=$(curl -s --unix-socket "$SOCK" -X POST -H 'Content-Type: application/jso
 	-d "{\"kernel\": \"$img\", \"vmlinux\": \"$img\"}" http://pkvmd/v1/jobs)
 check_match "the API refuses a vmlinux blob that is no ELF file" "$answer" \
 	'"code": *"invalid_field".*"field": *"vmlinux"|"field": *"vmlinux".*"code": *"invalid_field"'
+
+# --- the hypervisor's frames, in the small test kernel -------------------------
+tree=${SMALL_KERNEL_TREE:-}
+if [ -s "${SMALL_KERNEL:-}" ] && grep -qs '^CONFIG_DEBUG_INFO=y' "$tree/.config"; then
+	bug=$(frame "$tree/vmlinux" __kvm_nvhe_handle_host_mem_abort brk)
+	call=$(frame "$tree/vmlinux" __kvm_nvhe_handle_trap 'bl\s.*<__kvm_nvhe_handle_host_mem_abort>')
+	cat >"$T/hyp-report" <<R
+kvm [79]: nVHE hyp BUG at: [<ffffffc0082eba28>] $bug!
+kvm [79]: nVHE call trace:
+kvm [79]:  [<ffffffc0082eba28>] $bug
+kvm [79]:  [<ffffffc0082e948c>] $call
+kvm [79]: ---[ end nVHE call trace ]---
+Kernel panic - not syncing: HYP panic:
+R
+	h=$(ctl submit "$SMALL_KERNEL" --vmlinux "$tree/vmlinux" \
+		--append "fakeqemu=panic-at=3 fakeqemu.report=$T/hyp-report")
+	sym=$(crash "$h" symbolized)
+	where=$(printf '%s\n' "$sym" | grep -m1 'hyp BUG at:' | grep -Eo '[^ ]+:[0-9]+$')
+	check_match "the hyp BUG's line is its BUG_ON" "$(sed -n "${where##*:}p" "$tree/${where%:*}")" \
+		'BUG_ON'
+	check_match "in the nVHE hypervisor's sources" "$where" '^arch/arm64/kvm/hyp/nvhe/'
+	check_match "its caller in the hyp's trace: the call's line" "$sym" \
+		"${call//+/\\+} arch/arm64/kvm/hyp/nvhe/hyp-main\\.c:[0-9]+\$"
+else
+	for what in "the hyp BUG's line is its BUG_ON" "in the nVHE hypervisor's sources" \
+		"its caller in the hyp's trace: the call's line"; do
+		TESTS_RUN=$((TESTS_RUN + 1))
+		echo "ok $TESTS_RUN - $what # SKIP the small test kernel has no debug info (scripts/build-test-kernel)"
+	done
+fi
 finish

@@ -251,8 +251,14 @@ plan_module(struct sym_job *sj, const char *module)
 		module_miss(sj, module, "the job's --extra tree has no .ko of it");
 		return 0;
 	}
-	if (elf_open(m->path, &e) < 0 || !elf_relocatable(e)) {
+	if ((err = elf_open(m->path, &e)) < 0 && err != -ENOEXEC) {
+		module_miss(sj, module, strerror(-err));
+		err = 0;
+		goto out;
+	}
+	if (err < 0 || !elf_relocatable(e)) {
 		module_miss(sj, module, "its .ko is not a module (a relocatable ELF file)");
+		err = 0;
 		goto out;
 	}
 	if (!elf_has_lines(e)) {
@@ -377,9 +383,7 @@ sym_plan(struct sym_job *sj)
 	}
 	if ((program = a2l_program(elf_machine(e))) == NULL) {
 		sym_job_end_all(sj, SYMBOLS_ERROR,
-		    "no addr2line for the vmlinux's architecture (ELF "
-		    "machine %u)",
-		    elf_machine(e));
+		    "no addr2line for the vmlinux's architecture (ELF machine %u)", elf_machine(e));
 		goto out;
 	}
 	if ((err = plan_vmlinux(sj, e, program)) < 0)

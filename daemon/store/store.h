@@ -1,8 +1,8 @@
 /*
  * store.h -- the only door to pkvmd's sqlite database.
  *
- * Only the store's own files (store.c, jobs.c, tests.c, reports.c, sharing
- * private.h) include sqlite3.h.  Every call is synchronous and runs on the
+ * Only the store's own files (store.c, jobs.c, tests.c, reports.c,
+ * symbols.c, sharing private.h) include sqlite3.h.  Every call is synchronous and runs on the
  * event loop thread; the database is in WAL mode with synchronous=NORMAL,
  * so a commit appends to the WAL without an fsync and takes microseconds.  The fsyncs happen
  * at checkpoints, which store_checkpoint() runs on its own connection,

@@ -4,7 +4,10 @@
  * With a job id: the job's reports in console order (GET
  * /v1/jobs/ID/crashes) as a table of TITLE KIND FATAL TEST LINES, and with
  * -v each report's text after the table, ready to paste into a bug
- * report.  With --all: every job's reports grouped by title (GET
+ * report: the symbolized copy, with file:line on every frame, when the
+ * job had a vmlinux (docs/SYMBOLS.md), else the report as printed and a
+ * line saying why not.  --wait waits for the job to end and its reports
+ * to be symbolized first.  With --all: every job's reports grouped by title (GET
  * /v1/crashes), most recently seen first, to tell a new bug from an old
  * friend.  --json prints the "crashes" or "groups" array as the server
  * sends it.
@@ -17,13 +20,17 @@
 #include "output.h"
 #include "wire.h"
 
-enum { OPT_JSON = 256, OPT_ALL };
+enum { OPT_JSON = 256, OPT_ALL, OPT_WAIT };
+
+/* How long --wait waits for the job and its symbolization. */
+#define CRASHES_WAIT_S "3600"
 
 static const struct cmd_option crashes_options[] = {
 	{ .key = OPT_JSON, .long_name = "json" },
 	{ .key = 'v', .long_name = "verbose", .short_name = 'v' },
 	{ .key = OPT_ALL, .long_name = "all" },
 	{ .key = 'n', .long_name = "limit", .short_name = 'n', .has_arg = true },
+	{ .key = OPT_WAIT, .long_name = "wait", .short_name = 'w' },
 	{ 0 },
 };
 
@@ -89,6 +96,9 @@ crashes_print(json_t *crashes, const void *arg)
 		const char *kind = job_str(crash, "kind");
 		const char *test = job_str(crash, "test");
 		const char *report = job_str(crash, "report");
+		const char *symbolized = job_str(crash, "symbolized");
+		const char *symbols = job_str(crash, "symbols");
+		const char *why = job_str(crash, "symbols_message");
 		const char *fatal = fatal_word(crash);
 		char lines[48];
 
@@ -97,6 +107,8 @@ crashes_print(json_t *crashes, const void *arg)
 		    json_array_size(crashes), title != NULL ? title : "?",
 		    kind != NULL ? kind : "?", fatal != NULL && fatal[0] == 'y' ? ", fatal" : "",
 		    test != NULL ? ", in " : "", test != NULL ? test : "", lines);
+		if (symbolized != NULL)
+			report = symbolized;
 		if (report != NULL) {
 			size_t len = strlen(report);
 
@@ -104,6 +116,10 @@ crashes_print(json_t *crashes, const void *arg)
 			if (len > 0 && report[len - 1] != '\n')
 				fputc('\n', stdout);
 		}
+		/* Why there is no file:line, or what is still without. */
+		if (symbols != NULL && (symbolized == NULL || why != NULL))
+			printf("(symbols: %s%s%s)\n", symbols, why != NULL ? ": " : "",
+			    why != NULL ? why : "");
 	}
 	return 0;
 }
@@ -149,7 +165,7 @@ static const struct output_table groups_table = {
 static int
 crashes_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
-	bool json = false, verbose = false, all = false;
+	bool json = false, verbose = false, all = false, wait = false;
 	const char *limit = NULL, *pos = NULL;
 	long long n;
 	char path[96];
@@ -172,6 +188,9 @@ crashes_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *arg
 		case OPT_ALL:
 			all = true;
 			break;
+		case OPT_WAIT:
+			wait = true;
+			break;
 		case 'n':
 			limit = args->v[i].value;
 			if (cmd_parse_int("limit", limit, 1, 10000, &n) != 0)
@@ -182,6 +201,8 @@ crashes_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *arg
 	if (all) {
 		if (pos != NULL)
 			return cmd_usage_error(self, "give a job id or --all, not both");
+		if (wait)
+			return cmd_usage_error(self, "--wait waits for one job: give a job id");
 		if (verbose)
 			return cmd_usage_error(self,
 			    "--verbose shows one job's reports: give a job id "
@@ -197,20 +218,25 @@ crashes_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *arg
 	rc = cmd_parse_id(pos, &id);
 	if (rc != 0)
 		return rc;
-	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/crashes", (long long)id);
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/crashes%s", (long long)id,
+	    wait ? "?wait=" CRASHES_WAIT_S : "");
 	return output_show(api, path, "crashes", JSON_ARRAY, json, crashes_print, &verbose);
 }
 
 const struct cmd_entry cmd_crashes_entry = {
 	.name = "crashes",
 	.alias = NULL,
-	.args = "[--json] [-v|--verbose] ID\n"
+	.args = "[--json] [-v|--verbose] [-w|--wait] ID\n"
 		"       pkvmctl crashes --all [--json] [-n|--limit N]",
 	.summary = "show a job's crash reports, or all jobs' grouped by title",
 	.details = "options:\n"
 		   "  --json          print the reports (or with --all the groups) as a\n"
 		   "                  JSON array, as the server sends them\n"
-		   "  -v, --verbose   print each report's text after the table\n"
+		   "  -v, --verbose   print each report's text after the table, with\n"
+		   "                  file:line on every frame when the job had a vmlinux\n"
+		   "                  (submit --vmlinux)\n"
+		   "  -w, --wait      wait for the job to end and its reports to be\n"
+		   "                  symbolized (at most an hour)\n"
 		   "  --all           every job's reports grouped by title, most recently\n"
 		   "                  seen first: TITLE COUNT JOBS FIRST-SEEN LAST-SEEN\n"
 		   "  -n, --limit N   with --all, at most N groups, 1..10000\n",

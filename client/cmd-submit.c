@@ -15,7 +15,8 @@
  * the manifest can name executables given after it.
  *
  * Everything that can be checked locally is checked before the server is
- * contacted: the kernel is an arm64 Image or a gzip, every executable is a
+ * contacted: the kernel is an arm64 Image or a gzip, a --vmlinux is a
+ * 64-bit ELF file (the build's vmlinux, not its Image), every executable is a
  * readable regular file with a valid, unique name, the manifest parses and
  * names only those executables, the --extra tree holds only what the API
  * takes, numbers are in range.  Then the files are hashed and the missing
@@ -68,6 +69,7 @@ enum {
 	OPT_BUILD_DIR,
 	OPT_GCOV_TOOL,
 	OPT_COVERAGE_PATH,
+	OPT_VMLINUX,
 };
 
 static const struct cmd_option submit_options[] = {
@@ -96,6 +98,7 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_BUILD_DIR, .long_name = "build-dir", .has_arg = true },
 	{ .key = OPT_GCOV_TOOL, .long_name = "gcov-tool", .has_arg = true },
 	{ .key = OPT_COVERAGE_PATH, .long_name = "coverage-path", .has_arg = true },
+	{ .key = OPT_VMLINUX, .long_name = "vmlinux", .has_arg = true },
 	{ 0 },
 };
 
@@ -114,6 +117,8 @@ struct submit {
 	json_t *extra; /* the --extra entries, or NULL */
 	bool coverage_options; /* --build-dir, --gcov-tool or --coverage-path */
 	size_t extra_first; /* index in set of the first extra file */
+	const char *vmlinux; /* or NULL */
+	size_t vmlinux_at; /* its index in set, the last */
 	bool wait, follow, json;
 };
 
@@ -141,6 +146,33 @@ submit_check_kernel(const char *path)
 	why = kernel_image_refusal(kernel_image_format(head, (size_t)n));
 	if (why != NULL) {
 		fprintf(stderr, "pkvmctl: kernel '%s': %s\n", path, why);
+		return PKVM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* A vmlinux is the build's ELF file; its Image (or a gzip) is a mistake
+ * the daemon would refuse only after the upload. */
+static int
+submit_check_vmlinux(const char *path)
+{
+	unsigned char head[5];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, head, sizeof(head));
+		close(fd);
+	}
+	if (n < 0) {
+		fprintf(stderr, "pkvmctl: cannot read vmlinux '%s': %s\n", path, strerror(errno));
+		return PKVM_EXIT_USAGE;
+	}
+	if (n < (ssize_t)sizeof(head) || memcmp(head, "\177ELF\2", 5) != 0) {
+		fprintf(stderr,
+		    "pkvmctl: vmlinux '%s' is not a 64-bit ELF file: give the kernel build's "
+		    "vmlinux, not its Image\n",
+		    path);
 		return PKVM_EXIT_USAGE;
 	}
 	return 0;
@@ -457,6 +489,13 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_COVERAGE_PATH:
 		s->coverage_options = true;
 		return coverage_submit_option(s->body, COVERAGE_PATH, v);
+	case OPT_VMLINUX:
+		if (s->vmlinux != NULL) {
+			fprintf(stderr, "pkvmctl: --vmlinux given twice\n");
+			return PKVM_EXIT_USAGE;
+		}
+		s->vmlinux = v;
+		return submit_check_vmlinux(v);
 	}
 	return PKVM_EXIT_USAGE;
 }
@@ -596,6 +635,8 @@ submit_finish_body(struct submit *s)
 		json_object_set(s->body, "tags", s->tags);
 	if (s->qemu_args != NULL)
 		json_object_set(s->body, "qemu_args", s->qemu_args);
+	if (s->vmlinux != NULL)
+		json_object_set_new(s->body, "vmlinux", json_string(s->set.v[s->vmlinux_at].hash));
 }
 
 /* Post the job and report it; the exit code. */
@@ -671,6 +712,10 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		s.extra_first = s.set.n;
 		rc = extra_walk(s.extra_dir, &s.set, &s.extra);
 	}
+	if (rc == 0 && s.vmlinux != NULL) {
+		s.vmlinux_at = s.set.n;
+		rc = blob_set_add(&s.set, (char *)s.vmlinux, false, "vmlinux");
+	}
 	if (rc == 0)
 		rc = submit_rest(&s, args->rest, args->nrest);
 	if (rc == 0)
@@ -712,8 +757,8 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
 		"                      [--seed S] [--priority P]\n"
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
-		"                      [--coverage-path PATH]... [--wait] [-f|--follow] [--json]\n"
-		"                      [-- QEMU-ARG...]",
+		"                      [--coverage-path PATH]... [--vmlinux FILE]\n"
+		"                      [--wait] [-f|--follow] [--json] [-- QEMU-ARG...]",
 	.summary = "upload a kernel and tests and queue a job",
 	.details = "options (before or after KERNEL):\n"
 		   "  --smp N           virtual CPUs, 1..64 (default 1)\n"
@@ -744,6 +789,11 @@ const struct cmd_entry cmd_submit_entry = {
 		   "                    chosen from the .gcda files)\n"
 		   "  --coverage-path PATH  also collect the .gcda files under PATH, an\n"
 		   "                    absolute path in the guest (repeatable, at most 32)\n"
+		   "  --vmlinux FILE    the kernel build's vmlinux (with debug info): the\n"
+		   "                    job's crash reports get file:line for every frame\n"
+		   "                    ('pkvmctl crashes -v'); uploaded like the kernel.\n"
+		   "                    Without it, one an earlier job gave is used when\n"
+		   "                    its build id is the kernel's\n"
 		   "  --uefi            boot through UEFI firmware\n"
 		   "  --net MODE        none (default: no NIC) or user (one virtio-net\n"
 		   "                    NIC on qemu's user-mode network, DHCP only: no\n"

@@ -26,6 +26,7 @@ struct config {
 	char *spawn_helper; /* pkvmd-spawn */
 	char *capture_helper; /* pkvmd-capture */
 	int64_t max_captures; /* coverage captures at once */
+	int64_t symbolize_timeout_s; /* s one addr2line run of the symbolizer may take */
 	char *firmware_dir; /* QEMU firmware descriptors (UEFI) */
 	bool requeue_interrupted;
 	int64_t shutdown_grace_s; /* s to let running jobs finish on SIGTERM */

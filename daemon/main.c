@@ -42,6 +42,7 @@
 #include "sd-notify.h"
 #include "state-lock.h"
 #include "store/store.h"
+#include "symbols/symbolizer.h"
 #include "job/watch.h"
 
 #define CHECKPOINT_INTERVAL_MS 10000
@@ -60,6 +61,7 @@ struct pkvmd {
 	struct watch_list *watches;
 	struct http_server *http;
 	struct coverage *coverage;
+	struct symbolizer *symbolizer;
 	bool shutting_down;
 };
 
@@ -180,14 +182,16 @@ on_checkpoint_timer(uv_timer_t *t)
 	uv_queue_work(t->loop, &checkpoint_work, checkpoint_do, checkpoint_done);
 }
 
-/* A job is stored done: its coverage is captured next.  The runner calls
- * this without knowing that coverage exists. */
+/* A job is stored done: its coverage is captured and its crash reports
+ * symbolized next.  The runner calls this without knowing that either
+ * exists. */
 static void
 on_job_done(void *arg, const struct job *j)
 {
 	struct pkvmd *d = arg;
 
 	coverage_job_done(d->coverage, j);
+	symbolizer_job_done(d->symbolizer, j);
 }
 
 /* ---- shutdown --------------------------------------------------------------- */
@@ -213,13 +217,21 @@ on_http_drained(void *arg)
 }
 
 static void
-on_coverage_stopped(void *arg)
+on_symbolizer_stopped(void *arg)
 {
 	struct pkvmd *d = arg;
 
 	/* Clients waiting on jobs that just ended are being answered; give
 	 * them the time to read it (and to ask for the result). */
 	http_server_drain(d->http, DRAIN_TIMEOUT_MS, on_http_drained, d);
+}
+
+static void
+on_coverage_stopped(void *arg)
+{
+	struct pkvmd *d = arg;
+
+	symbolizer_shutdown(d->symbolizer, on_symbolizer_stopped, d);
 }
 
 static bool runner_stopped;
@@ -381,6 +393,15 @@ main(int argc, char **argv)
 		.capture_helper = cfg.capture_helper,
 		.max_captures = cfg.max_captures,
 	};
+	struct symbolizer_env sym_env = {
+		.loop = d->loop,
+		.store = d->store,
+		.blobs = d->blobs,
+		.watches = d->watches,
+		.state_dir = cfg.state_dir,
+		.spawn_helper = cfg.spawn_helper,
+		.timeout_s = cfg.symbolize_timeout_s,
+	};
 	struct runner_env run_env = {
 		.loop = d->loop,
 		.store = d->store,
@@ -399,8 +420,12 @@ main(int argc, char **argv)
 		.on_job_done_arg = d,
 	};
 	if ((err = coverage_new(&d->coverage, &cov_env)) < 0 ||
+	    (err = symbolizer_new(&d->symbolizer, &sym_env)) < 0 ||
 	    (err = runner_new(&d->runner, &run_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
+	/* Jobs a stopped pkvmd left half symbolized are finished first. */
+	if ((err = symbolizer_resume(d->symbolizer)) < 0)
+		log_warn(err, "taking up the unfinished symbolization of crash reports");
 	struct http_env http_env = {
 		.loop = d->loop,
 		.store = d->store,
@@ -453,6 +478,7 @@ main(int argc, char **argv)
 	uv_run(d->loop, UV_RUN_DEFAULT);
 
 	runner_free(d->runner);
+	symbolizer_free(d->symbolizer);
 	coverage_free(d->coverage);
 	watch_list_free(d->watches);
 	initramfs_free(d->initramfs);

@@ -48,6 +48,9 @@
  *   fakeqemu.panic-end=0     leave out the "---[ end Kernel panic" line;
  *                            a real kernel with panic=-1 restarts before
  *                            printing it, so this is what real logs show
+ *   fakeqemu.report=FILE     panic-at prints the lines of this host file
+ *                            (each after a printk time) instead of the
+ *                            sysrq panic (for the symbolizer's tests)
  *
  * Without a mode it behaves as "pass".  Like qemu, it exits 0 on SIGTERM
  * (after "terminating on signal 15" on stderr).  If FAKE_QEMU_PIDFILE is
@@ -96,6 +99,7 @@ struct config {
 	bool ignore_sigterm;
 	bool panic_end;
 	char *ship; /* comma list of host files sent as _coverage artifacts */
+	char *report; /* host file printed as the crash report, or NULL */
 	uint64_t clock_us; /* the fake printk clock */
 	bool mode_from_cmdline;
 };
@@ -395,6 +399,9 @@ apply_param(const char *word)
 	else if (strncmp(word, "ship=", 5) == 0) {
 		if ((cfg.ship = strdup(v)) == NULL)
 			die("out of memory");
+	} else if (strncmp(word, "report=", 7) == 0) {
+		if ((cfg.report = strdup(v)) == NULL)
+			die("out of memory");
 	} else
 		die("fakeqemu: unknown parameter \"%s\"", word);
 }
@@ -604,8 +611,20 @@ panic_report(void)
 		"el0t_64_sync_handler+0xf4/0x120",
 		"el0t_64_sync+0x18c/0x190",
 	};
+	char line[1024];
 	size_t i;
+	FILE *f;
 
+	if (cfg.report != NULL) {
+		if ((f = fopen(cfg.report, "r")) == NULL)
+			die("fakeqemu.report: cannot open %s: %s", cfg.report, strerror(errno));
+		while (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			printk("%s", line);
+		}
+		fclose(f);
+		return;
+	}
 	printk("sysrq: Trigger a crash");
 	printk("Kernel panic - not syncing: sysrq triggered crash");
 	printk("CPU: 0 PID: 100 Comm: sh Not tainted 6.1.0-fake-arm64 #1");

@@ -1,11 +1,11 @@
 #!/bin/bash
 # The daemon's modules depend one way (docs/ARCHITECTURE.md):
 #
-#   top (daemon/*.c) > http > run, coverage > guest > store > job, tout > base
+#   top (daemon/*.c) > http > run, coverage, symbols > guest > store > job, tout > base
 #
 # 1. A file includes daemon headers only by module path ("store/store.h")
 #    and only of its own module or of one below it (modules side by side,
-#    run and coverage, job and tout, do not include each other).
+#    run, coverage and symbols, job and tout, do not include each other).
 # 2. No two .c files call each other: in the built objects, no file uses a
 #    symbol of a file that uses one of its own (daemon and client).
 # Usage: tests/layers.sh BUILD_DIR (meson passes it).
@@ -17,7 +17,7 @@ import glob, os, re, subprocess, sys
 
 src, build = sys.argv[1], sys.argv[2]
 rank = {"base": 0, "tout": 1, "job": 1, "store": 2, "guest": 3, "coverage": 4,
-        "run": 4, "http": 5, "top": 6}
+        "symbols": 4, "run": 4, "http": 5, "top": 6}
 n = 0
 bad = 0
 

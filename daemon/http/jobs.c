@@ -19,12 +19,14 @@
 
 #include "base/paths.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "store/blobs.h"
 #include "http/handlers.h"
 #include "job/job-json.h"
 #include "kernel-image.h"
 #include "run/runner.h"
 #include "store/store.h"
+#include "symbols/elf.h"
 #include "job/watch.h"
 
 /* GET .../wait without ?timeout=. */
@@ -145,11 +147,50 @@ check_blobs(struct http_request *req, struct job *j)
 	return true;
 }
 
+/* The job's vmlinux, if it names one, must be here and be an ELF file;
+ * its build id (or "" when it has none) into ID, so that later jobs of
+ * the same kernel find it.  Only its headers and notes are read. */
+static bool
+check_vmlinux(struct http_request *req, const struct job *j, char *id)
+{
+	struct http_env *d = http_request_env(req);
+	char path[PATH_MAX];
+	struct elf_file *e;
+	uint64_t size;
+	int err;
+
+	id[0] = '\0';
+	if (j->vmlinux[0] == '\0')
+		return true;
+	if (blobs_size(d->blobs, j->vmlinux, &size) != 0) {
+		http_reply_error(req, HTTP_ERR_MISSING_BLOB, "vmlinux",
+		    "vmlinux blob %s is not on the server: upload it first", j->vmlinux);
+		return false;
+	}
+	blobs_path(d->blobs, j->vmlinux, path, sizeof(path));
+	if ((err = elf_open(path, &e)) == -ENOEXEC) {
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "vmlinux",
+		    "vmlinux blob %s is not a 64-bit little-endian ELF file: give the "
+		    "kernel build's vmlinux, not its Image",
+		    j->vmlinux);
+		return false;
+	}
+	if (err < 0) {
+		http_reply_errno(req, err, "reading the vmlinux blob");
+		return false;
+	}
+	if (elf_build_id(e, id) < 0)
+		id[0] = '\0';
+	elf_close(e);
+	return true;
+}
+
 void
 http_jobs_submit(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
 	struct job_json_error e = { 0 };
+	char build_id[ELF_BUILD_ID_HEX];
 	struct job *j;
 	int err;
 
@@ -175,7 +216,7 @@ http_jobs_submit(struct http_request *req)
 		http_reply_errno(req, err, "reading job");
 		goto out;
 	}
-	if (!check_blobs(req, j))
+	if (!check_blobs(req, j) || !check_vmlinux(req, j, build_id))
 		goto out;
 	j->created_ms = clock_now_ms();
 	err = store_job_insert(d->store, j);
@@ -183,6 +224,11 @@ http_jobs_submit(struct http_request *req)
 		http_reply_errno(req, err, "storing job");
 		goto out;
 	}
+	/* A later job of the same kernel finds this vmlinux by its build id
+	 * (docs/SYMBOLS.md); without the record it only goes without. */
+	if (build_id[0] != '\0' &&
+	    (err = store_vmlinux_add(d->store, build_id, j->vmlinux, j->created_ms)) < 0)
+		log_warn(err, "job %lld: recording its vmlinux's build id", (long long)j->id);
 	reply_job(req, 201, j);
 	j = NULL;
 	runner_kick(d->runner);

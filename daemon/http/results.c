@@ -84,32 +84,84 @@ time_or_null(int64_t ms)
 	return json_string(buf);
 }
 
-void
-http_job_crashes(struct http_request *req)
+static json_t *
+string_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* The crash reports of job ID, as they are now. */
+static void
+reply_crashes(struct http_request *req, int64_t id)
 {
 	struct http_env *d = http_request_env(req);
 	struct crash_record *c = NULL;
 	size_t n = 0;
 	json_t *arr;
-	int64_t id;
 	int err;
 
-	if (!http_job_id_param(req, &id))
-		return;
 	if ((err = store_crash_list(d->store, id, &c, &n)) < 0) {
 		http_reply_job_error(req, id, err, "listing crashes");
 		return;
 	}
 	arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr,
-		    json_pack("{s:s, s:s, s:b, s:o, s:[I, I], s:o, s:s}", "title", c[i].title,
-			"kind", c[i].kind, "fatal", c[i].fatal, "test",
-			c[i].test ? json_string(c[i].test) : json_null(), "lines",
-			(json_int_t)c[i].first_line, (json_int_t)c[i].last_line, "time",
-			time_or_null(c[i].time_ms), "report", c[i].report ? c[i].report : ""));
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:[I, I], s:o, s:s}", "title",
+		    c[i].title, "kind", c[i].kind, "fatal", c[i].fatal, "test",
+		    string_or_null(c[i].test), "lines", (json_int_t)c[i].first_line,
+		    (json_int_t)c[i].last_line, "time", time_or_null(c[i].time_ms), "report",
+		    c[i].report ? c[i].report : "");
+
+		/* docs/SYMBOLS.md: the report with file:line, and how that went. */
+		json_object_set_new(o, "symbols", json_string(crash_symbols_name(c[i].symbols)));
+		json_object_set_new(o, "symbols_message", string_or_null(c[i].symbols_message));
+		json_object_set_new(o, "symbolized", string_or_null(c[i].symbolized));
+		json_array_append_new(arr, o);
+	}
 	store_crash_list_free(c, n);
 	http_reply_json(req, 200, json_pack("{s:o}", "crashes", arr));
+}
+
+/* Whether job ID's reports can no longer change: it is done and none of
+ * them waits for the symbolizer (an unknown job is final: 404 at once). */
+static bool
+crashes_final(struct http_env *d, int64_t id)
+{
+	struct crash_record *c = NULL;
+	struct job *j = NULL;
+	bool final = true;
+	size_t n = 0;
+
+	if (store_job_get(d->store, id, &j) < 0)
+		return true;
+	final = j->state == JOB_DONE;
+	job_free(j);
+	if (final && store_crash_list(d->store, id, &c, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			final = final && c[i].symbols != SYMBOLS_PENDING;
+	store_crash_list_free(c, n);
+	return final;
+}
+
+/* ?wait=S: a long poll until the job is done and its reports are
+ * symbolized (or found to have nothing to symbolize), so `pkvmctl crashes
+ * --wait` shows file:line instead of "pending". */
+void
+http_job_crashes(struct http_request *req)
+{
+	struct http_env *d = http_request_env(req);
+	long long wait_s;
+	int64_t id;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if (http_query_int(req, "wait", 0, HTTP_WAIT_MAX_S, 0, &wait_s) < 0)
+		return;
+	if (wait_s == 0 || crashes_final(d, id)) {
+		reply_crashes(req, id);
+		return;
+	}
+	http_wait_for(req, id, WATCH_SYMBOLS, (long)wait_s, reply_crashes);
 }
 
 void

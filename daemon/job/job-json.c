@@ -393,6 +393,13 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 				    "kernel must be a blob's sha256 in lower-case hex");
 			memcpy(j->kernel, json_string_value(v), SHA256_HEX_LEN + 1);
 			have_kernel = true;
+		} else if (strcmp(key, "vmlinux") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) || !pkvm_sha256_hex_valid(json_string_value(v)))
+				return fail(e, "invalid_field", key,
+				    "vmlinux must be a blob's sha256 in lower-case hex");
+			memcpy(j->vmlinux, json_string_value(v), SHA256_HEX_LEN + 1);
 		} else if (strcmp(key, "executables") == 0) {
 			err = parse_exes(v, j, e);
 		} else if (strcmp(key, "smp") == 0) {
@@ -595,5 +602,6 @@ job_to_json(const struct job *j)
 	for (size_t i = 0; i < j->ncoverage_paths; i++)
 		json_array_append_new(cpaths, json_string(j->coverage_paths[i]));
 	json_object_set_new(o, "coverage_paths", cpaths);
+	json_object_set_new(o, "vmlinux", j->vmlinux[0] ? json_string(j->vmlinux) : json_null());
 	return o;
 }

@@ -98,6 +98,9 @@ struct job {
 	char *gcov_tool; /* "gcov", "aarch64-linux-gnu-gcov", "llvm-cov", or NULL = detect */
 	char **coverage_paths; /* extra guest paths with .gcda files */
 	size_t ncoverage_paths;
+	/* The kernel's vmlinux blob, sha256 hex, for file:line in crash
+	 * reports (docs/SYMBOLS.md); "" when none was given. */
+	char vmlinux[SHA256_HEX_LEN + 1];
 
 	int attempt; /* 1 for the first run */
 	bool has_exit_status;

@@ -13,8 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* WATCH_COVERAGE: the job's coverage reached a final status. */
-enum watch_event { WATCH_CONSOLE, WATCH_DONE, WATCH_COVERAGE };
+/* WATCH_COVERAGE: the job's coverage reached a final status.
+ * WATCH_SYMBOLS: the symbolizer is through with the job's crash reports
+ * (symbolized, or found nothing to do). */
+enum watch_event { WATCH_CONSOLE, WATCH_DONE, WATCH_COVERAGE, WATCH_SYMBOLS };
 
 struct job_watch {
 	int64_t job_id;

@@ -1,10 +1,11 @@
 /*
  * private.h -- what the files of the store module share.
  *
- * The store is four files behind store.h: store.c (opening, migrations,
+ * The store is five files behind store.h: store.c (opening, migrations,
  * statements, transactions and the plumbing below), jobs.c (job rows and
- * their life), tests.c (tests and sub-results) and reports.c (crash
- * reports, artifacts, coverage).  Only they include this header, and so
+ * their life), tests.c (tests and sub-results), reports.c (crash
+ * reports, artifacts, coverage) and symbols.c (crash reports'
+ * symbolization, the vmlinux blobs by build id).  Only they include this header, and so
  * only they see sqlite3.h.
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
@@ -102,6 +103,14 @@ enum stmt_id {
 	STMT_COVERAGE_GET,
 	STMT_COVERAGE_FILES_GET,
 	STMT_COVERAGE_TAG,
+
+	/* symbols.c */
+	STMT_CRASH_SYMBOLS_ALL,
+	STMT_CRASH_SYMBOLS_PUT,
+	STMT_CRASH_SYMBOLS_STALE,
+	STMT_CRASH_SYMBOLS_UNFINISHED,
+	STMT_VMLINUX_ADD,
+	STMT_VMLINUX_LIST,
 	STMT__COUNT
 };
 
@@ -112,8 +121,10 @@ struct stmt_def {
 };
 
 /* The statement tables of each file, with their lengths. */
-extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[];
-extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts;
+extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
+    st_symbol_stmts[];
+extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
+    st_symbol_nstmts;
 
 /* Bits of the job list's shape: which filters the statement has. */
 enum {
@@ -239,6 +250,13 @@ int st_job_exists(struct store *st, int64_t id, const char *fn);
 
 /* The SELECT of the job list of each SHAPE (LIST_* bits), in jobs.c. */
 extern const char *const st_job_list_sql[LIST__SHAPES];
+
+/* ---- symbols.c ---------------------------------------------------------- */
+
+/* A crash report's symbolization status from column I of S, or when that
+ * is NULL from the job's state in column STATE (store.h's rule): the
+ * status, or st_col_bad(). */
+int st_crash_symbols_read(sqlite3_stmt *s, int i, int state, const struct st_row_ctx *ctx);
 
 /* ---- tests.c ----------------------------------------------------------- */
 

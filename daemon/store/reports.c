@@ -34,7 +34,8 @@ const struct stmt_def st_report_stmts[] = {
 		   " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM jobs WHERE id = ?1" },
 	{ .id = STMT_CRASH_LIST,
 	    .sql = "SELECT c.id, c.test, c.kind, c.title, c.fatal, c.report,"
-		   " c.first_line, c.last_line, c.time_ms FROM crashes c"
+		   " c.first_line, c.last_line, c.time_ms,"
+		   " c.symbols, c.symbols_message, c.symbolized, j.state FROM crashes c"
 		   " JOIN jobs j ON c.job_id = j.id AND c.attempt = j.attempt"
 		   " WHERE j.id = ?1 ORDER BY c.first_line, c.id" },
 	/* Counts from the title index alone; kind and fatal come from the
@@ -134,18 +135,24 @@ store_crash_add(struct store *st, const struct crash_record *c)
 static int
 read_crash(sqlite3_stmt *s, void *elem, void *arg)
 {
+	const struct st_row_ctx *ctx = arg;
 	struct crash_record *c = elem;
 	int r;
 
 	c->id = sqlite3_column_int64(s, 0);
-	c->job_id = *(const int64_t *)arg;
+	c->job_id = ctx->job_id;
 	c->fatal = sqlite3_column_int(s, 4) != 0;
 	c->first_line = (uint64_t)sqlite3_column_int64(s, 6);
 	c->last_line = (uint64_t)sqlite3_column_int64(s, 7);
 	c->time_ms = sqlite3_column_int64(s, 8);
 	if ((r = st_col_dup(s, 1, &c->test)) < 0 || (r = st_col_dup(s, 2, &c->kind)) < 0 ||
-	    (r = st_col_dup(s, 3, &c->title)) < 0 || (r = st_col_dup(s, 5, &c->report)) < 0)
+	    (r = st_col_dup(s, 3, &c->title)) < 0 || (r = st_col_dup(s, 5, &c->report)) < 0 ||
+	    (r = st_col_dup(s, 10, &c->symbols_message)) < 0 ||
+	    (r = st_col_dup(s, 11, &c->symbolized)) < 0)
 		return r;
+	if ((r = st_crash_symbols_read(s, 9, 12, ctx)) < 0)
+		return r;
+	c->symbols = (enum crash_symbols)r;
 	return 0;
 }
 
@@ -158,6 +165,8 @@ clear_crash(void *elem)
 	free(c->kind);
 	free(c->title);
 	free(c->report);
+	free(c->symbols_message);
+	free(c->symbolized);
 }
 
 static const struct st_list_kind crash_kind = {
@@ -169,9 +178,9 @@ static const struct st_list_kind crash_kind = {
 int
 store_crash_list(struct store *st, int64_t job_id, struct crash_record **out, size_t *n)
 {
+	struct st_row_ctx ctx = { job_id, __func__ };
 	void *list;
-	int r = st_collect_job(st, STMT_CRASH_LIST, job_id, &crash_kind, &job_id, &list, n,
-	    __func__);
+	int r = st_collect_job(st, STMT_CRASH_LIST, job_id, &crash_kind, &ctx, &list, n, __func__);
 
 	*out = list;
 	return r;

@@ -4,13 +4,14 @@
  *
  * The store module is the only one that includes sqlite3.h.  Everyone
  * else sees the small API in store.h: structs in, structs out, negative
- * errno on failure.  It is four files sharing private.h:
+ * errno on failure.  It is five files sharing private.h:
  *
  *   store.c    opening, migrations, statements, transactions, errors
  *   jobs.c     job rows, what they own, their life (start, finish,
  *              recovery), the guest's timings
  *   tests.c    tests, their sub-result trees, the job's counters
  *   reports.c  crash reports, artifacts, coverage
+ *   symbols.c  crash reports' symbolization, vmlinux blobs by build id
  *
  * Opening.  store_new() opens one connection for the event loop thread,
  * switches it to WAL with synchronous=NORMAL (a commit is an append to the
@@ -27,7 +28,7 @@
  * misread.
  *
  * Statements.  Every statement is prepared once, at open, from the
- * statement tables of the four files, and kept in struct store; a call
+ * statement tables of the five files, and kept in struct store; a call
  * binds, steps, and resets (clearing bindings, so no pointer into a
  * caller's string outlives the call).  The job list has eight shapes (with
  * or without each of the state, owner and tag filters); they are built and
@@ -509,6 +510,7 @@ prepare_all(struct store *st, char **cause)
 		{ .table = st_job_stmts, .n = &st_job_nstmts },
 		{ .table = st_test_stmts, .n = &st_test_nstmts },
 		{ .table = st_report_stmts, .n = &st_report_nstmts },
+		{ .table = st_symbol_stmts, .n = &st_symbol_nstmts },
 	};
 	const char *what = NULL;
 	int r;

@@ -1,8 +1,8 @@
 /*
  * store.h -- the only door to pkvmd's sqlite database.
  *
- * Only the store's own files (store.c, jobs.c, tests.c, reports.c, sharing
- * private.h) include sqlite3.h.  Every call is synchronous and runs on the
+ * Only the store's own files (store.c, jobs.c, tests.c, reports.c,
+ * symbols.c, sharing private.h) include sqlite3.h.  Every call is synchronous and runs on the
  * event loop thread; the database is in WAL mode with synchronous=NORMAL,
  * so a commit appends to the WAL without an fsync and takes microseconds.  The fsyncs happen
  * at checkpoints, which store_checkpoint() runs on its own connection,
@@ -144,6 +144,16 @@ int store_test_list_full(struct store *st, int64_t job_id, struct test_full **ou
 /* Free an array from store_test_list_full(). */
 void store_test_list_full_free(struct test_full *t, size_t n);
 
+/* Where a crash report's symbolization is (docs/SYMBOLS.md). */
+enum crash_symbols {
+	SYMBOLS_NONE, /* nothing to do: no vmlinux for the kernel, no frame */
+	SYMBOLS_PENDING, /* its job is not done, or it is queued or running */
+	SYMBOLS_OK, /* with the symbolized copy */
+	SYMBOLS_ERROR, /* with a message */
+};
+/* Name of a symbolization status: "none", "pending", "ok", "error". */
+const char *crash_symbols_name(enum crash_symbols s);
+
 struct crash_record {
 	int64_t id; /* set by the store */
 	int64_t job_id;
@@ -154,6 +164,12 @@ struct crash_record {
 	char *report;
 	uint64_t first_line, last_line;
 	int64_t time_ms;
+	/* Read only (store_crash_add() ignores them): the symbolization.  A
+	 * report nobody set one for reads as SYMBOLS_PENDING while its job is
+	 * not done (the symbolizer runs when it is), SYMBOLS_NONE after. */
+	enum crash_symbols symbols;
+	char *symbols_message; /* why not, or what was left out; or NULL */
+	char *symbolized; /* the report with file:line (SYMBOLS_OK), or NULL */
 };
 /* Add a crash report of job JOB_ID (current attempt). */
 int store_crash_add(struct store *st, const struct crash_record *c);
@@ -197,6 +213,48 @@ void store_artifact_list_free(struct artifact_record *a, size_t n);
 /* Record the guest's timing marks of the current attempt as a JSON object
  * text ({"init": 9.81, "tests": 10.02, "end": 12.5} in seconds since boot). */
 int store_job_set_timings(struct store *st, int64_t id, const char *json);
+
+/* ---- issue 9: symbolized crash reports ------------------------------- */
+
+/* Give every crash report of job JOB_ID's current attempt STATUS and
+ * MESSAGE (NULL for none) and no symbolized copy: the symbolizer marks a
+ * job's reports pending when it takes the job, and ends them all alike
+ * when it symbolizes none of them.  0 or negative errno (-EINVAL for an
+ * unknown STATUS). */
+int store_crash_symbols_set_all(struct store *st, int64_t job_id, enum crash_symbols status,
+    const char *message);
+
+/* One report's symbolization, as the symbolizer stores it. */
+struct crash_symbols_row {
+	int64_t crash_id;
+	enum crash_symbols status;
+	const char *message; /* or NULL */
+	const char *text; /* the symbolized copy, or NULL */
+};
+/* Store the N rows, reports of job JOB_ID, in one transaction.  0,
+ * -ENOENT when a row names no report of that job (nothing is stored), or
+ * another negative errno. */
+int store_crash_symbols_put(struct store *st, int64_t job_id, const struct crash_symbols_row *rows,
+    size_t n);
+/* For a pkvmd starting after one that stopped while symbolizing: the done
+ * jobs whose current attempt has reports still pending, in id order, into
+ * a malloc'd *IDS (free() it; NULL when none).  Pending reports of an
+ * attempt that is no job's finished one (a job requeued by the recovery)
+ * become SYMBOLS_ERROR with MESSAGE first, in the same transaction. */
+int store_crash_symbols_unfinished(struct store *st, const char *message, int64_t **ids, size_t *n);
+
+/* A vmlinux some job named, by its GNU build id. */
+struct vmlinux_build {
+	char *build_id; /* lower-case hex */
+	char blob[SHA256_HEX_LEN + 1];
+};
+/* Record that blob BLOB is a vmlinux with build id BUILD_ID, named by a
+ * job at NOW_MS (an existing pair only gets the new time). */
+int store_vmlinux_add(struct store *st, const char *build_id, const char *blob, int64_t now_ms);
+/* Every recorded vmlinux, the most recently named first, into *OUT. */
+int store_vmlinux_list(struct store *st, struct vmlinux_build **out, size_t *n);
+/* Free an array from store_vmlinux_list(). */
+void store_vmlinux_list_free(struct vmlinux_build *v, size_t n);
 
 /* ---- issue 4: coverage ---------------------------------------------- */
 

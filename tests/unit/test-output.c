@@ -323,8 +323,7 @@ test_corpus_kvm_unit_tests(void)
 static void
 test_unnumbered_not_ok_before_any_format_is_never_dropped(void)
 {
-	const char *lines[] = { "starting the check", "ok", "not ok - frobnicate",
-		"not ok", NULL };
+	const char *lines[] = { "starting the check", "ok", "not ok - frobnicate", "not ok", NULL };
 	struct tout_result r;
 
 	parse_lines(lines, 0, false, &r);

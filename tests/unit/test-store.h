@@ -1,12 +1,13 @@
 /*
  * test-store.h -- the fixtures the store's unit tests share.
  *
- * The store's tests are two programs, test-store.c (opening, jobs, tests,
- * migrations, checkpoints) and test-store-reports.c (crash reports,
- * artifacts, coverage).  Both open their databases in one temporary
- * directory made with mkdtemp() (store_test_setup()), so tests cannot see
- * each other's rows and the WAL and shared-memory files are real, and both
- * build jobs and rows with the helpers below.  Times are made-up unix
+ * The store's tests are three programs, test-store.c (opening, jobs, tests,
+ * migrations, checkpoints), test-store-reports.c (crash reports,
+ * artifacts, coverage) and test-store-symbols.c (symbolized crash
+ * reports).  Each opens its databases in one temporary directory made
+ * with mkdtemp() (store_test_setup()), so tests cannot see each other's
+ * rows and the WAL and shared-memory files are real, and all build jobs
+ * and rows with the helpers below.  Times are made-up unix
  * milliseconds: the store never reads the clock for them, so the tests
  * need not either.
  *
@@ -32,7 +33,7 @@
 #define UNUSED __attribute__((unused))
 
 /* The number of files in schema/: bump it with each new migration. */
-#define SCHEMA_LATEST 5
+#define SCHEMA_LATEST 6
 
 #define T0 INT64_C(1763749200000)
 

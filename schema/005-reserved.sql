@@ -1,0 +1,7 @@
+-- 005-reserved.sql -- an empty placeholder, only on branch i9-groups.
+--
+-- Migration numbers must run 1, 2, 3, ... without gaps
+-- (scripts/embed-schema.py), and this branch's migration is 007: number
+-- 005 belongs to a migration written on another branch.  This file only
+-- keeps the numbers contiguous until that one is merged; delete it then
+-- (a second 005 fails the build, so it cannot be forgotten).

@@ -447,6 +447,19 @@ api_escape(const char *s)
 }
 
 int
+api_query_add(char *q, size_t size, const char *key, const char *value)
+{
+	char *v = api_escape(value);
+	size_t len = strlen(q);
+
+	if (v == NULL)
+		return -ENOMEM;
+	snprintf(q + len, size - len, "%c%s=%s", len ? '&' : '?', key, v);
+	free(v);
+	return 0;
+}
+
+int
 api_fail(struct api *a, int err)
 {
 	fprintf(stderr, "pkvmctl: %s\n", a->message != NULL ? a->message : strerror(-err));

@@ -57,6 +57,9 @@ int api_stream(struct api *a, const char *path, api_write_cb write, void *arg);
 /* Percent-encode S for a query string value; free with free(); NULL when
  * out of memory. */
 char *api_escape(const char *s);
+/* Append "&KEY=VALUE" to the query string Q of SIZE bytes ("?KEY=VALUE"
+ * when Q is empty), VALUE percent-encoded; 0, or -ENOMEM. */
+int api_query_add(char *q, size_t size, const char *key, const char *value);
 /* Print why the call that returned ERR failed as "pkvmctl: ..." on stderr
  * and return the matching exit code (PKVM_EXIT_USAGE for a 4xx answer,
  * PKVM_EXIT_INFRA otherwise). */

@@ -24,20 +24,6 @@ static const struct cmd_option list_options[] = {
 	{ 0 },
 };
 
-/* Append "&KEY=escaped VALUE" (or "?..." first) to the query in Q. */
-static int
-query_add(char *q, size_t size, const char *key, const char *value)
-{
-	char *v = api_escape(value);
-	size_t len = strlen(q);
-
-	if (v == NULL)
-		return -1;
-	snprintf(q + len, size - len, "%c%s=%s", len ? '&' : '?', key, v);
-	free(v);
-	return 0;
-}
-
 /* JOB's row: where it is, how it ended, whose it is and how long it
  * took. */
 static int
@@ -90,18 +76,18 @@ list_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 				    v);
 				return PKVM_EXIT_USAGE;
 			}
-			rc = query_add(query, sizeof(query), "state", v);
+			rc = api_query_add(query, sizeof(query), "state", v);
 			break;
 		case OPT_TAG:
-			rc = query_add(query, sizeof(query), "tag", v);
+			rc = api_query_add(query, sizeof(query), "tag", v);
 			break;
 		case OPT_OWNER:
-			rc = query_add(query, sizeof(query), "owner", v);
+			rc = api_query_add(query, sizeof(query), "owner", v);
 			break;
 		case OPT_LIMIT:
 			if (cmd_parse_int("limit", v, 1, 10000, &limit) != 0)
 				return PKVM_EXIT_USAGE;
-			rc = query_add(query, sizeof(query), "limit", v);
+			rc = api_query_add(query, sizeof(query), "limit", v);
 			break;
 		case OPT_JSON:
 			json = true;

@@ -165,30 +165,12 @@ table_free(struct table *t)
 int
 output_time_parse(const char *s, double *out)
 {
-	struct tm tm = { 0 };
-	double frac = 0;
-	char *end;
-	time_t t;
-	int n = 0;
+	int64_t ms;
+	int r;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		&tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-	    n == 0)
-		return -EINVAL;
-	s += n;
-	if (*s == '.') {
-		frac = strtod(s, &end);
-		s = end;
-	}
-	/* The API promises UTC; accept "+00:00" as well as "Z". */
-	if (strcmp(s, "Z") != 0 && strcmp(s, "z") != 0 && strcmp(s, "+00:00") != 0)
-		return -EINVAL;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -EINVAL;
-	*out = (double)t + frac;
+	if ((r = pkvm_time_parse(s, &ms)) < 0)
+		return r;
+	*out = (double)ms / 1000.0;
 	return 0;
 }
 

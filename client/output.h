@@ -32,8 +32,8 @@ void table_print(const struct table *t, FILE *f);
 /* Free T and its cells. */
 void table_free(struct table *t);
 
-/* Parse an RFC 3339 UTC time ("2026-11-21T18:20:00.123Z") into seconds
- * since the epoch; 0 or -EINVAL. */
+/* Parse an API time ("2026-11-21T18:20:00.123Z", pkvm_time_parse()) into
+ * seconds since the epoch; 0 or -EINVAL. */
 int output_time_parse(const char *s, double *out);
 /* Format epoch time T in local time: "18:20:01" when it is today, else
  * "2026-11-20 18:20"; with LONG always "2026-11-20 18:20:01". */

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "sha256.h"
 #include "wire.h"
@@ -125,4 +126,54 @@ pkvm_sha256_hex_valid(const char *hex)
 			return false;
 	}
 	return true;
+}
+
+/* The number of DIGITS decimal digits at S into *OUT; false when one is
+ * not a digit. */
+static bool
+digits(const char *s, int ndigits, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < ndigits; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+int
+pkvm_time_parse(const char *s, int64_t *ms)
+{
+	struct tm tm = { 0 };
+	int year, mon, frac = 0, scale = 100;
+	time_t t;
+
+	/* Every field at its place: sscanf would take blanks and signs. */
+	if (strlen(s) < 20 || !digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &mon) ||
+	    s[7] != '-' || !digits(s + 8, 2, &tm.tm_mday) || s[10] != 'T' ||
+	    !digits(s + 11, 2, &tm.tm_hour) || s[13] != ':' || !digits(s + 14, 2, &tm.tm_min) ||
+	    s[16] != ':' || !digits(s + 17, 2, &tm.tm_sec))
+		return -EINVAL;
+	if (mon < 1 || mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -EINVAL;
+	s += 19;
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9')
+			return -EINVAL;
+		/* Milliseconds are all the API keeps; more digits are allowed. */
+		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
+			frac += (*s - '0') * scale;
+	}
+	if (strcmp(s, "Z") != 0 && strcmp(s, "z") != 0 && strcmp(s, "+00:00") != 0)
+		return -EINVAL;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -EINVAL;
+	*ms = (int64_t)t * 1000 + frac;
+	return 0;
 }

@@ -78,4 +78,9 @@ bool pkvm_tag_valid(const char *tag);
 /* True when HEX is SHA256_HEX_LEN lower-case hex digits (a sha256 in hex). */
 bool pkvm_sha256_hex_valid(const char *hex);
 
+/* Parse a time as the API writes it, RFC 3339 in UTC
+ * ("2026-11-21T18:20:00.123Z"; the fraction is optional and "+00:00" may
+ * stand for "Z"), into unix milliseconds; 0 or -EINVAL. */
+int pkvm_time_parse(const char *s, int64_t *ms);
+
 #endif

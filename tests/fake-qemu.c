@@ -12,6 +12,9 @@
  *
  *   -append "..."   the kernel command line; the behaviour is read from it
  *   -initrd FILE    test names are read from its ramfs.exe/ entries
+ *   -kernel FILE    the boot's "Linux version ..." line is the banner the
+ *                   file carries, as a real kernel prints it (an
+ *                   uncompressed Image holds it as text), else a fake one
  *   -pidfile FILE   written like qemu does
  *   -version        prints a qemu-like version line
  *
@@ -62,6 +65,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -102,12 +107,14 @@ struct config {
 	char *report; /* host file printed as the crash report, or NULL */
 	uint64_t clock_us; /* the fake printk clock */
 	bool mode_from_cmdline;
+	char banner[512]; /* "Linux version ..." as the kernel prints it */
 };
 
 static struct config cfg = {
 	.mode = MODE_PASS,
 	.exit_code = 1,
 	.panic_end = true,
+	.banner = "Linux version 6.1.0-fake-arm64 (fake-qemu) #1 SMP",
 };
 
 /* Leave with a qemu-like error on stderr; for our own usage errors. */
@@ -319,6 +326,37 @@ tests_from_initrd(const char *path)
 	}
 	fclose(f);
 	qsort(cfg.tests, (size_t)cfg.ntests, sizeof(cfg.tests[0]), cmp_str);
+}
+
+/* The kernel's banner from the kernel file PATH: the first "Linux version
+ * " and the printable text after it.  A file without one (compressed, or
+ * not a kernel) leaves the fake banner. */
+static void
+banner_from_kernel(const char *path)
+{
+	static const char mark[] = "Linux version ";
+	const char *map, *at;
+	struct stat sb;
+	size_t len = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &sb) < 0 || sb.st_size < (off_t)sizeof(mark) ||
+	    (map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return;
+	}
+	at = memmem(map, (size_t)sb.st_size, mark, sizeof(mark) - 1);
+	if (at != NULL) {
+		while (len < sizeof(cfg.banner) - 1 && at + len < map + sb.st_size &&
+		    at[len] >= ' ' && at[len] <= '~')
+			len++;
+		memcpy(cfg.banner, at, len);
+		cfg.banner[len] = '\0';
+	}
+	munmap((void *)map, (size_t)sb.st_size);
+	close(fd);
 }
 
 static long
@@ -557,7 +595,7 @@ run_script(const char *cmdline, long limit)
 
 	cfg.clock_us = 0;
 	LINE(printk("Booting Linux on physical CPU 0x0000000000 [0x000f0510]"));
-	LINE(printk("Linux version 6.1.0-fake-arm64 (fake-qemu) #1 SMP"));
+	LINE(printk("%s", cfg.banner));
 	LINE(printk("Kernel command line: %s", cmdline));
 	cfg.clock_us = 217070;
 	LINE(printk("CPU features: detected: Protected KVM"));
@@ -644,7 +682,7 @@ panic_report(void)
 int
 main(int argc, char **argv)
 {
-	const char *cmdline = "", *initrd = NULL, *pidfile = NULL, *env;
+	const char *cmdline = "", *initrd = NULL, *pidfile = NULL, *kernel = NULL, *env;
 	struct sigaction sa;
 	long n;
 	int i;
@@ -667,6 +705,8 @@ main(int argc, char **argv)
 			initrd = argv[++i];
 		else if (strcmp(a, "-pidfile") == 0)
 			pidfile = argv[++i];
+		else if (strcmp(a, "-kernel") == 0)
+			kernel = argv[++i];
 	}
 
 	if ((env = getenv("FAKE_QEMU_PIDFILE")) != NULL && *env != '\0')
@@ -676,6 +716,8 @@ main(int argc, char **argv)
 
 	if (initrd != NULL)
 		tests_from_initrd(initrd);
+	if (kernel != NULL)
+		banner_from_kernel(kernel);
 	apply_words(cmdline, true);
 	apply_words(getenv("FAKE_QEMU_MODE"), false);
 	if (cfg.ntests == 0)

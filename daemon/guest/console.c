@@ -59,11 +59,15 @@
  *    lines a report takes and when it is complete; this file ends a report
  *    before a result line and at console_parser_flush(), and emits it.
  *
+ * 3. The kernel's banner, "Linux version X ...", is also reported as
+ *    CONSOLE_KERNEL_VERSION with X, once and only before the first result
+ *    line (console.h says why).
+ *
  * Event order follows the log: a report that a line ends without being
  * part of it comes first, then the line's own event (CONSOLE_LINE or the
- * result), then its CONSOLE_CRASH/CONSOLE_CRASH_END, then the report it
- * completes.  A data line's events carry the number of the last logged
- * line before it.
+ * result), then its CONSOLE_KERNEL_VERSION, then its
+ * CONSOLE_CRASH/CONSOLE_CRASH_END, then the report it completes.  A data
+ * line's events carry the number of the last logged line before it.
  *
  * The parser is pure: no I/O, no clock, and the only allocation is the
  * parser itself (with its line, report and hold buffers), so it runs the
@@ -77,6 +81,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/printk.h"
 #include "guest/console.h"
 #include "base/printk.h"
 #include "guest/crash.h"
@@ -86,6 +91,7 @@
 #define RESULT_MAX_FIELDS 16
 #define DATA_MARKER CONSOLE_MARKER "d "
 #define DATA_MARKER_LEN (sizeof(DATA_MARKER) - 1)
+#define BANNER "Linux version "
 /* Raw bytes held at a line start: the marker's, plus a few '\r'/NUL. */
 #define HOLD_MAX 32
 
@@ -113,6 +119,9 @@ struct console_parser {
 	char buf[CONSOLE_LINE_MAX + 1];
 	/* Scratch space for events, reused line after line. */
 	char scratch[CONSOLE_LINE_MAX + 1];
+	/* The kernel's banner was reported, or init ran and a banner now
+	 * would be a program's output. */
+	bool version_done;
 	struct crash_match match; /* the last crash line's kind and title */
 	struct crash_report report;
 };
@@ -180,6 +189,33 @@ report_emit(struct console_parser *p)
 	ev.title = r->title;
 	ev.report = r->text;
 	p->cb(p->arg, &ev);
+}
+
+/* Report the kernel's release when the line is its banner: "Linux
+ * version X ..." as a printk message, X one word of printable ASCII. */
+static void
+kernel_version(struct console_parser *p)
+{
+	struct console_event ev = { .kind = CONSOLE_KERNEL_VERSION };
+	const char *m = printk_prefix_skip(p->buf);
+	size_t len;
+
+	if (m == NULL)
+		m = p->buf; /* printk.time=0 */
+	if (!starts_with(m, BANNER))
+		return;
+	m += strlen(BANNER);
+	len = strcspn(m, " ");
+	if (len == 0 || len > CONSOLE_KERNEL_VERSION_MAX)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if (m[i] < '!' || m[i] > '~')
+			return;
+	memcpy(p->scratch, m, len);
+	p->scratch[len] = '\0';
+	p->version_done = true;
+	ev.version = p->scratch;
+	emit(p, &ev);
 }
 
 /* ---- result lines ------------------------------------------------------ */
@@ -547,6 +583,7 @@ parse_line(struct console_parser *p)
 		/* A result line ends a report and is no part of it. */
 		if (p->report.open)
 			report_emit(p);
+		p->version_done = true;
 		/* The text before the marker is output of its own (a last
 		 * line printed without a newline: "ok 1 suite@@pkvm:1 end"),
 		 * for the results parser too; crash detection sees it, and
@@ -572,6 +609,8 @@ parse_line(struct console_parser *p)
 		struct console_event ev = { .kind = CONSOLE_LINE };
 		emit(p, &ev);
 	}
+	if (!p->version_done)
+		kernel_version(p);
 	hit = detect_crash(p, p->buf);
 	if (crash_report_add(&p->report, p->buf, m, p->lines, hit, &p->match))
 		report_emit(p);

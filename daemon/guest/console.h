@@ -9,7 +9,8 @@
  *    output interleaved on the same console cannot be mistaken for them and
  *    a damaged line is detected (see "Result lines" below);
  *  - kernel and hypervisor crash reports (panic, Oops, BUG:, ...), with a
- *    stable one-line title and whether the crash is fatal to the job.
+ *    stable one-line title and whether the crash is fatal to the job;
+ *  - the kernel's version, from its "Linux version X ..." banner.
  *
  * It is pure: no I/O, no clock, no allocation per byte, so it is unit
  * tested on captured console logs (tests/data/).
@@ -34,6 +35,12 @@
  * followed by "Kernel panic - not syncing: Oops: Fatal exception" is one
  * report, with the title and kind of its first line, fatal when any of its
  * lines is.  A WARNING report ends at its "---[ end trace" line.
+ *
+ * The kernel's version: CONSOLE_KERNEL_VERSION fires once, for the first
+ * line whose printk message is "Linux version X ..." (the banner a kernel
+ * prints first thing), and only before the first result line: once init
+ * runs, such a line is a program's output (cat /proc/version), not the
+ * kernel booting.  A kernel booted with `quiet` prints no banner.
  */
 #ifndef PKVM_CONSOLE_H
 #define PKVM_CONSOLE_H
@@ -48,6 +55,9 @@
  * RS): the kernel never prints it.  Such a line is never a result, data or
  * crash line, and the mark is no part of the serial log. */
 #define CONSOLE_TEST_MARK '\036'
+
+/* The longest kernel release reported (utsname's release field holds 64). */
+#define CONSOLE_KERNEL_VERSION_MAX 64
 
 enum console_event_kind {
 	CONSOLE_INIT, /* init started; uptime_ms */
@@ -65,6 +75,7 @@ enum console_event_kind {
 	CONSOLE_FILE_DATA, /* data, data_len: the base64 text of one data line */
 	CONSOLE_FILE_END, /* test, path, nlines */
 	CONSOLE_FILE_SKIP, /* test, path, title = reason */
+	CONSOLE_KERNEL_VERSION, /* version: the kernel's banner, once per boot */
 };
 
 enum crash_kind {
@@ -115,6 +126,9 @@ struct console_event {
 	const char *title; /* stable title, no addresses/timestamps/pids */
 	const char *report; /* CRASH_REPORT: the report's lines joined by '\n' */
 	uint64_t last_lineno; /* CRASH_REPORT: its last line */
+	/* KERNEL_VERSION: X of the line "Linux version X ...", the release as
+	 * `uname -r` shows it, at most CONSOLE_KERNEL_VERSION_MAX bytes. */
+	const char *version;
 };
 
 typedef void (*console_event_cb)(void *arg, const struct console_event *ev);

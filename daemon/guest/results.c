@@ -323,6 +323,18 @@ crash_report(struct job_results *jr, const struct console_event *ev)
 		fail_first(jr, "%s (--fail-on-warn)", ev->title);
 }
 
+/* The console showed the kernel's version: the crash groups name kernels
+ * by it (store/kernels.c). */
+static void
+kernel_version(struct job_results *jr, const char *version)
+{
+	int err;
+
+	if ((err = store_kernel_set_version(jr->st, jr->id, version)) < 0)
+		log_warnx("job %lld: storing the kernel's version %s: %s", (long long)jr->id,
+		    version, strerror(-err));
+}
+
 static void
 mark(struct job_results *jr, const char *name, int64_t uptime_ms)
 {
@@ -384,6 +396,9 @@ job_results_event(struct job_results *jr, const struct console_event *ev)
 	case CONSOLE_CORRUPT:
 		fail_first(jr, "a result line was damaged on the console (line %llu)",
 		    (unsigned long long)ev->lineno);
+		break;
+	case CONSOLE_KERNEL_VERSION:
+		kernel_version(jr, ev->version);
 		break;
 	default:
 		break;

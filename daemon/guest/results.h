@@ -11,7 +11,8 @@
  *   - collects module loads into the pseudo-test "_modules";
  *   - stores every crash report with the test that was running;
  *   - rebuilds artifacts from data lines (artifacts.c) and records them;
- *   - keeps the guest's timing marks.
+ *   - keeps the guest's timing marks;
+ *   - records the kernel's version the first time a console shows it.
  *
  * From all that it can say why the job failed on its tests' account (the
  * first failing test, a module that did not load, a WARNING with

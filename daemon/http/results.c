@@ -18,6 +18,7 @@
 #include "job/job.h"
 #include "run/runner.h"
 #include "store/store.h"
+#include "wire.h"
 
 /* GET /v1/crashes without ?limit=, and the most it may ask for. */
 #define CRASH_GROUPS_DEFAULT 100
@@ -164,10 +165,49 @@ http_job_crashes(struct http_request *req)
 	http_wait_for(req, id, WATCH_SYMBOLS, (long)wait_s, reply_crashes);
 }
 
+/* A kernel of a crash group, or the one that fixed it: its sha256 and the
+ * version it printed (null when no console showed it). */
+static json_t *
+kernel_json(const char *sha256, const char *version)
+{
+	return json_pack("{s:s, s:o}", "sha256", sha256, "version",
+	    version != NULL ? json_string(version) : json_null());
+}
+
+static json_t *
+group_json(const struct crash_group *g)
+{
+	json_t *kernels = json_array(), *fixed = json_null();
+
+	for (size_t i = 0; i < g->nkernels; i++) {
+		json_t *k = kernel_json(g->kernels[i].sha256, g->kernels[i].version);
+
+		json_object_set_new(k, "count", json_integer(g->kernels[i].count));
+		json_array_append_new(kernels, k);
+	}
+	if (g->fixed) {
+		fixed = kernel_json(g->fixed_in.sha256, g->fixed_in.version);
+		json_object_set_new(fixed, "job", json_integer(g->fixed_in.job));
+		json_object_set_new(fixed, "test",
+		    g->fixed_in.test != NULL ? json_string(g->fixed_in.test) : json_null());
+	}
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:I, s:I, s:o, s:I, s:o}", "title",
+	    g->title, "kind", g->kind, "fatal", g->fatal, "count", (json_int_t)g->count, "jobs",
+	    (json_int_t)g->jobs, "first_seen", time_or_null(g->first_ms), "last_seen",
+	    time_or_null(g->last_ms), "first_job", (json_int_t)g->first_job, "last_job",
+	    (json_int_t)g->last_job, "kernels", kernels, "kernel_count",
+	    (json_int_t)g->kernel_count, "fixed_in", fixed);
+}
+
 void
 http_crash_groups(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
+	struct crash_filter f = {
+		.kind = http_request_query(req, "kind"),
+		.tag = http_request_query(req, "tag"),
+	};
+	const char *since = http_request_query(req, "since");
 	struct crash_group *g = NULL;
 	size_t n = 0;
 	long long limit;
@@ -176,18 +216,19 @@ http_crash_groups(struct http_request *req)
 
 	if (http_query_int(req, "limit", 1, CRASH_GROUPS_MAX, CRASH_GROUPS_DEFAULT, &limit) < 0)
 		return;
-	if ((err = store_crash_groups(d->store, (int)limit, &g, &n)) < 0) {
+	if (since != NULL && pkvm_time_parse(since, &f.since_ms) < 0) {
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "since",
+		    "since must be a UTC time like 2026-11-21T18:20:00Z, not '%.64s'", since);
+		return;
+	}
+	f.limit = (int)limit;
+	if ((err = store_crash_groups(d->store, &f, &g, &n)) < 0) {
 		http_reply_errno(req, err, "grouping crashes");
 		return;
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr,
-		    json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:I, s:I}", "title", g[i].title,
-			"kind", g[i].kind, "fatal", g[i].fatal, "count", (json_int_t)g[i].count,
-			"jobs", (json_int_t)g[i].jobs, "first_seen", time_or_null(g[i].first_ms),
-			"last_seen", time_or_null(g[i].last_ms), "first_job",
-			(json_int_t)g[i].first_job, "last_job", (json_int_t)g[i].last_job));
+		json_array_append_new(arr, group_json(&g[i]));
 	store_crash_groups_free(g, n);
 	http_reply_json(req, 200, json_pack("{s:o}", "groups", arr));
 }

@@ -4,7 +4,8 @@
  * A job is one jobs row plus rows in child tables for what it owns in
  * order (tags, executables with their arguments and environment, qemu
  * arguments, modules, the --extra tree, the coverage paths).
- * store_job_insert() writes them all in one transaction; reading a job
+ * store_job_insert() writes them all in one transaction, with the
+ * kernel's first job when it is the first (kernels.c); reading a job
  * is one row from JOB_COLS and one query per child table
  * (load_children()), run after the job statement is reset so two
  * statements never step at once.
@@ -592,7 +593,8 @@ store_job_insert(struct store *st, struct job *j)
 
 	if ((r = st_tx_begin(st, __func__)) < 0)
 		return r;
-	if ((r = insert_job_row(st, j, created, &id, __func__)) == 0)
+	if ((r = insert_job_row(st, j, created, &id, __func__)) == 0 &&
+	    (r = st_kernel_seen(st, j->kernel, id, __func__)) == 0)
 		r = insert_children(st, id, j, __func__);
 	if ((r = st_tx_end(st, r, __func__)) < 0)
 		return r;

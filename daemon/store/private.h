@@ -1,12 +1,14 @@
 /*
  * private.h -- what the files of the store module share.
  *
- * The store is five files behind store.h: store.c (opening, migrations,
+ * The store is seven files behind store.h: store.c (opening, migrations,
  * statements, transactions and the plumbing below), jobs.c (job rows and
  * their life), tests.c (tests and sub-results), reports.c (crash
- * reports, artifacts, coverage) and symbols.c (crash reports'
- * symbolization, the vmlinux blobs by build id).  Only they include this header, and so
- * only they see sqlite3.h.
+ * reports, artifacts, coverage), symbols.c (crash reports'
+ * symbolization, the vmlinux blobs by build id), crash-groups.c (crash
+ * reports grouped across jobs) and kernels.c (each kernel's first job and
+ * version).  Only they include this header, and so only they see
+ * sqlite3.h.
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
  * the statements it runs in its own table of {id, sql} rows, next to the
@@ -93,7 +95,6 @@ enum stmt_id {
 	/* reports.c */
 	STMT_CRASH_ADD,
 	STMT_CRASH_LIST,
-	STMT_CRASH_GROUPS,
 	STMT_ARTIFACT_ADD,
 	STMT_ARTIFACT_LIST,
 	STMT_COVERAGE_STATUS,
@@ -111,6 +112,18 @@ enum stmt_id {
 	STMT_CRASH_SYMBOLS_UNFINISHED,
 	STMT_VMLINUX_ADD,
 	STMT_VMLINUX_LIST,
+
+	/* crash-groups.c */
+	STMT_CRASH_GROUPS,
+	STMT_CRASH_GROUPS_TAG,
+	STMT_CRASH_KERNELS,
+	STMT_CRASH_LAST,
+	STMT_CRASH_FIXED_TEST,
+	STMT_CRASH_FIXED_BOOT,
+
+	/* kernels.c */
+	STMT_KERNEL_SEEN,
+	STMT_KERNEL_VERSION,
 	STMT__COUNT
 };
 
@@ -122,9 +135,9 @@ struct stmt_def {
 
 /* The statement tables of each file, with their lengths. */
 extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
-    st_symbol_stmts[];
+    st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[];
 extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
-    st_symbol_nstmts;
+    st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts;
 
 /* Bits of the job list's shape: which filters the statement has. */
 enum {
@@ -265,5 +278,12 @@ int st_counters_update(struct store *st, int64_t id, const char *fn);
 /* st_tx_end() of a change to job ID's tests: when R >= 0 the job's
  * counters are recomputed first, in the same transaction. */
 int st_tx_end_counters(struct store *st, int64_t id, int r, const char *fn);
+
+/* ---- kernels.c --------------------------------------------------------- */
+
+/* Record that job JOB_ID uses kernel SHA256; the first job to do so is
+ * the kernel's age (its row is left alone after that).  0 or negative
+ * errno. */
+int st_kernel_seen(struct store *st, const char *sha256, int64_t job_id, const char *fn);
 
 #endif

@@ -5,8 +5,8 @@
  * All three belong to one attempt of the job, like its tests: the lists
  * show the current attempt's, and store_job_start() clears what a lost
  * start left for the attempt (jobs.c).  Earlier attempts' crash
- * reports stay, so store_crash_groups() still counts what an interrupted
- * run saw.
+ * reports stay, so store_crash_groups() (crash-groups.c) still counts
+ * what an interrupted run saw.
  *
  * Coverage.  An attempt has at most one coverage row: its status, message
  * and totals; the per-file rows hang off it (ON DELETE CASCADE), so
@@ -28,31 +28,18 @@
 #define COV_COUNTS "lines_hit, lines_total, fn_hit, fn_total, br_hit, br_total"
 
 const struct stmt_def st_report_stmts[] = {
+	/* A report keeps its job's kernel: crash-groups.c groups by it. */
 	{ .id = STMT_CRASH_ADD,
-	    .sql = "INSERT INTO crashes (job_id, attempt, test, kind, title, fatal,"
+	    .sql = "INSERT INTO crashes (job_id, attempt, kernel, test, kind, title, fatal,"
 		   " report, first_line, last_line, time_ms)"
-		   " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM jobs WHERE id = ?1" },
+		   " SELECT id, attempt, kernel, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9"
+		   " FROM jobs WHERE id = ?1" },
 	{ .id = STMT_CRASH_LIST,
 	    .sql = "SELECT c.id, c.test, c.kind, c.title, c.fatal, c.report,"
 		   " c.first_line, c.last_line, c.time_ms,"
 		   " c.symbols, c.symbols_message, c.symbolized, j.state FROM crashes c"
 		   " JOIN jobs j ON c.job_id = j.id AND c.attempt = j.attempt"
 		   " WHERE j.id = ?1 ORDER BY c.first_line, c.id" },
-	/* Counts from the title index alone; kind and fatal come from the
-	 * latest report, first_job and last_job from the earliest and latest
-	 * (ties broken by id, so the answer does not depend on the plan). */
-	{ .id = STMT_CRASH_GROUPS,
-	    .sql = "SELECT g.title, l.kind, l.fatal, g.n, g.jobs, g.first_ms, g.last_ms,"
-		   " (SELECT f.job_id FROM crashes f WHERE f.title = g.title"
-		   "  ORDER BY f.time_ms, f.id LIMIT 1), l.job_id"
-		   " FROM (SELECT title, count(*) AS n,"
-		   "  count(DISTINCT job_id) AS jobs, min(time_ms) AS first_ms,"
-		   "  max(time_ms) AS last_ms FROM crashes GROUP BY title"
-		   "  ORDER BY last_ms DESC, title LIMIT ?1) g"
-		   " JOIN crashes l ON l.id = (SELECT c.id FROM crashes c"
-		   "  WHERE c.title = g.title ORDER BY c.time_ms DESC, c.id DESC LIMIT 1)"
-		   " ORDER BY g.last_ms DESC, g.title" },
-
 	/* A second report of a file keeps its place in the arrival order. */
 	{ .id = STMT_ARTIFACT_ADD,
 	    .sql = "INSERT INTO artifacts (job_id, attempt, test, path, size, sha256, status)"
@@ -190,59 +177,6 @@ void
 store_crash_list_free(struct crash_record *c, size_t n)
 {
 	st_list_free(&crash_kind, c, n);
-}
-
-static int
-read_crash_group(sqlite3_stmt *s, void *elem, void *arg)
-{
-	struct crash_group *g = elem;
-	int r;
-
-	(void)arg;
-	g->fatal = sqlite3_column_int(s, 2) != 0;
-	g->count = sqlite3_column_int64(s, 3);
-	g->jobs = sqlite3_column_int64(s, 4);
-	g->first_ms = sqlite3_column_int64(s, 5);
-	g->last_ms = sqlite3_column_int64(s, 6);
-	g->first_job = sqlite3_column_int64(s, 7);
-	g->last_job = sqlite3_column_int64(s, 8);
-	if ((r = st_col_dup(s, 0, &g->title)) < 0 || (r = st_col_dup(s, 1, &g->kind)) < 0)
-		return r;
-	return 0;
-}
-
-static void
-clear_crash_group(void *elem)
-{
-	struct crash_group *g = elem;
-
-	free(g->title);
-	free(g->kind);
-}
-
-static const struct st_list_kind crash_group_kind = {
-	.elem = sizeof(struct crash_group),
-	.read = read_crash_group,
-	.clear = clear_crash_group,
-};
-
-int
-store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n)
-{
-	sqlite3_stmt *s = st->stmt[STMT_CRASH_GROUPS];
-	void *list;
-	int r;
-
-	st_bind_limit(s, 1, limit);
-	r = st_collect(st, s, &crash_group_kind, NULL, &list, n, __func__);
-	*out = list;
-	return r;
-}
-
-void
-store_crash_groups_free(struct crash_group *g, size_t n)
-{
-	st_list_free(&crash_group_kind, g, n);
 }
 
 /* --- artifacts ------------------------------------------------------------------ */

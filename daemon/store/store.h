@@ -178,6 +178,35 @@ int store_crash_list(struct store *st, int64_t job_id, struct crash_record **out
 /* Free an array from store_crash_list(). */
 void store_crash_list_free(struct crash_record *c, size_t n);
 
+/* Which reports the crash groups count (GET /v1/crashes?kind=&tag=&since=). */
+struct crash_filter {
+	const char *kind; /* only reports of this kind; NULL = any */
+	const char *tag; /* only reports of jobs with this tag; NULL = any */
+	int64_t since_ms; /* only groups last seen at or after this; 0 = any */
+	int limit; /* at most this many groups; <= 0 means 100 */
+};
+
+/* The kernels a group lists: the newest this many, by first job. */
+#define CRASH_GROUP_KERNELS 10
+
+/* A kernel a crash title was seen on. */
+struct crash_kernel {
+	char sha256[SHA256_HEX_LEN + 1]; /* the kernel blob */
+	char *version; /* what it printed after "Linux version", NULL when no
+			* console of it showed that */
+	int64_t count; /* the group's reports on it */
+};
+
+/* A newer kernel that stopped showing a crash title (store_crash_groups()
+ * says which). */
+struct crash_fix {
+	char sha256[SHA256_HEX_LEN + 1];
+	char *version; /* NULL when unknown */
+	int64_t job; /* the first later job on it that ran TEST to its end */
+	char *test; /* the test of the title's last report; NULL when that
+		     * came outside any test, and then JOB ran through */
+};
+
 struct crash_group {
 	char *title;
 	char *kind;
@@ -186,11 +215,30 @@ struct crash_group {
 	int64_t jobs; /* distinct jobs */
 	int64_t first_ms, last_ms;
 	int64_t first_job, last_job;
+	struct crash_kernel *kernels; /* newest first, at most CRASH_GROUP_KERNELS */
+	size_t nkernels;
+	int64_t kernel_count; /* all the kernels it was seen on */
+	bool fixed; /* FIXED_IN is set */
+	struct crash_fix fixed_in;
 };
-/* Reports of every job grouped by title, most recent first (`crashes --all`). */
-int store_crash_groups(struct store *st, int limit, struct crash_group **out, size_t *n);
+/* Reports of every job grouped by title, most recently seen first
+ * (`crashes --all`); F chooses the reports (NULL: all, 100 groups).  A
+ * group is fixed in the oldest kernel newer than the one of the title's
+ * last report in any job (a kernel is newer when its first job came
+ * later) that never showed the title and on which a job later than that
+ * report ran the report's test to its end, pass or fail (for a report
+ * outside any test: ran through, passed or failed); FIXED_IN names it and
+ * that kernel's first such job.  The fix is judged on all jobs whatever F
+ * says: it is a fact about the title.  0 or negative errno. */
+int store_crash_groups(struct store *st, const struct crash_filter *f, struct crash_group **out,
+    size_t *n);
 /* Free an array from store_crash_groups(). */
 void store_crash_groups_free(struct crash_group *g, size_t n);
+
+/* The console of job JOB_ID showed its kernel's version (the release after
+ * "Linux version"): keep it for the kernel unless a console showed one
+ * before.  0, -EINVAL for an empty VERSION, -ENOENT for no such job. */
+int store_kernel_set_version(struct store *st, int64_t job_id, const char *version);
 
 enum artifact_status { ARTIFACT_OK, ARTIFACT_CORRUPT, ARTIFACT_INCOMPLETE };
 struct artifact_record {

@@ -26,6 +26,12 @@
 /* The tests of a job's current attempt, as a join condition. */
 #define CURRENT_ATTEMPT "t.job_id = j.id AND t.attempt = j.attempt"
 
+/* The age of job j's kernel (kernels.c), which a test row keeps so that
+ * the crash groups find the runs of a test on one kernel by one seek
+ * (crash-groups.c).  Every kernel has its row; 0 would only hide a test
+ * from that search. */
+#define KERNEL_AGE "ifnull((SELECT k.first_job FROM kernels k WHERE k.sha256 = j.kernel), 0)"
+
 /* The columns read_test() reads, in its order, from "tests t". */
 #define TEST_COLS \
 	"t.seq, t.name, t.verdict, t.exit_code, t.duration_ms, t.id," \
@@ -41,9 +47,9 @@ const struct stmt_def st_test_stmts[] = {
 		   "  WHERE " CURRENT_ATTEMPT " AND t.verdict IN ('fail', 'error', 'timeout'))"
 		   " WHERE j.id = ?1" },
 	{ .id = STMT_TEST_BEGIN,
-	    .sql = "INSERT INTO tests (job_id, attempt, seq, name, verdict)"
-		   " SELECT id, attempt, ?2, ?3, 'running' FROM jobs"
-		   " WHERE id = ?1 AND state = 'running'" },
+	    .sql = "INSERT INTO tests (job_id, attempt, seq, name, verdict, kernel_age)"
+		   " SELECT j.id, j.attempt, ?2, ?3, 'running', " KERNEL_AGE " FROM jobs j"
+		   " WHERE j.id = ?1 AND j.state = 'running'" },
 	/* The newest running test of that name in the current attempt. */
 	{ .id = STMT_TEST_RUNNING,
 	    .sql = "SELECT t.id FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
@@ -58,9 +64,9 @@ const struct stmt_def st_test_stmts[] = {
 		   " WHERE j.id = ?1 AND t.name = ?2" },
 	{ .id = STMT_TEST_ADD,
 	    .sql = "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code,"
-		   " duration_ms, message, format, first_line, last_line)"
-		   " SELECT id, attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM jobs"
-		   " WHERE id = ?1 AND state = 'running'" },
+		   " duration_ms, message, format, first_line, last_line, kernel_age)"
+		   " SELECT j.id, j.attempt, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " KERNEL_AGE
+		   " FROM jobs j WHERE j.id = ?1 AND j.state = 'running'" },
 	{ .id = STMT_SUBTEST_INSERT,
 	    .sql = "INSERT INTO subtests (test_id, parent_id, seq, name, verdict,"
 		   " message, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },

@@ -183,6 +183,11 @@ for v in "limit=" "limit=$big" "limit=ten"; do
 	check_match "crashes?$v: the message names limit and its range" "$(message)" \
 		'limit .*between 1 and 10000'
 done
+for v in "since=" "since=yesterday" "since=2026-11-21" "since=2026-11-21T18:20:00"; do
+	check_eq "crashes?$v: 400 invalid_field since" "$(req GET "/v1/crashes?$v")" "400 invalid_field since"
+	check_match "crashes?$v: the message shows a time it takes" "$(message)" \
+		'since must be a UTC time like 2026-11-21T18:20:00Z'
+done
 check_eq "console?offset=$big: 400 invalid_field offset" \
 	"$(req GET "/v1/jobs/$id/console?offset=$big")" "400 invalid_field offset"
 check_match "console?offset=$big: the message names offset and its range" "$(message)" \

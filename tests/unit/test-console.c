@@ -53,8 +53,9 @@ struct report_rec {
 
 /*
  * What a parse gave: the events (but CONSOLE_LINE, which are only counted
- * and checked to come in line order, and CONSOLE_CRASH_REPORT, which are
- * kept apart in rep[]).
+ * and checked to come in line order, CONSOLE_CRASH_REPORT, which are kept
+ * apart in rep[], and CONSOLE_KERNEL_VERSION, counted in nversions with
+ * the last one's version and line).
  */
 struct recorder {
 	int n;
@@ -67,6 +68,9 @@ struct recorder {
 	bool line_order_bad;
 	int nreports;
 	struct report_rec rep[MAX_REPORTS];
+	int nversions;
+	char version[CONSOLE_KERNEL_VERSION_MAX + 1];
+	uint64_t version_line;
 	int nall; /* events of every kind */
 };
 
@@ -110,6 +114,13 @@ record(void *arg, const struct console_event *ev)
 	}
 	if (ev->kind == CONSOLE_CRASH_REPORT) {
 		record_report(r, ev);
+		return;
+	}
+	if (ev->kind == CONSOLE_KERNEL_VERSION) {
+		r->nversions++;
+		r->version_line = ev->lineno;
+		snprintf(r->version, sizeof(r->version), "%s",
+		    ev->version ? ev->version : "(null)");
 		return;
 	}
 	if (r->n == MAX_EVENTS)
@@ -1462,6 +1473,71 @@ test_report_boundaries(void)
 	CHECK_INT(r.nline_events, 13);
 }
 
+/* The banners of the captured boots: Debian's 6.1 kernel, at line 2. */
+static void
+test_kernel_version_comes_from_the_banner_of_real_boots(void)
+{
+	static const char *const logs[] = { "boot-clean.log", "panic-sysrq.log",
+		"hyp-bug-kcore.log" };
+	static struct recorder r;
+	char path[256];
+	size_t len;
+	char *buf;
+
+	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		snprintf(path, sizeof(path), "data/%s", logs[i]);
+		buf = read_file(path, &len);
+		CHECK(buf != NULL);
+		if (buf == NULL)
+			continue;
+		parse(&r, buf, len, 1);
+		CHECK_INT(r.nversions, 1);
+		CHECK_STR(r.version, "6.1.0-56-cloud-arm64");
+		CHECK_INT(r.version_line, 2);
+		free(buf);
+	}
+}
+
+static void
+test_kernel_version_is_reported_once_and_only_before_init(void)
+{
+	static struct recorder r;
+	char init[256], buf[1024];
+
+	/* Without printk times; the release ends at the first blank. */
+	parse_str(&r, "Booting Linux\r\nLinux version 6.12.0-rc1+ (me@host) #3 SMP\r\n");
+	CHECK_INT(r.nversions, 1);
+	CHECK_STR(r.version, "6.12.0-rc1+");
+	CHECK_INT(r.version_line, 2);
+	CHECK_INT(r.n, 0);
+	/* Only the first banner counts. */
+	parse_str(&r,
+	    "[    0.000000] Linux version 6.1.0-a #1\r\n"
+	    "[    0.000000] Linux version 6.1.0-b #1\r\n");
+	CHECK_INT(r.nversions, 1);
+	CHECK_STR(r.version, "6.1.0-a");
+	/* Once init runs it is a program's output (cat /proc/version). */
+	result_line(init, sizeof(init), "init uptime=1.00");
+	snprintf(buf, sizeof(buf), "%s\r\nLinux version 6.1.0-c #1\r\n", init);
+	parse_str(&r, buf);
+	CHECK_INT(r.nversions, 0);
+	/* Not a banner: not the message start, no release, a release too long
+	 * for utsname. */
+	parse_str(&r,
+	    "[    0.000000] Hello Linux version 6.1.0-d\r\n"
+	    "Linux version  6.1.0-e\r\n"
+	    "Linux version "
+	    "12345678901234567890123456789012345678901234567890123456789012345\r\n"
+	    "linux version 6.1.0-f\r\n");
+	CHECK_INT(r.nversions, 0);
+	/* A release of exactly the most utsname holds is whole. */
+	parse_str(&r,
+	    "Linux version "
+	    "1234567890123456789012345678901234567890123456789012345678901234\r\n");
+	CHECK_INT(r.nversions, 1);
+	CHECK_INT(strlen(r.version), CONSOLE_KERNEL_VERSION_MAX);
+}
+
 static void
 test_crash_kind_names(void)
 {
@@ -1559,6 +1635,8 @@ main(void)
 	RUN(test_reports_of_real_crashes);
 	RUN(test_reports_of_excerpts);
 	RUN(test_report_boundaries);
+	RUN(test_kernel_version_comes_from_the_banner_of_real_boots);
+	RUN(test_kernel_version_is_reported_once_and_only_before_init);
 	RUN(test_crash_kind_names);
 	return UNIT_DONE();
 }

@@ -3,8 +3,8 @@
  * crash reports, artifacts and coverage, each of one attempt of a job.
  * The fixtures are in test-store.h.
  *
- * One test builds a database the way pkvmd before migration 003 did, with
- * sqlite directly, and checks that it migrates.
+ * Two tests build a database the way pkvmd before migration 003 and 007
+ * did, with sqlite directly, and check that it migrates.
  */
 #include "test-store.h"
 
@@ -73,7 +73,7 @@ test_crash_groups_count_reports_and_jobs_across_three_jobs(void)
 	add_crash(st, c, "WARNING in foo", "warning", 10, T0 + 400);
 	add_crash(st, c, "Kernel panic - not syncing", "panic", 70, T0 + 50);
 
-	CHECK_INT(store_crash_groups(st, 0, &g, &n), 0);
+	CHECK_INT(store_crash_groups(st, NULL, &g, &n), 0);
 	CHECK_INT(n, 3);
 	if (n == 3) {
 		CHECK_STR(g[0].title, "WARNING in foo");
@@ -85,6 +85,15 @@ test_crash_groups_count_reports_and_jobs_across_three_jobs(void)
 		CHECK_INT(g[0].last_ms, T0 + 400);
 		CHECK_INT(g[0].first_job, b);
 		CHECK_INT(g[0].last_job, c);
+		/* One kernel, whose console never showed its version. */
+		CHECK_INT(g[0].kernel_count, 1);
+		CHECK_INT(g[0].nkernels, 1);
+		if (g[0].nkernels == 1) {
+			CHECK_STR(g[0].kernels[0].sha256, KERNEL);
+			CHECK_STR(g[0].kernels[0].version, NULL);
+			CHECK_INT(g[0].kernels[0].count, 4);
+		}
+		CHECK_INT(g[0].fixed, false);
 		CHECK_STR(g[1].title, "BUG in bar");
 		CHECK_INT(g[1].count, 1);
 		CHECK_INT(g[1].jobs, 1);
@@ -95,7 +104,7 @@ test_crash_groups_count_reports_and_jobs_across_three_jobs(void)
 		CHECK_INT(g[2].first_ms, T0 + 50);
 	}
 	store_crash_groups_free(g, n);
-	CHECK_INT(store_crash_groups(st, 1, &g, &n), 0);
+	CHECK_INT(store_crash_groups(st, &(struct crash_filter){ .limit = 1 }, &g, &n), 0);
 	CHECK_INT(n, 1);
 	if (n == 1)
 		CHECK_STR(g[0].title, "WARNING in foo");
@@ -110,9 +119,350 @@ test_crash_groups_of_an_empty_store_are_empty(void)
 	struct crash_group *g = (struct crash_group *)1;
 	size_t n = 99;
 
-	CHECK_INT(store_crash_groups(st, 10, &g, &n), 0);
+	CHECK_INT(store_crash_groups(st, &(struct crash_filter){ .limit = 10 }, &g, &n), 0);
 	CHECK_INT(n, 0);
 	CHECK(g == NULL);
+	store_free(st);
+}
+
+/* The groups F chooses: how many, checking the call worked. */
+static size_t
+groups(struct store *st, const struct crash_filter *f, struct crash_group **g)
+{
+	size_t n = 0;
+
+	*g = NULL;
+	CHECK_INT(store_crash_groups(st, f, g, &n), 0);
+	return n;
+}
+
+/* Whether the only group of ST is fixed, and if so by job *JOB. */
+static bool
+fixed_by(struct store *st, int64_t *job)
+{
+	struct crash_group *g = NULL;
+	bool fixed = false;
+	size_t n = groups(st, NULL, &g);
+
+	CHECK_INT(n, 1);
+	if (n == 1 && g[0].fixed) {
+		fixed = true;
+		*job = g[0].fixed_in.job;
+	}
+	store_crash_groups_free(g, n);
+	return fixed;
+}
+
+#define TITLE "WARNING in foo_bar"
+
+static void
+test_crash_groups_list_their_kernels_newest_first_with_versions(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t a = insert_on(st, KERNEL_1, NULL), b = insert_on(st, KERNEL_2, NULL),
+		c = insert_on(st, KERNEL_3, NULL), a2 = insert_on(st, KERNEL_1, NULL);
+	struct crash_group *g = NULL;
+	size_t n;
+
+	/* The first console that showed a kernel's version is the one kept;
+	 * KERNEL_2's never showed one. */
+	CHECK_INT(store_kernel_set_version(st, a, "6.1.0-1"), 0);
+	CHECK_INT(store_kernel_set_version(st, a2, "6.1.0-other"), 0);
+	CHECK_INT(store_kernel_set_version(st, c, "6.3.0"), 0);
+	CHECK_INT(store_kernel_set_version(st, c + 100, "6.3.0"), -ENOENT);
+	CHECK_INT(store_kernel_set_version(st, c, ""), -EINVAL);
+	CHECK_INT(store_kernel_set_version(st, c, NULL), -EINVAL);
+	/* a2 is KERNEL_1's latest job, but KERNEL_1 is as old as a. */
+	add_crash_in(st, a, TITLE, "warning", "x", T0 + 100);
+	add_crash_in(st, a, TITLE, "warning", "x", T0 + 150);
+	add_crash_in(st, b, TITLE, "warning", "x", T0 + 200);
+	add_crash_in(st, c, TITLE, "warning", "x", T0 + 300);
+	add_crash_in(st, a2, TITLE, "warning", "x", T0 + 400);
+
+	CHECK_INT(n = groups(st, NULL, &g), 1);
+	if (n == 1) {
+		CHECK_INT(g[0].kernel_count, 3);
+		CHECK_INT(g[0].nkernels, 3);
+	}
+	if (n == 1 && g[0].nkernels == 3) {
+		CHECK_STR(g[0].kernels[0].sha256, KERNEL_3);
+		CHECK_STR(g[0].kernels[0].version, "6.3.0");
+		CHECK_INT(g[0].kernels[0].count, 1);
+		CHECK_STR(g[0].kernels[1].sha256, KERNEL_2);
+		CHECK_STR(g[0].kernels[1].version, NULL);
+		CHECK_INT(g[0].kernels[1].count, 1);
+		CHECK_STR(g[0].kernels[2].sha256, KERNEL_1);
+		CHECK_STR(g[0].kernels[2].version, "6.1.0-1");
+		CHECK_INT(g[0].kernels[2].count, 3);
+	}
+	store_crash_groups_free(g, n);
+	store_free(st);
+}
+
+static void
+test_crash_groups_list_the_newest_ten_kernels_and_count_them_all(void)
+{
+	struct store *st = open_ok(db_path());
+	struct crash_group *g = NULL;
+	char sha[12][SHA256_HEX_LEN + 1];
+	size_t n;
+
+	for (int i = 0; i < 12; i++) {
+		snprintf(sha[i], sizeof(sha[i]), "%064d", i + 1);
+		add_crash_in(st, insert_on(st, sha[i], NULL), TITLE, "warning", NULL, T0 + i);
+	}
+	CHECK_INT(n = groups(st, NULL, &g), 1);
+	if (n == 1) {
+		CHECK_INT(g[0].kernel_count, 12);
+		CHECK_INT(g[0].nkernels, CRASH_GROUP_KERNELS);
+	}
+	if (n == 1 && g[0].nkernels == CRASH_GROUP_KERNELS) {
+		CHECK_STR(g[0].kernels[0].sha256, sha[11]);
+		CHECK_STR(g[0].kernels[9].sha256, sha[2]);
+	}
+	store_crash_groups_free(g, n);
+	store_free(st);
+}
+
+static void
+test_crash_groups_filter_by_kind_tag_and_time(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t a = insert_running(st, "v4"), b = insert_running(st, "v5"),
+		c = insert_running(st, "v4");
+	struct crash_group *g = NULL;
+	size_t n;
+
+	add_crash_in(st, a, TITLE, "warning", "x", T0 + 100);
+	add_crash_in(st, b, "Kernel panic - not syncing: x", "panic", "y", T0 + 150);
+	add_crash_in(st, b, TITLE, "warning", "x", T0 + 200);
+	add_crash_in(st, c, TITLE, "warning", "x", T0 + 300);
+
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .kind = "panic" }, &g), 1);
+	if (n == 1)
+		CHECK_STR(g[0].kind, "panic");
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .kind = "warning" }, &g), 1);
+	if (n == 1)
+		CHECK_INT(g[0].count, 3);
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .kind = "oops" }, &g), 0);
+	store_crash_groups_free(g, n);
+
+	/* A tag counts only its jobs' reports. */
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .tag = "v4" }, &g), 1);
+	if (n == 1) {
+		CHECK_STR(g[0].title, TITLE);
+		CHECK_INT(g[0].count, 2);
+		CHECK_INT(g[0].jobs, 2);
+		CHECK_INT(g[0].first_job, a);
+		CHECK_INT(g[0].last_job, c);
+		CHECK_INT(g[0].first_ms, T0 + 100);
+		CHECK_INT(g[0].last_ms, T0 + 300);
+	}
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .tag = "v5" }, &g), 2);
+	if (n == 2) {
+		CHECK_STR(g[0].title, TITLE);
+		CHECK_INT(g[0].count, 1);
+		CHECK_INT(g[0].first_job, b);
+		CHECK_INT(g[0].last_job, b);
+		CHECK_STR(g[1].kind, "panic");
+	}
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .tag = "v5", .limit = 1 }, &g), 1);
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .tag = "v4", .kind = "panic" }, &g), 0);
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .tag = "v6" }, &g), 0);
+	store_crash_groups_free(g, n);
+
+	/* A time keeps the groups seen since, with all their reports, so
+	 * an old friend still shows when it was first seen. */
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .since_ms = T0 + 200 }, &g), 1);
+	if (n == 1) {
+		CHECK_INT(g[0].count, 3);
+		CHECK_INT(g[0].first_ms, T0 + 100);
+	}
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .since_ms = T0 + 150 }, &g), 2);
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .since_ms = T0 + 301 }, &g), 0);
+	store_crash_groups_free(g, n);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .tag = "v5", .since_ms = T0 + 201 }, &g),
+	    0);
+	store_crash_groups_free(g, n);
+	store_free(st);
+}
+
+static void
+test_crash_group_is_fixed_in_the_oldest_newer_kernel_that_ran_its_test_cleanly(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t a = insert_on(st, KERNEL_1, NULL), b = insert_on(st, KERNEL_2, NULL),
+		c = insert_on(st, KERNEL_3, NULL), b2, b3;
+	struct crash_group *g = NULL;
+	size_t n;
+
+	run_test(st, a, 1, "x", VERDICT_ERROR, 1);
+	add_crash_in(st, a, TITLE, "warning", "x", T0 + 100);
+	CHECK_INT(store_kernel_set_version(st, b, "6.2.0"), 0);
+	/* KERNEL_3 ran it first, but KERNEL_2 is the older of the two. */
+	run_test(st, c, 1, "x", VERDICT_PASS, 0);
+	b2 = insert_on(st, KERNEL_2, NULL);
+	run_test(st, b2, 1, "x", VERDICT_PASS, 0);
+	b3 = insert_on(st, KERNEL_2, NULL);
+	run_test(st, b3, 1, "x", VERDICT_PASS, 0);
+
+	CHECK_INT(n = groups(st, NULL, &g), 1);
+	if (n == 1) {
+		CHECK_INT(g[0].fixed, true);
+		CHECK_STR(g[0].fixed_in.sha256, KERNEL_2);
+		CHECK_STR(g[0].fixed_in.version, "6.2.0");
+		CHECK_INT(g[0].fixed_in.job, b2);
+		CHECK_STR(g[0].fixed_in.test, "x");
+	}
+	store_crash_groups_free(g, n);
+	store_free(st);
+}
+
+static void
+test_crash_group_is_fixed_only_by_a_test_that_ran_to_its_end(void)
+{
+	static const enum test_verdict unfinished[] = { VERDICT_ERROR, VERDICT_SKIP,
+		VERDICT_TIMEOUT };
+	struct store *st = open_ok(db_path());
+	int64_t a = insert_on(st, KERNEL_1, NULL), b, job = 0;
+
+	add_crash_in(st, a, TITLE, "warning", "x", T0 + 100);
+	for (size_t i = 0; i < sizeof(unfinished) / sizeof(unfinished[0]); i++) {
+		b = insert_on(st, KERNEL_2, NULL);
+		run_test(st, b, 1, "x", unfinished[i], 1);
+		CHECK(!fixed_by(st, &job));
+	}
+	/* Another test that passed says nothing about this one. */
+	b = insert_on(st, KERNEL_2, NULL);
+	run_test(st, b, 1, "y", VERDICT_PASS, 0);
+	CHECK(!fixed_by(st, &job));
+	/* Failing is running to the end without the crash. */
+	run_test(st, b, 2, "x", VERDICT_FAIL, 1);
+	CHECK(fixed_by(st, &job));
+	CHECK_INT(job, b);
+	store_free(st);
+}
+
+static void
+test_crash_group_is_not_fixed_by_an_older_kernel_or_one_that_showed_it(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t old = insert_on(st, KERNEL_1, NULL), a = insert_on(st, KERNEL_2, NULL),
+		seen = insert_on(st, KERNEL_3, NULL), b, job = 0;
+
+	(void)old;
+	/* The last report is a's, on KERNEL_2; KERNEL_3 is newer but showed
+	 * the title too, earlier.  KERNEL_4 is newer and clear. */
+	add_crash_in(st, seen, TITLE, "warning", "x", T0 + 50);
+	add_crash_in(st, a, TITLE, "warning", "x", T0 + 100);
+	insert_on(st, KERNEL_4, NULL);
+	/* KERNEL_1 is older than KERNEL_2: its first job came before. */
+	b = insert_on(st, KERNEL_1, NULL);
+	run_test(st, b, 1, "x", VERDICT_PASS, 0);
+	CHECK(!fixed_by(st, &job));
+	b = insert_on(st, KERNEL_3, NULL);
+	run_test(st, b, 1, "x", VERDICT_PASS, 0);
+	CHECK(!fixed_by(st, &job));
+	b = insert_on(st, KERNEL_4, NULL);
+	run_test(st, b, 1, "x", VERDICT_PASS, 0);
+	CHECK(fixed_by(st, &job));
+	CHECK_INT(job, b);
+	store_free(st);
+}
+
+static void
+test_crash_group_is_not_fixed_by_a_run_before_its_last_report_or_of_a_lost_attempt(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t k1 = insert_on(st, KERNEL_1, NULL), before = insert_on(st, KERNEL_2, NULL),
+		a = insert_on(st, KERNEL_1, NULL), b, job = 0;
+
+	(void)k1;
+	/* KERNEL_2 is newer, but its clean run came before the last report. */
+	run_test(st, before, 1, "x", VERDICT_PASS, 0);
+	add_crash_in(st, a, TITLE, "warning", "x", T0 + 100);
+	CHECK(!fixed_by(st, &job));
+	/* A clean run of an attempt a restart threw away does not count. */
+	b = insert_on(st, KERNEL_2, NULL);
+	run_test(st, b, 1, "x", VERDICT_PASS, 0);
+	CHECK(fixed_by(st, &job));
+	CHECK_INT(job, b);
+	recover(st, true, T0 + 200);
+	CHECK(!fixed_by(st, &job));
+	store_free(st);
+}
+
+static void
+test_crash_outside_any_test_is_fixed_by_a_job_that_ran_through(void)
+{
+	static const char title[] = "Kernel panic - not syncing: boot";
+	struct store *st = open_ok(db_path());
+	int64_t k1 = insert_on(st, KERNEL_1, NULL), early = insert_on(st, KERNEL_2, NULL),
+		a = insert_on(st, KERNEL_1, NULL), seen = insert_on(st, KERNEL_3, NULL), b, c,
+		job = 0;
+	struct crash_group *g = NULL;
+	size_t n;
+
+	(void)k1;
+	/* The last report is a's; KERNEL_2 ran through before it, and
+	 * KERNEL_3 is newer but showed the title too. */
+	CHECK_INT(store_job_finish(st, early, RESULT_PASSED, NULL, true, 0, T0 + 10), 0);
+	add_crash_in(st, seen, title, "panic", NULL, T0 + 50);
+	add_crash_in(st, a, title, "panic", NULL, T0 + 100);
+	b = insert_on(st, KERNEL_3, NULL);
+	CHECK_INT(store_job_finish(st, b, RESULT_PASSED, NULL, true, 0, T0 + 150), 0);
+	CHECK(!fixed_by(st, &job));
+	/* Still running, then ended some other way: not known to get past. */
+	b = insert_on(st, KERNEL_2, NULL);
+	run_test(st, b, 1, "z", VERDICT_PASS, 0);
+	CHECK(!fixed_by(st, &job));
+	CHECK_INT(store_job_finish(st, b, RESULT_TIMEOUT, "timed out", true, 0, T0 + 200), 0);
+	CHECK(!fixed_by(st, &job));
+	/* A job that ran through, its tests failing or not, got past. */
+	c = insert_on(st, KERNEL_2, NULL);
+	CHECK_INT(store_job_finish(st, c, RESULT_FAILED, "test z failed", true, 0, T0 + 300), 0);
+	CHECK_INT(n = groups(st, NULL, &g), 1);
+	if (n == 1) {
+		CHECK_INT(g[0].fixed, true);
+		CHECK_INT(g[0].fixed_in.job, c);
+		CHECK_STR(g[0].fixed_in.test, NULL);
+		CHECK_STR(g[0].fixed_in.sha256, KERNEL_2);
+		CHECK_STR(g[0].fixed_in.version, NULL);
+	}
+	store_crash_groups_free(g, n);
+	store_free(st);
+}
+
+static void
+test_crash_group_fix_is_judged_on_all_jobs_whatever_the_filter(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t a = insert_on(st, KERNEL_1, "v4"), b = insert_on(st, KERNEL_2, "v5"),
+		c = insert_on(st, KERNEL_3, "v5");
+	struct crash_group *g = NULL;
+	size_t n;
+
+	/* v4 saw it last on KERNEL_1, v5 later on KERNEL_2: KERNEL_3's
+	 * clean run, after both, is the fix, for v4 too. */
+	add_crash_in(st, a, TITLE, "warning", "x", T0 + 100);
+	add_crash_in(st, b, TITLE, "warning", "x", T0 + 200);
+	run_test(st, c, 1, "x", VERDICT_PASS, 0);
+	CHECK_INT(n = groups(st, &(struct crash_filter){ .tag = "v4" }, &g), 1);
+	if (n == 1) {
+		CHECK_INT(g[0].last_job, a);
+		CHECK_INT(g[0].fixed, true);
+		CHECK_INT(g[0].fixed_in.job, c);
+		CHECK_STR(g[0].fixed_in.sha256, KERNEL_3);
+	}
+	store_crash_groups_free(g, n);
 	store_free(st);
 }
 
@@ -227,7 +577,7 @@ test_requeued_job_starts_its_attempt_without_crashes_or_artifacts(void)
 	store_artifact_list_free(a, n);
 
 	/* The groups still count what the lost attempt saw. */
-	CHECK_INT(store_crash_groups(st, 0, &g, &n), 0);
+	CHECK_INT(store_crash_groups(st, NULL, &g, &n), 0);
 	CHECK_INT(n, 1);
 	if (n == 1) {
 		CHECK_INT(g[0].count, 2);
@@ -673,6 +1023,66 @@ test_a_002_database_migrates_to_coverage_with_its_data_intact(void)
 	store_free(st);
 }
 
+/* Make PATH a database as pkvmd made it before migration 007: user
+ * version 4, jobs 7 and 9 on KERNEL_1 with a report each in test x, job
+ * 8 on KERNEL_2 that ran x cleanly before them, and job 10 on KERNEL_2
+ * that ran it after them. */
+static void
+make_004_database(const char *path)
+{
+	static const char *const schema[] = { "001-initial.sql", "002-results.sql",
+		"003-coverage.sql", "004-net.sql", NULL };
+
+	make_old_database(path, schema, 4,
+	    "INSERT INTO jobs (id, owner, state, result, created_ms, kernel, smp, mem_mb,"
+	    " timeout_s, idle_timeout_s) VALUES"
+	    " (7, 'alice', 'done', 'failed', 1763749200000, '" KERNEL_1 "', 1, 1024, 600, 120),"
+	    " (8, 'alice', 'done', 'passed', 1763749200000, '" KERNEL_2 "', 1, 1024, 600, 120),"
+	    " (9, 'alice', 'done', 'failed', 1763749200000, '" KERNEL_1 "', 1, 1024, 600, 120),"
+	    " (10, 'alice', 'done', 'passed', 1763749200000, '" KERNEL_2 "', 1, 1024, 600, 120);"
+	    "INSERT INTO tests (job_id, attempt, seq, name, verdict, exit_code) VALUES"
+	    " (7, 1, 1, 'x', 'fail', 1), (8, 1, 1, 'x', 'pass', 0),"
+	    " (9, 1, 1, 'x', 'fail', 1), (10, 1, 1, 'x', 'pass', 0);"
+	    "INSERT INTO crashes (job_id, attempt, test, kind, title, time_ms) VALUES"
+	    " (7, 1, 'x', 'warning', '" TITLE "', 1763749200100),"
+	    " (9, 1, 'x', 'warning', '" TITLE "', 1763749200300)");
+}
+
+static void
+test_a_004_database_migrates_with_kernels_for_its_jobs_and_reports(void)
+{
+	const char *path = db_path();
+	struct crash_group *g = NULL;
+	struct store *st;
+	int64_t later;
+	size_t n;
+
+	make_004_database(path);
+	st = open_ok(path);
+	CHECK_INT(store_schema_version(st), SCHEMA_LATEST);
+	/* A new job on KERNEL_1 leaves it as old as job 7. */
+	later = insert_on(st, KERNEL_1, NULL);
+	CHECK_INT(store_kernel_set_version(st, later, "6.1.0-1"), 0);
+	CHECK_INT(n = groups(st, NULL, &g), 1);
+	if (n == 1) {
+		CHECK_INT(g[0].count, 2);
+		CHECK_INT(g[0].last_job, 9);
+		CHECK_INT(g[0].kernel_count, 1);
+		if (g[0].nkernels == 1) {
+			CHECK_STR(g[0].kernels[0].sha256, KERNEL_1);
+			CHECK_STR(g[0].kernels[0].version, "6.1.0-1");
+			CHECK_INT(g[0].kernels[0].count, 2);
+		}
+		/* KERNEL_2's first job, 8, came after KERNEL_1's, 7: newer;
+		 * job 8 ran before the last report, job 10 after it. */
+		CHECK_INT(g[0].fixed, true);
+		CHECK_INT(g[0].fixed_in.job, 10);
+		CHECK_STR(g[0].fixed_in.sha256, KERNEL_2);
+	}
+	store_crash_groups_free(g, n);
+	store_free(st);
+}
+
 int
 main(void)
 {
@@ -681,6 +1091,15 @@ main(void)
 	RUN(test_crashes_of_a_job_come_back_in_console_order);
 	RUN(test_crash_groups_count_reports_and_jobs_across_three_jobs);
 	RUN(test_crash_groups_of_an_empty_store_are_empty);
+	RUN(test_crash_groups_list_their_kernels_newest_first_with_versions);
+	RUN(test_crash_groups_list_the_newest_ten_kernels_and_count_them_all);
+	RUN(test_crash_groups_filter_by_kind_tag_and_time);
+	RUN(test_crash_group_is_fixed_in_the_oldest_newer_kernel_that_ran_its_test_cleanly);
+	RUN(test_crash_group_is_fixed_only_by_a_test_that_ran_to_its_end);
+	RUN(test_crash_group_is_not_fixed_by_an_older_kernel_or_one_that_showed_it);
+	RUN(test_crash_group_is_not_fixed_by_a_run_before_its_last_report_or_of_a_lost_attempt);
+	RUN(test_crash_outside_any_test_is_fixed_by_a_job_that_ran_through);
+	RUN(test_crash_group_fix_is_judged_on_all_jobs_whatever_the_filter);
 	RUN(test_artifact_status_names_are_the_wire_names);
 	RUN(test_artifact_of_the_same_test_and_path_is_replaced_in_place);
 	RUN(test_requeued_job_starts_its_attempt_without_crashes_or_artifacts);
@@ -694,6 +1113,7 @@ main(void)
 	RUN(test_requeued_job_starts_its_attempt_without_coverage);
 	RUN(test_recover_fails_captures_a_dead_daemon_left_pending_or_running);
 	RUN(test_a_002_database_migrates_to_coverage_with_its_data_intact);
+	RUN(test_a_004_database_migrates_with_kernels_for_its_jobs_and_reports);
 	cleanup();
 	return UNIT_DONE();
 }

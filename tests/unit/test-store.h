@@ -33,11 +33,16 @@
 #define UNUSED __attribute__((unused))
 
 /* The number of files in schema/: bump it with each new migration. */
-#define SCHEMA_LATEST 6
+#define SCHEMA_LATEST 7
 
 #define T0 INT64_C(1763749200000)
 
 #define KERNEL "5f1c0000000000000000000000000000000000000000000000000000000000aa"
+/* Kernels for the crash groups, named by their order of first use. */
+#define KERNEL_1 "1111000000000000000000000000000000000000000000000000000000000001"
+#define KERNEL_2 "2222000000000000000000000000000000000000000000000000000000000002"
+#define KERNEL_3 "3333000000000000000000000000000000000000000000000000000000000003"
+#define KERNEL_4 "4444000000000000000000000000000000000000000000000000000000000004"
 #define BLOB_A "ab12000000000000000000000000000000000000000000000000000000000001"
 #define BLOB_B "ab12000000000000000000000000000000000000000000000000000000000002"
 
@@ -117,6 +122,22 @@ insert(struct store *st, const char *owner, int priority, const char *tag)
 	return id;
 }
 
+/* Insert a job of alice's on kernel KERNEL_SHA (TAG may be NULL) and
+ * start it at T0: its id. */
+UNUSED static int64_t
+insert_on(struct store *st, const char *kernel_sha, const char *tag)
+{
+	struct job *j = tag ? job_make("alice", 0, 1, tag) : job_make("alice", 0, 0);
+	int64_t id;
+
+	snprintf(j->kernel, sizeof(j->kernel), "%s", kernel_sha);
+	CHECK_INT(store_job_insert(st, j), 0);
+	id = j->id;
+	job_free(j);
+	CHECK_INT(store_job_start(st, id, T0), 0);
+	return id;
+}
+
 /* Insert a job of alice's (TAG may be NULL) and start it at T0, as the
  * runner does before anything of a run is stored: its id. */
 UNUSED static int64_t
@@ -174,6 +195,23 @@ run_test(struct store *st, int64_t id, int seq, const char *name, enum test_verd
 
 	CHECK_INT(store_test_begin(st, id, seq, name), 0);
 	CHECK_INT(store_test_finish(st, id, &rec), 0);
+}
+
+/* Add a report TITLE of KIND to JOB, found in test TEST (NULL: outside
+ * any) at TIME_MS. */
+UNUSED static void
+add_crash_in(struct store *st, int64_t job, const char *title, const char *kind, const char *test,
+    int64_t time_ms)
+{
+	struct crash_record c = {
+		.job_id = job,
+		.test = (char *)test,
+		.kind = (char *)kind,
+		.title = (char *)title,
+		.time_ms = time_ms,
+	};
+
+	CHECK_INT(store_crash_add(st, &c), 0);
 }
 
 UNUSED static void

@@ -245,6 +245,51 @@ test_extra_path_refusals_say_why(void)
 	    "is where pkvmd puts the job's settings (pkvm/)");
 }
 
+static void
+test_time_parse_reads_the_api_times_to_the_millisecond(void)
+{
+	int64_t ms = 0;
+
+	CHECK_INT(pkvm_time_parse("2026-11-21T18:20:00.123Z", &ms), 0);
+	CHECK_INT(ms, INT64_C(1795285200123));
+	CHECK_INT(pkvm_time_parse("2026-11-21T18:20:00Z", &ms), 0);
+	CHECK_INT(ms, INT64_C(1795285200000));
+	/* Digits past the millisecond are dropped, not rounded. */
+	CHECK_INT(pkvm_time_parse("2026-11-21T18:20:00.1239+00:00", &ms), 0);
+	CHECK_INT(ms, INT64_C(1795285200123));
+	CHECK_INT(pkvm_time_parse("2026-11-21T18:20:00.5z", &ms), 0);
+	CHECK_INT(ms, INT64_C(1795285200500));
+	CHECK_INT(pkvm_time_parse("1970-01-01T00:00:00Z", &ms), 0);
+	CHECK_INT(ms, 0);
+}
+
+static void
+test_time_parse_refuses_anything_else(void)
+{
+	static const char *const bad[] = {
+		"",
+		"2026-11-21",
+		"2026-11-21 18:20:00Z",
+		"2026-11-21T18:20:00",
+		"2026-11-21T18:20:00+01:00",
+		"2026-11-21T18:20:00.Z",
+		"2026-11-21T18:20:00Zjunk",
+		" 2026-11-21T18:20:00Z",
+		"+2026-11-21T18:20:00Z",
+		"2026-13-21T18:20:00Z",
+		"2026-11-00T18:20:00Z",
+		"2026-11-21T24:00:00Z",
+		"2026-11-21T18:60:00Z",
+		"1795285200",
+	};
+	int64_t ms = 42;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(pkvm_time_parse(bad[i], &ms), -EINVAL);
+		CHECK_INT(ms, 42);
+	}
+}
+
 int
 main(void)
 {
@@ -259,5 +304,7 @@ main(void)
 	RUN(test_sha256_hex_validation);
 	RUN(test_extra_path_accepts_ordinary_paths);
 	RUN(test_extra_path_refusals_say_why);
+	RUN(test_time_parse_reads_the_api_times_to_the_millisecond);
+	RUN(test_time_parse_refuses_anything_else);
 	return UNIT_DONE();
 }

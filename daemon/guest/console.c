@@ -38,18 +38,19 @@
  *    one from before it existed: no timeout).
  *
  * 2. Everything else is console output: CONSOLE_LINE, which the runner
- *    hands to the per-test output parser, and crash reports, which crash.c
- *    recognises (crash.h): every line that starts a kernel or hypervisor
- *    crash report is one CONSOLE_CRASH event, with a stable title; a report
- *    usually has several (an Oops's "Unable to handle kernel ...", then
- *    "Internal error: ...", then "Kernel panic - not syncing: Oops: Fatal
- *    exception").  A "---[ end trace" or "---[ end Kernel panic" line is
- *    CONSOLE_CRASH_END.  The first matching line also opens a report,
- *    which collects the lines that follow until the report is over and
- *    then comes whole as one CONSOLE_CRASH_REPORT, with the title and kind
- *    of its first line, fatal if any of its lines was.  crash.c says which
- *    lines a report takes and when it is complete; this file ends a report
- *    before a result line and at console_parser_flush(), and emits it.
+ *    hands to the per-test output parser, and crash reports, which the
+ *    crash detector recognises (crash.h): every line that starts or joins
+ *    a kernel or hypervisor crash report is one CONSOLE_CRASH event, with
+ *    a stable title; a report usually has several (an Oops's "Unable to
+ *    handle kernel ...", then "Internal error: ...", then "Kernel panic -
+ *    not syncing: Oops: Fatal exception").  A "---[ end trace" or "---[
+ *    end Kernel panic" line is CONSOLE_CRASH_END.  A line that starts a
+ *    report also opens one, which collects the lines that follow until
+ *    the report is over and then comes whole as one CONSOLE_CRASH_REPORT,
+ *    with the kind of its first line, the title of the whole report, fatal
+ *    if any of its lines was.  crash.c says which lines a report takes and
+ *    when it is complete; this file ends every open report before a
+ *    result line and at console_parser_flush(), and emits them.
  *
  * Event order follows the log: a report that a line ends without being
  * part of it comes first, then the line's own event (CONSOLE_LINE or the
@@ -104,7 +105,7 @@ struct console_parser {
 	/* Scratch space for events, reused line after line. */
 	char scratch[CONSOLE_LINE_MAX + 1];
 	struct crash_match match; /* the last crash line's kind and title */
-	struct crash_report report;
+	struct crash_detector crashes;
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -131,16 +132,11 @@ emit(struct console_parser *p, struct console_event *ev)
 	p->cb(p->arg, ev);
 }
 
-/*
- * Look for a crash report in TEXT (the line, or the part of it before a
- * result marker).  Emits CONSOLE_CRASH or CONSOLE_CRASH_END and says which
- * it was.
- */
-static enum crash_hit
-detect_crash(struct console_parser *p, const char *text)
+/* Emit what crash_match_line() found on the line: CONSOLE_CRASH or
+ * CONSOLE_CRASH_END. */
+static void
+emit_crash(struct console_parser *p, enum crash_hit hit)
 {
-	enum crash_hit hit = crash_match_line(text, &p->match);
-
 	if (hit == CRASH_HIT_END) {
 		struct console_event ev = { .kind = CONSOLE_CRASH_END };
 		emit(p, &ev);
@@ -151,19 +147,18 @@ detect_crash(struct console_parser *p, const char *text)
 		ev.title = p->match.title;
 		emit(p, &ev);
 	}
-	return hit;
 }
 
-/* Close the open report and hand it over whole as CONSOLE_CRASH_REPORT. */
+/* Hand a finished report over whole as CONSOLE_CRASH_REPORT. */
 static void
-report_emit(struct console_parser *p)
+report_emit(void *arg, const struct crash_report *r)
 {
-	struct crash_report *r = &p->report;
+	struct console_parser *p = arg;
 	struct console_event ev = { .kind = CONSOLE_CRASH_REPORT };
 
-	crash_report_close(r);
 	ev.lineno = r->first;
 	ev.last_lineno = r->kept_last;
+	ev.fatal_lineno = r->fatal_line;
 	ev.line = r->first_line;
 	ev.crash = r->kind;
 	ev.fatal = r->fatal;
@@ -485,37 +480,38 @@ static void
 parse_line(struct console_parser *p)
 {
 	enum crash_hit hit;
-	const char *m;
 	char *mark;
 
 	p->lines++;
 	p->buf[p->len] = '\0';
 	mark = strstr(p->buf, RESULT_PREFIX);
 	if (mark != NULL) {
-		/* A result line ends a report and is no part of it. */
-		if (p->report.open)
-			report_emit(p);
+		/* A result line ends every report and is no part of one; init
+		 * runs, so the kernel is up. */
+		crash_reports_close_all(&p->crashes, report_emit, p);
+		crash_detector_booted(&p->crashes);
 		/* Crash detection sees only the text before the marker; such
 		 * a crash gets its CONSOLE_CRASH but no report. */
 		size_t off = (size_t)(mark - p->buf);
 		if (off > 0) {
 			memcpy(p->scratch, p->buf, off);
 			p->scratch[off] = '\0';
-			detect_crash(p, p->scratch);
+			emit_crash(p, crash_match_line(&p->crashes, p->scratch, &p->match));
 		}
 		report_result(p, mark);
 		return;
 	}
-	m = crash_message_start(p->buf);
-	if (p->report.open && !crash_report_takes(&p->report, p->buf, m))
-		report_emit(p);
+	/* The line's CONSOLE_CRASH comes after its CONSOLE_LINE, but whether
+	 * it starts a report decides which reports it ends: match first,
+	 * emit in log order. */
+	hit = crash_match_line(&p->crashes, p->buf, &p->match);
+	crash_reports_end_before(&p->crashes, p->buf, hit, &p->match, report_emit, p);
 	{
 		struct console_event ev = { .kind = CONSOLE_LINE };
 		emit(p, &ev);
 	}
-	hit = detect_crash(p, p->buf);
-	if (crash_report_add(&p->report, p->buf, m, p->lines, hit, &p->match))
-		report_emit(p);
+	emit_crash(p, hit);
+	crash_reports_add(&p->crashes, p->buf, p->lines, hit, &p->match, report_emit, p);
 }
 
 static void
@@ -646,8 +642,7 @@ console_parser_flush(struct console_parser *p)
 			release_hold(p);
 		end_line(p);
 	}
-	if (p->report.open)
-		report_emit(p);
+	crash_reports_close_all(&p->crashes, report_emit, p);
 }
 
 uint64_t

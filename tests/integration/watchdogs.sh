@@ -47,7 +47,7 @@ check_eq "ignored SIGTERM: no fake qemu survives" "$(surviving_fakes)" ""
 submit_wait id --append "fakeqemu=panic-at=9 fakeqemu.panic-end=0"
 check_eq "panic: wait exits 4" "$RC" 4
 check_eq "panic: result crashed" "$(job_field "$id" result)" crashed
-check_match "panic: message is the panic title" "$(job_field "$id" message)" 'Kernel panic - not syncing: sysrq triggered crash'
+check_match "panic: message is the panic title" "$(job_field "$id" message)" 'kernel panic: sysrq triggered crash'
 console=$(ctl logs "$id")
 check_match "panic: console has the panic line" "$console" 'Kernel panic - not syncing'
 check_match "panic: console keeps the backtrace after it" "$console" 'el0t_64_sync\+0x18c/0x190'
@@ -61,7 +61,7 @@ check_eq "panic: the test that was running is an error" \
 # come 2.5 s later and are not waited for.
 submit_wait id --append "fakeqemu=panic-at=9 fakeqemu.panic-end=0 fakeqemu.delay-ms=100"
 check_eq "slow panic: wait exits 4" "$RC" 4
-check_match "slow panic: message is the panic title" "$(job_field "$id" message)" 'Kernel panic - not syncing: sysrq triggered crash'
+check_match "slow panic: message is the panic title" "$(job_field "$id" message)" 'kernel panic: sysrq triggered crash'
 console=$(ctl logs "$id")
 check_match "slow panic: a line within the grace is kept" "$console" 'CPU: 0 PID: 100 Comm: sh'
 check "slow panic: qemu was stopped when the grace ended" \

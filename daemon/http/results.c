@@ -100,11 +100,18 @@ http_job_crashes(struct http_request *req)
 		http_reply_job_error(req, id, err, "listing crashes");
 		return;
 	}
+	/* The job's primary crash is its first fatal report (the one its
+	 * result names), or its first report when none is fatal. */
+	size_t primary = 0;
+	while (primary < n && !c[primary].fatal)
+		primary++;
+	if (primary == n)
+		primary = 0;
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr,
-		    json_pack("{s:s, s:s, s:b, s:o, s:[I, I], s:o, s:s}", "title", c[i].title,
-			"kind", c[i].kind, "fatal", c[i].fatal, "test",
+		    json_pack("{s:s, s:s, s:b, s:b, s:o, s:[I, I], s:o, s:s}", "title", c[i].title,
+			"kind", c[i].kind, "fatal", c[i].fatal, "primary", i == primary, "test",
 			c[i].test ? json_string(c[i].test) : json_null(), "lines",
 			(json_int_t)c[i].first_line, (json_int_t)c[i].last_line, "time",
 			time_or_null(c[i].time_ms), "report", c[i].report ? c[i].report : ""));

@@ -20,8 +20,10 @@
  * here is tuned to it; it measures.
  *
  * Usage: crash-corpus [-v] DIR
+ *        crash-corpus -p FILE
  *   -v  print every log whose title differs, and every miss, one a line:
- *       "miss FILE | TITLE", "alarm FILE | OURS", "title FILE | TITLE | OURS".
+ *       "miss FILE | TITLE", "alarm FILE | OURS", "title FILE | TITLE | OURS";
+ *   -p  print every report found in one log: lines, kind, title, text.
  */
 #include <dirent.h>
 #include <stdbool.h>
@@ -48,6 +50,17 @@ struct primary {
 	char title[TITLE_LEN];
 	int nreports;
 };
+
+/* -p: every report, whole. */
+static void
+on_print(void *arg, const struct console_event *ev)
+{
+	(void)arg;
+	if (ev->kind == CONSOLE_CRASH_REPORT)
+		printf("=== lines %llu-%llu %s%s: %s\n%s\n", (unsigned long long)ev->lineno,
+		    (unsigned long long)ev->last_lineno, crash_kind_name(ev->crash),
+		    ev->fatal ? " (fatal)" : "", ev->title, ev->report);
+}
 
 static void
 on_event(void *arg, const struct console_event *ev)
@@ -98,13 +111,30 @@ header(const char *line, size_t len, const char *prefix, char *dst)
 	return true;
 }
 
-/* Read the header of BUF into *E; where the log starts. */
+/* Does BUF start with a syzkaller test header (or the blank line that
+ * ends an empty one)? */
+static bool
+has_header(const char *buf)
+{
+	static const char *const keys[] = { "TITLE: ", "ALT: ", "TYPE: ", "FRAME: ", "CORRUPTED: ",
+		"SUPPRESSED: ", "PANICKED: ", "EXECUTOR: ", "START: ", "END: ", "#", "\n", "\r\n" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strncmp(buf, keys[i], strlen(keys[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Read the header of BUF into *E; where the log starts (BUF itself when it
+ * has no header: a plain console log). */
 static const char *
 parse_header(const char *buf, struct expect *e)
 {
 	const char *s = buf;
 
 	memset(e, 0, sizeof(*e));
+	if (!has_header(buf))
+		return buf;
 	while (*s != '\0') {
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);
@@ -144,13 +174,32 @@ main(int argc, char **argv)
 	struct dirent *de;
 	DIR *d;
 
+	if (argc == 3 && strcmp(argv[1], "-p") == 0) {
+		struct console_parser *p = NULL;
+		struct expect e;
+		const char *log;
+		size_t len;
+		char *buf = read_all(argv[2], &len);
+
+		if (buf == NULL || console_parser_new(&p, on_print, NULL) < 0) {
+			perror(argv[2]);
+			return 1;
+		}
+		log = parse_header(buf, &e);
+		printf("expected: %s\n", e.title[0] ? e.title : "(no crash)");
+		console_parser_feed(p, log, len - (size_t)(log - buf));
+		console_parser_flush(p);
+		console_parser_free(p);
+		free(buf);
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
 		verbose = true;
 		argc--;
 		argv++;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: crash-corpus [-v] DIR\n");
+		fprintf(stderr, "usage: crash-corpus [-v] DIR | -p FILE\n");
 		return 2;
 	}
 	dir = argv[1];

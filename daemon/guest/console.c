@@ -48,9 +48,9 @@
  *    report also opens one, which collects the lines that follow until
  *    the report is over and then comes whole as one CONSOLE_CRASH_REPORT,
  *    with the kind of its first line, the title of the whole report, fatal
- *    if any of its lines was.  crash.c says which lines a report takes and
- *    when it is complete; this file ends every open report before a
- *    result line and at console_parser_flush(), and emits them.
+ *    if any of its lines was.  crash-report.c says which lines a report
+ *    takes and when it is complete; this file ends every open report
+ *    before a result line and at console_parser_flush(), and emits them.
  *
  * Event order follows the log: a report that a line ends without being
  * part of it comes first, then the line's own event (CONSOLE_LINE or the

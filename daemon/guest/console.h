@@ -27,9 +27,9 @@
  * Crash reports: CONSOLE_CRASH fires on every line that starts or joins a
  * report (so the runner can start its crash grace at once), with a title
  * from that line alone; CONSOLE_CRASH_REPORT fires when the report is
- * complete (crash.c says where a report ends: its end marker, the end of
- * its backtrace, the next report of the same printk caller, the next
- * result line, console_parser_flush(), ...) with the report's lines and
+ * complete (crash-report.c says where a report ends: its end marker, the
+ * end of its backtrace, the next report of the same printk caller, the
+ * next result line, console_parser_flush(), ...) with the report's lines and
  * its title, which names the culprit function found in its stack ("kernel
  * BUG in lkdtm_BUG" where the first line only said "kernel BUG").  A line
  * that joins a report -- the "Kernel panic - not syncing: Oops: Fatal

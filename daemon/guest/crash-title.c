@@ -7,7 +7,7 @@
  * lists: the kind of report plus the culprit function, "KASAN:
  * use-after-free Read in tcp_retransmit_timer", "WARNING in
  * __alloc_pages", "INFO: task hung in p9_fd_close".  The rule of the
- * report's first line (crash-rules.c) gives the format; this file fills
+ * report's first line (crash.c) gives the format; this file fills
  * it in:
  *
  *   {1}..{4}  the pattern's captures, scrubbed: addresses become ADDR,

@@ -1,83 +1,972 @@
 /*
- * crash.c -- kernel and hypervisor crash reports on the guest's console:
- * which lines belong to which report, and where each report ends.
+ * crash.c -- which console lines start a crash report, and how each
+ * kind of report is titled (crash.h; docs/CRASHES.md says it in prose).
  *
- * console.c hands every logged line here (crash.h).  A line whose printk
- * message starts a report (crash-rules.c) opens one, which collects the
- * lines that follow until it is over, and is then handed back whole with
- * its title (crash-title.c), kind, and fatal flag (fatal if any of its
- * lines was).  A "---[ end trace" or "---[ end Kernel panic" line is an
- * end marker.
+ * A report starts on a line whose printk message -- the line after its
+ * printk prefix ("[   12.345678]", "[  T123]", base/printk.h) and a
+ * subsystem prefix ("kvm [79]: ", "rcu: ", "watchdog: ", "kmemleak: ") --
+ * starts with one of the patterns below.  Anchoring at the message's
+ * start is what keeps "kvm [1]: ..." boot chatter, a program's "WARNING:
+ * the mand mount option is being deprecated" and words like "DEBUG" or
+ * "BUG-free" from being taken for crashes: each kind of report is listed
+ * in the form the kernel prints it, never as any line starting "BUG:" or
+ * "WARNING:".  A kernel WARNING is the splat's header ("WARNING: CPU: 0
+ * PID: 1 at FILE:LINE FUNC", its older "WARNING: at FILE:LINE" and newer
+ * "WARNING: FILE:LINE at FUNC, CPU#0: ..." forms) or one of lockdep's
+ * named reports.
  *
- * Whose line is it.  With CONFIG_PRINTK_CALLER every printk line says
- * which task ("[  T123]") or CPU ("[    C0]") printed it, and a report is
- * printed by one of them; so lines of another caller, interleaved while
- * two CPUs print at once, are no part of the report and do not end it --
- * they may be a report of their own: up to CRASH_OPEN_MAX reports, one
- * per caller, are open at once.  A report that dumps every CPU's stack
- * ("Sending NMI from CPU", "NMI backtrace for cpu": RCU stalls, hard
- * lockups) takes the lines of every CPU caller.  A line with no caller id
- * on such a console is a program's output: it ends a report that is past
- * its backtrace, and is skipped by one that is not.  Without caller ids
- * every line is the one open report's to judge.
+ * Patterns.  Text matches itself; '*' matches any run of characters (the
+ * shortest that lets the rest match; at the end of a pattern, the rest of
+ * the message); "%d" matches one or more digits and "%f" a source
+ * location "path/file.c:123".  Every '*' and '%f' is a capture, {1} to {4}
+ * in the title format, in order.  The first rule that matches wins, so a
+ * narrow rule comes before the broad one of its kind.
  *
- * Where a report ends.  The kernel marks the end only sometimes ("---[ end
- * trace" after an Oops or a WARNING, the sanitizers' closing "=====" line,
- * "Kernel Offset:" ... "Memory Limit:" after a panic); a hung task, a
- * stall or a lockdep report just stops.  So, as syzkaller's pkg/report
- * does with its own means, we also watch the report's shape and timing.
- * The kernel prints a report in one burst, so a printk line more than
- * REPORT_GAP_US after the report's last one is something else.  Once a
- * backtrace has had frames, the report is also over at
- *   - the first line that is no printk output (a program ran again) -- on
- *     a console with printk prefixes;
- *   - without printk prefixes, at the first line that is no frame, no
- *     trace or section header, and none of the lines known to follow a
- *     backtrace ("Code:", the panic that an Oops causes, the panic's
- *     tail).
- * Such a line is looked at afresh, so three hung-task reports in a row
- * are three reports.  Otherwise a report ends:
- *  - at its end marker ("---[ end trace", or a sanitizer's closing "====="
- *    line), but waits for one more line there, which joins it if it is the
- *    panic the report causes ("Kernel panic - not syncing: Oops: Fatal
- *    exception", "...: panic_on_warn set");
- *  - at "---[ end Kernel panic", or at "Memory Limit:" or "Rebooting in",
- *    the last lines of a panic's tail ("Kernel Offset:", "PHYS_OFFSET:",
- *    "CPU features:", "Memory Limit:"), which is kept whole: after "Kernel
- *    Offset:" only the tail's lines are taken;
- *  - before the first line of another report of the same caller, unless
- *    that line joins it (its rule says so: the panic, the "Internal
- *    error:" after "Unable to handle kernel ...");
- *  - right away for a one-line report (an unexpected reboot's banner);
- *  - before a result line, which is no part of it (console.c closes every
- *    open report there: a report belongs to the test that was running);
- *  - after CRASH_REPORT_LINES_MAX lines, or at console_parser_flush().
- * The text is the report's lines as logged ('\r' dropped) joined by '\n',
- * cut at CRASH_REPORT_TEXT_MAX bytes, without trailing blank lines.
- *
- * Reboots.  The console starts with the kernel's boot, so a boot banner is
- * expected until a running kernel has printed (a printk time past zero, or
- * init's first result line); after that it is an unexpected reboot.
+ * Fields of a rule (struct crash_rule):
+ *   kind, fatal  the report's kind (its name on the wire: crash_kind_name)
+ *                and whether it crashes the job: a warning-class report
+ *                (WARNING, lockdep, memory leak) does not unless a panic
+ *                joins it;
+ *   joins        the line continues an open report of the same printk
+ *                caller rather than starting one: the panic an Oops
+ *                causes, the "Internal error:" after "Unable to handle
+ *                kernel ...";
+ *   after_boot   a boot banner is a crash (an unexpected reboot) only once
+ *                a running kernel has printed;
+ *   printk       only a line with a printk prefix counts (a program may
+ *                print the same text: cat /proc/version);
+ *   end          how the report ends (crash-report.c);
+ *   title, bare  the title format, and the one used when no culprit is
+ *                found ("... in corrupted" when there is none);
+ *   culprit      how the culprit is chosen from the stack (crash-title.c);
+ *   lead         a marker whose function names the culprit before the
+ *                stack does (lockdep's "at: FUNC");
+ *   trace        the stack the culprit comes from, when not the first;
+ *   pc           the report shows where the CPU was (a fault, a WARNING, a
+ *                stall): the pc/RIP line's function is a candidate, and
+ *                the stack is the one after it;
+ *   skip         frames this kind's culprit never is, besides the common
+ *                lists (crash_skip_never, crash_skip_generic below).
  *
  * Like console.c this is pure: no I/O, no clock, no allocation.
  */
-#include <stddef.h>
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "base/printk.h"
 #include "guest/crash.h"
 
-/* The longest pause inside one report: printk stamps a report's lines
- * within milliseconds of each other, even on a slow serial console. */
-#define REPORT_GAP_US (2 * 1000000)
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- skip lists ---------------------------------------------------------- */
+
+/*
+ * Never the culprit: the code that prints a report or takes the trap that
+ * leads to it, sanitizer runtimes, interrupt and exception entry.  They
+ * are at the top of nearly every stack and say nothing about the bug.
+ */
+const char *const crash_skip_never[] = {
+	/* printing a report */
+	"^dump_stack", "^__dump_stack", "^show_stack", "^dump_backtrace", "^walk_stackframe",
+	"^arch_stack_walk", "^stack_trace_", "unwind_", "^show_trace_log_lvl", "^show_regs",
+	"^__show_regs", "^sched_show_task", "^dump_cpu_task", "^nmi_cpu_backtrace",
+	"^nmi_trigger_cpumask_backtrace", "^arch_trigger_cpumask_backtrace", "panic", "^__warn",
+	"^warn_slowpath", "^report_bug", "^bug_handler", "^handle_bug", "^print_tainted",
+	"^print_modules", "^printk", "^_printk", "^vprintk", "^__printk",
+	/* traps and exception entry */
+	"^invalid_op", "^do_invalid_op", "^fixup_bug", "^do_error", "^handle_invalid_op", "^exc_",
+	"^asm_exc_", "^do_trap", "^do_error_trap", "^die$", "^__die", "^oops_", "^arm64_notify_die",
+	"^call_break_hook", "^brk_handler", "^bug_brk_handler", "^do_debug_exception", "^el1_",
+	"^el1h_64_", "^el0t_64_", "^el0_", "^do_el0_svc", "^do_mem_abort", "^do_translation_fault",
+	"^do_page_fault", "^__do_kernel_fault", "^die_kernel_fault", "^do_tag_check_fault",
+	"^do_sea", "^do_bad_area", "^page_fault_oops", "^kernelmode_fixup_or_oops", "^__bad_area",
+	"^bad_area", "^handle_page_fault", "^do_user_addr_fault", "^do_kern_addr_fault",
+	"^spurious_kernel_fault", "^no_context",
+	/* interrupt entry, and the timer interrupt that runs the watchdogs */
+	"^sysvec_", "^asm_sysvec_", "^__sysvec_", "^apic_timer_interrupt",
+	"^smp_apic_timer_interrupt", "^irq_exit", "^__irq_exit", "^handle_irq", "^generic_handle_",
+	"^handle_domain_irq", "^handle_percpu_devid_irq", "^gic_handle_irq", "^call_on_irq_stack",
+	"^do_interrupt_handler", "^arch_timer_handler", "^hrtimer_interrupt", "^tick_sched_",
+	"^tick_nohz_", "^update_process_times", "^watchdog_timer_fn", "^common_interrupt",
+	"^asm_common_interrupt",
+	/* sanitizer runtimes, fortify, usercopy checks, kcov */
+	"kasan", "__asan", "kmsan", "__msan", "kcsan", "__tsan", "ubsan", "kfence", "__hwasan",
+	"^check_memory_region", "^print_address_description", "^print_report", "^describe_object",
+	"^object_err", "^print_trailer", "^check_bytes", "^slab_err", "^check_object",
+	"^free_debug_processing", "^alloc_debug_processing", "^__check_object_size",
+	"^check_heap_object", "^usercopy_abort", "^__fortify", "^fortify_panic", "^__sanitizer_",
+	"^write_comp_data", "^check_kcov_mode", "^read_word_at_a_time", "_once_nocheck",
+	/* fault injection makes the failure it reports */
+	"^should_fail", "^__should_fail", "^should_failslab", "^fail_dump",
+	/* allocation failure reports */
+	"^warn_alloc",
+	/* lockdep and the might_sleep checks reporting */
+	"lockdep", "^print_usage_bug", "^print_circular_bug", "^print_deadlock_bug",
+	"^print_bad_irq_dependency", "^print_irq_inversion_bug", "^check_noncircular",
+	"^check_prev_add", "^check_prevs_add", "^validate_chain", "^__lock_acquire",
+	"^lock_acquire", "^lock_release", "^__lock_release", "^mark_lock", "^mark_usage",
+	"^mark_held_locks", "^__mark_lock", "^valid_state", "^print_unlock_imbalance_bug",
+	"^debug_check_no_locks_freed", "^register_lock_class", "^look_up_lock_class",
+	"^lock_is_held", "^__lock_is_held", "^lock_acquired", "^lock_contended",
+	"^reacquire_held_locks", "^__might_sleep", "^___might_sleep", "^__might_resched",
+	"^might_sleep", "^__might_fault", "^might_fault", "^__cant_sleep",
+	"^debug_smp_processor_id", "^check_preemption_disabled", "^__this_cpu_preempt_check",
+	"^__schedule_bug", "^schedule_debug",
+	/* debug objects, list and page checks: they detect, they are not the bug */
+	"^debug_object", "^debug_print_object", "_is_static_object", "^debug_check_no_obj_freed",
+	"^__debug_check_no_obj_freed", "^refcount_warn_saturate", "^__list_add_valid",
+	"^__list_del_entry_valid", "^__list_valid_slowpath", "^bad_page", "^free_page_is_bad",
+	"^check_new_page", "^__dump_page", "^dump_page",
+	/* lockdep and irq-state tracing internals */
+	"^hlock_class", "^lock_downgrade", "^spin_dump", "seqprop_assert", "^warn_bogus_irq",
+	"^trace_hardirqs", "^lockdep_hardirqs", "^preempt_schedule_irq", "^console_unlock",
+	"^vprintk_emit", "^console_emit", "^__debug_object", "^__check_heap_object",
+	"^usercopy_warn", "^__read_once", "^__write_once",
+	/* retpolines and tracing */
+	"__x86_indirect_thunk", "^__x86_return_thunk", "^__traceiter", "^perf_trace", NULL
+};
+
+/*
+ * Generic helpers: allocators, locking primitives, atomics and refcounts,
+ * string and user-copy functions, lists and trees, wait and workqueue
+ * plumbing.  A bug surfaces in them but lives in their caller; they are
+ * named only when a stack has nothing else.
+ */
+const char *const crash_skip_generic[] = {
+	/* allocators */
+	"alloc_page", "^__alloc_", "kmalloc", "kzalloc", "kcalloc", "kvmalloc", "kvzalloc",
+	"krealloc", "kmem_cache_", "^__kmem_cache", "^slab_", "^__slab_", "^___slab_", "^new_slab",
+	"^allocate_slab", "^kmemdup", "^kstrdup", "^kstrndup", "^memdup_user", "^vmemdup_user",
+	"^strndup_user", "^kmemleak_alloc", "^vmalloc", "^__vmalloc", "^vzalloc", "^kfree$",
+	"^__kfree", "^kfree_", "^kvfree", "^vfree", "^free_pages", "^__free_pages",
+	"^__get_free_pages", "^get_zeroed_page", "^folio_alloc", "^__folio_alloc", "^alloc_skb",
+	"^__alloc_skb", "^kmalloc_reserve", "^mempool_", "^get_page_from_freelist",
+	"^prep_new_page", "^post_alloc_hook", "^free_unref_page", "^__free_one_page",
+	"^free_pcppages_bulk", "^page_frag_", "^pcpu_alloc", "^__alloc_percpu", "^slab_free",
+	"^do_slab_free", "^__slab_free", "^memcg_slab_",
+	/* locking primitives */
+	"spin_lock", "spin_unlock", "spin_trylock", "^_raw_", "^__raw_", "^do_raw_",
+	"^queued_spin_", "^native_queued_spin", "^__pv_queued", "^mutex_", "^__mutex_", "^rt_mutex",
+	"^__rt_mutex", "^down$", "^down_", "^__down", "^up$", "^up_read", "^up_write", "^__up_",
+	"^rwsem_", "^__rwsem", "^percpu_down", "^__percpu_down", "^percpu_up", "^percpu_rwsem",
+	"read_lock", "write_lock", "read_unlock", "write_unlock", "^osq_lock", "^osq_unlock",
+	"^local_bh_", "^__local_bh_", "^rcu_read_lock", "^rcu_read_unlock", "^__rcu_read",
+	"^preempt_count_", "^seqcount_", "^lock_timer_base",
+	/* atomics, bit operations and reference counts */
+	"^atomic_", "^atomic64_", "^arch_atomic", "^__atomic", "^refcount_", "^__refcount_",
+	"^kref_", "^set_bit$", "^clear_bit$", "^test_and_set_bit", "^test_and_clear_bit",
+	"^cmpxchg", "^__cmpxchg",
+	/* memory, string, formatting and user copies */
+	"^memcpy", "^__memcpy", "^memmove", "^__memmove", "^memset", "^__memset", "^memcmp",
+	"^__memcmp", "^bcmp$", "^memchr", "^strlen$", "^strnlen", "^strcmp$", "^strncmp$",
+	"^strcpy$", "^strncpy$", "^strlcpy$", "^strscpy", "^strchr$", "^strrchr$", "^strstr$",
+	"^strcat$", "^strncat$", "^sprintf$", "^snprintf$", "^vsnprintf$", "^scnprintf$",
+	"^vscnprintf$", "^kasprintf$", "^kvasprintf", "^format_decode", "^string$", "^pointer$",
+	"^number$", "^hex_string", "^string_nocheck", "^widen_string", "^copy_to_user",
+	"^copy_from_user", "^_copy_", "^__copy_", "^raw_copy_", "^copy_user_", "^__arch_copy",
+	"copy_to_iter", "copy_from_iter", "copy_page_to_iter", "copy_page_from_iter",
+	"copy_folio_to_iter", "^__get_user", "^__put_user", "^get_user", "^put_user", "^clear_user",
+	"^__clear_user", "^strncpy_from_user", "^strnlen_user", "^hex_dump", "^print_hex_dump",
+	"^crc32", "^crc16", "^crc_",
+	/* lists, trees and tables */
+	"^__list_", "^list_", "^hlist_", "^rb_", "^__rb_", "^xa_", "^xas_", "^idr_", "^ida_",
+	"^radix_tree", "^rhashtable", "^__rhashtable", "^klist_",
+	/* waiting, completions, timers and workqueues */
+	"^__wake_up", "^wake_up", "^complete$", "^wait_for_completion", "^__wait_for_common",
+	"^wait_for_common", "^do_wait_for_common", "^flush_work", "^__flush_work",
+	"^flush_workqueue", "^__flush_workqueue", "^drain_workqueue", "^destroy_workqueue",
+	"^cancel_work", "^__cancel_work", "^cancel_delayed_work", "^queue_work", "^__queue_work",
+	"^queue_delayed_work", "^__queue_delayed_work", "^insert_work", "^try_to_grab_pending",
+	"^del_timer", "^__del_timer", "^timer_delete", "^__timer_delete", "^mod_timer",
+	"^__mod_timer", "^add_timer", "^kthread_stop", "^finish_wait", "^prepare_to_wait",
+	/* pages and the page cache */
+	"^unlock_page", "^folio_unlock", "^lock_page", "^__lock_page", "^folio_lock", "^put_page",
+	"^__put_page", "^folio_put", "^__folio_put", "^filemap_alloc_folio", "^__filemap_get_folio",
+	"^find_or_create_page", "^pagecache_get_page", "^read_cache_page", "^do_read_cache_",
+	"^grab_cache_page", "^find_lock_entries", "^truncate_inode_pages", "^__set_page_owner",
+	"^set_page_owner", "^__phys_addr", "^__virt_to_phys", "^phys_addr",
+	/* the device model, USB and net device plumbing drivers call into */
+	"^device_add$", "^device_del$", "^device_unregister", "^device_destroy",
+	"^device_for_each_child", "^device_remove_file", "^dpm_sysfs_", "^sysfs_remove",
+	"^sysfs_create", "^__kobject_del", "^add_uevent_var", "^hwrng_unregister",
+	"^i2c_del_adapter", "^tty_unregister_device", "^unregister_netdev", "^rollback_registered",
+	"^usb_kill_urb", "^usb_kill_anchored_urbs", "^usb_control_msg", "^usb_submit_urb",
+	"^usb_hcd_submit_urb", "^usb_start_wait_urb", "^usb_bulk_msg", "^usb_interrupt_msg",
+	"^kthread_park",
+	/* timers, printing helpers, file system plumbing, ref trackers */
+	"^__try_to_del_timer_sync", "^try_to_del_timer_sync", "^del_timer_sync",
+	"^__timer_delete_sync", "^sk_stop_timer", "^hrtimer_cancel", "^setup_object",
+	"dec_and_lock", "^va_format", "^dev_vprintk_emit", "^dev_printk_emit", "^__dev_printk",
+	"^_dev_", "^dev_err$", "^dev_warn$", "^dev_info$", "^strnstr", "^strsep", "^drop_nlink",
+	"^mark_buffer_dirty", "^fast_dput", "^ref_tracker", "^cleanup_srcu_struct", "assertfail",
+	"^full_proxy_",
+	/* object release paths */
+	"^kobject_", "^kobj_", "^put_device", "^get_device", "^device_release", "^devres_release",
+	"^iput$", "^iput_final", "^dput$", "^__dput", "^kfree_skb", "^__kfree_skb", "^consume_skb",
+	"^skb_release", "^skb_free_head", NULL
+};
+
+/* Where a stalled CPU's loop is entered: system calls, work items, timers,
+ * softirqs, kthreads, the file and socket operations that dispatch to a
+ * driver.  The stall's culprit is the frame right above the first of them. */
+const char *const crash_stall_entries[] = {
+	/* system calls */
+	"do_syscall_", "^x64_sys_call", "^invoke_syscall", "^el0_svc_common", "^do_fast_syscall",
+	"^ret_fast_syscall", "^entry_SYSCALL", "^sysenter_dispatch", "^tracesys",
+	/* work items, timers, softirqs, kthreads, CPU bring-up */
+	"^process_one_work", "^worker_thread", "^kthread$", "^smpboot_thread_fn", "^ret_from_fork",
+	"^call_timer_fn", "^expire_timers", "_run_timers", "^run_timer_softirq", "do_softirq",
+	"^handle_softirqs", "^run_ksoftirqd", "^tasklet_action", "^tasklet_hi_action",
+	"hrtimer_run", "^cpu_startup_entry", "^do_idle", "^start_secondary",
+	"^secondary_start_kernel",
+	/* returning to user space */
+	"^task_work_run", "exit_to_user", "exit_to_usermode", "^__fput",
+	/* file, block and socket operations that dispatch to a driver */
+	"vfs_write", "vfs_read", "vfs_ioctl", "vfs_iter_read", "vfs_iter_write", "do_iter_read",
+	"do_iter_write", "do_iter_readv_writev", "new_sync_read", "new_sync_write",
+	"call_read_iter", "call_write_iter", "^ksys_ioctl", "compat_ioctl", "blkdev_ioctl",
+	"blkdev_driver_ioctl", "^call_mmap", "mmap_region", "^do_mmap", "do_dentry_open",
+	"^vfs_open", "^sock_sendmsg", "^__sock_sendmsg", "^sock_recvmsg", "^sock_write_iter",
+	"^sock_read_iter", "^sock_release", "^__sock_release", "^sock_do_ioctl", "^sock_ioctl",
+	"^compat_sock_ioctl", "^sock_mmap", "kernel_setsockopt", "sock_common_setsockopt",
+	"^setsockopt$", "^kernel_listen", "^kernel_accept", "^sk_common_release",
+	"^nfnetlink_rcv_msg", "^rtnetlink_rcv_msg", "^netlink_dump", "netif_receive_skb",
+	/* page faults */
+	"^__do_fault", "^do_page_fault$", "^page_fault$", "smp_call_function", NULL
+};
+
+/* What a blocked task's stack waits in: the scheduler, sleeping locks,
+ * completions, grace periods.  The hang's culprit is the first frame that
+ * is none of these. */
+const char *const crash_hang_waits[] = { "sched", "switch_to", "context_switch", "_lock",
+	"lock_acquire", "down", "rwsem", "mutex", "wait", "completion", "kthread", "synchronize",
+	"rcu_barrier", "flush_", "cancel_", "lock_page", "folio_lock", "rt_spin", "io_schedule",
+	"freezer", NULL };
+
+/* ---- the skip lists of single kinds ----------------------------------------- */
+
+static const char *const skip_hyp[] = { "hyp_panic", "^hyp_", NULL };
+static const char *const skip_free[] = { "kfree", "vfree", "^vunmap", "^slab_", "kmem_cache_free",
+	"^__free_pages", "^free_pages", NULL };
+static const char *const skip_kmsan[] = { "^alloc_skb", "^netlink_ack", "^netlink_rcv_skb",
+	"_encrypt$", "^crypto_", "^cipher_", "^drbg_", "^rng_", NULL };
+static const char *const skip_ubsan[] = { "overflow", NULL };
+static const char *const skip_skb[] = { "^skb_", "^__skb_", "^pskb_", NULL };
+static const char *const skip_usercopy[] = { "usercopy", "^__check_", "^check_", NULL };
+static const char *const skip_spinlock[] = { "spin_", "_lock", "_unlock", NULL };
+static const char *const skip_schedule[] = { "schedule", NULL };
+static const char *const skip_preempt[] = { "preempt", "processor_id", "this_cpu", "debug_smp",
+	NULL };
+static const char *const skip_page[] = { "free_page", "put_page", "get_page", "release_page",
+	"free_unref", "^_*folio", "truncate_inode_pages", "^page_", "alloc", "^__put_", NULL };
+static const char *const skip_rcu[] = { "rcu", "^kmem_", "^slab", NULL };
+static const char *const skip_key[] = { "^stack_", "lock", "^lockdep_init", NULL };
+static const char *const skip_odebug[] = { "^debug_", "rcu", "hrtimer_", "timer_", "work_",
+	"^percpu_", "vunmap", "vfree", "^__free_", "^kobject_", NULL };
+static const char *const skip_refcount[] = { "refcount", "^kobject_", NULL };
+static const char *const skip_kobject[] = { "kobject_", NULL };
+static const char *const skip_proc[] = { "^proc_", NULL };
+static const char *const skip_kmalloc[] = { "kmalloc", "krealloc", "slab", "kmem", NULL };
+static const char *const skip_sock[] = { "^lock_sock", "^release_sock", NULL };
+static const char *const skip_stack[] = { "stack_chk", "^bad_stack", "^handle_bad_stack",
+	"^__bad_stack", "schedule", NULL };
+static const char *const skip_urb[] = { "^usb_submit_urb", "^usb_start_wait_urb", "^usb_bulk_msg",
+	"^usb_interrupt_msg", "^usb_control_msg", NULL };
+static const char *const skip_leak[] = { "kmemleak", "^create_object", "^mmap_", "alloc", "^kmem",
+	"^slab", "^idr_get", "^list_lru_init", "strdup", "strndup", "memdup", "^pcpu_create",
+	NULL };
+
+/* ---- the rules ------------------------------------------------------------------ */
+
+#define IN_FRAME " in {frame}"
+
+/* First match wins: the narrow rule of a kind comes before its broad one. */
+static const struct crash_rule crash_rules[] = {
+	/* pKVM's hypervisor (EL2): nvhe_hyp_panic_handler() prints one of
+	 * three lines, maybe the hyp's own stack, then panics. */
+	{ .match = "nVHE hyp BUG at: %f!",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = "nVHE hyp BUG" IN_FRAME,
+	    .bare = "nVHE hyp BUG at {1}",
+	    .culprit = CULPRIT_TOP,
+	    .trace = "nVHE call trace:",
+	    .skip = skip_hyp },
+	{ .match = "nVHE hyp BUG at: ",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = "nVHE hyp BUG" IN_FRAME,
+	    .bare = "nVHE hyp BUG",
+	    .culprit = CULPRIT_TOP,
+	    .trace = "nVHE call trace:",
+	    .skip = skip_hyp },
+	{ .match = "nVHE hyp panic at: ",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = "nVHE hyp panic" IN_FRAME,
+	    .bare = "nVHE hyp panic",
+	    .culprit = CULPRIT_TOP,
+	    .trace = "nVHE call trace:",
+	    .skip = skip_hyp },
+	{ .match = "Invalid host exception to nVHE hyp",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = "Invalid host exception to nVHE hyp" },
+	{ .match = "Kernel panic - not syncing: HYP panic",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: HYP panic" },
+
+	/* Panics.  On their own they are the report; after an Oops or a
+	 * WARNING (panic_on_warn) they are its last part. */
+	{ .match = "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: stack is corrupted" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_stack },
+	{ .match = "Kernel panic - not syncing: corrupted stack end detected inside scheduler",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: corrupted stack end" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true,
+	    .skip = skip_stack },
+	{ .match = "Kernel panic - not syncing: kernel stack overflow",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel stack overflow" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true,
+	    .skip = skip_stack },
+	/* The panic of an Oops whose first lines were lost. */
+	{ .match = "Kernel panic - not syncing: Fatal exception",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: Fatal exception" },
+	{ .match = "Kernel panic - not syncing: Attempted to kill init!",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: Attempted to kill init!" },
+	{ .match = "Kernel panic - not syncing: *",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: {1}" },
+
+	/* Sanitizers: KASAN, KMSAN, KCSAN, KFENCE, UBSAN frame their reports
+	 * with "=====" lines. */
+	{ .match = "BUG: KASAN: double-free",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: invalid-free" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_free },
+	{ .match = "BUG: KASAN: invalid-free",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: invalid-free" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_free },
+	{ .match = "BUG: KASAN: * in ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: {1}{access}" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	{ .match = "BUG: KASAN: * on address",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: {1}{access}" },
+	{ .match = "BUG: KASAN: *",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: {1}" },
+	{ .match = "BUG: KMSAN: * in ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KMSAN: {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_kmsan },
+	{ .match = "BUG: KCSAN: *",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KCSAN: {1}" },
+	{ .match = "BUG: KFENCE: * in ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KFENCE: {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	{ .match = "UBSAN: Undefined behaviour in",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "UBSAN: undefined-behaviour" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_ubsan },
+	{ .match = "UBSAN: * in ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "UBSAN: {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_ubsan },
+
+	/* Bad memory accesses: x86's "BUG: ..." and arm64's "Unable to
+	 * handle kernel ..." get the same titles. */
+	{ .match = "BUG: unable to handle page fault for address",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel paging request" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "BUG: unable to handle kernel paging request",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel paging request" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "BUG: kernel NULL pointer dereference",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel NULL pointer dereference" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "BUG: unable to handle kernel NULL pointer dereference",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel NULL pointer dereference" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "BUG: unable to handle kernel ",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel" },
+	{ .match = "Unable to handle kernel access to user memory",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel access to user memory" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Unable to handle kernel * at virtual address",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+
+	/* Faults and the Oops line.  x86 since 6.9 puts "Oops: " before the
+	 * fault's name; crash_rule_find() looks past it. */
+	{ .match = "general protection fault* [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "general protection fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "segment-related general protection fault* [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "general protection fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "divide error: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "divide error" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "divide_error: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "divide error" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "stack segment: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "stack segment fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "int3: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "int3" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "PANIC: double fault",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "PANIC: double fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "invalid opcode: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "invalid opcode" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Internal error: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "Internal error" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Oops: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "Oops" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Oops - * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "Oops" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Unhandled fault: * at 0x",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "Unhandled fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Bad mode in * handler detected",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "bad mode" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Insufficient stack space to handle exception!",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "kernel stack overflow" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true,
+	    .skip = skip_stack },
+	/* An asynchronous abort: the pc is wherever the CPU was. */
+	{ .match = "SError Interrupt on CPU",
+	    .kind = CRASH_SERROR,
+	    .fatal = true,
+	    .title = "SError Interrupt" },
+
+	/* BUG() and the checks built on it. */
+	{ .match = "kernel BUG at lib/list_debug.c",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: corrupted list" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "kernel BUG at mm/usercopy.c",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: bad usercopy" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_usercopy },
+	{ .match = "kernel BUG at ",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "kernel BUG" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_skb },
+
+	/* Lockups and stalls. */
+	{ .match = "BUG: soft lockup",
+	    .kind = CRASH_LOCKUP,
+	    .fatal = true,
+	    .title = "BUG: soft lockup" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true },
+	{ .match = "Watchdog detected hard LOCKUP on cpu",
+	    .kind = CRASH_LOCKUP,
+	    .fatal = true,
+	    .title = "Watchdog detected hard LOCKUP" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true },
+	{ .match = "BUG: workqueue lockup",
+	    .kind = CRASH_LOCKUP,
+	    .fatal = true,
+	    .title = "BUG: workqueue lockup" },
+	{ .match = "INFO: rcu_*detected*stall",
+	    .kind = CRASH_RCU_STALL,
+	    .fatal = true,
+	    .title = "INFO: rcu detected stall" IN_FRAME,
+	    .culprit = CULPRIT_INTERRUPTED,
+	    .pc = true,
+	    .skip = skip_rcu },
+	{ .match = "INFO: task * blocked *for more than %d seconds",
+	    .kind = CRASH_HUNG_TASK,
+	    .fatal = true,
+	    .title = "INFO: task hung" IN_FRAME,
+	    .culprit = CULPRIT_HANG },
+	{ .match = "INFO: task * can't die for more than ",
+	    .kind = CRASH_HUNG_TASK,
+	    .fatal = true,
+	    .title = "INFO: task can't die" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_schedule },
+
+	/* Other BUG: reports, each in the kernel's own words. */
+	{ .match = "BUG: spinlock * on CPU#",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: spinlock {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_spinlock },
+	{ .match = "BUG: rwlock * on CPU#",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: rwlock {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_spinlock },
+	{ .match = "BUG: scheduling while atomic",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: scheduling while atomic" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_schedule },
+	{ .match = "BUG: sleeping function called from invalid context",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: sleeping function called from invalid context" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	{ .match = "BUG: using * in preemptible",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: using {1} in preemptible code" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_preempt },
+	{ .match = "BUG: Bad page state",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Bad page state" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_page },
+	{ .match = "BUG: Bad page map",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Bad page map" },
+	{ .match = "BUG: Bad page cache",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Bad page cache" },
+	{ .match = "BUG: Bad rss-counter state",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Bad rss-counter state" },
+	{ .match = "BUG: non-zero pgtables_bytes on freeing mm",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: non-zero pgtables_bytes on freeing mm" },
+	{ .match = "BUG: *stack guard page was hit at",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: stack guard page was hit" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true,
+	    .skip = skip_stack },
+	{ .match = "BUG: workqueue leaked lock or atomic",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: workqueue leaked lock or atomic" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "last function: " },
+	{ .match = "BUG: Dentry * still in use",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Dentry still in use" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	/* SLUB's debugging checks: "BUG kmalloc-64 (Not tainted): Poison overwritten". */
+	{ .match = "BUG * (*): Object already free",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Object already free" },
+	{ .match = "BUG * (*): Poison overwritten",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Poison overwritten" },
+	{ .match = "BUG * (*): Redzone overwritten",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Redzone overwritten" },
+	{ .match = "BUG * (*): Freechain corrupt",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Freechain corrupt" },
+	{ .match = "BUG * (*): Freepointer corrupt",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Freepointer corrupt" },
+
+	/* Lockdep: its reports print as "BUG:", "WARNING:" or (older
+	 * kernels) "INFO:"; the deadlock is named where the lock is taken. */
+	{ .match = "BUG: held lock freed!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "BUG: held lock freed" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "BUG: bad unlock balance detected!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "BUG: bad unlock balance" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at:" },
+	{ .match = "BUG: *still has locks held!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "BUG: still has locks held" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "BUG: lock held when returning to user space",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "BUG: lock held when returning to user space" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "BUG: MAX_* too low!", .kind = CRASH_LOCKDEP, .title = "BUG: MAX_{1} too low!" },
+	{ .match = "BUG: Invalid wait context",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: locking bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_sock },
+	{ .match = "WARNING: possible circular locking dependency detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "INFO: possible circular locking dependency detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: possible recursive locking detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "INFO: possible recursive locking detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: possible irq lock inversion dependency detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "INFO: possible irq lock inversion dependency detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: *-safe -> *-unsafe lock order detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .trace = "... which became" },
+	{ .match = "INFO: *-safe -> *-unsafe lock order detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .trace = "... which became" },
+	{ .match = "WARNING: inconsistent lock state",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "inconsistent lock state" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .trace = "stack backtrace:" },
+	{ .match = "INFO: inconsistent lock state",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "inconsistent lock state" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .trace = "stack backtrace:" },
+	{ .match = "WARNING: suspicious RCU usage",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: suspicious RCU usage" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_rcu },
+	{ .match = "INFO: suspicious RCU usage",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "INFO: suspicious RCU usage" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_rcu },
+	{ .match = "INFO: trying to register non-static key",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "INFO: trying to register non-static key" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_key },
+	{ .match = "WARNING: bad unlock balance detected!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: bad unlock balance" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at:" },
+	{ .match = "WARNING: held lock freed!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: held lock freed" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: Nested lock was not taken",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: nested lock was not taken" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	{ .match = "WARNING: lock held when returning to user space",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: lock held when returning to user space" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: *still has locks held!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: still has locks held" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: *kernel/locking/lockdep.c:%d ",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: locking bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_sock },
+
+	/* WARNING splats raised by a checker get the checker's name. */
+	{ .match = "WARNING: *lib/debugobjects.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: ODEBUG bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_odebug },
+	{ .match = "WARNING: *lib/refcount.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: refcount bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_refcount },
+	{ .match = "WARNING: *mm/usercopy.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: bad usercopy" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_usercopy },
+	{ .match = "WARNING: *lib/kobject.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: kobject bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_kobject },
+	{ .match = "WARNING: *fs/proc/generic.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: proc registration bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_proc },
+	{ .match = "WARNING: *mm/vmalloc.c:%d *__vmalloc_node",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: zero-size vmalloc" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: *mm/*.c:%d *malloc",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: kmalloc bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_kmalloc },
+	/* A driver submitting a bad URB: the driver is the bug. */
+	{ .match = "WARNING: *drivers/usb/core/urb.c:%d usb_submit_urb",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING in {frame}/usb_submit_urb",
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_urb },
+	/* The splat itself, in the forms kernels have printed it. */
+	{ .match = "WARNING: CPU: %d PID: %d at ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: %f at ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: [*] %f at ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: at %f ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: kernel stack regs at * has bad '*' value",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: kernel stack regs has bad '{2}' value" },
+	{ .match = "WARNING: kernel stack frame pointer at * has bad value",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: kernel stack frame pointer has bad value" },
+
+	/* kmemleak's report of one object, on the console or read from
+	 * /sys/kernel/debug/kmemleak. */
+	{ .match = "unreferenced object 0x",
+	    .kind = CRASH_MEMORY_LEAK,
+	    .title = "memory leak" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_leak },
+
+	/* A reboot nobody asked for: init powers off, it never reboots. */
+	{ .match = "reboot: Restarting system",
+	    .kind = CRASH_REBOOT,
+	    .fatal = true,
+	    .end = END_LINE,
+	    .title = "unexpected kernel reboot" },
+	{ .match = "Booting Linux on physical CPU",
+	    .kind = CRASH_REBOOT,
+	    .fatal = true,
+	    .after_boot = true,
+	    .end = END_LINE,
+	    .title = "unexpected kernel reboot" },
+	/* /proc/version reads the same: only the kernel's own line counts. */
+	{ .match = "Linux version %d.",
+	    .kind = CRASH_REBOOT,
+	    .fatal = true,
+	    .after_boot = true,
+	    .printk = true,
+	    .end = END_LINE,
+	    .title = "unexpected kernel reboot" },
+	{ .match = "Booting the kernel",
+	    .kind = CRASH_REBOOT,
+	    .fatal = true,
+	    .after_boot = true,
+	    .end = END_LINE,
+	    .title = "unexpected kernel reboot" },
+};
+
+/* ---- patterns ------------------------------------------------------------- */
 
 static bool
-is_hex(char c)
+is_digit(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return c >= '0' && c <= '9';
+}
+
+static bool
+is_path_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+	    c == '-' || c == '.' || c == '/';
 }
 
 static bool
@@ -86,429 +975,223 @@ starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Past a "path/file.c:123" source location at S, or NULL. */
+static const char *
+skip_file(const char *s)
+{
+	const char *p = s, *colon;
+
+	while (is_path_char(*p))
+		p++;
+	colon = p;
+	if (*p != ':' || memchr(s, '.', (size_t)(colon - s)) == NULL || !is_digit(p[1]))
+		return NULL;
+	for (p++; is_digit(*p);)
+		p++;
+	return p;
+}
+
+/* Does PAT match the start of S?  Captures go to C from index C->n on. */
 static bool
-starts_with_any(const char *s, const char *const *prefixes)
+match_at(const char *pat, const char *s, struct crash_captures *c)
+{
+	int n = c->n;
+
+	for (;;) {
+		if (*pat == '\0')
+			return true;
+		if (*pat == '*') {
+			const char *t;
+
+			if (n >= CRASH_CAPTURES_MAX)
+				return false;
+			if (pat[1] == '\0') {
+				c->at[n] = s;
+				c->len[n] = strlen(s);
+				c->file[n] = false;
+				c->n = n + 1;
+				return true;
+			}
+			for (t = s;; t++) {
+				c->n = n + 1;
+				if (match_at(pat + 1, t, c)) {
+					c->at[n] = s;
+					c->len[n] = (size_t)(t - s);
+					c->file[n] = false;
+					return true;
+				}
+				if (*t == '\0')
+					break;
+			}
+			c->n = n;
+			return false;
+		}
+		if (pat[0] == '%' && pat[1] == 'd') {
+			if (!is_digit(*s))
+				return false;
+			while (is_digit(*s))
+				s++;
+			pat += 2;
+			continue;
+		}
+		if (pat[0] == '%' && pat[1] == 'f') {
+			const char *end = skip_file(s);
+
+			if (end == NULL || n >= CRASH_CAPTURES_MAX)
+				return false;
+			c->at[n] = s;
+			c->len[n] = (size_t)(end - s);
+			c->file[n] = true;
+			c->n = ++n;
+			s = end;
+			pat += 2;
+			continue;
+		}
+		if (*pat != *s)
+			return false;
+		pat++;
+		s++;
+	}
+}
+
+/* The rule whose pattern starts M and whose conditions S meets. */
+static const struct crash_rule *
+find_at(const char *m, struct crash_line_state st, struct crash_captures *caps)
 {
 	size_t i;
 
-	for (i = 0; prefixes[i] != NULL; i++)
-		if (starts_with(s, prefixes[i]))
-			return true;
+	for (i = 0; i < N_ELEMS(crash_rules); i++) {
+		const struct crash_rule *r = &crash_rules[i];
+
+		if ((r->after_boot && !st.booted) || (r->printk && !st.printk))
+			continue;
+		caps->n = 0;
+		if (r->match[0] == *m && match_at(r->match, m, caps))
+			return r;
+	}
+	return NULL;
+}
+
+const struct crash_rule *
+crash_rule_find(const char *m, struct crash_line_state st, struct crash_captures *caps)
+{
+	const struct crash_rule *r;
+
+	/* x86's die() has put "Oops: " before the fault's own name since
+	 * 6.9: "Oops: general protection fault, ...". */
+	if (starts_with(m, "Oops: ") && (r = find_at(m + 6, st, caps)) != NULL &&
+	    strcmp(r->match, "Oops: * [#%d]") != 0)
+		return r;
+	return find_at(m, st, caps);
+}
+
+bool
+crash_skip_match(const char *const *skip, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; skip != NULL && skip[i] != NULL; i++) {
+		const char *e = skip[i];
+		bool head = e[0] == '^';
+		size_t n = strlen(e) - head;
+		bool tail = n > 0 && e[head + n - 1] == '$';
+
+		e += head;
+		n -= tail;
+		if (n > len)
+			continue;
+		if (head && tail) {
+			if (n == len && memcmp(name, e, n) == 0)
+				return true;
+		} else if (head) {
+			if (memcmp(name, e, n) == 0)
+				return true;
+		} else if (tail) {
+			if (memcmp(name + len - n, e, n) == 0)
+				return true;
+		} else {
+			for (size_t j = 0; j + n <= len; j++)
+				if (memcmp(name + j, e, n) == 0)
+					return true;
+		}
+	}
 	return false;
 }
 
-/* ---- lines ---------------------------------------------------------------- */
-
-/* What the detector needs to know of a line besides its text. */
-struct line_info {
-	const char *m; /* its printk message (crash_message_start()) */
-	bool prefixed; /* it has a printk prefix */
-	struct printk_prefix pp;
-};
-
-/* The printk prefix of LINE: at its start, or the first one further in
- * (printk may start right after a partial line a program left). */
-static struct line_info
-line_info(const char *line)
-{
-	struct line_info li = { .m = crash_message_start(line) };
-	const char *s;
-
-	li.pp.time_us = -1;
-	li.pp.caller[0] = '\0';
-	for (s = line; s != NULL; s = strchr(s + 1, '[')) {
-		if (printk_prefix_parse(s, &li.pp) != NULL) {
-			li.prefixed = true;
-			if (s != line)
-				li.m = crash_message_start(s);
-			break;
-		}
-		if (*s == '\0')
-			break;
-	}
-	return li;
-}
-
-static bool
-is_end_marker(const char *m)
-{
-	return starts_with(m, "---[ end trace") || starts_with(m, "---[ end Kernel panic");
-}
-
-/* The sanitizers' frame: a line of '=' alone. */
-static bool
-is_frame_line(const char *m)
-{
-	size_t n = strspn(m, "=");
-
-	return n >= 20 && m[n + strspn(m + n, " ")] == '\0';
-}
-
-/* ---- matching ------------------------------------------------------------- */
-
-enum crash_hit
-crash_match_line(const struct crash_detector *d, const char *text, struct crash_match *cm)
-{
-	const char *s = text;
-
-	for (;;) {
-		const struct crash_rule *r;
-		struct crash_captures caps;
-		struct crash_line_state st;
-		const char *m;
-
-		if (s != text && printk_prefix_skip(s) == NULL)
-			goto next;
-		m = crash_message_start(s);
-		if (is_end_marker(m))
-			return CRASH_HIT_END;
-		st.booted = d->booted;
-		st.printk = printk_prefix_skip(s) != NULL;
-		r = crash_rule_find(m, st, &caps);
-		if (r != NULL) {
-			cm->rule = r;
-			cm->kind = r->kind;
-			cm->fatal = r->fatal;
-			cm->at = (size_t)(m - text);
-			crash_title(cm->title, r, text, cm->at, true);
-			return CRASH_HIT_CRASH;
-		}
-	next:
-		if (*s == '\0' || (s = strchr(s + 1, '[')) == NULL)
-			return CRASH_HIT_NONE;
-	}
-}
-
-/* ---- the shape of a report ------------------------------------------------- */
-
-/* Lines that start a stack or a section of a report (its shape without
- * printk prefixes to go by). */
-static const char *const trace_headers[] = {
-	"Call trace:",
-	"Call Trace:",
-	"Backtrace:",
-	"nVHE call trace:",
-	"stack backtrace:",
-	"Allocated by task ",
-	"Freed by task ",
-	"Last potentially related work creation:",
-	"Second to last potentially related work creation:",
-	"Uninit was ",
-	"Local variable ",
-	"-> #",
-	"Task dump for CPU",
-	"NMI backtrace for cpu",
-	"Showing all locks held",
-	"  backtrace",
-	NULL,
-};
-
-/* Lines that may follow a backtrace and still belong to its report. */
-static const char *const after_trace[] = {
-	"Code: ",
-	"---[ end ",
-	"Kernel panic - not syncing",
-	"Kernel Offset:",
-	"PHYS_OFFSET:",
-	"CPU features:",
-	"Memory Limit:",
-	"Rebooting in ",
-	"SMP: stopping secondary CPUs",
-	NULL,
-};
-
-/* The lines a panic prints after "Kernel Offset:". */
-static const char *const panic_tail[] = {
-	"PHYS_OFFSET:",
-	"CPU features:",
-	"Memory Limit:",
-	"Rebooting in ",
-	"---[ end Kernel panic",
-	NULL,
-};
+/* ---- messages ------------------------------------------------------------- */
 
 /*
- * Is LINE a backtrace frame: " func+0x1c/0x30 [mod]", "[<ffff...>] func+...",
- * "? func+...", an unsymbolised " 0xffff800008bca0e8", an x86 "<IRQ>"
- * style marker, an inlined "func file.c:12 [inline]", with or without a
- * "kvm [N]: " prefix (the hyp's trace)?
+ * Skip the subsystem prefixes that precede some report lines: kvm_err()'s
+ * "kvm [PID]: ", "rcu: ", the lockup watchdogs' and kmemleak's.
  */
-static bool
-is_frame(const char *m)
+static const char *
+skip_subsystem(const char *s)
 {
-	const char *p = m, *tok;
-	size_t len, i;
+	static const char *const plain[] = { "rcu: ", "watchdog: ", "NMI watchdog: ",
+		"kmemleak: " };
+	size_t i;
 
+	if (starts_with(s, "kvm [")) {
+		const char *p = s + 5;
+		if (is_digit(*p)) {
+			while (is_digit(*p))
+				p++;
+			if (starts_with(p, "]: "))
+				return p + 3;
+		}
+		return s;
+	}
+	for (i = 0; i < N_ELEMS(plain); i++)
+		if (starts_with(s, plain[i]))
+			return s + strlen(plain[i]);
+	return s;
+}
+
+const char *
+crash_message_start(const char *s)
+{
+	const char *p = printk_prefix_skip(s);
+
+	if (p == NULL)
+		p = s;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	while (p[0] == '[' && p[1] == '<') {
-		p = strchr(p, ']');
-		if (p == NULL)
-			return false;
-		while (*++p == ' ')
-			;
+	/* Lockdep before 4.15 framed its headers: "[ INFO: inconsistent
+	 * lock state ]". */
+	if (p[0] == '[' && p[1] == ' ' && (p[2] == 'B' || p[2] == 'I' || p[2] == 'W')) {
+		size_t n = strlen(p);
+
+		if (n > 4 && p[n - 1] == ']' && p[n - 2] == ' ')
+			return p + 2;
 	}
-	if (p[0] == '?' && p[1] == ' ')
-		p += 2;
-	tok = p;
-	len = strcspn(tok, " \t");
-	if (len == 0)
-		return false;
-	if (tok[0] == '<' && tok[len - 1] == '>')
-		return true; /* <IRQ>, </IRQ>, <TASK>, ... */
-	if (tok[0] == '0' && tok[1] == 'x' && len >= 10) {
-		for (i = 2; i < len && is_hex(tok[i]); i++)
-			;
-		return i == len;
-	}
-	for (i = 1; i + 3 < len; i++)
-		if (tok[i] == '+' && tok[i + 1] == '0' && tok[i + 2] == 'x')
-			return true;
-	len = strlen(m);
-	return len > 9 && strcmp(m + len - 9, " [inline]") == 0;
+	return skip_subsystem(p);
 }
 
-/* A register dump's line: x86 prints the registers again after an Oops's
- * end marker ("RIP: 0010:f+0x..", "RSP: 0018:...", "Code: 48 89 ..."),
- * before the panic that may follow. */
-static bool
-is_register_line(const char *m)
-{
-	size_t n = 0;
+/* ---- kinds ---------------------------------------------------------------- */
 
-	if (starts_with(m, "Code: "))
-		return true;
-	while (n < 5 && ((m[n] >= 'A' && m[n] <= 'Z') || (n > 0 && m[n] >= '0' && m[n] <= '9')))
-		n++;
-	if (n < 2 || m[n] != ':' || m[n + 1] != ' ')
-		return false;
-	n += 1 + strspn(m + n + 1, " ");
-	return is_hex(m[n]);
-}
-
-/* Is report R past a backtrace that has had frames? */
-static bool
-past_trace(const struct crash_report *r)
-{
-	return r->rule->end == END_TRACE && r->in_trace && r->frames > 0;
-}
-
-/* Does the line (LI, HIT, CM), one of R's caller's, belong to R? */
-static bool
-report_takes(const struct crash_report *r, const struct line_info *li, enum crash_hit hit,
-    const struct crash_match *cm)
-{
-	const char *m = li->m;
-
-	switch (r->phase) {
-	case CRASH_REPORT_AFTER_END:
-		return starts_with(m, "Kernel panic - not syncing") || is_register_line(m);
-	case CRASH_REPORT_TAIL:
-		return *m == '\0' || starts_with_any(m, panic_tail);
-	case CRASH_REPORT_BODY:
-		break;
-	}
-	if (hit == CRASH_HIT_CRASH && !cm->rule->joins)
-		return false;
-	if (r->prefixed && li->pp.time_us >= 0 && r->last_us >= 0 &&
-	    li->pp.time_us - r->last_us > REPORT_GAP_US)
-		return false;
-	if (!past_trace(r) || *m == '\0')
-		return true;
-	if (r->prefixed)
-		return li->prefixed;
-	return is_frame(m) || starts_with_any(m, trace_headers) || starts_with_any(m, after_trace);
-}
-
-/* How a line of caller CALLER stands to report R. */
-enum relation {
-	MINE, /* R's caller printed it */
-	PROGRAM, /* no caller id on a console that has them: a program's output */
-	OTHER, /* another caller's */
+/* The wire names of the kinds: lower case, words joined by '-'. */
+static const char *const kind_names[] = {
+	[CRASH_PANIC] = "panic",
+	[CRASH_OOPS] = "oops",
+	[CRASH_PAGING] = "paging",
+	[CRASH_BUG] = "bug",
+	[CRASH_WARNING] = "warning",
+	[CRASH_HYP] = "hyp",
+	[CRASH_SERROR] = "serror",
+	[CRASH_LOCKUP] = "lockup",
+	[CRASH_RCU_STALL] = "rcu-stall",
+	[CRASH_HUNG_TASK] = "hung-task",
+	[CRASH_SANITIZER] = "sanitizer",
+	[CRASH_LOCKDEP] = "lockdep",
+	[CRASH_MEMORY_LEAK] = "memory-leak",
+	[CRASH_REBOOT] = "reboot",
 };
 
-static enum relation
-relation(const struct crash_report *r, const char *caller)
+/* Name of a crash kind; declared in console.h, the API callers use. */
+const char *
+crash_kind_name(enum crash_kind k)
 {
-	if (r->caller[0] == '\0' || strcmp(r->caller, caller) == 0 ||
-	    (r->all_cpus && caller[0] == 'C'))
-		return MINE;
-	return caller[0] == '\0' ? PROGRAM : OTHER;
-}
-
-/* ---- open and close -------------------------------------------------------- */
-
-/* Close R, title it, and hand it to CB. */
-static void
-report_close(struct crash_report *r, crash_report_cb cb, void *arg)
-{
-	r->len = r->kept_len;
-	r->text[r->len] = '\0';
-	r->last = r->kept_last;
-	crash_title(r->title, r->rule, r->text, r->at, false);
-	r->open = false;
-	cb(arg, r);
-}
-
-static struct crash_report *
-report_open(struct crash_detector *d, crash_report_cb cb, void *arg)
-{
-	struct crash_report *r, *oldest = NULL;
-
-	for (r = d->reports; r < d->reports + CRASH_OPEN_MAX; r++) {
-		if (!r->open)
-			return r;
-		if (oldest == NULL || r->seq < oldest->seq)
-			oldest = r;
-	}
-	report_close(oldest, cb, arg);
-	return oldest;
-}
-
-static void
-report_append(struct crash_report *r, const char *line, uint64_t lineno, bool blank)
-{
-	size_t n = strlen(line);
-
-	if (r->nlines > 0 && r->len < CRASH_REPORT_TEXT_MAX)
-		r->text[r->len++] = '\n';
-	if (n > CRASH_REPORT_TEXT_MAX - r->len)
-		n = CRASH_REPORT_TEXT_MAX - r->len;
-	memcpy(r->text + r->len, line, n);
-	r->len += n;
-	r->nlines++;
-	r->last = lineno;
-	if (!blank) {
-		r->kept_len = r->len;
-		r->kept_last = lineno;
-	}
-}
-
-/* Add the line to R (opening it on a crash); true when R is complete. */
-static bool
-report_add(struct crash_detector *d, struct crash_report *r, const char *line,
-    const struct line_info *li, uint64_t lineno, enum crash_hit hit, const struct crash_match *cm)
-{
-	const char *m = li->m;
-
-	if (!r->open) {
-		memset(r, 0, offsetof(struct crash_report, title));
-		r->open = true;
-		r->seq = ++d->seq;
-		r->rule = cm->rule;
-		r->kind = cm->kind;
-		r->fatal = cm->fatal;
-		r->first = lineno;
-		r->fatal_line = cm->fatal ? lineno : 0;
-		r->at = cm->at;
-		r->prefixed = li->prefixed;
-		snprintf(r->caller, sizeof(r->caller), "%s", li->pp.caller);
-		snprintf(r->title, sizeof(r->title), "%s", cm->title);
-		snprintf(r->first_line, sizeof(r->first_line), "%s", line);
-	} else if (hit == CRASH_HIT_CRASH && cm->fatal && !r->fatal) {
-		r->fatal = true;
-		r->fatal_line = lineno;
-	}
-	report_append(r, line, lineno, *m == '\0');
-	if (li->pp.time_us >= 0)
-		r->last_us = li->pp.time_us;
-	else if (r->nlines == 1)
-		r->last_us = -1;
-
-	if (r->rule->end == END_LINE)
-		return true;
-	if (starts_with(m, "Sending NMI from CPU") || starts_with(m, "NMI backtrace for cpu"))
-		r->all_cpus = true;
-	if (starts_with(m, "Kernel panic - not syncing")) {
-		/* The panic a report causes: a fresh body, maybe a trace. */
-		r->phase = CRASH_REPORT_BODY;
-		r->in_trace = false;
-		r->frames = 0;
-	}
-	if (r->in_trace && is_frame(m))
-		r->frames++;
-	else if (starts_with_any(m, trace_headers)) {
-		r->in_trace = true;
-		r->frames = 0;
-	}
-
-	if (hit == CRASH_HIT_END ||
-	    (r->rule->end == END_FRAMED && r->nlines > 1 && is_frame_line(m))) {
-		if (starts_with(m, "---[ end Kernel panic"))
-			return true;
-		r->phase = CRASH_REPORT_AFTER_END;
-	} else if (starts_with(m, "Memory Limit:") || starts_with(m, "Rebooting in ")) {
-		return true;
-	} else if (starts_with(m, "Kernel Offset:")) {
-		r->phase = CRASH_REPORT_TAIL;
-	}
-	return r->nlines >= CRASH_REPORT_LINES_MAX;
-}
-
-void
-crash_reports_end_before(struct crash_detector *d, const char *line, enum crash_hit hit,
-    const struct crash_match *cm, crash_report_cb cb, void *arg)
-{
-	struct line_info li = line_info(line);
-	struct crash_report *r;
-
-	for (r = d->reports; r < d->reports + CRASH_OPEN_MAX; r++) {
-		if (!r->open)
-			continue;
-		switch (relation(r, li.pp.caller)) {
-		case MINE:
-			if (!report_takes(r, &li, hit, cm))
-				report_close(r, cb, arg);
-			break;
-		case PROGRAM:
-			if (past_trace(r) || r->phase != CRASH_REPORT_BODY)
-				report_close(r, cb, arg);
-			break;
-		case OTHER:
-			break;
-		}
-	}
-}
-
-void
-crash_reports_add(struct crash_detector *d, const char *line, uint64_t lineno, enum crash_hit hit,
-    const struct crash_match *cm, crash_report_cb cb, void *arg)
-{
-	struct line_info li = line_info(line);
-	struct crash_report *r, *mine = NULL;
-
-	for (r = d->reports; r < d->reports + CRASH_OPEN_MAX; r++)
-		if (r->open && relation(r, li.pp.caller) == MINE &&
-		    (mine == NULL || strcmp(r->caller, li.pp.caller) == 0))
-			mine = r;
-	if (mine == NULL && hit == CRASH_HIT_CRASH)
-		mine = report_open(d, cb, arg);
-	if (mine != NULL && report_add(d, mine, line, &li, lineno, hit, cm)) {
-		if (mine->rule->kind == CRASH_REBOOT)
-			d->booted = false;
-		report_close(mine, cb, arg);
-	}
-	if (li.pp.time_us > 0 && !(hit == CRASH_HIT_CRASH && cm->kind == CRASH_REBOOT))
-		d->booted = true;
-}
-
-void
-crash_reports_close_all(struct crash_detector *d, crash_report_cb cb, void *arg)
-{
-	for (;;) {
-		struct crash_report *r, *oldest = NULL;
-
-		for (r = d->reports; r < d->reports + CRASH_OPEN_MAX; r++)
-			if (r->open && (oldest == NULL || r->seq < oldest->seq))
-				oldest = r;
-		if (oldest == NULL)
-			return;
-		report_close(oldest, cb, arg);
-	}
-}
-
-void
-crash_detector_booted(struct crash_detector *d)
-{
-	d->booted = true;
+	if ((unsigned)k >= N_ELEMS(kind_names) || kind_names[k] == NULL)
+		return "unknown";
+	return kind_names[k];
 }

@@ -6,12 +6,12 @@
  * collects each report's lines until it is over, and titles it.  It is
  * three files, one thing each:
  *
- *   crash-rules.c   the rule table: which first lines are reports, their
+ *   crash.c         the rule table: which first lines are reports, their
  *                   kind, whether fatal, the title format, the frames a
  *                   title never names; the pattern matcher; kind names;
  *   crash-title.c   titles: a report's frames, its culprit, the format
  *                   filled in;
- *   crash.c         reports: which lines belong to which open report,
+ *   crash-report.c  reports: which lines belong to which open report,
  *                   where each ends.
  *
  * docs/CRASHES.md describes every kind, its title and the boundaries.
@@ -45,14 +45,14 @@ enum crash_culprit {
 };
 
 /* How a report ends, besides a new report, a result line, its size and the
- * end of the console (crash.c). */
+ * end of the console (crash-report.c). */
 enum crash_end {
 	END_TRACE, /* after its backtrace, or at "---[ end trace" */
 	END_FRAMED, /* at its closing "=====" line (the sanitizers frame theirs) */
 	END_LINE, /* it is one line */
 };
 
-/* One row of the rule table (crash-rules.c says how to read the fields). */
+/* One row of the rule table (crash.c says how to read the fields). */
 struct crash_rule {
 	const char *match; /* pattern the printk message starts with */
 	enum crash_kind kind;
@@ -139,7 +139,7 @@ struct crash_detector {
 /* A finished report, handed to the caller, which may read R until it returns. */
 typedef void (*crash_report_cb)(void *arg, const struct crash_report *r);
 
-/* ---- crash-rules.c ------------------------------------------------------ */
+/* ---- crash.c ----------------------------------------------------------- */
 
 /* The printk message that starts at S (a line start or a printk prefix):
  * past its printk prefix and subsystem prefix. */
@@ -173,7 +173,7 @@ extern const char *const crash_hang_waits[];
  * report is only its first line so far: no culprit is called corrupted. */
 void crash_title(char *t, const struct crash_rule *rule, const char *text, size_t at, bool partial);
 
-/* ---- crash.c ------------------------------------------------------------ */
+/* ---- crash-report.c ----------------------------------------------------- */
 
 /* Look for a report's first line or end marker in TEXT, at its start and
  * at every later printk prefix; on CRASH_HIT_CRASH *CM says which crash. */

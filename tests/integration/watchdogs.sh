@@ -54,6 +54,11 @@ check_match "panic: console keeps the backtrace after it" "$console" 'el0t_64_sy
 check_match "panic: console keeps the lines after the backtrace" "$console" 'Memory Limit: none'
 check_eq "panic: the test that was running is an error" \
 	"$(ctl results --json "$id" | python3 -c 'import json,sys; print(",".join(t["verdict"] for t in json.load(sys.stdin)))')" error
+check_eq "panic: one crash report, the job's primary crash" \
+	"$(ctl crashes --json "$id" | python3 -c 'import json,sys
+c = json.load(sys.stdin)
+print(len(c), "|", c[0]["title"], "|", c[0]["kind"], "|", c[0]["fatal"], "|", c[0]["primary"])')" \
+	"1 | kernel panic: sysrq triggered crash | panic | True | True"
 
 # A guest that keeps printing slowly after the panic: the console is kept
 # for --crash-grace (500 ms) only, then qemu is stopped.  The line right

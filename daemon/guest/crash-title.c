@@ -23,13 +23,16 @@
  * Finding the culprit.  The candidates are, in order: the function the
  * first line names ("at kernel/foo.c:12 foo+0x1c/0x30", "in
  * kfree+0x9/0x30"), the functions after the rule's lead marker (lockdep's
- * "at: FUNC"), the function of the first pc line (arm64 "pc : FUNC+0x..",
- * x86 "RIP: 0010:FUNC+0x.."), then the frames of the stack: the first run
- * of frame lines (" func+0x1c/0x30", "[<ffff...>] func+0x...", with or
- * without a "Call trace:" header), or the one under the rule's trace
- * header.  Frames marked "? " are guesses of x86's unwinder and never
- * candidates; "<IRQ>"-style markers and unsymbolised addresses are part
- * of a stack but name nothing.  Then, by the rule's culprit:
+ * "at: FUNC"), for a rule with .pc the function of the first pc line
+ * (arm64 "pc : FUNC+0x..", x86 "RIP: 0010:FUNC+0x..") and the stack after
+ * it, else the frames of the stack under the rule's trace header, or of
+ * the first stack (" func+0x1c/0x30", "[<ffff...>] func+0x...", with or
+ * without a "Call trace:" header) up to the next stack's header.  Lines
+ * that are no frames are passed over: a program's output may be printed
+ * in the middle of a stack.  Frames marked "? " are guesses of x86's
+ * unwinder and never candidates; "<IRQ>"-style markers, inlined frames
+ * and unsymbolised addresses are part of a stack but name nothing.  Then,
+ * by the rule's culprit:
  *
  *   CULPRIT_TOP    the first candidate that is in no skip list; when
  *                  every one is a generic helper (crash_skip_generic or

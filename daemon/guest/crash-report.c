@@ -73,6 +73,8 @@
 /* The longest pause inside one report: printk stamps a report's lines
  * within milliseconds of each other, even on a slow serial console. */
 #define REPORT_GAP_US (2 * 1000000)
+/* The printk prefixes of one line looked at for a report's first line. */
+#define PREFIXES_MAX 4
 
 static bool
 is_hex(char c)
@@ -150,6 +152,7 @@ enum crash_hit
 crash_match_line(const struct crash_detector *d, const char *text, struct crash_match *cm)
 {
 	const char *s = text;
+	int prefixes = 0;
 
 	for (;;) {
 		const struct crash_rule *r;
@@ -159,6 +162,10 @@ crash_match_line(const struct crash_detector *d, const char *text, struct crash_
 
 		if (s != text && printk_prefix_skip(s) == NULL)
 			goto next;
+		/* A real line has a prefix or two; a hostile one may have a
+		 * thousand. */
+		if (++prefixes > PREFIXES_MAX)
+			return CRASH_HIT_NONE;
 		m = crash_message_start(s);
 		if (is_end_marker(m))
 			return CRASH_HIT_END;

@@ -121,15 +121,22 @@ struct frame {
 	size_t name_len;
 };
 
-/* The length of a token's function name if it is "name+0xOFF[/0xSIZE]...", else 0. */
+/* The length of a token's function name if it is "name+0xOFF[/0xSIZE]...",
+ * else 0.  A name is a C symbol, maybe with a clone suffix ("f.isra.0"):
+ * nothing else a guest prints becomes part of a title. */
 static size_t
 symbol_len(const char *tok, size_t len)
 {
 	size_t i;
 
-	for (i = 1; i + 3 < len; i++)
+	if (len == 0 || !(is_word(tok[0]) && !is_digit(tok[0])))
+		return 0;
+	for (i = 1; i + 3 < len; i++) {
 		if (tok[i] == '+' && tok[i + 1] == '0' && tok[i + 2] == 'x' && is_hex(tok[i + 3]))
 			return i;
+		if (!is_word(tok[i]) && tok[i] != '.')
+			return 0;
+	}
 	return 0;
 }
 
@@ -276,8 +283,13 @@ first_symbol(const char *s, const char *end, size_t *len)
 
 		s = skip_blanks(s, end);
 		if (s + 1 < end && s[0] == '[' && s[1] == '<') {
-			s = skip_pc_tokens(s, end);
-			continue;
+			const char *past = skip_pc_tokens(s, end);
+
+			/* An unclosed "[<" is a token like any other. */
+			if (past != s) {
+				s = past;
+				continue;
+			}
 		}
 		tok = s;
 		while (s < end && *s != ' ' && *s != '\t')

@@ -58,6 +58,9 @@
 #include "guest/crash.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+/* The longest run a '*' of a pattern matches: a report's first line is
+ * short, and a bound keeps a hostile line cheap. */
+#define STAR_MAX 256
 
 /* ---- skip lists ---------------------------------------------------------- */
 
@@ -991,67 +994,89 @@ skip_file(const char *s)
 	return p;
 }
 
-/* Does PAT match the start of S?  Captures go to C from index C->n on. */
+/*
+ * Does the segment [PAT, PAT+LEN) of a pattern -- text, "%d" and "%f", no
+ * '*' -- match at S?  Where it ends in *END; its "%f" captures go to C.
+ */
 static bool
-match_at(const char *pat, const char *s, struct crash_captures *c)
+segment_at(const char *pat, size_t len, const char *s, const char **end, struct crash_captures *c)
 {
-	int n = c->n;
+	const char *pe = pat + len;
 
-	for (;;) {
-		if (*pat == '\0')
-			return true;
-		if (*pat == '*') {
-			const char *t;
-
-			if (n >= CRASH_CAPTURES_MAX)
-				return false;
-			if (pat[1] == '\0') {
-				c->at[n] = s;
-				c->len[n] = strlen(s);
-				c->file[n] = false;
-				c->n = n + 1;
-				return true;
-			}
-			for (t = s;; t++) {
-				c->n = n + 1;
-				if (match_at(pat + 1, t, c)) {
-					c->at[n] = s;
-					c->len[n] = (size_t)(t - s);
-					c->file[n] = false;
-					return true;
-				}
-				if (*t == '\0')
-					break;
-			}
-			c->n = n;
-			return false;
-		}
-		if (pat[0] == '%' && pat[1] == 'd') {
+	while (pat < pe) {
+		if (pat[0] == '%' && pat + 1 < pe && pat[1] == 'd') {
 			if (!is_digit(*s))
 				return false;
 			while (is_digit(*s))
 				s++;
 			pat += 2;
-			continue;
-		}
-		if (pat[0] == '%' && pat[1] == 'f') {
-			const char *end = skip_file(s);
+		} else if (pat[0] == '%' && pat + 1 < pe && pat[1] == 'f') {
+			const char *e = skip_file(s);
 
-			if (end == NULL || n >= CRASH_CAPTURES_MAX)
+			if (e == NULL || c->n >= CRASH_CAPTURES_MAX)
 				return false;
-			c->at[n] = s;
-			c->len[n] = (size_t)(end - s);
-			c->file[n] = true;
-			c->n = ++n;
-			s = end;
+			c->at[c->n] = s;
+			c->len[c->n] = (size_t)(e - s);
+			c->file[c->n++] = true;
+			s = e;
 			pat += 2;
+		} else if (*pat++ != *s++) {
+			return false;
+		}
+	}
+	*end = s;
+	return true;
+}
+
+/*
+ * Does PAT match the start of S?  Its '*' and "%f" captures go to C.
+ *
+ * A pattern is segments joined by '*'.  Each '*' takes the shortest run
+ * after which the next segment matches: placing every segment leftmost
+ * finds a match whenever there is one, so no '*' is ever tried again, and
+ * a run is at most STAR_MAX characters.  Guests print what they like: the
+ * cost stays linear in the line for any pattern.
+ */
+static bool
+match_at(const char *pat, const char *s, struct crash_captures *c)
+{
+	c->n = 0;
+	while (*pat != '\0') {
+		size_t len;
+		const char *end, *t;
+
+		if (*pat != '*') {
+			len = strcspn(pat, "*");
+			if (!segment_at(pat, len, s, &end, c))
+				return false;
+			s = end;
+			pat += len;
 			continue;
 		}
-		if (*pat != *s)
+		if (c->n >= CRASH_CAPTURES_MAX)
 			return false;
-		pat++;
-		s++;
+		int k = c->n++;
+		c->at[k] = s;
+		c->file[k] = false;
+		if (*++pat == '\0') {
+			c->len[k] = strlen(s);
+			return true;
+		}
+		len = strcspn(pat, "*");
+		for (t = s;; t++) {
+			int n = c->n;
+
+			if (segment_at(pat, len, t, &end, c))
+				break;
+			c->n = n;
+			if (*t == '\0' || t - s >= STAR_MAX)
+				return false;
+		}
+		c->len[k] = (size_t)(t - s);
+		s = end;
+		pat += len;
 	}
+	return true;
 }
 
 /* The rule whose pattern starts M and whose conditions S meets. */

@@ -1192,6 +1192,51 @@ test_prefixes_and_mid_line_reports(void)
 	}
 }
 
+/* LINE repeated to a console line's length. */
+static const char *
+repeated(const char *unit)
+{
+	static char buf[CONSOLE_LINE_MAX];
+	size_t n = strlen(unit), o = 0;
+
+	while (o + n + 2 < sizeof(buf)) {
+		memcpy(buf + o, unit, n);
+		o += n;
+	}
+	buf[o++] = '\n';
+	buf[o] = '\0';
+	return buf;
+}
+
+static void
+test_hostile_lines_are_cheap_and_harmless(void)
+{
+	static struct recorder r;
+
+	/* The guest prints what it likes.  An unclosed "[<" once made the
+	 * title's search for a function loop forever. */
+	parse_str(&r,
+	    "[ 52.1] kvm [312]: nVHE hyp panic at: [<ffff8000091+0x1/0x2__kvm_nvhe_x+0x1/0x2!\n");
+	CHECK_INT(r.nreports, 1);
+	CHECK_STR(r.rep[0].title, "nVHE hyp panic");
+	parse_str(&r, "WARNING: CPU: 0 PID: 1 at a.c:1 [<\n");
+	CHECK_INT(r.nreports, 1);
+	/* Lines a '*' of a pattern could try at every position, or with a
+	 * printk prefix at every word: each is a report or none, at once. */
+	parse_str(&r, repeated("WARNING: mm/mm/"));
+	CHECK_INT(r.nreports, 0);
+	parse_str(&r, repeated("[1.0] WARNING: lib/lib/"));
+	CHECK_INT(r.nreports, 0);
+	parse_str(&r, repeated("[1.0] WARNING: CPU: 1 PID: 2 at "));
+	CHECK_INT(r.nreports, 1);
+	parse_str(&r, repeated("INFO: task a blocked b"));
+	CHECK_INT(r.nreports, 0);
+	parse_str(&r, repeated("[[<"));
+	CHECK_INT(r.nreports, 0);
+	parse_str(&r, repeated(" f+0x1/0x2 [<"));
+	CHECK_INT(r.nreports, 0);
+}
+
 static void
 test_fatal_line_of_a_report(void)
 {
@@ -1250,6 +1295,7 @@ main(void)
 	RUN(test_stalls_lockups_and_bugs);
 	RUN(test_no_false_alarms);
 	RUN(test_prefixes_and_mid_line_reports);
+	RUN(test_hostile_lines_are_cheap_and_harmless);
 	RUN(test_fatal_line_of_a_report);
 	RUN(test_crash_kind_names);
 	return UNIT_DONE();

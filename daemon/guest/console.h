@@ -55,9 +55,10 @@ enum console_event_kind {
 	CONSOLE_TEST_END, /* test, seq, exit_code, duration_ms, killed_timeout */
 	CONSOLE_DONE, /* ntests: init ran everything, powering off */
 	CONSOLE_CORRUPT, /* a result line failed its crc or did not parse; title = reason */
-	CONSOLE_CRASH, /* crash_kind, fatal, title: first line of a report */
+	CONSOLE_CRASH, /* crash_kind, fatal, title: a line that starts or joins a report */
 	CONSOLE_CRASH_END, /* the end marker of a report ("---[ end ...") */
-	CONSOLE_CRASH_REPORT, /* a whole report: crash_kind, fatal, title, report, lineno..last_lineno */
+	CONSOLE_CRASH_REPORT, /* a whole report: crash_kind, fatal, title, report,
+				 * lineno..last_lineno, fatal_lineno */
 	CONSOLE_LINE, /* any line that is not a result or data line (test output, printk) */
 	CONSOLE_MARK, /* name (in test), uptime_ms */
 	CONSOLE_MODULE, /* name (in test), ok, exit_code */

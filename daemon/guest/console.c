@@ -46,18 +46,19 @@
  *    itself is dropped from the line and from the log.
  *
  * 3. Everything else is console output: CONSOLE_LINE, which the runner
- *    hands to the per-test output parser, and crash reports, which crash.c
- *    recognises (crash.h): every line that starts a kernel or hypervisor
- *    crash report is one CONSOLE_CRASH event, with a stable title; a report
- *    usually has several (an Oops's "Unable to handle kernel ...", then
- *    "Internal error: ...", then "Kernel panic - not syncing: Oops: Fatal
- *    exception").  A "---[ end trace" or "---[ end Kernel panic" line is
- *    CONSOLE_CRASH_END.  The first matching line also opens a report,
- *    which collects the lines that follow until the report is over and
- *    then comes whole as one CONSOLE_CRASH_REPORT, with the title and kind
- *    of its first line, fatal if any of its lines was.  crash.c says which
- *    lines a report takes and when it is complete; this file ends a report
- *    before a result line and at console_parser_flush(), and emits it.
+ *    hands to the per-test output parser, and crash reports, which the
+ *    crash detector recognises (crash.h): every line that starts or joins
+ *    a kernel or hypervisor crash report is one CONSOLE_CRASH event, with
+ *    a stable title; a report usually has several (an Oops's "Unable to
+ *    handle kernel ...", then "Internal error: ...", then "Kernel panic -
+ *    not syncing: Oops: Fatal exception").  A "---[ end trace" or "---[
+ *    end Kernel panic" line is CONSOLE_CRASH_END.  A line that starts a
+ *    report also opens one, which collects the lines that follow until
+ *    the report is over and then comes whole as one CONSOLE_CRASH_REPORT,
+ *    with the kind of its first line, the title of the whole report, fatal
+ *    if any of its lines was.  crash-report.c says which lines a report
+ *    takes and when it is complete; this file ends every open report
+ *    before a result line and at console_parser_flush(), and emits them.
  *
  * 3. The kernel's banner, "Linux version X ...", is also reported as
  *    CONSOLE_KERNEL_VERSION with X, once and only before the first result
@@ -123,7 +124,7 @@ struct console_parser {
 	 * would be a program's output. */
 	bool version_done;
 	struct crash_match match; /* the last crash line's kind and title */
-	struct crash_report report;
+	struct crash_detector crashes;
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -150,16 +151,11 @@ emit(struct console_parser *p, struct console_event *ev)
 	p->cb(p->arg, ev);
 }
 
-/*
- * Look for a crash report in TEXT (the line, or the part of it before a
- * result marker).  Emits CONSOLE_CRASH or CONSOLE_CRASH_END and says which
- * it was.
- */
-static enum crash_hit
-detect_crash(struct console_parser *p, const char *text)
+/* Emit what crash_match_line() found on the line: CONSOLE_CRASH or
+ * CONSOLE_CRASH_END. */
+static void
+emit_crash(struct console_parser *p, enum crash_hit hit)
 {
-	enum crash_hit hit = crash_match_line(text, &p->match);
-
 	if (hit == CRASH_HIT_END) {
 		struct console_event ev = { .kind = CONSOLE_CRASH_END };
 		emit(p, &ev);
@@ -170,19 +166,18 @@ detect_crash(struct console_parser *p, const char *text)
 		ev.title = p->match.title;
 		emit(p, &ev);
 	}
-	return hit;
 }
 
-/* Close the open report and hand it over whole as CONSOLE_CRASH_REPORT. */
+/* Hand a finished report over whole as CONSOLE_CRASH_REPORT. */
 static void
-report_emit(struct console_parser *p)
+report_emit(void *arg, const struct crash_report *r)
 {
-	struct crash_report *r = &p->report;
+	struct console_parser *p = arg;
 	struct console_event ev = { .kind = CONSOLE_CRASH_REPORT };
 
-	crash_report_close(r);
 	ev.lineno = r->first;
 	ev.last_lineno = r->kept_last;
+	ev.fatal_lineno = r->fatal_line;
 	ev.line = r->first_line;
 	ev.crash = r->kind;
 	ev.fatal = r->fatal;
@@ -553,15 +548,12 @@ parse_test_output(struct console_parser *p)
 	emit(p, &ev);
 	if (k == NULL)
 		return;
-	/* As a kernel line of its own, for the detector and the report. */
+	/* As a kernel line of its own, for the detector and the reports. */
 	snprintf(p->scratch, sizeof(p->scratch), "%s", k);
-	if (p->report.open &&
-	    !crash_report_takes(&p->report, p->scratch, crash_message_start(p->scratch)))
-		report_emit(p);
-	hit = detect_crash(p, p->scratch);
-	if (crash_report_add(&p->report, p->scratch, crash_message_start(p->scratch), p->lines, hit,
-		&p->match))
-		report_emit(p);
+	hit = crash_match_line(&p->crashes, p->scratch, &p->match);
+	crash_reports_end_before(&p->crashes, p->scratch, hit, &p->match, report_emit, p);
+	emit_crash(p, hit);
+	crash_reports_add(&p->crashes, p->scratch, p->lines, hit, &p->match, report_emit, p);
 }
 
 /* A finished logged line: a result line, or output (and maybe a crash). */
@@ -569,7 +561,6 @@ static void
 parse_line(struct console_parser *p)
 {
 	enum crash_hit hit;
-	const char *m;
 	char *mark;
 
 	p->lines++;
@@ -580,9 +571,10 @@ parse_line(struct console_parser *p)
 	}
 	mark = strstr(p->buf, RESULT_PREFIX);
 	if (mark != NULL) {
-		/* A result line ends a report and is no part of it. */
-		if (p->report.open)
-			report_emit(p);
+		/* A result line ends every report and is no part of one; init
+		 * runs, so the kernel is up. */
+		crash_reports_close_all(&p->crashes, report_emit, p);
+		crash_detector_booted(&p->crashes);
 		p->version_done = true;
 		/* The text before the marker is output of its own (a last
 		 * line printed without a newline: "ok 1 suite@@pkvm:1 end"),
@@ -597,23 +589,24 @@ parse_line(struct console_parser *p)
 			ev.lineno = p->lines;
 			ev.line = p->scratch;
 			p->cb(p->arg, &ev);
-			detect_crash(p, p->scratch);
+			emit_crash(p, crash_match_line(&p->crashes, p->scratch, &p->match));
 		}
 		report_result(p, mark);
 		return;
 	}
-	m = crash_message_start(p->buf);
-	if (p->report.open && !crash_report_takes(&p->report, p->buf, m))
-		report_emit(p);
+	/* The line's CONSOLE_CRASH comes after its CONSOLE_LINE, but whether
+	 * it starts a report decides which reports it ends: match first,
+	 * emit in log order. */
+	hit = crash_match_line(&p->crashes, p->buf, &p->match);
+	crash_reports_end_before(&p->crashes, p->buf, hit, &p->match, report_emit, p);
 	{
 		struct console_event ev = { .kind = CONSOLE_LINE };
 		emit(p, &ev);
 	}
 	if (!p->version_done)
 		kernel_version(p);
-	hit = detect_crash(p, p->buf);
-	if (crash_report_add(&p->report, p->buf, m, p->lines, hit, &p->match))
-		report_emit(p);
+	emit_crash(p, hit);
+	crash_reports_add(&p->crashes, p->buf, p->lines, hit, &p->match, report_emit, p);
 }
 
 static void
@@ -753,8 +746,7 @@ console_parser_flush(struct console_parser *p)
 			release_hold(p);
 		end_line(p);
 	}
-	if (p->report.open)
-		report_emit(p);
+	crash_reports_close_all(&p->crashes, report_emit, p);
 }
 
 uint64_t

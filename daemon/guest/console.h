@@ -8,8 +8,9 @@
  *  - result lines printed by initramfs/init, framed so that kernel printk
  *    output interleaved on the same console cannot be mistaken for them and
  *    a damaged line is detected (see "Result lines" below);
- *  - kernel and hypervisor crash reports (panic, Oops, BUG:, ...), with a
- *    stable one-line title and whether the crash is fatal to the job;
+ *  - kernel and hypervisor crash reports (panic, Oops, KASAN, lockdep,
+ *    hung tasks, ...: docs/CRASHES.md), with a stable one-line title and
+ *    whether the crash is fatal to the job;
  *  - the kernel's version, from its "Linux version X ..." banner.
  *
  * It is pure: no I/O, no clock, no allocation per byte, so it is unit
@@ -24,17 +25,20 @@
  * parser reports as CONSOLE_FILE_DATA and keeps out of the output it hands
  * to the serial log (console_parser_set_output).
  *
- * Crash reports: CONSOLE_CRASH fires on the first line of a report (so the
- * runner can start its crash grace at once); CONSOLE_CRASH_REPORT fires when
- * the report is complete -- at its end marker ("---[ end trace",
- * "---[ end Kernel panic"), at "Kernel Offset:"/"Memory Limit:" (the last
- * lines of a panic), at the next result line, after 200 lines, or at
- * console_parser_flush() -- with the whole text from the first line to the
- * end of the backtrace.  CONSOLE_CRASH fires for every matching line, but
- * lines that match while a report is open belong to that report: an Oops
- * followed by "Kernel panic - not syncing: Oops: Fatal exception" is one
- * report, with the title and kind of its first line, fatal when any of its
- * lines is.  A WARNING report ends at its "---[ end trace" line.
+ * Crash reports: CONSOLE_CRASH fires on every line that starts or joins a
+ * report (so the runner can start its crash grace at once), with a title
+ * from that line alone; CONSOLE_CRASH_REPORT fires when the report is
+ * complete (crash-report.c says where a report ends: its end marker, the
+ * end of its backtrace, the next report of the same printk caller, the
+ * next result line, console_parser_flush(), ...) with the report's lines and
+ * its title, which names the culprit function found in its stack ("kernel
+ * BUG in lkdtm_BUG" where the first line only said "kernel BUG").  A line
+ * that joins a report -- the "Kernel panic - not syncing: Oops: Fatal
+ * exception" after an Oops -- belongs to it: one report, with the title
+ * and kind of its first line, fatal when any of its lines is.  Reports of
+ * different printk callers (CONFIG_PRINTK_CALLER's "[T123]"/"[C0]") may be
+ * open at once; each comes when complete, so reports need not come in the
+ * order of their first lines.
  *
  * The kernel's version: CONSOLE_KERNEL_VERSION fires once, for the first
  * line whose printk message is "Linux version X ..." (the banner a kernel
@@ -65,9 +69,10 @@ enum console_event_kind {
 	CONSOLE_TEST_END, /* test, seq, exit_code, duration_ms, killed_timeout */
 	CONSOLE_DONE, /* ntests: init ran everything, powering off */
 	CONSOLE_CORRUPT, /* a result line failed its crc or did not parse; title = reason */
-	CONSOLE_CRASH, /* crash_kind, fatal, title: first line of a report */
+	CONSOLE_CRASH, /* crash_kind, fatal, title: a line that starts or joins a report */
 	CONSOLE_CRASH_END, /* the end marker of a report ("---[ end ...") */
-	CONSOLE_CRASH_REPORT, /* a whole report: crash_kind, fatal, title, report, lineno..last_lineno */
+	CONSOLE_CRASH_REPORT, /* a whole report: crash_kind, fatal, title, report,
+				 * lineno..last_lineno, fatal_lineno */
 	CONSOLE_LINE, /* any line that is not a result or data line (test output, printk) */
 	CONSOLE_MARK, /* name (in test), uptime_ms */
 	CONSOLE_MODULE, /* name (in test), ok, exit_code */
@@ -78,18 +83,23 @@ enum console_event_kind {
 	CONSOLE_KERNEL_VERSION, /* version: the kernel's banner, once per boot */
 };
 
+/* The kinds of crash report (docs/CRASHES.md); crash_kind_name() gives
+ * each its name on the wire. */
 enum crash_kind {
 	CRASH_PANIC, /* Kernel panic - not syncing */
-	CRASH_OOPS, /* Internal error: / Oops */
-	CRASH_PAGING, /* Unable to handle kernel ... */
-	CRASH_BUG, /* BUG: ... / kernel BUG at */
-	CRASH_WARNING, /* WARNING: */
+	CRASH_OOPS, /* Internal error:, Oops, general protection fault, ... */
+	CRASH_PAGING, /* Unable to handle kernel ..., BUG: unable to handle ... */
+	CRASH_BUG, /* kernel BUG at, and BUG: reports in the kernel's forms */
+	CRASH_WARNING, /* a WARNING splat */
 	CRASH_HYP, /* nVHE hyp BUG/panic, Invalid host exception */
 	CRASH_SERROR, /* SError Interrupt */
-	CRASH_LOCKUP, /* soft/hard lockup */
-	CRASH_RCU_STALL, /* rcu_sched self-detected stall */
-	CRASH_HUNG_TASK, /* INFO: task ... blocked for more than */
-	CRASH_SANITIZER, /* KASAN/KCSAN/KFENCE/UBSAN report */
+	CRASH_LOCKUP, /* soft/hard lockup, workqueue lockup */
+	CRASH_RCU_STALL, /* an RCU or RCU-tasks stall */
+	CRASH_HUNG_TASK, /* INFO: task ... blocked for more than / can't die */
+	CRASH_SANITIZER, /* KASAN/KMSAN/KCSAN/KFENCE/UBSAN report */
+	CRASH_LOCKDEP, /* lockdep: possible deadlock, bad unlock balance, ... */
+	CRASH_MEMORY_LEAK, /* kmemleak: unreferenced object */
+	CRASH_REBOOT, /* the kernel restarted unasked */
 };
 
 struct console_event {
@@ -129,6 +139,7 @@ struct console_event {
 	/* KERNEL_VERSION: X of the line "Linux version X ...", the release as
 	 * `uname -r` shows it, at most CONSOLE_KERNEL_VERSION_MAX bytes. */
 	const char *version;
+	uint64_t fatal_lineno; /* CRASH_REPORT: the line that made it fatal, 0 if none */
 };
 
 typedef void (*console_event_cb)(void *arg, const struct console_event *ev);

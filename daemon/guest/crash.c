@@ -1,87 +1,963 @@
 /*
- * crash.c -- kernel and hypervisor crash reports on the guest's console.
+ * crash.c -- which console lines start a crash report, and how each
+ * kind of report is titled (crash.h; docs/CRASHES.md says it in prose).
  *
- * console.c hands every logged line here (crash.h).  Each line is matched
- * against the first line of the kernel's and the pKVM hypervisor's crash
- * reports (the table crash_rules below).  Matching is anchored: the
- * pattern has to start the printk message, that is the line after an
- * optional printk prefix (a "[   12.345678]" timestamp and/or a
- * "[T123]"/"[C0]" caller id, as base/printk.h reads it) and an optional
- * "kvm [N]: ", "rcu: " or "watchdog: " subsystem prefix.  A printk prefix
- * further into the line starts a candidate message too, because printk may
- * begin right after a partial line a program left on the console.  Anchoring is what keeps "kvm [1]: ..." boot chatter and
- * words like "DEBUG" or "BUG-free" from being taken for crashes.  A
- * "---[ end trace" or "---[ end Kernel panic" line is a report's end marker.
+ * A report starts on a line whose printk message -- the line after its
+ * printk prefix ("[   12.345678]", "[  T123]", base/printk.h) and a
+ * subsystem prefix ("kvm [79]: ", "rcu: ", "watchdog: ", "kmemleak: ") --
+ * starts with one of the patterns below.  Anchoring at the message's
+ * start is what keeps "kvm [1]: ..." boot chatter, a program's "WARNING:
+ * the mand mount option is being deprecated" and words like "DEBUG" or
+ * "BUG-free" from being taken for crashes: each kind of report is listed
+ * in the form the kernel prints it, never as any line starting "BUG:" or
+ * "WARNING:".  A kernel WARNING is the splat's header ("WARNING: CPU: 0
+ * PID: 1 at FILE:LINE FUNC", its older "WARNING: at FILE:LINE" and newer
+ * "WARNING: FILE:LINE at FUNC, CPU#0: ..." forms) or one of lockdep's
+ * named reports.
  *
- * The first matching line also opens a report, which collects the lines
- * that follow until the report is over (see "crash reports" below for
- * where a report ends), with the title and kind of its first line, fatal
- * if any of its lines was.
+ * Patterns.  Text matches itself; '*' matches any run of characters (the
+ * shortest that lets the rest match; at the end of a pattern, the rest of
+ * the message); "%d" matches one or more digits and "%f" a source
+ * location "path/file.c:123".  Every '*' and '%f' is a capture, {1} to {4}
+ * in the title format, in order.  The first rule that matches wins, so a
+ * narrow rule comes before the broad one of its kind.
  *
- * Titles.  A title must be the same every time the same bug fires, so it
- * can be compared across runs and jobs.  It is built from the matching line
- * only, in these steps:
- *
- *  - the timestamp, caller id and subsystem prefix ("kvm [79]: ") go;
- *  - "[<ffff800008bca0e8>]" tokens go, "func+0x1c/0x30" becomes "func",
- *    and any token holding a run of 12 or more hex digits (64-bit
- *    addresses, hashed pointers, ESR values; not "exitcode=0x0000000b")
- *    is dropped;
- *  - trailing blanks and '!', '.', ':' and ',' go;
- *  - then the rule for the kind of report:
- *
- *      Kernel panic - not syncing: MSG   kept whole (MSG is the panic's
- *                                        reason; "HYP panic" is CRASH_HYP)
- *      Internal error: WHAT: ESR [#1]    "Internal error: WHAT"
- *      Oops: ... [#1]                    the text before ": <code> [#N]"
- *      Unable to handle kernel X at virtual address A
- *                                        "Unable to handle kernel X"
- *      kernel BUG at FILE:LINE!          "kernel BUG at FILE:LINE"
- *      BUG: KASAN: KIND in FUNC+off      "KASAN: KIND in FUNC" (same for
- *                                        KFENCE, KCSAN, KMSAN)
- *      BUG: soft lockup - CPU#0 ...      "BUG: soft lockup"
- *      BUG: WHAT: details                "BUG: WHAT", also cut at ", ",
- *                                        " - ", " in process ", " on CPU#"
- *      UBSAN: KIND in FILE:LINE:COL      kept whole
- *      WARNING: CPU: N PID: N at FILE:LINE FUNC+off
- *                                        "WARNING in FUNC" (syzkaller's
- *                                        form; "WARNING at FILE:LINE" when
- *                                        no function is printed)
- *      WARNING: other                    kept whole (lockdep etc.)
- *      Watchdog detected hard LOCKUP on cpu N
- *                                        "Watchdog detected hard LOCKUP"
- *      INFO: rcu_X ... stall(s) ...: details
- *                                        the text before the first ": "
- *                                        after "INFO: "
- *      INFO: task COMM:PID blocked for more than N seconds.
- *                                        "INFO: task COMM blocked" (N grows
- *                                        while the task stays blocked)
- *      SError Interrupt on CPU0, ...     "SError Interrupt"
- *      nVHE hyp BUG at: FILE:LINE!       "nVHE hyp BUG at: FILE:LINE"
- *      nVHE hyp BUG at: [<A>] FUNC+off!  "nVHE hyp BUG at: FUNC"
- *      nVHE hyp panic at: [<A>] FUNC+off!
- *                                        "nVHE hyp panic at: FUNC"
- *      Invalid host exception to nVHE hyp!
- *                                        "Invalid host exception to nVHE hyp"
- *
- * A WARNING is not fatal; every other report is (sanitizer
- * reports included: the kernel carries on after them, but the memory it
- * runs on is no longer trustworthy and the test found a bug).
+ * Fields of a rule (struct crash_rule):
+ *   kind, fatal  the report's kind (its name on the wire: crash_kind_name)
+ *                and whether it crashes the job: a warning-class report
+ *                (WARNING, lockdep, memory leak) does not unless a panic
+ *                joins it;
+ *   joins        the line continues an open report of the same printk
+ *                caller rather than starting one: the panic an Oops
+ *                causes, the "Internal error:" after "Unable to handle
+ *                kernel ...";
+ *   after_boot   a boot banner is a crash (an unexpected reboot) only once
+ *                a running kernel has printed;
+ *   printk       only a line with a printk prefix counts (a program may
+ *                print the same text: cat /proc/version);
+ *   end          how the report ends (crash-report.c);
+ *   title, bare  the title format, and the one used when no culprit is
+ *                found ("... in corrupted" when there is none);
+ *   culprit      how the culprit is chosen from the stack (crash-title.c);
+ *   lead         a marker whose function names the culprit before the
+ *                stack does (lockdep's "at: FUNC");
+ *   trace        the stack the culprit comes from, when not the first;
+ *   pc           the report shows where the CPU was (a fault, a WARNING, a
+ *                stall): the pc/RIP line's function is a candidate, and
+ *                the stack is the one after it;
+ *   skip         frames this kind's culprit never is, besides the common
+ *                lists (crash_skip_never, crash_skip_generic below).
  *
  * Like console.c this is pure: no I/O, no clock, no allocation.
  */
-#include <stddef.h>
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "base/printk.h"
 #include "guest/crash.h"
 
-#define REPORT_LINES_MAX 200
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+/* The longest run a '*' of a pattern matches: a report's first line is
+ * short, and a bound keeps a hostile line cheap. */
+#define STAR_MAX 256
 
-/* ---- helpers ----------------------------------------------------------- */
+/* ---- skip lists ---------------------------------------------------------- */
+
+/*
+ * Never the culprit: the code that prints a report or takes the trap that
+ * leads to it, sanitizer runtimes, interrupt and exception entry.  They
+ * are at the top of nearly every stack and say nothing about the bug.
+ */
+const char *const crash_skip_never[] = {
+	/* printing a report */
+	"^dump_stack", "^__dump_stack", "^show_stack", "^dump_backtrace", "^walk_stackframe",
+	"^arch_stack_walk", "^stack_trace_", "unwind_", "^show_trace_log_lvl", "^show_regs",
+	"^__show_regs", "^sched_show_task", "^dump_cpu_task", "^nmi_cpu_backtrace",
+	"^nmi_trigger_cpumask_backtrace", "^arch_trigger_cpumask_backtrace", "panic", "^__warn",
+	"^warn_slowpath", "^report_bug", "^bug_handler", "^handle_bug", "^print_tainted",
+	"^print_modules", "^printk", "^_printk", "^vprintk", "^__printk",
+	/* traps and exception entry */
+	"^invalid_op", "^do_invalid_op", "^fixup_bug", "^do_error", "^handle_invalid_op", "^exc_",
+	"^asm_exc_", "^do_trap", "^do_error_trap", "^die$", "^__die", "^oops_", "^arm64_notify_die",
+	"^call_break_hook", "^brk_handler", "^bug_brk_handler", "^do_debug_exception", "^el1_",
+	"^el1h_64_", "^el0t_64_", "^el0_", "^do_el0_svc", "^do_mem_abort", "^do_translation_fault",
+	"^do_page_fault", "^__do_kernel_fault", "^die_kernel_fault", "^do_tag_check_fault",
+	"^do_sea", "^do_bad_area", "^page_fault_oops", "^kernelmode_fixup_or_oops", "^__bad_area",
+	"^bad_area", "^handle_page_fault", "^do_user_addr_fault", "^do_kern_addr_fault",
+	"^spurious_kernel_fault", "^no_context",
+	/* interrupt entry, and the timer interrupt that runs the watchdogs */
+	"^sysvec_", "^asm_sysvec_", "^__sysvec_", "^apic_timer_interrupt",
+	"^smp_apic_timer_interrupt", "^irq_exit", "^__irq_exit", "^handle_irq", "^generic_handle_",
+	"^handle_domain_irq", "^handle_percpu_devid_irq", "^gic_handle_irq", "^call_on_irq_stack",
+	"^do_interrupt_handler", "^arch_timer_handler", "^hrtimer_interrupt", "^tick_sched_",
+	"^tick_nohz_", "^update_process_times", "^watchdog_timer_fn", "^common_interrupt",
+	"^asm_common_interrupt",
+	/* sanitizer runtimes, fortify, usercopy checks, kcov */
+	"kasan", "__asan", "kmsan", "__msan", "kcsan", "__tsan", "ubsan", "kfence", "__hwasan",
+	"^check_memory_region", "^print_address_description", "^print_report", "^describe_object",
+	"^object_err", "^print_trailer", "^check_bytes", "^slab_err", "^check_object",
+	"^free_debug_processing", "^alloc_debug_processing", "^__check_object_size",
+	"^check_heap_object", "^usercopy_abort", "^__fortify", "^fortify_panic", "^__sanitizer_",
+	"^write_comp_data", "^check_kcov_mode", "^read_word_at_a_time", "_once_nocheck",
+	/* fault injection makes the failure it reports */
+	"^should_fail", "^__should_fail", "^should_failslab", "^fail_dump",
+	/* allocation failure reports */
+	"^warn_alloc",
+	/* lockdep and the might_sleep checks reporting */
+	"lockdep", "^print_usage_bug", "^print_circular_bug", "^print_deadlock_bug",
+	"^print_bad_irq_dependency", "^print_irq_inversion_bug", "^check_noncircular",
+	"^check_prev_add", "^check_prevs_add", "^validate_chain", "^__lock_acquire",
+	"^lock_acquire", "^lock_release", "^__lock_release", "^mark_lock", "^mark_usage",
+	"^mark_held_locks", "^__mark_lock", "^valid_state", "^print_unlock_imbalance_bug",
+	"^debug_check_no_locks_freed", "^register_lock_class", "^look_up_lock_class",
+	"^lock_is_held", "^__lock_is_held", "^lock_acquired", "^lock_contended",
+	"^reacquire_held_locks", "^__might_sleep", "^___might_sleep", "^__might_resched",
+	"^might_sleep", "^__might_fault", "^might_fault", "^__cant_sleep",
+	"^debug_smp_processor_id", "^check_preemption_disabled", "^__this_cpu_preempt_check",
+	"^__schedule_bug", "^schedule_debug",
+	/* debug objects, list and page checks: they detect, they are not the bug */
+	"^debug_object", "^debug_print_object", "_is_static_object", "^debug_check_no_obj_freed",
+	"^__debug_check_no_obj_freed", "^refcount_warn_saturate", "^__list_add_valid",
+	"^__list_del_entry_valid", "^__list_valid_slowpath", "^bad_page", "^free_page_is_bad",
+	"^check_new_page", "^__dump_page", "^dump_page",
+	/* lockdep and irq-state tracing internals */
+	"^hlock_class", "^lock_downgrade", "^spin_dump", "seqprop_assert", "^warn_bogus_irq",
+	"^trace_hardirqs", "^lockdep_hardirqs", "^preempt_schedule_irq", "^console_unlock",
+	"^vprintk_emit", "^console_emit", "^__debug_object", "^__check_heap_object",
+	"^usercopy_warn", "^__read_once", "^__write_once",
+	/* retpolines and tracing */
+	"__x86_indirect_thunk", "^__x86_return_thunk", "^__traceiter", "^perf_trace", NULL
+};
+
+/*
+ * Generic helpers: allocators, locking primitives, atomics and refcounts,
+ * string and user-copy functions, lists and trees, wait and workqueue
+ * plumbing.  A bug surfaces in them but lives in their caller; they are
+ * named only when a stack has nothing else.
+ */
+const char *const crash_skip_generic[] = {
+	/* allocators */
+	"alloc_page", "^__alloc_", "kmalloc", "kzalloc", "kcalloc", "kvmalloc", "kvzalloc",
+	"krealloc", "kmem_cache_", "^__kmem_cache", "^slab_", "^__slab_", "^___slab_", "^new_slab",
+	"^allocate_slab", "^kmemdup", "^kstrdup", "^kstrndup", "^memdup_user", "^vmemdup_user",
+	"^strndup_user", "^kmemleak_alloc", "^vmalloc", "^__vmalloc", "^vzalloc", "^kfree$",
+	"^__kfree", "^kfree_", "^kvfree", "^vfree", "^free_pages", "^__free_pages",
+	"^__get_free_pages", "^get_zeroed_page", "^folio_alloc", "^__folio_alloc", "^alloc_skb",
+	"^__alloc_skb", "^kmalloc_reserve", "^mempool_", "^get_page_from_freelist",
+	"^prep_new_page", "^post_alloc_hook", "^free_unref_page", "^__free_one_page",
+	"^free_pcppages_bulk", "^page_frag_", "^pcpu_alloc", "^__alloc_percpu", "^slab_free",
+	"^do_slab_free", "^__slab_free", "^memcg_slab_",
+	/* locking primitives */
+	"spin_lock", "spin_unlock", "spin_trylock", "^_raw_", "^__raw_", "^do_raw_",
+	"^queued_spin_", "^native_queued_spin", "^__pv_queued", "^mutex_", "^__mutex_", "^rt_mutex",
+	"^__rt_mutex", "^down$", "^down_", "^__down", "^up$", "^up_read", "^up_write", "^__up_",
+	"^rwsem_", "^__rwsem", "^percpu_down", "^__percpu_down", "^percpu_up", "^percpu_rwsem",
+	"read_lock", "write_lock", "read_unlock", "write_unlock", "^osq_lock", "^osq_unlock",
+	"^local_bh_", "^__local_bh_", "^rcu_read_lock", "^rcu_read_unlock", "^__rcu_read",
+	"^preempt_count_", "^seqcount_", "^lock_timer_base",
+	/* atomics, bit operations and reference counts */
+	"^atomic_", "^atomic64_", "^arch_atomic", "^__atomic", "^refcount_", "^__refcount_",
+	"^kref_", "^set_bit$", "^clear_bit$", "^test_and_set_bit", "^test_and_clear_bit",
+	"^cmpxchg", "^__cmpxchg",
+	/* memory, string, formatting and user copies */
+	"^memcpy", "^__memcpy", "^memmove", "^__memmove", "^memset", "^__memset", "^memcmp",
+	"^__memcmp", "^bcmp$", "^memchr", "^strlen$", "^strnlen", "^strcmp$", "^strncmp$",
+	"^strcpy$", "^strncpy$", "^strlcpy$", "^strscpy", "^strchr$", "^strrchr$", "^strstr$",
+	"^strcat$", "^strncat$", "^sprintf$", "^snprintf$", "^vsnprintf$", "^scnprintf$",
+	"^vscnprintf$", "^kasprintf$", "^kvasprintf", "^format_decode", "^string$", "^pointer$",
+	"^number$", "^hex_string", "^string_nocheck", "^widen_string", "^copy_to_user",
+	"^copy_from_user", "^_copy_", "^__copy_", "^raw_copy_", "^copy_user_", "^__arch_copy",
+	"copy_to_iter", "copy_from_iter", "copy_page_to_iter", "copy_page_from_iter",
+	"copy_folio_to_iter", "^__get_user", "^__put_user", "^get_user", "^put_user", "^clear_user",
+	"^__clear_user", "^strncpy_from_user", "^strnlen_user", "^hex_dump", "^print_hex_dump",
+	"^crc32", "^crc16", "^crc_",
+	/* lists, trees and tables */
+	"^__list_", "^list_", "^hlist_", "^rb_", "^__rb_", "^xa_", "^xas_", "^idr_", "^ida_",
+	"^radix_tree", "^rhashtable", "^__rhashtable", "^klist_",
+	/* waiting, completions, timers and workqueues */
+	"^__wake_up", "^wake_up", "^complete$", "^wait_for_completion", "^__wait_for_common",
+	"^wait_for_common", "^do_wait_for_common", "^flush_work", "^__flush_work",
+	"^flush_workqueue", "^__flush_workqueue", "^drain_workqueue", "^destroy_workqueue",
+	"^cancel_work", "^__cancel_work", "^cancel_delayed_work", "^queue_work", "^__queue_work",
+	"^queue_delayed_work", "^__queue_delayed_work", "^insert_work", "^try_to_grab_pending",
+	"^del_timer", "^__del_timer", "^timer_delete", "^__timer_delete", "^mod_timer",
+	"^__mod_timer", "^add_timer", "^kthread_stop", "^finish_wait", "^prepare_to_wait",
+	/* pages and the page cache */
+	"^unlock_page", "^folio_unlock", "^lock_page", "^__lock_page", "^folio_lock", "^put_page",
+	"^__put_page", "^folio_put", "^__folio_put", "^filemap_alloc_folio", "^__filemap_get_folio",
+	"^find_or_create_page", "^pagecache_get_page", "^read_cache_page", "^do_read_cache_",
+	"^grab_cache_page", "^find_lock_entries", "^truncate_inode_pages", "^__set_page_owner",
+	"^set_page_owner", "^__phys_addr", "^__virt_to_phys", "^phys_addr",
+	/* the device model, USB and net device plumbing drivers call into */
+	"^device_add$", "^device_del$", "^device_unregister", "^device_destroy",
+	"^device_for_each_child", "^device_remove_file", "^dpm_sysfs_", "^sysfs_remove",
+	"^sysfs_create", "^__kobject_del", "^add_uevent_var", "^hwrng_unregister",
+	"^i2c_del_adapter", "^tty_unregister_device", "^unregister_netdev", "^rollback_registered",
+	"^usb_kill_urb", "^usb_kill_anchored_urbs", "^usb_control_msg", "^usb_submit_urb",
+	"^usb_hcd_submit_urb", "^usb_start_wait_urb", "^usb_bulk_msg", "^usb_interrupt_msg",
+	"^kthread_park",
+	/* timers, printing helpers, file system plumbing, ref trackers */
+	"^__try_to_del_timer_sync", "^try_to_del_timer_sync", "^del_timer_sync",
+	"^__timer_delete_sync", "^sk_stop_timer", "^hrtimer_cancel", "^setup_object",
+	"dec_and_lock", "^va_format", "^dev_vprintk_emit", "^dev_printk_emit", "^__dev_printk",
+	"^_dev_", "^dev_err$", "^dev_warn$", "^dev_info$", "^strnstr", "^strsep", "^drop_nlink",
+	"^mark_buffer_dirty", "^fast_dput", "^ref_tracker", "^cleanup_srcu_struct", "assertfail",
+	"^full_proxy_",
+	/* object release paths */
+	"^kobject_", "^kobj_", "^put_device", "^get_device", "^device_release", "^devres_release",
+	"^iput$", "^iput_final", "^dput$", "^__dput", "^kfree_skb", "^__kfree_skb", "^consume_skb",
+	"^skb_release", "^skb_free_head", NULL
+};
+
+/* Where a stalled CPU's loop is entered: system calls, work items, timers,
+ * softirqs, kthreads, the file and socket operations that dispatch to a
+ * driver.  The stall's culprit is the frame right above the first of them. */
+const char *const crash_stall_entries[] = {
+	/* system calls */
+	"do_syscall_", "^x64_sys_call", "^invoke_syscall", "^el0_svc_common", "^do_fast_syscall",
+	"^ret_fast_syscall", "^entry_SYSCALL", "^sysenter_dispatch", "^tracesys",
+	/* work items, timers, softirqs, kthreads, CPU bring-up */
+	"^process_one_work", "^worker_thread", "^kthread$", "^smpboot_thread_fn", "^ret_from_fork",
+	"^call_timer_fn", "^expire_timers", "_run_timers", "^run_timer_softirq", "do_softirq",
+	"^handle_softirqs", "^run_ksoftirqd", "^tasklet_action", "^tasklet_hi_action",
+	"hrtimer_run", "^cpu_startup_entry", "^do_idle", "^start_secondary",
+	"^secondary_start_kernel",
+	/* returning to user space */
+	"^task_work_run", "exit_to_user", "exit_to_usermode", "^__fput",
+	/* file, block and socket operations that dispatch to a driver */
+	"vfs_write", "vfs_read", "vfs_ioctl", "vfs_iter_read", "vfs_iter_write", "do_iter_read",
+	"do_iter_write", "do_iter_readv_writev", "new_sync_read", "new_sync_write",
+	"call_read_iter", "call_write_iter", "^ksys_ioctl", "compat_ioctl", "blkdev_ioctl",
+	"blkdev_driver_ioctl", "^call_mmap", "mmap_region", "^do_mmap", "do_dentry_open",
+	"^vfs_open", "^sock_sendmsg", "^__sock_sendmsg", "^sock_recvmsg", "^sock_write_iter",
+	"^sock_read_iter", "^sock_release", "^__sock_release", "^sock_do_ioctl", "^sock_ioctl",
+	"^compat_sock_ioctl", "^sock_mmap", "kernel_setsockopt", "sock_common_setsockopt",
+	"^setsockopt$", "^kernel_listen", "^kernel_accept", "^sk_common_release",
+	"^nfnetlink_rcv_msg", "^rtnetlink_rcv_msg", "^netlink_dump", "netif_receive_skb",
+	/* page faults */
+	"^__do_fault", "^do_page_fault$", "^page_fault$", "smp_call_function", NULL
+};
+
+/* What a blocked task's stack waits in: the scheduler, sleeping locks,
+ * completions, grace periods.  The hang's culprit is the first frame that
+ * is none of these. */
+const char *const crash_hang_waits[] = { "sched", "switch_to", "context_switch", "_lock",
+	"lock_acquire", "down", "rwsem", "mutex", "wait", "completion", "kthread", "synchronize",
+	"rcu_barrier", "flush_", "cancel_", "lock_page", "folio_lock", "rt_spin", "io_schedule",
+	"freezer", NULL };
+
+/* ---- the skip lists of single kinds ----------------------------------------- */
+
+static const char *const skip_hyp[] = { "hyp_panic", "^hyp_", NULL };
+static const char *const skip_free[] = { "kfree", "vfree", "^vunmap", "^slab_", "kmem_cache_free",
+	"^__free_pages", "^free_pages", NULL };
+static const char *const skip_kmsan[] = { "^alloc_skb", "^netlink_ack", "^netlink_rcv_skb",
+	"_encrypt$", "^crypto_", "^cipher_", "^drbg_", "^rng_", NULL };
+static const char *const skip_ubsan[] = { "overflow", NULL };
+static const char *const skip_skb[] = { "^skb_", "^__skb_", "^pskb_", NULL };
+static const char *const skip_usercopy[] = { "usercopy", "^__check_", "^check_", NULL };
+static const char *const skip_spinlock[] = { "spin_", "_lock", "_unlock", NULL };
+static const char *const skip_schedule[] = { "schedule", NULL };
+static const char *const skip_preempt[] = { "preempt", "processor_id", "this_cpu", "debug_smp",
+	NULL };
+static const char *const skip_page[] = { "free_page", "put_page", "get_page", "release_page",
+	"free_unref", "^_*folio", "truncate_inode_pages", "^page_", "alloc", "^__put_", NULL };
+static const char *const skip_rcu[] = { "rcu", "^kmem_", "^slab", NULL };
+static const char *const skip_key[] = { "^stack_", "lock", "^lockdep_init", NULL };
+static const char *const skip_odebug[] = { "^debug_", "rcu", "hrtimer_", "timer_", "work_",
+	"^percpu_", "vunmap", "vfree", "^__free_", "^kobject_", NULL };
+static const char *const skip_refcount[] = { "refcount", "^kobject_", NULL };
+static const char *const skip_kobject[] = { "kobject_", NULL };
+static const char *const skip_proc[] = { "^proc_", NULL };
+static const char *const skip_kmalloc[] = { "kmalloc", "krealloc", "slab", "kmem", NULL };
+static const char *const skip_sock[] = { "^lock_sock", "^release_sock", NULL };
+static const char *const skip_stack[] = { "stack_chk", "^bad_stack", "^handle_bad_stack",
+	"^__bad_stack", "schedule", NULL };
+static const char *const skip_urb[] = { "^usb_submit_urb", "^usb_start_wait_urb", "^usb_bulk_msg",
+	"^usb_interrupt_msg", "^usb_control_msg", NULL };
+static const char *const skip_leak[] = { "kmemleak", "^create_object", "^mmap_", "alloc", "^kmem",
+	"^slab", "^idr_get", "^list_lru_init", "strdup", "strndup", "memdup", "^pcpu_create",
+	NULL };
+
+/* ---- the rules ------------------------------------------------------------------ */
+
+#define IN_FRAME " in {frame}"
+
+/* First match wins: the narrow rule of a kind comes before its broad one. */
+static const struct crash_rule crash_rules[] = {
+	/* pKVM's hypervisor (EL2): nvhe_hyp_panic_handler() prints one of
+	 * three lines, maybe the hyp's own stack, then panics. */
+	{ .match = "nVHE hyp BUG at: %f!",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = "nVHE hyp BUG" IN_FRAME,
+	    .bare = "nVHE hyp BUG at {1}",
+	    .culprit = CULPRIT_TOP,
+	    .trace = "nVHE call trace:",
+	    .skip = skip_hyp },
+	{ .match = "nVHE hyp BUG at: ",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = "nVHE hyp BUG" IN_FRAME,
+	    .bare = "nVHE hyp BUG",
+	    .culprit = CULPRIT_TOP,
+	    .trace = "nVHE call trace:",
+	    .skip = skip_hyp },
+	{ .match = "nVHE hyp panic at: ",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = "nVHE hyp panic" IN_FRAME,
+	    .bare = "nVHE hyp panic",
+	    .culprit = CULPRIT_TOP,
+	    .trace = "nVHE call trace:",
+	    .skip = skip_hyp },
+	{ .match = "Invalid host exception to nVHE hyp",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .title = "Invalid host exception to nVHE hyp" },
+	{ .match = "Kernel panic - not syncing: HYP panic",
+	    .kind = CRASH_HYP,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: HYP panic" },
+
+	/* Panics.  On their own they are the report; after an Oops or a
+	 * WARNING (panic_on_warn) they are its last part. */
+	{ .match = "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: stack is corrupted" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_stack },
+	{ .match = "Kernel panic - not syncing: corrupted stack end detected inside scheduler",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: corrupted stack end" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true,
+	    .skip = skip_stack },
+	{ .match = "Kernel panic - not syncing: kernel stack overflow",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel stack overflow" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true,
+	    .skip = skip_stack },
+	/* The panic of an Oops whose first lines were lost. */
+	{ .match = "Kernel panic - not syncing: Fatal exception",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: Fatal exception" },
+	{ .match = "Kernel panic - not syncing: Attempted to kill init!",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: Attempted to kill init!" },
+	{ .match = "Kernel panic - not syncing: *",
+	    .kind = CRASH_PANIC,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "kernel panic: {1}" },
+
+	/* Sanitizers: KASAN, KMSAN, KCSAN, KFENCE, UBSAN frame their reports
+	 * with "=====" lines. */
+	{ .match = "BUG: KASAN: double-free",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: invalid-free" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_free },
+	{ .match = "BUG: KASAN: invalid-free",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: invalid-free" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_free },
+	{ .match = "BUG: KASAN: * in ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: {1}{access}" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	{ .match = "BUG: KASAN: * on address",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: {1}{access}" },
+	{ .match = "BUG: KASAN: *",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KASAN: {1}" },
+	{ .match = "BUG: KMSAN: * in ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KMSAN: {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_kmsan },
+	{ .match = "BUG: KCSAN: *",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KCSAN: {1}" },
+	{ .match = "BUG: KFENCE: * in ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "KFENCE: {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	{ .match = "UBSAN: Undefined behaviour in",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "UBSAN: undefined-behaviour" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_ubsan },
+	{ .match = "UBSAN: * in ",
+	    .kind = CRASH_SANITIZER,
+	    .fatal = true,
+	    .end = END_FRAMED,
+	    .title = "UBSAN: {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_ubsan },
+
+	/* Bad memory accesses: x86's "BUG: ..." and arm64's "Unable to
+	 * handle kernel ..." get the same titles. */
+	{ .match = "BUG: unable to handle page fault for address",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel paging request" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "BUG: unable to handle kernel paging request",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel paging request" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "BUG: kernel NULL pointer dereference",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel NULL pointer dereference" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "BUG: unable to handle kernel NULL pointer dereference",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel NULL pointer dereference" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "BUG: unable to handle kernel ",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel" },
+	{ .match = "Unable to handle kernel access to user memory",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel access to user memory" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Unable to handle kernel * at virtual address",
+	    .kind = CRASH_PAGING,
+	    .fatal = true,
+	    .title = "BUG: unable to handle kernel {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+
+	/* Faults and the Oops line.  x86 since 6.9 puts "Oops: " before the
+	 * fault's name; crash_rule_find() looks past it. */
+	{ .match = "general protection fault* [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "general protection fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "segment-related general protection fault* [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "general protection fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "divide error: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "divide error" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "divide_error: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "divide error" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "stack segment: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "stack segment fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "int3: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "int3" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "PANIC: double fault",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "PANIC: double fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "invalid opcode: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "invalid opcode" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Internal error: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "Internal error" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Oops: * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "Oops" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Oops - * [#%d]",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .joins = true,
+	    .title = "Oops" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Unhandled fault: * at 0x",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "Unhandled fault" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Bad mode in * handler detected",
+	    .kind = CRASH_OOPS,
+	    .fatal = true,
+	    .title = "bad mode" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "Insufficient stack space to handle exception!",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "kernel stack overflow" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true,
+	    .skip = skip_stack },
+	/* An asynchronous abort: the pc is wherever the CPU was. */
+	{ .match = "SError Interrupt on CPU",
+	    .kind = CRASH_SERROR,
+	    .fatal = true,
+	    .title = "SError Interrupt" },
+
+	/* BUG() and the checks built on it. */
+	{ .match = "kernel BUG at lib/list_debug.c",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: corrupted list" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "kernel BUG at mm/usercopy.c",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: bad usercopy" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_usercopy },
+	{ .match = "kernel BUG at ",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "kernel BUG" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_skb },
+
+	/* Lockups and stalls. */
+	{ .match = "BUG: soft lockup",
+	    .kind = CRASH_LOCKUP,
+	    .fatal = true,
+	    .title = "BUG: soft lockup" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true },
+	{ .match = "Watchdog detected hard LOCKUP on cpu",
+	    .kind = CRASH_LOCKUP,
+	    .fatal = true,
+	    .title = "Watchdog detected hard LOCKUP" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true },
+	{ .match = "BUG: workqueue lockup",
+	    .kind = CRASH_LOCKUP,
+	    .fatal = true,
+	    .title = "BUG: workqueue lockup" },
+	{ .match = "INFO: rcu_*detected*stall",
+	    .kind = CRASH_RCU_STALL,
+	    .fatal = true,
+	    .title = "INFO: rcu detected stall" IN_FRAME,
+	    .culprit = CULPRIT_INTERRUPTED,
+	    .pc = true,
+	    .skip = skip_rcu },
+	{ .match = "INFO: task * blocked *for more than %d seconds",
+	    .kind = CRASH_HUNG_TASK,
+	    .fatal = true,
+	    .title = "INFO: task hung" IN_FRAME,
+	    .culprit = CULPRIT_HANG },
+	{ .match = "INFO: task * can't die for more than ",
+	    .kind = CRASH_HUNG_TASK,
+	    .fatal = true,
+	    .title = "INFO: task can't die" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_schedule },
+
+	/* Other BUG: reports, each in the kernel's own words. */
+	{ .match = "BUG: spinlock * on CPU#",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: spinlock {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_spinlock },
+	{ .match = "BUG: rwlock * on CPU#",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: rwlock {1}" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_spinlock },
+	{ .match = "BUG: scheduling while atomic",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: scheduling while atomic" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_schedule },
+	{ .match = "BUG: sleeping function called from invalid context",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: sleeping function called from invalid context" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	{ .match = "BUG: using * in preemptible",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: using {1} in preemptible code" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_preempt },
+	{ .match = "BUG: Bad page state",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Bad page state" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_page },
+	{ .match = "BUG: Bad page map",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Bad page map" },
+	{ .match = "BUG: Bad page cache",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Bad page cache" },
+	{ .match = "BUG: Bad rss-counter state",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Bad rss-counter state" },
+	{ .match = "BUG: non-zero pgtables_bytes on freeing mm",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: non-zero pgtables_bytes on freeing mm" },
+	{ .match = "BUG: *stack guard page was hit at",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: stack guard page was hit" IN_FRAME,
+	    .culprit = CULPRIT_STALL,
+	    .pc = true,
+	    .skip = skip_stack },
+	{ .match = "BUG: workqueue leaked lock or atomic",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: workqueue leaked lock or atomic" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "last function: " },
+	{ .match = "BUG: Dentry * still in use",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Dentry still in use" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	/* SLUB's debugging checks: "BUG kmalloc-64 (Not tainted): Poison overwritten". */
+	{ .match = "BUG * (*): Object already free",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Object already free" },
+	{ .match = "BUG * (*): Poison overwritten",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Poison overwritten" },
+	{ .match = "BUG * (*): Redzone overwritten",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Redzone overwritten" },
+	{ .match = "BUG * (*): Freechain corrupt",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Freechain corrupt" },
+	{ .match = "BUG * (*): Freepointer corrupt",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Freepointer corrupt" },
+
+	/* Lockdep: its reports print as "BUG:", "WARNING:" or (older
+	 * kernels) "INFO:"; the deadlock is named where the lock is taken. */
+	{ .match = "BUG: held lock freed!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "BUG: held lock freed" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "BUG: bad unlock balance detected!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "BUG: bad unlock balance" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at:" },
+	{ .match = "BUG: *still has locks held!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "BUG: still has locks held" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "BUG: lock held when returning to user space",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "BUG: lock held when returning to user space" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "BUG: MAX_* too low!", .kind = CRASH_LOCKDEP, .title = "BUG: MAX_{1} too low!" },
+	{ .match = "BUG: Invalid wait context",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: locking bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_sock },
+	{ .match = "WARNING: possible circular locking dependency detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "INFO: possible circular locking dependency detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: possible recursive locking detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "INFO: possible recursive locking detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: possible irq lock inversion dependency detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "INFO: possible irq lock inversion dependency detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: *-safe -> *-unsafe lock order detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .trace = "... which became" },
+	{ .match = "INFO: *-safe -> *-unsafe lock order detected",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "possible deadlock" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .trace = "... which became" },
+	{ .match = "WARNING: inconsistent lock state",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "inconsistent lock state" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .trace = "stack backtrace:" },
+	{ .match = "INFO: inconsistent lock state",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "inconsistent lock state" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .trace = "stack backtrace:" },
+	{ .match = "WARNING: suspicious RCU usage",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: suspicious RCU usage" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_rcu },
+	{ .match = "INFO: suspicious RCU usage",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "INFO: suspicious RCU usage" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_rcu },
+	{ .match = "INFO: trying to register non-static key",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "INFO: trying to register non-static key" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_key },
+	{ .match = "WARNING: bad unlock balance detected!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: bad unlock balance" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at:" },
+	{ .match = "WARNING: held lock freed!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: held lock freed" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: Nested lock was not taken",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: nested lock was not taken" IN_FRAME,
+	    .culprit = CULPRIT_TOP },
+	{ .match = "WARNING: lock held when returning to user space",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: lock held when returning to user space" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: *still has locks held!",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: still has locks held" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .lead = "at: " },
+	{ .match = "WARNING: *kernel/locking/lockdep.c:%d ",
+	    .kind = CRASH_LOCKDEP,
+	    .title = "WARNING: locking bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_sock },
+
+	/* WARNING splats raised by a checker get the checker's name. */
+	{ .match = "WARNING: *lib/debugobjects.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: ODEBUG bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_odebug },
+	{ .match = "WARNING: *lib/refcount.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: refcount bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_refcount },
+	{ .match = "WARNING: *mm/usercopy.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: bad usercopy" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_usercopy },
+	{ .match = "WARNING: *lib/kobject.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: kobject bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_kobject },
+	{ .match = "WARNING: *fs/proc/generic.c:%d ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: proc registration bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_proc },
+	{ .match = "WARNING: *mm/vmalloc.c:%d *__vmalloc_node",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: zero-size vmalloc" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: *mm/*.c:%d *malloc",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: kmalloc bug" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_kmalloc },
+	/* A driver submitting a bad URB: the driver is the bug. */
+	{ .match = "WARNING: *drivers/usb/core/urb.c:%d usb_submit_urb",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING in {frame}/usb_submit_urb",
+	    .culprit = CULPRIT_TOP,
+	    .pc = true,
+	    .skip = skip_urb },
+	/* The splat itself, in the forms kernels have printed it. */
+	{ .match = "WARNING: CPU: %d PID: %d at ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: %f at ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: [*] %f at ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: at %f ",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .pc = true },
+	{ .match = "WARNING: kernel stack regs at * has bad '*' value",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: kernel stack regs has bad '{2}' value" },
+	{ .match = "WARNING: kernel stack frame pointer at * has bad value",
+	    .kind = CRASH_WARNING,
+	    .title = "WARNING: kernel stack frame pointer has bad value" },
+
+	/* kmemleak's report of one object, on the console or read from
+	 * /sys/kernel/debug/kmemleak. */
+	{ .match = "unreferenced object 0x",
+	    .kind = CRASH_MEMORY_LEAK,
+	    .title = "memory leak" IN_FRAME,
+	    .culprit = CULPRIT_TOP,
+	    .skip = skip_leak },
+
+	/* A reboot nobody asked for: init powers off, it never reboots. */
+	{ .match = "reboot: Restarting system",
+	    .kind = CRASH_REBOOT,
+	    .fatal = true,
+	    .end = END_LINE,
+	    .title = "unexpected kernel reboot" },
+	{ .match = "Booting Linux on physical CPU",
+	    .kind = CRASH_REBOOT,
+	    .fatal = true,
+	    .after_boot = true,
+	    .end = END_LINE,
+	    .title = "unexpected kernel reboot" },
+	/* /proc/version reads the same: only the kernel's own line counts. */
+	{ .match = "Linux version %d.",
+	    .kind = CRASH_REBOOT,
+	    .fatal = true,
+	    .after_boot = true,
+	    .printk = true,
+	    .end = END_LINE,
+	    .title = "unexpected kernel reboot" },
+	{ .match = "Booting the kernel",
+	    .kind = CRASH_REBOOT,
+	    .fatal = true,
+	    .after_boot = true,
+	    .end = END_LINE,
+	    .title = "unexpected kernel reboot" },
+};
+
+/* ---- patterns ------------------------------------------------------------- */
 
 static bool
 is_digit(char c)
@@ -90,9 +966,10 @@ is_digit(char c)
 }
 
 static bool
-is_hex(char c)
+is_path_char(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+	    c == '-' || c == '.' || c == '/';
 }
 
 static bool
@@ -101,14 +978,182 @@ starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Past a "path/file.c:123" source location at S, or NULL. */
+static const char *
+skip_file(const char *s)
+{
+	const char *p = s, *colon;
+
+	while (is_path_char(*p))
+		p++;
+	colon = p;
+	if (*p != ':' || memchr(s, '.', (size_t)(colon - s)) == NULL || !is_digit(p[1]))
+		return NULL;
+	for (p++; is_digit(*p);)
+		p++;
+	return p;
+}
+
+/*
+ * Does the segment [PAT, PAT+LEN) of a pattern -- text, "%d" and "%f", no
+ * '*' -- match at S?  Where it ends in *END; its "%f" captures go to C.
+ */
+static bool
+segment_at(const char *pat, size_t len, const char *s, const char **end, struct crash_captures *c)
+{
+	const char *pe = pat + len;
+
+	while (pat < pe) {
+		if (pat[0] == '%' && pat + 1 < pe && pat[1] == 'd') {
+			if (!is_digit(*s))
+				return false;
+			while (is_digit(*s))
+				s++;
+			pat += 2;
+		} else if (pat[0] == '%' && pat + 1 < pe && pat[1] == 'f') {
+			const char *e = skip_file(s);
+
+			if (e == NULL || c->n >= CRASH_CAPTURES_MAX)
+				return false;
+			c->at[c->n] = s;
+			c->len[c->n] = (size_t)(e - s);
+			c->file[c->n++] = true;
+			s = e;
+			pat += 2;
+		} else if (*pat++ != *s++) {
+			return false;
+		}
+	}
+	*end = s;
+	return true;
+}
+
+/*
+ * Does PAT match the start of S?  Its '*' and "%f" captures go to C.
+ *
+ * A pattern is segments joined by '*'.  Each '*' takes the shortest run
+ * after which the next segment matches: placing every segment leftmost
+ * finds a match whenever there is one, so no '*' is ever tried again, and
+ * a run is at most STAR_MAX characters.  Guests print what they like: the
+ * cost stays linear in the line for any pattern.
+ */
+static bool
+match_at(const char *pat, const char *s, struct crash_captures *c)
+{
+	c->n = 0;
+	while (*pat != '\0') {
+		size_t len;
+		const char *end, *t;
+
+		if (*pat != '*') {
+			len = strcspn(pat, "*");
+			if (!segment_at(pat, len, s, &end, c))
+				return false;
+			s = end;
+			pat += len;
+			continue;
+		}
+		if (c->n >= CRASH_CAPTURES_MAX)
+			return false;
+		int k = c->n++;
+		c->at[k] = s;
+		c->file[k] = false;
+		if (*++pat == '\0') {
+			c->len[k] = strlen(s);
+			return true;
+		}
+		len = strcspn(pat, "*");
+		for (t = s;; t++) {
+			int n = c->n;
+
+			if (segment_at(pat, len, t, &end, c))
+				break;
+			c->n = n;
+			if (*t == '\0' || t - s >= STAR_MAX)
+				return false;
+		}
+		c->len[k] = (size_t)(t - s);
+		s = end;
+		pat += len;
+	}
+	return true;
+}
+
+/* The rule whose pattern starts M and whose conditions S meets. */
+static const struct crash_rule *
+find_at(const char *m, struct crash_line_state st, struct crash_captures *caps)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(crash_rules); i++) {
+		const struct crash_rule *r = &crash_rules[i];
+
+		if ((r->after_boot && !st.booted) || (r->printk && !st.printk))
+			continue;
+		caps->n = 0;
+		if (r->match[0] == *m && match_at(r->match, m, caps))
+			return r;
+	}
+	return NULL;
+}
+
+const struct crash_rule *
+crash_rule_find(const char *m, struct crash_line_state st, struct crash_captures *caps)
+{
+	const struct crash_rule *r;
+
+	/* x86's die() has put "Oops: " before the fault's own name since
+	 * 6.9: "Oops: general protection fault, ...". */
+	if (starts_with(m, "Oops: ") && (r = find_at(m + 6, st, caps)) != NULL &&
+	    strcmp(r->match, "Oops: * [#%d]") != 0)
+		return r;
+	return find_at(m, st, caps);
+}
+
+bool
+crash_skip_match(const char *const *skip, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; skip != NULL && skip[i] != NULL; i++) {
+		const char *e = skip[i];
+		bool head = e[0] == '^';
+		size_t n = strlen(e) - head;
+		bool tail = n > 0 && e[head + n - 1] == '$';
+
+		e += head;
+		n -= tail;
+		if (n > len)
+			continue;
+		if (head && tail) {
+			if (n == len && memcmp(name, e, n) == 0)
+				return true;
+		} else if (head) {
+			if (memcmp(name, e, n) == 0)
+				return true;
+		} else if (tail) {
+			if (memcmp(name + len - n, e, n) == 0)
+				return true;
+		} else {
+			for (size_t j = 0; j + n <= len; j++)
+				if (memcmp(name + j, e, n) == 0)
+					return true;
+		}
+	}
+	return false;
+}
+
+/* ---- messages ------------------------------------------------------------- */
+
 /*
  * Skip the subsystem prefixes that precede some report lines: kvm_err()'s
- * "kvm [PID]: ", "rcu: ", "watchdog: " and "NMI watchdog: ".
+ * "kvm [PID]: ", "rcu: ", the lockup watchdogs' and kmemleak's.
  */
 static const char *
 skip_subsystem(const char *s)
 {
-	static const char *const plain[] = { "rcu: ", "watchdog: ", "NMI watchdog: " };
+	static const char *const plain[] = { "rcu: ", "watchdog: ", "NMI watchdog: ",
+		"kmemleak: " };
 	size_t i;
 
 	if (starts_with(s, "kvm [")) {
@@ -121,13 +1166,12 @@ skip_subsystem(const char *s)
 		}
 		return s;
 	}
-	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+	for (i = 0; i < N_ELEMS(plain); i++)
 		if (starts_with(s, plain[i]))
 			return s + strlen(plain[i]);
 	return s;
 }
 
-/* The printk message that starts at S (S at a line start or printk prefix). */
 const char *
 crash_message_start(const char *s)
 {
@@ -137,659 +1181,42 @@ crash_message_start(const char *s)
 		p = s;
 	while (*p == ' ' || *p == '\t')
 		p++;
+	/* Lockdep before 4.15 framed its headers: "[ INFO: inconsistent
+	 * lock state ]". */
+	if (p[0] == '[' && p[1] == ' ' && (p[2] == 'B' || p[2] == 'I' || p[2] == 'W')) {
+		size_t n = strlen(p);
+
+		if (n > 4 && p[n - 1] == ']' && p[n - 2] == ' ')
+			return p + 2;
+	}
 	return skip_subsystem(p);
 }
 
-/* ---- title scrubbing --------------------------------------------------- */
+/* ---- kinds ---------------------------------------------------------------- */
 
-/* Does [S, S+LEN) hold a run of 12 or more hex digits (an address)? */
-static bool
-has_long_hex(const char *s, size_t len)
-{
-	size_t i, run = 0;
-
-	for (i = 0; i < len; i++) {
-		run = is_hex(s[i]) ? run + 1 : 0;
-		if (run >= 12)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Length of a token's "sym" part if the token is "sym+0xOFF/0xSIZE..."; the
- * whole length otherwise.
- */
-static size_t
-strip_offset(const char *tok, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 3 <= len; i++) {
-		if (tok[i] == '+' && tok[i + 1] == '0' && tok[i + 2] == 'x') {
-			const char *p = tok + i + 3;
-			if (is_hex(*p) && memchr(p, '/', len - i - 3) != NULL)
-				return i;
-		}
-	}
-	return len;
-}
-
-static bool
-is_trailing_junk(char c)
-{
-	return c == ' ' || c == '\t' || c == '!' || c == '.' || c == ':' || c == ',';
-}
-
-/*
- * Write the stable form of [SRC, SRC+LEN) to DST (CRASH_TITLE_MAX bytes): drop
- * address tokens, cut symbol offsets, squeeze blanks, trim trailing junk.
- */
-static void
-scrub(char *dst, const char *src, size_t len)
-{
-	size_t out = 0, i = 0;
-
-	while (i < len) {
-		size_t start, tlen, keep;
-
-		while (i < len && (src[i] == ' ' || src[i] == '\t'))
-			i++;
-		start = i;
-		while (i < len && src[i] != ' ' && src[i] != '\t')
-			i++;
-		tlen = i - start;
-		if (tlen == 0)
-			break;
-		if (src[start] == '[' && tlen >= 2 && src[start + 1] == '<')
-			continue; /* "[<ffff800008bca0e8>]" */
-		keep = strip_offset(src + start, tlen);
-		if (has_long_hex(src + start, keep))
-			continue;
-		if (keep == 0)
-			continue;
-		if (out > 0 && out + 1 < CRASH_TITLE_MAX)
-			dst[out++] = ' ';
-		if (keep > CRASH_TITLE_MAX - 1 - out)
-			keep = CRASH_TITLE_MAX - 1 - out;
-		memcpy(dst + out, src + start, keep);
-		out += keep;
-	}
-	while (out > 0 && is_trailing_junk(dst[out - 1]))
-		out--;
-	dst[out] = '\0';
-}
-
-/* Cut DST at the first occurrence of any of CUTS (NULL-terminated list). */
-static void
-cut_at(char *dst, size_t from, const char *const *cuts)
-{
-	char *end = NULL;
-	size_t i;
-
-	if (strlen(dst) < from)
-		return;
-	for (i = 0; cuts[i] != NULL; i++) {
-		char *p = strstr(dst + from, cuts[i]);
-		if (p != NULL && (end == NULL || p < end))
-			end = p;
-	}
-	if (end == NULL)
-		return;
-	while (end > dst && is_trailing_junk(end[-1]))
-		end--;
-	*end = '\0';
-}
-
-/* ---- crash rules ------------------------------------------------------- */
-
-/* Build the title of message M (NUL-terminated) into T. */
-typedef void (*title_fn)(char *t, const char *m);
-
-static void
-title_plain(char *t, const char *m)
-{
-	scrub(t, m, strlen(m));
-}
-
-/* "Internal error: Oops: 0000000096000005 [#1] SMP" -> "Internal error: Oops";
- * x86-style "Oops: 0000 [#1] SMP" -> "Oops". */
-static void
-title_oops(char *t, const char *m)
-{
-	const char *end = strstr(m, " [#");
-	const char *colon;
-
-	if (end == NULL)
-		end = m + strlen(m);
-	/* Drop the ": <error code>" right before " [#N]". */
-	for (colon = end; colon > m && colon[-1] != ':'; colon--)
-		if (!is_hex(colon[-1]) && colon[-1] != ' ')
-			break;
-	if (colon > m && colon[-1] == ':')
-		end = colon - 1;
-	scrub(t, m, (size_t)(end - m));
-}
-
-static void
-title_paging(char *t, const char *m)
-{
-	const char *end = strstr(m, " at virtual address");
-
-	scrub(t, m, end ? (size_t)(end - m) : strlen(m));
-}
-
-static void
-title_sanitizer_bug(char *t, const char *m)
-{
-	/* "BUG: KASAN: ..." -> "KASAN: ..." */
-	scrub(t, m + strlen("BUG: "), strlen(m) - strlen("BUG: "));
-}
-
-static void
-title_soft_lockup(char *t, const char *m)
-{
-	(void)m;
-	strcpy(t, "BUG: soft lockup");
-}
-
-static void
-title_bug(char *t, const char *m)
-{
-	static const char *const cuts[] = { ": ", ", ", " - ", " in process ", " on CPU#", NULL };
-
-	scrub(t, m, strlen(m));
-	cut_at(t, strlen("BUG: "), cuts);
-}
-
-/* WARNING: CPU: 0 PID: 1 at kernel/foo.c:12 foo_bar+0x1c/0x30 [mod]
- * (and the newer "WARNING: kernel/foo.c:12 at foo_bar+0x1c/0x30, CPU#0: ...")
- * -> "WARNING in foo_bar". */
-static void
-title_warning(char *t, const char *m)
-{
-	const char *at = strstr(m, " at ");
-	const char *p, *first = NULL;
-	size_t first_len = 0;
-
-	if (at == NULL) {
-		title_plain(t, m);
-		return;
-	}
-	for (p = at + 4; *p != '\0';) {
-		const char *tok;
-		size_t len, sym;
-
-		while (*p == ' ')
-			p++;
-		tok = p;
-		while (*p != '\0' && *p != ' ')
-			p++;
-		len = (size_t)(p - tok);
-		if (len == 0)
-			break;
-		if (first == NULL) {
-			first = tok;
-			first_len = len;
-		}
-		sym = strip_offset(tok, len);
-		if (sym < len && sym > 0) {
-			if (sym > CRASH_TITLE_MAX - 12)
-				sym = CRASH_TITLE_MAX - 12;
-			memcpy(t, "WARNING in ", 11);
-			memcpy(t + 11, tok, sym);
-			t[11 + sym] = '\0';
-			return;
-		}
-	}
-	if (first != NULL && starts_with(m, "WARNING: CPU:")) {
-		char where[CRASH_TITLE_MAX];
-
-		scrub(where, first, first_len);
-		if (where[0] != '\0') {
-			snprintf(t, CRASH_TITLE_MAX, "WARNING at %.*s", CRASH_TITLE_MAX - 12,
-			    where);
-			return;
-		}
-	}
-	title_plain(t, m);
-}
-
-static void
-title_hard_lockup(char *t, const char *m)
-{
-	(void)m;
-	strcpy(t, "Watchdog detected hard LOCKUP");
-}
-
-/* "INFO: rcu_sched detected expedited stalls on CPUs/tasks: { 0-... } ..."
- * -> "INFO: rcu_sched detected expedited stalls on CPUs/tasks". */
-static void
-title_rcu(char *t, const char *m)
-{
-	static const char *const cuts[] = { ": ", " {", NULL };
-
-	scrub(t, m, strlen(m));
-	cut_at(t, strlen("INFO: "), cuts);
-}
-
-/* "INFO: task kworker/0:1:45 blocked for more than 120 seconds."
- * -> "INFO: task kworker/0:1 blocked".  The seconds go too: the kernel
- * reports how long it has waited so far, which depends on timing. */
-static void
-title_hung_task(char *t, const char *m)
-{
-	const char *name = m + strlen("INFO: task ");
-	const char *blocked = strstr(name, " blocked for more than");
-	const char *end;
-
-	if (blocked == NULL) {
-		title_plain(t, m);
-		return;
-	}
-	/* The PID is after the last ':' of "COMM:PID". */
-	for (end = blocked; end > name && is_digit(end[-1]); end--)
-		;
-	if (end > name && end < blocked && end[-1] == ':')
-		end--;
-	else
-		end = blocked;
-	snprintf(t, CRASH_TITLE_MAX, "INFO: task %.*s blocked",
-	    (int)(end - name < CRASH_TITLE_MAX / 2 ? end - name : CRASH_TITLE_MAX / 2), name);
-}
-
-static void
-title_serror(char *t, const char *m)
-{
-	(void)m;
-	strcpy(t, "SError Interrupt");
-}
-
-/* "Kernel panic - not syncing: HYP panic:" (the rest is on later lines). */
-static void
-title_hyp_panic(char *t, const char *m)
-{
-	(void)m;
-	strcpy(t, "Kernel panic - not syncing: HYP panic");
-}
-
-/* "nVHE hyp BUG at: [<A>] f+0x1/0x2!" -> "nVHE hyp BUG at: f"; when the
- * location cannot be told at all, just "nVHE hyp BUG" (or "panic"). */
-static void
-title_hyp_at(char *t, const char *m)
-{
-	const char *at = strstr(m, " at: ");
-
-	title_plain(t, m);
-	if (at != NULL && (size_t)(at - m) + 4 >= strlen(t))
-		t[at - m] = '\0';
-}
-
-struct crash_rule {
-	const char *prefix; /* the message starts with this */
-	const char *also; /* and contains this, unless NULL */
-	enum crash_kind kind;
-	bool fatal;
-	title_fn title;
+/* The wire names of the kinds: lower case, words joined by '-'. */
+static const char *const kind_names[] = {
+	[CRASH_PANIC] = "panic",
+	[CRASH_OOPS] = "oops",
+	[CRASH_PAGING] = "paging",
+	[CRASH_BUG] = "bug",
+	[CRASH_WARNING] = "warning",
+	[CRASH_HYP] = "hyp",
+	[CRASH_SERROR] = "serror",
+	[CRASH_LOCKUP] = "lockup",
+	[CRASH_RCU_STALL] = "rcu-stall",
+	[CRASH_HUNG_TASK] = "hung-task",
+	[CRASH_SANITIZER] = "sanitizer",
+	[CRASH_LOCKDEP] = "lockdep",
+	[CRASH_MEMORY_LEAK] = "memory-leak",
+	[CRASH_REBOOT] = "reboot",
 };
-
-/* First match wins, so longer prefixes come before shorter ones. */
-static const struct crash_rule crash_rules[] = {
-	{ .prefix = "Kernel panic - not syncing: HYP panic",
-	    .kind = CRASH_HYP,
-	    .fatal = true,
-	    .title = title_hyp_panic },
-	{ .prefix = "Kernel panic - not syncing: ",
-	    .kind = CRASH_PANIC,
-	    .fatal = true,
-	    .title = title_plain },
-	{ .prefix = "Internal error: ", .kind = CRASH_OOPS, .fatal = true, .title = title_oops },
-	{ .prefix = "Oops: ", .kind = CRASH_OOPS, .fatal = true, .title = title_oops },
-	{ .prefix = "Oops - ", .kind = CRASH_OOPS, .fatal = true, .title = title_oops },
-	{ .prefix = "Unable to handle kernel ",
-	    .kind = CRASH_PAGING,
-	    .fatal = true,
-	    .title = title_paging },
-	{ .prefix = "kernel BUG at ", .kind = CRASH_BUG, .fatal = true, .title = title_plain },
-	{ .prefix = "BUG: KASAN: ",
-	    .kind = CRASH_SANITIZER,
-	    .fatal = true,
-	    .title = title_sanitizer_bug },
-	{ .prefix = "BUG: KFENCE: ",
-	    .kind = CRASH_SANITIZER,
-	    .fatal = true,
-	    .title = title_sanitizer_bug },
-	{ .prefix = "BUG: KCSAN: ",
-	    .kind = CRASH_SANITIZER,
-	    .fatal = true,
-	    .title = title_sanitizer_bug },
-	{ .prefix = "BUG: KMSAN: ",
-	    .kind = CRASH_SANITIZER,
-	    .fatal = true,
-	    .title = title_sanitizer_bug },
-	{ .prefix = "BUG: soft lockup",
-	    .kind = CRASH_LOCKUP,
-	    .fatal = true,
-	    .title = title_soft_lockup },
-	{ .prefix = "BUG: ", .kind = CRASH_BUG, .fatal = true, .title = title_bug },
-	{ .prefix = "UBSAN: ", .kind = CRASH_SANITIZER, .fatal = true, .title = title_plain },
-	{ .prefix = "WARNING: ", .kind = CRASH_WARNING, .fatal = false, .title = title_warning },
-	{ .prefix = "Watchdog detected hard LOCKUP",
-	    .kind = CRASH_LOCKUP,
-	    .fatal = true,
-	    .title = title_hard_lockup },
-	{ .prefix = "INFO: rcu_",
-	    .also = "stall",
-	    .kind = CRASH_RCU_STALL,
-	    .fatal = true,
-	    .title = title_rcu },
-	{ .prefix = "INFO: task ",
-	    .also = " blocked for more than ",
-	    .kind = CRASH_HUNG_TASK,
-	    .fatal = true,
-	    .title = title_hung_task },
-	{ .prefix = "SError Interrupt",
-	    .kind = CRASH_SERROR,
-	    .fatal = true,
-	    .title = title_serror },
-	{ .prefix = "nVHE hyp BUG at: ", .kind = CRASH_HYP, .fatal = true, .title = title_hyp_at },
-	{ .prefix = "nVHE hyp panic at: ",
-	    .kind = CRASH_HYP,
-	    .fatal = true,
-	    .title = title_hyp_at },
-	{ .prefix = "Invalid host exception to nVHE hyp",
-	    .kind = CRASH_HYP,
-	    .fatal = true,
-	    .title = title_plain },
-};
-
-static const struct crash_rule *
-match_rule(const char *m)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(crash_rules) / sizeof(crash_rules[0]); i++) {
-		const struct crash_rule *r = &crash_rules[i];
-		if (starts_with(m, r->prefix) && (r->also == NULL || strstr(m, r->also) != NULL))
-			return r;
-	}
-	return NULL;
-}
-
-static bool
-is_end_marker(const char *m)
-{
-	return starts_with(m, "---[ end trace") || starts_with(m, "---[ end Kernel panic");
-}
-
-/*
- * Look for a crash report in TEXT (the line, or the part of it before a
- * result marker): at the line start and at every later printk prefix.
- */
-enum crash_hit
-crash_match_line(const char *text, struct crash_match *cm)
-{
-	const char *s = text;
-
-	for (;;) {
-		const struct crash_rule *r;
-		const char *m;
-
-		if (s != text && printk_prefix_skip(s) == NULL)
-			goto next;
-		m = crash_message_start(s);
-		if (is_end_marker(m))
-			return CRASH_HIT_END;
-		r = match_rule(m);
-		if (r != NULL) {
-			r->title(cm->title, m);
-			cm->kind = r->kind;
-			cm->fatal = r->fatal;
-			return CRASH_HIT_CRASH;
-		}
-	next:
-		if (*s == '\0' || (s = strchr(s + 1, '[')) == NULL)
-			return CRASH_HIT_NONE;
-	}
-}
-
-/* ---- crash reports ----------------------------------------------------- */
-
-/*
- * A report runs from its first crash line to the end of its backtrace.
- * The kernel marks that end only sometimes ("---[ end trace" after an
- * Oops or a WARNING, "Kernel Offset:" ... "Memory Limit:" after a panic);
- * a hung task or a stall report just stops.  So, as syzkaller's
- * pkg/report does with its own means, we also watch the shape of the
- * report: once a "Call trace:" block has had frames, a line that is no
- * frame and none of the lines known to follow a backtrace ("Code:", the
- * end markers, the panic that an Oops causes, the panic's tail) is no
- * longer part of the report -- it ends the report and is looked at afresh,
- * so three hung-task reports in a row are three reports.
- *
- * Otherwise a report ends:
- *  - at its "---[ end trace" line if it is a WARNING; any other report
- *    waits for one more line there, which joins it if it is the panic the
- *    Oops causes ("Kernel panic - not syncing: Oops: Fatal exception");
- *  - at "---[ end Kernel panic", or at "Memory Limit:", the last line of
- *    an arm64 panic's tail ("Kernel Offset:", "PHYS_OFFSET:", "CPU
- *    features:", "Memory Limit:"), which is kept whole: after "Kernel
- *    Offset:" only the tail's lines are taken;
- *  - before a result line, which is no part of it (a crash in the text
- *    before a result marker gets its CONSOLE_CRASH, but no report; console.c
- *    closes the report there);
- *  - after REPORT_LINES_MAX lines, or at console_parser_flush() (console.c
- *    again).
- * The text is the lines as logged ('\r' dropped) joined by '\n', cut at
- * CRASH_REPORT_TEXT_MAX bytes, without trailing blank lines.
- */
-
-static const char *const trace_headers[] = {
-	"Call trace:",
-	"Call Trace:",
-	"nVHE call trace:",
-	"Allocated by task ",
-	"Freed by task ",
-	"Last potentially related work creation:",
-	"Second to last potentially related work creation:",
-	NULL,
-};
-
-/* Lines that may follow a backtrace and still belong to its report. */
-static const char *const after_trace[] = {
-	"Code: ",
-	"---[ end ",
-	"Kernel panic - not syncing",
-	"Kernel Offset:",
-	"PHYS_OFFSET:",
-	"CPU features:",
-	"Memory Limit:",
-	"SMP: stopping secondary CPUs",
-	NULL,
-};
-
-/* The lines a panic prints after "Kernel Offset:" (arm64). */
-static const char *const panic_tail[] = {
-	"PHYS_OFFSET:",
-	"CPU features:",
-	"Memory Limit:",
-	"---[ end Kernel panic",
-	NULL,
-};
-
-static bool
-starts_with_any(const char *s, const char *const *prefixes)
-{
-	size_t i;
-
-	for (i = 0; prefixes[i] != NULL; i++)
-		if (starts_with(s, prefixes[i]))
-			return true;
-	return false;
-}
-
-/*
- * Is LINE a backtrace frame: " func+0x1c/0x30 [mod]", "[<ffff...>] func+...",
- * "? func+...", an unsymbolised " 0xffff800008bca0e8", an x86 "<IRQ>"
- * style marker, with or without a "kvm [N]: " prefix (the hyp's trace)?
- */
-static bool
-is_frame(const char *line)
-{
-	const char *p = printk_prefix_skip(line), *tok;
-	size_t len;
-
-	if (p == NULL)
-		p = line;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	p = skip_subsystem(p);
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (p[0] == '[' && p[1] == '<') {
-		p = strchr(p, ']');
-		if (p == NULL)
-			return false;
-		while (*++p == ' ')
-			;
-	}
-	if (p[0] == '?' && p[1] == ' ')
-		p += 2;
-	tok = p;
-	len = strcspn(tok, " \t");
-	if (len == 0)
-		return false;
-	if (tok[0] == '<' && tok[len - 1] == '>')
-		return true; /* <IRQ>, </IRQ>, <TASK>, ... */
-	if (tok[0] == '0' && tok[1] == 'x' && len >= 10) {
-		size_t i;
-		for (i = 2; i < len && is_hex(tok[i]); i++)
-			;
-		return i == len;
-	}
-	return strip_offset(tok, len) < len;
-}
-
-bool
-crash_report_takes(const struct crash_report *r, const char *line, const char *m)
-{
-	switch (r->phase) {
-	case CRASH_REPORT_AFTER_END:
-		return starts_with(m, "Kernel panic - not syncing");
-	case CRASH_REPORT_TAIL:
-		return *m == '\0' || starts_with_any(m, panic_tail);
-	case CRASH_REPORT_BODY:
-		break;
-	}
-	if (!r->in_trace || r->frames == 0)
-		return true;
-	return *m == '\0' || is_frame(line) || starts_with_any(m, trace_headers) ||
-	    starts_with_any(m, after_trace);
-}
-
-static void
-report_append(struct crash_report *r, const char *line, uint64_t lineno, bool blank)
-{
-	size_t n = strlen(line);
-
-	if (r->nlines > 0 && r->len < CRASH_REPORT_TEXT_MAX)
-		r->text[r->len++] = '\n';
-	if (n > CRASH_REPORT_TEXT_MAX - r->len)
-		n = CRASH_REPORT_TEXT_MAX - r->len;
-	memcpy(r->text + r->len, line, n);
-	r->len += n;
-	r->nlines++;
-	r->last = lineno;
-	if (!blank) {
-		r->kept_len = r->len;
-		r->kept_last = lineno;
-	}
-}
-
-/*
- * The line comes after its CONSOLE_CRASH/CONSOLE_CRASH_END event, if any;
- * the caller reports a complete report (and crash_report_close()s it).
- */
-bool
-crash_report_add(struct crash_report *r, const char *line, const char *m, uint64_t lineno,
-    enum crash_hit hit, const struct crash_match *cm)
-{
-	if (!r->open) {
-		if (hit != CRASH_HIT_CRASH)
-			return false;
-		memset(r, 0, offsetof(struct crash_report, title));
-		r->open = true;
-		r->phase = CRASH_REPORT_BODY;
-		r->kind = cm->kind;
-		r->fatal = cm->fatal;
-		r->first = lineno;
-		snprintf(r->title, sizeof(r->title), "%s", cm->title);
-		snprintf(r->first_line, sizeof(r->first_line), "%s", line);
-	} else if (hit == CRASH_HIT_CRASH) {
-		r->fatal = r->fatal || cm->fatal;
-	}
-	report_append(r, line, lineno, *m == '\0');
-
-	if (starts_with(m, "Kernel panic - not syncing")) {
-		/* The panic an Oops causes: a fresh body, maybe a trace. */
-		r->phase = CRASH_REPORT_BODY;
-		r->in_trace = false;
-		r->frames = 0;
-	}
-	if (r->in_trace && is_frame(line))
-		r->frames++;
-	else if (starts_with_any(m, trace_headers)) {
-		r->in_trace = true;
-		r->frames = 0;
-	}
-
-	if (hit == CRASH_HIT_END) {
-		if (r->kind == CRASH_WARNING || starts_with(m, "---[ end Kernel panic"))
-			return true;
-		r->phase = CRASH_REPORT_AFTER_END;
-	} else if (starts_with(m, "Memory Limit:")) {
-		return true;
-	} else if (starts_with(m, "Kernel Offset:")) {
-		r->phase = CRASH_REPORT_TAIL;
-	}
-	return r->nlines >= REPORT_LINES_MAX;
-}
-
-void
-crash_report_close(struct crash_report *r)
-{
-	r->len = r->kept_len;
-	r->text[r->len] = '\0';
-	r->open = false;
-}
 
 /* Name of a crash kind; declared in console.h, the API callers use. */
 const char *
 crash_kind_name(enum crash_kind k)
 {
-	switch (k) {
-	case CRASH_PANIC:
-		return "panic";
-	case CRASH_OOPS:
-		return "oops";
-	case CRASH_PAGING:
-		return "paging";
-	case CRASH_BUG:
-		return "bug";
-	case CRASH_WARNING:
-		return "warning";
-	case CRASH_HYP:
-		return "hyp";
-	case CRASH_SERROR:
-		return "serror";
-	case CRASH_LOCKUP:
-		return "lockup";
-	case CRASH_RCU_STALL:
-		return "rcu-stall";
-	case CRASH_HUNG_TASK:
-		return "hung-task";
-	case CRASH_SANITIZER:
-		return "sanitizer";
-	}
-	return "unknown";
+	if ((unsigned)k >= N_ELEMS(kind_names) || kind_names[k] == NULL)
+		return "unknown";
+	return kind_names[k];
 }

@@ -319,7 +319,9 @@ crash_report(struct job_results *jr, const struct console_event *ev)
 	c.time_ms = clock_now_ms();
 	if ((err = store_crash_add(jr->st, &c)) < 0)
 		log_warnx("job %lld: storing crash report: %s", (long long)jr->id, strerror(-err));
-	if (!ev->fatal && ev->crash == CRASH_WARNING && jr->job->fail_on_warn)
+	/* Warning-class reports (a WARNING, lockdep, a memory leak) are
+	 * the ones that are not fatal. */
+	if (!ev->fatal && jr->job->fail_on_warn)
 		fail_first(jr, "%s (--fail-on-warn)", ev->title);
 }
 

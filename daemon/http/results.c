@@ -105,11 +105,18 @@ reply_crashes(struct http_request *req, int64_t id)
 		http_reply_job_error(req, id, err, "listing crashes");
 		return;
 	}
+	/* The job's primary crash is its first fatal report (the one its
+	 * result names), or its first report when none is fatal. */
+	size_t primary = 0;
+	while (primary < n && !c[primary].fatal)
+		primary++;
+	if (primary == n)
+		primary = 0;
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:[I, I], s:o, s:s}", "title",
-		    c[i].title, "kind", c[i].kind, "fatal", c[i].fatal, "test",
-		    string_or_null(c[i].test), "lines", (json_int_t)c[i].first_line,
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:o, s:[I, I], s:o, s:s}", "title",
+		    c[i].title, "kind", c[i].kind, "fatal", c[i].fatal, "primary", i == primary,
+		    "test", string_or_null(c[i].test), "lines", (json_int_t)c[i].first_line,
 		    (json_int_t)c[i].last_line, "time", time_or_null(c[i].time_ms), "report",
 		    c[i].report ? c[i].report : "");
 

@@ -86,6 +86,9 @@ struct run {
 	/* The verdict so far: RESULT_NONE until something decides it. */
 	enum job_result verdict;
 	char *message;
+	/* A crash decided it: its console line, and the test then running. */
+	uint64_t crash_line;
+	char *crash_test;
 	bool cancel_requested;
 	char *cancelled_by;
 	bool shutdown_stop; /* stopped by daemon shutdown: left for recovery */
@@ -165,6 +168,7 @@ run_free(struct run *run)
 	free(run->cmdline);
 	free(run->prep_cause);
 	free(run->message);
+	free(run->crash_test);
 	free(run->cancelled_by);
 	free(run);
 }
@@ -204,6 +208,22 @@ running_test(const struct run *run)
 	return run->results ? job_results_running_test(run->results) : "";
 }
 
+/* Crashed: TITLE is the message, with TEST if one was running.  The
+ * report's title replaces its first line's (set_verdict() keeps the first). */
+static void
+crash_message(struct run *run, const char *title, const char *test)
+{
+	char *m;
+	int n = test[0] != '\0' ? asprintf(&m, "%s (during test %s)", title, test)
+				: asprintf(&m, "%s", title);
+
+	if (n < 0)
+		return;
+	free(run->message);
+	run->message = m;
+	run->verdict = RESULT_CRASHED;
+}
+
 static void
 on_console_event(void *arg, const struct console_event *ev)
 {
@@ -223,13 +243,21 @@ on_console_event(void *arg, const struct console_event *ev)
 	case CONSOLE_CRASH:
 		if (!ev->fatal || run->verdict != RESULT_NONE)
 			break;
-		if (test[0] != '\0')
-			set_verdict(run, RESULT_CRASHED, "%s (during test %s)", ev->title, test);
-		else
-			set_verdict(run, RESULT_CRASHED, "%s", ev->title);
+		crash_message(run, ev->title, test);
+		run->crash_line = ev->lineno;
+		run->crash_test = strdup(test);
 		/* Keep reading for the backtrace, then stop. */
 		uv_timer_start(&run->t_crash, on_crash_timer, (uint64_t)run->r->env.crash_grace_ms,
 		    0);
+		break;
+	case CONSOLE_CRASH_REPORT:
+		/* The whole report names the culprit its first line could
+		 * not ("kernel BUG in lkdtm_BUG"): the crash that decided the
+		 * verdict is told by its report's title. */
+		if (run->verdict == RESULT_CRASHED && run->crash_line != 0 &&
+		    ev->fatal_lineno == run->crash_line) {
+			crash_message(run, ev->title, run->crash_test ? run->crash_test : "");
+		}
 		break;
 	default:
 		break;

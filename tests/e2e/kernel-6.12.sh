@@ -41,5 +41,5 @@ check_eq "the crash report: title, kind, test, backtrace" "$(ctl crashes --json 
 import json, sys
 c = json.load(sys.stdin)[0]
 print(c["title"], "|", c["kind"], "|", c["test"], "|", "Call trace:" in c["report"])')" \
-	"Kernel panic - not syncing: sysrq triggered crash | panic | 03-panic.sh | True"
+	"kernel panic: sysrq triggered crash | panic | 03-panic.sh | True"
 finish

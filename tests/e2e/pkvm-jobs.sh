@@ -57,7 +57,7 @@ rc=0; ctl wait "$c" 2>/dev/null || rc=$?
 check_eq "a kernel panic ends the job as crashed (exit 4)" "$rc" 4
 check_eq "result is crashed" "$(job_field "$c" result)" crashed
 check_match "message is the panic title and the test" "$(job_field "$c" message)" \
-	"Kernel panic - not syncing: sysrq triggered crash \\(during test panic.sh\\)"
+	"kernel panic: sysrq triggered crash \\(during test panic.sh\\)"
 check_match "the backtrace is in the console" "$(ctl logs "$c")" "Call trace:"
 check_eq "qemu exited 0 (panic=-1 -no-reboot), still crashed" "$(job_field "$c" exit_status)" 0
 finish

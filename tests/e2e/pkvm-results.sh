@@ -93,6 +93,6 @@ check_eq "its crash report: title, kind, test" "$(printf '%s' "$report" | python
 import json, sys
 c = json.load(sys.stdin)[0]
 print(c["title"], "|", c["kind"], "|", c["test"], "|", "Call trace:" in c["report"])')" \
-	"Kernel panic - not syncing: sysrq triggered crash | panic | panic.sh | True"
+	"kernel panic: sysrq triggered crash | panic | panic.sh | True"
 check_match "crashes --all groups it" "$(ctl crashes --all)" "sysrq triggered crash"
 finish

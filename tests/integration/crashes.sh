@@ -47,7 +47,7 @@ field() {
 	python3 -c 'import json, sys; g = json.load(sys.stdin)["groups"]; print(eval(sys.argv[1]))' "$1"
 }
 
-TITLE='Kernel panic - not syncing: sysrq triggered crash'
+TITLE='kernel panic: sysrq triggered crash'
 
 # ---- one crash, one row -------------------------------------------------------------
 check_eq "no crashes yet: the table says so" "$(ctl crashes --all)" "no crash reports"

@@ -47,13 +47,18 @@ check_eq "ignored SIGTERM: no fake qemu survives" "$(surviving_fakes)" ""
 submit_wait id --append "fakeqemu=panic-at=9 fakeqemu.panic-end=0"
 check_eq "panic: wait exits 4" "$RC" 4
 check_eq "panic: result crashed" "$(job_field "$id" result)" crashed
-check_match "panic: message is the panic title" "$(job_field "$id" message)" 'Kernel panic - not syncing: sysrq triggered crash'
+check_match "panic: message is the panic title" "$(job_field "$id" message)" 'kernel panic: sysrq triggered crash'
 console=$(ctl logs "$id")
 check_match "panic: console has the panic line" "$console" 'Kernel panic - not syncing'
 check_match "panic: console keeps the backtrace after it" "$console" 'el0t_64_sync\+0x18c/0x190'
 check_match "panic: console keeps the lines after the backtrace" "$console" 'Memory Limit: none'
 check_eq "panic: the test that was running is an error" \
 	"$(ctl results --json "$id" | python3 -c 'import json,sys; print(",".join(t["verdict"] for t in json.load(sys.stdin)))')" error
+check_eq "panic: one crash report, the job's primary crash" \
+	"$(ctl crashes --json "$id" | python3 -c 'import json,sys
+c = json.load(sys.stdin)
+print(len(c), "|", c[0]["title"], "|", c[0]["kind"], "|", c[0]["fatal"], "|", c[0]["primary"])')" \
+	"1 | kernel panic: sysrq triggered crash | panic | True | True"
 
 # A guest that keeps printing slowly after the panic: the console is kept
 # for --crash-grace (500 ms) only, then qemu is stopped.  The line right
@@ -61,7 +66,7 @@ check_eq "panic: the test that was running is an error" \
 # come 2.5 s later and are not waited for.
 submit_wait id --append "fakeqemu=panic-at=9 fakeqemu.panic-end=0 fakeqemu.delay-ms=100"
 check_eq "slow panic: wait exits 4" "$RC" 4
-check_match "slow panic: message is the panic title" "$(job_field "$id" message)" 'Kernel panic - not syncing: sysrq triggered crash'
+check_match "slow panic: message is the panic title" "$(job_field "$id" message)" 'kernel panic: sysrq triggered crash'
 console=$(ctl logs "$id")
 check_match "slow panic: a line within the grace is kept" "$console" 'CPU: 0 PID: 100 Comm: sh'
 check "slow panic: qemu was stopped when the grace ended" \

@@ -122,6 +122,29 @@ test_result_points_into_the_line(void)
 	CHECK(printk_prefix_skip(line) == line + strlen("[    1.000000][    T1] "));
 }
 
+static void
+test_fields_are_read(void)
+{
+	struct printk_prefix pp;
+
+	CHECK_STR(printk_prefix_parse("[   12.345678][  T123] msg", &pp), "msg");
+	CHECK_INT(pp.time_us, 12345678);
+	CHECK_STR(pp.caller, "T123");
+	CHECK_STR(printk_prefix_parse("[    0.000000] Booting Linux", &pp), "Booting Linux");
+	CHECK_INT(pp.time_us, 0);
+	CHECK_STR(pp.caller, "");
+	CHECK_STR(printk_prefix_parse("[  C1] x", &pp), "x");
+	CHECK_INT(pp.time_us, -1);
+	CHECK_STR(pp.caller, "C1");
+	/* Short and long fractions are decimal fractions all the same. */
+	CHECK(printk_prefix_parse("[  1.5] x", &pp) != NULL);
+	CHECK_INT(pp.time_us, 1500000);
+	CHECK(printk_prefix_parse("[  2.12345678] x", &pp) != NULL);
+	CHECK_INT(pp.time_us, 2123456);
+	/* A caller id too long for the field is no caller id. */
+	CHECK(printk_prefix_parse("[T12345678901234567] x", &pp) == NULL);
+}
+
 int
 main(void)
 {
@@ -134,5 +157,6 @@ main(void)
 	RUN(test_caller_id_must_touch_the_timestamp);
 	RUN(test_near_misses_are_not_prefixes);
 	RUN(test_result_points_into_the_line);
+	RUN(test_fields_are_read);
 	return UNIT_DONE();
 }

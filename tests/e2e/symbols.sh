@@ -7,7 +7,7 @@
 #    function pointer, the trace's return addresses at their calls
 #    (checked against the source lines), functions inlined there as lines
 #    of their own, every frame placed;
-#  - a BUG: "pc : " at the line of the title's "kernel BUG at";
+#  - a BUG: "pc : " at the line of the report's "kernel BUG at";
 #  - a job without --vmlinux finds it by the build id in the Image;
 #  - the time symbolization takes per report, from pkvmd's log.
 . "$(dirname "$0")/../lib.sh"
@@ -66,8 +66,8 @@ check_match "crashes -v prints it" "$(ctl crashes -v "$warn")" \
 	"pc : lkdtm_WARNING\\+0x[0-9a-f]+/0x[0-9a-f]+ drivers/misc/lkdtm/bugs\\.c:$line\$"
 
 check_eq "the BUG is symbolized" "$(field "$bug" symbols)" ok
-line=$(field "$bug" title | grep -Eo 'bugs\.c:[0-9]+' | grep -Eo '[0-9]+')
-check_eq "pc : the line of its title's kernel BUG at" \
+line=$(field "$bug" report | grep -Eo -m1 'kernel BUG at drivers/misc/lkdtm/bugs\.c:[0-9]+' | grep -Eo '[0-9]+$')
+check_eq "pc : the line of its report's kernel BUG at" \
 	"$(place "$(field "$bug" symbolized)" '\] pc : lkdtm_BUG\+')" "drivers/misc/lkdtm/bugs.c:$line"
 check_match "which is a BUG()" "$(src_line drivers/misc/lkdtm/bugs.c "$line")" 'BUG\(\);'
 

@@ -321,11 +321,18 @@ static void
 on_timeout_timer(uv_timer_t *t)
 {
 	struct run *run = t->data;
+	enum job_result kind = RESULT_NONE;
+	const char *failure = run->results ? job_results_failure(run->results, &kind) : NULL;
 
 	if (running_test(run)[0])
 		set_verdict(run, RESULT_TIMEOUT,
 		    "test %s timed out: the job's timeout of %d s ran out", running_test(run),
 		    run->job->timeout_s);
+	else if (failure != NULL && kind == RESULT_TIMEOUT)
+		/* The guest killed a test at a limit and was still shipping
+		 * its files when the job's time ran out: that test and its
+		 * limit are the reason, not the last seconds after it. */
+		set_verdict(run, RESULT_TIMEOUT, "%s", failure);
 	else
 		set_verdict(run, RESULT_TIMEOUT, "timed out: the job's timeout of %d s ran out",
 		    run->job->timeout_s);

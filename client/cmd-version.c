@@ -8,8 +8,8 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "version.h"
 #include "output.h"
+#include "version.h"
 #include "wire.h"
 
 static int

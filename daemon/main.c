@@ -29,21 +29,21 @@
 #include <uv.h>
 
 #include "base/clock.h"
-#include "store/blobs.h"
+#include "base/log.h"
 #include "build-config.h"
 #include "config.h"
 #include "coverage/capture.h"
-#include "run/executor.h"
 #include "http/http.h"
+#include "job/watch.h"
+#include "run/executor.h"
 #include "run/initramfs.h"
-#include "base/log.h"
 #include "run/procs.h"
 #include "run/runner.h"
 #include "sd-notify.h"
 #include "state-lock.h"
+#include "store/blobs.h"
 #include "store/store.h"
 #include "symbols/symbolizer.h"
-#include "job/watch.h"
 
 #define CHECKPOINT_INTERVAL_MS 10000
 #define DRAIN_TIMEOUT_MS 5000

@@ -22,14 +22,14 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "base/log.h"
 #include "base/paths.h"
 #include "coverage/capture.h"
-#include "job/job.h"
 #include "coverage/lcov-info.h"
-#include "base/log.h"
+#include "job/job.h"
+#include "job/watch.h"
 #include "sha256.h"
 #include "store/store.h"
-#include "job/watch.h"
 
 #define ARCHIVES_MAX 256
 #define OUTPUT_MAX_BYTES (64 * 1024)

@@ -83,8 +83,8 @@
 #include <string.h>
 
 #include "base/printk.h"
-#include "guest/console.h"
 #include "base/printk.h"
+#include "guest/console.h"
 #include "guest/crash.h"
 #include "wire.h"
 

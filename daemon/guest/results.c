@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "guest/artifacts.h"
 #include "guest/console.h"
 #include "guest/results.h"
 #include "job/job.h"
-#include "base/log.h"
 #include "store/store.h"
 #include "tout/test-output.h"
 

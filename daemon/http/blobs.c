@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/handlers.h"
 #include "sha256.h"
 #include "store/blobs.h"
-#include "http/handlers.h"
 #include "wire.h"
 
 /* An upload is written and hashed in batches of this many bytes. */

@@ -17,12 +17,12 @@
 #include <uv.h>
 
 #include "base/paths.h"
+#include "coverage/lcov-info.h"
 #include "http/handlers.h"
 #include "job/job.h"
-#include "coverage/lcov-info.h"
+#include "job/watch.h"
 #include "run/runner.h"
 #include "store/store.h"
-#include "job/watch.h"
 
 /* The most jobs one merge reads (?jobs= or the newest with ?tag=). */
 #define MERGE_MAX_JOBS 1000

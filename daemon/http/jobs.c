@@ -17,17 +17,17 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "base/paths.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "store/blobs.h"
+#include "base/paths.h"
 #include "http/handlers.h"
 #include "job/job-json.h"
+#include "job/watch.h"
 #include "kernel-image.h"
 #include "run/runner.h"
+#include "store/blobs.h"
 #include "store/store.h"
 #include "symbols/elf.h"
-#include "job/watch.h"
 
 /* GET .../wait without ?timeout=. */
 #define WAIT_DEFAULT_S 60

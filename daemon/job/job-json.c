@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "job/job-json.h"
 #include "extra-path.h"
+#include "job/job-json.h"
 #include "sha256.h"
 
 /* printk.time=1: every kernel message carries its printk timestamp, which

@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "job/job.h"
 #include "run/executor.h"
 #include "run/firmware.h"
-#include "job/job.h"
 
 #define MAX_ARGS (64 + PKVM_QEMU_ARGS_MAX)
 

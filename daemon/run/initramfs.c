@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/blobs.h"
+#include "job/job.h"
 #include "run/cpio.h"
 #include "run/initramfs.h"
-#include "job/job.h"
 #include "sha256.h"
+#include "store/blobs.h"
 
 /* Inode numbers of the job layer start here so they never collide with
  * the base layer's (the kernel would take equal numbers for hard links). */

@@ -31,22 +31,22 @@
 
 #include <uv.h>
 
-#include "base/paths.h"
 #include "base/clock.h"
-#include "store/blobs.h"
+#include "base/log.h"
+#include "base/paths.h"
 #include "guest/console.h"
+#include "guest/results.h"
+#include "job/job-json.h"
+#include "job/result.h"
+#include "job/scheduler.h"
+#include "job/watch.h"
 #include "run/executor.h"
 #include "run/firmware.h"
 #include "run/initramfs.h"
-#include "job/job-json.h"
-#include "job/result.h"
-#include "guest/results.h"
-#include "base/log.h"
 #include "run/procs.h"
 #include "run/runner.h"
-#include "job/scheduler.h"
+#include "store/blobs.h"
 #include "store/store.h"
-#include "job/watch.h"
 
 enum run_phase { RUN_PREPARING, RUN_RUNNING, RUN_STOPPING, RUN_FINISHED };
 

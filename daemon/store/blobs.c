@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/blobs.h"
 #include "sha256.h"
+#include "store/blobs.h"
 
 struct blobs {
 	char *dir;

@@ -63,8 +63,8 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "store/private.h"
 #include "store-schema.h"
+#include "store/private.h"
 
 #define BUSY_TIMEOUT_MS 5000
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tout/test-output.h"
 #include "tout/private.h"
+#include "tout/test-output.h"
 
 static void
 kut_summary(struct tout_parser *p, const char *s)

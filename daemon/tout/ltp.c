@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tout/test-output.h"
 #include "tout/private.h"
+#include "tout/test-output.h"
 
 /* The longest LTP node name, in bytes. */
 #define LTP_NAME_MAX 200

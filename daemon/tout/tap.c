@@ -41,8 +41,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tout/test-output.h"
 #include "tout/private.h"
+#include "tout/test-output.h"
 
 /* ---- TAP and KTAP lines ----------------------------------------------- */
 

@@ -50,8 +50,8 @@
 #include <string.h>
 
 #include "base/printk.h"
-#include "tout/test-output.h"
 #include "tout/private.h"
+#include "tout/test-output.h"
 
 /* ---- the parser ------------------------------------------------------- */
 

@@ -9,8 +9,8 @@
  */
 #include <string.h>
 
-#include "unit.h"
 #include "base/printk.h"
+#include "unit.h"
 
 static void
 test_timestamp_alone(void)

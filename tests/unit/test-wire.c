@@ -9,8 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "unit.h"
 #include "extra-path.h"
+#include "unit.h"
 #include "wire.h"
 
 static void

@@ -51,7 +51,9 @@ check_eq() {
 # check_match WHAT TEXT REGEX
 check_match() {
 	TESTS_RUN=$((TESTS_RUN + 1))
-	if printf '%s' "$2" | grep -Eq -- "$3"; then
+	# A here-string, not a pipe: under pipefail, grep -q leaving at its
+	# first match would fail the check with the writer's SIGPIPE.
+	if grep -Eq -- "$3" <<<"$2"; then
 		echo "ok $TESTS_RUN - $1"
 	else
 		echo "not ok $TESTS_RUN - $1"

@@ -90,19 +90,7 @@ coverage_final(struct http_env *d, int64_t id)
 void
 http_job_coverage(struct http_request *req)
 {
-	struct http_env *d = http_request_env(req);
-	long long wait_s;
-	int64_t id;
-
-	if (!http_job_id_param(req, &id))
-		return;
-	if (http_query_int(req, "wait", 0, HTTP_WAIT_MAX_S, 0, &wait_s) < 0)
-		return;
-	if (wait_s == 0 || coverage_final(d, id)) {
-		reply_coverage(req, id);
-		return;
-	}
-	http_wait_for(req, id, WATCH_COVERAGE, (long)wait_s, reply_coverage);
+	http_job_long_poll(req, WATCH_COVERAGE, coverage_final, reply_coverage);
 }
 
 /* ---- merge and diff, in the thread pool ---------------------------------- */

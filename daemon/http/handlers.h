@@ -28,6 +28,12 @@ struct job *http_job_load(struct http_request *req, int64_t id);
  * JOB_ID or after TIMEOUT_S seconds, whichever comes first (wait.c). */
 void http_wait_for(struct http_request *req, int64_t job_id, enum watch_event event, long timeout_s,
     void (*reply)(struct http_request *req, int64_t job_id));
+/* GET /v1/jobs/{id}/...?wait=S: answer with REPLY(req, id) now when S is 0
+ * or FINAL(env, id) says nothing will change, else when EVENT happens to
+ * the job or S seconds have passed (wait.c). */
+void http_job_long_poll(struct http_request *req, enum watch_event event,
+    bool (*final)(struct http_env *d, int64_t id),
+    void (*reply)(struct http_request *req, int64_t job_id));
 
 /* meta.c */
 void http_version_get(struct http_request *req);

@@ -36,21 +36,6 @@
 /* How much of the console a ?test= slice reads at a time. */
 #define CONSOLE_CHUNK_BYTES (64 * 1024)
 
-bool
-http_job_id_param(struct http_request *req, int64_t *id)
-{
-	const char *s = http_request_param(req, "id");
-	long long v;
-
-	/* A path segment that is no job id names nothing: 404, not 400. */
-	if (http_int_parse(s, strlen(s), 1, INT64_MAX, &v) < 0) {
-		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job '%.32s'", s);
-		return false;
-	}
-	*id = v;
-	return true;
-}
-
 void
 http_reply_job_error(struct http_request *req, int64_t id, int err, const char *what)
 {

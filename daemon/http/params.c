@@ -19,6 +19,7 @@
 
 #include <microhttpd.h>
 
+#include "http/handlers.h"
 #include "http/private.h"
 
 struct http_env *
@@ -131,4 +132,19 @@ http_query_int(struct http_request *req, const char *name, long long min, long l
 		    "%s must be a whole number between %lld and %lld, not %s%.32s%s", name, min,
 		    max, len ? "'" : "empty", len ? s : "", len ? "'" : "");
 	return -EINVAL;
+}
+
+bool
+http_job_id_param(struct http_request *req, int64_t *id)
+{
+	const char *s = http_request_param(req, "id");
+	long long v;
+
+	/* A path segment that is no job id names nothing: 404, not 400. */
+	if (http_int_parse(s, strlen(s), 1, INT64_MAX, &v) < 0) {
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job '%.32s'", s);
+		return false;
+	}
+	*id = v;
+	return true;
 }

@@ -157,19 +157,7 @@ crashes_final(struct http_env *d, int64_t id)
 void
 http_job_crashes(struct http_request *req)
 {
-	struct http_env *d = http_request_env(req);
-	long long wait_s;
-	int64_t id;
-
-	if (!http_job_id_param(req, &id))
-		return;
-	if (http_query_int(req, "wait", 0, HTTP_WAIT_MAX_S, 0, &wait_s) < 0)
-		return;
-	if (wait_s == 0 || crashes_final(d, id)) {
-		reply_crashes(req, id);
-		return;
-	}
-	http_wait_for(req, id, WATCH_SYMBOLS, (long)wait_s, reply_crashes);
+	http_job_long_poll(req, WATCH_SYMBOLS, crashes_final, reply_crashes);
 }
 
 /* A kernel of a crash group, or the one that fixed it: its sha256 and the

@@ -90,3 +90,22 @@ http_wait_for(struct http_request *req, int64_t job_id, enum watch_event event, 
 	uv_timer_start(&lp->timer, on_timeout, (uint64_t)timeout_s * 1000, 0);
 	http_request_pause(req);
 }
+
+void
+http_job_long_poll(struct http_request *req, enum watch_event event,
+    bool (*final)(struct http_env *d, int64_t id),
+    void (*reply)(struct http_request *req, int64_t job_id))
+{
+	long long wait_s;
+	int64_t id;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if (http_query_int(req, "wait", 0, HTTP_WAIT_MAX_S, 0, &wait_s) < 0)
+		return;
+	if (wait_s == 0 || final(http_request_env(req), id)) {
+		reply(req, id);
+		return;
+	}
+	http_wait_for(req, id, event, (long)wait_s, reply);
+}

@@ -92,17 +92,21 @@ while True:
     if "STOPPING=1" in msg.split("\n"):
         break
 ' "$T/notify.sock" 2>/dev/null; }
-read -r -t 10 line <&"${NOTIFY[0]}"
+# A copy of the coprocess's output: bash unsets NOTIFY (and closes its
+# descriptor) as soon as the listener exits after STOPPING=1, which may
+# come before the read that waits for that very line.
+exec {notify_fd}<&"${NOTIFY[0]}"
+read -r -t 10 line <&"$notify_fd"
 NOTIFY_SOCKET=$T/notify.sock "$PKVMD" --state-dir "$STATE" --socket "$SOCK" \
 	--spawn-helper "$PKVMD_SPAWN" --qemu "$FAKE_QEMU" --stop-grace 1 --foreground 2>"$T/fg.log" &
 PKVMD_PID=$!
-read -r -t 10 line <&"${NOTIFY[0]}" || line=
+read -r -t 10 line <&"$notify_fd" || line=
 check_eq "foreground pkvmd says READY=1" "$line" "READY=1"
 
 term_id=$(submit_hanging)
 fake=$(last_fake)
 kill -TERM "$PKVMD_PID"
-read -r -t 10 line <&"${NOTIFY[0]}" || line=
+read -r -t 10 line <&"$notify_fd" || line=
 check_eq "SIGTERM: pkvmd says STOPPING=1" "$line" "STOPPING=1"
 rc=0; wait "$PKVMD_PID" || rc=$?
 PKVMD_PID=

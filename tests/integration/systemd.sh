@@ -55,7 +55,11 @@ while True:
     if "STOPPING=1" in msg.split("\n"):
         break
 ' "$T/notify.sock" 2>/dev/null; }
-read -r -t 10 line <&"${NOTIFY[0]}"
+# A copy of the coprocess's output: bash unsets NOTIFY (and closes its
+# descriptor) as soon as the listener exits after STOPPING=1, which may
+# come before the read that waits for that very line.
+exec {notify_fd}<&"${NOTIFY[0]}"
+read -r -t 10 line <&"$notify_fd"
 check_eq "the notify listener is bound" "$line" bound
 
 # ExecStart's own arguments, with the unit's paths moved into the test's
@@ -67,7 +71,7 @@ check_eq "the unit's paths were all replaced" "$(printf '%s\n' "${args[@]}" | gr
 JOURNAL_STREAM=8:12345 NOTIFY_SOCKET=$T/notify.sock "$PKVMD" "${args[@]:1}" \
 	--spawn-helper "$PKVMD_SPAWN" --qemu "$FAKE_QEMU" --stop-grace 1 2>"$T/stderr" &
 PKVMD_PID=$!
-read -r -t 10 line <&"${NOTIFY[0]}" || line=
+read -r -t 10 line <&"$notify_fd" || line=
 check_eq "pkvmd sends READY=1" "$line" "READY=1"
 check_match "the socket answers once READY=1 came" "$(ctl version 2>&1)" 'pkvmd .*wire'
 check "pkvmd did not fork: the READY=1 came from the main pid" kill -0 "$PKVMD_PID"
@@ -78,7 +82,7 @@ fake=$(tail -n 1 "$FAKE_QEMU_PIDFILE")
 
 pid=$PKVMD_PID
 kill -TERM "$PKVMD_PID"
-read -r -t 10 line <&"${NOTIFY[0]}" || line=
+read -r -t 10 line <&"$notify_fd" || line=
 check_eq "SIGTERM: pkvmd sends STOPPING=1" "$line" "STOPPING=1"
 rc=0; wait "$PKVMD_PID" || rc=$?
 PKVMD_PID=

@@ -37,6 +37,8 @@ struct config {
 	int64_t max_blob_bytes; /* bytes per uploaded blob */
 	int64_t max_body_bytes; /* bytes per JSON request body */
 	int64_t max_jobs_listed;
+	char *admin_group; /* admins on the Unix socket, besides root */
+	bool public_read; /* TCP reads need no token */
 };
 
 /* Fill C with defaults and parse ARGV against the table.  0 on success,

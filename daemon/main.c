@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -437,7 +438,17 @@ main(int argc, char **argv)
 		.max_body_bytes = cfg.max_body_bytes,
 		.max_blob_bytes = cfg.max_blob_bytes,
 		.max_jobs_listed = cfg.max_jobs_listed,
+		.public_read = cfg.public_read,
 	};
+	{
+		struct group *g = getgrnam(cfg.admin_group);
+
+		/* A missing group is normal on a desk: root is the admin. */
+		if (g != NULL) {
+			http_env.has_admin_gid = true;
+			http_env.admin_gid = g->gr_gid;
+		}
+	}
 	if ((err = http_server_new(&d->http, &http_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
 

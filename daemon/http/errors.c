@@ -49,6 +49,16 @@ const struct http_error_row http_errors[HTTP_ERR_COUNT] = {
 	    .code = "digest_mismatch",
 	    .message = "uploaded bytes do not hash to the sha256 in the URL",
 	},
+	[HTTP_ERR_UNAUTHORIZED] = {
+	    .status = 401,
+	    .code = "unauthorized",
+	    .message = "a valid token is needed (Authorization: Bearer TOKEN)",
+	},
+	[HTTP_ERR_FORBIDDEN] = {
+	    .status = 403,
+	    .code = "forbidden",
+	    .message = "not allowed for this user or token",
+	},
 	[HTTP_ERR_NOT_FOUND] = {
 	    .status = 404,
 	    .code = "not_found",

@@ -47,6 +47,9 @@ struct http_env {
 	int64_t max_body_bytes; /* a JSON request body */
 	int64_t max_blob_bytes; /* an uploaded blob */
 	int64_t max_jobs_listed; /* GET /v1/jobs?limit= */
+	bool public_read; /* TCP callers without a token may read */
+	bool has_admin_gid; /* --admin-group names a group that exists */
+	gid_t admin_gid; /* its members are admins on the Unix socket */
 	bool shutting_down; /* set by http_stop_listening(): submits refused */
 };
 
@@ -61,6 +64,8 @@ enum http_error {
 	HTTP_ERR_MISSING_FIELD,
 	HTTP_ERR_BAD_KERNEL,
 	HTTP_ERR_DIGEST_MISMATCH,
+	HTTP_ERR_UNAUTHORIZED,
+	HTTP_ERR_FORBIDDEN,
 	HTTP_ERR_NOT_FOUND,
 	HTTP_ERR_METHOD_NOT_ALLOWED,
 	HTTP_ERR_CONFLICT,
@@ -72,6 +77,15 @@ enum http_error {
 	HTTP_ERR_NO_MEMORY,
 	HTTP_ERR_COUNT
 };
+
+/* What a caller may do; a route needs one (routes.c), a caller holds a
+ * set (auth.c).  Admin holds the others. */
+#define HTTP_SCOPE_READ 1u /* jobs, logs, results */
+#define HTTP_SCOPE_SUBMIT 2u /* submit, upload, cancel one's own jobs */
+#define HTTP_SCOPE_ADMIN 4u /* anyone's jobs, users, tokens, quotas */
+/* A route anyone may use, even without a token (/v1/health): a bit of its
+ * own, so that a route row that names no scope is caught at start-up. */
+#define HTTP_SCOPE_PUBLIC 8u
 
 /* ---- the server (server.c) ---- */
 
@@ -103,8 +117,6 @@ const char *http_request_query(struct http_request *req, const char *name);
 const char *http_request_header(struct http_request *req, const char *name);
 /* The parsed JSON body of an HTTP_BODY_JSON route (borrowed). */
 json_t *http_request_json(struct http_request *req);
-/* The authenticated identity of the client (user name for Unix sockets). */
-const char *http_request_owner(struct http_request *req);
 /* Attach handler state, freed by FREE_FN when the request completes. */
 void http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data));
 /* The handler state attached with http_request_set_data(). */
@@ -118,6 +130,20 @@ int http_int_parse(const char *s, size_t len, long long min, long long max, long
  * and the range and returns -EINVAL, and the handler just returns. */
 int http_query_int(struct http_request *req, const char *name, long long min, long long max,
     long long def, long long *v);
+
+/* ---- who is asking (auth.c) ---- */
+
+/* The caller's user name ("anonymous" without one): jobs are theirs. */
+const char *http_request_owner(struct http_request *req);
+/* How the caller came: "socket", "token:ID", "anonymous". */
+const char *http_request_via(struct http_request *req);
+/* Whether the caller holds the admin scope. */
+bool http_request_is_admin(struct http_request *req);
+/* Whether the caller may cancel or change a job of OWNER: their own with
+ * the submit scope, anyone's as an admin. */
+bool http_request_may_change(struct http_request *req, const char *owner);
+/* "read", "submit", "admin" for one HTTP_SCOPE_* bit. */
+const char *http_scope_name(unsigned scope);
 
 /* ---- what goes back, and when (reply.c) ---- */
 

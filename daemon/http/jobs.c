@@ -476,6 +476,16 @@ http_job_cancel(struct http_request *req)
 
 	if (!http_job_id_param(req, &id))
 		return;
+	if ((j = http_job_load(req, id)) == NULL)
+		return;
+	if (!http_request_may_change(req, j->owner)) {
+		http_reply_error(req, HTTP_ERR_FORBIDDEN, NULL,
+		    "job %lld belongs to %s; only they or an admin may cancel it", (long long)id,
+		    j->owner);
+		job_free(j);
+		return;
+	}
+	job_free(j);
 	err = runner_cancel(d->runner, id, http_request_owner(req));
 	if (err == -ESTALE) {
 		http_reply_error(req, HTTP_ERR_CONFLICT, NULL, "job %lld is already done",

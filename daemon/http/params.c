@@ -55,12 +55,6 @@ http_request_json(struct http_request *req)
 	return req->json;
 }
 
-const char *
-http_request_owner(struct http_request *req)
-{
-	return req->owner;
-}
-
 void
 http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data))
 {

@@ -20,6 +20,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -39,6 +41,9 @@ enum http_body {
 struct http_route {
 	const char *method;
 	const char *pattern; /* "/v1/jobs/{id}/wait": {x} matches one segment */
+	/* The HTTP_SCOPE_* the caller needs; a row must name one unless it
+	 * is public (HTTP_SCOPE_PUBLIC, spelled out so none is by accident). */
+	unsigned scope;
 	enum http_body body;
 	/* Called once the whole request (and a JSON body) is in. */
 	void (*handler)(struct http_request *req);
@@ -62,6 +67,19 @@ extern const struct http_error_row http_errors[HTTP_ERR_COUNT];
 
 struct listener;
 
+/* Who is asking (auth.c). */
+struct http_identity {
+	char user[64]; /* "" when anonymous */
+	unsigned scopes; /* HTTP_SCOPE_* bits */
+	char via[48]; /* how they came: "socket", "token:12", "anonymous" */
+	int64_t token_id; /* 0 when not by token */
+	uid_t uid; /* Unix socket peers */
+	bool has_uid;
+	/* A credential was shown and is wrong, expired or revoked: 401 with
+	 * this text whatever the route. */
+	const char *bad_credential;
+};
+
 struct http_request {
 	struct listener *l; /* server.c's: the listener it came in on */
 	struct http_env *env; /* the server's */
@@ -71,7 +89,8 @@ struct http_request {
 	char *path;
 	char *params[HTTP_MAX_PARAMS][2];
 	int nparams;
-	char owner[64];
+	struct http_identity who;
+	bool over_tcp; /* came in on a TCP listener */
 
 	char *body; /* JSON body being buffered */
 	size_t body_len;
@@ -91,8 +110,18 @@ struct http_request {
 	void (*wake)(struct http_request *req);
 };
 
+/* Identify REQ's caller from the Unix socket FD's peer credentials. */
+void http_auth_unix(struct http_request *req, int fd);
+/* Identify REQ's caller on TCP from its Authorization header. */
+void http_auth_tcp(struct http_request *req);
+/* Whether REQ's caller may use its route; replies 401 or 403 when not. */
+bool http_auth_allowed(struct http_request *req);
+
 /* Every row of the error table is filled: 0, or -EINVAL when one is not. */
 int http_errors_check(void);
+
+/* Every route names the scope it needs: 0, or -EINVAL when one does not. */
+int http_routes_check(void);
 
 /* The route for REQ's method and path, with its {name} segments stored in
  * REQ; NULL when there is none, with *PATH_KNOWN telling whether another

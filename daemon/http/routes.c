@@ -1,12 +1,13 @@
 /*
  * routes.c -- the REST API's one routing table, and its lookup.
  *
- * Every endpoint of docs/API.md is one row: method, path pattern, how the
- * body is taken, and the handler.  Handlers live in one file per resource
+ * Every endpoint of docs/API.md is one row: method, path pattern, the scope
+ * a caller needs (auth.c), how the body is taken, and the handler.  Handlers live in one file per resource
  * (jobs.c, blobs.c, results.c, coverage.c, meta.c).  A path that matches
  * a row with another method gets 405 with an Allow header; no match is
  * 404.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,37 +15,85 @@
 #include "http/private.h"
 
 static const struct http_route routes[] = {
-	{ .method = "GET", .pattern = "/v1/version", .handler = http_version_get },
+	{ .method = "GET",
+	    .pattern = "/v1/version",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_version_get },
 
 	{ .method = "POST",
 	    .pattern = "/v1/blobs/missing",
+	    .scope = HTTP_SCOPE_SUBMIT,
 	    .body = HTTP_BODY_JSON,
 	    .handler = http_blobs_missing },
 	{ .method = "PUT",
 	    .pattern = "/v1/blobs/{sha256}",
+	    .scope = HTTP_SCOPE_SUBMIT,
 	    .body = HTTP_BODY_STREAM,
 	    .handler = http_blob_put_done,
 	    .body_begin = http_blob_put_begin,
 	    .body_chunk = http_blob_put_chunk },
-	{ .method = "HEAD", .pattern = "/v1/blobs/{sha256}", .handler = http_blob_head },
+	{ .method = "HEAD",
+	    .pattern = "/v1/blobs/{sha256}",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_blob_head },
 
 	{ .method = "POST",
 	    .pattern = "/v1/jobs",
+	    .scope = HTTP_SCOPE_SUBMIT,
 	    .body = HTTP_BODY_JSON,
 	    .handler = http_jobs_submit },
-	{ .method = "GET", .pattern = "/v1/jobs", .handler = http_jobs_list },
-	{ .method = "GET", .pattern = "/v1/jobs/{id}", .handler = http_job_get },
-	{ .method = "GET", .pattern = "/v1/jobs/{id}/wait", .handler = http_job_wait },
-	{ .method = "GET", .pattern = "/v1/jobs/{id}/console", .handler = http_job_console },
-	{ .method = "POST", .pattern = "/v1/jobs/{id}/cancel", .handler = http_job_cancel },
-	{ .method = "GET", .pattern = "/v1/jobs/{id}/results", .handler = http_job_results },
-	{ .method = "GET", .pattern = "/v1/jobs/{id}/crashes", .handler = http_job_crashes },
-	{ .method = "GET", .pattern = "/v1/jobs/{id}/artifacts", .handler = http_job_artifacts },
-	{ .method = "GET", .pattern = "/v1/jobs/{id}/artifact", .handler = http_job_artifact_get },
-	{ .method = "GET", .pattern = "/v1/crashes", .handler = http_crash_groups },
-	{ .method = "GET", .pattern = "/v1/jobs/{id}/coverage", .handler = http_job_coverage },
-	{ .method = "GET", .pattern = "/v1/coverage", .handler = http_coverage_merged },
-	{ .method = "GET", .pattern = "/v1/coverage/diff", .handler = http_coverage_diff },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_jobs_list },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_get },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/wait",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_wait },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/console",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_console },
+	{ .method = "POST",
+	    .pattern = "/v1/jobs/{id}/cancel",
+	    .scope = HTTP_SCOPE_SUBMIT,
+	    .handler = http_job_cancel },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/results",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_results },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/crashes",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_crashes },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/artifacts",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_artifacts },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/artifact",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_artifact_get },
+	{ .method = "GET",
+	    .pattern = "/v1/crashes",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_crash_groups },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/coverage",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_coverage },
+	{ .method = "GET",
+	    .pattern = "/v1/coverage",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_coverage_merged },
+	{ .method = "GET",
+	    .pattern = "/v1/coverage/diff",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_coverage_diff },
 };
 
 /* Match PATH against PATTERN, collecting {name} segments into REQ. */
@@ -105,4 +154,13 @@ http_route_find(struct http_request *req, bool *path_known, char *allow, size_t 
 	if (found != NULL)
 		route_match(found->pattern, req->path, req);
 	return found;
+}
+
+int
+http_routes_check(void)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].scope == 0)
+			return -EINVAL;
+	return 0;
 }

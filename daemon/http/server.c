@@ -24,7 +24,6 @@
  * needs MHD's daemon or the loop.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,27 +81,6 @@ static void server_closed_one(struct http_server *s);
 
 /* ---- the request's life -------------------------------------------- */
 
-static void
-peer_owner(struct http_request *req)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-
-	strcpy(req->owner, "unknown");
-	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL)
-		return;
-	if (getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-		return;
-	if (getpwuid_r(cred.uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
-		snprintf(req->owner, sizeof(req->owner), "%s", pw.pw_name);
-	else
-		snprintf(req->owner, sizeof(req->owner), "uid%u", (unsigned)cred.uid);
-}
-
 /* Make MHD notice a resumed connection: it learns of the resume through
  * its internal pipe, and the zero timer runs it on the next iteration. */
 static void
@@ -130,7 +108,7 @@ request_new(struct listener *l, struct MHD_Connection *conn, const char *url, co
 		free(req);
 		return NULL;
 	}
-	peer_owner(req);
+	req->over_tcp = l->unix_path == NULL;
 	return req;
 }
 
@@ -163,6 +141,17 @@ request_begin(struct http_request *req)
 	bool known;
 
 	req->route = http_route_find(req, &known, allow, sizeof(allow));
+	if (req->route != NULL) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (req->over_tcp)
+			http_auth_tcp(req);
+		else if (ci != NULL)
+			http_auth_unix(req, ci->connect_fd);
+		if (!http_auth_allowed(req))
+			return;
+	}
 	if (req->route == NULL) {
 		if (known) {
 			http_reply_error(req, HTTP_ERR_METHOD_NOT_ALLOWED, NULL,
@@ -383,7 +372,7 @@ http_server_new(struct http_server **out, const struct http_env *env)
 
 	/* A row missing from the error table would be a reply with no code:
 	 * refuse to start rather than send it. */
-	if ((err = http_errors_check()) < 0)
+	if ((err = http_errors_check()) < 0 || (err = http_routes_check()) < 0)
 		return err;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)

@@ -16,7 +16,8 @@
 #include "config.h"
 #include "wire.h"
 
-enum config_type { CONF_STRING, CONF_INT, CONF_BOOL, CONF_MODE };
+/* CONF_LIST may be given several times; each value is appended. */
+enum config_type { CONF_STRING, CONF_INT, CONF_BOOL, CONF_MODE, CONF_LIST };
 
 struct config_key {
 	const char *name;
@@ -41,6 +42,11 @@ static const struct config_key config_keys[] = {
 	    .type = CONF_STRING,
 	    .offset = OFF(socket),
 	    .help = "Unix socket to listen on (default $PKVM_SOCKET or " PKVM_DEFAULT_SOCKET ")" },
+	{ .name = "listen",
+	    .type = CONF_LIST,
+	    .offset = OFF(listen),
+	    .help = "listen on unix:PATH[,mode=0660] or tcp:ADDR:PORT (repeatable; "
+		    "default: the --socket)" },
 	{ .name = "pid-file",
 	    .type = CONF_STRING,
 	    .offset = OFF(pid_file),
@@ -213,6 +219,18 @@ set_value(struct config *c, const struct config_key *k, const char *val, char **
 	long long v;
 
 	switch (k->type) {
+	case CONF_LIST: {
+		struct config_list *l = field;
+		char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+
+		if (nv == NULL)
+			return -ENOMEM;
+		l->v = nv;
+		if ((l->v[l->n] = strdup(val)) == NULL)
+			return -ENOMEM;
+		l->n++;
+		return 0;
+	}
 	case CONF_STRING:
 		free(*(char **)field);
 		*(char **)field = strdup(val);
@@ -337,10 +355,19 @@ void
 config_free(struct config *c)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
+		void *field = (char *)c + config_keys[i].offset;
+
 		if (config_keys[i].type == CONF_STRING) {
-			char **p = (char **)((char *)c + config_keys[i].offset);
-			free(*p);
-			*p = NULL;
+			free(*(char **)field);
+			*(char **)field = NULL;
+		} else if (config_keys[i].type == CONF_LIST) {
+			struct config_list *l = field;
+
+			for (size_t j = 0; j < l->n; j++)
+				free(l->v[j]);
+			free(l->v);
+			l->v = NULL;
+			l->n = 0;
 		}
 	}
 }

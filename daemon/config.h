@@ -11,11 +11,19 @@
 #define PKVM_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* An option given once per value (--listen A --listen B). */
+struct config_list {
+	char **v;
+	size_t n;
+};
 
 struct config {
 	char *state_dir; /* jobs, blobs, database */
 	char *socket; /* Unix socket path */
+	struct config_list listen; /* unix:PATH[,mode=] / tcp:ADDR:PORT */
 	char *pid_file; /* written once listening */
 	int64_t socket_mode; /* permission bits of the socket */
 	int64_t slots; /* CPU budget; a job takes min(smp, slots) */

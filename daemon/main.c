@@ -452,12 +452,18 @@ main(int argc, char **argv)
 	if ((err = http_server_new(&d->http, &http_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
 
-	/* The default socket's directory may not exist yet (/run/pkvmd). */
-	snprintf(path, sizeof(path), "%s", cfg.socket);
-	mkdir(dirname(path), 0755);
-	err = http_listen_unix(d->http, cfg.socket, (mode_t)cfg.socket_mode, &cause);
-	if (err < 0)
-		fatalx("%s", cause ? cause : strerror(-err));
+	if (cfg.listen.n == 0) {
+		/* The default socket's directory may not exist yet (/run/pkvmd). */
+		snprintf(path, sizeof(path), "%s", cfg.socket);
+		mkdir(dirname(path), 0755);
+		err = http_listen_unix(d->http, cfg.socket, (mode_t)cfg.socket_mode, &cause);
+		if (err < 0)
+			fatalx("%s", cause ? cause : strerror(-err));
+	}
+	for (size_t i = 0; i < cfg.listen.n; i++) {
+		if ((err = http_listen(d->http, cfg.listen.v[i], &cause)) < 0)
+			fatalx("%s", cause ? cause : strerror(-err));
+	}
 
 	uv_signal_init(d->loop, &sig_term);
 	uv_signal_init(d->loop, &sig_int);
@@ -470,7 +476,8 @@ main(int argc, char **argv)
 	uv_timer_start(&checkpoint_timer, on_checkpoint_timer, CHECKPOINT_INTERVAL_MS,
 	    CHECKPOINT_INTERVAL_MS);
 
-	log_info("pkvmd %s listening on %s (%d slots, state in %s)", PKVM_VERSION, cfg.socket,
+	log_info("pkvmd %s listening on %s%s (%d slots, state in %s)", PKVM_VERSION,
+	    cfg.listen.n > 0 ? cfg.listen.v[0] : cfg.socket, cfg.listen.n > 1 ? " and more" : "",
 	    runner_slots_total(d->runner), cfg.state_dir);
 	if (cfg.pid_file != NULL) {
 		FILE *f = fopen(cfg.pid_file, "we");

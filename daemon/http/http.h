@@ -91,9 +91,23 @@ enum http_error {
 
 /* Create an HTTP server over ENV (copied), with no listener yet. */
 int http_server_new(struct http_server **out, const struct http_env *env);
-/* Listen on a Unix socket at PATH with permission bits MODE.  Refuses when
- * another live daemon answers there.  0 or negative errno with *CAUSE. */
+/* Serve the listening socket FD (taken over; UNIX_PATH is its socket file,
+ * NULL for TCP, and NAME says where it listens for messages).  0, or
+ * negative errno with *CAUSE. */
+int http_server_add_fd(struct http_server *s, int fd, const char *unix_path, const char *name,
+    char **cause);
+
+/* ---- listeners (listen.c) ---- */
+
+/* Listen where SPEC says: "unix:PATH[,mode=0660]" (a socket file, refused
+ * when another live daemon answers there) or "tcp:ADDR:PORT" (ADDR an IPv4
+ * address, a host name, or an IPv6 address in brackets).  0, or negative
+ * errno with *CAUSE. */
+int http_listen(struct http_server *s, const char *spec, char **cause);
+/* Listen on a Unix socket at PATH with permission bits MODE. */
 int http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause);
+/* Listen on TCP at HOST:PORT. */
+int http_listen_tcp(struct http_server *s, const char *host, const char *port, char **cause);
 /* Stop accepting connections (on shutdown); in-flight requests finish. */
 void http_stop_listening(struct http_server *s);
 /* After http_stop_listening(): let clients that are still connected

@@ -30,7 +30,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -407,77 +406,29 @@ http_server_drain(struct http_server *s, uint64_t timeout_ms, void (*cb)(void *a
 	uv_timer_start(&s->drain_timer, on_drain_timer, s->connections == 0 ? 0 : timeout_ms, 0);
 }
 
-/* A socket file is stale when nobody accepts on it. */
-static int
-unix_path_in_use(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return r == 0;
-}
-
 int
-http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause)
+http_server_add_fd(struct http_server *s, int fd, const char *unix_path, const char *name,
+    char **cause)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct listener *l = NULL;
+	struct listener *l;
 	const union MHD_DaemonInfo *info;
-	struct stat st;
-	int fd = -1, err;
+	int err;
 
 	*cause = NULL;
-	if (s->nlisteners == MAX_LISTENERS)
-		return -ENOSPC;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		if (asprintf(cause, "socket path '%s' is too long (max %zu bytes)", path,
-			sizeof(sa.sun_path) - 1) < 0)
+	if (s->nlisteners == MAX_LISTENERS) {
+		if (asprintf(cause, "too many listeners (at most %d)", MAX_LISTENERS) < 0)
 			*cause = NULL;
-		return -ENAMETOOLONG;
+		return -ENOSPC;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			if (asprintf(cause, "'%s' exists and is not a socket", path) < 0)
-				*cause = NULL;
-			return -EEXIST;
-		}
-		if (unix_path_in_use(path) == 1) {
-			if (asprintf(cause, "another pkvmd is already listening on '%s'", path) < 0)
-				*cause = NULL;
-			return -EADDRINUSE;
-		}
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		goto fail_errno;
-	/* Create it with the final mode: no window where it is wider. */
-	{
-		mode_t old = umask(0777 & ~mode);
-		int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-
-		umask(old);
-		if (r != 0)
-			goto fail_errno;
-	}
-	if (chmod(path, mode) != 0 || listen(fd, LISTEN_BACKLOG) != 0)
-		goto fail_errno;
-
 	l = calloc(1, sizeof(*l));
-	if (l == NULL) {
-		errno = ENOMEM;
-		goto fail_errno;
-	}
+	if (l == NULL)
+		return -ENOMEM;
 	l->server = s;
 	l->fd = fd;
-	l->unix_path = strdup(path);
+	if (unix_path != NULL && (l->unix_path = strdup(unix_path)) == NULL) {
+		free(l);
+		return -ENOMEM;
+	}
 	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
 	    NULL, NULL, on_access, l, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
@@ -485,7 +436,7 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS, MHD_OPTION_END);
 	if (l->mhd == NULL) {
-		if (asprintf(cause, "cannot start the HTTP server on '%s'", path) < 0)
+		if (asprintf(cause, "cannot start the HTTP server on %s", name) < 0)
 			*cause = NULL;
 		err = -EIO;
 		goto fail;
@@ -506,21 +457,11 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 	listener_run(l);
 	return 0;
 
-fail_errno:
-	err = -errno;
-	if (asprintf(cause, "cannot listen on '%s': %s", path, strerror(errno)) < 0)
-		*cause = NULL;
 fail:
-	if (l != NULL) {
-		if (l->mhd != NULL)
-			MHD_stop_daemon(l->mhd);
-		free(l->unix_path);
-		free(l);
-	}
-	if (fd >= 0) {
-		close(fd);
-		unlink(path);
-	}
+	if (l->mhd != NULL)
+		MHD_stop_daemon(l->mhd);
+	free(l->unix_path);
+	free(l);
 	return err;
 }
 

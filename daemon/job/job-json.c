@@ -603,5 +603,6 @@ job_to_json(const struct job *j)
 		json_array_append_new(cpaths, json_string(j->coverage_paths[i]));
 	json_object_set_new(o, "coverage_paths", cpaths);
 	json_object_set_new(o, "vmlinux", j->vmlinux[0] ? json_string(j->vmlinux) : json_null());
+	json_object_set_new(o, "via", j->via ? json_string(j->via) : json_null());
 	return o;
 }

@@ -40,6 +40,7 @@ job_free(struct job *j)
 	if (j == NULL)
 		return;
 	free(j->owner);
+	free(j->via);
 	free(j->message);
 	free(j->append);
 	free(j->seed);

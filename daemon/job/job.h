@@ -61,6 +61,9 @@ struct job_exe {
 struct job {
 	int64_t id;
 	char *owner;
+	/* How it came: "socket", "token:ID" (the API sets it, the client
+	 * cannot); NULL for jobs from before pkvmd recorded it. */
+	char *via;
 	enum job_state state;
 	enum job_result result; /* RESULT_NONE until done */
 	char *message; /* why it did not pass, or NULL */

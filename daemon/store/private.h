@@ -1,13 +1,13 @@
 /*
  * private.h -- what the files of the store module share.
  *
- * The store is seven files behind store.h: store.c (opening, migrations,
+ * The store is eight files behind store.h: store.c (opening, migrations,
  * statements, transactions and the plumbing below), jobs.c (job rows and
  * their life), tests.c (tests and sub-results), reports.c (crash
  * reports, artifacts, coverage), symbols.c (crash reports'
  * symbolization, the vmlinux blobs by build id), crash-groups.c (crash
- * reports grouped across jobs) and kernels.c (each kernel's first job and
- * version).  Only they include this header, and so only they see
+ * reports grouped across jobs), kernels.c (each kernel's first job and
+ * version) and tokens.c (the hashes of bearer tokens).  Only they include this header, and so only they see
  * sqlite3.h.
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
@@ -124,6 +124,15 @@ enum stmt_id {
 	/* kernels.c */
 	STMT_KERNEL_SEEN,
 	STMT_KERNEL_VERSION,
+
+	/* tokens.c */
+	STMT_TOKEN_INSERT,
+	STMT_TOKEN_BY_KEY,
+	STMT_TOKEN_GET,
+	STMT_TOKEN_LIST,
+	STMT_TOKEN_LIST_USER,
+	STMT_TOKEN_REVOKE,
+	STMT_TOKEN_TOUCH,
 	STMT__COUNT
 };
 
@@ -135,9 +144,9 @@ struct stmt_def {
 
 /* The statement tables of each file, with their lengths. */
 extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
-    st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[];
+    st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[];
 extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
-    st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts;
+    st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts, st_token_nstmts;
 
 /* Bits of the job list's shape: which filters the statement has. */
 enum {

@@ -4,7 +4,7 @@
  *
  * The store module is the only one that includes sqlite3.h.  Everyone
  * else sees the small API in store.h: structs in, structs out, negative
- * errno on failure.  It is seven files sharing private.h:
+ * errno on failure.  It is eight files sharing private.h:
  *
  *   store.c    opening, migrations, statements, transactions, errors
  *   jobs.c     job rows, what they own, their life (start, finish,
@@ -14,6 +14,7 @@
  *   symbols.c  crash reports' symbolization, vmlinux blobs by build id
  *   crash-groups.c  crash reports grouped by title across jobs
  *   kernels.c  each kernel's first job and the version it printed
+ *   tokens.c   bearer tokens: their hashes, users, scopes and times
  *
  * Opening.  store_new() opens one connection for the event loop thread,
  * switches it to WAL with synchronous=NORMAL (a commit is an append to the
@@ -30,7 +31,7 @@
  * misread.
  *
  * Statements.  Every statement is prepared once, at open, from the
- * statement tables of the seven files, and kept in struct store; a call
+ * statement tables of the eight files, and kept in struct store; a call
  * binds, steps, and resets (clearing bindings, so no pointer into a
  * caller's string outlives the call).  The job list has eight shapes (with
  * or without each of the state, owner and tag filters); they are built and
@@ -515,6 +516,7 @@ prepare_all(struct store *st, char **cause)
 		{ .table = st_symbol_stmts, .n = &st_symbol_nstmts },
 		{ .table = st_group_stmts, .n = &st_group_nstmts },
 		{ .table = st_kernel_stmts, .n = &st_kernel_nstmts },
+		{ .table = st_token_stmts, .n = &st_token_nstmts },
 	};
 	const char *what = NULL;
 	int r;

@@ -2,7 +2,7 @@
  * store.h -- the only door to pkvmd's sqlite database.
  *
  * Only the store's own files (store.c, jobs.c, tests.c, reports.c,
- * symbols.c, sharing private.h) include sqlite3.h.  Every call is synchronous and runs on the
+ * symbols.c, tokens.c, ..., sharing private.h) include sqlite3.h.  Every call is synchronous and runs on the
  * event loop thread; the database is in WAL mode with synchronous=NORMAL,
  * so a commit appends to the WAL without an fsync and takes microseconds.  The fsyncs happen
  * at checkpoints, which store_checkpoint() runs on its own connection,
@@ -356,5 +356,46 @@ void store_coverage_rows_free(struct coverage_row *rows, size_t n);
  * NULL when there are none). */
 int store_coverage_jobs_with_tag(struct store *st, const char *tag, int limit, int64_t **ids,
     size_t *n);
+
+/* ---- issue 10: bearer tokens ----------------------------------------- */
+
+/* Hex digits of a token's public lookup part (its "key"). */
+#define STORE_TOKEN_KEY_LEN 16
+
+/* A bearer token as the store keeps it: never the token itself, only the
+ * sha256 of it (docs/API.md, "Authentication"). */
+struct token_record {
+	int64_t id; /* set by store_token_insert() */
+	char key[STORE_TOKEN_KEY_LEN + 1]; /* the public part that finds the row */
+	char hash[SHA256_HEX_LEN + 1]; /* sha256 hex of the whole token */
+	char *user; /* whose jobs it acts for */
+	char *scopes; /* "read,submit,admin": the scope names it grants */
+	char *created_by; /* the user who made it */
+	int64_t created_ms;
+	int64_t expires_ms; /* 0: never */
+	int64_t last_used_ms; /* 0: never */
+	int64_t revoked_ms; /* 0: live */
+};
+/* Insert T (key, hash, user, scopes, created_by, created_ms, expires_ms);
+ * sets T->id.  -EEXIST when another token has T's key. */
+int store_token_insert(struct store *st, struct token_record *t);
+/* The token whose key is KEY into *OUT (store_token_clear() it); -ENOENT
+ * when there is none. */
+int store_token_by_key(struct store *st, const char *key, struct token_record *out);
+/* Token ID into *OUT (store_token_clear() it); -ENOENT when there is none. */
+int store_token_get(struct store *st, int64_t id, struct token_record *out);
+/* The tokens of USER (NULL: everyone's), newest first, revoked ones too,
+ * into a malloc'd array *OUT of *N (store_token_list_free() it). */
+int store_token_list(struct store *st, const char *user, struct token_record **out, size_t *n);
+/* Free an array from store_token_list(). */
+void store_token_list_free(struct token_record *t, size_t n);
+/* Free what T owns (not T itself). */
+void store_token_clear(struct token_record *t);
+/* Revoke token ID at NOW_MS; one already revoked keeps its first time.
+ * -ENOENT when there is no such token. */
+int store_token_revoke(struct store *st, int64_t id, int64_t now_ms);
+/* Record that token ID was used at NOW_MS.  The caller decides how often
+ * (at most once a minute: auth.c); -ENOENT when there is no such token. */
+int store_token_touch(struct store *st, int64_t id, int64_t now_ms);
 
 #endif

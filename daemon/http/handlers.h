@@ -65,4 +65,10 @@ void http_job_coverage(struct http_request *req);
 void http_coverage_merged(struct http_request *req);
 void http_coverage_diff(struct http_request *req);
 
+/* tokens.c */
+void http_tokens_create(struct http_request *req);
+void http_tokens_list(struct http_request *req);
+void http_token_revoke(struct http_request *req);
+void http_whoami_get(struct http_request *req);
+
 #endif

@@ -149,7 +149,8 @@ int http_query_int(struct http_request *req, const char *name, long long min, lo
 
 /* The caller's user name ("anonymous" without one): jobs are theirs. */
 const char *http_request_owner(struct http_request *req);
-/* How the caller came: "socket", "token:ID", "anonymous". */
+/* How the caller came: "socket", "token:ID", "anonymous" (a job keeps it
+ * as its via). */
 const char *http_request_via(struct http_request *req);
 /* Whether the caller holds the admin scope. */
 bool http_request_is_admin(struct http_request *req);
@@ -158,6 +159,21 @@ bool http_request_is_admin(struct http_request *req);
 bool http_request_may_change(struct http_request *req, const char *owner);
 /* "read", "submit", "admin" for one HTTP_SCOPE_* bit. */
 const char *http_scope_name(unsigned scope);
+/* The caller's user name, or NULL when anonymous. */
+const char *http_request_user(struct http_request *req);
+/* The caller's HTTP_SCOPE_* bits (admin comes with the others). */
+unsigned http_request_scopes(struct http_request *req);
+/* The id of the token the caller showed, or 0 when none. */
+int64_t http_request_token(struct http_request *req);
+/* The scope named by the LEN bytes at NAME into *BIT: 0, or -EINVAL. */
+int http_scope_parse(const char *name, size_t len, unsigned *bit);
+/* A stored scope list ("read,submit") into *SCOPES, admin bringing the
+ * others: 0, or -EINVAL for an unknown name or an empty list. */
+int http_scopes_parse(const char *text, unsigned *scopes);
+/* SCOPES as a stored scope list ("read,submit,admin") into BUF. */
+void http_scopes_text(unsigned scopes, char *buf, size_t len);
+/* SCOPES as a JSON array of names, or NULL when out of memory. */
+json_t *http_scopes_json(unsigned scopes);
 
 /* ---- what goes back, and when (reply.c) ---- */
 

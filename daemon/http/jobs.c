@@ -197,6 +197,8 @@ http_jobs_submit(struct http_request *req)
 		err = random_seed(j);
 	if (err == 0 && (j->owner = strdup(http_request_owner(req))) == NULL)
 		err = -ENOMEM;
+	if (err == 0 && (j->via = strdup(http_request_via(req))) == NULL)
+		err = -ENOMEM;
 	if (err < 0) {
 		http_reply_errno(req, err, "reading job");
 		goto out;

@@ -78,6 +78,7 @@ struct http_identity {
 	/* A credential was shown and is wrong, expired or revoked: 401 with
 	 * this text whatever the route. */
 	const char *bad_credential;
+	char why[160]; /* where bad_credential's text is made */
 };
 
 struct http_request {

@@ -94,6 +94,26 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/coverage/diff",
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_coverage_diff },
+
+	/* Tokens: users make and revoke their own (tokens.c says who may do
+	 * what); anyone may ask who they are. */
+	{ .method = "POST",
+	    .pattern = "/v1/tokens",
+	    .scope = HTTP_SCOPE_SUBMIT,
+	    .body = HTTP_BODY_JSON,
+	    .handler = http_tokens_create },
+	{ .method = "GET",
+	    .pattern = "/v1/tokens",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_tokens_list },
+	{ .method = "DELETE",
+	    .pattern = "/v1/tokens/{id}",
+	    .scope = HTTP_SCOPE_SUBMIT,
+	    .handler = http_token_revoke },
+	{ .method = "GET",
+	    .pattern = "/v1/whoami",
+	    .scope = HTTP_SCOPE_PUBLIC,
+	    .handler = http_whoami_get },
 };
 
 /* Match PATH against PATTERN, collecting {name} segments into REQ. */

@@ -173,11 +173,61 @@ nomem:
 	return -ENOMEM;
 }
 
+int
+api_set_auth(struct api *a, const char *token, const char *cacert)
+{
+	char *t = token != NULL ? strdup(token) : NULL;
+	char *c = cacert != NULL ? strdup(cacert) : NULL;
+
+	if ((token != NULL && t == NULL) || (cacert != NULL && c == NULL)) {
+		free(t);
+		free(c);
+		api_set_message(a, "out of memory");
+		return -ENOMEM;
+	}
+	if (a->token != NULL)
+		explicit_bzero(a->token, strlen(a->token));
+	free(a->token);
+	free(a->cacert);
+	a->token = t;
+	a->cacert = c;
+	return 0;
+}
+
+/* Drop the headers of the last request; the token is wiped with them. */
+static void
+api_headers_free(struct api *a)
+{
+	struct curl_slist *h;
+
+	for (h = a->headers; h != NULL; h = h->next)
+		explicit_bzero(h->data, strlen(h->data));
+	curl_slist_free_all(a->headers);
+	a->headers = NULL;
+}
+
+/* Add the header LINE to the request being made; 0 or -ENOMEM. */
+static int
+api_header_add(struct api *a, const char *line)
+{
+	struct curl_slist *h = curl_slist_append(a->headers, line);
+
+	if (h == NULL) {
+		api_set_message(a, "out of memory");
+		return -ENOMEM;
+	}
+	a->headers = h;
+	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, a->headers);
+	return 0;
+}
+
 void
 api_close(struct api *a)
 {
 	if (a->curl != NULL)
 		curl_easy_cleanup(a->curl);
+	api_headers_free(a);
+	api_set_auth(a, NULL, NULL);
 	free(a->socket_path);
 	free(a->base_url);
 	free(a->message);
@@ -201,10 +251,29 @@ api_prepare(struct api *a, const char *path, char errbuf[CURL_ERROR_SIZE])
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	free(url);
+	api_headers_free(a);
 	if (a->socket_path != NULL)
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, a->socket_path);
 	else
 		curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (a->cacert != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, a->cacert);
+	/* The token goes only to a TCP server: the Unix socket knows its
+	 * peer by uid and has no use for it. */
+	if (a->socket_path == NULL && a->token != NULL) {
+		char *line = NULL;
+		int err;
+
+		if (asprintf(&line, "Authorization: Bearer %s", a->token) < 0) {
+			api_set_message(a, "out of memory");
+			return -ENOMEM;
+		}
+		err = api_header_add(a, line);
+		explicit_bzero(line, strlen(line));
+		free(line);
+		if (err < 0)
+			return err;
+	}
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "pkvmctl/" PKVM_VERSION);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -267,7 +336,6 @@ int
 api_request(struct api *a, const char *method, const char *path, json_t *body, json_t **reply)
 {
 	char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs = NULL;
 	struct buf out = { 0 };
 	char *text = NULL;
 	CURLcode rc;
@@ -286,8 +354,10 @@ api_request(struct api *a, const char *method, const char *path, json_t *body, j
 			api_set_message(a, "out of memory");
 			return -ENOMEM;
 		}
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-		curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
+		if ((err = api_header_add(a, "Content-Type: application/json")) < 0) {
+			free(text);
+			return err;
+		}
 		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, text);
 		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(text));
 	} else if (strcmp(method, "POST") == 0) {
@@ -300,7 +370,6 @@ api_request(struct api *a, const char *method, const char *path, json_t *body, j
 		curl_easy_setopt(a->curl, CURLOPT_CUSTOMREQUEST, method);
 	rc = curl_easy_perform(a->curl);
 	err = api_finish(a, rc, errbuf, &out, reply);
-	curl_slist_free_all(hdrs);
 	free(text);
 	free(out.data);
 	return err;
@@ -353,7 +422,6 @@ api_upload(struct api *a, const char *path, const char *file, uint64_t size,
     api_progress_cb progress, void *arg)
 {
 	char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs = NULL;
 	struct upload u = { .progress = progress, .arg = arg };
 	struct buf out = { 0 };
 	CURLcode rc;
@@ -362,17 +430,17 @@ api_upload(struct api *a, const char *path, const char *file, uint64_t size,
 	err = api_prepare(a, path, errbuf);
 	if (err < 0)
 		return err;
+	/* No "Expect: 100-continue": it only adds a round trip (or a 1 s stall
+	 * with a server that ignores it) before every big blob. */
+	if ((err = api_header_add(a, "Expect:")) < 0 ||
+	    (err = api_header_add(a, "Content-Type: application/octet-stream")) < 0)
+		return err;
 	u.f = fopen(file, "rb");
 	if (u.f == NULL) {
 		err = -errno;
 		api_set_message(a, "cannot open '%s': %s", file, strerror(errno));
 		return err;
 	}
-	/* No "Expect: 100-continue": it only adds a round trip (or a 1 s stall
-	 * with a server that ignores it) before every big blob. */
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
-	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(a->curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(a->curl, CURLOPT_READFUNCTION, on_read_file);
 	curl_easy_setopt(a->curl, CURLOPT_READDATA, &u);
@@ -392,7 +460,6 @@ api_upload(struct api *a, const char *path, const char *file, uint64_t size,
 		err = api_finish(a, rc, errbuf, &out, NULL);
 	}
 	fclose(u.f);
-	curl_slist_free_all(hdrs);
 	free(out.data);
 	return err;
 }
@@ -463,6 +530,12 @@ int
 api_fail(struct api *a, int err)
 {
 	fprintf(stderr, "pkvmctl: %s\n", a->message != NULL ? a->message : strerror(-err));
+	if (err == -EREMOTEIO && a->status == 401)
+		fprintf(stderr,
+		    a->token != NULL ? "  the token was refused: get a new one and "
+				       "'pkvmctl login URL' again\n"
+				     : "  show a token: --token-file FILE, $PKVM_TOKEN "
+				       "or 'pkvmctl login URL'\n");
 	if (err == -EREMOTEIO)
 		return a->status >= 400 && a->status <= 499 ? PKVM_EXIT_USAGE : PKVM_EXIT_INFRA;
 	if (a->socket_path == NULL) {

@@ -2,8 +2,8 @@
  * api.h -- pkvmctl's only door to pkvmd: HTTP over libcurl, JSON via jansson.
  *
  * Every request goes through a struct api, which knows where the daemon is
- * (a Unix socket, or a base URL for a TCP lab server) and holds one reused
- * curl handle.  Functions return 0 when the server answered 2xx and a
+ * (a Unix socket, or a base URL for a TCP lab server), the bearer token a
+ * TCP server is shown, and holds one reused curl handle.  Functions return 0 when the server answered 2xx and a
  * negative errno otherwise: -EREMOTEIO when the server answered with an
  * error (status and message are kept in the struct), the connect errno
  * (-ENOENT, -ECONNREFUSED, -EACCES, ...) when it could not be reached, -EIO
@@ -24,6 +24,10 @@ struct api {
 	char *base_url; /* "http://pkvmd" for the socket, else the --url */
 	long status; /* HTTP status of the last answer, 0 when none */
 	char *message; /* why the last call failed, or NULL */
+	char *token; /* bearer token, sent only over TCP; or NULL */
+	char *cacert; /* CA file that verifies the server's TLS certificate, or
+		       * NULL for the system's store */
+	void *headers; /* struct curl_slist * of the request being made */
 };
 
 /* Called during an upload with the bytes sent so far and the total. */
@@ -34,6 +38,10 @@ typedef int (*api_write_cb)(void *arg, const char *buf, size_t len);
 /* Point A at the daemon's SOCKET_PATH, or at URL when it is not NULL; 0 or
  * negative errno (message in A). */
 int api_open(struct api *a, const char *socket_path, const char *url);
+/* Show TOKEN (may be NULL) on every request to a TCP server, never on the
+ * Unix socket, and verify TLS against CACERT (NULL: the system's CA
+ * store); 0 or -ENOMEM. */
+int api_set_auth(struct api *a, const char *token, const char *cacert);
 /* Release everything A holds. */
 void api_close(struct api *a);
 

@@ -30,6 +30,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_crashes_entry,
 	&cmd_artifacts_entry,
 	&cmd_coverage_entry,
+	&cmd_token_entry,
+	&cmd_login_entry,
+	&cmd_whoami_entry,
 	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL,
@@ -78,17 +81,23 @@ void
 cmd_print_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pkvmctl [--socket PATH | --url URL] COMMAND [ARGS]\n"
+	    "usage: pkvmctl [--socket PATH | --url URL] [--token-file FILE] [--cacert FILE]\n"
+	    "               COMMAND [ARGS]\n"
 	    "\n"
 	    "Run Linux kernel test jobs on pkvmd.\n"
 	    "\n"
 	    "global options:\n"
-	    "  --socket PATH  daemon's Unix socket (default $PKVM_SOCKET, "
+	    "  --socket PATH      daemon's Unix socket (default $PKVM_SOCKET, "
 	    "else %s)\n"
-	    "  --url URL      talk to a server over TCP, e.g. "
-	    "http://127.0.0.1:8080\n"
-	    "                 (default $PKVM_URL, which beats "
-	    "$PKVM_SOCKET)\n"
+	    "  --url URL          talk to a server over TCP, e.g. "
+	    "https://lab:8443\n"
+	    "                     (default $PKVM_URL, which beats "
+	    "$PKVM_SOCKET, then\n"
+	    "                     the URL 'pkvmctl login' saved)\n"
+	    "  --token-file FILE  the bearer token a TCP server is shown (default\n"
+	    "                     $PKVM_TOKEN, then the saved one for its URL)\n"
+	    "  --cacert FILE      verify the server's TLS certificate with this CA\n"
+	    "                     (default: the system's CAs)\n"
 	    "\n"
 	    "commands:\n",
 	    PKVM_DEFAULT_SOCKET);

@@ -69,6 +69,9 @@ extern const struct cmd_entry cmd_results_entry;
 extern const struct cmd_entry cmd_crashes_entry;
 extern const struct cmd_entry cmd_artifacts_entry;
 extern const struct cmd_entry cmd_coverage_entry;
+extern const struct cmd_entry cmd_token_entry;
+extern const struct cmd_entry cmd_login_entry;
+extern const struct cmd_entry cmd_whoami_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_help_entry;
 

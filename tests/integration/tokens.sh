@@ -47,6 +47,12 @@ tctl() {
 	"$PKVMCTL" --url "$URL" --token-file "$f" "$@"
 }
 
+# tctl_quiet TOKENFILE ARGS... -- tctl for its exit status alone (its
+# output would break the TAP stream).
+tctl_quiet() {
+	tctl "$@" >/dev/null
+}
+
 # mint NAME ARGS... -- make a token over the socket as root into $T/NAME.tok.
 mint() {
 	local name=$1
@@ -123,10 +129,10 @@ check_match "  403 says whose it is" "$out" 'alice'
 check_eq "  the API answers 403" \
 	"$(tcp_code -H "Authorization: Bearer $(cat "$T/bob.tok")" -X POST "/v1/jobs/$alice_job/cancel")" 403
 check_eq "  the job is still queued" "$(job_field "$alice_job" state)" queued
-check "an admin token cancels alice's job" tctl "$T/ops.tok" cancel "$alice_job"
+check "an admin token cancels alice's job" tctl_quiet "$T/ops.tok" cancel "$alice_job"
 check_eq "  it is cancelled" "$(job_field "$alice_job" result)" cancelled
 alice_job2=$(tctl "$T/alice.tok" submit "$TEST_KERNEL" --append "fakeqemu=hang" 2>/dev/null)
-check "alice cancels her own job" tctl "$T/alice.tok" cancel "$alice_job2"
+check "alice cancels her own job" tctl_quiet "$T/alice.tok" cancel "$alice_job2"
 
 # --- 403: another user's job, over the Unix socket ---------------------------------
 nobody() {
@@ -164,7 +170,7 @@ check_eq "an admin lists everyone's" \
 BOB_ID=$(token_id "$T/bob.tok")
 rc=0; tctl "$T/alice.tok" token revoke "$BOB_ID" >/dev/null 2>&1 || rc=$?
 check_eq "alice cannot revoke bob's token" "$rc" 2
-check "bob still works" tctl "$T/bob.tok" whoami
+check "bob still works" tctl_quiet "$T/bob.tok" whoami
 
 # --- last used, and never in clear ---------------------------------------------------
 mint fresh --user carol --scope read
@@ -183,7 +189,7 @@ check "  and never its secret" eval '! grep -aqF "$secret" "$STATE"/pkvmd.db*'
 check "  nor the log" eval '! grep -aqF "$secret" "$STATE/pkvmd.log"'
 
 # --- revoked and expired ---------------------------------------------------------------
-check "bob's token is revoked by an admin" tctl "$T/ops.tok" token revoke "$BOB_ID"
+check "bob's token is revoked by an admin" tctl_quiet "$T/ops.tok" token revoke "$BOB_ID"
 check_eq "a revoked token is 401" "$(tcp_code -H "Authorization: Bearer $(cat "$T/bob.tok")" /v1/jobs)" 401
 check_match "  saying it was revoked" "$(body_field error.message)" "token $BOB_ID was revoked"
 mint short --user alice --scope read --expires 1s
@@ -226,7 +232,7 @@ out=$("$PKVMCTL" --socket "$SOCK" whoami)
 check_match "--socket beats the saved URL" "$out" '^root, admin, via socket'
 
 # --- --public-read -------------------------------------------------------------------------
-check "an admin token cancels root's job" tctl "$T/ops.tok" cancel "$blocker"
+check "an admin token cancels root's job" tctl_quiet "$T/ops.tok" cancel "$blocker"
 ctl wait "$blocker" >/dev/null 2>&1 || true
 check_eq "  it is cancelled" "$(job_field "$blocker" result)" cancelled
 stop_pkvmd

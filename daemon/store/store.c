@@ -14,6 +14,7 @@
  *   symbols.c  crash reports' symbolization, vmlinux blobs by build id
  *   crash-groups.c  crash reports grouped by title across jobs
  *   kernels.c  each kernel's first job and the version it printed
+ *   stats.c    counts for /metrics and the health check's write
  *
  * Opening.  store_new() opens one connection for the event loop thread,
  * switches it to WAL with synchronous=NORMAL (a commit is an append to the
@@ -515,6 +516,7 @@ prepare_all(struct store *st, char **cause)
 		{ .table = st_symbol_stmts, .n = &st_symbol_nstmts },
 		{ .table = st_group_stmts, .n = &st_group_nstmts },
 		{ .table = st_kernel_stmts, .n = &st_kernel_nstmts },
+		{ .table = st_stats_stmts, .n = &st_stats_nstmts },
 	};
 	const char *what = NULL;
 	int r;

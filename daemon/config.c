@@ -188,7 +188,7 @@ static const struct config_key config_keys[] = {
 	    .def = "1073741824",
 	    .min = 0,
 	    .max = 1024 * 1024 * GIB,
-	    .help = "bytes free in the state directory below which /v1/health says 503 (0: never)" },
+	    .help = "bytes free in the state directory below which /v1/health is 503 (0: off)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -235,7 +235,8 @@ on_console_event(void *arg, const struct console_event *ev)
 
 	switch (ev->kind) {
 	case CONSOLE_INIT:
-		metrics_boot_observe((double)(uv_now(run->r->env.loop) - run->qemu_started_ms) / 1000);
+		metrics_boot_observe(
+		    (double)(uv_now(run->r->env.loop) - run->qemu_started_ms) / 1000);
 		break;
 	case CONSOLE_DONE:
 		/* init powers off next; a guest that does not is stopped. */
@@ -715,7 +716,8 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		else if (r->env.on_job_done != NULL)
 			r->env.on_job_done(r->env.on_job_done_arg, run->job);
 		if (err == 0)
-			metrics_job_ran(run->verdict, (double)(clock_now_ms() - run->started_ms) / 1000);
+			metrics_job_ran(run->verdict,
+			    (double)(clock_now_ms() - run->started_ms) / 1000);
 		log_info("job %lld: %s%s%s", (long long)run->id, job_result_name(run->verdict),
 		    run->message ? ": " : "", run->message ? run->message : "");
 	}

@@ -182,6 +182,13 @@ static const struct config_key config_keys[] = {
 	    .min = 1,
 	    .max = 1000000,
 	    .help = "most jobs one GET /v1/jobs returns" },
+	{ .name = "min-free",
+	    .type = CONF_INT,
+	    .offset = OFF(min_free_bytes),
+	    .def = "1073741824",
+	    .min = 0,
+	    .max = 1024 * 1024 * GIB,
+	    .help = "bytes free in the state directory below which /v1/health is 503 (0: off)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

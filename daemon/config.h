@@ -45,6 +45,7 @@ struct config {
 	int64_t max_blob_bytes; /* bytes per uploaded blob */
 	int64_t max_body_bytes; /* bytes per JSON request body */
 	int64_t max_jobs_listed;
+	int64_t min_free_bytes; /* /v1/health is 503 with less free in state_dir */
 	char *admin_group; /* admins on the Unix socket, besides root */
 	bool public_read; /* TCP reads need no token */
 };

@@ -31,6 +31,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "build-config.h"
 #include "config.h"
 #include "coverage/capture.h"
@@ -367,6 +368,8 @@ main(int argc, char **argv)
 
 	d->loop = uv_default_loop();
 	d->cfg = &cfg;
+	if ((err = metrics_init(PKVM_VERSION, clock_now_ms())) < 0)
+		fatalx("start-up: metrics: %s", strerror(-err));
 	snprintf(db_path, sizeof(db_path), "%s/pkvmd.db", cfg.state_dir);
 	err = store_new(&d->store, db_path, &cause);
 	if (err < 0)
@@ -438,6 +441,7 @@ main(int argc, char **argv)
 		.max_body_bytes = cfg.max_body_bytes,
 		.max_blob_bytes = cfg.max_blob_bytes,
 		.max_jobs_listed = cfg.max_jobs_listed,
+		.min_free_bytes = cfg.min_free_bytes,
 		.public_read = cfg.public_read,
 	};
 	{
@@ -502,6 +506,7 @@ main(int argc, char **argv)
 	initramfs_free(d->initramfs);
 	blobs_free(d->blobs);
 	store_free(d->store);
+	metrics_free();
 	uv_loop_close(d->loop);
 	if (cfg.pid_file != NULL)
 		unlink(cfg.pid_file);

@@ -23,6 +23,7 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/paths.h"
 #include "coverage/capture.h"
 #include "coverage/lcov-info.h"
@@ -124,6 +125,7 @@ fail(struct capture *cap, const char *fmt, const char *arg)
 	snprintf(msg, sizeof(msg), fmt, arg);
 	log_warnx("job %lld: coverage: %s", (long long)cap->job_id, msg);
 	store_coverage_set_status(cap->c->env.store, cap->job_id, COV_ERROR, msg);
+	metrics_coverage_capture("error");
 }
 
 /* ---- the worker: parse coverage.info, sum per file ------------------------ */
@@ -203,6 +205,7 @@ parse_after(uv_work_t *w, int status)
 		err = store_coverage_put(st, cap->job_id, &cap->total, cap->rows, cap->nrows);
 		if (err < 0)
 			log_warn(err, "job %lld: storing coverage", (long long)cap->job_id);
+		metrics_coverage_capture(err < 0 ? "error" : "ok");
 		if (cap->info_sha[0] != '\0') {
 			struct artifact_record a = { .job_id = cap->job_id,
 				.test = "_coverage",
@@ -265,6 +268,7 @@ helper_finished(struct capture *cap)
 	json_decref(res);
 	if (none) {
 		store_coverage_set_status(cap->c->env.store, cap->job_id, COV_NONE, NULL);
+		metrics_coverage_capture("none");
 		capture_done(cap);
 		return;
 	}

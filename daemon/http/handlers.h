@@ -38,6 +38,15 @@ void http_job_long_poll(struct http_request *req, enum watch_event event,
 /* meta.c */
 void http_version_get(struct http_request *req);
 
+/* health.c */
+void http_health_get(struct http_request *req);
+/* Bytes free for pkvmd in the state directory's file system: 0 or
+ * negative errno. */
+int http_state_free_bytes(const struct http_env *d, uint64_t *free_bytes);
+
+/* metrics.c */
+void http_metrics_get(struct http_request *req);
+
 /* blobs.c */
 void http_blobs_missing(struct http_request *req);
 void http_blob_put_begin(struct http_request *req);

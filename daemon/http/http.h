@@ -47,6 +47,7 @@ struct http_env {
 	int64_t max_body_bytes; /* a JSON request body */
 	int64_t max_blob_bytes; /* an uploaded blob */
 	int64_t max_jobs_listed; /* GET /v1/jobs?limit= */
+	int64_t min_free_bytes; /* /v1/health is 503 below this free in state_dir */
 	bool public_read; /* TCP callers without a token may read */
 	bool has_admin_gid; /* --admin-group names a group that exists */
 	gid_t admin_gid; /* its members are admins on the Unix socket */

@@ -92,6 +92,7 @@ struct http_request {
 	int nparams;
 	struct http_identity who;
 	bool over_tcp; /* came in on a TCP listener */
+	uint64_t start_ns; /* uv_hrtime() at its headers: its latency's start */
 
 	char *body; /* JSON body being buffered */
 	size_t body_len;

@@ -3,7 +3,7 @@
  *
  * Every endpoint of docs/API.md is one row: method, path pattern, the scope
  * a caller needs (auth.c), how the body is taken, and the handler.  Handlers live in one file per resource
- * (jobs.c, blobs.c, results.c, coverage.c, meta.c).  A path that matches
+ * (jobs.c, blobs.c, results.c, coverage.c, meta.c, health.c, metrics.c).  A path that matches
  * a row with another method gets 405 with an Allow header; no match is
  * 404.
  */
@@ -19,6 +19,14 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/version",
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_version_get },
+	{ .method = "GET",
+	    .pattern = "/v1/health",
+	    .scope = HTTP_SCOPE_PUBLIC,
+	    .handler = http_health_get },
+	{ .method = "GET",
+	    .pattern = "/metrics",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_metrics_get },
 
 	{ .method = "POST",
 	    .pattern = "/v1/blobs/missing",

@@ -36,6 +36,7 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "http/private.h"
 
 #define MAX_LISTENERS 4
@@ -108,6 +109,7 @@ request_new(struct listener *l, struct MHD_Connection *conn, const char *url, co
 		return NULL;
 	}
 	req->over_tcp = l->unix_path == NULL;
+	req->start_ns = uv_hrtime();
 	return req;
 }
 
@@ -296,6 +298,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_debug("http: %s %s ended early (%d)", req->method, req->path, (int)toe);
+	metrics_http_request(req->method, req->route ? req->route->pattern : NULL, req->status,
+	    (double)(uv_hrtime() - req->start_ns) / 1e9);
 	*req_cls = NULL;
 	request_free(req);
 }

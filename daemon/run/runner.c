@@ -33,6 +33,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/paths.h"
 #include "guest/console.h"
 #include "guest/results.h"
@@ -58,6 +59,8 @@ struct run {
 	struct job *job;
 	int64_t id;
 	int slots;
+	int64_t started_ms; /* wall clock at its start: its duration's */
+	uint64_t qemu_started_ms; /* uv_now() when qemu started: its boot's */
 	enum run_phase phase;
 	char dir[PATH_MAX];
 	char initrd[PATH_MAX];
@@ -231,6 +234,10 @@ on_console_event(void *arg, const struct console_event *ev)
 	const char *test = running_test(run);
 
 	switch (ev->kind) {
+	case CONSOLE_INIT:
+		metrics_boot_observe(
+		    (double)(uv_now(run->r->env.loop) - run->qemu_started_ms) / 1000);
+		break;
 	case CONSOLE_DONE:
 		/* init powers off next; a guest that does not is stopped. */
 		uv_timer_start(&run->t_done, on_done_timer,
@@ -292,6 +299,7 @@ on_log_output(void *arg, const char *buf, size_t len)
 		serial_write(run, buf, len);
 	}
 	run->console_bytes += (int64_t)keep;
+	metrics_console_bytes_add(keep);
 	watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
 }
 
@@ -534,6 +542,7 @@ prep_after(uv_work_t *w, int status)
 	    r->ex->name, (int)pid, run->job->smp, run->job->nexes);
 
 	run->last_output_ms = uv_now(r->env.loop);
+	run->qemu_started_ms = run->last_output_ms;
 	uv_timer_start(&run->t_timeout, on_timeout_timer, (uint64_t)run->job->timeout_s * 1000, 0);
 	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0)
 		uv_timer_start(&run->t_idle, on_idle_timer,
@@ -568,7 +577,8 @@ run_start(struct runner *r, struct job *j)
 	}
 	run->open_timers = RUN_TIMERS;
 
-	err = store_job_start(r->env.store, j->id, clock_now_ms());
+	run->started_ms = clock_now_ms();
+	err = store_job_start(r->env.store, j->id, run->started_ms);
 	if (err < 0) {
 		log_warn(err, "job %lld: cannot start", (long long)j->id);
 		run->phase = RUN_FINISHED;
@@ -705,6 +715,9 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 			log_warn(err, "job %lld: storing the result", (long long)run->id);
 		else if (r->env.on_job_done != NULL)
 			r->env.on_job_done(r->env.on_job_done_arg, run->job);
+		if (err == 0)
+			metrics_job_ran(run->verdict,
+			    (double)(clock_now_ms() - run->started_ms) / 1000);
 		log_info("job %lld: %s%s%s", (long long)run->id, job_result_name(run->verdict),
 		    run->message ? ": " : "", run->message ? run->message : "");
 	}

@@ -29,6 +29,9 @@ void blobs_free(struct blobs *b);
 void blobs_path(struct blobs *b, const char *hex, char *buf, size_t len);
 /* Size of blob HEX; -ENOENT when absent. */
 int blobs_size(struct blobs *b, const char *hex, uint64_t *size);
+/* How many blobs the store holds and their bytes (a walk of the store's
+ * directories: for /metrics, not for a hot path).  0 or negative errno. */
+int blobs_usage(struct blobs *b, uint64_t *count, uint64_t *bytes);
 /* Read up to LEN bytes from the start of blob HEX; bytes read or -errno. */
 ssize_t blobs_read_head(struct blobs *b, const char *hex, void *buf, size_t len);
 

@@ -26,6 +26,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "store/private.h"
 
 #define INTERRUPTED_MESSAGE "interrupted: pkvmd stopped while the job was running"
@@ -713,7 +714,9 @@ store_job_finish(struct store *st, int64_t id, enum job_result result, const cha
 	/* A done job has no running tests: whatever was still running when
 	 * it ended (timeout, crash, cancel) never finished. */
 	r = st_run_key(st, STMT_TESTS_ABORT, id, __func__);
-	return st_tx_end_counters(st, id, r, __func__);
+	if ((r = st_tx_end_counters(st, id, r, __func__)) == 0)
+		metrics_jobs_finished(result, 1);
+	return r;
 }
 
 int
@@ -797,6 +800,8 @@ store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recove
 		free(jobs);
 		return r;
 	}
+	if (!requeue)
+		metrics_jobs_finished(RESULT_INTERRUPTED, njobs);
 	*out = jobs;
 	*n = njobs;
 	return 0;

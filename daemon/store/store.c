@@ -15,6 +15,7 @@
  *   crash-groups.c  crash reports grouped by title across jobs
  *   kernels.c  each kernel's first job and the version it printed
  *   tokens.c   bearer tokens: their hashes, users, scopes and times
+ *   stats.c    counts for /metrics and the health check's write
  *
  * Opening.  store_new() opens one connection for the event loop thread,
  * switches it to WAL with synchronous=NORMAL (a commit is an append to the
@@ -517,6 +518,7 @@ prepare_all(struct store *st, char **cause)
 		{ .table = st_group_stmts, .n = &st_group_nstmts },
 		{ .table = st_kernel_stmts, .n = &st_kernel_nstmts },
 		{ .table = st_token_stmts, .n = &st_token_nstmts },
+		{ .table = st_stats_stmts, .n = &st_stats_nstmts },
 	};
 	const char *what = NULL;
 	int r;

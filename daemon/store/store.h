@@ -397,5 +397,25 @@ int store_token_revoke(struct store *st, int64_t id, int64_t now_ms);
 /* Record that token ID was used at NOW_MS.  The caller decides how often
  * (at most once a minute: auth.c); -ENOENT when there is no such token. */
 int store_token_touch(struct store *st, int64_t id, int64_t now_ms);
+/* ---- stats.c: for /metrics and /v1/health ---- */
+
+/* The number of jobs in each state into COUNTS (indexed by enum
+ * job_state).  0 or negative errno. */
+int store_jobs_count(struct store *st, int64_t counts[JOB_DONE + 1]);
+
+/* One owner's queued jobs. */
+struct store_owner_jobs {
+	char *owner;
+	int64_t jobs;
+};
+/* The owners with queued jobs and how many, by owner, into a malloc'd
+ * *OUT of *N (store_owner_jobs_free() it). */
+int store_queue_by_owner(struct store *st, struct store_owner_jobs **out, size_t *n);
+/* Free a list from store_queue_by_owner(); NULL is fine. */
+void store_owner_jobs_free(struct store_owner_jobs *list, size_t n);
+/* Commit a one-page write that changes no data (stats.c says what it
+ * proves): 0, or -ENOSPC, -EBUSY, -EIO... when the database cannot be
+ * written now. */
+int store_write_check(struct store *st);
 
 #endif

@@ -742,8 +742,12 @@ job_qemu_args_check(const struct job *j, struct job_json_error *e)
 		r = option_find(pc.name);
 		if (r == NULL)
 			return refuse(&pc, "-%.32s is not on the allow-list", pc.name);
-		if (r->check == NULL && r->why != NULL)
+		if (r->check == NULL && r->why != NULL) {
+			/* Quote the value too: it often shows the danger. */
+			if (r->has_value && i + 1 < j->nqemu_args)
+				pc.value = j->qemu_args[i + 1];
 			return refuse(&pc, "-%s %s", pc.name, r->why);
+		}
 		if (!r->has_value)
 			continue;
 		if (i + 1 >= j->nqemu_args)

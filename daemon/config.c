@@ -90,6 +90,11 @@ static const struct config_key config_keys[] = {
 	    .type = CONF_STRING,
 	    .offset = OFF(spawn_helper),
 	    .help = "pkvmd-spawn binary (default: next to pkvmd, else " PKVM_LIBEXECDIR ")" },
+	{ .name = "qemu-user",
+	    .type = CONF_STRING,
+	    .offset = OFF(qemu_user),
+	    .help = "run qemu as this user and its groups (only when pkvmd runs as root; "
+		    "default: as pkvmd)" },
 	{ .name = "capture-helper",
 	    .type = CONF_STRING,
 	    .offset = OFF(capture_helper),

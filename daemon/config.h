@@ -32,6 +32,7 @@ struct config {
 	char *qemu; /* qemu-system-aarch64 binary */
 	char *data_dir; /* init + busybox (the base layer's inputs) */
 	char *spawn_helper; /* pkvmd-spawn */
+	char *qemu_user; /* run qemu as this user (pkvmd as root), or NULL */
 	char *capture_helper; /* pkvmd-capture */
 	int64_t max_captures; /* coverage captures at once */
 	int64_t symbolize_timeout_s; /* s one addr2line run of the symbolizer may take */

@@ -358,6 +358,12 @@ main(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/jobs", cfg.state_dir);
 	mkdir_or_die(path, 0750);
+	/* On the terminal too: a --qemu-user that cannot work stops us here. */
+	if (cfg.qemu_user != NULL &&
+	    (err = executor_qemu_run_as(cfg.qemu_user, cfg.state_dir, &cause)) < 0) {
+		fprintf(stderr, "pkvmd: %s\n", cause ? cause : strerror(-err));
+		return 1;
+	}
 	if (!cfg.foreground) {
 		snprintf(path, sizeof(path), "%s/pkvmd.log", cfg.state_dir);
 		ready_fd = daemonize(path);

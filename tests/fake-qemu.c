@@ -54,6 +54,10 @@
  *   fakeqemu.report=FILE     panic-at prints the lines of this host file
  *                            (each after a printk time) instead of the
  *                            sysrq panic (for the symbolizer's tests)
+ *   fakeqemu.whoami=1        first print who it runs as and whether it can
+ *                            read its -kernel and -initrd, as one line:
+ *                            "fake-qemu: uid=U gid=G groups=A,B kernel=ok
+ *                            initrd=ok nnp=1" (for --qemu-user's tests)
  *
  * Without a mode it behaves as "pass".  Like qemu, it exits 0 on SIGTERM
  * (after "terminating on signal 15" on stderr).  If FAKE_QEMU_PIDFILE is
@@ -66,6 +70,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -103,6 +108,7 @@ struct config {
 	long delay_ms;
 	bool ignore_sigterm;
 	bool panic_end;
+	bool whoami;
 	char *ship; /* comma list of host files sent as _coverage artifacts */
 	char *report; /* host file printed as the crash report, or NULL */
 	uint64_t clock_us; /* the fake printk clock */
@@ -430,6 +436,8 @@ apply_param(const char *word)
 		cfg.exit_code = (int)number(word, v);
 	else if (strncmp(word, "delay-ms=", 9) == 0)
 		cfg.delay_ms = number(word, v);
+	else if (strncmp(word, "whoami=", 7) == 0)
+		cfg.whoami = number(word, v) != 0;
 	else if (strncmp(word, "ignore-sigterm=", 15) == 0)
 		cfg.ignore_sigterm = number(word, v) != 0;
 	else if (strncmp(word, "panic-end=", 10) == 0)
@@ -679,6 +687,37 @@ panic_report(void)
 		       "crash ]---");
 }
 
+/* "ok" when PATH opens for reading, else why not. */
+static const char *
+readable(const char *path)
+{
+	int fd;
+
+	if (path == NULL)
+		return "none";
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return strerror(errno);
+	close(fd);
+	return "ok";
+}
+
+/* fakeqemu.whoami=1: the credentials qemu would run with. */
+static void
+print_whoami(const char *kernel, const char *initrd)
+{
+	gid_t groups[64];
+	char list[64 * 12] = "";
+	int n = getgroups(64, groups);
+	size_t len = 0;
+
+	for (int i = 0; i < n && len < sizeof(list) - 12; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u", i ? "," : "",
+		    (unsigned)groups[i]);
+	printk("fake-qemu: uid=%u gid=%u groups=%s kernel=%s initrd=%s nnp=%d", (unsigned)getuid(),
+	    (unsigned)getgid(), list, readable(kernel), readable(initrd),
+	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -733,6 +772,8 @@ main(int argc, char **argv)
 	}
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (cfg.whoami)
+		print_whoami(kernel, initrd);
 	switch (cfg.mode) {
 	case MODE_PASS:
 	case MODE_FAIL:

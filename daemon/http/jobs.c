@@ -22,6 +22,7 @@
 #include "base/paths.h"
 #include "http/handlers.h"
 #include "job/job-json.h"
+#include "job/qemu-policy.h"
 #include "job/watch.h"
 #include "kernel-image.h"
 #include "run/runner.h"
@@ -188,6 +189,8 @@ http_jobs_submit(struct http_request *req)
 		return;
 	}
 	err = job_from_request(http_request_json(req), j, &e);
+	if (err == 0 && !http_request_is_admin(req))
+		err = job_qemu_args_check(j, &e);
 	if (err == -EINVAL) {
 		http_reply_error(req, http_error_by_code(e.code, HTTP_ERR_INVALID_FIELD), e.field,
 		    "%s", e.message);

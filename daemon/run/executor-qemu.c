@@ -7,6 +7,13 @@
  * console (-nographic), its stderr goes to JOBDIR/qemu.log, its stdin is
  * /dev/null.  The exact command line is written to JOBDIR/qemu.cmd so a
  * developer can rerun the guest by hand.
+ *
+ * qemu runs under a seccomp sandbox (-sandbox) that denies what a guest
+ * never needs qemu to do -- fork or exec, gain privileges, change CPU
+ * affinity or scheduling, obsolete system calls -- so an escape from the
+ * device models gets less.  With --qemu-user, pkvmd-spawn also drops it
+ * to that user, and the files qemu opens by path are made reachable to
+ * it first (qemu-user.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +28,7 @@
 #include "job/job.h"
 #include "run/executor.h"
 #include "run/firmware.h"
+#include "run/qemu-user.h"
 
 #define MAX_ARGS (64 + PKVM_QEMU_ARGS_MAX)
 
@@ -39,10 +47,17 @@ struct exec_handle {
 
 static const char *qemu_bin = "qemu-system-aarch64";
 static const char *spawn_bin = "pkvmd-spawn";
+/* --qemu-user: who qemu runs as, when has_run_as. */
+static struct qemu_user run_as;
+static bool has_run_as;
+
+/* What a guest never needs qemu to do (qemu-system(1), -sandbox). */
+#define QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 struct argv {
 	char *v[MAX_ARGS + 1];
 	int n;
+	int qemu_at; /* where qemu's own command line starts */
 };
 
 static void arg(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -74,7 +89,12 @@ build_argv(struct argv *a, const struct exec_spec *s)
 	const struct job *j = s->job;
 
 	arg(a, "%s", spawn_bin);
+	if (has_run_as) {
+		arg(a, "--user");
+		arg(a, "%s", run_as.name);
+	}
 	arg(a, "%d", (int)getpid());
+	a->qemu_at = a->n;
 	arg(a, "%s", qemu_bin);
 	arg(a, "-M");
 	arg(a, "virt,virtualization=on,gic-version=3");
@@ -86,6 +106,10 @@ build_argv(struct argv *a, const struct exec_spec *s)
 	arg(a, "%d", j->smp);
 	arg(a, "-nographic");
 	arg(a, "-no-reboot");
+	/* qemu installs the filter before the guest starts and never lifts
+	 * it: a later -sandbox in an admin's qemu_args cannot turn it off. */
+	arg(a, "-sandbox");
+	arg(a, QEMU_SANDBOX);
 	if (j->net == JOB_NET_USER) {
 		/* restrict=on: the guest gets DHCP from qemu but reaches
 		 * neither the host (whose loopback services slirp would
@@ -135,8 +159,8 @@ write_cmd(const char *jobdir, const struct argv *a)
 	f = fopen(path, "we");
 	if (f == NULL)
 		return;
-	/* Skip pkvmd-spawn and its pid: they are ours, not the user's. */
-	for (int i = 2; i < a->n; i++) {
+	/* Skip pkvmd-spawn and its arguments: they are ours, not the user's. */
+	for (int i = a->qemu_at; i < a->n; i++) {
 		fputc('\'', f);
 		for (const char *p = a->v[i]; *p; p++) {
 			if (*p == '\'')
@@ -243,6 +267,25 @@ on_closed(uv_handle_t *handle)
 		free(h);
 }
 
+/* With --qemu-user, what qemu opens by path must be reachable to it. */
+static int
+give_files(const struct exec_spec *s, char **cause)
+{
+	int err;
+
+	if (!has_run_as)
+		return 0;
+	if ((err = qemu_user_grant(&run_as, s->jobdir, X_OK, cause)) < 0 ||
+	    (err = qemu_user_check(&run_as, s->kernel, R_OK, cause)) < 0 ||
+	    (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0)
+		return err;
+	if (s->job->uefi && s->fw != NULL &&
+	    ((err = qemu_user_check(&run_as, s->fw->code, R_OK, cause)) < 0 ||
+		(err = qemu_user_grant(&run_as, s->vars, R_OK | W_OK, cause)) < 0))
+		return err;
+	return 0;
+}
+
 static int
 qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_callbacks *cb,
     struct exec_handle **out, char **cause)
@@ -254,6 +297,8 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	int logfd, err;
 
 	*cause = NULL;
+	if ((err = give_files(spec, cause)) < 0)
+		return err;
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		return -ENOMEM;
@@ -335,6 +380,27 @@ static const struct executor_ops qemu_ops = {
 	.pid = qemu_pid,
 	.release = qemu_release,
 };
+
+int
+executor_qemu_run_as(const char *user, const char *state_dir, char **cause)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if ((err = qemu_user_lookup(user, &run_as, cause)) < 0 ||
+	    (err = qemu_user_grant(&run_as, state_dir, X_OK, cause)) < 0)
+		return err;
+	snprintf(path, sizeof(path), "%s/jobs", state_dir);
+	if ((err = qemu_user_grant(&run_as, path, X_OK, cause)) < 0)
+		return err;
+	/* blobs/ is the store's to create; on a first start it does not
+	 * exist yet and is made 0755.  The kernel blob is checked per job. */
+	snprintf(path, sizeof(path), "%s/blobs", state_dir);
+	if (access(path, F_OK) == 0 && (err = qemu_user_grant(&run_as, path, X_OK, cause)) < 0)
+		return err;
+	has_run_as = true;
+	return 0;
+}
 
 const struct executor_ops *
 executor_qemu(const char *qemu, const char *spawn_helper)

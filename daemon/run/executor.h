@@ -61,5 +61,8 @@ struct executor_ops {
 
 /* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */
 const struct executor_ops *executor_qemu(const char *qemu, const char *spawn_helper);
+/* Run the local qemu as USER (--qemu-user; pkvmd must be root) and let it
+ * search STATE_DIR, its jobs/ and blobs/: 0 or negative errno with *CAUSE. */
+int executor_qemu_run_as(const char *user, const char *state_dir, char **cause);
 
 #endif

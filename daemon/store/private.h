@@ -1,14 +1,15 @@
 /*
  * private.h -- what the files of the store module share.
  *
- * The store is eight files behind store.h: store.c (opening, migrations,
+ * The store is nine files behind store.h: store.c (opening, migrations,
  * statements, transactions and the plumbing below), jobs.c (job rows and
  * their life), tests.c (tests and sub-results), reports.c (crash
  * reports, artifacts, coverage), symbols.c (crash reports'
  * symbolization, the vmlinux blobs by build id), crash-groups.c (crash
  * reports grouped across jobs), kernels.c (each kernel's first job and
- * version) and tokens.c (the hashes of bearer tokens).  Only they include this header, and so only they see
- * sqlite3.h.
+ * version), tokens.c (the hashes of bearer tokens) and users.c (usage,
+ * quotas, the scheduler's brief view of the queue).  Only they include
+ * this header, and so only they see sqlite3.h.
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
  * the statements it runs in its own table of {id, sql} rows, next to the

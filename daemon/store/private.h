@@ -153,8 +153,7 @@ struct stmt_def {
 
 /* The statement tables of each file, with their lengths. */
 extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
-    st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[],
-    st_user_stmts[];
+    st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[], st_user_stmts[];
 extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
     st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts, st_token_nstmts, st_user_nstmts;
 

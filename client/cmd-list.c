@@ -31,7 +31,7 @@ job_row(struct table *t, json_t *job)
 {
 	char id[24], smp[24], created[32], dur[32], tags[512];
 	const char *cells[] = { id, job_str(job, "state"), job_str(job, "result"),
-		job_str(job, "owner"), smp, created, dur, tags };
+		job_str(job, "owner"), job_str(job, "priority"), smp, created, dur, tags };
 
 	job_int_format(job, "id", id, sizeof(id));
 	job_int_format(job, "smp", smp, sizeof(smp));
@@ -41,14 +41,14 @@ job_row(struct table *t, json_t *job)
 	return table_add_row(t, cells);
 }
 
-static const char *const list_headers[] = { "ID", "STATE", "RESULT", "OWNER", "SMP", "CREATED",
-	"DURATION", "TAGS" };
+static const char *const list_headers[] = { "ID", "STATE", "RESULT", "OWNER", "PRIORITY", "SMP",
+	"CREATED", "DURATION", "TAGS" };
 
 /* No jobs is still a table: its header says what a row would hold. */
 static const struct output_table list_table = {
-	.ncols = 8,
+	.ncols = 9,
 	.headers = list_headers,
-	.right = 1u << 0 | 1u << 4,
+	.right = 1u << 0 | 1u << 5,
 	.empty = NULL,
 	.row = job_row,
 };

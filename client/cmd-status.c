@@ -41,6 +41,7 @@ status_print(json_t *job, const void *arg)
 	if (job_str(job, "message") != NULL)
 		line("message:", job_str(job, "message"));
 	line("owner:", job_str(job, "owner"));
+	line("priority:", job_str(job, "priority"));
 	s = job_str(job, "kernel");
 	snprintf(buf, sizeof(buf), "%.12s", s != NULL ? s : "-");
 	line("kernel:", buf);

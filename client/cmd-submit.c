@@ -447,6 +447,11 @@ submit_option(struct submit *s, int key, const char *v)
 		json_object_set_new(s->body, "seed", json_string(v));
 		return 0;
 	case OPT_PRIORITY:
+		if (strcmp(v, "low") == 0 || strcmp(v, "normal") == 0 || strcmp(v, "high") == 0) {
+			json_object_set_new(s->body, "priority", json_string(v));
+			return 0;
+		}
+		/* A number, as older pkvmctl took: the server counts its sign. */
 		return submit_set_int(s, "priority", v, SUBMIT_PRIORITY_MIN, SUBMIT_PRIORITY_MAX);
 	case OPT_WAIT:
 		s->wait = true;
@@ -755,7 +760,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--test-timeout SEC] [--fail-on-warn]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
 		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
-		"                      [--seed S] [--priority P]\n"
+		"                      [--seed S] [--priority low|normal|high]\n"
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
 		"                      [--coverage-path PATH]... [--vmlinux FILE]\n"
 		"                      [--wait] [-f|--follow] [--json] [-- QEMU-ARG...]",
@@ -799,7 +804,8 @@ const struct cmd_entry cmd_submit_entry = {
 		   "                    NIC on qemu's user-mode network, DHCP only: no\n"
 		   "                    route to the host or beyond)\n"
 		   "  --seed S          test seed (default random)\n"
-		   "  --priority P      -100..100, higher runs first (default 0)\n"
+		   "  --priority P      low, normal (default) or high (admins only): high\n"
+		   "                    goes before everyone's normal jobs, low after them\n"
 		   "  --wait            wait for the result; exit with the codes below\n"
 		   "  -f, --follow      print the console as it runs, then as --wait\n"
 		   "  --json            print the job object instead of its id\n"

@@ -33,6 +33,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_token_entry,
 	&cmd_login_entry,
 	&cmd_whoami_entry,
+	&cmd_quota_entry,
 	&cmd_version_entry,
 	&cmd_help_entry,
 	NULL,

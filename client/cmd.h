@@ -73,6 +73,7 @@ extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_login_entry;
 extern const struct cmd_entry cmd_whoami_entry;
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_quota_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, ending with NULL. */

@@ -180,6 +180,38 @@ static const struct config_key config_keys[] = {
 	    .offset = OFF(public_read),
 	    .def = "false",
 	    .help = "TCP clients without a token may read jobs, logs and results" },
+	{ .name = "fair-share-half-life",
+	    .type = CONF_INT,
+	    .offset = OFF(fair_share_half_life_s),
+	    .def = "3600",
+	    .min = 60,
+	    .max = 30 * 86400,
+	    .help = "seconds in which a user's past usage halves in weight for fair share" },
+	{ .name = "quota-running-slots",
+	    .type = CONF_INT,
+	    .offset = OFF(quota_running_slots),
+	    .def = "0",
+	    .max = 4096,
+	    .help =
+		"slots one user's running jobs may hold (0 = no limit; per-user: pkvmctl quota)" },
+	{ .name = "quota-queued-jobs",
+	    .type = CONF_INT,
+	    .offset = OFF(quota_queued_jobs),
+	    .def = "0",
+	    .max = 1000000000,
+	    .help = "jobs one user may have queued (0 = no limit)" },
+	{ .name = "quota-blob-bytes-per-day",
+	    .type = CONF_INT,
+	    .offset = OFF(quota_blob_bytes_per_day),
+	    .def = "0",
+	    .max = 1024 * 1024 * GIB,
+	    .help = "blob bytes one user may upload per UTC day (0 = no limit)" },
+	{ .name = "max-mem",
+	    .type = CONF_INT,
+	    .offset = OFF(max_mem_mb),
+	    .min = 64,
+	    .max = 1024 * 1024 * 1024,
+	    .help = "MiB of memory a job may ask for (default: the host's physical memory)" },
 	{ .name = "max-jobs-listed",
 	    .type = CONF_INT,
 	    .offset = OFF(max_jobs_listed),
@@ -300,6 +332,10 @@ config_parse(struct config *c, int argc, char **argv, char **cause)
 	c->slots = sysconf(_SC_NPROCESSORS_ONLN);
 	if (c->slots < 1)
 		c->slots = 1;
+	/* A job asking for more memory than the host has can never run. */
+	c->max_mem_mb = (int64_t)sysconf(_SC_PHYS_PAGES) / 1024 * sysconf(_SC_PAGESIZE) / 1024;
+	if (c->max_mem_mb < 64)
+		c->max_mem_mb = 64;
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *val = NULL;

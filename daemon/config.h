@@ -26,7 +26,7 @@ struct config {
 	struct config_list listen; /* unix:PATH[,mode=] / tcp:ADDR:PORT */
 	char *pid_file; /* written once listening */
 	int64_t socket_mode; /* permission bits of the socket */
-	int64_t slots; /* CPU budget; a job takes min(smp, slots) */
+	int64_t slots; /* CPU budget; a job's smp may not exceed it */
 	bool foreground;
 	bool verbose;
 	char *qemu; /* qemu-system-aarch64 binary */
@@ -47,6 +47,11 @@ struct config {
 	int64_t max_body_bytes; /* bytes per JSON request body */
 	int64_t max_jobs_listed;
 	int64_t min_free_bytes; /* /v1/health is 503 with less free in state_dir */
+	int64_t fair_share_half_life_s; /* s in which past usage halves */
+	int64_t quota_running_slots; /* per user; 0 = no limit */
+	int64_t quota_queued_jobs; /* per user; 0 = no limit */
+	int64_t quota_blob_bytes_per_day; /* per user; 0 = no limit */
+	int64_t max_mem_mb; /* MiB a job may ask for */
 	char *admin_group; /* admins on the Unix socket, besides root */
 	bool public_read; /* TCP reads need no token */
 };

@@ -41,6 +41,7 @@
 #include "run/initramfs.h"
 #include "run/procs.h"
 #include "run/runner.h"
+#include "run/share.h"
 #include "sd-notify.h"
 #include "state-lock.h"
 #include "store/blobs.h"
@@ -64,6 +65,7 @@ struct pkvmd {
 	struct http_server *http;
 	struct coverage *coverage;
 	struct symbolizer *symbolizer;
+	struct share_config share; /* the runner and the API read it */
 	bool shutting_down;
 };
 
@@ -412,6 +414,13 @@ main(int argc, char **argv)
 		.spawn_helper = cfg.spawn_helper,
 		.timeout_s = cfg.symbolize_timeout_s,
 	};
+	d->share = (struct share_config){
+		.half_life_s = cfg.fair_share_half_life_s,
+		.quota_running_slots = cfg.quota_running_slots,
+		.quota_queued_jobs = cfg.quota_queued_jobs,
+		.quota_blob_bytes_per_day = cfg.quota_blob_bytes_per_day,
+		.max_mem_mb = cfg.max_mem_mb,
+	};
 	struct runner_env run_env = {
 		.loop = d->loop,
 		.store = d->store,
@@ -422,6 +431,7 @@ main(int argc, char **argv)
 		.state_dir = cfg.state_dir,
 		.firmware_dir = cfg.firmware_dir,
 		.slots = (int)cfg.slots,
+		.share = &d->share,
 		.console_max_bytes = cfg.console_max_bytes,
 		.crash_grace_ms = cfg.crash_grace_ms,
 		.stop_grace_s = cfg.stop_grace_s,
@@ -449,6 +459,7 @@ main(int argc, char **argv)
 		.max_jobs_listed = cfg.max_jobs_listed,
 		.min_free_bytes = cfg.min_free_bytes,
 		.public_read = cfg.public_read,
+		.share = &d->share,
 	};
 	{
 		struct group *g = getgrnam(cfg.admin_group);

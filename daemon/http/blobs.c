@@ -129,6 +129,8 @@ http_blob_put_begin(struct http_request *req)
 		ps->exists = true;
 		return;
 	}
+	if (!http_limits_blob(req, ps->size))
+		return;
 	err = blob_upload_begin(d->blobs, d->loop, hex, ps->size, &ps->up);
 	if (err < 0) {
 		ps->error = err;
@@ -206,6 +208,7 @@ on_finished(void *arg, int status)
 	} else if (status < 0) {
 		http_reply_errno(req, status, "storing blob");
 	} else {
+		http_limits_blob_stored(req, ps->size);
 		http_reply_json(req, 201,
 		    json_pack("{s:s, s:I}", "sha256", ps->hex, "size", (json_int_t)ps->size));
 	}

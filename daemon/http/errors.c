@@ -89,6 +89,11 @@ const struct http_error_row http_errors[HTTP_ERR_COUNT] = {
 	    .code = "too_large",
 	    .message = "too large",
 	},
+	[HTTP_ERR_QUOTA_EXCEEDED] = {
+	    .status = 429,
+	    .code = "quota_exceeded",
+	    .message = "over a quota of this user",
+	},
 	[HTTP_ERR_SHUTTING_DOWN] = {
 	    .status = 503,
 	    .code = "shutting_down",

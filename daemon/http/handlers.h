@@ -69,6 +69,22 @@ void http_crash_groups(struct http_request *req);
 void http_job_artifacts(struct http_request *req);
 void http_job_artifact_get(struct http_request *req);
 
+/* limits.c: what a user may ask for, checked at the door */
+/* Whether job J (owner set) may be queued: when not, the reply (400 for a
+ * job that could never run, 403 for high priority from a non-admin, 429
+ * over the queued-jobs quota) has been sent. */
+bool http_limits_submit(struct http_request *req, const struct job *j);
+/* Whether the caller may upload a blob of SIZE bytes today; when not, 429
+ * has been sent. */
+bool http_limits_blob(struct http_request *req, uint64_t size);
+/* A blob of SIZE bytes from the caller was stored: count it for today. */
+void http_limits_blob_stored(struct http_request *req, uint64_t size);
+
+/* users.c */
+void http_users_list(struct http_request *req);
+void http_user_get(struct http_request *req);
+void http_user_quota_put(struct http_request *req);
+
 /* coverage.c */
 void http_job_coverage(struct http_request *req);
 void http_coverage_merged(struct http_request *req);

@@ -31,6 +31,7 @@ struct coverage;
 struct http_request;
 struct http_server;
 struct runner;
+struct share_config;
 struct store;
 struct watch_list;
 
@@ -52,6 +53,7 @@ struct http_env {
 	bool has_admin_gid; /* --admin-group names a group that exists */
 	gid_t admin_gid; /* its members are admins on the Unix socket */
 	bool shutting_down; /* set by http_stop_listening(): submits refused */
+	const struct share_config *share; /* quotas and --max-mem (run/share.h) */
 };
 
 /* The errors the API answers with.  Each is one row of the table in
@@ -73,6 +75,7 @@ enum http_error {
 	HTTP_ERR_MISSING_BLOB,
 	HTTP_ERR_LENGTH_REQUIRED,
 	HTTP_ERR_TOO_LARGE,
+	HTTP_ERR_QUOTA_EXCEEDED,
 	HTTP_ERR_SHUTTING_DOWN,
 	HTTP_ERR_INTERNAL,
 	HTTP_ERR_NO_MEMORY,

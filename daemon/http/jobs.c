@@ -206,6 +206,8 @@ http_jobs_submit(struct http_request *req)
 		http_reply_errno(req, err, "reading job");
 		goto out;
 	}
+	if (!http_limits_submit(req, j))
+		goto out;
 	if (!check_blobs(req, j) || !check_vmlinux(req, j, build_id))
 		goto out;
 	j->created_ms = clock_now_ms();

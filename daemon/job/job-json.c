@@ -46,6 +46,28 @@ get_int(json_t *v, const char *field, long long min, long long max, int *out,
 	return 0;
 }
 
+/* "low", "normal" or "high"; an integer from an older client (-100..100)
+ * counts by its sign, so its "higher first" keeps working. */
+static int
+get_priority(json_t *v, struct job *j, struct job_json_error *e)
+{
+	int p;
+
+	if (json_is_string(v)) {
+		if (job_priority_parse(json_string_value(v), &j->priority) < 0)
+			return fail(e, "invalid_field", "priority",
+			    "priority must be \"low\", \"normal\" or \"high\"");
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return fail(e, "invalid_field", "priority",
+		    "priority must be \"low\", \"normal\" or \"high\"");
+	if (get_int(v, "priority", JOB_PRIORITY_MIN, JOB_PRIORITY_MAX, &p, e) < 0)
+		return -EINVAL;
+	j->priority = p < 0 ? JOB_PRIORITY_LOW : p > 0 ? JOB_PRIORITY_HIGH : JOB_PRIORITY_NORMAL;
+	return 0;
+}
+
 static int
 get_bool(json_t *v, const char *field, bool *out, struct job_json_error *e)
 {
@@ -415,7 +437,7 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 				continue;
 			err = get_int(v, key, 1, 65535, &j->debug_port, e);
 		} else if (strcmp(key, "priority") == 0) {
-			err = get_int(v, key, JOB_PRIORITY_MIN, JOB_PRIORITY_MAX, &j->priority, e);
+			err = get_priority(v, j, e);
 		} else if (strcmp(key, "coverage") == 0) {
 			err = get_bool(v, key, &j->coverage, e);
 		} else if (strcmp(key, "uefi") == 0) {
@@ -568,7 +590,7 @@ job_to_json(const struct job *j)
 	timings = j->timings ? json_loads(j->timings, 0, NULL) : NULL;
 
 	o = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o,"
-		      " s:i, s:i, s:s, s:o, s:i, s:i, s:o, s:b, s:b, s:o, s:o, s:i, s:i,"
+		      " s:i, s:i, s:s, s:o, s:i, s:i, s:o, s:b, s:b, s:o, s:o, s:s, s:i,"
 		      " s:o, s:I, s:{s:i, s:i, s:i}}",
 	    "id", (json_int_t)j->id, "owner", j->owner ? j->owner : "", "state",
 	    job_state_name(j->state), "result", result ? json_string(result) : json_null(),
@@ -580,7 +602,7 @@ job_to_json(const struct job *j)
 	    j->idle_timeout_s, "debug_port",
 	    j->debug_port ? json_integer(j->debug_port) : json_null(), "coverage", j->coverage,
 	    "uefi", j->uefi, "seed", j->seed ? json_string(j->seed) : json_null(), "qemu_args",
-	    qargs, "priority", j->priority, "attempt", j->attempt, "exit_status",
+	    qargs, "priority", job_priority_name(j->priority), "attempt", j->attempt, "exit_status",
 	    j->has_exit_status ? json_integer(j->exit_status) : json_null(), "console_bytes",
 	    (json_int_t)j->console_bytes, "tests", "total", j->tests_total, "passed",
 	    j->tests_passed, "failed", j->tests_failed);

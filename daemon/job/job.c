@@ -110,3 +110,30 @@ job_net_parse(const char *name, enum job_net *out)
 	}
 	return -EINVAL;
 }
+
+const char *
+job_priority_name(int p)
+{
+	return p < 0 ? "low" : p > 0 ? "high" : "normal";
+}
+
+int
+job_priority_parse(const char *name, int *out)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} names[] = {
+		{ "low", JOB_PRIORITY_LOW },
+		{ "normal", JOB_PRIORITY_NORMAL },
+		{ "high", JOB_PRIORITY_HIGH },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(name, names[i].name) == 0) {
+			*out = names[i].value;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

@@ -27,6 +27,12 @@
 #define JOB_DEFAULT_TIMEOUT_S 600
 #define JOB_DEFAULT_IDLE_TIMEOUT_S 120
 #define JOB_SEED_MAX 64
+/* Priorities are three classes; the API names them (job_priority_name()).
+ * An integer from an older client counts by its sign. */
+#define JOB_PRIORITY_LOW (-1)
+#define JOB_PRIORITY_NORMAL 0
+#define JOB_PRIORITY_HIGH 1
+/* The integers older clients may send. */
 #define JOB_PRIORITY_MIN (-100)
 #define JOB_PRIORITY_MAX 100
 
@@ -124,5 +130,9 @@ bool job_result_final(enum job_result r);
 const char *job_net_name(enum job_net n);
 /* Parse a network mode name; 0 on success, -EINVAL otherwise. */
 int job_net_parse(const char *name, enum job_net *out);
+/* Name of priority P: "low" below 0, "normal" at 0, "high" above. */
+const char *job_priority_name(int p);
+/* Parse "low", "normal" or "high" into *OUT; 0 or -EINVAL. */
+int job_priority_parse(const char *name, int *out);
 
 #endif

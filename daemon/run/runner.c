@@ -46,6 +46,7 @@
 #include "run/initramfs.h"
 #include "run/procs.h"
 #include "run/runner.h"
+#include "run/share.h"
 #include "store/blobs.h"
 #include "store/store.h"
 
@@ -59,7 +60,9 @@ struct run {
 	struct job *job;
 	int64_t id;
 	int slots;
-	int64_t started_ms; /* wall clock at its start: its duration's */
+	/* Wall clock when store_job_start() took it: its duration, and the
+	 * usage fair share charges, count from then. */
+	int64_t started_ms;
 	uint64_t qemu_started_ms; /* uv_now() when qemu started: its boot's */
 	enum run_phase phase;
 	char dir[PATH_MAX];
@@ -626,34 +629,27 @@ run_start(struct runner *r, struct job *j)
 void
 runner_kick(struct runner *r)
 {
-	struct sched_item *items;
-	struct job **queue = NULL;
-	size_t n = 0, start;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct job *j;
 	int err;
 
 	if (r->shutting_down || r->busy >= r->total)
 		return;
-	err = store_job_queue(r->env.store, &queue, &n);
+	/* A brief read of the queue; only the jobs picked are loaded whole. */
+	err = share_pick(r->env.store, r->env.share, r->total, r->total - r->busy, clock_now_ms(),
+	    &ids, &n);
 	if (err < 0) {
 		log_warn(err, "runner: reading the queue");
 		return;
 	}
-	items = calloc(n + 1, sizeof(*items));
-	if (items == NULL) {
-		store_job_list_free(queue, n);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		items[i].smp = queue[i]->smp;
-	start = scheduler_pick(items, n, r->total - r->busy, r->total);
-	free(items);
 	for (size_t i = 0; i < n; i++) {
-		if (i < start) {
-			run_start(r, queue[i]);
-			queue[i] = NULL;
-		}
+		if ((err = store_job_get(r->env.store, ids[i], &j)) < 0)
+			log_warn(err, "job %lld: loading it to start", (long long)ids[i]);
+		else
+			run_start(r, j);
 	}
-	store_job_list_free(queue, n);
+	free(ids);
 }
 
 /* ---- finish --------------------------------------------------------------- */
@@ -721,6 +717,10 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		log_info("job %lld: %s%s%s", (long long)run->id, job_result_name(run->verdict),
 		    run->message ? ": " : "", run->message ? run->message : "");
 	}
+	if ((err = share_charge(st, r->env.share, run->job->owner, run->slots, run->started_ms,
+		 clock_now_ms())) < 0)
+		log_warn(err, "job %lld: charging its run to %s", (long long)run->id,
+		    run->job->owner);
 	run_unlink(run);
 	r->busy -= run->slots;
 	watch_notify(r->env.watches, run->id, WATCH_DONE);

@@ -2,7 +2,8 @@
  * runner.h -- running jobs: from a queued row to a finished result.
  *
  * The runner owns every job that is running.  runner_kick() asks the
- * scheduler which queued jobs fit in the free CPU slots and starts them:
+ * scheduler (through share.c: fair share between users, priorities,
+ * quotas) which queued jobs start in the free CPU slots and starts them:
  * the job's initramfs is assembled in the thread pool, then the executor
  * starts qemu, the console is written to JOBDIR/serial, fed to the console
  * parser and to live followers, and three watchdogs (total timeout, idle
@@ -24,6 +25,7 @@ struct executor_ops;
 struct initramfs;
 struct job;
 struct runner;
+struct share_config;
 struct store;
 struct watch_list;
 
@@ -38,6 +40,7 @@ struct runner_env {
 	const char *state_dir;
 	const char *firmware_dir; /* QEMU firmware descriptors, for --uefi */
 	int slots; /* CPU budget */
+	const struct share_config *share; /* fair share and quotas (share.h) */
 	int64_t console_max_bytes; /* console kept per job */
 	int64_t crash_grace_ms; /* console kept after a crash */
 	int64_t stop_grace_s; /* SIGTERM to SIGKILL of a qemu */

@@ -1,14 +1,15 @@
 /*
  * private.h -- what the files of the store module share.
  *
- * The store is eight files behind store.h: store.c (opening, migrations,
+ * The store is nine files behind store.h: store.c (opening, migrations,
  * statements, transactions and the plumbing below), jobs.c (job rows and
  * their life), tests.c (tests and sub-results), reports.c (crash
  * reports, artifacts, coverage), symbols.c (crash reports'
  * symbolization, the vmlinux blobs by build id), crash-groups.c (crash
  * reports grouped across jobs), kernels.c (each kernel's first job and
- * version) and tokens.c (the hashes of bearer tokens).  Only they include this header, and so only they see
- * sqlite3.h.
+ * version), tokens.c (the hashes of bearer tokens) and users.c (usage,
+ * quotas, the scheduler's brief view of the queue).  Only they include
+ * this header, and so only they see sqlite3.h.
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
  * the statements it runs in its own table of {id, sql} rows, next to the
@@ -137,6 +138,14 @@ enum stmt_id {
 	STMT_STATS_JOBS,
 	STMT_STATS_QUEUE,
 	STMT_HEALTH_WRITE,
+
+	/* users.c */
+	STMT_JOBS_ACTIVE,
+	STMT_USERS_LIST,
+	STMT_USER_GET,
+	STMT_USER_USAGE_PUT,
+	STMT_USER_QUOTA_PUT,
+	STMT_USER_BLOB_ADD,
 	STMT__COUNT
 };
 
@@ -148,9 +157,11 @@ struct stmt_def {
 
 /* The statement tables of each file, with their lengths. */
 extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
-    st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[], st_stats_stmts[];
+    st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[], st_stats_stmts[],
+    st_user_stmts[];
 extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
-    st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts, st_token_nstmts, st_stats_nstmts;
+    st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts, st_token_nstmts, st_stats_nstmts,
+    st_user_nstmts;
 
 /* Bits of the job list's shape: which filters the statement has. */
 enum {

@@ -519,6 +519,7 @@ prepare_all(struct store *st, char **cause)
 		{ .table = st_kernel_stmts, .n = &st_kernel_nstmts },
 		{ .table = st_token_stmts, .n = &st_token_nstmts },
 		{ .table = st_stats_stmts, .n = &st_stats_nstmts },
+		{ .table = st_user_stmts, .n = &st_user_nstmts },
 	};
 	const char *what = NULL;
 	int r;

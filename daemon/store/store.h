@@ -60,6 +60,49 @@ void store_job_list_free(struct job **jobs, size_t n);
 /* Queued jobs in scheduling order (priority desc, then id asc = FIFO). */
 int store_job_queue(struct store *st, struct job ***out, size_t *n);
 
+/* A queued or running job, as the scheduler and the users' view need it:
+ * no child rows are read. */
+struct job_brief {
+	int64_t id;
+	char *owner;
+	enum job_state state;
+	int smp;
+	int priority;
+	int64_t started_ms; /* 0 while queued */
+};
+/* Queued and running jobs in scheduling order (priority desc, then id),
+ * into a malloc'd array *OUT of *N. */
+int store_jobs_active(struct store *st, struct job_brief **out, size_t *n);
+/* Free an array from store_jobs_active(). */
+void store_jobs_active_free(struct job_brief *jobs, size_t n);
+
+/* What the store keeps about a user (schema/009-quotas.sql). */
+struct store_user {
+	char *name;
+	double usage_slot_ms; /* decayed usage as of usage_at_ms */
+	int64_t usage_at_ms;
+	/* Quotas an admin set; -1 = the daemon's default, 0 = no limit. */
+	int64_t quota_running_slots;
+	int64_t quota_queued_jobs;
+	int64_t quota_blob_bytes_per_day;
+	int64_t blob_day; /* UTC day (days since the epoch) of blob_bytes */
+	int64_t blob_bytes; /* blob bytes uploaded on blob_day */
+};
+/* Every user with a row, by name, into a malloc'd array *OUT of *N. */
+int store_users_list(struct store *st, struct store_user **out, size_t *n);
+/* Free an array from store_users_list(). */
+void store_users_free(struct store_user *u, size_t n);
+/* User NAME into *OUT (name borrowed from NAME): 0, or -ENOENT with *OUT
+ * the row of a user who has none (no usage, default quotas). */
+int store_user_get(struct store *st, const char *name, struct store_user *out);
+/* Set user NAME's decayed usage as of AT_MS. */
+int store_user_usage_put(struct store *st, const char *name, double usage_slot_ms, int64_t at_ms);
+/* Set user NAME's three quotas (-1 = default, 0 = no limit). */
+int store_user_quota_put(struct store *st, const char *name, const struct store_user *q);
+/* Add BYTES to what user NAME uploaded on UTC day DAY (an older day's
+ * count starts over). */
+int store_user_blob_add(struct store *st, const char *name, int64_t day, int64_t bytes);
+
 /* queued -> running: sets started_ms, attempt, clears old test rows of the
  * new attempt.  -ESTALE when the job is not queued. */
 int store_job_start(struct store *st, int64_t id, int64_t now_ms);

@@ -1,0 +1,115 @@
+/*
+ * limits.c -- what a user may ask of a shared machine, checked at the door.
+ *
+ * A submitted job is refused when it could never run (smp above the
+ * slots, memory above --max-mem: 400, so it is not left queued forever),
+ * when it asks for `high` priority without being an admin (403), or when
+ * its owner already has their queued-jobs quota queued (429).  A blob
+ * upload is refused when it would take its uploader past their blob
+ * bytes per UTC day (429); what was stored counts once the blob is whole.
+ * The running-slots quota is not checked here: the scheduler skips a user
+ * at it, the job waits (job/scheduler.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "http/handlers.h"
+#include "job/job.h"
+#include "run/runner.h"
+#include "run/share.h"
+#include "store/store.h"
+
+/* The caller's standing (share_users() of one user), or NULL after a
+ * reply. */
+static struct share_user *
+caller_standing(struct http_request *req, size_t *n)
+{
+	struct http_env *d = http_request_env(req);
+	struct share_user *u = NULL;
+	int err;
+
+	err = share_users(d->store, d->share, runner_slots_total(d->runner), clock_now_ms(),
+	    http_request_owner(req), &u, n);
+	if (err < 0 || *n == 0) {
+		http_reply_errno(req, err < 0 ? err : -ENOENT, "reading the user's quota");
+		share_users_free(u, *n);
+		return NULL;
+	}
+	return u;
+}
+
+bool
+http_limits_submit(struct http_request *req, const struct job *j)
+{
+	struct http_env *d = http_request_env(req);
+	int slots = runner_slots_total(d->runner);
+	struct share_user *u;
+	size_t n = 0;
+	bool ok;
+
+	if (j->smp > slots) {
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "smp",
+		    "smp %d is above this server's %d slots (pkvmd --slots): the job could never "
+		    "run",
+		    j->smp, slots);
+		return false;
+	}
+	if (j->mem_mb > d->share->max_mem_mb) {
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "mem",
+		    "mem %d MiB is above this server's limit of %" PRId64
+		    " MiB (pkvmd --max-mem): the job could never run",
+		    j->mem_mb, d->share->max_mem_mb);
+		return false;
+	}
+	if (j->priority > JOB_PRIORITY_NORMAL && !http_request_is_admin(req)) {
+		http_reply_error(req, HTTP_ERR_FORBIDDEN, "priority",
+		    "priority high is for admins only; %s may submit low or normal",
+		    http_request_owner(req));
+		return false;
+	}
+	if ((u = caller_standing(req, &n)) == NULL)
+		return false;
+	ok = u->queued_jobs_quota == 0 || u->queued < u->queued_jobs_quota;
+	if (!ok)
+		http_reply_error(req, HTTP_ERR_QUOTA_EXCEEDED, NULL,
+		    "queued-jobs quota of %" PRId64 " reached: %s has %" PRId64
+		    " jobs queued; wait for some to start",
+		    u->queued_jobs_quota, u->name, u->queued);
+	share_users_free(u, n);
+	return ok;
+}
+
+bool
+http_limits_blob(struct http_request *req, uint64_t size)
+{
+	struct share_user *u;
+	size_t n = 0;
+	bool ok;
+
+	if ((u = caller_standing(req, &n)) == NULL)
+		return false;
+	ok = u->blob_bytes_per_day_quota == 0 ||
+	    (uint64_t)u->blob_bytes_today + size <= (uint64_t)u->blob_bytes_per_day_quota;
+	if (!ok)
+		http_reply_error(req, HTTP_ERR_QUOTA_EXCEEDED, NULL,
+		    "blob-bytes-per-day quota of %" PRId64 " bytes: %s uploaded %" PRId64
+		    " bytes today (UTC), and this blob has %" PRIu64,
+		    u->blob_bytes_per_day_quota, u->name, u->blob_bytes_today, size);
+	share_users_free(u, n);
+	return ok;
+}
+
+void
+http_limits_blob_stored(struct http_request *req, uint64_t size)
+{
+	struct http_env *d = http_request_env(req);
+	int err;
+
+	err = store_user_blob_add(d->store, http_request_owner(req), share_day(clock_now_ms()),
+	    (int64_t)size);
+	if (err < 0)
+		log_warn(err, "counting %" PRIu64 " blob bytes of %s", size,
+		    http_request_owner(req));
+}

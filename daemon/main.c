@@ -255,7 +255,7 @@ on_signal(uv_signal_t *s, int signum)
 	struct pkvmd *d = s->data;
 
 	if (signum == SIGHUP) {
-		log_info("SIGHUP ignored (nothing to reload)");
+		http_server_reload(d->http);
 		return;
 	}
 	if (d->shutting_down) {
@@ -321,7 +321,7 @@ main(int argc, char **argv)
 	struct pkvmd *d = &daemon_state;
 	char *cause = NULL;
 	char path[PATH_MAX + 64];
-	int err, ready_fd = -1, lock_fd;
+	int err, ready_fd = -1, lock_fd, activated;
 	pid_t holder;
 
 	err = config_parse(&cfg, argc, argv, &cause);
@@ -439,6 +439,11 @@ main(int argc, char **argv)
 		.max_blob_bytes = cfg.max_blob_bytes,
 		.max_jobs_listed = cfg.max_jobs_listed,
 		.public_read = cfg.public_read,
+		.tls_cert_file = cfg.tls_cert,
+		.tls_key_file = cfg.tls_key,
+		.max_connections = cfg.max_connections,
+		.max_connections_per_ip = cfg.max_connections_per_ip,
+		.read_timeout_s = cfg.read_timeout_s,
 	};
 	{
 		struct group *g = getgrnam(cfg.admin_group);
@@ -452,7 +457,10 @@ main(int argc, char **argv)
 	if ((err = http_server_new(&d->http, &http_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
 
-	if (cfg.listen.n == 0) {
+	/* Sockets systemd passed replace --listen and --socket. */
+	if ((activated = http_listen_activated(d->http, &cause)) < 0)
+		fatalx("%s", cause ? cause : strerror(-activated));
+	if (activated == 0 && cfg.listen.n == 0) {
 		/* The default socket's directory may not exist yet (/run/pkvmd). */
 		snprintf(path, sizeof(path), "%s", cfg.socket);
 		mkdir(dirname(path), 0755);
@@ -460,7 +468,7 @@ main(int argc, char **argv)
 		if (err < 0)
 			fatalx("%s", cause ? cause : strerror(-err));
 	}
-	for (size_t i = 0; i < cfg.listen.n; i++) {
+	for (size_t i = 0; activated == 0 && i < cfg.listen.n; i++) {
 		if ((err = http_listen(d->http, cfg.listen.v[i], &cause)) < 0)
 			fatalx("%s", cause ? cause : strerror(-err));
 	}
@@ -477,8 +485,11 @@ main(int argc, char **argv)
 	    CHECKPOINT_INTERVAL_MS);
 
 	log_info("pkvmd %s listening on %s%s (%d slots, state in %s)", PKVM_VERSION,
-	    cfg.listen.n > 0 ? cfg.listen.v[0] : cfg.socket, cfg.listen.n > 1 ? " and more" : "",
-	    runner_slots_total(d->runner), cfg.state_dir);
+	    activated > 0          ? "sockets from systemd"
+		: cfg.listen.n > 0 ? cfg.listen.v[0]
+				   : cfg.socket,
+	    activated == 0 && cfg.listen.n > 1 ? " and more" : "", runner_slots_total(d->runner),
+	    cfg.state_dir);
 	if (cfg.pid_file != NULL) {
 		FILE *f = fopen(cfg.pid_file, "we");
 

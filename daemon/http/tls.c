@@ -118,8 +118,14 @@ http_tls_load(const char *cert_file, const char *key_file, struct http_tls_pem *
 	r = gnutls_certificate_set_x509_key_mem2(cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
 	gnutls_certificate_free_credentials(cred);
 	if (r < 0) {
-		if (asprintf(cause, "TLS certificate '%s' with key '%s': %s", cert_file, key_file,
-			gnutls_strerror(r)) < 0)
+		const char *why = gnutls_strerror(r);
+		size_t n = strlen(why);
+
+		/* GnuTLS's sentences end in a full stop; ours do not. */
+		if (n > 0 && why[n - 1] == '.')
+			n--;
+		if (asprintf(cause, "TLS certificate '%s' with key '%s': %.*s", cert_file, key_file,
+			(int)n, why) < 0)
 			*cause = NULL;
 		err = -EINVAL;
 		goto fail;

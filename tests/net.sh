@@ -65,6 +65,9 @@ try:
     data = s.recv(4096)
 except (ConnectionResetError, BrokenPipeError):
     data = b""
+except socket.timeout:
+    print("no answer")
+    sys.exit(0)
 print("served %s" % data.split()[1].decode() if data.startswith(b"HTTP/") else "refused")
 PY
 }

@@ -518,14 +518,15 @@ listener_start(struct http_server *s, struct listen_socket *sock, const struct h
 		tls_opts[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	}
 	mhd_last_error[0] = '\0';
-	/* MHD's connection limit is the total too, so that it stops
-	 * accepting (rather than accept and refuse) when this daemon alone
-	 * holds them all; the accept policy counts across daemons. */
+	/* The caps are the accept policy's, which counts across daemons:
+	 * MHD's own limit is one above the total so that it never decides
+	 * first (at it, MHD would leave new connections in the backlog,
+	 * waiting, where the policy refuses them at once). */
 	l->mhd = MHD_start_daemon(flags, 0, on_accept, l, on_access, l, MHD_OPTION_EXTERNAL_LOGGER,
 	    on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->env.max_connections,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->env.max_connections + 1,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->env.read_timeout_s, MHD_OPTION_ARRAY,
 	    tls_opts, MHD_OPTION_END);
 	if (l->mhd == NULL) {

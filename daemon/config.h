@@ -54,6 +54,11 @@ struct config {
 	int64_t max_mem_mb; /* MiB a job may ask for */
 	char *admin_group; /* admins on the Unix socket, besides root */
 	bool public_read; /* TCP reads need no token */
+	char *tls_cert; /* PEM certificate chain of ,tls listeners */
+	char *tls_key; /* its PEM private key */
+	int64_t max_connections; /* client connections open at once, in all */
+	int64_t max_connections_per_ip; /* from one client address (0: no cap) */
+	int64_t read_timeout_s; /* s a client may be silent sending a request */
 };
 
 /* Fill C with defaults and parse ARGV against the table.  0 on success,

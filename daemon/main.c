@@ -258,7 +258,7 @@ on_signal(uv_signal_t *s, int signum)
 	struct pkvmd *d = s->data;
 
 	if (signum == SIGHUP) {
-		log_info("SIGHUP ignored (nothing to reload)");
+		http_server_reload(d->http);
 		return;
 	}
 	if (d->shutting_down) {
@@ -324,7 +324,7 @@ main(int argc, char **argv)
 	struct pkvmd *d = &daemon_state;
 	char *cause = NULL;
 	char path[PATH_MAX + 64];
-	int err, ready_fd = -1, lock_fd;
+	int err, ready_fd = -1, lock_fd, activated;
 	pid_t holder;
 
 	err = config_parse(&cfg, argc, argv, &cause);
@@ -460,6 +460,11 @@ main(int argc, char **argv)
 		.min_free_bytes = cfg.min_free_bytes,
 		.public_read = cfg.public_read,
 		.share = &d->share,
+		.tls_cert_file = cfg.tls_cert,
+		.tls_key_file = cfg.tls_key,
+		.max_connections = cfg.max_connections,
+		.max_connections_per_ip = cfg.max_connections_per_ip,
+		.read_timeout_s = cfg.read_timeout_s,
 	};
 	{
 		struct group *g = getgrnam(cfg.admin_group);
@@ -473,7 +478,10 @@ main(int argc, char **argv)
 	if ((err = http_server_new(&d->http, &http_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
 
-	if (cfg.listen.n == 0) {
+	/* Sockets systemd passed replace --listen and --socket. */
+	if ((activated = http_listen_activated(d->http, &cause)) < 0)
+		fatalx("%s", cause ? cause : strerror(-activated));
+	if (activated == 0 && cfg.listen.n == 0) {
 		/* The default socket's directory may not exist yet (/run/pkvmd). */
 		snprintf(path, sizeof(path), "%s", cfg.socket);
 		mkdir(dirname(path), 0755);
@@ -481,7 +489,7 @@ main(int argc, char **argv)
 		if (err < 0)
 			fatalx("%s", cause ? cause : strerror(-err));
 	}
-	for (size_t i = 0; i < cfg.listen.n; i++) {
+	for (size_t i = 0; activated == 0 && i < cfg.listen.n; i++) {
 		if ((err = http_listen(d->http, cfg.listen.v[i], &cause)) < 0)
 			fatalx("%s", cause ? cause : strerror(-err));
 	}
@@ -498,8 +506,11 @@ main(int argc, char **argv)
 	    CHECKPOINT_INTERVAL_MS);
 
 	log_info("pkvmd %s listening on %s%s (%d slots, state in %s)", PKVM_VERSION,
-	    cfg.listen.n > 0 ? cfg.listen.v[0] : cfg.socket, cfg.listen.n > 1 ? " and more" : "",
-	    runner_slots_total(d->runner), cfg.state_dir);
+	    activated > 0          ? "sockets from systemd"
+		: cfg.listen.n > 0 ? cfg.listen.v[0]
+				   : cfg.socket,
+	    activated == 0 && cfg.listen.n > 1 ? " and more" : "", runner_slots_total(d->runner),
+	    cfg.state_dir);
 	if (cfg.pid_file != NULL) {
 		FILE *f = fopen(cfg.pid_file, "we");
 

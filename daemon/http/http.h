@@ -1,8 +1,8 @@
 /*
  * http.h -- pkvmd's HTTP layer: libmicrohttpd driven by the libuv loop.
  *
- * Each listener (the Unix socket today, TCP for a lab server later) is one
- * MHD daemon in MHD_USE_EPOLL mode without threads of its own: MHD's epoll
+ * Each listening socket (Unix, TCP, TCP with TLS) is served by one
+ * MHD daemon (two for a while after a TLS reload) in MHD_USE_EPOLL mode without threads of its own: MHD's epoll
  * descriptor is watched by a uv_poll handle and MHD_run() is called from
  * the loop when it is readable or when MHD's timeout expires.  Handlers
  * therefore run on the loop thread and use the store and the runner
@@ -54,6 +54,19 @@ struct http_env {
 	gid_t admin_gid; /* its members are admins on the Unix socket */
 	bool shutting_down; /* set by http_stop_listening(): submits refused */
 	const struct share_config *share; /* quotas and --max-mem (run/share.h) */
+	const char *tls_cert_file; /* PEM chain of ,tls listeners (read again on reload) */
+	const char *tls_key_file; /* its private key */
+	int64_t max_connections; /* client connections open at once, all listeners */
+	int64_t max_connections_per_ip; /* TCP ones from one address; 0: no cap */
+	int64_t read_timeout_s; /* a client silent this long mid-request is cut; 0: never */
+};
+
+/* How a listening socket is served (http_server_add_fd). */
+struct http_listen_opts {
+	const char *name; /* where it listens, for messages: "tcp:127.0.0.1:8080" */
+	bool is_unix; /* callers are named by SO_PEERCRED, not by token */
+	const char *unix_path; /* a socket file to unlink when we stop, or NULL */
+	bool tls; /* TCP with TLS, with the --tls-cert and --tls-key */
 };
 
 /* The errors the API answers with.  Each is one row of the table in
@@ -95,23 +108,32 @@ enum http_error {
 
 /* Create an HTTP server over ENV (copied), with no listener yet. */
 int http_server_new(struct http_server **out, const struct http_env *env);
-/* Serve the listening socket FD (taken over; UNIX_PATH is its socket file,
- * NULL for TCP, and NAME says where it listens for messages).  0, or
- * negative errno with *CAUSE. */
-int http_server_add_fd(struct http_server *s, int fd, const char *unix_path, const char *name,
+/* Serve the listening socket FD (taken over, also on failure) as O says.
+ * 0, or negative errno with *CAUSE. */
+int http_server_add_fd(struct http_server *s, int fd, const struct http_listen_opts *o,
     char **cause);
+/* Read the TLS certificate and key files again and serve new TLS
+ * connections with them, while connections open now finish on the old
+ * ones; a pair that does not load is logged and the old one kept. */
+void http_server_reload(struct http_server *s);
 
 /* ---- listeners (listen.c) ---- */
 
 /* Listen where SPEC says: "unix:PATH[,mode=0660]" (a socket file, refused
- * when another live daemon answers there) or "tcp:ADDR:PORT" (ADDR an IPv4
- * address, a host name, or an IPv6 address in brackets).  0, or negative
- * errno with *CAUSE. */
+ * when another live daemon answers there) or "tcp:ADDR:PORT[,tls]" (ADDR an
+ * IPv4 address, a host name, or an IPv6 address in brackets; with tls, TLS
+ * with --tls-cert and --tls-key).  0, or negative errno with *CAUSE. */
 int http_listen(struct http_server *s, const char *spec, char **cause);
+/* Take the listening sockets systemd passed (LISTEN_PID is ours and
+ * LISTEN_FDS > 0): Unix or TCP as getsockname() says, TLS when its
+ * FileDescriptorName= is "tls".  The count taken (0 when none were passed),
+ * or negative errno with *CAUSE; the LISTEN_* variables are unset. */
+int http_listen_activated(struct http_server *s, char **cause);
 /* Listen on a Unix socket at PATH with permission bits MODE. */
 int http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause);
-/* Listen on TCP at HOST:PORT. */
-int http_listen_tcp(struct http_server *s, const char *host, const char *port, char **cause);
+/* Listen on TCP at HOST:PORT, with TLS when TLS is set. */
+int http_listen_tcp(struct http_server *s, const char *host, const char *port, bool tls,
+    char **cause);
 /* Stop accepting connections (on shutdown); in-flight requests finish. */
 void http_stop_listening(struct http_server *s);
 /* After http_stop_listening(): let clients that are still connected

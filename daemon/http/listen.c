@@ -44,6 +44,7 @@ int
 http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **cause)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct http_listen_opts opts = { .name = path, .is_unix = true, .unix_path = path };
 	struct stat st;
 	mode_t old;
 	int fd, r, err;
@@ -76,10 +77,8 @@ http_listen_unix(struct http_server *s, const char *path, mode_t mode, char **ca
 	umask(old);
 	if (r != 0 || chmod(path, mode) != 0 || listen(fd, LISTEN_BACKLOG) != 0)
 		goto fail_errno;
-	if ((err = http_server_add_fd(s, fd, path, path, cause)) < 0) {
-		close(fd);
+	if ((err = http_server_add_fd(s, fd, &opts, cause)) < 0)
 		unlink(path);
-	}
 	return err;
 
 fail_errno:
@@ -93,15 +92,17 @@ fail_errno:
 }
 
 int
-http_listen_tcp(struct http_server *s, const char *host, const char *port, char **cause)
+http_listen_tcp(struct http_server *s, const char *host, const char *port, bool tls, char **cause)
 {
+	struct http_listen_opts opts = { .tls = tls };
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
 	struct addrinfo *ai = NULL;
-	char name[300];
+	char name[320];
 	int fd = -1, one = 1, r, err;
 
 	*cause = NULL;
-	snprintf(name, sizeof(name), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
+	snprintf(name, sizeof(name), strchr(host, ':') ? "tcp:[%s]:%s%s" : "tcp:%s:%s%s", host,
+	    port, tls ? ",tls" : "");
 	r = getaddrinfo(host, port, &hints, &ai);
 	if (r != 0) {
 		set_cause(cause, "cannot listen on %s: %s", name, gai_strerror(r));
@@ -119,9 +120,8 @@ http_listen_tcp(struct http_server *s, const char *host, const char *port, char 
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0)
 		goto fail_errno;
 	freeaddrinfo(ai);
-	if ((err = http_server_add_fd(s, fd, NULL, name, cause)) < 0)
-		close(fd);
-	return err;
+	opts.name = name;
+	return http_server_add_fd(s, fd, &opts, cause);
 
 fail_errno:
 	err = -errno;
@@ -168,15 +168,20 @@ http_listen(struct http_server *s, const char *spec, char **cause)
 	} else if (strncmp(copy, "tcp:", 4) == 0) {
 		char *host = copy + 4;
 
+		bool tls = false;
+
 		if ((opts = strchr(host, ',')) != NULL)
 			*opts++ = '\0';
-		if (opts != NULL) {
-			set_cause(cause, "--listen %s: unknown option '%s'", spec, opts);
+		if (opts != NULL && strcmp(opts, "tls") == 0) {
+			tls = true;
+		} else if (opts != NULL) {
+			set_cause(cause, "--listen %s: unknown option '%s' (tcp takes only tls)",
+			    spec, opts);
 			goto out;
 		}
 		colon = strrchr(host, ':');
 		if (colon == NULL || colon[1] == '\0' || colon == host) {
-			set_cause(cause, "--listen %s: expected tcp:ADDR:PORT%s", spec, "");
+			set_cause(cause, "--listen %s: expected tcp:ADDR:PORT[,tls]%s", spec, "");
 			goto out;
 		}
 		*colon = '\0';
@@ -184,9 +189,10 @@ http_listen(struct http_server *s, const char *spec, char **cause)
 			host++;
 			colon[-1] = '\0';
 		}
-		err = http_listen_tcp(s, host, colon + 1, cause);
+		err = http_listen_tcp(s, host, colon + 1, tls, cause);
 	} else {
-		set_cause(cause, "--listen %s: expected unix:PATH or tcp:ADDR:PORT%s", spec, "");
+		set_cause(cause, "--listen %s: expected unix:PATH or tcp:ADDR:PORT[,tls]%s", spec,
+		    "");
 	}
 out:
 	free(copy);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -100,6 +101,7 @@ struct http_request {
 	json_t *json;
 
 	bool handled; /* the handler has run */
+	bool read_timeout_off; /* while it is answered (server.c) */
 	bool paused;
 	struct MHD_Response *response;
 	unsigned status;
@@ -111,6 +113,37 @@ struct http_request {
 	 * reply.c, below it, resumes requests without calling up into it. */
 	void (*wake)(struct http_request *req);
 };
+
+/* ---- serving sockets: TLS material (tls.c), connection caps (conn-limits.c) ---- */
+
+/* A certificate chain and its private key as PEM text, NUL-terminated. */
+struct http_tls_pem {
+	char *cert;
+	char *key;
+	size_t key_len;
+};
+
+/* Read CERT_FILE and KEY_FILE into *PEM and check that GnuTLS takes them
+ * as a pair.  0, or negative errno with *CAUSE naming the file and why. */
+int http_tls_load(const char *cert_file, const char *key_file, struct http_tls_pem *pem,
+    char **cause);
+/* Wipe the key and free both texts. */
+void http_tls_pem_clear(struct http_tls_pem *pem);
+
+struct http_limits;
+
+/* Connection caps over all of a server's listeners: MAX_TOTAL open at
+ * once, MAX_PER_IP (0: none) from one IPv4 address or IPv6 /64. */
+int http_limits_new(struct http_limits **out, int64_t max_total, int64_t max_per_ip);
+void http_limits_free(struct http_limits *lim);
+/* Whether a connection just accepted from ADDR (NULL or not IP: a Unix
+ * socket) stays under the caps; a refusal is logged (rate-limited). */
+bool http_limits_admit(struct http_limits *lim, const struct sockaddr *addr, socklen_t len);
+/* Count a connection from ADDR as open; the handle goes to
+ * http_limits_closed() when it closes. */
+void *http_limits_opened(struct http_limits *lim, const struct sockaddr *addr);
+/* Count the connection HANDLE (from http_limits_opened) as closed. */
+void http_limits_closed(struct http_limits *lim, void *handle);
 
 /* Identify REQ's caller from the Unix socket FD's peer credentials. */
 void http_auth_unix(struct http_request *req, int fd);

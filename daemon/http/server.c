@@ -19,11 +19,34 @@
  * on_access() again and the queued response is handed over.  on_completed()
  * frees the state whatever happened.
  *
+ * Timeouts and caps.  MHD's connection timeout (--read-timeout) is an
+ * idle timeout: a connection that sends nothing for that long while its
+ * request is read, or between requests, is closed, which cuts off a client
+ * that sent half a header.  Once a request is all in, its answer may
+ * rightly take long (a long poll, a console stream of a job printing
+ * slowly, a slow download), so the timeout is off for that connection
+ * until the reply is sent (a suspended connection does not time out in
+ * MHD either, and its timer restarts on resume).  Such connections still
+ * count against --max-connections and --max-connections-per-ip
+ * (conn-limits.c), which bound what an idle or slow client can hold.
+ *
+ * TLS, and reloading it.  A TLS listener is an MHD daemon with MHD_USE_TLS
+ * and the PEM text of --tls-cert and --tls-key.  GnuTLS loads it once, when
+ * the daemon starts, so a new certificate needs a new daemon: on SIGHUP
+ * (http_server_reload) a daemon is started on the same listening socket
+ * with the new pair, the old one is quiesced (MHD_quiesce_daemon: it stops
+ * accepting and keeps serving its connections, on which TLS sessions go on
+ * with the old certificate), and it is stopped once its last connection
+ * has closed.  If the new pair does not load, the old daemon was never
+ * touched.  So a socket (struct listen_socket) has one live MHD daemon
+ * (struct listener) and, for a while after a reload, retiring ones.
+ *
  * What a request carries is read through params.c, replies are made by
  * reply.c and routes are found by routes.c; this file holds only what
  * needs MHD's daemon or the loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,29 +62,50 @@
 #include "base/metrics.h"
 #include "http/private.h"
 
-#define MAX_LISTENERS 4
-/* Connections one listener keeps open at once. */
-#define MAX_CONNECTIONS 1000
-/* Pending connections the kernel queues before MHD accepts them. */
-#define LISTEN_BACKLOG 128
+/* Listening sockets one server serves (each --listen, or each socket
+ * systemd passed). */
+#define MAX_SOCKETS 16
 /* MHD's buffer for one connection; blob uploads arrive in chunks of
  * about this size. */
 #define CONNECTION_MEMORY_BYTES (256 * 1024)
 
+struct listen_socket;
+
+/* One MHD daemon serving one listening socket on the loop.  A socket has
+ * one live listener; a TLS reload starts another with the new certificate
+ * and the old one, quiesced, serves its open connections until they are
+ * all closed, and then goes (retiring). */
 struct listener {
 	struct http_server *server;
+	struct listen_socket *sock;
 	struct MHD_Daemon *mhd;
 	uv_poll_t poll;
 	uv_timer_t timer;
-	int fd;
-	char *unix_path;
+	int connections;
+	bool retiring;
+	bool counted; /* in the server's pending closes (http_server_close) */
 	int closing;
+	struct listener *next;
+};
+
+/* A socket we listen on.  Each MHD daemon started on it gets a dup() of
+ * FD: MHD closes its descriptor on a failed start and on its stop, and the
+ * socket must outlive both for the next reload. */
+struct listen_socket {
+	int fd; /* -1 once closed */
+	char *name;
+	char *unix_path; /* unlinked when we stop; NULL for TCP or systemd's */
+	bool is_unix;
+	bool tls;
+	struct listener *live;
 };
 
 struct http_server {
 	struct http_env env;
-	struct listener *listeners[MAX_LISTENERS];
-	int nlisteners;
+	struct listen_socket *sockets[MAX_SOCKETS];
+	int nsockets;
+	struct listener *listeners; /* live and retiring */
+	struct http_limits *limits;
 	int pending_closes;
 	void (*close_cb)(void *arg);
 	void *close_arg;
@@ -74,6 +118,9 @@ struct http_server {
 	void (*drain_cb)(void *arg);
 	void *drain_arg;
 };
+
+/* What MHD logged last, for the message when it will not start. */
+static char mhd_last_error[256];
 
 static void on_timer(uv_timer_t *t);
 static void on_drain_timer(uv_timer_t *t);
@@ -108,7 +155,7 @@ request_new(struct listener *l, struct MHD_Connection *conn, const char *url, co
 		free(req);
 		return NULL;
 	}
-	req->over_tcp = l->unix_path == NULL;
+	req->over_tcp = !l->sock->is_unix;
 	req->start_ns = uv_hrtime();
 	return req;
 }
@@ -271,8 +318,17 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 			body_append(req, upload_data, len);
 		return MHD_YES;
 	}
-	if (req->response == NULL && !req->handled)
+	if (req->response == NULL && !req->handled) {
+		/* The request is all in.  What follows is its answer, which
+		 * may rightly take long (a long poll, a console stream, a big
+		 * download to a slow client), so the read timeout stops here
+		 * and on_completed() sets it again for the next request. */
+		if (req->env->read_timeout_s > 0) {
+			MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+			req->read_timeout_off = true;
+		}
 		request_dispatch(req);
+	}
 	if (req->response == NULL) {
 		/* The handler answers later; do not let MHD call us in a
 		 * busy loop meanwhile. */
@@ -293,15 +349,29 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct http_request *req = *req_cls;
 
 	(void)cls;
-	(void)conn;
 	if (req == NULL)
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_debug("http: %s %s ended early (%d)", req->method, req->path, (int)toe);
+	/* A kept-alive connection waits for its next request under the
+	 * read timeout again.  Only after a reply that went out: the other
+	 * ends are a connection MHD is closing. */
+	else if (req->read_timeout_off)
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+		    (unsigned int)req->env->read_timeout_s);
 	metrics_http_request(req->method, req->route ? req->route->pattern : NULL, req->status,
 	    (double)(uv_hrtime() - req->start_ns) / 1e9);
 	*req_cls = NULL;
 	request_free(req);
+}
+
+/* MHD's accept policy: a connection over a cap is closed unread. */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct listener *l = cls;
+
+	return http_limits_admit(l->server->limits, addr, len) ? MHD_YES : MHD_NO;
 }
 
 static void
@@ -310,14 +380,19 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 {
 	struct listener *l = cls;
 	struct http_server *s = l->server;
+	const union MHD_ConnectionInfo *ci;
 
-	(void)conn;
-	(void)socket_ctx;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_ctx = http_limits_opened(s->limits, ci != NULL ? ci->client_addr : NULL);
 		s->connections++;
+		l->connections++;
 		return;
 	}
+	http_limits_closed(s->limits, *socket_ctx);
+	*socket_ctx = NULL;
 	s->connections--;
+	l->connections--;
 	/* Deferred: we are inside MHD_run(), and the drain callback stops
 	 * the MHD daemons. */
 	if (s->draining && s->connections == 0)
@@ -327,15 +402,54 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char buf[512];
-
 	(void)cls;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	buf[strcspn(buf, "\n")] = '\0';
-	log_debug("microhttpd: %s", buf);
+	vsnprintf(mhd_last_error, sizeof(mhd_last_error), fmt, ap);
+	mhd_last_error[strcspn(mhd_last_error, "\n")] = '\0';
+	log_debug("microhttpd: %s", mhd_last_error);
 }
 
 /* ---- the loop glue -------------------------------------------------- */
+
+static void
+on_listener_closed(uv_handle_t *h)
+{
+	struct listener *l = h->data;
+	struct http_server *s = l->server;
+	bool counted = l->counted;
+
+	if (--l->closing > 0)
+		return;
+	free(l);
+	/* A listener that retired earlier is not waited for. */
+	if (counted)
+		server_closed_one(s);
+}
+
+/* Stop L's MHD daemon (never from inside its MHD_run()) and free it. */
+static void
+listener_stop(struct listener *l)
+{
+	struct http_server *s = l->server;
+	struct listener **pp;
+
+	for (pp = &s->listeners; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	if (l->sock != NULL && l->sock->live == l)
+		l->sock->live = NULL;
+	uv_poll_stop(&l->poll);
+	uv_timer_stop(&l->timer);
+	/* Closes the connections left, and on_completed() frees their
+	 * requests. */
+	MHD_stop_daemon(l->mhd);
+	l->mhd = NULL;
+	l->closing = 2;
+	uv_close((uv_handle_t *)&l->poll, on_listener_closed);
+	uv_close((uv_handle_t *)&l->timer, on_listener_closed);
+}
 
 static void
 listener_run(struct listener *l)
@@ -345,6 +459,13 @@ listener_run(struct listener *l)
 	if (l->mhd == NULL)
 		return;
 	MHD_run(l->mhd);
+	/* An old TLS listener goes once its last connection has. */
+	if (l->retiring && l->connections == 0) {
+		log_info("http: %s: the connections of the previous TLS certificate are all closed",
+		    l->sock != NULL ? l->sock->name : "a listener");
+		listener_stop(l);
+		return;
+	}
 	/* MHD keeps connections with buffered data on a ready list and
 	 * reports a 0 timeout for them: run again on the next iteration. */
 	if (MHD_get_timeout(l->mhd, &timeout) == MHD_YES)
@@ -367,6 +488,91 @@ on_timer(uv_timer_t *t)
 	listener_run(t->data);
 }
 
+/* Start an MHD daemon on SOCK, with PEM when it is a TLS socket, and make
+ * it SOCK's live listener.  0, or negative errno with *CAUSE. */
+static int
+listener_start(struct http_server *s, struct listen_socket *sock, const struct http_tls_pem *pem,
+    char **cause)
+{
+	struct MHD_OptionItem tls_opts[3] = { { MHD_OPTION_END, 0, NULL } };
+	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	struct listener *l;
+	int fd;
+
+	*cause = NULL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return -ENOMEM;
+	l->server = s;
+	l->sock = sock;
+	fd = fcntl(sock->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		int err = -errno;
+
+		if (asprintf(cause, "cannot serve %s: %s", sock->name, strerror(errno)) < 0)
+			*cause = NULL;
+		free(l);
+		return err;
+	}
+	if (sock->tls) {
+		flags |= MHD_USE_TLS;
+		tls_opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, pem->cert };
+		tls_opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, pem->key };
+		tls_opts[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	}
+	mhd_last_error[0] = '\0';
+	/* The caps are the accept policy's, which counts across daemons:
+	 * MHD's own limit is one above the total so that it never decides
+	 * first (at it, MHD would leave new connections in the backlog,
+	 * waiting, where the policy refuses them at once). */
+	l->mhd = MHD_start_daemon(flags, 0, on_accept, l, on_access, l, MHD_OPTION_EXTERNAL_LOGGER,
+	    on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->env.max_connections + 1,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->env.read_timeout_s, MHD_OPTION_ARRAY,
+	    tls_opts, MHD_OPTION_END);
+	if (l->mhd == NULL) {
+		/* MHD has closed FD. */
+		if (asprintf(cause, "cannot start the HTTP server on %s%s%s", sock->name,
+			mhd_last_error[0] != '\0' ? ": " : "", mhd_last_error) < 0)
+			*cause = NULL;
+		free(l);
+		return -EIO;
+	}
+	info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL) {
+		if (asprintf(cause, "libmicrohttpd has no epoll support") < 0)
+			*cause = NULL;
+		MHD_stop_daemon(l->mhd);
+		free(l);
+		return -ENOTSUP;
+	}
+	uv_poll_init(s->env.loop, &l->poll, info->epoll_fd);
+	l->poll.data = l;
+	uv_timer_init(s->env.loop, &l->timer);
+	l->timer.data = l;
+	uv_poll_start(&l->poll, UV_READABLE, on_poll);
+	l->next = s->listeners;
+	s->listeners = l;
+	sock->live = l;
+	listener_run(l);
+	return 0;
+}
+
+/* Make L stop accepting; it serves its open connections on.  Not from
+ * inside its own MHD_run(). */
+static void
+listener_quiesce(struct listener *l)
+{
+	MHD_socket fd = MHD_quiesce_daemon(l->mhd);
+
+	/* Our dup of the socket: the socket stays open in its listen_socket. */
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
 int
 http_server_new(struct http_server **out, const struct http_env *env)
 {
@@ -381,6 +587,11 @@ http_server_new(struct http_server **out, const struct http_env *env)
 	if (s == NULL)
 		return -ENOMEM;
 	s->env = *env;
+	if ((err = http_limits_new(&s->limits, env->max_connections, env->max_connections_per_ip)) <
+	    0) {
+		free(s);
+		return err;
+	}
 	uv_timer_init(env->loop, &s->drain_timer);
 	s->drain_timer.data = s;
 	*out = s;
@@ -410,98 +621,134 @@ http_server_drain(struct http_server *s, uint64_t timeout_ms, void (*cb)(void *a
 	uv_timer_start(&s->drain_timer, on_drain_timer, s->connections == 0 ? 0 : timeout_ms, 0);
 }
 
-int
-http_server_add_fd(struct http_server *s, int fd, const char *unix_path, const char *name,
-    char **cause)
+static void
+socket_free(struct listen_socket *sock)
 {
-	struct listener *l;
-	const union MHD_DaemonInfo *info;
+	if (sock->fd >= 0)
+		close(sock->fd);
+	free(sock->name);
+	free(sock->unix_path);
+	free(sock);
+}
+
+int
+http_server_add_fd(struct http_server *s, int fd, const struct http_listen_opts *o, char **cause)
+{
+	struct http_tls_pem pem = { 0 };
+	struct listen_socket *sock;
 	int err;
 
 	*cause = NULL;
-	if (s->nlisteners == MAX_LISTENERS) {
-		if (asprintf(cause, "too many listeners (at most %d)", MAX_LISTENERS) < 0)
+	if (s->nsockets == MAX_SOCKETS) {
+		close(fd);
+		if (asprintf(cause, "too many listeners (at most %d)", MAX_SOCKETS) < 0)
 			*cause = NULL;
 		return -ENOSPC;
 	}
-	l = calloc(1, sizeof(*l));
-	if (l == NULL)
-		return -ENOMEM;
-	l->server = s;
-	l->fd = fd;
-	if (unix_path != NULL && (l->unix_path = strdup(unix_path)) == NULL) {
-		free(l);
+	sock = calloc(1, sizeof(*sock));
+	if (sock == NULL) {
+		close(fd);
 		return -ENOMEM;
 	}
-	l->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, on_access, l, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS, MHD_OPTION_END);
-	if (l->mhd == NULL) {
-		if (asprintf(cause, "cannot start the HTTP server on %s", name) < 0)
-			*cause = NULL;
-		err = -EIO;
+	sock->fd = fd;
+	sock->is_unix = o->is_unix;
+	sock->tls = o->tls;
+	sock->name = strdup(o->name);
+	if (o->unix_path != NULL)
+		sock->unix_path = strdup(o->unix_path);
+	if (sock->name == NULL || (o->unix_path != NULL && sock->unix_path == NULL)) {
+		err = -ENOMEM;
 		goto fail;
 	}
-	info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (info == NULL) {
-		if (asprintf(cause, "libmicrohttpd has no epoll support") < 0)
+	if (o->tls &&
+	    (err = http_tls_load(s->env.tls_cert_file, s->env.tls_key_file, &pem, cause)) < 0) {
+		char *c = *cause;
+
+		if (asprintf(cause, "%s: %s", o->name, c != NULL ? c : strerror(-err)) < 0)
 			*cause = NULL;
-		err = -ENOTSUP;
+		free(c);
 		goto fail;
 	}
-	uv_poll_init(s->env.loop, &l->poll, info->epoll_fd);
-	l->poll.data = l;
-	uv_timer_init(s->env.loop, &l->timer);
-	l->timer.data = l;
-	uv_poll_start(&l->poll, UV_READABLE, on_poll);
-	s->listeners[s->nlisteners++] = l;
-	listener_run(l);
+	err = listener_start(s, sock, &pem, cause);
+	http_tls_pem_clear(&pem);
+	if (err < 0)
+		goto fail;
+	s->sockets[s->nsockets++] = sock;
 	return 0;
 
 fail:
-	if (l->mhd != NULL)
-		MHD_stop_daemon(l->mhd);
-	free(l->unix_path);
-	free(l);
+	socket_free(sock);
 	return err;
+}
+
+void
+http_server_reload(struct http_server *s)
+{
+	struct http_tls_pem pem = { 0 };
+	char *cause = NULL;
+	bool loaded = false;
+	int err;
+
+	for (int i = 0; i < s->nsockets; i++) {
+		struct listen_socket *sock = s->sockets[i];
+		struct listener *old = sock->live;
+
+		if (!sock->tls || sock->fd < 0 || s->env.shutting_down)
+			continue;
+		if (!loaded) {
+			err = http_tls_load(s->env.tls_cert_file, s->env.tls_key_file, &pem,
+			    &cause);
+			if (err < 0) {
+				log_warnx("TLS reload: %s; keeping the certificate in use",
+				    cause != NULL ? cause : strerror(-err));
+				free(cause);
+				return;
+			}
+			loaded = true;
+		}
+		/* The new daemon first: if it cannot start, the old one
+		 * still accepts. */
+		if ((err = listener_start(s, sock, &pem, &cause)) < 0) {
+			log_warnx("TLS reload: %s; keeping the certificate in use",
+			    cause != NULL ? cause : strerror(-err));
+			free(cause);
+			cause = NULL;
+			sock->live = old;
+			continue;
+		}
+		if (old != NULL) {
+			listener_quiesce(old);
+			old->retiring = true;
+			if (old->connections == 0)
+				listener_stop(old);
+		}
+		log_info("TLS reload: %s serves new connections with the certificate in %s%s",
+		    sock->name, s->env.tls_cert_file,
+		    old != NULL && old->retiring && old->connections > 0
+			? "; open connections finish with the previous one"
+			: "");
+	}
+	if (loaded)
+		http_tls_pem_clear(&pem);
 }
 
 void
 http_stop_listening(struct http_server *s)
 {
 	s->env.shutting_down = true;
-	for (int i = 0; i < s->nlisteners; i++) {
-		struct listener *l = s->listeners[i];
+	for (int i = 0; i < s->nsockets; i++) {
+		struct listen_socket *sock = s->sockets[i];
 
-		MHD_socket fd;
-
-		if (l->mhd == NULL || l->fd < 0)
+		if (sock->fd < 0)
 			continue;
-		/* MHD hands the listening socket back and stops accepting;
-		 * connections in flight carry on. */
-		fd = MHD_quiesce_daemon(l->mhd);
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
-		l->fd = -1;
-		if (l->unix_path != NULL)
-			unlink(l->unix_path);
+		/* MHD stops accepting; connections in flight carry on. */
+		if (sock->live != NULL)
+			listener_quiesce(sock->live);
+		close(sock->fd);
+		sock->fd = -1;
+		if (sock->unix_path != NULL)
+			unlink(sock->unix_path);
 	}
-}
-
-static void
-on_handle_closed(uv_handle_t *h)
-{
-	struct listener *l = h->data;
-	struct http_server *s = l->server;
-
-	if (--l->closing > 0)
-		return;
-	free(l->unix_path);
-	free(l);
-	server_closed_one(s);
 }
 
 static void
@@ -510,6 +757,9 @@ server_closed_one(struct http_server *s)
 	if (--s->pending_closes == 0) {
 		if (s->close_cb != NULL)
 			s->close_cb(s->close_arg);
+		for (int i = 0; i < s->nsockets; i++)
+			socket_free(s->sockets[i]);
+		http_limits_free(s->limits);
 		free(s);
 	}
 }
@@ -523,24 +773,24 @@ on_server_timer_closed(uv_handle_t *h)
 void
 http_server_close(struct http_server *s, void (*cb)(void *arg), void *arg)
 {
+	struct listener *l;
+	int n = 0;
+
 	s->close_cb = cb;
 	s->close_arg = arg;
 	s->draining = false;
-	s->pending_closes = s->nlisteners + 1;
+	for (l = s->listeners; l != NULL; l = l->next) {
+		l->counted = true;
+		n++;
+	}
+	s->pending_closes = n + 1;
 	uv_close((uv_handle_t *)&s->drain_timer, on_server_timer_closed);
-	for (int i = 0; i < s->nlisteners; i++) {
-		struct listener *l = s->listeners[i];
+	while (s->listeners != NULL)
+		listener_stop(s->listeners);
+	for (int i = 0; i < s->nsockets; i++) {
+		struct listen_socket *sock = s->sockets[i];
 
-		/* MHD_stop_daemon() closes connections and calls on_completed
-		 * for each, which frees the request states. */
-		uv_poll_stop(&l->poll);
-		uv_timer_stop(&l->timer);
-		MHD_stop_daemon(l->mhd);
-		l->mhd = NULL;
-		if (l->fd >= 0 && l->unix_path != NULL)
-			unlink(l->unix_path);
-		l->closing = 2;
-		uv_close((uv_handle_t *)&l->poll, on_handle_closed);
-		uv_close((uv_handle_t *)&l->timer, on_handle_closed);
+		if (sock->fd >= 0 && sock->unix_path != NULL)
+			unlink(sock->unix_path);
 	}
 }

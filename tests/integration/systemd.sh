@@ -16,8 +16,9 @@ mkdir "$T/unit"
 sed "s|^ExecStart=/usr/sbin/pkvmd |ExecStart=$PKVMD |" "$UNIT" >"$T/unit/pkvmd.service"
 check_eq "the copy differs only in the ExecStart binary" \
 	"$(diff "$UNIT" "$T/unit/pkvmd.service" | grep -c '^[<>]')" 2
-rc=0; out=$(cd "$T/unit" && systemd-analyze verify --man=no "$T/unit/pkvmd.service" 2>&1) || rc=$?
-check_eq "systemd-analyze verify passes" "$rc" 0
+cp "$SRC/contrib/systemd/pkvmd.socket" "$T/unit/pkvmd.socket"
+rc=0; out=$(cd "$T/unit" && systemd-analyze verify --man=no "$T/unit/pkvmd.socket" "$T/unit/pkvmd.service" 2>&1) || rc=$?
+check_eq "systemd-analyze verify passes (socket and service)" "$rc" 0
 check_eq "systemd-analyze verify has nothing to say" "$out" ""
 
 # unit_key KEY -- the value of KEY= in the unit (the last one wins).
@@ -33,6 +34,20 @@ exec_start=$(unit_key ExecStart)
 check_match "ExecStart runs in the foreground" "$exec_start" ' --foreground( |$)'
 check_match "the state dir is StateDirectory's" "$exec_start" " --state-dir /var/lib/$(unit_key StateDirectory)( |$)"
 check_match "the socket is in RuntimeDirectory" "$exec_start" " --socket /run/$(unit_key RuntimeDirectory)/[^ /]+( |$)"
+
+# The socket unit binds what the service would bind itself.
+SOCKET_UNIT=$SRC/contrib/systemd/pkvmd.socket
+socket_key() {
+	sed -n "s/^$1=//p" "$SOCKET_UNIT" | tail -n 1
+}
+check_match "pkvmd.socket listens on the service's --socket" "$exec_start" \
+	" --socket $(socket_key ListenStream)( |$)"
+check_eq "pkvmd.socket has the socket's default mode" "$(socket_key SocketMode)" \
+	"$("$PKVMD" --help | sed -n 's/.*--socket-mode VALUE.*\[\(.*\)\]$/\1/p')"
+check_eq "pkvmd.socket's group is the service's" "$(socket_key SocketGroup)" "$(unit_key Group)"
+check_eq "pkvmd.socket passes one socket to one pkvmd (Accept=no)" "$(socket_key Accept)" no
+check_eq "the socket file in RuntimeDirectory outlives a stop" "$(unit_key RuntimeDirectoryPreserve)" yes
+check_match "systemctl reload sends SIGHUP" "$(unit_key ExecReload)" 'kill -HUP \$MAINPID'
 
 mkdir -p "$T/root/etc"
 check "systemd-sysusers accepts pkvmd.sysusers" \

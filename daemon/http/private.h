@@ -103,6 +103,10 @@ struct http_request {
 	bool handled; /* the handler has run */
 	bool read_timeout_off; /* while it is answered (server.c) */
 	bool paused;
+	/* The client hung up while the request was paused (server.c's
+	 * hang-up watch): the request ends without a reply. */
+	bool peer_gone;
+	struct hangup_watch *hangup; /* server.c's, while paused */
 	struct MHD_Response *response;
 	unsigned status;
 
@@ -112,6 +116,9 @@ struct http_request {
 	/* Makes MHD notice a resumed connection: server.c's, so that
 	 * reply.c, below it, resumes requests without calling up into it. */
 	void (*wake)(struct http_request *req);
+	/* Watches a paused request's socket for the client hanging up (ON),
+	 * or stops (server.c's, called by reply.c on pause and resume). */
+	void (*watch_hangup)(struct http_request *req, bool on);
 };
 
 /* ---- serving sockets: TLS material (tls.c), connection caps (conn-limits.c) ---- */

@@ -37,6 +37,7 @@ http_request_pause(struct http_request *req)
 		return;
 	req->paused = true;
 	MHD_suspend_connection(req->conn);
+	req->watch_hangup(req, true);
 }
 
 void
@@ -45,6 +46,7 @@ http_request_resume(struct http_request *req)
 	if (!req->paused)
 		return;
 	req->paused = false;
+	req->watch_hangup(req, false);
 	MHD_resume_connection(req->conn);
 	/* MHD learns of the resume through its internal pipe, which is in its
 	 * epoll set; the wake hook makes sure it runs on the next iteration.
@@ -202,7 +204,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct stream *s = cls;
 	ssize_t n;
 
-	if (s->req == NULL)
+	if (s->req == NULL || s->req->peer_gone)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	n = s->fn(s->arg, pos, buf, max);
 	if (n < 0)

@@ -136,6 +136,83 @@ request_wake(struct http_request *req)
 	uv_timer_start(&req->l->timer, on_timer, 0, 0);
 }
 
+/*
+ * MHD does not look at a suspended connection's socket, so a client that
+ * goes away during a long poll or a quiet console stream would hold its
+ * connection, and its place under the connection caps, until the poll
+ * timed out or the job ended (an hour or more).  While a request is
+ * paused, its socket is watched for the peer's hang-up (EPOLLRDHUP); when
+ * it comes, the request is resumed marked peer_gone and ends without a
+ * reply, which closes the connection.  HTTP clients do not half-close
+ * while they wait for an answer, so a hang-up means they are gone.
+ */
+struct hangup_watch {
+	uv_poll_t poll;
+	struct http_request *req; /* NULL once the request is gone */
+};
+
+static void
+on_hangup_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+hangup_stop(struct http_request *req)
+{
+	struct hangup_watch *w = req->hangup;
+
+	if (w == NULL)
+		return;
+	req->hangup = NULL;
+	w->req = NULL;
+	w->poll.data = w;
+	uv_close((uv_handle_t *)&w->poll, on_hangup_closed);
+}
+
+static void
+on_hangup(uv_poll_t *p, int status, int events)
+{
+	struct hangup_watch *w = p->data;
+	struct http_request *req = w->req;
+
+	(void)status;
+	(void)events;
+	if (req == NULL)
+		return;
+	log_debug("http: %s %s: the client hung up while waiting", req->method, req->path);
+	req->peer_gone = true;
+	http_request_resume(req); /* stops this watch */
+}
+
+static void
+request_watch_hangup(struct http_request *req, bool on)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct hangup_watch *w;
+
+	if (!on) {
+		hangup_stop(req);
+		return;
+	}
+	if (req->hangup != NULL)
+		return;
+	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL || (w = calloc(1, sizeof(*w))) == NULL)
+		return; /* unwatched: it ends when its wait does, as before */
+	w->req = req;
+	w->poll.data = w;
+	if (uv_poll_init(req->env->loop, &w->poll, ci->connect_fd) != 0) {
+		free(w);
+		return;
+	}
+	if (uv_poll_start(&w->poll, UV_DISCONNECT, on_hangup) != 0) {
+		uv_close((uv_handle_t *)&w->poll, on_hangup_closed);
+		return;
+	}
+	req->hangup = w;
+}
+
 static struct http_request *
 request_new(struct listener *l, struct MHD_Connection *conn, const char *url, const char *method)
 {
@@ -147,6 +224,7 @@ request_new(struct listener *l, struct MHD_Connection *conn, const char *url, co
 	req->env = &l->server->env;
 	req->conn = conn;
 	req->wake = request_wake;
+	req->watch_hangup = request_watch_hangup;
 	req->method = strdup(method);
 	req->path = strdup(url);
 	if (req->method == NULL || req->path == NULL) {
@@ -163,6 +241,7 @@ request_new(struct listener *l, struct MHD_Connection *conn, const char *url, co
 static void
 request_free(struct http_request *req)
 {
+	hangup_stop(req);
 	if (req->data_free != NULL)
 		req->data_free(req->data);
 	for (int i = 0; i < HTTP_MAX_PARAMS; i++) {
@@ -296,6 +375,8 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 	enum MHD_Result ret;
 
 	(void)version;
+	if (req != NULL && req->peer_gone)
+		return MHD_NO; /* closes the connection */
 	if (req == NULL) {
 		req = request_new(l, conn, url, method);
 		if (req == NULL)

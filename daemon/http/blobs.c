@@ -1,7 +1,7 @@
 /*
  * blobs.c -- /v1/blobs: which blobs are missing, and uploads.
  *
- * An upload streams: MHD hands over the body in pieces of up to 256 KiB;
+ * An upload streams: MHD hands over the body in pieces of up to 32 KiB;
  * they are gathered into 1 MiB batches, and each batch is written and
  * hashed by a worker thread while the connection is paused, so a 40 MB
  * kernel upload never holds the loop that captures running consoles.
@@ -180,7 +180,7 @@ http_blob_put_chunk(struct http_request *req, const char *data, size_t len)
 		data += n;
 		len -= n;
 		if (ps->len == BATCH_BYTES) {
-			/* MHD chunks are at most 256 KiB, so a chunk fills a
+			/* MHD chunks are at most 32 KiB, so a chunk fills a
 			 * batch at most once: one write in flight at a time. */
 			flush_batch(ps);
 			if (ps->error != 0)

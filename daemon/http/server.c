@@ -65,9 +65,12 @@
 /* Listening sockets one server serves (each --listen, or each socket
  * systemd passed). */
 #define MAX_SOCKETS 16
-/* MHD's buffer for one connection; blob uploads arrive in chunks of
- * about this size. */
-#define CONNECTION_MEMORY_BYTES (256 * 1024)
+/* MHD's buffer for one connection: headers, and the chunks blob uploads
+ * arrive in.  MHD zeroes all of it after every request, so its size is a
+ * cost per request: 256 KiB took 18% of the CPU of GET /v1/jobs/ID at
+ * 11,000 requests/s, 32 KiB lets that reach 16,800, and uploads still
+ * stream at about 400 MB/s. */
+#define CONNECTION_MEMORY_BYTES (32 * 1024)
 
 struct listen_socket;
 

@@ -438,6 +438,7 @@ collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, co
 {
 	struct job **jobs;
 	void *list;
+	bool began = st_read_begin(st, fn);
 	int r = st_collect(st, s, &job_kind, &fn, &list, n, fn);
 
 	/* The children once the job list is reset: the two statements
@@ -445,6 +446,7 @@ collect_jobs(struct store *st, sqlite3_stmt *s, struct job ***out, size_t *n, co
 	jobs = list;
 	for (size_t i = 0; r == 0 && i < *n; i++)
 		r = load_children(st, jobs[i], fn);
+	st_read_end(st, began, fn);
 	if (r < 0) {
 		st_list_free(&job_kind, jobs, *n);
 		jobs = NULL;
@@ -620,6 +622,7 @@ store_job_get(struct store *st, int64_t id, struct job **out)
 {
 	sqlite3_stmt *s = st->stmt[STMT_JOB_GET];
 	struct job *j = NULL;
+	bool began = st_read_begin(st, __func__);
 	int r;
 
 	*out = NULL;
@@ -631,6 +634,7 @@ store_job_get(struct store *st, int64_t id, struct job **out)
 		job_free(j);
 	else
 		*out = j;
+	st_read_end(st, began, __func__);
 	return r;
 }
 

@@ -40,6 +40,7 @@ enum stmt_id {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_BEGIN_READ,
 	STMT_USER_VERSION,
 	STMT_JOB_EXISTS,
 
@@ -218,6 +219,13 @@ int st_tx_begin_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const cha
  * COMMIT and return 0; otherwise, or when the COMMIT fails, ROLLBACK and
  * return R or the COMMIT's negative errno. */
 int st_tx_end(struct store *st, int r, const char *fn);
+/* Open a read transaction, so that the reads until st_read_end() (a job
+ * and its child rows) see one snapshot and take the WAL's read lock once
+ * instead of once per statement (two fcntl() calls each); true when one
+ * was opened, false inside an open transaction or on error. */
+bool st_read_begin(struct store *st, const char *fn);
+/* End what st_read_begin() opened when BEGAN. */
+void st_read_end(struct store *st, bool began, const char *fn);
 /* Bind TEXT (NULL binds NULL) without a copy: valid until st_stmt_done(). */
 void st_bind_text(sqlite3_stmt *s, int i, const char *text);
 /* Bind a list's LIMIT to parameter I of S: store.h's lists take <= 0 to

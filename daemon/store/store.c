@@ -74,6 +74,7 @@ const struct stmt_def st_core_stmts[] = {
 	{ .id = STMT_BEGIN, .sql = "BEGIN IMMEDIATE" },
 	{ .id = STMT_COMMIT, .sql = "COMMIT" },
 	{ .id = STMT_ROLLBACK, .sql = "ROLLBACK" },
+	{ .id = STMT_BEGIN_READ, .sql = "BEGIN" },
 	{ .id = STMT_USER_VERSION, .sql = "PRAGMA user_version" },
 	{ .id = STMT_JOB_EXISTS, .sql = "SELECT 1 FROM jobs WHERE id = ?1" },
 };
@@ -205,6 +206,21 @@ st_tx_begin_guarded(struct store *st, sqlite3_stmt *s, int64_t id, const char *f
 	if ((r = st_step_guarded(st, s, id, fn)) < 0)
 		return st_tx_end(st, r, fn);
 	return 0;
+}
+
+bool
+st_read_begin(struct store *st, const char *fn)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return false; /* already inside one: its snapshot holds */
+	return st_run(st, STMT_BEGIN_READ, fn) == 0;
+}
+
+void
+st_read_end(struct store *st, bool began, const char *fn)
+{
+	if (began)
+		st_run(st, STMT_COMMIT, fn);
 }
 
 int

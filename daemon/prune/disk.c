@@ -35,9 +35,10 @@ walk(int fd, int depth, bool remove, int64_t *bytes)
 		if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			int sub = depth < DEPTH_MAX ? openat(dirfd(dh), de->d_name,
-							  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-						    : -1;
+			int sub = depth < DEPTH_MAX
+			    ? openat(dirfd(dh), de->d_name,
+				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			    : -1;
 
 			e = sub >= 0 ? walk(sub, depth + 1, remove, bytes) : -ELOOP;
 			if (e == 0 && remove && unlinkat(dirfd(dh), de->d_name, AT_REMOVEDIR) != 0)

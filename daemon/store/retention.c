@@ -78,8 +78,8 @@ int
 store_retention_jobs(struct store *st, struct retention_job **out, size_t *n)
 {
 	void *list;
-	int r = st_collect(st, st->stmt[STMT_RETENTION_JOBS], &retention_job_kind,
-	    (void *)__func__, &list, n, __func__);
+	int r = st_collect(st, st->stmt[STMT_RETENTION_JOBS], &retention_job_kind, (void *)__func__,
+	    &list, n, __func__);
 
 	*out = list;
 	return r;

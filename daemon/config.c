@@ -378,7 +378,9 @@ set_value(struct config *c, const struct config_key *k, const char *val, char **
 	}
 bad:
 	if (asprintf(cause, "invalid value '%s' for --%s (%s)", val, k->name,
-		k->type == CONF_BOOL ? "expected yes or no" : "out of range or not a number") < 0)
+		k->type == CONF_BOOL       ? "expected yes or no"
+		    : k->type == CONF_SIZE ? "expected bytes, or a number with K, M, G or T"
+					   : "out of range or not a number") < 0)
 		*cause = NULL;
 	return -EINVAL;
 }

@@ -25,6 +25,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
 	&cmd_logs_entry,
 	&cmd_cancel_entry,
+	&cmd_pin_entry,
+	&cmd_unpin_entry,
 	&cmd_wait_entry,
 	&cmd_results_entry,
 	&cmd_crashes_entry,

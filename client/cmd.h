@@ -64,6 +64,8 @@ extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_cancel_entry;
+extern const struct cmd_entry cmd_pin_entry;
+extern const struct cmd_entry cmd_unpin_entry;
 extern const struct cmd_entry cmd_wait_entry;
 extern const struct cmd_entry cmd_results_entry;
 extern const struct cmd_entry cmd_crashes_entry;

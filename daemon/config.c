@@ -16,8 +16,10 @@
 #include "config.h"
 #include "wire.h"
 
-/* CONF_LIST may be given several times; each value is appended. */
-enum config_type { CONF_STRING, CONF_INT, CONF_BOOL, CONF_MODE, CONF_LIST };
+/* CONF_LIST may be given several times; each value is appended.
+ * CONF_SIZE is a byte count with an optional binary suffix (K, M, G, T:
+ * 10G is 10 GiB). */
+enum config_type { CONF_STRING, CONF_INT, CONF_BOOL, CONF_MODE, CONF_LIST, CONF_SIZE };
 
 struct config_key {
 	const char *name;
@@ -212,6 +214,38 @@ static const struct config_key config_keys[] = {
 	    .min = 64,
 	    .max = 1024 * 1024 * 1024,
 	    .help = "MiB of memory a job may ask for (default: the host's physical memory)" },
+	{ .name = "keep-days",
+	    .type = CONF_INT,
+	    .offset = OFF(keep_days),
+	    .def = "0",
+	    .max = 36500,
+	    .help = "days a finished job's directory is kept (console, artifacts; 0 = no limit)" },
+	{ .name = "keep-bytes",
+	    .type = CONF_SIZE,
+	    .offset = OFF(keep_bytes),
+	    .def = "0",
+	    .max = 1LL << 60,
+	    .help = "bytes all job directories may use, e.g. 200G (oldest go first; 0 = no "
+		    "limit)" },
+	{ .name = "keep-initrd",
+	    .type = CONF_BOOL,
+	    .offset = OFF(keep_initrd),
+	    .def = "false",
+	    .help = "keep a job's initrd when it ends (else deleted: rebuilt from blobs)" },
+	{ .name = "blob-grace",
+	    .type = CONF_INT,
+	    .offset = OFF(blob_grace_s),
+	    .def = "86400",
+	    .max = 100LL * 365 * 86400,
+	    .help = "seconds a blob no kept job refers to is kept (0 = blobs are never "
+		    "deleted)" },
+	{ .name = "prune-interval",
+	    .type = CONF_INT,
+	    .offset = OFF(prune_interval_s),
+	    .def = "300",
+	    .min = 10,
+	    .max = 86400,
+	    .help = "seconds between passes pruning job directories and blobs" },
 	{ .name = "max-jobs-listed",
 	    .type = CONF_INT,
 	    .offset = OFF(max_jobs_listed),
@@ -320,16 +354,33 @@ set_value(struct config *c, const struct config_key *k, const char *val, char **
 		return 0;
 	case CONF_INT:
 	case CONF_MODE:
+	case CONF_SIZE:
 		errno = 0;
 		v = strtoll(val, &end, k->type == CONF_MODE ? 8 : 10);
-		if (errno != 0 || end == val || *end != '\0' || v < k->min || v > k->max)
+		if (errno != 0 || end == val || (v < 0 && k->type == CONF_SIZE))
+			goto bad;
+		if (k->type == CONF_SIZE && *end != '\0' && end[1] == '\0') {
+			const char *units = "KMGT", *u = strchr(units, *end);
+
+			if (u == NULL)
+				goto bad;
+			for (long i = 0; i <= u - units; i++) {
+				if (v > k->max / 1024)
+					goto bad;
+				v *= 1024;
+			}
+			end++;
+		}
+		if (*end != '\0' || v < k->min || v > k->max)
 			goto bad;
 		*(int64_t *)field = v;
 		return 0;
 	}
 bad:
 	if (asprintf(cause, "invalid value '%s' for --%s (%s)", val, k->name,
-		k->type == CONF_BOOL ? "expected yes or no" : "out of range or not a number") < 0)
+		k->type == CONF_BOOL       ? "expected yes or no"
+		    : k->type == CONF_SIZE ? "expected bytes, or a number with K, M, G or T"
+					   : "out of range or not a number") < 0)
 		*cause = NULL;
 	return -EINVAL;
 }

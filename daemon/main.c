@@ -37,6 +37,7 @@
 #include "coverage/capture.h"
 #include "http/http.h"
 #include "job/watch.h"
+#include "prune/prune.h"
 #include "run/executor.h"
 #include "run/initramfs.h"
 #include "run/procs.h"
@@ -66,6 +67,7 @@ struct pkvmd {
 	struct coverage *coverage;
 	struct symbolizer *symbolizer;
 	struct share_config share; /* the runner and the API read it */
+	struct prune *prune;
 	bool shutting_down;
 };
 
@@ -196,6 +198,7 @@ on_job_done(void *arg, const struct job *j)
 
 	coverage_job_done(d->coverage, j);
 	symbolizer_job_done(d->symbolizer, j);
+	prune_job_done(d->prune);
 }
 
 /* ---- shutdown --------------------------------------------------------------- */
@@ -210,6 +213,7 @@ on_http_closed(void *arg)
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 	uv_close((uv_handle_t *)&checkpoint_timer, NULL);
+	prune_stop(d->prune);
 }
 
 static void
@@ -436,10 +440,22 @@ main(int argc, char **argv)
 		.crash_grace_ms = cfg.crash_grace_ms,
 		.stop_grace_s = cfg.stop_grace_s,
 		.done_grace_s = cfg.done_grace_s,
+		.keep_initrd = cfg.keep_initrd,
 		.on_job_done = on_job_done,
 		.on_job_done_arg = d,
 	};
-	if ((err = coverage_new(&d->coverage, &cov_env)) < 0 ||
+	struct prune_env prune_env = {
+		.loop = d->loop,
+		.store = d->store,
+		.blobs = d->blobs,
+		.state_dir = cfg.state_dir,
+		.keep_days = cfg.keep_days,
+		.keep_bytes = cfg.keep_bytes,
+		.blob_grace_s = cfg.blob_grace_s,
+		.interval_s = cfg.prune_interval_s,
+	};
+	if ((err = prune_new(&d->prune, &prune_env)) < 0 ||
+	    (err = coverage_new(&d->coverage, &cov_env)) < 0 ||
 	    (err = symbolizer_new(&d->symbolizer, &sym_env)) < 0 ||
 	    (err = runner_new(&d->runner, &run_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
@@ -453,6 +469,7 @@ main(int argc, char **argv)
 		.runner = d->runner,
 		.watches = d->watches,
 		.coverage = d->coverage,
+		.prune = d->prune,
 		.state_dir = cfg.state_dir,
 		.max_body_bytes = cfg.max_body_bytes,
 		.max_blob_bytes = cfg.max_blob_bytes,
@@ -524,10 +541,12 @@ main(int argc, char **argv)
 	}
 	sd_notify_send("READY=1");
 	runner_kick(d->runner);
+	prune_start(d->prune);
 
 	uv_run(d->loop, UV_RUN_DEFAULT);
 
 	runner_free(d->runner);
+	prune_free(d->prune);
 	symbolizer_free(d->symbolizer);
 	coverage_free(d->coverage);
 	watch_list_free(d->watches);

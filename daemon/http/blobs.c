@@ -78,8 +78,13 @@ http_blobs_missing(struct http_request *req)
 			    "blobs[%zu] is not a sha256 in lower-case hex", i);
 			return;
 		}
+		/* A blob the client need not upload is touched: it must
+		 * outlive the collector's grace until the job naming it is
+		 * submitted (docs/LAB.md section 5). */
 		if (blobs_size(d->blobs, json_string_value(v), &size) != 0)
 			json_array_append(missing, v);
+		else
+			blobs_touch(d->blobs, json_string_value(v));
 	}
 	http_reply_json(req, 200, json_pack("{s:o}", "missing", missing));
 }
@@ -127,6 +132,7 @@ http_blob_put_begin(struct http_request *req)
 	ps->size = (uint64_t)size;
 	if (blobs_size(d->blobs, hex, &have) == 0) {
 		ps->exists = true;
+		blobs_touch(d->blobs, hex);
 		return;
 	}
 	if (!http_limits_blob(req, ps->size))
@@ -263,5 +269,6 @@ http_blob_head(struct http_request *req)
 		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no blob %.80s", hex);
 		return;
 	}
+	blobs_touch(d->blobs, hex);
 	http_reply_json(req, 200, json_pack("{s:s, s:I}", "sha256", hex, "size", (json_int_t)size));
 }

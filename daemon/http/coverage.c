@@ -278,6 +278,8 @@ merge_prepare(struct http_request *req, struct merge *m)
 			http_reply_job_error(req, m->ids[i], err, "reading coverage");
 			return false;
 		}
+		if (http_reply_if_id_pruned(req, m->ids[i]))
+			return false;
 		if (st != COV_OK) {
 			http_reply_error(req, HTTP_ERR_CONFLICT, "jobs",
 			    "job %lld has no coverage to merge (coverage %s)", (long long)m->ids[i],

@@ -79,6 +79,11 @@ const struct http_error_row http_errors[HTTP_ERR_COUNT] = {
 	    .code = "missing_blob",
 	    .message = "a blob the job refers to is not on the server",
 	},
+	[HTTP_ERR_PRUNED] = {
+	    .status = 410,
+	    .code = "pruned",
+	    .message = "the job's files were pruned (retention); its results are kept",
+	},
 	[HTTP_ERR_LENGTH_REQUIRED] = {
 	    .status = 411,
 	    .code = "length_required",

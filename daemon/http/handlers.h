@@ -35,6 +35,13 @@ void http_job_long_poll(struct http_request *req, enum watch_event event,
     bool (*final)(struct http_env *d, int64_t id),
     void (*reply)(struct http_request *req, int64_t job_id));
 
+/* When job J's directory was pruned, reply 410 pruned saying when, and
+ * return true; else return false (pruned.c). */
+bool http_reply_if_pruned(struct http_request *req, const struct job *j);
+/* http_reply_if_pruned() for job ID; an unknown ID is left to the caller
+ * (false), any other error is replied (true) (pruned.c). */
+bool http_reply_if_id_pruned(struct http_request *req, int64_t id);
+
 /* meta.c */
 void http_version_get(struct http_request *req);
 
@@ -61,6 +68,11 @@ void http_job_get(struct http_request *req);
 void http_job_wait(struct http_request *req);
 void http_job_console(struct http_request *req);
 void http_job_cancel(struct http_request *req);
+
+/* retention.c */
+void http_job_pin(struct http_request *req);
+void http_job_unpin(struct http_request *req);
+void http_prune_run(struct http_request *req);
 
 /* results.c */
 void http_job_results(struct http_request *req);

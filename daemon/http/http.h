@@ -30,6 +30,7 @@ struct blobs;
 struct coverage;
 struct http_request;
 struct http_server;
+struct prune;
 struct runner;
 struct share_config;
 struct store;
@@ -44,6 +45,7 @@ struct http_env {
 	struct runner *runner;
 	struct watch_list *watches;
 	struct coverage *coverage;
+	struct prune *prune; /* POST /v1/prune */
 	const char *state_dir;
 	int64_t max_body_bytes; /* a JSON request body */
 	int64_t max_blob_bytes; /* an uploaded blob */
@@ -86,6 +88,7 @@ enum http_error {
 	HTTP_ERR_METHOD_NOT_ALLOWED,
 	HTTP_ERR_CONFLICT,
 	HTTP_ERR_MISSING_BLOB,
+	HTTP_ERR_PRUNED,
 	HTTP_ERR_LENGTH_REQUIRED,
 	HTTP_ERR_TOO_LARGE,
 	HTTP_ERR_QUOTA_EXCEEDED,

@@ -442,6 +442,10 @@ http_job_console(struct http_request *req)
 		return;
 	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
 		return;
+	if (http_reply_if_pruned(req, j)) {
+		job_free(j);
+		return;
+	}
 	cs = calloc(1, sizeof(*cs));
 	if (cs == NULL) {
 		job_free(j);

@@ -325,6 +325,8 @@ http_job_artifact_get(struct http_request *req)
 		    "job %lld has no artifact '%.256s'", (long long)id, name);
 		return;
 	}
+	if (http_reply_if_id_pruned(req, id))
+		return;
 	if (status != ARTIFACT_OK) {
 		http_reply_error(req, HTTP_ERR_CONFLICT, "name",
 		    "artifact '%.256s' is %s: its bytes did not arrive intact", name,

@@ -626,5 +626,8 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "coverage_paths", cpaths);
 	json_object_set_new(o, "vmlinux", j->vmlinux[0] ? json_string(j->vmlinux) : json_null());
 	json_object_set_new(o, "via", j->via ? json_string(j->via) : json_null());
+	/* Retention: a time like the others, null while the files are there. */
+	json_object_set_new(o, "pinned", json_boolean(j->pinned));
+	json_object_set_new(o, "pruned", time_json(j->pruned_ms));
 	return o;
 }

@@ -116,6 +116,11 @@ struct job {
 	int exit_status; /* qemu exit code, or -signal */
 	int64_t console_bytes;
 	int tests_total, tests_passed, tests_failed;
+
+	/* Retention (docs/LAB.md section 5): a pinned job's directory is
+	 * never pruned; PRUNED_MS is when it was (0: it was not). */
+	bool pinned;
+	int64_t pruned_ms;
 };
 
 /* An empty job with every default filled in, into *OUT; 0 or -ENOMEM. */

@@ -10,7 +10,8 @@
  *              total timeout, idle console, crash grace, done grace.
  *   STOPPING   a watchdog, a crash or a cancel asked qemu to stop:
  *              SIGTERM now, SIGKILL after --stop-grace.
- *   FINISHED   qemu is gone and its console drained; the result is
+ *   FINISHED   qemu is gone and its console drained; the initrd is
+ *              deleted (unless --keep-initrd), the result is
  *              decided, stored in one transaction, waiters are told,
  *              and the queue is kicked.  The run frees itself once its
  *              timers are closed.
@@ -654,6 +655,21 @@ runner_kick(struct runner *r)
 
 /* ---- finish --------------------------------------------------------------- */
 
+/* The initrd is the job's executables and --extra files again, as a cpio:
+ * nothing reads it once qemu is gone (coverage and the symbolizer read
+ * the blobs), and a job that runs again (requeued after a restart) gets
+ * a new one built from the blobs.  So it goes, unless --keep-initrd.  On
+ * the loop, before the result is stored: one unlink frees its extents in
+ * about a millisecond, and whoever learns the job is done finds it gone. */
+static void
+initrd_delete(struct run *run)
+{
+	if (run->r->env.keep_initrd || run->initrd[0] == '\0')
+		return;
+	if (unlink(run->initrd) != 0 && errno != ENOENT)
+		log_warn(-errno, "job %lld: deleting %s", (long long)run->id, run->initrd);
+}
+
 /* Decide the result of a run that no watchdog, crash or cancel decided:
  * describe the run, and let job_decide() apply the rules. */
 static void
@@ -694,6 +710,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		r->ex->release(run->exec);
 		run->exec = NULL;
 	}
+	initrd_delete(run);
 	if (run->shutdown_stop && run->verdict == RESULT_NONE) {
 		/* Daemon shutdown: the row stays `running`, and the
 		 * store_jobs_recover() that follows requeues it or marks it

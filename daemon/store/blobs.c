@@ -1,5 +1,9 @@
 /*
  * blobs.c -- blob files on disk and uploads through the thread pool.
+ *
+ * Layout: DIR/ab/abcdef... (whole blobs), DIR/tmp/ (uploads being
+ * written), DIR/trash/ (blobs the collector retired, deleted by a worker
+ * next).  Both tmp/ and trash/ are emptied when the store is opened.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -47,30 +51,54 @@ mkdir_p(const char *path)
 	return -errno;
 }
 
+/* Unlink every file of directory PATH, adding what went to *FILES and
+ * *BYTES (either may be NULL). */
+static int
+empty_dir(const char *path, uint64_t *files, uint64_t *bytes)
+{
+	DIR *dh = opendir(path);
+	struct dirent *de;
+	struct stat st;
+	int err = 0;
+
+	if (dh == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dh)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (unlinkat(dirfd(dh), de->d_name, 0) != 0) {
+			err = -errno;
+			continue;
+		}
+		if (files != NULL)
+			(*files)++;
+		if (bytes != NULL)
+			*bytes += (uint64_t)st.st_blocks * 512;
+	}
+	closedir(dh);
+	return err;
+}
+
 int
 blobs_new(struct blobs **out, const char *dir)
 {
 	struct blobs *b;
-	char tmp[PATH_MAX];
-	DIR *dh;
-	struct dirent *de;
+	char tmp[PATH_MAX], trash[PATH_MAX];
 	int err;
 
 	if ((err = mkdir_p(dir)) < 0)
 		return err;
 	snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
-	if ((err = mkdir_p(tmp)) < 0)
+	snprintf(trash, sizeof(trash), "%s/trash", dir);
+	if ((err = mkdir_p(tmp)) < 0 || (err = mkdir_p(trash)) < 0)
 		return err;
 	/* Temporary files belong to uploads that died with a previous
-	 * daemon: they are never whole, so they go. */
-	dh = opendir(tmp);
-	if (dh != NULL) {
-		while ((de = readdir(dh)) != NULL) {
-			if (de->d_name[0] != '.')
-				unlinkat(dirfd(dh), de->d_name, 0);
-		}
-		closedir(dh);
-	}
+	 * daemon: they are never whole, so they go; and so does what the
+	 * collector retired but a previous daemon did not delete. */
+	empty_dir(tmp, NULL, NULL);
+	empty_dir(trash, NULL, NULL);
 	b = calloc(1, sizeof(*b));
 	if (b == NULL || (b->dir = strdup(dir)) == NULL) {
 		free(b);
@@ -330,4 +358,133 @@ blob_upload_abort(struct blob_upload *up)
 		return;
 	}
 	upload_free(up);
+}
+
+/* ---- collection ------------------------------------------------------------- */
+
+static bool
+is_hex(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[len] == '\0';
+}
+
+static int64_t
+mtime_ms(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
+}
+
+/* Add the blobs of the fan-out directory SUB (two hex digits) to the list. */
+static int
+list_sub(int dirfd_, const char *sub, struct blob_entry **list, size_t *n, size_t *cap)
+{
+	int fd = openat(dirfd_, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	struct stat st;
+
+	if (dh == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return errno == ENOENT ? 0 : -errno;
+	}
+	while ((de = readdir(dh)) != NULL) {
+		struct blob_entry *e;
+
+		/* Only names a blob can have, in the directory of its first
+		 * two digits: anything else is not the store's. */
+		if (!is_hex(de->d_name, SHA256_HEX_LEN) || strncmp(de->d_name, sub, 2) != 0 ||
+		    fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (*n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 64;
+			struct blob_entry *nl = realloc(*list, ncap * sizeof(*nl));
+
+			if (nl == NULL) {
+				closedir(dh);
+				return -ENOMEM;
+			}
+			*list = nl;
+			*cap = ncap;
+		}
+		e = &(*list)[(*n)++];
+		memcpy(e->hex, de->d_name, SHA256_HEX_LEN + 1);
+		e->bytes = (uint64_t)st.st_blocks * 512;
+		e->mtime_ms = mtime_ms(&st);
+	}
+	closedir(dh);
+	return 0;
+}
+
+int
+blobs_list(struct blobs *b, struct blob_entry **out, size_t *n)
+{
+	struct blob_entry *list = NULL;
+	size_t cap = 0;
+	DIR *dh = opendir(b->dir);
+	struct dirent *de;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (dh == NULL)
+		return -errno;
+	while (err == 0 && (de = readdir(dh)) != NULL)
+		if (is_hex(de->d_name, 2))
+			err = list_sub(dirfd(dh), de->d_name, &list, n, &cap);
+	closedir(dh);
+	if (err < 0) {
+		free(list);
+		*n = 0;
+		return err;
+	}
+	*out = list;
+	return 0;
+}
+
+int
+blobs_retire(struct blobs *b, const char *hex, int64_t before_ms, uint64_t *bytes)
+{
+	char path[PATH_MAX], trash[PATH_MAX];
+	struct stat st;
+
+	blobs_path(b, hex, path, sizeof(path));
+	snprintf(trash, sizeof(trash), "%s/trash/%s", b->dir, hex);
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (mtime_ms(&st) >= before_ms)
+		return -EBUSY;
+	if (rename(path, trash) != 0)
+		return -errno;
+	/* An upload of the same blob may have been renamed into place by a
+	 * worker between the stat and the rename: then the file moved is the
+	 * fresh one, and it goes back. */
+	if (stat(trash, &st) == 0 && mtime_ms(&st) >= before_ms) {
+		rename(trash, path);
+		return -EBUSY;
+	}
+	*bytes = (uint64_t)st.st_blocks * 512;
+	return 0;
+}
+
+int
+blobs_trash_empty(struct blobs *b, uint64_t *files, uint64_t *bytes)
+{
+	char trash[PATH_MAX];
+
+	snprintf(trash, sizeof(trash), "%s/trash", b->dir);
+	return empty_dir(trash, files, bytes);
+}
+
+int
+blobs_touch(struct blobs *b, const char *hex)
+{
+	char path[PATH_MAX];
+
+	blobs_path(b, hex, path, sizeof(path));
+	return utimensat(AT_FDCWD, path, NULL, 0) == 0 ? 0 : -errno;
 }

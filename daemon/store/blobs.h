@@ -17,6 +17,8 @@
 
 #include <uv.h>
 
+#include "sha256.h"
+
 struct blobs;
 struct blob_upload;
 
@@ -51,5 +53,36 @@ int blob_upload_write(struct blob_upload *up, const void *data, size_t len, blob
 void blob_upload_finish(struct blob_upload *up, blob_upload_cb cb, void *arg);
 /* Drop an upload (client went away); frees it once no write is in flight. */
 void blob_upload_abort(struct blob_upload *up);
+
+/* ---- collection (docs/LAB.md section 5) ----
+ *
+ * A blob no job refers to is deleted in two steps, so that the decision is
+ * taken on the loop, where jobs are submitted, and the slow unlink is
+ * not: blobs_retire() (loop) moves it into DIR/trash/ unless it was
+ * written or touched too recently, blobs_trash_empty() (a worker) deletes
+ * what the trash holds.  Uploads in progress live in DIR/tmp/ and are
+ * never listed.
+ */
+
+/* A stored blob as blobs_list() sees it. */
+struct blob_entry {
+	char hex[SHA256_HEX_LEN + 1];
+	uint64_t bytes; /* on disk (allocated blocks) */
+	int64_t mtime_ms; /* written, or last touched */
+};
+/* Every whole blob (not uploads in progress), into a malloc'd *OUT of *N
+ * (free() it); safe in a worker thread.  0 or negative errno. */
+int blobs_list(struct blobs *b, struct blob_entry **out, size_t *n);
+/* Move blob HEX into the trash unless its mtime is at or after
+ * BEFORE_MS: 0 with *BYTES its size on disk, -EBUSY when it is too
+ * recent, -ENOENT when absent, or negative errno. */
+int blobs_retire(struct blobs *b, const char *hex, int64_t before_ms, uint64_t *bytes);
+/* Delete everything in the trash, adding the files and bytes freed to
+ * *FILES and *BYTES; safe in a worker thread.  0 or negative errno. */
+int blobs_trash_empty(struct blobs *b, uint64_t *files, uint64_t *bytes);
+/* Set blob HEX's mtime to now: a client was just told the server has it,
+ * so it must survive the grace period until the job naming it is
+ * submitted.  0 or negative errno. */
+int blobs_touch(struct blobs *b, const char *hex);
 
 #endif

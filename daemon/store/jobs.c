@@ -40,7 +40,7 @@
 	" j.coverage, j.uefi, j.seed, j.priority, j.attempt," \
 	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
 	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
-	" j.build_dir, j.gcov_tool, j.net, j.vmlinux, j.via"
+	" j.build_dir, j.gcov_tool, j.net, j.vmlinux, j.via, j.pinned, j.pruned_ms"
 
 /* The rows of one attempt of job ?1, the job's current one. */
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
@@ -208,6 +208,8 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	if (text == NULL || job_net_parse(text, &j->net) < 0)
 		goto corrupt;
 	st_col_copy(s, 31, j->vmlinux, sizeof(j->vmlinux));
+	j->pinned = sqlite3_column_int(s, 33) != 0;
+	j->pruned_ms = sqlite3_column_int64(s, 34); /* NULL reads as 0: not pruned */
 	*out = j;
 	return 0;
 

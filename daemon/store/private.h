@@ -7,9 +7,10 @@
  * reports, artifacts, coverage), symbols.c (crash reports'
  * symbolization, the vmlinux blobs by build id), crash-groups.c (crash
  * reports grouped across jobs), kernels.c (each kernel's first job and
- * version), tokens.c (the hashes of bearer tokens) and users.c (usage,
- * quotas, the scheduler's brief view of the queue).  Only they include
- * this header, and so only they see sqlite3.h.
+ * version), tokens.c (the hashes of bearer tokens), users.c (usage,
+ * quotas, the scheduler's brief view of the queue) and retention.c (what
+ * retention prunes, pins, blob references).  Only they include this
+ * header, and so only they see sqlite3.h.
  *
  * Statements are prepared once, at open.  Each file declares the SQL of
  * the statements it runs in its own table of {id, sql} rows, next to the
@@ -147,6 +148,12 @@ enum stmt_id {
 	STMT_USER_USAGE_PUT,
 	STMT_USER_QUOTA_PUT,
 	STMT_USER_BLOB_ADD,
+
+	/* retention.c */
+	STMT_RETENTION_JOBS,
+	STMT_JOB_MARK_PRUNED,
+	STMT_JOB_SET_PINNED,
+	STMT_BLOB_REFS,
 	STMT__COUNT
 };
 
@@ -159,10 +166,10 @@ struct stmt_def {
 /* The statement tables of each file, with their lengths. */
 extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
     st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[], st_stats_stmts[],
-    st_user_stmts[];
+    st_user_stmts[], st_retention_stmts[];
 extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
     st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts, st_token_nstmts, st_stats_nstmts,
-    st_user_nstmts;
+    st_user_nstmts, st_retention_nstmts;
 
 /* Bits of the job list's shape: which filters the statement has. */
 enum {

@@ -4,7 +4,7 @@
  *
  * The store module is the only one that includes sqlite3.h.  Everyone
  * else sees the small API in store.h: structs in, structs out, negative
- * errno on failure.  It is eight files sharing private.h:
+ * errno on failure.  It is eleven files sharing private.h:
  *
  *   store.c    opening, migrations, statements, transactions, errors
  *   jobs.c     job rows, what they own, their life (start, finish,
@@ -16,6 +16,8 @@
  *   kernels.c  each kernel's first job and the version it printed
  *   tokens.c   bearer tokens: their hashes, users, scopes and times
  *   stats.c    counts for /metrics and the health check's write
+ *   users.c    usage, quotas, the scheduler's view of the queue
+ *   retention.c  which job directories may be pruned, pins, blob references
  *
  * Opening.  store_new() opens one connection for the event loop thread,
  * switches it to WAL with synchronous=NORMAL (a commit is an append to the
@@ -536,6 +538,7 @@ prepare_all(struct store *st, char **cause)
 		{ .table = st_token_stmts, .n = &st_token_nstmts },
 		{ .table = st_stats_stmts, .n = &st_stats_nstmts },
 		{ .table = st_user_stmts, .n = &st_user_nstmts },
+		{ .table = st_retention_stmts, .n = &st_retention_nstmts },
 	};
 	const char *what = NULL;
 	int r;

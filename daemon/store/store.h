@@ -461,4 +461,30 @@ void store_owner_jobs_free(struct store_owner_jobs *list, size_t n);
  * written now. */
 int store_write_check(struct store *st);
 
+/* ---- issue 10: retention (docs/LAB.md section 5, retention.c) -------- */
+
+/* A job that still holds its directory, as a prune pass sees it. */
+struct retention_job {
+	int64_t id;
+	enum job_state state;
+	int64_t finished_ms; /* 0 while not done */
+	bool pinned;
+	bool busy; /* its coverage capture or symbolization is still to come */
+};
+/* Every job not pruned yet, the oldest finished first (unfinished ones,
+ * finished_ms 0, lead), into a malloc'd *OUT (free() it). */
+int store_retention_jobs(struct store *st, struct retention_job **out, size_t *n);
+/* Record that the directories of the N jobs IDS were pruned at NOW_MS, in
+ * one transaction; a job that is not done, pinned, busy or pruned already
+ * is left out.  The jobs marked are moved to the front of IDS; returns
+ * their count, or negative errno (nothing marked). */
+int store_jobs_mark_pruned(struct store *st, int64_t *ids, size_t n, int64_t now_ms);
+/* Pin or unpin job ID: 0, -ENOENT, or negative errno. */
+int store_job_set_pinned(struct store *st, int64_t id, bool pinned);
+/* The blobs a job that keeps its directory refers to (its kernel, vmlinux,
+ * executables, --extra files; while a report waits for symbolization,
+ * every vmlinux known by build id), sorted, no repeats, into a malloc'd
+ * *OUT (free() it). */
+int store_blob_refs(struct store *st, char (**out)[SHA256_HEX_LEN + 1], size_t *n);
+
 #endif

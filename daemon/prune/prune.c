@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/paths.h"
 #include "prune/choose.h"
 #include "prune/disk.h"
@@ -214,6 +215,8 @@ pass_end(uv_work_t *w, int status)
 	p->totals.blobs_deleted += ps->st.blobs_deleted;
 	p->totals.blob_bytes += ps->st.blob_bytes;
 	p->totals.job_bytes_left = ps->st.job_bytes_left;
+	metrics_prune_add((uint64_t)ps->st.jobs_pruned,
+	    (uint64_t)(ps->st.job_bytes + ps->st.blob_bytes), (uint64_t)ps->st.blobs_deleted);
 	if (ps->st.jobs_pruned > 0 || ps->st.blobs_deleted > 0)
 		log_info("prune: %lld job directories pruned (%lld bytes), %lld blobs deleted "
 			 "(%lld bytes)",

@@ -101,6 +101,9 @@ check "logs of a kept job still work" ctl_quiet logs "$j3"
 api POST "/v1/jobs/$j2/pin" >/dev/null
 check_eq "pinning a pruned job is 409" "$(cat "$T/status")" 409
 check_eq "a second pass with room to spare prunes nothing" "$(prune)" "0 0"
+metrics=$(curl -s --unix-socket "$SOCK" http://pkvmd/metrics)
+check_match "/metrics counts the pruned job" "$metrics" '^pkvmd_prune_jobs_total 1$'
+check_match "and the bytes it freed" "$metrics" '^pkvmd_prune_bytes_total [1-9][0-9]*$'
 stop_pkvmd
 
 # ---- the age limit -------------------------------------------------------------

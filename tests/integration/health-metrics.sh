@@ -46,10 +46,14 @@ json() {
 }
 
 have_promtool=0
-command -v promtool >/dev/null && have_promtool=1
+if [ -x "${PROMTOOL:-}" ]; then
+	have_promtool=1
+elif PROMTOOL=$(command -v promtool); then
+	have_promtool=1
+fi
 # promtool_ok TEXT -- promtool parses the scrape and finds no lint problem.
 promtool_ok() {
-	promtool check metrics <<<"$1" >"$T/promtool.out" 2>&1 || { sed 's/^/# promtool: /' "$T/promtool.out"; return 1; }
+	"$PROMTOOL" check metrics <<<"$1" >"$T/promtool.out" 2>&1 || { sed 's/^/# promtool: /' "$T/promtool.out"; return 1; }
 }
 check_promtool() {
 	if [ "$have_promtool" = 1 ]; then

@@ -35,6 +35,21 @@ check_eq "TLS: the first certificate is served" "$(served_fingerprint "$PORT")" 
 check_eq "TLS: a submit without a token is 401" \
 	"$(tcurl one -o /dev/null -w '%{http_code}' -X POST -d '{}' "$URL/v1/jobs")" 401
 
+# pkvmctl over TLS: the server checked against --cacert, a token from
+# $PKVM_TOKEN.
+check_match "pkvmctl --url https --cacert: version" \
+	"$("$PKVMCTL" --url "$URL" --cacert "$T/one.crt" version 2>&1)" 'pkvmd'
+rc=0; out=$("$PKVMCTL" --url "$URL" version 2>&1) || rc=$?
+check "pkvmctl without the CA refuses the server" test "$rc" -ne 0
+check_match "and says it is the certificate" "$out" '[Cc]ertificate'
+ctl token create --user root --scope read --scope submit >"$T/root.tok" 2>/dev/null
+tok=$(grep -o 'pkvm_[0-9a-f]*_[0-9a-f]*' "$T/root.tok")
+tid=$(PKVM_TOKEN=$tok "$PKVMCTL" --url "$URL" --cacert "$T/one.crt" submit "$TEST_KERNEL" 2>&1)
+check_match "pkvmctl submits over TLS with a token" "$tid" '^[0-9]+$'
+check_eq "and the job came by that token" "$(job_field "$tid" via)" \
+	"token:$(ctl token list --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')"
+ctl_quiet wait "$tid" || true
+
 # ---- SIGHUP with a new certificate, connections open ------------------------
 # A job that prints three lines and hangs until cancelled: its console
 # stream and a long poll on it stay open across the reload.

@@ -177,6 +177,16 @@ static const struct config_key config_keys[] = {
 	    .offset = OFF(admin_group),
 	    .def = "pkvmd-admin",
 	    .help = "members of this group are admins on the Unix socket (as is root)" },
+	{ .name = "ci-dir",
+	    .type = CONF_STRING,
+	    .offset = OFF(ci_dir),
+	    .help = "directory of CI project files, one JSON file each (docs/CI.md); "
+		    "read again on SIGHUP" },
+	{ .name = "public-url",
+	    .type = CONF_STRING,
+	    .offset = OFF(public_url),
+	    .help = "this server's URL as users reach it (https://lab:8443), for the "
+		    "links in commit statuses" },
 	{ .name = "public-read",
 	    .type = CONF_BOOL,
 	    .offset = OFF(public_read),

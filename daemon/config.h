@@ -53,6 +53,8 @@ struct config {
 	int64_t quota_blob_bytes_per_day; /* per user; 0 = no limit */
 	int64_t max_mem_mb; /* MiB a job may ask for */
 	char *admin_group; /* admins on the Unix socket, besides root */
+	char *ci_dir; /* one JSON file per CI project (docs/CI.md) */
+	char *public_url; /* the server's URL as users see it, for links */
 	bool public_read; /* TCP reads need no token */
 	char *tls_cert; /* PEM certificate chain of ,tls listeners */
 	char *tls_key; /* its PEM private key */

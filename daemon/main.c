@@ -33,6 +33,8 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "build-config.h"
+#include "ci/fetch.h"
+#include "ci/project.h"
 #include "config.h"
 #include "coverage/capture.h"
 #include "http/http.h"
@@ -68,6 +70,8 @@ struct pkvmd {
 	struct symbolizer *symbolizer;
 	struct share_config share; /* the runner and the API read it */
 	struct prune *prune;
+	struct ci_projects *ci_projects; /* --ci-dir's, swapped on SIGHUP */
+	struct ci_fetcher *fetcher; /* artifacts in, commit statuses out */
 	bool shutting_down;
 };
 
@@ -263,6 +267,8 @@ on_signal(uv_signal_t *s, int signum)
 
 	if (signum == SIGHUP) {
 		http_server_reload(d->http);
+		if (d->cfg->ci_dir != NULL)
+			ci_projects_reload(d->cfg->ci_dir, &d->ci_projects);
 		return;
 	}
 	if (d->shutting_down) {
@@ -454,7 +460,10 @@ main(int argc, char **argv)
 		.blob_grace_s = cfg.blob_grace_s,
 		.interval_s = cfg.prune_interval_s,
 	};
-	if ((err = prune_new(&d->prune, &prune_env)) < 0 ||
+	if (cfg.ci_dir != NULL && (err = ci_projects_reload(cfg.ci_dir, &d->ci_projects)) < 0)
+		fatalx("--ci-dir '%s': %s", cfg.ci_dir, strerror(-err));
+	if ((err = ci_fetcher_new(&d->fetcher, d->loop)) < 0 ||
+	    (err = prune_new(&d->prune, &prune_env)) < 0 ||
 	    (err = coverage_new(&d->coverage, &cov_env)) < 0 ||
 	    (err = symbolizer_new(&d->symbolizer, &sym_env)) < 0 ||
 	    (err = runner_new(&d->runner, &run_env)) < 0)
@@ -482,6 +491,9 @@ main(int argc, char **argv)
 		.max_connections = cfg.max_connections,
 		.max_connections_per_ip = cfg.max_connections_per_ip,
 		.read_timeout_s = cfg.read_timeout_s,
+		.ci_projects = &d->ci_projects,
+		.fetcher = d->fetcher,
+		.public_url = cfg.public_url,
 	};
 	{
 		struct group *g = getgrnam(cfg.admin_group);
@@ -545,6 +557,11 @@ main(int argc, char **argv)
 
 	uv_run(d->loop, UV_RUN_DEFAULT);
 
+	/* Transfers still running are abandoned (statuses stay in the
+	 * outbox for the next start); the loop closes the fetcher's handles. */
+	ci_fetcher_free(d->fetcher);
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	ci_projects_unref(d->ci_projects);
 	runner_free(d->runner);
 	prune_free(d->prune);
 	symbolizer_free(d->symbolizer);

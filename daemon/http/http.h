@@ -27,6 +27,8 @@
 #include <uv.h>
 
 struct blobs;
+struct ci_fetcher;
+struct ci_projects;
 struct coverage;
 struct http_request;
 struct http_server;
@@ -56,6 +58,11 @@ struct http_env {
 	gid_t admin_gid; /* its members are admins on the Unix socket */
 	bool shutting_down; /* set by http_stop_listening(): submits refused */
 	const struct share_config *share; /* quotas and --max-mem (run/share.h) */
+	/* --ci-dir's projects (ci/project.h): main.c's pointer, which a
+	 * SIGHUP swaps; take a reference for work that outlives a request. */
+	struct ci_projects **ci_projects;
+	struct ci_fetcher *fetcher; /* outgoing HTTP (ci/fetch.h) */
+	const char *public_url; /* how users reach this server, for links; or NULL */
 	const char *tls_cert_file; /* PEM chain of ,tls listeners (read again on reload) */
 	const char *tls_key_file; /* its private key */
 	int64_t max_connections; /* client connections open at once, all listeners */

@@ -295,6 +295,10 @@ on_forge_zip(void *arg, const struct ci_fetch_result *res)
 	if (check_answer(a, what, res) < 0) {
 		if (res->status == 410)
 			set_why(a, -ENOENT, "%s has expired", what);
+		else if (res->status == 404 && a->p->forge == CI_FORGE_GITLAB)
+			set_why(a, -ENOENT,
+			    "%s: HTTP 404: no such project or job, or the job kept no artifacts",
+			    what);
 		art_finish(a);
 		return;
 	}

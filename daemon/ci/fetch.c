@@ -179,6 +179,8 @@ xfer_finish(struct xfer *x, CURLcode code)
 		res.error = "the answer is over the size limit";
 	else if (res.err == -EIO)
 		res.error = "cannot store the answer";
+	else if (res.err == -ECANCELED)
+		res.error = "cancelled: the fetcher was freed";
 	else if (res.err != 0)
 		res.error = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(code);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &res.status);

@@ -565,6 +565,17 @@ unpack_into(struct art *a, const char *what, const char *archive, const char *ro
 	return 0;
 }
 
+/* ci_unpack()'s "not an archive" as -EINVAL with HEAD first (WHY is
+ * copied: it is the buffer written to). */
+static int
+reword_not_archive(struct art *a, const char *head)
+{
+	char was[sizeof(a->why)];
+
+	snprintf(was, sizeof(was), "%s", a->why);
+	return set_why(a, -EINVAL, "%s (%s)", head, was);
+}
+
 /* A forge's zip: artifact/, with the tar-in-a-zip rule. */
 static int
 unpack_forge(struct art *a, struct ci_unpack_budget *b)
@@ -579,7 +590,7 @@ unpack_forge(struct art *a, struct ci_unpack_budget *b)
 	ci_path_clean(a->p->kernel, kernel, sizeof(kernel));
 	r = unpack_into(a, "the artifact", a->zip, root, b, &seen, &fd);
 	if (r == -ENOEXEC)
-		set_why(a, -EINVAL, "the artifact is not a zip (%s)", a->why);
+		r = reword_not_archive(a, "the artifact is not a zip");
 	if (r < 0)
 		goto out;
 	/* A zip keeps no exec bits, so CI jobs often zip one tar: when the
@@ -603,7 +614,7 @@ unpack_forge(struct art *a, struct ci_unpack_budget *b)
 		if (dir_fd >= 0)
 			close(dir_fd);
 		if (r == -ENOEXEC)
-			set_why(a, -EINVAL, "%s: not a tar (%s)", what, a->why);
+			r = reword_not_archive(a, "the tar in the artifact is not a tar");
 		if (r < 0)
 			goto out;
 		if (unlink(tar) < 0) {

@@ -107,6 +107,7 @@ run 108 kernel hardlink-out.tar
 run 109 kernel device.tar
 run 110 kernel twice.tar
 run 111 kernel other.zip
+run 112 kernel Image
 ctl_post gitlab/tokens '{"token": "gl-good"}'
 ctl_post gitlab/projects '{"path": "lab/linux", "id": 42}'
 ctl_post gitlab/jobs "{\"project\": \"lab/linux\", \"job_id\": 500, \"artifacts\": \"$F/good.zip\"}"
@@ -192,6 +193,9 @@ check "github: the inner tar is removed" [ ! -e "$W/artifact/build.tar.gz" ]
 gh 111
 check_match "github: the kernel path missing is ENOENT listing the artifact" "$OUT" \
 	"^error ENOENT: the artifact has no 'boot/Image' \(the project's 'kernel'\); it holds README"
+gh 112
+check_match "github: an artifact that is not a zip is EINVAL" "$OUT" "^error EINVAL: the artifact is not a zip \(not a zip or tar archive\)"
+check "github: nothing left after it" empty_dir "$W"
 gh 100 --kernel tests
 check_match "github: a kernel path that is a directory is EINVAL" "$OUT" "^error EINVAL: 'tests' .* is not a file"
 

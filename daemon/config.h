@@ -55,6 +55,9 @@ struct config {
 	char *admin_group; /* admins on the Unix socket, besides root */
 	char *ci_dir; /* one JSON file per CI project (docs/CI.md) */
 	char *public_url; /* the server's URL as users see it, for links */
+	int64_t ci_retry_s; /* a commit status's first retry, doubled per attempt */
+	int64_t ci_retry_max_s; /* ... up to this */
+	int64_t ci_give_up_s; /* a status not delivered this long after it was queued is given up */
 	bool public_read; /* TCP reads need no token */
 	char *tls_cert; /* PEM certificate chain of ,tls listeners */
 	char *tls_key; /* its PEM private key */

@@ -35,6 +35,7 @@
 #include "build-config.h"
 #include "ci/fetch.h"
 #include "ci/project.h"
+#include "ci/status.h"
 #include "config.h"
 #include "coverage/capture.h"
 #include "http/http.h"
@@ -72,6 +73,7 @@ struct pkvmd {
 	struct prune *prune;
 	struct ci_projects *ci_projects; /* --ci-dir's, swapped on SIGHUP */
 	struct ci_fetcher *fetcher; /* artifacts in, commit statuses out */
+	struct ci_status *ci_status; /* the outbox of commit statuses */
 	bool shutting_down;
 };
 
@@ -203,6 +205,25 @@ on_job_done(void *arg, const struct job *j)
 	coverage_job_done(d->coverage, j);
 	symbolizer_job_done(d->symbolizer, j);
 	prune_job_done(d->prune);
+	ci_status_job_done(d->ci_status, j->id);
+}
+
+/* A job started: a CI job's commit says "running". */
+static void
+on_job_start(void *arg, const struct job *j)
+{
+	struct pkvmd *d = arg;
+
+	ci_status_job_started(d->ci_status, j->id);
+}
+
+/* A queued job was cancelled: it is done without having run. */
+static void
+on_job_cancelled(void *arg, int64_t id)
+{
+	struct pkvmd *d = arg;
+
+	ci_status_job_done(d->ci_status, id);
 }
 
 /* ---- shutdown --------------------------------------------------------------- */
@@ -218,6 +239,7 @@ on_http_closed(void *arg)
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 	uv_close((uv_handle_t *)&checkpoint_timer, NULL);
 	prune_stop(d->prune);
+	ci_status_stop(d->ci_status);
 }
 
 static void
@@ -449,6 +471,8 @@ main(int argc, char **argv)
 		.keep_initrd = cfg.keep_initrd,
 		.on_job_done = on_job_done,
 		.on_job_done_arg = d,
+		.on_job_start = on_job_start,
+		.on_job_cancelled = on_job_cancelled,
 	};
 	struct prune_env prune_env = {
 		.loop = d->loop,
@@ -462,11 +486,23 @@ main(int argc, char **argv)
 	};
 	if (cfg.ci_dir != NULL && (err = ci_projects_reload(cfg.ci_dir, &d->ci_projects)) < 0)
 		fatalx("--ci-dir '%s': %s", cfg.ci_dir, strerror(-err));
+	struct ci_status_env status_env = {
+		.loop = d->loop,
+		.store = d->store,
+		.projects = &d->ci_projects,
+		.public_url = cfg.public_url,
+		.retry_first_ms = cfg.ci_retry_s * 1000,
+		.retry_max_ms = cfg.ci_retry_max_s * 1000,
+		.give_up_ms = cfg.ci_give_up_s * 1000,
+	};
 	if ((err = ci_fetcher_new(&d->fetcher, d->loop)) < 0 ||
 	    (err = prune_new(&d->prune, &prune_env)) < 0 ||
 	    (err = coverage_new(&d->coverage, &cov_env)) < 0 ||
 	    (err = symbolizer_new(&d->symbolizer, &sym_env)) < 0 ||
 	    (err = runner_new(&d->runner, &run_env)) < 0)
+		fatalx("start-up: %s", strerror(-err));
+	status_env.fetcher = d->fetcher;
+	if ((err = ci_status_new(&d->ci_status, &status_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
 	/* Jobs a stopped pkvmd left half symbolized are finished first. */
 	if ((err = symbolizer_resume(d->symbolizer)) < 0)
@@ -552,6 +588,9 @@ main(int argc, char **argv)
 		close(ready_fd);
 	}
 	sd_notify_send("READY=1");
+	/* Statuses first: a job the kick starts says "running" after its
+	 * "queued" that a stopped pkvmd left untold. */
+	ci_status_resume(d->ci_status);
 	runner_kick(d->runner);
 	prune_start(d->prune);
 
@@ -561,6 +600,7 @@ main(int argc, char **argv)
 	 * outbox for the next start); the loop closes the fetcher's handles. */
 	ci_fetcher_free(d->fetcher);
 	uv_run(d->loop, UV_RUN_DEFAULT);
+	ci_status_free(d->ci_status);
 	ci_projects_unref(d->ci_projects);
 	runner_free(d->runner);
 	prune_free(d->prune);

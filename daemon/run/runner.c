@@ -594,6 +594,8 @@ run_start(struct runner *r, struct job *j)
 	r->runs = run;
 	r->busy += run->slots;
 	run->phase = RUN_PREPARING;
+	if (r->env.on_job_start != NULL)
+		r->env.on_job_start(r->env.on_job_done_arg, j);
 
 	paths_job_dir(r->env.state_dir, j->id, run->dir, sizeof(run->dir));
 	snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
@@ -773,6 +775,8 @@ runner_cancel(struct runner *r, int64_t id, const char *who)
 		if (err == 0) {
 			log_info("job %lld: cancelled while queued", (long long)id);
 			watch_notify(r->env.watches, id, WATCH_DONE);
+			if (r->env.on_job_cancelled != NULL)
+				r->env.on_job_cancelled(r->env.on_job_done_arg, id);
 			/* The head of the queue may have been holding others back. */
 			runner_kick(r);
 		}

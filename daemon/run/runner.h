@@ -51,6 +51,11 @@ struct runner_env {
 	 * them.  J is borrowed for the call.  May be NULL. */
 	void (*on_job_done)(void *arg, const struct job *j);
 	void *on_job_done_arg;
+	/* Job J is stored running (each attempt), and a queued job ID was
+	 * cancelled: stored done without running, which on_job_done does
+	 * not tell.  Both with on_job_done_arg; either may be NULL. */
+	void (*on_job_start)(void *arg, const struct job *j);
+	void (*on_job_cancelled)(void *arg, int64_t id);
 };
 
 /* A runner over ENV (copied).  0 or negative errno. */

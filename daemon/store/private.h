@@ -154,6 +154,17 @@ enum stmt_id {
 	STMT_JOB_MARK_PRUNED,
 	STMT_JOB_SET_PINNED,
 	STMT_BLOB_REFS,
+
+	/* ci-outbox.c */
+	STMT_CI_JOB_ROW,
+	STMT_CI_OUTBOX_ADD,
+	STMT_CI_OUTBOX_HEADS,
+	STMT_CI_OUTBOX_RETRY,
+	STMT_CI_OUTBOX_DONE,
+	STMT_CI_OUTBOX_JOB,
+	STMT_CI_OUTBOX_PROJECT,
+	STMT_CI_QUEUE_POSITION,
+	STMT_CI_JOBS_UNREPORTED,
 	STMT__COUNT
 };
 
@@ -167,6 +178,8 @@ struct stmt_def {
 extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
     st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[], st_stats_stmts[],
     st_user_stmts[], st_retention_stmts[];
+extern const struct stmt_def st_ci_outbox_stmts[];
+extern const size_t st_ci_outbox_nstmts;
 extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
     st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts, st_token_nstmts, st_stats_nstmts,
     st_user_nstmts, st_retention_nstmts;

@@ -240,6 +240,12 @@ on_http_closed(void *arg)
 	uv_close((uv_handle_t *)&checkpoint_timer, NULL);
 	prune_stop(d->prune);
 	ci_status_stop(d->ci_status);
+	/* Transfers still running are abandoned (statuses stay in the
+	 * outbox for the next start).  Here, not after the loop: libcurl's
+	 * sockets are handles of the loop, which would not end while they
+	 * are watched. */
+	ci_fetcher_free(d->fetcher);
+	d->fetcher = NULL;
 }
 
 static void
@@ -596,10 +602,6 @@ main(int argc, char **argv)
 
 	uv_run(d->loop, UV_RUN_DEFAULT);
 
-	/* Transfers still running are abandoned (statuses stay in the
-	 * outbox for the next start); the loop closes the fetcher's handles. */
-	ci_fetcher_free(d->fetcher);
-	uv_run(d->loop, UV_RUN_DEFAULT);
 	ci_status_free(d->ci_status);
 	ci_projects_unref(d->ci_projects);
 	runner_free(d->runner);

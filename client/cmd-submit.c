@@ -36,6 +36,7 @@
 #include "cmd.h"
 #include "coverage.h"
 #include "extra.h"
+#include "junit.h"
 #include "kernel-image.h"
 #include "manifest.h"
 #include "output.h"
@@ -60,6 +61,7 @@ enum {
 	OPT_SEED,
 	OPT_PRIORITY,
 	OPT_WAIT,
+	OPT_JUNIT,
 	OPT_JSON,
 	OPT_MANIFEST,
 	OPT_EXTRA,
@@ -88,6 +90,7 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_SEED, .long_name = "seed", .has_arg = true },
 	{ .key = OPT_PRIORITY, .long_name = "priority", .has_arg = true },
 	{ .key = OPT_WAIT, .long_name = "wait", .short_name = 'w' },
+	{ .key = OPT_JUNIT, .long_name = "junit", .has_arg = true },
 	{ .key = 'f', .long_name = "follow", .short_name = 'f' },
 	{ .key = OPT_JSON, .long_name = "json" },
 	{ .key = OPT_MANIFEST, .long_name = "manifest", .has_arg = true },
@@ -120,6 +123,7 @@ struct submit {
 	const char *vmlinux; /* or NULL */
 	size_t vmlinux_at; /* its index in set, the last */
 	bool wait, follow, json;
+	const char *junit; /* --junit FILE: the report once the job is done */
 };
 
 /* Refuse anything but an arm64 Image or a gzip before a byte is sent. */
@@ -456,6 +460,15 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_WAIT:
 		s->wait = true;
 		return 0;
+	case OPT_JUNIT:
+		if (v[0] == '\0') {
+			fprintf(stderr, "pkvmctl: --junit needs a file name\n");
+			return PKVM_EXIT_USAGE;
+		}
+		/* A report needs the result: --junit waits. */
+		s->junit = v;
+		s->wait = true;
+		return 0;
 	case 'f':
 		s->follow = true;
 		return 0;
@@ -672,7 +685,13 @@ submit_post(struct submit *s, struct api *api)
 	else if (!s->json)
 		printf("%lld\n", id);
 	fflush(stdout);
-	return cmd_wait_job(api, id, s->follow, s->json);
+	rc = cmd_wait_job(api, id, s->follow, s->json);
+	/* The job's verdict stays the exit status; only a report that cannot
+	 * be written (or fetched) turns it into an infrastructure error. */
+	if (s->junit != NULL && rc != PKVM_EXIT_INFRA && rc != PKVM_EXIT_USAGE &&
+	    junit_write_job(api, id, s->junit) != 0)
+		rc = PKVM_EXIT_INFRA;
+	return rc;
 }
 
 static int
@@ -763,7 +782,8 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--seed S] [--priority low|normal|high]\n"
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
 		"                      [--coverage-path PATH]... [--vmlinux FILE]\n"
-		"                      [--wait] [-f|--follow] [--json] [-- QEMU-ARG...]",
+		"                      [--wait] [-f|--follow] [--junit FILE] [--json]\n"
+		"                      [-- QEMU-ARG...]",
 	.summary = "upload a kernel and tests and queue a job",
 	.details = "options (before or after KERNEL):\n"
 		   "  --smp N           virtual CPUs, 1..64 (default 1)\n"
@@ -808,6 +828,9 @@ const struct cmd_entry cmd_submit_entry = {
 		   "                    goes before everyone's normal jobs, low after them\n"
 		   "  --wait            wait for the result; exit with the codes below\n"
 		   "  -f, --follow      print the console as it runs, then as --wait\n"
+		   "  --junit FILE      wait, then write the JUnit XML report to FILE (for\n"
+		   "                    GitLab's artifacts:reports:junit); the exit status\n"
+		   "                    stays the job's\n"
 		   "  --json            print the job object instead of its id\n"
 		   "  -- QEMU-ARG...    passed to qemu, except -smp N and -m N, which\n"
 		   "                    set --smp and --mem.  Unless you are an admin\n"

@@ -514,3 +514,19 @@ out:
 	free(j.v);
 	return rc;
 }
+
+int
+junit_write_job(struct api *api, int64_t id, const char *file)
+{
+	json_t *reply = NULL, *tests;
+	char path[96];
+	int err, rc;
+
+	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/results", (long long)id);
+	err = api_get_member(api, path, "tests", JSON_ARRAY, &reply, &tests);
+	if (err < 0)
+		return api_fail(api, err);
+	rc = junit_write(api, id, tests, file);
+	json_decref(reply);
+	return rc;
+}

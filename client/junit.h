@@ -16,5 +16,8 @@
  * test's console part is fetched from API.  0, or the exit code after
  * printing why. */
 int junit_write(struct api *api, int64_t id, json_t *tests, const char *file);
+/* Fetch the results of job ID and write its JUnit report to FILE: 0, or
+ * the exit code after printing why. */
+int junit_write_job(struct api *api, int64_t id, const char *file);
 
 #endif

@@ -115,6 +115,17 @@ check_match "submit --wait --follow: prints the console" "$out" 'Booting Linux'
 check_match "submit --wait --follow: through the end" "$out" '@@pkvm:1 end test=fake seq=1 exit=1'
 check_match "submit --wait --follow: says why on stderr" "$(cat "$T/err")" 'failed: test fake exited with status 1'
 
+# --junit waits, writes the report, and keeps the job's exit status.
+rc=0; ctl submit "$TEST_KERNEL" --junit "$T/report.xml" --append "fakeqemu=fail" >/dev/null 2>&1 || rc=$?
+check_eq "submit --junit: waits and exits with the job's code" "$rc" 1
+check_match "submit --junit: the report has the failed test" "$(cat "$T/report.xml" 2>/dev/null)" \
+	'<testcase [^>]*name="fake"'
+check_match "submit --junit: as a failure" "$(cat "$T/report.xml" 2>/dev/null)" '<failure'
+rc=0; ctl submit "$TEST_KERNEL" --junit "$T/pass.xml" --append "fakeqemu=pass" >/dev/null 2>&1 || rc=$?
+check_eq "submit --junit: a passing job exits 0" "$rc" 0
+check_match "submit --junit: with a report of no failure" "$(cat "$T/pass.xml" 2>/dev/null)" \
+	'failures="0"'
+
 # ---- one upload per blob -------------------------------------------------------------
 # A proxy between pkvmctl (--url) and the socket counts the bytes pkvmctl
 # sends; it ends by itself if the test dies.

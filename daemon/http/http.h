@@ -167,6 +167,9 @@ const char *http_request_query(struct http_request *req, const char *name);
 const char *http_request_header(struct http_request *req, const char *name);
 /* The parsed JSON body of an HTTP_BODY_JSON route (borrowed). */
 json_t *http_request_json(struct http_request *req);
+/* The raw body of an HTTP_BODY_RAW route, *LEN bytes (NUL-terminated;
+ * borrowed). */
+const char *http_request_body(struct http_request *req, size_t *len);
 /* Attach handler state, freed by FREE_FN when the request completes. */
 void http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data));
 /* The handler state attached with http_request_set_data(). */

@@ -104,6 +104,44 @@ on_fetched(void *arg, const struct ci_fetch_result *res)
 		finish(s, err, "tests_url: cannot start the download");
 }
 
+/* A forge the stub cannot serve: say so through CB, later, as the real
+ * one would after asking the forge. */
+struct unsupported {
+	uv_timer_t timer;
+	ci_artifact_cb cb;
+	void *arg;
+};
+
+static void
+unsupported_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+unsupported_fire(uv_timer_t *t)
+{
+	struct unsupported *u = t->data;
+
+	u->cb(u->arg, -ENOSYS, "not supported for this forge (yet)", NULL);
+	uv_close((uv_handle_t *)t, unsupported_closed);
+}
+
+static int
+unsupported(uv_loop_t *loop, ci_artifact_cb cb, void *arg)
+{
+	struct unsupported *u = calloc(1, sizeof(*u));
+
+	if (u == NULL)
+		return -ENOMEM;
+	u->cb = cb;
+	u->arg = arg;
+	uv_timer_init(loop, &u->timer);
+	u->timer.data = u;
+	uv_timer_start(&u->timer, unsupported_fire, 0, 0);
+	return 0;
+}
+
 int
 ci_artifact_get(const struct ci_artifact_req *req, ci_artifact_cb cb, void *arg)
 {
@@ -113,7 +151,7 @@ ci_artifact_get(const struct ci_artifact_req *req, ci_artifact_cb cb, void *arg)
 	int err;
 
 	if (req->project->forge != CI_FORGE_GENERIC || p->kernel_url == NULL)
-		return -ENOSYS;
+		return unsupported(req->loop, cb, arg);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -ENOMEM;
 	s->fetcher = req->fetcher;

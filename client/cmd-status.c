@@ -41,6 +41,8 @@ status_print(json_t *job, const void *arg)
 	if (job_str(job, "message") != NULL)
 		line("message:", job_str(job, "message"));
 	line("owner:", job_str(job, "owner"));
+	if (job_str(job, "via") != NULL)
+		line("via:", job_str(job, "via"));
 	line("priority:", job_str(job, "priority"));
 	s = job_str(job, "kernel");
 	snprintf(buf, sizeof(buf), "%.12s", s != NULL ? s : "-");
@@ -70,6 +72,14 @@ status_print(json_t *job, const void *arg)
 	if (job_int(job, "attempt", &a) && a > 1) {
 		snprintf(buf, sizeof(buf), "%lld", a);
 		line("attempt:", buf);
+	}
+	if (json_is_true(json_object_get(job, "pinned")))
+		line("files:", "pinned: kept whatever retention says");
+	else if (job_str(job, "pruned") != NULL) {
+		job_time(job, "pruned", true, buf2, sizeof(buf2));
+		snprintf(buf, sizeof(buf), "pruned at %s (console, artifacts, coverage data)",
+		    buf2);
+		line("files:", buf);
 	}
 	line("cmdline:", job_str(job, "cmdline"));
 	return 0;

@@ -63,6 +63,18 @@ check_match() {
 	fi
 }
 
+# open_to_others -- let other uids (setpriv --reuid) run the test's
+# pkvmctl and fake-qemu and reach its socket: the build tree may sit where
+# they cannot look (a clone in /root, mode 0700), so both are copied into
+# $T/bin, and $T is opened for searching.
+open_to_others() {
+	mkdir -p "$T/bin"
+	cp "$PKVMCTL" "$FAKE_QEMU" "$T/bin/"
+	chmod 0755 "$T" "$T/bin" "$T/bin/"*
+	PKVMCTL=$T/bin/$(basename "$PKVMCTL")
+	FAKE_QEMU=$T/bin/$(basename "$FAKE_QEMU")
+}
+
 # Start pkvmd with extra options; returns once it listens (the daemon's
 # parent exits only then).
 start_pkvmd() {

@@ -37,9 +37,25 @@ struct ci_unpacked {
 	const char *tests; /* the tests: a directory or a manifest file; NULL when none */
 };
 
-/* Called once: ERR 0 with U, or negative errno with WHY (-ENOENT: no such
- * artifact, -EFBIG: over the cap, -EPERM: a path or link out of the
- * directory, -EACCES: the forge refused the token, ...). */
+/* Called once: ERR 0 with U, or negative errno with WHY:
+ *   -ENOENT     no such run, job or artifact, an expired one, or the
+ *               project's kernel or tests path is not in it (WHY lists
+ *               the first entries it holds)
+ *   -EACCES     the forge (or its storage) refused the token: 401, 403
+ *   -EAGAIN     the forge is down or busy: connection refused or reset,
+ *               unknown host, 429, 5xx; try again later
+ *   -ETIMEDOUT  a download took longer than timeout_s; may be retried
+ *   -EFBIG      a download, or the unpacked contents, over max_bytes (or
+ *               too many entries)
+ *   -EPERM      an absolute path, "..", a symbolic link, a hard link
+ *               outside the archive's files, a device in an archive
+ *   -EEXIST     a path twice in an archive
+ *   -EBADMSG    a generic download's sha256 is not the one the hook gave
+ *   -EINVAL     not a zip or tar, a corrupt one, an empty download
+ *   -EPROTO     an answer the forge should not give (other HTTP codes,
+ *               no artifact list)
+ *   -ECANCELED  the fetcher was freed
+ * and the work directory holds none of it any more. */
 typedef void (*ci_artifact_cb)(void *arg, int err, const char *why, const struct ci_unpacked *u);
 
 struct ci_artifact_req {

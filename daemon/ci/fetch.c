@@ -28,6 +28,7 @@ struct ci_fetcher {
 	uv_timer_t timer;
 	size_t running;
 	struct xfer *xfers; /* the running ones, to abort them on free */
+	struct sock_watch *watches; /* the polls not closing yet */
 	bool freeing;
 	int open_handles; /* the timer and the socket polls not yet closed */
 };
@@ -37,6 +38,7 @@ struct sock_watch {
 	uv_poll_t poll;
 	curl_socket_t fd;
 	struct ci_fetcher *f;
+	struct sock_watch *next, **pprev; /* in f->watches until closed */
 };
 
 struct xfer {
@@ -57,6 +59,7 @@ struct xfer {
 };
 
 static void check_done(struct ci_fetcher *f);
+static void on_handle_closed(uv_handle_t *h);
 
 /* ---- the body as it arrives ---- */
 
@@ -124,6 +127,13 @@ err_of(CURLcode c, const struct xfer *x)
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		return -EHOSTUNREACH;
+	/* The peer hung up or reset the connection before a whole answer:
+	 * a server going down, as retryable as a refused connection. */
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		return -ECONNRESET;
 	case CURLE_FILESIZE_EXCEEDED:
 		return -EFBIG;
 	case CURLE_TOO_MANY_REDIRECTS:
@@ -169,6 +179,8 @@ xfer_finish(struct xfer *x, CURLcode code)
 		res.error = "the answer is over the size limit";
 	else if (res.err == -EIO)
 		res.error = "cannot store the answer";
+	else if (res.err == -ECANCELED)
+		res.error = "cancelled: the fetcher was freed";
 	else if (res.err != 0)
 		res.error = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(code);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &res.status);
@@ -197,7 +209,8 @@ check_done(struct ci_fetcher *f)
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
+	/* A callback may free the fetcher: its multi handle is gone then. */
+	while (!f->freeing && (m = curl_multi_info_read(f->multi, &left)) != NULL) {
 		struct xfer *x = NULL;
 
 		if (m->msg != CURLMSG_DONE)
@@ -208,6 +221,20 @@ check_done(struct ci_fetcher *f)
 }
 
 /* ---- libcurl's sockets and timer on the loop ---- */
+
+/* Close W's poll once: libcurl may report a socket gone after the
+ * fetcher closed its polls (curl_multi_cleanup() closing its cache). */
+static void
+watch_close(struct sock_watch *w)
+{
+	if (w->pprev == NULL)
+		return;
+	if ((*w->pprev = w->next) != NULL)
+		w->next->pprev = w->pprev;
+	w->pprev = NULL;
+	uv_poll_stop(&w->poll);
+	uv_close((uv_handle_t *)&w->poll, on_handle_closed);
+}
 
 static void
 on_handle_closed(uv_handle_t *h)
@@ -254,8 +281,7 @@ on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 	if (what == CURL_POLL_REMOVE) {
 		if (w != NULL) {
 			curl_multi_assign(f->multi, fd, NULL);
-			uv_poll_stop(&w->poll);
-			uv_close((uv_handle_t *)&w->poll, on_handle_closed);
+			watch_close(w);
 		}
 		return 0;
 	}
@@ -270,13 +296,18 @@ on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 		}
 		w->poll.data = w;
 		f->open_handles++;
+		if ((w->next = f->watches) != NULL)
+			f->watches->pprev = &w->next;
+		f->watches = w;
+		w->pprev = &f->watches;
 		curl_multi_assign(f->multi, fd, w);
 	}
 	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
 		events |= UV_READABLE;
 	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
 		events |= UV_WRITABLE;
-	uv_poll_start(&w->poll, events, on_poll);
+	if (uv_poll_start(&w->poll, events, on_poll) != 0)
+		return -1;
 	return 0;
 }
 
@@ -340,6 +371,13 @@ ci_fetch_start(struct ci_fetcher *f, const struct ci_fetch_req *req, ci_fetch_cb
 	struct xfer *x;
 	CURL *e;
 
+	if (f->freeing)
+		return -ECANCELED;
+	/* CURLOPT_TIMEOUT 0 would mean no limit at all, and a cap of 0 no
+	 * body: both are a caller's mistake, not a choice. */
+	if (req->url == NULL || req->timeout_s <= 0 || req->max_bytes <= 0 ||
+	    req->max_redirects < 0)
+		return -EINVAL;
 	if (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0)
 		return -EPROTONOSUPPORT;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -359,7 +397,8 @@ ci_fetch_start(struct ci_fetcher *f, const struct ci_fetch_req *req, ci_fetch_cb
 		x->headers = h;
 	}
 	if (req->out_path != NULL) {
-		x->out_fd = open(req->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		x->out_fd = open(req->out_path,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (x->out_fd < 0) {
 			int err = -errno;
 
@@ -386,15 +425,21 @@ ci_fetch_start(struct ci_fetcher *f, const struct ci_fetch_req *req, ci_fetch_cb
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	if (x->headers != NULL)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	if (req->body != NULL) {
+	/* A POST without a body still sends Content-Length: 0 (a bare
+	 * CUSTOMREQUEST would send none, which some servers answer 411). */
+	if (req->body != NULL || (req->method != NULL && strcmp(req->method, "POST") == 0)) {
 		if ((x->body = malloc(req->body_len + 1)) == NULL)
 			goto nomem;
-		memcpy(x->body, req->body, req->body_len);
+		if (req->body_len > 0)
+			memcpy(x->body, req->body, req->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	}
-	if (req->method != NULL && strcmp(req->method, "GET") != 0 &&
-	    !(strcmp(req->method, "POST") == 0 && req->body != NULL))
+	/* HEAD through CUSTOMREQUEST would wait for a body that never comes. */
+	if (req->method != NULL && strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (req->method != NULL && strcmp(req->method, "GET") != 0 &&
+	    !(strcmp(req->method, "POST") == 0 && x->body != NULL))
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
 	if (curl_multi_add_handle(f->multi, e) != CURLM_OK)
 		goto nomem;
@@ -419,12 +464,20 @@ ci_fetch_running(const struct ci_fetcher *f)
 void
 ci_fetcher_free(struct ci_fetcher *f)
 {
-	if (f == NULL)
+	if (f == NULL || f->freeing)
 		return;
+	/* Set first: a callback told -ECANCELED cannot start another. */
+	f->freeing = true;
 	while (f->xfers != NULL)
 		xfer_finish(f->xfers, CURLE_ABORTED_BY_CALLBACK);
-	f->freeing = true;
+	/* The cleanup closes cached connections and may still call the
+	 * socket and timer callbacks: the handles must be open then. */
+	curl_multi_cleanup(f->multi);
+	f->multi = NULL;
+	/* A socket libcurl never said REMOVE for (an idle connection it
+	 * kept) would keep its poll, and the loop, alive for ever. */
+	while (f->watches != NULL)
+		watch_close(f->watches);
 	uv_timer_stop(&f->timer);
 	uv_close((uv_handle_t *)&f->timer, on_handle_closed);
-	curl_multi_cleanup(f->multi);
 }

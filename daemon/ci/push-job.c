@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,9 +110,33 @@ list_tests(const char *dir, struct ci_files *f, char **why)
 	return err;
 }
 
+/* Tests that are one file (a generic tests_url that is no archive): that
+ * file is the one executable, whatever its mode, unless it looks like a
+ * manifest, which is not taken yet. */
+static int
+single_test(const char *path, struct ci_files *f, char **why)
+{
+	const char *name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	size_t n = strlen(name);
+
+	if (strstr(name, "manifest") != NULL || (n > 5 && strcmp(name + n - 5, ".json") == 0))
+		return fail(why, -ENOTSUP,
+		    "tests: a manifest file is not supported yet; give a directory of "
+		    "executables");
+	if (!pkvm_name_valid(name) || n >= sizeof(f->exes[0].name))
+		return fail(why, -EINVAL,
+		    "test '%s': a name of letters, digits, '.', '_' and '-' is needed", name);
+	if ((f->exes = calloc(1, sizeof(*f->exes))) == NULL)
+		return -ENOMEM;
+	strcpy(f->exes[0].name, name);
+	f->nexes = 1;
+	return 0;
+}
+
 int
 ci_files_collect(struct blobs *b, const struct ci_unpacked *u, struct ci_files *out, char **why)
 {
+	bool tests_dir = false;
 	struct stat st;
 	int err;
 
@@ -122,12 +147,13 @@ ci_files_collect(struct blobs *b, const struct ci_unpacked *u, struct ci_files *
 	if (u->tests != NULL) {
 		if (stat(u->tests, &st) != 0)
 			return fail(why, -errno, "tests '%s': %s", u->tests, strerror(errno));
-		if (!S_ISDIR(st.st_mode))
-			return fail(why, -ENOTSUP,
-			    "tests: a manifest file is not supported yet; give a directory of "
-			    "executables");
-		if ((err = list_tests(u->tests, out, why)) < 0)
+		tests_dir = S_ISDIR(st.st_mode);
+		if (tests_dir) {
+			if ((err = list_tests(u->tests, out, why)) < 0)
+				goto fail;
+		} else if ((err = single_test(u->tests, out, why)) < 0) {
 			goto fail;
+		}
 	}
 	if ((err = blobs_add_file(b, u->kernel, out->kernel)) < 0) {
 		fail(why, err, "storing the kernel: %s", strerror(-err));
@@ -136,7 +162,10 @@ ci_files_collect(struct blobs *b, const struct ci_unpacked *u, struct ci_files *
 	for (size_t i = 0; i < out->nexes; i++) {
 		char path[4096];
 
-		snprintf(path, sizeof(path), "%s/%s", u->tests, out->exes[i].name);
+		if (tests_dir)
+			snprintf(path, sizeof(path), "%s/%s", u->tests, out->exes[i].name);
+		else
+			snprintf(path, sizeof(path), "%s", u->tests);
 		if ((err = blobs_add_file(b, path, out->exes[i].blob)) < 0) {
 			fail(why, err, "storing test '%s': %s", out->exes[i].name, strerror(-err));
 			goto fail;

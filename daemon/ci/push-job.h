@@ -37,7 +37,8 @@ struct ci_files {
 /* Make U's kernel and tests blobs of B into *OUT (ci_files_clear() it):
  * the kernel must be an arm64 Image (or gzip); the tests, when there are
  * any, a directory whose regular executable files, in name order, are
- * the executables (other files are left out).  Files are moved out of
+ * the executables (other files are left out), or one file that is the
+ * one executable (a generic tests_url).  Files are moved out of
  * U's directory.  Safe in a worker thread.  0, or negative errno with
  * *WHY (malloc'd): -ENOEXEC not a kernel, -EINVAL a bad test name or too
  * many, -ENOTSUP a manifest file, or an I/O error. */

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 # The socket and the kernel must be reachable by the other uids.
-chmod 755 "$T"
+open_to_others
 cp "$TEST_KERNEL" "$T/Image"
 chmod 644 "$T/Image"
 K=$T/Image

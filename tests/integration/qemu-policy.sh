@@ -16,7 +16,7 @@ NOBODY_GID=$(id -g nobody)
 SANDBOX="'-sandbox' 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny'"
 
 # nobody must reach the socket and read the kernel it uploads.
-chmod 0755 "$T"
+open_to_others
 cp "$TEST_KERNEL" "$T/Image"
 chmod 0644 "$T/Image"
 # fake-qemu, as nobody, appends its pid here for lib.sh's cleanup.

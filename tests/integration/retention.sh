@@ -62,6 +62,7 @@ check "--keep-initrd keeps it" test -s "$STATE/jobs/$j4/initrd"
 out=$(ctl pin "$j1")
 check_match "pkvmctl pin says so" "$out" "job $j1 pinned"
 check_eq "the job is pinned" "$(job_field "$j1" pinned)" True
+check_match "status says so" "$(ctl status "$j1")" "^files: +pinned"
 ctl pin "$j2" >/dev/null
 ctl unpin "$j2" >/dev/null
 check_eq "unpin takes the pin away" "$(job_field "$j2" pinned)" False
@@ -97,6 +98,8 @@ rc=0
 ctl results "$j2" >/dev/null 2>&1 || rc=$?
 check_eq "its results are still readable" "$rc" 0
 check_eq "its result is still there" "$(job_field "$j2" result)" passed
+check_match "status says its files were pruned, and when" "$(ctl status "$j2")" \
+	"^files: +pruned at 20[0-9-]+ [0-9:]+ "
 check "logs of a kept job still work" ctl_quiet logs "$j3"
 api POST "/v1/jobs/$j2/pin" >/dev/null
 check_eq "pinning a pruned job is 409" "$(cat "$T/status")" 409

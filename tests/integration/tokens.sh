@@ -15,7 +15,7 @@
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT
 # nobody must reach the socket in $T (mktemp made it 0700).
-chmod 0711 "$T"
+open_to_others
 export XDG_CONFIG_HOME=$T/config
 unset PKVM_TOKEN PKVM_URL PKVM_SOCKET
 

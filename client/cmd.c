@@ -33,6 +33,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_artifacts_entry,
 	&cmd_coverage_entry,
 	&cmd_token_entry,
+	&cmd_ci_entry,
 	&cmd_login_entry,
 	&cmd_whoami_entry,
 	&cmd_quota_entry,

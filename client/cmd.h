@@ -76,6 +76,7 @@ extern const struct cmd_entry cmd_login_entry;
 extern const struct cmd_entry cmd_whoami_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_quota_entry;
+extern const struct cmd_entry cmd_ci_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, ending with NULL. */

@@ -36,6 +36,7 @@
 #include "ci/fetch.h"
 #include "ci/project.h"
 #include "ci/status.h"
+#include "store/ci.h"
 #include "config.h"
 #include "coverage/capture.h"
 #include "http/http.h"
@@ -421,6 +422,11 @@ main(int argc, char **argv)
 	if (err < 0)
 		fatalx("cannot open database %s: %s", db_path, cause ? cause : strerror(-err));
 	recover(d, "the end of the previous pkvmd");
+	/* A dead pkvmd's downloads are gone; their STATE/ci/ROW directories
+	 * are removed when a delivery of that row number starts again. */
+	if ((err = store_ci_deliveries_interrupt(d->store,
+		 "interrupted: pkvmd stopped while its artifact was fetched")) > 0)
+		log_info("ci: %d deliveries interrupted by the end of the previous pkvmd", err);
 
 	snprintf(path, sizeof(path), "%s/blobs", cfg.state_dir);
 	if ((err = blobs_new(&d->blobs, path)) < 0)
@@ -535,6 +541,7 @@ main(int argc, char **argv)
 		.read_timeout_s = cfg.read_timeout_s,
 		.ci_projects = &d->ci_projects,
 		.fetcher = d->fetcher,
+		.ci_status = d->ci_status,
 		.public_url = cfg.public_url,
 	};
 	{

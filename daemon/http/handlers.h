@@ -88,11 +88,45 @@ void http_job_artifact_get(struct http_request *req);
  * job that could never run, 403 for high priority from a non-admin, 429
  * over the queued-jobs quota) has been sent. */
 bool http_limits_submit(struct http_request *req, const struct job *j);
+/* Whether job J (owner set) may be queued, for callers without a request
+ * (a CI push): 0, or -E2BIG (could never run; *FIELD names why),
+ * -EPERM (high priority without IS_ADMIN), -EDQUOT (queued-jobs quota),
+ * or another negative errno, with WHY saying it in WHYLEN bytes. */
+int http_limits_job(struct http_env *d, const struct job *j, bool is_admin, const char **field,
+    char *why, size_t whylen);
 /* Whether the caller may upload a blob of SIZE bytes today; when not, 429
  * has been sent. */
 bool http_limits_blob(struct http_request *req, uint64_t size);
 /* A blob of SIZE bytes from the caller was stored: count it for today. */
 void http_limits_blob_stored(struct http_request *req, uint64_t size);
+
+/* hook-delivery.c: a wanted push, fetched and queued off the request */
+struct ci_project;
+struct ci_projects;
+/* What a webhook asks to test (strings borrowed for the call). */
+struct http_hook_push {
+	struct ci_projects *projects; /* the set PROJECT is in (referenced) */
+	const struct ci_project *project;
+	int64_t row; /* its pending delivery row */
+	const char *ref, *commit;
+	int64_t run_id, job_id; /* GitHub's run, GitLab's job */
+	const char *kernel_url, *kernel_sha256, *tests_url, *tests_sha256; /* generic */
+	json_t *tags; /* extra tags (generic), or NULL */
+	const char *callback_url; /* or NULL */
+};
+/* Start fetching what HP names; its job is queued, or its delivery row
+ * failed, later.  0, or negative errno with *WHY (malloc'd): nothing
+ * started, the row untouched. */
+int http_hook_delivery_start(struct http_env *d, const struct http_hook_push *hp, char **why);
+
+/* hooks.c: POST /v1/hooks/{github,gitlab,generic} */
+void http_hook_github(struct http_request *req);
+void http_hook_gitlab(struct http_request *req);
+void http_hook_generic(struct http_request *req);
+
+/* ci.c: GET /v1/ci/... */
+void http_ci_projects_list(struct http_request *req);
+void http_ci_deliveries_list(struct http_request *req);
 
 /* users.c */
 void http_users_list(struct http_request *req);

@@ -28,6 +28,7 @@
 
 struct blobs;
 struct ci_fetcher;
+struct ci_status;
 struct ci_projects;
 struct coverage;
 struct http_request;
@@ -62,6 +63,7 @@ struct http_env {
 	 * SIGHUP swaps; take a reference for work that outlives a request. */
 	struct ci_projects **ci_projects;
 	struct ci_fetcher *fetcher; /* outgoing HTTP (ci/fetch.h) */
+	struct ci_status *ci_status; /* commit statuses of CI jobs (ci/status.h) */
 	const char *public_url; /* how users reach this server, for links; or NULL */
 	const char *tls_cert_file; /* PEM chain of ,tls listeners (read again on reload) */
 	const char *tls_key_file; /* its private key */
@@ -167,6 +169,9 @@ const char *http_request_query(struct http_request *req, const char *name);
 const char *http_request_header(struct http_request *req, const char *name);
 /* The parsed JSON body of an HTTP_BODY_JSON route (borrowed). */
 json_t *http_request_json(struct http_request *req);
+/* The raw body of an HTTP_BODY_RAW route, *LEN bytes (NUL-terminated;
+ * borrowed). */
+const char *http_request_body(struct http_request *req, size_t *len);
 /* Attach handler state, freed by FREE_FN when the request completes. */
 void http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data));
 /* The handler state attached with http_request_set_data(). */

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -40,45 +41,82 @@ caller_standing(struct http_request *req, size_t *n)
 	return u;
 }
 
-bool
-http_limits_submit(struct http_request *req, const struct job *j)
+int
+http_limits_job(struct http_env *d, const struct job *j, bool is_admin, const char **field,
+    char *why, size_t whylen)
 {
-	struct http_env *d = http_request_env(req);
 	int slots = runner_slots_total(d->runner);
-	struct share_user *u;
+	struct share_user *u = NULL;
 	size_t n = 0;
-	bool ok;
+	int err;
 
+	*field = NULL;
+	why[0] = '\0';
 	if (j->smp > slots) {
-		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "smp",
+		*field = "smp";
+		snprintf(why, whylen,
 		    "smp %d is above this server's %d slots (pkvmd --slots): the job could never "
 		    "run",
 		    j->smp, slots);
-		return false;
+		return -E2BIG;
 	}
 	if (j->mem_mb > d->share->max_mem_mb) {
-		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "mem",
+		*field = "mem";
+		snprintf(why, whylen,
 		    "mem %d MiB is above this server's limit of %" PRId64
 		    " MiB (pkvmd --max-mem): the job could never run",
 		    j->mem_mb, d->share->max_mem_mb);
-		return false;
+		return -E2BIG;
 	}
-	if (j->priority > JOB_PRIORITY_NORMAL && !http_request_is_admin(req)) {
-		http_reply_error(req, HTTP_ERR_FORBIDDEN, "priority",
-		    "priority high is for admins only; %s may submit low or normal",
-		    http_request_owner(req));
-		return false;
+	if (j->priority > JOB_PRIORITY_NORMAL && !is_admin) {
+		*field = "priority";
+		snprintf(why, whylen,
+		    "priority high is for admins only; %s may submit low or normal", j->owner);
+		return -EPERM;
 	}
-	if ((u = caller_standing(req, &n)) == NULL)
-		return false;
-	ok = u->queued_jobs_quota == 0 || u->queued < u->queued_jobs_quota;
-	if (!ok)
-		http_reply_error(req, HTTP_ERR_QUOTA_EXCEEDED, NULL,
+	err = share_users(d->store, d->share, slots, clock_now_ms(), j->owner, &u, &n);
+	if (err < 0 || n == 0) {
+		snprintf(why, whylen, "reading the quota of %s", j->owner);
+		share_users_free(u, n);
+		return err < 0 ? err : -ENOENT;
+	}
+	err = 0;
+	if (u->queued_jobs_quota != 0 && u->queued >= u->queued_jobs_quota) {
+		snprintf(why, whylen,
 		    "queued-jobs quota of %" PRId64 " reached: %s has %" PRId64
 		    " jobs queued; wait for some to start",
 		    u->queued_jobs_quota, u->name, u->queued);
+		err = -EDQUOT;
+	}
 	share_users_free(u, n);
-	return ok;
+	return err;
+}
+
+bool
+http_limits_submit(struct http_request *req, const struct job *j)
+{
+	const char *field;
+	char why[256];
+	int err = http_limits_job(http_request_env(req), j, http_request_is_admin(req), &field, why,
+	    sizeof(why));
+
+	switch (err) {
+	case 0:
+		return true;
+	case -E2BIG:
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, field, "%s", why);
+		break;
+	case -EPERM:
+		http_reply_error(req, HTTP_ERR_FORBIDDEN, field, "%s", why);
+		break;
+	case -EDQUOT:
+		http_reply_error(req, HTTP_ERR_QUOTA_EXCEEDED, NULL, "%s", why);
+		break;
+	default:
+		http_reply_errno(req, err, why);
+		break;
+	}
+	return false;
 }
 
 bool

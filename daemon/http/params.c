@@ -55,6 +55,13 @@ http_request_json(struct http_request *req)
 	return req->json;
 }
 
+const char *
+http_request_body(struct http_request *req, size_t *len)
+{
+	*len = req->body_len;
+	return req->body != NULL ? req->body : "";
+}
+
 void
 http_request_set_data(struct http_request *req, void *data, void (*free_fn)(void *data))
 {

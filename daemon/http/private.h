@@ -37,6 +37,7 @@ enum http_body {
 	HTTP_BODY_NONE = 0, /* any body is refused */
 	HTTP_BODY_JSON, /* buffered up to --max-body, parsed before the handler */
 	HTTP_BODY_STREAM, /* handed to the route's body callbacks chunk by chunk */
+	HTTP_BODY_RAW, /* buffered up to --max-body, not parsed (a signed webhook) */
 };
 
 struct http_route {

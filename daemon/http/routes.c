@@ -151,6 +151,32 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/whoami",
 	    .scope = HTTP_SCOPE_PUBLIC,
 	    .handler = http_whoami_get },
+
+	/* CI webhooks: the signature is the authentication (hooks.c), so
+	 * they are public; the raw body is kept for its HMAC. */
+	{ .method = "POST",
+	    .pattern = "/v1/hooks/github",
+	    .scope = HTTP_SCOPE_PUBLIC,
+	    .body = HTTP_BODY_RAW,
+	    .handler = http_hook_github },
+	{ .method = "POST",
+	    .pattern = "/v1/hooks/gitlab",
+	    .scope = HTTP_SCOPE_PUBLIC,
+	    .body = HTTP_BODY_RAW,
+	    .handler = http_hook_gitlab },
+	{ .method = "POST",
+	    .pattern = "/v1/hooks/generic",
+	    .scope = HTTP_SCOPE_PUBLIC,
+	    .body = HTTP_BODY_RAW,
+	    .handler = http_hook_generic },
+	{ .method = "GET",
+	    .pattern = "/v1/ci/projects",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_ci_projects_list },
+	{ .method = "GET",
+	    .pattern = "/v1/ci/projects/{name}/deliveries",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_ci_deliveries_list },
 };
 
 /* Match PATH against PATTERN, collecting {name} segments into REQ. */

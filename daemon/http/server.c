@@ -296,8 +296,8 @@ request_begin(struct http_request *req)
 	/* MHD has refused a Content-Length that is not a number; one too big
 	 * for a long long is over any limit. */
 	cl = http_request_header(req, "Content-Length");
-	if (req->route->body == HTTP_BODY_JSON && cl != NULL &&
-	    http_int_parse(cl, strlen(cl), 0, d->max_body_bytes, &len) == -ERANGE) {
+	if ((req->route->body == HTTP_BODY_JSON || req->route->body == HTTP_BODY_RAW) &&
+	    cl != NULL && http_int_parse(cl, strlen(cl), 0, d->max_body_bytes, &len) == -ERANGE) {
 		http_reply_error(req, HTTP_ERR_TOO_LARGE, NULL,
 		    "request body of %s bytes is over the limit of %lld bytes", cl,
 		    (long long)d->max_body_bytes);

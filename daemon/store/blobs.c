@@ -488,3 +488,33 @@ blobs_touch(struct blobs *b, const char *hex)
 	blobs_path(b, hex, path, sizeof(path));
 	return utimensat(AT_FDCWD, path, NULL, 0) == 0 ? 0 : -errno;
 }
+
+int
+blobs_add_file(struct blobs *b, const char *path, char hex[SHA256_HEX_LEN + 1])
+{
+	char dir[PATH_MAX], final[PATH_MAX];
+	struct stat st;
+	int err, fd;
+
+	if ((err = sha256_file_hex(path, hex)) < 0)
+		return err;
+	blobs_path(b, hex, final, sizeof(final));
+	if (stat(final, &st) == 0) {
+		unlink(path);
+		return blobs_touch(b, hex);
+	}
+	/* The bytes must be on disk before the name is: a blob file that
+	 * exists is whole, also after a power cut. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	err = fdatasync(fd) == 0 ? 0 : -errno;
+	close(fd);
+	if (err < 0)
+		return err;
+	snprintf(dir, sizeof(dir), "%s/%.2s", b->dir, hex);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	if (chmod(path, 0644) != 0 || rename(path, final) != 0)
+		return -errno;
+	return 0;
+}

@@ -54,6 +54,13 @@ void blob_upload_finish(struct blob_upload *up, blob_upload_cb cb, void *arg);
 /* Drop an upload (client went away); frees it once no write is in flight. */
 void blob_upload_abort(struct blob_upload *up);
 
+/* Make the file at PATH a blob: hash it into HEX and move it into the
+ * store (PATH is gone afterwards; it must be on the store's file system,
+ * as STATE/ci/ is), or, when that blob is there already, touch it and
+ * remove PATH, so the same kernel from two pushes is stored once.  Safe
+ * in a worker thread.  0 or negative errno. */
+int blobs_add_file(struct blobs *b, const char *path, char hex[SHA256_HEX_LEN + 1]);
+
 /* ---- collection (docs/LAB.md section 5) ----
  *
  * A blob no job refers to is deleted in two steps, so that the decision is

@@ -590,19 +590,17 @@ insert_children(struct store *st, int64_t id, const struct job *j, const char *f
 }
 
 int
-store_job_insert(struct store *st, struct job *j)
+st_job_insert_rows(struct store *st, struct job *j, const char *fn)
 {
 	int64_t created = j->created_ms ? j->created_ms
 					: clock_now_ms() /* store.h promises to fill it */;
 	int64_t id = 0;
 	int r;
 
-	if ((r = st_tx_begin(st, __func__)) < 0)
-		return r;
-	if ((r = insert_job_row(st, j, created, &id, __func__)) == 0 &&
-	    (r = st_kernel_seen(st, j->kernel, id, __func__)) == 0)
-		r = insert_children(st, id, j, __func__);
-	if ((r = st_tx_end(st, r, __func__)) < 0)
+	if ((r = insert_job_row(st, j, created, &id, fn)) == 0 &&
+	    (r = st_kernel_seen(st, j->kernel, id, fn)) == 0)
+		r = insert_children(st, id, j, fn);
+	if (r < 0)
 		return r;
 
 	/* Make J what store_job_get() would now return. */
@@ -616,6 +614,23 @@ store_job_insert(struct store *st, struct job *j)
 	j->exit_status = 0;
 	j->console_bytes = 0;
 	j->tests_total = j->tests_passed = j->tests_failed = 0;
+	return 0;
+}
+
+int
+store_job_insert(struct store *st, struct job *j)
+{
+	int64_t id = j->id, created = j->created_ms;
+	int r;
+
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	r = st_job_insert_rows(st, j, __func__);
+	if ((r = st_tx_end(st, r, __func__)) < 0) {
+		j->id = id; /* the transaction is undone: so is what J says of it */
+		j->created_ms = created;
+		return r;
+	}
 	return 0;
 }
 

@@ -165,6 +165,17 @@ enum stmt_id {
 	STMT_CI_OUTBOX_PROJECT,
 	STMT_CI_QUEUE_POSITION,
 	STMT_CI_JOBS_UNREPORTED,
+	/* ci.c */
+	STMT_CI_DELIVERY_FIND,
+	STMT_CI_DELIVERY_INSERT,
+	STMT_CI_DELIVERY_TRIM,
+	STMT_CI_DELIVERY_FINISH,
+	STMT_CI_DELIVERY_QUEUED,
+	STMT_CI_DELIVERIES_INTERRUPT,
+	STMT_CI_DELIVERIES_LIST,
+	STMT_CI_JOB_INSERT,
+	STMT_CI_SUPERSEDE_SELECT,
+	STMT_CI_SUPERSEDE_MARK,
 	STMT__COUNT
 };
 
@@ -177,12 +188,10 @@ struct stmt_def {
 /* The statement tables of each file, with their lengths. */
 extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
     st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[], st_stats_stmts[],
-    st_user_stmts[], st_retention_stmts[];
-extern const struct stmt_def st_ci_outbox_stmts[];
-extern const size_t st_ci_outbox_nstmts;
+    st_user_stmts[], st_retention_stmts[], st_ci_stmts[], st_ci_outbox_stmts[];
 extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
     st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts, st_token_nstmts, st_stats_nstmts,
-    st_user_nstmts, st_retention_nstmts;
+    st_user_nstmts, st_retention_nstmts, st_ci_nstmts, st_ci_outbox_nstmts;
 
 /* Bits of the job list's shape: which filters the statement has. */
 enum {
@@ -315,6 +324,11 @@ int st_job_exists(struct store *st, int64_t id, const char *fn);
 
 /* The SELECT of the job list of each SHAPE (LIST_* bits), in jobs.c. */
 extern const char *const st_job_list_sql[LIST__SHAPES];
+
+/* Insert job J and its child rows inside the caller's open transaction,
+ * then make J what store_job_get() would return (id, state, ...): 0 or
+ * negative errno (the caller rolls back). */
+int st_job_insert_rows(struct store *st, struct job *j, const char *fn);
 
 /* ---- symbols.c ---------------------------------------------------------- */
 

@@ -1,0 +1,201 @@
+#!/bin/bash
+# Integration: CI webhooks in (docs/CI.md): deliveries from the stand-in
+# forge's payloads (tests/forge/) to pkvmd's Unix socket, fake-qemu jobs.
+# GitHub: a ping, a missing and a wrong signature (401, a refused row),
+# a replay (no second job), a repository no project has (404), events the
+# project does not want (200 ignored, with the reason), a wanted
+# workflow_run (202, then a job); GitLab: a wrong token, a Job Hook; the
+# generic hook: a job from kernel_url/tests_url with the right tags,
+# owner and via, a sha256 mismatch (failed), unknown fields, supersede on
+# one branch only; pkvmctl ci list / ci deliveries; SIGHUP with a broken
+# project file.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../forge/forge.sh"
+
+forge_start
+CI=$T/ci
+mkdir -p "$CI"
+echo "gh-secret" >"$T/gh.secret"
+echo "gl-secret" >"$T/gl.secret"
+echo "gen-secret" >"$T/gen.secret"
+echo "forge-token" >"$T/token"
+cat >"$CI/kernel-gh.json" <<JSON
+{"name": "kernel-gh", "forge": "github", "repository": "acme/linux", "api_url": "$FORGE_URL",
+ "secret_file": "$T/gh.secret", "token_file": "$T/token", "workflow": "kernel",
+ "artifact": "kernel-and-tests", "kernel": "Image", "tests": "tests",
+ "job_template": {"append": "fakeqemu=pass", "tags": ["nightly"]}, "owner": "ci-bot"}
+JSON
+cat >"$CI/kernel-gl.json" <<JSON
+{"name": "kernel-gl", "forge": "gitlab", "repository": "acme/linux", "api_url": "$FORGE_URL/api/v4",
+ "secret_file": "$T/gl.secret", "token_file": "$T/token", "job": "build", "kernel": "Image",
+ "tests": "tests", "job_template": {"append": "fakeqemu=pass"}}
+JSON
+cat >"$CI/gen.json" <<JSON
+{"name": "gen", "forge": "generic", "secret_file": "$T/gen.secret", "supersede": true,
+ "job_template": {"append": "fakeqemu=hang-at=1000", "smp": 1}, "owner": "gen-bot"}
+JSON
+start_pkvmd --qemu "$FAKE_QEMU" --slots 4 --ci-dir "$CI"
+export HOOK_UNIX_SOCKET=$SOCK
+H=http://pkvmd/v1/hooks
+SHA1=1111111111111111111111111111111111111111
+SHA2=2222222222222222222222222222222222222222
+SHA3=3333333333333333333333333333333333333333
+
+# send HOOK_FUNCTION ARGS...: deliver in this shell (not a $(...)
+# subshell, so HOOK_DIR and HOOK_DELIVERY stay set); the status is in
+# $HOOK_STATUS.
+send() { "$@" >/dev/null || true; }
+jobs_tagged() { "$PKVMCTL" --socket "$SOCK" list --tag "$1" --json | forge_json 'len(j)'; }
+deliveries() { "$PKVMCTL" --socket "$SOCK" ci deliveries "$1" --json; }
+# wait_delivery PROJECT ID: until delivery ID of PROJECT is no longer
+# pending; prints its outcome.  The delivery's own end is the event.
+wait_delivery() {
+	local o i
+	for i in $(seq 1 300); do
+		o=$(deliveries "$1" | forge_json "[d['outcome'] for d in j if d['delivery'] == '$2']")
+		if [ -n "$o" ] && [ "$o" != pending ]; then echo "$o"; return 0; fi
+		sleep 0.1
+	done
+	echo timeout
+}
+
+# --- GitHub ---------------------------------------------------------------
+send hook_github_ping "$H/github" gh-secret acme/linux
+check_eq "github ping: 200" "$HOOK_STATUS" 200
+check_eq "github ping: pong" "$(hook_response_field outcome)" pong
+
+send hook_github_workflow_run "$H/github" wrong-secret acme/linux 7 $SHA1
+check_eq "github: wrong signature is 401" "$HOOK_STATUS" 401
+check_match "github: a refused row says why" "$(deliveries - | forge_json 'j[0]["reason"]')" "not the signature"
+
+send hook github-ping "$H/github" --secret gh-secret --repo acme/linux
+grep -v -i '^X-Hub-Signature-256' "$HOOK_DIR/headers" >"$HOOK_DIR/h2" && mv "$HOOK_DIR/h2" "$HOOK_DIR/headers"
+send hook_send "$HOOK_DIR" "$H/github"
+check_eq "github: a missing signature is 401" "$HOOK_STATUS" 401
+check_eq "github: refused: no header" "$(deliveries - | forge_json 'j[0]["reason"]')" "no X-Hub-Signature-256 header"
+
+send hook_github_workflow_run "$H/github" gh-secret acme/other 7 $SHA1
+check_eq "github: a repository no project has is 404" "$HOOK_STATUS" 404
+
+send hook_github_workflow_run "$H/github" gh-secret acme/linux 8 $SHA1 --conclusion failure
+check_eq "github: conclusion failure is 200" "$HOOK_STATUS" 200
+check_eq "github: ... ignored" "$(hook_response_field outcome)" ignored
+check_match "github: ... with the reason" "$(hook_response_field reason)" "conclusion is 'failure'"
+send hook_github_workflow_run "$H/github" gh-secret acme/linux 9 $SHA1 --workflow docs --path .github/workflows/docs.yml
+check_eq "github: another workflow is ignored" "$(hook_response_field outcome)" ignored
+check_match "github: ... and says which" "$(hook_response_field reason)" "workflow 'docs' is not 'kernel'"
+send hook_github_workflow_run "$H/github" gh-secret acme/linux 10 $SHA1 --action requested
+check_eq "github: a requested run is ignored" "$(hook_response_field reason)" "action is 'requested', not completed"
+
+# A wanted run: 202 at once; the job comes once the artifact is in.
+mkdir -p "$T/art/tests"
+cp "$TEST_KERNEL" "$T/art/Image"
+printf '#!/bin/sh\necho ok\n' >"$T/art/tests/t1"; chmod +x "$T/art/tests/t1"
+make_artifact_zip "$T/art.zip" "$T/art" >/dev/null
+forge_github_token forge-token
+forge_register_run acme/linux 11 $SHA1 main kernel-and-tests="$T/art.zip" >/dev/null
+send hook_github_workflow_run "$H/github" gh-secret acme/linux 11 $SHA1
+check_eq "github: workflow_run success is 202" "$HOOK_STATUS" 202
+check_eq "github: ... pending" "$(hook_response_field outcome)" pending
+gh_delivery=$HOOK_DELIVERY
+gh_dir=$HOOK_DIR
+outcome=$(wait_delivery kernel-gh "$gh_delivery")
+check_eq "github: the delivery queued a job" "$outcome" queued
+check_eq "github: one job tagged project:kernel-gh" "$(jobs_tagged project:kernel-gh)" 1
+job=$("$PKVMCTL" --socket "$SOCK" list --tag project:kernel-gh --json | tr -d ' \n')
+check_match "github: tags project, branch, commit, the template's" "$job" '"project:kernel-gh","branch:main","commit:111111111111","nightly"'
+check_match "github: owner ci-bot" "$job" '"owner":"ci-bot"'
+check_match "github: via webhook:kernel-gh" "$job" '"via":"webhook:kernel-gh"'
+check_match "github: the artifact's test is its executable" "$job" '"name":"t1"'
+send hook_send "$gh_dir" "$H/github"
+check_eq "github: a replay is 200" "$HOOK_STATUS" 200
+check_eq "github: ... duplicate" "$(forge_json 'j["outcome"]' <"$gh_dir/response")" duplicate
+check_eq "github: ... no second delivery row" \
+	"$(deliveries kernel-gh | forge_json "len([d for d in j if d['delivery'] == '$gh_delivery'])")" 1
+check_eq "github: ... no second job" "$(jobs_tagged project:kernel-gh)" 1
+
+# --- GitLab ---------------------------------------------------------------
+send hook_gitlab_job "$H/gitlab" nope acme/linux 5 77 $SHA1
+check_eq "gitlab: a wrong token is 401" "$HOOK_STATUS" 401
+send hook_gitlab_job "$H/gitlab" gl-secret acme/linux 5 78 $SHA1 --status failed
+check_eq "gitlab: a failed job is ignored" "$(hook_response_field outcome)" ignored
+send hook_gitlab_job "$H/gitlab" gl-secret acme/linux 5 79 $SHA1 --job-name docs
+check_eq "gitlab: another job is ignored" "$(hook_response_field reason)" "job 'docs' is not 'build'"
+forge_gitlab_token forge-token
+forge_register_project acme/linux 5 >/dev/null
+forge_register_job acme/linux 80 build $SHA1 main "$T/art.zip" >/dev/null
+send hook_gitlab_job "$H/gitlab" gl-secret acme/linux 5 80 $SHA1
+check_eq "gitlab: Job Hook success is 202" "$HOOK_STATUS" 202
+check_eq "gitlab: ... for the job's project" "$(hook_response_field project)" kernel-gl
+check_eq "gitlab: the delivery queued a job" "$(wait_delivery kernel-gl "$HOOK_DELIVERY")" queued
+job=$("$PKVMCTL" --socket "$SOCK" list --tag project:kernel-gl --json | tr -d ' \n')
+check_match "gitlab: its job's tags, owner and via" "$job" '"owner":"ci-kernel-gl",.*"tags":\["project:kernel-gl","branch:main","commit:111111111111"\].*"via":"webhook:kernel-gl"'
+send hook_gitlab_pipeline "$H/gitlab" gl-secret acme/linux 5 900 $SHA2 --build build:success:81
+check_eq "gitlab: Pipeline Hook with the job is 202" "$HOOK_STATUS" 202
+
+# --- generic --------------------------------------------------------------
+kurl=$(forge_file Image "$TEST_KERNEL")
+turl=$(forge_file t1 "$T/art/tests/t1")
+ksha=$(sha256sum "$TEST_KERNEL" | cut -d' ' -f1)
+send hook_generic "$H/generic" gen-secret nope main $SHA1 "$kurl" "$turl"
+check_eq "generic: an unknown project (signed with a generic secret) is 404" "$HOOK_STATUS" 404
+send hook_generic "$H/generic" bad gen main $SHA1 "$kurl" "$turl"
+check_eq "generic: wrong signature is 401" "$HOOK_STATUS" 401
+send hook_generic "$H/generic" gen-secret gen main $SHA1 ftp://127.0.0.1/k "$turl"
+check_eq "generic: an ftp URL is 400" "$HOOK_STATUS" 400
+send hook_generic "$H/generic" gen-secret gen main $SHA1 "$kurl" "$turl" --kernel-sha256 "$ksha" --tag extra:1
+check_eq "generic: a job is 202" "$HOOK_STATUS" 202
+g1=$HOOK_DELIVERY
+check_eq "generic: the delivery queued a job" "$(wait_delivery gen "$g1")" queued
+j1=$(deliveries gen | forge_json "[d['job'] for d in j if d['delivery'] == '$g1']")
+job=$("$PKVMCTL" --socket "$SOCK" status "$j1" --json)
+check_match "generic: tags project, branch, commit, the body's" "$(tr -d ' \n' <<<"$job")" '"project:gen","branch:main","commit:111111111111","extra:1"'
+check_match "generic: owner gen-bot" "$job" '"owner": "gen-bot"'
+check_match "generic: via webhook:gen" "$job" '"via": "webhook:gen"'
+check_match "generic: the test is its executable" "$job" '"name": "t1"'
+check "generic: the job runs" wait_for_console "$j1" 'Booting Linux'
+check "generic: the work directory is gone" test -z "$(ls -A "$STATE/ci" 2>/dev/null)"
+
+send hook_generic "$H/generic" gen-secret gen other $SHA1 "$kurl" "$turl"
+check_eq "generic: a job on branch other" "$(wait_delivery gen "$HOOK_DELIVERY")" queued
+jo=$(deliveries gen | forge_json "[d['job'] for d in j if d['delivery'] == '$HOOK_DELIVERY']")
+
+send hook_generic "$H/generic" gen-secret gen main $SHA3 "$kurl" "$turl" --kernel-sha256 "$(printf '0%.0s' $(seq 64))"
+check_eq "generic: a sha256 mismatch fails the delivery" "$(wait_delivery gen "$HOOK_DELIVERY")" failed
+
+# Supersede: a newer push to main cancels the running job of main only.
+send hook_generic "$H/generic" gen-secret gen main $SHA2 "$kurl" "$turl"
+check_eq "supersede: the newer push queued a job" "$(wait_delivery gen "$HOOK_DELIVERY")" queued
+"$PKVMCTL" --socket "$SOCK" wait "$j1" >/dev/null 2>&1 || true
+check_eq "supersede: the older job of main is cancelled" "$(job_field "$j1" result)" cancelled
+check_eq "supersede: the job of branch other still runs" "$(job_field "$jo" state)" running
+
+# --- pkvmctl ---------------------------------------------------------------
+out=$("$PKVMCTL" --socket "$SOCK" ci list)
+check_match "ci list: the header" "$out" "NAME +FORGE +REPOSITORY"
+check_match "ci list: the github project and its last delivery" "$out" "kernel-gh +github +acme/linux +kernel +ci-bot"
+check_match "ci list: the generic one" "$out" "gen +generic"
+out=$("$PKVMCTL" --socket "$SOCK" ci deliveries gen --limit 3)
+check_match "ci deliveries: the newest is queued with its job" "$out" "queued: job"
+check_eq "ci deliveries: --limit 3 gives 3 rows and a header" "$(wc -l <<<"$out")" 4
+check_match "ci deliveries: a failed one says why" "$("$PKVMCTL" --socket "$SOCK" ci deliveries gen)" "failed: .*sha256"
+check_match "ci deliveries: the ignored ones say why" "$("$PKVMCTL" --socket "$SOCK" ci deliveries kernel-gh)" "ignored: conclusion is 'failure'"
+
+# --- SIGHUP: a broken file is reported, the rest keep working ----------------
+echo '{"name": "broken", "forge": "github"' >"$CI/broken.json"
+echo '{"name": "bad2", "forge": "generic", "secret_file": "/nonexistent"}' >"$CI/bad2.json"
+kill -HUP "$PKVMD_PID"
+for i in $(seq 1 100); do
+	"$PKVMCTL" --socket "$SOCK" ci list | grep -q "not loaded: .*broken.json" && break
+	sleep 0.1
+done
+out=$("$PKVMCTL" --socket "$SOCK" ci list)
+check_match "sighup: the broken file is reported" "$out" "not loaded: .*broken.json: not valid JSON"
+check_match "sighup: ... and the unreadable secret" "$out" "not loaded: .*bad2.json: secret_file '/nonexistent'"
+send hook_github_ping "$H/github" gh-secret acme/linux
+check_eq "sighup: the other projects still take hooks" "$HOOK_STATUS" 200
+
+for j in $("$PKVMCTL" --socket "$SOCK" list --state running --json | forge_json '[x["id"] for x in j]'); do
+	"$PKVMCTL" --socket "$SOCK" cancel "$j" >/dev/null 2>&1 || true
+done
+finish

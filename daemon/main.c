@@ -36,6 +36,7 @@
 #include "ci/fetch.h"
 #include "ci/project.h"
 #include "ci/status.h"
+#include "ci/unpack.h"
 #include "store/ci.h"
 #include "config.h"
 #include "coverage/capture.h"
@@ -422,11 +423,14 @@ main(int argc, char **argv)
 	if (err < 0)
 		fatalx("cannot open database %s: %s", db_path, cause ? cause : strerror(-err));
 	recover(d, "the end of the previous pkvmd");
-	/* A dead pkvmd's downloads are gone; their STATE/ci/ROW directories
-	 * are removed when a delivery of that row number starts again. */
+	/* A dead pkvmd's downloads are gone: their deliveries failed (a
+	 * redelivery tries again), and what they had fetched goes. */
 	if ((err = store_ci_deliveries_interrupt(d->store,
 		 "interrupted: pkvmd stopped while its artifact was fetched")) > 0)
 		log_info("ci: %d deliveries interrupted by the end of the previous pkvmd", err);
+	snprintf(path, sizeof(path), "%s/ci", cfg.state_dir);
+	if ((err = ci_tree_remove(path)) < 0 && err != -ENOENT)
+		log_warn(err, "ci: removing the downloads of the previous pkvmd in %s", path);
 
 	snprintf(path, sizeof(path), "%s/blobs", cfg.state_dir);
 	if ((err = blobs_new(&d->blobs, path)) < 0)

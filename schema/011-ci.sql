@@ -5,7 +5,8 @@
 -- (a bad signature, an unknown project) or failed (the artifact could not
 -- be fetched).  A delivery id that was accepted once is never taken
 -- again: forges redeliver, and a redelivery must not make a second job.
--- A refused one may come again (after the secret was fixed).
+-- A refused one may come again (after the secret was fixed), and so may a
+-- failed one (the forge was down: "Redeliver" is how a user retries).
 CREATE TABLE ci_deliveries (
 	id           INTEGER PRIMARY KEY,
 	project      TEXT    NOT NULL,        -- '' when no project matched
@@ -21,7 +22,7 @@ CREATE TABLE ci_deliveries (
 	commit_sha   TEXT
 );
 CREATE UNIQUE INDEX ci_deliveries_once ON ci_deliveries (forge, delivery)
-	WHERE outcome <> 'refused';
+	WHERE outcome NOT IN ('refused', 'failed');
 CREATE INDEX ci_deliveries_project ON ci_deliveries (project, id);
 
 -- Which jobs a CI project queued, for what push: statuses go to that

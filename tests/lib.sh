@@ -63,6 +63,17 @@ check_match() {
 	fi
 }
 
+# wait_until SECONDS COMMAND... -- poll COMMAND every 0.05 s until it
+# succeeds; fail after SECONDS.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
 # open_to_others -- let other uids (setpriv --reuid) run the test's
 # pkvmctl and fake-qemu and reach its socket: the build tree may sit where
 # they cannot look (a clone in /root, mode 0700), so both are copied into

@@ -27,17 +27,6 @@ served_fingerprint() {
 		openssl x509 -noout -fingerprint -sha256
 }
 
-# wait_until SECONDS COMMAND... -- poll COMMAND every 0.05 s until it
-# succeeds; fail after SECONDS.
-wait_until() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
-
 # log_offset -- where the daemon's log ends now, for log_has_since.
 log_offset() {
 	stat -c %s "$STATE/pkvmd.log"

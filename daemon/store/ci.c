@@ -21,7 +21,7 @@
 const struct stmt_def st_ci_stmts[] = {
 	{ .id = STMT_CI_DELIVERY_FIND,
 	    .sql = "SELECT " DELIVERY_COLS " FROM ci_deliveries"
-		   " WHERE forge = ?1 AND delivery = ?2 AND outcome <> 'refused'" },
+		   " WHERE forge = ?1 AND delivery = ?2 AND outcome NOT IN ('refused', 'failed')" },
 	{ .id = STMT_CI_DELIVERY_INSERT,
 	    .sql =
 		"INSERT INTO ci_deliveries (project, forge, delivery, event, received_ms,"

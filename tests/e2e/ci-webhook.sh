@@ -69,14 +69,6 @@ settled() {
 	n=$(forge_status_states "$1" "$2" "$3" | wc -w)
 	[ "$n" -ge "$4" ]
 }
-until_true() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.2
-	done
-}
 
 # --- GitHub: a passing push ---------------------------------------------------
 hook_github_workflow_run "$H/github" gh-secret acme/linux 501 $SHA_GH >/dev/null
@@ -85,7 +77,7 @@ gh=$(job_of linux-gh) || gh=
 check_match "github: it queued a job" "$gh" '^[0-9]+$'
 rc=0; ctl wait "$gh" >/dev/null 2>&1 || rc=$?
 check_eq "github: the job passed on a real guest" "$(job_field "$gh" result)" passed
-check "github: its statuses all reached the forge" until_true 60 settled github acme/linux $SHA_GH 3
+check "github: its statuses all reached the forge" wait_until 60 settled github acme/linux $SHA_GH 3
 st=$(forge_statuses github acme/linux $SHA_GH)
 check_eq "github: exactly pending, pending, success" \
 	"$(forge_json '" | ".join(s["state"] + ": " + s["description"] for s in j)' <<<"$st")" \
@@ -102,7 +94,7 @@ gl=$(job_of linux-gl) || gl=
 check_match "gitlab: it queued a job" "$gl" '^[0-9]+$'
 rc=0; ctl wait "$gl" >/dev/null 2>&1 || rc=$?
 check_eq "gitlab: the job failed on a real guest" "$(job_field "$gl" result)" failed
-check "gitlab: its statuses all reached the forge" until_true 60 settled gitlab acme/linux $SHA_GL 3
+check "gitlab: its statuses all reached the forge" wait_until 60 settled gitlab acme/linux $SHA_GL 3
 check_eq "gitlab: pending, running, failed" "$(forge_status_states gitlab acme/linux $SHA_GL)" \
 	"pending running failed"
 check_match "gitlab: the final description names the failed test" \

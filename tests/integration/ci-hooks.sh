@@ -162,6 +162,14 @@ jo=$(deliveries gen | forge_json "[d['job'] for d in j if d['delivery'] == '$HOO
 
 send hook_generic "$H/generic" gen-secret gen main $SHA3 "$kurl" "$turl" --kernel-sha256 "$(printf '0%.0s' $(seq 64))"
 check_eq "generic: a sha256 mismatch fails the delivery" "$(wait_delivery gen "$HOOK_DELIVERY")" failed
+# A failed delivery is tried again when the forge delivers it again (the
+# way a user retries after fixing what failed), unlike a taken one.
+send hook_send "$HOOK_DIR" "$H/generic"
+check_eq "generic: a failed delivery sent again is taken again (202)" "$HOOK_STATUS" 202
+failed_twice() {
+	test "$(deliveries gen | forge_json "len([d for d in j if d['delivery'] == '$HOOK_DELIVERY' and d['outcome'] == 'failed'])")" = 2
+}
+check "generic: ... and fails again, on its own row" wait_until 30 failed_twice
 
 # Supersede: a newer push to main cancels the running job of main only.
 send hook_generic "$H/generic" gen-secret gen main $SHA2 "$kurl" "$turl"

@@ -111,18 +111,6 @@ statuses() {
 	curl -sS --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$1/statuses" | forge_json "$2"
 }
 
-# until_true SECONDS CMD... -- run CMD until it succeeds, for at most
-# SECONDS (for the store's record of an answer the forge's log already
-# shows: the two are a few milliseconds apart).
-until_true() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
-
 # ---- queued, running, done: one restart tells "queued" of jobs held in the queue
 blocker=$(hold)
 j_pass=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=pass fakeqemu.tests=t1,t2")
@@ -213,7 +201,7 @@ j=$(ci_job gh "$GH_UNKNOWN" "fakeqemu=pass")
 ctl wait "$j" >/dev/null
 check "422: both statuses answered" wait_calls 2 "$(gh_path "$GH_UNKNOWN")&status=422"
 rejected() { [ "$(statuses "$j" '" ".join(s["outcome"] for s in j["statuses"])')" = "rejected rejected" ]; }
-check "422: both rows rejected" until_true 30 rejected
+check "422: both rows rejected" wait_until 30 rejected
 check_eq "422: one attempt each, the status and the forge's message shown" \
 	"$(statuses "$j" '" ".join(str(s["attempts"]) + ":" + str(s["http_status"]) for s in j["statuses"])')" "1:422 1:422"
 check_match "422: the forge's message" "$(statuses "$j" 'j["statuses"][1]["error"]')" "^HTTP 422: No commit found for SHA: $GH_UNKNOWN"

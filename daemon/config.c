@@ -322,6 +322,13 @@ static const struct config_key config_keys[] = {
 	    .max = 86400,
 	    .help = "seconds a client may stay silent while sending a request or between "
 		    "requests (0: no limit)" },
+	{ .name = "events-max-queue",
+	    .type = CONF_INT,
+	    .offset = OFF(events_max_queue_bytes),
+	    .def = "1048576",
+	    .min = 1024,
+	    .max = GIB,
+	    .help = "bytes of events a GET /v1/events client may leave unread before it is cut" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

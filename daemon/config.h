@@ -64,6 +64,7 @@ struct config {
 	int64_t max_connections; /* client connections open at once, in all */
 	int64_t max_connections_per_ip; /* from one client address (0: no cap) */
 	int64_t read_timeout_s; /* s a client may be silent sending a request */
+	int64_t events_max_queue_bytes; /* unread events before an events client is cut */
 	int64_t keep_days; /* a finished job's directory is pruned after; 0 = kept */
 	int64_t keep_bytes; /* all job directories together; 0 = no budget */
 	bool keep_initrd; /* keep JOBDIR/initrd when the job ends */

@@ -41,6 +41,7 @@
 #include "config.h"
 #include "coverage/capture.h"
 #include "http/http.h"
+#include "job/events.h"
 #include "job/watch.h"
 #include "prune/prune.h"
 #include "run/executor.h"
@@ -56,6 +57,8 @@
 
 #define CHECKPOINT_INTERVAL_MS 10000
 #define DRAIN_TIMEOUT_MS 5000
+/* Events GET /v1/events keeps for clients that reconnect (job/events.h). */
+#define EVENTS_KEPT 4096
 
 /* The daemon's parts, wired together here once.  Each module gets the
  * parts it works with in an env struct of its own (runner_env,
@@ -68,6 +71,7 @@ struct pkvmd {
 	struct initramfs *initramfs;
 	struct runner *runner;
 	struct watch_list *watches;
+	struct event_bus *events; /* GET /v1/events */
 	struct http_server *http;
 	struct coverage *coverage;
 	struct symbolizer *symbolizer;
@@ -444,6 +448,12 @@ main(int argc, char **argv)
 
 	if (watch_list_new(&d->watches) < 0)
 		fatalx("out of memory");
+	/* Ids start at our start time in ms times 1000, so a later pkvmd's
+	 * are higher than ours and a client's id from an earlier one is
+	 * told apart (docs/API.md).  The ring holds a few minutes of a busy
+	 * lab's events for clients that reconnect. */
+	if (event_bus_new(&d->events, clock_now_ms() * 1000, EVENTS_KEPT) < 0)
+		fatalx("out of memory");
 	struct coverage_env cov_env = {
 		.loop = d->loop,
 		.store = d->store,
@@ -475,6 +485,7 @@ main(int argc, char **argv)
 		.blobs = d->blobs,
 		.initramfs = d->initramfs,
 		.watches = d->watches,
+		.events = d->events,
 		.ex = executor_qemu(cfg.qemu, cfg.spawn_helper),
 		.state_dir = cfg.state_dir,
 		.firmware_dir = cfg.firmware_dir,
@@ -529,6 +540,8 @@ main(int argc, char **argv)
 		.blobs = d->blobs,
 		.runner = d->runner,
 		.watches = d->watches,
+		.events = d->events,
+		.events_max_queue_bytes = cfg.events_max_queue_bytes,
 		.coverage = d->coverage,
 		.prune = d->prune,
 		.state_dir = cfg.state_dir,
@@ -620,6 +633,7 @@ main(int argc, char **argv)
 	symbolizer_free(d->symbolizer);
 	coverage_free(d->coverage);
 	watch_list_free(d->watches);
+	event_bus_free(d->events);
 	initramfs_free(d->initramfs);
 	blobs_free(d->blobs);
 	store_free(d->store);

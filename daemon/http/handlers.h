@@ -69,6 +69,9 @@ void http_job_wait(struct http_request *req);
 void http_job_console(struct http_request *req);
 void http_job_cancel(struct http_request *req);
 
+/* events.c: GET /v1/events, the server-sent-events stream */
+void http_events_get(struct http_request *req);
+
 /* retention.c */
 void http_job_pin(struct http_request *req);
 void http_job_unpin(struct http_request *req);

@@ -31,6 +31,7 @@ struct ci_fetcher;
 struct ci_status;
 struct ci_projects;
 struct coverage;
+struct event_bus;
 struct http_request;
 struct http_server;
 struct prune;
@@ -47,6 +48,8 @@ struct http_env {
 	struct blobs *blobs;
 	struct runner *runner;
 	struct watch_list *watches;
+	struct event_bus *events; /* GET /v1/events (job/events.h) */
+	int64_t events_max_queue_bytes; /* unread by an events client before it is cut */
 	struct coverage *coverage;
 	struct prune *prune; /* POST /v1/prune */
 	const char *state_dir;
@@ -223,6 +226,9 @@ void http_request_pause(struct http_request *req);
 /* Let a paused request go on (a stream has more bytes, a body chunk is
  * stored).  Harmless when not paused. */
 void http_request_resume(struct http_request *req);
+/* Close REQ's connection now, whatever MHD still holds to send: for a
+ * stream whose client stopped reading (MHD would wait for it forever). */
+void http_request_cut(struct http_request *req);
 /* Reply STATUS with BODY (reference stolen).  Resumes a paused request. */
 void http_reply_json(struct http_request *req, unsigned status, json_t *body);
 /* Reply STATUS with the LEN bytes of TEXT (malloc'd; ownership taken). */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -52,6 +53,23 @@ http_request_resume(struct http_request *req)
 	 * epoll set; the wake hook makes sure it runs on the next iteration.
 	 * Never MHD_run() here: we may be inside an MHD callback. */
 	req->wake(req);
+}
+
+void
+http_request_cut(struct http_request *req)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	/* MHD has no call to drop a connection from outside its callbacks,
+	 * and one whose client does not read never calls us again.  Shutting
+	 * the socket down makes its next poll report a hang-up, and MHD closes
+	 * the connection and completes the request as for any dead peer. */
+	req->peer_gone = true;
+	if (ci != NULL && shutdown(ci->connect_fd, SHUT_RDWR) != 0)
+		log_warn(-errno, "http: %s %s: shutting the connection down", req->method,
+		    req->path);
+	http_request_resume(req);
 }
 
 static void

@@ -45,6 +45,10 @@ static const struct http_route routes[] = {
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_blob_head },
 
+	{ .method = "GET",
+	    .pattern = "/v1/events",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_events_get },
 	{ .method = "POST",
 	    .pattern = "/v1/jobs",
 	    .scope = HTTP_SCOPE_SUBMIT,

@@ -631,3 +631,40 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "pruned", time_json(j->pruned_ms));
 	return o;
 }
+
+const char *
+job_phase_name(enum job_phase p)
+{
+	static const char *const names[] = { "queued", "preparing", "booting", "testing",
+		"finishing", "done" };
+
+	return (unsigned)p < sizeof(names) / sizeof(names[0]) ? names[p] : "unknown";
+}
+
+char *
+job_event_json(const struct job *j, const struct job_progress *p, int64_t now_ms)
+{
+	int64_t end_ms = j->state == JOB_DONE ? j->finished_ms : now_ms;
+	/* The tests the job brought, or more when the guest ran others. */
+	int known = p->tests_known > (int)j->nexes ? p->tests_known : (int)j->nexes;
+	json_t *o, *test = json_null();
+	char *text;
+
+	if (p->test_index > 0 && p->test_name != NULL)
+		test = json_pack("{s:i, s:i, s:s}", "index", p->test_index, "total",
+		    known > p->test_index ? known : p->test_index, "name", p->test_name);
+	o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:o, s:{s:i, s:i, s:i}, s:o, s:o, s:i, s:I}",
+	    "id", (json_int_t)j->id, "state", job_state_name(j->state), "result",
+	    j->result == RESULT_NONE ? json_null() : json_string(job_result_name(j->result)),
+	    "owner", j->owner ? j->owner : "", "phase", job_phase_name(p->phase), "test", test,
+	    "tests", "passed", j->tests_passed, "failed", j->tests_failed, "total", known,
+	    "started", time_json(j->started_ms), "finished", time_json(j->finished_ms),
+	    "timeout_s", j->timeout_s, "elapsed_ms",
+	    (json_int_t)(j->started_ms > 0 && end_ms > j->started_ms ? end_ms - j->started_ms
+								       : 0));
+	if (o == NULL)
+		return NULL;
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
+}

@@ -38,6 +38,7 @@
 #include "base/paths.h"
 #include "guest/console.h"
 #include "guest/results.h"
+#include "job/events.h"
 #include "job/job-json.h"
 #include "job/result.h"
 #include "job/scheduler.h"
@@ -99,6 +100,8 @@ struct run {
 	bool cancel_requested;
 	char *cancelled_by;
 	bool shutdown_stop; /* stopped by daemon shutdown: left for recovery */
+	struct job_progress prog; /* what GET /v1/events says of it */
+	char test_name[PKVM_NAME_MAX + 1];
 };
 
 struct runner {
@@ -110,6 +113,7 @@ struct runner {
 	void (*shutdown_cb)(void *arg);
 	void *shutdown_arg;
 	uv_timer_t shutdown_timer;
+	int64_t slots_said[3]; /* total, used, queued as last published */
 };
 
 static void run_finish(struct run *run, int64_t exit_status, bool has_exit);
@@ -132,6 +136,105 @@ set_verdict(struct run *run, enum job_result res, const char *fmt, ...)
 	if (vasprintf(&run->message, fmt, ap) < 0)
 		run->message = NULL;
 	va_end(ap);
+}
+
+/* ---- events (GET /v1/events) ---------------------------------------------- */
+
+/* Publish job ID's event at P, from the job as stored now, so that state,
+ * result, times and test counts are what the API says too. */
+static void
+announce(struct runner *r, int64_t id, const struct job_progress *p)
+{
+	struct job *j = NULL;
+	char *data;
+	int err;
+
+	if (r->env.events == NULL)
+		return;
+	if ((err = store_job_get(r->env.store, id, &j)) < 0) {
+		log_warn(err, "job %lld: loading it for its event", (long long)id);
+		return;
+	}
+	data = job_event_json(j, p, clock_now_ms());
+	if (data == NULL || event_bus_publish(r->env.events, "job", id, data) < 0)
+		log_warnx("job %lld: out of memory publishing its event", (long long)id);
+	free(data);
+	job_free(j);
+}
+
+/* Publish the slots when their total, use or the queue changed. */
+static void
+announce_slots(struct runner *r)
+{
+	int64_t queued = 0, now[3];
+	char data[128];
+	int err;
+
+	if (r->env.events == NULL)
+		return;
+	if ((err = store_jobs_queued(r->env.store, &queued)) < 0)
+		log_warn(err, "runner: counting the queue for the slots' event");
+	now[0] = r->total;
+	now[1] = r->busy;
+	now[2] = queued;
+	if (memcmp(now, r->slots_said, sizeof(now)) == 0)
+		return;
+	memcpy(r->slots_said, now, sizeof(now));
+	snprintf(data, sizeof(data), "{\"total\":%lld,\"used\":%lld,\"queued\":%lld}",
+	    (long long)now[0], (long long)now[1], (long long)now[2]);
+	if (event_bus_publish(r->env.events, "slots", 0, data) < 0)
+		log_warnx("runner: out of memory publishing the slots");
+}
+
+/* Move RUN to PHASE (never back) and publish it. */
+static void
+run_phase(struct run *run, enum job_phase phase)
+{
+	if (run->prog.phase >= phase)
+		return;
+	run->prog.phase = phase;
+	announce(run->r, run->id, &run->prog);
+}
+
+/* What a console event does to RUN's phase and running test; after the
+ * results module took it, so that an ended test is counted. */
+static void
+progress_event(struct run *run, const struct console_event *ev)
+{
+	switch (ev->kind) {
+	case CONSOLE_INIT:
+		run_phase(run, PHASE_TESTING);
+		break;
+	case CONSOLE_TEST_BEGIN:
+		run_phase(run, PHASE_TESTING);
+		snprintf(run->test_name, sizeof(run->test_name), "%s", ev->test);
+		run->prog.test_name = run->test_name;
+		run->prog.test_index = ev->seq;
+		if (ev->seq > run->prog.tests_known)
+			run->prog.tests_known = ev->seq;
+		announce(run->r, run->id, &run->prog);
+		break;
+	case CONSOLE_TEST_END:
+		run->prog.test_index = 0;
+		run->prog.test_name = NULL;
+		announce(run->r, run->id, &run->prog);
+		break;
+	case CONSOLE_DONE:
+		run->prog.tests_known = ev->ntests;
+		run_phase(run, PHASE_FINISHING);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+runner_job_queued(struct runner *r, int64_t id)
+{
+	struct job_progress p = { .phase = PHASE_QUEUED };
+
+	announce(r, id, &p);
+	announce_slots(r);
 }
 
 int
@@ -274,6 +377,7 @@ on_console_event(void *arg, const struct console_event *ev)
 		break;
 	}
 	job_results_event(run->results, ev);
+	progress_event(run, ev);
 }
 
 /* Bytes for JOBDIR/serial (the console minus artifact data lines), kept up
@@ -410,6 +514,7 @@ run_stop(struct run *run)
 	if (run->phase != RUN_RUNNING)
 		return;
 	run->phase = RUN_STOPPING;
+	run_phase(run, PHASE_FINISHING);
 	run->r->ex->stop(run->exec, false);
 	uv_timer_start(&run->t_kill, on_kill_timer, (uint64_t)run->r->env.stop_grace_s * 1000, 0);
 }
@@ -547,6 +652,7 @@ prep_after(uv_work_t *w, int status)
 
 	run->last_output_ms = uv_now(r->env.loop);
 	run->qemu_started_ms = run->last_output_ms;
+	run_phase(run, PHASE_BOOTING);
 	uv_timer_start(&run->t_timeout, on_timeout_timer, (uint64_t)run->job->timeout_s * 1000, 0);
 	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0)
 		uv_timer_start(&run->t_idle, on_idle_timer,
@@ -596,6 +702,8 @@ run_start(struct runner *r, struct job *j)
 	run->phase = RUN_PREPARING;
 	if (r->env.on_job_start != NULL)
 		r->env.on_job_start(r->env.on_job_done_arg, j);
+	run_phase(run, PHASE_PREPARING);
+	announce_slots(r);
 
 	paths_job_dir(r->env.state_dir, j->id, run->dir, sizeof(run->dir));
 	snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
@@ -730,6 +838,11 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 			log_warn(err, "job %lld: storing the result", (long long)run->id);
 		else if (r->env.on_job_done != NULL)
 			r->env.on_job_done(r->env.on_job_done_arg, run->job);
+		if (err == 0) {
+			run->prog.test_index = 0;
+			run->prog.test_name = NULL;
+			run_phase(run, PHASE_DONE);
+		}
 		if (err == 0)
 			metrics_job_ran(run->verdict,
 			    (double)(clock_now_ms() - run->started_ms) / 1000);
@@ -743,6 +856,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 	run_unlink(run);
 	r->busy -= run->slots;
 	watch_notify(r->env.watches, run->id, WATCH_DONE);
+	announce_slots(r);
 	for (int i = 0; i < RUN_TIMERS; i++)
 		uv_close((uv_handle_t *)timers[i], on_timer_closed);
 
@@ -773,8 +887,12 @@ runner_cancel(struct runner *r, int64_t id, const char *who)
 		err = store_job_finish(r->env.store, id, RESULT_CANCELLED, msg, false, 0,
 		    clock_now_ms());
 		if (err == 0) {
+			struct job_progress p = { .phase = PHASE_DONE };
+
 			log_info("job %lld: cancelled while queued", (long long)id);
 			watch_notify(r->env.watches, id, WATCH_DONE);
+			announce(r, id, &p);
+			announce_slots(r);
 			if (r->env.on_job_cancelled != NULL)
 				r->env.on_job_cancelled(r->env.on_job_done_arg, id);
 			/* The head of the queue may have been holding others back. */

@@ -21,6 +21,7 @@
 #include <uv.h>
 
 struct blobs;
+struct event_bus;
 struct executor_ops;
 struct initramfs;
 struct job;
@@ -36,6 +37,9 @@ struct runner_env {
 	struct blobs *blobs;
 	struct initramfs *initramfs;
 	struct watch_list *watches;
+	/* Where a job's phases, tests and slots are published (GET
+	 * /v1/events: docs/API.md); may be NULL. */
+	struct event_bus *events;
 	const struct executor_ops *ex;
 	const char *state_dir;
 	const char *firmware_dir; /* QEMU firmware descriptors, for --uefi */
@@ -64,6 +68,8 @@ int runner_new(struct runner **out, const struct runner_env *env);
 void runner_free(struct runner *r);
 /* Start the queued jobs that fit now. */
 void runner_kick(struct runner *r);
+/* Job ID was stored queued: publish its first event and the slots. */
+void runner_job_queued(struct runner *r, int64_t id);
 /* Cancel job ID on behalf of WHO: a queued job is done at once, a running
  * one is stopped.  0, -ENOENT, or -ESTALE when it is already done. */
 int runner_cancel(struct runner *r, int64_t id, const char *who);

@@ -139,6 +139,7 @@ enum stmt_id {
 	/* stats.c */
 	STMT_STATS_JOBS,
 	STMT_STATS_QUEUE,
+	STMT_STATS_QUEUED,
 	STMT_HEALTH_WRITE,
 
 	/* users.c */

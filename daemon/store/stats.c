@@ -30,6 +30,7 @@ const struct stmt_def st_stats_stmts[] = {
 	{ .id = STMT_STATS_QUEUE,
 	    .sql = "SELECT owner, count(*) FROM jobs WHERE state = 'queued'"
 		   " GROUP BY owner ORDER BY owner" },
+	{ .id = STMT_STATS_QUEUED, .sql = "SELECT count(*) FROM jobs WHERE state = 'queued'" },
 	{ .id = STMT_HEALTH_WRITE, .sql = "PRAGMA application_id = 0" },
 };
 const size_t st_stats_nstmts = NELEM(st_stats_stmts);
@@ -51,6 +52,18 @@ store_jobs_count(struct store *st, int64_t counts[JOB_DONE + 1])
 			counts[state] = sqlite3_column_int64(s, 1);
 	}
 	rc = rc == SQLITE_DONE ? 0 : st_db_fail(st->db, __func__);
+	st_stmt_done(s);
+	return rc;
+}
+
+int
+store_jobs_queued(struct store *st, int64_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_STATS_QUEUED];
+	int rc = sqlite3_step(s);
+
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	rc = rc == SQLITE_ROW ? 0 : st_db_fail(st->db, __func__);
 	st_stmt_done(s);
 	return rc;
 }

@@ -446,6 +446,10 @@ int store_token_touch(struct store *st, int64_t id, int64_t now_ms);
  * job_state).  0 or negative errno. */
 int store_jobs_count(struct store *st, int64_t counts[JOB_DONE + 1]);
 
+/* The number of queued jobs into *N (the index jobs_queue counts them
+ * without reading the table: GET /v1/events' slots).  0 or negative errno. */
+int store_jobs_queued(struct store *st, int64_t *n);
+
 /* One owner's queued jobs. */
 struct store_owner_jobs {
 	char *owner;

@@ -38,6 +38,10 @@
  * subscribed. */
 #define HELLO "retry: 2000\n: pkvmd events\n\n"
 #define KEEPALIVE ": keepalive\n\n"
+/* How long a client may stay over the cap before it is cut: a guest's
+ * console read can publish hundreds of events in one loop iteration, more
+ * than the cap, which a client that reads drains in milliseconds. */
+#define SLOW_GRACE_MS 1000
 
 struct events_stream {
 	struct http_request *req;
@@ -52,6 +56,7 @@ struct events_stream {
 	bool keepalive_due;
 	bool paused; /* the reader paused and has not been called since */
 	bool cut; /* over the cap: after the reset, the stream ends */
+	uint64_t over_since_ms; /* uv_now() when it went over the cap; 0: under */
 };
 
 /* Copy what fits of TEXT into BUF at *OUT; keep the rest for the next
@@ -140,6 +145,7 @@ events_read(void *arg, uint64_t pos, char *buf, size_t max)
 		if (!room)
 			return (ssize_t)out;
 	}
+	st->over_since_ms = 0;
 	if (out > 0)
 		return (ssize_t)out;
 	st->paused = true;
@@ -147,16 +153,27 @@ events_read(void *arg, uint64_t pos, char *buf, size_t max)
 	return 0;
 }
 
-static void
-on_bus_event(struct event_sub *s)
+/* Whether ST has left more than the cap unread for longer than the grace. */
+static bool
+too_slow(struct events_stream *st)
 {
-	struct events_stream *st = (struct events_stream *)((char *)s -
-	    offsetof(struct events_stream, sub));
+	uint64_t now_ms = uv_now(st->d->loop);
 
-	if (s->queued_bytes <= (size_t)st->d->events_max_queue_bytes) {
-		http_request_resume(st->req);
-		return;
+	if (st->sub.queued_bytes <= (size_t)st->d->events_max_queue_bytes) {
+		st->over_since_ms = 0;
+		return false;
 	}
+	if (st->over_since_ms == 0)
+		st->over_since_ms = now_ms;
+	return now_ms - st->over_since_ms >= SLOW_GRACE_MS;
+}
+
+/* Cut ST: a reset if MHD still asks for bytes, else a closed connection. */
+static void
+cut(struct events_stream *st)
+{
+	struct event_sub *s = &st->sub;
+
 	log_info("events: a client left %zu bytes of events unread (over --events-max-queue); "
 		 "cutting its stream",
 	    s->queued_bytes);
@@ -170,10 +187,27 @@ on_bus_event(struct event_sub *s)
 }
 
 static void
+on_bus_event(struct event_sub *s)
+{
+	struct events_stream *st = (struct events_stream *)((char *)s -
+	    offsetof(struct events_stream, sub));
+
+	if (too_slow(st))
+		cut(st);
+	else
+		http_request_resume(st->req);
+}
+
+static void
 on_keepalive(uv_timer_t *t)
 {
 	struct events_stream *st = t->data;
 
+	/* A client that stopped reading after the last event is cut here. */
+	if (!st->cut && st->over_since_ms != 0 && too_slow(st)) {
+		cut(st);
+		return;
+	}
 	st->keepalive_due = true;
 	http_request_resume(st->req);
 }

@@ -116,5 +116,10 @@ const char *cmd_args_value(const struct cmd_args *args, int key);
  * FOLLOW), print the one-line summary to stderr and, when JSON, the final
  * job object to stdout; returns the exit code for its result. */
 int cmd_wait_job(struct api *api, int64_t id, bool follow, bool json);
+/* Show job ID's progress on stderr from its events until it is done: a
+ * live line when TTY, else a line per phase (job-progress.c).  0 once it
+ * is done, or negative errno when the stream failed or ended first;
+ * *CONTACTED is set once pkvmd answered. */
+int job_progress_follow(struct api *api, int64_t id, bool tty, bool *contacted);
 
 #endif

@@ -4,8 +4,10 @@
  *
  * The end of a job is learnt from the server, never by polling on a timer:
  * with --follow the console stream (GET .../console?follow=1) stays open
- * until the job is done, and then, as without --follow, the long poll
- * GET .../wait?timeout=60 is repeated until it answers with state "done".
+ * until the job is done; without it the job's events (GET
+ * /v1/events?job=ID, job-progress.c) show where it is until it is done.
+ * Then the long poll GET .../wait?timeout=60 is repeated until it answers
+ * with state "done" (at once, unless the stream broke off).
  * The exit code is job_result_exit_code() of the result, so scripts can
  * tell a failing test (1) from a crash (4) from a broken lab (6).  A wait
  * survives a restart of pkvmd (which requeues the job): it reconnects and
@@ -100,6 +102,10 @@ cmd_wait_job(struct api *api, int64_t id, bool follow, bool json)
 		 * long poll below, which waits for the daemon to return. */
 		if (err < 0 && !lost_daemon(err))
 			return api_fail(api, err);
+	} else {
+		/* Any failure (a pkvmd without events, a restart) leaves the
+		 * waiting to the long poll below, as before there were events. */
+		(void)job_progress_follow(api, id, isatty(STDERR_FILENO), &contacted);
 	}
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/wait?timeout=%d", (long long)id,
 	    WAIT_POLL_S);

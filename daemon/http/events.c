@@ -26,10 +26,13 @@
 
 #include <uv.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "http/handlers.h"
 #include "job/events.h"
+#include "job/job-json.h"
 #include "job/job.h"
+#include "run/runner.h"
 
 /* A comment line this often keeps a quiet stream open through proxies. */
 #define KEEPALIVE_MS 15000
@@ -52,6 +55,7 @@ struct events_stream {
 	char *hold;
 	size_t hold_len, hold_off;
 	const char *reset_reason; /* an `event: reset` is due, and why */
+	char *snapshot; /* ?job= without a resume point: the job now, sent first */
 	bool hello_sent;
 	bool keepalive_due;
 	bool paused; /* the reader paused and has not been called since */
@@ -123,6 +127,16 @@ events_read(void *arg, uint64_t pos, char *buf, size_t max)
 		st->hello_sent = true;
 		if (!emit(st, buf, max, &out, HELLO, strlen(HELLO)))
 			return (ssize_t)out;
+	}
+	if (st->snapshot != NULL) {
+		char *snap = st->snapshot;
+
+		st->snapshot = NULL;
+		if (!emit(st, buf, max, &out, snap, strlen(snap))) {
+			free(snap);
+			return (ssize_t)out;
+		}
+		free(snap);
 	}
 	if (st->reset_reason != NULL && !emit_reset(st, buf, max, &out))
 		return (ssize_t)out;
@@ -218,6 +232,7 @@ on_timer_closed(uv_handle_t *h)
 	struct events_stream *st = h->data;
 
 	free(st->hold);
+	free(st->snapshot);
 	free(st);
 }
 
@@ -256,6 +271,24 @@ resume_point(struct http_request *req, bool *resume, int64_t *since)
 	return true;
 }
 
+/* Job J as it is now, as an `event: job` without an id: it is no event of
+ * the sequence, only where a client that just came starts from (so it
+ * never waits for the end of a job that ended before it subscribed). */
+static char *
+snapshot(struct http_env *d, const struct job *j)
+{
+	struct job_progress p = { .phase = j->state == JOB_DONE ? PHASE_DONE : PHASE_QUEUED };
+	char *data, *frame;
+
+	if (j->state == JOB_RUNNING && runner_job_progress(d->runner, j->id, &p) < 0)
+		p.phase = PHASE_FINISHING; /* stopped, its result being stored */
+	data = job_event_json(j, &p, clock_now_ms());
+	if (data == NULL || asprintf(&frame, "event: job\ndata: %s\n\n", data) < 0)
+		frame = NULL;
+	free(data);
+	return frame;
+}
+
 void
 http_events_get(struct http_request *req)
 {
@@ -264,20 +297,23 @@ http_events_get(struct http_request *req)
 	long long job_id;
 	int64_t since = 0;
 	bool resume;
-	struct job *j;
+	struct job *j = NULL;
 
 	if (http_query_int(req, "job", 1, INT64_MAX, 0, &job_id) < 0 ||
 	    !resume_point(req, &resume, &since))
 		return;
-	if (job_id > 0) {
-		if ((j = http_job_load(req, job_id)) == NULL)
-			return;
-		job_free(j);
-	}
+	if (job_id > 0 && (j = http_job_load(req, job_id)) == NULL)
+		return;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
+		job_free(j);
 		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
+	}
+	if (job_id > 0) {
+		if (!resume)
+			st->snapshot = snapshot(d, j);
+		job_free(j);
 	}
 	st->req = req;
 	st->d = d;

@@ -66,6 +66,7 @@ void http_jobs_submit(struct http_request *req);
 void http_jobs_list(struct http_request *req);
 void http_job_get(struct http_request *req);
 void http_job_wait(struct http_request *req);
+void http_job_estimate(struct http_request *req);
 void http_job_console(struct http_request *req);
 void http_job_cancel(struct http_request *req);
 

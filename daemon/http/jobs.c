@@ -277,6 +277,29 @@ http_job_get(struct http_request *req)
 	reply_job(req, 200, j);
 }
 
+/* GET /v1/jobs/{id}/estimate: what `pkvmctl wait` shows as the expected
+ * run time. */
+void
+http_job_estimate(struct http_request *req)
+{
+	int64_t id, from = 0, ms = 0;
+	struct job *j;
+	int err;
+
+	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+		return;
+	job_free(j);
+	err = store_job_estimate(http_request_env(req)->store, id, &from, &ms);
+	if (err < 0 && err != -ENOENT) {
+		http_reply_errno(req, err, "estimating the job");
+		return;
+	}
+	http_reply_json(req, 200,
+	    json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "estimate_ms",
+		err == 0 ? json_integer(ms) : json_null(), "from",
+		err == 0 ? json_integer(from) : json_null()));
+}
+
 /* ---- long poll ---------------------------------------------------------- */
 
 static void

@@ -98,13 +98,15 @@ event_bus_publish(struct event_bus *b, const char *kind, int64_t job_id, const c
 
 	if (strchr(data, '\n') != NULL || strchr(kind, '\n') != NULL)
 		return -EINVAL;
-	n = asprintf(&frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)(b->last_id + 1),
-	    kind, data);
+	n = asprintf(&frame, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)(b->last_id + 1), kind,
+	    data);
 	if (n < 0)
 		return -ENOMEM;
 	ev = slot(b, ++b->last_id);
 	free(ev->frame);
-	*ev = (struct bus_event){ .id = b->last_id, .job_id = job_id, .frame = frame,
+	*ev = (struct bus_event){ .id = b->last_id,
+		.job_id = job_id,
+		.frame = frame,
 		.len = (size_t)n };
 	for (s = b->subs; s != NULL; s = next) {
 		next = s->next; /* the callback may unsubscribe S */

@@ -61,8 +61,7 @@ int64_t event_bus_last_id(const struct event_bus *b);
 /* Publish an event of KIND about JOB_ID (0: none) with DATA (one line, no
  * newline) and tell the subscribers it matches.  Its id, or -ENOMEM or
  * -EINVAL (DATA holds a newline). */
-int64_t event_bus_publish(struct event_bus *b, const char *kind, int64_t job_id,
-    const char *data);
+int64_t event_bus_publish(struct event_bus *b, const char *kind, int64_t job_id, const char *data);
 /* Start S (job_id and cb set) after event SINCE when RESUME, else with
  * the next event published.  0; or -ESTALE when RESUME and the events
  * after SINCE are no longer all kept or SINCE is not this bus's: S then

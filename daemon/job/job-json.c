@@ -653,15 +653,14 @@ job_event_json(const struct job *j, const struct job_progress *p, int64_t now_ms
 	if (p->test_index > 0 && p->test_name != NULL)
 		test = json_pack("{s:i, s:i, s:s}", "index", p->test_index, "total",
 		    known > p->test_index ? known : p->test_index, "name", p->test_name);
-	o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:o, s:{s:i, s:i, s:i}, s:o, s:o, s:i, s:I}",
-	    "id", (json_int_t)j->id, "state", job_state_name(j->state), "result",
+	o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:o, s:{s:i, s:i, s:i}, s:o, s:o, s:i, s:I}", "id",
+	    (json_int_t)j->id, "state", job_state_name(j->state), "result",
 	    j->result == RESULT_NONE ? json_null() : json_string(job_result_name(j->result)),
 	    "owner", j->owner ? j->owner : "", "phase", job_phase_name(p->phase), "test", test,
 	    "tests", "passed", j->tests_passed, "failed", j->tests_failed, "total", known,
-	    "started", time_json(j->started_ms), "finished", time_json(j->finished_ms),
-	    "timeout_s", j->timeout_s, "elapsed_ms",
-	    (json_int_t)(j->started_ms > 0 && end_ms > j->started_ms ? end_ms - j->started_ms
-								       : 0));
+	    "started", time_json(j->started_ms), "finished", time_json(j->finished_ms), "timeout_s",
+	    j->timeout_s, "elapsed_ms",
+	    (json_int_t)(j->started_ms > 0 && end_ms > j->started_ms ? end_ms - j->started_ms : 0));
 	if (o == NULL)
 		return NULL;
 	text = json_dumps(o, JSON_COMPACT);

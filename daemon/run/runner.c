@@ -258,6 +258,17 @@ run_find(struct runner *r, int64_t id)
 	return NULL;
 }
 
+int
+runner_job_progress(struct runner *r, int64_t id, struct job_progress *p)
+{
+	struct run *run = run_find(r, id);
+
+	if (run == NULL)
+		return -ENOENT;
+	*p = run->prog;
+	return 0;
+}
+
 static void
 run_unlink(struct run *run)
 {

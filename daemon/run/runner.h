@@ -70,6 +70,10 @@ void runner_free(struct runner *r);
 void runner_kick(struct runner *r);
 /* Job ID was stored queued: publish its first event and the slots. */
 void runner_job_queued(struct runner *r, int64_t id);
+struct job_progress;
+/* Where running job ID is (its phase and test) into *P, whose test name
+ * is valid until the loop runs on: 0, or -ENOENT when it is not running. */
+int runner_job_progress(struct runner *r, int64_t id, struct job_progress *p);
 /* Cancel job ID on behalf of WHO: a queued job is done at once, a running
  * one is stopped.  0, -ENOENT, or -ESTALE when it is already done. */
 int runner_cancel(struct runner *r, int64_t id, const char *who);

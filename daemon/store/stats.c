@@ -31,6 +31,19 @@ const struct stmt_def st_stats_stmts[] = {
 	    .sql = "SELECT owner, count(*) FROM jobs WHERE state = 'queued'"
 		   " GROUP BY owner ORDER BY owner" },
 	{ .id = STMT_STATS_QUEUED, .sql = "SELECT count(*) FROM jobs WHERE state = 'queued'" },
+	/* The newest job that ran its tests to the end, of the same kernel
+	 * with executables of the same names (jobs_kernel finds the few
+	 * candidates). */
+	{ .id = STMT_STATS_ESTIMATE,
+	    .sql = "SELECT j.id, j.finished_ms - j.started_ms FROM jobs j"
+		   " WHERE j.kernel = (SELECT kernel FROM jobs WHERE id = ?1) AND j.id != ?1"
+		   " AND j.state = 'done' AND j.result IN ('passed', 'failed')"
+		   " AND j.started_ms > 0 AND j.finished_ms >= j.started_ms"
+		   " AND (SELECT group_concat(name, '/') FROM (SELECT name FROM job_exes"
+		   "      WHERE job_id = j.id ORDER BY name))"
+		   " IS (SELECT group_concat(name, '/') FROM (SELECT name FROM job_exes"
+		   "      WHERE job_id = ?1 ORDER BY name))"
+		   " ORDER BY j.id DESC LIMIT 1" },
 	{ .id = STMT_HEALTH_WRITE, .sql = "PRAGMA application_id = 0" },
 };
 const size_t st_stats_nstmts = NELEM(st_stats_stmts);
@@ -64,6 +77,25 @@ store_jobs_queued(struct store *st, int64_t *n)
 
 	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	rc = rc == SQLITE_ROW ? 0 : st_db_fail(st->db, __func__);
+	st_stmt_done(s);
+	return rc;
+}
+
+int
+store_job_estimate(struct store *st, int64_t id, int64_t *from_id, int64_t *duration_ms)
+{
+	sqlite3_stmt *s = st->stmt[STMT_STATS_ESTIMATE];
+	int rc;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*from_id = sqlite3_column_int64(s, 0);
+		*duration_ms = sqlite3_column_int64(s, 1);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : st_db_fail(st->db, __func__);
+	}
 	st_stmt_done(s);
 	return rc;
 }

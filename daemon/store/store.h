@@ -450,6 +450,12 @@ int store_jobs_count(struct store *st, int64_t counts[JOB_DONE + 1]);
  * without reading the table: GET /v1/events' slots).  0 or negative errno. */
 int store_jobs_queued(struct store *st, int64_t *n);
 
+/* How long job ID may take: the run time of the newest other job of the
+ * same kernel and executables' names that ran its tests to the end
+ * (passed or failed), into *FROM_ID and *DURATION_MS.  0, -ENOENT when
+ * there is none, or negative errno. */
+int store_job_estimate(struct store *st, int64_t id, int64_t *from_id, int64_t *duration_ms);
+
 /* One owner's queued jobs. */
 struct store_owner_jobs {
 	char *owner;

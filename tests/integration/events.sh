@@ -166,4 +166,30 @@ check "the reading client got the last job's done" wait_until 10 has_event fast 
 stop_stream fast
 stop_stream all
 
+# ---- pkvmctl wait: a live line on a terminal, plain lines elsewhere ----
+# The guest prints slowly enough that the wait is connected while it runs.
+slow_job() {
+	ctl submit "$TEST_KERNEL" --exe "$T/a.sh" --exe "$T/b.sh" \
+		--append "fakeqemu=pass fakeqemu.delay-ms=100"
+}
+id3=$(slow_job)
+rc=0
+script -qfec "$PKVMCTL --socket $SOCK wait $id3" "$T/tty.out" >/dev/null </dev/null || rc=$?
+check_eq "wait on a terminal exits with the job's result" "$rc" 0
+tty=$(tr '\r' '\n' <"$T/tty.out")
+check_match "the live line shows test i of N and its name" "$tty" \
+	"job $id3: testing 2/2 b.sh \([0-9.]+s of 10m00s, usually [0-9.]+s\)"
+check_match "it is redrawn in place" "$(cat "$T/tty.out")" $'\r\e\\[Kjob '"$id3"': '
+check_match "and replaced by the verdict" "$(grep -v "^Script " <<<"$tty" | grep -v "^$" | tail -1)" "K?job $id3 passed in [0-9.]+ s$"
+id4=$(slow_job)
+ctl wait "$id4" 2>"$T/plain.err" >/dev/null
+check_match "without a terminal: a plain line per phase, then the verdict" \
+	"$(cat "$T/plain.err")" "job $id4: testing
+job $id4: finishing
+job $id4 passed in "
+check "and no escape sequences" test -z "$(grep -l $'\e' "$T/plain.err")"
+est=$(curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$id4/estimate")
+check_match "the estimate is the last job of the same kernel and tests" "$est" \
+	"\"estimate_ms\": ?[0-9]+, ?\"from\": ?$id3"
+
 finish

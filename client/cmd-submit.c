@@ -782,7 +782,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--seed S] [--priority low|normal|high]\n"
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
 		"                      [--coverage-path PATH]... [--vmlinux FILE]\n"
-		"                      [--wait] [-f|--follow] [--junit FILE] [--json]\n"
+		"                      [-w|--wait] [-f|--follow] [--junit FILE] [--json]\n"
 		"                      [-- QEMU-ARG...]",
 	.summary = "upload a kernel and tests and queue a job",
 	.details = "options (before or after KERNEL):\n"
@@ -826,7 +826,7 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --seed S          test seed (default random)\n"
 		   "  --priority P      low, normal (default) or high (admins only): high\n"
 		   "                    goes before everyone's normal jobs, low after them\n"
-		   "  --wait            wait for the result; exit with the codes below\n"
+		   "  -w, --wait        wait for the result; exit with the codes below\n"
 		   "  -f, --follow      print the console as it runs, then as --wait\n"
 		   "  --junit FILE      wait, then write the JUnit XML report to FILE (for\n"
 		   "                    GitLab's artifacts:reports:junit); the exit status\n"

@@ -39,6 +39,37 @@ delivery_what(json_t *dl, char *buf, size_t size)
 		snprintf(buf, size, "%s", outcome);
 }
 
+/* What the forge was last told about the delivery's job: "success: sent",
+ * "failure: rejected (422: Validation Failed)", "pending: waiting (2
+ * attempts)"; "-" when nothing. */
+static void
+delivery_status(json_t *dl, char *buf, size_t size)
+{
+	json_t *st = json_object_get(dl, "statuses"), *last;
+	const char *outcome, *error;
+	long long code, attempts;
+
+	if (json_array_size(st) == 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	last = json_array_get(st, json_array_size(st) - 1);
+	outcome = job_str(last, "outcome") ? job_str(last, "outcome") : "?";
+	error = job_str(last, "error");
+	if (strcmp(outcome, "sent") == 0)
+		snprintf(buf, size, "%s: sent", job_str(last, "state"));
+	else if (strcmp(outcome, "waiting") == 0 && job_int(last, "attempts", &attempts) &&
+	    attempts > 0)
+		snprintf(buf, size, "%s: waiting (%lld attempts; %s)", job_str(last, "state"),
+		    attempts, error ? error : "no answer");
+	else if (job_int(last, "http_status", &code))
+		snprintf(buf, size, "%s: %s (%lld: %s)", job_str(last, "state"), outcome, code,
+		    error ? error : "");
+	else
+		snprintf(buf, size, "%s: %s%s%s", job_str(last, "state"), outcome, error ? " " : "",
+		    error ? error : "");
+}
+
 static int
 project_row(struct table *t, json_t *p)
 {
@@ -87,24 +118,25 @@ print_projects(json_t *v, const void *arg)
 static int
 delivery_row(struct table *t, json_t *dl)
 {
-	char id[24], when[32], commit[16] = "-", what[600];
+	char id[24], when[32], commit[16] = "-", what[600], status[600];
 	const char *c = job_str(dl, "commit");
 	const char *cells[] = { id, when, job_str(dl, "event"), job_str(dl, "delivery"),
-		job_str(dl, "ref") ? job_str(dl, "ref") : "-", commit, what };
+		job_str(dl, "ref") ? job_str(dl, "ref") : "-", commit, what, status };
 
 	job_int_format(dl, "id", id, sizeof(id));
 	job_time(dl, "received", false, when, sizeof(when));
 	if (c != NULL)
 		snprintf(commit, sizeof(commit), "%.12s", c);
 	delivery_what(dl, what, sizeof(what));
+	delivery_status(dl, status, sizeof(status));
 	return table_add_row(t, cells);
 }
 
 static const char *const delivery_headers[] = { "ID", "RECEIVED", "EVENT", "DELIVERY", "REF",
-	"COMMIT", "OUTCOME" };
+	"COMMIT", "OUTCOME", "STATUS" };
 
 static const struct output_table delivery_table = {
-	.ncols = 7,
+	.ncols = 8,
 	.headers = delivery_headers,
 	.right = 1u << 0,
 	.empty = "no deliveries",

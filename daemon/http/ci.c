@@ -1,6 +1,9 @@
 /*
- * ci.c -- GET /v1/ci/projects and GET /v1/ci/projects/{name}/deliveries:
- * what the CI projects of --ci-dir are and what their webhooks did.
+ * ci.c -- GET /v1/ci/projects, GET /v1/ci/projects/{name}/deliveries and
+ * GET /v1/jobs/{id}/statuses: what the CI projects of --ci-dir are, what
+ * their webhooks did, and what became of each CI job's commit statuses
+ * (the outbox, ci/status.c), so that a status the forge refused or that
+ * was given up shows on the job and beside its delivery.
  *
  * The projects are the set loaded now (the last SIGHUP's); an admin also
  * sees the files that did not load and why.  Secrets and tokens are never
@@ -10,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "ci/project.h"
 #include "http/handlers.h"
 #include "job/job-json.h"
+#include "store/ci-outbox.h"
 #include "store/ci.h"
 
 /* GET .../deliveries without ?limit=, and the most it may ask. */
@@ -32,6 +37,45 @@ time_ms(int64_t ms)
 
 	job_time_format(ms, buf, sizeof(buf));
 	return json_string(buf);
+}
+
+static json_t *
+time_or_null(int64_t ms)
+{
+	return ms != 0 ? time_ms(ms) : json_null();
+}
+
+/* One outbox row as the API shows it. */
+static json_t *
+status_json(const struct ci_outbox_row *r)
+{
+	bool waiting = r->outcome == CI_OUTBOX_WAITING;
+
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o}",
+	    "id", (json_int_t)r->id, "kind", ci_outbox_kind_name(r->kind), "project", r->project,
+	    "commit", r->commit_sha, "state", r->state, "description", r->description, "target_url",
+	    opt_str(r->target_url), "created", time_or_null(r->created_ms), "outcome",
+	    ci_outbox_outcome_name(r->outcome), "attempts", r->attempts, "next_try",
+	    waiting ? time_or_null(r->next_ms) : json_null(), "done", time_or_null(r->done_ms),
+	    "http_status", r->http_status > 0 ? json_integer(r->http_status) : json_null(), "error",
+	    opt_str(r->last_error));
+}
+
+/* The statuses of job ID as a JSON array, or NULL with *ERR. */
+static json_t *
+statuses_json(struct store *st, int64_t id, int *err)
+{
+	struct ci_outbox_row *rows = NULL;
+	size_t n = 0;
+	json_t *arr;
+
+	if ((*err = store_ci_outbox_list_job(st, id, &rows, &n)) < 0)
+		return NULL;
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, status_json(&rows[i]));
+	store_ci_outbox_list_free(rows, n);
+	return arr;
 }
 
 static json_t *
@@ -121,8 +165,33 @@ http_ci_deliveries_list(struct http_request *req)
 		return;
 	}
 	arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, delivery_json(&v[i]));
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = delivery_json(&v[i]), *st = NULL;
+
+		/* What the forge was told about the job the delivery made. */
+		if (v[i].job_id != 0 && (st = statuses_json(d->store, v[i].job_id, &err)) == NULL &&
+		    err != -ENOENT)
+			log_warn(err, "ci: the statuses of job %lld", (long long)v[i].job_id);
+		json_object_set_new(o, "statuses", st != NULL ? st : json_array());
+		json_array_append_new(arr, o);
+	}
 	store_ci_deliveries_free(v, n);
 	http_reply_json(req, 200, json_pack("{s:s, s:o}", "project", name, "deliveries", arr));
+}
+
+void
+http_job_statuses(struct http_request *req)
+{
+	struct http_env *d = http_request_env(req);
+	json_t *arr;
+	int64_t id;
+	int err;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if ((arr = statuses_json(d->store, id, &err)) == NULL) {
+		http_reply_job_error(req, id, err, "listing commit statuses");
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:o}", "statuses", arr));
 }

@@ -77,7 +77,7 @@ void http_prune_run(struct http_request *req);
 /* results.c */
 void http_job_results(struct http_request *req);
 void http_job_crashes(struct http_request *req);
-/* GET /v1/jobs/{id}/statuses (statuses.c). */
+/* GET /v1/jobs/{id}/statuses (ci.c). */
 void http_job_statuses(struct http_request *req);
 void http_crash_groups(struct http_request *req);
 void http_job_artifacts(struct http_request *req);

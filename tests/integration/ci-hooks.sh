@@ -126,6 +126,10 @@ check_eq "github: ... duplicate" "$(forge_json 'j["outcome"]' <"$gh_dir/response
 check_eq "github: ... no second delivery row" \
 	"$(deliveries kernel-gh | forge_json "len([d for d in j if d['delivery'] == '$gh_delivery'])")" 1
 check_eq "github: ... no second job" "$(jobs_tagged project:kernel-gh)" 1
+gh_job=$("$PKVMCTL" --socket "$SOCK" list --tag project:kernel-gh --json | forge_json 'j[0]["id"]')
+ctl_quiet wait "$gh_job" || true
+status_sent() { "$PKVMCTL" --socket "$SOCK" ci deliveries kernel-gh | grep -q 'success: sent$'; }
+check "ci deliveries: shows the job's last status reached the forge" wait_until 30 status_sent
 
 # --- GitLab ---------------------------------------------------------------
 send hook_gitlab_job "$H/gitlab" nope acme/linux 5 77 $SHA1

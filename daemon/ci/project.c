@@ -140,11 +140,12 @@ check_template(json_t *tmpl, char **why)
 		json_decref(trial);
 		return -ENOMEM;
 	}
-	if (json_object_get(trial, "kernel") != NULL || json_object_get(trial, "exes") != NULL) {
+	if (json_object_get(trial, "kernel") != NULL ||
+	    json_object_get(trial, "executables") != NULL) {
 		json_decref(trial);
 		job_free(j);
 		return fail(why,
-		    "job_template: 'kernel' and 'exes' come from the artifact, "
+		    "job_template: 'kernel' and 'executables' come from the artifact, "
 		    "not the template");
 	}
 	json_object_set_new(trial, "kernel",

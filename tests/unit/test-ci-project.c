@@ -181,6 +181,9 @@ test_bad_template_is_refused(void)
 	CHECK_INT(parse(GH ", \"job_template\": {\"kernel\": \"x\"}}", &p, why, sizeof(why)),
 	    -EINVAL);
 	CHECK(strstr(why, "come from the artifact") != NULL);
+	CHECK_INT(parse(GH ", \"job_template\": {\"executables\": []}}", &p, why, sizeof(why)),
+	    -EINVAL);
+	CHECK(strstr(why, "come from the artifact") != NULL);
 	CHECK_INT(parse(GH ", \"job_template\": [1]}", &p, why, sizeof(why)), -EINVAL);
 }
 

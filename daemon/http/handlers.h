@@ -68,6 +68,12 @@ void http_job_get(struct http_request *req);
 void http_job_wait(struct http_request *req);
 void http_job_console(struct http_request *req);
 void http_job_cancel(struct http_request *req);
+/* GET /v1/jobs/{id}/qemu-cmd: the shell-quoted qemu command line it ran. */
+void http_job_qemu_cmd(struct http_request *req);
+
+/* static.c: the dashboard's files (docs/DASHBOARD.md) */
+/* GET / and GET /ui/{file}: a file of the ui directory, with its ETag. */
+void http_ui_get(struct http_request *req);
 
 /* retention.c */
 void http_job_pin(struct http_request *req);

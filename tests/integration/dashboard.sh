@@ -1,0 +1,117 @@
+#!/bin/bash
+# Integration: the web dashboard (docs/DASHBOARD.md) in a real browser.
+# pkvmd serves the pages and the API on a loopback TCP listener with
+# --public-read; fake-qemu runs a passing, a failing, a crashing, a
+# coverage-shipping and a hanging job; dashboard.py then drives headless
+# chromium through chromium-driver and checks what each page shows against
+# the API: the overview's running card, finished list and filters, a failed
+# test listed first, the crash title and backtrace, the console's lines,
+# search and line links, the coverage numbers, a cancel refused without a
+# token and done with one, no sideways scrolling on a narrow screen, and
+# nothing in the browser's console log.  The live checks (a job appearing
+# within a second, its progress moving) need GET /v1/events and are skipped
+# with a reason while pkvmd lacks it.  Screenshots of each page go to
+# $DASHBOARD_SHOTS (default: meson-logs/dashboard in the build tree).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../net.sh"
+
+for need in chromium chromedriver; do
+	command -v "$need" >/dev/null || { echo "1..0 # SKIP $need not installed (scripts/setup)"; exit 0; }
+done
+# Debian's python3-selenium is for Debian's python3, which a python3
+# earlier on PATH (pyenv, a venv) may hide.
+SELENIUM_PY=
+for py in /usr/bin/python3 python3; do
+	if "$py" -c 'import selenium' 2>/dev/null; then
+		SELENIUM_PY=$py
+		break
+	fi
+done
+[ -n "$SELENIUM_PY" ] || { echo "1..0 # SKIP python3-selenium not installed (scripts/setup)"; exit 0; }
+command -v lcov >/dev/null || { echo "1..0 # SKIP lcov not installed (scripts/setup)"; exit 0; }
+
+SHOTS=${DASHBOARD_SHOTS:-$(dirname "$PKVMD")/meson-logs/dashboard}
+mkdir -p "$SHOTS"
+rm -f "$SHOTS"/*.png
+PORT=$(free_port)
+BASE=http://127.0.0.1:$PORT
+
+start_pkvmd --qemu "$FAKE_QEMU" --slots 4 --listen "unix:$SOCK" --listen "tcp:127.0.0.1:$PORT" \
+	--public-read
+
+# A program built with --coverage and one run of it, packed as the guest
+# packs .gcda files (the object's absolute path), as coverage.sh does.
+mkdir -p "$T/src"
+cat >"$T/src/prog.c" <<'C'
+int
+main(int argc, char **argv)
+{
+	int s = 0;
+	for (int i = 0; i < argc * 3; i++)
+		s += i;
+	return s < 0;
+}
+C
+(cd "$T/src" && gcc --coverage -O0 -o prog prog.c)
+"$T/src/prog"
+tar -czf "$T/cov.tar.gz" -C / "${T#/}/src/prog.gcda"
+
+submit_wait() {
+	local id
+	id=$(ctl submit "$TEST_KERNEL" "$@")
+	ctl wait "$id" >/dev/null 2>&1 || true
+	echo "$id"
+}
+pass=$(submit_wait --tag dash --append "fakeqemu=pass fakeqemu.tests=a,b,c")
+fail=$(submit_wait --tag dash --append "fakeqemu=fail fakeqemu.tests=a,b,c fakeqemu.fail=b")
+crash=$(submit_wait --tag dash --append "fakeqemu=panic-at=6 fakeqemu.tests=a,b fakeqemu.panic-end=1")
+cov=$(submit_wait --tag covdash --gcov-tool gcov --append "fakeqemu=pass fakeqemu.ship=$T/cov.tar.gz")
+curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$cov/coverage?wait=120" >/dev/null
+curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$crash/crashes?wait=60" >/dev/null
+hang=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=hang")
+wait_for_console "$hang" '.'
+token=$(ctl token create --user "$(id -un)" --scope read --scope submit 2>/dev/null)
+
+check_eq "the failing job failed" "$(job_field "$fail" result)" failed
+check_eq "the crashing job crashed" "$(job_field "$crash" result)" crashed
+check_eq "the coverage job has coverage" \
+	"$(curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$cov/coverage" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" ok
+check_eq "the hanging job runs" "$(job_field "$hang" state)" running
+check_match "GET / is the overview page" "$(curl -s "$BASE/")" '<title>Overview'
+check_match "a file has an ETag and must be revalidated" "$(curl -si "$BASE/ui/style.css")" \
+	'Cache-Control: no-cache'
+etag=$(curl -si "$BASE/ui/api.js" | sed -n 's/^ETag: \(.*\)\r$/\1/p')
+check_eq "the same ETag again is 304" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$BASE/ui/api.js")" 304
+check_eq "a script is text/javascript" \
+	"$(curl -s -o /dev/null -w '%{content_type}' "$BASE/ui/api.js")" 'text/javascript; charset=utf-8'
+check_eq "no way out of the ui directory (..)" \
+	"$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$BASE/ui/../meson.build")" 404
+check_eq "no way out of the ui directory (%2e%2e%2f)" \
+	"$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$BASE/ui/%2e%2e%2fmeson.build")" 404
+check_eq "no file of an unknown kind" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/ui/meson.build")" 404
+
+jobs=$(python3 -c 'import json,sys; a=sys.argv
+print(json.dumps({"pass": int(a[1]), "fail": int(a[2]), "crash": int(a[3]), "cov": int(a[4]),
+  "hang": int(a[5]), "tag": "covdash", "token": a[6], "owner": a[7],
+  "submit": [a[8], "--socket", a[9], "submit", a[10], "--append",
+             "fakeqemu=pass fakeqemu.tests=t1,t2,t3,t4,t5 fakeqemu.delay-ms=150"]}))' \
+	"$pass" "$fail" "$crash" "$cov" "$hang" "$token" "$(id -un)" "$PKVMCTL" "$SOCK" "$TEST_KERNEL")
+mkdir -p "$T/chromium"
+while read -r verdict rest; do
+	TESTS_RUN=$((TESTS_RUN + 1))
+	case $verdict in
+	PASS) echo "ok $TESTS_RUN - $rest" ;;
+	SKIP) echo "ok $TESTS_RUN - ${rest%% -- *} # SKIP ${rest#* -- }" ;;
+	*)
+		echo "not ok $TESTS_RUN - ${rest%% -- *}"
+		echo "#   ${rest#* -- }"
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+		;;
+	esac
+done < <("$SELENIUM_PY" "$(dirname "$0")/dashboard.py" "$BASE" "$SHOTS" "$T/chromium" "$jobs" 2>"$T/selenium.err" ||
+	echo "FAIL the browser script ran to its end -- $(tail -3 "$T/selenium.err" | tr '\n' ' ')")
+shots=$(find "$SHOTS" -name '*.png' | wc -l)
+check "screenshots of the pages are in $SHOTS ($shots)" test "$shots" -ge 6
+finish

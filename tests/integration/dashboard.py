@@ -20,11 +20,12 @@ import sys
 import time
 import urllib.request
 
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from browser import chromium, severe_log  # noqa: E402
 
 BASE, SHOTS, PROFILE, JOBS = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 
@@ -58,38 +59,17 @@ def events_exist():
         return True
 
 
-def browser():
-    o = webdriver.ChromeOptions()
-    o.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              f"--user-data-dir={PROFILE}", "--no-first-run", "--no-default-browser-check",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-extensions", "--no-proxy-server",
-              "--disable-features=Translate,OptimizationHints,MediaRouter",
-              # Loopback only: every other host name resolves to nothing.
-              "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-              "--window-size=1280,1000"):
-        o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-
-
-d = browser()
+d = chromium(PROFILE)
 wait = WebDriverWait(d, 15)
 console_errors = []
 has_events = events_exist()
 
 
 def collect_log():
-    for e in d.get_log("browser"):
-        if e.get("level") != "SEVERE":
-            continue
-        msg = e.get("message", "")
-        # Before the events stream exists, the page's one try at it is a
-        # 404 the browser logs; the page then shows what the REST API said.
-        if not has_events and "/v1/events" in msg and "404" in msg:
-            continue
-        console_errors.append(msg)
+    # Before the events stream exists, the page's one try at it is a 404
+    # the browser logs; the page then shows what the REST API said.
+    console_errors.extend(severe_log(
+        d, lambda msg: not has_events and "/v1/events" in msg and "404" in msg))
 
 
 def shot(name):

@@ -14,25 +14,11 @@
 # $DASHBOARD_SHOTS (default: meson-logs/dashboard in the build tree).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../net.sh"
-
-for need in chromium chromedriver; do
-	command -v "$need" >/dev/null || { echo "1..0 # SKIP $need not installed (scripts/setup)"; exit 0; }
-done
-# Debian's python3-selenium is for Debian's python3, which a python3
-# earlier on PATH (pyenv, a venv) may hide.
-SELENIUM_PY=
-for py in /usr/bin/python3 python3; do
-	if "$py" -c 'import selenium' 2>/dev/null; then
-		SELENIUM_PY=$py
-		break
-	fi
-done
-[ -n "$SELENIUM_PY" ] || { echo "1..0 # SKIP python3-selenium not installed (scripts/setup)"; exit 0; }
+. "$(dirname "$0")/../browser.sh"
 command -v lcov >/dev/null || { echo "1..0 # SKIP lcov not installed (scripts/setup)"; exit 0; }
 
-SHOTS=${DASHBOARD_SHOTS:-$(dirname "$PKVMD")/meson-logs/dashboard}
-mkdir -p "$SHOTS"
-rm -f "$SHOTS"/*.png
+(cd "$SHOTS" && rm -f overview.png overview-live.png overview-narrow.png job-failed.png job-crashed.png \
+	job-passed.png job-coverage.png job-no-token.png crashes.png coverage.png)
 PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
 
@@ -98,20 +84,8 @@ print(json.dumps({"pass": int(a[1]), "fail": int(a[2]), "crash": int(a[3]), "cov
   "submit": [a[8], "--socket", a[9], "submit", a[10], "--append",
              "fakeqemu=pass fakeqemu.tests=t1,t2,t3,t4,t5 fakeqemu.delay-ms=150"]}))' \
 	"$pass" "$fail" "$crash" "$cov" "$hang" "$token" "$(id -un)" "$PKVMCTL" "$SOCK" "$TEST_KERNEL")
-mkdir -p "$T/chromium"
-while read -r verdict rest; do
-	TESTS_RUN=$((TESTS_RUN + 1))
-	case $verdict in
-	PASS) echo "ok $TESTS_RUN - $rest" ;;
-	SKIP) echo "ok $TESTS_RUN - ${rest%% -- *} # SKIP ${rest#* -- }" ;;
-	*)
-		echo "not ok $TESTS_RUN - ${rest%% -- *}"
-		echo "#   ${rest#* -- }"
-		TESTS_FAILED=$((TESTS_FAILED + 1))
-		;;
-	esac
-done < <("$SELENIUM_PY" "$(dirname "$0")/dashboard.py" "$BASE" "$SHOTS" "$T/chromium" "$jobs" 2>"$T/selenium.err" ||
-	echo "FAIL the browser script ran to its end -- $(tail -3 "$T/selenium.err" | tr '\n' ' ')")
-shots=$(find "$SHOTS" -name '*.png' | wc -l)
-check "screenshots of the pages are in $SHOTS ($shots)" test "$shots" -ge 6
+browser_checks "$(dirname "$0")/dashboard.py" "$BASE" "$SHOTS" "$T/chromium" "$jobs"
+shots=$(cd "$SHOTS" && ls overview.png overview-narrow.png job-failed.png job-crashed.png job-passed.png \
+	job-coverage.png job-no-token.png crashes.png coverage.png 2>/dev/null | wc -l)
+check_eq "screenshots of the pages are in $SHOTS" "$shots" 9
 finish

@@ -78,6 +78,19 @@ check_eq "no way out of the ui directory (%2e%2e%2f)" \
 check_eq "no file of an unknown kind" \
 	"$(curl -s -o /dev/null -w '%{http_code}' "$BASE/ui/meson.build")" 404
 
+# The overview pages finished jobs with the API's cursor.
+page() { curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs?$1" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(" ".join(str(j["id"]) for j in r["jobs"]), "next", r["next"])'; }
+check_eq "a full page names the next one's cursor" "$(page "state=done&limit=2")" "$cov $crash next $crash"
+check_eq "before= gives the page after it" "$(page "state=done&limit=2&before=$crash")" \
+	"$fail $pass next $pass"
+check_eq "a short page has no next" "$(page "state=done&limit=3&before=$fail")" "$pass next None"
+check_eq "result= filters, with the tag too" "$(page "tag=dash&result=failed")" "$fail next None"
+check_eq "a result no job can have is refused" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" "http://pkvmd/v1/jobs?result=green")" 400
+
 jobs=$(python3 -c 'import json,sys; a=sys.argv
 print(json.dumps({"pass": int(a[1]), "fail": int(a[2]), "crash": int(a[3]), "cov": int(a[4]),
   "hang": int(a[5]), "tag": "covdash", "token": a[6], "owner": a[7],

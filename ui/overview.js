@@ -132,10 +132,22 @@ async function loadDone() {
   fill('pager', pager);
 }
 
+// Users' counts change when a job is queued, starts or ends: ask again
+// then, at most once a second however many jobs move at once.
+let usersPending = null;
+function usersChanged() {
+  if (usersPending) return;
+  usersPending = setTimeout(() => {
+    usersPending = null;
+    loadUsers().catch(() => {});
+  }, 1000);
+}
+
 // A job event (the events contract): update the sections it belongs to.
 function onJob(ev) {
   const at = Date.now();
   const known = running.get(ev.id) || queued.get(ev.id);
+  if (!known || known.state !== ev.state) usersChanged();
   const job = Object.assign({}, known || { id: ev.id, tags: [] }, {
     state: ev.state, result: ev.result, owner: ev.owner, started: ev.started,
     finished: ev.finished, timeout: ev.timeout_s,

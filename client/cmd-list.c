@@ -3,7 +3,8 @@
  *
  * Filters go to the server as query parameters (GET /v1/jobs?state=...),
  * so the limit applies after filtering.  --json prints the array of job
- * objects (the "jobs" member of the answer) for scripts.
+ * objects (the "jobs" member of the answer) for scripts; --ids prints
+ * only their ids, one a line, for shell completion and loops.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "output.h"
 #include "wire.h"
 
-enum { OPT_STATE = 256, OPT_TAG, OPT_OWNER, OPT_LIMIT, OPT_JSON };
+enum { OPT_STATE = 256, OPT_TAG, OPT_OWNER, OPT_LIMIT, OPT_JSON, OPT_IDS };
 
 static const struct cmd_option list_options[] = {
 	{ .key = OPT_STATE, .long_name = "state", .has_arg = true },
@@ -21,6 +22,7 @@ static const struct cmd_option list_options[] = {
 	{ .key = OPT_OWNER, .long_name = "owner", .has_arg = true },
 	{ .key = OPT_LIMIT, .long_name = "limit", .short_name = 'n', .has_arg = true },
 	{ .key = OPT_JSON, .long_name = "json" },
+	{ .key = OPT_IDS, .long_name = "ids" },
 	{ 0 },
 };
 
@@ -53,11 +55,28 @@ static const struct output_table list_table = {
 	.row = job_row,
 };
 
+/* output_show()'s printer for --ids: each job's id on a line of its own. */
+static int
+print_ids(json_t *jobs, const void *arg)
+{
+	json_t *job;
+	size_t i;
+	long long id;
+
+	(void)arg;
+	json_array_foreach(jobs, i, job)
+	{
+		if (job_int(job, "id", &id))
+			printf("%lld\n", id);
+	}
+	return 0;
+}
+
 static int
 list_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 {
 	char query[1024] = "", path[1100];
-	bool json = false;
+	bool json = false, ids = false;
 	enum job_state st;
 	long long limit;
 	int rc = 0;
@@ -92,13 +111,20 @@ list_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_IDS:
+			ids = true;
+			break;
 		}
 	}
 	if (rc != 0) {
 		fprintf(stderr, "pkvmctl: out of memory\n");
 		return PKVM_EXIT_INFRA;
 	}
+	if (json && ids)
+		return cmd_usage_error(self, "give --json or --ids, not both");
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs%s", query);
+	if (ids)
+		return output_show(api, path, "jobs", JSON_ARRAY, false, print_ids, NULL);
 	return output_show_table(api, path, "jobs", json, &list_table);
 }
 
@@ -106,14 +132,15 @@ const struct cmd_entry cmd_list_entry = {
 	.name = "list",
 	.alias = "ls",
 	.args = "[--state STATE] [-T|--tag TAG] [--owner USER] [-n|--limit N] "
-		"[--json]",
+		"[--json | --ids]",
 	.summary = "list jobs, newest first",
 	.details = "options:\n"
 		   "  --state STATE    only jobs that are queued, running or done\n"
 		   "  -T, --tag TAG    only jobs with this tag\n"
 		   "  --owner USER     only jobs of this user\n"
 		   "  -n, --limit N    at most N jobs, 1..10000 (default 100)\n"
-		   "  --json           print the job objects as a JSON array\n",
+		   "  --json           print the job objects as a JSON array\n"
+		   "  --ids            print only the job ids, one a line\n",
 	.options = list_options,
 	.takes_rest = false,
 	.exec = list_exec,

@@ -8,7 +8,7 @@
  * "-m N" after "--" are taken out of the qemu arguments and become the
  * job's smp and mem; the rest is sent as qemu_args.
  *
- * How tests run comes from --manifest FILE (manifest.c: each test's
+ * How tests run comes from --manifest FILE (common/manifest.c: each test's
  * arguments, environment and timeout, modules to load), and what else the
  * guest needs from --extra DIR (extra.c: a tree of files, directories and
  * symlinks under the guest's root).  Both are read after every option, so
@@ -115,8 +115,7 @@ struct submit {
 	struct blob_set set; /* [0] the kernel, then executables, then extras */
 	size_t nexes;
 	const char *manifest, *extra_dir; /* or NULL */
-	json_t *modules; /* from --module and the manifest, or NULL */
-	json_t *tests; /* from the manifest: name -> args, env, timeout */
+	json_t *modules; /* from --module, or NULL */
 	json_t *extra; /* the --extra entries, or NULL */
 	bool coverage_options; /* --build-dir, --gcov-tool or --coverage-path */
 	size_t extra_first; /* index in set of the first extra file */
@@ -340,9 +339,9 @@ submit_set_int(struct submit *s, const char *key, const char *v, long long min, 
 	return rc;
 }
 
-/* Add kernel module NAME, from the manifest when FROM is not NULL. */
+/* Add kernel module NAME of --module. */
 static int
-submit_add_module(struct submit *s, const char *name, const char *from)
+submit_add_module(struct submit *s, const char *name)
 {
 	size_t i;
 	json_t *m;
@@ -357,43 +356,78 @@ submit_add_module(struct submit *s, const char *name, const char *from)
 	json_array_foreach(s->modules, i, m)
 	{
 		if (strcmp(json_string_value(m), name) == 0) {
-			fprintf(stderr, "pkvmctl: module '%s' given twice%s%s%s\n", name,
-			    from != NULL ? " (--module and manifest '" : "",
-			    from != NULL ? from : "", from != NULL ? "')" : "");
+			fprintf(stderr, "pkvmctl: module '%s' given twice\n", name);
 			return PKVM_EXIT_USAGE;
 		}
 	}
 	return submit_append(&s->modules, name, MANIFEST_MODULES_MAX, "modules");
 }
 
-/* Read the manifest, now that every executable is known. */
+/* Put the executables (their blobs come once they are hashed) and the
+ * modules into the request, so that the manifest can be applied to it
+ * before anything is uploaded. */
+static int
+submit_body_files(struct submit *s)
+{
+	json_t *exes = json_array();
+
+	if (exes == NULL || json_object_set_new(s->body, "executables", exes) < 0)
+		goto nomem;
+	for (size_t i = 1; i <= s->nexes; i++) {
+		const struct blob_file *f = &s->set.v[i];
+
+		if (json_array_append_new(exes,
+			json_pack("{s:s, s:i}", "name", f->name, "mode", (int)f->mode)) < 0)
+			goto nomem;
+	}
+	if (s->modules != NULL && json_object_set(s->body, "modules", s->modules) < 0)
+		goto nomem;
+	return 0;
+nomem:
+	fprintf(stderr, "pkvmctl: out of memory\n");
+	return PKVM_EXIT_INFRA;
+}
+
+/* Read the manifest, now that every executable is known, and apply it to
+ * the request. */
 static int
 submit_load_manifest(struct submit *s)
 {
 	const char **names = calloc(s->nexes + 1, sizeof(*names));
-	json_t *m = NULL, *mod;
-	size_t i;
-	int rc;
+	struct manifest_tests tests = {
+		.names = names,
+		.n = s->nexes,
+		.unknown = s->nexes > 0 ? "not among the --exe files"
+					: "the job has no executables: give --exe or --exe-dir",
+	};
+	char *why = NULL, *from = NULL;
+	json_t *m = NULL;
+	int err;
 
 	if (names == NULL) {
 		fprintf(stderr, "pkvmctl: out of memory\n");
 		return PKVM_EXIT_INFRA;
 	}
-	for (i = 0; i < s->nexes; i++)
+	for (size_t i = 0; i < s->nexes; i++)
 		names[i] = s->set.v[1 + i].name;
-	rc = manifest_load(s->manifest, names, s->nexes, &m);
+	err = manifest_load(s->manifest, &tests, &m, &why);
 	free(names);
-	if (rc != 0)
-		return rc;
-	s->tests = json_incref(json_object_get(m, "tests"));
-	json_array_foreach(json_object_get(m, "modules"), i, mod)
-	{
-		rc = submit_add_module(s, json_string_value(mod), s->manifest);
-		if (rc != 0)
-			break;
+	if (err == 0) {
+		if (asprintf(&from, "--module and manifest '%s'", s->manifest) < 0) {
+			from = NULL;
+			err = -ENOMEM;
+		} else {
+			err = manifest_apply(s->body, m, from, &why);
+		}
 	}
 	json_decref(m);
-	return rc;
+	free(from);
+	if (err < 0)
+		fprintf(stderr, "pkvmctl: %s\n", why != NULL ? why : strerror(-err));
+	free(why);
+	if (err == -ENOMEM)
+		return PKVM_EXIT_INFRA;
+	return err < 0 ? PKVM_EXIT_USAGE : 0;
 }
 
 /* Handle one option of the table above. */
@@ -494,7 +528,7 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_TEST_TIMEOUT:
 		return submit_set_int(s, "test_timeout", v, 0, PKVM_TIMEOUT_MAX_S);
 	case OPT_MODULE:
-		return submit_add_module(s, v, NULL);
+		return submit_add_module(s, v);
 	case OPT_FAIL_ON_WARN:
 		json_object_set_new(s->body, "fail_on_warn", json_true());
 		return 0;
@@ -630,21 +664,13 @@ submit_merge(struct submit *s, const char *name, long long opt, long long qemu)
 static void
 submit_finish_body(struct submit *s)
 {
-	json_t *exes = json_array();
+	json_t *exes = json_object_get(s->body, "executables");
 
 	json_object_set_new(s->body, "kernel", json_string(s->set.v[0].hash));
-	for (size_t i = 1; i <= s->nexes; i++) {
-		const struct blob_file *f = &s->set.v[i];
-		json_t *exe = json_pack("{s:s, s:s, s:i}", "name", f->name, "blob", f->hash, "mode",
-		    (int)f->mode);
-
-		/* The manifest's args, env and timeout for this test. */
-		json_object_update(exe, json_object_get(s->tests, f->name));
-		json_array_append_new(exes, exe);
-	}
-	json_object_set_new(s->body, "executables", exes);
-	if (s->modules != NULL)
-		json_object_set(s->body, "modules", s->modules);
+	/* submit_body_files() listed them in the order of the set. */
+	for (size_t i = 1; i <= s->nexes; i++)
+		json_object_set_new(json_array_get(exes, i - 1), "blob",
+		    json_string(s->set.v[i].hash));
 	if (s->extra != NULL) {
 		extra_set_blobs(s->extra, s->set.v + s->extra_first);
 		json_object_set(s->body, "extra", s->extra);
@@ -730,6 +756,8 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		if (args->v[i].key != CMD_ARG_POSITIONAL)
 			rc = submit_option(&s, args->v[i].key, args->v[i].value);
 	}
+	if (rc == 0)
+		rc = submit_body_files(&s);
 	if (rc == 0 && s.manifest != NULL)
 		rc = submit_load_manifest(&s);
 	if (rc == 0 && s.extra_dir != NULL) {
@@ -763,7 +791,6 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 out:
 	blob_set_free(&s.set);
 	json_decref(s.modules);
-	json_decref(s.tests);
 	json_decref(s.extra);
 	json_decref(s.tags);
 	json_decref(s.qemu_args);
@@ -782,7 +809,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--seed S] [--priority low|normal|high]\n"
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
 		"                      [--coverage-path PATH]... [--vmlinux FILE]\n"
-		"                      [--wait] [-f|--follow] [--junit FILE] [--json]\n"
+		"                      [-w|--wait] [-f|--follow] [--junit FILE] [--json]\n"
 		"                      [-- QEMU-ARG...]",
 	.summary = "upload a kernel and tests and queue a job",
 	.details = "options (before or after KERNEL):\n"
@@ -826,7 +853,7 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --seed S          test seed (default random)\n"
 		   "  --priority P      low, normal (default) or high (admins only): high\n"
 		   "                    goes before everyone's normal jobs, low after them\n"
-		   "  --wait            wait for the result; exit with the codes below\n"
+		   "  -w, --wait        wait for the result; exit with the codes below\n"
 		   "  -f, --follow      print the console as it runs, then as --wait\n"
 		   "  --junit FILE      wait, then write the JUnit XML report to FILE (for\n"
 		   "                    GitLab's artifacts:reports:junit); the exit status\n"

@@ -23,6 +23,10 @@
  * kernel/Image, tests/NAME).  On failure what was unpacked is removed too,
  * so a caller never finds half a tree.
  *
+ * A project's manifest is a file of the artifact, found like the kernel;
+ * a generic push has two downloads, and it is looked for in the one that
+ * is an archive, the tests_url's first, where the tests' own files are.
+ *
  * Errors: the errno says what a caller can do, the text says what
  * happened (artifact.h lists them).  HTTP answers map as 401/403 ->
  * -EACCES, 404/410 -> -ENOENT, 429/5xx -> -EAGAIN; a forge that cannot be
@@ -80,8 +84,8 @@ struct art {
 	uv_work_t work;
 	int err;
 	char why[1024];
-	char kernel_out[PATH_MAX], tests_out[PATH_MAX];
-	bool has_tests;
+	char kernel_out[PATH_MAX], tests_out[PATH_MAX], manifest_out[PATH_MAX];
+	bool has_tests, has_manifest;
 };
 
 static void gh_zip_start(struct art *a, int64_t id);
@@ -128,6 +132,8 @@ art_finish(struct art *a)
 		u.dir = a->workdir;
 		u.kernel = a->kernel_out;
 		u.tests = a->has_tests ? a->tests_out : NULL;
+		u.manifest = a->has_manifest ? a->manifest_out : NULL;
+		u.manifest_name = a->p->manifest;
 		a->cb(a->arg, 0, NULL, &u);
 	}
 	art_free(a);
@@ -629,6 +635,10 @@ unpack_forge(struct art *a, struct ci_unpack_budget *b)
 		r = locate(a, root, fd, "tests", a->p->tests, true, &seen, a->tests_out);
 		a->has_tests = r == 0;
 	}
+	if (r == 0 && a->p->manifest != NULL) {
+		r = locate(a, root, fd, "manifest", a->p->manifest, false, &seen, a->manifest_out);
+		a->has_manifest = r == 0;
+	}
 out:
 	if (fd >= 0)
 		close(fd);
@@ -660,7 +670,7 @@ unpack_generic(struct art *a, struct ci_unpack_budget *b)
 	struct ci_unpack_seen kseen = { 0 }, tseen = { 0 };
 	char kroot[PATH_MAX], troot[PATH_MAX];
 	int kfd = -1, tfd = -1, r;
-	bool single;
+	bool single, kernel_archive = false, tests_archive = false;
 
 	snprintf(kroot, sizeof(kroot), "%s/kernel", a->workdir);
 	snprintf(troot, sizeof(troot), "%s/tests", a->workdir);
@@ -668,6 +678,7 @@ unpack_generic(struct art *a, struct ci_unpack_budget *b)
 	    &single, a->kernel_out);
 	if (r < 0 || single)
 		goto tests;
+	kernel_archive = true;
 	if (a->p->kernel == NULL) {
 		r = set_why(a, -EINVAL,
 		    "kernel_url is an archive, and the project names no 'kernel' path in it");
@@ -681,6 +692,7 @@ tests:
 	if (a->tests_url != NULL) {
 		r = unpack_generic_one(a, "tests_url", a->tests_dl, troot, a->tests_name, b, &tseen,
 		    &tfd, &single, a->tests_out);
+		tests_archive = r == 0 && !single;
 		if (r == 0 && !single && a->p->tests != NULL)
 			r = locate(a, troot, tfd, "tests", a->p->tests, true, &tseen, a->tests_out);
 		else if (r == 0 && !single)
@@ -690,6 +702,19 @@ tests:
 		/* One archive may hold both, as a forge's artifact does. */
 		r = locate(a, kroot, kfd, "tests", a->p->tests, true, &kseen, a->tests_out);
 		a->has_tests = r == 0;
+	}
+	if (r == 0 && a->p->manifest != NULL) {
+		if (tests_archive)
+			r = locate(a, troot, tfd, "manifest", a->p->manifest, false, &tseen,
+			    a->manifest_out);
+		else if (kernel_archive)
+			r = locate(a, kroot, kfd, "manifest", a->p->manifest, false, &kseen,
+			    a->manifest_out);
+		else
+			r = set_why(a, -EINVAL,
+			    "the project names a 'manifest', and neither kernel_url nor tests_url "
+			    "is an archive that could hold it");
+		a->has_manifest = r == 0;
 	}
 out:
 	if (kfd >= 0)
@@ -771,7 +796,8 @@ check_req(const struct ci_artifact_req *req)
 	    req->workdir == NULL || req->max_bytes <= 0 || req->timeout_s <= 0)
 		return -EINVAL;
 	if ((p->kernel != NULL && ci_path_clean(p->kernel, clean, sizeof(clean)) < 0) ||
-	    (p->tests != NULL && ci_path_clean(p->tests, clean, sizeof(clean)) < 0))
+	    (p->tests != NULL && ci_path_clean(p->tests, clean, sizeof(clean)) < 0) ||
+	    (p->manifest != NULL && ci_path_clean(p->manifest, clean, sizeof(clean)) < 0))
 		return -EINVAL;
 	switch (p->forge) {
 	case CI_FORGE_GITHUB:

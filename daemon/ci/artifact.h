@@ -34,13 +34,15 @@ struct ci_push {
 struct ci_unpacked {
 	const char *dir; /* the work directory */
 	const char *kernel; /* the kernel Image's file */
-	const char *tests; /* the tests: a directory or a manifest file; NULL when none */
+	const char *tests; /* the tests: a directory or one executable; NULL when none */
+	const char *manifest; /* the project's manifest file, or NULL when it names none */
+	const char *manifest_name; /* it as the project names it, for messages */
 };
 
 /* Called once: ERR 0 with U, or negative errno with WHY:
  *   -ENOENT     no such run, job or artifact, an expired one, or the
- *               project's kernel or tests path is not in it (WHY lists
- *               the first entries it holds)
+ *               project's kernel, tests or manifest path is not in it (WHY
+ *               lists the first entries it holds)
  *   -EACCES     the forge (or its storage) refused the token: 401, 403
  *   -EAGAIN     the forge is down or busy: connection refused or reset,
  *               unknown host, 429, 5xx; try again later

@@ -74,6 +74,7 @@ ci_project_free(struct ci_project *p)
 	free(p->artifact);
 	free(p->kernel);
 	free(p->tests);
+	free(p->manifest);
 	json_decref(p->job_template);
 	free(p->owner);
 	free(p);
@@ -139,11 +140,12 @@ check_template(json_t *tmpl, char **why)
 		json_decref(trial);
 		return -ENOMEM;
 	}
-	if (json_object_get(trial, "kernel") != NULL || json_object_get(trial, "exes") != NULL) {
+	if (json_object_get(trial, "kernel") != NULL ||
+	    json_object_get(trial, "executables") != NULL) {
 		json_decref(trial);
 		job_free(j);
 		return fail(why,
-		    "job_template: 'kernel' and 'exes' come from the artifact, "
+		    "job_template: 'kernel' and 'executables' come from the artifact, "
 		    "not the template");
 	}
 	json_object_set_new(trial, "kernel",
@@ -161,7 +163,7 @@ ci_project_parse(json_t *obj, const char *file, struct ci_project **out, char **
 {
 	static const char *const known[] = { "name", "forge", "repository", "api_url",
 		"secret_file", "token_file", "workflow", "job", "artifact", "kernel", "tests",
-		"job_template", "owner", "supersede", NULL };
+		"manifest", "job_template", "owner", "supersede", NULL };
 	struct ci_project *p;
 	char *forge = NULL, *secret_file = NULL, *token_file = NULL;
 	const char *key;
@@ -197,6 +199,7 @@ ci_project_parse(json_t *obj, const char *file, struct ci_project **out, char **
 	    (r = get_str(obj, "artifact", &p->artifact, why)) < 0 ||
 	    (r = get_str(obj, "kernel", &p->kernel, why)) < 0 ||
 	    (r = get_str(obj, "tests", &p->tests, why)) < 0 ||
+	    (r = get_str(obj, "manifest", &p->manifest, why)) < 0 ||
 	    (r = get_str(obj, "owner", &p->owner, why)) < 0)
 		goto out;
 	r = -EINVAL;

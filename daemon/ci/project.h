@@ -31,7 +31,8 @@ struct ci_project {
 	char *job; /* GitLab: the job's name */
 	char *artifact; /* GitHub: the artifact's name */
 	char *kernel; /* path of the kernel Image inside the artifact */
-	char *tests; /* path of the tests (a directory, or a manifest) inside it, or NULL */
+	char *tests; /* path of the test executables (a directory, or one file) in it, or NULL */
+	char *manifest; /* path of a manifest (docs/MANIFEST.md) in it for them, or NULL */
 	json_t *job_template; /* POST /v1/jobs fields every job of it starts from */
 	char *owner; /* the user its jobs run as */
 	bool supersede; /* a newer push to a branch cancels its older jobs */

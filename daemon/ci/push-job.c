@@ -4,7 +4,10 @@
  *
  * The test executables are every regular file with an execute bit in the
  * tests directory, not recursively, in name order, so that the order the
- * guest runs them in does not depend on how the archive listed them.
+ * guest runs them in does not depend on how the archive listed them.  The
+ * project's manifest is read here, in the worker, with common/manifest.c,
+ * as `pkvmctl submit --manifest` reads one: it may name only those
+ * executables, and its mistakes fail the delivery with its own message.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +22,7 @@
 
 #include "ci/push-job.h"
 #include "kernel-image.h"
+#include "manifest.h"
 #include "store/blobs.h"
 #include "wire.h"
 
@@ -38,6 +42,7 @@ void
 ci_files_clear(struct ci_files *f)
 {
 	free(f->exes);
+	json_decref(f->manifest);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -112,7 +117,8 @@ list_tests(const char *dir, struct ci_files *f, char **why)
 
 /* Tests that are one file (a generic tests_url that is no archive): that
  * file is the one executable, whatever its mode, unless it looks like a
- * manifest, which is not taken yet. */
+ * manifest: a manifest is named by the project's 'manifest', and taking
+ * one as a test would run it in the guest. */
 static int
 single_test(const char *path, struct ci_files *f, char **why)
 {
@@ -120,9 +126,10 @@ single_test(const char *path, struct ci_files *f, char **why)
 	size_t n = strlen(name);
 
 	if (strstr(name, "manifest") != NULL || (n > 5 && strcmp(name + n - 5, ".json") == 0))
-		return fail(why, -ENOTSUP,
-		    "tests: a manifest file is not supported yet; give a directory of "
-		    "executables");
+		return fail(why, -EINVAL,
+		    "tests: '%s' looks like a manifest, not an executable: a manifest is "
+		    "named by the project's 'manifest', next to 'tests'",
+		    name);
 	if (!pkvm_name_valid(name) || n >= sizeof(f->exes[0].name))
 		return fail(why, -EINVAL,
 		    "test '%s': a name of letters, digits, '.', '_' and '-' is needed", name);
@@ -131,6 +138,39 @@ single_test(const char *path, struct ci_files *f, char **why)
 	strcpy(f->exes[0].name, name);
 	f->nexes = 1;
 	return 0;
+}
+
+/* Read U's manifest into F, naming F's executables; its message is the
+ * delivery's, naming the file as the project does, not by its place in
+ * the work directory. */
+static int
+read_manifest(const struct ci_unpacked *u, struct ci_files *f, char **why)
+{
+	const char **names = calloc(f->nexes + 1, sizeof(*names));
+	struct manifest_tests tests = {
+		.names = names,
+		.n = f->nexes,
+		.unknown = f->nexes > 0 ? "not among the artifact's tests"
+					: "the job has no executables: the artifact has no tests",
+	};
+	const char *name = u->manifest_name != NULL ? u->manifest_name : "manifest";
+	FILE *mf;
+	int err;
+
+	if (names == NULL)
+		return -ENOMEM;
+	if ((mf = fopen(u->manifest, "re")) == NULL) {
+		err = -errno;
+		fail(why, err, "manifest '%s': %s", name, strerror(-err));
+		free(names);
+		return err;
+	}
+	for (size_t i = 0; i < f->nexes; i++)
+		names[i] = f->exes[i].name;
+	err = manifest_read(mf, name, &tests, &f->manifest, why);
+	fclose(mf);
+	free(names);
+	return err;
 }
 
 int
@@ -155,6 +195,8 @@ ci_files_collect(struct blobs *b, const struct ci_unpacked *u, struct ci_files *
 			goto fail;
 		}
 	}
+	if (u->manifest != NULL && (err = read_manifest(u, out, why)) < 0)
+		goto fail;
 	if ((err = blobs_add_file(b, u->kernel, out->kernel)) < 0) {
 		fail(why, err, "storing the kernel: %s", strerror(-err));
 		goto fail;
@@ -210,15 +252,17 @@ add_tag(json_t *a, const char *tag)
 	json_array_append_new(a, json_string(tag));
 }
 
-json_t *
+int
 ci_job_request(const struct ci_project *p, const struct ci_files *f, const char *ref,
-    const char *commit, json_t *extra_tags)
+    const char *commit, json_t *extra_tags, json_t **out, char **why)
 {
 	json_t *o = json_deep_copy(p->job_template), *tags = json_array(), *exes = json_array(), *v;
 	char tag[PKVM_TAG_MAX + 1], value[PKVM_TAG_MAX + 1];
 	size_t i;
 	int r;
 
+	*out = NULL;
+	*why = NULL;
 	if (o == NULL || tags == NULL || exes == NULL)
 		goto nomem;
 	snprintf(tag, sizeof(tag), "project:%s", p->name);
@@ -250,10 +294,24 @@ ci_job_request(const struct ci_project *p, const struct ci_files *f, const char 
 	tags = NULL;
 	if (r < 0 || (r = json_object_set_new(o, "executables", exes), exes = NULL, r < 0))
 		goto nomem;
-	return o;
+	if (f->manifest != NULL) {
+		char *from = NULL;
+
+		if (asprintf(&from, "job_template and manifest '%s'", p->manifest) < 0)
+			goto nomem;
+		r = manifest_apply(o, f->manifest, from, why);
+		free(from);
+		if (r < 0) {
+			json_decref(o);
+			return r;
+		}
+	}
+	*out = o;
+	return 0;
 nomem:
 	json_decref(o);
 	json_decref(tags);
 	json_decref(exes);
-	return NULL;
+	*why = strdup("out of memory");
+	return -ENOMEM;
 }

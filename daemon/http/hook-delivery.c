@@ -48,7 +48,7 @@ struct delivery {
 	struct ci_push push;
 	char workdir[PATH_MAX];
 	/* What the artifact gave, copied for the worker. */
-	char *kernel, *tests;
+	char *kernel, *tests, *manifest;
 	uv_work_t work;
 	struct ci_files files;
 	int err;
@@ -69,6 +69,7 @@ delivery_free(struct delivery *dl)
 	json_decref(dl->tags);
 	free(dl->kernel);
 	free(dl->tests);
+	free(dl->manifest);
 	ci_files_clear(&dl->files);
 	free(dl->why);
 	free(dl);
@@ -181,16 +182,17 @@ queue_job(struct delivery *dl)
 		.delivery_id = dl->row,
 		.callback_url = dl->callback_url,
 	};
-	char why[512];
+	char why[512], *request_why = NULL;
 	const char *field;
-	json_t *body;
+	json_t *body = NULL;
 	struct job *j = NULL;
 	int err;
 
-	body = ci_job_request(dl->p, &dl->files, dl->ref, dl->commit, dl->tags);
-	if (body == NULL || job_new(&j) < 0) {
+	err = ci_job_request(dl->p, &dl->files, dl->ref, dl->commit, dl->tags, &body, &request_why);
+	if (err < 0 || job_new(&j) < 0) {
 		json_decref(body);
-		delivery_failed(dl, "out of memory");
+		delivery_failed(dl, request_why != NULL ? request_why : "out of memory");
+		free(request_why);
 		return;
 	}
 	err = job_from_request(body, j, &e);
@@ -235,7 +237,9 @@ collect_work(uv_work_t *w)
 	struct delivery *dl = w->data;
 	const struct ci_unpacked u = { .dir = dl->workdir,
 		.kernel = dl->kernel,
-		.tests = dl->tests };
+		.tests = dl->tests,
+		.manifest = dl->manifest,
+		.manifest_name = dl->p->manifest };
 
 	dl->err = ci_files_collect(dl->d->blobs, &u, &dl->files, &dl->why);
 	workdir_remove(dl->workdir);
@@ -269,7 +273,8 @@ on_artifact(void *arg, int err, const char *why, const struct ci_unpacked *u)
 		return;
 	}
 	if ((dl->kernel = strdup(u->kernel)) == NULL ||
-	    (u->tests != NULL && (dl->tests = strdup(u->tests)) == NULL)) {
+	    (u->tests != NULL && (dl->tests = strdup(u->tests)) == NULL) ||
+	    (u->manifest != NULL && (dl->manifest = strdup(u->manifest)) == NULL)) {
 		delivery_end_failed(dl, "out of memory");
 		return;
 	}

@@ -35,4 +35,8 @@ check_eq "a gzipped arm64 Image is accepted and runs" "$rc" 0
 
 n=$(ctl list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 check_eq "list --json is an array of every job" "$n" 4
+check_eq "list --ids prints the ids alone, newest first" "$(ctl list --ids | tr '\n' ' ')" \
+	"$(ctl list --json | python3 -c 'import json,sys; print(" ".join(str(j["id"]) for j in json.load(sys.stdin)), end=" ")')"
+rc=0; ctl list --ids --json >/dev/null 2>&1 || rc=$?
+check_eq "list --ids with --json is a usage error" "$rc" 2
 finish

@@ -7,7 +7,9 @@
 # workflow_run (202, then a job); GitLab: a wrong token, a Job Hook; the
 # generic hook: a job from kernel_url/tests_url with the right tags,
 # owner and via, a sha256 mismatch (failed), unknown fields, supersede on
-# one branch only; pkvmctl ci list / ci deliveries; SIGHUP with a broken
+# one branch only; a project's manifest (GitHub and generic: the job gets
+# its args, env, timeout and modules; a mistake fails the delivery naming
+# the line); pkvmctl ci list / ci deliveries; SIGHUP with a broken
 # project file.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../forge/forge.sh"
@@ -33,6 +35,17 @@ JSON
 cat >"$CI/gen.json" <<JSON
 {"name": "gen", "forge": "generic", "secret_file": "$T/gen.secret", "supersede": true,
  "job_template": {"append": "fakeqemu=hang-at=1000", "smp": 1}, "owner": "gen-bot"}
+JSON
+cat >"$CI/kernel-mf.json" <<JSON
+{"name": "kernel-mf", "forge": "github", "repository": "acme/mf", "api_url": "$FORGE_URL",
+ "secret_file": "$T/gh.secret", "token_file": "$T/token", "workflow": "kernel",
+ "artifact": "mf-art", "kernel": "Image", "tests": "tests", "manifest": "tests.manifest",
+ "job_template": {"append": "fakeqemu=pass", "modules": ["first"]}}
+JSON
+echo "genmf-secret" >"$T/genmf.secret"
+cat >"$CI/gen-mf.json" <<JSON
+{"name": "gen-mf", "forge": "generic", "secret_file": "$T/genmf.secret",
+ "manifest": "tests.manifest", "job_template": {"append": "fakeqemu=pass"}}
 JSON
 start_pkvmd --qemu "$FAKE_QEMU" --slots 4 --ci-dir "$CI"
 export HOOK_UNIX_SOCKET=$SOCK
@@ -181,6 +194,54 @@ check_eq "supersede: the newer push queued a job" "$(wait_delivery gen "$HOOK_DE
 "$PKVMCTL" --socket "$SOCK" wait "$j1" >/dev/null 2>&1 || true
 check_eq "supersede: the older job of main is cancelled" "$(job_field "$j1" result)" cancelled
 check_eq "supersede: the job of branch other still runs" "$(job_field "$jo" state)" running
+
+# --- a project's manifest -------------------------------------------------
+# The artifact's tests.manifest says how its tests run, as `pkvmctl submit
+# --manifest` does; the job's JSON has what it says.
+mkdir -p "$T/mf/tests"
+cp "$TEST_KERNEL" "$T/mf/Image"
+cp "$T/art/tests/t1" "$T/mf/tests/t1"
+cat >"$T/mf/tests.manifest" <<'MF'
+# from the artifact
+module dummy
+test t1 timeout=30 -- --verbose 'two words'
+env t1 FOO=bar "GREETING=hello world"
+MF
+make_artifact_zip "$T/mf.zip" "$T/mf" >/dev/null
+forge_register_run acme/mf 21 $SHA1 main mf-art="$T/mf.zip" >/dev/null
+send hook_github_workflow_run "$H/github" gh-secret acme/mf 21 $SHA1
+check_eq "manifest: github: the delivery queued a job" "$(wait_delivery kernel-mf "$HOOK_DELIVERY")" queued
+jm=$(deliveries kernel-mf | forge_json "[d['job'] for d in j if d['delivery'] == '$HOOK_DELIVERY']")
+job=$("$PKVMCTL" --socket "$SOCK" status "$jm" --json)
+check_eq "manifest: github: the test's arguments" "$(forge_json 'json.dumps(j["executables"][0]["args"])' <<<"$job")" '["--verbose", "two words"]'
+check_eq "manifest: github: its environment" "$(forge_json 'j["executables"][0]["env"]' <<<"$job")" '{"FOO": "bar", "GREETING": "hello world"}'
+check_eq "manifest: github: its timeout" "$(forge_json 'j["executables"][0]["timeout"]' <<<"$job")" 30
+check_eq "manifest: github: the manifest's modules after the template's" "$(forge_json 'json.dumps(j["modules"])' <<<"$job")" '["first", "dummy"]'
+check_eq "manifest: github: the manifest itself is no executable" "$(forge_json 'len(j["executables"])' <<<"$job")" 1
+
+# Generic: the manifest is in the tests_url's archive, next to the tests.
+mkdir -p "$T/gmf"
+cp "$T/art/tests/t1" "$T/gmf/t1"
+printf 'test t1 timeout=7 -- -x\nenv t1 MODE=fast\n' >"$T/gmf/tests.manifest"
+tar -C "$T/gmf" -cf "$T/gmf.tar" t1 tests.manifest
+send hook_generic "$H/generic" genmf-secret gen-mf main $SHA1 "$kurl" "$(forge_file gmf.tar "$T/gmf.tar")"
+check_eq "manifest: generic: the delivery queued a job" "$(wait_delivery gen-mf "$HOOK_DELIVERY")" queued
+jm=$(deliveries gen-mf | forge_json "[d['job'] for d in j if d['delivery'] == '$HOOK_DELIVERY']")
+job=$("$PKVMCTL" --socket "$SOCK" status "$jm" --json)
+check_eq "manifest: generic: args, env and timeout" \
+	"$(forge_json 'x = j["executables"][0]; json.dumps([x["name"], x["args"], x["env"], x["timeout"]])' <<<"$job")" \
+	'["t1", ["-x"], {"MODE": "fast"}, 7]'
+
+# A manifest naming a test the artifact does not have: no job, and the
+# delivery says the manifest's own words, with the line.
+printf '# two lines\ntest nope timeout=5\n' >"$T/gmf/tests.manifest"
+tar -C "$T/gmf" -cf "$T/gmf-bad.tar" t1 tests.manifest
+send hook_generic "$H/generic" genmf-secret gen-mf main $SHA2 "$kurl" "$(forge_file gmf-bad.tar "$T/gmf-bad.tar")"
+check_eq "manifest: a mistake fails the delivery" "$(wait_delivery gen-mf "$HOOK_DELIVERY")" failed
+check_eq "manifest: ... naming the file and line" \
+	"$(deliveries gen-mf | forge_json "[d['reason'] for d in j if d['delivery'] == '$HOOK_DELIVERY']")" \
+	"tests.manifest:2: unknown test 'nope' (not among the artifact's tests)"
+check_eq "manifest: ... and no job (the one is the good push's)" "$(jobs_tagged project:gen-mf)" 1
 
 # --- pkvmctl ---------------------------------------------------------------
 out=$("$PKVMCTL" --socket "$SOCK" ci list)

@@ -110,6 +110,38 @@ test_generic_needs_only_a_secret(void)
 }
 
 static void
+test_manifest_is_a_path_next_to_tests(void)
+{
+	struct ci_project *p = NULL;
+	char why[256];
+
+	CHECK_INT(parse(GH ", \"tests\": \"t\", \"manifest\": \"pkvmd-job/tests.manifest\"}", &p,
+		      why, sizeof(why)),
+	    0);
+	CHECK(p != NULL);
+	if (p != NULL) {
+		CHECK_STR(p->tests, "t");
+		CHECK_STR(p->manifest, "pkvmd-job/tests.manifest");
+	}
+	ci_project_free(p);
+	/* Without it, no manifest; it needs no 'tests' (modules only). */
+	CHECK_INT(parse(GH "}", &p, why, sizeof(why)), 0);
+	CHECK(p != NULL && p->manifest == NULL);
+	ci_project_free(p);
+	CHECK_INT(parse(GH ", \"manifest\": \"m\"}", &p, why, sizeof(why)), 0);
+	CHECK(p != NULL && p->tests == NULL);
+	ci_project_free(p);
+	p = NULL;
+	CHECK_INT(parse(GH ", \"manifest\": 1}", &p, why, sizeof(why)), -EINVAL);
+	CHECK_STR(why, "'manifest' must be a non-empty string");
+	CHECK(p == NULL);
+	CHECK_INT(parse(GH ", \"manifest\": \"\"}", &p, why, sizeof(why)), -EINVAL);
+	CHECK_STR(why, "'manifest' must be a non-empty string");
+	CHECK_INT(parse(GH ", \"manifests\": \"m\"}", &p, why, sizeof(why)), -EINVAL);
+	CHECK_STR(why, "unknown field 'manifests'");
+}
+
+static void
 test_unknown_field_is_refused(void)
 {
 	struct ci_project *p = NULL;
@@ -147,6 +179,9 @@ test_bad_template_is_refused(void)
 	    -EINVAL);
 	CHECK(strncmp(why, "job_template: ", 14) == 0);
 	CHECK_INT(parse(GH ", \"job_template\": {\"kernel\": \"x\"}}", &p, why, sizeof(why)),
+	    -EINVAL);
+	CHECK(strstr(why, "come from the artifact") != NULL);
+	CHECK_INT(parse(GH ", \"job_template\": {\"executables\": []}}", &p, why, sizeof(why)),
 	    -EINVAL);
 	CHECK(strstr(why, "come from the artifact") != NULL);
 	CHECK_INT(parse(GH ", \"job_template\": [1]}", &p, why, sizeof(why)), -EINVAL);
@@ -228,6 +263,7 @@ main(void)
 	RUN(test_github_needs_workflow_and_artifact);
 	RUN(test_gitlab_needs_job_and_token);
 	RUN(test_generic_needs_only_a_secret);
+	RUN(test_manifest_is_a_path_next_to_tests);
 	RUN(test_unknown_field_is_refused);
 	RUN(test_secret_file_unreadable_or_empty);
 	RUN(test_bad_template_is_refused);

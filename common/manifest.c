@@ -1,6 +1,6 @@
 /*
  * manifest.c -- read a test manifest (docs/MANIFEST.md) into the JSON
- * fields of a job request.
+ * fields of a job request, and put them onto one.
  *
  * A manifest is a list of lines, each a keyword and words:
  *
@@ -14,7 +14,12 @@
  * test gets.  Everything the API would refuse is refused here, with the
  * file and line to blame, before a byte is uploaded.  Tests are named by
  * their executable's name and must be among the job's executables: the
- * manifest says how to run the tests, --exe and --exe-dir say which.
+ * manifest says how to run the tests, --exe and --exe-dir (or a CI
+ * project's tests directory) say which.
+ *
+ * Nothing here prints: every mistake becomes one message, "NAME:LINE: why",
+ * that the client prints and exits with, and that pkvmd records on the
+ * failed CI delivery.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -33,25 +38,42 @@ struct word {
 	bool quoted;
 };
 
-/* The file being read, for messages. */
+/* The file being read, for messages; ERR and *WHY once it failed. */
 struct reader {
 	const char *path;
 	int line;
+	int err;
+	char **why;
 };
 
-static int fail(const struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Fail with -EINVAL and "PATH:LINE: " and the message. */
 static int
-fail(const struct reader *r, const char *fmt, ...)
+fail(struct reader *r, const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "pkvmctl: %s:%d: ", r->path, r->line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return PKVM_EXIT_USAGE;
+	if (n < 0 || asprintf(r->why, "%s:%d: %s", r->path, r->line, msg) < 0) {
+		free(msg);
+		*r->why = NULL;
+		return r->err = -ENOMEM;
+	}
+	free(msg);
+	return r->err = -EINVAL;
+}
+
+/* Fail with -ENOMEM, which names no line: it is not the file's fault. */
+static int
+nomem(struct reader *r)
+{
+	*r->why = strdup("out of memory");
+	return r->err = -ENOMEM;
 }
 
 /* Split LINE into words, written to BUF (at least strlen(LINE) + 1 bytes)
@@ -118,10 +140,10 @@ split_words(const char *line, char *buf, struct word *words, const char **why)
 }
 
 static bool
-name_known(const char *name, const char *const *names, size_t nnames)
+name_known(const char *name, const struct manifest_tests *tests)
 {
-	for (size_t i = 0; i < nnames; i++) {
-		if (strcmp(names[i], name) == 0)
+	for (size_t i = 0; i < tests->n; i++) {
+		if (strcmp(tests->names[i], name) == 0)
 			return true;
 	}
 	return false;
@@ -154,7 +176,7 @@ manifest_module_valid(const char *name)
 
 /* A JSON string of S, or NULL after complaining that it is not UTF-8. */
 static json_t *
-string_of(const struct reader *r, const char *s, const char *what)
+string_of(struct reader *r, const char *s, const char *what)
 {
 	json_t *j;
 
@@ -168,25 +190,22 @@ string_of(const struct reader *r, const char *s, const char *what)
 	return j;
 }
 
-/* The object for test NAME in TESTS, created when it is not there yet; NULL
- * after complaining when NAME is not an executable of the job. */
+/* The object for test NAME in OBJS, created when it is not there yet; NULL
+ * after complaining when NAME is not one of TESTS. */
 static json_t *
-test_object(const struct reader *r, json_t *tests, const char *name, const char *const *names,
-    size_t nnames)
+test_object(struct reader *r, json_t *objs, const char *name, const struct manifest_tests *tests)
 {
-	json_t *t = json_object_get(tests, name);
+	json_t *t = json_object_get(objs, name);
 
 	if (t != NULL)
 		return t;
-	if (!name_known(name, names, nnames)) {
-		fail(r, "unknown test '%s' (%s)", name,
-		    nnames > 0 ? "not among the --exe files"
-			       : "the job has no executables: give --exe or --exe-dir");
+	if (!name_known(name, tests)) {
+		fail(r, "unknown test '%s' (%s)", name, tests->unknown);
 		return NULL;
 	}
 	t = json_object();
-	if (t == NULL || json_object_set_new(tests, name, t) < 0) {
-		fail(r, "out of memory");
+	if (t == NULL || json_object_set_new(objs, name, t) < 0) {
+		nomem(r);
 		return NULL;
 	}
 	return t;
@@ -195,8 +214,8 @@ test_object(const struct reader *r, json_t *tests, const char *name, const char 
 /* "test NAME [timeout=SECONDS] [-- ARG...]"; SEEN maps names to the line
  * of their test line. */
 static int
-line_test(const struct reader *r, struct word *w, int n, json_t *tests, json_t *seen,
-    const char *const *names, size_t nnames)
+line_test(struct reader *r, struct word *w, int n, json_t *objs, json_t *seen,
+    const struct manifest_tests *tests)
 {
 	json_t *t, *args = NULL;
 	bool dashdash = false;
@@ -207,10 +226,11 @@ line_test(const struct reader *r, struct word *w, int n, json_t *tests, json_t *
 	if (json_object_get(seen, w[1].s) != NULL)
 		return fail(r, "test '%s' is already listed on line %lld", w[1].s,
 		    (long long)json_integer_value(json_object_get(seen, w[1].s)));
-	t = test_object(r, tests, w[1].s, names, nnames);
+	t = test_object(r, objs, w[1].s, tests);
 	if (t == NULL)
-		return PKVM_EXIT_USAGE;
-	json_object_set_new(seen, w[1].s, json_integer(r->line));
+		return r->err;
+	if (json_object_set_new(seen, w[1].s, json_integer(r->line)) < 0)
+		return nomem(r);
 	for (i = 2; i < n; i++) {
 		if (strcmp(w[i].s, "--") == 0 && !w[i].quoted) {
 			dashdash = true;
@@ -232,7 +252,8 @@ line_test(const struct reader *r, struct word *w, int n, json_t *tests, json_t *
 				    v, PKVM_TIMEOUT_MAX_S);
 			if (json_object_get(t, "timeout") != NULL)
 				return fail(r, "timeout given twice");
-			json_object_set_new(t, "timeout", json_integer(s));
+			if (json_object_set_new(t, "timeout", json_integer(s)) < 0)
+				return nomem(r);
 			continue;
 		}
 		return fail(r,
@@ -244,36 +265,36 @@ line_test(const struct reader *r, struct word *w, int n, json_t *tests, json_t *
 		return 0; /* the test runs without arguments */
 	args = json_array();
 	if (args == NULL || json_object_set_new(t, "args", args) < 0)
-		return fail(r, "out of memory");
+		return nomem(r);
 	if (n - i > MANIFEST_ARGS_MAX)
 		return fail(r, "more than %d arguments", MANIFEST_ARGS_MAX);
 	for (; i < n; i++) {
 		json_t *a = string_of(r, w[i].s, "argument");
 
 		if (a == NULL)
-			return PKVM_EXIT_USAGE;
-		json_array_append_new(args, a);
+			return r->err;
+		if (json_array_append_new(args, a) < 0)
+			return nomem(r);
 	}
 	return 0;
 }
 
 /* "env NAME KEY=VALUE..." */
 static int
-line_env(const struct reader *r, struct word *w, int n, json_t *tests, const char *const *names,
-    size_t nnames)
+line_env(struct reader *r, struct word *w, int n, json_t *objs, const struct manifest_tests *tests)
 {
 	json_t *t, *env;
 
 	if (n < 3)
 		return fail(r, "'env' needs a test name and KEY=VALUE");
-	t = test_object(r, tests, w[1].s, names, nnames);
+	t = test_object(r, objs, w[1].s, tests);
 	if (t == NULL)
-		return PKVM_EXIT_USAGE;
+		return r->err;
 	env = json_object_get(t, "env");
 	if (env == NULL) {
 		env = json_object();
 		if (env == NULL || json_object_set_new(t, "env", env) < 0)
-			return fail(r, "out of memory");
+			return nomem(r);
 	}
 	for (int i = 2; i < n; i++) {
 		const char *eq = strchr(w[i].s, '=');
@@ -295,15 +316,16 @@ line_env(const struct reader *r, struct word *w, int n, json_t *tests, const cha
 			    w[1].s);
 		v = string_of(r, eq + 1, "value");
 		if (v == NULL)
-			return PKVM_EXIT_USAGE;
-		json_object_set_new(env, key, v);
+			return r->err;
+		if (json_object_set_new(env, key, v) < 0)
+			return nomem(r);
 	}
 	return 0;
 }
 
 /* "module MODNAME..." */
 static int
-line_module(const struct reader *r, struct word *w, int n, json_t *modules)
+line_module(struct reader *r, struct word *w, int n, json_t *modules)
 {
 	size_t k;
 	json_t *m;
@@ -323,34 +345,30 @@ line_module(const struct reader *r, struct word *w, int n, json_t *modules)
 		}
 		if (json_array_size(modules) >= MANIFEST_MODULES_MAX)
 			return fail(r, "more than %d modules", MANIFEST_MODULES_MAX);
-		json_array_append_new(modules, json_string(w[i].s));
+		if (json_array_append_new(modules, json_string(w[i].s)) < 0)
+			return nomem(r);
 	}
 	return 0;
 }
 
 int
-manifest_load(const char *path, const char *const *names, size_t nnames, json_t **out)
+manifest_read(FILE *f, const char *name, const struct manifest_tests *tests, json_t **out,
+    char **why)
 {
-	struct reader r = { .path = path };
-	json_t *tests = json_object(), *modules = json_array(), *seen = json_object();
+	struct reader r = { .path = name, .why = why };
+	json_t *objs = json_object(), *modules = json_array(), *seen = json_object();
 	struct word *words = NULL;
 	char *line = NULL, *buf = NULL;
 	size_t cap = 0, bufcap = 0;
 	int rc = 0;
 	ssize_t len;
-	FILE *f;
 
 	*out = NULL;
-	f = fopen(path, "re");
-	if (f == NULL) {
-		fprintf(stderr, "pkvmctl: cannot open manifest '%s': %s\n", path, strerror(errno));
-		rc = PKVM_EXIT_USAGE;
-		goto out;
-	}
-	if (tests == NULL || modules == NULL || seen == NULL)
-		goto nomem;
+	*why = NULL;
+	if (objs == NULL || modules == NULL || seen == NULL)
+		rc = nomem(&r);
 	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
-		const char *why = NULL;
+		const char *split_why = NULL;
 		int n;
 
 		r.line++;
@@ -368,18 +386,20 @@ manifest_load(const char *path, const char *const *names, size_t nnames, json_t 
 			bufcap = (size_t)len + 1;
 			buf = malloc(bufcap);
 			words = calloc(bufcap / 2 + 1, sizeof(*words));
-			if (buf == NULL || words == NULL)
-				goto nomem;
+			if (buf == NULL || words == NULL) {
+				rc = nomem(&r);
+				break;
+			}
 		}
-		n = split_words(line, buf, words, &why);
+		n = split_words(line, buf, words, &split_why);
 		if (n < 0)
-			rc = fail(&r, "%s", why);
+			rc = fail(&r, "%s", split_why);
 		else if (n == 0)
 			continue;
 		else if (strcmp(words[0].s, "test") == 0)
-			rc = line_test(&r, words, n, tests, seen, names, nnames);
+			rc = line_test(&r, words, n, objs, seen, tests);
 		else if (strcmp(words[0].s, "env") == 0)
-			rc = line_env(&r, words, n, tests, names, nnames);
+			rc = line_env(&r, words, n, objs, tests);
 		else if (strcmp(words[0].s, "module") == 0)
 			rc = line_module(&r, words, n, modules);
 		else
@@ -387,26 +407,89 @@ manifest_load(const char *path, const char *const *names, size_t nnames, json_t 
 			    words[0].s);
 	}
 	if (rc == 0 && ferror(f)) {
-		fprintf(stderr, "pkvmctl: cannot read manifest '%s': %s\n", path, strerror(errno));
-		rc = PKVM_EXIT_USAGE;
+		rc = errno != 0 ? -errno : -EIO;
+		if (asprintf(why, "cannot read manifest '%s': %s", name, strerror(-rc)) < 0) {
+			*why = NULL;
+			rc = nomem(&r);
+		}
 	}
-	if (rc == 0) {
-		*out = json_pack("{s:O, s:O}", "tests", tests, "modules", modules);
-		if (*out == NULL)
-			goto nomem;
-	}
-	goto out;
-nomem:
-	fprintf(stderr, "pkvmctl: out of memory\n");
-	rc = PKVM_EXIT_INFRA;
-out:
-	if (f != NULL)
-		fclose(f);
+	if (rc == 0 && (*out = json_pack("{s:O, s:O}", "tests", objs, "modules", modules)) == NULL)
+		rc = nomem(&r);
 	free(line);
 	free(buf);
 	free(words);
-	json_decref(tests);
+	json_decref(objs);
 	json_decref(modules);
 	json_decref(seen);
 	return rc;
+}
+
+int
+manifest_load(const char *path, const struct manifest_tests *tests, json_t **out, char **why)
+{
+	FILE *f = fopen(path, "re");
+	int rc;
+
+	*out = NULL;
+	*why = NULL;
+	if (f == NULL) {
+		rc = -errno;
+		if (asprintf(why, "cannot open manifest '%s': %s", path, strerror(-rc)) < 0) {
+			*why = NULL;
+			rc = -ENOMEM;
+		}
+		return rc;
+	}
+	rc = manifest_read(f, path, tests, out, why);
+	fclose(f);
+	return rc;
+}
+
+int
+manifest_apply(json_t *body, const json_t *m, const char *from, char **why)
+{
+	json_t *tests = json_object_get(m, "tests"), *modules, *exe, *mod, *have;
+	size_t i, k;
+
+	*why = NULL;
+	json_array_foreach(json_object_get(body, "executables"), i, exe)
+	{
+		json_t *t = json_object_get(tests, json_string_value(json_object_get(exe, "name")));
+
+		if (t != NULL && json_object_update(exe, t) < 0)
+			goto nomem;
+	}
+	if (json_array_size(json_object_get(m, "modules")) == 0)
+		return 0;
+	modules = json_object_get(body, "modules");
+	if (modules == NULL) {
+		/* json_object_set_new() takes the array even when it fails. */
+		if (json_object_set_new(body, "modules", json_array()) < 0)
+			goto nomem;
+		modules = json_object_get(body, "modules");
+	}
+	json_array_foreach(json_object_get(m, "modules"), i, mod)
+	{
+		json_array_foreach(modules, k, have)
+		{
+			if (json_equal(have, mod)) {
+				if (asprintf(why, "module '%s' given twice (%s)",
+					json_string_value(mod), from) < 0)
+					goto nomem;
+				return -EEXIST;
+			}
+		}
+		if (json_array_size(modules) >= MANIFEST_MODULES_MAX) {
+			if (asprintf(why, "too many modules (at most %d)", MANIFEST_MODULES_MAX) <
+			    0)
+				goto nomem;
+			return -E2BIG;
+		}
+		if (json_array_append(modules, mod) < 0)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	*why = strdup("out of memory");
+	return -ENOMEM;
 }

@@ -88,6 +88,11 @@ static const struct config_key config_keys[] = {
 	    .offset = OFF(data_dir),
 	    .help = "directory holding init and busybox (default $PKVM_DATA_DIR or " PKVM_DATADIR
 		    ")" },
+	{ .name = "ui-dir",
+	    .type = CONF_STRING,
+	    .offset = OFF(ui_dir),
+	    .help = "directory holding the dashboard's files (default: DATA-DIR/ui, else ui/ next "
+		    "to pkvmd, else " PKVM_DATADIR "/ui)" },
 	{ .name = "spawn-helper",
 	    .type = CONF_STRING,
 	    .offset = OFF(spawn_helper),

@@ -31,6 +31,7 @@ struct config {
 	bool verbose;
 	char *qemu; /* qemu-system-aarch64 binary */
 	char *data_dir; /* init + busybox (the base layer's inputs) */
+	char *ui_dir; /* the dashboard's static files */
 	char *spawn_helper; /* pkvmd-spawn */
 	char *qemu_user; /* run qemu as this user (pkvmd as root), or NULL */
 	char *capture_helper; /* pkvmd-capture */

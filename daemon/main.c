@@ -131,6 +131,22 @@ resolve_paths(struct config *c)
 		} else
 			c->data_dir = strdup(PKVM_DATADIR);
 	}
+	/* The dashboard is data too, but the build tree keeps it in build/ui
+	 * (meson copies a folder into its own build folder), not next to
+	 * init in build/initramfs. */
+	if (c->ui_dir == NULL) {
+		snprintf(p, sizeof(p), "%s/ui/index.html", c->data_dir);
+		if (access(p, R_OK) == 0)
+			snprintf(p, sizeof(p), "%s/ui", c->data_dir);
+		else {
+			snprintf(p, sizeof(p), "%s/ui/index.html", dir);
+			if (access(p, R_OK) == 0)
+				snprintf(p, sizeof(p), "%s/ui", dir);
+			else
+				snprintf(p, sizeof(p), "%s/ui", PKVM_DATADIR);
+		}
+		c->ui_dir = strdup(p);
+	}
 	if (c->spawn_helper == NULL) {
 		snprintf(p, sizeof(p), "%s/pkvmd-spawn", dir);
 		if (access(p, X_OK) == 0)
@@ -149,7 +165,8 @@ resolve_paths(struct config *c)
 		env = getenv("PKVM_SOCKET");
 		c->socket = strdup(env != NULL && env[0] != '\0' ? env : PKVM_DEFAULT_SOCKET);
 	}
-	if (c->data_dir == NULL || c->spawn_helper == NULL || c->socket == NULL)
+	if (c->data_dir == NULL || c->ui_dir == NULL || c->spawn_helper == NULL ||
+	    c->socket == NULL)
 		fatalx("out of memory");
 }
 
@@ -545,6 +562,7 @@ main(int argc, char **argv)
 		.coverage = d->coverage,
 		.prune = d->prune,
 		.state_dir = cfg.state_dir,
+		.ui_dir = cfg.ui_dir,
 		.max_body_bytes = cfg.max_body_bytes,
 		.max_blob_bytes = cfg.max_blob_bytes,
 		.max_jobs_listed = cfg.max_jobs_listed,

@@ -69,6 +69,12 @@ void http_job_wait(struct http_request *req);
 void http_job_estimate(struct http_request *req);
 void http_job_console(struct http_request *req);
 void http_job_cancel(struct http_request *req);
+/* GET /v1/jobs/{id}/qemu-cmd: the shell-quoted qemu command line it ran. */
+void http_job_qemu_cmd(struct http_request *req);
+
+/* static.c: the dashboard's files (docs/DASHBOARD.md) */
+/* GET / and GET /ui/{file}: a file of the ui directory, with its ETag. */
+void http_ui_get(struct http_request *req);
 
 /* events.c: GET /v1/events, the server-sent-events stream */
 void http_events_get(struct http_request *req);

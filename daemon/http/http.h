@@ -53,6 +53,7 @@ struct http_env {
 	struct coverage *coverage;
 	struct prune *prune; /* POST /v1/prune */
 	const char *state_dir;
+	const char *ui_dir; /* the dashboard's files (static.c), or NULL for none */
 	int64_t max_body_bytes; /* a JSON request body */
 	int64_t max_blob_bytes; /* an uploaded blob */
 	int64_t max_jobs_listed; /* GET /v1/jobs?limit= */
@@ -238,6 +239,9 @@ void http_reply_text(struct http_request *req, unsigned status, const char *cont
  * with FMT NULL the message is the error's default one. */
 void http_reply_error(struct http_request *req, enum http_error err, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Add the header NAME: VALUE to the reply just queued for REQ (after an
+ * http_reply_*() call); nothing when there is none. */
+void http_reply_header(struct http_request *req, const char *name, const char *value);
 /* Reply for a negative errno from a lower layer, with a message. */
 void http_reply_errno(struct http_request *req, int err, const char *what);
 

@@ -236,9 +236,10 @@ http_jobs_list(struct http_request *req)
 	struct job_filter f = { 0 };
 	const char *state = http_request_query(req, "state");
 	struct job **jobs = NULL;
-	long long limit;
+	enum job_result result;
+	long long limit, before;
 	size_t n = 0;
-	json_t *arr;
+	json_t *arr, *next;
 	int err;
 
 	if (state != NULL) {
@@ -251,9 +252,19 @@ http_jobs_list(struct http_request *req)
 	}
 	f.tag = http_request_query(req, "tag");
 	f.owner = http_request_query(req, "owner");
-	if (http_query_int(req, "limit", 1, d->max_jobs_listed, LIST_DEFAULT_JOBS, &limit) < 0)
+	f.result = http_request_query(req, "result");
+	if (f.result != NULL && job_result_parse(f.result, &result) != 0) {
+		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "result",
+		    "result must be passed, failed, timeout, crashed, cancelled, error or "
+		    "interrupted, not '%.32s'",
+		    f.result);
+		return;
+	}
+	if (http_query_int(req, "limit", 1, d->max_jobs_listed, LIST_DEFAULT_JOBS, &limit) < 0 ||
+	    http_query_int(req, "before", 1, INT64_MAX, 0, &before) < 0)
 		return;
 	f.limit = (int)limit;
+	f.before = (int64_t)before;
 	err = store_job_list(d->store, &f, &jobs, &n);
 	if (err < 0) {
 		http_reply_errno(req, err, "listing jobs");
@@ -262,8 +273,11 @@ http_jobs_list(struct http_request *req)
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, job_to_json(jobs[i]));
+	/* A full page may have more behind it: the cursor of the next one is
+	 * the last id here.  A short page is the last. */
+	next = n == (size_t)limit ? json_integer(jobs[n - 1]->id) : json_null();
 	store_job_list_free(jobs, n);
-	http_reply_json(req, 200, json_pack("{s:o}", "jobs", arr));
+	http_reply_json(req, 200, json_pack("{s:o, s:o}", "jobs", arr, "next", next));
 }
 
 void
@@ -537,4 +551,53 @@ http_job_cancel(struct http_request *req)
 	}
 	if ((j = http_job_load(req, id)) != NULL)
 		reply_job(req, 202, j);
+}
+
+/* ---- the qemu command --------------------------------------------------- */
+
+/* The bytes of qemu.cmd are a copy of what ran, for a human to rerun the
+ * guest by hand; more than this is not a command line. */
+#define QEMU_CMD_MAX_BYTES (256 * 1024)
+
+void
+http_job_qemu_cmd(struct http_request *req)
+{
+	struct http_env *d = http_request_env(req);
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	struct job *j;
+	char *text;
+	ssize_t n;
+	int64_t id;
+	int fd;
+
+	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+		return;
+	if (http_reply_if_pruned(req, j)) {
+		job_free(j);
+		return;
+	}
+	job_free(j);
+	paths_job_dir(d->state_dir, id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/qemu.cmd", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* Written when qemu starts: a queued job has none yet. */
+		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "job %lld has no qemu command yet",
+		    (long long)id);
+		return;
+	}
+	text = malloc(QEMU_CMD_MAX_BYTES);
+	if (text == NULL) {
+		close(fd);
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	n = read(fd, text, QEMU_CMD_MAX_BYTES);
+	close(fd);
+	if (n < 0) {
+		free(text);
+		http_reply_errno(req, -errno, "reading qemu.cmd");
+		return;
+	}
+	http_reply_text(req, 200, "text/plain; charset=utf-8", text, (size_t)n);
 }

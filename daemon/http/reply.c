@@ -140,6 +140,13 @@ http_reply_text(struct http_request *req, unsigned status, const char *content_t
 	set_response(req, status, r);
 }
 
+void
+http_reply_header(struct http_request *req, const char *name, const char *value)
+{
+	if (req->response != NULL)
+		MHD_add_response_header(req->response, name, value);
+}
+
 /* MSG as a JSON string.  A message may quote what the client sent (a path
  * segment, a query value), cut to a length that can split a UTF-8
  * sequence; jansson refuses such a string, so its bytes outside ASCII

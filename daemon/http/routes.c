@@ -3,7 +3,8 @@
  *
  * Every endpoint of docs/API.md is one row: method, path pattern, the scope
  * a caller needs (auth.c), how the body is taken, and the handler.  Handlers live in one file per resource
- * (jobs.c, blobs.c, results.c, coverage.c, meta.c, health.c, metrics.c).  A path that matches
+ * (jobs.c, blobs.c, results.c, coverage.c, meta.c, health.c, metrics.c), and the
+ * dashboard's files are served by static.c.  A path that matches
  * a row with another method gets 405 with an Allow header; no match is
  * 404.
  */
@@ -74,6 +75,10 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/jobs/{id}/console",
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_job_console },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/qemu-cmd",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_qemu_cmd },
 	{ .method = "POST",
 	    .pattern = "/v1/jobs/{id}/cancel",
 	    .scope = HTTP_SCOPE_SUBMIT,
@@ -185,6 +190,15 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/ci/projects/{name}/deliveries",
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_ci_deliveries_list },
+
+	/* The dashboard (static.c): its files hold no data, so they are
+	 * public; what the pages show comes from the routes above, under
+	 * their scopes. */
+	{ .method = "GET", .pattern = "/", .scope = HTTP_SCOPE_PUBLIC, .handler = http_ui_get },
+	{ .method = "GET",
+	    .pattern = "/ui/{file}",
+	    .scope = HTTP_SCOPE_PUBLIC,
+	    .handler = http_ui_get },
 };
 
 /* Match PATH against PATTERN, collecting {name} segments into REQ. */

@@ -20,6 +20,7 @@
  * captures a dead daemon left pending or running: they were its children.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -138,14 +139,18 @@ const struct stmt_def st_job_stmts[] = {
 const size_t st_job_nstmts = NELEM(st_job_stmts);
 
 /* The job list's SQL for each shape (store.c prepares them all).  Unused
- * parameters are fine: ?4 makes all four exist.  With a tag, ordering by
+ * parameters are fine: ?6 makes all six exist.  With a tag, ordering by
  * t.job_id lets the walk down job_tags_tag deliver rows already sorted. */
 #define LIST_SELECT "SELECT " JOB_COLS " FROM jobs j"
 #define LIST_BY_TAG " JOIN job_tags t ON t.job_id = j.id AND t.tag = ?3"
 #define LIST_BY_STATE " AND j.state = ?1"
 #define LIST_BY_OWNER " AND j.owner = ?2"
-#define LIST_BY_ID " ORDER BY j.id DESC LIMIT ?4"
-#define LIST_BY_TAG_ID " ORDER BY t.job_id DESC LIMIT ?4"
+/* ?5 is the page cursor (ids below it; INT64_MAX for the first page), which
+ * walks the primary key or job_tags_tag from where the last page ended, so a
+ * page deep in 100,000 jobs costs what the first one does; ?6 a result. */
+#define LIST_PAGE " AND (?6 IS NULL OR j.result = ?6)"
+#define LIST_BY_ID " AND j.id < ?5" LIST_PAGE " ORDER BY j.id DESC LIMIT ?4"
+#define LIST_BY_TAG_ID " AND t.job_id < ?5" LIST_PAGE " ORDER BY t.job_id DESC LIMIT ?4"
 
 const char *const st_job_list_sql[LIST__SHAPES] = {
 	[0] = LIST_SELECT " WHERE 1" LIST_BY_ID,
@@ -667,6 +672,8 @@ store_job_list(struct store *st, const struct job_filter *f, struct job ***out, 
 	st_bind_text(s, 2, f->owner);
 	st_bind_text(s, 3, f->tag);
 	st_bind_limit(s, 4, f->limit);
+	sqlite3_bind_int64(s, 5, f->before > 0 ? f->before : INT64_MAX);
+	st_bind_text(s, 6, f->result);
 	return collect_jobs(st, s, out, n, __func__);
 }
 

@@ -51,6 +51,8 @@ struct job_filter {
 	enum job_state state;
 	const char *tag; /* NULL = any */
 	const char *owner; /* NULL = any */
+	const char *result; /* NULL = any; else a job_result_name() */
+	int64_t before; /* > 0: only ids below it (the next page's cursor) */
 	int limit; /* <= 0 means 100 */
 };
 /* Jobs matching F, newest first, into a malloc'd array *OUT of *N jobs. */

@@ -389,6 +389,42 @@ test_list_filters_by_state_tag_and_owner(void)
 }
 
 static void
+test_list_pages_with_a_cursor_and_filters_by_result(void)
+{
+	struct store *st = open_ok(db_path());
+	struct job_filter f = { .limit = 2 };
+	int64_t id[5], got[8];
+
+	for (int i = 0; i < 5; i++) {
+		id[i] = insert(st, "alice", 0, i % 2 ? "odd" : NULL);
+		CHECK_INT(store_job_start(st, id[i], T0 + 1), 0);
+		CHECK_INT(store_job_finish(st, id[i], i % 2 ? RESULT_FAILED : RESULT_PASSED, NULL,
+			      true, 0, T0 + 2),
+		    0);
+	}
+	/* Each page starts below the last id of the one before. */
+	f.before = id[3];
+	CHECK_INT(list_ids(st, &f, got, 8), 2);
+	CHECK_INT(got[0], id[2]);
+	CHECK_INT(got[1], id[1]);
+	f.before = id[1];
+	CHECK_INT(list_ids(st, &f, got, 8), 1);
+	CHECK_INT(got[0], id[0]);
+
+	f = (struct job_filter){ .result = "failed" };
+	CHECK_INT(list_ids(st, &f, got, 8), 2);
+	CHECK_INT(got[0], id[3]);
+	CHECK_INT(got[1], id[1]);
+	/* With a tag the cursor walks the tag's index. */
+	f = (struct job_filter){ .result = "failed", .tag = "odd", .before = id[3] };
+	CHECK_INT(list_ids(st, &f, got, 8), 1);
+	CHECK_INT(got[0], id[1]);
+	f = (struct job_filter){ .result = "passed", .tag = "odd" };
+	CHECK_INT(list_ids(st, &f, got, 8), 0);
+	store_free(st);
+}
+
+static void
 test_queue_is_priority_first_then_fifo(void)
 {
 	struct store *st = open_ok(db_path());
@@ -1444,6 +1480,7 @@ main(void)
 	RUN(test_list_is_newest_first_and_honours_limit);
 	RUN(test_list_default_limit_is_100);
 	RUN(test_list_filters_by_state_tag_and_owner);
+	RUN(test_list_pages_with_a_cursor_and_filters_by_result);
 	RUN(test_queue_is_priority_first_then_fifo);
 	RUN(test_start_and_finish_record_times_result_and_exit);
 	RUN(test_finish_of_queued_job_is_a_cancel_without_exit_status);

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""The console page while a real guest prints (tests/e2e/dashboard-console.sh).
+
+Arguments: BASE_URL SHOTS_DIR PROFILE_DIR JOB_ID.  Prints "PASS name",
+"FAIL name -- why" or "SKIP name -- why" per check."""
+import json
+import os
+import sys
+import urllib.request
+
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from browser import chromium, severe_log  # noqa: E402
+
+BASE, SHOTS, PROFILE, JOB = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+
+def out(status, name, why=""):
+    print(f"{status} {name}" + (f" -- {why}" if why else ""), flush=True)
+
+
+def check(name, cond, why=""):
+    out("PASS" if cond else "FAIL", name, "" if cond else why)
+
+
+def state():
+    with urllib.request.urlopen(f"{BASE}/v1/jobs/{JOB}", timeout=10) as r:
+        return json.load(r)["state"]
+
+
+def ticks():
+    return [e.text for e in d.find_elements(By.CSS_SELECTOR, "#console .l")
+            if "dashboard tick" in e.text]
+
+
+d = chromium(PROFILE)
+errors = []
+try:
+    d.get(f"{BASE}/ui/job.html?id={JOB}")
+    try:
+        # The guest boots in a few seconds and its test runs for eight.
+        WebDriverWait(d, 120, poll_frequency=0.1).until(lambda _: ticks())
+        first, running = len(ticks()), state() == "running"
+        check("console: the guest's line shows while the job runs", running,
+              f"state {state()} when the first tick showed")
+        WebDriverWait(d, 30, poll_frequency=0.1).until(lambda _: len(ticks()) > first)
+        check("console: more lines follow without a reload", state() == "running" or len(ticks()) > first)
+        d.save_screenshot(os.path.join(SHOTS, "job-console-live.png"))
+    except TimeoutException:
+        check("console: the guest's line shows while the job runs", False, f"ticks: {ticks()}")
+    WebDriverWait(d, 120).until(lambda _: state() == "done")
+    WebDriverWait(d, 30).until(lambda _: "done" in d.find_element(By.CSS_SELECTOR, "[data-fact='state']").text)
+    check("console: every tick is there once the job is done", len(ticks()) >= 8, str(ticks()))
+    WebDriverWait(d, 30).until(lambda _: d.find_elements(By.CSS_SELECTOR, "#tests > li"))
+    check("results: the test is listed with its verdict",
+          "ticks.sh" in d.find_element(By.CSS_SELECTOR, "#tests > li").text)
+    d.save_screenshot(os.path.join(SHOTS, "job-console-done.png"))
+    errors = severe_log(d, lambda m: "/v1/events" in m and "404" in m)
+    check("no errors in the browser's console log", not errors, "; ".join(errors)[:600])
+finally:
+    d.quit()

@@ -42,5 +42,12 @@ try:
             return [m.startTime, n.domContentLoadedEventEnd,
                     document.querySelectorAll('#done tbody tr[data-job]').length];""")
         print(f"load {i + 1} ready-ms {ms:.1f} dcl-ms {dcl:.1f} rows {rows}", flush=True)
+        if ms > 2000:  # say what took the time
+            for name, start, end in d.execute_script("""
+                    return performance.getEntriesByType('resource')
+                      .map((r) => [r.name, r.startTime, r.responseEnd]);"""):
+                if end - start > 500:
+                    print(f"  load {i + 1}: {name} from {start:.0f} ms to {end:.0f} ms",
+                          file=sys.stderr)
 finally:
     d.quit()

@@ -34,7 +34,7 @@ bench_need() {
 }
 
 t=$(mktemp -d)
-trap 'kill $(cat "$t/pid" 2>/dev/null) 2>/dev/null; rm -rf "$t"' EXIT
+trap 'kill $(cat "$t/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$t"' EXIT
 export PKVM_DATA_DIR=$builddir/initramfs
 
 # bench_port -- a free TCP port on 127.0.0.1.

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -133,6 +134,23 @@ http_reply_text(struct http_request *req, unsigned status, const char *content_t
 	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(text);
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	MHD_add_response_header(r, "Content-Type", content_type);
+	set_response(req, status, r);
+}
+
+void
+http_reply_fd(struct http_request *req, unsigned status, const char *content_type, int fd,
+    uint64_t size)
+{
+	/* MHD sends the file itself (sendfile where it can) and closes FD
+	 * with the response. */
+	struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
+
+	if (r == NULL) {
+		close(fd);
 		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}

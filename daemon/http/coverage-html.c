@@ -43,18 +43,6 @@
 /* The longest path below the report's directory a request may name. */
 #define REL_MAX_BYTES 1024
 
-static const struct {
-	const char *ext;
-	const char *type;
-} report_types[] = {
-	{ ".html", "text/html; charset=utf-8" },
-	{ ".css", "text/css; charset=utf-8" },
-	{ ".png", "image/png" },
-	{ ".svg", "image/svg+xml" },
-	{ ".js", "text/javascript; charset=utf-8" },
-	{ ".txt", "text/plain; charset=utf-8" },
-};
-
 /* A request waiting for its job's render. */
 struct html_req {
 	struct http_request *req;
@@ -62,20 +50,6 @@ struct html_req {
 	int64_t id;
 	char rel[REL_MAX_BYTES + 16];
 };
-
-static const char *
-report_type(const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; i < sizeof(report_types) / sizeof(report_types[0]); i++) {
-		size_t el = strlen(report_types[i].ext);
-
-		if (len > el && strcmp(name + len - el, report_types[i].ext) == 0)
-			return report_types[i].type;
-	}
-	return "application/octet-stream";
-}
 
 /* Whether REL may name a file of a report: relative, no empty, "." or
  * ".." segment, no control character (a trailing '/' is allowed: the
@@ -143,11 +117,15 @@ static void
 serve(struct http_request *req, int64_t id, const char *rel)
 {
 	struct http_env *d = http_request_env(req);
-	const char *type = report_type(rel), *inm;
+	const char *type = http_content_type(rel), *inm;
 	char dir[PATH_MAX], etag[96];
 	struct stat st;
 	int fd;
 
+	/* genhtml writes only kinds the table knows; anything else goes out
+	 * as bytes, never guessed at by the browser (nosniff). */
+	if (type == NULL)
+		type = "application/octet-stream";
 	coverage_html_dir(d->coverage_html, id, dir, sizeof(dir));
 	fd = open_beneath(dir, rel, &st);
 	if (fd == -ENOENT) {
@@ -242,19 +220,11 @@ http_job_coverage_html(struct http_request *req)
 	struct http_env *d = http_request_env(req);
 	const char *path = http_request_param(req, "path");
 	struct html_req *s;
-	struct job *j;
 	size_t len;
 	int64_t id;
 	int rc;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
-		return;
-	if (http_reply_if_pruned(req, j)) {
-		job_free(j);
-		return;
-	}
-	job_free(j);
-	if (!has_coverage(req, id))
+	if (!http_job_files_param(req, &id) || !has_coverage(req, id))
 		return;
 	if (path == NULL)
 		path = "";

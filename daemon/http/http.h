@@ -261,6 +261,10 @@ void http_reply_stream(struct http_request *req, unsigned status, const char *co
     http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header,
     const char *value);
 
+/* The Content-Type of a file named NAME by its extension, or NULL when it
+ * is none of the kinds pkvmd serves (html, css, js, svg, png, ico, txt). */
+const char *http_content_type(const char *name);
+
 /* ---- the error table (errors.c) ---- */
 
 /* The error whose stable code is CODE, for a lower layer that names its

@@ -564,19 +564,13 @@ http_job_qemu_cmd(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
 	char dir[PATH_MAX], path[PATH_MAX + 16];
-	struct job *j;
 	char *text;
 	ssize_t n;
 	int64_t id;
 	int fd;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+	if (!http_job_files_param(req, &id))
 		return;
-	if (http_reply_if_pruned(req, j)) {
-		job_free(j);
-		return;
-	}
-	job_free(j);
 	paths_job_dir(d->state_dir, id, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/qemu.cmd", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -294,3 +294,32 @@ http_reply_stream(struct http_request *req, unsigned status, const char *content
 		MHD_add_response_header(r, header, value);
 	set_response(req, status, r);
 }
+
+/* The types of the files pkvmd serves as they are: the dashboard's and
+ * genhtml's reports. */
+static const struct {
+	const char *ext;
+	const char *type;
+} content_types[] = {
+	{ ".html", "text/html; charset=utf-8" },
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".svg", "image/svg+xml" },
+	{ ".png", "image/png" },
+	{ ".ico", "image/x-icon" },
+	{ ".txt", "text/plain; charset=utf-8" },
+};
+
+const char *
+http_content_type(const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < sizeof(content_types) / sizeof(content_types[0]); i++) {
+		size_t el = strlen(content_types[i].ext);
+
+		if (len > el && strcmp(name + len - el, content_types[i].ext) == 0)
+			return content_types[i].type;
+	}
+	return NULL;
+}

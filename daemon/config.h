@@ -35,7 +35,8 @@ struct config {
 	char *spawn_helper; /* pkvmd-spawn */
 	char *qemu_user; /* run qemu as this user (pkvmd as root), or NULL */
 	char *capture_helper; /* pkvmd-capture */
-	int64_t max_captures; /* coverage captures at once */
+	int64_t max_captures; /* coverage captures at once (and HTML renders) */
+	int64_t coverage_html_timeout_s; /* a genhtml render is killed after */
 	int64_t symbolize_timeout_s; /* s one addr2line run of the symbolizer may take */
 	char *firmware_dir; /* QEMU firmware descriptors (UEFI) */
 	bool requeue_interrupted;

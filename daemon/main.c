@@ -40,6 +40,7 @@
 #include "store/ci.h"
 #include "config.h"
 #include "coverage/capture.h"
+#include "coverage/html.h"
 #include "http/http.h"
 #include "job/events.h"
 #include "job/watch.h"
@@ -74,6 +75,7 @@ struct pkvmd {
 	struct event_bus *events; /* GET /v1/events */
 	struct http_server *http;
 	struct coverage *coverage;
+	struct coverage_html *coverage_html; /* genhtml reports, on demand */
 	struct symbolizer *symbolizer;
 	struct share_config share; /* the runner and the API read it */
 	struct prune *prune;
@@ -290,11 +292,19 @@ on_symbolizer_stopped(void *arg)
 }
 
 static void
-on_coverage_stopped(void *arg)
+on_renders_stopped(void *arg)
 {
 	struct pkvmd *d = arg;
 
 	symbolizer_shutdown(d->symbolizer, on_symbolizer_stopped, d);
+}
+
+static void
+on_coverage_stopped(void *arg)
+{
+	struct pkvmd *d = arg;
+
+	coverage_html_shutdown(d->coverage_html, on_renders_stopped, d);
 }
 
 static bool runner_stopped;
@@ -480,6 +490,14 @@ main(int argc, char **argv)
 		.capture_helper = cfg.capture_helper,
 		.max_captures = cfg.max_captures,
 	};
+	struct coverage_html_env html_env = {
+		.loop = d->loop,
+		.state_dir = cfg.state_dir,
+		.spawn_helper = cfg.spawn_helper,
+		.capture_helper = cfg.capture_helper,
+		.timeout_s = cfg.coverage_html_timeout_s,
+		.max_renders = cfg.max_captures,
+	};
 	struct symbolizer_env sym_env = {
 		.loop = d->loop,
 		.store = d->store,
@@ -542,6 +560,7 @@ main(int argc, char **argv)
 	if ((err = ci_fetcher_new(&d->fetcher, d->loop)) < 0 ||
 	    (err = prune_new(&d->prune, &prune_env)) < 0 ||
 	    (err = coverage_new(&d->coverage, &cov_env)) < 0 ||
+	    (err = coverage_html_new(&d->coverage_html, &html_env)) < 0 ||
 	    (err = symbolizer_new(&d->symbolizer, &sym_env)) < 0 ||
 	    (err = runner_new(&d->runner, &run_env)) < 0)
 		fatalx("start-up: %s", strerror(-err));
@@ -560,6 +579,7 @@ main(int argc, char **argv)
 		.events = d->events,
 		.events_max_queue_bytes = cfg.events_max_queue_bytes,
 		.coverage = d->coverage,
+		.coverage_html = d->coverage_html,
 		.prune = d->prune,
 		.state_dir = cfg.state_dir,
 		.ui_dir = cfg.ui_dir,
@@ -649,6 +669,7 @@ main(int argc, char **argv)
 	runner_free(d->runner);
 	prune_free(d->prune);
 	symbolizer_free(d->symbolizer);
+	coverage_html_free(d->coverage_html);
 	coverage_free(d->coverage);
 	watch_list_free(d->watches);
 	event_bus_free(d->events);

@@ -258,7 +258,16 @@ async function loadCoverage() {
     fill('coverage', h('p', { class: 'muted' }, `coverage: ${c.status}${c.message ? ` (${c.message})` : ''}`));
     return;
   }
-  fill('coverage', coverageTables(c));
+  // genhtml's report, rendered by the server on the first visit (a few
+  // seconds for a kernel) and kept.  A plain link, so the browser can
+  // follow the report's own relative links; it carries no token, so it
+  // opens where reads need none (--public-read) and answers 401 elsewhere.
+  const report = job.pruned ? h('p', { class: 'muted' }, 'full report: pruned with the job\'s files')
+    : h('p', {}, h('a', {
+      href: `/v1/jobs/${id}/coverage/html/index.html`, target: '_blank', rel: 'noopener',
+      class: 'cov-report',
+    }, 'full report'), h('span', { class: 'muted' }, ' (genhtml, rendered on first open)'));
+  fill('coverage', report, coverageTables(c));
 }
 
 async function loadQemu() {

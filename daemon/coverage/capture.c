@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "base/metrics.h"
 #include "base/paths.h"
 #include "coverage/capture.h"
+#include "coverage/child.h"
 #include "coverage/lcov-info.h"
 #include "job/job.h"
 #include "job/watch.h"
@@ -33,7 +33,6 @@
 #include "store/store.h"
 
 #define ARCHIVES_MAX 256
-#define OUTPUT_MAX_BYTES (64 * 1024)
 
 struct capture {
 	struct coverage *c;
@@ -47,15 +46,7 @@ struct capture {
 	int narchives;
 
 	/* While pkvmd-capture runs. */
-	uv_process_t proc;
-	uv_pipe_t out, err;
-	int open_handles;
-	char outbuf[OUTPUT_MAX_BYTES];
-	size_t out_bytes;
-	char errbuf[4096];
-	size_t err_bytes;
-	int64_t exit_status;
-	int term_signal;
+	struct cov_child child;
 	bool killed;
 
 	/* The worker's part. */
@@ -228,23 +219,11 @@ parse_after(uv_work_t *w, int status)
 
 /* ---- pkvmd-capture ---------------------------------------------------- */
 
-/* The last non-empty line of BUF, for a one-line reason. */
-static const char *
-last_line(char *buf, size_t len)
-{
-	char *p;
-
-	buf[len] = '\0';
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		buf[--len] = '\0';
-	p = strrchr(buf, '\n');
-	return p ? p + 1 : buf;
-}
-
 static void
-helper_finished(struct capture *cap)
+helper_finished(struct cov_child *ch)
 {
-	const char *status;
+	struct capture *cap = ch->data;
+	const char *status, *reason;
 	bool none, ok;
 	json_t *res;
 
@@ -253,15 +232,13 @@ helper_finished(struct capture *cap)
 		capture_done(cap);
 		return;
 	}
-	if (cap->term_signal != 0 || cap->exit_status != 0) {
-		fail(cap, "%s",
-		    cap->err_bytes > 0 ? last_line(cap->errbuf, cap->err_bytes)
-				       : "pkvmd-capture failed");
+	if (!cov_child_ok(ch)) {
+		reason = cov_child_reason(ch);
+		fail(cap, "%s", reason != NULL ? reason : "pkvmd-capture failed");
 		capture_done(cap);
 		return;
 	}
-	cap->outbuf[cap->out_bytes] = '\0';
-	res = json_loads(last_line(cap->outbuf, cap->out_bytes), 0, NULL);
+	res = json_loads(cov_child_out_line(ch), 0, NULL);
 	status = json_string_value(json_object_get(res, "status"));
 	none = status != NULL && strcmp(status, "none") == 0;
 	ok = status != NULL && strcmp(status, "ok") == 0;
@@ -273,7 +250,7 @@ helper_finished(struct capture *cap)
 		return;
 	}
 	if (!ok) {
-		fail(cap, "pkvmd-capture gave no result (it printed: %.200s)", cap->outbuf);
+		fail(cap, "pkvmd-capture gave no result (it printed: %.200s)", ch->out);
 		capture_done(cap);
 		return;
 	}
@@ -282,80 +259,13 @@ helper_finished(struct capture *cap)
 }
 
 static void
-on_handle_closed(uv_handle_t *h)
-{
-	struct capture *cap = h->data;
-
-	if (--cap->open_handles == 0)
-		helper_finished(cap);
-}
-
-static void
-on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct capture *cap = h->data;
-	static char sink[4096];
-
-	(void)suggested;
-	if ((uv_pipe_t *)h == &cap->out && cap->out_bytes < OUTPUT_MAX_BYTES - 1) {
-		buf->base = cap->outbuf + cap->out_bytes;
-		buf->len = OUTPUT_MAX_BYTES - 1 - cap->out_bytes;
-	} else if ((uv_pipe_t *)h == &cap->err) {
-		/* Keep the tail: the reason is the last line. */
-		if (cap->err_bytes > sizeof(cap->errbuf) / 2) {
-			memmove(cap->errbuf, cap->errbuf + cap->err_bytes / 2,
-			    cap->err_bytes - cap->err_bytes / 2);
-			cap->err_bytes -= cap->err_bytes / 2;
-		}
-		buf->base = cap->errbuf + cap->err_bytes;
-		buf->len = sizeof(cap->errbuf) - 1 - cap->err_bytes;
-	} else {
-		buf->base = sink;
-		buf->len = sizeof(sink);
-	}
-}
-
-static void
-on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct capture *cap = s->data;
-
-	(void)buf;
-	if (n < 0) {
-		uv_close((uv_handle_t *)s, on_handle_closed);
-		return;
-	}
-	if ((uv_pipe_t *)s == &cap->out && cap->out_bytes + (size_t)n < OUTPUT_MAX_BYTES)
-		cap->out_bytes += (size_t)n;
-	else if ((uv_pipe_t *)s == &cap->err)
-		cap->err_bytes += (size_t)n;
-}
-
-static void
-on_helper_exit(uv_process_t *p, int64_t status, int sig)
-{
-	struct capture *cap = p->data;
-
-	cap->exit_status = status;
-	cap->term_signal = sig;
-	uv_close((uv_handle_t *)p, on_handle_closed);
-}
-
-static void
 capture_start(struct capture *cap)
 {
 	struct coverage *c = cap->c;
-	uv_process_options_t opt = { 0 };
-	uv_stdio_container_t stdio[3];
-	char *argv[ARCHIVES_MAX + 16], out[PATH_MAX + 16], pid[24];
-	int n = 0, err;
+	char *argv[ARCHIVES_MAX + 16], out[PATH_MAX + 16];
+	int n = 0;
 
 	snprintf(out, sizeof(out), "%s/coverage", cap->jobdir);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	/* Through pkvmd-spawn, so the capture dies with pkvmd.  (uv_spawn
-	 * takes char **, but never writes through it.) */
-	argv[n++] = (char *)c->env.spawn_helper;
-	argv[n++] = pid;
 	argv[n++] = (char *)c->env.capture_helper;
 	argv[n++] = "--out";
 	argv[n++] = out;
@@ -373,34 +283,9 @@ capture_start(struct capture *cap)
 	c->running++;
 	cap->active_next = c->active;
 	c->active = cap;
-	uv_pipe_init(c->env.loop, &cap->out, 0);
-	uv_pipe_init(c->env.loop, &cap->err, 0);
-	cap->out.data = cap->err.data = cap->proc.data = cap;
-	stdio[0].flags = UV_IGNORE;
-	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[1].data.stream = (uv_stream_t *)&cap->out;
-	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[2].data.stream = (uv_stream_t *)&cap->err;
-	opt.file = argv[0];
-	opt.args = argv;
-	opt.exit_cb = on_helper_exit;
-	opt.stdio = stdio;
-	opt.stdio_count = 3;
-	opt.flags = UV_PROCESS_DETACHED;
-	cap->open_handles = 3;
-	err = uv_spawn(c->env.loop, &cap->proc, &opt);
-	if (err < 0) {
-		cap->exit_status = 127;
-		snprintf(cap->errbuf, sizeof(cap->errbuf), "cannot run %s: %s",
-		    c->env.capture_helper, uv_strerror(err));
-		cap->err_bytes = strlen(cap->errbuf);
-		uv_close((uv_handle_t *)&cap->proc, on_handle_closed);
-		uv_close((uv_handle_t *)&cap->out, on_handle_closed);
-		uv_close((uv_handle_t *)&cap->err, on_handle_closed);
-		return;
-	}
-	uv_read_start((uv_stream_t *)&cap->out, on_alloc, on_read);
-	uv_read_start((uv_stream_t *)&cap->err, on_alloc, on_read);
+	cap->child.done = helper_finished;
+	cap->child.data = cap;
+	cov_child_start(&cap->child, c->env.loop, c->env.spawn_helper, argv);
 }
 
 static void
@@ -520,12 +405,11 @@ coverage_shutdown(struct coverage *c, void (*cb)(void *arg), void *arg)
 	}
 	c->stop_cb = cb;
 	c->stop_arg = arg;
-	/* pkvmd-capture runs in a session of its own (UV_PROCESS_DETACHED):
-	 * killing its process group takes lcov and gcov with it. */
+	/* Killing pkvmd-capture's process group takes lcov and gcov with
+	 * it (child.c). */
 	for (cap = c->active; cap != NULL; cap = cap->active_next) {
 		cap->killed = true;
-		if (cap->proc.pid > 0)
-			kill(-cap->proc.pid, SIGKILL);
+		cov_child_kill(&cap->child);
 	}
 }
 

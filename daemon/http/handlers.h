@@ -41,6 +41,10 @@ bool http_reply_if_pruned(struct http_request *req, const struct job *j);
 /* http_reply_if_pruned() for job ID; an unknown ID is left to the caller
  * (false), any other error is replied (true) (pruned.c). */
 bool http_reply_if_id_pruned(struct http_request *req, int64_t id);
+/* Parse the {id} of a request for a job's files (console, report, qemu
+ * command): reply 404 for a bad or unknown id and 410 when the files were
+ * pruned, and return false; true when they are there (pruned.c). */
+bool http_job_files_param(struct http_request *req, int64_t *id);
 
 /* meta.c */
 void http_version_get(struct http_request *req);
@@ -147,6 +151,9 @@ void http_user_quota_put(struct http_request *req);
 void http_job_coverage(struct http_request *req);
 void http_coverage_merged(struct http_request *req);
 void http_coverage_diff(struct http_request *req);
+/* coverage-html.c: GET /v1/jobs/{id}/coverage/html/{path...}, genhtml's
+ * report (rendered on the first request, then kept). */
+void http_job_coverage_html(struct http_request *req);
 
 /* tokens.c */
 void http_tokens_create(struct http_request *req);

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -132,19 +131,6 @@ delivery_end_failed(struct delivery *dl, const char *why)
 	}
 }
 
-static int
-random_seed(struct job *j)
-{
-	unsigned char b[8];
-	char hex[17];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return -errno;
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 2 * i, 3, "%02x", b[i]);
-	return (j->seed = strdup(hex)) != NULL ? 0 : -ENOMEM;
-}
-
 /* Cancel the project's older jobs of the branch: a newer push replaces
  * them. */
 static void
@@ -202,7 +188,7 @@ queue_job(struct delivery *dl)
 		    e.field[0] != '\0' ? ": " : "", e.message);
 		goto fail;
 	}
-	if ((err = random_seed(j)) < 0 || (j->owner = strdup(dl->p->owner)) == NULL ||
+	if ((err = job_seed_random(j)) < 0 || (j->owner = strdup(dl->p->owner)) == NULL ||
 	    asprintf(&j->via, "webhook:%s", dl->p->name) < 0) {
 		j->via = NULL;
 		snprintf(why, sizeof(why), "out of memory");

@@ -31,6 +31,7 @@ struct ci_fetcher;
 struct ci_status;
 struct ci_projects;
 struct coverage;
+struct coverage_html;
 struct event_bus;
 struct http_request;
 struct http_server;
@@ -51,6 +52,7 @@ struct http_env {
 	struct event_bus *events; /* GET /v1/events (job/events.h) */
 	int64_t events_max_queue_bytes; /* unread by an events client before it is cut */
 	struct coverage *coverage;
+	struct coverage_html *coverage_html; /* GET /v1/jobs/ID/coverage/html/ (coverage/html.h) */
 	struct prune *prune; /* POST /v1/prune */
 	const char *state_dir;
 	const char *ui_dir; /* the dashboard's files (static.c), or NULL for none */
@@ -235,6 +237,10 @@ void http_reply_json(struct http_request *req, unsigned status, json_t *body);
 /* Reply STATUS with the LEN bytes of TEXT (malloc'd; ownership taken). */
 void http_reply_text(struct http_request *req, unsigned status, const char *content_type,
     char *text, size_t len);
+/* Reply STATUS with the SIZE bytes of the open regular file FD (taken:
+ * closed with the response, also on failure). */
+void http_reply_fd(struct http_request *req, unsigned status, const char *content_type, int fd,
+    uint64_t size);
 /* Reply with error ERR in the standard error body; FIELD may be NULL, and
  * with FMT NULL the message is the error's default one. */
 void http_reply_error(struct http_request *req, enum http_error err, const char *field,
@@ -254,6 +260,10 @@ typedef ssize_t (*http_stream_fn)(void *arg, uint64_t pos, char *buf, size_t max
 void http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
     http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header,
     const char *value);
+
+/* The Content-Type of a file named NAME by its extension, or NULL when it
+ * is none of the kinds pkvmd serves (html, css, js, svg, png, ico, txt). */
+const char *http_content_type(const char *name);
 
 /* ---- the error table (errors.c) ---- */
 

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -70,20 +69,6 @@ reply_job(struct http_request *req, unsigned status, struct job *j)
 		return;
 	}
 	http_reply_json(req, status, o);
-}
-
-static int
-random_seed(struct job *j)
-{
-	unsigned char b[8];
-	char hex[17];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return -errno;
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 2 * i, 3, "%02x", b[i]);
-	j->seed = strdup(hex);
-	return j->seed ? 0 : -ENOMEM;
 }
 
 /* Every blob the job names must be here, and the kernel must be one. */
@@ -197,7 +182,7 @@ http_jobs_submit(struct http_request *req)
 		goto out;
 	}
 	if (err == 0 && j->seed == NULL)
-		err = random_seed(j);
+		err = job_seed_random(j);
 	if (err == 0 && (j->owner = strdup(http_request_owner(req))) == NULL)
 		err = -ENOMEM;
 	if (err == 0 && (j->via = strdup(http_request_via(req))) == NULL)
@@ -564,19 +549,13 @@ http_job_qemu_cmd(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
 	char dir[PATH_MAX], path[PATH_MAX + 16];
-	struct job *j;
 	char *text;
 	ssize_t n;
 	int64_t id;
 	int fd;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+	if (!http_job_files_param(req, &id))
 		return;
-	if (http_reply_if_pruned(req, j)) {
-		job_free(j);
-		return;
-	}
-	job_free(j);
 	paths_job_dir(d->state_dir, id, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/qemu.cmd", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

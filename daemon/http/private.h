@@ -42,7 +42,9 @@ enum http_body {
 
 struct http_route {
 	const char *method;
-	const char *pattern; /* "/v1/jobs/{id}/wait": {x} matches one segment */
+	/* "/v1/jobs/{id}/wait": {x} matches one segment; a final {x...}
+	 * matches the rest of the path, slashes included, or nothing. */
+	const char *pattern;
 	/* The HTTP_SCOPE_* the caller needs; a row must name one unless it
 	 * is public (HTTP_SCOPE_PUBLIC, spelled out so none is by accident). */
 	unsigned scope;

@@ -51,3 +51,24 @@ http_reply_if_id_pruned(struct http_request *req, int64_t id)
 	job_free(j);
 	return replied;
 }
+
+bool
+http_job_files_param(struct http_request *req, int64_t *id)
+{
+	struct job *j = NULL;
+	int err;
+
+	if (!http_job_id_param(req, id))
+		return false;
+	if ((err = store_job_get(http_request_env(req)->store, *id, &j)) < 0) {
+		if (err == -ENOENT)
+			http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no job %lld",
+			    (long long)*id);
+		else
+			http_reply_errno(req, err, "loading job");
+		return false;
+	}
+	err = http_reply_if_pruned(req, j);
+	job_free(j);
+	return !err;
+}

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -133,6 +134,23 @@ http_reply_text(struct http_request *req, unsigned status, const char *content_t
 	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(text);
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	MHD_add_response_header(r, "Content-Type", content_type);
+	set_response(req, status, r);
+}
+
+void
+http_reply_fd(struct http_request *req, unsigned status, const char *content_type, int fd,
+    uint64_t size)
+{
+	/* MHD sends the file itself (sendfile where it can) and closes FD
+	 * with the response. */
+	struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
+
+	if (r == NULL) {
+		close(fd);
 		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
@@ -275,4 +293,33 @@ http_reply_stream(struct http_request *req, unsigned status, const char *content
 	if (header != NULL && value != NULL)
 		MHD_add_response_header(r, header, value);
 	set_response(req, status, r);
+}
+
+/* The types of the files pkvmd serves as they are: the dashboard's and
+ * genhtml's reports. */
+static const struct {
+	const char *ext;
+	const char *type;
+} content_types[] = {
+	{ ".html", "text/html; charset=utf-8" },
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".svg", "image/svg+xml" },
+	{ ".png", "image/png" },
+	{ ".ico", "image/x-icon" },
+	{ ".txt", "text/plain; charset=utf-8" },
+};
+
+const char *
+http_content_type(const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < sizeof(content_types) / sizeof(content_types[0]); i++) {
+		size_t el = strlen(content_types[i].ext);
+
+		if (len > el && strcmp(name + len - el, content_types[i].ext) == 0)
+			return content_types[i].type;
+	}
+	return NULL;
 }

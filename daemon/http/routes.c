@@ -136,6 +136,12 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/jobs/{id}/coverage",
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_job_coverage },
+	/* genhtml's report: a tree of files whose pages link to each other
+	 * by relative paths, so the path after html/ is one parameter. */
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/coverage/html/{path...}",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_coverage_html },
 	{ .method = "GET",
 	    .pattern = "/v1/coverage",
 	    .scope = HTTP_SCOPE_READ,
@@ -201,7 +207,8 @@ static const struct http_route routes[] = {
 	    .handler = http_ui_get },
 };
 
-/* Match PATH against PATTERN, collecting {name} segments into REQ. */
+/* Match PATH against PATTERN, collecting {name} segments (and a final
+ * {name...}, the rest of the path) into REQ. */
 static bool
 route_match(const char *pattern, const char *path, struct http_request *req)
 {
@@ -211,13 +218,24 @@ route_match(const char *pattern, const char *path, struct http_request *req)
 	while (*p != '\0' && *u != '\0') {
 		if (*p == '{') {
 			const char *pe = strchr(p, '}');
-			size_t ulen = strcspn(u, "/");
+			size_t ulen = strcspn(u, "/"), nlen;
+			bool rest;
 
-			if (pe == NULL || ulen == 0 || req->nparams == HTTP_MAX_PARAMS)
+			if (pe == NULL || req->nparams == HTTP_MAX_PARAMS)
+				return false;
+			nlen = (size_t)(pe - p - 1);
+			/* {name...} ends a pattern and takes the rest of the
+			 * path, slashes and all (the handler checks it). */
+			rest = nlen > 3 && strncmp(pe - 3, "...", 3) == 0 && pe[1] == '\0';
+			if (rest) {
+				nlen -= 3;
+				ulen = strlen(u);
+			}
+			if (ulen == 0)
 				return false;
 			free(req->params[req->nparams][0]);
 			free(req->params[req->nparams][1]);
-			req->params[req->nparams][0] = strndup(p + 1, (size_t)(pe - p - 1));
+			req->params[req->nparams][0] = strndup(p + 1, nlen);
 			req->params[req->nparams][1] = strndup(u, ulen);
 			req->nparams++;
 			p = pe + 1;
@@ -228,6 +246,20 @@ route_match(const char *pattern, const char *path, struct http_request *req)
 			return false;
 		p++;
 		u++;
+	}
+	/* "/x/{path...}" also matches "/x/": the rest is empty. */
+	if (*u == '\0' && *p == '{' && req->nparams < HTTP_MAX_PARAMS) {
+		const char *pe = strchr(p, '}');
+		size_t nlen = pe != NULL ? (size_t)(pe - p - 1) : 0;
+
+		if (nlen <= 3 || strncmp(pe - 3, "...", 3) != 0 || pe[1] != '\0')
+			return false;
+		free(req->params[req->nparams][0]);
+		free(req->params[req->nparams][1]);
+		req->params[req->nparams][0] = strndup(p + 1, nlen - 3);
+		req->params[req->nparams][1] = strdup("");
+		req->nparams++;
+		return true;
 	}
 	return *p == '\0' && *u == '\0';
 }

@@ -32,35 +32,6 @@
 /* The dashboard's files are small; a bigger one is not one of them. */
 #define UI_FILE_MAX_BYTES (4 * 1024 * 1024)
 
-static const struct {
-	const char *ext;
-	const char *type;
-} ui_types[] = {
-	{ ".html", "text/html; charset=utf-8" },
-	{ ".css", "text/css; charset=utf-8" },
-	{ ".js", "text/javascript; charset=utf-8" },
-	{ ".svg", "image/svg+xml" },
-	{ ".png", "image/png" },
-	{ ".ico", "image/x-icon" },
-	{ ".txt", "text/plain; charset=utf-8" },
-};
-
-/* The Content-Type of NAME by its extension, or NULL when it is none the
- * dashboard uses. */
-static const char *
-ui_type(const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; i < sizeof(ui_types) / sizeof(ui_types[0]); i++) {
-		size_t el = strlen(ui_types[i].ext);
-
-		if (len > el && strcmp(name + len - el, ui_types[i].ext) == 0)
-			return ui_types[i].type;
-	}
-	return NULL;
-}
-
 /* Whether NAME may name a file of the ui directory: one segment of
  * [A-Za-z0-9._-], not starting with '.'. */
 static bool
@@ -114,7 +85,7 @@ http_ui_get(struct http_request *req)
 
 	if (name == NULL)
 		name = "index.html"; /* GET / */
-	if (d->ui_dir == NULL || !ui_name_valid(name) || (type = ui_type(name)) == NULL) {
+	if (d->ui_dir == NULL || !ui_name_valid(name) || (type = http_content_type(name)) == NULL) {
 		http_reply_error(req, HTTP_ERR_NOT_FOUND, NULL, "no such file: %.64s", name);
 		return;
 	}

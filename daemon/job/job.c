@@ -2,8 +2,10 @@
  * job.c -- job allocation and the state machine's rules.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "job/job.h"
 
@@ -136,4 +138,18 @@ job_priority_parse(const char *name, int *out)
 		}
 	}
 	return -EINVAL;
+}
+
+int
+job_seed_random(struct job *j)
+{
+	unsigned char b[8];
+	char hex[17];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	free(j->seed);
+	return (j->seed = strdup(hex)) != NULL ? 0 : -ENOMEM;
 }

@@ -125,6 +125,9 @@ struct job {
 
 /* An empty job with every default filled in, into *OUT; 0 or -ENOMEM. */
 int job_new(struct job **out);
+/* Give J a random test seed (16 hex digits, the guest's pkvm.seed= when
+ * the submitter names none): 0, or negative errno. */
+int job_seed_random(struct job *j);
 /* Free a job and everything it owns; NULL is fine. */
 void job_free(struct job *j);
 /* True when the state machine allows FROM -> TO. */

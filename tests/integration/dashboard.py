@@ -185,6 +185,9 @@ try:
     want = [f"{f['lines']['hit']}/{f['lines']['total']}" for f in cov["files"]]
     got = [r.find_elements(By.CSS_SELECTOR, "td")[1].text for r in rows]
     check("job: the per-file coverage table shows the API's numbers", got == want, f"{got} vs {want}")
+    link = d.find_element(By.CSS_SELECTOR, "a.cov-report").get_attribute("href")
+    check("job: the coverage links to its full report",
+          link.endswith(f"/v1/jobs/{JOBS['cov']}/coverage/html/index.html"), link)
     shot("job-coverage")
 
     # --- actions: refused without a token, done with one -----------------

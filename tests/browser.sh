@@ -68,9 +68,11 @@ browser_left() {
 
 # Whatever ends the test, no browser it started outlives it (the python
 # script ends it; this is for a script that could not).
+# browser_cleanup passes the exit status on to lib.sh's cleanup: a trap
+# running under set -e would stop at a function returning it.
 browser_cleanup() {
 	local rc=$? pid
 	for pid in $(browser_left); do kill -KILL "$pid" 2>/dev/null || true; done
-	return "$rc"
+	cleanup "$rc"
 }
-trap 'browser_cleanup; cleanup' EXIT
+trap browser_cleanup EXIT

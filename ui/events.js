@@ -13,14 +13,37 @@ import { token } from './api.js';
 // Subscribe to QUERY (e.g. "job=42", or "") with HANDLERS: {job(data),
 // slots(data), reset(), open(), unsupported()}.  Returns a function that
 // stops it.
+//
+// A page put in the back-forward cache closes its stream (pagehide) and
+// resumes it from the last id when shown again (pageshow): a browser opens
+// at most 6 HTTP/1.1 connections to one server, and the streams of cached
+// pages would hold them, so that the 6th page waits for a free one
+// (bench/dashboard saw the overview's 6th load take a minute).
 export function subscribe(query, handlers) {
   let last = null;
   let stopped = false;
+  let hidden = false;
+  let running = false;
   let ctl = null;
   let delay = 500;
 
+  const quit = () => stopped || hidden;
+  window.addEventListener('pagehide', () => { hidden = true; if (ctl) ctl.abort(); });
+  window.addEventListener('pageshow', () => {
+    // Without an id to resume from, what happened while hidden is lost:
+    // the page reloads its state, as after a reset.
+    if (hidden && last === null && !stopped && handlers.reset) handlers.reset();
+    hidden = false;
+    if (!running && !stopped) run();
+  });
+
   async function run() {
-    while (!stopped) {
+    running = true;
+    try { await loop(); } finally { running = false; }
+  }
+
+  async function loop() {
+    while (!quit()) {
       const q = new URLSearchParams(query || '');
       if (last !== null) q.set('since', last);
       const hd = { Accept: 'text/event-stream' };
@@ -31,17 +54,19 @@ export function subscribe(query, handlers) {
       try {
         r = await fetch(`/v1/events${q.toString() ? '?' + q : ''}`, { headers: hd, signal: ctl.signal });
       } catch (e) {
-        if (stopped) return;
+        if (quit()) return;
         await sleep(delay);
         delay = Math.min(delay * 2, 10000);
         continue;
       }
       if (r.status === 404 || r.status === 405) {
+        stopped = true;
         if (handlers.unsupported) handlers.unsupported();
         return;
       }
       if (!r.ok) {
         // 401/403: the user must give a token; the REST calls say so.
+        stopped = true;
         if (handlers.unsupported) handlers.unsupported(r.status);
         return;
       }
@@ -57,7 +82,7 @@ export function subscribe(query, handlers) {
           fn(data);
         });
       } catch (_) { /* broken: reconnect below */ }
-      if (stopped) return;
+      if (quit()) return;
       await sleep(delay);
     }
   }

@@ -116,6 +116,16 @@ function consoleText(text) {
 
 let following = false;
 
+// A page kept in the back-forward cache must not hold its console stream
+// open (a browser opens at most six connections to a server, and pages
+// left that way stalled new ones): the stream closes when the page is
+// hidden, and a page shown again after that is loaded afresh.
+const consoleCtl = new AbortController();
+window.addEventListener('pagehide', () => { if (following) consoleCtl.abort(); });
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted && consoleCtl.signal.aborted) location.reload();
+});
+
 async function loadConsole() {
   con.el = document.getElementById('console');
   document.getElementById('raw').href = `/v1/jobs/${id}/console`;
@@ -123,7 +133,8 @@ async function loadConsole() {
   const live = document.getElementById('console-live');
   if (following) live.textContent = '● following';
   try {
-    await apiStream(`/v1/jobs/${id}/console${following ? '?follow=1' : ''}`, consoleText);
+    await apiStream(`/v1/jobs/${id}/console${following ? '?follow=1' : ''}`, consoleText,
+      consoleCtl.signal);
     if (con.partial) { con.el.append(lineEl(++con.n, con.partial.replace(/\r$/, ''))); con.partial = ''; }
   } catch (e) {
     if (e instanceof ApiError && e.code === 'pruned') fill(con.el, h('p', { class: 'muted' }, e.message));

@@ -161,8 +161,10 @@ surviving_fakes() {
 	done <"$FAKE_QEMU_PIDFILE"
 }
 
+# cleanup [STATUS] -- the EXIT trap; STATUS is the script's exit status
+# when another trap (browser.sh's) calls it.
 cleanup() {
-	local rc=$?
+	local rc=${1:-$?}
 	# SIGTERM first: pkvmd then stops its qemus and coverage captures
 	# (lcov included) itself, so nothing is left writing into $T.
 	if [ -n "${PKVMD_PID:-}" ]; then

@@ -15,48 +15,12 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../net.sh"
 . "$(dirname "$0")/../browser.sh"
+. "$(dirname "$0")/../dashboard-jobs.sh"
 command -v lcov >/dev/null || { echo "1..0 # SKIP lcov not installed (scripts/setup)"; exit 0; }
 
 (cd "$SHOTS" && rm -f overview.png overview-live.png overview-narrow.png job-failed.png job-crashed.png \
 	job-passed.png job-coverage.png job-no-token.png crashes.png coverage.png)
-PORT=$(free_port)
-BASE=http://127.0.0.1:$PORT
-
-start_pkvmd --qemu "$FAKE_QEMU" --slots 4 --listen "unix:$SOCK" --listen "tcp:127.0.0.1:$PORT" \
-	--public-read
-
-# A program built with --coverage and one run of it, packed as the guest
-# packs .gcda files (the object's absolute path), as coverage.sh does.
-mkdir -p "$T/src"
-cat >"$T/src/prog.c" <<'C'
-int
-main(int argc, char **argv)
-{
-	int s = 0;
-	for (int i = 0; i < argc * 3; i++)
-		s += i;
-	return s < 0;
-}
-C
-(cd "$T/src" && gcc --coverage -O0 -o prog prog.c)
-"$T/src/prog"
-tar -czf "$T/cov.tar.gz" -C / "${T#/}/src/prog.gcda"
-
-submit_wait() {
-	local id
-	id=$(ctl submit "$TEST_KERNEL" "$@")
-	ctl wait "$id" >/dev/null 2>&1 || true
-	echo "$id"
-}
-pass=$(submit_wait --tag dash --append "fakeqemu=pass fakeqemu.tests=a,b,c")
-fail=$(submit_wait --tag dash --append "fakeqemu=fail fakeqemu.tests=a,b,c fakeqemu.fail=b")
-crash=$(submit_wait --tag dash --append "fakeqemu=panic-at=6 fakeqemu.tests=a,b fakeqemu.panic-end=1")
-cov=$(submit_wait --tag covdash --gcov-tool gcov --append "fakeqemu=pass fakeqemu.ship=$T/cov.tar.gz")
-curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$cov/coverage?wait=120" >/dev/null
-curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$crash/crashes?wait=60" >/dev/null
-hang=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=hang")
-wait_for_console "$hang" '.'
-token=$(ctl token create --user "$(id -un)" --scope read --scope submit 2>/dev/null)
+dashboard_jobs
 
 check_eq "the failing job failed" "$(job_field "$fail" result)" failed
 check_eq "the crashing job crashed" "$(job_field "$crash" result)" crashed
@@ -91,12 +55,6 @@ check_eq "result= filters, with the tag too" "$(page "tag=dash&result=failed")" 
 check_eq "a result no job can have is refused" \
 	"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" "http://pkvmd/v1/jobs?result=green")" 400
 
-jobs=$(python3 -c 'import json,sys; a=sys.argv
-print(json.dumps({"pass": int(a[1]), "fail": int(a[2]), "crash": int(a[3]), "cov": int(a[4]),
-  "hang": int(a[5]), "tag": "covdash", "token": a[6], "owner": a[7],
-  "submit": [a[8], "--socket", a[9], "submit", a[10], "--append",
-             "fakeqemu=pass fakeqemu.tests=t1,t2,t3,t4,t5 fakeqemu.delay-ms=150"]}))' \
-	"$pass" "$fail" "$crash" "$cov" "$hang" "$token" "$(id -un)" "$PKVMCTL" "$SOCK" "$TEST_KERNEL")
 browser_checks "$(dirname "$0")/dashboard.py" "$BASE" "$SHOTS" "$T/chromium" "$jobs"
 shots=$(cd "$SHOTS" && ls overview.png overview-narrow.png job-failed.png job-crashed.png job-passed.png \
 	job-coverage.png job-no-token.png crashes.png coverage.png 2>/dev/null | wc -l)

@@ -137,9 +137,10 @@ blobs_size(struct blobs *b, const char *hex, uint64_t *size)
 }
 
 /* The walk reads the 256 fan-out directories and stats every blob: about
- * a microsecond a blob from the page cache, so a scrape of a store of 10000
- * blobs spends some 10 ms here.  A running total would be cheaper but
- * would have to follow every writer and every remover of blob files. */
+ * a microsecond a blob from the page cache, some 10 ms for 10000 blobs,
+ * so callers run it on the thread pool (it only reads).  A running total
+ * would be cheaper but would have to follow every writer and every
+ * remover of blob files. */
 int
 blobs_usage(struct blobs *b, uint64_t *count, uint64_t *bytes)
 {

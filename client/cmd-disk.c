@@ -63,8 +63,8 @@ disk_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 	if (pos[1] == NULL)
 		pos[1] = "vda";
 	if (!disk_name_valid(pos[1]))
-		return cmd_usage_error(self, "invalid disk '%s': the guest's name of it, vda, vdb, ...",
-		    pos[1]);
+		return cmd_usage_error(self,
+		    "invalid disk '%s': the guest's name of it, vda, vdb, ...", pos[1]);
 	if (output != NULL && output[0] == '\0')
 		return cmd_usage_error(self, "-o needs a file name");
 	if (output == NULL) {

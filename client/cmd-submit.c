@@ -565,7 +565,8 @@ submit_option(struct submit *s, int key, const char *v)
 		}
 		if (strncmp(v, "/dev/", 5) != 0 || strlen(v) <= 5 || strlen(v) > PKVM_ROOT_MAX) {
 			fprintf(stderr,
-			    "pkvmctl: invalid --root '%s': give the guest's device, e.g. /dev/vda\n",
+			    "pkvmctl: invalid --root '%s': give the guest's device, e.g. "
+			    "/dev/vda\n",
 			    v);
 			return PKVM_EXIT_USAGE;
 		}

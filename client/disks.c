@@ -81,13 +81,14 @@ disks_check(const struct submit_disks *d)
 	for (size_t i = 0; i < d->n; i++)
 		writable = writable || !d->readonly[i];
 	if (d->root != NULL && d->n == 0) {
-		fprintf(stderr, "pkvmctl: --root %s names a device of the job's disks: give --disk\n",
-		    d->root);
+		fprintf(stderr,
+		    "pkvmctl: --root %s names a device of the job's disks: give --disk\n", d->root);
 		return PKVM_EXIT_USAGE;
 	}
 	if (d->keep && !writable) {
-		fprintf(stderr, "pkvmctl: --keep-disk keeps the overlay of a writable disk, and "
-				"every --disk is read-only (,ro)\n");
+		fprintf(stderr,
+		    "pkvmctl: --keep-disk keeps the overlay of a writable disk, and "
+		    "every --disk is read-only (,ro)\n");
 		return PKVM_EXIT_USAGE;
 	}
 	return 0;

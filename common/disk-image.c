@@ -70,7 +70,8 @@ disk_image_check(const unsigned char *h, size_t len, uint64_t size_bytes, const 
 	*why = NULL;
 	if (len >= 4 && memcmp(h, "QFI\xfb", 4) == 0)
 		return check_qcow2(h, len, why);
-	if (len >= 4 && (memcmp(h, "KDMV", 4) == 0 || (len >= 17 && memcmp(h, "# Disk Descriptor", 17) == 0)))
+	if (len >= 4 &&
+	    (memcmp(h, "KDMV", 4) == 0 || (len >= 17 && memcmp(h, "# Disk Descriptor", 17) == 0)))
 		return refuse(why, "is a VMDK image: convert it with qemu-img convert -O qcow2");
 	if (len >= 8 && memcmp(h, "vhdxfile", 8) == 0)
 		return refuse(why, "is a VHDX image: convert it with qemu-img convert -O qcow2");
@@ -83,7 +84,11 @@ disk_image_check(const unsigned char *h, size_t len, uint64_t size_bytes, const 
 	if (len >= 4 && memcmp(h, "\177ELF", 4) == 0)
 		return refuse(why, "is an ELF file, not a disk image");
 	if ((len >= 2 && h[0] == 0x1f && h[1] == 0x8b) ||
-	    (len >= 6 && memcmp(h, "\xfd" "7zXZ\0", 6) == 0) ||
+	    (len >= 6 &&
+		memcmp(h,
+		    "\xfd"
+		    "7zXZ\0",
+		    6) == 0) ||
 	    (len >= 4 && memcmp(h, "\x28\xb5\x2f\xfd", 4) == 0))
 		return refuse(why,
 		    "is compressed (gzip, xz or zstd), not a disk image: uncompress it first");

@@ -145,8 +145,8 @@ check_disks(struct http_request *req, struct job *j)
 		}
 		disk->format = disk_image_check(head, (size_t)n, disk->size, &why);
 		if (disk->format == DISK_UNKNOWN) {
-			http_reply_error(req, HTTP_ERR_BAD_DISK, "disks", "disk %zu (blob %.12s) %s",
-			    i + 1, disk->blob, why);
+			http_reply_error(req, HTTP_ERR_BAD_DISK, "disks",
+			    "disk %zu (blob %.12s) %s", i + 1, disk->blob, why);
 			return false;
 		}
 	}

@@ -150,7 +150,8 @@ test_request_refuses_what_does_not_fit(void)
 		const char *body, *field;
 	} bad[] = {
 		{ "{\"kernel\":\"" KERNEL "\",\"root\":\"/dev/vda\"}", "root" },
-		{ "{\"kernel\":\"" KERNEL "\",\"disks\":[{\"blob\":\"" SHA_D "\"}],\"root\":\"vda\"}",
+		{ "{\"kernel\":\"" KERNEL "\",\"disks\":[{\"blob\":\"" SHA_D
+		  "\"}],\"root\":\"vda\"}",
 		    "root" },
 		{ "{\"kernel\":\"" KERNEL "\",\"disks\":[{\"blob\":\"" SHA_D
 		  "\"}],\"root\":\"/dev/vda rw init=/bin/sh\"}",

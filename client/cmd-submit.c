@@ -797,7 +797,7 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		rc = blob_set_add(&s.set, (char *)s.vmlinux, false, "vmlinux");
 	}
 	if (rc == 0)
-		rc = disks_check(&s.disks);
+		rc = disks_check(&s.disks, s.nexes);
 	if (rc == 0)
 		rc = disks_add_blobs(&s.disks, &s.set);
 	if (rc == 0)

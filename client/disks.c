@@ -74,7 +74,7 @@ disks_add(struct submit_disks *d, const char *value)
 }
 
 int
-disks_check(const struct submit_disks *d)
+disks_check(const struct submit_disks *d, size_t nexes)
 {
 	bool writable = false;
 
@@ -83,6 +83,12 @@ disks_check(const struct submit_disks *d)
 	if (d->root != NULL && d->n == 0) {
 		fprintf(stderr,
 		    "pkvmctl: --root %s names a device of the job's disks: give --disk\n", d->root);
+		return PKVM_EXIT_USAGE;
+	}
+	if (d->root != NULL && nexes > 0) {
+		fprintf(stderr,
+		    "pkvmctl: --root boots the disk's own system, which runs its own "
+		    "tests (pkvm-agent, docs/DISKS.md): --exe tests would never run\n");
 		return PKVM_EXIT_USAGE;
 	}
 	if (d->keep && !writable) {

@@ -30,9 +30,10 @@ struct submit_disks {
 /* Take --disk VALUE ("FILE" or "FILE,ro") into D, checking FILE is a disk
  * image qemu may attach: 0, or the exit code after saying why. */
 int disks_add(struct submit_disks *d, const char *value);
-/* Check the options fit together (--root and --keep-disk need disks):
- * 0, or the exit code after saying why. */
-int disks_check(const struct submit_disks *d);
+/* Check the options fit together (--root and --keep-disk need disks,
+ * --root takes no executables: the job has NEXES): 0, or the exit code
+ * after saying why. */
+int disks_check(const struct submit_disks *d, size_t nexes);
 /* Append D's files to SET, remembering where they start: 0 or the exit
  * code. */
 int disks_add_blobs(struct submit_disks *d, struct blob_set *set);

@@ -468,6 +468,10 @@ check_disks(const struct job *j, struct job_json_error *e)
 	if (j->root != NULL && j->ndisks == 0)
 		return fail(e, "invalid_field", "root",
 		    "root names a device of the job's disks, and the job has none (give disks)");
+	if (j->root != NULL && j->nexes > 0)
+		return fail(e, "invalid_field", "root",
+		    "root boots the disk's own system, which runs its own tests (through "
+		    "pkvm-agent): the job's executables would never run");
 	if (j->keep_disk && !writable)
 		return fail(e, "invalid_field", "keep_disk",
 		    "keep_disk keeps the overlays of writable disks, and the job has none");

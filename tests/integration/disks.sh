@@ -61,6 +61,8 @@ refused "a file that only claims to be qcow2" "has the qcow2 magic but" --disk "
 qemu-img create -q -f vmdk "$T/disk.vmdk" 4M
 refused "a VMDK image" "is a VMDK image: convert it" --disk "$T/disk.vmdk"
 refused "--root without --disk" "--root /dev/vda names a device of the job's disks: give --disk" --root /dev/vda
+refused "--root with --exe" "--exe tests would never run" --disk "$T/raw.img" --root /dev/vda \
+	--exe "$SRC_GUEST_DIR/pass.sh"
 refused "--root that is no device" "invalid --root 'vda'" --disk "$T/raw.img" --root vda
 refused "--keep-disk with read-only disks only" "--keep-disk keeps the overlay of a writable disk" \
 	--disk "$T/raw.img,ro" --keep-disk

@@ -159,6 +159,10 @@ test_request_refuses_what_does_not_fit(void)
 		{ "{\"kernel\":\"" KERNEL "\",\"disks\":[{\"blob\":\"" SHA_D
 		  "\",\"readonly\":true}],\"keep_disk\":true}",
 		    "keep_disk" },
+		{ "{\"kernel\":\"" KERNEL "\",\"disks\":[{\"blob\":\"" SHA_D
+		  "\"}],\"root\":\"/dev/vda\",\"executables\":[{\"name\":\"t\",\"blob\":\"" SHA_D
+		  "\"}]}",
+		    "root" },
 		{ "{\"kernel\":\"" KERNEL "\",\"disks\":[{\"blob\":\"nope\"}]}", "disks" },
 		{ "{\"kernel\":\"" KERNEL "\",\"disks\":[{\"blob\":\"" SHA_D "\",\"ro\":true}]}",
 		    "disks" },

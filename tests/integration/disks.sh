@@ -118,6 +118,9 @@ ov=$STATE/jobs/$b/disk-vda.qcow2
 check "with --keep-disk the overlay stays" test -s "$ov"
 check_match "it is an overlay of the raw blob" "$(qemu-img info --output=json "$ov")" \
 	"\"backing-filename-format\": \"raw\""
+check_match "pkvmctl status shows the disk and that its overlay is kept" "$(ctl status "$b")" \
+	"vda: +raw, 4.0 MiB, overlay kept"
+check_match "and a's read-only disk and root" "$(ctl status "$a")" "vdb: +qcow2, 0.2 MiB, read-only.*"$'\n'"root: +/dev/vda"
 check "pkvmctl disk downloads it" ctl_quiet disk "$b" -o "$T/kept.qcow2"
 check "byte for byte" cmp "$ov" "$T/kept.qcow2"
 check_match "a disk the job does not have is 404" "$(ctl disk "$b" vdc -o "$T/y" 2>&1 || true)" "keeps no overlay of a disk 'vdc'"

@@ -8,7 +8,9 @@
 #    powers off; a second disk is attached read-only (,ro); --keep-disk
 #    keeps the writable disk's overlay;
 #  - job B, at the same time, boots the same image the same way but
-#    without a second disk: two jobs share one image.
+#    without a second disk: two jobs share one image;
+#  - job C, on the small test kernel (no virtio), asks for a root that
+#    never appears, and fails saying so.
 # Checked: both pass, the tests' TAP and the agent's files come back, the
 # guest saw /dev/vda mounted read-write as / and /dev/vdb read-only with
 # the bytes it was given, the image blob and the local image are unchanged
@@ -25,7 +27,9 @@ done
 BUSYBOX=${PKVM_DATA_DIR:?}/busybox
 [ -x "$BUSYBOX" ] || { echo "Bail out! no guest busybox at $BUSYBOX"; exit 1; }
 
-start_pkvmd --slots 2
+# Two slots for the two boots of the image, one for the small kernel's job,
+# which mostly waits.
+start_pkvmd --slots 3
 
 # ---- the image: a busybox system with pkvmd's agent and two tests -----------
 root=$T/rootfs
@@ -102,6 +106,12 @@ a=$(ctl submit "$TEST_KERNEL" --disk "$img" --disk "$data,ro" --root /dev/vda --
 b=$(ctl submit "$TEST_KERNEL" --disk "$img" --root /dev/vda \
 	--extra "$T/extra" "${modargs[@]}" --timeout 240 -C "${fast[@]}")
 
+# The small test kernel has no virtio at all: its root device never comes,
+# and the job says so (it boots in a second, then /init waits 20 s).
+if [ -s "${SMALL_KERNEL:-}" ]; then
+	c=$(ctl submit "$SMALL_KERNEL" --disk "$img" --root /dev/vda --timeout 120 -C)
+fi
+
 rc=0; ctl wait "$a" >/dev/null 2>&1 || rc=$?
 check_eq "job A (disk's own system, two disks) ends failed: its disk-false test exits 1" "$rc" 1
 rc=0; ctl wait "$b" >/dev/null 2>&1 || rc=$?
@@ -164,5 +174,13 @@ qemu-img convert -O raw "$T/vda.qcow2" "$T/vda-after.img"
 check_match "the guest's write is in it" "$(debugfs -R 'cat /pkvm-wrote-this' "$T/vda-after.img" 2>/dev/null)" "^written by job"
 check_eq "and not in the image" "$(debugfs -R 'cat /pkvm-wrote-this' "$img" 2>&1 | grep -c 'written by job' || true)" 0
 check_match "a read-only disk has no overlay to download" "$(ctl disk "$a" vdb -o "$T/vdb" 2>&1 || true)" "keeps no overlay"
+
+if [ -n "${c:-}" ]; then
+	rc=0; ctl wait "$c" >/dev/null 2>&1 || rc=$?
+	check_eq "a root device that never appears fails the job" "$rc" 1
+	check_eq "its message names the pseudo-test" "$(job_field "$c" message)" "test _root exited with status 1"
+	check_match "whose output says why" "$(ctl logs --test _root "$c")" \
+		"root device /dev/vda did not appear within 20 s: are its modules loaded"
+fi
 
 finish

@@ -196,6 +196,21 @@ test_too_many_disks_are_refused(void)
 	job_free(j);
 }
 
+/* Whether the blobs the store's jobs refer to include HEX. */
+static bool
+refs_hold(struct store *st, const char *hex)
+{
+	char(*refs)[SHA256_HEX_LEN + 1] = NULL;
+	bool found = false;
+	size_t n = 0;
+
+	CHECK_INT(store_blob_refs(st, &refs, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		found = found || strcmp(refs[i], hex) == 0;
+	free(refs);
+	return found;
+}
+
 static void
 test_disks_round_trip_through_the_store_and_json(void)
 {
@@ -232,6 +247,8 @@ test_disks_round_trip_through_the_store_and_json(void)
 	CHECK(json_is_true(json_object_get(o, "keep_disk")));
 	json_decref(o);
 	job_free(g);
+	/* Both disk images are referenced: the collector keeps them. */
+	CHECK(refs_hold(st, SHA_D) && refs_hold(st, BLOB_A));
 
 	/* A job without disks reads back with none, no root, nothing kept. */
 	job_free(j);

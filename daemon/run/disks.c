@@ -155,11 +155,19 @@ disks_prepare(const char *qemu_img, struct blobs *b, const struct job *j, const 
 		}
 		disks_device_name(i, name);
 		snprintf(r->path, sizeof(r->path), "%s/disk-%s.qcow2", jobdir, name);
-		snprintf(r->backing, sizeof(r->backing), "%s", blob);
+		/* An overlay's relative backing path would be taken from the
+		 * overlay's directory, not ours: it gets the absolute one. */
+		if (realpath(blob, r->backing) == NULL) {
+			err = -errno;
+			if (asprintf(cause, "disk %zu: %s: %s", i + 1, blob, strerror(-err)) < 0)
+				*cause = NULL;
+			goto fail;
+		}
 		r->format = "qcow2";
 		/* An earlier attempt's overlay holds that attempt's writes. */
 		unlink(r->path);
-		err = make_overlay(qemu_img, blob, disk_format_name(d->format), r->path, cause);
+		err = make_overlay(qemu_img, r->backing, disk_format_name(d->format), r->path,
+		    cause);
 		if (err < 0) {
 			unlink(r->path);
 			goto fail;

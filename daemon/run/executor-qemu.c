@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include "job/job.h"
+#include "run/disks.h"
 #include "run/executor.h"
 #include "run/firmware.h"
-#include "run/disks.h"
 #include "run/qemu-user.h"
 
 #define MAX_ARGS (64 + 4 * PKVM_DISKS_MAX + PKVM_QEMU_ARGS_MAX)
@@ -84,22 +84,19 @@ argv_free(struct argv *a)
 	a->n = 0;
 }
 
-/* PATH with every ',' doubled, as qemu's option syntax wants it, into
- * BUF; false when it does not fit. */
-static bool
-opt_escape(const char *path, char *buf, size_t len)
+/* PATH (shorter than PATH_MAX) with every ',' doubled, as qemu's option
+ * syntax wants it, into BUF, which holds twice that. */
+static void
+opt_escape(const char *path, char buf[2 * PATH_MAX + 1])
 {
 	size_t k = 0;
 
-	for (const char *p = path; *p; p++) {
-		if (k + 3 > len)
-			return false;
+	for (const char *p = path; *p && k < 2 * PATH_MAX; p++) {
 		if (*p == ',')
 			buf[k++] = ',';
 		buf[k++] = *p;
 	}
 	buf[k] = '\0';
-	return true;
 }
 
 /* The job's disks as virtio-blk PCI devices, in order: /dev/vda first.
@@ -113,8 +110,7 @@ disk_args(struct argv *a, const struct exec_spec *s)
 	for (size_t i = 0; i < s->ndisks; i++) {
 		const struct run_disk *d = &s->disks[i];
 
-		if (!opt_escape(d->path, path, sizeof(path)))
-			continue;
+		opt_escape(d->path, path);
 		arg(a, "-drive");
 		arg(a, "if=none,id=disk%zu,file=%s,format=%s%s", i, path, d->format,
 		    d->readonly ? ",readonly=on" : "");

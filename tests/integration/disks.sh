@@ -8,7 +8,8 @@
 # itself), the overlay deleted at the end or kept with --keep-disk and
 # downloadable; and a 1.5 GB image
 # uploaded once, streamed (neither pkvmd nor pkvmctl grows by its size),
-# then found on the server by the next submit.
+# then found on the server by the next submit; a server without qemu-img
+# fails a job with a writable disk saying so.
 . "$(dirname "$0")/../lib.sh"
 command -v qemu-img >/dev/null || { echo "Bail out! no qemu-img: run scripts/setup"; exit 1; }
 
@@ -148,5 +149,17 @@ check "the second submit is a job" test -n "$c"
 echo "# second submit of the 1.5 GB image: $((SECONDS - start_s)) s (hashing only)"
 ctl_quiet wait "$(cat "$T/big-id")"
 ctl_quiet wait "$c"
+
+# ---- no qemu-img: the job says so --------------------------------------------
+stop_pkvmd
+start_pkvmd --qemu "$FAKE_QEMU" --qemu-img "$T/no-qemu-img"
+d=$(ctl submit "$T/Image" --disk "$T/raw.img")
+rc=0; ctl wait "$d" >/dev/null 2>&1 || rc=$?
+check_eq "without qemu-img a job with a writable disk is an error (exit 6)" "$rc" 6
+check_match "whose message names it and the option" "$(job_field "$d" message)" \
+	"preparing the job failed: cannot run $T/no-qemu-img \(pkvmd --qemu-img\)"
+e=$(ctl submit "$T/Image" --disk "$T/raw.img,ro")
+rc=0; ctl wait "$e" >/dev/null 2>&1 || rc=$?
+check_eq "a read-only disk needs no overlay, and no qemu-img" "$rc" 0
 
 finish

@@ -52,6 +52,8 @@ echo "written by job $(cat /proc/sys/kernel/random/boot_id)" >/pkvm-wrote-this
 sync
 pkvm-agent run disk-tap /usr/lib/tests/disk-tap.sh
 pkvm-agent run disk-false false
+mkdir -p /tmp/logs && dmesg >/tmp/logs/dmesg.txt
+pkvm-agent ship /tmp/logs boot-logs
 {
 	echo "kernel $(uname -r)"
 	grep ' / ' /proc/mounts
@@ -142,6 +144,7 @@ print(t["disk-tap"]["verdict"], [s["verdict"] for s in t["disk-tap"].get("subtes
 arts=$(ctl artifacts "$a")
 check_match "the test's PKVM_OUTPUT file came back" "$arts" "disk-tap/vda.txt +[0-9]+ B +ok"
 check_match "the results directory came back as _results" "$arts" "_results/summary.txt +[0-9]+ B +ok"
+check_match "and a directory shipped by name" "$arts" "boot-logs/dmesg.txt +[0-9.]+ [kM]?B +ok"
 check_match "the summary says / is the disk, read-write" \
 	"$(ctl artifacts "$a" get _results/summary.txt -o -)" "^/dev/vda / ext4 rw"
 check_match "the console shows the switch to the disk's init" "$(ctl logs "$a")" "switching root to /dev/vda"

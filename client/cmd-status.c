@@ -25,6 +25,35 @@ line(const char *key, const char *value)
 	printf("%-10s %s\n", key, value != NULL ? value : "-");
 }
 
+/* One line per disk (docs/DISKS.md): "vda: raw, 32.0 MiB, overlay kept". */
+static void
+status_disks(json_t *job)
+{
+	bool keep = json_is_true(json_object_get(job, "keep_disk"));
+	json_t *disks = json_object_get(job, "disks"), *d;
+	char label[16], buf[128];
+	long long size;
+	size_t i;
+
+	json_array_foreach(disks, i, d)
+	{
+		bool ro = json_is_true(json_object_get(d, "readonly"));
+		const char *fmt = job_str(d, "format");
+
+		if (!job_int(d, "size", &size))
+			size = 0;
+		snprintf(label, sizeof(label), "vd%c:", (char)('a' + (int)(i % 26)));
+		snprintf(buf, sizeof(buf), "%s, %.1f MiB, %s", fmt != NULL ? fmt : "?",
+		    (double)size / (1024 * 1024),
+		    ro         ? "read-only"
+			: keep ? "overlay kept"
+			       : "overlay deleted at the end");
+		line(label, buf);
+	}
+	if (job_str(job, "root") != NULL)
+		line("root:", job_str(job, "root"));
+}
+
 static int
 status_print(json_t *job, const void *arg)
 {
@@ -81,6 +110,7 @@ status_print(json_t *job, const void *arg)
 		    buf2);
 		line("files:", buf);
 	}
+	status_disks(job);
 	line("cmdline:", job_str(job, "cmdline"));
 	return 0;
 }

@@ -35,6 +35,7 @@
 
 #include "cmd.h"
 #include "coverage.h"
+#include "disks.h"
 #include "extra.h"
 #include "junit.h"
 #include "kernel-image.h"
@@ -72,6 +73,9 @@ enum {
 	OPT_GCOV_TOOL,
 	OPT_COVERAGE_PATH,
 	OPT_VMLINUX,
+	OPT_DISK,
+	OPT_ROOT,
+	OPT_KEEP_DISK,
 };
 
 static const struct cmd_option submit_options[] = {
@@ -102,6 +106,9 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_GCOV_TOOL, .long_name = "gcov-tool", .has_arg = true },
 	{ .key = OPT_COVERAGE_PATH, .long_name = "coverage-path", .has_arg = true },
 	{ .key = OPT_VMLINUX, .long_name = "vmlinux", .has_arg = true },
+	{ .key = OPT_DISK, .long_name = "disk", .has_arg = true },
+	{ .key = OPT_ROOT, .long_name = "root", .has_arg = true },
+	{ .key = OPT_KEEP_DISK, .long_name = "keep-disk" },
 	{ 0 },
 };
 
@@ -123,6 +130,7 @@ struct submit {
 	size_t vmlinux_at; /* its index in set, the last */
 	bool wait, follow, json;
 	const char *junit; /* --junit FILE: the report once the job is done */
+	struct submit_disks disks; /* --disk, --root, --keep-disk */
 };
 
 /* Refuse anything but an arm64 Image or a gzip before a byte is sent. */
@@ -548,6 +556,25 @@ submit_option(struct submit *s, int key, const char *v)
 		}
 		s->vmlinux = v;
 		return submit_check_vmlinux(v);
+	case OPT_DISK:
+		return disks_add(&s->disks, v);
+	case OPT_ROOT:
+		if (s->disks.root != NULL) {
+			fprintf(stderr, "pkvmctl: --root given twice\n");
+			return PKVM_EXIT_USAGE;
+		}
+		if (strncmp(v, "/dev/", 5) != 0 || strlen(v) <= 5 || strlen(v) > PKVM_ROOT_MAX) {
+			fprintf(stderr,
+			    "pkvmctl: invalid --root '%s': give the guest's device, e.g. "
+			    "/dev/vda\n",
+			    v);
+			return PKVM_EXIT_USAGE;
+		}
+		s->disks.root = v;
+		return 0;
+	case OPT_KEEP_DISK:
+		s->disks.keep = true;
+		return 0;
 	}
 	return PKVM_EXIT_USAGE;
 }
@@ -681,6 +708,7 @@ submit_finish_body(struct submit *s)
 		json_object_set(s->body, "qemu_args", s->qemu_args);
 	if (s->vmlinux != NULL)
 		json_object_set_new(s->body, "vmlinux", json_string(s->set.v[s->vmlinux_at].hash));
+	disks_set_body(&s->disks, &s->set, s->body);
 }
 
 /* Post the job and report it; the exit code. */
@@ -769,6 +797,10 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		rc = blob_set_add(&s.set, (char *)s.vmlinux, false, "vmlinux");
 	}
 	if (rc == 0)
+		rc = disks_check(&s.disks, s.nexes);
+	if (rc == 0)
+		rc = disks_add_blobs(&s.disks, &s.set);
+	if (rc == 0)
 		rc = submit_rest(&s, args->rest, args->nrest);
 	if (rc == 0)
 		rc = submit_merge(&s, "smp", s.smp, s.qemu_smp);
@@ -790,6 +822,7 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	rc = submit_post(&s, api);
 out:
 	blob_set_free(&s.set);
+	disks_free(&s.disks);
 	json_decref(s.modules);
 	json_decref(s.extra);
 	json_decref(s.tags);
@@ -809,6 +842,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--seed S] [--priority low|normal|high]\n"
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
 		"                      [--coverage-path PATH]... [--vmlinux FILE]\n"
+		"                      [--disk FILE[,ro]]... [--root DEVICE] [--keep-disk]\n"
 		"                      [-w|--wait] [-f|--follow] [--junit FILE] [--json]\n"
 		"                      [-- QEMU-ARG...]",
 	.summary = "upload a kernel and tests and queue a job",
@@ -846,6 +880,15 @@ const struct cmd_entry cmd_submit_entry = {
 		   "                    ('pkvmctl crashes -v'); uploaded like the kernel.\n"
 		   "                    Without it, one an earlier job gave is used when\n"
 		   "                    its build id is the kernel's\n"
+		   "  --disk FILE[,ro]  attach a raw or qcow2 image as a virtio disk\n"
+		   "                    (repeatable, at most 8: /dev/vda, /dev/vdb, ...);\n"
+		   "                    uploaded once, never changed: the job writes to\n"
+		   "                    its own overlay; ,ro attaches it read-only\n"
+		   "  --root DEVICE     boot the disk's own system: /init loads the\n"
+		   "                    modules, mounts DEVICE (e.g. /dev/vda) and\n"
+		   "                    switches root to its /sbin/init (docs/DISKS.md)\n"
+		   "  --keep-disk       keep the writable disks' overlays as job files\n"
+		   "                    ('pkvmctl disk ID vda -o FILE')\n"
 		   "  --uefi            boot through UEFI firmware\n"
 		   "  --net MODE        none (default: no NIC) or user (one virtio-net\n"
 		   "                    NIC on qemu's user-mode network, DHCP only: no\n"

@@ -31,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_results_entry,
 	&cmd_crashes_entry,
 	&cmd_artifacts_entry,
+	&cmd_disk_entry,
 	&cmd_coverage_entry,
 	&cmd_token_entry,
 	&cmd_ci_entry,

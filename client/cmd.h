@@ -60,6 +60,7 @@ struct cmd_entry {
 #define CMD_ARG_POSITIONAL 0
 
 extern const struct cmd_entry cmd_submit_entry;
+extern const struct cmd_entry cmd_disk_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_logs_entry;

@@ -32,6 +32,10 @@
 #define PKVM_APPEND_MAX 4096
 #define PKVM_QEMU_ARGS_MAX 128
 #define PKVM_EXTRA_MAX 10000
+/* Disks a job may attach (--disk): virtio-blk devices /dev/vda.. */
+#define PKVM_DISKS_MAX 8
+/* The longest --root device path ("/dev/vda1", "/dev/disk/by-id/...") */
+#define PKVM_ROOT_MAX 128
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 

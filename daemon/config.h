@@ -30,6 +30,7 @@ struct config {
 	bool foreground;
 	bool verbose;
 	char *qemu; /* qemu-system-aarch64 binary */
+	char *qemu_img; /* qemu-img, for disk overlays */
 	char *data_dir; /* init + busybox (the base layer's inputs) */
 	char *ui_dir; /* the dashboard's static files */
 	char *spawn_helper; /* pkvmd-spawn */

@@ -531,6 +531,7 @@ main(int argc, char **argv)
 		.stop_grace_s = cfg.stop_grace_s,
 		.done_grace_s = cfg.done_grace_s,
 		.keep_initrd = cfg.keep_initrd,
+		.qemu_img = cfg.qemu_img,
 		.on_job_done = on_job_done,
 		.on_job_done_arg = d,
 		.on_job_start = on_job_start,

@@ -57,7 +57,10 @@
  *   fakeqemu.whoami=1        first print who it runs as and whether it can
  *                            read its -kernel and -initrd, as one line:
  *                            "fake-qemu: uid=U gid=G groups=A,B kernel=ok
- *                            initrd=ok nnp=1" (for --qemu-user's tests)
+ *                            initrd=ok nnp=1", and with disks how each
+ *                            -drive file= opens: " disks=rw,ro" (rw: for
+ *                            writing, ro: for reading only, else why not)
+ *                            (for --qemu-user's tests)
  *
  * Without a mode it behaves as "pass".  Like qemu, it exits 0 on SIGTERM
  * (after "terminating on signal 15" on stderr).  If FAKE_QEMU_PIDFILE is
@@ -701,21 +704,63 @@ readable(const char *path)
 	return "ok";
 }
 
+/* The -drive options' files, as pkvmd writes them ("...,file=PATH,..."
+ * with ',' doubled in PATH). */
+#define DRIVES_MAX 16
+static char drive_files[DRIVES_MAX][4096];
+static int ndrives;
+
+static void
+add_drive(const char *opt)
+{
+	const char *p = strstr(opt, "file=");
+	size_t k = 0;
+
+	if (p == NULL || ndrives == DRIVES_MAX)
+		return;
+	for (p += 5; *p && k < sizeof(drive_files[0]) - 1; p++) {
+		if (*p == ',' && p[1] != ',')
+			break;
+		if (*p == ',')
+			p++;
+		drive_files[ndrives][k++] = *p;
+	}
+	drive_files[ndrives++][k] = '\0';
+}
+
+/* "rw" when PATH opens for writing, "ro" when only for reading, else why
+ * not. */
+static const char *
+openable(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return "rw";
+	}
+	return strcmp(readable(path), "ok") == 0 ? "ro" : readable(path);
+}
+
 /* fakeqemu.whoami=1: the credentials qemu would run with. */
 static void
 print_whoami(const char *kernel, const char *initrd)
 {
 	gid_t groups[64];
-	char list[64 * 12] = "";
+	char list[64 * 12] = "", disks[DRIVES_MAX * 40] = "";
 	int n = getgroups(64, groups);
 	size_t len = 0;
 
 	for (int i = 0; i < n && len < sizeof(list) - 12; i++)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u", i ? "," : "",
 		    (unsigned)groups[i]);
-	printk("fake-qemu: uid=%u gid=%u groups=%s kernel=%s initrd=%s nnp=%d", (unsigned)getuid(),
-	    (unsigned)getgid(), list, readable(kernel), readable(initrd),
-	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+	len = 0;
+	for (int i = 0; i < ndrives && len < sizeof(disks) - 40; i++)
+		len += (size_t)snprintf(disks + len, sizeof(disks) - len, "%s%.30s",
+		    i ? "," : " disks=", openable(drive_files[i]));
+	printk("fake-qemu: uid=%u gid=%u groups=%s kernel=%s initrd=%s nnp=%d%s",
+	    (unsigned)getuid(), (unsigned)getgid(), list, readable(kernel), readable(initrd),
+	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), disks);
 }
 
 int
@@ -746,6 +791,8 @@ main(int argc, char **argv)
 			pidfile = argv[++i];
 		else if (strcmp(a, "-kernel") == 0)
 			kernel = argv[++i];
+		else if (strcmp(a, "-drive") == 0)
+			add_drive(argv[++i]);
 	}
 
 	if ((env = getenv("FAKE_QEMU_PIDFILE")) != NULL && *env != '\0')

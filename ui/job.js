@@ -61,7 +61,7 @@ async function cancel() {
 // The fields of POST /v1/jobs the job object gives back as they were sent.
 const RESUBMIT = ['kernel', 'vmlinux', 'smp', 'mem', 'append', 'timeout', 'idle_timeout', 'tags',
   'coverage', 'uefi', 'net', 'qemu_args', 'priority', 'test_timeout', 'fail_on_warn', 'modules',
-  'build_dir', 'gcov_tool', 'coverage_paths'];
+  'build_dir', 'gcov_tool', 'coverage_paths', 'root', 'keep_disk'];
 
 async function resubmit() {
   if (!requireToken('resubmitting')) return;
@@ -78,6 +78,8 @@ async function resubmit() {
     if (x.timeout) e.timeout = x.timeout;
     return e;
   });
+  // A disk comes back with what the server read of it (format, size).
+  if (job.disks && job.disks.length) body.disks = job.disks.map((d) => ({ blob: d.blob, readonly: d.readonly }));
   try {
     const j = await api('/v1/jobs', { method: 'POST', body });
     location.href = `/ui/job.html?id=${j.id}`;

@@ -148,6 +148,16 @@ check_template(json_t *tmpl, char **why)
 		    "job_template: 'kernel' and 'executables' come from the artifact, "
 		    "not the template");
 	}
+	/* A disk is a blob checked at submit (docs/DISKS.md), which a push
+	 * does not go through; a template cannot name one yet. */
+	if (json_object_get(trial, "disks") != NULL || json_object_get(trial, "root") != NULL ||
+	    json_object_get(trial, "keep_disk") != NULL) {
+		json_decref(trial);
+		job_free(j);
+		return fail(why,
+		    "job_template: 'disks', 'root' and 'keep_disk' are not taken from a CI "
+		    "project (submit jobs with disks through POST /v1/jobs)");
+	}
 	json_object_set_new(trial, "kernel",
 	    json_string("0000000000000000000000000000000000000000000000000000000000000000"));
 	r = job_from_request(trial, j, &e);

@@ -44,6 +44,11 @@ const struct http_error_row http_errors[HTTP_ERR_COUNT] = {
 	    .code = "bad_kernel",
 	    .message = "the kernel blob is not an arm64 Image or a gzip of one",
 	},
+	[HTTP_ERR_BAD_DISK] = {
+	    .status = 400,
+	    .code = "bad_disk",
+	    .message = "a disk blob is not a self-contained raw or qcow2 image",
+	},
 	[HTTP_ERR_DIGEST_MISMATCH] = {
 	    .status = 400,
 	    .code = "digest_mismatch",

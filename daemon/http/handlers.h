@@ -76,6 +76,9 @@ void http_job_cancel(struct http_request *req);
 /* GET /v1/jobs/{id}/qemu-cmd: the shell-quoted qemu command line it ran. */
 void http_job_qemu_cmd(struct http_request *req);
 
+/* disks.c: GET /v1/jobs/{id}/disks/{name}, a kept overlay (keep_disk). */
+void http_job_disk_get(struct http_request *req);
+
 /* static.c: the dashboard's files (docs/DASHBOARD.md) */
 /* GET / and GET /ui/{file}: a file of the ui directory, with its ETag. */
 void http_ui_get(struct http_request *req);

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/paths.h"
+#include "disk-image.h"
 #include "http/handlers.h"
 #include "job/job-json.h"
 #include "job/qemu-policy.h"
@@ -118,6 +119,40 @@ check_blobs(struct http_request *req, struct job *j)
 	return true;
 }
 
+/* Every disk the job names must be here and be a raw or qcow2 image
+ * that opens no other file; its format and size go into the job. */
+static bool
+check_disks(struct http_request *req, struct job *j)
+{
+	struct http_env *d = http_request_env(req);
+	unsigned char head[DISK_IMAGE_HEAD_BYTES];
+	const char *why;
+	ssize_t n;
+
+	for (size_t i = 0; i < j->ndisks; i++) {
+		struct job_disk *disk = &j->disks[i];
+
+		if (blobs_size(d->blobs, disk->blob, &disk->size) != 0) {
+			http_reply_error(req, HTTP_ERR_MISSING_BLOB, "disks",
+			    "blob %s of disk %zu is not on the server: upload it first", disk->blob,
+			    i + 1);
+			return false;
+		}
+		n = blobs_read_head(d->blobs, disk->blob, head, sizeof(head));
+		if (n < 0) {
+			http_reply_errno(req, (int)n, "reading a disk blob");
+			return false;
+		}
+		disk->format = disk_image_check(head, (size_t)n, disk->size, &why);
+		if (disk->format == DISK_UNKNOWN) {
+			http_reply_error(req, HTTP_ERR_BAD_DISK, "disks",
+			    "disk %zu (blob %.12s) %s", i + 1, disk->blob, why);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* The job's vmlinux, if it names one, must be here and be an ELF file;
  * its build id (or "" when it has none) into ID, so that later jobs of
  * the same kernel find it.  Only its headers and notes are read. */
@@ -193,7 +228,7 @@ http_jobs_submit(struct http_request *req)
 	}
 	if (!http_limits_submit(req, j))
 		goto out;
-	if (!check_blobs(req, j) || !check_vmlinux(req, j, build_id))
+	if (!check_blobs(req, j) || !check_disks(req, j) || !check_vmlinux(req, j, build_id))
 		goto out;
 	j->created_ms = clock_now_ms();
 	err = store_job_insert(d->store, j);

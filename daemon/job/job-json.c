@@ -399,6 +399,85 @@ parse_extra(json_t *v, struct job *j, struct job_json_error *e)
 	return 0;
 }
 
+/* disks: [{"blob": sha256, "readonly": bool}, ...]; the format comes
+ * from the blob's header, when the handler has checked it. */
+static int
+parse_disks(json_t *v, struct job *j, struct job_json_error *e)
+{
+	size_t i, n = json_array_size(v);
+	json_t *x;
+
+	if (!json_is_array(v) || n > PKVM_DISKS_MAX)
+		return fail(e, "invalid_field", "disks",
+		    "disks must be an array of at most %d disks", PKVM_DISKS_MAX);
+	free(j->disks);
+	j->ndisks = 0;
+	j->disks = calloc(n + 1, sizeof(*j->disks));
+	if (j->disks == NULL)
+		return -ENOMEM;
+	json_array_foreach(v, i, x)
+	{
+		struct job_disk *d = &j->disks[j->ndisks];
+		const char *key, *blob = NULL;
+		json_t *val;
+
+		if (!json_is_object(x))
+			return fail(e, "invalid_field", "disks", "disks[%zu] must be an object", i);
+		json_object_foreach(x, key, val)
+		{
+			if (strcmp(key, "blob") == 0 && json_is_string(val))
+				blob = json_string_value(val);
+			else if (strcmp(key, "readonly") == 0 && json_is_boolean(val))
+				d->readonly = json_is_true(val);
+			else if (strcmp(key, "blob") == 0 || strcmp(key, "readonly") == 0)
+				return fail(e, "invalid_field", "disks",
+				    "disks[%zu].%s has the wrong type", i, key);
+			else
+				return fail(e, "unknown_field", "disks",
+				    "disks[%zu]: unknown field '%.64s'", i, key);
+		}
+		if (blob == NULL || !pkvm_sha256_hex_valid(blob))
+			return fail(e, blob == NULL ? "missing_field" : "invalid_field", "disks",
+			    "disks[%zu].blob must be a blob's sha256 in lower-case hex", i);
+		memcpy(d->blob, blob, SHA256_HEX_LEN + 1);
+		j->ndisks++;
+	}
+	return 0;
+}
+
+/* A guest block device for pkvm.root=: /dev/..., one word that /init
+ * can use unquoted. */
+static bool
+root_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 5 && n <= PKVM_ROOT_MAX && strncmp(s, "/dev/", 5) == 0 &&
+	    strstr(s, "..") == NULL &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+:=-") == n;
+}
+
+/* What only makes sense together: a root and keep_disk need disks. */
+static int
+check_disks(const struct job *j, struct job_json_error *e)
+{
+	bool writable = false;
+
+	for (size_t i = 0; i < j->ndisks; i++)
+		writable = writable || !j->disks[i].readonly;
+	if (j->root != NULL && j->ndisks == 0)
+		return fail(e, "invalid_field", "root",
+		    "root names a device of the job's disks, and the job has none (give disks)");
+	if (j->root != NULL && j->nexes > 0)
+		return fail(e, "invalid_field", "root",
+		    "root boots the disk's own system, which runs its own tests (through "
+		    "pkvm-agent): the job's executables would never run");
+	if (j->keep_disk && !writable)
+		return fail(e, "invalid_field", "keep_disk",
+		    "keep_disk keeps the overlays of writable disks, and the job has none");
+	return 0;
+}
+
 int
 job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 {
@@ -495,6 +574,21 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 		} else if (strcmp(key, "coverage_paths") == 0) {
 			err = parse_strv(v, key, 32, &j->coverage_paths, &j->ncoverage_paths,
 			    guest_path_valid, e);
+		} else if (strcmp(key, "disks") == 0) {
+			err = parse_disks(v, j, e);
+		} else if (strcmp(key, "root") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) || !root_valid(json_string_value(v)))
+				return fail(e, "invalid_field", key,
+				    "root must be a guest device path such as /dev/vda (at most %d "
+				    "characters of A-Z a-z 0-9 / . _ + : = -)",
+				    PKVM_ROOT_MAX);
+			free(j->root);
+			if ((j->root = strdup(json_string_value(v))) == NULL)
+				return -ENOMEM;
+		} else if (strcmp(key, "keep_disk") == 0) {
+			err = get_bool(v, key, &j->keep_disk, e);
 		} else if (strcmp(key, "qemu_args") == 0) {
 			err = parse_strv(v, key, PKVM_QEMU_ARGS_MAX, &j->qemu_args, &j->nqemu_args,
 			    NULL, e);
@@ -506,6 +600,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 	}
 	if (!have_kernel)
 		return fail(e, "missing_field", "kernel", "kernel is required");
+	if ((err = check_disks(j, e)) != 0)
+		return err;
 	if (j->append == NULL)
 		j->append = strdup("");
 	if (j->append == NULL)
@@ -539,16 +635,37 @@ time_json(int64_t ms)
 char *
 job_cmdline(const struct job *j)
 {
-	char *s;
+	char *s, *root = NULL;
 
+	/* /init switches to the disk's own system (docs/DISKS.md). */
+	if (j->root != NULL && asprintf(&root, " pkvm.root=%s", j->root) < 0)
+		return NULL;
 	/* The guest's /init bounds every test by what is left of the job's
 	 * timeout (docs/GUEST.md), so it needs to know it. */
 	if (asprintf(&s,
-		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s",
+		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s%s",
 		BASE_CMDLINE, j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s,
-		j->coverage ? 1 : 0, j->append[0] ? " " : "", j->append) < 0)
-		return NULL;
+		j->coverage ? 1 : 0, root ? root : "", j->append[0] ? " " : "", j->append) < 0)
+		s = NULL;
+	free(root);
 	return s;
+}
+
+json_t *
+job_disks_json(const struct job *j)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < j->ndisks; i++) {
+		const struct job_disk *d = &j->disks[i];
+		const char *fmt = disk_format_name(d->format);
+
+		json_array_append_new(a,
+		    json_pack("{s:s, s:o, s:b, s:I}", "blob", d->blob, "format",
+			fmt ? json_string(fmt) : json_null(), "readonly", d->readonly, "size",
+			(json_int_t)d->size));
+	}
+	return a;
 }
 
 json_t *
@@ -629,6 +746,9 @@ job_to_json(const struct job *j)
 	/* Retention: a time like the others, null while the files are there. */
 	json_object_set_new(o, "pinned", json_boolean(j->pinned));
 	json_object_set_new(o, "pruned", time_json(j->pruned_ms));
+	json_object_set_new(o, "disks", job_disks_json(j));
+	json_object_set_new(o, "root", j->root ? json_string(j->root) : json_null());
+	json_object_set_new(o, "keep_disk", json_boolean(j->keep_disk));
 	return o;
 }
 

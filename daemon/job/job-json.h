@@ -25,6 +25,8 @@ struct job_json_error {
 int job_from_request(json_t *obj, struct job *j, struct job_json_error *e);
 /* The API's job object for J; NULL on ENOMEM. */
 json_t *job_to_json(const struct job *j);
+/* J's disks as the API shows them: [{blob, format, readonly, size}]. */
+json_t *job_disks_json(const struct job *j);
 /* The full kernel command line of J (malloc'd). */
 char *job_cmdline(const struct job *j);
 /* Where a job is in its run, finer than its state: the phases of GET

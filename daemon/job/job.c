@@ -64,6 +64,8 @@ job_free(struct job *j)
 	free(j->build_dir);
 	free(j->gcov_tool);
 	free_strv(j->coverage_paths, j->ncoverage_paths);
+	free(j->disks);
+	free(j->root);
 	free(j);
 }
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disk-image.h"
 #include "sha256.h"
 #include "wire.h"
 
@@ -50,6 +51,16 @@ struct job_extra {
 	uint32_t mode; /* permission bits */
 	uint64_t size; /* EXTRA_FILE: bytes, from the blob store */
 	char *target; /* EXTRA_SYMLINK: where it points */
+};
+
+/* One disk of --disk: a raw or qcow2 blob, attached as virtio-blk in the
+ * order given (/dev/vda first).  A writable one gets its own qcow2
+ * overlay in the job directory, so the blob itself is never written. */
+struct job_disk {
+	char blob[SHA256_HEX_LEN + 1]; /* sha256 hex */
+	enum disk_format format; /* from the blob's header, at submit */
+	bool readonly; /* attached readonly=on, without an overlay */
+	uint64_t size; /* bytes, from the blob store */
 };
 
 struct job_exe {
@@ -121,6 +132,14 @@ struct job {
 	 * never pruned; PRUNED_MS is when it was (0: it was not). */
 	bool pinned;
 	int64_t pruned_ms;
+
+	/* Disks (docs/DISKS.md): attached in order; ROOT, when not NULL,
+	 * is the guest device /init mounts and switches root to; KEEP_DISK
+	 * keeps the writable disks' overlays as job files. */
+	struct job_disk *disks;
+	size_t ndisks;
+	char *root;
+	bool keep_disk;
 };
 
 /* An empty job with every default filled in, into *OUT; 0 or -ENOMEM. */

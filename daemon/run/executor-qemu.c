@@ -26,11 +26,12 @@
 #include <unistd.h>
 
 #include "job/job.h"
+#include "run/disks.h"
 #include "run/executor.h"
 #include "run/firmware.h"
 #include "run/qemu-user.h"
 
-#define MAX_ARGS (64 + PKVM_QEMU_ARGS_MAX)
+#define MAX_ARGS (64 + 4 * PKVM_DISKS_MAX + PKVM_QEMU_ARGS_MAX)
 
 struct exec_handle {
 	uv_process_t proc;
@@ -81,6 +82,41 @@ argv_free(struct argv *a)
 	for (int i = 0; i < a->n; i++)
 		free(a->v[i]);
 	a->n = 0;
+}
+
+/* PATH (shorter than PATH_MAX) with every ',' doubled, as qemu's option
+ * syntax wants it, into BUF, which holds twice that. */
+static void
+opt_escape(const char *path, char buf[2 * PATH_MAX + 1])
+{
+	size_t k = 0;
+
+	for (const char *p = path; *p && k < 2 * PATH_MAX; p++) {
+		if (*p == ',')
+			buf[k++] = ',';
+		buf[k++] = *p;
+	}
+	buf[k] = '\0';
+}
+
+/* The job's disks as virtio-blk PCI devices, in order: /dev/vda first.
+ * The format is always given, so qemu never probes one; an overlay's
+ * backing file and format are in its own header, written by us. */
+static void
+disk_args(struct argv *a, const struct exec_spec *s)
+{
+	char path[2 * PATH_MAX + 1];
+
+	for (size_t i = 0; i < s->ndisks; i++) {
+		const struct run_disk *d = &s->disks[i];
+
+		opt_escape(d->path, path);
+		arg(a, "-drive");
+		arg(a, "if=none,id=disk%zu,file=%s,format=%s%s", i, path, d->format,
+		    d->readonly ? ",readonly=on" : "");
+		arg(a, "-device");
+		arg(a, "virtio-blk-pci,drive=disk%zu,serial=pkvm-disk%zu", i, i);
+	}
 }
 
 static void
@@ -137,6 +173,7 @@ build_argv(struct argv *a, const struct exec_spec *s)
 		arg(a, "-drive");
 		arg(a, "if=pflash,format=%s,file=%s", s->fw->format, s->vars);
 	}
+	disk_args(a, s);
 	if (j->debug_port != 0) {
 		/* Stop before the first instruction and wait for gdb. */
 		arg(a, "-S");
@@ -283,6 +320,18 @@ give_files(const struct exec_spec *s, char **cause)
 	    ((err = qemu_user_check(&run_as, s->fw->code, R_OK, cause)) < 0 ||
 		(err = qemu_user_grant(&run_as, s->vars, R_OK | W_OK, cause)) < 0))
 		return err;
+	/* A blob is read through the store (checked, never changed); an
+	 * overlay is the job's own, written by qemu. */
+	for (size_t i = 0; i < s->ndisks; i++) {
+		const struct run_disk *d = &s->disks[i];
+
+		if (d->overlay &&
+		    ((err = qemu_user_grant(&run_as, d->path, R_OK | W_OK, cause)) < 0 ||
+			(err = qemu_user_check(&run_as, d->backing, R_OK, cause)) < 0))
+			return err;
+		if (!d->overlay && (err = qemu_user_check(&run_as, d->path, R_OK, cause)) < 0)
+			return err;
+	}
 	return 0;
 }
 

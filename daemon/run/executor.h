@@ -23,6 +23,7 @@
 
 struct job;
 struct firmware;
+struct run_disk;
 
 struct exec_spec {
 	const struct job *job;
@@ -32,6 +33,8 @@ struct exec_spec {
 	const char *cmdline; /* full kernel command line */
 	const struct firmware *fw; /* UEFI firmware when the job asks for it */
 	const char *vars; /* the job's own copy of the UEFI variables */
+	const struct run_disk *disks; /* the job's disks, ready (run/disks.h) */
+	size_t ndisks;
 };
 
 struct exec_callbacks {

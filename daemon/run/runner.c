@@ -43,6 +43,7 @@
 #include "job/result.h"
 #include "job/scheduler.h"
 #include "job/watch.h"
+#include "run/disks.h"
 #include "run/executor.h"
 #include "run/firmware.h"
 #include "run/initramfs.h"
@@ -73,6 +74,8 @@ struct run {
 	char vars[PATH_MAX];
 	char *cmdline;
 	struct firmware fw;
+	struct run_disk *disks; /* the job's ndisks, once prep_work made them */
+	bool disks_ready;
 
 	uv_work_t prep;
 	int prep_err;
@@ -291,6 +294,7 @@ run_free(struct run *run)
 	free(run->message);
 	free(run->crash_test);
 	free(run->cancelled_by);
+	free(run->disks);
 	free(run);
 }
 
@@ -573,6 +577,16 @@ prep_work(uv_work_t *w)
 		run->prep_cause = cause;
 		return;
 	}
+	if (run->job->ndisks > 0) {
+		err = disks_prepare(env->qemu_img, env->blobs, run->job, run->dir, run->disks,
+		    &cause);
+		if (err < 0) {
+			run->prep_err = err;
+			run->prep_cause = cause;
+			return;
+		}
+		run->disks_ready = true;
+	}
 	if (run->job->uefi) {
 		err = firmware_find_uefi(env->firmware_dir, &run->fw, &cause);
 		if (err < 0) {
@@ -647,6 +661,8 @@ prep_after(uv_work_t *w, int status)
 	spec.cmdline = run->cmdline;
 	spec.fw = run->job->uefi ? &run->fw : NULL;
 	spec.vars = run->vars;
+	spec.disks = run->disks;
+	spec.ndisks = run->disks_ready ? run->job->ndisks : 0;
 	err = r->ex->start(r->env.loop, &spec, &cb, &run->exec, &cause);
 	if (err < 0) {
 		set_verdict(run, RESULT_ERROR, "%s", cause ? cause : "cannot start qemu");
@@ -720,6 +736,10 @@ run_start(struct runner *r, struct job *j)
 	snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
 	blobs_path(r->env.blobs, j->kernel, run->kernel, sizeof(run->kernel));
 	run->cmdline = job_cmdline(j);
+	if (j->ndisks > 0 && (run->disks = calloc(j->ndisks, sizeof(*run->disks))) == NULL) {
+		free(run->cmdline);
+		run->cmdline = NULL;
+	}
 	/* Out of memory leaves either NULL; the check below ends the job then. */
 	if (console_parser_new(&run->parser, on_console_event, run) == 0)
 		console_parser_set_output(run->parser, on_log_output, run);
@@ -832,6 +852,11 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		run->exec = NULL;
 	}
 	initrd_delete(run);
+	/* A kept overlay is a job file (docs/DISKS.md); a requeued job makes
+	 * new ones from the blobs. */
+	if (run->disks_ready)
+		disks_cleanup(run->disks, run->job->ndisks,
+		    run->job->keep_disk && !(run->shutdown_stop && run->verdict == RESULT_NONE));
 	if (run->shutdown_stop && run->verdict == RESULT_NONE) {
 		/* Daemon shutdown: the row stays `running`, and the
 		 * store_jobs_recover() that follows requeues it or marks it

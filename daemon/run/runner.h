@@ -50,6 +50,7 @@ struct runner_env {
 	int64_t stop_grace_s; /* SIGTERM to SIGKILL of a qemu */
 	int64_t done_grace_s; /* power-off after the guest reported done */
 	bool keep_initrd; /* keep JOBDIR/initrd when the job ends */
+	const char *qemu_img; /* makes the overlays of writable disks */
 	/* Job J is stored done (not when a shutdown stopped it): how the
 	 * layers above (coverage) learn of it without the runner knowing
 	 * them.  J is borrowed for the call.  May be NULL. */

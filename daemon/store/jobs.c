@@ -415,7 +415,8 @@ load_children(struct store *st, struct job *j, const char *fn)
 	    (r = load_strv(st, STMT_MODULES_GET, j->id, &j->modules, &j->nmodules, fn)) < 0 ||
 	    (r = load_extra(st, j, fn)) < 0 ||
 	    (r = load_strv(st, STMT_COV_PATHS_GET, j->id, &j->coverage_paths, &j->ncoverage_paths,
-		 fn)) < 0)
+		 fn)) < 0 ||
+	    (r = st_job_disks_load(st, j, fn)) < 0)
 		return r;
 	return 0;
 }
@@ -589,7 +590,8 @@ insert_children(struct store *st, int64_t id, const struct job *j, const char *f
 	    (r = insert_strv(st, STMT_MODULE_INSERT, id, 0, j->modules, j->nmodules, fn)) < 0 ||
 	    (r = insert_extra(st, id, j, fn)) < 0 ||
 	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, 0, j->coverage_paths, j->ncoverage_paths,
-		 fn)) < 0)
+		 fn)) < 0 ||
+	    (r = st_job_disks_insert(st, id, j, fn)) < 0)
 		return r;
 	return 0;
 }

@@ -83,6 +83,12 @@ enum stmt_id {
 	STMT_RECOVER_INTERRUPT,
 	STMT_RECOVER_CAPTURES,
 
+	/* disks.c */
+	STMT_DISK_INSERT,
+	STMT_DISKS_GET,
+	STMT_JOB_ROOT_SET,
+	STMT_JOB_ROOT_GET,
+
 	/* tests.c */
 	STMT_COUNTERS,
 	STMT_TEST_BEGIN,
@@ -190,10 +196,10 @@ struct stmt_def {
 /* The statement tables of each file, with their lengths. */
 extern const struct stmt_def st_core_stmts[], st_job_stmts[], st_test_stmts[], st_report_stmts[],
     st_symbol_stmts[], st_group_stmts[], st_kernel_stmts[], st_token_stmts[], st_stats_stmts[],
-    st_user_stmts[], st_retention_stmts[], st_ci_stmts[], st_ci_outbox_stmts[];
+    st_user_stmts[], st_retention_stmts[], st_ci_stmts[], st_ci_outbox_stmts[], st_disk_stmts[];
 extern const size_t st_core_nstmts, st_job_nstmts, st_test_nstmts, st_report_nstmts,
     st_symbol_nstmts, st_group_nstmts, st_kernel_nstmts, st_token_nstmts, st_stats_nstmts,
-    st_user_nstmts, st_retention_nstmts, st_ci_nstmts, st_ci_outbox_nstmts;
+    st_user_nstmts, st_retention_nstmts, st_ci_nstmts, st_ci_outbox_nstmts, st_disk_nstmts;
 
 /* Bits of the job list's shape: which filters the statement has. */
 enum {
@@ -331,6 +337,15 @@ extern const char *const st_job_list_sql[LIST__SHAPES];
  * then make J what store_job_get() would return (id, state, ...): 0 or
  * negative errno (the caller rolls back). */
 int st_job_insert_rows(struct store *st, struct job *j, const char *fn);
+
+/* ---- disks.c ----------------------------------------------------------- */
+
+/* Insert J's disks, root and keep_disk as job ID's, inside the caller's
+ * transaction: 0 or negative errno. */
+int st_job_disks_insert(struct store *st, int64_t id, const struct job *j, const char *fn);
+/* Load job J's disks, root and keep_disk (J->id is set): 0 or negative
+ * errno. */
+int st_job_disks_load(struct store *st, struct job *j, const char *fn);
 
 /* ---- symbols.c ---------------------------------------------------------- */
 

@@ -47,6 +47,8 @@ const struct stmt_def st_retention_stmts[] = {
 		   " WHERE j.pruned_ms IS NULL"
 		   " UNION SELECT x.blob FROM job_extra x JOIN jobs j ON j.id = x.job_id"
 		   " WHERE j.pruned_ms IS NULL AND x.blob IS NOT NULL"
+		   " UNION SELECT d.blob FROM job_disks d JOIN jobs j ON j.id = d.job_id"
+		   " WHERE j.pruned_ms IS NULL"
 		   " UNION SELECT blob FROM vmlinux_builds"
 		   " WHERE EXISTS (SELECT 1 FROM crashes WHERE symbols = 'pending')"
 		   " ORDER BY 1" },

@@ -541,6 +541,7 @@ prepare_all(struct store *st, char **cause)
 		{ .table = st_retention_stmts, .n = &st_retention_nstmts },
 		{ .table = st_ci_outbox_stmts, .n = &st_ci_outbox_nstmts },
 		{ .table = st_ci_stmts, .n = &st_ci_nstmts },
+		{ .table = st_disk_stmts, .n = &st_disk_nstmts },
 	};
 	const char *what = NULL;
 	int r;

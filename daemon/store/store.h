@@ -494,7 +494,7 @@ int store_jobs_mark_pruned(struct store *st, int64_t *ids, size_t n, int64_t now
 /* Pin or unpin job ID: 0, -ENOENT, or negative errno. */
 int store_job_set_pinned(struct store *st, int64_t id, bool pinned);
 /* The blobs a job that keeps its directory refers to (its kernel, vmlinux,
- * executables, --extra files; while a report waits for symbolization,
+ * executables, --extra files, disk images; while a report waits for symbolization,
  * every vmlinux known by build id), sorted, no repeats, into a malloc'd
  * *OUT (free() it). */
 int store_blob_refs(struct store *st, char (**out)[SHA256_HEX_LEN + 1], size_t *n);

@@ -78,6 +78,17 @@ check_match "with --qemu-user nobody, qemu runs as nobody and its groups" "$log"
 check_match "qemu reads its kernel and initrd, with no new privileges" "$log" \
 	"kernel=ok initrd=ok nnp=1"
 
+# Disks as nobody's job: qemu, as nobody, writes the overlay pkvmd (root)
+# made in the job directory and reads the read-only disk's blob.
+truncate -s 1M "$T/disk.img"
+chmod 0644 "$T/disk.img"
+id=$(as_nobody submit "$T/Image" --disk "$T/disk.img" --disk "$T/disk.img,ro" \
+	--append "fakeqemu=pass fakeqemu.whoami=1")
+rc=0; ctl wait "$id" >/dev/null 2>&1 || rc=$?
+check_eq "a job with disks runs under --qemu-user" "$rc" 0
+check_match "qemu, as nobody, opens the overlay read-write and the read-only disk for reading" \
+	"$(ctl logs "$id")" "uid=$NOBODY_UID .* disks=rw,ro"
+
 # An admin (root) may pass what a non-admin may not.
 id=$(ctl submit "$T/Image" --append fakeqemu=pass -- -machine "virt,dumpdtb=$T/dtb" -D "$T/qemu-log")
 rc=0; ctl wait "$id" >/dev/null 2>&1 || rc=$?

@@ -185,6 +185,9 @@ test_bad_template_is_refused(void)
 	    -EINVAL);
 	CHECK(strstr(why, "come from the artifact") != NULL);
 	CHECK_INT(parse(GH ", \"job_template\": [1]}", &p, why, sizeof(why)), -EINVAL);
+	CHECK_INT(parse(GH ", \"job_template\": {\"root\": \"/dev/vda\"}}", &p, why, sizeof(why)),
+	    -EINVAL);
+	CHECK(strstr(why, "not taken from a CI project") != NULL);
 }
 
 static void

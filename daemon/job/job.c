@@ -64,6 +64,7 @@ job_free(struct job *j)
 	free(j->build_dir);
 	free(j->gcov_tool);
 	free_strv(j->coverage_paths, j->ncoverage_paths);
+	free_strv(j->stream_paths, j->nstream_paths);
 	free(j);
 }
 

@@ -169,7 +169,8 @@ submit_check_exes(struct submit *s)
 			rc = PKVM_EXIT_USAGE;
 		} else if (e.interp != NULL && s->sysroot == NULL) {
 			fprintf(stderr,
-			    "pkvmctl: %s is dynamically linked (interpreter %s); give --sysroot DIR "
+			    "pkvmctl: %s is dynamically linked (interpreter %s); give --sysroot "
+			    "DIR "
 			    "to ship its loader and libraries, or link it with -static\n",
 			    name, e.interp);
 			rc = PKVM_EXIT_USAGE;
@@ -188,7 +189,8 @@ submit_check_exes(struct submit *s)
 				rc = PKVM_EXIT_INFRA;
 		}
 		if (rc == 0)
-			rc = sysroot_plan_ship(plan, &s->set, s->extra, getenv("PKVM_DEBUG") != NULL);
+			rc = sysroot_plan_ship(plan, &s->set, s->extra,
+			    getenv("PKVM_DEBUG") != NULL);
 	}
 	sysroot_plan_free(plan);
 	return rc;
@@ -615,8 +617,8 @@ submit_option(struct submit *s, int key, const char *v)
 		return 0;
 	case OPT_STREAM:
 		if (v[0] != '/') {
-			fprintf(stderr, "pkvmctl: --stream '%s' must be an absolute path in the guest\n",
-			    v);
+			fprintf(stderr,
+			    "pkvmctl: --stream '%s' must be an absolute path in the guest\n", v);
 			return PKVM_EXIT_USAGE;
 		}
 		if (s->stream_paths == NULL && (s->stream_paths = json_array()) == NULL)

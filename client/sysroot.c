@@ -252,7 +252,7 @@ search_list(struct sysroot_plan *p, const char *list, const char *origin, const 
 	if (copy == NULL)
 		return -ENOMEM;
 	for (dir = strtok_r(copy, ":", &save); dir != NULL && found < 0;
-	    dir = strtok_r(NULL, ":", &save)) {
+	     dir = strtok_r(NULL, ":", &save)) {
 		char d[PATH_MAX];
 		const char *o = strstr(dir, "$ORIGIN");
 
@@ -319,17 +319,20 @@ plan_needed(struct sysroot_plan *p, const char *owner, const char *guest_path,
 			if (found < 0 && e->runpath != NULL)
 				found = search_list(p, e->runpath, origin, soname, guest, host,
 				    &in_extra);
-			for (size_t k = 0; found < 0 && k < sizeof(default_dirs) / sizeof(*default_dirs);
-			    k++)
-				found = search_list(p, default_dirs[k], origin, soname, guest,
-				    host, &in_extra);
+			for (size_t k = 0;
+			     found < 0 && k < sizeof(default_dirs) / sizeof(*default_dirs); k++)
+				found = search_list(p, default_dirs[k], origin, soname, guest, host,
+				    &in_extra);
 		}
 		if (found < 0) {
 			fprintf(stderr,
 			    "pkvmctl: %s needs %s, which is not in --sysroot '%s' (looked in %s%s"
-			    "/lib/aarch64-linux-gnu, /usr/lib/aarch64-linux-gnu, /lib and /usr/lib)\n",
+			    "/lib/aarch64-linux-gnu, /usr/lib/aarch64-linux-gnu, /lib and "
+			    "/usr/lib)\n",
 			    owner, soname, p->root[0] ? p->root : "/",
-			    e->runpath ? e->runpath : e->rpath ? e->rpath : "",
+			    e->runpath     ? e->runpath
+				: e->rpath ? e->rpath
+					   : "",
 			    e->runpath || e->rpath ? ", " : "");
 			return PKVM_EXIT_USAGE;
 		}
@@ -410,8 +413,8 @@ sysroot_plan_ship(struct sysroot_plan *p, struct blob_set *set, json_t *extra, b
 		}
 		if ((rc = blob_set_add(set, host, true, "library")) != 0)
 			return rc;
-		if (json_array_append_new(extra, json_pack("{s:s, s:i}", "path", rel, "mode", 0755)) <
-		    0) {
+		if (json_array_append_new(extra,
+			json_pack("{s:s, s:i}", "path", rel, "mode", 0755)) < 0) {
 			fprintf(stderr, "pkvmctl: out of memory\n");
 			return PKVM_EXIT_INFRA;
 		}

@@ -56,8 +56,7 @@ struct stream_rx {
 };
 
 int
-stream_rx_new(struct stream_rx **out, const char *dir, int64_t job_id, stream_grew_cb cb,
-    void *arg)
+stream_rx_new(struct stream_rx **out, const char *dir, int64_t job_id, stream_grew_cb cb, void *arg)
 {
 	struct stream_rx *rx = calloc(1, sizeof(*rx));
 
@@ -168,7 +167,7 @@ chunk_append(struct stream_rx *rx, struct stream_file *f)
 		return -ENAMETOOLONG;
 	/* Every directory from the artifacts one down. */
 	for (slash = strchr(full + strlen(rx->dir), '/'); slash != NULL;
-	    slash = strchr(slash + 1, '/')) {
+	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		err = mkdir(full, 0755) != 0 && errno != EEXIST ? -errno : 0;
 		*slash = '/';
@@ -207,8 +206,8 @@ stream_rx_end(struct stream_rx *rx, const char *path, uint64_t nlines)
 
 	if (!rx->open)
 		return;
-	if (rx->path == NULL || strcmp(path, rx->path) != 0 || nlines != rx->lines ||
-	    rx->damaged || rx->len != rx->size) {
+	if (rx->path == NULL || strcmp(path, rx->path) != 0 || nlines != rx->lines || rx->damaged ||
+	    rx->len != rx->size) {
 		log_warnx("job %lld: stream %s: a chunk at offset %llu was damaged on the console",
 		    (long long)rx->job_id, path, (unsigned long long)rx->offset);
 		goto out;

@@ -246,8 +246,7 @@ http_jobs_submit(struct http_request *req)
 	}
 	if (!http_limits_submit(req, j))
 		goto out;
-	if (!check_blobs(req, j) || !check_interpreters(req, j) ||
-	    !check_vmlinux(req, j, build_id))
+	if (!check_blobs(req, j) || !check_interpreters(req, j) || !check_vmlinux(req, j, build_id))
 		goto out;
 	j->created_ms = clock_now_ms();
 	err = store_job_insert(d->store, j);

@@ -617,8 +617,8 @@ insert_children(struct store *st, int64_t id, const struct job *j, const char *f
 	    (r = insert_extra(st, id, j, fn)) < 0 ||
 	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, 0, j->coverage_paths, j->ncoverage_paths,
 		 fn)) < 0 ||
-	    (r = insert_strv(st, STMT_STREAM_PATH_INSERT, id, 0, j->stream_paths,
-		 j->nstream_paths, fn)) < 0)
+	    (r = insert_strv(st, STMT_STREAM_PATH_INSERT, id, 0, j->stream_paths, j->nstream_paths,
+		 fn)) < 0)
 		return r;
 	if (j->stop_on_failure) {
 		sqlite3_stmt *s = st->stmt[STMT_JOB_SET_STOP_ON_FAILURE];

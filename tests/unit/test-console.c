@@ -475,11 +475,13 @@ static void
 test_stream_lines_and_skips(void)
 {
 	static struct recorder r;
-	static const char sha[] = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+	static const char sha[] =
+	    "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 	char b[256], e[256], s[256], bad[256], buf[2048];
 
-	snprintf(b, sizeof(b), "stream-begin path=sys/kernel/debug/nvhe.log offset=4096 size=5 "
-			       "sha256=%s",
+	snprintf(b, sizeof(b),
+	    "stream-begin path=sys/kernel/debug/nvhe.log offset=4096 size=5 "
+	    "sha256=%s",
 	    sha);
 	result_line(s, sizeof(s), b);
 	result_line(e, sizeof(e), "stream-end path=sys/kernel/debug/nvhe.log lines=1");

@@ -40,10 +40,12 @@ make_exe(void)
 	eh->e_phoff = sizeof(*eh);
 	eh->e_phentsize = sizeof(*ph);
 	eh->e_phnum = 3;
-	ph[0] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = INTERP_AT,
+	ph[0] = (Elf64_Phdr){ .p_type = PT_INTERP,
+		.p_offset = INTERP_AT,
 		.p_filesz = strlen(interp) + 1 };
 	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_vaddr = VADDR, .p_filesz = FILE_LEN };
-	ph[2] = (Elf64_Phdr){ .p_type = PT_DYNAMIC, .p_offset = DYNAMIC_AT,
+	ph[2] = (Elf64_Phdr){ .p_type = PT_DYNAMIC,
+		.p_offset = DYNAMIC_AT,
 		.p_filesz = 6 * sizeof(*d) };
 	memcpy(b + INTERP_AT, interp, strlen(interp) + 1);
 	memcpy(b + STRTAB_AT, strtab, sizeof(strtab));
@@ -105,8 +107,7 @@ test_static_and_foreign_files(void)
 	CHECK_STR(elf_exe_machine_name(e.machine), "32-bit arm");
 	elf_exe_free(&e);
 	/* Not ELF at all: a script. */
-	CHECK_INT(elf_exe_parse((const unsigned char *)"#!/bin/sh\necho hi\n", 18, &e),
-	    -ENOEXEC);
+	CHECK_INT(elf_exe_parse((const unsigned char *)"#!/bin/sh\necho hi\n", 18, &e), -ENOEXEC);
 	free(b);
 }
 

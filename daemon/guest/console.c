@@ -11,7 +11,10 @@
  *    artifact's bytes (docs/GUEST.md).  They carry no crc; we check that
  *    the text is whole groups of the base64 alphabet with '=' padding only
  *    at the end and report CONSOLE_FILE_DATA (or CONSOLE_CORRUPT, "bad data
- *    line"; the artifact's own checks catch what this cannot).  They are
+ *    line"; the artifact's own checks catch what this cannot).  A streamed
+ *    chunk's data lines are "@@pkvm:1 s <base64>", reported as
+ *    CONSOLE_STREAM_DATA and treated alike: the letter is the only byte
+ *    in which the two markers differ.  They are
  *    no part of the serial log: not counted, not handed to the output.
  *    The output (console_parser_set_output) streams everything else as it
  *    comes, so a prompt without a newline is logged at once; only a line's

@@ -129,8 +129,9 @@ extra_has(const struct job *j, const char *abs)
 	return false;
 }
 
-/* A dynamically linked executable runs only if the job brings its loader:
- * pkvmctl ships it with --sysroot, but an API client may not have (the
+/* An ELF executable must be a 64-bit aarch64 one, and a dynamically linked
+ * one runs only if the job brings its loader: pkvmctl checks both and
+ * ships the loader with --sysroot, but an API client may not have (the
  * guest would only say "not found" when exec fails).  Only the ELF
  * headers are read; the loader's libraries are the job's business. */
 static bool
@@ -155,6 +156,22 @@ check_interpreters(struct http_request *req, const struct job *j)
 		}
 		if (err < 0) {
 			http_reply_errno(req, err, "reading an executable's blob");
+			return false;
+		}
+		if (e.machine != ELF_EXE_AARCH64 || !e.elf64_le) {
+			const char *m = elf_exe_machine_name(e.machine);
+			char what[64];
+
+			if (m != NULL)
+				snprintf(what, sizeof(what), "%s%s", m,
+				    e.elf64_le ? "" : ", not 64-bit little-endian");
+			else
+				snprintf(what, sizeof(what), "number %u", e.machine);
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "executables",
+			    "executable '%s' is not a 64-bit aarch64 program (ELF machine %s): the "
+			    "guest runs no other",
+			    j->exes[i].name, what);
+			elf_exe_free(&e);
 			return false;
 		}
 		ok = e.interp == NULL || (e.interp[0] == '/' && extra_has(j, e.interp));

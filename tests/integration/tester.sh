@@ -77,6 +77,13 @@ check_match "the refusal names the interpreter" "$(cat "$T/body")" \
 	"interpreter /lib/ld-linux-aarch64.so.1"
 check_match "API: with the loader in the extra tree it is taken" \
 	"$(submit "{\"kernel\": \"$K\", $exe, \"append\": \"fakeqemu=pass\", \"extra\": [{\"path\": \"lib/ld-linux-aarch64.so.1\", \"blob\": \"$L\", \"mode\": 493}]}")" "^20[01] -$"
+T64=$(sha "$T/host-true")
+req PUT "/v1/blobs/$T64" --data-binary @"$T/host-true" >/dev/null
+check_eq "API: an x86-64 executable: 400 invalid_field executables" \
+	"$(submit "{\"kernel\": \"$K\", \"executables\": [{\"name\": \"true\", \"blob\": \"$T64\"}]}")" \
+	"400 invalid_field executables"
+check_match "the refusal says what it is" "$(cat "$T/body")" \
+	"executable 'true' is not a 64-bit aarch64 program \(ELF machine x86-64\)"
 for bad in '"tmp/x"' '"/tmp/../etc"' '"/tmp/.x"' '"/tmp/a b"' '"/tmp/x/"' '1'; do
 	check_eq "API: stream_paths [$bad]: 400 invalid_field stream_paths" \
 		"$(submit "{\"kernel\": \"$K\", \"stream_paths\": [$bad]}")" "400 invalid_field stream_paths"

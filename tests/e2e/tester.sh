@@ -4,7 +4,8 @@
 #  - one job with --stop-on-failure, --stream, --sysroot and --extra:
 #    a dynamically linked program (glibc from the cross toolchain, a
 #    library of its own under its DT_RUNPATH that needs libm) runs; a file
-#    a test writes over time comes back whole as _stream/<path>; after the
+#    a test writes over time, and a fifo (whose reads block, like the
+#    hypervisor's log), come back whole as _stream/<path>; after the
 #    test that fails, the next one is skipped, not run; /proc/config.gz
 #    comes back as _system/config.gz;
 #  - one job whose test crashes the kernel (LKDTM) after a streamed line
@@ -47,6 +48,21 @@ echo "line 1 reached the host"
 echo "line 2" >>/tmp/pkvm-stream.log
 SH
 } >"$T/20-stream.sh"
+# A fifo: the streamer's cat passes on each read as it returns, as it does
+# for the hypervisor's log, whose reads block until there is something.
+{
+	echo '#!/bin/sh'
+	cat "$T/wait-sent.sh"
+	cat <<'SH'
+mkfifo /tmp/pkvm-fifo.log
+exec 3>/tmp/pkvm-fifo.log
+echo "fifo 1" >&3
+wait_sent 7 /tmp/pkvm-fifo.log || exit 1
+echo "fifo 2" >&3
+exec 3>&-
+wait_sent 14 /tmp/pkvm-fifo.log || exit 1
+SH
+} >"$T/25-fifo.sh"
 printf '#!/bin/sh\necho "failing on purpose"\nexit 3\n' >"$T/30-fail.sh"
 printf '#!/bin/sh\necho "40-after.sh ran"\n' >"$T/40-after.sh"
 {
@@ -61,8 +77,9 @@ SH
 chmod +x "$T"/*.sh
 
 id=$(ctl submit "$SMALL_KERNEL" --mem 256 --timeout 120 -C --stop-on-failure \
-	--stream /tmp/pkvm-stream.log --sysroot /usr/aarch64-linux-gnu --extra "$T/extra" \
-	--exe "$T/10-dyn-hello" --exe "$T/20-stream.sh" --exe "$T/30-fail.sh" --exe "$T/40-after.sh")
+	--stream /tmp/pkvm-stream.log --stream /tmp/pkvm-fifo.log --sysroot /usr/aarch64-linux-gnu \
+	--extra "$T/extra" --exe "$T/10-dyn-hello" --exe "$T/20-stream.sh" --exe "$T/25-fifo.sh" \
+	--exe "$T/30-fail.sh" --exe "$T/40-after.sh")
 crash=$(ctl submit "$SMALL_KERNEL" --mem 256 --timeout 120 -C --stream /tmp/crash.log \
 	--exe "$T/crash.sh")
 
@@ -81,7 +98,8 @@ check_eq "the dynamically linked program ran (loader, libc, its library, libm)" 
 	"$(verdict 10-dyn-hello | cut -d' ' -f1)" pass
 check_match "it computed through libpkvmdemo and libm" "$(ctl logs --test 10-dyn-hello "$id")" \
 	"ok 1 - hypot\(3, 4\) = 5 through libpkvmdemo and libm"
-check_eq "the streaming test passed" "$(verdict 20-stream.sh | cut -d' ' -f1)" pass
+check_eq "the streaming tests passed" \
+	"$(verdict 20-stream.sh | cut -d' ' -f1) $(verdict 25-fifo.sh | cut -d' ' -f1)" "pass pass"
 check_eq "the failing test failed" "$(verdict 30-fail.sh | cut -d' ' -f1)" fail
 check_eq "the test after it is skipped, with the reason" "$(verdict 40-after.sh)" \
 	"skip not run: an earlier test failed (--stop-on-failure)"
@@ -90,11 +108,14 @@ check_match "the job's message names the failure" "$(job_field "$id" message)" \
 	"test 30-fail.sh exited with status 3"
 check_eq "the job says what it was asked" \
 	"$(job_field "$id" stop_on_failure) $(job_field "$id" stream_paths)" \
-	"True ['/tmp/pkvm-stream.log']"
+	"True ['/tmp/pkvm-stream.log', '/tmp/pkvm-fifo.log']"
 
 check_eq "the streamed file came back whole, written over time" \
 	"$(ctl artifacts "$id" get _stream/tmp/pkvm-stream.log -o - 2>/dev/null)" "line 1
 line 2"
+check_eq "a fifo, read as it is written (like nvhe.log), came back whole" \
+	"$(ctl artifacts "$id" get _stream/tmp/pkvm-fifo.log -o - 2>/dev/null)" "fifo 1
+fifo 2"
 check_match "it is listed as an ok artifact" "$(ctl artifacts "$id")" "_stream/tmp/pkvm-stream.log"
 ctl artifacts "$id" get _system/config.gz -o "$T/config.gz" >/dev/null 2>&1
 check_match "/proc/config.gz came back as _system/config.gz" \

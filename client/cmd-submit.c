@@ -178,7 +178,7 @@ submit_check_exes(struct submit *s)
 			if (plan == NULL)
 				rc = sysroot_plan_new(s->sysroot, s->extra_dir, &plan);
 			if (rc == 0)
-				rc = sysroot_plan_exe(plan, name, path, &e);
+				rc = sysroot_plan_exe(plan, name, &e);
 		}
 		elf_exe_free(&e);
 	}

@@ -351,13 +351,11 @@ plan_needed(struct sysroot_plan *p, const char *owner, const char *guest_path,
 }
 
 int
-sysroot_plan_exe(struct sysroot_plan *p, const char *name, const char *path,
-    const struct elf_exe *e)
+sysroot_plan_exe(struct sysroot_plan *p, const char *name, const struct elf_exe *e)
 {
 	char host[PATH_MAX], guest[PATH_MAX];
 	int err, rc;
 
-	(void)path;
 	if (e->interp != NULL) {
 		if (e->interp[0] != '/' || (err = resolve(p, e->interp, host)) < 0 ||
 		    !is_aarch64_elf(host)) {

@@ -17,12 +17,11 @@ struct sysroot_plan;
  * (or NULL) searched first, into *OUT; 0 or the exit code after printing
  * why (DIR is not a directory). */
 int sysroot_plan_new(const char *dir, const char *extra_dir, struct sysroot_plan **out);
-/* Add what executable NAME (file PATH, parsed into E, dynamically
- * linked) needs: its interpreter at its PT_INTERP path, and every
- * DT_NEEDED library, recursively, where the loader will look for it.  0,
- * or the exit code after printing which file is missing. */
-int sysroot_plan_exe(struct sysroot_plan *p, const char *name, const char *path,
-    const struct elf_exe *e);
+/* Add what executable NAME (parsed into E, dynamically linked) needs: its
+ * interpreter at its PT_INTERP path, and every DT_NEEDED library,
+ * recursively, where the loader will look for it.  0, or the exit code
+ * after printing which file is missing. */
+int sysroot_plan_exe(struct sysroot_plan *p, const char *name, const struct elf_exe *e);
 /* Append the plan's files to SET and their entries to EXTRA (an array of
  * the request's "extra" entries), skipping a path EXTRA already has; 0 or
  * the exit code.  Prints one line per file on stderr when VERBOSE. */

@@ -573,7 +573,7 @@ job_cmdline(const struct job *j)
 json_t *
 job_to_json(const struct job *j)
 {
-	json_t *o, *tags, *exes, *qargs, *modules, *timings, *cpaths;
+	json_t *o, *tags, *exes, *qargs, *modules, *timings, *cpaths, *spaths;
 	const char *result = job_result_name(j->result);
 	char *cmdline = job_cmdline(j);
 
@@ -644,10 +644,10 @@ job_to_json(const struct job *j)
 		json_array_append_new(cpaths, json_string(j->coverage_paths[i]));
 	json_object_set_new(o, "coverage_paths", cpaths);
 	json_object_set_new(o, "stop_on_failure", json_boolean(j->stop_on_failure));
-	cpaths = json_array();
+	spaths = json_array();
 	for (size_t i = 0; i < j->nstream_paths; i++)
-		json_array_append_new(cpaths, json_string(j->stream_paths[i]));
-	json_object_set_new(o, "stream_paths", cpaths);
+		json_array_append_new(spaths, json_string(j->stream_paths[i]));
+	json_object_set_new(o, "stream_paths", spaths);
 	json_object_set_new(o, "vmlinux", j->vmlinux[0] ? json_string(j->vmlinux) : json_null());
 	json_object_set_new(o, "via", j->via ? json_string(j->via) : json_null());
 	/* Retention: a time like the others, null while the files are there. */

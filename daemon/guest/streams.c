@@ -6,7 +6,8 @@
  * line count, size and sha256 all match is written, at the end of the
  * file, and only when it starts where the file ends.  Each file's state is
  * one entry of a small array, found by path: how many bytes the host has,
- * and whether a lost chunk ended it.
+ * their sha256 kept going (so a chunk costs its own bytes, not the whole
+ * file's again), and whether a lost chunk ended it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@
 struct stream_file {
 	char *path;
 	uint64_t have; /* bytes appended on the host */
+	struct sha256 *hash; /* of those bytes, kept going */
 	bool ended; /* a chunk was lost: nothing more is appended */
 };
 
@@ -93,6 +95,10 @@ file_of(struct stream_rx *rx, const char *path)
 		return NULL;
 	if ((rx->files[rx->nfiles].path = strdup(path)) == NULL)
 		return NULL;
+	if ((rx->files[rx->nfiles].hash = sha256_new()) == NULL) {
+		free(rx->files[rx->nfiles].path);
+		return NULL;
+	}
 	return &rx->files[rx->nfiles++];
 }
 
@@ -185,12 +191,13 @@ chunk_append(struct stream_rx *rx, struct stream_file *f)
 	if (close(fd) != 0)
 		return -errno;
 	f->have += rx->len;
+	sha256_update(f->hash, rx->buf, rx->len);
 	rec.job_id = rx->job_id;
 	rec.test = STREAM_TEST;
 	rec.path = f->path;
 	rec.size = f->have;
 	rec.status = ARTIFACT_OK;
-	if ((err = sha256_file_hex(full, rec.sha256)) < 0)
+	if ((err = sha256_peek_hex(f->hash, rec.sha256)) < 0)
 		return err;
 	rx->cb(rx->arg, &rec);
 	return 0;
@@ -251,7 +258,9 @@ stream_rx_free(struct stream_rx *rx)
 	if (rx == NULL)
 		return;
 	chunk_drop(rx);
-	for (size_t i = 0; i < rx->nfiles; i++)
+	for (size_t i = 0; i < rx->nfiles; i++) {
 		free(rx->files[i].path);
+		sha256_free(rx->files[i].hash);
+	}
 	free(rx);
 }

@@ -19,7 +19,9 @@
  * 64-bit ELF file (the build's vmlinux, not its Image), every executable is a
  * readable regular file with a valid, unique name, the manifest parses and
  * names only those executables, the --extra tree holds only what the API
- * takes, numbers are in range.  Then the files are hashed and the missing
+ * takes, numbers are in range, every ELF executable is an aarch64 one, and
+ * a dynamically linked one comes with its loader and libraries from
+ * --sysroot DIR (sysroot.c).  Then the files are hashed and the missing
  * ones uploaded (upload.c), the job is posted with only the fields the
  * user set, and its id printed alone on stdout so that
  * `id=$(pkvmctl submit ...)` works.
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "elf-exe.h"
 #include "coverage.h"
 #include "disks.h"
 #include "extra.h"
@@ -41,6 +44,7 @@
 #include "kernel-image.h"
 #include "manifest.h"
 #include "output.h"
+#include "sysroot.h"
 #include "upload.h"
 #include "wire.h"
 
@@ -76,6 +80,9 @@ enum {
 	OPT_DISK,
 	OPT_ROOT,
 	OPT_KEEP_DISK,
+	OPT_STOP_ON_FAILURE,
+	OPT_STREAM,
+	OPT_SYSROOT,
 };
 
 static const struct cmd_option submit_options[] = {
@@ -109,6 +116,9 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_DISK, .long_name = "disk", .has_arg = true },
 	{ .key = OPT_ROOT, .long_name = "root", .has_arg = true },
 	{ .key = OPT_KEEP_DISK, .long_name = "keep-disk" },
+	{ .key = OPT_STOP_ON_FAILURE, .long_name = "stop-on-failure" },
+	{ .key = OPT_STREAM, .long_name = "stream", .has_arg = true },
+	{ .key = OPT_SYSROOT, .long_name = "sysroot", .has_arg = true },
 	{ 0 },
 };
 
@@ -131,7 +141,68 @@ struct submit {
 	bool wait, follow, json;
 	const char *junit; /* --junit FILE: the report once the job is done */
 	struct submit_disks disks; /* --disk, --root, --keep-disk */
+	json_t *stream_paths; /* from --stream, or NULL */
+	const char *sysroot; /* --sysroot DIR, or NULL */
 };
+
+/* Every ELF executable must run on the guest: an aarch64 program, static,
+ * or dynamically linked with --sysroot to take its loader and libraries
+ * from (shipped as extra entries after --extra's own).  Scripts pass. */
+static int
+submit_check_exes(struct submit *s)
+{
+	struct sysroot_plan *plan = NULL;
+	int rc = 0;
+
+	for (size_t i = 1; rc == 0 && i <= s->nexes; i++) {
+		const char *path = s->set.v[i].path, *name = s->set.v[i].name, *m;
+		struct elf_exe e;
+		int err = elf_exe_read(path, &e);
+
+		if (err == -ENOEXEC)
+			continue;
+		if (err < 0) {
+			fprintf(stderr, "pkvmctl: executable '%s': %s\n", path,
+			    err == -EINVAL ? "a damaged ELF file (its headers point outside it)"
+					   : strerror(-err));
+			return PKVM_EXIT_USAGE;
+		}
+		if (e.machine != ELF_EXE_AARCH64 || !e.elf64_le) {
+			m = elf_exe_machine_name(e.machine);
+			fprintf(stderr,
+			    "pkvmctl: %s is %s%s ELF program ('%s'): the guest runs 64-bit aarch64 "
+			    "programs (build it with aarch64-linux-gnu-gcc)\n",
+			    name, m && strchr("aix", m[0]) != NULL ? "an " : "a ",
+			    m ? m : "non-aarch64", path);
+			rc = PKVM_EXIT_USAGE;
+		} else if (e.interp != NULL && s->sysroot == NULL) {
+			fprintf(stderr,
+			    "pkvmctl: %s is dynamically linked (interpreter %s); give --sysroot "
+			    "DIR "
+			    "to ship its loader and libraries, or link it with -static\n",
+			    name, e.interp);
+			rc = PKVM_EXIT_USAGE;
+		} else if (e.interp != NULL || (s->sysroot != NULL && e.nneeded > 0)) {
+			if (plan == NULL)
+				rc = sysroot_plan_new(s->sysroot, s->extra_dir, &plan);
+			if (rc == 0)
+				rc = sysroot_plan_exe(plan, name, &e);
+		}
+		elf_exe_free(&e);
+	}
+	if (rc == 0 && plan != NULL) {
+		if (s->extra == NULL) {
+			s->extra_first = s->set.n;
+			if ((s->extra = json_array()) == NULL)
+				rc = PKVM_EXIT_INFRA;
+		}
+		if (rc == 0)
+			rc = sysroot_plan_ship(plan, &s->set, s->extra,
+			    getenv("PKVM_DEBUG") != NULL);
+	}
+	sysroot_plan_free(plan);
+	return rc;
+}
 
 /* Refuse anything but an arm64 Image or a gzip before a byte is sent. */
 static int
@@ -549,6 +620,22 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_COVERAGE_PATH:
 		s->coverage_options = true;
 		return coverage_submit_option(s->body, COVERAGE_PATH, v);
+	case OPT_STOP_ON_FAILURE:
+		json_object_set_new(s->body, "stop_on_failure", json_true());
+		return 0;
+	case OPT_STREAM:
+		if (v[0] != '/') {
+			fprintf(stderr,
+			    "pkvmctl: --stream '%s' must be an absolute path in the guest\n", v);
+			return PKVM_EXIT_USAGE;
+		}
+		if (s->stream_paths == NULL && (s->stream_paths = json_array()) == NULL)
+			return PKVM_EXIT_INFRA;
+		json_array_append_new(s->stream_paths, json_string(v));
+		return 0;
+	case OPT_SYSROOT:
+		s->sysroot = v;
+		return 0;
 	case OPT_VMLINUX:
 		if (s->vmlinux != NULL) {
 			fprintf(stderr, "pkvmctl: --vmlinux given twice\n");
@@ -709,6 +796,8 @@ submit_finish_body(struct submit *s)
 	if (s->vmlinux != NULL)
 		json_object_set_new(s->body, "vmlinux", json_string(s->set.v[s->vmlinux_at].hash));
 	disks_set_body(&s->disks, &s->set, s->body);
+	if (s->stream_paths != NULL)
+		json_object_set(s->body, "stream_paths", s->stream_paths);
 }
 
 /* Post the job and report it; the exit code. */
@@ -792,6 +881,8 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		s.extra_first = s.set.n;
 		rc = extra_walk(s.extra_dir, &s.set, &s.extra);
 	}
+	if (rc == 0)
+		rc = submit_check_exes(&s);
 	if (rc == 0 && s.vmlinux != NULL) {
 		s.vmlinux_at = s.set.n;
 		rc = blob_set_add(&s.set, (char *)s.vmlinux, false, "vmlinux");
@@ -827,6 +918,7 @@ out:
 	json_decref(s.extra);
 	json_decref(s.tags);
 	json_decref(s.qemu_args);
+	json_decref(s.stream_paths);
 	json_decref(s.body);
 	return rc;
 }
@@ -843,6 +935,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
 		"                      [--coverage-path PATH]... [--vmlinux FILE]\n"
 		"                      [--disk FILE[,ro]]... [--root DEVICE] [--keep-disk]\n"
+		"                      [--stop-on-failure] [--stream PATH]... [--sysroot DIR]\n"
 		"                      [-w|--wait] [-f|--follow] [--junit FILE] [--json]\n"
 		"                      [-- QEMU-ARG...]",
 	.summary = "upload a kernel and tests and queue a job",
@@ -860,6 +953,15 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --test-timeout SEC  default time limit of each test, 0 = none\n"
 		   "                    but the job's (default 0)\n"
 		   "  --fail-on-warn    a kernel WARNING fails the job\n"
+		   "  --stop-on-failure  after the first test that fails, skip the rest\n"
+		   "                    (they are reported as skipped)\n"
+		   "  --stream PATH     stream guest file PATH into the artifact\n"
+		   "                    _stream/PATH while the tests run, as it grows\n"
+		   "                    (repeatable, at most 8; the hypervisor's log\n"
+		   "                    /sys/kernel/debug/nvhe.log always is, if present)\n"
+		   "  --sysroot DIR     ship what dynamically linked executables need\n"
+		   "                    from DIR: their loader and DT_NEEDED libraries,\n"
+		   "                    recursively (e.g. /usr/aarch64-linux-gnu)\n"
 		   "  --append ARGS     extra kernel command line\n"
 		   "  --timeout SEC     total time limit (default 600)\n"
 		   "  --idle-timeout SEC  limit on console silence, 0 = none "

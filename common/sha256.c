@@ -53,6 +53,22 @@ sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
 	sha256_free(h);
 }
 
+int
+sha256_peek_hex(const struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
+{
+	struct sha256 *copy = malloc(sizeof(*copy));
+
+	if (copy == NULL)
+		return -ENOMEM;
+	copy->ctx = EVP_MD_CTX_new();
+	if (copy->ctx == NULL || EVP_MD_CTX_copy_ex(copy->ctx, h->ctx) != 1) {
+		sha256_free(copy);
+		return -ENOMEM;
+	}
+	sha256_final_hex(copy, hex);
+	return 0;
+}
+
 void
 sha256_free(struct sha256 *h)
 {

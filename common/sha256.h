@@ -22,6 +22,9 @@ struct sha256 *sha256_new(void);
 void sha256_update(struct sha256 *h, const void *buf, size_t len);
 /* Finish the hash into HEX (SHA256_HEX_LEN digits and a NUL) and free it. */
 void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1]);
+/* The hash of what H has taken so far into HEX, H going on unchanged (a
+ * growing file's hash after each piece); 0 or -ENOMEM. */
+int sha256_peek_hex(const struct sha256 *h, char hex[SHA256_HEX_LEN + 1]);
 /* Free an unfinished hash. */
 void sha256_free(struct sha256 *h);
 /* Hash the file at PATH into HEX; 0 or negative errno. */

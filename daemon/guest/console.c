@@ -11,7 +11,10 @@
  *    artifact's bytes (docs/GUEST.md).  They carry no crc; we check that
  *    the text is whole groups of the base64 alphabet with '=' padding only
  *    at the end and report CONSOLE_FILE_DATA (or CONSOLE_CORRUPT, "bad data
- *    line"; the artifact's own checks catch what this cannot).  They are
+ *    line"; the artifact's own checks catch what this cannot).  A streamed
+ *    chunk's data lines are "@@pkvm:1 s <base64>", reported as
+ *    CONSOLE_STREAM_DATA and treated alike: the letter is the only byte
+ *    in which the two markers differ.  They are
  *    no part of the serial log: not counted, not handed to the output.
  *    The output (console_parser_set_output) streams everything else as it
  *    comes, so a prompt without a newline is logged at once; only a line's
@@ -92,6 +95,10 @@
 #define RESULT_MAX_FIELDS 16
 #define DATA_MARKER CONSOLE_MARKER "d "
 #define DATA_MARKER_LEN (sizeof(DATA_MARKER) - 1)
+/* A streamed chunk's data lines differ from an artifact's in this byte of
+ * the marker only ('s' for 'd'). */
+#define DATA_CHANNEL_AT (sizeof(CONSOLE_MARKER) - 1)
+#define STREAM_DATA_MARKER CONSOLE_MARKER "s "
 #define BANNER "Linux version "
 /* Raw bytes held at a line start: the marker's, plus a few '\r'/NUL. */
 #define HOLD_MAX 32
@@ -115,6 +122,7 @@ struct console_parser {
 	bool from_test; /* the current line started with CONSOLE_TEST_MARK */
 	enum line_mode mode;
 	size_t marker_pos; /* DATA_MARKER bytes matched at the line start */
+	char channel; /* the data line's kind: 'd' (artifact) or 's' (stream) */
 	size_t nhold; /* raw bytes held back from the log */
 	char hold[HOLD_MAX];
 	char buf[CONSOLE_LINE_MAX + 1];
@@ -381,6 +389,48 @@ parse_file_line(struct console_event *ev, const struct field *f, int n)
 	return NULL;
 }
 
+/* stream-begin and stream-end: a chunk of a streamed file. */
+static const char *
+parse_stream_line(struct console_event *ev, const struct field *f, int n)
+{
+	int64_t v;
+
+	ev->path = field_get(f, n, "path");
+	if (ev->path == NULL)
+		return "bad stream line";
+	if (ev->kind == CONSOLE_STREAM_END) {
+		if (parse_int(field_get(f, n, "lines"), 0, INT64_MAX, &v) < 0)
+			return "bad stream line";
+		ev->nlines = (uint64_t)v;
+		return NULL;
+	}
+	if (parse_int(field_get(f, n, "offset"), 0, INT64_MAX, &v) < 0)
+		return "bad stream line";
+	ev->offset = (uint64_t)v;
+	if (parse_int(field_get(f, n, "size"), 0, INT64_MAX, &v) < 0)
+		return "bad stream line";
+	ev->size = (uint64_t)v;
+	ev->sha256 = field_get(f, n, "sha256");
+	if (ev->sha256 == NULL || !pkvm_sha256_hex_valid(ev->sha256))
+		return "bad stream line";
+	return NULL;
+}
+
+/* skip: a test init did not run (--stop-on-failure). */
+static const char *
+parse_skip_line(struct console_event *ev, const struct field *f, int n)
+{
+	int64_t v;
+
+	ev->test = field_get(f, n, "test");
+	ev->title = field_get(f, n, "reason");
+	if (ev->test == NULL || ev->title == NULL ||
+	    parse_int(field_get(f, n, "seq"), 0, INT32_MAX, &v) < 0)
+		return "bad skip line";
+	ev->seq = (int)v;
+	return NULL;
+}
+
 static const char *
 parse_fields(struct console_event *ev, const char *event, const struct field *f, int n)
 {
@@ -415,6 +465,12 @@ parse_fields(struct console_event *ev, const char *event, const struct field *f,
 		    : event[5] == 'e'      ? CONSOLE_FILE_END
 					   : CONSOLE_FILE_SKIP;
 		return parse_file_line(ev, f, n);
+	} else if (strcmp(event, "stream-begin") == 0 || strcmp(event, "stream-end") == 0) {
+		ev->kind = event[7] == 'b' ? CONSOLE_STREAM_BEGIN : CONSOLE_STREAM_END;
+		return parse_stream_line(ev, f, n);
+	} else if (strcmp(event, "skip") == 0) {
+		ev->kind = CONSOLE_TEST_SKIP;
+		return parse_skip_line(ev, f, n);
 	} else if (strcmp(event, "done") == 0) {
 		ev->kind = CONSOLE_DONE;
 		if (parse_int(field_get(f, n, "tests"), 0, INT32_MAX, &v) < 0)
@@ -442,7 +498,7 @@ parse_result(struct console_parser *p, const char *mark, struct console_event *e
 	if (!starts_with(mark, CONSOLE_MARKER))
 		return "unknown result line version";
 	/* A data line with text before it: damaged, not a result line. */
-	if (starts_with(mark, DATA_MARKER))
+	if (starts_with(mark, DATA_MARKER) || starts_with(mark, STREAM_DATA_MARKER))
 		return "bad data line";
 	crc_at = strstr(mark, " crc=");
 	if (crc_at == NULL)
@@ -509,6 +565,8 @@ parse_data_line(struct console_parser *p)
 {
 	struct console_event ev = { .kind = CONSOLE_FILE_DATA };
 
+	if (p->channel == 's')
+		ev.kind = CONSOLE_STREAM_DATA;
 	p->buf[p->len] = '\0';
 	ev.data = p->buf + DATA_MARKER_LEN;
 	ev.data_len = p->len - DATA_MARKER_LEN;
@@ -622,6 +680,7 @@ end_line(struct console_parser *p)
 	p->from_test = false;
 	p->mode = LINE_DECIDING;
 	p->marker_pos = 0;
+	p->channel = 0;
 	p->nhold = 0;
 }
 
@@ -630,6 +689,17 @@ output(struct console_parser *p, const char *buf, size_t len)
 {
 	if (p->out != NULL && len > 0)
 		p->out(p->out_arg, buf, len);
+}
+
+/* Does C continue a data marker at the line start (either kind)? */
+static bool
+marker_byte(struct console_parser *p, char c)
+{
+	if (p->marker_pos == DATA_CHANNEL_AT && (c == 'd' || c == 's')) {
+		p->channel = c;
+		return true;
+	}
+	return c == DATA_MARKER[p->marker_pos];
 }
 
 /* The start of the line is not a data line's: log what was held back. */
@@ -710,7 +780,7 @@ console_parser_feed(struct console_parser *p, const char *buf, size_t len)
 			p->hold[p->nhold++] = c;
 			line_add(p, c);
 			if (c != '\r' && c != '\0') {
-				if (c != DATA_MARKER[p->marker_pos])
+				if (!marker_byte(p, c))
 					release_hold(p);
 				else if (++p->marker_pos == DATA_MARKER_LEN) {
 					p->nhold = 0;

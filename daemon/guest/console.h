@@ -23,7 +23,9 @@
  *
  * plus artifact data lines "@@pkvm:1 d <base64>" (no crc), which the
  * parser reports as CONSOLE_FILE_DATA and keeps out of the output it hands
- * to the serial log (console_parser_set_output).
+ * to the serial log (console_parser_set_output), and the data lines of
+ * streamed files' chunks, "@@pkvm:1 s <base64>", likewise reported as
+ * CONSOLE_STREAM_DATA: the two may interleave, so each has its own.
  *
  * Crash reports: CONSOLE_CRASH fires on every line that starts or joins a
  * report (so the runner can start its crash grace at once), with a title
@@ -81,6 +83,10 @@ enum console_event_kind {
 	CONSOLE_FILE_END, /* test, path, nlines */
 	CONSOLE_FILE_SKIP, /* test, path, title = reason */
 	CONSOLE_KERNEL_VERSION, /* version: the kernel's banner, once per boot */
+	CONSOLE_STREAM_BEGIN, /* path, offset, size, sha256: a chunk of a streamed file */
+	CONSOLE_STREAM_DATA, /* data, data_len: one "s" data line's base64 text */
+	CONSOLE_STREAM_END, /* path, nlines */
+	CONSOLE_TEST_SKIP, /* test, seq, title = reason: a test init did not run */
 };
 
 /* The kinds of crash report (docs/CRASHES.md); crash_kind_name() gives
@@ -130,6 +136,7 @@ struct console_event {
 	const char *data; /* FILE_DATA: base64 text, not NUL-terminated */
 	size_t data_len;
 	uint64_t nlines; /* FILE_END: data lines the guest sent */
+	uint64_t offset; /* STREAM_BEGIN: where in the streamed file the chunk starts */
 	/* crashes */
 	enum crash_kind crash;
 	bool fatal; /* the job is crashed (a WARNING is not) */

@@ -13,6 +13,7 @@
 #include "guest/artifacts.h"
 #include "guest/console.h"
 #include "guest/results.h"
+#include "guest/streams.h"
 #include "job/job.h"
 #include "store/store.h"
 #include "tout/test-output.h"
@@ -24,6 +25,7 @@ struct job_results {
 	const struct job *job;
 	int64_t id;
 	struct artifact_rx *arx;
+	struct stream_rx *srx; /* streamed files (nvhe.log, stream_paths) */
 	bool saw_init, saw_done, finished;
 	char *failure;
 	enum job_result failure_result; /* FAILED or TIMEOUT, with failure */
@@ -121,7 +123,10 @@ job_results_new(struct job_results **out, struct store *st, const struct job *j,
 	jr->begun = calloc(j->nexes + 1, sizeof(*jr->begun));
 	snprintf(dir, sizeof(dir), "%s/artifacts", jobdir);
 	err = jr->begun == NULL ? -ENOMEM : artifact_rx_new(&jr->arx, dir, on_artifact, jr);
+	if (err == 0)
+		err = stream_rx_new(&jr->srx, dir, jr->id, on_artifact, jr);
 	if (err < 0) {
+		artifact_rx_free(jr->arx);
 		free(jr->begun);
 		free(jr);
 		return err;
@@ -250,6 +255,31 @@ test_end(struct job_results *jr, const struct console_event *ev)
 	}
 	tout_result_free(&res);
 	jr->test[0] = '\0';
+}
+
+/* A test /init did not run (--stop-on-failure): stored as skipped, in
+ * its place in the run order, with the reason. */
+static void
+test_skipped(struct job_results *jr, const struct console_event *ev)
+{
+	struct test_record rec = { 0 };
+	bool known = false;
+	int err;
+
+	for (size_t i = 0; i < jr->job->nexes; i++)
+		if (strcmp(jr->job->exes[i].name, ev->test) == 0) {
+			jr->begun[i] = true;
+			known = true;
+		}
+	if (!known)
+		return;
+	rec.name = ev->test;
+	rec.verdict = VERDICT_SKIP;
+	rec.message = strcmp(ev->title, "stop-on-failure") == 0
+	    ? "not run: an earlier test failed (--stop-on-failure)"
+	    : "not run";
+	if ((err = store_test_add(jr->st, jr->id, ev->seq, &rec)) < 0)
+		log_warn(err, "job %lld: storing %s as skipped", (long long)jr->id, ev->test);
 }
 
 /* ---- modules ---------------------------------------------------------- */
@@ -391,6 +421,18 @@ job_results_event(struct job_results *jr, const struct console_event *ev)
 	case CONSOLE_FILE_END:
 		artifact_rx_end(jr->arx, ev->test, ev->path, ev->nlines);
 		break;
+	case CONSOLE_STREAM_BEGIN:
+		stream_rx_begin(jr->srx, ev->path, ev->offset, ev->size, ev->sha256);
+		break;
+	case CONSOLE_STREAM_DATA:
+		stream_rx_data(jr->srx, ev->data, ev->data_len);
+		break;
+	case CONSOLE_STREAM_END:
+		stream_rx_end(jr->srx, ev->path, ev->nlines);
+		break;
+	case CONSOLE_TEST_SKIP:
+		test_skipped(jr, ev);
+		break;
 	case CONSOLE_FILE_SKIP:
 		log_warnx("job %lld: test %s: file %s not sent: %s", (long long)jr->id, ev->test,
 		    ev->path, ev->title ? ev->title : "");
@@ -524,6 +566,8 @@ finish_common(struct job_results *jr)
 	}
 	artifact_rx_free(jr->arx);
 	jr->arx = NULL;
+	stream_rx_free(jr->srx);
+	jr->srx = NULL;
 	if (jr->nmarks == 0)
 		return;
 	off += (size_t)snprintf(buf + off, sizeof(buf) - off, "{");

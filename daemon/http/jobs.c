@@ -24,6 +24,7 @@
 #include "job/job-json.h"
 #include "job/qemu-policy.h"
 #include "job/watch.h"
+#include "elf-exe.h"
 #include "kernel-image.h"
 #include "run/runner.h"
 #include "store/blobs.h"
@@ -153,6 +154,75 @@ check_disks(struct http_request *req, struct job *j)
 	return true;
 }
 
+/* Is there an extra entry at guest path ABS (absolute) in job J? */
+static bool
+extra_has(const struct job *j, const char *abs)
+{
+	for (size_t i = 0; i < j->nextra; i++)
+		if (j->extra[i].kind != EXTRA_DIR && strcmp(j->extra[i].path, abs + 1) == 0)
+			return true;
+	return false;
+}
+
+/* An ELF executable must be a 64-bit aarch64 one, and a dynamically linked
+ * one runs only if the job brings its loader: pkvmctl checks both and
+ * ships the loader with --sysroot, but an API client may not have (the
+ * guest would only say "not found" when exec fails).  Only the ELF
+ * headers are read; the loader's libraries are the job's business. */
+static bool
+check_interpreters(struct http_request *req, const struct job *j)
+{
+	struct http_env *d = http_request_env(req);
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < j->nexes; i++) {
+		struct elf_exe e;
+		bool ok;
+		int err;
+
+		blobs_path(d->blobs, j->exes[i].blob, path, sizeof(path));
+		if ((err = elf_exe_read(path, &e)) == -ENOEXEC)
+			continue;
+		if (err == -EINVAL) {
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "executables",
+			    "executable '%s' is a damaged ELF file (its headers point outside it)",
+			    j->exes[i].name);
+			return false;
+		}
+		if (err < 0) {
+			http_reply_errno(req, err, "reading an executable's blob");
+			return false;
+		}
+		if (e.machine != ELF_EXE_AARCH64 || !e.elf64_le) {
+			const char *m = elf_exe_machine_name(e.machine);
+			char what[64];
+
+			if (m != NULL)
+				snprintf(what, sizeof(what), "%s%s", m,
+				    e.elf64_le ? "" : ", not 64-bit little-endian");
+			else
+				snprintf(what, sizeof(what), "number %u", e.machine);
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "executables",
+			    "executable '%s' is not a 64-bit aarch64 program (ELF machine %s): the "
+			    "guest runs no other",
+			    j->exes[i].name, what);
+			elf_exe_free(&e);
+			return false;
+		}
+		ok = e.interp == NULL || (e.interp[0] == '/' && extra_has(j, e.interp));
+		if (!ok)
+			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "executables",
+			    "executable '%s' is dynamically linked (interpreter %.256s) and the "
+			    "job's extra tree has no %.256s: ship the loader and libraries "
+			    "(pkvmctl submit --sysroot DIR) or link it statically",
+			    j->exes[i].name, e.interp, e.interp);
+		elf_exe_free(&e);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /* The job's vmlinux, if it names one, must be here and be an ELF file;
  * its build id (or "" when it has none) into ID, so that later jobs of
  * the same kernel find it.  Only its headers and notes are read. */
@@ -228,7 +298,8 @@ http_jobs_submit(struct http_request *req)
 	}
 	if (!http_limits_submit(req, j))
 		goto out;
-	if (!check_blobs(req, j) || !check_disks(req, j) || !check_vmlinux(req, j, build_id))
+	if (!check_blobs(req, j) || !check_disks(req, j) || !check_interpreters(req, j) ||
+	    !check_vmlinux(req, j, build_id))
 		goto out;
 	j->created_ms = clock_now_ms();
 	err = store_job_insert(d->store, j);

@@ -304,6 +304,19 @@ guest_path_valid(const char *s)
 	    strlen(s);
 }
 
+/* A guest file /init can stream: an absolute path of [A-Za-z0-9._+-]
+ * components, none empty or starting with '.' (it names the artifact). */
+static bool
+stream_path_valid(const char *s)
+{
+	if (!guest_path_valid(s) || strlen(s) < 2 || s[strlen(s) - 1] == '/')
+		return false;
+	for (const char *c = s; (c = strchr(c, '/')) != NULL; c++)
+		if (c[1] == '/' || c[1] == '.')
+			return false;
+	return true;
+}
+
 static bool
 module_name_valid(const char *s)
 {
@@ -589,6 +602,11 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 				return -ENOMEM;
 		} else if (strcmp(key, "keep_disk") == 0) {
 			err = get_bool(v, key, &j->keep_disk, e);
+		} else if (strcmp(key, "stop_on_failure") == 0) {
+			err = get_bool(v, key, &j->stop_on_failure, e);
+		} else if (strcmp(key, "stream_paths") == 0) {
+			err = parse_strv(v, key, JOB_STREAM_PATHS_MAX, &j->stream_paths,
+			    &j->nstream_paths, stream_path_valid, e);
 		} else if (strcmp(key, "qemu_args") == 0) {
 			err = parse_strv(v, key, PKVM_QEMU_ARGS_MAX, &j->qemu_args, &j->nqemu_args,
 			    NULL, e);
@@ -643,9 +661,11 @@ job_cmdline(const struct job *j)
 	/* The guest's /init bounds every test by what is left of the job's
 	 * timeout (docs/GUEST.md), so it needs to know it. */
 	if (asprintf(&s,
-		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s%s",
+		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s%s%s",
 		BASE_CMDLINE, j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s,
-		j->coverage ? 1 : 0, root ? root : "", j->append[0] ? " " : "", j->append) < 0)
+		j->coverage ? 1 : 0, root ? root : "",
+		j->stop_on_failure ? " pkvm.stop_on_failure=1" : "", j->append[0] ? " " : "",
+		j->append) < 0)
 		s = NULL;
 	free(root);
 	return s;
@@ -671,7 +691,7 @@ job_disks_json(const struct job *j)
 json_t *
 job_to_json(const struct job *j)
 {
-	json_t *o, *tags, *exes, *qargs, *modules, *timings, *cpaths;
+	json_t *o, *tags, *exes, *qargs, *modules, *timings, *cpaths, *spaths;
 	const char *result = job_result_name(j->result);
 	char *cmdline = job_cmdline(j);
 
@@ -741,6 +761,11 @@ job_to_json(const struct job *j)
 	for (size_t i = 0; i < j->ncoverage_paths; i++)
 		json_array_append_new(cpaths, json_string(j->coverage_paths[i]));
 	json_object_set_new(o, "coverage_paths", cpaths);
+	json_object_set_new(o, "stop_on_failure", json_boolean(j->stop_on_failure));
+	spaths = json_array();
+	for (size_t i = 0; i < j->nstream_paths; i++)
+		json_array_append_new(spaths, json_string(j->stream_paths[i]));
+	json_object_set_new(o, "stream_paths", spaths);
 	json_object_set_new(o, "vmlinux", j->vmlinux[0] ? json_string(j->vmlinux) : json_null());
 	json_object_set_new(o, "via", j->via ? json_string(j->via) : json_null());
 	/* Retention: a time like the others, null while the files are there. */

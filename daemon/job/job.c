@@ -66,6 +66,7 @@ job_free(struct job *j)
 	free_strv(j->coverage_paths, j->ncoverage_paths);
 	free(j->disks);
 	free(j->root);
+	free_strv(j->stream_paths, j->nstream_paths);
 	free(j);
 }
 

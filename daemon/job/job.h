@@ -28,6 +28,8 @@
 #define JOB_DEFAULT_TIMEOUT_S 600
 #define JOB_DEFAULT_IDLE_TIMEOUT_S 120
 #define JOB_SEED_MAX 64
+/* The most guest files a job streams (stream_paths). */
+#define JOB_STREAM_PATHS_MAX 8
 /* Priorities are three classes; the API names them (job_priority_name()).
  * An integer from an older client counts by its sign. */
 #define JOB_PRIORITY_LOW (-1)
@@ -121,6 +123,13 @@ struct job {
 	/* The kernel's vmlinux blob, sha256 hex, for file:line in crash
 	 * reports (docs/SYMBOLS.md); "" when none was given. */
 	char vmlinux[SHA256_HEX_LEN + 1];
+
+	/* The pKVM tester's ways (docs/TESTER.md): skip the tests after the
+	 * first failure; guest files streamed into _stream artifacts while
+	 * the tests run, besides the hypervisor's log. */
+	bool stop_on_failure;
+	char **stream_paths;
+	size_t nstream_paths;
 
 	int attempt; /* 1 for the first run */
 	bool has_exit_status;

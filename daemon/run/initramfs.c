@@ -250,6 +250,9 @@ add_test_settings(struct cpio_writer *w, const struct job *j)
 	if (j->ncoverage_paths > 0 &&
 	    (err = add_lines(w, "pkvm/coverage-paths", j->coverage_paths, j->ncoverage_paths)) < 0)
 		return err;
+	if (j->nstream_paths > 0 &&
+	    (err = add_lines(w, "pkvm/stream-paths", j->stream_paths, j->nstream_paths)) < 0)
+		return err;
 	return 0;
 }
 

@@ -75,6 +75,10 @@ const struct stmt_def st_job_stmts[] = {
 		   " size, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
 	{ .id = STMT_COV_PATH_INSERT,
 	    .sql = "INSERT INTO job_coverage_paths (job_id, seq, path) VALUES (?1, ?2, ?3)" },
+	{ .id = STMT_STREAM_PATH_INSERT,
+	    .sql = "INSERT INTO job_stream_paths (job_id, seq, path) VALUES (?1, ?2, ?3)" },
+	{ .id = STMT_JOB_SET_STOP_ON_FAILURE,
+	    .sql = "UPDATE jobs SET stop_on_failure = ?2 WHERE id = ?1" },
 
 	{ .id = STMT_JOB_GET, .sql = "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1" },
 	{ .id = STMT_TAGS_GET, .sql = "SELECT tag FROM job_tags WHERE job_id = ?1 ORDER BY rowid" },
@@ -96,6 +100,10 @@ const struct stmt_def st_job_stmts[] = {
 		   " WHERE job_id = ?1 ORDER BY seq" },
 	{ .id = STMT_COV_PATHS_GET,
 	    .sql = "SELECT path FROM job_coverage_paths WHERE job_id = ?1 ORDER BY seq" },
+	{ .id = STMT_STREAM_PATHS_GET,
+	    .sql = "SELECT path FROM job_stream_paths WHERE job_id = ?1 ORDER BY seq" },
+	{ .id = STMT_JOB_STOP_ON_FAILURE_GET,
+	    .sql = "SELECT stop_on_failure FROM jobs WHERE id = ?1" },
 	{ .id = STMT_JOB_QUEUE,
 	    .sql = "SELECT " JOB_COLS " FROM jobs j WHERE j.state = 'queued'"
 		   " ORDER BY j.priority DESC, j.id" },
@@ -399,6 +407,22 @@ load_extra(struct store *st, struct job *j, const char *fn)
 	return r;
 }
 
+/* The pKVM tester's flag of job J, a column of its own statement so that
+ * JOB_COLS stays as it is (013-tester.sql). */
+static int
+load_tester(struct store *st, struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_STOP_ON_FAILURE_GET];
+	int r;
+
+	sqlite3_bind_int64(s, 1, j->id);
+	r = st_step_row(st, s, fn);
+	if (r == 0)
+		j->stop_on_failure = sqlite3_column_int(s, 0) != 0;
+	st_stmt_done(s);
+	return r == -ENOENT ? 0 : r;
+}
+
 /* Fill in what job J owns in other tables: tags, executables with their
  * arguments and environment, qemu args, modules, the extra tree, the
  * coverage paths. */
@@ -416,7 +440,10 @@ load_children(struct store *st, struct job *j, const char *fn)
 	    (r = load_extra(st, j, fn)) < 0 ||
 	    (r = load_strv(st, STMT_COV_PATHS_GET, j->id, &j->coverage_paths, &j->ncoverage_paths,
 		 fn)) < 0 ||
-	    (r = st_job_disks_load(st, j, fn)) < 0)
+	    (r = st_job_disks_load(st, j, fn)) < 0 ||
+	    (r = load_strv(st, STMT_STREAM_PATHS_GET, j->id, &j->stream_paths, &j->nstream_paths,
+		 fn)) < 0 ||
+	    (r = load_tester(st, j, fn)) < 0)
 		return r;
 	return 0;
 }
@@ -591,8 +618,18 @@ insert_children(struct store *st, int64_t id, const struct job *j, const char *f
 	    (r = insert_extra(st, id, j, fn)) < 0 ||
 	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, 0, j->coverage_paths, j->ncoverage_paths,
 		 fn)) < 0 ||
-	    (r = st_job_disks_insert(st, id, j, fn)) < 0)
+	    (r = st_job_disks_insert(st, id, j, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_STREAM_PATH_INSERT, id, 0, j->stream_paths, j->nstream_paths,
+		 fn)) < 0)
 		return r;
+	if (j->stop_on_failure) {
+		sqlite3_stmt *s = st->stmt[STMT_JOB_SET_STOP_ON_FAILURE];
+
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int(s, 2, 1);
+		if ((r = st_step_changes(st, s, fn)) < 0)
+			return r;
+	}
 	return 0;
 }
 

@@ -78,6 +78,11 @@ ctl artifacts "$id" get artifact.sh/random.bin -o "$T/random.bin" >/dev/null
 check_eq "an artifact comes back byte for byte" "$(sha256sum <"$T/random.bin" | cut -d' ' -f1)" "$want"
 check_eq "a nested artifact comes back" \
 	"$(ctl artifacts "$id" get artifact.sh/sub/dir/nested.txt -o - 2>/dev/null)" "nested"
+# Debian's kernel has no CONFIG_IKCONFIG_PROC: nothing is saved, and the
+# console says so (the small kernel's config.gz: tests/e2e/tester.sh).
+check_match "no /proc/config.gz: the console says it is not saved" "$(ctl logs "$id")" \
+	"pkvm-init: no /proc/config.gz \\(the kernel lacks CONFIG_IKCONFIG_PROC\\): its configuration is not saved"
+check "and there is no _system/config.gz" bash -c '! grep -q _system/config.gz <<<"$1"' _ "$(ctl artifacts "$id")"
 check_match "artifacts are listed as ok" "$(ctl artifacts "$id")" "artifact.sh/random.bin +1.0 MiB +ok|artifact.sh/random.bin.*1048576.*ok|artifact.sh/random.bin.*ok"
 
 ctl results --junit "$T/junit.xml" "$id" >/dev/null || true

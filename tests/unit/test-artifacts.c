@@ -1,7 +1,10 @@
 /*
  * test-artifacts.c -- files rebuilt from base64 console lines, and refused
- * when they are damaged, cut short or aimed outside the job directory.
+ * when they are damaged, cut short or aimed outside the job directory; and
+ * streamed files, appended chunk by chunk, which stay a checked prefix of
+ * the guest's file whatever happens to a chunk.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "guest/artifacts.h"
+#include "guest/streams.h"
 #include "sha256.h"
 #include "unit.h"
 
@@ -197,6 +201,125 @@ test_paths_cannot_leave_the_job_directory(void)
 	artifact_rx_free(rx);
 }
 
+/* Send the chunk of DATA at OFF, LEN bytes, of streamed file PATH as the
+ * streamer does; END_LINES adds to the line count (a wrong one) and
+ * BREAK_AT damages that data line (-1: none).  */
+static void
+send_chunk(struct stream_rx *rx, const char *path, const unsigned char *data, size_t off,
+    size_t len, int end_lines, int break_at)
+{
+	char hex[SHA256_HEX_LEN + 1], b64[80];
+	struct sha256 *h = sha256_new();
+	uint64_t lines = 0;
+
+	sha256_update(h, data + off, len);
+	sha256_final_hex(h, hex);
+	stream_rx_begin(rx, path, off, len, hex);
+	for (size_t o = 0; o < len; o += 57) {
+		size_t n = len - o < 57 ? len - o : 57;
+		int m = EVP_EncodeBlock((unsigned char *)b64, data + off + o, (int)n);
+
+		if ((int)lines == break_at)
+			b64[0] = b64[0] == 'A' ? 'B' : 'A';
+		stream_rx_data(rx, b64, (size_t)m);
+		lines++;
+	}
+	if (end_lines >= 0)
+		stream_rx_end(rx, path, lines + (uint64_t)end_lines);
+}
+
+/* The streamed file on the host, compared with the first LEN bytes of DATA. */
+static bool
+stream_holds(const char *path, const unsigned char *data, size_t len)
+{
+	char full[256], *back;
+	size_t got = 0;
+	bool same;
+
+	snprintf(full, sizeof(full), "%s/_stream/%s", dir, path);
+	back = slurp(full, &got);
+	same = back != NULL && got == len && memcmp(back, data, len) == 0;
+	free(back);
+	return same;
+}
+
+static void
+test_a_streamed_file_grows_chunk_by_chunk(void)
+{
+	struct stream_rx *rx = NULL;
+	unsigned char *data = pattern(5000);
+	char hex[SHA256_HEX_LEN + 1];
+	struct sha256 *h;
+
+	CHECK_INT(stream_rx_new(&rx, dir, 1, on_done, NULL), 0);
+	reports = 0;
+	send_chunk(rx, "sys/kernel/debug/nvhe.log", data, 0, 1000, 0, -1);
+	CHECK(stream_holds("sys/kernel/debug/nvhe.log", data, 1000));
+	CHECK_INT(reports, 1);
+	CHECK_STR(last.test, "_stream");
+	CHECK_STR(last.path, "sys/kernel/debug/nvhe.log");
+	CHECK_INT(last.size, 1000);
+	CHECK_INT(last.status, ARTIFACT_OK);
+	/* Another file in between does not disturb the first. */
+	send_chunk(rx, "tmp/other.log", data, 0, 10, 0, -1);
+	CHECK(stream_holds("tmp/other.log", data, 10));
+	send_chunk(rx, "sys/kernel/debug/nvhe.log", data, 1000, 3000, 0, -1);
+	CHECK(stream_holds("sys/kernel/debug/nvhe.log", data, 4000));
+	CHECK_INT(last.size, 4000);
+	/* The reported sha256 is that of everything so far. */
+	h = sha256_new();
+	sha256_update(h, data, 4000);
+	sha256_final_hex(h, hex);
+	CHECK_STR(last.sha256, hex);
+	/* A chunk sent again changes nothing. */
+	reports = 0;
+	send_chunk(rx, "sys/kernel/debug/nvhe.log", data, 1000, 3000, 0, -1);
+	CHECK_INT(reports, 0);
+	CHECK(stream_holds("sys/kernel/debug/nvhe.log", data, 4000));
+	/* A chunk cut short by a crash (no end line) is dropped, and the
+	 * next chunk still lands. */
+	send_chunk(rx, "sys/kernel/debug/nvhe.log", data, 4000, 500, -1, -1);
+	send_chunk(rx, "sys/kernel/debug/nvhe.log", data, 4000, 200, 0, -1);
+	CHECK(stream_holds("sys/kernel/debug/nvhe.log", data, 4200));
+	stream_rx_free(rx);
+	free(data);
+}
+
+static void
+test_a_damaged_chunk_ends_the_streamed_file(void)
+{
+	struct stream_rx *rx = NULL;
+	unsigned char *data = pattern(3000);
+
+	CHECK_INT(stream_rx_new(&rx, dir, 1, on_done, NULL), 0);
+	send_chunk(rx, "tmp/d.log", data, 0, 1000, 0, -1);
+	reports = 0;
+	/* A damaged data line, then a wrong line count: neither lands. */
+	send_chunk(rx, "tmp/d.log", data, 1000, 1000, 0, 3);
+	send_chunk(rx, "tmp/d.log", data, 1000, 1000, 1, -1);
+	CHECK_INT(reports, 0);
+	CHECK(stream_holds("tmp/d.log", data, 1000));
+	/* A chunk after a hole is not appended: the file stays a prefix. */
+	send_chunk(rx, "tmp/d.log", data, 2000, 1000, 0, -1);
+	CHECK_INT(reports, 0);
+	CHECK(stream_holds("tmp/d.log", data, 1000));
+	/* Nor is the lost chunk, should it come again late: the file ended. */
+	send_chunk(rx, "tmp/d.log", data, 1000, 1000, 0, -1);
+	CHECK(stream_holds("tmp/d.log", data, 1000));
+	/* Paths that would leave the job directory are refused. */
+	send_chunk(rx, "../escape.log", data, 0, 10, 0, -1);
+	send_chunk(rx, "tmp/.hidden", data, 0, 10, 0, -1);
+	CHECK_INT(reports, 0);
+	{
+		char esc[256];
+
+		snprintf(esc, sizeof(esc), "%s/escape.log", dir);
+		CHECK(access(esc, F_OK) != 0);
+	}
+	stream_rx_free(rx);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -211,6 +334,8 @@ main(void)
 	RUN(test_a_damaged_line_makes_it_corrupt_and_absent);
 	RUN(test_a_cut_transfer_is_incomplete);
 	RUN(test_paths_cannot_leave_the_job_directory);
+	RUN(test_a_streamed_file_grows_chunk_by_chunk);
+	RUN(test_a_damaged_chunk_ends_the_streamed_file);
 	rc = UNIT_DONE();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

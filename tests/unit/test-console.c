@@ -468,6 +468,62 @@ test_data_lines(void)
 	}
 }
 
+/* Streamed chunks: their own begin and end lines, and "s" data lines that
+ * may come between an artifact's "d" lines without being taken for them;
+ * the skip line of a test --stop-on-failure did not run. */
+static void
+test_stream_lines_and_skips(void)
+{
+	static struct recorder r;
+	static const char sha[] =
+	    "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+	char b[256], e[256], s[256], bad[256], buf[2048];
+
+	snprintf(b, sizeof(b),
+	    "stream-begin path=sys/kernel/debug/nvhe.log offset=4096 size=5 "
+	    "sha256=%s",
+	    sha);
+	result_line(s, sizeof(s), b);
+	result_line(e, sizeof(e), "stream-end path=sys/kernel/debug/nvhe.log lines=1");
+	snprintf(buf, sizeof(buf), "%s\n@@pkvm:1 d YQ==\n@@pkvm:1 s aGVsbG8=\n%s\n", s, e);
+	CHECK_INT(parse_str(&r, buf), 2);
+	CHECK_INT(r.n, 4);
+	CHECK_INT(r.ev[0].kind, CONSOLE_STREAM_BEGIN);
+	CHECK_STR(r.ev[0].path, "sys/kernel/debug/nvhe.log");
+	CHECK_INT(r.ev[0].offset, 4096);
+	CHECK_INT(r.ev[0].size, 5);
+	CHECK_STR(r.ev[0].sha256, sha);
+	CHECK_INT(r.ev[1].kind, CONSOLE_FILE_DATA);
+	CHECK_STR(r.ev[1].data, "YQ==");
+	CHECK_INT(r.ev[2].kind, CONSOLE_STREAM_DATA);
+	CHECK_STR(r.ev[2].data, "aGVsbG8=");
+	CHECK_INT(r.ev[3].kind, CONSOLE_STREAM_END);
+	CHECK_INT(r.ev[3].nlines, 1);
+	/* A damaged "s" line is a bad data line, like a "d" one. */
+	CHECK_INT(parse_str(&r, "@@pkvm:1 s aGV!bG8K\n[ 1.0] x@@pkvm:1 s YQ==\n"), 1);
+	CHECK_INT(r.n, 2);
+	CHECK_STR(r.ev[0].title, "bad data line");
+	CHECK_STR(r.ev[1].title, "bad data line");
+	/* Missing fields. */
+	result_line(bad, sizeof(bad), "stream-begin path=x offset=1 size=2");
+	CHECK_INT(parse_str(&r, bad), 1);
+	CHECK_STR(r.ev[0].title, "bad stream line");
+	result_line(bad, sizeof(bad), "stream-end path=x");
+	CHECK_INT(parse_str(&r, bad), 1);
+	CHECK_STR(r.ev[0].title, "bad stream line");
+
+	result_line(s, sizeof(s), "skip test=40-after.sh seq=4 reason=stop-on-failure");
+	CHECK_INT(parse_str(&r, s), 1);
+	CHECK_INT(r.n, 1);
+	CHECK_INT(r.ev[0].kind, CONSOLE_TEST_SKIP);
+	CHECK_STR(r.ev[0].test, "40-after.sh");
+	CHECK_INT(r.ev[0].seq, 4);
+	CHECK_STR(r.ev[0].title, "stop-on-failure");
+	result_line(bad, sizeof(bad), "skip test=x seq=4");
+	CHECK_INT(parse_str(&r, bad), 1);
+	CHECK_STR(r.ev[0].title, "bad skip line");
+}
+
 /* BUF without its data lines, the way the log must have it: a line whose
  * first bytes, '\r' and NUL aside, are "@@pkvm:1 d " goes, '\n' and all. */
 static char *
@@ -756,6 +812,7 @@ main(void)
 	RUN(test_new_result_events);
 	RUN(test_corrupt_new_events);
 	RUN(test_data_lines);
+	RUN(test_stream_lines_and_skips);
 	RUN(test_log_output_is_the_input_minus_data_lines);
 	RUN(test_log_output_streams);
 	RUN(test_kernel_version_comes_from_the_banner_of_real_boots);

@@ -39,7 +39,7 @@ struct rec {
 	bool killed_timeout, ok;
 	char limit[16];
 	char path[128];
-	uint64_t size, nlines;
+	uint64_t size, nlines, offset;
 	char sha256[80];
 	char data[CONSOLE_LINE_MAX + 1];
 	size_t data_len;
@@ -154,6 +154,7 @@ record(void *arg, const struct console_event *ev)
 	snprintf(e->path, sizeof(e->path), "%s", ev->path ? ev->path : "");
 	e->size = ev->size;
 	e->nlines = ev->nlines;
+	e->offset = ev->offset;
 	snprintf(e->sha256, sizeof(e->sha256), "%s", ev->sha256 ? ev->sha256 : "");
 	if (ev->data != NULL && ev->data_len < sizeof(e->data)) {
 		memcpy(e->data, ev->data, ev->data_len);

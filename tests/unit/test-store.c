@@ -1017,6 +1017,42 @@ test_coverage_job_fields_round_trip_through_get_list_and_queue(void)
 	store_free(st);
 }
 
+/* --- issue 13: the pKVM tester's fields ------------------------------------------- */
+
+static void
+check_tester_fields(const struct job *out)
+{
+	CHECK(out->stop_on_failure);
+	CHECK_INT(out->nstream_paths, 2);
+	if (out->nstream_paths == 2) {
+		CHECK_STR(out->stream_paths[0], "/sys/kernel/debug/nvhe.log");
+		CHECK_STR(out->stream_paths[1], "/tmp/trace.log");
+	}
+}
+
+static void
+test_tester_job_fields_round_trip_through_get_list_and_queue(void)
+{
+	struct store *st = open_ok(db_path());
+	struct job *in = job_make("alice", 0, 1, "v4"), *out;
+	struct job_filter f = { .tag = "v4" };
+	int64_t bare = insert(st, "bob", 0, NULL);
+
+	in->stop_on_failure = true;
+	in->stream_paths = strv(2, "/sys/kernel/debug/nvhe.log", "/tmp/trace.log");
+	in->nstream_paths = 2;
+	check_round_trip(st, in, &f, 2, check_tester_fields);
+	job_free(in);
+	/* A job that says nothing: every test runs, nothing else streamed. */
+	out = get(st, bare);
+	if (out != NULL) {
+		CHECK(!out->stop_on_failure);
+		CHECK_INT(out->nstream_paths, 0);
+	}
+	job_free(out);
+	store_free(st);
+}
+
 static void
 test_symlink_without_target_is_einval_and_leaves_nothing(void)
 {
@@ -1495,6 +1531,7 @@ main(void)
 	RUN(test_test_list_of_a_job_without_tests_is_empty);
 	RUN(test_verdict_names_are_the_wire_names);
 	RUN(test_issue3_job_fields_round_trip_through_get_list_and_queue);
+	RUN(test_tester_job_fields_round_trip_through_get_list_and_queue);
 	RUN(test_coverage_job_fields_round_trip_through_get_list_and_queue);
 	RUN(test_symlink_without_target_is_einval_and_leaves_nothing);
 	RUN(test_timings_are_set_and_a_new_attempt_starts_without_them);

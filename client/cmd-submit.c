@@ -40,6 +40,7 @@
 #include "kernel-image.h"
 #include "manifest.h"
 #include "output.h"
+#include "payloads.h"
 #include "upload.h"
 #include "wire.h"
 
@@ -72,6 +73,9 @@ enum {
 	OPT_GCOV_TOOL,
 	OPT_COVERAGE_PATH,
 	OPT_VMLINUX,
+	OPT_PAYLOAD,
+	OPT_PAYLOAD_CFG,
+	OPT_PAYLOAD_GROUP,
 };
 
 static const struct cmd_option submit_options[] = {
@@ -102,6 +106,9 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_GCOV_TOOL, .long_name = "gcov-tool", .has_arg = true },
 	{ .key = OPT_COVERAGE_PATH, .long_name = "coverage-path", .has_arg = true },
 	{ .key = OPT_VMLINUX, .long_name = "vmlinux", .has_arg = true },
+	{ .key = OPT_PAYLOAD, .long_name = "payload", .has_arg = true },
+	{ .key = OPT_PAYLOAD_CFG, .long_name = "payload-cfg", .has_arg = true },
+	{ .key = OPT_PAYLOAD_GROUP, .long_name = "payload-group", .has_arg = true },
 	{ 0 },
 };
 
@@ -123,6 +130,11 @@ struct submit {
 	size_t vmlinux_at; /* its index in set, the last */
 	bool wait, follow, json;
 	const char *junit; /* --junit FILE: the report once the job is done */
+	/* A payload job (payloads.h): set[0..] are the payloads, no kernel. */
+	struct payloads payloads;
+	const char *payload_cfg; /* --payload-cfg, read once the options are */
+	bool payload_job;
+	const char *append; /* --append: the payloads' arguments */
 };
 
 /* Refuse anything but an arm64 Image or a gzip before a byte is sent. */
@@ -435,6 +447,18 @@ static int
 submit_option(struct submit *s, int key, const char *v)
 {
 	switch (key) {
+	case OPT_PAYLOAD:
+		return payloads_add_file(&s->payloads, v);
+	case OPT_PAYLOAD_CFG:
+		if (s->payload_cfg != NULL) {
+			fprintf(stderr, "pkvmctl: --payload-cfg given twice\n");
+			return PKVM_EXIT_USAGE;
+		}
+		s->payload_cfg = v;
+		return 0;
+	case OPT_PAYLOAD_GROUP:
+		s->payloads.group = v;
+		return 0;
 	case OPT_SMP:
 		return cmd_parse_int("smp", v, 1, PKVM_SMP_MAX, &s->smp);
 	case OPT_MEM:
@@ -451,7 +475,9 @@ submit_option(struct submit *s, int key, const char *v)
 			    PKVM_APPEND_MAX);
 			return PKVM_EXIT_USAGE;
 		}
-		json_object_set_new(s->body, "append", json_string(v));
+		s->append = v;
+		if (!s->payload_job)
+			json_object_set_new(s->body, "append", json_string(v));
 		return 0;
 	case OPT_TIMEOUT:
 		return submit_set_int(s, "timeout", v, 1, PKVM_TIMEOUT_MAX_S);
@@ -683,6 +709,63 @@ submit_finish_body(struct submit *s)
 		json_object_set_new(s->body, "vmlinux", json_string(s->set.v[s->vmlinux_at].hash));
 }
 
+static int submit_post(struct submit *s, struct api *api);
+
+/* A payload job has no kernel and none of what goes with one. */
+static int
+submit_payload_conflicts(const struct cmd_entry *self, const struct submit *s)
+{
+	const char *what = s->nexes > 0	       ? "--exe"
+	    : s->manifest != NULL	       ? "--manifest"
+	    : s->extra_dir != NULL	       ? "--extra"
+	    : s->modules != NULL	       ? "--module"
+	    : s->vmlinux != NULL	       ? "--vmlinux"
+	    : s->coverage_options	       ? "--build-dir, --gcov-tool and --coverage-path"
+	    : s->payloads.group != NULL && !s->payload_cfg ? "--payload-group (without --payload-cfg)"
+						       : NULL;
+
+	if (what == NULL)
+		return 0;
+	return cmd_usage_error(self, "%s does not go with --payload: a payload job boots no kernel",
+	    what);
+}
+
+/* Submit a payload job: check and upload the payloads, post the job. */
+static int
+submit_payloads(const struct cmd_entry *self, struct api *api, struct submit *s,
+    struct cmd_args *args)
+{
+	json_t *list;
+	int rc;
+
+	if ((rc = submit_payload_conflicts(self, s)) != 0)
+		return rc;
+	if (s->append != NULL)
+		payloads_set_append(&s->payloads, s->append);
+	if (s->payload_cfg != NULL && (rc = payloads_add_cfg(&s->payloads, s->payload_cfg)) != 0)
+		return rc;
+	if ((rc = payloads_collect(&s->payloads, &s->set)) != 0 ||
+	    (rc = submit_rest(s, args->rest, args->nrest)) != 0 ||
+	    (rc = submit_merge(s, "smp", s->smp, s->qemu_smp)) != 0 ||
+	    (rc = submit_merge(s, "mem", s->mem, s->qemu_mem)) != 0)
+		return rc;
+	if (s->json && s->follow)
+		return cmd_usage_error(self, "--json and --follow cannot be combined "
+					     "(both write to stdout)");
+	if ((rc = upload_blobs(api, s->set.v, s->set.n)) != 0)
+		return rc;
+	if ((list = payloads_json(&s->payloads, s->set.v)) == NULL) {
+		fprintf(stderr, "pkvmctl: out of memory\n");
+		return PKVM_EXIT_INFRA;
+	}
+	json_object_set_new(s->body, "payloads", list);
+	if (s->tags != NULL)
+		json_object_set(s->body, "tags", s->tags);
+	if (s->qemu_args != NULL)
+		json_object_set(s->body, "qemu_args", s->qemu_args);
+	return submit_post(s, api);
+}
+
 /* Post the job and report it; the exit code. */
 static int
 submit_post(struct submit *s, struct api *api)
@@ -745,8 +828,24 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		}
 		s.kernel = args->v[i].value;
 	}
+	for (int i = 0; i < args->n; i++)
+		s.payload_job |= args->v[i].key == OPT_PAYLOAD || args->v[i].key == OPT_PAYLOAD_CFG;
+	if (s.payload_job && s.kernel != NULL) {
+		rc = cmd_usage_error(self,
+		    "a kernel ('%s') does not go with --payload: a payload job boots the "
+		    "payloads alone",
+		    s.kernel);
+		goto out;
+	}
+	if (s.payload_job) {
+		for (int i = 0; rc == 0 && i < args->n; i++)
+			rc = submit_option(&s, args->v[i].key, args->v[i].value);
+		if (rc == 0)
+			rc = submit_payloads(self, api, &s, args);
+		goto out;
+	}
 	if (s.kernel == NULL) {
-		rc = cmd_usage_error(self, "missing kernel");
+		rc = cmd_usage_error(self, "missing kernel (or --payload)");
 		goto out;
 	}
 	rc = submit_check_kernel(s.kernel);
@@ -789,6 +888,7 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	submit_finish_body(&s);
 	rc = submit_post(&s, api);
 out:
+	payloads_free(&s.payloads);
 	blob_set_free(&s.set);
 	json_decref(s.modules);
 	json_decref(s.extra);
@@ -802,6 +902,7 @@ const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
 	.alias = "run",
 	.args = "KERNEL [--smp N] [--mem MB] [--exe FILE]... [--exe-dir DIR]\n"
+		"                      | --payload FILE... | --payload-cfg FILE [--payload-group G]\n"
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
 		"                      [--test-timeout SEC] [--fail-on-warn]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
@@ -847,6 +948,17 @@ const struct cmd_entry cmd_submit_entry = {
 		   "                    Without it, one an earlier job gave is used when\n"
 		   "                    its build id is the kernel's\n"
 		   "  --uefi            boot through UEFI firmware\n"
+		   "  --payload FILE    instead of KERNEL: boot FILE, a flat aarch64 binary\n"
+		   "                    (kvm-unit-tests' .flat) or an arm64 EFI app, in a\n"
+		   "                    qemu of its own on kvm-unit-tests' machine, with\n"
+		   "                    --append as its arguments and --smp CPUs; repeat\n"
+		   "                    for several, run one after another, each a test\n"
+		   "                    (docs/PAYLOADS.md)\n"
+		   "  --payload-cfg FILE  the entries of kvm-unit-tests' unittests.cfg FILE\n"
+		   "                    that run under tcg on arm64, as payloads: each\n"
+		   "                    entry's file, smp, test_args/extra_params, groups\n"
+		   "                    and timeout\n"
+		   "  --payload-group G only the cfg entries in group G (run_tests.sh -g)\n"
 		   "  --net MODE        none (default: no NIC) or user (one virtio-net\n"
 		   "                    NIC on qemu's user-mode network, DHCP only: no\n"
 		   "                    route to the host or beyond)\n"

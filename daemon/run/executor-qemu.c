@@ -83,6 +83,74 @@ argv_free(struct argv *a)
 	a->n = 0;
 }
 
+/* The machine of a payload (docs/PAYLOADS.md), as kvm-unit-tests' arm
+ * runner (arm/run) sets it up: virt with no default devices, the console
+ * on the first PL011, the chr-testdev through which a test exits with its
+ * status (a virtio console on virtio-mmio), and pci-testdev.  An EFI app
+ * boots from the firmware's shell on a FAT drive, as arm/efi/run does it:
+ * without chr-testdev (its status comes as "EXIT: STATUS=N") and without
+ * ACPI, so that the app finds the device tree. */
+static void
+payload_argv(struct argv *a, const struct exec_spec *s)
+{
+	const struct job *j = s->job;
+	const struct job_exe *p = s->payload;
+	bool efi = strcmp(p->format, "efi") == 0;
+	const char *props = p->machine ? p->machine : "";
+
+	arg(a, "-nodefaults");
+	arg(a, "-machine");
+	arg(a, "virt%s%s%s%s", strstr(props, "gic-version=") ? "" : ",gic-version=3",
+	    props[0] ? "," : "", props, efi ? ",acpi=off" : "");
+	arg(a, "-cpu");
+	arg(a, "max");
+	arg(a, "-m");
+	arg(a, "%d", p->mem_mb ? p->mem_mb : j->mem_mb);
+	arg(a, "-smp");
+	arg(a, "%d", p->smp > 0 ? p->smp : j->smp);
+	arg(a, "-display");
+	arg(a, "none");
+	arg(a, "-serial");
+	arg(a, "stdio");
+	arg(a, "-no-reboot");
+	arg(a, "-sandbox");
+	arg(a, QEMU_SANDBOX);
+	if (!efi) {
+		arg(a, "-device");
+		arg(a, "virtio-serial-device");
+		arg(a, "-device");
+		arg(a, "virtconsole,chardev=ctd");
+		arg(a, "-chardev");
+		arg(a, "testdev,id=ctd");
+	}
+	arg(a, "-device");
+	arg(a, "pci-testdev");
+	if (efi && s->fw != NULL) {
+		arg(a, "-drive");
+		arg(a, "if=pflash,format=%s,readonly=on,file=%s", s->fw->format, s->fw->code);
+		arg(a, "-drive");
+		arg(a, "if=pflash,format=%s,file=%s", s->fw->format, s->vars);
+		arg(a, "-drive");
+		arg(a, "if=virtio,format=raw,readonly=on,file=fat:%s", s->fatdir);
+	} else {
+		arg(a, "-kernel");
+		arg(a, "%s", s->kernel);
+		/* As the runner: no -append when there are no arguments. */
+		if (p->append != NULL && p->append[0] != '\0') {
+			arg(a, "-append");
+			arg(a, "%s", p->append);
+		}
+	}
+	if (j->debug_port != 0) {
+		arg(a, "-S");
+		arg(a, "-gdb");
+		arg(a, "tcp:127.0.0.1:%d", j->debug_port);
+	}
+	for (size_t i = 0; i < j->nqemu_args; i++)
+		arg(a, "%s", j->qemu_args[i]);
+	a->v[a->n] = NULL;
+}
+
 static void
 build_argv(struct argv *a, const struct exec_spec *s)
 {
@@ -96,6 +164,10 @@ build_argv(struct argv *a, const struct exec_spec *s)
 	arg(a, "%d", (int)getpid());
 	a->qemu_at = a->n;
 	arg(a, "%s", qemu_bin);
+	if (s->payload != NULL) {
+		payload_argv(a, s);
+		return;
+	}
 	arg(a, "-M");
 	arg(a, "virt,virtualization=on,gic-version=3");
 	arg(a, "-cpu");
@@ -150,13 +222,14 @@ build_argv(struct argv *a, const struct exec_spec *s)
 
 /* Shell-quote the command into JOBDIR/qemu.cmd for humans. */
 static void
-write_cmd(const char *jobdir, const struct argv *a)
+write_cmd(const char *jobdir, const struct argv *a, bool append)
 {
 	char path[PATH_MAX];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/qemu.cmd", jobdir);
-	f = fopen(path, "we");
+	/* A payload job's qemus, one line each, in the order they ran. */
+	f = fopen(path, append ? "ae" : "we");
 	if (f == NULL)
 		return;
 	/* Skip pkvmd-spawn and its arguments: they are ours, not the user's. */
@@ -277,9 +350,12 @@ give_files(const struct exec_spec *s, char **cause)
 		return 0;
 	if ((err = qemu_user_grant(&run_as, s->jobdir, X_OK, cause)) < 0 ||
 	    (err = qemu_user_check(&run_as, s->kernel, R_OK, cause)) < 0 ||
-	    (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0)
+	    (s->payload == NULL && (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0))
 		return err;
-	if (s->job->uefi && s->fw != NULL &&
+	if (s->payload != NULL && s->fatdir != NULL &&
+	    (err = qemu_user_grant(&run_as, s->fatdir, R_OK | X_OK, cause)) < 0)
+		return err;
+	if ((s->job->uefi || s->fatdir != NULL) && s->fw != NULL &&
 	    ((err = qemu_user_check(&run_as, s->fw->code, R_OK, cause)) < 0 ||
 		(err = qemu_user_grant(&run_as, s->vars, R_OK | W_OK, cause)) < 0))
 		return err;
@@ -317,7 +393,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	h->proc.data = h;
 
 	build_argv(&a, spec);
-	write_cmd(spec->jobdir, &a);
+	write_cmd(spec->jobdir, &a, spec->payload != NULL);
 	stdio[0].flags = UV_IGNORE;
 	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[1].data.stream = (uv_stream_t *)&h->out;

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 struct job;
+struct job_exe;
 struct firmware;
 
 struct exec_spec {
@@ -32,6 +33,11 @@ struct exec_spec {
 	const char *cmdline; /* full kernel command line */
 	const struct firmware *fw; /* UEFI firmware when the job asks for it */
 	const char *vars; /* the job's own copy of the UEFI variables */
+	/* A payload job (docs/PAYLOADS.md): the payload to boot now (kernel
+	 * is its blob, initrd and cmdline unused), else NULL; an EFI
+	 * payload's FAT directory (its app and startup.nsh). */
+	const struct job_exe *payload;
+	const char *fatdir;
 };
 
 struct exec_callbacks {

@@ -1,0 +1,128 @@
+#!/bin/bash
+# End to end on real qemu: payload jobs (docs/PAYLOADS.md), bare aarch64
+# binaries booted without a kernel, one qemu each, on kvm-unit-tests'
+# machine, read by kvm-unit-tests' rules.  The payloads are
+# tests/payload/'s (kvm-unit-tests is not in Debian): they boot in well
+# under a second, so every case is here, in a few jobs:
+#  - one job of six payloads: pass, fail, skip (exit 77), crash (an
+#    unhandled exception, abort() = 127), PSCI SYSTEM_OFF with "EXIT:
+#    STATUS=1" (qemu exits 0), hang (killed at --test-timeout), each a test
+#    with its sub-results, verdict and kvm-unit-tests' exit status, the job
+#    failed by its first failing payload;
+#  - a crash alone makes the job `crashed` (exit 4); a silent hang meets
+#    the idle timeout;
+#  - a unittests.cfg: smp, $MAX_SMP, test_args and extra_params reach the
+#    payload (it checks its CPUs against smp=N itself), machine properties
+#    reach qemu, arch/accel/nodefault entries are left out, a cfg timeout;
+#  - files that are not payloads are refused, by pkvmctl and by the API.
+. "$(dirname "$0")/../lib.sh"
+
+[ -s "$PAYLOAD_DIR/pass.flat" ] || { echo "1..0 # SKIP no aarch64 cross compiler: run scripts/setup"; exit 0; }
+
+start_pkvmd --slots 2
+
+P=$PAYLOAD_DIR
+mix=$(ctl submit --payload "$P/pass.flat" --payload "$P/fail.flat" --payload "$P/skip.flat" \
+	--payload "$P/crash.flat" --payload "$P/psci.flat" --payload "$P/hang.flat" \
+	--test-timeout 3 --timeout 120)
+crash=$(ctl submit --payload "$P/crash.flat" --payload "$P/pass.flat" --timeout 120)
+
+rc=0; ctl wait "$mix" 2>/dev/null || rc=$?
+check_eq "a payload job with a failing payload exits 1" "$rc" 1
+check_eq "the first failing payload decides" "$(job_field "$mix" message)" \
+	"payload fail.flat failed: sub-test failed: payload: bad check"
+check_eq "the job is a payload job" "$(job_field "$mix" kind)" payload
+
+# name -> "verdict exit pass/fail/skip message"
+summary=$(ctl results --json "$mix" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    c = lambda v: sum(1 for s in t["subtests"] if s["verdict"] == v)
+    print(t["name"], t["verdict"], t["exit_code"], "%d/%d/%d" % (c("pass"), c("fail"), c("skip")), t["message"] or "-")')
+echo "$summary" | sed 's/^/# /'
+row() { printf '%s\n' "$summary" | awk -v n="$1" '$1 == n { $1 = ""; print substr($0, 2) }'; }
+check_eq "pass: test device exit 0, two PASS lines" "$(row pass.flat)" "pass 0 2/0/0 -"
+check_match "fail: exit status 3, the FAIL line named" "$(row fail.flat)" \
+	"^fail 3 1/1/0 sub-test failed: payload: bad check$"
+check_match "skip: exit status 77 is a skip" "$(row skip.flat)" "^skip 77 0/0/1 "
+check_eq "crash: the exception is the message, status 127 (abort)" "$(row crash.flat)" \
+	"error 127 1/0/0 Unhandled exception ec=0x0 (UNKNOWN)"
+check_eq "psci: qemu exit 0 with EXIT: STATUS=1 passes" "$(row psci.flat)" "pass 0 1/0/0 -"
+check_eq "hang: killed at --test-timeout, what it printed kept" "$(row hang.flat)" \
+	"timeout None 1/0/0 killed at its timeout of 3 s"
+# The console holds them in the order given, each after pkvmd's header.
+check_eq "the payloads ran in order, one after another" \
+	"$(sed -n 's/^\[pkvmd\] payload [0-9]*\/6 \([^ ]*\) .*/\1/p' "$STATE/jobs/$mix/serial" | tr '\n' ' ')" \
+	"pass.flat fail.flat skip.flat crash.flat psci.flat hang.flat "
+qemu_cmds=$(cat "$STATE/jobs/$mix/qemu.cmd")
+check_eq "one qemu per payload" "$(printf '%s\n' "$qemu_cmds" | wc -l)" 6
+check_match "kvm-unit-tests' machine: chr-testdev and pci-testdev" "$(head -1 <<<"$qemu_cmds")" \
+	"'-nodefaults' '-machine' 'virt,gic-version=3' '-cpu' 'max' .*'-device' 'virtconsole,chardev=ctd' '-chardev' 'testdev,id=ctd' '-device' 'pci-testdev' '-kernel' "
+log=$(ctl logs --test crash.flat "$mix")
+check_match "logs --test: the crashing payload's console" "$log" "Unhandled exception ec=0x0"
+check "logs --test: only that payload's" bash -c '! grep -q "first check" <<<"$1"' _ "$log"
+
+rc=0; ctl wait "$crash" 2>/dev/null || rc=$?
+check_eq "an unhandled exception makes the job crashed (exit 4)" "$rc" 4
+check_eq "the crash message" "$(job_field "$crash" message)" \
+	"payload crash.flat crashed: Unhandled exception ec=0x0 (UNKNOWN)"
+check_eq "the next payload still runs" "$(ctl results --json "$crash" | python3 -c '
+import json, sys
+print([t["verdict"] for t in json.load(sys.stdin) if t["name"] == "pass.flat"][0])')" pass
+
+# A payload that goes silent meets the idle timeout; the job is `timeout`.
+idle=$(ctl submit --payload "$P/hang.flat" --idle-timeout 2 --timeout 120)
+rc=0; ctl wait "$idle" 2>/dev/null || rc=$?
+check_eq "a silent payload: timeout (exit 3)" "$rc" 3
+check_eq "the message names the idle timeout" "$(job_field "$idle" message)" \
+	"payload hang.flat timed out: no console output for 2 s (the idle timeout)"
+
+# unittests.cfg, with $MAX_SMP = --smp 2.
+cfg=$(ctl submit --payload-cfg "$P/unittests.cfg" --smp 2 --timeout 120 2>"$T/cfg.err")
+sed 's/^/# /' "$T/cfg.err"
+check_match "arch = arm is left out" "$(cat "$T/cfg.err")" "skipping arm32-only \\(arm only\\)"
+check_match "accel = kvm is left out" "$(cat "$T/cfg.err")" "skipping needs-kvm \\(kvm only"
+check_match "nodefault is left out" "$(cat "$T/cfg.err")" "skipping skipper \\(test marked as manual run only"
+rc=0; ctl wait "$cfg" 2>/dev/null || rc=$?
+check_eq "the cfg's hanging entry times out (exit 3)" "$rc" 3
+summary=$(ctl results --json "$cfg" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    print(t["name"], t["verdict"], len(t["subtests"]), t["message"] or "-")')
+echo "$summary" | sed 's/^/# /'
+check_eq "smp = 2, -m 256 and -append from extra_params reach the payload" \
+	"$(row selftest-setup)" "pass 2 -"
+check_eq "\$MAX_SMP is --smp; test_args reach the payload" "$(row selftest-smp)" "pass 1 -"
+check_eq "the entry's timeout = 2s" "$(row quick-timeout)" "timeout 1 killed at its timeout of 2 s"
+check_eq "only the entries that run here are tests" "$(printf '%s\n' "$summary" | wc -l)" 3
+cmds=$(cat "$STATE/jobs/$cfg/qemu.cmd")
+check_match "extra_params: -m 256 and -smp 2" "$(sed -n 1p <<<"$cmds")" "'-m' '256' '-smp' '2' "
+check_match "qemu_params: -machine gic-version=2" "$(sed -n 2p <<<"$cmds")" "'virt,gic-version=2'"
+payloads=$(ctl status --json "$cfg" | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["payloads"]:
+    print(p["name"], p["format"], p["smp"], p["timeout"], ",".join(p["groups"]), p["append"])')
+check_match "groups and arguments are kept" "$payloads" "selftest-smp flat 2 90 selftest,smp setup smp=2"
+
+grp=$(ctl submit --payload-cfg "$P/unittests.cfg" --payload-group nodefault --timeout 120 2>/dev/null)
+rc=0; ctl wait "$grp" 2>/dev/null || rc=$?
+check_eq "--payload-group runs a nodefault entry; a skip passes the job" "$rc" 0
+check_eq "its verdict is skip" "$(ctl results --json "$grp" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["verdict"])')" skip
+
+# Refusals: pkvmctl checks before uploading, the API checks again.
+printf '#!/bin/sh\necho hi\n' >"$T/script.sh"
+rc=0; out=$(ctl submit --payload "$T/script.sh" 2>&1) || rc=$?
+check_eq "a script is refused (exit 2)" "$rc" 2
+check_match "...saying what it is" "$out" "payload '.*script.sh' is not a flat aarch64 binary or an arm64 EFI app: it is a script"
+rc=0; out=$(ctl submit --payload "$P/pass.elf" 2>&1) || rc=$?
+check_match "an ELF file is refused" "$out" "it is an ELF file: give the flat binary"
+rc=0; out=$(ctl submit "$P/pass.flat" --payload "$P/pass.flat" 2>&1) || rc=$?
+check_match "a kernel and payloads do not mix" "$out" "does not go with --payload"
+sha=$(sha256sum "$T/script.sh" | cut -d' ' -f1)
+curl -s --unix-socket "$SOCK" -X PUT --data-binary @"$T/script.sh" "http://pkvmd/v1/blobs/$sha" >/dev/null
+code=$(curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" -X POST \
+	-d "{\"payloads\":[{\"name\":\"s\",\"blob\":\"$sha\"}]}" http://pkvmd/v1/jobs)
+check_eq "the API refuses it: 400" "$code" 400
+check_match "...with bad_payload" "$(cat "$T/body")" '"code": *"bad_payload"'
+
+finish

@@ -14,14 +14,32 @@
 #  - a unittests.cfg: smp, $MAX_SMP, test_args and extra_params reach the
 #    payload (it checks its CPUs against smp=N itself), machine properties
 #    reach qemu, arch/accel/nodefault entries are left out, a cfg timeout;
+#  - an EFI app (gnu-efi) booted through UEFI firmware from a FAT drive
+#    whose startup.nsh passes its arguments: its report lines, and its
+#    status from "EXIT: STATUS=N" once it reset the machine (qemu exits 0);
 #  - files that are not payloads are refused, by pkvmctl and by the API.
 . "$(dirname "$0")/../lib.sh"
 
 [ -s "$PAYLOAD_DIR/pass.flat" ] || { echo "1..0 # SKIP no aarch64 cross compiler: run scripts/setup"; exit 0; }
 
+[ -s "$PAYLOAD_DIR/efi-app.efi" ] || { echo "Bail out! no EFI test payload: scripts/fetch-guest unpacks gnu-efi:arm64, then reconfigure (meson setup --reconfigure)"; exit 1; }
+
 start_pkvmd --slots 2
 
 P=$PAYLOAD_DIR
+# The EFI job first: the firmware and its shell's countdown take ~13 s a boot.
+cat >"$T/efi.cfg" <<CFG
+[efi-pass]
+file = efi-app.efi
+groups = efi
+
+[efi-fail]
+file = efi-app.efi
+test_args = fail
+groups = efi
+CFG
+cp "$P/efi-app.efi" "$T/"
+efi=$(ctl submit --payload-cfg "$T/efi.cfg" --timeout 300)
 mix=$(ctl submit --payload "$P/pass.flat" --payload "$P/fail.flat" --payload "$P/skip.flat" \
 	--payload "$P/crash.flat" --payload "$P/psci.flat" --payload "$P/hang.flat" \
 	--test-timeout 3 --timeout 120)
@@ -108,6 +126,24 @@ grp=$(ctl submit --payload-cfg "$P/unittests.cfg" --payload-group nodefault --ti
 rc=0; ctl wait "$grp" 2>/dev/null || rc=$?
 check_eq "--payload-group runs a nodefault entry; a skip passes the job" "$rc" 0
 check_eq "its verdict is skip" "$(ctl results --json "$grp" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["verdict"])')" skip
+
+rc=0; ctl wait "$efi" 2>/dev/null || rc=$?
+check_eq "EFI: the failing app fails the job (exit 1)" "$rc" 1
+summary=$(ctl results --json "$efi" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    c = lambda v: sum(1 for s in t["subtests"] if s["verdict"] == v)
+    print(t["name"], t["verdict"], t["exit_code"], "%d/%d/%d" % (c("pass"), c("fail"), c("skip")), t["message"] or "-")')
+echo "$summary" | sed 's/^/# /'
+check_eq "EFI: reset with EXIT: STATUS=1 passes" "$(row efi-pass)" "pass 0 2/0/0 -"
+check_eq "EFI: startup.nsh passes test_args, EXIT: STATUS=3 fails" "$(row efi-fail)" \
+	"fail 3 1/1/0 sub-test failed: efi: asked to fail"
+check_eq "EFI: the format is found from the file" \
+	"$(ctl status --json "$efi" | python3 -c 'import json,sys; print(" ".join(p["format"] for p in json.load(sys.stdin)["payloads"]))')" "efi efi"
+check_match "EFI: UEFI firmware and a FAT drive, no -kernel" "$(sed -n 1p "$STATE/jobs/$efi/qemu.cmd")" \
+	"'virt,gic-version=3,acpi=off' .*'if=pflash,.*'if=virtio,format=raw,readonly=on,file=fat:$STATE/jobs/$efi/efi/1'$"
+check_eq "EFI: startup.nsh runs the app with its arguments" \
+	"$(tr -d '\r' <"$STATE/jobs/$efi/efi/2/startup.nsh")" "$(printf '@echo -off\npayload.efi fail')"
 
 # Refusals: pkvmctl checks before uploading, the API checks again.
 printf '#!/bin/sh\necho hi\n' >"$T/script.sh"

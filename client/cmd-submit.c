@@ -715,14 +715,15 @@ static int submit_post(struct submit *s, struct api *api);
 static int
 submit_payload_conflicts(const struct cmd_entry *self, const struct submit *s)
 {
-	const char *what = s->nexes > 0	       ? "--exe"
-	    : s->manifest != NULL	       ? "--manifest"
-	    : s->extra_dir != NULL	       ? "--extra"
-	    : s->modules != NULL	       ? "--module"
-	    : s->vmlinux != NULL	       ? "--vmlinux"
-	    : s->coverage_options	       ? "--build-dir, --gcov-tool and --coverage-path"
-	    : s->payloads.group != NULL && !s->payload_cfg ? "--payload-group (without --payload-cfg)"
-						       : NULL;
+	const char *what = s->nexes > 0 ? "--exe"
+	    : s->manifest != NULL       ? "--manifest"
+	    : s->extra_dir != NULL      ? "--extra"
+	    : s->modules != NULL        ? "--module"
+	    : s->vmlinux != NULL        ? "--vmlinux"
+	    : s->coverage_options       ? "--build-dir, --gcov-tool and --coverage-path"
+	    : s->payloads.group != NULL && !s->payload_cfg
+	    ? "--payload-group (without --payload-cfg)"
+	    : NULL;
 
 	if (what == NULL)
 		return 0;
@@ -750,8 +751,9 @@ submit_payloads(const struct cmd_entry *self, struct api *api, struct submit *s,
 	    (rc = submit_merge(s, "mem", s->mem, s->qemu_mem)) != 0)
 		return rc;
 	if (s->json && s->follow)
-		return cmd_usage_error(self, "--json and --follow cannot be combined "
-					     "(both write to stdout)");
+		return cmd_usage_error(self,
+		    "--json and --follow cannot be combined "
+		    "(both write to stdout)");
 	if ((rc = upload_blobs(api, s->set.v, s->set.n)) != 0)
 		return rc;
 	if ((list = payloads_json(&s->payloads, s->set.v)) == NULL) {
@@ -902,7 +904,8 @@ const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
 	.alias = "run",
 	.args = "KERNEL [--smp N] [--mem MB] [--exe FILE]... [--exe-dir DIR]\n"
-		"                      | --payload FILE... | --payload-cfg FILE [--payload-group G]\n"
+		"                      | --payload FILE... | --payload-cfg FILE\n"
+		"                      [--payload-group G]\n"
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
 		"                      [--test-timeout SEC] [--fail-on-warn]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"

@@ -136,8 +136,8 @@ take_params(struct payload_spec *p, const char *params, bool has_test_args, char
 		const char *o = w[i], *v = i + 1 < n ? w[i + 1] : NULL;
 
 		if (v == NULL) {
-			snprintf(why_buf, why_len, "qemu option '%s' in its extra_params has no value",
-			    o);
+			snprintf(why_buf, why_len,
+			    "qemu option '%s' in its extra_params has no value", o);
 			why = why_buf;
 		} else if (strcmp(o, "-append") == 0) {
 			if (!has_test_args) {
@@ -150,7 +150,8 @@ take_params(struct payload_spec *p, const char *params, bool has_test_args, char
 			i++;
 		} else if (strcmp(o, "-m") == 0) {
 			if ((p->mem_mb = mem_mb_of(v)) < 0) {
-				snprintf(why_buf, why_len, "its '-m %s' is not a size in MB or GB", v);
+				snprintf(why_buf, why_len, "its '-m %s' is not a size in MB or GB",
+				    v);
 				why = why_buf;
 			}
 			i++;
@@ -164,7 +165,8 @@ take_params(struct payload_spec *p, const char *params, bool has_test_args, char
 				if (asprintf(&m, "%s,%s", p->machine, props) < 0)
 					m = NULL;
 			} else {
-				m = strdup(props[0] != '\0' ? props : (p->machine ? p->machine : ""));
+				m = strdup(
+				    props[0] != '\0' ? props : (p->machine ? p->machine : ""));
 			}
 			free(p->machine);
 			p->machine = m;
@@ -225,10 +227,12 @@ take_entry(struct payloads *ps, const struct kut_cfg_entry *e, const char *cfg, 
 
 	if (e->file == NULL)
 		why = "it has no file";
-	else if (e->arch != NULL && strcmp(e->arch, "arm64") != 0 && strcmp(e->arch, "aarch64") != 0)
+	else if (e->arch != NULL && strcmp(e->arch, "arm64") != 0 &&
+	    strcmp(e->arch, "aarch64") != 0)
 		snprintf(why_buf, sizeof(why_buf), "%s only", e->arch), why = why_buf;
 	else if (e->accel != NULL && strncmp(e->accel, "tcg", 3) != 0)
-		snprintf(why_buf, sizeof(why_buf), "%s only, pkvmd runs payloads under tcg", e->accel),
+		snprintf(why_buf, sizeof(why_buf), "%s only, pkvmd runs payloads under tcg",
+		    e->accel),
 		    why = why_buf;
 	else if (e->machine != NULL && strcmp(e->machine, "virt") != 0)
 		snprintf(why_buf, sizeof(why_buf), "%s only", e->machine), why = why_buf;
@@ -281,8 +285,9 @@ take_entry(struct payloads *ps, const struct kut_cfg_entry *e, const char *cfg, 
 
 		p->smp = strtoll(e->smp, &end, 10);
 		if (*end != '\0' || p->smp < 1 || p->smp > PKVM_SMP_MAX) {
-			fprintf(stderr, "pkvmctl: %s: line %d: [%s]: smp '%s' must be 1..%d or $MAX_SMP\n",
-			    cfg, e->line, e->name, e->smp, PKVM_SMP_MAX);
+			fprintf(stderr,
+			    "pkvmctl: %s: line %d: [%s]: smp '%s' must be 1..%d or $MAX_SMP\n", cfg,
+			    e->line, e->name, e->smp, PKVM_SMP_MAX);
 			return PKVM_EXIT_USAGE;
 		}
 	}
@@ -385,7 +390,8 @@ check_file(const struct payload_spec *p)
 		close(fd);
 	}
 	if (n < 0) {
-		fprintf(stderr, "pkvmctl: cannot read payload '%s': %s\n", p->path, strerror(errno));
+		fprintf(stderr, "pkvmctl: cannot read payload '%s': %s\n", p->path,
+		    strerror(errno));
 		return PKVM_EXIT_USAGE;
 	}
 	if (payload_image_format(head, (size_t)n, &why) == PAYLOAD_UNKNOWN) {
@@ -415,7 +421,8 @@ payloads_collect(struct payloads *ps, struct blob_set *set)
 		}
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(ps->v[k].name, p->name) == 0) {
-				fprintf(stderr, "pkvmctl: two payloads are named '%s' ('%s' and '%s')\n",
+				fprintf(stderr,
+				    "pkvmctl: two payloads are named '%s' ('%s' and '%s')\n",
 				    p->name, ps->v[k].path, p->path);
 				return PKVM_EXIT_USAGE;
 			}

@@ -61,13 +61,15 @@ pe_format(const unsigned char *head, size_t len, const char **why)
 		return refuse(why, "a truncated DOS/PE header (\"MZ\" and nothing more)");
 	pe = le32(head + 0x3c);
 	if (pe > len - 24 || memcmp(head + pe, "PE\0\0", 4) != 0)
-		return refuse(why, "a DOS executable without a PE header within its first "
-				   "512 bytes: not an EFI application");
+		return refuse(why,
+		    "a DOS executable without a PE header within its first "
+		    "512 bytes: not an EFI application");
 	machine = le16(head + pe + 4);
 	if (machine != PE_MACHINE_ARM64)
-		return refuse(why, machine == 0x8664 ? "a PE/COFF image for x86-64, not arm64"
-						     : "a PE/COFF image for another machine, "
-						       "not arm64 (0xaa64)");
+		return refuse(why,
+		    machine == 0x8664 ? "a PE/COFF image for x86-64, not arm64"
+				      : "a PE/COFF image for another machine, "
+					"not arm64 (0xaa64)");
 	opt = pe + 24;
 	/* The subsystem is at offset 68 of both PE32 and PE32+ headers. */
 	if (opt + 70 > len)
@@ -77,8 +79,9 @@ pe_format(const unsigned char *head, size_t len, const char **why)
 		return refuse(why, "a PE/COFF image without a valid optional header");
 	subsystem = le16(head + opt + 68);
 	if (subsystem != PE_SUBSYSTEM_EFI_APPLICATION)
-		return refuse(why, "an arm64 PE/COFF image that is not an EFI application "
-				   "(its subsystem is not 10)");
+		return refuse(why,
+		    "an arm64 PE/COFF image that is not an EFI application "
+		    "(its subsystem is not 10)");
 	return PAYLOAD_EFI;
 }
 
@@ -96,8 +99,9 @@ payload_image_format(const unsigned char *head, size_t len, const char **why)
 	if (len >= 2 && head[0] == 'M' && head[1] == 'Z')
 		return pe_format(head, len, why);
 	if (len >= 4 && memcmp(head, "\177ELF", 4) == 0)
-		return refuse(why, "an ELF file: give the flat binary (objcopy -O binary, "
-				   "kvm-unit-tests' .flat) or the .efi");
+		return refuse(why,
+		    "an ELF file: give the flat binary (objcopy -O binary, "
+		    "kvm-unit-tests' .flat) or the .efi");
 	if (len >= 2 && head[0] == 0x1f && head[1] == 0x8b)
 		return refuse(why, "a gzip file: unpack it first");
 	if (len >= 2 && head[0] == '#' && head[1] == '!')
@@ -113,8 +117,9 @@ payload_image_format(const unsigned char *head, size_t len, const char **why)
 	if (insn == 0 || (insn >> 16) == 0)
 		return refuse(why, "its first word is zero or UDF, not an aarch64 instruction");
 	if (op0 == 0x1 || op0 == 0x3)
-		return refuse(why, "its first word is not an aarch64 instruction (an "
-				   "unallocated encoding)");
+		return refuse(why,
+		    "its first word is not an aarch64 instruction (an "
+		    "unallocated encoding)");
 	return PAYLOAD_FLAT;
 }
 

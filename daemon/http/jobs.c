@@ -89,8 +89,8 @@ check_payloads(struct http_request *req, struct job *j)
 
 		if (blobs_size(d->blobs, p->blob, &p->size) != 0) {
 			http_reply_error(req, HTTP_ERR_MISSING_BLOB, "payloads",
-			    "blob %s of payload '%s' is not on the server: upload it first", p->blob,
-			    p->name);
+			    "blob %s of payload '%s' is not on the server: upload it first",
+			    p->blob, p->name);
 			return false;
 		}
 		n = blobs_read_head(d->blobs, p->blob, head, sizeof(head));
@@ -101,7 +101,7 @@ check_payloads(struct http_request *req, struct job *j)
 		f = payload_image_format(head, (size_t)n, &why);
 		if (f == PAYLOAD_UNKNOWN) {
 			http_reply_error(req, HTTP_ERR_BAD_PAYLOAD, "payloads",
-			    "payload '%s' is not a flat aarch64 binary or an arm64 EFI app: it is %s",
+			    "payload '%s' is no flat aarch64 binary nor arm64 EFI app: it is %s",
 			    p->name, why);
 			return false;
 		}

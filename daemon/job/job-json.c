@@ -359,8 +359,8 @@ parse_payload(json_t *x, size_t i, struct job *j, struct job_json_error *e)
 		    strcmp(key, "append") == 0 || strcmp(key, "machine") == 0 ||
 		    strcmp(key, "timeout") == 0 || strcmp(key, "smp") == 0 ||
 		    strcmp(key, "mem") == 0 || strcmp(key, "groups") == 0)
-			return fail(e, "invalid_field", "payloads", "payloads[%zu].%s has the wrong type",
-			    i, key);
+			return fail(e, "invalid_field", "payloads",
+			    "payloads[%zu].%s has the wrong type", i, key);
 		else
 			return fail(e, "unknown_field", "payloads",
 			    "payloads[%zu]: unknown field '%.64s'", i, key);
@@ -398,8 +398,8 @@ parse_payload(json_t *x, size_t i, struct job *j, struct job_json_error *e)
 		    PKVM_MEM_MAX_MB);
 	for (size_t n = 0; n < j->nexes; n++)
 		if (strcmp(j->exes[n].name, name) == 0)
-			return fail(e, "invalid_field", "payloads", "payload name '%s' appears twice",
-			    name);
+			return fail(e, "invalid_field", "payloads",
+			    "payload name '%s' appears twice", name);
 	if ((p->name = strdup(name)) == NULL)
 		return -ENOMEM;
 	j->nexes++;

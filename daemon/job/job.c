@@ -116,8 +116,10 @@ job_net_parse(const char *name, enum job_net *out)
 	return -EINVAL;
 }
 
-static const char *const kind_names[] = { [JOB_KIND_KERNEL] = "kernel",
-	[JOB_KIND_PAYLOAD] = "payload" };
+static const char *const kind_names[] = {
+	[JOB_KIND_KERNEL] = "kernel",
+	[JOB_KIND_PAYLOAD] = "payload",
+};
 
 const char *
 job_kind_name(enum job_kind k)

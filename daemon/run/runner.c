@@ -602,8 +602,8 @@ payload_fat_dir(const char *dir, const char *app, const struct job_exe *p)
 	snprintf(path, sizeof(path), "%s/startup.nsh", dir);
 	if ((f = fopen(path, "we")) == NULL)
 		return -errno;
-	fprintf(f, "@echo -off\r\n%s.efi%s%s\r\n", "payload",
-	    p->append && p->append[0] ? " " : "", p->append ? p->append : "");
+	fprintf(f, "@echo -off\r\n%s.efi%s%s\r\n", "payload", p->append && p->append[0] ? " " : "",
+	    p->append ? p->append : "");
 	return fclose(f) == 0 ? 0 : -errno;
 }
 

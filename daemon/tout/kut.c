@@ -64,7 +64,8 @@ kut_summary(struct tout_parser *p, const char *s)
 	seen = p->kut_seen[KUT_KFAIL];
 	if (want[KUT_KFAIL] >= 0 && want[KUT_KFAIL] != seen) {
 		tout_sbuf_part(&b);
-		tout_sbuf_add(&b, "SUMMARY says %lld known failures, saw %lld", want[KUT_KFAIL], seen);
+		tout_sbuf_add(&b, "SUMMARY says %lld known failures, saw %lld", want[KUT_KFAIL],
+		    seen);
 	}
 	seen = p->kut_seen[KUT_SKIP];
 	if (want[KUT_SKIP] >= 0 && want[KUT_SKIP] != seen) {

@@ -218,8 +218,7 @@ psci_system_off(void)
 }
 
 /* lib/arm/io.c exit(). */
-static void __attribute__((noreturn))
-exit_(int code)
+static void __attribute__((noreturn)) exit_(int code)
 {
 	puts_("\nEXIT: STATUS=");
 	put_dec((unsigned long)((code << 1) | 1));
@@ -308,13 +307,16 @@ dt_scan(const void *dtb, const char **args, int *cpus)
 
 /* ---- the modes ---------------------------------------------------------- */
 
-static const char *const ec_names[64] = { [0x00] = "UNKNOWN", [0x15] = "SVC64",
-	[0x20] = "IABT_EL0", [0x21] = "IABT_EL1", [0x24] = "DABT_EL0", [0x25] = "DABT_EL1",
+static const char *const ec_names[64] = { [0x00] = "UNKNOWN",
+	[0x15] = "SVC64",
+	[0x20] = "IABT_EL0",
+	[0x21] = "IABT_EL1",
+	[0x24] = "DABT_EL0",
+	[0x25] = "DABT_EL1",
 	[0x3c] = "BRK64" };
-static const char *const vector_names[16] = { "el1t_sync", "el1t_irq", "el1t_fiq",
-	"el1t_error", "el1h_sync", "el1h_irq", "el1h_fiq", "el1h_error", "el0_sync_64",
-	"el0_irq_64", "el0_fiq_64", "el0_error_64", "el0_sync_32", "el0_irq_32", "el0_fiq_32",
-	"el0_error_32" };
+static const char *const vector_names[16] = { "el1t_sync", "el1t_irq", "el1t_fiq", "el1t_error",
+	"el1h_sync", "el1h_irq", "el1h_fiq", "el1h_error", "el0_sync_64", "el0_irq_64",
+	"el0_fiq_64", "el0_error_64", "el0_sync_32", "el0_irq_32", "el0_fiq_32", "el0_error_32" };
 
 /* kvm-unit-tests' lib/arm64/processor.c do_handle_exception(), shortened:
  * the same first lines, then abort(), which is exit(63). */

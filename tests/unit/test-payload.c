@@ -282,9 +282,11 @@ test_job_payloads_parse(void)
 	o = job_to_json(j);
 	CHECK_STR(json_string_value(json_object_get(o, "kind")), "payload");
 	CHECK_INT(json_array_size(json_object_get(o, "payloads")), 2);
-	CHECK_STR(json_string_value(json_array_get(
-		      json_object_get(json_array_get(json_object_get(o, "payloads"), 1), "groups"),
-		      1)),
+	CHECK_STR(json_string_value(
+		      json_array_get(json_object_get(json_array_get(json_object_get(o, "payloads"),
+							 1),
+					 "groups"),
+			  1)),
 	    "smp");
 	json_decref(o);
 	job_free(j);

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "job/job.h"
@@ -449,12 +451,65 @@ qemu_release(struct exec_handle *h)
 	uv_close((uv_handle_t *)&h->out, on_closed);
 }
 
+/* kvm-unit-tests' arm/efi/run: the EFI app finds its device tree in the
+ * FAT directory, dumped by qemu from the very machine it will boot on
+ * (-machine dumpdtb=), since the firmware hands it none with acpi=off.
+ * Run here, not through pkvmd-spawn: qemu writes the file and exits at
+ * once.  Its stderr goes to JOBDIR/qemu.log. */
+static int
+qemu_dump_dtb(const struct exec_spec *spec, const char *path, char **cause)
+{
+	extern char **environ;
+	posix_spawn_file_actions_t fa;
+	struct argv a = { 0 };
+	char log[PATH_MAX];
+	int err, status = 0;
+	pid_t pid;
+
+	*cause = NULL;
+	build_argv(&a, spec);
+	arg(&a, "-machine");
+	arg(&a, "dumpdtb=%s", path);
+	a.v[a.n] = NULL;
+	snprintf(log, sizeof(log), "%s/qemu.log", spec->jobdir);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	err = posix_spawnp(&pid, qemu_bin, &fa, NULL, a.v + a.qemu_at, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	argv_free(&a);
+	if (err != 0) {
+		if (asprintf(cause, "cannot start %s to dump the device tree: %s", qemu_bin,
+			strerror(err)) < 0)
+			*cause = NULL;
+		return -err;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			err = -errno;
+			if (asprintf(cause, "waiting for %s: %s", qemu_bin, strerror(-err)) < 0)
+				*cause = NULL;
+			return err;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || access(path, R_OK) != 0) {
+		if (asprintf(cause,
+			"qemu could not dump the machine's device tree (status %d, see qemu.log)",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1) < 0)
+			*cause = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
 static const struct executor_ops qemu_ops = {
 	.name = "qemu",
 	.start = qemu_start,
 	.stop = qemu_stop,
 	.pid = qemu_pid,
 	.release = qemu_release,
+	.dump_dtb = qemu_dump_dtb,
 };
 
 int

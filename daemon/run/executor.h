@@ -63,6 +63,10 @@ struct executor_ops {
 	pid_t (*pid)(struct exec_handle *h);
 	/* Free the handle after on_exit (closes its loop handles). */
 	void (*release)(struct exec_handle *h);
+	/* Write the device tree of SPEC's machine to PATH and return, for an
+	 * EFI payload's firmware (docs/PAYLOADS.md); blocking, for a worker
+	 * thread.  0 or negative errno with *CAUSE.  NULL: not supported. */
+	int (*dump_dtb)(const struct exec_spec *spec, const char *path, char **cause);
 };
 
 /* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */

@@ -583,12 +583,17 @@ done:
 	return err;
 }
 
+/* The GUID kvm-unit-tests' EFI apps read their device tree's file name
+ * from (EFI_VAR_GUID of arm/efi/run, lib/efi.c). */
+#define KUT_EFI_VAR_GUID "97ef3e03-7329-4a6a-b9ba-6c1fdcc5f823"
+
 /* Write the FAT directory DIR an EFI payload boots from: its app (the
- * blob at APP) and the startup.nsh that the firmware's shell runs, which
- * starts the app with the payload's arguments, as kvm-unit-tests'
- * arm/efi/run writes it.  0 or negative errno. */
+ * blob at APP) and the startup.nsh that the firmware's shell runs, as
+ * kvm-unit-tests' arm/efi/run writes it: it names the device tree (with
+ * DTB, the file "dtb" in DIR) in the variable fdtfile, then starts the
+ * app with the payload's arguments.  0 or negative errno. */
 static int
-payload_fat_dir(const char *dir, const char *app, const struct job_exe *p)
+payload_fat_dir(const char *dir, const char *app, const struct job_exe *p, bool dtb)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -602,9 +607,34 @@ payload_fat_dir(const char *dir, const char *app, const struct job_exe *p)
 	snprintf(path, sizeof(path), "%s/startup.nsh", dir);
 	if ((f = fopen(path, "we")) == NULL)
 		return -errno;
-	fprintf(f, "@echo -off\r\n%s.efi%s%s\r\n", "payload", p->append && p->append[0] ? " " : "",
+	fprintf(f, "@echo -off\r\n");
+	if (dtb)
+		fprintf(f, "setvar fdtfile -guid %s -rt =L\"dtb\"\r\n", KUT_EFI_VAR_GUID);
+	fprintf(f, "%s.efi%s%s\r\n", "payload", p->append && p->append[0] ? " " : "",
 	    p->append ? p->append : "");
 	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* Dump the device tree of EFI payload P's machine into DIR/dtb, where its
+ * startup.nsh tells the app to look: 0 or negative errno with *CAUSE. */
+static int
+payload_dtb(struct run *run, const struct job_exe *p, const char *dir, char **cause)
+{
+	struct exec_spec spec = { 0 };
+	char path[PATH_MAX + 8];
+
+	*cause = NULL;
+	if (run->r->ex->dump_dtb == NULL)
+		return -ENOTSUP;
+	spec.job = run->job;
+	spec.jobdir = run->dir;
+	spec.kernel = "";
+	spec.payload = p;
+	spec.fw = &run->fw;
+	spec.vars = run->vars;
+	spec.fatdir = dir;
+	snprintf(path, sizeof(path), "%s/dtb", dir);
+	return run->r->ex->dump_dtb(&spec, path, cause);
 }
 
 /* Worker thread: what a payload job needs on disk: the UEFI firmware and
@@ -647,13 +677,23 @@ payload_prep(struct run *run)
 
 		if (strcmp(p->format, "efi") != 0)
 			continue;
+		bool dtb = run->r->ex->dump_dtb != NULL;
+
 		blobs_path(env->blobs, p->blob, path, sizeof(path));
 		snprintf(dir, sizeof(dir), "%s/%zu", run->efidir, i + 1);
-		if ((err = payload_fat_dir(dir, path, p)) < 0) {
+		if ((err = payload_fat_dir(dir, path, p, dtb)) < 0) {
 			run->prep_err = err;
 			if (asprintf(&run->prep_cause, "cannot write the FAT directory of %s: %s",
 				p->name, strerror(-err)) < 0)
 				run->prep_cause = NULL;
+			return;
+		}
+		if (dtb && (err = payload_dtb(run, p, dir, &cause)) < 0) {
+			run->prep_err = err;
+			if (asprintf(&run->prep_cause, "payload %s: %s", p->name,
+				cause ? cause : strerror(-err)) < 0)
+				run->prep_cause = NULL;
+			free(cause);
 			return;
 		}
 	}

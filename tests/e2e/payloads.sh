@@ -135,15 +135,18 @@ for t in json.load(sys.stdin):
     c = lambda v: sum(1 for s in t["subtests"] if s["verdict"] == v)
     print(t["name"], t["verdict"], t["exit_code"], "%d/%d/%d" % (c("pass"), c("fail"), c("skip")), t["message"] or "-")')
 echo "$summary" | sed 's/^/# /'
-check_eq "EFI: reset with EXIT: STATUS=1 passes" "$(row efi-pass)" "pass 0 2/0/0 -"
+check_eq "EFI: reset with EXIT: STATUS=1 passes; fdtfile names the dumped dtb" "$(row efi-pass)" "pass 0 3/0/0 -"
 check_eq "EFI: startup.nsh passes test_args, EXIT: STATUS=3 fails" "$(row efi-fail)" \
-	"fail 3 1/1/0 sub-test failed: efi: asked to fail"
+	"fail 3 2/1/0 sub-test failed: efi: asked to fail"
+check "EFI: the machine's device tree is in the FAT directory" \
+	bash -c '[ "$(head -c4 "$1" | od -An -tx1 | tr -d " ")" = d00dfeed ]' _ "$STATE/jobs/$efi/efi/1/dtb"
 check_eq "EFI: the format is found from the file" \
 	"$(ctl status --json "$efi" | python3 -c 'import json,sys; print(" ".join(p["format"] for p in json.load(sys.stdin)["payloads"]))')" "efi efi"
 check_match "EFI: UEFI firmware and a FAT drive, no -kernel" "$(sed -n 1p "$STATE/jobs/$efi/qemu.cmd")" \
 	"'virt,gic-version=3,acpi=off' .*'if=pflash,.*'if=virtio,format=raw,readonly=on,file=fat:$STATE/jobs/$efi/efi/1'$"
 check_eq "EFI: startup.nsh runs the app with its arguments" \
-	"$(tr -d '\r' <"$STATE/jobs/$efi/efi/2/startup.nsh")" "$(printf '@echo -off\npayload.efi fail')"
+	"$(tr -d '\r' <"$STATE/jobs/$efi/efi/2/startup.nsh")" \
+	"$(printf '@echo -off\nsetvar fdtfile -guid 97ef3e03-7329-4a6a-b9ba-6c1fdcc5f823 -rt =L"dtb"\npayload.efi fail')"
 
 # Refusals: pkvmctl checks before uploading, the API checks again.
 printf '#!/bin/sh\necho hi\n' >"$T/script.sh"

@@ -25,6 +25,30 @@ line(const char *key, const char *value)
 	printf("%-10s %s\n", key, value != NULL ? value : "-");
 }
 
+/* A payload job's payloads (docs/PAYLOADS.md), one a line: name, format,
+ * CPUs and arguments. */
+static void
+status_payloads(json_t *payloads)
+{
+	char buf[512];
+	long long smp;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(payloads, i, p)
+	{
+		const char *append = job_str(p, "append");
+
+		if (!job_int(p, "smp", &smp))
+			smp = 0;
+		snprintf(buf, sizeof(buf), "%s (%s, smp %lld%s%s%s)", job_str(p, "name"),
+		    job_str(p, "format") ? job_str(p, "format") : "?", smp,
+		    append && append[0] ? ", append '" : "", append && append[0] ? append : "",
+		    append && append[0] ? "'" : "");
+		line(i == 0 ? "payloads:" : "", buf);
+	}
+}
+
 static int
 status_print(json_t *job, const void *arg)
 {
@@ -81,7 +105,10 @@ status_print(json_t *job, const void *arg)
 		    buf2);
 		line("files:", buf);
 	}
-	line("cmdline:", job_str(job, "cmdline"));
+	if (json_object_get(job, "payloads") != NULL)
+		status_payloads(json_object_get(job, "payloads"));
+	else
+		line("cmdline:", job_str(job, "cmdline"));
 	return 0;
 }
 

@@ -456,6 +456,12 @@ payload_job_finish(struct job *j, json_t *obj, struct job_json_error *e)
 			    "%s does not go with payloads: a payload job boots no kernel "
 			    "(give each payload's arguments in its append)",
 			    kernel_only[i]);
+	if (j->uefi)
+		return fail(e, "invalid_field", "uefi",
+		    "uefi does not go with payloads: an EFI app boots through UEFI firmware by "
+		    "itself, a flat payload without it");
+	if (j->net != JOB_NET_NONE)
+		return fail(e, "invalid_field", "net", "payloads boot without a network card");
 	for (size_t i = 0; i < j->nexes; i++) {
 		struct job_exe *p = &j->exes[i];
 

@@ -95,6 +95,28 @@ check_eq "a silent payload: timeout (exit 3)" "$rc" 3
 check_eq "the message names the idle timeout" "$(job_field "$idle" message)" \
 	"payload hang.flat timed out: no console output for 2 s (the idle timeout)"
 
+# The job's own timeout ends the job: the running payload keeps what it
+# printed, the rest never run.
+jobto=$(ctl submit --payload "$P/hang.flat" --payload "$P/pass.flat" --timeout 3)
+rc=0; ctl wait "$jobto" 2>/dev/null || rc=$?
+check_eq "the job's timeout: exit 3" "$rc" 3
+check_eq "...named in the message" "$(job_field "$jobto" message)" \
+	"test hang.flat timed out: the job's timeout of 3 s ran out"
+check_eq "...the payloads after it are not run" "$(ctl results --json "$jobto" | python3 -c '
+import json, sys
+print(" ".join(t["name"] + "=" + t["verdict"] for t in json.load(sys.stdin)))')" \
+	"hang.flat=timeout pass.flat=not-run"
+
+# A machine qemu refuses is the job's error, quoted.
+sha=$(sha256sum "$P/pass.flat" | cut -d' ' -f1)
+bad=$(curl -s --unix-socket "$SOCK" -X POST \
+	-d "{\"payloads\":[{\"name\":\"p\",\"blob\":\"$sha\",\"machine\":\"gic-version=9\"}]}" \
+	http://pkvmd/v1/jobs | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+rc=0; ctl wait "$bad" 2>/dev/null || rc=$?
+check_eq "a machine qemu refuses: error (exit 6)" "$rc" 6
+check_match "...quoting qemu" "$(job_field "$bad" message)" \
+	"^payload p: qemu exited with status 1 before the payload printed anything: .+"
+
 # unittests.cfg, with $MAX_SMP = --smp 2.
 cfg=$(ctl submit --payload-cfg "$P/unittests.cfg" --smp 2 --timeout 120 2>"$T/cfg.err")
 sed 's/^/# /' "$T/cfg.err"

@@ -10,7 +10,8 @@
 #    with its sub-results, verdict and kvm-unit-tests' exit status, the job
 #    failed by its first failing payload;
 #  - a crash alone makes the job `crashed` (exit 4); a silent hang meets
-#    the idle timeout;
+#    the idle timeout; the job's timeout leaves the payloads after it
+#    not-run; a machine qemu refuses is the job's error;
 #  - a unittests.cfg: smp, $MAX_SMP, test_args and extra_params reach the
 #    payload (it checks its CPUs against smp=N itself), machine properties
 #    reach qemu, arch/accel/nodefault entries are left out, a cfg timeout;

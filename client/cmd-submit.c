@@ -40,6 +40,7 @@
 #include "kernel-image.h"
 #include "manifest.h"
 #include "output.h"
+#include "payload-image.h"
 #include "payloads.h"
 #include "upload.h"
 #include "wire.h"
@@ -141,7 +142,7 @@ struct submit {
 static int
 submit_check_kernel(const char *path)
 {
-	unsigned char head[64];
+	unsigned char head[PAYLOAD_HEAD_BYTES];
 	const char *why;
 	ssize_t n;
 	int fd;
@@ -161,6 +162,11 @@ submit_check_kernel(const char *path)
 	why = kernel_image_refusal(kernel_image_format(head, (size_t)n));
 	if (why != NULL) {
 		fprintf(stderr, "pkvmctl: kernel '%s': %s\n", path, why);
+		/* A kvm-unit-tests .flat or an EFI app given where the kernel goes. */
+		if (payload_image_format(head, (size_t)n, NULL) != PAYLOAD_UNKNOWN)
+			fprintf(stderr,
+			    "pkvmctl: '%s' looks like a bare payload: boot it with --payload %s\n",
+			    path, path);
 		return PKVM_EXIT_USAGE;
 	}
 	return 0;

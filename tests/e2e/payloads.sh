@@ -180,6 +180,9 @@ rc=0; out=$(ctl submit --payload "$P/pass.elf" 2>&1) || rc=$?
 check_match "an ELF file is refused" "$out" "it is an ELF file: give the flat binary"
 rc=0; out=$(ctl submit "$P/pass.flat" --payload "$P/pass.flat" 2>&1) || rc=$?
 check_match "a kernel and payloads do not mix" "$out" "does not go with --payload"
+rc=0; out=$(ctl submit "$P/pass.flat" 2>&1) || rc=$?
+check_match "a .flat given as the kernel: refused, with a hint" "$out" \
+	"looks like a bare payload: boot it with --payload .*pass.flat"
 sha=$(sha256sum "$T/script.sh" | cut -d' ' -f1)
 curl -s --unix-socket "$SOCK" -X PUT --data-binary @"$T/script.sh" "http://pkvmd/v1/blobs/$sha" >/dev/null
 code=$(curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" -X POST \

@@ -7,8 +7,8 @@
  * is not tcg (accel = kvm), is left out; so is one in the group
  * "nodefault" unless --payload-group names one of its groups; with
  * --payload-group only that group's entries run.  An entry without smp
- * has one CPU, as in kvm-unit-tests; "smp = $MAX_SMP" is the job's --smp
- * (else the job's default).  extra_params/qemu_params may give
+ * has one CPU, as in kvm-unit-tests; "smp = $MAX_SMP", or shell arithmetic
+ * on it, is the job's --smp (else the job's default).  extra_params/qemu_params may give
  * -append (the test's arguments when there is no test_args), -smp, -m and
  * -machine properties; an entry with any other qemu option is left out,
  * since pkvmd builds the machine itself.  Without a timeout an entry gets
@@ -275,10 +275,11 @@ take_entry(struct payloads *ps, const struct kut_cfg_entry *e, const char *cfg, 
 			json_array_append_new(p->groups, json_stringn(g, len));
 		g += len;
 	}
-	/* Without smp an entry has one CPU; $MAX_SMP leaves it unset, which
+	/* Without smp an entry has one CPU; $MAX_SMP, or shell arithmetic on
+	 * it such as "$((($MAX_SMP < 8)?$MAX_SMP:8))", leaves it unset, which
 	 * the server makes the job's smp. */
 	p->smp = 1;
-	if (e->smp != NULL && strcmp(e->smp, "$MAX_SMP") == 0) {
+	if (e->smp != NULL && strstr(e->smp, "MAX_SMP") != NULL) {
 		p->smp = -1;
 	} else if (e->smp != NULL) {
 		char *end;

@@ -6,7 +6,9 @@
  * arm64 host running TCG: an entry for another arch, or for an accel that
  * is not tcg (accel = kvm), is left out; so is one in the group
  * "nodefault" unless --payload-group names one of its groups; with
- * --payload-group only that group's entries run.  An entry without smp
+ * --payload-group only that group's entries run.  Entries of group
+ * "migration" are left out: they wait for the runner to migrate the VM
+ * (scripts/arch-run.bash run_migration), which pkvmd does not do.  An entry without smp
  * has one CPU, as in kvm-unit-tests; "smp = $MAX_SMP", or shell arithmetic
  * on it, is the job's --smp (else the job's default).  extra_params/qemu_params may give
  * -append (the test's arguments when there is no test_args), -smp, -m and
@@ -238,6 +240,9 @@ take_entry(struct payloads *ps, const struct kut_cfg_entry *e, const char *cfg, 
 		snprintf(why_buf, sizeof(why_buf), "%s only", e->machine), why = why_buf;
 	else if (ps->group != NULL && !has_word(e->groups, ps->group))
 		return 0; /* run_tests.sh -g passes over them without a word */
+	else if (has_word(e->groups, "migration"))
+		why = "a migration test: it waits for the runner to migrate it, which pkvmd "
+		      "does not do";
 	else if (ps->group == NULL && has_word(e->groups, "nodefault"))
 		why = "test marked as manual run only (group nodefault; --payload-group runs it)";
 	if (why != NULL) {

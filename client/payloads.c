@@ -227,6 +227,8 @@ take_entry(struct payloads *ps, const struct kut_cfg_entry *e, const char *cfg, 
 	struct payload_spec *p;
 	long long t;
 
+	if (ps->group != NULL && !has_word(e->groups, ps->group))
+		return 0; /* run_tests.sh -g passes over them without a word */
 	if (e->file == NULL)
 		why = "it has no file";
 	else if (e->arch != NULL && strcmp(e->arch, "arm64") != 0 &&
@@ -238,8 +240,6 @@ take_entry(struct payloads *ps, const struct kut_cfg_entry *e, const char *cfg, 
 		    why = why_buf;
 	else if (e->machine != NULL && strcmp(e->machine, "virt") != 0)
 		snprintf(why_buf, sizeof(why_buf), "%s only", e->machine), why = why_buf;
-	else if (ps->group != NULL && !has_word(e->groups, ps->group))
-		return 0; /* run_tests.sh -g passes over them without a word */
 	else if (has_word(e->groups, "migration"))
 		why = "a migration test: it waits for the runner to migrate it, which pkvmd "
 		      "does not do";

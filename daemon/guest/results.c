@@ -274,7 +274,7 @@ job_results_payload_end(struct job_results *jr, const struct console_event *ev, 
 		free(res.message);
 		res.message = strdup("exit status 77: skipped");
 	}
-	if (crash != NULL || (why != NULL && ev->killed_timeout)) {
+	if (crash != NULL || (why != NULL && (ev->killed_timeout || res.verdict == VERDICT_FAIL))) {
 		m = strdup(crash != NULL ? crash : why);
 		if (m != NULL) {
 			free(res.message);

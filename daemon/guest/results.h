@@ -41,7 +41,7 @@ void job_results_event(struct job_results *jr, const struct console_event *ev);
  * kvm-unit-tests' status, docs/PAYLOADS.md): it is stored as a test's end
  * is, except that CRASH (its unhandled-exception line, or NULL) makes it
  * an error and the job `crashed`, and WHY (or NULL) says which limit
- * killed it when killed_timeout is set. */
+ * killed it when killed_timeout is set, or why it failed. */
 void job_results_payload_end(struct job_results *jr, const struct console_event *ev,
     const char *crash, const char *why);
 /* The test running now, "" between tests. */

@@ -988,6 +988,12 @@ payload_ended(struct run *run, int64_t exit_status, int term_signal, const char 
 	ev.exit_code = status;
 	ev.duration_ms = (int64_t)(uv_now(r->env.loop) - run->payload_started_ms);
 	ev.killed_timeout = run->payload_why != NULL;
+	/* A payload that powered off without saying how it went failed, for
+	 * a reason its sub-results cannot tell. */
+	if (run->payload_why == NULL && exit_status == 0 && !run->pexit.has_exit_line)
+		run->payload_why = strdup(
+		    "powered off without an exit status (no test-device exit, "
+		    "no \"EXIT: STATUS=\" line)");
 	job_results_payload_end(run->results, &ev,
 	    run->pexit.exception[0] != '\0' ? run->pexit.exception : NULL, run->payload_why);
 	progress_event(run, &ev);

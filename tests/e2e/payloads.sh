@@ -135,7 +135,9 @@ check_eq "smp = 2, -m 256 and -append from extra_params reach the payload" \
 	"$(row selftest-setup)" "pass 2 -"
 check_eq "\$MAX_SMP is --smp; test_args reach the payload" "$(row selftest-smp)" "pass 1 -"
 check_eq "the entry's timeout = 2s" "$(row quick-timeout)" "timeout 1 killed at its timeout of 2 s"
-check_eq "only the entries that run here are tests" "$(printf '%s\n' "$summary" | wc -l)" 3
+check_eq "PSCI off without EXIT: STATUS fails, saying why" "$(row powered-off)" \
+	"fail 1 powered off without an exit status (no test-device exit, no \"EXIT: STATUS=\" line)"
+check_eq "only the entries that run here are tests" "$(printf '%s\n' "$summary" | wc -l)" 4
 cmds=$(cat "$STATE/jobs/$cfg/qemu.cmd")
 check_match "extra_params: -m 256 and -smp 2" "$(sed -n 1p <<<"$cmds")" "'-m' '256' '-smp' '2' "
 check_match "qemu_params: -machine gic-version=2" "$(sed -n 2p <<<"$cmds")" "'virt,gic-version=2'"

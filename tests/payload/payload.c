@@ -23,6 +23,8 @@
  *   hang    a PASS, then spins with no more output
  *   psci    a PASS, "EXIT: STATUS=1" and PSCI SYSTEM_OFF without the
  *           test device                              -> qemu exits 0
+ *   off     a PASS and PSCI SYSTEM_OFF with no "EXIT: STATUS" line: qemu
+ *           exits 0, which kvm-unit-tests counts as a failure
  *   setup   kvm-unit-tests' selftest "setup": checks "smp=N" against the
  *           CPUs in the device tree, reports each argument it got
  */
@@ -432,6 +434,12 @@ payload_main(const void *dtb)
 		report(true, "payload: powers off through PSCI");
 		report_summary();
 		puts_("\nEXIT: STATUS=1\n");
+		psci_system_off();
+		for (;;)
+			__asm__ volatile("wfi");
+	} else if (str_eq(mode, "off")) {
+		report(true, "payload: powers off saying nothing");
+		report_summary();
 		psci_system_off();
 		for (;;)
 			__asm__ volatile("wfi");

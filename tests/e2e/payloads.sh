@@ -14,7 +14,8 @@
 #    not-run; a machine qemu refuses is the job's error;
 #  - a unittests.cfg: smp, $MAX_SMP, test_args and extra_params reach the
 #    payload (it checks its CPUs against smp=N itself), machine properties
-#    reach qemu, arch/accel/nodefault entries are left out, a cfg timeout;
+#    reach qemu, arch/accel/nodefault entries are left out, a cfg timeout,
+#    a PSCI power-off without "EXIT: STATUS" fails;
 #  - an EFI app (gnu-efi) booted through UEFI firmware from a FAT drive
 #    whose startup.nsh passes its arguments: its report lines, and its
 #    status from "EXIT: STATUS=N" once it reset the machine (qemu exits 0);

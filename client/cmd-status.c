@@ -54,6 +54,30 @@ status_disks(json_t *job)
 		line("root:", job_str(job, "root"));
 }
 
+/* A payload job's payloads (docs/PAYLOADS.md), one a line: name, format,
+ * CPUs and arguments. */
+static void
+status_payloads(json_t *payloads)
+{
+	char buf[512];
+	long long smp;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(payloads, i, p)
+	{
+		const char *append = job_str(p, "append");
+
+		if (!job_int(p, "smp", &smp))
+			smp = 0;
+		snprintf(buf, sizeof(buf), "%s (%s, smp %lld%s%s%s)", job_str(p, "name"),
+		    job_str(p, "format") ? job_str(p, "format") : "?", smp,
+		    append && append[0] ? ", append '" : "", append && append[0] ? append : "",
+		    append && append[0] ? "'" : "");
+		line(i == 0 ? "payloads:" : "", buf);
+	}
+}
+
 static int
 status_print(json_t *job, const void *arg)
 {
@@ -111,7 +135,10 @@ status_print(json_t *job, const void *arg)
 		line("files:", buf);
 	}
 	status_disks(job);
-	line("cmdline:", job_str(job, "cmdline"));
+	if (json_object_get(job, "payloads") != NULL)
+		status_payloads(json_object_get(job, "payloads"));
+	else
+		line("cmdline:", job_str(job, "cmdline"));
 	return 0;
 }
 

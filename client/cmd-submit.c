@@ -45,6 +45,8 @@
 #include "manifest.h"
 #include "output.h"
 #include "sysroot.h"
+#include "payload-image.h"
+#include "payloads.h"
 #include "upload.h"
 #include "wire.h"
 
@@ -83,6 +85,9 @@ enum {
 	OPT_STOP_ON_FAILURE,
 	OPT_STREAM,
 	OPT_SYSROOT,
+	OPT_PAYLOAD,
+	OPT_PAYLOAD_CFG,
+	OPT_PAYLOAD_GROUP,
 };
 
 static const struct cmd_option submit_options[] = {
@@ -119,6 +124,9 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_STOP_ON_FAILURE, .long_name = "stop-on-failure" },
 	{ .key = OPT_STREAM, .long_name = "stream", .has_arg = true },
 	{ .key = OPT_SYSROOT, .long_name = "sysroot", .has_arg = true },
+	{ .key = OPT_PAYLOAD, .long_name = "payload", .has_arg = true },
+	{ .key = OPT_PAYLOAD_CFG, .long_name = "payload-cfg", .has_arg = true },
+	{ .key = OPT_PAYLOAD_GROUP, .long_name = "payload-group", .has_arg = true },
 	{ 0 },
 };
 
@@ -143,6 +151,11 @@ struct submit {
 	struct submit_disks disks; /* --disk, --root, --keep-disk */
 	json_t *stream_paths; /* from --stream, or NULL */
 	const char *sysroot; /* --sysroot DIR, or NULL */
+	/* A payload job (payloads.h): set[0..] are the payloads, no kernel. */
+	struct payloads payloads;
+	const char *payload_cfg; /* --payload-cfg, read once the options are */
+	bool payload_job;
+	const char *append; /* --append: the payloads' arguments */
 };
 
 /* Every ELF executable must run on the guest: an aarch64 program, static,
@@ -208,7 +221,7 @@ submit_check_exes(struct submit *s)
 static int
 submit_check_kernel(const char *path)
 {
-	unsigned char head[64];
+	unsigned char head[PAYLOAD_HEAD_BYTES];
 	const char *why;
 	ssize_t n;
 	int fd;
@@ -228,6 +241,11 @@ submit_check_kernel(const char *path)
 	why = kernel_image_refusal(kernel_image_format(head, (size_t)n));
 	if (why != NULL) {
 		fprintf(stderr, "pkvmctl: kernel '%s': %s\n", path, why);
+		/* A kvm-unit-tests .flat or an EFI app given where the kernel goes. */
+		if (payload_image_format(head, (size_t)n, NULL) != PAYLOAD_UNKNOWN)
+			fprintf(stderr,
+			    "pkvmctl: '%s' looks like a bare payload: boot it with --payload %s\n",
+			    path, path);
 		return PKVM_EXIT_USAGE;
 	}
 	return 0;
@@ -514,6 +532,18 @@ static int
 submit_option(struct submit *s, int key, const char *v)
 {
 	switch (key) {
+	case OPT_PAYLOAD:
+		return payloads_add_file(&s->payloads, v);
+	case OPT_PAYLOAD_CFG:
+		if (s->payload_cfg != NULL) {
+			fprintf(stderr, "pkvmctl: --payload-cfg given twice\n");
+			return PKVM_EXIT_USAGE;
+		}
+		s->payload_cfg = v;
+		return 0;
+	case OPT_PAYLOAD_GROUP:
+		s->payloads.group = v;
+		return 0;
 	case OPT_SMP:
 		return cmd_parse_int("smp", v, 1, PKVM_SMP_MAX, &s->smp);
 	case OPT_MEM:
@@ -530,7 +560,9 @@ submit_option(struct submit *s, int key, const char *v)
 			    PKVM_APPEND_MAX);
 			return PKVM_EXIT_USAGE;
 		}
-		json_object_set_new(s->body, "append", json_string(v));
+		s->append = v;
+		if (!s->payload_job)
+			json_object_set_new(s->body, "append", json_string(v));
 		return 0;
 	case OPT_TIMEOUT:
 		return submit_set_int(s, "timeout", v, 1, PKVM_TIMEOUT_MAX_S);
@@ -800,6 +832,65 @@ submit_finish_body(struct submit *s)
 		json_object_set(s->body, "stream_paths", s->stream_paths);
 }
 
+static int submit_post(struct submit *s, struct api *api);
+
+/* A payload job has no kernel and none of what goes with one. */
+static int
+submit_payload_conflicts(const struct cmd_entry *self, const struct submit *s)
+{
+	const char *what = s->nexes > 0 ? "--exe"
+	    : s->manifest != NULL       ? "--manifest"
+	    : s->extra_dir != NULL      ? "--extra"
+	    : s->modules != NULL        ? "--module"
+	    : s->vmlinux != NULL        ? "--vmlinux"
+	    : s->coverage_options       ? "--build-dir, --gcov-tool and --coverage-path"
+	    : s->payloads.group != NULL && !s->payload_cfg
+	    ? "--payload-group (without --payload-cfg)"
+	    : NULL;
+
+	if (what == NULL)
+		return 0;
+	return cmd_usage_error(self, "%s does not go with --payload: a payload job boots no kernel",
+	    what);
+}
+
+/* Submit a payload job: check and upload the payloads, post the job. */
+static int
+submit_payloads(const struct cmd_entry *self, struct api *api, struct submit *s,
+    struct cmd_args *args)
+{
+	json_t *list;
+	int rc;
+
+	if ((rc = submit_payload_conflicts(self, s)) != 0)
+		return rc;
+	if (s->append != NULL)
+		payloads_set_append(&s->payloads, s->append);
+	if (s->payload_cfg != NULL && (rc = payloads_add_cfg(&s->payloads, s->payload_cfg)) != 0)
+		return rc;
+	if ((rc = payloads_collect(&s->payloads, &s->set)) != 0 ||
+	    (rc = submit_rest(s, args->rest, args->nrest)) != 0 ||
+	    (rc = submit_merge(s, "smp", s->smp, s->qemu_smp)) != 0 ||
+	    (rc = submit_merge(s, "mem", s->mem, s->qemu_mem)) != 0)
+		return rc;
+	if (s->json && s->follow)
+		return cmd_usage_error(self,
+		    "--json and --follow cannot be combined "
+		    "(both write to stdout)");
+	if ((rc = upload_blobs(api, s->set.v, s->set.n)) != 0)
+		return rc;
+	if ((list = payloads_json(&s->payloads, s->set.v)) == NULL) {
+		fprintf(stderr, "pkvmctl: out of memory\n");
+		return PKVM_EXIT_INFRA;
+	}
+	json_object_set_new(s->body, "payloads", list);
+	if (s->tags != NULL)
+		json_object_set(s->body, "tags", s->tags);
+	if (s->qemu_args != NULL)
+		json_object_set(s->body, "qemu_args", s->qemu_args);
+	return submit_post(s, api);
+}
+
 /* Post the job and report it; the exit code. */
 static int
 submit_post(struct submit *s, struct api *api)
@@ -862,8 +953,24 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 		}
 		s.kernel = args->v[i].value;
 	}
+	for (int i = 0; i < args->n; i++)
+		s.payload_job |= args->v[i].key == OPT_PAYLOAD || args->v[i].key == OPT_PAYLOAD_CFG;
+	if (s.payload_job && s.kernel != NULL) {
+		rc = cmd_usage_error(self,
+		    "a kernel ('%s') does not go with --payload: a payload job boots the "
+		    "payloads alone",
+		    s.kernel);
+		goto out;
+	}
+	if (s.payload_job) {
+		for (int i = 0; rc == 0 && i < args->n; i++)
+			rc = submit_option(&s, args->v[i].key, args->v[i].value);
+		if (rc == 0)
+			rc = submit_payloads(self, api, &s, args);
+		goto out;
+	}
 	if (s.kernel == NULL) {
-		rc = cmd_usage_error(self, "missing kernel");
+		rc = cmd_usage_error(self, "missing kernel (or --payload)");
 		goto out;
 	}
 	rc = submit_check_kernel(s.kernel);
@@ -912,6 +1019,7 @@ submit_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	submit_finish_body(&s);
 	rc = submit_post(&s, api);
 out:
+	payloads_free(&s.payloads);
 	blob_set_free(&s.set);
 	disks_free(&s.disks);
 	json_decref(s.modules);
@@ -927,6 +1035,8 @@ const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
 	.alias = "run",
 	.args = "KERNEL [--smp N] [--mem MB] [--exe FILE]... [--exe-dir DIR]\n"
+		"                      | --payload FILE... | --payload-cfg FILE\n"
+		"                      [--payload-group G]\n"
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
 		"                      [--test-timeout SEC] [--fail-on-warn]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
@@ -992,6 +1102,18 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --keep-disk       keep the writable disks' overlays as job files\n"
 		   "                    ('pkvmctl disk ID vda -o FILE')\n"
 		   "  --uefi            boot through UEFI firmware\n"
+		   "  --payload FILE    instead of KERNEL: boot FILE, a flat aarch64 binary\n"
+		   "                    (kvm-unit-tests' .flat) or an arm64 EFI app, in a\n"
+		   "                    qemu of its own on kvm-unit-tests' machine, with\n"
+		   "                    the --append ARGS as its arguments and the --smp\n"
+		   "                    CPUs; repeat for several, run one after another,\n"
+		   "                    each a test (docs/PAYLOADS.md)\n"
+		   "  --payload-cfg FILE  the entries of kvm-unit-tests' unittests.cfg FILE\n"
+		   "                    that run under tcg on arm64, as payloads: each\n"
+		   "                    entry's file, smp, test_args/extra_params, groups\n"
+		   "                    and timeout\n"
+		   "  --payload-group G  only the cfg entries in group G (as run_tests.sh's\n"
+		   "                    group option)\n"
 		   "  --net MODE        none (default: no NIC) or user (one virtio-net\n"
 		   "                    NIC on qemu's user-mode network, DHCP only: no\n"
 		   "                    route to the host or beyond)\n"

@@ -31,7 +31,11 @@ function drawSummary(progress) {
     ['tags', (job.tags || []).map((x) => h('a', { href: `/?tag=${encodeURIComponent(x)}` }, x, ' '))],
     ['created', timeEl(job.created)], ['started', timeEl(job.started)],
     ['finished', timeEl(job.finished)],
-    ['kernel', h('code', {}, job.kernel)], ['cmdline', h('code', {}, job.cmdline || '')],
+    ...(job.kind === 'payload'
+      // A payload job (docs/PAYLOADS.md) boots its payloads, no kernel.
+      ? [['payloads', (job.payloads || []).map((p) => h('div', {}, h('code', {}, p.name),
+        ` ${p.format}, smp ${p.smp}`, p.append ? [' ', h('code', {}, p.append)] : ''))]]
+      : [['kernel', h('code', {}, job.kernel)], ['cmdline', h('code', {}, job.cmdline || '')]]),
     ['smp / mem', `${job.smp} / ${job.mem} MiB`],
     ['timeout', `${job.timeout} s (idle ${job.idle_timeout} s)`],
     ['priority', job.priority], ['attempt', String(job.attempt)],
@@ -63,6 +67,10 @@ const RESUBMIT = ['kernel', 'vmlinux', 'smp', 'mem', 'append', 'timeout', 'idle_
   'coverage', 'uefi', 'net', 'qemu_args', 'priority', 'test_timeout', 'fail_on_warn', 'modules',
   'build_dir', 'gcov_tool', 'coverage_paths', 'root', 'keep_disk'];
 
+// What a payload job gives back: no kernel, and nothing that goes with one.
+const PAYLOAD_RESUBMIT = ['smp', 'mem', 'timeout', 'idle_timeout', 'tags', 'qemu_args', 'priority',
+  'test_timeout'];
+
 async function resubmit() {
   if (!requireToken('resubmitting')) return;
   if (job.extra_entries > 0) {
@@ -70,8 +78,16 @@ async function resubmit() {
     return;
   }
   const body = {};
-  for (const k of RESUBMIT) if (job[k] !== null && job[k] !== undefined) body[k] = job[k];
-  body.executables = (job.executables || []).map((x) => {
+  if (job.kind === 'payload') {
+    for (const k of PAYLOAD_RESUBMIT) if (job[k] !== null && job[k] !== undefined) body[k] = job[k];
+    body.payloads = (job.payloads || []).map((p) => ({
+      name: p.name, blob: p.blob, smp: p.smp, mem: p.mem, append: p.append, machine: p.machine,
+      groups: p.groups, timeout: p.timeout,
+    }));
+  } else {
+    for (const k of RESUBMIT) if (job[k] !== null && job[k] !== undefined) body[k] = job[k];
+  }
+  if (job.kind !== 'payload') body.executables = (job.executables || []).map((x) => {
     const e = { name: x.name, blob: x.blob, mode: x.mode };
     if (x.args && x.args.length) e.args = x.args;
     if (x.env && Object.keys(x.env).length) e.env = x.env;

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "guest/artifacts.h"
 #include "guest/console.h"
+#include "guest/payload-exit.h"
 #include "guest/results.h"
 #include "guest/streams.h"
 #include "job/job.h"
@@ -280,6 +281,60 @@ test_skipped(struct job_results *jr, const struct console_event *ev)
 	    : "not run";
 	if ((err = store_test_add(jr->st, jr->id, ev->seq, &rec)) < 0)
 		log_warn(err, "job %lld: storing %s as skipped", (long long)jr->id, ev->test);
+}
+
+void
+job_results_payload_end(struct job_results *jr, const struct console_event *ev, const char *crash,
+    const char *why)
+{
+	struct tout_result res = { 0 };
+	struct test_record rec = { 0 };
+	char *m;
+	int err;
+
+	if (jr->tout == NULL || strcmp(jr->test, ev->test) != 0)
+		return;
+	tout_parser_finish(jr->tout, ev->exit_code, ev->killed_timeout, &res);
+	jr->tout = NULL;
+	/* Every report skipped and the skip status, but no report line (a
+	 * SUMMARY of 0 tests): kvm-unit-tests calls that a skip too. */
+	if (!ev->killed_timeout && crash == NULL && ev->exit_code == PAYLOAD_STATUS_SKIP &&
+	    res.nnodes == 0) {
+		res.verdict = VERDICT_SKIP;
+		free(res.message);
+		res.message = strdup("exit status 77: skipped");
+	}
+	if (crash != NULL || (why != NULL && (ev->killed_timeout || res.verdict == VERDICT_FAIL))) {
+		m = strdup(crash != NULL ? crash : why);
+		if (m != NULL) {
+			free(res.message);
+			res.message = m;
+		}
+		if (crash != NULL)
+			res.verdict = VERDICT_ERROR;
+	}
+	record_of(jr, &res, ev->lineno, &rec);
+	rec.name = ev->test;
+	rec.has_exit_code = !ev->killed_timeout;
+	rec.exit_code = ev->exit_code;
+	rec.duration_ms = ev->duration_ms;
+	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
+		log_warnx("job %lld: storing the result of %s: %s", (long long)jr->id, ev->test,
+		    strerror(-err));
+	if (crash != NULL)
+		fail_as(jr, RESULT_CRASHED, "payload %s crashed: %s", ev->test, crash);
+	else if (res.verdict == VERDICT_TIMEOUT)
+		fail_as(jr, RESULT_TIMEOUT, "payload %s timed out: %s", ev->test,
+		    res.message ? res.message : "killed at a time limit");
+	else if (res.verdict == VERDICT_FAIL || res.verdict == VERDICT_ERROR) {
+		if (res.nnodes == 0 || res.message == NULL)
+			fail_first(jr, "payload %s failed with exit status %d", ev->test,
+			    ev->exit_code);
+		else
+			fail_first(jr, "payload %s failed: %s", ev->test, res.message);
+	}
+	tout_result_free(&res);
+	jr->test[0] = '\0';
 }
 
 /* ---- modules ---------------------------------------------------------- */

@@ -37,6 +37,13 @@ int job_results_new(struct job_results **out, struct store *st, const struct job
     const char *jobdir);
 /* Handle one console event. */
 void job_results_event(struct job_results *jr, const struct console_event *ev);
+/* A payload of a payload job ended (EV: its CONSOLE_TEST_END, exit_code
+ * kvm-unit-tests' status, docs/PAYLOADS.md): it is stored as a test's end
+ * is, except that CRASH (its unhandled-exception line, or NULL) makes it
+ * an error and the job `crashed`, and WHY (or NULL) says which limit
+ * killed it when killed_timeout is set, or why it failed. */
+void job_results_payload_end(struct job_results *jr, const struct console_event *ev,
+    const char *crash, const char *why);
 /* The test running now, "" between tests. */
 const char *job_results_running_test(const struct job_results *jr);
 /* Whether /init said it started (its "init" result line). */

@@ -119,6 +119,11 @@ const struct http_error_row http_errors[HTTP_ERR_COUNT] = {
 	    .code = "internal",
 	    .message = "out of memory",
 	},
+	[HTTP_ERR_BAD_PAYLOAD] = {
+	    .status = 400,
+	    .code = "bad_payload",
+	    .message = "a payload blob is not a flat aarch64 binary or an arm64 EFI app",
+	},
 };
 
 int

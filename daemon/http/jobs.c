@@ -26,6 +26,7 @@
 #include "job/watch.h"
 #include "elf-exe.h"
 #include "kernel-image.h"
+#include "payload-image.h"
 #include "run/runner.h"
 #include "store/blobs.h"
 #include "store/store.h"
@@ -73,6 +74,44 @@ reply_job(struct http_request *req, unsigned status, struct job *j)
 	http_reply_json(req, status, o);
 }
 
+/* A payload job's payloads must be here and each be a flat aarch64
+ * binary or an arm64 EFI app (common/payload-image.h), which sets its
+ * format; the kernel check does not apply. */
+static bool
+check_payloads(struct http_request *req, struct job *j)
+{
+	struct http_env *d = http_request_env(req);
+	unsigned char head[PAYLOAD_HEAD_BYTES];
+	enum payload_format f;
+	const char *why = NULL;
+	ssize_t n;
+
+	for (size_t i = 0; i < j->nexes; i++) {
+		struct job_exe *p = &j->exes[i];
+
+		if (blobs_size(d->blobs, p->blob, &p->size) != 0) {
+			http_reply_error(req, HTTP_ERR_MISSING_BLOB, "payloads",
+			    "blob %s of payload '%s' is not on the server: upload it first",
+			    p->blob, p->name);
+			return false;
+		}
+		n = blobs_read_head(d->blobs, p->blob, head, sizeof(head));
+		if (n < 0) {
+			http_reply_errno(req, (int)n, "reading a payload blob");
+			return false;
+		}
+		f = payload_image_format(head, (size_t)n, &why);
+		if (f == PAYLOAD_UNKNOWN) {
+			http_reply_error(req, HTTP_ERR_BAD_PAYLOAD, "payloads",
+			    "payload '%s' is no flat aarch64 binary nor arm64 EFI app: it is %s",
+			    p->name, why);
+			return false;
+		}
+		snprintf(p->format, sizeof(p->format), "%s", payload_format_name(f));
+	}
+	return true;
+}
+
 /* Every blob the job names must be here, and the kernel must be one. */
 static bool
 check_blobs(struct http_request *req, struct job *j)
@@ -82,6 +121,8 @@ check_blobs(struct http_request *req, struct job *j)
 	uint64_t size;
 	ssize_t n;
 
+	if (j->kind == JOB_KIND_PAYLOAD)
+		return check_payloads(req, j);
 	if (blobs_size(d->blobs, j->kernel, &size) != 0) {
 		http_reply_error(req, HTTP_ERR_MISSING_BLOB, "kernel",
 		    "kernel blob %s is not on the server: upload it first "

@@ -287,6 +287,201 @@ parse_exes(json_t *v, struct job *j, struct job_json_error *e)
 	return 0;
 }
 
+/* Extra -machine properties of a payload: "key=value" pairs joined by
+ * commas, of characters that cannot name a host path or start another
+ * option ("gic-version=2", "mte=on", "virtualization=on"). */
+static bool
+machine_props_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return true;
+	if (n > 256 || s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,") != NULL ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_=,.") != n)
+		return false;
+	/* Every pair has its '='. */
+	for (const char *p = s; *p != '\0';) {
+		size_t len = strcspn(p, ",");
+
+		if (memchr(p, '=', len) == NULL || p[0] == '=')
+			return false;
+		p += len + (p[len] == ',');
+	}
+	return true;
+}
+
+/* One entry of "payloads" (docs/API.md) into the next of J's executables:
+ * a payload is one test of the job. */
+static int
+parse_payload(json_t *x, size_t i, struct job *j, struct job_json_error *e)
+{
+	struct job_exe *p = &j->exes[j->nexes];
+	const char *key, *name = NULL, *blob = NULL, *append = "", *machine = "";
+	long long timeout = 0, smp = 0, mem = 0;
+	char groups[1024] = "";
+	json_t *val, *g;
+	size_t k;
+
+	if (!json_is_object(x))
+		return fail(e, "invalid_field", "payloads", "payloads[%zu] must be an object", i);
+	json_object_foreach(x, key, val)
+	{
+		if (strcmp(key, "name") == 0 && json_is_string(val))
+			name = json_string_value(val);
+		else if (strcmp(key, "blob") == 0 && json_is_string(val))
+			blob = json_string_value(val);
+		else if (strcmp(key, "append") == 0 && json_is_string(val))
+			append = json_string_value(val);
+		else if (strcmp(key, "machine") == 0 && json_is_string(val))
+			machine = json_string_value(val);
+		else if (strcmp(key, "timeout") == 0 && json_is_integer(val))
+			timeout = json_integer_value(val);
+		else if (strcmp(key, "smp") == 0 && json_is_integer(val))
+			smp = json_integer_value(val);
+		else if (strcmp(key, "mem") == 0 && json_is_integer(val))
+			mem = json_integer_value(val);
+		else if (strcmp(key, "groups") == 0 && json_is_array(val)) {
+			json_array_foreach(val, k, g)
+			{
+				if (!json_is_string(g) || !pkvm_tag_valid(json_string_value(g)))
+					return fail(e, "invalid_field", "payloads",
+					    "payloads[%zu].groups must be an array of group names",
+					    i);
+				if (strlen(groups) + json_string_length(g) + 2 > sizeof(groups))
+					return fail(e, "invalid_field", "payloads",
+					    "payloads[%zu].groups is too long", i);
+				if (groups[0] != '\0')
+					strcat(groups, " ");
+				strcat(groups, json_string_value(g));
+			}
+		} else if (strcmp(key, "name") == 0 || strcmp(key, "blob") == 0 ||
+		    strcmp(key, "append") == 0 || strcmp(key, "machine") == 0 ||
+		    strcmp(key, "timeout") == 0 || strcmp(key, "smp") == 0 ||
+		    strcmp(key, "mem") == 0 || strcmp(key, "groups") == 0)
+			return fail(e, "invalid_field", "payloads",
+			    "payloads[%zu].%s has the wrong type", i, key);
+		else
+			return fail(e, "unknown_field", "payloads",
+			    "payloads[%zu]: unknown field '%.64s'", i, key);
+	}
+	if (name == NULL || blob == NULL)
+		return fail(e, "missing_field", "payloads", "payloads[%zu] needs a name and a blob",
+		    i);
+	if (!pkvm_name_valid(name))
+		return fail(e, "invalid_field", "payloads",
+		    "invalid payload name '%.64s': use 1-%d characters of "
+		    "A-Z a-z 0-9 . _ + -, not starting with '.' (no '/')",
+		    name, PKVM_NAME_MAX);
+	if (!pkvm_sha256_hex_valid(blob))
+		return fail(e, "invalid_field", "payloads",
+		    "payloads[%zu].blob must be a sha256 in lower-case hex", i);
+	if (!one_line(append, PKVM_APPEND_MAX))
+		return fail(e, "invalid_field", "payloads",
+		    "payloads[%zu].append must be one line of at most %d characters", i,
+		    PKVM_APPEND_MAX);
+	if (!machine_props_valid(machine))
+		return fail(e, "invalid_field", "payloads",
+		    "payloads[%zu].machine must be comma-separated key=value machine "
+		    "properties (e.g. \"gic-version=2\"), not '%.64s'",
+		    i, machine);
+	if (timeout < 0 || timeout > PKVM_TIMEOUT_MAX_S)
+		return fail(e, "invalid_field", "payloads",
+		    "payloads[%zu].timeout must be between 0 and %d seconds", i,
+		    PKVM_TIMEOUT_MAX_S);
+	if (smp < 0 || smp > PKVM_SMP_MAX)
+		return fail(e, "invalid_field", "payloads",
+		    "payloads[%zu].smp must be between 1 and %d", i, PKVM_SMP_MAX);
+	if (mem != 0 && (mem < PKVM_MEM_MIN_MB || mem > PKVM_MEM_MAX_MB))
+		return fail(e, "invalid_field", "payloads",
+		    "payloads[%zu].mem must be between %d and %d MB", i, PKVM_MEM_MIN_MB,
+		    PKVM_MEM_MAX_MB);
+	for (size_t n = 0; n < j->nexes; n++)
+		if (strcmp(j->exes[n].name, name) == 0)
+			return fail(e, "invalid_field", "payloads",
+			    "payload name '%s' appears twice", name);
+	if ((p->name = strdup(name)) == NULL)
+		return -ENOMEM;
+	j->nexes++;
+	memcpy(p->blob, blob, SHA256_HEX_LEN + 1);
+	p->mode = 0644;
+	p->timeout_s = (int)timeout;
+	p->smp = (int)smp; /* 0 until the job's smp is known */
+	p->mem_mb = (int)mem;
+	if ((p->append = strdup(append)) == NULL || (p->machine = strdup(machine)) == NULL ||
+	    (p->groups = strdup(groups)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+static int
+parse_payloads(json_t *v, struct job *j, struct job_json_error *e)
+{
+	size_t i, n = json_array_size(v);
+	json_t *x;
+	int err;
+
+	if (!json_is_array(v) || n == 0)
+		return fail(e, "invalid_field", "payloads", "payloads must be a non-empty array");
+	if (n > PKVM_EXES_MAX)
+		return fail(e, "invalid_field", "payloads", "at most %d payloads per job",
+		    PKVM_EXES_MAX);
+	j->exes = calloc(n + 1, sizeof(*j->exes));
+	if (j->exes == NULL)
+		return -ENOMEM;
+	j->kind = JOB_KIND_PAYLOAD;
+	json_array_foreach(v, i, x)
+	{
+		if ((err = parse_payload(x, i, j, e)) != 0)
+			return err;
+	}
+	return 0;
+}
+
+/* A payload job (payloads given): it boots no kernel, so nothing that
+ * goes with one may come with it.  Each payload's smp defaults to the
+ * job's, and the job's smp (its CPU slots) is the largest payload's; the
+ * job's "kernel" is its first payload. */
+static int
+payload_job_finish(struct job *j, json_t *obj, struct job_json_error *e)
+{
+	static const char *const kernel_only[] = { "kernel", "executables", "vmlinux", "modules",
+		"extra", "build_dir", "gcov_tool", "coverage_paths", "append", "disks", "root",
+		"keep_disk", "stream_paths", "stop_on_failure" };
+	bool smp_given = json_object_get(obj, "smp") != NULL;
+	int max = 0;
+
+	for (size_t i = 0; i < sizeof(kernel_only) / sizeof(kernel_only[0]); i++)
+		if (json_object_get(obj, kernel_only[i]) != NULL)
+			return fail(e, "invalid_field", kernel_only[i],
+			    "%s does not go with payloads: a payload job boots no kernel "
+			    "(give each payload's arguments in its append)",
+			    kernel_only[i]);
+	if (j->uefi)
+		return fail(e, "invalid_field", "uefi",
+		    "uefi does not go with payloads: an EFI app boots through UEFI firmware by "
+		    "itself, a flat payload without it");
+	if (j->net != JOB_NET_NONE)
+		return fail(e, "invalid_field", "net", "payloads boot without a network card");
+	for (size_t i = 0; i < j->nexes; i++) {
+		struct job_exe *p = &j->exes[i];
+
+		if (p->smp == 0)
+			p->smp = j->smp;
+		else if (smp_given && p->smp > j->smp)
+			return fail(e, "invalid_field", "payloads",
+			    "payload %s wants %d CPUs, more than the job's smp of %d", p->name,
+			    p->smp, j->smp);
+		if (p->smp > max)
+			max = p->smp;
+	}
+	j->smp = max;
+	/* No guest kernel writes gcov data. */
+	j->coverage = false;
+	memcpy(j->kernel, j->exes[0].blob, SHA256_HEX_LEN + 1);
+	return 0;
+}
+
 static bool
 gcov_tool_valid(const char *s)
 {
@@ -515,7 +710,17 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 				    "vmlinux must be a blob's sha256 in lower-case hex");
 			memcpy(j->vmlinux, json_string_value(v), SHA256_HEX_LEN + 1);
 		} else if (strcmp(key, "executables") == 0) {
+			if (j->kind == JOB_KIND_PAYLOAD)
+				return fail(e, "invalid_field", key,
+				    "executables do not go with payloads: a payload job boots no "
+				    "kernel");
 			err = parse_exes(v, j, e);
+		} else if (strcmp(key, "payloads") == 0) {
+			if (j->exes != NULL)
+				return fail(e, "invalid_field", key,
+				    "payloads do not go with executables: a payload job boots "
+				    "no kernel");
+			err = parse_payloads(v, j, e);
 		} else if (strcmp(key, "smp") == 0) {
 			err = get_int(v, key, 1, PKVM_SMP_MAX, &j->smp, e);
 		} else if (strcmp(key, "mem") == 0) {
@@ -616,8 +821,10 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 		if (err != 0)
 			return err;
 	}
-	if (!have_kernel)
-		return fail(e, "missing_field", "kernel", "kernel is required");
+	if (j->kind == JOB_KIND_PAYLOAD && (err = payload_job_finish(j, obj, e)) != 0)
+		return err;
+	if (!have_kernel && j->kind != JOB_KIND_PAYLOAD)
+		return fail(e, "missing_field", "kernel", "kernel is required (or payloads)");
 	if ((err = check_disks(j, e)) != 0)
 		return err;
 	if (j->append == NULL)
@@ -774,6 +981,35 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "disks", job_disks_json(j));
 	json_object_set_new(o, "root", j->root ? json_string(j->root) : json_null());
 	json_object_set_new(o, "keep_disk", json_boolean(j->keep_disk));
+	/* Payload jobs (docs/PAYLOADS.md): their executables are payloads. */
+	json_object_set_new(o, "kind", json_string(job_kind_name(j->kind)));
+	if (j->kind == JOB_KIND_PAYLOAD) {
+		json_t *payloads = json_array();
+
+		for (size_t i = 0; i < j->nexes; i++) {
+			const struct job_exe *x = &j->exes[i];
+			json_t *groups = json_array();
+			const char *g = x->groups ? x->groups : "";
+
+			while (*g != '\0') {
+				size_t len = strcspn(g, " ");
+
+				if (len > 0)
+					json_array_append_new(groups, json_stringn(g, len));
+				g += len + (g[len] == ' ');
+			}
+			json_array_append_new(payloads,
+			    json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:s, s:s, s:o, s:i}", "name",
+				x->name, "blob", x->blob, "size", (json_int_t)x->size, "format",
+				x->format, "smp", x->smp, "mem", x->mem_mb ? x->mem_mb : j->mem_mb,
+				"append", x->append ? x->append : "", "machine",
+				x->machine ? x->machine : "", "groups", groups, "timeout",
+				x->timeout_s));
+		}
+		json_object_set_new(o, "payloads", payloads);
+		json_object_set_new(o, "executables", json_array());
+		json_object_set_new(o, "cmdline", json_null());
+	}
 	return o;
 }
 

@@ -52,6 +52,9 @@ job_free(struct job *j)
 		free(j->exes[i].name);
 		free_strv(j->exes[i].args, j->exes[i].nargs);
 		free_strv(j->exes[i].env, j->exes[i].nenv);
+		free(j->exes[i].append);
+		free(j->exes[i].machine);
+		free(j->exes[i].groups);
 	}
 	free(j->exes);
 	free_strv(j->modules, j->nmodules);
@@ -110,6 +113,31 @@ job_net_parse(const char *name, enum job_net *out)
 	for (size_t i = 0; i < sizeof(net_names) / sizeof(net_names[0]); i++) {
 		if (strcmp(name, net_names[i]) == 0) {
 			*out = (enum job_net)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const char *const kind_names[] = {
+	[JOB_KIND_KERNEL] = "kernel",
+	[JOB_KIND_PAYLOAD] = "payload",
+};
+
+const char *
+job_kind_name(enum job_kind k)
+{
+	if ((size_t)k >= sizeof(kind_names) / sizeof(kind_names[0]))
+		return "kernel";
+	return kind_names[k];
+}
+
+int
+job_kind_parse(const char *name, enum job_kind *out)
+{
+	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+		if (strcmp(name, kind_names[i]) == 0) {
+			*out = (enum job_kind)i;
 			return 0;
 		}
 	}

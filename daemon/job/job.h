@@ -64,6 +64,12 @@ struct job_disk {
 	bool readonly; /* attached readonly=on, without an overlay */
 	uint64_t size; /* bytes, from the blob store */
 };
+/* What a job boots: a Linux kernel with its tests in an initramfs, or
+ * bare payloads (docs/PAYLOADS.md: kvm-unit-tests' .flat files, EFI apps),
+ * each booted by a qemu of its own, one after another.  A payload job
+ * keeps its payloads in exes, one test each; its kernel is the first
+ * payload's blob. */
+enum job_kind { JOB_KIND_KERNEL, JOB_KIND_PAYLOAD };
 
 struct job_exe {
 	char *name; /* validated by pkvm_name_valid() */
@@ -75,6 +81,13 @@ struct job_exe {
 	char **env; /* KEY=VALUE entries (manifest) */
 	size_t nenv;
 	int timeout_s; /* own timeout, 0 = the job's test_timeout */
+	/* A payload's (JOB_KIND_PAYLOAD) own machine: */
+	int smp; /* its CPUs (1..the job's smp) */
+	int mem_mb; /* its memory, 0 = the job's */
+	char *append; /* its arguments (qemu -append), "" when none */
+	char *machine; /* extra -machine properties ("gic-version=2"), "" when none */
+	char *groups; /* kvm-unit-tests groups, space-separated, "" when none */
+	char format[8]; /* "flat" or "efi", from its first bytes at submit */
 };
 
 struct job {
@@ -108,6 +121,7 @@ struct job {
 	size_t nqemu_args;
 	struct job_exe *exes;
 	size_t nexes;
+	enum job_kind kind; /* JOB_KIND_PAYLOAD: exes are payloads */
 
 	int test_timeout_s; /* default per-test timeout, 0 = none */
 	bool fail_on_warn; /* a WARNING report fails the job */
@@ -164,6 +178,10 @@ bool job_transition_ok(enum job_state from, enum job_state to);
 bool job_result_final(enum job_result r);
 /* Name of a network mode ("none", "user"). */
 const char *job_net_name(enum job_net n);
+/* Name of a job kind ("kernel", "payload"). */
+const char *job_kind_name(enum job_kind k);
+/* Parse a job kind name; 0 on success, -EINVAL otherwise. */
+int job_kind_parse(const char *name, enum job_kind *out);
 /* Parse a network mode name; 0 on success, -EINVAL otherwise. */
 int job_net_parse(const char *name, enum job_net *out);
 /* Name of priority P: "low" below 0, "normal" at 0, "high" above. */

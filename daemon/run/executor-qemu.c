@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "job/job.h"
@@ -119,6 +121,74 @@ disk_args(struct argv *a, const struct exec_spec *s)
 	}
 }
 
+/* The machine of a payload (docs/PAYLOADS.md), as kvm-unit-tests' arm
+ * runner (arm/run) sets it up: virt with no default devices, the console
+ * on the first PL011, the chr-testdev through which a test exits with its
+ * status (a virtio console on virtio-mmio), and pci-testdev.  An EFI app
+ * boots from the firmware's shell on a FAT drive, as arm/efi/run does it:
+ * without chr-testdev (its status comes as "EXIT: STATUS=N") and without
+ * ACPI, so that the app finds the device tree. */
+static void
+payload_argv(struct argv *a, const struct exec_spec *s)
+{
+	const struct job *j = s->job;
+	const struct job_exe *p = s->payload;
+	bool efi = strcmp(p->format, "efi") == 0;
+	const char *props = p->machine ? p->machine : "";
+
+	arg(a, "-nodefaults");
+	arg(a, "-machine");
+	arg(a, "virt%s%s%s%s", strstr(props, "gic-version=") ? "" : ",gic-version=3",
+	    props[0] ? "," : "", props, efi ? ",acpi=off" : "");
+	arg(a, "-cpu");
+	arg(a, "max");
+	arg(a, "-m");
+	arg(a, "%d", p->mem_mb ? p->mem_mb : j->mem_mb);
+	arg(a, "-smp");
+	arg(a, "%d", p->smp > 0 ? p->smp : j->smp);
+	arg(a, "-display");
+	arg(a, "none");
+	arg(a, "-serial");
+	arg(a, "stdio");
+	arg(a, "-no-reboot");
+	arg(a, "-sandbox");
+	arg(a, QEMU_SANDBOX);
+	if (!efi) {
+		arg(a, "-device");
+		arg(a, "virtio-serial-device");
+		arg(a, "-device");
+		arg(a, "virtconsole,chardev=ctd");
+		arg(a, "-chardev");
+		arg(a, "testdev,id=ctd");
+	}
+	arg(a, "-device");
+	arg(a, "pci-testdev");
+	if (efi && s->fw != NULL) {
+		arg(a, "-drive");
+		arg(a, "if=pflash,format=%s,readonly=on,file=%s", s->fw->format, s->fw->code);
+		arg(a, "-drive");
+		arg(a, "if=pflash,format=%s,file=%s", s->fw->format, s->vars);
+		arg(a, "-drive");
+		arg(a, "if=virtio,format=raw,readonly=on,file=fat:%s", s->fatdir);
+	} else {
+		arg(a, "-kernel");
+		arg(a, "%s", s->kernel);
+		/* As the runner: no -append when there are no arguments. */
+		if (p->append != NULL && p->append[0] != '\0') {
+			arg(a, "-append");
+			arg(a, "%s", p->append);
+		}
+	}
+	if (j->debug_port != 0) {
+		arg(a, "-S");
+		arg(a, "-gdb");
+		arg(a, "tcp:127.0.0.1:%d", j->debug_port);
+	}
+	for (size_t i = 0; i < j->nqemu_args; i++)
+		arg(a, "%s", j->qemu_args[i]);
+	a->v[a->n] = NULL;
+}
+
 static void
 build_argv(struct argv *a, const struct exec_spec *s)
 {
@@ -132,6 +202,10 @@ build_argv(struct argv *a, const struct exec_spec *s)
 	arg(a, "%d", (int)getpid());
 	a->qemu_at = a->n;
 	arg(a, "%s", qemu_bin);
+	if (s->payload != NULL) {
+		payload_argv(a, s);
+		return;
+	}
 	arg(a, "-M");
 	arg(a, "virt,virtualization=on,gic-version=3");
 	arg(a, "-cpu");
@@ -187,13 +261,14 @@ build_argv(struct argv *a, const struct exec_spec *s)
 
 /* Shell-quote the command into JOBDIR/qemu.cmd for humans. */
 static void
-write_cmd(const char *jobdir, const struct argv *a)
+write_cmd(const char *jobdir, const struct argv *a, bool append)
 {
 	char path[PATH_MAX];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/qemu.cmd", jobdir);
-	f = fopen(path, "we");
+	/* A payload job's qemus, one line each, in the order they ran. */
+	f = fopen(path, append ? "ae" : "we");
 	if (f == NULL)
 		return;
 	/* Skip pkvmd-spawn and its arguments: they are ours, not the user's. */
@@ -314,9 +389,12 @@ give_files(const struct exec_spec *s, char **cause)
 		return 0;
 	if ((err = qemu_user_grant(&run_as, s->jobdir, X_OK, cause)) < 0 ||
 	    (err = qemu_user_check(&run_as, s->kernel, R_OK, cause)) < 0 ||
-	    (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0)
+	    (s->payload == NULL && (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0))
 		return err;
-	if (s->job->uefi && s->fw != NULL &&
+	if (s->payload != NULL && s->fatdir != NULL &&
+	    (err = qemu_user_grant(&run_as, s->fatdir, R_OK | X_OK, cause)) < 0)
+		return err;
+	if ((s->job->uefi || s->fatdir != NULL) && s->fw != NULL &&
 	    ((err = qemu_user_check(&run_as, s->fw->code, R_OK, cause)) < 0 ||
 		(err = qemu_user_grant(&run_as, s->vars, R_OK | W_OK, cause)) < 0))
 		return err;
@@ -366,7 +444,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	h->proc.data = h;
 
 	build_argv(&a, spec);
-	write_cmd(spec->jobdir, &a);
+	write_cmd(spec->jobdir, &a, spec->payload != NULL);
 	stdio[0].flags = UV_IGNORE;
 	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[1].data.stream = (uv_stream_t *)&h->out;
@@ -422,12 +500,65 @@ qemu_release(struct exec_handle *h)
 	uv_close((uv_handle_t *)&h->out, on_closed);
 }
 
+/* kvm-unit-tests' arm/efi/run: the EFI app finds its device tree in the
+ * FAT directory, dumped by qemu from the very machine it will boot on
+ * (-machine dumpdtb=), since the firmware hands it none with acpi=off.
+ * Run here, not through pkvmd-spawn: qemu writes the file and exits at
+ * once.  Its stderr goes to JOBDIR/qemu.log. */
+static int
+qemu_dump_dtb(const struct exec_spec *spec, const char *path, char **cause)
+{
+	extern char **environ;
+	posix_spawn_file_actions_t fa;
+	struct argv a = { 0 };
+	char log[PATH_MAX];
+	int err, status = 0;
+	pid_t pid;
+
+	*cause = NULL;
+	build_argv(&a, spec);
+	arg(&a, "-machine");
+	arg(&a, "dumpdtb=%s", path);
+	a.v[a.n] = NULL;
+	snprintf(log, sizeof(log), "%s/qemu.log", spec->jobdir);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	err = posix_spawnp(&pid, qemu_bin, &fa, NULL, a.v + a.qemu_at, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	argv_free(&a);
+	if (err != 0) {
+		if (asprintf(cause, "cannot start %s to dump the device tree: %s", qemu_bin,
+			strerror(err)) < 0)
+			*cause = NULL;
+		return -err;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			err = -errno;
+			if (asprintf(cause, "waiting for %s: %s", qemu_bin, strerror(-err)) < 0)
+				*cause = NULL;
+			return err;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || access(path, R_OK) != 0) {
+		if (asprintf(cause,
+			"qemu could not dump the machine's device tree (status %d, see qemu.log)",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1) < 0)
+			*cause = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
 static const struct executor_ops qemu_ops = {
 	.name = "qemu",
 	.start = qemu_start,
 	.stop = qemu_stop,
 	.pid = qemu_pid,
 	.release = qemu_release,
+	.dump_dtb = qemu_dump_dtb,
 };
 
 int

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 struct job;
+struct job_exe;
 struct firmware;
 struct run_disk;
 
@@ -35,6 +36,11 @@ struct exec_spec {
 	const char *vars; /* the job's own copy of the UEFI variables */
 	const struct run_disk *disks; /* the job's disks, ready (run/disks.h) */
 	size_t ndisks;
+	/* A payload job (docs/PAYLOADS.md): the payload to boot now (kernel
+	 * is its blob, initrd and cmdline unused), else NULL; an EFI
+	 * payload's FAT directory (its app and startup.nsh). */
+	const struct job_exe *payload;
+	const char *fatdir;
 };
 
 struct exec_callbacks {
@@ -60,6 +66,10 @@ struct executor_ops {
 	pid_t (*pid)(struct exec_handle *h);
 	/* Free the handle after on_exit (closes its loop handles). */
 	void (*release)(struct exec_handle *h);
+	/* Write the device tree of SPEC's machine to PATH and return, for an
+	 * EFI payload's firmware (docs/PAYLOADS.md); blocking, for a worker
+	 * thread.  0 or negative errno with *CAUSE.  NULL: not supported. */
+	int (*dump_dtb)(const struct exec_spec *spec, const char *path, char **cause);
 };
 
 /* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */

@@ -37,6 +37,7 @@
 #include "base/metrics.h"
 #include "base/paths.h"
 #include "guest/console.h"
+#include "guest/payload-exit.h"
 #include "guest/results.h"
 #include "job/events.h"
 #include "job/job-json.h"
@@ -55,7 +56,7 @@
 
 enum run_phase { RUN_PREPARING, RUN_RUNNING, RUN_STOPPING, RUN_FINISHED };
 
-#define RUN_TIMERS 5
+#define RUN_TIMERS 6
 
 struct run {
 	struct runner *r;
@@ -105,6 +106,15 @@ struct run {
 	bool shutdown_stop; /* stopped by daemon shutdown: left for recovery */
 	struct job_progress prog; /* what GET /v1/events says of it */
 	char test_name[PKVM_NAME_MAX + 1];
+
+	/* A payload job (docs/PAYLOADS.md): one qemu per payload, in turn. */
+	size_t payload_next; /* index of the next payload to boot */
+	const struct job_exe *payload; /* the one running, or NULL */
+	struct payload_exit pexit; /* what its console said of its end */
+	uint64_t payload_started_ms; /* uv_now() at its start */
+	char *payload_why; /* a limit killed it: which, else NULL */
+	uv_timer_t t_payload; /* its own time limit */
+	char efidir[PATH_MAX]; /* JOBDIR/efi: a FAT directory per EFI payload */
 };
 
 struct runner {
@@ -124,6 +134,11 @@ static void run_stop(struct run *run);
 static void on_done_timer(uv_timer_t *t);
 static void on_crash_timer(uv_timer_t *t);
 static void on_idle_timer(uv_timer_t *t);
+static void payload_kill(struct run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void payload_ended(struct run *run, int64_t exit_status, int term_signal,
+    const char *last_error);
+static void payload_start_next(struct run *run);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -295,6 +310,7 @@ run_free(struct run *run)
 	free(run->crash_test);
 	free(run->cancelled_by);
 	free(run->disks);
+	free(run->payload_why);
 	free(run);
 }
 
@@ -364,6 +380,10 @@ on_console_event(void *arg, const struct console_event *ev)
 		/* init powers off next; a guest that does not is stopped. */
 		uv_timer_start(&run->t_done, on_done_timer,
 		    (uint64_t)run->r->env.done_grace_s * 1000, 0);
+		break;
+	case CONSOLE_LINE:
+		if (run->payload != NULL)
+			payload_exit_line(&run->pexit, ev->line);
 		break;
 	case CONSOLE_CORRUPT:
 		log_warnx("job %lld: damaged result line %llu on the console (%s)",
@@ -484,6 +504,11 @@ on_idle_timer(uv_timer_t *t)
 		uv_timer_start(&run->t_idle, on_idle_timer, idle - quiet, 0);
 		return;
 	}
+	if (run->payload != NULL) {
+		payload_kill(run, "no console output for %d s (the idle timeout)",
+		    run->job->idle_timeout_s);
+		return;
+	}
 	if (running_test(run)[0])
 		set_verdict(run, RESULT_TIMEOUT,
 		    "test %s timed out: no console output for %d s (the idle timeout)",
@@ -562,6 +587,122 @@ done:
 	return err;
 }
 
+/* The GUID kvm-unit-tests' EFI apps read their device tree's file name
+ * from (EFI_VAR_GUID of arm/efi/run, lib/efi.c). */
+#define KUT_EFI_VAR_GUID "97ef3e03-7329-4a6a-b9ba-6c1fdcc5f823"
+
+/* Write the FAT directory DIR an EFI payload boots from: its app (the
+ * blob at APP) and the startup.nsh that the firmware's shell runs, as
+ * kvm-unit-tests' arm/efi/run writes it: it names the device tree (with
+ * DTB, the file "dtb" in DIR) in the variable fdtfile, then starts the
+ * app with the payload's arguments.  0 or negative errno. */
+static int
+payload_fat_dir(const char *dir, const char *app, const struct job_exe *p, bool dtb)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int err;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s.efi", dir, "payload");
+	if ((err = copy_file(app, path)) < 0)
+		return err;
+	snprintf(path, sizeof(path), "%s/startup.nsh", dir);
+	if ((f = fopen(path, "we")) == NULL)
+		return -errno;
+	fprintf(f, "@echo -off\r\n");
+	if (dtb)
+		fprintf(f, "setvar fdtfile -guid %s -rt =L\"dtb\"\r\n", KUT_EFI_VAR_GUID);
+	fprintf(f, "%s.efi%s%s\r\n", "payload", p->append && p->append[0] ? " " : "",
+	    p->append ? p->append : "");
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* Dump the device tree of EFI payload P's machine into DIR/dtb, where its
+ * startup.nsh tells the app to look: 0 or negative errno with *CAUSE. */
+static int
+payload_dtb(struct run *run, const struct job_exe *p, const char *dir, char **cause)
+{
+	struct exec_spec spec = { 0 };
+	char path[PATH_MAX + 8];
+
+	*cause = NULL;
+	if (run->r->ex->dump_dtb == NULL)
+		return -ENOTSUP;
+	spec.job = run->job;
+	spec.jobdir = run->dir;
+	spec.kernel = "";
+	spec.payload = p;
+	spec.fw = &run->fw;
+	spec.vars = run->vars;
+	spec.fatdir = dir;
+	snprintf(path, sizeof(path), "%s/dtb", dir);
+	return run->r->ex->dump_dtb(&spec, path, cause);
+}
+
+/* Worker thread: what a payload job needs on disk: the UEFI firmware and
+ * a variable store when it has EFI payloads, and each one's FAT
+ * directory.  No initrd: a payload boots alone. */
+static void
+payload_prep(struct run *run)
+{
+	const struct runner_env *env = &run->r->env;
+	char path[PATH_MAX], dir[PATH_MAX + 32];
+	bool efi = false;
+	char *cause = NULL;
+	int err = 0;
+
+	run->initrd[0] = '\0';
+	/* One qemu.cmd for all of them, each appending its command. */
+	snprintf(path, sizeof(path), "%s/qemu.cmd", run->dir);
+	unlink(path);
+	for (size_t i = 0; i < run->job->nexes; i++)
+		efi |= strcmp(run->job->exes[i].format, "efi") == 0;
+	if (!efi)
+		return;
+	if ((err = firmware_find_uefi(env->firmware_dir, &run->fw, &cause)) < 0) {
+		run->prep_err = err;
+		run->prep_cause = cause;
+		return;
+	}
+	snprintf(run->vars, sizeof(run->vars), "%s/vars.fd", run->dir);
+	snprintf(run->efidir, sizeof(run->efidir), "%s/efi", run->dir);
+	if ((err = copy_file(run->fw.vars, run->vars)) < 0 ||
+	    (mkdir(run->efidir, 0755) != 0 && errno != EEXIST && (err = -errno) < 0)) {
+		run->prep_err = err;
+		if (asprintf(&run->prep_cause, "cannot prepare UEFI variables in %s: %s", run->dir,
+			strerror(-err)) < 0)
+			run->prep_cause = NULL;
+		return;
+	}
+	for (size_t i = 0; i < run->job->nexes; i++) {
+		const struct job_exe *p = &run->job->exes[i];
+
+		if (strcmp(p->format, "efi") != 0)
+			continue;
+		bool dtb = run->r->ex->dump_dtb != NULL;
+
+		blobs_path(env->blobs, p->blob, path, sizeof(path));
+		snprintf(dir, sizeof(dir), "%s/%zu", run->efidir, i + 1);
+		if ((err = payload_fat_dir(dir, path, p, dtb)) < 0) {
+			run->prep_err = err;
+			if (asprintf(&run->prep_cause, "cannot write the FAT directory of %s: %s",
+				p->name, strerror(-err)) < 0)
+				run->prep_cause = NULL;
+			return;
+		}
+		if (dtb && (err = payload_dtb(run, p, dir, &cause)) < 0) {
+			run->prep_err = err;
+			if (asprintf(&run->prep_cause, "payload %s: %s", p->name,
+				cause ? cause : strerror(-err)) < 0)
+				run->prep_cause = NULL;
+			free(cause);
+			return;
+		}
+	}
+}
+
 /* Worker thread: everything a job needs on disk before qemu starts. */
 static void
 prep_work(uv_work_t *w)
@@ -571,6 +712,10 @@ prep_work(uv_work_t *w)
 	char *cause = NULL;
 	int err;
 
+	if (run->job->kind == JOB_KIND_PAYLOAD) {
+		payload_prep(run);
+		return;
+	}
 	err = initramfs_build_job(env->initramfs, env->blobs, run->job, run->initrd, &cause);
 	if (err < 0) {
 		run->prep_err = err;
@@ -613,6 +758,10 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 	struct run *run = arg;
 
 	console_parser_flush(run->parser);
+	if (run->payload != NULL) {
+		payload_ended(run, exit_status, term_signal, last_error);
+		return;
+	}
 	if (term_signal != 0 && run->verdict == RESULT_NONE)
 		set_verdict(run, RESULT_ERROR, "qemu was killed by signal %d", term_signal);
 	/* qemu that refuses to start (a missing ROM or firmware, a bad
@@ -654,6 +803,12 @@ prep_after(uv_work_t *w, int status)
 		run_finish(run, 0, false);
 		return;
 	}
+	if (run->job->kind == JOB_KIND_PAYLOAD) {
+		uv_timer_start(&run->t_timeout, on_timeout_timer,
+		    (uint64_t)run->job->timeout_s * 1000, 0);
+		payload_start_next(run);
+		return;
+	}
 	spec.job = run->job;
 	spec.jobdir = run->dir;
 	spec.kernel = run->kernel;
@@ -686,6 +841,182 @@ prep_after(uv_work_t *w, int status)
 		    (uint64_t)run->job->idle_timeout_s * 1000, 0);
 }
 
+/* ---- payload jobs (docs/PAYLOADS.md) ------------------------------------ */
+
+static void
+on_payload_timer(uv_timer_t *t)
+{
+	struct run *run = t->data;
+
+	if (run->payload != NULL)
+		payload_kill(run, "killed at its timeout of %d s",
+		    run->payload->timeout_s > 0 ? run->payload->timeout_s
+						: run->job->test_timeout_s);
+}
+
+/* A limit of the running payload's own ran out: stop its qemu (SIGKILL
+ * after --stop-grace); the job goes on with the next payload. */
+static void
+payload_kill(struct run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (run->payload == NULL || run->payload_why != NULL || run->exec == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&run->payload_why, fmt, ap) < 0)
+		run->payload_why = strdup("killed at a time limit");
+	va_end(ap);
+	run->r->ex->stop(run->exec, false);
+	uv_timer_start(&run->t_kill, on_kill_timer, (uint64_t)run->r->env.stop_grace_s * 1000, 0);
+}
+
+/* Boot the next payload, or finish the job when none is left. */
+static void
+payload_start_next(struct run *run)
+{
+	struct runner *r = run->r;
+	struct exec_spec spec = { 0 };
+	struct exec_callbacks cb = { .arg = run, .on_output = on_output, .on_exit = on_exit_cb };
+	struct console_event ev = { 0 };
+	const struct job_exe *p;
+	char head[PKVM_APPEND_MAX + 256], fatdir[PATH_MAX + 32];
+	char *cause = NULL;
+	uint64_t starttime = 0;
+	size_t i = run->payload_next;
+	int limit_s, n, err;
+	pid_t pid;
+
+	if (i >= run->job->nexes || run->verdict != RESULT_NONE || run->shutdown_stop) {
+		run_finish(run, 0, false);
+		return;
+	}
+	p = &run->job->exes[i];
+	run->payload_next = i + 1;
+	blobs_path(r->env.blobs, p->blob, run->kernel, sizeof(run->kernel));
+	snprintf(fatdir, sizeof(fatdir), "%s/%zu", run->efidir, i + 1);
+	/* A line of ours before each payload's console: where one ends and
+	 * the next begins in JOBDIR/serial, and the first line of its part
+	 * (logs --test NAME). */
+	n = snprintf(head, sizeof(head), "[pkvmd] payload %zu/%zu %s (%s, smp %d%s%s%s)\n", i + 1,
+	    run->job->nexes, p->name, p->format, p->smp, p->append[0] ? ", append '" : "",
+	    p->append, p->append[0] ? "'" : "");
+	console_parser_feed(run->parser, head, (size_t)n < sizeof(head) ? (size_t)n : sizeof(head));
+	memset(&run->pexit, 0, sizeof(run->pexit));
+	free(run->payload_why);
+	run->payload_why = NULL;
+	run->payload = p;
+	limit_s = p->timeout_s > 0 ? p->timeout_s : run->job->test_timeout_s;
+	ev.kind = CONSOLE_TEST_BEGIN;
+	ev.lineno = console_parser_lines(run->parser);
+	ev.test = p->name;
+	ev.seq = (int)i + 1;
+	ev.timeout_s = limit_s;
+	ev.limit = "";
+	on_console_event(run, &ev);
+
+	spec.job = run->job;
+	spec.jobdir = run->dir;
+	spec.kernel = run->kernel;
+	spec.payload = p;
+	spec.fw = strcmp(p->format, "efi") == 0 ? &run->fw : NULL;
+	spec.vars = run->vars;
+	spec.fatdir = fatdir;
+	err = r->ex->start(r->env.loop, &spec, &cb, &run->exec, &cause);
+	if (err < 0) {
+		set_verdict(run, RESULT_ERROR, "payload %s: %s", p->name,
+		    cause ? cause : "cannot start qemu");
+		free(cause);
+		run_finish(run, 0, false);
+		return;
+	}
+	run->phase = RUN_RUNNING;
+	pid = r->ex->pid(run->exec);
+	if (pid > 0 && procs_starttime(pid, &starttime) == 0)
+		store_job_set_pid(r->env.store, run->id, pid, starttime);
+	log_info("job %lld: payload %zu/%zu %s started (%s, pid %d, smp %d)", (long long)run->id,
+	    i + 1, run->job->nexes, p->name, p->format, (int)pid, p->smp);
+	run->last_output_ms = uv_now(r->env.loop);
+	run->payload_started_ms = run->last_output_ms;
+	if (i == 0) {
+		run->qemu_started_ms = run->last_output_ms;
+		run_phase(run, PHASE_BOOTING);
+	}
+	if (limit_s > 0)
+		uv_timer_start(&run->t_payload, on_payload_timer, (uint64_t)limit_s * 1000, 0);
+	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0)
+		uv_timer_start(&run->t_idle, on_idle_timer,
+		    (uint64_t)run->job->idle_timeout_s * 1000, 0);
+}
+
+/* The running payload's qemu is gone: store it as a test, and boot the
+ * next one unless the job is over. */
+static void
+payload_ended(struct run *run, int64_t exit_status, int term_signal, const char *last_error)
+{
+	struct runner *r = run->r;
+	const struct job_exe *p = run->payload;
+	struct console_event ev = { 0 };
+	const char *how = NULL;
+	int status;
+
+	uv_timer_stop(&run->t_payload);
+	uv_timer_stop(&run->t_kill);
+	uv_timer_stop(&run->t_idle);
+	if (run->exec != NULL) {
+		r->ex->release(run->exec);
+		run->exec = NULL;
+	}
+	/* The job's own time ran out, it was cancelled, a kernel-style crash
+	 * report stopped it, or pkvmd is stopping: the payload keeps what it
+	 * printed (job_results_finish()), the rest are not run. */
+	if (run->verdict != RESULT_NONE || run->shutdown_stop) {
+		if (term_signal != 0 && run->verdict == RESULT_NONE && !run->shutdown_stop)
+			set_verdict(run, RESULT_ERROR, "qemu was killed by signal %d", term_signal);
+		run_finish(run, term_signal != 0 ? -term_signal : exit_status, true);
+		return;
+	}
+	if (run->payload_why == NULL && term_signal != 0) {
+		set_verdict(run, RESULT_ERROR, "payload %s: qemu was killed by signal %d", p->name,
+		    term_signal);
+		run_finish(run, -term_signal, true);
+		return;
+	}
+	/* qemu refused the machine (a bad -machine property, a firmware it
+	 * cannot load): that is the job's error, not the payload's result. */
+	if (run->payload_why == NULL && exit_status != 0 && !run->pexit.printed &&
+	    last_error != NULL) {
+		set_verdict(run, RESULT_ERROR,
+		    "payload %s: qemu exited with status %lld before the payload printed "
+		    "anything: %s",
+		    p->name, (long long)exit_status, last_error);
+		run_finish(run, exit_status, true);
+		return;
+	}
+	status = payload_exit_status(&run->pexit, exit_status, &how);
+	log_info("job %lld: payload %s ended: qemu status %lld, status %d (from %s)%s%s",
+	    (long long)run->id, p->name, (long long)exit_status, status, how,
+	    run->payload_why ? ": " : "", run->payload_why ? run->payload_why : "");
+	ev.kind = CONSOLE_TEST_END;
+	ev.lineno = console_parser_lines(run->parser);
+	ev.test = p->name;
+	ev.seq = (int)run->payload_next;
+	ev.exit_code = status;
+	ev.duration_ms = (int64_t)(uv_now(r->env.loop) - run->payload_started_ms);
+	ev.killed_timeout = run->payload_why != NULL;
+	/* A payload that powered off without saying how it went failed, for
+	 * a reason its sub-results cannot tell. */
+	if (run->payload_why == NULL && exit_status == 0 && !run->pexit.has_exit_line)
+		run->payload_why = strdup(
+		    "powered off without an exit status (no test-device exit, "
+		    "no \"EXIT: STATUS=\" line)");
+	job_results_payload_end(run->results, &ev,
+	    run->pexit.exception[0] != '\0' ? run->pexit.exception : NULL, run->payload_why);
+	progress_event(run, &ev);
+	run->payload = NULL;
+	payload_start_next(run);
+}
+
 static void
 run_start(struct runner *r, struct job *j)
 {
@@ -708,6 +1039,7 @@ run_start(struct runner *r, struct job *j)
 	timers[2] = &run->t_kill;
 	timers[3] = &run->t_crash;
 	timers[4] = &run->t_done;
+	timers[5] = &run->t_payload;
 	for (int i = 0; i < RUN_TIMERS; i++) {
 		uv_timer_init(r->env.loop, timers[i]);
 		timers[i]->data = run;
@@ -811,6 +1143,25 @@ initrd_delete(struct run *run)
 		log_warn(-errno, "job %lld: deleting %s", (long long)run->id, run->initrd);
 }
 
+/* A payload job that no watchdog or cancel decided: the first payload
+ * that did not pass decides (failed, timeout, or crashed for an
+ * unhandled exception); all of them passing or skipping, it passed. */
+static void
+decide_payloads(struct run *run)
+{
+	enum job_result res = RESULT_FAILED;
+	const char *failure = run->results ? job_results_failure(run->results, &res) : NULL;
+
+	if (failure != NULL) {
+		run->verdict = res == RESULT_NONE ? RESULT_FAILED : res;
+		run->message = strdup(failure);
+	} else if (run->payload_next < run->job->nexes || run->payload != NULL) {
+		set_verdict(run, RESULT_ERROR, "the job stopped before its last payload ran");
+	} else {
+		run->verdict = RESULT_PASSED;
+	}
+}
+
 /* Decide the result of a run that no watchdog, crash or cancel decided:
  * describe the run, and let job_decide() apply the rules. */
 static void
@@ -828,6 +1179,10 @@ decide(struct run *run, int64_t exit_status, bool has_exit)
 
 	if (run->verdict != RESULT_NONE)
 		return;
+	if (run->job->kind == JOB_KIND_PAYLOAD) {
+		decide_payloads(run);
+		return;
+	}
 	if (jr != NULL)
 		o.failure = job_results_failure(jr, &o.failure_result);
 	run->verdict = job_decide(&o, &run->message);
@@ -839,7 +1194,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 	struct runner *r = run->r;
 	struct store *st = r->env.store;
 	uv_timer_t *timers[RUN_TIMERS] = { &run->t_timeout, &run->t_idle, &run->t_kill,
-		&run->t_crash, &run->t_done };
+		&run->t_crash, &run->t_done, &run->t_payload };
 	int err;
 
 	run->phase = RUN_FINISHED;

@@ -104,6 +104,14 @@ const struct stmt_def st_job_stmts[] = {
 	    .sql = "SELECT path FROM job_stream_paths WHERE job_id = ?1 ORDER BY seq" },
 	{ .id = STMT_JOB_STOP_ON_FAILURE_GET,
 	    .sql = "SELECT stop_on_failure FROM jobs WHERE id = ?1" },
+	/* Payload jobs (013-payloads.sql): what a payload has beyond an
+	 * executable, by the executable's seq. */
+	{ .id = STMT_PAYLOAD_INSERT,
+	    .sql = "INSERT INTO job_payloads (job_id, seq, format, smp, mem_mb, append, machine,"
+		   " groups) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
+	{ .id = STMT_PAYLOADS_GET,
+	    .sql = "SELECT seq, format, smp, mem_mb, append, machine, groups FROM job_payloads"
+		   " WHERE job_id = ?1 ORDER BY seq" },
 	{ .id = STMT_JOB_QUEUE,
 	    .sql = "SELECT " JOB_COLS " FROM jobs j WHERE j.state = 'queued'"
 		   " ORDER BY j.priority DESC, j.id" },
@@ -351,6 +359,67 @@ load_exe_strv(struct store *st, enum stmt_id id, struct job *j, bool env, const 
 	return r;
 }
 
+/* A payload job's payload rows into its executables (loaded), which
+ * makes it a payload job. */
+static int
+load_payloads(struct store *st, struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_PAYLOADS_GET];
+	struct job_exe *e;
+	int64_t seq;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, j->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		if (seq < 1 || (uint64_t)seq > j->nexes) {
+			log_warnx("store: %s: job %lld has a payload row for no executable", fn,
+			    (long long)j->id);
+			r = -EIO;
+			break;
+		}
+		e = &j->exes[seq - 1];
+		j->kind = JOB_KIND_PAYLOAD;
+		st_col_copy(s, 1, e->format, sizeof(e->format));
+		e->smp = sqlite3_column_int(s, 2);
+		e->mem_mb = sqlite3_column_int(s, 3);
+		if ((r = st_col_dup(s, 4, &e->append)) < 0 ||
+		    (r = st_col_dup(s, 5, &e->machine)) < 0 ||
+		    (r = st_col_dup(s, 6, &e->groups)) < 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	return r;
+}
+
+/* Insert J's payload rows, when it is a payload job. */
+static int
+insert_payloads(struct store *st, int64_t id, const struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_PAYLOAD_INSERT];
+	int r;
+
+	if (j->kind != JOB_KIND_PAYLOAD)
+		return 0;
+	for (size_t i = 0; i < j->nexes; i++) {
+		const struct job_exe *e = &j->exes[i];
+
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		st_bind_text(s, 3, e->format);
+		sqlite3_bind_int(s, 4, e->smp);
+		sqlite3_bind_int(s, 5, e->mem_mb);
+		st_bind_text(s, 6, e->append ? e->append : "");
+		st_bind_text(s, 7, e->machine ? e->machine : "");
+		st_bind_text(s, 8, e->groups ? e->groups : "");
+		if ((r = st_step_changes(st, s, fn)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* The store's names for extra kinds, as in job_extra.kind. */
 static const char *const extra_kind_names[] = {
 	[EXTRA_FILE] = "file",
@@ -435,6 +504,7 @@ load_children(struct store *st, struct job *j, const char *fn)
 	    (r = load_exes(st, j, fn)) < 0 ||
 	    (r = load_exe_strv(st, STMT_EXE_ARGS_GET, j, false, fn)) < 0 ||
 	    (r = load_exe_strv(st, STMT_EXE_ENV_GET, j, true, fn)) < 0 ||
+	    (r = load_payloads(st, j, fn)) < 0 ||
 	    (r = load_strv(st, STMT_ARGS_GET, j->id, &j->qemu_args, &j->nqemu_args, fn)) < 0 ||
 	    (r = load_strv(st, STMT_MODULES_GET, j->id, &j->modules, &j->nmodules, fn)) < 0 ||
 	    (r = load_extra(st, j, fn)) < 0 ||
@@ -612,7 +682,7 @@ insert_children(struct store *st, int64_t id, const struct job *j, const char *f
 	int r;
 
 	if ((r = insert_strv(st, STMT_TAG_INSERT, id, 0, j->tags, j->ntags, fn)) < 0 ||
-	    (r = insert_exes(st, id, j, fn)) < 0 ||
+	    (r = insert_exes(st, id, j, fn)) < 0 || (r = insert_payloads(st, id, j, fn)) < 0 ||
 	    (r = insert_strv(st, STMT_ARG_INSERT, id, 0, j->qemu_args, j->nqemu_args, fn)) < 0 ||
 	    (r = insert_strv(st, STMT_MODULE_INSERT, id, 0, j->modules, j->nmodules, fn)) < 0 ||
 	    (r = insert_extra(st, id, j, fn)) < 0 ||

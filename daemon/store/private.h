@@ -68,6 +68,8 @@ enum stmt_id {
 	STMT_COV_PATHS_GET,
 	STMT_STREAM_PATHS_GET,
 	STMT_JOB_STOP_ON_FAILURE_GET,
+	STMT_PAYLOAD_INSERT,
+	STMT_PAYLOADS_GET,
 	STMT_JOB_QUEUE,
 	STMT_JOB_START,
 	/* What store_job_start() clears of the new attempt, in this order

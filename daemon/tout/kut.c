@@ -4,8 +4,11 @@
  * kvm-unit-tests.  "PASS: name" -> pass, "FAIL: name" -> fail, "SKIP:
  * name" -> skip, "XFAIL: name" -> pass with message "expected failure",
  * "XPASS: name" -> fail with message "unexpected pass", "ABORT: why" ->
- * error; the name is the text after the colon.  "SUMMARY: N tests, M
- * unexpected failures, K expected failures, S skipped" is checked like
+ * error, "KFAIL: name" -> pass with message "known failure" (report_kfail():
+ * a failure the test expects, which does not fail it); the name is the
+ * text after the colon.  "SUMMARY: N tests, M
+ * unexpected failures, F known failures, K expected failures, S skipped"
+ * is checked like
  * LTP's summary (counts since the previous SUMMARY line).
  */
 #include <stdlib.h>
@@ -18,7 +21,7 @@ static void
 kut_summary(struct tout_parser *p, const char *s)
 {
 	/* "N tests, M unexpected failures, K expected failures, S skipped" */
-	long long want[KUT_NKINDS] = { -1, -1, -1, -1, -1 }, total = -1, n;
+	long long want[KUT_NKINDS] = { -1, -1, -1, -1, -1, -1 }, total = -1, n;
 	long long seen_total = 0, seen_failures, seen;
 	struct sbuf b = { 0 };
 
@@ -37,6 +40,8 @@ kut_summary(struct tout_parser *p, const char *s)
 			want[KUT_FAIL] = n;
 		else if (tout_has_prefix(s, "expected failures"))
 			want[KUT_XFAIL] = n;
+		else if (tout_has_prefix(s, "known failures"))
+			want[KUT_KFAIL] = n;
 		else if (tout_has_prefix(s, "skipped"))
 			want[KUT_SKIP] = n;
 	}
@@ -54,6 +59,12 @@ kut_summary(struct tout_parser *p, const char *s)
 	if (want[KUT_XFAIL] >= 0 && want[KUT_XFAIL] != seen) {
 		tout_sbuf_part(&b);
 		tout_sbuf_add(&b, "SUMMARY says %lld expected failures, saw %lld", want[KUT_XFAIL],
+		    seen);
+	}
+	seen = p->kut_seen[KUT_KFAIL];
+	if (want[KUT_KFAIL] >= 0 && want[KUT_KFAIL] != seen) {
+		tout_sbuf_part(&b);
+		tout_sbuf_add(&b, "SUMMARY says %lld known failures, saw %lld", want[KUT_KFAIL],
 		    seen);
 	}
 	seen = p->kut_seen[KUT_SKIP];
@@ -90,6 +101,10 @@ tout_kut_line(struct tout_parser *p, const char *t, uint64_t line)
 		    .kind = KUT_XPASS,
 		    .verdict = VERDICT_FAIL,
 		    .message = "unexpected pass" },
+		{ .prefix = "KFAIL: ",
+		    .kind = KUT_KFAIL,
+		    .verdict = VERDICT_PASS,
+		    .message = "known failure" },
 		{ .prefix = "ABORT: ", .kind = -1, .verdict = VERDICT_ERROR, .message = "aborted" },
 	};
 

@@ -52,7 +52,7 @@ struct block {
 
 /* The LTP result types that make a node, and the kvm-unit-tests ones. */
 enum ltp_kind { LTP_PASS, LTP_FAIL, LTP_BROK, LTP_CONF, LTP_WARN, LTP_NKINDS };
-enum kut_kind { KUT_PASS, KUT_FAIL, KUT_SKIP, KUT_XFAIL, KUT_XPASS, KUT_NKINDS };
+enum kut_kind { KUT_PASS, KUT_FAIL, KUT_SKIP, KUT_XFAIL, KUT_XPASS, KUT_KFAIL, KUT_NKINDS };
 
 /* One test's parser: the format detected and every format's state. */
 struct tout_parser {

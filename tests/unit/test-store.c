@@ -226,6 +226,56 @@ test_insert_bare_job_keeps_null_message_and_seed(void)
 	store_free(st);
 }
 
+/* A payload job (docs/PAYLOADS.md) keeps each payload's machine, and a
+ * kernel job stays a kernel job. */
+static void
+test_insert_payload_job_round_trips_its_payloads(void)
+{
+	struct store *st = open_ok(db_path());
+	struct job *in = job_make("alice", 0, 0), *out, *plain = job_make("bob", 0, 0);
+
+	in->kind = JOB_KIND_PAYLOAD;
+	in->exes = calloc(2, sizeof(*in->exes));
+	in->nexes = 2;
+	in->exes[0].name = strdup("selftest-setup");
+	snprintf(in->exes[0].blob, sizeof(in->exes[0].blob), "%s", BLOB_A);
+	snprintf(in->exes[0].format, sizeof(in->exes[0].format), "flat");
+	in->exes[0].smp = 2;
+	in->exes[0].mem_mb = 256;
+	in->exes[0].timeout_s = 90;
+	in->exes[0].append = strdup("setup smp=2 mem=256");
+	in->exes[0].machine = strdup("gic-version=2");
+	in->exes[0].groups = strdup("selftest smp");
+	in->exes[1].name = strdup("app.efi");
+	snprintf(in->exes[1].blob, sizeof(in->exes[1].blob), "%s", BLOB_B);
+	snprintf(in->exes[1].format, sizeof(in->exes[1].format), "efi");
+	in->exes[1].smp = 1;
+	CHECK_INT(store_job_insert(st, in), 0);
+	CHECK_INT(store_job_insert(st, plain), 0);
+	out = get(st, in->id);
+	if (out != NULL) {
+		CHECK_INT(out->kind, JOB_KIND_PAYLOAD);
+		CHECK_INT(out->nexes, 2);
+		CHECK_STR(out->exes[0].format, "flat");
+		CHECK_INT(out->exes[0].smp, 2);
+		CHECK_INT(out->exes[0].mem_mb, 256);
+		CHECK_INT(out->exes[0].timeout_s, 90);
+		CHECK_STR(out->exes[0].append, "setup smp=2 mem=256");
+		CHECK_STR(out->exes[0].machine, "gic-version=2");
+		CHECK_STR(out->exes[0].groups, "selftest smp");
+		CHECK_STR(out->exes[1].format, "efi");
+		CHECK_STR(out->exes[1].append, "");
+	}
+	job_free(out);
+	out = get(st, plain->id);
+	if (out != NULL)
+		CHECK_INT(out->kind, JOB_KIND_KERNEL);
+	job_free(out);
+	job_free(plain);
+	job_free(in);
+	store_free(st);
+}
+
 static void
 test_insert_fills_created_ms_when_zero(void)
 {
@@ -1510,6 +1560,7 @@ main(void)
 	RUN(test_garbage_file_is_refused_with_a_cause);
 	RUN(test_insert_get_round_trips_every_field);
 	RUN(test_insert_bare_job_keeps_null_message_and_seed);
+	RUN(test_insert_payload_job_round_trips_its_payloads);
 	RUN(test_insert_fills_created_ms_when_zero);
 	RUN(test_insert_with_duplicate_exe_names_leaves_nothing_behind);
 	RUN(test_get_unknown_id_is_enoent);

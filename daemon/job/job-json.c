@@ -470,6 +470,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			err = get_int(v, key, 0, PKVM_TIMEOUT_MAX_S, &j->test_timeout_s, e);
 		} else if (strcmp(key, "fail_on_warn") == 0) {
 			err = get_bool(v, key, &j->fail_on_warn, e);
+		} else if (strcmp(key, "interactive") == 0) {
+			err = get_bool(v, key, &j->interactive, e);
 		} else if (strcmp(key, "modules") == 0) {
 			err = parse_strv(v, key, 256, &j->modules, &j->nmodules, module_name_valid,
 			    e);
@@ -544,9 +546,10 @@ job_cmdline(const struct job *j)
 	/* The guest's /init bounds every test by what is left of the job's
 	 * timeout (docs/GUEST.md), so it needs to know it. */
 	if (asprintf(&s,
-		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s",
+		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s%s",
 		BASE_CMDLINE, j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s,
-		j->coverage ? 1 : 0, j->append[0] ? " " : "", j->append) < 0)
+		j->coverage ? 1 : 0, j->interactive ? " pkvm.interactive=1" : "",
+		j->append[0] ? " " : "", j->append) < 0)
 		return NULL;
 	return s;
 }
@@ -614,6 +617,7 @@ job_to_json(const struct job *j)
 	 * entries, which no job listing wants. */
 	json_object_set_new(o, "test_timeout", json_integer(j->test_timeout_s));
 	json_object_set_new(o, "fail_on_warn", json_boolean(j->fail_on_warn));
+	json_object_set_new(o, "interactive", json_boolean(j->interactive));
 	json_object_set_new(o, "net", json_string(job_net_name(j->net)));
 	json_object_set_new(o, "modules", modules);
 	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));

@@ -121,6 +121,11 @@ struct job {
 	 * never pruned; PRUNED_MS is when it was (0: it was not). */
 	bool pinned;
 	int64_t pruned_ms;
+
+	/* After the tests the guest drops to a shell on its console instead
+	 * of powering off (docs/INTERACTIVE.md): no idle timeout, and the job
+	 * ends when the guest powers off, on cancel or at its timeout. */
+	bool interactive;
 };
 
 /* An empty job with every default filled in, into *OUT; 0 or -ENOMEM. */

@@ -5,8 +5,18 @@
  * with pkvmd, in a session of its own (UV_PROCESS_DETACHED) so that a ^C
  * on pkvmd's terminal reaches pkvmd only.  Its stdout is the guest serial
  * console (-nographic), its stderr goes to JOBDIR/qemu.log, its stdin is
- * /dev/null.  The exact command line is written to JOBDIR/qemu.cmd so a
- * developer can rerun the guest by hand.
+ * a pipe that carries the keys of `pkvmctl attach` to the serial input.
+ * The exact command line is written to JOBDIR/qemu.cmd so a developer can
+ * rerun the guest by hand.
+ *
+ * -nographic multiplexes qemu's own monitor onto stdio behind the escape
+ * key Ctrl-A: "Ctrl-A c" would hand whoever types the human monitor, which
+ * can write host files.  So every Ctrl-A a user types is doubled on its
+ * way in, which the multiplexer passes to the guest as one literal Ctrl-A;
+ * the monitor is reached only through QMP (monitor.c, with its policy).
+ * qemu runs in the job directory, where it makes its QMP socket
+ * (-qmp unix:qmp.sock): a relative name keeps within sun_path's 108 bytes
+ * however long the state directory's path is.
  *
  * qemu runs under a seccomp sandbox (-sandbox) that denies what a guest
  * never needs qemu to do -- fork or exec, gain privileges, change CPU
@@ -32,9 +42,14 @@
 
 #define MAX_ARGS (64 + PKVM_QEMU_ARGS_MAX)
 
+/* Serial input queued but not yet read by qemu, at most; a writer that
+ * gets ahead of the guest by more is refused (-ENOBUFS). */
+#define INPUT_QUEUE_MAX_BYTES (256 * 1024)
+
 struct exec_handle {
 	uv_process_t proc;
 	uv_pipe_t out;
+	uv_pipe_t in; /* the guest's serial input */
 	struct exec_callbacks cb;
 	int64_t exit_status;
 	int term_signal;
@@ -137,6 +152,10 @@ build_argv(struct argv *a, const struct exec_spec *s)
 		arg(a, "-drive");
 		arg(a, "if=pflash,format=%s,file=%s", s->fw->format, s->vars);
 	}
+	/* The monitor, for pkvmd only (monitor.c); relative to the job
+	 * directory, qemu's working directory. */
+	arg(a, "-qmp");
+	arg(a, "unix:qmp.sock,server=on,wait=off");
 	if (j->debug_port != 0) {
 		/* Stop before the first instruction and wait for gdb. */
 		arg(a, "-S");
@@ -275,7 +294,8 @@ give_files(const struct exec_spec *s, char **cause)
 
 	if (!has_run_as)
 		return 0;
-	if ((err = qemu_user_grant(&run_as, s->jobdir, X_OK, cause)) < 0 ||
+	/* W_OK: qemu makes its QMP socket there. */
+	if ((err = qemu_user_grant(&run_as, s->jobdir, X_OK | W_OK, cause)) < 0 ||
 	    (err = qemu_user_check(&run_as, s->kernel, R_OK, cause)) < 0 ||
 	    (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0)
 		return err;
@@ -314,11 +334,14 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	}
 	uv_pipe_init(loop, &h->out, 0);
 	h->out.data = h;
+	uv_pipe_init(loop, &h->in, 0);
+	h->in.data = h;
 	h->proc.data = h;
 
 	build_argv(&a, spec);
 	write_cmd(spec->jobdir, &a);
-	stdio[0].flags = UV_IGNORE;
+	stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+	stdio[0].data.stream = (uv_stream_t *)&h->in;
 	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[1].data.stream = (uv_stream_t *)&h->out;
 	stdio[2].flags = UV_INHERIT_FD;
@@ -329,6 +352,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	opt.stdio = stdio;
 	opt.stdio_count = 3;
 	opt.flags = UV_PROCESS_DETACHED;
+	opt.cwd = spec->jobdir;
 	err = uv_spawn(loop, &h->proc, &opt);
 	close(logfd);
 	if (err < 0) {
@@ -337,13 +361,14 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 			*cause = NULL;
 		argv_free(&a);
 		/* uv_spawn failed: the process handle still needs closing. */
-		h->open_handles = 2;
+		h->open_handles = 3;
 		uv_close((uv_handle_t *)&h->proc, on_closed);
 		uv_close((uv_handle_t *)&h->out, on_closed);
+		uv_close((uv_handle_t *)&h->in, on_closed);
 		return err;
 	}
 	argv_free(&a);
-	h->open_handles = 2;
+	h->open_handles = 3;
 	uv_read_start((uv_stream_t *)&h->out, on_alloc, on_read);
 	*out = h;
 	return 0;
@@ -371,6 +396,45 @@ qemu_release(struct exec_handle *h)
 	h->released = true;
 	uv_close((uv_handle_t *)&h->proc, on_closed);
 	uv_close((uv_handle_t *)&h->out, on_closed);
+	uv_close((uv_handle_t *)&h->in, on_closed);
+}
+
+static void
+on_input_written(uv_write_t *w, int status)
+{
+	(void)status; /* a guest gone is noticed by its exit */
+	free(w);
+}
+
+static int
+qemu_input(struct exec_handle *h, const char *buf, size_t len)
+{
+	uv_write_t *w;
+	uv_buf_t b;
+	char *p;
+	size_t n = 0;
+	int err;
+
+	if (h->exited || h->released || uv_is_closing((uv_handle_t *)&h->in))
+		return -EPIPE;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&h->in) > INPUT_QUEUE_MAX_BYTES)
+		return -ENOBUFS;
+	/* One allocation for the request and its bytes, Ctrl-A doubled. */
+	w = malloc(sizeof(*w) + 2 * len);
+	if (w == NULL)
+		return -ENOMEM;
+	p = (char *)(w + 1);
+	for (size_t i = 0; i < len; i++) {
+		p[n++] = buf[i];
+		if (buf[i] == '\x01')
+			p[n++] = '\x01';
+	}
+	b = uv_buf_init(p, (unsigned int)n);
+	if ((err = uv_write(w, (uv_stream_t *)&h->in, &b, 1, on_input_written)) < 0) {
+		free(w);
+		return err;
+	}
+	return 0;
 }
 
 static const struct executor_ops qemu_ops = {
@@ -379,6 +443,7 @@ static const struct executor_ops qemu_ops = {
 	.stop = qemu_stop,
 	.pid = qemu_pid,
 	.release = qemu_release,
+	.input = qemu_input,
 };
 
 int

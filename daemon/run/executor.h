@@ -57,6 +57,10 @@ struct executor_ops {
 	pid_t (*pid)(struct exec_handle *h);
 	/* Free the handle after on_exit (closes its loop handles). */
 	void (*release)(struct exec_handle *h);
+	/* Queue LEN bytes for the guest's serial input (pkvmctl attach): 0,
+	 * -EPIPE when the guest is gone, -ENOBUFS when the guest has not
+	 * read what was queued before.  NULL: the executor takes no input. */
+	int (*input)(struct exec_handle *h, const char *buf, size_t len);
 };
 
 /* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -322,4 +323,82 @@ http_content_type(const char *name)
 			return content_types[i].type;
 	}
 	return NULL;
+}
+
+/* ---- upgraded connections ------------------------------------------------ */
+
+struct http_upgrade {
+	http_upgraded_fn fn;
+	void *arg;
+	void (*free_fn)(void *arg);
+	struct MHD_UpgradeResponseHandle *urh;
+};
+
+static void
+on_upgraded(void *cls, struct MHD_Connection *conn, void *req_cls, const char *extra,
+    size_t extra_len, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	struct http_upgrade *u = cls;
+	struct http_request *req = req_cls;
+
+	(void)conn;
+	/* The request lives on until MHD closes the connection, but the
+	 * upgrade is the handler's from here. */
+	if (req != NULL) {
+		req->upgrade = NULL;
+		req->upgraded = true;
+	}
+	u->urh = urh;
+	u->fn(u->arg, sock, extra, extra_len, u);
+}
+
+void
+http_reply_upgrade(struct http_request *req, const char *protocol, http_upgraded_fn fn, void *arg,
+    void (*free_fn)(void *arg))
+{
+	struct http_upgrade *u = calloc(1, sizeof(*u));
+	struct MHD_Response *r;
+
+	if (u == NULL || (r = MHD_create_response_for_upgrade(on_upgraded, u)) == NULL) {
+		free(u);
+		free_fn(arg);
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	u->fn = fn;
+	u->arg = arg;
+	u->free_fn = free_fn;
+	MHD_add_response_header(r, "Upgrade", protocol);
+	MHD_add_response_header(r, "Connection", "Upgrade");
+	req->upgrade = u;
+	set_response(req, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+}
+
+bool
+http_request_wants_upgrade(struct http_request *req, const char *protocol)
+{
+	const char *c = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Connection");
+	const char *u = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Upgrade");
+
+	return c != NULL && u != NULL && strcasestr(c, "upgrade") != NULL &&
+	       strcasecmp(u, protocol) == 0;
+}
+
+void
+http_upgraded_close(struct http_upgrade *u)
+{
+	if (u->urh != NULL)
+		MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+	free(u);
+}
+
+/* The request went without its upgrade (the client left before the 101
+ * went out): the handler's state goes with it. */
+void
+http_upgrade_drop(struct http_upgrade *u)
+{
+	if (u == NULL)
+		return;
+	u->free_fn(u->arg);
+	free(u);
 }

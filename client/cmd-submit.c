@@ -68,6 +68,7 @@ enum {
 	OPT_TEST_TIMEOUT,
 	OPT_MODULE,
 	OPT_FAIL_ON_WARN,
+	OPT_INTERACTIVE,
 	OPT_BUILD_DIR,
 	OPT_GCOV_TOOL,
 	OPT_COVERAGE_PATH,
@@ -98,6 +99,7 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_TEST_TIMEOUT, .long_name = "test-timeout", .has_arg = true },
 	{ .key = OPT_MODULE, .long_name = "module", .has_arg = true },
 	{ .key = OPT_FAIL_ON_WARN, .long_name = "fail-on-warn" },
+	{ .key = OPT_INTERACTIVE, .long_name = "interactive" },
 	{ .key = OPT_BUILD_DIR, .long_name = "build-dir", .has_arg = true },
 	{ .key = OPT_GCOV_TOOL, .long_name = "gcov-tool", .has_arg = true },
 	{ .key = OPT_COVERAGE_PATH, .long_name = "coverage-path", .has_arg = true },
@@ -532,6 +534,9 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_FAIL_ON_WARN:
 		json_object_set_new(s->body, "fail_on_warn", json_true());
 		return 0;
+	case OPT_INTERACTIVE:
+		json_object_set_new(s->body, "interactive", json_true());
+		return 0;
 	case OPT_BUILD_DIR:
 		s->coverage_options = true;
 		return coverage_submit_option(s->body, COVERAGE_BUILD_DIR, v);
@@ -803,7 +808,7 @@ const struct cmd_entry cmd_submit_entry = {
 	.alias = "run",
 	.args = "KERNEL [--smp N] [--mem MB] [--exe FILE]... [--exe-dir DIR]\n"
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
-		"                      [--test-timeout SEC] [--fail-on-warn]\n"
+		"                      [--test-timeout SEC] [--fail-on-warn] [--interactive]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
 		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
 		"                      [--seed S] [--priority low|normal|high]\n"
@@ -826,6 +831,8 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --test-timeout SEC  default time limit of each test, 0 = none\n"
 		   "                    but the job's (default 0)\n"
 		   "  --fail-on-warn    a kernel WARNING fails the job\n"
+		   "  --interactive     after the tests, a shell on the console instead of\n"
+		   "                    powering off (pkvmctl attach ID); no idle timeout\n"
 		   "  --append ARGS     extra kernel command line\n"
 		   "  --timeout SEC     total time limit (default 600)\n"
 		   "  --idle-timeout SEC  limit on console silence, 0 = none "

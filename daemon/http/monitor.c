@@ -11,7 +11,8 @@
  * Files.  dump-guest-memory writes into a file pkvmd opens itself,
  * JOBDIR/artifacts/_monitor/NAME, handed to qemu over the QMP socket
  * (getfd; qemu then needs no access to the job directory, whoever it runs
- * as); screendump writes to that path relative to the job directory, qemu's
+ * as), through QMP's own dump-guest-memory (the human monitor's runs in a
+ * monitor that does not see the descriptor); screendump writes to that path relative to the job directory, qemu's
  * working directory.  Either is kept, as the job's artifact
  * "_monitor/NAME", only when it is no bigger than --monitor-file-max; a
  * memory dump is refused before it starts when the guest's memory alone
@@ -107,6 +108,19 @@ keep_file(struct monitor_call *m, const char *path)
 	m->has_file = true;
 }
 
+/* The QMP format of dump-guest-memory's flag FLAG (monitor-policy.c). */
+static const char *
+dump_format(const char *flag)
+{
+	if (strcmp(flag, "-z") == 0)
+		return "kdump-zlib";
+	if (strcmp(flag, "-l") == 0)
+		return "kdump-lzo";
+	if (strcmp(flag, "-s") == 0)
+		return "kdump-snappy";
+	return "elf";
+}
+
 static void
 monitor_work(uv_work_t *w)
 {
@@ -115,8 +129,8 @@ monitor_work(uv_work_t *w)
 	int fd;
 
 	if (m->plan.kind == MONITOR_PLAIN) {
-		m->err = qmp_human_command(m->dir, m->plan.command, -1, NULL, MONITOR_TIMEOUT_MS,
-		    &m->output, &m->cause);
+		m->err = qmp_human_command(m->dir, m->plan.command, MONITOR_TIMEOUT_MS, &m->output,
+		    &m->cause);
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%s/artifacts", m->dir);
@@ -131,18 +145,15 @@ monitor_work(uv_work_t *w)
 		unlink(path);
 		snprintf(cmd, sizeof(cmd), "screendump artifacts/" MONITOR_ARTIFACT_TEST "/%s",
 		    m->plan.file);
-		m->err = qmp_human_command(m->dir, cmd, -1, NULL, MONITOR_TIMEOUT_MS, &m->output,
-		    &m->cause);
+		m->err = qmp_human_command(m->dir, cmd, MONITOR_TIMEOUT_MS, &m->output, &m->cause);
 	} else {
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (fd < 0) {
 			set_cause(m, -errno, "cannot create %s", m->plan.file);
 			return;
 		}
-		snprintf(cmd, sizeof(cmd), "dump-guest-memory %s%sfd:pkvm-monitor-file",
-		    m->plan.command, m->plan.command[0] ? " " : "");
-		m->err = qmp_human_command(m->dir, cmd, fd, "pkvm-monitor-file",
-		    MONITOR_DUMP_TIMEOUT_MS, &m->output, &m->cause);
+		m->err = qmp_dump_guest_memory(m->dir, fd, dump_format(m->plan.command),
+		    strcmp(m->plan.command, "-p") == 0, MONITOR_DUMP_TIMEOUT_MS, &m->cause);
 		close(fd);
 	}
 	/* The human monitor reports a failure as text, not as a QMP error:

@@ -198,46 +198,44 @@ qmp_connect(const char *jobdir, int *fdp)
 	return err;
 }
 
-int
-qmp_human_command(const char *jobdir, const char *line, int pass_fd, const char *fdname,
-    int timeout_ms, char **out, char **cause)
+/* Connect, greet, negotiate, pass PASS_FD as FDNAME when >= 0, run CMD
+ * (stolen) and give its "return" in *RET. */
+static int
+qmp_run(const char *jobdir, json_t *cmd, int pass_fd, const char *fdname, int timeout_ms,
+    json_t **ret, char **cause)
 {
 	struct qmp_conn c = { .fd = -1, .timeout_ms = timeout_ms };
-	json_t *greeting = NULL, *ret = NULL;
+	json_t *greeting = NULL;
 	int r;
 
-	*out = NULL;
+	*ret = NULL;
 	*cause = NULL;
 	if ((r = qmp_connect(jobdir, &c.fd)) < 0) {
+		json_decref(cmd);
 		set_cause(cause, "the guest's monitor does not answer: %s", strerror(-r));
 		return r;
 	}
 	if ((r = read_reply(&c, &greeting)) < 0 || json_object_get(greeting, "QMP") == NULL) {
+		json_decref(cmd);
 		set_cause(cause, "the guest's monitor did not greet: %s",
 		    r < 0 ? strerror(-r) : "not QMP");
 		r = r < 0 ? r : -EPROTO;
 		goto done;
 	}
 	if ((r = execute(&c, json_pack("{s:s}", "execute", "qmp_capabilities"), -1, NULL, cause)) <
-	    0)
+	    0) {
+		json_decref(cmd);
 		goto fail;
+	}
 	if (pass_fd >= 0 &&
 	    (r = execute(&c,
 		 json_pack("{s:s, s:{s:s}}", "execute", "getfd", "arguments", "fdname", fdname),
-		 pass_fd, NULL, cause)) < 0)
-		goto fail;
-	r = execute(&c,
-	    json_pack("{s:s, s:{s:s}}", "execute", "human-monitor-command", "arguments",
-		"command-line", line),
-	    -1, &ret, cause);
-	if (r < 0)
-		goto fail;
-	if (!json_is_string(ret)) {
-		r = -EPROTO;
+		 pass_fd, NULL, cause)) < 0) {
+		json_decref(cmd);
 		goto fail;
 	}
-	*out = strdup(json_string_value(ret));
-	r = *out != NULL ? 0 : -ENOMEM;
+	if ((r = execute(&c, cmd, -1, ret, cause)) < 0)
+		goto fail;
 	goto done;
 
 fail:
@@ -245,8 +243,48 @@ fail:
 		set_cause(cause, "talking to the guest's monitor: %s", strerror(-r));
 done:
 	json_decref(greeting);
-	json_decref(ret);
 	free(c.buf);
 	close(c.fd);
+	return r;
+}
+
+int
+qmp_human_command(const char *jobdir, const char *line, int timeout_ms, char **out, char **cause)
+{
+	json_t *ret = NULL;
+	int r;
+
+	*out = NULL;
+	r = qmp_run(jobdir,
+	    json_pack("{s:s, s:{s:s}}", "execute", "human-monitor-command", "arguments",
+		"command-line", line),
+	    -1, NULL, timeout_ms, &ret, cause);
+	if (r < 0)
+		return r;
+	if (!json_is_string(ret)) {
+		json_decref(ret);
+		set_cause(cause, "the guest's monitor answered with no text");
+		return -EPROTO;
+	}
+	*out = strdup(json_string_value(ret));
+	json_decref(ret);
+	return *out != NULL ? 0 : -ENOMEM;
+}
+
+int
+qmp_dump_guest_memory(const char *jobdir, int fd, const char *format, bool paging,
+    int timeout_ms, char **cause)
+{
+	json_t *ret = NULL;
+	int r;
+
+	/* The fd is the QMP monitor's own (getfd on this connection); a
+	 * human-monitor-command runs in a monitor of its own that does not
+	 * see it, so the dump is QMP's command, not HMP's. */
+	r = qmp_run(jobdir,
+	    json_pack("{s:s, s:{s:b, s:s, s:s}}", "execute", "dump-guest-memory", "arguments",
+		"paging", paging, "protocol", "fd:pkvm-dump", "format", format),
+	    fd, "pkvm-dump", timeout_ms, &ret, cause);
+	json_decref(ret);
 	return r;
 }

@@ -219,12 +219,8 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		attach_input(a, b->base, (size_t)n);
 		return;
 	}
-	if (n == UV_EOF) {
-		/* The client has no more keys (pkvmctl attach with its input
-		 * at an end): it still watches until the job ends. */
-		uv_read_stop(s);
-		return;
-	}
+	/* The end of the stream is the client gone (pkvmctl attach never
+	 * half-closes: at the end of its input it just stops sending). */
 	if (n < 0)
 		attach_close(a);
 }

@@ -14,9 +14,10 @@
  * as), through QMP's own dump-guest-memory (the human monitor's runs in a
  * monitor that does not see the descriptor); screendump writes to that path relative to the job directory, qemu's
  * working directory.  Either is kept, as the job's artifact
- * "_monitor/NAME", only when it is no bigger than --monitor-file-max; a
- * memory dump is refused before it starts when the guest's memory alone
- * is over the cap (a dump is the whole memory and a few headers).
+ * "_monitor/NAME", only when it is no bigger than --monitor-file-max; an
+ * ELF memory dump is refused before it starts when the guest's memory
+ * alone is over the cap (it is the whole memory and a few headers), a
+ * compressed one (kdump formats) is deleted after when it is over.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,7 +87,9 @@ keep_file(struct monitor_call *m, const char *path)
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
-		set_cause(m, -EIO, "qemu wrote no file (%s)", m->plan.file);
+		/* The human monitor says why in its output, not as an error. */
+		set_cause(m, -EIO, "%s",
+		    m->output != NULL && m->output[0] != '\0' ? m->output : "qemu wrote no file");
 		return;
 	}
 	if ((int64_t)st.st_size > m->cap_bytes) {
@@ -256,7 +259,10 @@ http_job_monitor(struct http_request *req)
 		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "command", "%s", cause);
 		goto fail;
 	}
-	if (m->plan.kind == MONITOR_DUMP &&
+	/* An ELF dump is the whole memory: over the cap, do not start it.
+	 * A compressed one is checked once written. */
+	if (m->plan.kind == MONITOR_DUMP && (m->plan.command[0] == '\0' ||
+						strcmp(m->plan.command, "-p") == 0) &&
 	    (int64_t)j->mem_mb * 1024 * 1024 > d->monitor_file_max_bytes) {
 		http_reply_error(req, HTTP_ERR_TOO_LARGE, "command",
 		    "a dump of job %lld's %d MB of memory is over --monitor-file-max (%lld bytes)",

@@ -332,6 +332,9 @@ struct http_upgrade {
 	void *arg;
 	void (*free_fn)(void *arg);
 	struct MHD_UpgradeResponseHandle *urh;
+	/* Alive until MHD has cleaned the connection up, which happens on
+	 * its next run after the close: its wake hook makes that run come. */
+	struct http_request *req;
 };
 
 static void
@@ -348,6 +351,7 @@ on_upgraded(void *cls, struct MHD_Connection *conn, void *req_cls, const char *e
 		req->upgrade = NULL;
 		req->upgraded = true;
 	}
+	u->req = req;
 	u->urh = urh;
 	u->fn(u->arg, sock, extra, extra_len, u);
 }
@@ -389,6 +393,8 @@ http_upgraded_close(struct http_upgrade *u)
 {
 	if (u->urh != NULL)
 		MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+	if (u->req != NULL)
+		u->req->wake(u->req);
 	free(u);
 }
 

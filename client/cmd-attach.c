@@ -158,7 +158,9 @@ attach_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	if (read_only && force)
 		return cmd_usage_error(self, "--read-only and --force cannot be combined");
 	snprintf(path, sizeof(path), PKVM_API_PREFIX "/jobs/%lld/attach%s", (long long)id,
-	    read_only ? "" : force ? "?write=1&force=1" : "?write=1");
+	    read_only   ? ""
+		: force ? "?write=1&force=1"
+			: "?write=1");
 	err = api_upgrade(api, path, "pkvm-console");
 	if (err < 0)
 		return api_fail(api, err);

@@ -56,9 +56,10 @@ gdb_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args)
 	if (!json_is_true(json_object_get(reply, "running")))
 		printf("job %lld is not running\n", (long long)id);
 	else
-		printf("debugger: %s\n", json_is_true(json_object_get(reply, "attached"))
-					     ? "attached"
-					     : "none attached (qemu waits for one)");
+		printf("debugger: %s\n",
+		    json_is_true(json_object_get(reply, "attached"))
+			? "attached"
+			: "none attached (qemu waits for one)");
 	json_decref(reply);
 	return 0;
 }

@@ -123,8 +123,8 @@ attach_send(struct attach *a, const char *buf, size_t len)
 	return true;
 }
 
-static void
-attach_say(struct attach *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void attach_say(struct attach *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 attach_say(struct attach *a, const char *fmt, ...)

@@ -42,8 +42,7 @@ http_job_gdb(struct http_request *req)
 	snprintf(cmd, sizeof(cmd), "gdb-multiarch -ex 'target remote 127.0.0.1:%d' vmlinux",
 	    j->debug_port);
 	http_reply_json(req, 200,
-	    json_pack("{s:I, s:i, s:s, s:b, s:b, s:s}", "id", (json_int_t)id, "port",
-		j->debug_port, "host", "127.0.0.1", "running", running, "attached", attached > 0,
-		"command", cmd));
+	    json_pack("{s:I, s:i, s:s, s:b, s:b, s:s}", "id", (json_int_t)id, "port", j->debug_port,
+		"host", "127.0.0.1", "running", running, "attached", attached > 0, "command", cmd));
 	job_free(j);
 }

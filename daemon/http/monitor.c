@@ -224,7 +224,8 @@ http_job_monitor(struct http_request *req)
 
 	if (!http_job_id_param(req, &id))
 		return;
-	json_object_foreach(body, key, v) {
+	json_object_foreach(body, key, v)
+	{
 		if (strcmp(key, "command") != 0) {
 			http_reply_error(req, HTTP_ERR_UNKNOWN_FIELD, key, "unknown field %s", key);
 			return;
@@ -261,8 +262,8 @@ http_job_monitor(struct http_request *req)
 	}
 	/* An ELF dump is the whole memory: over the cap, do not start it.
 	 * A compressed one is checked once written. */
-	if (m->plan.kind == MONITOR_DUMP && (m->plan.command[0] == '\0' ||
-						strcmp(m->plan.command, "-p") == 0) &&
+	if (m->plan.kind == MONITOR_DUMP &&
+	    (m->plan.command[0] == '\0' || strcmp(m->plan.command, "-p") == 0) &&
 	    (int64_t)j->mem_mb * 1024 * 1024 > d->monitor_file_max_bytes) {
 		http_reply_error(req, HTTP_ERR_TOO_LARGE, "command",
 		    "a dump of job %lld's %d MB of memory is over --monitor-file-max (%lld bytes)",

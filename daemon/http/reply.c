@@ -385,7 +385,7 @@ http_request_wants_upgrade(struct http_request *req, const char *protocol)
 	const char *u = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Upgrade");
 
 	return c != NULL && u != NULL && strcasestr(c, "upgrade") != NULL &&
-	       strcasecmp(u, protocol) == 0;
+	    strcasecmp(u, protocol) == 0;
 }
 
 void

@@ -583,7 +583,7 @@ listener_start(struct http_server *s, struct listen_socket *sock, const struct h
 	/* MHD_ALLOW_UPGRADE: pkvmctl attach (attach.c) turns its request
 	 * into the console's raw stream. */
 	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-			     MHD_ALLOW_UPGRADE;
+	    MHD_ALLOW_UPGRADE;
 	const union MHD_DaemonInfo *info;
 	struct listener *l;
 	int fd;

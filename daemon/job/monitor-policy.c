@@ -17,18 +17,65 @@
 
 /* Commands anyone who may change the job may send. */
 static const char *const plain_allowed[] = {
-	"stop", "cont", "c", "system_wakeup", "system_powerdown", "system_reset", "nmi",
-	"sendkey", "x", "xp", "print", "p", "gva2gpa", "i", "o", "help", "?", "info",
-	"singlestep", "sync-profile", NULL,
+	"stop",
+	"cont",
+	"c",
+	"system_wakeup",
+	"system_powerdown",
+	"system_reset",
+	"nmi",
+	"sendkey",
+	"x",
+	"xp",
+	"print",
+	"p",
+	"gva2gpa",
+	"i",
+	"o",
+	"help",
+	"?",
+	"info",
+	"singlestep",
+	"sync-profile",
+	NULL,
 };
 
 /* `info` subcommands that name nothing of the host's (no paths, no
  * sockets): `info block` and `info chardev` are left out for that. */
 static const char *const info_allowed[] = {
-	"registers", "status", "cpus", "mtree", "qtree", "mem", "tlb", "irq", "pic", "version",
-	"kvm", "jit", "numa", "memory_size_summary", "hotpluggable-cpus", "iothreads", "qom-tree",
-	"name", "uuid", "balloon", "history", "memdev", "memory-devices", "opcount", "profile",
-	"lapic", "cmma", "skeys", "sev", "dirty_rate", "replay", "vm-generation-id", NULL,
+	"registers",
+	"status",
+	"cpus",
+	"mtree",
+	"qtree",
+	"mem",
+	"tlb",
+	"irq",
+	"pic",
+	"version",
+	"kvm",
+	"jit",
+	"numa",
+	"memory_size_summary",
+	"hotpluggable-cpus",
+	"iothreads",
+	"qom-tree",
+	"name",
+	"uuid",
+	"balloon",
+	"history",
+	"memdev",
+	"memory-devices",
+	"opcount",
+	"profile",
+	"lapic",
+	"cmma",
+	"skeys",
+	"sev",
+	"dirty_rate",
+	"replay",
+	"vm-generation-id",
+	NULL,
 };
 
 static bool
@@ -48,7 +95,7 @@ monitor_file_name_valid(const char *name)
 	if (n == 0 || n > MONITOR_FILE_NAME_MAX || name[0] == '.')
 		return false;
 	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-	       n;
+	    n;
 }
 
 /* Split LINE (a copy in BUF) into at most MAX words; the count, or -1 when
@@ -71,8 +118,9 @@ split(char *buf, char **w, int max)
 static int
 plan_dump(char **w, int n, struct monitor_plan *p, const char **cause)
 {
-	if (n == 3 && (strcmp(w[1], "-p") == 0 || strcmp(w[1], "-z") == 0 ||
-			  strcmp(w[1], "-l") == 0 || strcmp(w[1], "-s") == 0)) {
+	if (n == 3 &&
+	    (strcmp(w[1], "-p") == 0 || strcmp(w[1], "-z") == 0 || strcmp(w[1], "-l") == 0 ||
+		strcmp(w[1], "-s") == 0)) {
 		snprintf(p->command, sizeof(p->command), "%s", w[1]);
 		w[1] = w[2];
 		n = 2;

@@ -35,9 +35,8 @@ struct console_tap {
 
 /* A set of taps whose writer's keys go to INPUT(ARG, buf, len) (0 or
  * negative errno); into *OUT: 0 or -ENOMEM. */
-int console_taps_new(struct console_taps **out, int (*input)(void *arg, const char *buf,
-						    size_t len),
-    void *arg);
+int console_taps_new(struct console_taps **out,
+    int (*input)(void *arg, const char *buf, size_t len), void *arg);
 /* Tell every tap the job ended (on_end) and free the set. */
 void console_taps_end(struct console_taps *t);
 /* Hand LEN console bytes to every tap. */

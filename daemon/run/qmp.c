@@ -272,8 +272,8 @@ qmp_human_command(const char *jobdir, const char *line, int timeout_ms, char **o
 }
 
 int
-qmp_dump_guest_memory(const char *jobdir, int fd, const char *format, bool paging,
-    int timeout_ms, char **cause)
+qmp_dump_guest_memory(const char *jobdir, int fd, const char *format, bool paging, int timeout_ms,
+    char **cause)
 {
 	json_t *ret = NULL;
 	int r;

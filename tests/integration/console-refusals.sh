@@ -1,0 +1,100 @@
+#!/bin/bash
+# Integration (fake qemu): what attach, monitor and gdb refuse, and how
+# (docs/INTERACTIVE.md): an unknown job (404), a job not running (409), a
+# job of someone else's (403, over TCP with a token), a file-writing or
+# unlisted monitor command from a non-admin (403), an empty command (400),
+# attach without the upgrade handshake (400), gdb without -d (409), a qemu
+# whose monitor does not answer (409).  And the allowed paths the fake can
+# show: attach over TCP as the owner watches until the job ends (cancel),
+# a second writer is refused until --force, and gdb on a -d job.
+. "$(dirname "$0")/../lib.sh"
+
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL=http://127.0.0.1:$PORT
+export XDG_CONFIG_HOME=$T/config
+unset PKVM_TOKEN PKVM_URL PKVM_SOCKET
+start_pkvmd --listen "unix:$SOCK" --listen "tcp:127.0.0.1:$PORT" --qemu "$FAKE_QEMU" \
+	--slots 4 --stop-grace 1
+
+ctl token create --user alice >"$T/alice.tok" 2>/dev/null
+ctl token create --user bob >"$T/bob.tok" 2>/dev/null
+tctl() {
+	local who=$1
+	shift
+	"$PKVMCTL" --url "$URL" --token-file "$T/$who.tok" "$@"
+}
+
+# refused WHAT EXIT REGEX COMMAND... -- COMMAND exits EXIT saying REGEX.
+refused() {
+	local what=$1 want=$2 re=$3 rc=0
+	shift 3
+	"$@" </dev/null >/dev/null 2>"$T/err" || rc=$?
+	check_eq "$what (exit $want)" "$rc" "$want"
+	check_match "  $what: says why" "$(cat "$T/err")" "$re"
+}
+
+run=$(tctl alice submit "$TEST_KERNEL" --append "fakeqemu=hang" --interactive)
+done_id=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=pass")
+ctl wait "$done_id" >/dev/null 2>&1
+wait_for_console "$run" "Booting Linux"
+
+refused "attach to an unknown job" 2 "no job 999" ctl attach 999
+refused "attach to a job that is done" 2 "is not running" ctl attach "$done_id"
+refused "attach to another user's job" 2 "belongs to alice; only they or an admin" tctl bob attach "$run"
+check_eq "attach without the upgrade handshake: 400" \
+	"$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $(cat "$T/alice.tok")" "$URL/v1/jobs/$run/attach")" 400
+check_match "  saying what to send" "$(cat "$T/body")" "Upgrade: pkvm-console"
+
+refused "monitor of an unknown job" 2 "no job 999" ctl monitor 999 info status
+refused "monitor of a job that is done" 2 "is not running" ctl monitor "$done_id" info status
+refused "monitor of another user's job" 2 "belongs to alice" tctl bob monitor "$run" info status
+refused "a non-admin's dump-guest-memory" 2 "write host files are for admins" \
+	tctl alice monitor "$run" -- dump-guest-memory mem.elf
+refused "a non-admin's screendump" 2 "write host files are for admins" \
+	tctl alice monitor "$run" screendump s.ppm
+refused "a non-admin's drive_add" 2 "not on the allow-list" \
+	tctl alice monitor "$run" drive_add 0 file=/etc/passwd
+refused "a non-admin's info chardev" 2 "not on the allow-list" \
+	tctl alice monitor "$run" info chardev
+refused "an admin's dump to a path" 2 "a name in the job directory" \
+	ctl monitor "$run" -- dump-guest-memory /tmp/mem.elf
+refused "migrate, even for an admin" 2 "migrate is not offered" ctl monitor "$run" migrate exec:cat
+check_eq "an empty command: 400" \
+	"$(curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+		-d '{"command": "  "}' "http://pkvmd/v1/jobs/$run/monitor")" 400
+check_eq "an unknown field: 400" \
+	"$(curl -s -o "$T/body" -w '%{http_code}' --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+		-d '{"command": "stop", "x": 1}' "http://pkvmd/v1/jobs/$run/monitor")" 400
+# The stand-in has no QMP socket: an allowed command finds no monitor.
+refused "a qemu whose monitor does not answer" 2 "monitor does not answer" \
+	tctl alice monitor "$run" info status
+
+refused "gdb on a job without -d" 2 "has no gdb stub: submit with -d PORT" ctl gdb "$run"
+refused "gdb on an unknown job" 2 "no job 999" ctl gdb 999
+dbg=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=hang" -d 45678)
+wait_for_console "$dbg" "Booting Linux"
+out=$(ctl gdb "$dbg")
+check_match "gdb: the command line for the stub" "$out" "^gdb-multiarch -ex 'target remote 127.0.0.1:45678' vmlinux$"
+check_match "  no debugger attached" "$out" "debugger: none attached"
+out=$(tctl alice gdb "$dbg")
+check_match "  over TCP: the tunnel to the server" "$out" "ssh -N -L 45678:127.0.0.1:45678 127.0.0.1"
+ctl cancel "$dbg" >/dev/null
+
+# The owner watches over TCP, and the job's end ends the session.
+exec {w}> >(exec "$PKVMCTL" --url "$URL" --token-file "$T/alice.tok" attach "$run" >"$T/a.out" 2>"$T/a.err")
+check "the owner attaches over TCP" wait_until 20 grep -q "attached to job $run; Ctrl-] detaches" "$T/a.err"
+refused "a second writer" 2 "someone else is typing.*--force" tctl alice attach "$run"
+exec {v}> >(exec "$PKVMCTL" --socket "$SOCK" attach --read-only "$run" >"$T/v.out" 2>"$T/v.err")
+check "a viewer attaches read-only meanwhile" wait_until 20 grep -q "attached to job $run (watching)" "$T/v.err"
+exec {f}> >(exec "$PKVMCTL" --socket "$SOCK" attach --force "$run" >"$T/f.out" 2>"$T/f.err")
+check "an admin takes over with --force" wait_until 20 grep -q "attached to job $run" "$T/f.err"
+check "  the writer before is told who took over" wait_until 20 grep -q "root took over typing" "$T/a.out"
+ctl cancel "$run" >/dev/null
+check "the job's end ends every session" wait_until 20 sh -c \
+	"grep -q 'job $run ended' '$T/a.out' && grep -q 'job $run ended' '$T/v.out' && grep -q 'job $run ended' '$T/f.out'"
+check "  and each says it was disconnected" wait_until 20 sh -c \
+	"grep -q 'disconnected from job $run' '$T/a.err' && grep -q 'disconnected from job $run' '$T/f.err'"
+exec {w}>&- {v}>&- {f}>&-
+check_eq "the interactive job is cancelled" "$(job_field "$run" result)" cancelled
+
+finish

@@ -121,6 +121,7 @@ struct http_request {
 	 * apply, the connection is the handler's raw stream. */
 	struct http_upgrade *upgrade;
 	bool upgraded;
+	struct upgrade_reaper *reaper; /* reply.c's, after an upgraded close */
 
 	/* Makes MHD notice a resumed connection: server.c's, so that
 	 * reply.c, below it, resumes requests without calling up into it. */
@@ -170,6 +171,9 @@ bool http_auth_allowed(struct http_request *req);
 
 /* REQ's upgrade never happened: free the handler's state (reply.c). */
 void http_upgrade_drop(struct http_upgrade *u);
+/* REQ is being freed: what still runs MHD for its upgraded connection's
+ * teardown lets go of it (reply.c). */
+void http_upgrade_forget(struct http_request *req);
 
 /* Every row of the error table is filled: 0, or -EINVAL when one is not. */
 int http_errors_check(void);

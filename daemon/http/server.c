@@ -246,6 +246,7 @@ request_free(struct http_request *req)
 {
 	hangup_stop(req);
 	http_upgrade_drop(req->upgrade);
+	http_upgrade_forget(req);
 	if (req->data_free != NULL)
 		req->data_free(req->data);
 	for (int i = 0; i < HTTP_MAX_PARAMS; i++) {

@@ -8,13 +8,17 @@
 # show: attach over TCP as the owner watches until the job ends (cancel),
 # a second writer is refused until --force, and gdb on a -d job.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../net.sh"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
+TLS_PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
+make_cert srv
 export XDG_CONFIG_HOME=$T/config
 unset PKVM_TOKEN PKVM_URL PKVM_SOCKET
-start_pkvmd --listen "unix:$SOCK" --listen "tcp:127.0.0.1:$PORT" --qemu "$FAKE_QEMU" \
-	--slots 4 --stop-grace 1
+start_pkvmd --listen "unix:$SOCK" --listen "tcp:127.0.0.1:$PORT" \
+	--listen "tcp:127.0.0.1:$TLS_PORT,tls" --tls-cert "$T/srv.crt" --tls-key "$T/srv.key" \
+	--qemu "$FAKE_QEMU" --slots 4 --stop-grace 1
 
 ctl token create --user alice >"$T/alice.tok" 2>/dev/null
 ctl token create --user bob >"$T/bob.tok" 2>/dev/null
@@ -79,6 +83,26 @@ check_match "  no debugger attached" "$out" "debugger: none attached"
 out=$(tctl alice gdb "$dbg")
 check_match "  over TCP: the tunnel to the server" "$out" "ssh -N -L 45678:127.0.0.1:45678 127.0.0.1"
 ctl cancel "$dbg" >/dev/null
+
+# Over TLS: attach, detach, and the connection goes (MHD forwards behind
+# TLS, and a session that ended must not leave it open).
+tls_closed() {
+	[ "$(ss -Htn state established "( sport = :$TLS_PORT )" | grep -c .)" = 0 ]
+}
+tls=$(tctl alice submit "$TEST_KERNEL" --append "fakeqemu=hang" --idle-timeout 0)
+wait_for_console "$tls" "Booting Linux"
+out=$(printf 'keys\035' | "$PKVMCTL" --url "https://127.0.0.1:$TLS_PORT" --cacert "$T/srv.crt" \
+	--token-file "$T/alice.tok" attach "$tls" 2>&1)
+check_match "attach over TLS" "$out" "attached to job $tls; Ctrl-] detaches"
+check_match "  and Ctrl-] detaches" "$out" "detached from job $tls"
+check "  the TLS connection is closed after" wait_until 10 tls_closed
+exec {t}> >(exec "$PKVMCTL" --url "https://127.0.0.1:$TLS_PORT" --cacert "$T/srv.crt" \
+	--token-file "$T/alice.tok" attach --read-only "$tls" >"$T/t.out" 2>"$T/t.err")
+check "a TLS viewer attaches" wait_until 20 grep -q "attached to job $tls (watching)" "$T/t.err"
+ctl cancel "$tls" >/dev/null
+check "  the job's end reaches it through TLS" wait_until 20 grep -q "job $tls ended" "$T/t.out"
+exec {t}>&-
+check "  and that connection is closed too" wait_until 10 tls_closed
 
 # The owner watches over TCP, and the job's end ends the session.
 exec {w}> >(exec "$PKVMCTL" --url "$URL" --token-file "$T/alice.tok" attach "$run" >"$T/a.out" 2>"$T/a.err")

@@ -81,6 +81,8 @@ status_print(json_t *job, const void *arg)
 		    buf2);
 		line("files:", buf);
 	}
+	if (json_is_true(json_object_get(job, "interactive")))
+		line("console:", "interactive: a shell after the tests (pkvmctl attach ID)");
 	line("cmdline:", job_str(job, "cmdline"));
 	return 0;
 }

@@ -14,9 +14,10 @@
  * can write host files.  So every Ctrl-A a user types is doubled on its
  * way in, which the multiplexer passes to the guest as one literal Ctrl-A;
  * the monitor is reached only through QMP (monitor.c, with its policy).
- * qemu runs in the job directory, where it makes its QMP socket
- * (-qmp unix:qmp.sock): a relative name keeps within sun_path's 108 bytes
- * however long the state directory's path is.
+ * qemu runs in the job directory and makes its QMP socket in JOBDIR/qmp/
+ * (-qmp unix:qmp/sock): a relative name keeps within sun_path's 108 bytes
+ * however long the state directory's path is, and with --qemu-user only
+ * that directory is qemu's to write in, not the job's outputs.
  *
  * qemu runs under a seccomp sandbox (-sandbox) that denies what a guest
  * never needs qemu to do -- fork or exec, gain privileges, change CPU
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "job/job.h"
@@ -155,7 +157,7 @@ build_argv(struct argv *a, const struct exec_spec *s)
 	/* The monitor, for pkvmd only (monitor.c); relative to the job
 	 * directory, qemu's working directory. */
 	arg(a, "-qmp");
-	arg(a, "unix:qmp.sock,server=on,wait=off");
+	arg(a, "unix:" QEMU_QMP_DIR "/sock,server=on,wait=off");
 	if (j->debug_port != 0) {
 		/* Stop before the first instruction and wait for gdb. */
 		arg(a, "-S");
@@ -286,16 +288,25 @@ on_closed(uv_handle_t *handle)
 		free(h);
 }
 
-/* With --qemu-user, what qemu opens by path must be reachable to it. */
+/* With --qemu-user, what qemu opens by path must be reachable to it; and
+ * the directory of its QMP socket is made (qemu makes the socket in it). */
 static int
 give_files(const struct exec_spec *s, char **cause)
 {
+	char qmp[PATH_MAX];
 	int err;
 
+	snprintf(qmp, sizeof(qmp), "%s/" QEMU_QMP_DIR, s->jobdir);
+	if (mkdir(qmp, 0755) != 0 && errno != EEXIST) {
+		err = -errno;
+		if (asprintf(cause, "cannot create %s: %s", qmp, strerror(-err)) < 0)
+			*cause = NULL;
+		return err;
+	}
 	if (!has_run_as)
 		return 0;
-	/* W_OK: qemu makes its QMP socket there. */
-	if ((err = qemu_user_grant(&run_as, s->jobdir, X_OK | W_OK, cause)) < 0 ||
+	if ((err = qemu_user_grant(&run_as, s->jobdir, X_OK, cause)) < 0 ||
+	    (err = qemu_user_grant(&run_as, qmp, X_OK | W_OK, cause)) < 0 ||
 	    (err = qemu_user_check(&run_as, s->kernel, R_OK, cause)) < 0 ||
 	    (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0)
 		return err;

@@ -24,6 +24,10 @@
 struct job;
 struct firmware;
 
+/* The directory in a job's directory where its qemu makes its QMP socket,
+ * "sock" (run/qmp.c connects to it). */
+#define QEMU_QMP_DIR "qmp"
+
 struct exec_spec {
 	const struct job *job;
 	const char *jobdir; /* outputs: qemu.log, qemu.cmd, vars.fd */

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "run/executor.h"
 #include "run/qmp.h"
 
 /* The longest line we take from qemu: `info mtree` of a big machine. */
@@ -184,7 +185,7 @@ qmp_connect(const char *jobdir, int *fdp)
 	dfd = open(jobdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/qmp.sock", dfd);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" QEMU_QMP_DIR "/sock", dfd);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		err = -errno;

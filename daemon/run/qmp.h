@@ -1,7 +1,7 @@
 /*
  * qmp.h -- one exchange with a running qemu's QMP socket.
  *
- * Every job's qemu listens on JOBDIR/qmp.sock (executor-qemu.c).  pkvmd
+ * Every job's qemu listens on JOBDIR/qmp/sock (executor-qemu.c).  pkvmd
  * connects only when asked (pkvmctl monitor), negotiates, runs one human
  * monitor command and hangs up, so a qemu that wedges costs one request,
  * never the loop: the exchange blocks, bounded by a timeout, and is meant

@@ -2,7 +2,8 @@
 # End to end on real qemu, the small test kernel: the interactive workflow
 # (docs/INTERACTIVE.md), one interactive boot for most of it.
 #  - submit --interactive: the tests run and are reported, then a shell on
-#    the console; the idle timeout does not fire while the shell waits;
+#    the console; neither the idle timeout nor --done-grace fires while the
+#    shell waits;
 #  - attach in pipe mode over TCP with alice's token (a non-admin owner):
 #    a command typed reaches the shell and its output comes back; bob is
 #    refused (403); a second writer is refused (409) until --force, and the
@@ -29,7 +30,10 @@ STATE=$T/state-$(printf '%0100d' 0)/state
 mkdir -p "$(dirname "$STATE")"
 export XDG_CONFIG_HOME=$T/config
 unset PKVM_TOKEN PKVM_URL PKVM_SOCKET
-start_pkvmd --listen "unix:$SOCK" --listen "tcp:127.0.0.1:$PORT" --slots 2 --monitor-file-max 67108864
+# --done-grace 1: a guest that reported done and did not power off
+# within 1 s would be stopped, an interactive one is not.
+start_pkvmd --listen "unix:$SOCK" --listen "tcp:127.0.0.1:$PORT" --slots 2 \
+	--monitor-file-max 67108864 --done-grace 1
 
 ctl token create --user alice >"$T/alice.tok" 2>/dev/null
 ctl token create --user bob >"$T/bob.tok" 2>/dev/null
@@ -66,7 +70,8 @@ check "alice attaches over TCP with her token" wait_until 20 grep -q "attached t
 printf 'sleep 5; echo marker-$((6*7))\n' >&"$a_fd"
 check "a command typed reaches the guest's shell and its output comes back" \
 	wait_until 60 grep -q "marker-42" "$T/a.out"
-check_eq "the idle timeout did not fire while the shell was quiet" "$(job_field "$id" state)" running
+check_eq "neither the idle timeout nor --done-grace fired while the shell waited" \
+	"$(job_field "$id" state)" running
 
 rc=0; tctl bob attach "$id" </dev/null >/dev/null 2>"$T/bob.err" || rc=$?
 check_eq "bob may not attach to alice's job (exit 2)" "$rc" 2

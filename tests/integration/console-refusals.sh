@@ -5,8 +5,9 @@
 # unlisted monitor command from a non-admin (403), an empty command (400),
 # attach without the upgrade handshake (400), gdb without -d (409), a qemu
 # whose monitor does not answer (409).  And the allowed paths the fake can
-# show: attach over TCP as the owner watches until the job ends (cancel),
-# a second writer is refused until --force, and gdb on a -d job.
+# show: attach over TCP and TLS as the owner watches until the job ends
+# (cancel), a second writer is refused until --force, gdb on a -d job, and
+# an interactive job that still ends at its timeout.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../net.sh"
 
@@ -120,5 +121,11 @@ check "  and each says it was disconnected" wait_until 20 sh -c \
 	"grep -q 'disconnected from job $run' '$T/a.err' && grep -q 'disconnected from job $run' '$T/f.err'"
 exec {w}>&- {v}>&- {f}>&-
 check_eq "the interactive job is cancelled" "$(job_field "$run" result)" cancelled
+
+# An interactive job still ends at its timeout.
+late=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=hang" --interactive --timeout 2)
+rc=0; ctl wait "$late" >/dev/null 2>&1 || rc=$?
+check_eq "an interactive job ends at its timeout (exit 3)" "$rc" 3
+check_eq "  saying so" "$(job_field "$late" message)" "timed out: the job's timeout of 2 s ran out"
 
 finish

@@ -75,6 +75,7 @@ struct argv {
 	char *v[MAX_ARGS + 1];
 	int n;
 	int qemu_at; /* where qemu's own command line starts */
+	int qmp_at; /* where pkvmd's -qmp is, left out of qemu.cmd */
 };
 
 static void arg(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -156,6 +157,7 @@ build_argv(struct argv *a, const struct exec_spec *s)
 	}
 	/* The monitor, for pkvmd only (monitor.c); relative to the job
 	 * directory, qemu's working directory. */
+	a->qmp_at = a->n;
 	arg(a, "-qmp");
 	arg(a, "unix:" QEMU_QMP_DIR "/sock,server=on,wait=off");
 	if (j->debug_port != 0) {
@@ -180,8 +182,17 @@ write_cmd(const char *jobdir, const struct argv *a)
 	f = fopen(path, "we");
 	if (f == NULL)
 		return;
-	/* Skip pkvmd-spawn and its arguments: they are ours, not the user's. */
+	/* Skip pkvmd-spawn and its arguments: they are ours, not the user's.
+	 * So is the QMP socket, relative to the job directory: a rerun by
+	 * hand from elsewhere would fail to make it, and has no pkvmd to
+	 * talk to it. */
 	for (int i = a->qemu_at; i < a->n; i++) {
+		if (i == a->qmp_at) {
+			i++;
+			continue;
+		}
+		if (i > a->qemu_at)
+			fputc(' ', f);
 		fputc('\'', f);
 		for (const char *p = a->v[i]; *p; p++) {
 			if (*p == '\'')
@@ -189,8 +200,9 @@ write_cmd(const char *jobdir, const struct argv *a)
 			else
 				fputc(*p, f);
 		}
-		fputs(i + 1 < a->n ? "' " : "'\n", f);
+		fputc('\'', f);
 	}
+	fputc('\n', f);
 	fclose(f);
 }
 

@@ -122,6 +122,50 @@ check "  and each says it was disconnected" wait_until 20 sh -c \
 exec {w}>&- {v}>&- {f}>&-
 check_eq "the interactive job is cancelled" "$(job_field "$run" result)" cancelled
 
+# On a terminal: raw mode while attached, the terminal put back after
+# Ctrl-] and after SIGTERM (python's pty stands in for the terminal; the
+# master side reads the terminal's modes).
+tty_job=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=hang" --interactive --idle-timeout 0)
+wait_for_console "$tty_job" "Booting Linux"
+tty_out=$(python3 - "$PKVMCTL" "$SOCK" "$tty_job" <<'PY'
+import os, pty, select, signal, sys, termios, time
+ctl, sock, job = sys.argv[1:4]
+
+def run(end):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(ctl, [ctl, "--socket", sock, "attach", job])
+    out = b""
+    deadline = time.time() + 20
+    while b"Ctrl-] detaches" not in out and time.time() < deadline:
+        if select.select([fd], [], [], 1)[0]:
+            out += os.read(fd, 4096)
+    # Raw: no line discipline, no echo, no signals from keys.
+    lflag = termios.tcgetattr(fd)[3]
+    raw = not (lflag & (termios.ICANON | termios.ECHO | termios.ISIG))
+    if end == "detach":
+        os.write(fd, b"\x1d")
+    else:
+        os.kill(pid, signal.SIGTERM)
+    _, status = os.waitpid(pid, 0)
+    lflag = termios.tcgetattr(fd)[3]
+    back = bool(lflag & termios.ICANON) and bool(lflag & termios.ECHO)
+    try:
+        while select.select([fd], [], [], 0.2)[0]:
+            out += os.read(fd, 4096)
+    except OSError:
+        pass
+    print("%s: raw=%s restored=%s detached=%s" % (end, raw, back, b"detached from job" in out))
+
+run("detach")
+run("sigterm")
+PY
+)
+check_match "on a terminal: raw mode, Ctrl-] detaches, the terminal is put back" "$tty_out" \
+	"detach: raw=True restored=True detached=True"
+check_match "  SIGTERM puts the terminal back too" "$tty_out" "sigterm: raw=True restored=True"
+ctl cancel "$tty_job" >/dev/null
+
 # An interactive job still ends at its timeout.
 late=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=hang" --interactive --timeout 2)
 rc=0; ctl wait "$late" >/dev/null 2>&1 || rc=$?

@@ -347,11 +347,42 @@ crash_message(struct run *run, const char *title, const char *test)
 	run->verdict = RESULT_CRASHED;
 }
 
+/* Whether EV is a report of the guest's /init (a result line or an
+ * artifact's), as opposed to a kernel report or a plain line. */
+static bool
+is_init_report(enum console_event_kind kind)
+{
+	switch (kind) {
+	case CONSOLE_INIT:
+	case CONSOLE_TEST_BEGIN:
+	case CONSOLE_TEST_END:
+	case CONSOLE_DONE:
+	case CONSOLE_CORRUPT:
+	case CONSOLE_MARK:
+	case CONSOLE_MODULE:
+	case CONSOLE_FILE_BEGIN:
+	case CONSOLE_FILE_DATA:
+	case CONSOLE_FILE_END:
+	case CONSOLE_FILE_SKIP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 on_console_event(void *arg, const struct console_event *ev)
 {
 	struct run *run = arg;
 	const char *test = running_test(run);
+
+	/* Once an interactive guest has reported its tests, its console is a
+	 * person's shell: a result line typed or printed there is theirs,
+	 * not /init's, and may not change what the tests did.  Kernel
+	 * reports still count (a crash in the shell crashes the job). */
+	if (run->job->interactive && run->results != NULL && job_results_saw_done(run->results) &&
+	    is_init_report(ev->kind))
+		return;
 
 	switch (ev->kind) {
 	case CONSOLE_INIT:

@@ -5,7 +5,8 @@
 #    the console; neither the idle timeout nor --done-grace fires while the
 #    shell waits;
 #  - attach in pipe mode over TCP with alice's token (a non-admin owner):
-#    a command typed reaches the shell and its output comes back; bob is
+#    a command typed reaches the shell and its output comes back, a result
+#    line typed there does not count as /init's; bob is
 #    refused (403); a second writer is refused (409) until --force, and the
 #    writer taken over is told; Ctrl-] detaches;
 #  - monitor as alice: info registers, stop/cont (info status), the
@@ -73,6 +74,12 @@ check "a command typed reaches the guest's shell and its output comes back" \
 check_eq "neither the idle timeout nor --done-grace fired while the shell waited" \
 	"$(job_field "$id" state)" running
 
+# A result line typed in the shell is the user's, not /init's: this one,
+# with a bad crc, would fail the job as a damaged result line.
+printf "echo '@@pkvm:1 end test=pass.sh seq=1 exit=7 ms=1 crc=1'; echo typed-\$((2+2))\n" >&"$a_fd"
+wait_until 30 grep -q "typed-4" "$T/a.out"
+check_match "  a result line typed after the tests changes nothing" "$(ctl results "$id")" "pass.sh +pass"
+
 rc=0; tctl bob attach "$id" </dev/null >/dev/null 2>"$T/bob.err" || rc=$?
 check_eq "bob may not attach to alice's job (exit 2)" "$rc" 2
 check_match "  403: whose job it is" "$(cat "$T/bob.err")" "belongs to alice; only they or an admin may attach"
@@ -117,6 +124,7 @@ check_match "  saying why" "$(cat "$T/m.err")" "over --monitor-file-max"
 printf 'poweroff -f\n' >&"$b_fd"
 rc=0; ctl wait "$id" 2>/dev/null || rc=$?
 check_eq "poweroff -f in the shell ends the job: passed" "$rc" 0
+check_eq "  with no message (the typed result line was not taken)" "$(job_field "$id" message)" null
 check "attach ends with the job" wait_gone "$b_pid" 20
 check_match "  saying so" "$(cat "$T/b.out")" "\[pkvmd: job $id ended\]"
 exec {a_fd}>&- {b_fd}>&-

@@ -15,6 +15,7 @@
  * 40 MB kernel or an hour of console output never sits in memory.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -556,4 +557,189 @@ api_fail(struct api *a, int err)
 		    "  the socket is mode 0660: ask to join its group, "
 		    "or pass --socket / set PKVM_SOCKET\n");
 	return PKVM_EXIT_INFRA;
+}
+
+/* ---- an upgraded connection (pkvmctl attach) ----------------------------- */
+
+/* Wait until the raw connection's socket is ready for EVENTS. */
+static void
+raw_wait(struct api *a, short events)
+{
+	struct pollfd p = { .fd = a->raw_fd, .events = events };
+
+	(void)poll(&p, 1, 1000);
+}
+
+int
+api_raw_send(struct api *a, const void *buf, size_t len)
+{
+	while (len > 0) {
+		size_t n = 0;
+		CURLcode rc = curl_easy_send(a->curl, buf, len, &n);
+
+		if (rc == CURLE_AGAIN) {
+			raw_wait(a, POLLOUT);
+			continue;
+		}
+		if (rc != CURLE_OK) {
+			api_set_message(a, "connection to pkvmd lost: %s", curl_easy_strerror(rc));
+			return -EIO;
+		}
+		buf = (const char *)buf + n;
+		len -= n;
+	}
+	return 0;
+}
+
+ssize_t
+api_raw_recv(struct api *a, void *buf, size_t len)
+{
+	size_t n = 0;
+	CURLcode rc;
+
+	if (a->raw_extra_len > 0) {
+		n = a->raw_extra_len < len ? a->raw_extra_len : len;
+		memcpy(buf, a->raw_extra, n);
+		memmove(a->raw_extra, a->raw_extra + n, a->raw_extra_len - n);
+		a->raw_extra_len -= n;
+		return (ssize_t)n;
+	}
+	rc = curl_easy_recv(a->curl, buf, len, &n);
+	if (rc == CURLE_AGAIN)
+		return -EAGAIN;
+	if (rc != CURLE_OK) {
+		api_set_message(a, "connection to pkvmd lost: %s", curl_easy_strerror(rc));
+		return -EIO;
+	}
+	return (ssize_t)n;
+}
+
+/* Read the answer's head (up to the blank line) into HEAD; what came
+ * after it is kept for api_raw_recv(). */
+static int
+raw_read_head(struct api *a, char *head, size_t size, size_t *head_len)
+{
+	size_t len = 0;
+	char *end;
+
+	for (;;) {
+		ssize_t n = api_raw_recv(a, head + len, size - 1 - len);
+
+		if (n == -EAGAIN) {
+			raw_wait(a, POLLIN);
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == 0) {
+			api_set_message(a, "pkvmd closed the connection before answering");
+			return -EIO;
+		}
+		len += (size_t)n;
+		head[len] = '\0';
+		if ((end = strstr(head, "\r\n\r\n")) != NULL) {
+			size_t hl = (size_t)(end - head) + 4;
+
+			a->raw_extra_len = len - hl;
+			memcpy(a->raw_extra, head + hl, a->raw_extra_len);
+			*head_len = hl;
+			return 0;
+		}
+		if (len + 1 >= size) {
+			api_set_message(a, "pkvmd's answer has too long a head");
+			return -EPROTO;
+		}
+	}
+}
+
+/* The error answer whose head is HEAD: its JSON message into A. */
+static void
+raw_error(struct api *a, const char *head)
+{
+	const char *cl = strcasestr(head, "\r\nContent-Length:");
+	size_t want = cl != NULL ? strtoul(cl + 17, NULL, 10) : 0, len = 0;
+	char body[4096];
+	json_t *j;
+	const char *m;
+
+	if (want >= sizeof(body))
+		want = sizeof(body) - 1;
+	while (len < want) {
+		ssize_t n = api_raw_recv(a, body + len, want - len);
+
+		if (n == -EAGAIN) {
+			raw_wait(a, POLLIN);
+			continue;
+		}
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	j = json_loadb(body, len, 0, NULL);
+	m = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+	if (m != NULL)
+		api_set_message(a, "%s", m);
+	else
+		api_set_message(a, "pkvmd answered http status %ld", a->status);
+	json_decref(j);
+}
+
+int
+api_upgrade(struct api *a, const char *path, const char *protocol)
+{
+	char errbuf[CURL_ERROR_SIZE], head[8192];
+	const char *host, *prefix;
+	curl_socket_t sock;
+	char *req = NULL;
+	size_t hl;
+	long os_errno = 0;
+	CURLcode rc;
+	int err, n;
+
+	if ((err = api_prepare(a, "/", errbuf)) < 0)
+		return err;
+	curl_easy_setopt(a->curl, CURLOPT_CONNECT_ONLY, 1L);
+	rc = curl_easy_perform(a->curl);
+	if (rc != CURLE_OK) {
+		curl_easy_getinfo(a->curl, CURLINFO_OS_ERRNO, &os_errno);
+		api_set_message(a, "cannot reach pkvmd at %s: %s", api_where(a),
+		    os_errno > 0 ? strerror((int)os_errno)
+				 : (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+		return os_errno > 0 ? -(int)os_errno : -EIO;
+	}
+	if (curl_easy_getinfo(a->curl, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
+	    sock == CURL_SOCKET_BAD) {
+		api_set_message(a, "cannot reach pkvmd at %s", api_where(a));
+		return -EIO;
+	}
+	a->raw_fd = (int)sock;
+	/* "http://host:port/prefix": the Host header and the path prefix. */
+	host = strstr(a->base_url, "://") + 3;
+	prefix = strchr(host, '/');
+	if (prefix == NULL)
+		prefix = host + strlen(host);
+	n = asprintf(&req,
+	    "GET %s%s HTTP/1.1\r\nHost: %.*s\r\nUser-Agent: pkvmctl/" PKVM_VERSION
+	    "\r\nConnection: Upgrade\r\nUpgrade: %s\r\n%s%s%s\r\n",
+	    prefix, path, (int)(prefix - host), host, protocol,
+	    a->socket_path == NULL && a->token != NULL ? "Authorization: Bearer " : "",
+	    a->socket_path == NULL && a->token != NULL ? a->token : "",
+	    a->socket_path == NULL && a->token != NULL ? "\r\n" : "");
+	if (n < 0) {
+		api_set_message(a, "out of memory");
+		return -ENOMEM;
+	}
+	err = api_raw_send(a, req, (size_t)n);
+	explicit_bzero(req, (size_t)n);
+	free(req);
+	if (err < 0 || (err = raw_read_head(a, head, sizeof(head), &hl)) < 0)
+		return err;
+	if (sscanf(head, "HTTP/1.%*d %ld", &a->status) != 1) {
+		api_set_message(a, "bad answer from pkvmd: not HTTP");
+		return -EPROTO;
+	}
+	if (a->status == 101)
+		return 0;
+	raw_error(a, head);
+	return -EREMOTEIO;
 }

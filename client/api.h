@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -28,6 +29,11 @@ struct api {
 	char *cacert; /* CA file that verifies the server's TLS certificate, or
 		       * NULL for the system's store */
 	void *headers; /* struct curl_slist * of the request being made */
+	/* An upgraded connection (api_upgrade): its socket, and bytes that
+	 * came with the 101 answer, not yet taken by api_raw_recv(). */
+	int raw_fd;
+	char raw_extra[8192];
+	size_t raw_extra_len;
 };
 
 /* Called during an upload with the bytes sent so far and the total. */
@@ -61,6 +67,19 @@ int api_upload(struct api *a, const char *path, const char *file, uint64_t size,
     api_progress_cb progress, void *arg);
 /* GET PATH and pass the body to WRITE as it arrives (for follow streams). */
 int api_stream(struct api *a, const char *path, api_write_cb write, void *arg);
+
+/* GET PATH asking to upgrade the connection to PROTOCOL (Connection:
+ * Upgrade): 0 once pkvmd answered 101 Switching Protocols, after which the
+ * connection carries raw bytes through api_raw_send() and api_raw_recv(),
+ * and A->raw_fd is its socket, to poll() for input (TLS included: curl
+ * does it).  An error answer is -EREMOTEIO with the status and message in
+ * A, as for api_request(). */
+int api_upgrade(struct api *a, const char *path, const char *protocol);
+/* Send all LEN bytes of BUF on the upgraded connection: 0 or -EIO. */
+int api_raw_send(struct api *a, const void *buf, size_t len);
+/* Up to LEN bytes from the upgraded connection: the count, 0 when pkvmd
+ * closed it, -EAGAIN when none are there yet, -EIO when it broke. */
+ssize_t api_raw_recv(struct api *a, void *buf, size_t len);
 
 /* Percent-encode S for a query string value; free with free(); NULL when
  * out of memory. */

@@ -139,6 +139,8 @@ status_print(json_t *job, const void *arg)
 		status_payloads(json_object_get(job, "payloads"));
 	else
 		line("cmdline:", job_str(job, "cmdline"));
+	if (json_is_true(json_object_get(job, "interactive")))
+		line("console:", "interactive: a shell after the tests (pkvmctl attach ID)");
 	return 0;
 }
 

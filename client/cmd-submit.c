@@ -75,6 +75,7 @@ enum {
 	OPT_TEST_TIMEOUT,
 	OPT_MODULE,
 	OPT_FAIL_ON_WARN,
+	OPT_INTERACTIVE,
 	OPT_BUILD_DIR,
 	OPT_GCOV_TOOL,
 	OPT_COVERAGE_PATH,
@@ -114,6 +115,7 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_TEST_TIMEOUT, .long_name = "test-timeout", .has_arg = true },
 	{ .key = OPT_MODULE, .long_name = "module", .has_arg = true },
 	{ .key = OPT_FAIL_ON_WARN, .long_name = "fail-on-warn" },
+	{ .key = OPT_INTERACTIVE, .long_name = "interactive" },
 	{ .key = OPT_BUILD_DIR, .long_name = "build-dir", .has_arg = true },
 	{ .key = OPT_GCOV_TOOL, .long_name = "gcov-tool", .has_arg = true },
 	{ .key = OPT_COVERAGE_PATH, .long_name = "coverage-path", .has_arg = true },
@@ -643,6 +645,9 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_FAIL_ON_WARN:
 		json_object_set_new(s->body, "fail_on_warn", json_true());
 		return 0;
+	case OPT_INTERACTIVE:
+		json_object_set_new(s->body, "interactive", json_true());
+		return 0;
 	case OPT_BUILD_DIR:
 		s->coverage_options = true;
 		return coverage_submit_option(s->body, COVERAGE_BUILD_DIR, v);
@@ -1038,7 +1043,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      | --payload FILE... | --payload-cfg FILE\n"
 		"                      [--payload-group G]\n"
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
-		"                      [--test-timeout SEC] [--fail-on-warn]\n"
+		"                      [--test-timeout SEC] [--fail-on-warn] [--interactive]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
 		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
 		"                      [--seed S] [--priority low|normal|high]\n"
@@ -1072,6 +1077,8 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --sysroot DIR     ship what dynamically linked executables need\n"
 		   "                    from DIR: their loader and DT_NEEDED libraries,\n"
 		   "                    recursively (e.g. /usr/aarch64-linux-gnu)\n"
+		   "  --interactive     after the tests, a shell on the console instead of\n"
+		   "                    powering off (pkvmctl attach ID); no idle timeout\n"
 		   "  --append ARGS     extra kernel command line\n"
 		   "  --timeout SEC     total time limit (default 600)\n"
 		   "  --idle-timeout SEC  limit on console silence, 0 = none "

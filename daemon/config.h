@@ -47,6 +47,7 @@ struct config {
 	int64_t done_grace_s; /* s qemu may take to power off after tests */
 	int64_t console_max_bytes; /* bytes of console kept per job */
 	int64_t max_blob_bytes; /* bytes per uploaded blob */
+	int64_t monitor_file_max_bytes; /* a file a monitor command writes */
 	int64_t max_body_bytes; /* bytes per JSON request body */
 	int64_t max_jobs_listed;
 	int64_t min_free_bytes; /* /v1/health is 503 with less free in state_dir */

@@ -586,6 +586,7 @@ main(int argc, char **argv)
 		.ui_dir = cfg.ui_dir,
 		.max_body_bytes = cfg.max_body_bytes,
 		.max_blob_bytes = cfg.max_blob_bytes,
+		.monitor_file_max_bytes = cfg.monitor_file_max_bytes,
 		.max_jobs_listed = cfg.max_jobs_listed,
 		.min_free_bytes = cfg.min_free_bytes,
 		.public_read = cfg.public_read,

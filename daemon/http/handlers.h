@@ -73,6 +73,12 @@ void http_job_wait(struct http_request *req);
 void http_job_estimate(struct http_request *req);
 void http_job_console(struct http_request *req);
 void http_job_cancel(struct http_request *req);
+
+/* attach.c, monitor.c, debug.c: a running job's console, monitor and gdb
+ * stub (docs/INTERACTIVE.md). */
+void http_job_attach(struct http_request *req);
+void http_job_monitor(struct http_request *req);
+void http_job_gdb(struct http_request *req);
 /* GET /v1/jobs/{id}/qemu-cmd: the shell-quoted qemu command line it ran. */
 void http_job_qemu_cmd(struct http_request *req);
 

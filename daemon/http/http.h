@@ -58,6 +58,7 @@ struct http_env {
 	const char *ui_dir; /* the dashboard's files (static.c), or NULL for none */
 	int64_t max_body_bytes; /* a JSON request body */
 	int64_t max_blob_bytes; /* an uploaded blob */
+	int64_t monitor_file_max_bytes; /* a file a monitor command writes (monitor.c) */
 	int64_t max_jobs_listed; /* GET /v1/jobs?limit= */
 	int64_t min_free_bytes; /* /v1/health is 503 below this free in state_dir */
 	bool public_read; /* TCP callers without a token may read */
@@ -262,6 +263,26 @@ typedef ssize_t (*http_stream_fn)(void *arg, uint64_t pos, char *buf, size_t max
 void http_reply_stream(struct http_request *req, unsigned status, const char *content_type,
     http_stream_fn fn, void *arg, void (*free_fn)(void *arg), const char *header,
     const char *value);
+
+/* A connection handed over after 101 Switching Protocols: raw bytes both
+ * ways on its descriptor.  Closed with http_upgraded_close(), only. */
+struct http_upgrade;
+/* Called once the 101 went out: FD is the stream (plain TCP, the Unix
+ * socket, or a socketpair behind which MHD does TLS; never close() it),
+ * EXTRA the EXTRA_LEN bytes the client sent after its request, which MHD
+ * had already read.  ARG is the handler's from http_reply_upgrade(). */
+typedef void (*http_upgraded_fn)(void *arg, int fd, const char *extra, size_t extra_len,
+    struct http_upgrade *u);
+/* Reply 101 Switching Protocols to PROTOCOL (the Upgrade header), then
+ * hand the connection to FN(ARG).  When the connection goes before the
+ * hand-over, FREE_FN(ARG) runs instead. */
+void http_reply_upgrade(struct http_request *req, const char *protocol, http_upgraded_fn fn,
+    void *arg, void (*free_fn)(void *arg));
+/* Whether REQ asks to upgrade to PROTOCOL (Connection: upgrade and
+ * Upgrade: PROTOCOL, HTTP/1.1). */
+bool http_request_wants_upgrade(struct http_request *req, const char *protocol);
+/* Done with an upgraded connection: MHD closes it. */
+void http_upgraded_close(struct http_upgrade *u);
 
 /* The Content-Type of a file named NAME by its extension, or NULL when it
  * is none of the kinds pkvmd serves (html, css, js, svg, png, ico, txt). */

@@ -116,6 +116,13 @@ struct http_request {
 	void *data;
 	void (*data_free)(void *data);
 
+	/* An upgrade reply queued (reply.c), until the connection is handed
+	 * over; and the request was upgraded: MHD's timeouts no longer
+	 * apply, the connection is the handler's raw stream. */
+	struct http_upgrade *upgrade;
+	bool upgraded;
+	struct upgrade_reaper *reaper; /* reply.c's, after an upgraded close */
+
 	/* Makes MHD notice a resumed connection: server.c's, so that
 	 * reply.c, below it, resumes requests without calling up into it. */
 	void (*wake)(struct http_request *req);
@@ -161,6 +168,12 @@ void http_auth_unix(struct http_request *req, int fd);
 void http_auth_tcp(struct http_request *req);
 /* Whether REQ's caller may use its route; replies 401 or 403 when not. */
 bool http_auth_allowed(struct http_request *req);
+
+/* REQ's upgrade never happened: free the handler's state (reply.c). */
+void http_upgrade_drop(struct http_upgrade *u);
+/* REQ is being freed: what still runs MHD for its upgraded connection's
+ * teardown lets go of it (reply.c). */
+void http_upgrade_forget(struct http_request *req);
 
 /* Every row of the error table is filled: 0, or -EINVAL when one is not. */
 int http_errors_check(void);

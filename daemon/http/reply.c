@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <uv.h>
 
 #include "base/log.h"
 #include "http/private.h"
@@ -322,4 +324,222 @@ http_content_type(const char *name)
 			return content_types[i].type;
 	}
 	return NULL;
+}
+
+/* ---- upgraded connections ------------------------------------------------ */
+
+struct http_upgrade {
+	http_upgraded_fn fn;
+	void *arg;
+	void (*free_fn)(void *arg);
+	struct MHD_UpgradeResponseHandle *urh;
+	/* Alive until MHD has cleaned the connection up, which happens on
+	 * its next run after the close: its wake hook makes that run come. */
+	struct http_request *req;
+	struct upgrade_hangup *hangup; /* behind TLS only */
+};
+
+/*
+ * Behind TLS the handler's socket is one end of a socketpair, MHD's
+ * forwarding at the other, and MHD does not pass the client's hang-up on:
+ * the handler would never read an end of stream.  So the client's own
+ * socket is watched for it (as server.c does for paused requests), and a
+ * hang-up shuts the handler's socket down for reading, which it reads as
+ * the end.
+ */
+struct upgrade_hangup {
+	uv_poll_t poll;
+	int app_fd;
+};
+
+static void
+on_upgrade_hangup_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+on_upgrade_hangup(uv_poll_t *p, int status, int events)
+{
+	struct upgrade_hangup *w = p->data;
+
+	(void)status;
+	(void)events;
+	uv_poll_stop(p);
+	(void)shutdown(w->app_fd, SHUT_RD);
+}
+
+static void
+upgrade_watch_hangup(struct http_upgrade *u, int app_fd)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(u->req->conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct upgrade_hangup *w;
+
+	if (ci == NULL || ci->connect_fd == app_fd || (w = calloc(1, sizeof(*w))) == NULL)
+		return;
+	w->app_fd = app_fd;
+	w->poll.data = w;
+	if (uv_poll_init(u->req->env->loop, &w->poll, ci->connect_fd) != 0) {
+		free(w);
+		return;
+	}
+	if (uv_poll_start(&w->poll, UV_DISCONNECT, on_upgrade_hangup) != 0) {
+		uv_close((uv_handle_t *)&w->poll, on_upgrade_hangup_closed);
+		return;
+	}
+	u->hangup = w;
+}
+
+static void
+on_upgraded(void *cls, struct MHD_Connection *conn, void *req_cls, const char *extra,
+    size_t extra_len, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	struct http_upgrade *u = cls;
+	struct http_request *req = req_cls;
+
+	(void)conn;
+	/* The request lives on until MHD closes the connection, but the
+	 * upgrade is the handler's from here. */
+	if (req != NULL) {
+		req->upgrade = NULL;
+		req->upgraded = true;
+	}
+	u->req = req;
+	u->urh = urh;
+	if (req != NULL)
+		upgrade_watch_hangup(u, sock);
+	u->fn(u->arg, sock, extra, extra_len, u);
+}
+
+void
+http_reply_upgrade(struct http_request *req, const char *protocol, http_upgraded_fn fn, void *arg,
+    void (*free_fn)(void *arg))
+{
+	struct http_upgrade *u = calloc(1, sizeof(*u));
+	struct MHD_Response *r;
+
+	if (u == NULL || (r = MHD_create_response_for_upgrade(on_upgraded, u)) == NULL) {
+		free(u);
+		free_fn(arg);
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	u->fn = fn;
+	u->arg = arg;
+	u->free_fn = free_fn;
+	MHD_add_response_header(r, "Upgrade", protocol);
+	MHD_add_response_header(r, "Connection", "Upgrade");
+	req->upgrade = u;
+	set_response(req, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+}
+
+bool
+http_request_wants_upgrade(struct http_request *req, const char *protocol)
+{
+	const char *c = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Connection");
+	const char *u = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Upgrade");
+
+	return c != NULL && u != NULL && strcasestr(c, "upgrade") != NULL &&
+	    strcasecmp(u, protocol) == 0;
+}
+
+/*
+ * MHD tears a closed upgraded connection down over several of its runs (the
+ * close marks it, forwarding behind TLS drains, a resume moves it to the
+ * cleanup list, the cleanup closes the socket), and nothing that the loop
+ * watches need become ready between them: no client is left to send
+ * anything.  So MHD is run a few more times after a close, at growing
+ * intervals, until the request is completed (http_upgrade_forget) or the
+ * last try.  Behind TLS, MHD forwards what the handler wrote last (the
+ * end of a console session) but then never closes the client's connection
+ * itself: a connection still there after REAP_FORCE_TRY tries (210 ms,
+ * time for the last bytes to go out) has its socket shut down, and MHD's
+ * next run cleans it up as for any dead peer.
+ */
+#define REAP_TRIES 6
+#define REAP_FIRST_MS 10
+#define REAP_FORCE_TRY 3
+
+struct upgrade_reaper {
+	uv_timer_t timer;
+	struct http_request *req; /* NULL once completed */
+	int tries;
+};
+
+static void
+on_reaper_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+on_reap(uv_timer_t *t)
+{
+	struct upgrade_reaper *r = t->data;
+
+	if (r->req == NULL || ++r->tries >= REAP_TRIES) {
+		if (r->req != NULL)
+			r->req->reaper = NULL;
+		uv_close((uv_handle_t *)&r->timer, on_reaper_closed);
+		return;
+	}
+	if (r->tries >= REAP_FORCE_TRY) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->req->conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (ci != NULL)
+			(void)shutdown(ci->connect_fd, SHUT_RDWR);
+	}
+	r->req->wake(r->req);
+	uv_timer_start(&r->timer, on_reap, (uint64_t)REAP_FIRST_MS << (2 * r->tries), 0);
+}
+
+static void
+upgrade_reap(struct http_request *req)
+{
+	struct upgrade_reaper *r;
+
+	req->wake(req);
+	if (req->reaper != NULL || (r = calloc(1, sizeof(*r))) == NULL)
+		return;
+	r->req = req;
+	r->timer.data = r;
+	uv_timer_init(req->env->loop, &r->timer);
+	uv_timer_start(&r->timer, on_reap, REAP_FIRST_MS, 0);
+	req->reaper = r;
+}
+
+void
+http_upgrade_forget(struct http_request *req)
+{
+	if (req->reaper != NULL)
+		req->reaper->req = NULL;
+	req->reaper = NULL;
+}
+
+void
+http_upgraded_close(struct http_upgrade *u)
+{
+	/* Before MHD may close the socket it watches. */
+	if (u->hangup != NULL) {
+		uv_poll_stop(&u->hangup->poll);
+		uv_close((uv_handle_t *)&u->hangup->poll, on_upgrade_hangup_closed);
+	}
+	if (u->urh != NULL)
+		MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+	if (u->req != NULL)
+		upgrade_reap(u->req);
+	free(u);
+}
+
+/* The request went without its upgrade (the client left before the 101
+ * went out): the handler's state goes with it. */
+void
+http_upgrade_drop(struct http_upgrade *u)
+{
+	if (u == NULL)
+		return;
+	u->free_fn(u->arg);
+	free(u);
 }

@@ -83,6 +83,22 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/jobs/{id}/cancel",
 	    .scope = HTTP_SCOPE_SUBMIT,
 	    .handler = http_job_cancel },
+	/* A running job's console both ways, its monitor and its gdb stub
+	 * (attach.c, monitor.c, debug.c): the owner or an admin, checked
+	 * there, since the scope alone does not say whose job it is. */
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/attach",
+	    .scope = HTTP_SCOPE_SUBMIT,
+	    .handler = http_job_attach },
+	{ .method = "POST",
+	    .pattern = "/v1/jobs/{id}/monitor",
+	    .scope = HTTP_SCOPE_SUBMIT,
+	    .body = HTTP_BODY_JSON,
+	    .handler = http_job_monitor },
+	{ .method = "GET",
+	    .pattern = "/v1/jobs/{id}/gdb",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_job_gdb },
 	{ .method = "POST",
 	    .pattern = "/v1/jobs/{id}/pin",
 	    .scope = HTTP_SCOPE_SUBMIT,

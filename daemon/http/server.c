@@ -245,6 +245,8 @@ static void
 request_free(struct http_request *req)
 {
 	hangup_stop(req);
+	http_upgrade_drop(req->upgrade);
+	http_upgrade_forget(req);
 	if (req->data_free != NULL)
 		req->data_free(req->data);
 	for (int i = 0; i < HTTP_MAX_PARAMS; i++) {
@@ -440,7 +442,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	/* A kept-alive connection waits for its next request under the
 	 * read timeout again.  Only after a reply that went out: the other
 	 * ends are a connection MHD is closing. */
-	else if (req->read_timeout_off)
+	else if (req->read_timeout_off && !req->upgraded)
 		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
 		    (unsigned int)req->env->read_timeout_s);
 	metrics_http_request(req->method, req->route ? req->route->pattern : NULL, req->status,
@@ -579,7 +581,10 @@ listener_start(struct http_server *s, struct listen_socket *sock, const struct h
     char **cause)
 {
 	struct MHD_OptionItem tls_opts[3] = { { MHD_OPTION_END, 0, NULL } };
-	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	/* MHD_ALLOW_UPGRADE: pkvmctl attach (attach.c) turns its request
+	 * into the console's raw stream. */
+	unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_UPGRADE;
 	const union MHD_DaemonInfo *info;
 	struct listener *l;
 	int fd;

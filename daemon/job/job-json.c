@@ -447,7 +447,7 @@ payload_job_finish(struct job *j, json_t *obj, struct job_json_error *e)
 {
 	static const char *const kernel_only[] = { "kernel", "executables", "vmlinux", "modules",
 		"extra", "build_dir", "gcov_tool", "coverage_paths", "append", "disks", "root",
-		"keep_disk", "stream_paths", "stop_on_failure" };
+		"keep_disk", "stream_paths", "stop_on_failure", "interactive" };
 	bool smp_given = json_object_get(obj, "smp") != NULL;
 	int max = 0;
 
@@ -767,6 +767,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			err = get_int(v, key, 0, PKVM_TIMEOUT_MAX_S, &j->test_timeout_s, e);
 		} else if (strcmp(key, "fail_on_warn") == 0) {
 			err = get_bool(v, key, &j->fail_on_warn, e);
+		} else if (strcmp(key, "interactive") == 0) {
+			err = get_bool(v, key, &j->interactive, e);
 		} else if (strcmp(key, "modules") == 0) {
 			err = parse_strv(v, key, 256, &j->modules, &j->nmodules, module_name_valid,
 			    e);
@@ -868,10 +870,11 @@ job_cmdline(const struct job *j)
 	/* The guest's /init bounds every test by what is left of the job's
 	 * timeout (docs/GUEST.md), so it needs to know it. */
 	if (asprintf(&s,
-		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s%s%s",
+		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s%s%s%s",
 		BASE_CMDLINE, j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s,
 		j->coverage ? 1 : 0, root ? root : "",
-		j->stop_on_failure ? " pkvm.stop_on_failure=1" : "", j->append[0] ? " " : "",
+		j->stop_on_failure ? " pkvm.stop_on_failure=1" : "",
+		j->interactive ? " pkvm.interactive=1" : "", j->append[0] ? " " : "",
 		j->append) < 0)
 		s = NULL;
 	free(root);
@@ -958,6 +961,7 @@ job_to_json(const struct job *j)
 	 * entries, which no job listing wants. */
 	json_object_set_new(o, "test_timeout", json_integer(j->test_timeout_s));
 	json_object_set_new(o, "fail_on_warn", json_boolean(j->fail_on_warn));
+	json_object_set_new(o, "interactive", json_boolean(j->interactive));
 	json_object_set_new(o, "net", json_string(job_net_name(j->net)));
 	json_object_set_new(o, "modules", modules);
 	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));

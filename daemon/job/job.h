@@ -163,6 +163,10 @@ struct job {
 	size_t ndisks;
 	char *root;
 	bool keep_disk;
+	/* After the tests the guest drops to a shell on its console instead
+	 * of powering off (docs/INTERACTIVE.md): no idle timeout, and the job
+	 * ends when the guest powers off, on cancel or at its timeout. */
+	bool interactive;
 };
 
 /* An empty job with every default filled in, into *OUT; 0 or -ENOMEM. */

@@ -5,8 +5,19 @@
  * with pkvmd, in a session of its own (UV_PROCESS_DETACHED) so that a ^C
  * on pkvmd's terminal reaches pkvmd only.  Its stdout is the guest serial
  * console (-nographic), its stderr goes to JOBDIR/qemu.log, its stdin is
- * /dev/null.  The exact command line is written to JOBDIR/qemu.cmd so a
- * developer can rerun the guest by hand.
+ * a pipe that carries the keys of `pkvmctl attach` to the serial input.
+ * The exact command line is written to JOBDIR/qemu.cmd so a developer can
+ * rerun the guest by hand.
+ *
+ * -nographic multiplexes qemu's own monitor onto stdio behind the escape
+ * key Ctrl-A: "Ctrl-A c" would hand whoever types the human monitor, which
+ * can write host files.  So every Ctrl-A a user types is doubled on its
+ * way in, which the multiplexer passes to the guest as one literal Ctrl-A;
+ * the monitor is reached only through QMP (monitor.c, with its policy).
+ * qemu runs in the job directory and makes its QMP socket in JOBDIR/qmp/
+ * (-qmp unix:qmp/sock): a relative name keeps within sun_path's 108 bytes
+ * however long the state directory's path is, and with --qemu-user only
+ * that directory is qemu's to write in, not the job's outputs.
  *
  * qemu runs under a seccomp sandbox (-sandbox) that denies what a guest
  * never needs qemu to do -- fork or exec, gain privileges, change CPU
@@ -25,6 +36,7 @@
 #include <string.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "job/job.h"
@@ -35,9 +47,14 @@
 
 #define MAX_ARGS (64 + 4 * PKVM_DISKS_MAX + PKVM_QEMU_ARGS_MAX)
 
+/* Serial input queued but not yet read by qemu, at most; a writer that
+ * gets ahead of the guest by more is refused (-ENOBUFS). */
+#define INPUT_QUEUE_MAX_BYTES (256 * 1024)
+
 struct exec_handle {
 	uv_process_t proc;
 	uv_pipe_t out;
+	uv_pipe_t in; /* the guest's serial input */
 	struct exec_callbacks cb;
 	int64_t exit_status;
 	int term_signal;
@@ -61,6 +78,7 @@ struct argv {
 	char *v[MAX_ARGS + 1];
 	int n;
 	int qemu_at; /* where qemu's own command line starts */
+	int qmp_at; /* where pkvmd's -qmp is, left out of qemu.cmd */
 };
 
 static void arg(struct argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -248,6 +266,11 @@ build_argv(struct argv *a, const struct exec_spec *s)
 		arg(a, "if=pflash,format=%s,file=%s", s->fw->format, s->vars);
 	}
 	disk_args(a, s);
+	/* The monitor, for pkvmd only (monitor.c); relative to the job
+	 * directory, qemu's working directory. */
+	a->qmp_at = a->n;
+	arg(a, "-qmp");
+	arg(a, "unix:" QEMU_QMP_DIR "/sock,server=on,wait=off");
 	if (j->debug_port != 0) {
 		/* Stop before the first instruction and wait for gdb. */
 		arg(a, "-S");
@@ -271,8 +294,17 @@ write_cmd(const char *jobdir, const struct argv *a, bool append)
 	f = fopen(path, append ? "ae" : "we");
 	if (f == NULL)
 		return;
-	/* Skip pkvmd-spawn and its arguments: they are ours, not the user's. */
+	/* Skip pkvmd-spawn and its arguments: they are ours, not the user's.
+	 * So is the QMP socket, relative to the job directory: a rerun by
+	 * hand from elsewhere would fail to make it, and has no pkvmd to
+	 * talk to it. */
 	for (int i = a->qemu_at; i < a->n; i++) {
+		if (i == a->qmp_at) {
+			i++;
+			continue;
+		}
+		if (i > a->qemu_at)
+			fputc(' ', f);
 		fputc('\'', f);
 		for (const char *p = a->v[i]; *p; p++) {
 			if (*p == '\'')
@@ -280,8 +312,9 @@ write_cmd(const char *jobdir, const struct argv *a, bool append)
 			else
 				fputc(*p, f);
 		}
-		fputs(i + 1 < a->n ? "' " : "'\n", f);
+		fputc('\'', f);
 	}
+	fputc('\n', f);
 	fclose(f);
 }
 
@@ -379,15 +412,25 @@ on_closed(uv_handle_t *handle)
 		free(h);
 }
 
-/* With --qemu-user, what qemu opens by path must be reachable to it. */
+/* With --qemu-user, what qemu opens by path must be reachable to it; and
+ * the directory of its QMP socket is made (qemu makes the socket in it). */
 static int
 give_files(const struct exec_spec *s, char **cause)
 {
+	char qmp[PATH_MAX];
 	int err;
 
+	snprintf(qmp, sizeof(qmp), "%s/" QEMU_QMP_DIR, s->jobdir);
+	if (mkdir(qmp, 0755) != 0 && errno != EEXIST) {
+		err = -errno;
+		if (asprintf(cause, "cannot create %s: %s", qmp, strerror(-err)) < 0)
+			*cause = NULL;
+		return err;
+	}
 	if (!has_run_as)
 		return 0;
 	if ((err = qemu_user_grant(&run_as, s->jobdir, X_OK, cause)) < 0 ||
+	    (err = qemu_user_grant(&run_as, qmp, X_OK | W_OK, cause)) < 0 ||
 	    (err = qemu_user_check(&run_as, s->kernel, R_OK, cause)) < 0 ||
 	    (s->payload == NULL && (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0))
 		return err;
@@ -441,11 +484,14 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	}
 	uv_pipe_init(loop, &h->out, 0);
 	h->out.data = h;
+	uv_pipe_init(loop, &h->in, 0);
+	h->in.data = h;
 	h->proc.data = h;
 
 	build_argv(&a, spec);
 	write_cmd(spec->jobdir, &a, spec->payload != NULL);
-	stdio[0].flags = UV_IGNORE;
+	stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+	stdio[0].data.stream = (uv_stream_t *)&h->in;
 	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[1].data.stream = (uv_stream_t *)&h->out;
 	stdio[2].flags = UV_INHERIT_FD;
@@ -456,6 +502,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	opt.stdio = stdio;
 	opt.stdio_count = 3;
 	opt.flags = UV_PROCESS_DETACHED;
+	opt.cwd = spec->jobdir;
 	err = uv_spawn(loop, &h->proc, &opt);
 	close(logfd);
 	if (err < 0) {
@@ -464,13 +511,14 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 			*cause = NULL;
 		argv_free(&a);
 		/* uv_spawn failed: the process handle still needs closing. */
-		h->open_handles = 2;
+		h->open_handles = 3;
 		uv_close((uv_handle_t *)&h->proc, on_closed);
 		uv_close((uv_handle_t *)&h->out, on_closed);
+		uv_close((uv_handle_t *)&h->in, on_closed);
 		return err;
 	}
 	argv_free(&a);
-	h->open_handles = 2;
+	h->open_handles = 3;
 	uv_read_start((uv_stream_t *)&h->out, on_alloc, on_read);
 	*out = h;
 	return 0;
@@ -498,6 +546,45 @@ qemu_release(struct exec_handle *h)
 	h->released = true;
 	uv_close((uv_handle_t *)&h->proc, on_closed);
 	uv_close((uv_handle_t *)&h->out, on_closed);
+	uv_close((uv_handle_t *)&h->in, on_closed);
+}
+
+static void
+on_input_written(uv_write_t *w, int status)
+{
+	(void)status; /* a guest gone is noticed by its exit */
+	free(w);
+}
+
+static int
+qemu_input(struct exec_handle *h, const char *buf, size_t len)
+{
+	uv_write_t *w;
+	uv_buf_t b;
+	char *p;
+	size_t n = 0;
+	int err;
+
+	if (h->exited || h->released || uv_is_closing((uv_handle_t *)&h->in))
+		return -EPIPE;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&h->in) > INPUT_QUEUE_MAX_BYTES)
+		return -ENOBUFS;
+	/* One allocation for the request and its bytes, Ctrl-A doubled. */
+	w = malloc(sizeof(*w) + 2 * len);
+	if (w == NULL)
+		return -ENOMEM;
+	p = (char *)(w + 1);
+	for (size_t i = 0; i < len; i++) {
+		p[n++] = buf[i];
+		if (buf[i] == '\x01')
+			p[n++] = '\x01';
+	}
+	b = uv_buf_init(p, (unsigned int)n);
+	if ((err = uv_write(w, (uv_stream_t *)&h->in, &b, 1, on_input_written)) < 0) {
+		free(w);
+		return err;
+	}
+	return 0;
 }
 
 /* kvm-unit-tests' arm/efi/run: the EFI app finds its device tree in the
@@ -559,6 +646,7 @@ static const struct executor_ops qemu_ops = {
 	.pid = qemu_pid,
 	.release = qemu_release,
 	.dump_dtb = qemu_dump_dtb,
+	.input = qemu_input,
 };
 
 int

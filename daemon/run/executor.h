@@ -26,6 +26,10 @@ struct job_exe;
 struct firmware;
 struct run_disk;
 
+/* The directory in a job's directory where its qemu makes its QMP socket,
+ * "sock" (run/qmp.c connects to it). */
+#define QEMU_QMP_DIR "qmp"
+
 struct exec_spec {
 	const struct job *job;
 	const char *jobdir; /* outputs: qemu.log, qemu.cmd, vars.fd */
@@ -70,6 +74,10 @@ struct executor_ops {
 	 * EFI payload's firmware (docs/PAYLOADS.md); blocking, for a worker
 	 * thread.  0 or negative errno with *CAUSE.  NULL: not supported. */
 	int (*dump_dtb)(const struct exec_spec *spec, const char *path, char **cause);
+	/* Queue LEN bytes for the guest's serial input (pkvmctl attach): 0,
+	 * -EPIPE when the guest is gone, -ENOBUFS when the guest has not
+	 * read what was queued before.  NULL: the executor takes no input. */
+	int (*input)(struct exec_handle *h, const char *buf, size_t len);
 };
 
 /* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */

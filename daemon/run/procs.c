@@ -64,3 +64,41 @@ procs_kill_survivor(pid_t pid, uint64_t starttime_ticks)
 		return errno == ESRCH ? 0 : -errno;
 	return 1;
 }
+
+/* One of /proc/net/tcp{,6}: an established connection whose local port
+ * is PORT (the stub's side of it). */
+static int
+tcp_table_has(const char *path, int port)
+{
+	char line[512], local[64];
+	unsigned lport, state;
+	FILE *f = fopen(path, "re");
+	int found = 0;
+
+	if (f == NULL)
+		return -errno;
+	/* "sl local_address rem_address st ...", addresses as HEX:PORT. */
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		char *colon;
+
+		if (sscanf(line, " %*s %63s %*s %x", local, &state) != 2)
+			continue;
+		colon = strrchr(local, ':');
+		if (colon == NULL || sscanf(colon + 1, "%x", &lport) != 1)
+			continue;
+		found = lport == (unsigned)port && state == 0x01; /* TCP_ESTABLISHED */
+	}
+	fclose(f);
+	return found;
+}
+
+int
+procs_tcp_port_connected(int port)
+{
+	int r4 = tcp_table_has("/proc/net/tcp", port);
+	int r6 = tcp_table_has("/proc/net/tcp6", port);
+
+	if (r4 > 0 || r6 > 0)
+		return 1;
+	return r4 < 0 && r6 < 0 ? r4 : 0;
+}

@@ -8,6 +8,7 @@
 #ifndef PKVM_PROCS_H
 #define PKVM_PROCS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,5 +18,10 @@ int procs_starttime(pid_t pid, uint64_t *out);
 /* SIGKILL PID if it is still the process that started at STARTTIME_TICKS.
  * 1 if a survivor was killed, 0 if none was there, negative errno. */
 int procs_kill_survivor(pid_t pid, uint64_t starttime_ticks);
+
+/* Whether a TCP connection to 127.0.0.1:PORT (or [::1]:PORT) on this host
+ * is established: a debugger on a gdb stub.  1, 0, or negative errno when
+ * /proc/net/tcp cannot be read. */
+int procs_tcp_port_connected(int port);
 
 #endif

@@ -45,6 +45,7 @@
 #include "job/scheduler.h"
 #include "job/watch.h"
 #include "run/disks.h"
+#include "run/console-taps.h"
 #include "run/executor.h"
 #include "run/firmware.h"
 #include "run/initramfs.h"
@@ -87,6 +88,7 @@ struct run {
 	int64_t console_bytes;
 	bool capped;
 	struct console_parser *parser;
+	struct console_taps *taps; /* live viewers and the writer (attach) */
 
 	/* Watchdogs. */
 	uv_timer_t t_timeout, t_idle, t_kill, t_crash, t_done;
@@ -365,11 +367,42 @@ crash_message(struct run *run, const char *title, const char *test)
 	run->verdict = RESULT_CRASHED;
 }
 
+/* Whether EV is a report of the guest's /init (a result line or an
+ * artifact's), as opposed to a kernel report or a plain line. */
+static bool
+is_init_report(enum console_event_kind kind)
+{
+	switch (kind) {
+	case CONSOLE_INIT:
+	case CONSOLE_TEST_BEGIN:
+	case CONSOLE_TEST_END:
+	case CONSOLE_DONE:
+	case CONSOLE_CORRUPT:
+	case CONSOLE_MARK:
+	case CONSOLE_MODULE:
+	case CONSOLE_FILE_BEGIN:
+	case CONSOLE_FILE_DATA:
+	case CONSOLE_FILE_END:
+	case CONSOLE_FILE_SKIP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 on_console_event(void *arg, const struct console_event *ev)
 {
 	struct run *run = arg;
 	const char *test = running_test(run);
+
+	/* Once an interactive guest has reported its tests, its console is a
+	 * person's shell: a result line typed or printed there is theirs,
+	 * not /init's, and may not change what the tests did.  Kernel
+	 * reports still count (a crash in the shell crashes the job). */
+	if (run->job->interactive && run->results != NULL && job_results_saw_done(run->results) &&
+	    is_init_report(ev->kind))
+		return;
 
 	switch (ev->kind) {
 	case CONSOLE_INIT:
@@ -377,7 +410,11 @@ on_console_event(void *arg, const struct console_event *ev)
 		    (double)(uv_now(run->r->env.loop) - run->qemu_started_ms) / 1000);
 		break;
 	case CONSOLE_DONE:
-		/* init powers off next; a guest that does not is stopped. */
+		/* init powers off next; a guest that does not is stopped.
+		 * An interactive guest starts a shell instead, for as long as
+		 * the job's timeout allows. */
+		if (run->job->interactive)
+			break;
 		uv_timer_start(&run->t_done, on_done_timer,
 		    (uint64_t)run->r->env.done_grace_s * 1000, 0);
 		break;
@@ -456,14 +493,38 @@ on_output(void *arg, const char *buf, size_t len)
 		run->seen_output = true;
 		/* With a debugger the guest starts when gdb says so; the idle
 		 * watchdog starts with the first byte it prints. */
-		if (run->job->debug_port != 0 && run->job->idle_timeout_s > 0)
+		if (run->job->debug_port != 0 && run->job->idle_timeout_s > 0 &&
+		    !run->job->interactive)
 			uv_timer_start(&run->t_idle, on_idle_timer,
 			    (uint64_t)run->job->idle_timeout_s * 1000, 0);
 	}
 	/* The parser sees everything, past the cap too (a crash or the
 	 * results at the end of a flood still count), and hands back what
-	 * belongs in the log (on_log_output). */
+	 * belongs in the log (on_log_output).  Viewers get it raw: a
+	 * shell's prompt ends no line. */
+	console_taps_feed(run->taps, buf, len);
 	console_parser_feed(run->parser, buf, len);
+}
+
+/* Keys for the guest's serial input, from the writer of the taps. */
+static int
+run_input(void *arg, const char *buf, size_t len)
+{
+	struct run *run = arg;
+
+	if (run->phase != RUN_RUNNING || run->exec == NULL)
+		return -EPIPE;
+	if (run->r->ex->input == NULL)
+		return -ENOTSUP;
+	return run->r->ex->input(run->exec, buf, len);
+}
+
+struct console_taps *
+runner_console_taps(struct runner *r, int64_t id)
+{
+	struct run *run = run_find(r, id);
+
+	return run != NULL && run->phase == RUN_RUNNING ? run->taps : NULL;
 }
 
 /* ---- watchdogs ---------------------------------------------------------- */
@@ -836,7 +897,8 @@ prep_after(uv_work_t *w, int status)
 	run->qemu_started_ms = run->last_output_ms;
 	run_phase(run, PHASE_BOOTING);
 	uv_timer_start(&run->t_timeout, on_timeout_timer, (uint64_t)run->job->timeout_s * 1000, 0);
-	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0)
+	/* An interactive job waits on a person, who may think for longer. */
+	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0 && !run->job->interactive)
 		uv_timer_start(&run->t_idle, on_idle_timer,
 		    (uint64_t)run->job->idle_timeout_s * 1000, 0);
 }
@@ -1075,6 +1137,7 @@ run_start(struct runner *r, struct job *j)
 	/* Out of memory leaves either NULL; the check below ends the job then. */
 	if (console_parser_new(&run->parser, on_console_event, run) == 0)
 		console_parser_set_output(run->parser, on_log_output, run);
+	(void)console_taps_new(&run->taps, run_input, run);
 	(void)job_results_new(&run->results, r->env.store, j, run->dir);
 
 	if (mkdir(run->dir, 0755) != 0 && errno != EEXIST) {
@@ -1091,7 +1154,7 @@ run_start(struct runner *r, struct job *j)
 	}
 	run->serial_fd = open(serial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (run->serial_fd < 0 || run->cmdline == NULL || run->parser == NULL ||
-	    run->results == NULL) {
+	    run->results == NULL || run->taps == NULL) {
 		set_verdict(run, RESULT_ERROR, "cannot create %s: %s", serial, strerror(errno));
 		run_finish(run, 0, false);
 		return;
@@ -1198,6 +1261,9 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 	int err;
 
 	run->phase = RUN_FINISHED;
+	/* Viewers learn first, while the run is still whole. */
+	console_taps_end(run->taps);
+	run->taps = NULL;
 	if (run->serial_fd >= 0) {
 		close(run->serial_fd);
 		run->serial_fd = -1;

@@ -78,6 +78,11 @@ int runner_job_progress(struct runner *r, int64_t id, struct job_progress *p);
 /* Cancel job ID on behalf of WHO: a queued job is done at once, a running
  * one is stopped.  0, -ENOENT, or -ESTALE when it is already done. */
 int runner_cancel(struct runner *r, int64_t id, const char *who);
+struct console_taps;
+/* The live console of job ID (run/console-taps.h: viewers and the one
+ * writer), while qemu runs; NULL when the job is not running (queued,
+ * preparing, stopping or done).  Valid until the loop runs on. */
+struct console_taps *runner_console_taps(struct runner *r, int64_t id);
 /* Slots in use and in all. */
 int runner_slots_busy(const struct runner *r);
 int runner_slots_total(const struct runner *r);

@@ -42,6 +42,10 @@ struct exec_callbacks {
 	 * and the last line qemu wrote to its stderr (NULL: none), which
 	 * says why when qemu refused to start. */
 	void (*on_exit)(void *arg, int64_t exit_status, int term_signal, const char *last_error);
+	/* Bytes the guest wrote to the artifact channel, the virtio-serial
+	 * port ARTIFACT_CHANNEL_PORT (artifact-channel.h); NULL: the guest
+	 * gets no such port.  They all come before on_exit. */
+	void (*on_channel)(void *arg, const char *buf, size_t len);
 };
 
 struct exec_handle;

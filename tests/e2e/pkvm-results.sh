@@ -78,6 +78,8 @@ ctl artifacts "$id" get artifact.sh/random.bin -o "$T/random.bin" >/dev/null
 check_eq "an artifact comes back byte for byte" "$(sha256sum <"$T/random.bin" | cut -d' ' -f1)" "$want"
 check_eq "a nested artifact comes back" \
 	"$(ctl artifacts "$id" get artifact.sh/sub/dir/nested.txt -o - 2>/dev/null)" "nested"
+check_match "without virtio modules, artifacts come over the console, as the log says" "$(ctl logs "$id")" \
+	"pkvm-init: artifacts: over the console \(the kernel has no virtio console driver"
 check_match "artifacts are listed as ok" "$(ctl artifacts "$id")" "artifact.sh/random.bin +1.0 MiB +ok|artifact.sh/random.bin.*1048576.*ok|artifact.sh/random.bin.*ok"
 
 ctl results --junit "$T/junit.xml" "$id" >/dev/null || true

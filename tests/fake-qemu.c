@@ -774,7 +774,8 @@ main(int argc, char **argv)
 		}
 		if (i + 1 >= argc)
 			continue;
-		if (strcmp(a, "-chardev") == 0 && i + 1 < argc && strstr(argv[i + 1], "fd=3") != NULL)
+		if (strcmp(a, "-chardev") == 0 && i + 1 < argc &&
+		    strstr(argv[i + 1], "fd=3") != NULL)
 			cfg.has_channel = true;
 		if (strcmp(a, "-append") == 0)
 			cmdline = argv[++i];

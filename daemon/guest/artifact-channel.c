@@ -223,9 +223,8 @@ record_end(struct artifact_channel *c)
 	test = word_get(w, n, "test");
 	path = word_get(w, n, "path");
 	sha = word_get(w, n, "sha256");
-	if (test == NULL || path == NULL || c->rec.test == NULL ||
-	    strcmp(test, c->rec.test) != 0 || strcmp(path, c->rec.path) != 0 ||
-	    (sha != NULL && !pkvm_sha256_hex_valid(sha)))
+	if (test == NULL || path == NULL || c->rec.test == NULL || strcmp(test, c->rec.test) != 0 ||
+	    strcmp(path, c->rec.path) != 0 || (sha != NULL && !pkvm_sha256_hex_valid(sha)))
 		return chan_die(c, "file-end record does not match its file-begin");
 	c->state = CHAN_BEGIN;
 	if (c->refused)
@@ -307,7 +306,8 @@ void
 artifact_channel_feed(struct artifact_channel *c, const char *buf, size_t len)
 {
 	while (len > 0 && c->state != CHAN_DEAD) {
-		size_t used = c->state == CHAN_DATA ? data_take(c, buf, len) : line_take(c, buf, len);
+		size_t used = c->state == CHAN_DATA ? data_take(c, buf, len)
+						    : line_take(c, buf, len);
 
 		buf += used;
 		len -= used;

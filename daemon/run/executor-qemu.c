@@ -363,7 +363,6 @@ on_proc_exit(uv_process_t *p, int64_t status, int sig)
 	maybe_report(h);
 }
 
-
 /* With --qemu-user, what qemu opens by path must be reachable to it. */
 static int
 give_files(const struct exec_spec *s, char **cause)

@@ -467,7 +467,8 @@ on_channel_artifact(void *arg, const struct artifact_record *a,
 		    "artifact %s/%s: %llu bytes over the fast channel (virtio-serial) in %lld ms, "
 		    "%.1f MB/s, sha256 %s: %s",
 		    a->test, a->path, (unsigned long long)a->size, (long long)f->elapsed_ms,
-		    (double)a->size / 1e3 / ms, f->guest_sha256 ? "checked against the guest's" : "computed here",
+		    (double)a->size / 1e3 / ms,
+		    f->guest_sha256 ? "checked against the guest's" : "computed here",
 		    artifact_status_name(a->status));
 	serial_note(run, text);
 	if (a->status != ARTIFACT_OK)

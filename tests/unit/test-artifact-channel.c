@@ -65,11 +65,11 @@ record(const char *test, const char *path, const unsigned char *data, size_t len
 	hl = (size_t)snprintf(head, sizeof(head), "@@pkvm:1 file-begin test=%s path=%s size=%zu\n",
 	    test, path, len);
 	if (sha != NULL && sha[0] == '\0')
-		tl = (size_t)snprintf(tail, sizeof(tail), "@@pkvm:1 file-end test=%s path=%s\n", test,
-		    path);
+		tl = (size_t)snprintf(tail, sizeof(tail), "@@pkvm:1 file-end test=%s path=%s\n",
+		    test, path);
 	else
-		tl = (size_t)snprintf(tail, sizeof(tail), "@@pkvm:1 file-end test=%s path=%s sha256=%s\n",
-		    test, path, sha ? sha : hex);
+		tl = (size_t)snprintf(tail, sizeof(tail),
+		    "@@pkvm:1 file-end test=%s path=%s sha256=%s\n", test, path, sha ? sha : hex);
 	s = malloc(hl + len + tl);
 	memcpy(s, head, hl);
 	memcpy(s + hl, data, len);

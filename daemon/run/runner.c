@@ -428,15 +428,21 @@ on_log_output(void *arg, const char *buf, size_t len)
 	watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
 }
 
-/* A note from pkvmd in JOBDIR/serial, on a line of its own. */
+/* A note from pkvmd in JOBDIR/serial, on a line of its own.  Notes count
+ * against --console-max like the guest's output: a guest sending a
+ * million tiny files must not grow the log past it. */
 static void
 serial_note(struct run *run, const char *text)
 {
 	char note[1024];
 	int n = snprintf(note, sizeof(note), "%s[pkvmd: %s]\n",
 	    run->serial_last != '\n' && run->serial_last != '\0' ? "\n" : "", text);
+	size_t len = (size_t)n < sizeof(note) ? (size_t)n : sizeof(note) - 1;
 
-	serial_write(run, note, (size_t)n < sizeof(note) ? (size_t)n : sizeof(note) - 1);
+	if (run->capped || run->console_bytes + (int64_t)len > run->r->env.console_max_bytes)
+		return;
+	serial_write(run, note, len);
+	run->console_bytes += (int64_t)len;
 	watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
 }
 

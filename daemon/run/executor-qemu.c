@@ -21,7 +21,9 @@
  * read the other.  A socket qemu inherits needs no path, so there is no
  * length limit, no stale file and nothing to grant --qemu-user.  qemu
  * stops taking the guest's bytes while the socket is full, so the guest
- * writes only as fast as we read.
+ * writes only as fast as we read.  The runner answers each file back
+ * through the same socket (qemu_channel_write), so that the guest knows
+ * its bytes left qemu before it powers off.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -480,12 +482,29 @@ qemu_release(struct exec_handle *h)
 		uv_close((uv_handle_t *)&h->chan, on_closed);
 }
 
+static int
+qemu_channel_write(struct exec_handle *h, const char *buf, size_t len)
+{
+	uv_os_fd_t fd;
+	ssize_t n;
+
+	if (!h->has_chan || h->chan_eof || h->released ||
+	    uv_fileno((uv_handle_t *)&h->chan, &fd) != 0)
+		return -EPIPE;
+	/* A few bytes into a socket with megabytes of room: all or none. */
+	n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EAGAIN;
+}
+
 static const struct executor_ops qemu_ops = {
 	.name = "qemu",
 	.start = qemu_start,
 	.stop = qemu_stop,
 	.pid = qemu_pid,
 	.release = qemu_release,
+	.channel_write = qemu_channel_write,
 };
 
 int

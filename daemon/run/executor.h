@@ -61,6 +61,11 @@ struct executor_ops {
 	pid_t (*pid)(struct exec_handle *h);
 	/* Free the handle after on_exit (closes its loop handles). */
 	void (*release)(struct exec_handle *h);
+	/* Send LEN bytes back to the guest over the artifact channel without
+	 * blocking: 0, or negative errno (-EPIPE once the channel ended or
+	 * when there is none, -EAGAIN when the guest is not reading).  May be
+	 * NULL for an executor without a channel. */
+	int (*channel_write)(struct exec_handle *h, const char *buf, size_t len);
 };
 
 /* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */

@@ -477,6 +477,19 @@ on_channel_artifact(void *arg, const struct artifact_record *a,
 		    f->guest_sha256 ? "checked against the guest's" : "computed here",
 		    artifact_status_name(a->status));
 	serial_note(run, text);
+	/* The guest waits for this before its next file or power-off: bytes
+	 * qemu still held when the guest powered off would be lost. */
+	if (run->exec != NULL && run->r->ex->channel_write != NULL) {
+		char ack[800];
+		int n = snprintf(ack, sizeof(ack), "@@pkvm:1 file-ack test=%s path=%s status=%s\n",
+		    a->test, a->path, artifact_status_name(a->status));
+
+		if (n > 0 && (size_t)n < sizeof(ack) &&
+		    (err = run->r->ex->channel_write(run->exec, ack, (size_t)n)) < 0 &&
+		    err != -EPIPE)
+			log_warn(err, "job %lld: answering artifact %s/%s", (long long)run->id,
+			    a->test, a->path);
+	}
 	if (a->status != ARTIFACT_OK)
 		log_warnx("job %lld: %s", (long long)run->id, text);
 	else

@@ -12,7 +12,9 @@
  *     <exactly size raw bytes>
  *     @@pkvm:1 file-end test=<name> path=<p> [sha256=<hex>]\n
  *
- * This receiver turns that stream, in chunks of any size, into the same
+ * (the runner answers each file with a "file-ack" line back through the
+ * port, which /init waits for).  This receiver turns that stream, in
+ * chunks of any size, into the same
  * files and records as the console's (artifacts.h): JOBDIR/artifacts/
  * TEST/PATH appears only once all the bytes came and the file-end record
  * matched (and the guest's sha256, when it sent one, matched ours); the

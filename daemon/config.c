@@ -184,6 +184,13 @@ static const struct config_key config_keys[] = {
 	    .max = 64 * GIB,
 	    .help = "largest file a monitor command (dump-guest-memory, screendump) may write into "
 		    "a job's directory, in bytes" },
+	{ .name = "artifact-max",
+	    .type = CONF_INT,
+	    .offset = OFF(artifact_max_bytes),
+	    .def = "4294967296",
+	    .min = 1,
+	    .max = 1024 * GIB,
+	    .help = "bytes of fast-channel artifacts kept per job; a file past it is refused" },
 	{ .name = "max-blob",
 	    .type = CONF_INT,
 	    .offset = OFF(max_blob_bytes),

@@ -46,6 +46,7 @@ struct config {
 	int64_t crash_grace_ms; /* ms to keep capturing after a crash */
 	int64_t done_grace_s; /* s qemu may take to power off after tests */
 	int64_t console_max_bytes; /* bytes of console kept per job */
+	int64_t artifact_max_bytes; /* bytes of fast-channel artifacts kept per job */
 	int64_t max_blob_bytes; /* bytes per uploaded blob */
 	int64_t monitor_file_max_bytes; /* a file a monitor command writes */
 	int64_t max_body_bytes; /* bytes per JSON request body */

@@ -527,6 +527,7 @@ main(int argc, char **argv)
 		.slots = (int)cfg.slots,
 		.share = &d->share,
 		.console_max_bytes = cfg.console_max_bytes,
+		.artifact_max_bytes = cfg.artifact_max_bytes,
 		.crash_grace_ms = cfg.crash_grace_ms,
 		.stop_grace_s = cfg.stop_grace_s,
 		.done_grace_s = cfg.done_grace_s,

@@ -48,6 +48,11 @@
  *   fakeqemu.ship=F1,F2      before "done", send these host files as
  *                            artifacts _coverage/<basename> (for the
  *                            coverage tests)
+ *   fakeqemu.channel=FILE    before "done", copy this host file's bytes as
+ *                            they are to the artifact channel (qemu's fd
+ *                            3, when its command line gives it one), then
+ *                            close it: a record stream no real guest
+ *                            would send (too big, cut short, garbage)
  *   fakeqemu.panic-end=0     leave out the "---[ end Kernel panic" line;
  *                            a real kernel with panic=-1 restarts before
  *                            printing it, so this is what real logs show
@@ -113,6 +118,8 @@ struct config {
 	bool panic_end;
 	bool whoami;
 	char *ship; /* comma list of host files sent as _coverage artifacts */
+	char *channel; /* host file copied to the artifact channel */
+	bool has_channel; /* the command line gives us the channel on fd 3 */
 	char *report; /* host file printed as the crash report, or NULL */
 	uint64_t clock_us; /* the fake printk clock */
 	bool mode_from_cmdline;
@@ -445,7 +452,10 @@ apply_param(const char *word)
 		cfg.ignore_sigterm = number(word, v) != 0;
 	else if (strncmp(word, "panic-end=", 10) == 0)
 		cfg.panic_end = number(word, v) != 0;
-	else if (strncmp(word, "ship=", 5) == 0) {
+	else if (strncmp(word, "channel=", 8) == 0) {
+		if ((cfg.channel = strdup(v)) == NULL)
+			die("out of memory");
+	} else if (strncmp(word, "ship=", 5) == 0) {
 		if ((cfg.ship = strdup(v)) == NULL)
 			die("out of memory");
 	} else if (strncmp(word, "report=", 7) == 0) {
@@ -576,6 +586,30 @@ ship_file(const char *path)
 	result(false, "file-end test=_coverage path=%s lines=%zu", name, nlines);
 }
 
+/* Copy host file PATH to the artifact channel (fd 3) and close it. */
+static void
+channel_send(const char *path)
+{
+	char buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		die("fakeqemu.channel: cannot open %s: %s", path, strerror(errno));
+	if (!cfg.has_channel)
+		die("fakeqemu.channel: qemu's command line has no artifact channel");
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(3, buf + off, n - off);
+
+			if (w <= 0)
+				die("fakeqemu.channel: write: %s", strerror(errno));
+			off += (size_t)w;
+		}
+	fclose(f);
+	close(3);
+}
+
 static void
 ship_files(const char *list)
 {
@@ -630,6 +664,8 @@ run_script(const char *cmdline, long limit)
 	}
 	if (cfg.ship != NULL)
 		ship_files(cfg.ship);
+	if (cfg.channel != NULL)
+		channel_send(cfg.channel);
 	LINE(result(false, "done tests=%d", cfg.ntests));
 	LINE(printk("reboot: Power down"));
 #undef LINE
@@ -783,6 +819,9 @@ main(int argc, char **argv)
 		}
 		if (i + 1 >= argc)
 			continue;
+		if (strcmp(a, "-chardev") == 0 && i + 1 < argc &&
+		    strstr(argv[i + 1], "fd=3") != NULL)
+			cfg.has_channel = true;
 		if (strcmp(a, "-append") == 0)
 			cmdline = argv[++i];
 		else if (strcmp(a, "-initrd") == 0)

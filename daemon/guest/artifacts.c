@@ -74,9 +74,8 @@ artifact_rx_new(struct artifact_rx **out, const char *dir, artifact_done_cb cb, 
 	return 0;
 }
 
-/* Create every directory of PATH below the artifacts dir. */
-static int
-make_parents(const char *full)
+int
+artifact_make_parents(const char *full)
 {
 	char buf[PATH_MAX];
 	char *p;
@@ -202,7 +201,7 @@ artifact_rx_end(struct artifact_rx *rx, const char *test, const char *path, uint
 		return;
 	}
 	snprintf(final, sizeof(final), "%s/%s/%s", rx->dir, rx->rec.test, rx->rec.path);
-	if (close(rx->fd) != 0 || make_parents(final) < 0 || rename(rx->tmp, final) != 0) {
+	if (close(rx->fd) != 0 || artifact_make_parents(final) < 0 || rename(rx->tmp, final) != 0) {
 		rx->fd = -1;
 		close_file(rx, ARTIFACT_CORRUPT);
 		return;

@@ -40,5 +40,8 @@ void artifact_rx_free(struct artifact_rx *rx);
 /* True when PATH is an acceptable artifact path (relative components of
  * [A-Za-z0-9._+-], none starting with '.', at most 16 deep, 512 bytes). */
 bool artifact_path_valid(const char *path);
+/* Create every missing directory above file FULL (not FULL itself); 0 or
+ * negative errno. */
+int artifact_make_parents(const char *full);
 
 #endif

@@ -55,6 +55,10 @@ struct exec_callbacks {
 	 * and the last line qemu wrote to its stderr (NULL: none), which
 	 * says why when qemu refused to start. */
 	void (*on_exit)(void *arg, int64_t exit_status, int term_signal, const char *last_error);
+	/* Bytes the guest wrote to the artifact channel, the virtio-serial
+	 * port ARTIFACT_CHANNEL_PORT (artifact-channel.h); NULL: the guest
+	 * gets no such port.  They all come before on_exit. */
+	void (*on_channel)(void *arg, const char *buf, size_t len);
 };
 
 struct exec_handle;
@@ -78,6 +82,11 @@ struct executor_ops {
 	 * -EPIPE when the guest is gone, -ENOBUFS when the guest has not
 	 * read what was queued before.  NULL: the executor takes no input. */
 	int (*input)(struct exec_handle *h, const char *buf, size_t len);
+	/* Send LEN bytes back to the guest over the artifact channel without
+	 * blocking: 0, or negative errno (-EPIPE once the channel ended or
+	 * when there is none, -EAGAIN when the guest is not reading).  May be
+	 * NULL for an executor without a channel. */
+	int (*channel_write)(struct exec_handle *h, const char *buf, size_t len);
 };
 
 /* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */

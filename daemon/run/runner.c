@@ -36,6 +36,7 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/paths.h"
+#include "guest/artifact-channel.h"
 #include "guest/console.h"
 #include "guest/payload-exit.h"
 #include "guest/results.h"
@@ -89,6 +90,9 @@ struct run {
 	bool capped;
 	struct console_parser *parser;
 	struct console_taps *taps; /* live viewers and the writer (attach) */
+	char serial_last; /* the last byte written to JOBDIR/serial */
+	/* Artifacts over the fast channel (artifact-channel.h), or NULL. */
+	struct artifact_channel *chan;
 
 	/* Watchdogs. */
 	uv_timer_t t_timeout, t_idle, t_kill, t_crash, t_done;
@@ -305,6 +309,7 @@ run_free(struct run *run)
 {
 	console_parser_free(run->parser);
 	job_results_free(run->results);
+	artifact_channel_free(run->chan);
 	job_free(run->job);
 	free(run->cmdline);
 	free(run->prep_cause);
@@ -339,6 +344,7 @@ serial_write(struct run *run, const char *buf, size_t len)
 			log_warn(-errno, "job %lld: writing console", (long long)run->id);
 			return;
 		}
+		run->serial_last = buf[n - 1];
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -481,6 +487,82 @@ on_log_output(void *arg, const char *buf, size_t len)
 	run->console_bytes += (int64_t)keep;
 	metrics_console_bytes_add(keep);
 	watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
+}
+
+/* A note from pkvmd in JOBDIR/serial, on a line of its own.  Notes count
+ * against --console-max like the guest's output: a guest sending a
+ * million tiny files must not grow the log past it. */
+static void
+serial_note(struct run *run, const char *text)
+{
+	char note[1024];
+	int n = snprintf(note, sizeof(note), "%s[pkvmd: %s]\n",
+	    run->serial_last != '\n' && run->serial_last != '\0' ? "\n" : "", text);
+	size_t len = (size_t)n < sizeof(note) ? (size_t)n : sizeof(note) - 1;
+
+	if (run->capped || run->console_bytes + (int64_t)len > run->r->env.console_max_bytes)
+		return;
+	serial_write(run, note, len);
+	run->console_bytes += (int64_t)len;
+	watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
+}
+
+/* A file came over the fast channel: record it as the console's are, and
+ * say in the job's log how it went and how fast. */
+static void
+on_channel_artifact(void *arg, const struct artifact_record *a,
+    const struct artifact_channel_file *f)
+{
+	struct run *run = arg;
+	struct artifact_record rec = *a;
+	double ms = f->elapsed_ms > 0 ? (double)f->elapsed_ms : 1;
+	char text[800];
+	int err;
+
+	rec.job_id = run->id;
+	if ((err = store_artifact_add(run->r->env.store, &rec)) < 0)
+		log_warn(err, "job %lld: storing artifact %s/%s", (long long)run->id, a->test,
+		    a->path);
+	if (f->refused)
+		snprintf(text, sizeof(text),
+		    "artifact %s/%s refused: %llu bytes would pass the job's artifact cap of %lld "
+		    "bytes (--artifact-max)",
+		    a->test, a->path, (unsigned long long)a->size,
+		    (long long)run->r->env.artifact_max_bytes);
+	else
+		snprintf(text, sizeof(text),
+		    "artifact %s/%s: %llu bytes over the fast channel (virtio-serial) in %lld ms, "
+		    "%.1f MB/s, sha256 %s: %s",
+		    a->test, a->path, (unsigned long long)a->size, (long long)f->elapsed_ms,
+		    (double)a->size / 1e3 / ms,
+		    f->guest_sha256 ? "checked against the guest's" : "computed here",
+		    artifact_status_name(a->status));
+	serial_note(run, text);
+	/* The guest waits for this before its next file or power-off: bytes
+	 * qemu still held when the guest powered off would be lost. */
+	if (run->exec != NULL && run->r->ex->channel_write != NULL) {
+		char ack[800];
+		int n = snprintf(ack, sizeof(ack), "@@pkvm:1 file-ack test=%s path=%s status=%s\n",
+		    a->test, a->path, artifact_status_name(a->status));
+
+		if (n > 0 && (size_t)n < sizeof(ack) &&
+		    (err = run->r->ex->channel_write(run->exec, ack, (size_t)n)) < 0 &&
+		    err != -EPIPE)
+			log_warn(err, "job %lld: answering artifact %s/%s", (long long)run->id,
+			    a->test, a->path);
+	}
+	if (a->status != ARTIFACT_OK)
+		log_warnx("job %lld: %s", (long long)run->id, text);
+	else
+		log_info("job %lld: %s", (long long)run->id, text);
+}
+
+static void
+on_channel(void *arg, const char *buf, size_t len)
+{
+	struct run *run = arg;
+
+	artifact_channel_feed(run->chan, buf, len);
 }
 
 static void
@@ -818,6 +900,17 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 {
 	struct run *run = arg;
 
+	if (run->chan != NULL) {
+		char text[256];
+
+		artifact_channel_finish(run->chan);
+		if (artifact_channel_error(run->chan) != NULL) {
+			snprintf(text, sizeof(text), "the fast artifact channel stopped: %s",
+			    artifact_channel_error(run->chan));
+			serial_note(run, text);
+			log_warnx("job %lld: %s", (long long)run->id, text);
+		}
+	}
 	console_parser_flush(run->parser);
 	if (run->payload != NULL) {
 		payload_ended(run, exit_status, term_signal, last_error);
@@ -841,7 +934,10 @@ prep_after(uv_work_t *w, int status)
 	struct run *run = w->data;
 	struct runner *r = run->r;
 	struct exec_spec spec = { 0 };
-	struct exec_callbacks cb = { .arg = run, .on_output = on_output, .on_exit = on_exit_cb };
+	struct exec_callbacks cb = { .arg = run,
+		.on_output = on_output,
+		.on_exit = on_exit_cb,
+		.on_channel = run->chan != NULL ? on_channel : NULL };
 	char *cause = NULL;
 	uint64_t starttime = 0;
 	pid_t pid;
@@ -1139,6 +1235,10 @@ run_start(struct runner *r, struct job *j)
 		console_parser_set_output(run->parser, on_log_output, run);
 	(void)console_taps_new(&run->taps, run_input, run);
 	(void)job_results_new(&run->results, r->env.store, j, run->dir);
+	/* Without memory for it the job still runs, its files over the console. */
+	snprintf(old, sizeof(old), "%s/artifacts", run->dir);
+	(void)artifact_channel_new(&run->chan, old, (uint64_t)r->env.artifact_max_bytes,
+	    on_channel_artifact, run);
 
 	if (mkdir(run->dir, 0755) != 0 && errno != EEXIST) {
 		set_verdict(run, RESULT_ERROR, "cannot create %s: %s", run->dir, strerror(errno));

@@ -46,6 +46,7 @@ struct runner_env {
 	int slots; /* CPU budget */
 	const struct share_config *share; /* fair share and quotas (share.h) */
 	int64_t console_max_bytes; /* console kept per job */
+	int64_t artifact_max_bytes; /* fast-channel artifacts kept per job */
 	int64_t crash_grace_ms; /* console kept after a crash */
 	int64_t stop_grace_s; /* SIGTERM to SIGKILL of a qemu */
 	int64_t done_grace_s; /* power-off after the guest reported done */

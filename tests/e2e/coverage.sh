@@ -45,5 +45,8 @@ print(len(f) == 1 and f[0]["lines"]["hit"] > 0 and f[0]["lines"]["total"] > f[0]
 check_eq "the kernel's KVM code is covered (arch/arm64/kvm/arm.c)" "$kvm" "True"
 check_match "the job's coverage.info is an artifact" "$(ctl artifacts "$a")" "_coverage/coverage.info"
 check_match "the raw gcov archives are kept" "$(ctl artifacts "$a")" "_coverage/kernel-01-exe.tar.gz"
+# No virtio in this kernel: the archives came the slow way, and the log says so.
+check_match "without a virtio console driver, artifacts go over the console" "$(ctl logs "$a")" \
+	"pkvm-init: artifacts: over the console \(the kernel has no virtio console driver \(virtio_console\)\)"
 check_eq "the jobs passed" "$(job_field "$a" result) $(job_field "$b" result)" "passed passed"
 finish

@@ -83,6 +83,8 @@ check_eq "a nested artifact comes back" \
 check_match "no /proc/config.gz: the console says it is not saved" "$(ctl logs "$id")" \
 	"pkvm-init: no /proc/config.gz \\(the kernel lacks CONFIG_IKCONFIG_PROC\\): its configuration is not saved"
 check "and there is no _system/config.gz" bash -c '! grep -q _system/config.gz <<<"$1"' _ "$(ctl artifacts "$id")"
+check_match "without virtio modules, artifacts come over the console, as the log says" "$(ctl logs "$id")" \
+	"pkvm-init: artifacts: over the console \(the kernel has no virtio console driver"
 check_match "artifacts are listed as ok" "$(ctl artifacts "$id")" "artifact.sh/random.bin +1.0 MiB +ok|artifact.sh/random.bin.*1048576.*ok|artifact.sh/random.bin.*ok"
 
 ctl results --junit "$T/junit.xml" "$id" >/dev/null || true

@@ -143,11 +143,32 @@ artifact_rx_begin(struct artifact_rx *rx, const char *test, const char *path, ui
 		rx->damaged = true;
 }
 
+int
+artifact_b64_line(const char *b64, size_t len, unsigned char out[96])
+{
+	char in[132];
+	int n;
+
+	/* base64(1) writes 76-character lines: whole 4-character groups. */
+	if (len == 0 || len > 128 || len % 4 != 0)
+		return -EINVAL;
+	memcpy(in, b64, len);
+	in[len] = '\0';
+	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+	if (n < 0)
+		return -EINVAL;
+	/* EVP_DecodeBlock counts '=' padding as zero bytes. */
+	if (in[len - 1] == '=')
+		n--;
+	if (in[len - 2] == '=')
+		n--;
+	return n;
+}
+
 void
 artifact_rx_data(struct artifact_rx *rx, const char *b64, size_t len)
 {
 	unsigned char out[96];
-	char in[132];
 	int n;
 
 	if (!rx->open)
@@ -155,23 +176,10 @@ artifact_rx_data(struct artifact_rx *rx, const char *b64, size_t len)
 	rx->lines++;
 	if (rx->damaged)
 		return;
-	/* base64(1) writes 76-character lines: whole 4-character groups. */
-	if (len == 0 || len > 128 || len % 4 != 0) {
+	if ((n = artifact_b64_line(b64, len, out)) < 0) {
 		rx->damaged = true;
 		return;
 	}
-	memcpy(in, b64, len);
-	in[len] = '\0';
-	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
-	if (n < 0) {
-		rx->damaged = true;
-		return;
-	}
-	/* EVP_DecodeBlock counts '=' padding as zero bytes. */
-	if (in[len - 1] == '=')
-		n--;
-	if (in[len - 2] == '=')
-		n--;
 	sha256_update(rx->hash, out, (size_t)n);
 	if (write(rx->fd, out, (size_t)n) != n)
 		rx->damaged = true;

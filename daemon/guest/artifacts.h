@@ -40,6 +40,9 @@ void artifact_rx_free(struct artifact_rx *rx);
 /* True when PATH is an acceptable artifact path (relative components of
  * [A-Za-z0-9._+-], none starting with '.', at most 16 deep, 512 bytes). */
 bool artifact_path_valid(const char *path);
+/* The bytes of one base64 data line B64 (LEN characters: whole 4-character
+ * groups, at most 128) into OUT: their count, or -EINVAL. */
+int artifact_b64_line(const char *b64, size_t len, unsigned char out[96]);
 /* Create every missing directory above file FULL (not FULL itself); 0 or
  * negative errno. */
 int artifact_make_parents(const char *full);

@@ -179,6 +179,23 @@ record_of(const struct job_results *jr, const struct tout_result *res, uint64_t 
 	rec->nnodes = res->nnodes;
 }
 
+/* Store the running test as END says it ended, with what RES parsed. */
+static void
+store_end(struct job_results *jr, const struct tout_result *res, const struct console_event *end)
+{
+	struct test_record rec = { 0 };
+	int err;
+
+	record_of(jr, res, end->lineno, &rec);
+	rec.name = end->test;
+	rec.has_exit_code = !end->killed_timeout;
+	rec.exit_code = end->exit_code;
+	rec.duration_ms = end->duration_ms;
+	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
+		log_warnx("job %lld: storing the result of %s: %s", (long long)jr->id, end->test,
+		    strerror(-err));
+}
+
 /* Say in RES's message which limit killed the running test: the guest
  * kills a test at its own timeout, at the default per-test one, or when
  * the job's time is about to run out, and each is fixed differently. */
@@ -211,8 +228,6 @@ static void
 test_end(struct job_results *jr, const struct console_event *ev)
 {
 	struct tout_result res = { 0 };
-	struct test_record rec = { 0 };
-	int err;
 
 	if (jr->tout == NULL || strcmp(jr->test, ev->test) != 0) {
 		/* An end without its begin: the begin line was damaged. */
@@ -223,14 +238,7 @@ test_end(struct job_results *jr, const struct console_event *ev)
 	jr->tout = NULL;
 	if (ev->killed_timeout && timeout_message(jr, &res) < 0)
 		log_warnx("job %lld: %s: out of memory", (long long)jr->id, ev->test);
-	record_of(jr, &res, ev->lineno, &rec);
-	rec.name = ev->test;
-	rec.has_exit_code = !ev->killed_timeout;
-	rec.exit_code = ev->exit_code;
-	rec.duration_ms = ev->duration_ms;
-	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
-		log_warnx("job %lld: storing the result of %s: %s", (long long)jr->id, ev->test,
-		    strerror(-err));
+	store_end(jr, &res, ev);
 
 	switch (res.verdict) {
 	case VERDICT_TIMEOUT:
@@ -288,9 +296,7 @@ job_results_payload_end(struct job_results *jr, const struct console_event *ev, 
     const char *why)
 {
 	struct tout_result res = { 0 };
-	struct test_record rec = { 0 };
 	char *m;
-	int err;
 
 	if (jr->tout == NULL || strcmp(jr->test, ev->test) != 0)
 		return;
@@ -313,14 +319,7 @@ job_results_payload_end(struct job_results *jr, const struct console_event *ev, 
 		if (crash != NULL)
 			res.verdict = VERDICT_ERROR;
 	}
-	record_of(jr, &res, ev->lineno, &rec);
-	rec.name = ev->test;
-	rec.has_exit_code = !ev->killed_timeout;
-	rec.exit_code = ev->exit_code;
-	rec.duration_ms = ev->duration_ms;
-	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
-		log_warnx("job %lld: storing the result of %s: %s", (long long)jr->id, ev->test,
-		    strerror(-err));
+	store_end(jr, &res, ev);
 	if (crash != NULL)
 		fail_as(jr, RESULT_CRASHED, "payload %s crashed: %s", ev->test, crash);
 	else if (res.verdict == VERDICT_TIMEOUT)

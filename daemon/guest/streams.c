@@ -16,10 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include <openssl/evp.h>
 
 #include "base/log.h"
 #include "guest/artifacts.h"
@@ -126,7 +123,6 @@ void
 stream_rx_data(struct stream_rx *rx, const char *b64, size_t len)
 {
 	unsigned char out[96];
-	char in[132];
 	int n;
 
 	if (!rx->open)
@@ -134,22 +130,10 @@ stream_rx_data(struct stream_rx *rx, const char *b64, size_t len)
 	rx->lines++;
 	if (rx->damaged)
 		return;
-	if (len == 0 || len > 128 || len % 4 != 0) {
+	if ((n = artifact_b64_line(b64, len, out)) < 0) {
 		rx->damaged = true;
 		return;
 	}
-	memcpy(in, b64, len);
-	in[len] = '\0';
-	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
-	if (n < 0) {
-		rx->damaged = true;
-		return;
-	}
-	/* EVP_DecodeBlock counts '=' padding as zero bytes. */
-	if (in[len - 1] == '=')
-		n--;
-	if (in[len - 2] == '=')
-		n--;
 	if (rx->len + (size_t)n > rx->size) {
 		rx->damaged = true;
 		return;
@@ -166,20 +150,12 @@ chunk_append(struct stream_rx *rx, struct stream_file *f)
 	char full[PATH_MAX];
 	struct artifact_record rec = { 0 };
 	int fd, err;
-	char *slash;
 
 	if (snprintf(full, sizeof(full), "%s/" STREAM_TEST "/%s", rx->dir, f->path) >=
 	    (int)sizeof(full))
 		return -ENAMETOOLONG;
-	/* Every directory from the artifacts one down. */
-	for (slash = strchr(full + strlen(rx->dir), '/'); slash != NULL;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		err = mkdir(full, 0755) != 0 && errno != EEXIST ? -errno : 0;
-		*slash = '/';
-		if (err < 0)
-			return err;
-	}
+	if ((err = artifact_make_parents(full)) < 0)
+		return err;
 	fd = open(full, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;

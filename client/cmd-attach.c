@@ -164,11 +164,13 @@ attach_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	err = api_upgrade(api, path, "pkvm-console");
 	if (err < 0)
 		return api_fail(api, err);
-	fprintf(stderr, "attached to job %lld%s; Ctrl-] detaches\n", (long long)id,
-	    read_only ? " (watching)" : "");
+	/* Raw mode before the notice, so that whoever reads the notice finds
+	 * the terminal already raw; raw output needs its own carriage return. */
 	if (tty && (err = tty_raw()) < 0)
 		fprintf(stderr, "pkvmctl: cannot put the terminal in raw mode: %s\n",
 		    strerror(-err));
+	fprintf(stderr, "attached to job %lld%s; Ctrl-] detaches%s", (long long)id,
+	    read_only ? " (watching)" : "", tty && err == 0 ? "\r\n" : "\n");
 	err = pump(api, !read_only || tty, &detached);
 	tty_restore();
 	if (err < 0) {

@@ -138,12 +138,16 @@ job_field() {
 # wait_for_console ID REGEX -- follow the console until REGEX shows; fails
 # if the job ends without it.  The follower is stopped as soon as grep has
 # matched: a plain pipe would wait for it, and it only notices a closed pipe
-# on its next write, which never comes when the guest hangs silent.
+# on its next write, which never comes when the guest hangs silent.  A
+# guest that keeps running without ever printing REGEX fails it after
+# WAIT_CONSOLE_S (120) rather than hanging the test until meson kills it
+# with nothing said.
 wait_for_console() {
 	local fd pid rc=0
-	exec {fd}< <(exec "$PKVMCTL" --socket "$SOCK" logs -f "$1")
+	exec {fd}< <(exec timeout "${WAIT_CONSOLE_S:-120}" "$PKVMCTL" --socket "$SOCK" logs -f "$1")
 	pid=$!
 	grep -Eq -m1 -- "$2" <&"$fd" || rc=$?
+	[ "$rc" -eq 0 ] || echo "# wait_for_console: job $1 never printed /$2/" >&2
 	kill "$pid" 2>/dev/null || true
 	exec {fd}<&-
 	return "$rc"

@@ -220,6 +220,7 @@ static struct http_request *
 request_new(struct listener *l, struct MHD_Connection *conn, const char *url, const char *method)
 {
 	struct http_request *req = calloc(1, sizeof(*req));
+	const union MHD_ConnectionInfo *ci;
 
 	if (req == NULL)
 		return NULL;
@@ -237,6 +238,8 @@ request_new(struct listener *l, struct MHD_Connection *conn, const char *url, co
 		return NULL;
 	}
 	req->over_tcp = !l->sock->is_unix;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	req->hconn = ci != NULL ? ci->socket_context : NULL;
 	req->start_ns = uv_hrtime();
 	return req;
 }
@@ -264,7 +267,7 @@ request_free(struct http_request *req)
 
 /* First call: route the request and check what can be checked on headers. */
 static void
-request_begin(struct http_request *req)
+request_begin(struct http_request *req, const char *version)
 {
 	struct http_env *d = http_request_env(req);
 	const char *cl;
@@ -272,6 +275,8 @@ request_begin(struct http_request *req)
 	long long len;
 	bool known;
 
+	if (http_request_refuse_malformed(req, req->hconn, version))
+		return;
 	req->route = http_route_find(req, &known, allow, sizeof(allow));
 	if (req->route != NULL) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn,
@@ -387,7 +392,8 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		if (req == NULL)
 			return MHD_NO;
 		*req_cls = req;
-		request_begin(req);
+		http_conn_header_done(req->hconn);
+		request_begin(req, version);
 		if (req->response == NULL)
 			return MHD_YES;
 		/* An early reply: MHD reads and drops the body, then sends it. */
@@ -442,13 +448,27 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	/* A kept-alive connection waits for its next request under the
 	 * read timeout again.  Only after a reply that went out: the other
 	 * ends are a connection MHD is closing. */
-	else if (req->read_timeout_off && !req->upgraded)
-		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
-		    (unsigned int)req->env->read_timeout_s);
+	else if (!req->upgraded) {
+		if (req->read_timeout_off)
+			MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+			    (unsigned int)req->env->read_timeout_s);
+		/* And has that long to send the whole of that request's
+		 * header (conn.c). */
+		http_conn_header_wait(req->hconn);
+	}
 	metrics_http_request(req->method, req->route ? req->route->pattern : NULL, req->status,
 	    (double)(uv_hrtime() - req->start_ns) / 1e9);
 	*req_cls = NULL;
 	request_free(req);
+}
+
+/* Make L's MHD daemon run on the next loop iteration. */
+static void
+listener_kick(void *arg)
+{
+	struct listener *l = arg;
+
+	uv_timer_start(&l->timer, on_timer, 0, 0);
 }
 
 /* MHD's accept policy: a connection over a cap is closed unread. */
@@ -469,13 +489,18 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 	const union MHD_ConnectionInfo *ci;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fi;
+
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		*socket_ctx = http_limits_opened(s->limits, ci != NULL ? ci->client_addr : NULL);
+		fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_ctx = http_conn_open(s->env.loop, s->limits,
+		    ci != NULL ? ci->client_addr : NULL, fi != NULL ? fi->connect_fd : -1,
+		    (uint64_t)s->env.read_timeout_s * 1000, listener_kick, l);
 		s->connections++;
 		l->connections++;
 		return;
 	}
-	http_limits_closed(s->limits, *socket_ctx);
+	http_conn_close(*socket_ctx);
 	*socket_ctx = NULL;
 	s->connections--;
 	l->connections--;
@@ -618,6 +643,7 @@ listener_start(struct http_server *s, struct listen_socket *sock, const struct h
 	l->mhd = MHD_start_daemon(flags, 0, on_accept, l, on_access, l, MHD_OPTION_EXTERNAL_LOGGER,
 	    on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_conn_unescape, NULL,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->env.max_connections + 1,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->env.read_timeout_s, MHD_OPTION_ARRAY,

@@ -385,7 +385,7 @@ def cmd_put(port, mode, size):
     short:    Content-Length SIZE, SIZE/4 bytes, then hang up
     """
     payload = (b"pkvmd-hostile-blob " * (size // 19 + 2))[:size]
-    extra = b"Z" * 4096
+    extra = b"Z" * 4092 + b"\r\n\r\n"
     sha = hashlib.sha256(payload).hexdigest()
     if mode == "longer-hashall":
         sha = hashlib.sha256(payload + extra).hexdigest()

@@ -110,6 +110,7 @@ struct http_request {
 	/* The client hung up while the request was paused (server.c's
 	 * hang-up watch): the request ends without a reply. */
 	bool peer_gone;
+	bool watch_body; /* an upload's socket watched for a hang-up (server.c) */
 	struct hangup_watch *hangup; /* server.c's, while paused */
 	struct MHD_Response *response;
 	unsigned status;

@@ -148,6 +148,14 @@ request_wake(struct http_request *req)
  * it comes, the request is resumed marked peer_gone and ends without a
  * reply, which closes the connection.  HTTP clients do not half-close
  * while they wait for an answer, so a hang-up means they are gone.
+ *
+ * An upload's socket is watched the same way while its body comes in
+ * (watch_body).  MHD (0.9.75, epoll) reads a socket only while it thinks
+ * it readable, and after it has read the last bytes of a body cut short
+ * it does not see the end of the stream that followed them: the
+ * connection would sit in CLOSE-WAIT, its blob's temporary file open,
+ * until --read-timeout.  On the hang-up the socket is shut down, which
+ * MHD does see, and it ends the request as for any dead peer.
  */
 struct hangup_watch {
 	uv_poll_t poll;
@@ -183,9 +191,19 @@ on_hangup(uv_poll_t *p, int status, int events)
 	(void)events;
 	if (req == NULL)
 		return;
-	log_debug("http: %s %s: the client hung up while waiting", req->method, req->path);
+	req->watch_body = false;
 	req->peer_gone = true;
-	http_request_resume(req); /* stops this watch */
+	if (req->paused) {
+		log_debug("http: %s %s: the client hung up while waiting", req->method,
+		    req->path);
+		http_request_resume(req); /* stops this watch */
+		return;
+	}
+	log_debug("http: %s %s: the client hung up in the middle of its body", req->method,
+	    req->path);
+	hangup_stop(req);
+	http_request_cut(req);
+	request_wake(req);
 }
 
 static void
@@ -195,7 +213,9 @@ request_watch_hangup(struct http_request *req, bool on)
 	struct hangup_watch *w;
 
 	if (!on) {
-		hangup_stop(req);
+		/* An upload still coming in stays watched. */
+		if (!req->watch_body)
+			hangup_stop(req);
 		return;
 	}
 	if (req->hangup != NULL)
@@ -310,8 +330,13 @@ request_begin(struct http_request *req, const char *version)
 		    (long long)d->max_body_bytes);
 		return;
 	}
-	if (req->route->body == HTTP_BODY_STREAM && req->route->body_begin != NULL)
+	if (req->route->body == HTTP_BODY_STREAM && req->route->body_begin != NULL) {
 		req->route->body_begin(req);
+		if (req->response == NULL) {
+			req->watch_body = true;
+			request_watch_hangup(req, true);
+		}
+	}
 }
 
 static void
@@ -418,6 +443,11 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		if (req->env->read_timeout_s > 0) {
 			MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
 			req->read_timeout_off = true;
+		}
+		if (req->watch_body) {
+			req->watch_body = false;
+			if (!req->paused)
+				hangup_stop(req);
 		}
 		request_dispatch(req);
 	}

@@ -222,6 +222,7 @@ MALFORMED = [
     ("bad-version", b"GET /v1/version HTTP/9.9\r\nHost: pkvmd\r\n\r\n"),
     ("version-garbage", b"GET /v1/version HTTQ/1.1\r\nHost: pkvmd\r\n\r\n"),
     ("no-host-http11", b"GET /v1/version HTTP/1.1\r\n\r\n"),
+    ("two-hosts", b"GET /v1/version HTTP/1.1\r\nHost: pkvmd\r\nHost: other\r\n\r\n"),
     ("header-without-colon", b"GET /v1/version HTTP/1.1\r\nHost: pkvmd\r\nNoColonHere\r\n\r\n"),
     ("space-before-colon", b"GET /v1/version HTTP/1.1\r\nHost: pkvmd\r\nX-A : b\r\n\r\n"),
     ("huge-header-line",

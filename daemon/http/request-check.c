@@ -9,7 +9,9 @@
  * an HTTP/1.1 request with no Host header, or with two; a space between
  * a header's name and its colon (RFC 9112 section 5.1 says a server must
  * refuse it, since proxies split such headers differently: the root of
- * request smuggling); and a path or query in which
+ * request smuggling); a Transfer-Encoding other than chunked (MHD would
+ * wait for a body whose end it cannot find; RFC 9112 section 6.3 says
+ * to refuse it); and a path or query in which
  * %00 decodes to a NUL (conn.c notices), which would make
  * /v1/tokens/1%00x name token 1.  Each is refused here with 400
  * bad_request before any handler or authentication sees the request.
@@ -27,6 +29,7 @@
 
 struct header_scan {
 	int hosts;
+	int codings; /* Transfer-Encoding headers */
 	const char *why;
 };
 
@@ -45,7 +48,6 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size
 	struct header_scan *hs = cls;
 
 	(void)kind;
-	(void)value;
 	(void)value_size;
 	if (key_size == 0) {
 		hs->why = "a header with an empty name";
@@ -60,6 +62,13 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size
 	}
 	if (key_size == 4 && strncasecmp(key, "Host", 4) == 0)
 		hs->hosts++;
+	if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0) {
+		hs->codings++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0) {
+			hs->why = "a transfer coding other than chunked";
+			return MHD_NO;
+		}
+	}
 	return MHD_YES;
 }
 
@@ -76,6 +85,8 @@ http_request_refuse_malformed(struct http_request *req, struct http_conn *c, con
 	MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, scan_header, &hs);
 	if (hs.why == NULL && hs.hosts > 1)
 		hs.why = "more than one Host header";
+	if (hs.why == NULL && hs.codings > 1)
+		hs.why = "more than one Transfer-Encoding header";
 	if (hs.why == NULL && hs.hosts == 0 && version != NULL &&
 	    strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
 		hs.why = "an HTTP/1.1 request without a Host header";

@@ -44,9 +44,8 @@ fd_limit_fit(int64_t *max_connections, int64_t slots)
 		log_warnx("--max-connections %lld lowered to %lld: the file descriptor limit is "
 			  "%llu (ulimit -n; raise the hard limit, e.g. LimitNOFILE= in the "
 			  "unit), and %d are kept for the daemon and %d for each of %lld slots",
-		    (long long)*max_connections, (long long)fit,
-		    (unsigned long long)rl.rlim_cur, FD_LIMIT_RESERVE, FD_LIMIT_PER_SLOT,
-		    (long long)slots);
+		    (long long)*max_connections, (long long)fit, (unsigned long long)rl.rlim_cur,
+		    FD_LIMIT_RESERVE, FD_LIMIT_PER_SLOT, (long long)slots);
 		*max_connections = fit;
 	}
 	return 0;

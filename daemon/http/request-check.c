@@ -42,8 +42,8 @@ is_tchar(unsigned char c)
 }
 
 static enum MHD_Result
-scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
-    const char *value, size_t value_size)
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+    size_t value_size)
 {
 	struct header_scan *hs = cls;
 

@@ -22,7 +22,8 @@
  * Timeouts and caps.  MHD's connection timeout (--read-timeout) is an
  * idle timeout: a connection that sends nothing for that long while its
  * request is read, or between requests, is closed, which cuts off a client
- * that sent half a header.  Once a request is all in, its answer may
+ * that sent half a header.  The same time is also a deadline for the
+ * whole request header (conn.c), which cuts off a client that drips it.  Once a request is all in, its answer may
  * rightly take long (a long poll, a console stream of a job printing
  * slowly, a slow download), so the timeout is off for that connection
  * until the reply is sent (a suspended connection does not time out in
@@ -194,8 +195,7 @@ on_hangup(uv_poll_t *p, int status, int events)
 	req->watch_body = false;
 	req->peer_gone = true;
 	if (req->paused) {
-		log_debug("http: %s %s: the client hung up while waiting", req->method,
-		    req->path);
+		log_debug("http: %s %s: the client hung up while waiting", req->method, req->path);
 		http_request_resume(req); /* stops this watch */
 		return;
 	}

@@ -354,7 +354,7 @@ static const struct config_key config_keys[] = {
 	    .min = 0,
 	    .max = 86400,
 	    .help = "seconds a client may stay silent while sending a request or between "
-		    "requests (0: no limit)" },
+		    "requests, and has to send a whole request header (0: no limit)" },
 	{ .name = "events-max-queue",
 	    .type = CONF_INT,
 	    .offset = OFF(events_max_queue_bytes),

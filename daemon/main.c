@@ -51,6 +51,7 @@
 #include "run/runner.h"
 #include "run/share.h"
 #include "sd-notify.h"
+#include "fd-limit.h"
 #include "state-lock.h"
 #include "store/blobs.h"
 #include "store/store.h"
@@ -572,6 +573,9 @@ main(int argc, char **argv)
 	/* Jobs a stopped pkvmd left half symbolized are finished first. */
 	if ((err = symbolizer_resume(d->symbolizer)) < 0)
 		log_warn(err, "taking up the unfinished symbolization of crash reports");
+	/* Each connection under the cap must be able to get a descriptor. */
+	if ((err = fd_limit_fit(&cfg.max_connections, runner_slots_total(d->runner))) < 0)
+		log_warn(err, "cannot read the file descriptor limit");
 	struct http_env http_env = {
 		.loop = d->loop,
 		.store = d->store,

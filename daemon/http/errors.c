@@ -124,6 +124,11 @@ const struct http_error_row http_errors[HTTP_ERR_COUNT] = {
 	    .code = "bad_payload",
 	    .message = "a payload blob is not a flat aarch64 binary or an arm64 EFI app",
 	},
+	[HTTP_ERR_BAD_REQUEST] = {
+	    .status = 400,
+	    .code = "bad_request",
+	    .message = "the request is not well-formed HTTP",
+	},
 };
 
 int

@@ -96,6 +96,7 @@ struct http_request {
 	int nparams;
 	struct http_identity who;
 	bool over_tcp; /* came in on a TCP listener */
+	struct http_conn *hconn; /* its connection's (conn.c); NULL when out of memory */
 	uint64_t start_ns; /* uv_hrtime() at its headers: its latency's start */
 
 	char *body; /* JSON body being buffered */
@@ -109,6 +110,7 @@ struct http_request {
 	/* The client hung up while the request was paused (server.c's
 	 * hang-up watch): the request ends without a reply. */
 	bool peer_gone;
+	bool watch_body; /* an upload's socket watched for a hang-up (server.c) */
 	struct hangup_watch *hangup; /* server.c's, while paused */
 	struct MHD_Response *response;
 	unsigned status;
@@ -161,6 +163,33 @@ bool http_limits_admit(struct http_limits *lim, const struct sockaddr *addr, soc
 void *http_limits_opened(struct http_limits *lim, const struct sockaddr *addr);
 /* Count the connection HANDLE (from http_limits_opened) as closed. */
 void http_limits_closed(struct http_limits *lim, void *handle);
+
+struct http_conn;
+
+/* A connection just opened from ADDR (NULL for a Unix socket client) on
+ * FD: counted under the caps of LIM, and given HEADER_DEADLINE_MS (0:
+ * none) to send a whole request header, after which FD is shut down and
+ * KICK(KICK_ARG) makes MHD notice.  NULL when out of memory. */
+struct http_conn *http_conn_open(uv_loop_t *loop, struct http_limits *lim,
+    const struct sockaddr *addr, int fd, uint64_t header_deadline_ms, void (*kick)(void *arg),
+    void *kick_arg);
+/* The connection C (may be NULL) has closed: uncount it and free it. */
+void http_conn_close(struct http_conn *c);
+/* C waits for a request header: start its deadline. */
+void http_conn_header_wait(struct http_conn *c);
+/* C's request header is all in: stop its deadline. */
+void http_conn_header_done(struct http_conn *c);
+/* MHD's unescape callback: decode %XX in S in place and return its
+ * length, marking the connection when the result holds a NUL. */
+size_t http_conn_unescape(void *cls, struct MHD_Connection *conn, char *s);
+/* Whether C's current request had a %00 in its path or query; clears it. */
+bool http_conn_take_bad_escape(struct http_conn *c);
+
+/* Whether REQ (on connection C, in HTTP VERSION) is malformed in a way
+ * MHD let through; if so it has been answered 400 bad_request
+ * (request-check.c). */
+bool http_request_refuse_malformed(struct http_request *req, struct http_conn *c,
+    const char *version);
 
 /* Identify REQ's caller from the Unix socket FD's peer credentials. */
 void http_auth_unix(struct http_request *req, int fd);

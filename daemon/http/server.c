@@ -22,7 +22,8 @@
  * Timeouts and caps.  MHD's connection timeout (--read-timeout) is an
  * idle timeout: a connection that sends nothing for that long while its
  * request is read, or between requests, is closed, which cuts off a client
- * that sent half a header.  Once a request is all in, its answer may
+ * that sent half a header.  The same time is also a deadline for the
+ * whole request header (conn.c), which cuts off a client that drips it.  Once a request is all in, its answer may
  * rightly take long (a long poll, a console stream of a job printing
  * slowly, a slow download), so the timeout is off for that connection
  * until the reply is sent (a suspended connection does not time out in
@@ -148,6 +149,14 @@ request_wake(struct http_request *req)
  * it comes, the request is resumed marked peer_gone and ends without a
  * reply, which closes the connection.  HTTP clients do not half-close
  * while they wait for an answer, so a hang-up means they are gone.
+ *
+ * An upload's socket is watched the same way while its body comes in
+ * (watch_body).  MHD (0.9.75, epoll) reads a socket only while it thinks
+ * it readable, and after it has read the last bytes of a body cut short
+ * it does not see the end of the stream that followed them: the
+ * connection would sit in CLOSE-WAIT, its blob's temporary file open,
+ * until --read-timeout.  On the hang-up the socket is shut down, which
+ * MHD does see, and it ends the request as for any dead peer.
  */
 struct hangup_watch {
 	uv_poll_t poll;
@@ -183,9 +192,18 @@ on_hangup(uv_poll_t *p, int status, int events)
 	(void)events;
 	if (req == NULL)
 		return;
-	log_debug("http: %s %s: the client hung up while waiting", req->method, req->path);
+	req->watch_body = false;
 	req->peer_gone = true;
-	http_request_resume(req); /* stops this watch */
+	if (req->paused) {
+		log_debug("http: %s %s: the client hung up while waiting", req->method, req->path);
+		http_request_resume(req); /* stops this watch */
+		return;
+	}
+	log_debug("http: %s %s: the client hung up in the middle of its body", req->method,
+	    req->path);
+	hangup_stop(req);
+	http_request_cut(req);
+	request_wake(req);
 }
 
 static void
@@ -195,7 +213,9 @@ request_watch_hangup(struct http_request *req, bool on)
 	struct hangup_watch *w;
 
 	if (!on) {
-		hangup_stop(req);
+		/* An upload still coming in stays watched. */
+		if (!req->watch_body)
+			hangup_stop(req);
 		return;
 	}
 	if (req->hangup != NULL)
@@ -220,6 +240,7 @@ static struct http_request *
 request_new(struct listener *l, struct MHD_Connection *conn, const char *url, const char *method)
 {
 	struct http_request *req = calloc(1, sizeof(*req));
+	const union MHD_ConnectionInfo *ci;
 
 	if (req == NULL)
 		return NULL;
@@ -237,6 +258,8 @@ request_new(struct listener *l, struct MHD_Connection *conn, const char *url, co
 		return NULL;
 	}
 	req->over_tcp = !l->sock->is_unix;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	req->hconn = ci != NULL ? ci->socket_context : NULL;
 	req->start_ns = uv_hrtime();
 	return req;
 }
@@ -264,7 +287,7 @@ request_free(struct http_request *req)
 
 /* First call: route the request and check what can be checked on headers. */
 static void
-request_begin(struct http_request *req)
+request_begin(struct http_request *req, const char *version)
 {
 	struct http_env *d = http_request_env(req);
 	const char *cl;
@@ -272,6 +295,8 @@ request_begin(struct http_request *req)
 	long long len;
 	bool known;
 
+	if (http_request_refuse_malformed(req, req->hconn, version))
+		return;
 	req->route = http_route_find(req, &known, allow, sizeof(allow));
 	if (req->route != NULL) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn,
@@ -305,8 +330,13 @@ request_begin(struct http_request *req)
 		    (long long)d->max_body_bytes);
 		return;
 	}
-	if (req->route->body == HTTP_BODY_STREAM && req->route->body_begin != NULL)
+	if (req->route->body == HTTP_BODY_STREAM && req->route->body_begin != NULL) {
 		req->route->body_begin(req);
+		if (req->response == NULL) {
+			req->watch_body = true;
+			request_watch_hangup(req, true);
+		}
+	}
 }
 
 static void
@@ -387,7 +417,8 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		if (req == NULL)
 			return MHD_NO;
 		*req_cls = req;
-		request_begin(req);
+		http_conn_header_done(req->hconn);
+		request_begin(req, version);
 		if (req->response == NULL)
 			return MHD_YES;
 		/* An early reply: MHD reads and drops the body, then sends it. */
@@ -412,6 +443,11 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		if (req->env->read_timeout_s > 0) {
 			MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
 			req->read_timeout_off = true;
+		}
+		if (req->watch_body) {
+			req->watch_body = false;
+			if (!req->paused)
+				hangup_stop(req);
 		}
 		request_dispatch(req);
 	}
@@ -442,13 +478,27 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	/* A kept-alive connection waits for its next request under the
 	 * read timeout again.  Only after a reply that went out: the other
 	 * ends are a connection MHD is closing. */
-	else if (req->read_timeout_off && !req->upgraded)
-		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
-		    (unsigned int)req->env->read_timeout_s);
+	else if (!req->upgraded) {
+		if (req->read_timeout_off)
+			MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+			    (unsigned int)req->env->read_timeout_s);
+		/* And has that long to send the whole of that request's
+		 * header (conn.c). */
+		http_conn_header_wait(req->hconn);
+	}
 	metrics_http_request(req->method, req->route ? req->route->pattern : NULL, req->status,
 	    (double)(uv_hrtime() - req->start_ns) / 1e9);
 	*req_cls = NULL;
 	request_free(req);
+}
+
+/* Make L's MHD daemon run on the next loop iteration. */
+static void
+listener_kick(void *arg)
+{
+	struct listener *l = arg;
+
+	uv_timer_start(&l->timer, on_timer, 0, 0);
 }
 
 /* MHD's accept policy: a connection over a cap is closed unread. */
@@ -469,13 +519,18 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 	const union MHD_ConnectionInfo *ci;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fi;
+
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		*socket_ctx = http_limits_opened(s->limits, ci != NULL ? ci->client_addr : NULL);
+		fi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_ctx = http_conn_open(s->env.loop, s->limits,
+		    ci != NULL ? ci->client_addr : NULL, fi != NULL ? fi->connect_fd : -1,
+		    (uint64_t)s->env.read_timeout_s * 1000, listener_kick, l);
 		s->connections++;
 		l->connections++;
 		return;
 	}
-	http_limits_closed(s->limits, *socket_ctx);
+	http_conn_close(*socket_ctx);
 	*socket_ctx = NULL;
 	s->connections--;
 	l->connections--;
@@ -618,6 +673,7 @@ listener_start(struct http_server *s, struct listen_socket *sock, const struct h
 	l->mhd = MHD_start_daemon(flags, 0, on_accept, l, on_access, l, MHD_OPTION_EXTERNAL_LOGGER,
 	    on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_conn_unescape, NULL,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->env.max_connections + 1,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->env.read_timeout_s, MHD_OPTION_ARRAY,

@@ -75,14 +75,16 @@ http_users_list(struct http_request *req)
 	http_reply_json(req, 200, json_pack("{s:o}", "users", arr));
 }
 
-/* The {user} path parameter, or NULL after a 404. */
+/* The {user} path parameter, or NULL after a 404.  A name does not start
+ * with '.' or '-' (as tokens.c requires of a token's user): ".." is not a
+ * user, and PUT /v1/users/../quota must not make one. */
 static const char *
 user_param(struct http_request *req)
 {
 	const char *name = http_request_param(req, "user");
 	size_t len = name ? strlen(name) : 0;
 
-	if (len == 0 || len > USER_NAME_MAX ||
+	if (len == 0 || len > USER_NAME_MAX || name[0] == '.' || name[0] == '-' ||
 	    strspn(name,
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
 		"qrstuvwxyz0123456789._-") != len) {

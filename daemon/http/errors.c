@@ -124,6 +124,11 @@ const struct http_error_row http_errors[HTTP_ERR_COUNT] = {
 	    .code = "bad_payload",
 	    .message = "a payload blob is not a flat aarch64 binary or an arm64 EFI app",
 	},
+	[HTTP_ERR_INSUFFICIENT_STORAGE] = {
+	    .status = 507,
+	    .code = "insufficient_storage",
+	    .message = "the state disk is full: free space on it and try again",
+	},
 };
 
 int

@@ -341,7 +341,22 @@ serial_write(struct run *run, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			log_warn(-errno, "job %lld: writing console", (long long)run->id);
+			int err = -errno;
+
+			/* The console is the job's record: a job that cannot
+			 * keep it cannot be judged, so it ends now, and says
+			 * why in words an operator acts on.  The file is
+			 * closed so that the guest's further bytes are not
+			 * written half. */
+			log_warn(err, "job %lld: writing console", (long long)run->id);
+			close(run->serial_fd);
+			run->serial_fd = -1;
+			if (err == -ENOSPC || err == -EDQUOT)
+				set_verdict(run, RESULT_ERROR, "state disk full");
+			else
+				set_verdict(run, RESULT_ERROR, "writing the console: %s",
+				    strerror(-err));
+			run_stop(run);
 			return;
 		}
 		run->serial_last = buf[n - 1];
@@ -945,6 +960,8 @@ prep_after(uv_work_t *w, int status)
 
 	if (status < 0 && run->prep_err == 0)
 		run->prep_err = status;
+	if (run->prep_err == -ENOSPC || run->prep_err == -EDQUOT)
+		set_verdict(run, RESULT_ERROR, "state disk full");
 	if (run->prep_err < 0) {
 		set_verdict(run, RESULT_ERROR, "preparing the job failed: %s",
 		    run->prep_cause ? run->prep_cause : strerror(-run->prep_err));

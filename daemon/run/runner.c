@@ -1323,6 +1323,26 @@ initrd_delete(struct run *run)
 		log_warn(-errno, "job %lld: deleting %s", (long long)run->id, run->initrd);
 }
 
+int
+runner_job_dir_scrub(const char *state_dir, int64_t id, bool keep_initrd)
+{
+	/* What a run writes and removes itself when it ends; a kill -9
+	 * ends it before that (bench/soak found both left behind). */
+	static const char *const leftovers[] = { "initrd", "artifacts/.partial" };
+	char dir[PATH_MAX], path[PATH_MAX];
+	int removed = 0;
+
+	paths_job_dir(state_dir, id, dir, sizeof(dir));
+	for (size_t i = keep_initrd ? 1 : 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, leftovers[i]);
+		if (unlink(path) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			log_warn(-errno, "job %lld: deleting %s", (long long)id, path);
+	}
+	return removed;
+}
+
 /* A payload job that no watchdog or cancel decided: the first payload
  * that did not pass decides (failed, timeout, or crashed for an
  * unhandled exception); all of them passing or skipping, it passed. */

@@ -73,6 +73,7 @@ rc=0; ctl wait "$int_id" 2>/dev/null || rc=$?
 check_eq "no requeue: wait exits 6" "$rc" 6
 check_eq "no requeue: result interrupted" "$(job_field "$int_id" result)" interrupted
 check_eq "no requeue: still attempt 1" "$(job_field "$int_id" attempt)" 1
+check "no requeue: the dead run's initrd is gone" test ! -e "$STATE/jobs/$int_id/initrd"
 check_eq "no requeue: nothing running" "$(ctl list --state running --json)" "[]"
 check_eq "no requeue: database intact" "$(db_ok)" ok
 stop_pkvmd

@@ -44,7 +44,11 @@ PKVMD_PID=
 check "kill -9: its fake qemu dies with it" wait_gone "$fake" 10
 check_eq "kill -9: the database passes integrity_check" "$(db_ok)" ok
 
+# What a pkvmd killed while it wrote its base initrd layer leaves.
+stale=$(ls "$STATE"/cache/base-*.cpio | head -n 1).tmp.99999
+: >"$stale"
 start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1
+check "restart: a half-written base layer of the dead pkvmd is removed" test ! -e "$stale"
 check "restart: the job boots again" wait_for_console "$run_id" 'Kernel command line'
 check_eq "restart: the job is running" "$(job_field "$run_id" state)" running
 check_eq "restart: it is attempt 2" "$(job_field "$run_id" attempt)" 2

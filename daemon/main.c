@@ -187,6 +187,8 @@ recover(struct pkvmd *d, const char *when)
 	for (size_t i = 0; i < n; i++) {
 		int killed = procs_kill_survivor(rec[i].pid, rec[i].starttime_ticks);
 
+		runner_job_dir_scrub(d->cfg->state_dir, rec[i].id, d->cfg->keep_initrd);
+
 		log_info("job %lld: interrupted by %s, %s%s", (long long)rec[i].id, when,
 		    d->cfg->requeue_interrupted ? "requeued" : "marked interrupted",
 		    killed > 0 ? " (its surviving qemu was killed)" : "");

@@ -39,7 +39,19 @@
  *                            exit 0 as qemu does with -no-reboot, panic=-1
  *   fakeqemu=exit=N          an error line on stderr, exit status N
  *   fakeqemu=ignore-sigterm  one boot line, then hang with SIGTERM ignored
+ *   fakeqemu=real            exec the real qemu-system-aarch64 (or
+ *                            $FAKE_QEMU_REAL) with our own arguments: one
+ *                            real guest among fake ones under one daemon
+ *                            (bench/soak)
  *
+ *   fakeqemu.noise=KIND      after "Run /init", before the tests, print
+ *                            noise as fast as the console takes it:
+ *                            "long-line" (fakeqemu.noise-bytes of 'x',
+ *                            default 100 MB, with no newline, then one),
+ *                            "binary" (that many bytes of invalid UTF-8,
+ *                            NUL bytes and lone control bytes, in lines),
+ *                            "flood" (that many bytes of printk lines);
+ *                            the run then goes on as its mode says
  *   fakeqemu.tests=a,b       test names (default: the initrd's ramfs.exe/
  *                            files in name order, else one test "fake")
  *   fakeqemu.delay-ms=N      pause before each line, so a test can watch a
@@ -104,7 +116,10 @@ enum mode {
 	MODE_PANIC_AT,
 	MODE_EXIT,
 	MODE_IGNORE_SIGTERM,
+	MODE_REAL,
 };
+
+enum noise { NOISE_NONE, NOISE_LONG_LINE, NOISE_BINARY, NOISE_FLOOD };
 
 struct config {
 	enum mode mode;
@@ -123,6 +138,8 @@ struct config {
 	char *report; /* host file printed as the crash report, or NULL */
 	uint64_t clock_us; /* the fake printk clock */
 	bool mode_from_cmdline;
+	enum noise noise;
+	uint64_t noise_bytes;
 	char banner[512]; /* "Linux version ..." as the kernel prints it */
 };
 
@@ -130,6 +147,7 @@ static struct config cfg = {
 	.mode = MODE_PASS,
 	.exit_code = 1,
 	.panic_end = true,
+	.noise_bytes = 100u << 20,
 	.banner = "Linux version 6.1.0-fake-arm64 (fake-qemu) #1 SMP",
 };
 
@@ -418,6 +436,8 @@ apply_mode(const char *word)
 		cfg.n = number(word, word + 5);
 	} else if (strcmp(word, "ignore-sigterm") == 0)
 		cfg.mode = MODE_IGNORE_SIGTERM;
+	else if (strcmp(word, "real") == 0)
+		cfg.mode = MODE_REAL;
 	else
 		die("fakeqemu: unknown mode \"%s\"", word);
 }
@@ -458,7 +478,18 @@ apply_param(const char *word)
 	} else if (strncmp(word, "ship=", 5) == 0) {
 		if ((cfg.ship = strdup(v)) == NULL)
 			die("out of memory");
-	} else if (strncmp(word, "report=", 7) == 0) {
+	} else if (strncmp(word, "noise=", 6) == 0) {
+		if (strcmp(v, "long-line") == 0)
+			cfg.noise = NOISE_LONG_LINE;
+		else if (strcmp(v, "binary") == 0)
+			cfg.noise = NOISE_BINARY;
+		else if (strcmp(v, "flood") == 0)
+			cfg.noise = NOISE_FLOOD;
+		else
+			die("fakeqemu: unknown noise \"%s\"", v);
+	} else if (strncmp(word, "noise-bytes=", 12) == 0)
+		cfg.noise_bytes = (uint64_t)number(word, v);
+	else if (strncmp(word, "report=", 7) == 0) {
 		if ((cfg.report = strdup(v)) == NULL)
 			die("out of memory");
 	} else
@@ -622,6 +653,61 @@ ship_files(const char *list)
 	free(copy);
 }
 
+/* Write all of BUF, or end as qemu does when its console is closed. */
+static void
+write_all(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			exit(0);
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* fakeqemu.noise: cfg.noise_bytes of what a broken guest may print, in
+ * big writes, as fast as the reader takes them. */
+static void
+noise(void)
+{
+	/* Invalid UTF-8 (a lone continuation byte, an overlong '/', a
+	 * surrogate, 0xff), NULs, a bell, a backspace, an escape. */
+	static const char bad[] = "\x80\xc0\xaf\xed\xa0\x80\xff\xfe\x00\x00\x07\x08\x1b[31m"
+				  "\x00tail\xc3\r\n";
+	static const char line[] = "[    9.999999] fake-qemu: noise noise noise\r\n";
+	static char buf[1 << 16];
+	uint64_t left = cfg.noise_bytes;
+	size_t n, i;
+
+	switch (cfg.noise) {
+	case NOISE_NONE:
+		return;
+	case NOISE_LONG_LINE:
+		memset(buf, 'x', sizeof(buf));
+		break;
+	case NOISE_BINARY:
+		for (i = 0; i + sizeof(bad) - 1 <= sizeof(buf); i += sizeof(bad) - 1)
+			memcpy(buf + i, bad, sizeof(bad) - 1);
+		memset(buf + i, 0, sizeof(buf) - i);
+		break;
+	case NOISE_FLOOD:
+		for (i = 0; i + sizeof(line) - 1 <= sizeof(buf); i += sizeof(line) - 1)
+			memcpy(buf + i, line, sizeof(line) - 1);
+		memset(buf + i, '\n', sizeof(buf) - i);
+		break;
+	}
+	while (left > 0) {
+		n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+		write_all(buf, n);
+		left -= n;
+	}
+	write_all("\r\n", 2);
+}
+
 /* The lines of a normal run, up to LIMIT of them (-1 for all); returns
  * how many were printed. */
 static long
@@ -648,6 +734,7 @@ run_script(const char *cmdline, long limit)
 	LINE(printk("kvm [1]: Protected nVHE mode initialized successfully"));
 	cfg.clock_us = 10542395;
 	LINE(printk("Run /init as init process"));
+	noise();
 	LINE(result(false, "init uptime=%lu.%02lu", (unsigned long)(cfg.clock_us / 1000000),
 	    (unsigned long)(cfg.clock_us % 1000000 / 10000)));
 	for (i = 0; i < cfg.ntests; i++) {
@@ -886,6 +973,11 @@ main(int argc, char **argv)
 			printk("fake-qemu: line %ld", n + 1);
 		panic_report();
 		return 0;
+	case MODE_REAL:
+		env = getenv("FAKE_QEMU_REAL");
+		argv[0] = (char *)(env != NULL && *env != '\0' ? env : PROG);
+		execvp(argv[0], argv);
+		die("fakeqemu=real: cannot run %s: %s", argv[0], strerror(errno));
 	case MODE_EXIT:
 		fprintf(stderr,
 		    PROG ": fake failure requested "

@@ -129,6 +129,11 @@ const struct http_error_row http_errors[HTTP_ERR_COUNT] = {
 	    .code = "bad_request",
 	    .message = "the request is not well-formed HTTP",
 	},
+	[HTTP_ERR_INSUFFICIENT_STORAGE] = {
+	    .status = 507,
+	    .code = "insufficient_storage",
+	    .message = "the state disk is full: free space on it and try again",
+	},
 };
 
 int

@@ -36,6 +36,10 @@
 #define WAIT_DEFAULT_S 60
 /* GET /v1/jobs without ?limit=. */
 #define LIST_DEFAULT_JOBS 100
+/* Below this much free space in the state directory a submit is refused
+ * (507): a job needs room for its rows, its directory and its console,
+ * and taking it only to fail it at its first write helps nobody. */
+#define SUBMIT_MIN_FREE_BYTES (1024 * 1024)
 /* How much of the console a ?test= slice reads at a time. */
 #define CONSOLE_CHUNK_BYTES (64 * 1024)
 
@@ -308,11 +312,16 @@ http_jobs_submit(struct http_request *req)
 	struct http_env *d = http_request_env(req);
 	struct job_json_error e = { 0 };
 	char build_id[ELF_BUILD_ID_HEX];
+	uint64_t free_bytes = 0;
 	struct job *j;
 	int err;
 
 	if (d->shutting_down) {
 		http_reply_error(req, HTTP_ERR_SHUTTING_DOWN, NULL, NULL);
+		return;
+	}
+	if (http_state_free_bytes(d, &free_bytes) == 0 && free_bytes < SUBMIT_MIN_FREE_BYTES) {
+		http_reply_errno(req, -ENOSPC, "storing job");
 		return;
 	}
 	if (job_new(&j) < 0) {

@@ -230,6 +230,11 @@ http_reply_errno(struct http_request *req, int err, const char *what)
 	case -ENOMEM:
 		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, "%s: out of memory", what);
 		break;
+	case -ENOSPC:
+	case -EDQUOT:
+		http_reply_error(req, HTTP_ERR_INSUFFICIENT_STORAGE, NULL,
+		    "%s: state disk full: free space on it and try again", what);
+		break;
 	default:
 		http_reply_error(req, HTTP_ERR_INTERNAL, NULL, "%s: %s", what, strerror(-err));
 		break;

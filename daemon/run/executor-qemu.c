@@ -35,6 +35,13 @@
  * writes only as fast as we read.  The runner answers each file back
  * through the same socket (qemu_channel_write), so that the guest knows
  * its bytes left qemu before it powers off.
+ *
+ * The console is read one buffer per turn of the loop: after each read
+ * the pipe is left alone until an idle handle starts it again on the next
+ * turn.  libuv would otherwise read a busy pipe up to 32 times in a row,
+ * and a guest flooding its console (2 MB of invalid UTF-8 for the parser
+ * to look at) would hold every HTTP request and every other job's console
+ * for as long as that takes (tests/integration/console-floods.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,7 +82,10 @@ struct exec_handle {
 	int open_handles;
 	bool released;
 	char logpath[PATH_MAX];
-	char buf[64 * 1024];
+	/* One read; its parsing is what one turn of the loop spends on this
+	 * console, so it stays small: 16 KB of the shortest lines take ~5 ms. */
+	char buf[16 * 1024];
+	uv_idle_t resume; /* starts reading the console again next turn */
 	/* The artifact channel, when the callbacks ask for one. */
 	uv_pipe_t chan;
 	bool has_chan, chan_eof;
@@ -409,6 +419,18 @@ on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 	buf->len = sizeof(h->buf);
 }
 
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+static void
+on_resume(uv_idle_t *idle)
+{
+	struct exec_handle *h = idle->data;
+
+	uv_idle_stop(idle);
+	if (!h->released && !h->eof)
+		uv_read_start((uv_stream_t *)&h->out, on_alloc, on_read);
+}
+
 static void
 on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
@@ -416,6 +438,10 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 	if (n > 0) {
 		h->cb.on_output(h->cb.arg, buf->base, (size_t)n);
+		if (!h->released) {
+			uv_read_stop(s);
+			uv_idle_start(&h->resume, on_resume);
+		}
 		return;
 	}
 	if (n < 0) {
@@ -584,6 +610,8 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	h->out.data = h;
 	uv_pipe_init(loop, &h->in, 0);
 	h->in.data = h;
+	uv_idle_init(loop, &h->resume);
+	h->resume.data = h;
 	h->proc.data = h;
 
 	/* A payload boots no /init of ours: nothing would use the channel. */
@@ -616,16 +644,17 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 			*cause = NULL;
 		argv_free(&a);
 		/* uv_spawn failed: the process handle still needs closing. */
-		h->open_handles += h->has_chan ? 4 : 3;
+		h->open_handles += h->has_chan ? 5 : 4;
 		uv_close((uv_handle_t *)&h->proc, on_closed);
 		uv_close((uv_handle_t *)&h->out, on_closed);
 		uv_close((uv_handle_t *)&h->in, on_closed);
+		uv_close((uv_handle_t *)&h->resume, on_closed);
 		if (h->has_chan)
 			uv_close((uv_handle_t *)&h->chan, on_closed);
 		return err;
 	}
 	argv_free(&a);
-	h->open_handles += h->has_chan ? 4 : 3;
+	h->open_handles += h->has_chan ? 5 : 4;
 	uv_read_start((uv_stream_t *)&h->out, on_alloc, on_read);
 	if (h->has_chan)
 		uv_read_start((uv_stream_t *)&h->chan, on_chan_alloc, on_chan_read);
@@ -656,6 +685,7 @@ qemu_release(struct exec_handle *h)
 	uv_close((uv_handle_t *)&h->proc, on_closed);
 	uv_close((uv_handle_t *)&h->out, on_closed);
 	uv_close((uv_handle_t *)&h->in, on_closed);
+	uv_close((uv_handle_t *)&h->resume, on_closed);
 	if (h->has_chan)
 		uv_close((uv_handle_t *)&h->chan, on_closed);
 }

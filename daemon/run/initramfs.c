@@ -1,6 +1,7 @@
 /*
  * initramfs.c -- base layer cache and per-job assembly.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -103,6 +104,26 @@ fail:
 	return err;
 }
 
+/* Remove the base layers a killed pkvmd was writing ("*.tmp.PID"): only
+ * one pkvmd owns the state directory, so none of them is anyone's now. */
+static void
+remove_stale_tmp(const char *cache_dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dh = opendir(cache_dir);
+
+	if (dh == NULL)
+		return;
+	while ((de = readdir(dh)) != NULL) {
+		if (strstr(de->d_name, ".tmp.") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cache_dir, de->d_name);
+		unlink(path);
+	}
+	closedir(dh);
+}
+
 int
 initramfs_new(struct initramfs **out, const char *data_dir, const char *cache_dir, char **cause)
 {
@@ -127,6 +148,7 @@ initramfs_new(struct initramfs **out, const char *data_dir, const char *cache_di
 		    busybox);
 	if (mkdir(cache_dir, 0755) != 0 && errno != EEXIST)
 		return set_cause(cause, -errno, "cannot create '%s': %s", cache_dir);
+	remove_stale_tmp(cache_dir);
 
 	/* The cache key covers both inputs: a new busybox or init makes a
 	 * new base layer, and old ones are harmless. */

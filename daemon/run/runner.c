@@ -341,7 +341,22 @@ serial_write(struct run *run, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			log_warn(-errno, "job %lld: writing console", (long long)run->id);
+			int err = -errno;
+
+			/* The console is the job's record: a job that cannot
+			 * keep it cannot be judged, so it ends now, and says
+			 * why in words an operator acts on.  The file is
+			 * closed so that the guest's further bytes are not
+			 * written half. */
+			log_warn(err, "job %lld: writing console", (long long)run->id);
+			close(run->serial_fd);
+			run->serial_fd = -1;
+			if (err == -ENOSPC || err == -EDQUOT)
+				set_verdict(run, RESULT_ERROR, "state disk full");
+			else
+				set_verdict(run, RESULT_ERROR, "writing the console: %s",
+				    strerror(-err));
+			run_stop(run);
 			return;
 		}
 		run->serial_last = buf[n - 1];
@@ -945,6 +960,8 @@ prep_after(uv_work_t *w, int status)
 
 	if (status < 0 && run->prep_err == 0)
 		run->prep_err = status;
+	if (run->prep_err == -ENOSPC || run->prep_err == -EDQUOT)
+		set_verdict(run, RESULT_ERROR, "state disk full");
 	if (run->prep_err < 0) {
 		set_verdict(run, RESULT_ERROR, "preparing the job failed: %s",
 		    run->prep_cause ? run->prep_cause : strerror(-run->prep_err));
@@ -1304,6 +1321,26 @@ initrd_delete(struct run *run)
 		return;
 	if (unlink(run->initrd) != 0 && errno != ENOENT)
 		log_warn(-errno, "job %lld: deleting %s", (long long)run->id, run->initrd);
+}
+
+int
+runner_job_dir_scrub(const char *state_dir, int64_t id, bool keep_initrd)
+{
+	/* What a run writes and removes itself when it ends; a kill -9
+	 * ends it before that (bench/soak found both left behind). */
+	static const char *const leftovers[] = { "initrd", "artifacts/.partial" };
+	char dir[PATH_MAX], path[PATH_MAX];
+	int removed = 0;
+
+	paths_job_dir(state_dir, id, dir, sizeof(dir));
+	for (size_t i = keep_initrd ? 1 : 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, leftovers[i]);
+		if (unlink(path) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			log_warn(-errno, "job %lld: deleting %s", (long long)id, path);
+	}
+	return removed;
 }
 
 /* A payload job that no watchdog or cancel decided: the first payload

@@ -70,6 +70,11 @@ int runner_new(struct runner **out, const struct runner_env *env);
 void runner_free(struct runner *r);
 /* Start the queued jobs that fit now. */
 void runner_kick(struct runner *r);
+/* Remove what a run of job ID left in its directory under STATE_DIR when
+ * the pkvmd running it died: its initrd (unless KEEP_INITRD) and an
+ * artifact half received.  For recovery, before any job runs; returns how
+ * many files went. */
+int runner_job_dir_scrub(const char *state_dir, int64_t id, bool keep_initrd);
 /* Job ID was stored queued: publish its first event and the slots. */
 void runner_job_queued(struct runner *r, int64_t id);
 struct job_progress;

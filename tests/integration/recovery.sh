@@ -44,7 +44,11 @@ PKVMD_PID=
 check "kill -9: its fake qemu dies with it" wait_gone "$fake" 10
 check_eq "kill -9: the database passes integrity_check" "$(db_ok)" ok
 
+# What a pkvmd killed while it wrote its base initrd layer leaves.
+stale=$(ls "$STATE"/cache/base-*.cpio | head -n 1).tmp.99999
+: >"$stale"
 start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1
+check "restart: a half-written base layer of the dead pkvmd is removed" test ! -e "$stale"
 check "restart: the job boots again" wait_for_console "$run_id" 'Kernel command line'
 check_eq "restart: the job is running" "$(job_field "$run_id" state)" running
 check_eq "restart: it is attempt 2" "$(job_field "$run_id" attempt)" 2
@@ -73,6 +77,7 @@ rc=0; ctl wait "$int_id" 2>/dev/null || rc=$?
 check_eq "no requeue: wait exits 6" "$rc" 6
 check_eq "no requeue: result interrupted" "$(job_field "$int_id" result)" interrupted
 check_eq "no requeue: still attempt 1" "$(job_field "$int_id" attempt)" 1
+check "no requeue: the dead run's initrd is gone" test ! -e "$STATE/jobs/$int_id/initrd"
 check_eq "no requeue: nothing running" "$(ctl list --state running --json)" "[]"
 check_eq "no requeue: database intact" "$(db_ok)" ok
 stop_pkvmd

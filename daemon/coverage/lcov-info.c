@@ -457,6 +457,11 @@ lcov_parse(const char *text, size_t len, struct lcov_data *out, char **cause)
 		}
 		if (arg == NULL || records[i].rec == REC_TN) {
 			/* Unknown records and totals are skipped. */
+		} else if (memchr(arg, '\0', (size_t)(eol - arg)) != NULL) {
+			/* A path or function name is C text: one cut short at
+			 * a NUL would be stored as another (an empty) name. */
+			err = fail_at(cause, -EINVAL, lineno, records[i].bad);
+			goto fail;
 		} else if (records[i].rec == REC_SF) {
 			if (arg == eol) {
 				err = fail_at(cause, -EINVAL, lineno, records[i].bad);

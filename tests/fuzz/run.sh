@@ -17,6 +17,7 @@
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$src/build/fuzz}
+case "$dir" in /*) ;; *) dir=$PWD/$dir ;; esac
 secs=${PKVM_FUZZ_SECONDS:-${2:-8}}
 
 names=()

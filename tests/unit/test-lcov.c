@@ -433,6 +433,26 @@ test_malformed_inputs_name_their_line(void)
 	}
 }
 
+/* A NUL in a name would cut it short: "FN:17,\0x" was stored as a
+ * function with an empty name, which lcov_write() wrote back as a record
+ * that does not parse (found by tests/fuzz/fuzz-lcov.c). */
+static void
+test_nul_in_a_name_is_refused(void)
+{
+	static const char fn[] = "SF:/a\nFN:17,\0x\nDA:1,1\n";
+	static const char sf[] = "SF:\0/a\nDA:1,1\n";
+	struct lcov_data d;
+	char *cause = NULL;
+
+	CHECK_INT(lcov_parse(fn, sizeof(fn) - 1, &d, &cause), -EINVAL);
+	CHECK_STR(cause, "line 2: bad FN record");
+	free(cause);
+	cause = NULL;
+	CHECK_INT(lcov_parse(sf, sizeof(sf) - 1, &d, &cause), -EINVAL);
+	CHECK_STR(cause, "line 1: empty SF record");
+	free(cause);
+}
+
 static void
 test_missing_file_is_enoent_with_its_path(void)
 {
@@ -773,6 +793,7 @@ main(void)
 {
 	RUN(test_parse_real_lcov_capture_matches_lcov_summary);
 	RUN(test_merge_equals_lcov_add);
+	RUN(test_nul_in_a_name_is_refused);
 	RUN(test_blocks_of_one_file_are_summed_like_a_merge);
 	RUN(test_diff_lists_lines_only_one_side_hits);
 	RUN(test_diff_per_file_with_files_on_one_side);

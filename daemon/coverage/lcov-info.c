@@ -195,6 +195,11 @@ parse_fn(struct block *b, const char *p, const char *end, bool is_fnda)
 	if (!is_fnda && p < end && *p >= '0' && *p <= '9') {
 		if (parse_u32(&p, end, &endline) < 0 || expect(&p, end, ',') < 0)
 			return -EINVAL;
+		/* For the same reason a name after it may not start with a
+		 * digit: written back as FN:<line>,<name> it would be read as
+		 * an end line. */
+		if (p < end && *p >= '0' && *p <= '9')
+			return -EINVAL;
 	}
 	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;

@@ -410,6 +410,9 @@ test_malformed_inputs_name_their_line(void)
 		{ "SF:/a\nFN:12\n", "line 2: bad FN record" },
 		{ "SF:/a\nFN:12,\n", "line 2: bad FN record" },
 		{ "SF:/a\nFN:main,12\n", "line 2: bad FN record" },
+		/* A name that starts with a digit reads back as an end line
+		 * (found by tests/fuzz/fuzz-lcov.c). */
+		{ "SF:/a\nFN:21,0,0,f\n", "line 2: bad FN record" },
 		{ "SF:/a\nFNDA:1\n", "line 2: bad FNDA record" },
 		{ "SF:/a\nFNDA:x,main\n", "line 2: bad FNDA record" },
 		{ "SF:/a\nBRDA:1,0,0\n", "line 2: bad BRDA record" },

@@ -5,20 +5,20 @@
 # The targets need clang and a build of their own (-Dfuzz=true: the whole
 # project instrumented for libFuzzer, AddressSanitizer and UBSan), so this
 # script configures one in BUILD_DIR when there is none, builds only the
-# targets, and runs each for SECONDS (default 8) from corpus/NAME: first
+# targets, and runs each for SECONDS (default 6) from corpus/NAME: first
 # every seed (the regression inputs of bugs the fuzzers found are seeds),
 # then mutations.  A target fails on a crash, a sanitizer report, a leak,
 # a broken invariant (fuzz.h) or an input slower than 1 s (-timeout=1;
 # the 100 ms bar is bench/fuzz's, on an idle machine).  New inputs go to a
 # temporary directory, never into the tree.
 #
-# Usage: tests/fuzz/run.sh [BUILD_DIR] [SECONDS]   (default build/fuzz, 8)
+# Usage: tests/fuzz/run.sh [BUILD_DIR] [SECONDS]   (default build/fuzz, 6)
 #        PKVM_FUZZ_SECONDS overrides SECONDS.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$src/build/fuzz}
 case "$dir" in /*) ;; *) dir=$PWD/$dir ;; esac
-secs=${PKVM_FUZZ_SECONDS:-${2:-8}}
+secs=${PKVM_FUZZ_SECONDS:-${2:-6}}
 
 names=()
 for f in "$src"/tests/fuzz/fuzz-*.c; do

@@ -201,7 +201,7 @@ parse_fn(struct block *b, const char *p, const char *end, bool is_fnda)
 		if (p < end && *p >= '0' && *p <= '9')
 			return -EINVAL;
 	}
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 		end--;
 	if (p == end)
 		return -EINVAL;
@@ -451,7 +451,9 @@ lcov_parse(const char *text, size_t len, struct lcov_data *out, char **cause)
 		size_t i, plen;
 
 		lineno++;
-		if (eol > p && eol[-1] == '\r')
+		/* Every '\r' before the newline: a record that kept one
+		 * would be written back as a line that reads differently. */
+		while (eol > p && eol[-1] == '\r')
 			eol--;
 		for (i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
 			plen = strlen(records[i].prefix);

@@ -399,6 +399,8 @@ test_malformed_inputs_name_their_line(void)
 		{ "SF:/a\nend_of_record\nBRDA:1,0,0,1\n",
 		    "line 3: BRDA record outside an SF block" },
 		{ "TN:\nSF:\n", "line 2: empty SF record" },
+		{ "SF:\r\r\nDA:1,1\n", "line 1: empty SF record" },
+		{ "SF:/a\nFN:1,\r\t\r\n", "line 2: bad FN record" },
 		{ "SF:/a\nDA:x,1\n", "line 2: bad DA record" },
 		{ "SF:/a\nDA:1\n", "line 2: bad DA record" },
 		{ "SF:/a\nDA:1,\n", "line 2: bad DA record" },

@@ -36,6 +36,10 @@ static void fuzz_one(const uint8_t *data, size_t len);
 
 static uint64_t fuzz_slowest_ns;
 static uint64_t fuzz_runs;
+/* A copy of the slowest input, written at exit to $PKVM_FUZZ_SLOWEST when
+ * set (bench/fuzz times it again on its own). */
+static uint8_t *fuzz_slowest;
+static size_t fuzz_slowest_len;
 
 static uint64_t
 fuzz_now_ns(void)
@@ -51,8 +55,15 @@ fuzz_now_ns(void)
 static void
 fuzz_report(void)
 {
+	const char *to = getenv("PKVM_FUZZ_SLOWEST");
+	FILE *f;
+
 	fprintf(stderr, "fuzz: slowest unit %.3f ms in %llu runs\n", (double)fuzz_slowest_ns / 1e6,
 	    (unsigned long long)fuzz_runs);
+	if (to != NULL && fuzz_slowest != NULL && (f = fopen(to, "wb")) != NULL) {
+		fwrite(fuzz_slowest, 1, fuzz_slowest_len, f);
+		fclose(f);
+	}
 }
 
 /* A NUL-terminated copy of LEN bytes of S (abort on ENOMEM: a fuzz run
@@ -102,8 +113,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	dt = fuzz_now_ns() - t0;
 	/* The first run pays for one-time set-up (libraries' lazy state,
 	 * the allocator's first pages), which no input causes. */
-	if (fuzz_runs > 1 && dt > fuzz_slowest_ns)
+	if (fuzz_runs > 1 && dt > fuzz_slowest_ns) {
 		fuzz_slowest_ns = dt;
+		free(fuzz_slowest);
+		fuzz_slowest = malloc(len > 0 ? len : 1);
+		if (fuzz_slowest != NULL)
+			memcpy(fuzz_slowest, data, len);
+		fuzz_slowest_len = len;
+	}
 	return 0;
 }
 

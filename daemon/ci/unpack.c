@@ -313,8 +313,12 @@ ci_unpack(const char *archive, int dir_fd, struct ci_unpack_budget *b, struct ci
 		if (name == NULL)
 			name = archive_entry_pathname(e);
 		r = ci_path_clean(name, path, sizeof(path));
-		if (r == -EINVAL)
-			continue; /* "./" or "": the root itself */
+		if (r == -EINVAL) {
+			/* "./" or "": the root itself, which is no refusal
+			 * even as the last entry. */
+			r = 0;
+			continue;
+		}
 		if (r < 0) {
 			r = fail(why, why_len, r == -EPERM ? -EPERM : r, "'%s': %s",
 			    name ? name : "(no name)",

@@ -195,8 +195,13 @@ parse_fn(struct block *b, const char *p, const char *end, bool is_fnda)
 	if (!is_fnda && p < end && *p >= '0' && *p <= '9') {
 		if (parse_u32(&p, end, &endline) < 0 || expect(&p, end, ',') < 0)
 			return -EINVAL;
+		/* For the same reason a name after it may not start with a
+		 * digit: written back as FN:<line>,<name> it would be read as
+		 * an end line. */
+		if (p < end && *p >= '0' && *p <= '9')
+			return -EINVAL;
 	}
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 		end--;
 	if (p == end)
 		return -EINVAL;
@@ -294,7 +299,8 @@ file_normalize(struct lcov_file *f)
 {
 	size_t i, n;
 
-	qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
+	if (f->nlines > 1)
+		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
 	for (i = 0, n = 0; i < f->nlines; i++) {
 		if (n > 0 && f->lines[n - 1].line == f->lines[i].line)
 			f->lines[n - 1].count = add_sat(f->lines[n - 1].count, f->lines[i].count);
@@ -303,7 +309,8 @@ file_normalize(struct lcov_file *f)
 	}
 	f->nlines = n;
 
-	qsort(f->funcs, f->nfuncs, sizeof(*f->funcs), cmp_func);
+	if (f->nfuncs > 1)
+		qsort(f->funcs, f->nfuncs, sizeof(*f->funcs), cmp_func);
 	for (i = 0, n = 0; i < f->nfuncs; i++) {
 		struct lcov_func *last = n > 0 ? &f->funcs[n - 1] : NULL;
 
@@ -317,7 +324,8 @@ file_normalize(struct lcov_file *f)
 	}
 	f->nfuncs = n;
 
-	qsort(f->branches, f->nbranches, sizeof(*f->branches), cmp_branch_q);
+	if (f->nbranches > 1)
+		qsort(f->branches, f->nbranches, sizeof(*f->branches), cmp_branch_q);
 	for (i = 0, n = 0; i < f->nbranches; i++) {
 		struct lcov_branch *last = n > 0 ? &f->branches[n - 1] : NULL;
 
@@ -374,7 +382,10 @@ blocks_to_data(struct block *blocks, size_t nblocks, struct lcov_data *out)
 	size_t i, j;
 	int err = 0;
 
-	qsort(blocks, nblocks, sizeof(*blocks), cmp_block);
+	/* An empty tracefile has no blocks at all (BLOCKS is NULL, which
+	 * qsort() may not be given). */
+	if (nblocks > 1)
+		qsort(blocks, nblocks, sizeof(*blocks), cmp_block);
 	if (nblocks > 0 && (out->files = calloc(nblocks, sizeof(*out->files))) == NULL)
 		err = -ENOMEM;
 	for (i = 0; i < nblocks; i = j) {
@@ -440,7 +451,9 @@ lcov_parse(const char *text, size_t len, struct lcov_data *out, char **cause)
 		size_t i, plen;
 
 		lineno++;
-		if (eol > p && eol[-1] == '\r')
+		/* Every '\r' before the newline: a record that kept one
+		 * would be written back as a line that reads differently. */
+		while (eol > p && eol[-1] == '\r')
 			eol--;
 		for (i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
 			plen = strlen(records[i].prefix);
@@ -451,6 +464,11 @@ lcov_parse(const char *text, size_t len, struct lcov_data *out, char **cause)
 		}
 		if (arg == NULL || records[i].rec == REC_TN) {
 			/* Unknown records and totals are skipped. */
+		} else if (memchr(arg, '\0', (size_t)(eol - arg)) != NULL) {
+			/* A path or function name is C text: one cut short at
+			 * a NUL would be stored as another (an empty) name. */
+			err = fail_at(cause, -EINVAL, lineno, records[i].bad);
+			goto fail;
 		} else if (records[i].rec == REC_SF) {
 			if (arg == eol) {
 				err = fail_at(cause, -EINVAL, lineno, records[i].bad);

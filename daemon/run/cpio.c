@@ -139,6 +139,10 @@ check_path(const char *path)
 {
 	if (path == NULL || path[0] == '\0' || path[0] == '/')
 		return -EINVAL;
+	/* An entry of the trailer's name ends the archive for every reader
+	 * (the kernel's too): the entries after it would silently vanish. */
+	if (strcmp(path, CPIO_TRAILER) == 0)
+		return -EINVAL;
 	if (strlen(path) + 1 > PATH_MAX)
 		return -ENAMETOOLONG;
 	return 0;

@@ -399,6 +399,8 @@ test_malformed_inputs_name_their_line(void)
 		{ "SF:/a\nend_of_record\nBRDA:1,0,0,1\n",
 		    "line 3: BRDA record outside an SF block" },
 		{ "TN:\nSF:\n", "line 2: empty SF record" },
+		{ "SF:\r\r\nDA:1,1\n", "line 1: empty SF record" },
+		{ "SF:/a\nFN:1,\r\t\r\n", "line 2: bad FN record" },
 		{ "SF:/a\nDA:x,1\n", "line 2: bad DA record" },
 		{ "SF:/a\nDA:1\n", "line 2: bad DA record" },
 		{ "SF:/a\nDA:1,\n", "line 2: bad DA record" },
@@ -410,6 +412,9 @@ test_malformed_inputs_name_their_line(void)
 		{ "SF:/a\nFN:12\n", "line 2: bad FN record" },
 		{ "SF:/a\nFN:12,\n", "line 2: bad FN record" },
 		{ "SF:/a\nFN:main,12\n", "line 2: bad FN record" },
+		/* A name that starts with a digit reads back as an end line
+		 * (found by tests/fuzz/fuzz-lcov.c). */
+		{ "SF:/a\nFN:21,0,0,f\n", "line 2: bad FN record" },
 		{ "SF:/a\nFNDA:1\n", "line 2: bad FNDA record" },
 		{ "SF:/a\nFNDA:x,main\n", "line 2: bad FNDA record" },
 		{ "SF:/a\nBRDA:1,0,0\n", "line 2: bad BRDA record" },
@@ -431,6 +436,26 @@ test_malformed_inputs_name_their_line(void)
 		CHECK(d.files == NULL);
 		free(cause);
 	}
+}
+
+/* A NUL in a name would cut it short: "FN:17,\0x" was stored as a
+ * function with an empty name, which lcov_write() wrote back as a record
+ * that does not parse (found by tests/fuzz/fuzz-lcov.c). */
+static void
+test_nul_in_a_name_is_refused(void)
+{
+	static const char fn[] = "SF:/a\nFN:17,\0x\nDA:1,1\n";
+	static const char sf[] = "SF:\0/a\nDA:1,1\n";
+	struct lcov_data d;
+	char *cause = NULL;
+
+	CHECK_INT(lcov_parse(fn, sizeof(fn) - 1, &d, &cause), -EINVAL);
+	CHECK_STR(cause, "line 2: bad FN record");
+	free(cause);
+	cause = NULL;
+	CHECK_INT(lcov_parse(sf, sizeof(sf) - 1, &d, &cause), -EINVAL);
+	CHECK_STR(cause, "line 1: empty SF record");
+	free(cause);
 }
 
 static void
@@ -773,6 +798,7 @@ main(void)
 {
 	RUN(test_parse_real_lcov_capture_matches_lcov_summary);
 	RUN(test_merge_equals_lcov_add);
+	RUN(test_nul_in_a_name_is_refused);
 	RUN(test_blocks_of_one_file_are_summed_like_a_merge);
 	RUN(test_diff_lists_lines_only_one_side_hits);
 	RUN(test_diff_per_file_with_files_on_one_side);

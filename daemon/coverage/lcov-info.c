@@ -294,7 +294,10 @@ file_normalize(struct lcov_file *f)
 {
 	size_t i, n;
 
-	qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
+	/* qsort's array may not be NULL even for no elements (glibc declares
+	 * it nonnull), and a file with no records of a kind has none. */
+	if (f->nlines > 1)
+		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
 	for (i = 0, n = 0; i < f->nlines; i++) {
 		if (n > 0 && f->lines[n - 1].line == f->lines[i].line)
 			f->lines[n - 1].count = add_sat(f->lines[n - 1].count, f->lines[i].count);
@@ -303,7 +306,8 @@ file_normalize(struct lcov_file *f)
 	}
 	f->nlines = n;
 
-	qsort(f->funcs, f->nfuncs, sizeof(*f->funcs), cmp_func);
+	if (f->nfuncs > 1)
+		qsort(f->funcs, f->nfuncs, sizeof(*f->funcs), cmp_func);
 	for (i = 0, n = 0; i < f->nfuncs; i++) {
 		struct lcov_func *last = n > 0 ? &f->funcs[n - 1] : NULL;
 
@@ -317,7 +321,8 @@ file_normalize(struct lcov_file *f)
 	}
 	f->nfuncs = n;
 
-	qsort(f->branches, f->nbranches, sizeof(*f->branches), cmp_branch_q);
+	if (f->nbranches > 1)
+		qsort(f->branches, f->nbranches, sizeof(*f->branches), cmp_branch_q);
 	for (i = 0, n = 0; i < f->nbranches; i++) {
 		struct lcov_branch *last = n > 0 ? &f->branches[n - 1] : NULL;
 
@@ -374,7 +379,8 @@ blocks_to_data(struct block *blocks, size_t nblocks, struct lcov_data *out)
 	size_t i, j;
 	int err = 0;
 
-	qsort(blocks, nblocks, sizeof(*blocks), cmp_block);
+	if (nblocks > 1) /* an empty .info has no blocks array at all */
+		qsort(blocks, nblocks, sizeof(*blocks), cmp_block);
 	if (nblocks > 0 && (out->files = calloc(nblocks, sizeof(*out->files))) == NULL)
 		err = -ENOMEM;
 	for (i = 0; i < nblocks; i = j) {

@@ -197,6 +197,14 @@ cleanup() {
 		head -c 20000 "$SANITIZER_DIR"/* | sed 's/^/# /'
 		rc=1
 	fi
+	# GCC's UBSan, linked with ASan, ignores log_path (GCC PR 94328) and
+	# writes to stderr: pkvmd's, once it has forked, is its log.
+	if [ -n "$SANITIZER_DIR" ] && [ -f "$STATE/pkvmd.log" ] &&
+		grep -Eq -m1 ':[0-9]+:[0-9]+: runtime error: ' "$STATE/pkvmd.log"; then
+		echo "# UBSan reports in pkvmd.log (a failure however the checks went):"
+		grep -E -A12 ':[0-9]+:[0-9]+: runtime error: ' "$STATE/pkvmd.log" | head -100 | sed 's/^/# /'
+		rc=1
+	fi
 	if [ "$TESTS_FAILED" -ne 0 ] || [ "$rc" -ne 0 ]; then
 		echo "# state kept in $T"
 		[ -f "$STATE/pkvmd.log" ] && tail -30 "$STATE/pkvmd.log" | sed 's/^/# log: /'

@@ -41,8 +41,11 @@ static volatile sig_atomic_t tio_saved;
 static void
 tty_restore(void)
 {
+	/* TCSANOW, not TCSAFLUSH: a flush waits for the terminal to take our
+	 * output, and one that stopped reading (a pty whose master left)
+	 * would hold pkvmctl forever, in a signal handler too. */
 	if (tio_saved) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 		tio_saved = 0;
 	}
 }
@@ -164,13 +167,14 @@ attach_exec(const struct cmd_entry *self, struct api *api, struct cmd_args *args
 	err = api_upgrade(api, path, "pkvm-console");
 	if (err < 0)
 		return api_fail(api, err);
-	/* Raw mode before the notice, so that whoever reads the notice finds
-	 * the terminal already raw; raw output needs its own carriage return. */
+	/* Raw before the greeting: whoever reads it may press a key or send
+	 * a signal at once, and must find the terminal in the mode it says.
+	 * A raw terminal no longer turns \n into \r\n, so the line says so. */
 	if (tty && (err = tty_raw()) < 0)
 		fprintf(stderr, "pkvmctl: cannot put the terminal in raw mode: %s\n",
 		    strerror(-err));
 	fprintf(stderr, "attached to job %lld%s; Ctrl-] detaches%s", (long long)id,
-	    read_only ? " (watching)" : "", tty && err == 0 ? "\r\n" : "\n");
+	    read_only ? " (watching)" : "", tio_saved ? "\r\n" : "\n");
 	err = pump(api, !read_only || tty, &detached);
 	tty_restore();
 	if (err < 0) {

@@ -469,8 +469,9 @@ find_key(const char *name, char shortopt)
 	return NULL;
 }
 
-int
-config_parse(struct config *c, int argc, char **argv, char **cause)
+/* config_parse's work; whatever it returns, C may hold strings. */
+static int
+parse(struct config *c, int argc, char **argv, char **cause)
 {
 	int err;
 
@@ -550,6 +551,17 @@ config_parse(struct config *c, int argc, char **argv, char **cause)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int
+config_parse(struct config *c, int argc, char **argv, char **cause)
+{
+	int err = parse(c, argc, argv, cause);
+
+	/* Only a parse that succeeded leaves the caller anything to free. */
+	if (err != 0)
+		config_free(c);
+	return err;
 }
 
 void

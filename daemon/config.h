@@ -77,9 +77,9 @@ struct config {
 	int64_t prune_interval_s; /* s between prune passes */
 };
 
-/* Fill C with defaults and parse ARGV against the table.  0 on success,
- * 1 when --help/--version was printed, negative errno with *CAUSE set on a
- * bad option. */
+/* Fill C with defaults and parse ARGV against the table.  0 on success
+ * (free C with config_free), 1 when --help/--version was printed, negative
+ * errno with *CAUSE set on a bad option; C holds nothing after those two. */
 int config_parse(struct config *c, int argc, char **argv, char **cause);
 /* Free the strings C owns. */
 void config_free(struct config *c);

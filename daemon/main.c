@@ -425,11 +425,13 @@ main(int argc, char **argv)
 			    (int)holder);
 		else
 			fprintf(stderr, "pkvmd: %s is in use by another pkvmd\n", cfg.state_dir);
+		config_free(&cfg);
 		return 1;
 	}
 	if (err < 0) {
 		fprintf(stderr, "pkvmd: cannot lock %s/pkvmd.lock: %s\n", cfg.state_dir,
 		    strerror(-err));
+		config_free(&cfg);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/jobs", cfg.state_dir);
@@ -438,6 +440,8 @@ main(int argc, char **argv)
 	if (cfg.qemu_user != NULL &&
 	    (err = executor_qemu_run_as(cfg.qemu_user, cfg.state_dir, &cause)) < 0) {
 		fprintf(stderr, "pkvmd: %s\n", cause ? cause : strerror(-err));
+		free(cause);
+		config_free(&cfg);
 		return 1;
 	}
 	if (!cfg.foreground) {

@@ -452,7 +452,9 @@ apply_param(const char *word)
 		die("fakeqemu: parameter \"%s\" needs a value", word);
 	v++;
 	if (strncmp(word, "tests=", 6) == 0) {
-		cfg.ntests = 0;
+		/* The list replaces the one read from the initrd. */
+		while (cfg.ntests > 0)
+			free(cfg.tests[--cfg.ntests]);
 		if ((copy = strdup(v)) == NULL)
 			die("out of memory");
 		for (tok = strtok_r(copy, ",", &save); tok != NULL;

@@ -22,6 +22,20 @@ STATE=$T/state
 PIDFILE=$T/pkvmd.pid
 export FAKE_QEMU_PIDFILE=$T/fake-qemu.pids
 
+# In a sanitizer build (tests/meson.build sets *SAN_OPTIONS) every process
+# this test starts writes its reports to $SANITIZER_DIR/report.PID instead
+# of a stderr nobody reads (pkvmd's, once it has forked), and cleanup fails
+# the test if any report is there.  The directory is open to all, since
+# some tests run pkvmctl and fake-qemu as other users.
+SANITIZER_DIR=
+if [ -n "${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}" ]; then
+	SANITIZER_DIR=$T/sanitizer
+	mkdir "$SANITIZER_DIR"
+	chmod 1777 "$SANITIZER_DIR"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$SANITIZER_DIR/report"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$SANITIZER_DIR/report"
+fi
+
 # ok/not ok lines in TAP, which meson reads.
 check() {
 	local what=$1
@@ -33,6 +47,12 @@ check() {
 		echo "not ok $TESTS_RUN - $what"
 		TESTS_FAILED=$((TESTS_FAILED + 1))
 	fi
+}
+
+# skip WHAT WHY -- a check this run cannot make, said as a TAP skip.
+skip() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	echo "ok $TESTS_RUN - $1 # SKIP $2"
 }
 
 # check_eq WHAT ACTUAL EXPECTED
@@ -176,12 +196,27 @@ cleanup() {
 		wait_gone "$PKVMD_PID" 15 || kill -KILL "$PKVMD_PID" 2>/dev/null || true
 	fi
 	for pid in $(surviving_fakes); do kill -KILL "$pid" 2>/dev/null || true; done
+	if [ -n "$SANITIZER_DIR" ] && [ -n "$(ls -A "$SANITIZER_DIR" 2>/dev/null)" ]; then
+		echo "# sanitizer reports (a failure however the checks went):"
+		head -c 20000 "$SANITIZER_DIR"/* | sed 's/^/# /'
+		rc=1
+	fi
+	# GCC's UBSan, linked with ASan, ignores log_path (GCC PR 94328) and
+	# writes to stderr: pkvmd's, once it has forked, is its log.
+	if [ -n "$SANITIZER_DIR" ] && [ -f "$STATE/pkvmd.log" ] &&
+		grep -Eq -m1 ':[0-9]+:[0-9]+: runtime error: ' "$STATE/pkvmd.log"; then
+		echo "# UBSan reports in pkvmd.log (a failure however the checks went):"
+		grep -E -A12 ':[0-9]+:[0-9]+: runtime error: ' "$STATE/pkvmd.log" | head -100 | sed 's/^/# /'
+		rc=1
+	fi
 	if [ "$TESTS_FAILED" -ne 0 ] || [ "$rc" -ne 0 ]; then
 		echo "# state kept in $T"
 		[ -f "$STATE/pkvmd.log" ] && tail -30 "$STATE/pkvmd.log" | sed 's/^/# log: /'
 	else
 		rm -rf "$T" 2>/dev/null || true
 	fi
+	# A script that passed its checks still fails on a sanitizer report.
+	[ "$rc" -eq 0 ] || exit "$rc"
 }
 trap cleanup EXIT
 

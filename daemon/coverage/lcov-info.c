@@ -299,6 +299,8 @@ file_normalize(struct lcov_file *f)
 {
 	size_t i, n;
 
+	/* qsort's array may not be NULL even for no elements (glibc declares
+	 * it nonnull), and a file with no records of a kind has none. */
 	if (f->nlines > 1)
 		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
 	for (i = 0, n = 0; i < f->nlines; i++) {

@@ -522,9 +522,14 @@ test_lkdtm_types(void)
 	/* READ_AFTER_FREE, READ_BUDDY_AFTER_FREE, SLAB_FREE_CROSS, SLAB_FREE_DOUBLE, SLAB_FREE_PAGE, SLAB_LINEAR_OVERFLOW, WRITE_AFTER_FREE, WRITE_BUDDY_AFTER_FREE */
 	static const struct want_report slab[] = {
 		{ 141, 173, CRASH_WARNING, false, "WARNING in lkdtm_SLAB_FREE_CROSS", NULL },
+		{ 192, 221, CRASH_BUG, true,
+		    "BUG: Slab has fewer allocated objects than are to be freed",
+		    "lkdtm_SLAB_FREE_DOUBLE+0x70/0x74" },
 		{ 226, 271, CRASH_PAGING, true,
 		    "BUG: unable to handle kernel NULL pointer dereference in lkdtm_SLAB_FREE_PAGE",
 		    NULL },
+		{ 277, 525, CRASH_BUG, true, "BUG: Redzone overwritten",
+		    "Allocated in lkdtm_SLAB_LINEAR_OVERFLOW" },
 		{ 532, 812, CRASH_BUG, true, "BUG: Poison overwritten", NULL },
 	};
 	/* SOFTLOCKUP */
@@ -579,7 +584,7 @@ test_lkdtm_types(void)
 	check_reports("lkdtm-types-refcount-inc-not-zero-saturated.log",
 	    refcount_inc_not_zero_saturated, 1);
 	check_reports("lkdtm-types-refcount-inc-saturated.log", refcount_inc_saturated, 1);
-	check_reports("lkdtm-types-slab.log", slab, 3);
+	check_reports("lkdtm-types-slab.log", slab, 5);
 	check_reports("lkdtm-types-softlockup.log", softlockup, 1);
 	check_reports("lkdtm-types-spinlockup.log", spinlockup, 1);
 	check_reports("lkdtm-types-stack-guard-page-leading.log", stack_guard_page_leading, 1);

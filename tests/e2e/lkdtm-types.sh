@@ -5,7 +5,7 @@
 # report (its end line inside the stored report).  The table below is the
 # expectation; docs/RELIABILITY.md (## Crash detection) lists the types
 # that are not here and why, and tests/unit/test-crash.c holds the consoles
-# of an earlier run of this same table (tests/data/lkdtm-*.log), so every
+# of an earlier run of this same table (tests/data/lkdtm-types-*.log), so every
 # title here is compared across two runs: that one and this one.
 #
 # Several types per boot where the kernel lets its writer die and carries
@@ -97,7 +97,8 @@ TABLE
 start_pkvmd --slots 3 --crash-grace 120000
 
 # The guest side of a type: provoke it; a hung task is provoked in the
-# background and waited for, since its writer never comes back.
+# background and its report waited for (the test ends when dmesg has it, or at
+# --test-timeout), since its writer never comes back.
 provoke_script() { # TYPE FILE
 	case $1 in
 	HUNG_TASK)

@@ -117,6 +117,7 @@ enum frame_type {
 struct frame {
 	enum frame_type type;
 	bool irq_end; /* an "<EOI>" marker came first on the line */
+	bool at_start; /* "func+0x0/...": the function's first instruction */
 	const char *name;
 	size_t name_len;
 };
@@ -232,6 +233,8 @@ parse_frame(struct line l)
 	if ((f.name_len = symbol_len(tok, len)) > 0) {
 		f.type = FRAME;
 		f.name = tok;
+		f.at_start = len > f.name_len + 4 && tok[f.name_len + 3] == '0' &&
+		    (f.name_len + 4 == len || tok[f.name_len + 4] == '/');
 		return f;
 	}
 	/* A frame the symbolizer found inlined: "func file.c:12 [inline]". */
@@ -361,6 +364,16 @@ base_len(const char *s, size_t len)
 	return dot != NULL && dot > s ? (size_t)(dot - s) : len;
 }
 
+/* The frames after which the stack holds the pc an exception interrupted
+ * rather than a return address: arm64's exception vectors. */
+static bool
+is_exception_entry(const char *s, size_t len)
+{
+	static const char *const entries[] = { "^el1h_64_", "^el0t_64_", "^el1_", NULL };
+
+	return crash_skip_match(entries, s, len);
+}
+
 static bool
 is_irq_entry(const char *s, size_t len)
 {
@@ -450,6 +463,7 @@ candidates(const struct crash_rule *rule, const struct line *lines, int n, size_
 {
 	const char *s, *end = lines[0].s + lines[0].len;
 	bool stall = rule->culprit == CULPRIT_INTERRUPTED, after_irq = false, got = false;
+	bool after_call = false; /* the last frame was a return address */
 	size_t len;
 	int i, start = 1, pc = -1;
 
@@ -489,8 +503,20 @@ candidates(const struct crash_rule *rule, const struct line *lines, int n, size_
 		got = true;
 		if (f.type == IRQ_END || f.irq_end)
 			after_irq = true;
-		if (f.type != FRAME || f.name == NULL)
+		if (f.type != FRAME || f.name == NULL) {
+			after_call = f.type == FRAME;
 			continue;
+		}
+		/* A return address is past its call, never at a function's
+		 * first byte, unless the call was the last instruction of a
+		 * function that never returns (panic, BUG, usercopy_abort):
+		 * then it is the first byte of whatever function comes next
+		 * in memory, which has nothing to do with the report. */
+		if (f.at_start && after_call) {
+			after_call = true;
+			continue;
+		}
+		after_call = !is_exception_entry(f.name, f.name_len);
 		add_name(ns, f.name, f.name_len, after_irq);
 		if (is_irq_entry(f.name, base_len(f.name, f.name_len)))
 			after_irq = true;

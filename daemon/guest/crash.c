@@ -707,7 +707,9 @@ static const struct crash_rule crash_rules[] = {
 	    .kind = CRASH_BUG,
 	    .fatal = true,
 	    .title = "BUG: Poison overwritten" },
-	{ .match = "BUG * (*): Redzone overwritten",
+	/* Since 5.13 a redzone is named by its side: "Left Redzone", "Right
+	 * Redzone"; the title stays the one of every kernel. */
+	{ .match = "BUG * (*): *Redzone overwritten",
 	    .kind = CRASH_BUG,
 	    .fatal = true,
 	    .title = "BUG: Redzone overwritten" },
@@ -715,6 +717,11 @@ static const struct crash_rule crash_rules[] = {
 	    .kind = CRASH_BUG,
 	    .fatal = true,
 	    .title = "BUG: Freechain corrupt" },
+	/* A double free caught by the slab's object count. */
+	{ .match = "BUG * (*): Slab has %d allocated objects but %d are to be freed",
+	    .kind = CRASH_BUG,
+	    .fatal = true,
+	    .title = "BUG: Slab has fewer allocated objects than are to be freed" },
 	{ .match = "BUG * (*): Freepointer corrupt",
 	    .kind = CRASH_BUG,
 	    .fatal = true,

@@ -367,6 +367,231 @@ test_lkdtm_rcu_stalls(void)
 	check_reports("lkdtm-rcu-stall-smp2.log", two, 1);
 }
 
+/* The consoles of tests/e2e/lkdtm-types.sh (one per boot; the tests of a
+ * boot are LKDTM crash types, in the order of their names): every report,
+ * where it starts and ends, its kind and title.  The e2e test asserts the
+ * same titles from a run of its own. */
+static void
+test_lkdtm_types(void)
+{
+	/* CORRUPT_STACK */
+	static const struct want_report corrupt_stack[] = {
+		{ 112, 127, CRASH_PANIC, true,
+		    "kernel panic: stack is corrupted in lkdtm_CORRUPT_STACK", NULL },
+	};
+	/* CORRUPT_STACK_STRONG */
+	static const struct want_report corrupt_stack_strong[] = {
+		{ 112, 127, CRASH_PANIC, true,
+		    "kernel panic: stack is corrupted in lkdtm_CORRUPT_STACK_STRONG", NULL },
+	};
+	/* EXHAUST_STACK */
+	static const struct want_report exhaust_stack[] = {
+		{ 112, 175, CRASH_BUG, true, "kernel stack overflow in direct_entry", NULL },
+	};
+	/* LOOP */
+	static const struct want_report loop[] = {
+		{ 111, 179, CRASH_LOCKUP, true, "BUG: soft lockup in direct_entry", NULL },
+	};
+	/* ACCESS_NULL, BUG, CORRUPT_LIST_ADD, CORRUPT_LIST_DEL, EXCEPTION, EXEC_DATA, EXEC_KMALLOC, EXEC_NULL, EXEC_RODATA, EXEC_STACK, EXEC_USERSPACE, EXEC_VMALLOC, FORTIFY_MEM_MEMBER, FORTIFY_MEM_OBJECT, FORTIFY_STRSCPY, FORTIFY_STR_MEMBER, FORTIFY_STR_OBJECT, USERCOPY_FOLIO, USERCOPY_KERNEL, USERCOPY_SLAB_SIZE_FROM, USERCOPY_SLAB_SIZE_TO, USERCOPY_SLAB_WHITELIST_FROM, USERCOPY_SLAB_WHITELIST_TO, USERCOPY_STACK_BEYOND, USERCOPY_STACK_FRAME_FROM, USERCOPY_STACK_FRAME_TO, USERCOPY_VMALLOC, VMALLOC_LINEAR_OVERFLOW, WRITE_KERN, WRITE_RO, WRITE_RO_AFTER_INIT */
+	static const struct want_report oopses[] = {
+		{ 112, 156, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel NULL pointer dereference in lkdtm_ACCESS_NULL",
+		    NULL },
+		{ 161, 193, CRASH_BUG, true, "kernel BUG in lkdtm_BUG", NULL },
+		{ 202, 236, CRASH_BUG, true, "BUG: corrupted list in lkdtm_CORRUPT_LIST_ADD",
+		    NULL },
+		{ 245, 279, CRASH_BUG, true, "BUG: corrupted list in lkdtm_CORRUPT_LIST_DEL",
+		    NULL },
+		{ 284, 327, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel NULL pointer dereference in lkdtm_EXCEPTION",
+		    NULL },
+		{ 333, 375, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel execute from non-executable memory in "
+		    "lkdtm_EXEC_DATA",
+		    NULL },
+		{ 381, 423, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel execute from non-executable memory in "
+		    "lkdtm_EXEC_KMALLOC",
+		    NULL },
+		{ 429, 471, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel NULL pointer dereference in lkdtm_EXEC_NULL",
+		    NULL },
+		{ 477, 519, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel execute from non-executable memory in "
+		    "lkdtm_EXEC_RODATA",
+		    NULL },
+		{ 525, 567, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel execute from non-executable memory in "
+		    "lkdtm_EXEC_STACK",
+		    NULL },
+		{ 573, 614, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel execution of user memory in lkdtm_do_action",
+		    NULL },
+		{ 620, 662, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel execute from non-executable memory in "
+		    "lkdtm_EXEC_VMALLOC",
+		    NULL },
+		{ 669, 700, CRASH_WARNING, false, "WARNING in lkdtm_FORTIFY_MEM_MEMBER", NULL },
+		{ 712, 746, CRASH_BUG, true, "kernel BUG in lkdtm_FORTIFY_MEM_OBJECT", NULL },
+		{ 753, 787, CRASH_BUG, true, "kernel BUG in lkdtm_do_action", NULL },
+		{ 795, 829, CRASH_BUG, true, "kernel BUG in lkdtm_FORTIFY_STR_MEMBER", NULL },
+		{ 837, 871, CRASH_BUG, true, "kernel BUG in lkdtm_FORTIFY_STR_OBJECT", NULL },
+		{ 880, 916, CRASH_BUG, true, "BUG: bad usercopy in lkdtm_USERCOPY_FOLIO", NULL },
+		{ 925, 960, CRASH_BUG, true, "BUG: bad usercopy in lkdtm_USERCOPY_KERNEL", NULL },
+		{ 969, 1006, CRASH_BUG, true, "BUG: bad usercopy in lkdtm_USERCOPY_SLAB_SIZE_FROM",
+		    NULL },
+		{ 1015, 1052, CRASH_BUG, true, "BUG: bad usercopy in lkdtm_USERCOPY_SLAB_SIZE_TO",
+		    NULL },
+		{ 1061, 1098, CRASH_BUG, true,
+		    "BUG: bad usercopy in lkdtm_USERCOPY_SLAB_WHITELIST_FROM", NULL },
+		{ 1107, 1144, CRASH_BUG, true,
+		    "BUG: bad usercopy in lkdtm_USERCOPY_SLAB_WHITELIST_TO", NULL },
+		{ 1155, 1191, CRASH_BUG, true, "BUG: bad usercopy in lkdtm_USERCOPY_STACK_BEYOND",
+		    NULL },
+		{ 1202, 1238, CRASH_BUG, true,
+		    "BUG: bad usercopy in lkdtm_USERCOPY_STACK_FRAME_FROM", NULL },
+		{ 1249, 1285, CRASH_BUG, true, "BUG: bad usercopy in lkdtm_USERCOPY_STACK_FRAME_TO",
+		    NULL },
+		{ 1292, 1338, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel paging request in do_usercopy_page_span", NULL },
+		{ 1345, 1379, CRASH_BUG, true, "kernel BUG in lkdtm_VMALLOC_LINEAR_OVERFLOW",
+		    NULL },
+		{ 1385, 1429, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel write to read-only memory in lkdtm_do_action",
+		    NULL },
+		{ 1434, 1478, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel write to read-only memory in lkdtm_WRITE_RO",
+		    NULL },
+		{ 1483, 1527, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel write to read-only memory in "
+		    "lkdtm_WRITE_RO_AFTER_INIT",
+		    NULL },
+		{ 1532, 1559, CRASH_WARNING, false, "WARNING in ct_kernel_exit", NULL },
+	};
+	/* PANIC */
+	static const struct want_report panic[] = {
+		{ 111, 134, CRASH_PANIC, true, "kernel panic: dumptest", NULL },
+	};
+	/* REFCOUNT_ADD_NOT_ZERO_OVERFLOW, REFCOUNT_SUB_AND_TEST_SATURATED */
+	static const struct want_report refcount_add_not_zero_overflow[] = {
+		{ 114, 147, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_ADD_NOT_ZERO_OVERFLOW", NULL },
+		{ 155, 188, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_SUB_AND_TEST_SATURATED", NULL },
+	};
+	/* REFCOUNT_ADD_NOT_ZERO_SATURATED */
+	static const struct want_report refcount_add_not_zero_saturated[] = {
+		{ 114, 147, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_ADD_NOT_ZERO_SATURATED", NULL },
+	};
+	/* REFCOUNT_ADD_OVERFLOW, REFCOUNT_ADD_ZERO, REFCOUNT_DEC_NEGATIVE, REFCOUNT_SUB_AND_TEST_NEGATIVE */
+	static const struct want_report refcount_add_overflow[] = {
+		{ 115, 148, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_ADD_OVERFLOW", NULL },
+		{ 159, 192, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_ADD_ZERO", NULL },
+		{ 200, 233, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_DEC_NEGATIVE", NULL },
+		{ 241, 274, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_SUB_AND_TEST_NEGATIVE", NULL },
+	};
+	/* REFCOUNT_ADD_SATURATED */
+	static const struct want_report refcount_add_saturated[] = {
+		{ 114, 147, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_ADD_SATURATED", NULL },
+	};
+	/* REFCOUNT_DEC_AND_TEST_SATURATED, REFCOUNT_DEC_SATURATED, REFCOUNT_INC_NOT_ZERO_OVERFLOW */
+	static const struct want_report refcount_dec_and_test_saturated[] = {
+		{ 114, 147, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_DEC_AND_TEST_SATURATED", NULL },
+		{ 155, 188, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_DEC_SATURATED", NULL },
+		{ 196, 229, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_INC_NOT_ZERO_OVERFLOW", NULL },
+	};
+	/* REFCOUNT_INC_NOT_ZERO_SATURATED */
+	static const struct want_report refcount_inc_not_zero_saturated[] = {
+		{ 114, 147, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_INC_NOT_ZERO_SATURATED", NULL },
+	};
+	/* REFCOUNT_INC_SATURATED */
+	static const struct want_report refcount_inc_saturated[] = {
+		{ 114, 147, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_INC_SATURATED", NULL },
+	};
+	/* READ_AFTER_FREE, READ_BUDDY_AFTER_FREE, SLAB_FREE_CROSS, SLAB_FREE_DOUBLE, SLAB_FREE_PAGE, SLAB_LINEAR_OVERFLOW, WRITE_AFTER_FREE, WRITE_BUDDY_AFTER_FREE */
+	static const struct want_report slab[] = {
+		{ 141, 173, CRASH_WARNING, false, "WARNING in lkdtm_SLAB_FREE_CROSS", NULL },
+		{ 192, 221, CRASH_BUG, true,
+		    "BUG: Slab has fewer allocated objects than are to be freed",
+		    "lkdtm_SLAB_FREE_DOUBLE+0x70/0x74" },
+		{ 226, 271, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel NULL pointer dereference in lkdtm_SLAB_FREE_PAGE",
+		    NULL },
+		{ 277, 525, CRASH_BUG, true, "BUG: Redzone overwritten",
+		    "Allocated in lkdtm_SLAB_LINEAR_OVERFLOW" },
+		{ 532, 812, CRASH_BUG, true, "BUG: Poison overwritten", NULL },
+	};
+	/* SOFTLOCKUP */
+	static const struct want_report softlockup[] = {
+		{ 111, 179, CRASH_LOCKUP, true, "BUG: soft lockup in direct_entry", NULL },
+	};
+	/* SPINLOCKUP */
+	static const struct want_report spinlockup[] = {
+		{ 112, 182, CRASH_LOCKUP, true, "BUG: soft lockup in direct_entry", NULL },
+	};
+	/* STACK_GUARD_PAGE_LEADING */
+	static const struct want_report stack_guard_page_leading[] = {
+		{ 112, 156, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel paging request in lkdtm_STACK_GUARD_PAGE_LEADING",
+		    NULL },
+	};
+	/* STACK_GUARD_PAGE_TRAILING */
+	static const struct want_report stack_guard_page_trailing[] = {
+		{ 112, 156, CRASH_PAGING, true,
+		    "BUG: unable to handle kernel paging request in "
+		    "lkdtm_STACK_GUARD_PAGE_TRAILING",
+		    NULL },
+	};
+	/* HUNG_TASK, REFCOUNT_DEC_AND_TEST_NEGATIVE, REFCOUNT_DEC_ZERO, REFCOUNT_INC_OVERFLOW, REFCOUNT_INC_ZERO, WARNING, WARNING_MESSAGE */
+	static const struct want_report warnings[] = {
+		{ 111, 130, CRASH_HUNG_TASK, true, "INFO: task hung in lkdtm_HUNG_TASK", NULL },
+		{ 137, 170, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_DEC_AND_TEST_NEGATIVE", NULL },
+		{ 179, 212, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_DEC_ZERO", NULL },
+		{ 221, 254, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_INC_OVERFLOW", NULL },
+		{ 265, 298, CRASH_WARNING, false,
+		    "WARNING: refcount bug in lkdtm_REFCOUNT_INC_ZERO", NULL },
+		{ 304, 334, CRASH_WARNING, false, "WARNING in lkdtm_WARNING", NULL },
+		{ 340, 371, CRASH_WARNING, false, "WARNING in lkdtm_WARNING_MESSAGE", NULL },
+	};
+	check_reports("lkdtm-types-corrupt-stack.log", corrupt_stack, 1);
+	check_reports("lkdtm-types-corrupt-stack-strong.log", corrupt_stack_strong, 1);
+	check_reports("lkdtm-types-exhaust-stack.log", exhaust_stack, 1);
+	check_reports("lkdtm-types-loop.log", loop, 1);
+	check_reports("lkdtm-types-oopses.log", oopses, 32);
+	check_reports("lkdtm-types-panic.log", panic, 1);
+	check_reports("lkdtm-types-refcount-add-not-zero-overflow.log",
+	    refcount_add_not_zero_overflow, 2);
+	check_reports("lkdtm-types-refcount-add-not-zero-saturated.log",
+	    refcount_add_not_zero_saturated, 1);
+	check_reports("lkdtm-types-refcount-add-overflow.log", refcount_add_overflow, 4);
+	check_reports("lkdtm-types-refcount-add-saturated.log", refcount_add_saturated, 1);
+	check_reports("lkdtm-types-refcount-dec-and-test-saturated.log",
+	    refcount_dec_and_test_saturated, 3);
+	check_reports("lkdtm-types-refcount-inc-not-zero-saturated.log",
+	    refcount_inc_not_zero_saturated, 1);
+	check_reports("lkdtm-types-refcount-inc-saturated.log", refcount_inc_saturated, 1);
+	check_reports("lkdtm-types-slab.log", slab, 5);
+	check_reports("lkdtm-types-softlockup.log", softlockup, 1);
+	check_reports("lkdtm-types-spinlockup.log", spinlockup, 1);
+	check_reports("lkdtm-types-stack-guard-page-leading.log", stack_guard_page_leading, 1);
+	check_reports("lkdtm-types-stack-guard-page-trailing.log", stack_guard_page_trailing, 1);
+	check_reports("lkdtm-types-warnings.log", warnings, 7);
+}
+
 /* A copy of LOG without its lines that hold DROP. */
 static char *
 without_lines(const char *log, const char *drop, size_t *len)
@@ -1281,6 +1506,7 @@ main(void)
 	RUN(test_lkdtm_warning_and_bug);
 	RUN(test_lkdtm_oopses_end_with_the_panic_they_cause);
 	RUN(test_lkdtm_rcu_stalls);
+	RUN(test_lkdtm_types);
 	RUN(test_unexpected_reboots);
 	RUN(test_syzbot_reports);
 	RUN(test_every_kind_has_a_real_report);

@@ -4,12 +4,12 @@
  * tags, from the payload as a forge sent it, made into the job request
  * ci_job_request() builds for the project.
  *
- * The payload's JSON parsing itself happens in http/hooks.c's handlers
- * (not fuzzed here, docs/RELIABILITY.md); this target takes the fields
- * they hand on.  The input is a ref, a commit and a JSON array of tags,
- * cut at '\n'.  Whatever they hold, the request built from them must be
- * one job_from_request() accepts, with every tag valid: a push that makes
- * an invalid request is a job lost with a confusing error.
+ * The payload's JSON is read by ci/hook-payload.c (fuzz-hooks.c); this
+ * target takes the fields it hands on.  The input is a ref, a commit and
+ * a JSON array of tags, cut at '\n'.  Whatever they hold, the request
+ * built from them must be one job_from_request() accepts, with every tag
+ * valid: a push that makes an invalid request is a job lost with a
+ * confusing error.
  */
 #include <errno.h>
 #include <jansson.h>

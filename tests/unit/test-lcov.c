@@ -737,12 +737,13 @@ big_tracefile(size_t nfiles, size_t nlines, unsigned seed, size_t *len)
 	return text;
 }
 
+/* CPU time, not wall time: a loaded machine must not fail the test. */
 static double
 now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -777,9 +778,12 @@ test_large_input_parses_and_merges_fast(void)
 	t2 = now();
 	printf("# %zu files x %zu lines (%.1f MB each): parse both %.3f s, merge %.3f s\n", nfiles,
 	    nlines, (double)la / 1e6, t1 - t0, t2 - t1);
-	/* Under valgrind everything is some 20 times slower: no time bound. */
+	/* Not a speed target (bench/coverage has those): a bound that only a
+	 * work per file growing with the number of files (a quadratic merge
+	 * or sort, some minutes here) would break.  Under valgrind everything
+	 * is some 20 times slower: no bound. */
 	if (!under_valgrind())
-		CHECK(t2 - t0 < 2.0);
+		CHECK(t2 - t0 < 20.0);
 	CHECK(data_sorted(&a));
 	CHECK_INT(a.nfiles, nfiles);
 	lcov_summary(&a, &s);

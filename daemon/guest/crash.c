@@ -50,8 +50,11 @@
  *
  * Like console.c this is pure: no I/O, no clock, no allocation.
  */
+#include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/printk.h"
@@ -1086,19 +1089,48 @@ match_at(const char *pat, const char *s, struct crash_captures *c)
 	return true;
 }
 
+/*
+ * The rules by the first character of their pattern, each character's in
+ * table order: a rule can only match a message that starts with its
+ * pattern's first character, and every console line is looked up (once
+ * per printk prefix in it), so a line tries a handful of rules, not all.
+ */
+static uint8_t rules_by_first[N_ELEMS(crash_rules)];
+static uint8_t rules_first_start[UCHAR_MAX + 2];
+static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
+
+static void
+rules_index(void)
+{
+	size_t i, n[UCHAR_MAX + 1] = { 0 };
+
+	_Static_assert(N_ELEMS(crash_rules) <= UINT8_MAX, "rule indices are bytes");
+	for (i = 0; i < N_ELEMS(crash_rules); i++)
+		n[(unsigned char)crash_rules[i].match[0]]++;
+	for (i = 0; i <= UCHAR_MAX; i++)
+		rules_first_start[i + 1] = (uint8_t)(rules_first_start[i] + n[i]);
+	memset(n, 0, sizeof(n));
+	for (i = 0; i < N_ELEMS(crash_rules); i++) {
+		unsigned char c = (unsigned char)crash_rules[i].match[0];
+
+		rules_by_first[rules_first_start[c] + n[c]++] = (uint8_t)i;
+	}
+}
+
 /* The rule whose pattern starts M and whose conditions S meets. */
 static const struct crash_rule *
 find_at(const char *m, struct crash_line_state st, struct crash_captures *caps)
 {
-	size_t i;
+	unsigned char c = (unsigned char)*m;
 
-	for (i = 0; i < N_ELEMS(crash_rules); i++) {
-		const struct crash_rule *r = &crash_rules[i];
+	pthread_once(&rules_once, rules_index);
+	for (size_t k = rules_first_start[c]; k < rules_first_start[c + 1]; k++) {
+		const struct crash_rule *r = &crash_rules[rules_by_first[k]];
 
 		if ((r->after_boot && !st.booted) || (r->printk && !st.printk))
 			continue;
 		caps->n = 0;
-		if (r->match[0] == *m && match_at(r->match, m, caps))
+		if (match_at(r->match, m, caps))
 			return r;
 	}
 	return NULL;

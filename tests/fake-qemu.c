@@ -52,6 +52,10 @@
  *                            NUL bytes and lone control bytes, in lines),
  *                            "flood" (that many bytes of printk lines);
  *                            the run then goes on as its mode says
+ *   fakeqemu.noise-until=FILE  after noise-bytes, go on with the noise
+ *                            until FILE exists (looked for every 64 KiB),
+ *                            so a test, not the speed of the machine,
+ *                            decides when the noise ends
  *   fakeqemu.tests=a,b       test names (default: the initrd's ramfs.exe/
  *                            files in name order, else one test "fake")
  *   fakeqemu.delay-ms=N      pause before each line, so a test can watch a
@@ -140,6 +144,7 @@ struct config {
 	bool mode_from_cmdline;
 	enum noise noise;
 	uint64_t noise_bytes;
+	char *noise_until; /* host file whose existence ends the noise */
 	char banner[512]; /* "Linux version ..." as the kernel prints it */
 };
 
@@ -491,7 +496,10 @@ apply_param(const char *word)
 			die("fakeqemu: unknown noise \"%s\"", v);
 	} else if (strncmp(word, "noise-bytes=", 12) == 0)
 		cfg.noise_bytes = (uint64_t)number(word, v);
-	else if (strncmp(word, "report=", 7) == 0) {
+	else if (strncmp(word, "noise-until=", 12) == 0) {
+		if ((cfg.noise_until = strdup(v)) == NULL)
+			die("out of memory");
+	} else if (strncmp(word, "report=", 7) == 0) {
 		if ((cfg.report = strdup(v)) == NULL)
 			die("out of memory");
 	} else
@@ -707,6 +715,8 @@ noise(void)
 		write_all(buf, n);
 		left -= n;
 	}
+	while (cfg.noise_until != NULL && access(cfg.noise_until, F_OK) != 0)
+		write_all(buf, sizeof(buf));
 	write_all("\r\n", 2);
 }
 

@@ -125,13 +125,15 @@ struct console_parser {
 	char channel; /* the data line's kind: 'd' (artifact) or 's' (stream) */
 	size_t nhold; /* raw bytes held back from the log */
 	char hold[HOLD_MAX];
-	char buf[CONSOLE_LINE_MAX + 1];
-	/* Scratch space for events, reused line after line. */
-	char scratch[CONSOLE_LINE_MAX + 1];
 	/* The kernel's banner was reported, or init ran and a banner now
 	 * would be a program's output. */
 	bool version_done;
 	struct crash_match match; /* the last crash line's kind and title */
+	/* The buffers last (console_parser_reset() clears what comes before
+	 * them): each is written before it is read. */
+	char buf[CONSOLE_LINE_MAX + 1];
+	/* Scratch space for events, reused line after line. */
+	char scratch[CONSOLE_LINE_MAX + 1];
 	struct crash_detector crashes;
 };
 
@@ -823,6 +825,24 @@ uint64_t
 console_parser_lines(const struct console_parser *p)
 {
 	return p->lines;
+}
+
+void
+console_parser_reset(struct console_parser *p)
+{
+	console_event_cb cb = p->cb;
+	void *arg = p->arg;
+	console_output_cb out = p->out;
+	void *out_arg = p->out_arg;
+
+	memset(p, 0, offsetof(struct console_parser, buf));
+	p->buf[0] = '\0';
+	p->scratch[0] = '\0';
+	crash_detector_reset(&p->crashes);
+	p->cb = cb;
+	p->arg = arg;
+	p->out = out;
+	p->out_arg = out_arg;
 }
 
 void

@@ -519,3 +519,14 @@ crash_detector_booted(struct crash_detector *d)
 {
 	d->booted = true;
 }
+
+void
+crash_detector_reset(struct crash_detector *d)
+{
+	/* Only the heads: a report clears its head when it opens and writes
+	 * its texts before reading them, so 256 KiB need no clearing. */
+	d->booted = false;
+	d->seq = 0;
+	for (int i = 0; i < CRASH_OPEN_MAX; i++)
+		memset(&d->reports[i], 0, offsetof(struct crash_report, title));
+}

@@ -192,5 +192,7 @@ void crash_reports_add(struct crash_detector *d, const char *line, uint64_t line
 void crash_reports_close_all(struct crash_detector *d, crash_report_cb cb, void *arg);
 /* A result line says init runs: the kernel is up. */
 void crash_detector_booted(struct crash_detector *d);
+/* Make D as new (zeroed), touching only what a new report relies on. */
+void crash_detector_reset(struct crash_detector *d);
 
 #endif

@@ -36,12 +36,7 @@ fuzz_one(const uint8_t *data, size_t len)
 
 	if (len == 0)
 		return;
-	/* Not the whole detector (256 KiB of report texts): a report clears
-	 * its head when it opens, and writes its texts before reading them. */
-	detector.booted = false;
-	detector.seq = 0;
-	for (int i = 0; i < CRASH_OPEN_MAX; i++)
-		memset(&detector.reports[i], 0, offsetof(struct crash_report, title));
+	crash_detector_reset(&detector);
 	if (data[0] & 1)
 		crash_detector_booted(&detector);
 	data++;

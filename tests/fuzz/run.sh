@@ -5,7 +5,8 @@
 # The targets need clang and a build of their own (-Dfuzz=true: the whole
 # project instrumented for libFuzzer, AddressSanitizer and UBSan), so this
 # script configures one in BUILD_DIR when there is none, builds only the
-# targets, and runs each for SECONDS (default 6) from corpus/NAME: first
+# targets, and runs each for SECONDS (default 6), with the flags
+# tests/fuzz/options gives it, from corpus/NAME: first
 # every seed (the regression inputs of bugs the fuzzers found are seeds),
 # then mutations.  A target fails on a crash, a sanitizer report, a leak,
 # a broken invariant (fuzz.h) or an input slower than 1 s (-timeout=1;
@@ -54,8 +55,10 @@ for n in "${names[@]}"; do
 	i=$((i + 1))
 	mkdir -p "$work/$n"
 	# detect_leaks is on by default; said here because a leak must fail.
+	# shellcheck disable=SC2207 # flags are single words
+	extra=($(awk -v n="$n" '$1 == n { $1 = ""; print }' "$src/tests/fuzz/options"))
 	(cd "$work" && ASAN_OPTIONS=detect_leaks=1 "$dir/tests/fuzz/fuzz-$n" \
-		-max_total_time="$secs" -timeout=1 -rss_limit_mb=2048 \
+		-max_total_time="$secs" "${extra[@]}" -timeout=1 -rss_limit_mb=2048 \
 		-artifact_prefix="$work/$n-" "$work/$n" "$src/tests/fuzz/corpus/$n") >"$work/$n.log" 2>&1
 	rc=$?
 	stats=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/$n.log" | tail -1 |

@@ -782,15 +782,20 @@ console_parser_feed(struct console_parser *p, const char *buf, size_t len)
 			p->hold[p->nhold++] = c;
 			line_add(p, c);
 			if (c != '\r' && c != '\0') {
-				if (!marker_byte(p, c))
+				if (!marker_byte(p, c)) {
 					release_hold(p);
-				else if (++p->marker_pos == DATA_MARKER_LEN) {
+					continue;
+				}
+				if (++p->marker_pos == DATA_MARKER_LEN) {
 					p->nhold = 0;
 					p->mode = LINE_DATA;
+					continue;
 				}
-			} else if (p->nhold == HOLD_MAX) {
-				release_hold(p);
 			}
+			/* Full, with the marker still undecided (the fuzzer's
+			 * '\r's between its bytes): the line is logged. */
+			if (p->nhold == HOLD_MAX)
+				release_hold(p);
 			continue;
 		case LINE_DATA:
 			run = i + 1;

@@ -385,7 +385,9 @@ report_append(struct crash_report *r, const char *line, uint64_t lineno, bool bl
 	r->len += n;
 	r->nlines++;
 	r->last = lineno;
-	if (!blank) {
+	/* The first line is kept whatever it looks like: a crash line whose
+	 * message a prefix parse leaves empty is still the report's start. */
+	if (!blank || r->nlines == 1) {
 		r->kept_len = r->len;
 		r->kept_last = lineno;
 	}

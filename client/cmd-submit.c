@@ -65,6 +65,7 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_UEFI,
 	OPT_NET,
+	OPT_CPU,
 	OPT_SEED,
 	OPT_PRIORITY,
 	OPT_WAIT,
@@ -104,6 +105,7 @@ static const struct cmd_option submit_options[] = {
 	{ .key = 'C', .long_name = "no-cov", .short_name = 'C' },
 	{ .key = OPT_UEFI, .long_name = "uefi" },
 	{ .key = OPT_NET, .long_name = "net", .has_arg = true },
+	{ .key = OPT_CPU, .long_name = "cpu", .has_arg = true },
 	{ .key = OPT_SEED, .long_name = "seed", .has_arg = true },
 	{ .key = OPT_PRIORITY, .long_name = "priority", .has_arg = true },
 	{ .key = OPT_WAIT, .long_name = "wait", .short_name = 'w' },
@@ -587,6 +589,10 @@ submit_option(struct submit *s, int key, const char *v)
 		}
 		json_object_set_new(s->body, "net", json_string(v));
 		return 0;
+	case OPT_CPU:
+		/* pkvmd checks it (a clear 400 names what it accepts). */
+		json_object_set_new(s->body, "cpu", json_string(v));
+		return 0;
 	case OPT_SEED:
 		if (!seed_valid(v)) {
 			fprintf(stderr,
@@ -1046,6 +1052,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--test-timeout SEC] [--fail-on-warn] [--interactive]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
 		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
+		"                      [--cpu MODEL]\n"
 		"                      [--seed S] [--priority low|normal|high]\n"
 		"                      [-C|--no-cov] [--build-dir DIR] [--gcov-tool TOOL]\n"
 		"                      [--coverage-path PATH]... [--vmlinux FILE]\n"
@@ -1121,6 +1128,8 @@ const struct cmd_entry cmd_submit_entry = {
 		   "                    and timeout\n"
 		   "  --payload-group G  only the cfg entries in group G (as run_tests.sh's\n"
 		   "                    group option)\n"
+		   "  --cpu MODEL       qemu's -cpu, e.g. cortex-a72 (default: the server's,\n"
+		   "                    max,pauth-impdef=on unless its admin chose another)\n"
 		   "  --net MODE        none (default: no NIC) or user (one virtio-net\n"
 		   "                    NIC on qemu's user-mode network, DHCP only: no\n"
 		   "                    route to the host or beyond)\n"

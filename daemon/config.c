@@ -14,6 +14,7 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "job/job.h"
 #include "wire.h"
 
 /* CONF_LIST may be given several times; each value is appended.
@@ -83,6 +84,11 @@ static const struct config_key config_keys[] = {
 	    .offset = OFF(qemu),
 	    .def = "qemu-system-aarch64",
 	    .help = "qemu binary to run guests with" },
+	{ .name = "default-cpu",
+	    .type = CONF_STRING,
+	    .offset = OFF(default_cpu),
+	    .def = JOB_CPU_DEFAULT,
+	    .help = "qemu -cpu of jobs that name none (pkvmctl submit --cpu)" },
 	{ .name = "qemu-img",
 	    .type = CONF_STRING,
 	    .offset = OFF(qemu_img),
@@ -548,6 +554,14 @@ parse(struct config *c, int argc, char **argv, char **cause)
 	if (c->state_dir == NULL) {
 		*cause = strdup(
 		    "--state-dir DIR is required (where jobs, blobs and the database live)");
+		return -EINVAL;
+	}
+	if (!job_cpu_valid(c->default_cpu)) {
+		if (asprintf(cause,
+			"invalid value '%s' for --default-cpu (qemu's -cpu: a model and "
+			",property=value pairs, e.g. cortex-a72)",
+			c->default_cpu) < 0)
+			*cause = NULL;
 		return -EINVAL;
 	}
 	return 0;

@@ -31,6 +31,7 @@ struct config {
 	bool verbose;
 	char *qemu; /* qemu-system-aarch64 binary */
 	char *qemu_img; /* qemu-img, for disk overlays */
+	char *default_cpu; /* qemu -cpu of a job that names none */
 	char *data_dir; /* init + busybox (the base layer's inputs) */
 	char *ui_dir; /* the dashboard's static files */
 	char *spawn_helper; /* pkvmd-spawn */

@@ -599,6 +599,7 @@ main(int argc, char **argv)
 		.max_blob_bytes = cfg.max_blob_bytes,
 		.monitor_file_max_bytes = cfg.monitor_file_max_bytes,
 		.max_jobs_listed = cfg.max_jobs_listed,
+		.default_cpu = cfg.default_cpu,
 		.min_free_bytes = cfg.min_free_bytes,
 		.public_read = cfg.public_read,
 		.share = &d->share,

@@ -189,6 +189,7 @@ queue_job(struct delivery *dl)
 		goto fail;
 	}
 	if ((err = job_seed_random(j)) < 0 || (j->owner = strdup(dl->p->owner)) == NULL ||
+	    (j->cpu == NULL && (j->cpu = strdup(dl->d->default_cpu)) == NULL) ||
 	    asprintf(&j->via, "webhook:%s", dl->p->name) < 0) {
 		j->via = NULL;
 		snprintf(why, sizeof(why), "out of memory");

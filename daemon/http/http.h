@@ -60,6 +60,7 @@ struct http_env {
 	int64_t max_blob_bytes; /* an uploaded blob */
 	int64_t monitor_file_max_bytes; /* a file a monitor command writes (monitor.c) */
 	int64_t max_jobs_listed; /* GET /v1/jobs?limit= */
+	const char *default_cpu; /* a job's cpu when its submitter names none */
 	int64_t min_free_bytes; /* /v1/health is 503 below this free in state_dir */
 	bool public_read; /* TCP callers without a token may read */
 	bool has_admin_gid; /* --admin-group names a group that exists */

@@ -338,6 +338,8 @@ http_jobs_submit(struct http_request *req)
 	}
 	if (err == 0 && j->seed == NULL)
 		err = job_seed_random(j);
+	if (err == 0 && j->cpu == NULL && (j->cpu = strdup(d->default_cpu)) == NULL)
+		err = -ENOMEM;
 	if (err == 0 && (j->owner = strdup(http_request_owner(req))) == NULL)
 		err = -ENOMEM;
 	if (err == 0 && (j->via = strdup(http_request_via(req))) == NULL)

@@ -751,6 +751,17 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 				    PKVM_APPEND_MAX);
 			free(j->append);
 			j->append = strdup(json_string_value(v));
+		} else if (strcmp(key, "cpu") == 0) {
+			if (json_is_null(v))
+				continue;
+			if (!json_is_string(v) || !job_cpu_valid(json_string_value(v)))
+				return fail(e, "invalid_field", key,
+				    "cpu must be qemu's -cpu: a model and ,property=value pairs "
+				    "(e.g. cortex-a72 or max,pauth-impdef=on), at most %d characters "
+				    "of A-Z a-z 0-9 . _ + - , =",
+				    JOB_CPU_MAX);
+			free(j->cpu);
+			j->cpu = strdup(json_string_value(v));
 		} else if (strcmp(key, "seed") == 0) {
 			if (json_is_null(v))
 				continue;
@@ -963,6 +974,7 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "fail_on_warn", json_boolean(j->fail_on_warn));
 	json_object_set_new(o, "interactive", json_boolean(j->interactive));
 	json_object_set_new(o, "net", json_string(job_net_name(j->net)));
+	json_object_set_new(o, "cpu", j->cpu ? json_string(j->cpu) : json_null());
 	json_object_set_new(o, "modules", modules);
 	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));
 	json_object_set_new(o, "timings", timings ? timings : json_null());

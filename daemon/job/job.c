@@ -46,6 +46,7 @@ job_free(struct job *j)
 	free(j->message);
 	free(j->append);
 	free(j->seed);
+	free(j->cpu);
 	free_strv(j->tags, j->ntags);
 	free_strv(j->qemu_args, j->nqemu_args);
 	for (size_t i = 0; i < j->nexes; i++) {
@@ -117,6 +118,26 @@ job_net_parse(const char *name, enum job_net *out)
 		}
 	}
 	return -EINVAL;
+}
+
+bool
+job_cpu_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* qemu reads -cpu as MODEL[,PROP=VALUE]...: no empty model or
+	 * property, and nothing a shell or qemu's option parser treats
+	 * specially (",," is an escaped comma there). */
+	if (n == 0 || n > JOB_CPU_MAX || s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,") != NULL)
+		return false;
+	for (const char *p = s; *p != '\0'; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			strchr("._+-,=", c) != NULL))
+			return false;
+	}
+	return true;
 }
 
 static const char *const kind_names[] = {

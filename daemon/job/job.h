@@ -113,6 +113,9 @@ struct job {
 	bool coverage;
 	bool uefi;
 	enum job_net net;
+	/* qemu's -cpu: a model and its properties ("max,pauth-impdef=on"),
+	 * the server's --default-cpu unless the submitter chose one. */
+	char *cpu;
 	char *seed;
 	int priority;
 	char **tags;
@@ -188,6 +191,18 @@ const char *job_kind_name(enum job_kind k);
 int job_kind_parse(const char *name, enum job_kind *out);
 /* Parse a network mode name; 0 on success, -EINVAL otherwise. */
 int job_net_parse(const char *name, enum job_net *out);
+/* The longest -cpu value a job may give. */
+#define JOB_CPU_MAX 128
+/* pkvmd --default-cpu's default: every feature of "max", pointer
+ * authentication included, with its implementation-defined hash instead
+ * of the architected QARMA cipher, which TCG computes slowly (a boot in
+ * 0.27 of the time, docs/PERFORMANCE.md). */
+#define JOB_CPU_DEFAULT "max,pauth-impdef=on"
+
+/* True when S can be qemu's -cpu for a job: a model name, then
+ * ",property=value" pairs, of letters, digits and "._+-", at most
+ * JOB_CPU_MAX characters. */
+bool job_cpu_valid(const char *s);
 /* Name of priority P: "low" below 0, "normal" at 0, "high" above. */
 const char *job_priority_name(int p);
 /* Parse "low", "normal" or "high" into *OUT; 0 or -EINVAL. */

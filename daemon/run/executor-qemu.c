@@ -186,7 +186,7 @@ payload_argv(struct argv *a, const struct exec_spec *s)
 	arg(a, "virt%s%s%s%s", strstr(props, "gic-version=") ? "" : ",gic-version=3",
 	    props[0] ? "," : "", props, efi ? ",acpi=off" : "");
 	arg(a, "-cpu");
-	arg(a, "max");
+	arg(a, "%s", j->cpu ? j->cpu : JOB_CPU_DEFAULT);
 	arg(a, "-m");
 	arg(a, "%d", p->mem_mb ? p->mem_mb : j->mem_mb);
 	arg(a, "-smp");
@@ -269,7 +269,7 @@ build_argv(struct argv *a, const struct exec_spec *s, bool channel)
 	arg(a, "-M");
 	arg(a, "virt,virtualization=on,gic-version=3");
 	arg(a, "-cpu");
-	arg(a, "max");
+	arg(a, "%s", j->cpu ? j->cpu : JOB_CPU_DEFAULT);
 	arg(a, "-m");
 	arg(a, "%d", j->mem_mb);
 	arg(a, "-smp");

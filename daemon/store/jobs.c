@@ -42,7 +42,7 @@
 	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
 	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
 	" j.build_dir, j.gcov_tool, j.net, j.vmlinux, j.via, j.pinned, j.pruned_ms," \
-	" j.interactive"
+	" j.interactive, j.cpu"
 
 /* The rows of one attempt of job ?1, the job's current one. */
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
@@ -52,9 +52,9 @@ const struct stmt_def st_job_stmts[] = {
 	    .sql = "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
 		   " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
 		   " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
-		   " timings, build_dir, gcov_tool, net, vmlinux, via, interactive)"
+		   " timings, build_dir, gcov_tool, net, vmlinux, via, interactive, cpu)"
 		   " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)" },
+		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)" },
 	/* job_tags keeps no position (rowid is the order): ?2 goes unused,
 	 * so the tags are written like every other list of strings. */
 	{ .id = STMT_TAG_INSERT,
@@ -233,6 +233,8 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	j->pinned = sqlite3_column_int(s, 33) != 0;
 	j->pruned_ms = sqlite3_column_int64(s, 34); /* NULL reads as 0: not pruned */
 	j->interactive = sqlite3_column_int(s, 35) != 0;
+	if ((r = st_col_dup(s, 36, &j->cpu)) < 0)
+		goto fail;
 	*out = j;
 	return 0;
 
@@ -671,6 +673,9 @@ insert_job_row(struct store *st, const struct job *j, int64_t created, int64_t *
 	st_bind_text(s, 21, j->vmlinux[0] != '\0' ? j->vmlinux : NULL);
 	st_bind_text(s, 22, j->via);
 	sqlite3_bind_int(s, 23, j->interactive);
+	/* A job no server default was applied to (a tool's, a test's) runs
+	 * on the built-in one. */
+	st_bind_text(s, 24, j->cpu ? j->cpu : JOB_CPU_DEFAULT);
 	if ((r = st_step_changes(st, s, fn)) < 0)
 		return r;
 	*id = sqlite3_last_insert_rowid(st->db);

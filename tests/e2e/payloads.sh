@@ -77,7 +77,7 @@ check_eq "the payloads ran in order, one after another" \
 qemu_cmds=$(cat "$STATE/jobs/$mix/qemu.cmd")
 check_eq "one qemu per payload" "$(printf '%s\n' "$qemu_cmds" | wc -l)" 6
 check_match "kvm-unit-tests' machine: chr-testdev and pci-testdev" "$(head -1 <<<"$qemu_cmds")" \
-	"'-nodefaults' '-machine' 'virt,gic-version=3' '-cpu' 'max' .*'-device' 'virtconsole,chardev=ctd' '-chardev' 'testdev,id=ctd' '-device' 'pci-testdev' '-kernel' "
+	"'-nodefaults' '-machine' 'virt,gic-version=3' '-cpu' 'max,pauth-impdef=on' .*'-device' 'virtconsole,chardev=ctd' '-chardev' 'testdev,id=ctd' '-device' 'pci-testdev' '-kernel' "
 log=$(ctl logs --test crash.flat "$mix")
 check_match "logs --test: the crashing payload's console" "$log" "Unhandled exception ec=0x0"
 check "logs --test: only that payload's" bash -c '! grep -q "first check" <<<"$1"' _ "$log"

@@ -6,6 +6,9 @@
 #  - qemu's command line carries the -sandbox;
 #  - with --qemu-user nobody, fake-qemu runs as nobody, with no new
 #    privileges, and reads its kernel and initrd;
+#  - a job runs on the server's default CPU or its own --cpu, recorded in
+#    the job; a bad --cpu is refused at submit, a bad --default-cpu at
+#    start-up;
 #  - --qemu-user is refused at start-up when pkvmd is not root, and for a
 #    user that does not exist.
 # The non-admin is pkvmctl run as nobody (setpriv) on a 0666 socket.
@@ -95,7 +98,25 @@ rc=0; ctl wait "$id" >/dev/null 2>&1 || rc=$?
 check_eq "an admin's -machine dumpdtb= and -D are accepted" "$rc" 0
 check_match "and reach qemu, beside the sandbox" "$(cat "$STATE/jobs/$id/qemu.cmd")" \
 	"$SANDBOX.*'-machine' 'virt,dumpdtb=$T/dtb' '-D' '$T/qemu-log'"
+
+# The CPU model: the server's default unless the job names one, recorded
+# in the job; a value that is no -cpu is refused at submit.
+check_match "a job that names no CPU runs on the default, max,pauth-impdef=on" \
+	"$(cat "$STATE/jobs/$id/qemu.cmd")" "'-cpu' 'max,pauth-impdef=on'"
+check_eq "and the job says so" "$(job_field "$id" cpu)" "max,pauth-impdef=on"
+id=$(ctl submit "$T/Image" --append fakeqemu=pass --cpu cortex-a72)
+rc=0; ctl wait "$id" >/dev/null 2>&1 || rc=$?
+check_eq "a job with --cpu cortex-a72 runs" "$rc" 0
+check_match "on that CPU" "$(cat "$STATE/jobs/$id/qemu.cmd")" "'-cpu' 'cortex-a72'"
+check_eq "which the job shows" "$(job_field "$id" cpu)" cortex-a72
+rc=0; out=$(ctl submit "$T/Image" --cpu 'max -S' 2>&1) || rc=$?
+check_eq "--cpu 'max -S' is refused (exit 2, bad input)" "$rc" 2
+check_match "saying what a cpu is" "$out" "cpu must be qemu's -cpu"
 stop_pkvmd
+rc=0
+out=$("$PKVMD" --state-dir "$T/state3" --socket "$T/sock3" --default-cpu 'max,,x' 2>&1) || rc=$?
+check_eq "pkvmd --default-cpu 'max,,x' does not start (exit 2, usage)" "$rc" 2
+check_match "naming the option" "$out" "invalid value 'max,,x' for --default-cpu"
 
 # --qemu-user needs root, and a real user; both said on the terminal.
 mkdir -m 0777 "$T/unpriv"

@@ -1078,6 +1078,7 @@ check_tester_fields(const struct job *out)
 		CHECK_STR(out->stream_paths[0], "/sys/kernel/debug/nvhe.log");
 		CHECK_STR(out->stream_paths[1], "/tmp/trace.log");
 	}
+	CHECK_STR(out->cpu, "cortex-a72"); /* issue 15: the job's -cpu */
 }
 
 static void
@@ -1091,6 +1092,7 @@ test_tester_job_fields_round_trip_through_get_list_and_queue(void)
 	in->stop_on_failure = true;
 	in->stream_paths = strv(2, "/sys/kernel/debug/nvhe.log", "/tmp/trace.log");
 	in->nstream_paths = 2;
+	in->cpu = strdup("cortex-a72");
 	check_round_trip(st, in, &f, 2, check_tester_fields);
 	job_free(in);
 	/* A job that says nothing: every test runs, nothing else streamed. */
@@ -1098,6 +1100,8 @@ test_tester_job_fields_round_trip_through_get_list_and_queue(void)
 	if (out != NULL) {
 		CHECK(!out->stop_on_failure);
 		CHECK_INT(out->nstream_paths, 0);
+		/* No server default applied: the built-in one. */
+		CHECK_STR(out->cpu, JOB_CPU_DEFAULT);
 	}
 	job_free(out);
 	store_free(st);

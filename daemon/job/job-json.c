@@ -757,8 +757,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			if (!json_is_string(v) || !job_cpu_valid(json_string_value(v)))
 				return fail(e, "invalid_field", key,
 				    "cpu must be qemu's -cpu: a model and ,property=value pairs "
-				    "(e.g. cortex-a72 or max,pauth-impdef=on), at most %d characters "
-				    "of A-Z a-z 0-9 . _ + - , =",
+				    "(e.g. cortex-a72 or max,pauth-impdef=on), at most %d "
+				    "characters of A-Z a-z 0-9 . _ + - , =",
 				    JOB_CPU_MAX);
 			free(j->cpu);
 			j->cpu = strdup(json_string_value(v));

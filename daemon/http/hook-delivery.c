@@ -207,7 +207,7 @@ queue_job(struct delivery *dl)
 	log_info("ci: %s: delivery %" PRId64 ": job %" PRId64 " queued for %s at %.12s",
 	    dl->p->name, dl->row, j->id, dl->ref, dl->commit);
 	ci_status_job_queued(dl->d->ci_status, j->id);
-	runner_job_queued(dl->d->runner, j->id);
+	runner_job_queued(dl->d->runner, j);
 	if (dl->p->supersede)
 		supersede(dl, j);
 	runner_kick(dl->d->runner);

@@ -364,7 +364,7 @@ http_jobs_submit(struct http_request *req)
 	if (build_id[0] != '\0' &&
 	    (err = store_vmlinux_add(d->store, build_id, j->vmlinux, j->created_ms)) < 0)
 		log_warn(err, "job %lld: recording its vmlinux's build id", (long long)j->id);
-	runner_job_queued(d->runner, j->id);
+	runner_job_queued(d->runner, j);
 	reply_job(req, 201, j);
 	j = NULL;
 	runner_kick(d->runner);

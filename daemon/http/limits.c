@@ -31,8 +31,8 @@ caller_standing(struct http_request *req, size_t *n)
 	struct share_user *u = NULL;
 	int err;
 
-	err = share_users(d->store, d->share, runner_slots_total(d->runner), clock_now_ms(),
-	    http_request_owner(req), &u, n);
+	err = share_users(d->store, d->share, runner_queue(d->runner),
+	    runner_slots_total(d->runner), clock_now_ms(), http_request_owner(req), &u, n);
 	if (err < 0 || *n == 0) {
 		http_reply_errno(req, err < 0 ? err : -ENOENT, "reading the user's quota");
 		share_users_free(u, *n);
@@ -74,7 +74,8 @@ http_limits_job(struct http_env *d, const struct job *j, bool is_admin, const ch
 		    "priority high is for admins only; %s may submit low or normal", j->owner);
 		return -EPERM;
 	}
-	err = share_users(d->store, d->share, slots, clock_now_ms(), j->owner, &u, &n);
+	err = share_users(d->store, d->share, runner_queue(d->runner), slots, clock_now_ms(),
+	    j->owner, &u, &n);
 	if (err < 0 || n == 0) {
 		snprintf(why, whylen, "reading the quota of %s", j->owner);
 		share_users_free(u, n);

@@ -49,8 +49,8 @@ static bool
 load_users(struct http_request *req, const char *only, struct share_user **out, size_t *n)
 {
 	struct http_env *d = http_request_env(req);
-	int err = share_users(d->store, d->share, runner_slots_total(d->runner), clock_now_ms(),
-	    only, out, n);
+	int err = share_users(d->store, d->share, runner_queue(d->runner),
+	    runner_slots_total(d->runner), clock_now_ms(), only, out, n);
 
 	if (err < 0) {
 		http_reply_errno(req, err, "reading users");

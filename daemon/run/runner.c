@@ -42,6 +42,7 @@
 #include "guest/results.h"
 #include "job/events.h"
 #include "job/job-json.h"
+#include "job/queue.h"
 #include "job/result.h"
 #include "job/scheduler.h"
 #include "job/watch.h"
@@ -133,6 +134,12 @@ struct runner {
 	void *shutdown_arg;
 	uv_timer_t shutdown_timer;
 	int64_t slots_said[3]; /* total, used, queued as last published */
+	/* The queued and running jobs in memory (job/queue.h), and whether
+	 * it must be rebuilt from the store before its next use: at start-up,
+	 * and after a change it could not follow (out of memory, a start the
+	 * store refused), so that the store stays the one truth. */
+	struct queue *queue;
+	bool queue_stale;
 };
 
 static void run_finish(struct run *run, int64_t exit_status, bool has_exit);
@@ -190,17 +197,14 @@ announce(struct runner *r, int64_t id, const struct job_progress *p)
 static void
 announce_slots(struct runner *r)
 {
-	int64_t queued = 0, now[3];
+	int64_t now[3];
 	char data[128];
-	int err;
 
 	if (r->env.events == NULL)
 		return;
-	if ((err = store_jobs_queued(r->env.store, &queued)) < 0)
-		log_warn(err, "runner: counting the queue for the slots' event");
 	now[0] = r->total;
 	now[1] = r->busy;
-	now[2] = queued;
+	now[2] = (int64_t)queue_queued(runner_queue(r));
 	if (memcmp(now, r->slots_said, sizeof(now)) == 0)
 		return;
 	memcpy(r->slots_said, now, sizeof(now));
@@ -252,12 +256,32 @@ progress_event(struct run *run, const struct console_event *ev)
 	}
 }
 
+const struct queue *
+runner_queue(struct runner *r)
+{
+	int err;
+
+	if (r->queue_stale) {
+		if ((err = share_queue_load(r->env.store, r->queue)) < 0)
+			log_warn(err, "runner: reading the queue");
+		else
+			r->queue_stale = false;
+	}
+	return r->queue;
+}
+
 void
-runner_job_queued(struct runner *r, int64_t id)
+runner_job_queued(struct runner *r, const struct job *j)
 {
 	struct job_progress p = { .phase = PHASE_QUEUED };
+	struct queue_job qj = { .id = j->id, .smp = j->smp, .priority = j->priority };
+	int err;
 
-	announce(r, id, &p);
+	if (!r->queue_stale && (err = queue_add(r->queue, j->owner, &qj)) < 0) {
+		log_warn(err, "job %lld: adding it to the queue in memory", (long long)j->id);
+		r->queue_stale = true;
+	}
+	announce(r, j->id, &p);
 	announce_slots(r);
 }
 
@@ -1223,7 +1247,12 @@ run_start(struct runner *r, struct job *j)
 
 	run->started_ms = clock_now_ms();
 	err = store_job_start(r->env.store, j->id, run->started_ms);
+	if (err == 0 && queue_start(r->queue, j->id, run->started_ms) < 0)
+		r->queue_stale = true;
 	if (err < 0) {
+		/* Cancelled since the pick, or a store that cannot write: either
+		 * way the store says what is queued now. */
+		r->queue_stale = true;
 		log_warn(err, "job %lld: cannot start", (long long)j->id);
 		run->phase = RUN_FINISHED;
 		for (int i = 0; i < RUN_TIMERS; i++)
@@ -1290,18 +1319,20 @@ runner_kick(struct runner *r)
 
 	if (r->shutting_down || r->busy >= r->total)
 		return;
-	/* A brief read of the queue; only the jobs picked are loaded whole. */
-	err = share_pick(r->env.store, r->env.share, r->total, r->total - r->busy, clock_now_ms(),
-	    &ids, &n);
+	/* The queue in memory; only the jobs picked are loaded whole. */
+	err = share_pick(r->env.store, r->env.share, runner_queue(r), r->total, r->total - r->busy,
+	    clock_now_ms(), &ids, &n);
 	if (err < 0) {
 		log_warn(err, "runner: reading the queue");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if ((err = store_job_get(r->env.store, ids[i], &j)) < 0)
+		if ((err = store_job_get(r->env.store, ids[i], &j)) < 0) {
 			log_warn(err, "job %lld: loading it to start", (long long)ids[i]);
-		else
+			r->queue_stale = true;
+		} else {
 			run_start(r, j);
+		}
 	}
 	free(ids);
 }
@@ -1449,6 +1480,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		    run->job->owner);
 	run_unlink(run);
 	r->busy -= run->slots;
+	(void)queue_remove(r->queue, run->id);
 	watch_notify(r->env.watches, run->id, WATCH_DONE);
 	announce_slots(r);
 	for (int i = 0; i < RUN_TIMERS; i++)
@@ -1483,6 +1515,7 @@ runner_cancel(struct runner *r, int64_t id, const char *who)
 		if (err == 0) {
 			struct job_progress p = { .phase = PHASE_DONE };
 
+			(void)queue_remove(r->queue, id);
 			log_info("job %lld: cancelled while queued", (long long)id);
 			watch_notify(r->env.watches, id, WATCH_DONE);
 			announce(r, id, &p);
@@ -1550,6 +1583,11 @@ runner_new(struct runner **out, const struct runner_env *env)
 	r->env = *env;
 	r->ex = env->ex;
 	r->total = env->slots;
+	r->queue_stale = true; /* read from the store at the first kick */
+	if (queue_new(&r->queue) < 0) {
+		free(r);
+		return -ENOMEM;
+	}
 	*out = r;
 	return 0;
 }
@@ -1557,5 +1595,8 @@ runner_new(struct runner **out, const struct runner_env *env)
 void
 runner_free(struct runner *r)
 {
+	if (r == NULL)
+		return;
+	queue_free(r->queue);
 	free(r);
 }

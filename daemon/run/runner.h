@@ -25,6 +25,7 @@ struct event_bus;
 struct executor_ops;
 struct initramfs;
 struct job;
+struct queue;
 struct runner;
 struct share_config;
 struct store;
@@ -75,8 +76,12 @@ void runner_kick(struct runner *r);
  * artifact half received.  For recovery, before any job runs; returns how
  * many files went. */
 int runner_job_dir_scrub(const char *state_dir, int64_t id, bool keep_initrd);
-/* Job ID was stored queued: publish its first event and the slots. */
-void runner_job_queued(struct runner *r, int64_t id);
+/* Job J was stored queued: add it to the queue in memory, publish its
+ * first event and the slots. */
+void runner_job_queued(struct runner *r, const struct job *j);
+/* The queued and running jobs (job/queue.h), read from the store first
+ * when they must be; valid until the loop's next turn. */
+const struct queue *runner_queue(struct runner *r);
 struct job_progress;
 /* Where running job ID is (its phase and test) into *P, whose test name
  * is valid until the loop runs on: 0, or -ENOENT when it is not running. */

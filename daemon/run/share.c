@@ -1,10 +1,11 @@
 /*
  * share.c -- the scheduler's view of users, built from the store.
  *
- * Both share_pick() and share_users() start from one brief read of the
- * queued and running jobs (store_jobs_active(): no child rows) and one of
- * the users table; a server has a handful of users, so they are found by
- * a linear search.  A user's usage is what the store kept, decayed to now,
+ * Both share_pick() and share_users() start from the queue in memory
+ * (job/queue.h) and the users' rows in the store; a server has a handful
+ * of users, so they are found by a linear search.  Neither reads the
+ * queued jobs from the store: a submit with ten thousand jobs queued
+ * costs what one with none does.  A user's usage is what the store kept, decayed to now,
  * plus what each running job of theirs has weighed so far: a running job
  * counts while it runs, not only once it ends.  A run is charged to the
  * stored usage when it ends (share_charge(), from the runner); a run cut
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "job/queue.h"
 #include "job/scheduler.h"
 #include "run/share.h"
 #include "store/store.h"
@@ -28,12 +30,10 @@ share_day(int64_t now_ms)
 	return now_ms / DAY_MS;
 }
 
-/* The users being built, and the jobs they came from. */
+/* The users being built. */
 struct view {
 	struct share_user *u;
 	size_t n, cap;
-	struct job_brief *jobs;
-	size_t njobs;
 };
 
 /* User NAME's index in V, added with nothing when new; -ENOMEM. */
@@ -87,14 +87,13 @@ static void
 view_free(struct view *v)
 {
 	share_users_free(v->u, v->n);
-	store_jobs_active_free(v->jobs, v->njobs);
 }
 
-/* Build V: the users of the active jobs (and every stored user when ALL,
- * else only ONLY when non-NULL), with their standing at NOW_MS. */
+/* Build V: the users of Q's jobs (and every stored user when ALL, else
+ * only ONLY when non-NULL), with their standing at NOW_MS. */
 static int
-view_build(struct view *v, struct store *st, const struct share_config *cfg, int total,
-    int64_t now_ms, bool all, const char *only)
+view_build(struct view *v, struct store *st, const struct share_config *cfg, const struct queue *q,
+    int total, int64_t now_ms, bool all, const char *only)
 {
 	struct store_user *rows = NULL, row;
 	size_t nrows = 0;
@@ -102,28 +101,30 @@ view_build(struct view *v, struct store *st, const struct share_config *cfg, int
 	int err;
 
 	memset(v, 0, sizeof(*v));
-	if ((err = store_jobs_active(st, &v->jobs, &v->njobs)) < 0)
-		return err;
 	if (only != NULL && (k = view_user(v, only)) < 0)
 		goto nomem;
-	for (size_t i = 0; i < v->njobs; i++) {
-		const struct job_brief *b = &v->jobs[i];
+	for (size_t i = 0; i < queue_users(q); i++) {
+		struct queue_user qu;
 		struct share_user *u;
-		int slots = scheduler_slots_needed(b->smp, total);
 
-		if (only != NULL && strcmp(b->owner, only) != 0)
+		queue_user(q, i, &qu);
+		if (only != NULL && strcmp(qu.name, only) != 0)
 			continue;
-		if ((k = view_user(v, b->owner)) < 0)
+		if ((k = view_user(v, qu.name)) < 0)
 			goto nomem;
 		u = &v->u[k];
-		if (b->state == JOB_QUEUED) {
-			u->queued++;
-			continue;
+		u->queued = (int64_t)qu.queued;
+		u->running = (int64_t)qu.running;
+		for (size_t r = 0; r < qu.running; r++) {
+			struct queue_job j;
+			int slots;
+
+			queue_user_running(q, i, r, &j);
+			slots = scheduler_slots_needed(j.smp, total);
+			u->running_slots += slots;
+			u->usage_slot_ms += scheduler_run_usage(slots, now_ms - j.started_ms,
+			    cfg->half_life_s);
 		}
-		u->running++;
-		u->running_slots += slots;
-		u->usage_slot_ms += scheduler_run_usage(slots, now_ms - b->started_ms,
-		    cfg->half_life_s);
 	}
 	if (all && (err = store_users_list(st, &rows, &nrows)) < 0) {
 		view_free(v);
@@ -151,42 +152,73 @@ nomem:
 }
 
 int
-share_pick(struct store *st, const struct share_config *cfg, int total, int free_slots,
-    int64_t now_ms, int64_t **ids, size_t *n)
+share_queue_load(struct store *st, struct queue *q)
+{
+	struct job_brief *jobs;
+	size_t n;
+	int err;
+
+	queue_clear(q);
+	if ((err = store_jobs_active(st, &jobs, &n)) < 0)
+		return err;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		const struct job_brief *b = &jobs[i];
+		struct queue_job j = { .id = b->id,
+			.smp = b->smp,
+			.priority = b->priority,
+			.started_ms = b->started_ms };
+
+		err = b->state == JOB_QUEUED ? queue_add(q, b->owner, &j)
+					     : queue_add_running(q, b->owner, &j);
+	}
+	store_jobs_active_free(jobs, n);
+	if (err < 0)
+		queue_clear(q);
+	return err;
+}
+
+int
+share_pick(struct store *st, const struct share_config *cfg, const struct queue *q, int total,
+    int free_slots, int64_t now_ms, int64_t **ids, size_t *n)
 {
 	struct sched_job *jobs = NULL;
+	struct queue_job *heads = NULL;
 	struct sched_user *users = NULL;
-	size_t *picked = NULL, nq = 0;
+	size_t *picked = NULL, nq = 0, per_user;
 	struct view v;
 	int err, k;
 
 	*ids = NULL;
 	*n = 0;
-	if ((err = view_build(&v, st, cfg, total, now_ms, false, NULL)) < 0)
+	if (free_slots <= 0 || queue_queued(q) == 0)
+		return 0;
+	if ((err = view_build(&v, st, cfg, q, total, now_ms, false, NULL)) < 0)
 		return err;
-	jobs = calloc(v.njobs + 1, sizeof(*jobs));
+	/* Every job takes a slot at least: no user starts more than this. */
+	per_user = (size_t)free_slots;
+	jobs = calloc(v.n * per_user + 1, sizeof(*jobs));
+	heads = calloc(per_user, sizeof(*heads));
 	users = calloc(v.n + 1, sizeof(*users));
-	picked = calloc(v.njobs + 1, sizeof(*picked));
-	*ids = calloc(v.njobs + 1, sizeof(**ids));
-	if (jobs == NULL || users == NULL || picked == NULL || *ids == NULL) {
+	picked = calloc(v.n * per_user + 1, sizeof(*picked));
+	*ids = calloc(v.n * per_user + 1, sizeof(**ids));
+	if (jobs == NULL || heads == NULL || users == NULL || picked == NULL || *ids == NULL) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < v.n; i++) {
+		int qi = queue_user_find(q, v.u[i].name); /* present: the view came from Q */
+		size_t nh = qi < 0 ? 0 : queue_user_heads(q, (size_t)qi, heads, per_user);
+
 		users[i].usage_slot_ms = v.u[i].usage_slot_ms;
 		users[i].running_slots = (int)v.u[i].running_slots;
 		users[i].quota_running_slots = (int)v.u[i].running_slots_quota;
-	}
-	for (size_t i = 0; i < v.njobs; i++) {
-		const struct job_brief *b = &v.jobs[i];
-
-		if (b->state != JOB_QUEUED)
-			continue;
-		jobs[nq].id = b->id;
-		jobs[nq].user = (size_t)view_user(&v, b->owner); /* present: found above */
-		jobs[nq].smp = b->smp;
-		jobs[nq].priority = b->priority;
-		nq++;
+		for (size_t h = 0; h < nh; h++) {
+			jobs[nq].id = heads[h].id;
+			jobs[nq].user = i;
+			jobs[nq].smp = heads[h].smp;
+			jobs[nq].priority = heads[h].priority;
+			nq++;
+		}
 	}
 	if ((k = scheduler_pick(jobs, nq, users, v.n, free_slots, total, picked)) < 0) {
 		err = k;
@@ -201,6 +233,7 @@ out:
 		*ids = NULL;
 	}
 	free(jobs);
+	free(heads);
 	free(users);
 	free(picked);
 	view_free(&v);
@@ -233,17 +266,16 @@ by_name(const void *a, const void *b)
 }
 
 int
-share_users(struct store *st, const struct share_config *cfg, int total, int64_t now_ms,
-    const char *only, struct share_user **out, size_t *n)
+share_users(struct store *st, const struct share_config *cfg, const struct queue *q, int total,
+    int64_t now_ms, const char *only, struct share_user **out, size_t *n)
 {
 	struct view v;
 	int err;
 
 	*out = NULL;
 	*n = 0;
-	if ((err = view_build(&v, st, cfg, total, now_ms, only == NULL, only)) < 0)
+	if ((err = view_build(&v, st, cfg, q, total, now_ms, only == NULL, only)) < 0)
 		return err;
-	store_jobs_active_free(v.jobs, v.njobs);
 	if (v.n > 1)
 		qsort(v.u, v.n, sizeof(*v.u), by_name);
 	*out = v.u;

@@ -31,6 +31,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/loop-turns.h"
 #include "base/metrics.h"
 #include "build-config.h"
 #include "ci/fetch.h"
@@ -456,6 +457,8 @@ main(int argc, char **argv)
 	d->cfg = &cfg;
 	if ((err = metrics_init(PKVM_VERSION, clock_now_ms())) < 0)
 		fatalx("start-up: metrics: %s", strerror(-err));
+	if ((err = loop_turns_start(d->loop)) < 0)
+		log_warn(err, "start-up: the loop's turns go unmeasured");
 	snprintf(db_path, sizeof(db_path), "%s/pkvmd.db", cfg.state_dir);
 	err = store_new(&d->store, db_path, &cause);
 	if (err < 0)
@@ -677,6 +680,8 @@ main(int argc, char **argv)
 	prune_start(d->prune);
 
 	uv_run(d->loop, UV_RUN_DEFAULT);
+	loop_turns_stop();
+	uv_run(d->loop, UV_RUN_NOWAIT);
 
 	ci_status_free(d->ci_status);
 	ci_projects_unref(d->ci_projects);

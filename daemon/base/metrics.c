@@ -43,6 +43,8 @@ enum family {
 	F_PRUNE_JOBS,
 	F_PRUNE_BYTES,
 	F_PRUNE_BLOBS,
+	F_LOOP_TURN,
+	F_LOOP_TURN_MAX,
 	F__COUNT
 };
 
@@ -124,6 +126,17 @@ static const struct prom_def defs[F__COUNT] = {
 	[F_PRUNE_BLOBS] = { .name = "pkvmd_prune_blobs_total",
 	    .help = "Blobs removed by pruning.",
 	    .type = PROM_COUNTER },
+	/* Most turns take microseconds; one past 10 ms is a request or a
+	 * job event holding every other client up. */
+	[F_LOOP_TURN] = { .name = "pkvmd_loop_turn_seconds",
+	    .help = "How long each turn of the event loop worked (what it slept not counted).",
+	    .type = PROM_HISTOGRAM,
+	    .buckets = { 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+		2.5 },
+	    .nbuckets = 13 },
+	[F_LOOP_TURN_MAX] = { .name = "pkvmd_loop_turn_max_seconds",
+	    .help = "The longest turn of the event loop since the daemon started.",
+	    .type = PROM_GAUGE },
 };
 
 static const char *const capture_outcomes[] = { "ok", "none", "error" };
@@ -136,6 +149,7 @@ static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "
 
 static struct prom_registry *reg;
 static struct prom_family *fam[F__COUNT];
+static double loop_turn_max; /* seconds, what F_LOOP_TURN_MAX says */
 
 void
 metrics_free(void)
@@ -161,8 +175,10 @@ metrics_init(const char *version, int64_t start_ms)
 	    (err = prom_add(fam[F_CONSOLE_BYTES], NULL, 0)) < 0 ||
 	    (err = prom_add(fam[F_PRUNE_JOBS], NULL, 0)) < 0 ||
 	    (err = prom_add(fam[F_PRUNE_BYTES], NULL, 0)) < 0 ||
-	    (err = prom_add(fam[F_PRUNE_BLOBS], NULL, 0)) < 0)
+	    (err = prom_add(fam[F_PRUNE_BLOBS], NULL, 0)) < 0 ||
+	    (err = prom_set(fam[F_LOOP_TURN_MAX], NULL, 0)) < 0)
 		goto fail;
+	loop_turn_max = 0;
 	for (int r = RESULT_PASSED; r <= RESULT_INTERRUPTED; r++)
 		if ((err = prom_add(fam[F_JOBS_FINISHED],
 			 (const char *[]){ job_result_name((enum job_result)r) }, 0)) < 0)
@@ -207,6 +223,18 @@ metrics_boot_observe(double seconds)
 {
 	if (reg != NULL)
 		(void)prom_observe(fam[F_BOOT_DURATION], NULL, seconds);
+}
+
+void
+metrics_loop_turn(double seconds)
+{
+	if (reg == NULL)
+		return;
+	(void)prom_observe(fam[F_LOOP_TURN], NULL, seconds);
+	if (seconds > loop_turn_max) {
+		loop_turn_max = seconds;
+		(void)prom_set(fam[F_LOOP_TURN_MAX], NULL, seconds);
+	}
 }
 
 void

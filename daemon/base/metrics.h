@@ -36,6 +36,8 @@ void metrics_jobs_finished(enum job_result result, uint64_t n);
 void metrics_job_ran(enum job_result result, double seconds);
 /* A guest's /init reported in SECONDS after qemu was started. */
 void metrics_boot_observe(double seconds);
+/* A turn of the event loop worked SECONDS. */
+void metrics_loop_turn(double seconds);
 /* N bytes of console were captured into a job's log. */
 void metrics_console_bytes_add(uint64_t n);
 /* A request was answered: METHOD as the client sent it, ROUTE the pattern

@@ -106,6 +106,9 @@ check_eq "console bytes are the jobs' console_bytes" "$console" \
 check_eq "both jobs' durations are observed" \
 	"$(( $(sample "$m1" 'pkvmd_job_duration_seconds_count{result="passed"}') + $(sample "$m1" 'pkvmd_job_duration_seconds_count{result="failed"}') ))" 2
 check_eq "both boots are observed" "$(sample "$m1" 'pkvmd_boot_duration_seconds_bucket{le="+Inf"}')" 2
+check "the loop's turns are observed" test "$(sample "$m1" 'pkvmd_loop_turn_seconds_count')" -gt 0
+check_match "the longest turn is reported" \
+	"$(sample "$m1" pkvmd_loop_turn_max_seconds)" '^[0-9.e-]+$'
 check_match "the blob store's bytes are reported" "$(sample "$m1" pkvmd_blob_store_bytes)" '^[1-9][0-9]*$'
 check_match "free disk is reported" "$(sample "$m1" pkvmd_state_free_bytes)" '^[1-9][0-9]*$'
 

@@ -258,7 +258,9 @@ void http_reply_header(struct http_request *req, const char *name, const char *v
 void http_reply_errno(struct http_request *req, int err, const char *what);
 
 /* Produces up to MAX bytes of a streamed body at POS into BUF: returns the
- * count, 0 after pausing the request (more later), or -1 at the end. */
+ * count, 0 after pausing the request (more later), -1 at the end, or -2
+ * when it cannot go on (the connection is cut: no partial body passes for
+ * a whole one). */
 typedef ssize_t (*http_stream_fn)(void *arg, uint64_t pos, char *buf, size_t max);
 /* Reply STATUS with a streamed body of CONTENT_TYPE produced by FN(ARG);
  * FREE_FN(ARG) runs when the response is destroyed.  HEADER/VALUE may add

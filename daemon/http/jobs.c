@@ -34,8 +34,6 @@
 
 /* GET .../wait without ?timeout=. */
 #define WAIT_DEFAULT_S 60
-/* GET /v1/jobs without ?limit=. */
-#define LIST_DEFAULT_JOBS 100
 /* Below this much free space in the state directory a submit is refused
  * (507): a job needs room for its rows, its directory and its console,
  * and taking it only to fail it at its first write helps nobody. */
@@ -370,57 +368,6 @@ http_jobs_submit(struct http_request *req)
 	runner_kick(d->runner);
 out:
 	job_free(j);
-}
-
-void
-http_jobs_list(struct http_request *req)
-{
-	struct http_env *d = http_request_env(req);
-	struct job_filter f = { 0 };
-	const char *state = http_request_query(req, "state");
-	struct job **jobs = NULL;
-	enum job_result result;
-	long long limit, before;
-	size_t n = 0;
-	json_t *arr, *next;
-	int err;
-
-	if (state != NULL) {
-		if (job_state_parse(state, &f.state) != 0) {
-			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "state",
-			    "state must be queued, running or done, not '%.32s'", state);
-			return;
-		}
-		f.has_state = true;
-	}
-	f.tag = http_request_query(req, "tag");
-	f.owner = http_request_query(req, "owner");
-	f.result = http_request_query(req, "result");
-	if (f.result != NULL && job_result_parse(f.result, &result) != 0) {
-		http_reply_error(req, HTTP_ERR_INVALID_FIELD, "result",
-		    "result must be passed, failed, timeout, crashed, cancelled, error or "
-		    "interrupted, not '%.32s'",
-		    f.result);
-		return;
-	}
-	if (http_query_int(req, "limit", 1, d->max_jobs_listed, LIST_DEFAULT_JOBS, &limit) < 0 ||
-	    http_query_int(req, "before", 1, INT64_MAX, 0, &before) < 0)
-		return;
-	f.limit = (int)limit;
-	f.before = (int64_t)before;
-	err = store_job_list(d->store, &f, &jobs, &n);
-	if (err < 0) {
-		http_reply_errno(req, err, "listing jobs");
-		return;
-	}
-	arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, job_to_json(jobs[i]));
-	/* A full page may have more behind it: the cursor of the next one is
-	 * the last id here.  A short page is the last. */
-	next = n == (size_t)limit ? json_integer(jobs[n - 1]->id) : json_null();
-	store_job_list_free(jobs, n);
-	http_reply_json(req, 200, json_pack("{s:o, s:o}", "jobs", arr, "next", next));
 }
 
 void

@@ -257,6 +257,8 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (s->req == NULL || s->req->peer_gone)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	n = s->fn(s->arg, pos, buf, max);
+	if (n == -2)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	if (n < 0)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	return n;

@@ -235,6 +235,10 @@ void http_request_pause(struct http_request *req);
 /* Let a paused request go on (a stream has more bytes, a body chunk is
  * stored).  Harmless when not paused. */
 void http_request_resume(struct http_request *req);
+/* Let the loop go round before REQ goes on: from a stream's producer,
+ * which then returns 0; MHD asks it again on the loop's next iteration,
+ * after everything else ready has had its turn. */
+void http_request_yield(struct http_request *req);
 /* Close REQ's connection now, whatever MHD still holds to send: for a
  * stream whose client stopped reading (MHD would wait for it forever). */
 void http_request_cut(struct http_request *req);

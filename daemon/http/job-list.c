@@ -6,9 +6,12 @@
  * every other client, console and watchdog waited.  So the page goes out a
  * batch of jobs at a time: MHD asks for more body when the connection can
  * take it, each ask reads the next LIST_BATCH_JOBS jobs below the last id
- * sent (the same cursor a client pages with) and renders them, and the
- * loop serves everyone else between asks.  Memory is a batch, whatever
- * the page.
+ * sent (the same cursor a client pages with) and renders them.  MHD asks
+ * again at once while the socket takes more, which on a Unix socket with
+ * a fast reader is the whole page in one turn; so once a batch is sent the
+ * request yields, and goes on at the loop's next iteration: every other
+ * client, console and watchdog is served between two batches.
+ * Memory is a batch, whatever the page.
  *
  * What a page holds is what each batch found when it was read: a job that
  * changes state while a filtered page streams may be in it or not, as
@@ -34,6 +37,8 @@
 #define LIST_BATCH_JOBS 32
 
 struct list_stream {
+	struct http_request *req;
+	bool yielded; /* the loop went round since the last batch */
 	struct store *store;
 	struct job_filter f; /* the query's strings are copies, below */
 	char *tag, *owner, *result;
@@ -151,6 +156,12 @@ list_read(void *arg, uint64_t pos, char *buf, size_t max)
 	if (ls->off == ls->len) {
 		if (ls->ended)
 			return -1;
+		if (!ls->yielded) {
+			ls->yielded = true;
+			http_request_yield(ls->req);
+			return 0;
+		}
+		ls->yielded = false;
 		if ((err = next_batch(ls)) < 0) {
 			log_warn(err, "GET /v1/jobs: a batch of the page");
 			return -2;
@@ -188,6 +199,7 @@ http_jobs_list(struct http_request *req)
 		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
+	ls->req = req;
 	if (state != NULL) {
 		if (job_state_parse(state, &ls->f.state) != 0) {
 			http_reply_error(req, HTTP_ERR_INVALID_FIELD, "state",

@@ -59,6 +59,16 @@ http_request_resume(struct http_request *req)
 }
 
 void
+http_request_yield(struct http_request *req)
+{
+	/* Resumed at once, but MHD takes the resume at its next run, which
+	 * the wake puts on the loop's next iteration. */
+	MHD_suspend_connection(req->conn);
+	MHD_resume_connection(req->conn);
+	req->wake(req);
+}
+
+void
 http_request_cut(struct http_request *req)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn,

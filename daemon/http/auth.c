@@ -69,6 +69,8 @@ http_auth_unix(struct http_request *req, int fd)
 	char buf[4096];
 	bool admin;
 
+	if (http_conn_identity(req->hconn, id))
+		return;
 	snprintf(id->via, sizeof(id->via), "socket");
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
 		/* Nobody we can name: the socket's mode let them in, so
@@ -87,6 +89,7 @@ http_auth_unix(struct http_request *req, int fd)
 		admin = cred.uid == 0;
 	}
 	id->scopes = HTTP_SCOPE_READ | HTTP_SCOPE_SUBMIT | (admin ? HTTP_SCOPE_ADMIN : 0);
+	http_conn_identity_keep(req->hconn, id);
 }
 
 /* REQ's caller is not who they claim: 401 on any route, saying WHY. */

@@ -44,6 +44,12 @@ struct http_conn {
 	void (*kick)(void *arg);
 	void *kick_arg;
 	bool bad_escape; /* a %00 in this request's path or query */
+	/* A Unix socket peer's identity, found at its first request: its
+	 * credentials are the connecting process's, fixed for the
+	 * connection, and looking up its user read /etc/passwd (bench/api:
+	 * a third of a status request's system calls). */
+	bool who_known;
+	struct http_identity who;
 };
 
 static void
@@ -133,4 +139,22 @@ http_conn_take_bad_escape(struct http_conn *c)
 	if (c != NULL)
 		c->bad_escape = false;
 	return bad;
+}
+
+bool
+http_conn_identity(const struct http_conn *c, struct http_identity *out)
+{
+	if (c == NULL || !c->who_known)
+		return false;
+	*out = c->who;
+	return true;
+}
+
+void
+http_conn_identity_keep(struct http_conn *c, const struct http_identity *id)
+{
+	if (c == NULL)
+		return;
+	c->who = *id;
+	c->who_known = true;
 }

@@ -175,6 +175,10 @@ struct http_conn *http_conn_open(uv_loop_t *loop, struct http_limits *lim,
     void *kick_arg);
 /* The connection C (may be NULL) has closed: uncount it and free it. */
 void http_conn_close(struct http_conn *c);
+/* C's peer's identity (a Unix socket's) into *OUT, when kept: true. */
+bool http_conn_identity(const struct http_conn *c, struct http_identity *out);
+/* Keep ID as C's peer's identity for its later requests; C may be NULL. */
+void http_conn_identity_keep(struct http_conn *c, const struct http_identity *id);
 /* C waits for a request header: start its deadline. */
 void http_conn_header_wait(struct http_conn *c);
 /* C's request header is all in: stop its deadline. */

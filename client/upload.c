@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash-cache.h"
 #include "upload.h"
 #include "wire.h"
 
@@ -166,18 +167,22 @@ upload_blobs(struct api *api, struct blob_file *files, size_t n)
 	json_t *req = NULL, *reply = NULL, *missing, *h;
 	struct progress all = { .last_percent = -1 };
 	const struct blob_file **todo;
+	struct hash_cache *hc;
 	size_t i, k, ntodo = 0;
 	int err, rc = 0;
 	bool tty;
 
+	hc = hash_cache_open();
 	for (i = 0; i < n; i++) {
-		err = sha256_file_hex(files[i].path, files[i].hash);
+		err = hash_file(hc, files[i].path, files[i].hash);
 		if (err < 0) {
 			fprintf(stderr, "pkvmctl: cannot read %s '%s': %s\n", files[i].what,
 			    files[i].path, strerror(-err));
+			hash_cache_close(hc);
 			return PKVM_EXIT_USAGE;
 		}
 	}
+	hash_cache_close(hc);
 	req = missing_request(files, n);
 	if (req == NULL) {
 		fprintf(stderr, "pkvmctl: out of memory\n");

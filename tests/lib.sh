@@ -21,6 +21,9 @@ SOCK=$T/pkvmd.sock
 STATE=$T/state
 PIDFILE=$T/pkvmd.pid
 export FAKE_QEMU_PIDFILE=$T/fake-qemu.pids
+# pkvmctl's cache of file hashes (client/hash-cache.h): the test's own,
+# not the user's running the suite.
+export PKVM_HASH_CACHE=$T/hashes
 
 # In a sanitizer build (tests/meson.build sets *SAN_OPTIONS) every process
 # this test starts writes its reports to $SANITIZER_DIR/report.PID instead

@@ -3,7 +3,9 @@
 # kernel, unknown command) with their exit codes, the --json outputs and
 # their documented fields, the `-- --smp 2` spelling, `logs -f` and
 # `submit --wait --follow` streaming to the end of a job, and a kernel
-# submitted twice being uploaded once (counted on the wire by a proxy).
+# submitted twice being uploaded once (counted on the wire by a proxy),
+# and its hash taken from pkvmctl's cache the second time, but not once the
+# file changed, even with its size and mtime put back.
 . "$(dirname "$0")/../lib.sh"
 
 # ---- before any daemon ---------------------------------------------------------
@@ -196,4 +198,28 @@ check_eq "both jobs use the same kernel blob" "$(job_field "$id1" kernel) $(job_
 rc=0; pctl wait "$id2" 2>/dev/null || rc=$?
 check_eq "the second job passes over TCP too" "$rc" 0
 kill "$proxy_pid" 2>/dev/null || true
+
+# ---- the cache of file hashes ---------------------------------------------------
+# Taken on trust while the file is as it was: swap the kernel's hash in
+# the cache for the test kernel's (a blob the server has), and a resubmit
+# names that blob, so it hashed nothing.
+TK=$(sha256sum "$TEST_KERNEL" | cut -d' ' -f1)
+check_match "the cache holds the kernel's hash, by its real path" "$(cat "$PKVM_HASH_CACHE")" "^$K .* $(realpath "$T/Image")\$"
+sed -i "s|^$K |$TK |" "$PKVM_HASH_CACHE"
+id3=$(ctl submit "$T/Image" --append fakeqemu=pass)
+check_eq "an unchanged file's hash comes from the cache" "$(job_field "$id3" kernel)" "$TK"
+# Changed in place with its size and mtime restored: its ctime moved.
+mtime=$(stat -c %y "$T/Image")
+printf 'y' | dd of="$T/Image" bs=1 seek=$((size - 1)) conv=notrunc status=none
+touch -d "$mtime" "$T/Image"
+check_eq "size and mtime as before" "$(stat -c '%s %y' "$T/Image")" "$size $mtime"
+K2=$(sha256sum "$T/Image" | cut -d' ' -f1)
+id4=$(ctl submit "$T/Image" --append fakeqemu=pass)
+check_eq "a file changed behind its size and mtime is hashed again" "$(job_field "$id4" kernel)" "$K2"
+check_match "and the cache has its new hash" "$(cat "$PKVM_HASH_CACHE")" "^$K2 "
+rc=0; PKVM_HASH_CACHE=off ctl submit "$T/Image" --append fakeqemu=pass >/dev/null || rc=$?
+check_eq "PKVM_HASH_CACHE=off: a submit still works" "$rc" 0
+printf 'garbage\n' >"$PKVM_HASH_CACHE"
+id5=$(ctl submit "$T/Image" --append fakeqemu=pass)
+check_eq "a cache file of garbage is no error: the file is hashed" "$(job_field "$id5" kernel)" "$K2"
 finish

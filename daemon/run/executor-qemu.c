@@ -71,6 +71,16 @@
  * gets ahead of the guest by more is refused (-ENOBUFS). */
 #define INPUT_QUEUE_MAX_BYTES (256 * 1024)
 
+/* A read shorter than this finds a console trickling (a real guest's
+ * arrives a byte or two at a time: qemu writes what the UART got), and
+ * reading again at once would wake pkvmd, and make qemu wake it, for
+ * every byte.  So the next read waits CONSOLE_COALESCE_MS and takes what
+ * came meanwhile in one go: at most that much later on the console, and
+ * at most 1000 / CONSOLE_COALESCE_MS wake-ups a second.  A flood fills
+ * every read and is read again on the next turn. */
+#define CONSOLE_COALESCE_BELOW_BYTES 1024
+#define CONSOLE_COALESCE_MS 10
+
 struct exec_handle {
 	uv_process_t proc;
 	uv_pipe_t out;
@@ -86,6 +96,7 @@ struct exec_handle {
 	 * console, so it stays small: 16 KB of the shortest lines take ~5 ms. */
 	char buf[16 * 1024];
 	uv_idle_t resume; /* starts reading the console again next turn */
+	uv_timer_t pause; /* ... or a little later, after a short read */
 	/* The artifact channel, when the callbacks ask for one. */
 	uv_pipe_t chan;
 	bool has_chan, chan_eof;
@@ -422,13 +433,23 @@ on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
 static void
-on_resume(uv_idle_t *idle)
+read_again(struct exec_handle *h)
 {
-	struct exec_handle *h = idle->data;
-
-	uv_idle_stop(idle);
 	if (!h->released && !h->eof)
 		uv_read_start((uv_stream_t *)&h->out, on_alloc, on_read);
+}
+
+static void
+on_resume(uv_idle_t *idle)
+{
+	uv_idle_stop(idle);
+	read_again(idle->data);
+}
+
+static void
+on_pause_end(uv_timer_t *t)
+{
+	read_again(t->data);
 }
 
 static void
@@ -440,7 +461,10 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		h->cb.on_output(h->cb.arg, buf->base, (size_t)n);
 		if (!h->released) {
 			uv_read_stop(s);
-			uv_idle_start(&h->resume, on_resume);
+			if (n < CONSOLE_COALESCE_BELOW_BYTES)
+				uv_timer_start(&h->pause, on_pause_end, CONSOLE_COALESCE_MS, 0);
+			else
+				uv_idle_start(&h->resume, on_resume);
 		}
 		return;
 	}
@@ -612,6 +636,8 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	h->in.data = h;
 	uv_idle_init(loop, &h->resume);
 	h->resume.data = h;
+	uv_timer_init(loop, &h->pause);
+	h->pause.data = h;
 	h->proc.data = h;
 
 	/* A payload boots no /init of ours: nothing would use the channel. */
@@ -644,17 +670,18 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 			*cause = NULL;
 		argv_free(&a);
 		/* uv_spawn failed: the process handle still needs closing. */
-		h->open_handles += h->has_chan ? 5 : 4;
+		h->open_handles += h->has_chan ? 6 : 5;
 		uv_close((uv_handle_t *)&h->proc, on_closed);
 		uv_close((uv_handle_t *)&h->out, on_closed);
 		uv_close((uv_handle_t *)&h->in, on_closed);
 		uv_close((uv_handle_t *)&h->resume, on_closed);
+		uv_close((uv_handle_t *)&h->pause, on_closed);
 		if (h->has_chan)
 			uv_close((uv_handle_t *)&h->chan, on_closed);
 		return err;
 	}
 	argv_free(&a);
-	h->open_handles += h->has_chan ? 5 : 4;
+	h->open_handles += h->has_chan ? 6 : 5;
 	uv_read_start((uv_stream_t *)&h->out, on_alloc, on_read);
 	if (h->has_chan)
 		uv_read_start((uv_stream_t *)&h->chan, on_chan_alloc, on_chan_read);
@@ -686,6 +713,7 @@ qemu_release(struct exec_handle *h)
 	uv_close((uv_handle_t *)&h->out, on_closed);
 	uv_close((uv_handle_t *)&h->in, on_closed);
 	uv_close((uv_handle_t *)&h->resume, on_closed);
+	uv_close((uv_handle_t *)&h->pause, on_closed);
 	if (h->has_chan)
 		uv_close((uv_handle_t *)&h->chan, on_closed);
 }

@@ -61,6 +61,8 @@ enum run_phase { RUN_PREPARING, RUN_RUNNING, RUN_STOPPING, RUN_FINISHED };
 
 #define RUN_TIMERS 6
 
+#define SERIAL_PENDING_BYTES (64 * 1024)
+
 struct run {
 	struct runner *r;
 	struct run *next;
@@ -91,7 +93,14 @@ struct run {
 	bool capped;
 	struct console_parser *parser;
 	struct console_taps *taps; /* live viewers and the writer (attach) */
-	char serial_last; /* the last byte written to JOBDIR/serial */
+	char serial_last; /* the last byte put in JOBDIR/serial */
+	/* Bytes for JOBDIR/serial not written yet: the parser hands them over
+	 * a line fragment at a time (61 bytes on average in a flood, less
+	 * than a byte from a real guest's console), and each written alone
+	 * cost a write(2) and woke every follower.  They go out together,
+	 * with one wake-up, once the chunk read from qemu is parsed. */
+	char serial_pending[SERIAL_PENDING_BYTES];
+	size_t serial_npending;
 	/* Artifacts over the fast channel (artifact-channel.h), or NULL. */
 	struct artifact_channel *chan;
 
@@ -356,8 +365,9 @@ on_timer_closed(uv_handle_t *h)
 
 /* ---- console ------------------------------------------------------------ */
 
+/* Write BUF to JOBDIR/serial now. */
 static void
-serial_write(struct run *run, const char *buf, size_t len)
+serial_put(struct run *run, const char *buf, size_t len)
 {
 	while (len > 0 && run->serial_fd >= 0) {
 		ssize_t n = write(run->serial_fd, buf, len);
@@ -383,10 +393,38 @@ serial_write(struct run *run, const char *buf, size_t len)
 			run_stop(run);
 			return;
 		}
-		run->serial_last = buf[n - 1];
 		buf += n;
 		len -= (size_t)n;
 	}
+}
+
+/* Write what is pending to JOBDIR/serial and wake its followers. */
+static void
+serial_flush(struct run *run)
+{
+	if (run->serial_npending == 0)
+		return;
+	serial_put(run, run->serial_pending, run->serial_npending);
+	run->serial_npending = 0;
+	watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
+}
+
+/* Add BUF to JOBDIR/serial: pending until serial_flush(). */
+static void
+serial_write(struct run *run, const char *buf, size_t len)
+{
+	if (len == 0 || run->serial_fd < 0)
+		return;
+	run->serial_last = buf[len - 1];
+	if (run->serial_npending + len > sizeof(run->serial_pending))
+		serial_flush(run);
+	if (len >= sizeof(run->serial_pending)) {
+		serial_put(run, buf, len);
+		watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
+		return;
+	}
+	memcpy(run->serial_pending + run->serial_npending, buf, len);
+	run->serial_npending += len;
 }
 
 /* The test running now, for messages ("" between tests). */
@@ -525,7 +563,6 @@ on_log_output(void *arg, const char *buf, size_t len)
 	}
 	run->console_bytes += (int64_t)keep;
 	metrics_console_bytes_add(keep);
-	watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
 }
 
 /* A note from pkvmd in JOBDIR/serial, on a line of its own.  Notes count
@@ -543,7 +580,7 @@ serial_note(struct run *run, const char *text)
 		return;
 	serial_write(run, note, len);
 	run->console_bytes += (int64_t)len;
-	watch_notify(run->r->env.watches, run->id, WATCH_CONSOLE);
+	serial_flush(run);
 }
 
 /* A file came over the fast channel: record it as the console's are, and
@@ -625,6 +662,7 @@ on_output(void *arg, const char *buf, size_t len)
 	 * shell's prompt ends no line. */
 	console_taps_feed(run->taps, buf, len);
 	console_parser_feed(run->parser, buf, len);
+	serial_flush(run);
 }
 
 /* Keys for the guest's serial input, from the writer of the taps. */
@@ -951,6 +989,7 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 		}
 	}
 	console_parser_flush(run->parser);
+	serial_flush(run);
 	if (run->payload != NULL) {
 		payload_ended(run, exit_status, term_signal, last_error);
 		return;
@@ -1432,6 +1471,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 	/* Viewers learn first, while the run is still whole. */
 	console_taps_end(run->taps);
 	run->taps = NULL;
+	serial_flush(run);
 	if (run->serial_fd >= 0) {
 		close(run->serial_fd);
 		run->serial_fd = -1;

@@ -1,16 +1,16 @@
 /*
- * share.c -- the scheduler's view of users, built from the store.
+ * share.c -- the scheduler's view of users, from the queue and the store.
  *
  * Both share_pick() and share_users() start from the queue in memory
  * (job/queue.h) and the users' rows in the store; a server has a handful
  * of users, so they are found by a linear search.  Neither reads the
  * queued jobs from the store: a submit with ten thousand jobs queued
- * costs what one with none does.  A user's usage is what the store kept, decayed to now,
- * plus what each running job of theirs has weighed so far: a running job
- * counts while it runs, not only once it ends.  A run is charged to the
- * stored usage when it ends (share_charge(), from the runner); a run cut
- * short by a crash of pkvmd is not charged (the store keeps nothing of
- * it), which errs towards the user.
+ * costs what one with none does.  A user's usage is what the store kept,
+ * decayed to now, plus what each running job of theirs has weighed so
+ * far: a running job counts while it runs, not only once it ends.  A run
+ * is charged to the stored usage when it ends (share_charge(), from the
+ * runner); a run cut short by a crash of pkvmd is not charged (the store
+ * keeps nothing of it), which errs towards the user.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -36,8 +36,9 @@ int store_new(struct store **out, const char *path, char **cause);
 void store_free(struct store *st);
 /* The schema version now in force (PRAGMA user_version). */
 int store_schema_version(struct store *st);
-/* Run a WAL checkpoint (TRUNCATE) on a private connection; safe to call from
- * a worker thread while the loop thread writes.  0 or negative errno. */
+/* Run a WAL checkpoint (PASSIVE: it never makes the loop thread wait) on
+ * a private connection; safe to call from a worker thread while the loop
+ * thread writes.  0 or negative errno. */
 int store_checkpoint(const char *path);
 
 /* Insert a new queued job with its tags, executables and qemu args in one

@@ -1509,36 +1509,62 @@ test_a_001_database_migrates_with_its_data_intact(void)
 
 /* --- checkpoint ---------------------------------------------------------------- */
 
+/* Jobs in the main database file alone, as a reader that ignores the
+ * WAL sees them. */
+static int
+jobs_in_main_file(const char *path)
+{
+	char uri[200];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+
+	snprintf(uri, sizeof(uri), "file:%s?immutable=1", path);
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM jobs", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
 static void
-test_checkpoint_truncates_the_wal_while_the_store_is_open(void)
+test_checkpoint_copies_the_wal_and_lets_it_start_over(void)
 {
 	const char *p = db_path();
 	char path[128], wal[160];
 	struct store *st;
 	struct job *j;
-	int64_t id;
+	int64_t id, size;
 
 	snprintf(path, sizeof(path), "%s", p);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	st = open_ok(path);
 	for (int i = 0; i < 20; i++)
 		id = insert(st, "alice", 0, "v4");
-	CHECK(file_size(wal) > 0);
+	size = file_size(wal);
+	CHECK(size > 0);
+	CHECK(jobs_in_main_file(path) != 20); /* only in the WAL so far */
+	/* While the store is open: everything reaches the main file. */
 	CHECK_INT(store_checkpoint(path), 0);
-	CHECK_INT(file_size(wal), 0);
-	/* The open store carries on, through the truncated WAL. */
-	id = insert(st, "bob", 0, NULL);
+	CHECK_INT(jobs_in_main_file(path), 20);
+	/* The store's next writes start the WAL over instead of adding to
+	 * it: as many again leave it no bigger. */
+	for (int i = 0; i < 20; i++)
+		id = insert(st, "bob", 0, NULL);
+	CHECK(file_size(wal) <= size);
 	j = get(st, id);
 	if (j != NULL)
 		CHECK_STR(j->owner, "bob");
 	job_free(j);
-	CHECK(file_size(wal) > 0);
 	CHECK_INT(store_checkpoint(path), 0);
+	CHECK_INT(jobs_in_main_file(path), 40);
 	store_free(st);
 
-	/* Everything reached the main file. */
 	st = open_ok(path);
 	j = get(st, id);
+	CHECK(j != NULL);
 	job_free(j);
 	store_free(st);
 }
@@ -1596,7 +1622,7 @@ main(void)
 	RUN(test_add_inserts_a_finished_pseudo_test_with_subtests);
 	RUN(test_a_test_row_with_an_unknown_format_reads_as_eio);
 	RUN(test_a_001_database_migrates_with_its_data_intact);
-	RUN(test_checkpoint_truncates_the_wal_while_the_store_is_open);
+	RUN(test_checkpoint_copies_the_wal_and_lets_it_start_over);
 	RUN(test_checkpoint_of_a_missing_database_fails);
 	cleanup();
 	return UNIT_DONE();

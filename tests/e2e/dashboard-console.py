@@ -13,7 +13,6 @@ import sys
 import urllib.request
 
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -43,9 +42,15 @@ def enough():
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180, check=False)
 
 
+# Read in one script run, not element by element: the page redraws as
+# events come, and an element found a moment ago may be gone (stale).
+def texts(selector):
+    return d.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)", selector)
+
+
 def ticks():
-    return [e.text for e in d.find_elements(By.CSS_SELECTOR, "#console .l")
-            if "dashboard tick" in e.text]
+    return [t for t in texts("#console .l") if "dashboard tick" in t]
 
 
 d = chromium(PROFILE)
@@ -65,15 +70,14 @@ try:
         check("console: the guest's line shows while the job runs", False, f"ticks: {ticks()}")
     enough()
     WebDriverWait(d, 120).until(lambda _: state() == "done")
-    WebDriverWait(d, 30).until(lambda _: "done" in d.find_element(By.CSS_SELECTOR, "[data-fact='state']").text)
+    WebDriverWait(d, 30).until(lambda _: any("done" in t for t in texts("[data-fact='state']")))
     shown = ticks()
     count = [int(m.group(1)) for t in shown for m in [re.search(r"dashboard ticks: (\d+)", t)] if m]
     numbers = [int(m.group(1)) for t in shown for m in [re.search(r"dashboard tick (\d+)", t)] if m]
     check("console: every tick is there once the job is done",
           len(count) == 1 and count[0] >= 8 and numbers == list(range(1, count[0] + 1)), str(shown)[-600:])
-    WebDriverWait(d, 30).until(lambda _: d.find_elements(By.CSS_SELECTOR, "#tests > li"))
-    check("results: the test is listed with its verdict",
-          "ticks.sh" in d.find_element(By.CSS_SELECTOR, "#tests > li").text)
+    WebDriverWait(d, 30).until(lambda _: texts("#tests > li"))
+    check("results: the test is listed with its verdict", "ticks.sh" in texts("#tests > li")[0])
     d.save_screenshot(os.path.join(SHOTS, "job-console-done.png"))
     errors = severe_log(d, lambda m: "/v1/events" in m and "404" in m)
     check("no errors in the browser's console log", not errors, "; ".join(errors)[:600])

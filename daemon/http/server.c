@@ -13,9 +13,10 @@
  * sending a long answer to a fast reader went round the timer phase
  * until the whole answer was out, and the loop polled nothing else
  * meanwhile (bench/api: a 1.1 s turn for a page of 10,000 jobs).  An idle
- * handle runs once an iteration and keeps the poll from blocking.  MHD_ALLOW_SUSPEND_RESUME lets a request
- * wait (long poll, console stream, a blob chunk being written by a worker
- * thread) without blocking anything.
+ * handle runs once an iteration and keeps the poll from blocking.
+ * MHD_ALLOW_SUSPEND_RESUME lets a request wait (long poll, console stream,
+ * a blob chunk being written by a worker thread) without blocking
+ * anything.
  *
  * The life of a request: MHD calls on_access() first with the headers
  * (state created here and routed), then once per body chunk, then once

@@ -45,20 +45,26 @@ trim(char *s)
 	return s;
 }
 
+int
+conf_xdg_dir(const char *env, const char *fallback, char *buf, size_t len)
+{
+	const char *xdg = getenv(env), *home = getenv("HOME");
+
+	/* The XDG spec: a relative $XDG_*_HOME is to be ignored. */
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(buf, len, "%s/pkvmd", xdg);
+	else if (home != NULL && home[0] != '\0')
+		snprintf(buf, len, "%s/%s/pkvmd", home, fallback);
+	else
+		return -ENOENT;
+	return 0;
+}
+
 /* The folder client.conf is in into BUF: 0 or -ENOENT. */
 static int
 conf_dir(char *buf, size_t len)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-
-	/* The XDG spec: a relative $XDG_CONFIG_HOME is to be ignored. */
-	if (xdg != NULL && xdg[0] == '/')
-		snprintf(buf, len, "%s/pkvmd", xdg);
-	else if (home != NULL && home[0] != '\0')
-		snprintf(buf, len, "%s/.config/pkvmd", home);
-	else
-		return -ENOENT;
-	return 0;
+	return conf_xdg_dir("XDG_CONFIG_HOME", ".config", buf, len);
 }
 
 int

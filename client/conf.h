@@ -24,6 +24,9 @@ struct client_conf {
 /* The path of client.conf into BUF: 0, or -ENOENT when neither
  * $XDG_CONFIG_HOME nor $HOME is set. */
 int conf_path(char *buf, size_t len);
+/* pkvmd's folder under the XDG base directory ENV ("XDG_CONFIG_HOME",
+ * "XDG_CACHE_HOME"), else under $HOME/FALLBACK, into BUF: 0 or -ENOENT. */
+int conf_xdg_dir(const char *env, const char *fallback, char *buf, size_t len);
 /* Read client.conf into C (conf_free() it): 0, -ENOENT when there is none
  * (or it cannot be reached), or another negative errno with *CAUSE. */
 int conf_load(struct client_conf *c, char **cause);

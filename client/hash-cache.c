@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "hash-cache.h"
 
 #define HASH_CACHE_MAX 512
@@ -40,19 +41,18 @@ struct hash_cache {
 static int
 cache_file(char *buf, size_t len)
 {
-	const char *env = getenv("PKVM_HASH_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
+	const char *env = getenv("PKVM_HASH_CACHE");
+	char dir[PATH_MAX];
 
 	if (env != NULL && strcmp(env, "off") == 0)
 		return -ENOENT;
-	if (env != NULL && env[0] != '\0')
+	if (env != NULL && env[0] != '\0') {
 		snprintf(buf, len, "%s", env);
-	else if (xdg != NULL && xdg[0] == '/') /* the XDG spec: a relative one is ignored */
-		snprintf(buf, len, "%s/pkvmd/hashes", xdg);
-	else if (home != NULL && home[0] != '\0')
-		snprintf(buf, len, "%s/.cache/pkvmd/hashes", home);
-	else
+		return 0;
+	}
+	if (conf_xdg_dir("XDG_CACHE_HOME", ".cache", dir, sizeof(dir)) < 0)
 		return -ENOENT;
+	snprintf(buf, len, "%s/hashes", dir);
 	return 0;
 }
 

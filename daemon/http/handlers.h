@@ -12,6 +12,7 @@
 #include "job/watch.h"
 
 struct job;
+struct store;
 
 /* The longest a long poll (?timeout= of .../wait, ?wait= of .../coverage)
  * may be asked to wait: a client that wants longer polls again. */
@@ -45,6 +46,16 @@ bool http_reply_if_id_pruned(struct http_request *req, int64_t id);
  * command): reply 404 for a bad or unknown id and 410 when the files were
  * pruned, and return false; true when they are there (pruned.c). */
 bool http_job_files_param(struct http_request *req, int64_t *id);
+
+/* job-cache.c: each job's API object, rendered once and kept while
+ * store_job_version() says the job is unchanged (server.c makes it). */
+struct job_cache;
+/* Job ID's API object as compact JSON into *TEXT and *LEN, valid until
+ * the next call: 0, -ENOENT for no such job, or another negative errno. */
+int job_cache_get(struct job_cache *c, struct store *st, int64_t id, const char **text,
+    size_t *len);
+/* How many gets were answered from the cache, and how many rendered. */
+void job_cache_counts(const struct job_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* meta.c */
 void http_version_get(struct http_request *req);

@@ -78,6 +78,9 @@ struct http_env {
 	int64_t max_connections; /* client connections open at once, all listeners */
 	int64_t max_connections_per_ip; /* TCP ones from one address; 0: no cap */
 	int64_t read_timeout_s; /* a client silent this long mid-request is cut; 0: never */
+	/* Rendered jobs (handlers.h): made by http_server_new(), callers
+	 * leave it NULL. */
+	struct job_cache *job_cache;
 };
 
 /* How a listening socket is served (http_server_add_fd). */
@@ -244,6 +247,8 @@ void http_request_yield(struct http_request *req);
 void http_request_cut(struct http_request *req);
 /* Reply STATUS with BODY (reference stolen).  Resumes a paused request. */
 void http_reply_json(struct http_request *req, unsigned status, json_t *body);
+/* Reply STATUS with the JSON text of LEN bytes at JSON (copied). */
+void http_reply_json_text(struct http_request *req, unsigned status, const char *json, size_t len);
 /* Reply STATUS with the LEN bytes of TEXT (malloc'd; ownership taken). */
 void http_reply_text(struct http_request *req, unsigned status, const char *content_type,
     char *text, size_t len);

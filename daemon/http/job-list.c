@@ -25,11 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "base/log.h"
 #include "http/handlers.h"
-#include "job/job-json.h"
 #include "store/store.h"
 
 #define LIST_DEFAULT_JOBS 100
@@ -40,6 +37,7 @@ struct list_stream {
 	struct http_request *req;
 	bool yielded; /* the loop went round since the last batch */
 	struct store *store;
+	struct job_cache *cache; /* the server's rendered jobs */
 	struct job_filter f; /* the query's strings are copies, below */
 	char *tag, *owner, *result;
 	int64_t limit; /* jobs the page may hold */
@@ -84,18 +82,11 @@ put(struct list_stream *ls, const char *s, size_t n)
 	return 0;
 }
 
-static int
-dump_cb(const char *s, size_t n, void *arg)
-{
-	return put(arg, s, n) < 0 ? -1 : 0;
-}
-
 /* Render the next batch (or the tail) into LS's emptied buffer.  0 or
  * negative errno. */
 static int
 next_batch(struct list_stream *ls)
 {
-	struct job **jobs = NULL;
 	size_t n = 0;
 	int err = 0;
 
@@ -106,28 +97,29 @@ next_batch(struct list_stream *ls)
 		ls->begun = true;
 	}
 	if (!ls->exhausted && ls->sent < ls->limit) {
-		int64_t want = ls->limit - ls->sent;
+		int64_t want = ls->limit - ls->sent, ids[LIST_BATCH_JOBS];
 
 		ls->f.limit = (int)(want < LIST_BATCH_JOBS ? want : LIST_BATCH_JOBS);
 		ls->f.before = ls->last_id;
-		if ((err = store_job_list(ls->store, &ls->f, &jobs, &n)) < 0)
+		if ((err = store_job_list_ids(ls->store, &ls->f, ids, LIST_BATCH_JOBS, &n)) < 0)
 			return err;
+		/* Each job from the cache of rendered jobs: the batch is
+		 * read in one turn, so none can go between the two reads. */
 		for (size_t i = 0; i < n && err == 0; i++) {
-			json_t *o = job_to_json(jobs[i]);
+			const char *text;
+			size_t len;
 
 			if (ls->sent > 0)
 				err = put(ls, ",", 1);
 			if (err == 0 &&
-			    (o == NULL || json_dump_callback(o, dump_cb, ls, JSON_COMPACT) < 0))
-				err = -ENOMEM;
-			json_decref(o);
+			    (err = job_cache_get(ls->cache, ls->store, ids[i], &text, &len)) == 0)
+				err = put(ls, text, len);
 			ls->sent++;
 		}
 		if (n > 0)
-			ls->last_id = jobs[n - 1]->id;
+			ls->last_id = ids[n - 1];
 		if (n < (size_t)ls->f.limit)
 			ls->exhausted = true;
-		store_job_list_free(jobs, n);
 		if (err < 0 || n > 0)
 			return err;
 	}
@@ -224,6 +216,7 @@ http_jobs_list(struct http_request *req)
 		goto fail;
 	}
 	ls->store = d->store;
+	ls->cache = d->job_cache;
 	ls->f.tag = ls->tag;
 	ls->f.owner = ls->owner;
 	ls->f.result = ls->result;

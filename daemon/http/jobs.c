@@ -373,12 +373,19 @@ out:
 void
 http_job_get(struct http_request *req)
 {
-	struct job *j;
+	struct http_env *d = http_request_env(req);
+	const char *text;
+	size_t len;
 	int64_t id;
+	int err;
 
-	if (!http_job_id_param(req, &id) || (j = http_job_load(req, id)) == NULL)
+	if (!http_job_id_param(req, &id))
 		return;
-	reply_job(req, 200, j);
+	if ((err = job_cache_get(d->job_cache, d->store, id, &text, &len)) < 0) {
+		http_reply_job_error(req, id, err, "loading job");
+		return;
+	}
+	http_reply_json_text(req, 200, text, len);
 }
 
 /* GET /v1/jobs/{id}/estimate: what `pkvmctl wait` shows as the expected

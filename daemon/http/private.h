@@ -221,4 +221,10 @@ int http_routes_check(void);
 const struct http_route *http_route_find(struct http_request *req, bool *path_known, char *allow,
     size_t allowlen);
 
+/* job-cache.c: the cache of rendered jobs (handlers.h), which the server
+ * makes and frees.  A new, empty cache: 0 or -ENOMEM. */
+int job_cache_new(struct job_cache **out);
+/* Free C; NULL is fine. */
+void job_cache_free(struct job_cache *c);
+
 #endif

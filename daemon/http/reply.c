@@ -138,6 +138,21 @@ http_reply_json(struct http_request *req, unsigned status, json_t *body)
 }
 
 void
+http_reply_json_text(struct http_request *req, unsigned status, const char *json, size_t len)
+{
+	char *text = malloc(len + 2);
+
+	if (text == NULL) {
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	memcpy(text, json, len);
+	text[len++] = '\n'; /* as http_reply_json() */
+	text[len] = '\0';
+	http_reply_text(req, status, "application/json", text, len);
+}
+
+void
 http_reply_text(struct http_request *req, unsigned status, const char *content_type, char *text,
     size_t len)
 {

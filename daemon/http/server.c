@@ -757,8 +757,10 @@ http_server_new(struct http_server **out, const struct http_env *env)
 	if (s == NULL)
 		return -ENOMEM;
 	s->env = *env;
-	if ((err = http_limits_new(&s->limits, env->max_connections, env->max_connections_per_ip)) <
-	    0) {
+	if ((err = job_cache_new(&s->env.job_cache)) < 0 ||
+	    (err = http_limits_new(&s->limits, env->max_connections, env->max_connections_per_ip)) <
+		0) {
+		job_cache_free(s->env.job_cache);
 		free(s);
 		return err;
 	}
@@ -930,6 +932,7 @@ server_closed_one(struct http_server *s)
 		for (int i = 0; i < s->nsockets; i++)
 			socket_free(s->sockets[i]);
 		http_limits_free(s->limits);
+		job_cache_free(s->env.job_cache);
 		free(s);
 	}
 }

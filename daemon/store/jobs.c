@@ -777,8 +777,9 @@ store_job_get(struct store *st, int64_t id, struct job **out)
 	return r;
 }
 
-int
-store_job_list(struct store *st, const struct job_filter *f, struct job ***out, size_t *n)
+/* The list statement for F's shape, bound. */
+static sqlite3_stmt *
+list_stmt(struct store *st, const struct job_filter *f)
 {
 	int shape = (f->has_state ? LIST_STATE : 0) | (f->owner ? LIST_OWNER : 0) |
 	    (f->tag ? LIST_TAG : 0);
@@ -791,7 +792,32 @@ store_job_list(struct store *st, const struct job_filter *f, struct job ***out, 
 	st_bind_limit(s, 4, f->limit);
 	sqlite3_bind_int64(s, 5, f->before > 0 ? f->before : INT64_MAX);
 	st_bind_text(s, 6, f->result);
-	return collect_jobs(st, s, out, n, __func__);
+	return s;
+}
+
+int
+store_job_list(struct store *st, const struct job_filter *f, struct job ***out, size_t *n)
+{
+	return collect_jobs(st, list_stmt(st, f), out, n, __func__);
+}
+
+int
+store_job_list_ids(struct store *st, const struct job_filter *f, int64_t *ids, size_t max,
+    size_t *n)
+{
+	sqlite3_stmt *s = list_stmt(st, f);
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[(*n)++] = sqlite3_column_int64(s, 0);
+	if (*n < max && rc != SQLITE_DONE) {
+		st_stmt_done(s);
+		*n = 0;
+		return st_db_fail(st->db, __func__);
+	}
+	st_stmt_done(s);
+	return 0;
 }
 
 void

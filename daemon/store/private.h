@@ -215,12 +215,33 @@ enum {
 	LIST__SHAPES = 1 << 3,
 };
 
+/* versions.c's change counters (store_job_version()). */
+#define STORE_VERSION_SLOTS 4096 /* a power of two */
+#define STORE_VERSION_TABLES 48
+struct store_versions_table {
+	char name[48];
+	int job_id_col;
+};
+struct store_versions {
+	uint64_t epoch; /* every job's: moved by a rollback */
+	uint32_t slot[STORE_VERSION_SLOTS];
+	struct store_versions_table tables[STORE_VERSION_TABLES]; /* those with a job_id */
+	size_t ntables;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[STMT__COUNT];
 	sqlite3_stmt *list[LIST__SHAPES];
+	struct store_versions versions;
 };
+
+/* ---- versions.c: what changed --------------------------------------- */
+
+/* Watch this connection's writes for store_job_version(); after the
+ * migrations.  0 or negative errno. */
+int st_versions_start(struct store *st);
 
 /* ---- store.c: errors, statements, transactions ----------------------- */
 

@@ -610,6 +610,11 @@ store_new(struct store **out, const char *path, char **cause)
 	if ((r = configure(st, cause)) < 0 || (r = migrate(st, cause)) < 0 ||
 	    (r = prepare_all(st, cause)) < 0)
 		goto fail;
+	if ((r = st_versions_start(st)) < 0) {
+		if (asprintf(cause, "%s: watching its writes: %s", path, strerror(-r)) < 0)
+			*cause = NULL;
+		goto fail;
+	}
 	*out = st;
 	return 0;
 

@@ -46,6 +46,10 @@ int store_checkpoint(const char *path);
 int store_job_insert(struct store *st, struct job *j);
 /* Load job ID with everything it owns into *OUT (job_free() it). */
 int store_job_get(struct store *st, int64_t id, struct job **out);
+/* A number that changes whenever what store_job_get() returns for job ID
+ * may have changed (never the same for a changed job; sometimes another
+ * for an unchanged one). */
+uint64_t store_job_version(const struct store *st, int64_t id);
 
 struct job_filter {
 	bool has_state;
@@ -58,6 +62,10 @@ struct job_filter {
 };
 /* Jobs matching F, newest first, into a malloc'd array *OUT of *N jobs. */
 int store_job_list(struct store *st, const struct job_filter *f, struct job ***out, size_t *n);
+/* The ids of the jobs store_job_list() would return for F, at most MAX
+ * (F's limit should not ask for more) into IDS, their number in *N. */
+int store_job_list_ids(struct store *st, const struct job_filter *f, int64_t *ids, size_t max,
+    size_t *n);
 /* Free an array from store_job_list(). */
 void store_job_list_free(struct job **jobs, size_t n);
 /* Queued jobs in scheduling order (priority desc, then id asc = FIFO). */

@@ -11,6 +11,7 @@
  * One test builds a database the way pkvmd before migration 002 did, with
  * sqlite directly: it plays an old pkvmd, which no store function can.
  */
+#include "build-config.h"
 #include "test-store.h"
 
 /* --- opening ---------------------------------------------------------------- */
@@ -333,11 +334,55 @@ list_ids(struct store *st, const struct job_filter *f, int64_t *ids, size_t max)
 	struct job **jobs = NULL;
 	size_t n = 0;
 
+	int64_t only[128];
+	size_t nonly = 0;
+
 	CHECK_INT(store_job_list(st, f, &jobs, &n), 0);
 	for (size_t i = 0; i < n && i < max; i++)
 		ids[i] = jobs[i]->id;
+	/* The ids alone (the HTTP list's way) are the same, in order. */
+	CHECK_INT(store_job_list_ids(st, f, only, 128, &nonly), 0);
+	CHECK_INT(nonly, n);
+	for (size_t i = 0; i < n && i < nonly; i++)
+		CHECK_INT(only[i], jobs[i]->id);
 	store_job_list_free(jobs, n);
 	return n;
+}
+
+/* store_job_version() moves for the job written, in its own row or a child
+ * row, and not for another; a rolled-back transaction moves them all. */
+static void
+test_job_version_moves_with_the_jobs_rows_only(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t a = insert(st, "alice", 0, NULL), b = insert(st, "bob", 0, NULL);
+	uint64_t va = store_job_version(st, a), vb = store_job_version(st, b);
+	struct job *j = job_make("alice", 0, 1, "t");
+
+	CHECK_INT(store_job_version(st, a), va);
+	CHECK_INT(store_job_start(st, a, T0 + 100), 0);
+	CHECK(store_job_version(st, a) != va);
+	CHECK_INT(store_job_version(st, b), vb);
+	va = store_job_version(st, a);
+	/* A child row (a test of job a) moves job a's, not b's. */
+	CHECK_INT(store_test_begin(st, a, 1, "01-ok"), 0);
+	CHECK(store_job_version(st, a) != va);
+#if PKVM_HAVE_PREUPDATE_HOOK /* without it, a child row moves them all */
+	CHECK_INT(store_job_version(st, b), vb);
+#endif
+	va = store_job_version(st, a);
+	/* A failed insert is rolled back: everything counts as changed. */
+	j->exes = calloc(2, sizeof(*j->exes));
+	for (int i = 0; i < 2; i++) {
+		j->exes[i].name = strdup("same");
+		snprintf(j->exes[i].blob, sizeof(j->exes[i].blob), "%s", BLOB_A);
+	}
+	j->nexes = 2;
+	CHECK_INT(store_job_insert(st, j), -EEXIST);
+	CHECK(store_job_version(st, a) != va);
+	CHECK(store_job_version(st, b) != vb);
+	job_free(j);
+	store_free(st);
 }
 
 static void
@@ -1595,6 +1640,7 @@ main(void)
 	RUN(test_insert_with_duplicate_exe_names_leaves_nothing_behind);
 	RUN(test_get_unknown_id_is_enoent);
 	RUN(test_list_is_newest_first_and_honours_limit);
+	RUN(test_job_version_moves_with_the_jobs_rows_only);
 	RUN(test_list_default_limit_is_100);
 	RUN(test_list_filters_by_state_tag_and_owner);
 	RUN(test_list_pages_with_a_cursor_and_filters_by_result);

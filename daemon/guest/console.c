@@ -611,7 +611,7 @@ parse_test_output(struct console_parser *p)
 	/* As a kernel line of its own, for the detector and the reports. */
 	snprintf(p->scratch, sizeof(p->scratch), "%s", k);
 	hit = crash_match_line(&p->crashes, p->scratch, &p->match);
-	crash_reports_end_before(&p->crashes, p->scratch, hit, &p->match, report_emit, p);
+	crash_reports_end_before(&p->crashes, hit, &p->match, report_emit, p);
 	emit_crash(p, hit);
 	crash_reports_add(&p->crashes, p->scratch, p->lines, hit, &p->match, report_emit, p);
 }
@@ -658,7 +658,7 @@ parse_line(struct console_parser *p)
 	 * it starts a report decides which reports it ends: match first,
 	 * emit in log order. */
 	hit = crash_match_line(&p->crashes, p->buf, &p->match);
-	crash_reports_end_before(&p->crashes, p->buf, hit, &p->match, report_emit, p);
+	crash_reports_end_before(&p->crashes, hit, &p->match, report_emit, p);
 	{
 		struct console_event ev = { .kind = CONSOLE_LINE };
 		emit(p, &ev);
@@ -724,6 +724,29 @@ line_add(struct console_parser *p, char c)
 		p->buf[p->len++] = c;
 	else
 		p->overflow = true;
+}
+
+/* Add the N bytes at S, none of them a newline, to the line: line_add()
+ * for each, with the usual run (no '\r', no NUL) copied at once. */
+static void
+line_add_run(struct console_parser *p, const char *s, size_t n)
+{
+	size_t room = CONSOLE_LINE_MAX - p->len;
+
+	if (n == 0)
+		return;
+	if (memchr(s, '\r', n) != NULL || memchr(s, '\0', n) != NULL) {
+		for (size_t k = 0; k < n; k++)
+			line_add(p, s[k]);
+		return;
+	}
+	p->pending = true;
+	if (n > room) {
+		p->overflow = true;
+		n = room;
+	}
+	memcpy(p->buf + p->len, s, n);
+	p->len += n;
 }
 
 int
@@ -798,18 +821,23 @@ console_parser_feed(struct console_parser *p, const char *buf, size_t len)
 				release_hold(p);
 			continue;
 		case LINE_DATA:
-			run = i + 1;
-			break;
 		case LINE_LOGGED:
 			break;
 		}
-		if (c == '\n') {
-			output(p, buf + run, i + 1 - run);
-			run = i + 1;
-			end_line(p);
-			continue;
-		}
-		line_add(p, c);
+		/* The rest of the line at once, up to its newline or the end
+		 * of BUF: a flooding guest's console is almost all this. */
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+
+		line_add_run(p, buf + i, end - i);
+		if (p->mode == LINE_DATA)
+			run = nl != NULL ? end + 1 : len; /* no byte of a data line is logged */
+		if (nl == NULL)
+			break;
+		i = end;
+		output(p, buf + run, i + 1 - run);
+		run = i + 1;
+		end_line(p);
 	}
 	if (p->mode != LINE_DECIDING)
 		output(p, buf + run, len - run);

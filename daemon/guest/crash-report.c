@@ -101,33 +101,26 @@ starts_with_any(const char *s, const char *const *prefixes)
 
 /* ---- lines ---------------------------------------------------------------- */
 
-/* What the detector needs to know of a line besides its text. */
-struct line_info {
-	const char *m; /* its printk message (crash_message_start()) */
-	bool prefixed; /* it has a printk prefix */
-	struct printk_prefix pp;
-};
-
 /* The printk prefix of LINE: at its start, or the first one further in
  * (printk may start right after a partial line a program left). */
-static struct line_info
+static struct crash_line
 line_info(const char *line)
 {
-	struct line_info li = { .m = crash_message_start(line) };
-	const char *s;
+	struct crash_line li = { .prefixed = false };
+	const char *s, *after;
 
 	li.pp.time_us = -1;
 	li.pp.caller[0] = '\0';
 	for (s = line; s != NULL; s = strchr(s + 1, '[')) {
-		if (printk_prefix_parse(s, &li.pp) != NULL) {
+		if ((after = printk_prefix_parse(s, &li.pp)) != NULL) {
 			li.prefixed = true;
-			if (s != line)
-				li.m = crash_message_start(s);
-			break;
+			li.m = crash_message_from(after);
+			return li;
 		}
 		if (*s == '\0')
 			break;
 	}
+	li.m = crash_message_from(line);
 	return li;
 }
 
@@ -154,23 +147,24 @@ crash_match_line(const struct crash_detector *d, const char *text, struct crash_
 	const char *s = text;
 	int prefixes = 0;
 
+	cm->line = line_info(text);
 	for (;;) {
 		const struct crash_rule *r;
 		struct crash_captures caps;
 		struct crash_line_state st;
-		const char *m;
+		const char *m, *after = printk_prefix_skip(s);
 
-		if (s != text && printk_prefix_skip(s) == NULL)
+		if (s != text && after == NULL)
 			goto next;
 		/* A real line has a prefix or two; a hostile one may have a
 		 * thousand. */
 		if (++prefixes > PREFIXES_MAX)
 			return CRASH_HIT_NONE;
-		m = crash_message_start(s);
+		m = crash_message_from(after != NULL ? after : s);
 		if (is_end_marker(m))
 			return CRASH_HIT_END;
 		st.booted = d->booted;
-		st.printk = printk_prefix_skip(s) != NULL;
+		st.printk = after != NULL;
 		r = crash_rule_find(m, st, &caps);
 		if (r != NULL) {
 			cm->rule = r;
@@ -302,7 +296,7 @@ past_trace(const struct crash_report *r)
 
 /* Does the line (LI, HIT, CM), one of R's caller's, belong to R? */
 static bool
-report_takes(const struct crash_report *r, const struct line_info *li, enum crash_hit hit,
+report_takes(const struct crash_report *r, const struct crash_line *li, enum crash_hit hit,
     const struct crash_match *cm)
 {
 	const char *m = li->m;
@@ -396,7 +390,7 @@ report_append(struct crash_report *r, const char *line, uint64_t lineno, bool bl
 /* Add the line to R (opening it on a crash); true when R is complete. */
 static bool
 report_add(struct crash_detector *d, struct crash_report *r, const char *line,
-    const struct line_info *li, uint64_t lineno, enum crash_hit hit, const struct crash_match *cm)
+    const struct crash_line *li, uint64_t lineno, enum crash_hit hit, const struct crash_match *cm)
 {
 	const char *m = li->m;
 
@@ -455,18 +449,18 @@ report_add(struct crash_detector *d, struct crash_report *r, const char *line,
 }
 
 void
-crash_reports_end_before(struct crash_detector *d, const char *line, enum crash_hit hit,
-    const struct crash_match *cm, crash_report_cb cb, void *arg)
+crash_reports_end_before(struct crash_detector *d, enum crash_hit hit, const struct crash_match *cm,
+    crash_report_cb cb, void *arg)
 {
-	struct line_info li = line_info(line);
+	const struct crash_line *li = &cm->line;
 	struct crash_report *r;
 
 	for (r = d->reports; r < d->reports + CRASH_OPEN_MAX; r++) {
 		if (!r->open)
 			continue;
-		switch (relation(r, li.pp.caller)) {
+		switch (relation(r, li->pp.caller)) {
 		case MINE:
-			if (!report_takes(r, &li, hit, cm))
+			if (!report_takes(r, li, hit, cm))
 				report_close(r, cb, arg);
 			break;
 		case PROGRAM:
@@ -483,21 +477,21 @@ void
 crash_reports_add(struct crash_detector *d, const char *line, uint64_t lineno, enum crash_hit hit,
     const struct crash_match *cm, crash_report_cb cb, void *arg)
 {
-	struct line_info li = line_info(line);
+	const struct crash_line *li = &cm->line;
 	struct crash_report *r, *mine = NULL;
 
 	for (r = d->reports; r < d->reports + CRASH_OPEN_MAX; r++)
-		if (r->open && relation(r, li.pp.caller) == MINE &&
-		    (mine == NULL || strcmp(r->caller, li.pp.caller) == 0))
+		if (r->open && relation(r, li->pp.caller) == MINE &&
+		    (mine == NULL || strcmp(r->caller, li->pp.caller) == 0))
 			mine = r;
 	if (mine == NULL && hit == CRASH_HIT_CRASH)
 		mine = report_open(d, cb, arg);
-	if (mine != NULL && report_add(d, mine, line, &li, lineno, hit, cm)) {
+	if (mine != NULL && report_add(d, mine, line, li, lineno, hit, cm)) {
 		if (mine->rule->kind == CRASH_REBOOT)
 			d->booted = false;
 		report_close(mine, cb, arg);
 	}
-	if (li.pp.time_us > 0 && !(hit == CRASH_HIT_CRASH && cm->kind == CRASH_REBOOT))
+	if (li->pp.time_us > 0 && !(hit == CRASH_HIT_CRASH && cm->kind == CRASH_REBOOT))
 		d->booted = true;
 }
 

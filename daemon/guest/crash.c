@@ -1195,6 +1195,10 @@ skip_subsystem(const char *s)
 		"kmemleak: " };
 	size_t i;
 
+	/* Most messages start with none of them: one look at the first
+	 * letter, not five string compares, on every console line. */
+	if (*s != 'k' && *s != 'r' && *s != 'w' && *s != 'N')
+		return s;
 	if (starts_with(s, "kvm [")) {
 		const char *p = s + 5;
 		if (is_digit(*p)) {
@@ -1216,8 +1220,12 @@ crash_message_start(const char *s)
 {
 	const char *p = printk_prefix_skip(s);
 
-	if (p == NULL)
-		p = s;
+	return crash_message_from(p != NULL ? p : s);
+}
+
+const char *
+crash_message_from(const char *p)
+{
 	while (*p == ' ' || *p == '\t')
 		p++;
 	/* Lockdep before 4.15 framed its headers: "[ INFO: inconsistent

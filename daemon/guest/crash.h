@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/printk.h"
 #include "guest/console.h"
 
 #define CRASH_TITLE_MAX 256
@@ -85,6 +86,15 @@ enum crash_hit {
 	CRASH_HIT_END, /* "---[ end trace" / "---[ end Kernel panic" */
 };
 
+/* What the reports need of a line besides its text, read once per line
+ * by crash_match_line(): the printk prefix is the part of a flooding
+ * console's line that costs most to read, and every report looks at it. */
+struct crash_line {
+	const char *m; /* its printk message (crash_message_start()), in the line */
+	bool prefixed; /* it has a printk prefix */
+	struct printk_prefix pp;
+};
+
 /* A line that starts (or joins) a crash report, as crash_match_line() saw it. */
 struct crash_match {
 	const struct crash_rule *rule;
@@ -92,6 +102,7 @@ struct crash_match {
 	bool fatal;
 	char title[CRASH_TITLE_MAX]; /* from this line alone */
 	size_t at; /* where in the line the matching message starts */
+	struct crash_line line; /* set for every line, whatever the hit */
 };
 
 /* Where an open crash report is. */
@@ -144,6 +155,8 @@ typedef void (*crash_report_cb)(void *arg, const struct crash_report *r);
 /* The printk message that starts at S (a line start or a printk prefix):
  * past its printk prefix and subsystem prefix. */
 const char *crash_message_start(const char *s);
+/* The same for a line whose printk prefix, if it has one, ends at P. */
+const char *crash_message_from(const char *p);
 /* What a rule needs to know of the line besides its message. */
 struct crash_line_state {
 	bool booted; /* the kernel has been up: boot banners are reboots */
@@ -176,12 +189,14 @@ void crash_title(char *t, const struct crash_rule *rule, const char *text, size_
 /* ---- crash-report.c ----------------------------------------------------- */
 
 /* Look for a report's first line or end marker in TEXT, at its start and
- * at every later printk prefix; on CRASH_HIT_CRASH *CM says which crash. */
+ * at every later printk prefix; on CRASH_HIT_CRASH *CM says which crash.
+ * CM->line describes TEXT in every case: the two calls below take it, for
+ * the same TEXT, unchanged. */
 enum crash_hit crash_match_line(const struct crash_detector *d, const char *text,
     struct crash_match *cm);
-/* Close the reports LINE (what crash_match_line() found in HIT, CM) shows
+/* Close the reports the line crash_match_line() last saw (HIT, CM) shows
  * to be over before it, handing each to CB. */
-void crash_reports_end_before(struct crash_detector *d, const char *line, enum crash_hit hit,
+void crash_reports_end_before(struct crash_detector *d, enum crash_hit hit,
     const struct crash_match *cm, crash_report_cb cb, void *arg);
 /* Add line LINENO to its report, or open one on a crash; hand each report
  * it completes to CB. */

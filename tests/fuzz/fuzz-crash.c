@@ -52,7 +52,7 @@ fuzz_one(const uint8_t *data, size_t len)
 		line[n] = '\0';
 		lineno++;
 		hit = crash_match_line(&detector, line, &cm);
-		crash_reports_end_before(&detector, line, hit, &cm, on_report, NULL);
+		crash_reports_end_before(&detector, hit, &cm, on_report, NULL);
 		crash_reports_add(&detector, line, lineno, hit, &cm, on_report, NULL);
 		if (hit == CRASH_HIT_CRASH) {
 			char t[CRASH_TITLE_MAX];

@@ -58,6 +58,13 @@
  *                            decides when the noise ends
  *   fakeqemu.tests=a,b       test names (default: the initrd's ramfs.exe/
  *                            files in name order, else one test "fake")
+ *   fakeqemu.subtests=N      each test prints TAP output with N sub-results
+ *                            "case-1" .. "case-N" (as test output, after
+ *                            the mark init puts before it), all passing
+ *                            but those fakeqemu.subfail=a,b names (a bare
+ *                            "case-3", or "TEST:case-3" for one test's);
+ *                            fakeqemu.test-ms=N makes test I last N * I ms
+ *                            (default 10), for the comparison's timings
  *   fakeqemu.delay-ms=N      pause before each line, so a test can watch a
  *                            job while it runs
  *   fakeqemu.ignore-sigterm=1  ignore SIGTERM in any mode
@@ -136,6 +143,9 @@ struct config {
 	bool ignore_sigterm;
 	bool panic_end;
 	bool whoami;
+	long subtests; /* TAP sub-results per test */
+	char *subfail; /* comma list of failing sub-results: "case-3" or "t:case-3" */
+	long test_ms; /* test I lasts test_ms * I */
 	char *ship; /* comma list of host files sent as _coverage artifacts */
 	char *channel; /* host file copied to the artifact channel */
 	bool has_channel; /* the command line gives us the channel on fd 3 */
@@ -151,6 +161,7 @@ struct config {
 static struct config cfg = {
 	.mode = MODE_PASS,
 	.exit_code = 1,
+	.test_ms = 10,
 	.panic_end = true,
 	.noise_bytes = 100u << 20,
 	.banner = "Linux version 6.1.0-fake-arm64 (fake-qemu) #1 SMP",
@@ -267,6 +278,34 @@ static void __attribute__((format(printf, 2, 3))) result(bool corrupt, const cha
 		crc++;
 	snprintf(line, sizeof(line), "%s crc=%lu", body, (unsigned long)crc);
 	console_write(line);
+}
+
+/* A line of a test's own output, as init marks it (docs/GUEST.md). */
+static void __attribute__((format(printf, 1, 2))) test_output(const char *fmt, ...)
+{
+	char line[LINE_MAX_LEN];
+	va_list ap;
+
+	line[0] = '\036';
+	va_start(ap, fmt);
+	vsnprintf(line + 1, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	console_write(line);
+}
+
+static bool in_list(const char *list, const char *name);
+
+/* Does sub-result "case-K" of test T fail (fakeqemu.subfail)? */
+static bool
+subtest_fails(const char *t, long k)
+{
+	char name[64], qualified[512];
+
+	if (cfg.subfail == NULL)
+		return false;
+	snprintf(name, sizeof(name), "case-%ld", k);
+	snprintf(qualified, sizeof(qualified), "%s:%s", t, name);
+	return in_list(cfg.subfail, name) || in_list(cfg.subfail, qualified);
 }
 
 static bool
@@ -471,6 +510,13 @@ apply_param(const char *word)
 			die("out of memory");
 	} else if (strncmp(word, "exit-code=", 10) == 0)
 		cfg.exit_code = (int)number(word, v);
+	else if (strncmp(word, "subtests=", 9) == 0)
+		cfg.subtests = number(word, v);
+	else if (strncmp(word, "subfail=", 8) == 0) {
+		if ((cfg.subfail = strdup(v)) == NULL)
+			die("out of memory");
+	} else if (strncmp(word, "test-ms=", 8) == 0)
+		cfg.test_ms = number(word, v);
 	else if (strncmp(word, "delay-ms=", 9) == 0)
 		cfg.delay_ms = number(word, v);
 	else if (strncmp(word, "whoami=", 7) == 0)
@@ -757,8 +803,19 @@ run_script(const char *cmdline, long limit)
 			code = cfg.exit_code;
 		LINE(result(false, "begin test=%s seq=%d", t, i + 1));
 		LINE(printk("fake-qemu: test %s is running", t));
-		LINE(result(cfg.mode == MODE_CORRUPT && i == 0, "end test=%s seq=%d exit=%d ms=%d",
-		    t, i + 1, code, 10 * (i + 1)));
+		if (cfg.subtests > 0) {
+			LINE(test_output("TAP version 13"));
+			LINE(test_output("1..%ld", cfg.subtests));
+			for (long k = 1; k <= cfg.subtests; k++) {
+				bool bad = subtest_fails(t, k);
+
+				if (bad && code == 0)
+					code = 1;
+				LINE(test_output("%sok %ld case-%ld", bad ? "not " : "", k, k));
+			}
+		}
+		LINE(result(cfg.mode == MODE_CORRUPT && i == 0, "end test=%s seq=%d exit=%d ms=%ld",
+		    t, i + 1, code, cfg.test_ms * (i + 1)));
 		cfg.clock_us += 200000;
 	}
 	if (cfg.ship != NULL)

@@ -171,6 +171,9 @@ void http_user_quota_put(struct http_request *req);
 void http_job_coverage(struct http_request *req);
 void http_coverage_merged(struct http_request *req);
 void http_coverage_diff(struct http_request *req);
+
+/* compare.c: GET /v1/compare, in the thread pool. */
+void http_compare(struct http_request *req);
 /* coverage-html.c: GET /v1/jobs/{id}/coverage/html/{path...}, genhtml's
  * report (rendered on the first request, then kept). */
 void http_job_coverage_html(struct http_request *req);

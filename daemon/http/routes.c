@@ -170,6 +170,10 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/coverage/diff",
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_coverage_diff },
+	{ .method = "GET",
+	    .pattern = "/v1/compare",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_compare },
 
 	/* Tokens: users make and revoke their own (tokens.c says who may do
 	 * what); anyone may ask who they are. */

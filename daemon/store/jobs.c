@@ -82,6 +82,14 @@ const struct stmt_def st_job_stmts[] = {
 	    .sql = "UPDATE jobs SET stop_on_failure = ?2 WHERE id = ?1" },
 
 	{ .id = STMT_JOB_GET, .sql = "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1" },
+	/* The newest finished job of a tag, of a kernel: job_tags_tag and
+	 * jobs_kernel walked backwards from the newest id. */
+	{ .id = STMT_JOB_LATEST_TAG,
+	    .sql = "SELECT j.id FROM job_tags t JOIN jobs j ON j.id = t.job_id"
+		   " WHERE t.tag = ?1 AND j.state = 'done' ORDER BY t.job_id DESC LIMIT 1" },
+	{ .id = STMT_JOB_LATEST_KERNEL,
+	    .sql = "SELECT id FROM jobs WHERE kernel = ?1 AND state = 'done'"
+		   " ORDER BY id DESC LIMIT 1" },
 	{ .id = STMT_TAGS_GET, .sql = "SELECT tag FROM job_tags WHERE job_id = ?1 ORDER BY rowid" },
 	{ .id = STMT_EXES_GET,
 	    .sql = "SELECT name, blob, mode, size, timeout_s FROM job_exes"
@@ -799,6 +807,19 @@ int
 store_job_list(struct store *st, const struct job_filter *f, struct job ***out, size_t *n)
 {
 	return collect_jobs(st, list_stmt(st, f), out, n, __func__);
+}
+
+int
+store_job_latest(struct store *st, const char *tag, const char *kernel, int64_t *id)
+{
+	sqlite3_stmt *s = st->stmt[tag != NULL ? STMT_JOB_LATEST_TAG : STMT_JOB_LATEST_KERNEL];
+	int r;
+
+	st_bind_text(s, 1, tag != NULL ? tag : kernel);
+	if ((r = st_step_row(st, s, __func__)) == 0)
+		*id = sqlite3_column_int64(s, 0);
+	st_stmt_done(s);
+	return r;
 }
 
 int

@@ -95,6 +95,8 @@ st_errno_of(int code)
 		return -EBUSY;
 	case SQLITE_FULL:
 		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
 	case SQLITE_CONSTRAINT:
 		if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return -EEXIST;
@@ -615,6 +617,66 @@ store_new(struct store **out, const char *path, char **cause)
 			*cause = NULL;
 		goto fail;
 	}
+	*out = st;
+	return 0;
+
+fail:
+	store_free(st);
+	return r;
+}
+
+/* A reader's schema must be the one this pkvmd writes: it migrates
+ * nothing. */
+static int
+check_version(struct store *st, char **cause)
+{
+	int version = 0, r;
+
+	if ((r = read_user_version(st->db, &version, __func__)) < 0) {
+		if (asprintf(cause, "%s: %s", st->path, sqlite3_errmsg(st->db)) < 0)
+			*cause = NULL;
+		return r;
+	}
+	if (version != (int)store_nmigrations) {
+		if (asprintf(cause, "%s: schema version %d, not this pkvmd's %d", st->path, version,
+			(int)store_nmigrations) < 0)
+			*cause = NULL;
+		return -ESTALE;
+	}
+	return 0;
+}
+
+int
+store_open_reader(struct store **out, const char *path, char **cause)
+{
+	struct store *st;
+	int r;
+
+	*out = NULL;
+	*cause = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
+		free(st);
+		return -ENOMEM;
+	}
+	/* No CREATE, and query_only besides READONLY: a reader that tried to
+	 * write would be a bug, and says so (-EROFS) instead of waiting for
+	 * the writer's lock. */
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		r = st->db ? st_errno_of(sqlite3_extended_errcode(st->db)) : -ENOMEM;
+		if (asprintf(cause, "%s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory") < 0)
+			*cause = NULL;
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(st->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
+		r = st_db_fail(st->db, __func__);
+		goto fail;
+	}
+	if ((r = check_version(st, cause)) < 0 || (r = prepare_all(st, cause)) < 0)
+		goto fail;
 	*out = st;
 	return 0;
 

@@ -32,6 +32,12 @@ struct store;
  * migrations from schema/ that are newer than PRAGMA user_version.  0 or
  * negative errno, with *CAUSE set to a malloc'd message on failure. */
 int store_new(struct store **out, const char *path, char **cause);
+/* Open the database at PATH, which a pkvmd of this version has made, for
+ * reading only, on a connection of its own: for a worker thread (one at a
+ * time) that reads much, so the loop's connection never waits for it (in
+ * WAL mode readers and the writer do not block each other).  Its writes
+ * fail with -EROFS.  0 or negative errno, with *CAUSE as store_new(). */
+int store_open_reader(struct store **out, const char *path, char **cause);
 /* Close the database; NULL is fine. */
 void store_free(struct store *st);
 /* The schema version now in force (PRAGMA user_version). */
@@ -66,6 +72,9 @@ int store_job_list(struct store *st, const struct job_filter *f, struct job ***o
  * (F's limit should not ask for more) into IDS, their number in *N. */
 int store_job_list_ids(struct store *st, const struct job_filter *f, int64_t *ids, size_t max,
     size_t *n);
+/* The newest finished job with tag TAG, or else of kernel KERNEL (a
+ * sha256): 0 with *ID, -ENOENT when there is none. */
+int store_job_latest(struct store *st, const char *tag, const char *kernel, int64_t *id);
 /* Free an array from store_job_list(). */
 void store_job_list_free(struct job **jobs, size_t n);
 /* Queued jobs in scheduling order (priority desc, then id asc = FIFO). */

@@ -33,6 +33,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_wait_entry,
 	&cmd_results_entry,
 	&cmd_crashes_entry,
+	&cmd_compare_entry,
 	&cmd_artifacts_entry,
 	&cmd_disk_entry,
 	&cmd_coverage_entry,

@@ -63,6 +63,9 @@
  *                            the mark init puts before it), all passing
  *                            but those fakeqemu.subfail=a,b names (a bare
  *                            "case-3", or "TEST:case-3" for one test's);
+ *                            fakeqemu.subfail-every=N[+M] fails case-K when
+ *                            K % N == M (a pattern for big runs, whose
+ *                            lists would not fit the command line);
  *                            fakeqemu.test-ms=N makes test I last N * I ms
  *                            (default 10), for the comparison's timings
  *   fakeqemu.delay-ms=N      pause before each line, so a test can watch a
@@ -145,6 +148,7 @@ struct config {
 	bool whoami;
 	long subtests; /* TAP sub-results per test */
 	char *subfail; /* comma list of failing sub-results: "case-3" or "t:case-3" */
+	long subfail_every, subfail_at; /* case-K fails when K % every == at */
 	long test_ms; /* test I lasts test_ms * I */
 	char *ship; /* comma list of host files sent as _coverage artifacts */
 	char *channel; /* host file copied to the artifact channel */
@@ -301,6 +305,8 @@ subtest_fails(const char *t, long k)
 {
 	char name[64], qualified[512];
 
+	if (cfg.subfail_every > 0 && k % cfg.subfail_every == cfg.subfail_at)
+		return true;
 	if (cfg.subfail == NULL)
 		return false;
 	snprintf(name, sizeof(name), "case-%ld", k);
@@ -515,6 +521,13 @@ apply_param(const char *word)
 	else if (strncmp(word, "subfail=", 8) == 0) {
 		if ((cfg.subfail = strdup(v)) == NULL)
 			die("out of memory");
+	} else if (strncmp(word, "subfail-every=", 14) == 0) {
+		char every[32];
+		size_t len = strcspn(v, "+");
+
+		snprintf(every, sizeof(every), "%.*s", (int)len, v);
+		cfg.subfail_every = number(word, every);
+		cfg.subfail_at = v[len] == '+' ? number(word, v + len + 1) : 0;
 	} else if (strncmp(word, "test-ms=", 8) == 0)
 		cfg.test_ms = number(word, v);
 	else if (strncmp(word, "delay-ms=", 9) == 0)

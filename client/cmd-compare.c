@@ -216,11 +216,13 @@ const struct cmd_entry cmd_compare_entry = {
 	.alias = NULL,
 	.args = "[--all] [--json] A B",
 	.summary = "what changed from one run to another",
-	.details = "A and B are each a job id, --tag T or --kernel SHA256 (the newest\n"
-		   "finished job of that tag or kernel), in the order given.\n"
+	.details = "A and B are each a job id, or one of the options below, in the\n"
+		   "order given.\n"
 		   "options:\n"
-		   "  --all   list unchanged results and durations too\n"
-		   "  --json  print the server's answer as it is\n"
+		   "  --tag TAG        a run: the newest finished job labelled TAG\n"
+		   "  --kernel SHA256  a run: the newest finished job of that kernel\n"
+		   "  --all            list unchanged results and durations too\n"
+		   "  --json           print the server's answer as it is\n"
 		   "exit status: 0 nothing regressed, 1 a result that passed in A does\n"
 		   "not in B or B has a new crash, 2 bad arguments or refused, 6 daemon\n"
 		   "unreachable\n",

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The daemon's modules depend one way (docs/ARCHITECTURE.md):
 #
-#   top (daemon/*.c) > http > run, coverage, symbols, prune, ci > guest > store > job, tout > base
+#   top (daemon/*.c) > http > compare > run, coverage, symbols, prune, ci > guest > store
+#   > job, tout > base
 #
 # 1. A file includes daemon headers only by module path ("store/store.h")
 #    and only of its own module or of one below it (modules side by side,
@@ -17,7 +18,8 @@ import glob, os, re, subprocess, sys
 
 src, build = sys.argv[1], sys.argv[2]
 rank = {"base": 0, "tout": 1, "job": 1, "store": 2, "guest": 3, "coverage": 4,
-        "symbols": 4, "run": 4, "prune": 4, "ci": 4, "http": 5, "top": 6}
+        "symbols": 4, "run": 4, "prune": 4, "ci": 4, "compare": 5, "http": 6,
+        "top": 7}
 n = 0
 bad = 0
 

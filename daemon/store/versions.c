@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "store/private.h"
 
 static void
@@ -87,6 +88,15 @@ on_preupdate(void *arg, sqlite3 *db, int op, const char *zdb, const char *table,
 	}
 }
 
+/* SQLite's error, logged; store.c's st_db_fail() is not called from here,
+ * since store.c calls this file. */
+static int
+fail(sqlite3 *db)
+{
+	log_warnx("store: finding the tables of jobs: %s", sqlite3_errmsg(db));
+	return -EIO;
+}
+
 /* Learn which tables have a job_id column, and where. */
 static int
 find_tables(struct store *st, struct store_versions *v)
@@ -99,7 +109,7 @@ find_tables(struct store *st, struct store_versions *v)
 	    " WHERE m.type = 'table' AND p.name = 'job_id'",
 	    -1, &s, NULL);
 	if (rc != SQLITE_OK)
-		return st_db_fail(st->db, __func__);
+		return fail(st->db);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 		struct store_versions_table *t;
@@ -114,7 +124,7 @@ find_tables(struct store *st, struct store_versions *v)
 		t->job_id_col = sqlite3_column_int(s, 1);
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : st_db_fail(st->db, __func__);
+	return rc == SQLITE_DONE ? 0 : fail(st->db);
 }
 #else
 static void

@@ -78,6 +78,25 @@ status_payloads(json_t *payloads)
 	}
 }
 
+/* The attempts the infrastructure ended, one a line: "1: error: why". */
+static void
+status_attempts(json_t *attempts)
+{
+	char buf[640];
+	long long n;
+	size_t i;
+	json_t *t;
+
+	json_array_foreach(attempts, i, t)
+	{
+		if (!job_int(t, "attempt", &n))
+			n = 0;
+		snprintf(buf, sizeof(buf), "%lld: %s: %s", n, job_str(t, "result"),
+		    job_str(t, "message") ? job_str(t, "message") : "");
+		line(i == 0 ? "retried:" : "", buf);
+	}
+}
+
 static int
 status_print(json_t *job, const void *arg)
 {
@@ -122,10 +141,11 @@ status_print(json_t *job, const void *arg)
 	line("tests:", buf);
 	job_tags(job, ", ", buf, sizeof(buf));
 	line("tags:", buf);
-	if (job_int(job, "attempt", &a) && a > 1) {
-		snprintf(buf, sizeof(buf), "%lld", a);
+	if (job_int(job, "attempt", &a) && job_int(job, "max_attempts", &b) && a > 1) {
+		snprintf(buf, sizeof(buf), "%lld of %lld", a, b);
 		line("attempt:", buf);
 	}
+	status_attempts(json_object_get(job, "attempts"));
 	if (json_is_true(json_object_get(job, "pinned")))
 		line("files:", "pinned: kept whatever retention says");
 	else if (job_str(job, "pruned") != NULL) {

@@ -63,6 +63,7 @@ enum {
 	OPT_APPEND,
 	OPT_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
+	OPT_MAX_ATTEMPTS,
 	OPT_UEFI,
 	OPT_NET,
 	OPT_CPU,
@@ -100,6 +101,7 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_APPEND, .long_name = "append", .has_arg = true },
 	{ .key = OPT_TIMEOUT, .long_name = "timeout", .has_arg = true },
 	{ .key = OPT_IDLE_TIMEOUT, .long_name = "idle-timeout", .has_arg = true },
+	{ .key = OPT_MAX_ATTEMPTS, .long_name = "max-attempts", .has_arg = true },
 	{ .key = 'T', .long_name = "tag", .short_name = 'T', .has_arg = true },
 	{ .key = 'd', .long_name = "debug", .short_name = 'd', .has_arg = true },
 	{ .key = 'C', .long_name = "no-cov", .short_name = 'C' },
@@ -572,6 +574,8 @@ submit_option(struct submit *s, int key, const char *v)
 		return submit_set_int(s, "timeout", v, 1, PKVM_TIMEOUT_MAX_S);
 	case OPT_IDLE_TIMEOUT:
 		return submit_set_int(s, "idle_timeout", v, 0, PKVM_TIMEOUT_MAX_S);
+	case OPT_MAX_ATTEMPTS:
+		return submit_set_int(s, "max_attempts", v, 1, 10);
 	case 'T':
 		return submit_add_tag(s, v);
 	case 'd':
@@ -1051,6 +1055,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
 		"                      [--test-timeout SEC] [--fail-on-warn] [--interactive]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
+		"                      [--max-attempts N]\n"
 		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
 		"                      [--cpu MODEL]\n"
 		"                      [--seed S] [--priority low|normal|high]\n"
@@ -1090,6 +1095,9 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --timeout SEC     total time limit (default 600)\n"
 		   "  --idle-timeout SEC  limit on console silence, 0 = none "
 		   "(default 120)\n"
+		   "  --max-attempts N  runs an infrastructure failure may take (qemu that\n"
+		   "                    would not start or was killed by the host, pkvmd\n"
+		   "                    restarted), 1-10 (default 2)\n"
 		   "  -T, --tag TAG     label the job (repeatable)\n"
 		   "  -d, --debug PORT  qemu gdb stub on PORT\n"
 		   "  -C, --no-cov      no coverage collection (see 'pkvmctl help coverage')\n"

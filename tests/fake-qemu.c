@@ -68,6 +68,10 @@
  *                            lists would not fit the command line);
  *                            fakeqemu.test-ms=N makes test I last N * I ms
  *                            (default 10), for the comparison's timings
+ *   fakeqemu.exit-once=FILE  when FILE is not there, make it and exit as
+ *                            fakeqemu=exit=1 does; when it is, run as the
+ *                            mode says (an attempt the host broke, then a
+ *                            good one)
  *   fakeqemu.delay-ms=N      pause before each line, so a test can watch a
  *                            job while it runs
  *   fakeqemu.ignore-sigterm=1  ignore SIGTERM in any mode
@@ -150,6 +154,7 @@ struct config {
 	char *subfail; /* comma list of failing sub-results: "case-3" or "t:case-3" */
 	long subfail_every, subfail_at; /* case-K fails when K % every == at */
 	long test_ms; /* test I lasts test_ms * I */
+	char *exit_once; /* exit 1 unless this file is there, and make it */
 	char *ship; /* comma list of host files sent as _coverage artifacts */
 	char *channel; /* host file copied to the artifact channel */
 	bool has_channel; /* the command line gives us the channel on fd 3 */
@@ -528,6 +533,9 @@ apply_param(const char *word)
 		snprintf(every, sizeof(every), "%.*s", (int)len, v);
 		cfg.subfail_every = number(word, every);
 		cfg.subfail_at = v[len] == '+' ? number(word, v + len + 1) : 0;
+	} else if (strncmp(word, "exit-once=", 10) == 0) {
+		if ((cfg.exit_once = strdup(v)) == NULL)
+			die("out of memory");
 	} else if (strncmp(word, "test-ms=", 8) == 0)
 		cfg.test_ms = number(word, v);
 	else if (strncmp(word, "delay-ms=", 9) == 0)
@@ -1029,6 +1037,15 @@ main(int argc, char **argv)
 
 	if (cfg.whoami)
 		print_whoami(kernel, initrd);
+	if (cfg.exit_once != NULL && access(cfg.exit_once, F_OK) != 0) {
+		int fd = open(cfg.exit_once, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, PROG ": fake failure requested (fakeqemu.exit-once=%s)\n",
+		    cfg.exit_once);
+		return 1;
+	}
 	switch (cfg.mode) {
 	case MODE_PASS:
 	case MODE_FAIL:

@@ -727,6 +727,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			err = get_int(v, key, PKVM_MEM_MIN_MB, PKVM_MEM_MAX_MB, &j->mem_mb, e);
 		} else if (strcmp(key, "timeout") == 0) {
 			err = get_int(v, key, 1, PKVM_TIMEOUT_MAX_S, &j->timeout_s, e);
+		} else if (strcmp(key, "max_attempts") == 0) {
+			err = get_int(v, key, 1, JOB_MAX_ATTEMPTS_MAX, &j->max_attempts, e);
 		} else if (strcmp(key, "idle_timeout") == 0) {
 			err = get_int(v, key, 0, PKVM_TIMEOUT_MAX_S, &j->idle_timeout_s, e);
 		} else if (strcmp(key, "debug_port") == 0) {
@@ -909,6 +911,24 @@ job_disks_json(const struct job *j)
 	return a;
 }
 
+/* The attempts infrastructure ended, oldest first. */
+static json_t *
+attempts_json(const struct job *j)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < j->nattempts; i++) {
+		const struct job_attempt *t = &j->attempts[i];
+
+		json_array_append_new(a,
+		    json_pack("{s:i, s:s, s:s, s:o, s:o}", "attempt", t->attempt, "result",
+			job_result_name(t->result), "message", t->message ? t->message : "",
+			"started", time_json(t->started_ms), "finished",
+			time_json(t->finished_ms)));
+	}
+	return a;
+}
+
 json_t *
 job_to_json(const struct job *j)
 {
@@ -975,6 +995,8 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "interactive", json_boolean(j->interactive));
 	json_object_set_new(o, "net", json_string(job_net_name(j->net)));
 	json_object_set_new(o, "cpu", j->cpu ? json_string(j->cpu) : json_null());
+	json_object_set_new(o, "max_attempts", json_integer(j->max_attempts));
+	json_object_set_new(o, "attempts", attempts_json(j));
 	json_object_set_new(o, "modules", modules);
 	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));
 	json_object_set_new(o, "timings", timings ? timings : json_null());

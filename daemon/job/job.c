@@ -23,6 +23,7 @@ job_new(struct job **out)
 	j->mem_mb = JOB_DEFAULT_MEM_MB;
 	j->timeout_s = JOB_DEFAULT_TIMEOUT_S;
 	j->idle_timeout_s = JOB_DEFAULT_IDLE_TIMEOUT_S;
+	j->max_attempts = JOB_DEFAULT_MAX_ATTEMPTS;
 	j->coverage = true;
 	j->attempt = 1;
 	return 0;
@@ -71,6 +72,9 @@ job_free(struct job *j)
 	free(j->disks);
 	free(j->root);
 	free_strv(j->stream_paths, j->nstream_paths);
+	for (size_t i = 0; i < j->nattempts; i++)
+		free(j->attempts[i].message);
+	free(j->attempts);
 	free(j);
 }
 

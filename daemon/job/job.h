@@ -27,6 +27,9 @@
 #define JOB_DEFAULT_MEM_MB 1024
 #define JOB_DEFAULT_TIMEOUT_S 600
 #define JOB_DEFAULT_IDLE_TIMEOUT_S 120
+/* Runs of a job an infrastructure failure may take (docs/API.md). */
+#define JOB_DEFAULT_MAX_ATTEMPTS 2
+#define JOB_MAX_ATTEMPTS_MAX 10
 #define JOB_SEED_MAX 64
 /* The most guest files a job streams (stream_paths). */
 #define JOB_STREAM_PATHS_MAX 8
@@ -149,6 +152,12 @@ struct job {
 	size_t nstream_paths;
 
 	int attempt; /* 1 for the first run */
+	/* An attempt an infrastructure failure ended (qemu that would not
+	 * start or was killed by the host, pkvmd restarted) is run again, up
+	 * to MAX_ATTEMPTS in all; ATTEMPTS are those that ended so. */
+	int max_attempts;
+	struct job_attempt *attempts;
+	size_t nattempts;
 	bool has_exit_status;
 	int exit_status; /* qemu exit code, or -signal */
 	int64_t console_bytes;
@@ -170,6 +179,14 @@ struct job {
 	 * of powering off (docs/INTERACTIVE.md): no idle timeout, and the job
 	 * ends when the guest powers off, on cancel or at its timeout. */
 	bool interactive;
+};
+
+/* One attempt of a job that infrastructure ended. */
+struct job_attempt {
+	int attempt;
+	enum job_result result; /* RESULT_ERROR or RESULT_INTERRUPTED */
+	char *message;
+	int64_t started_ms, finished_ms;
 };
 
 /* An empty job with every default filled in, into *OUT; 0 or -ENOMEM. */

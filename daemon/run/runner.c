@@ -109,6 +109,10 @@ struct run {
 	int open_timers;
 	uint64_t last_output_ms; /* uv_now() of the last console byte */
 	bool seen_output;
+	/* The verdict is the infrastructure's, not the kernel's: qemu would
+	 * not start or was killed by the host.  The job runs again while it
+	 * has an attempt left (job->max_attempts). */
+	bool infra;
 	struct job_results *results; /* what the console says about the tests */
 
 	/* The verdict so far: RESULT_NONE until something decides it. */
@@ -994,15 +998,22 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 		payload_ended(run, exit_status, term_signal, last_error);
 		return;
 	}
-	if (term_signal != 0 && run->verdict == RESULT_NONE)
+	/* A signal we did not send (ours come after a verdict): the host's
+	 * OOM killer, an operator. */
+	if (term_signal != 0 && run->verdict == RESULT_NONE) {
 		set_verdict(run, RESULT_ERROR, "qemu was killed by signal %d", term_signal);
+		run->infra = true;
+	}
 	/* qemu that refuses to start (a missing ROM or firmware, a bad
 	 * option) says why on stderr: quote it, the user may never open
 	 * qemu.log. */
-	if (exit_status != 0 && !run->seen_output && last_error != NULL)
+	if (exit_status != 0 && !run->seen_output && last_error != NULL &&
+	    run->verdict == RESULT_NONE) {
 		set_verdict(run, RESULT_ERROR,
 		    "qemu exited with status %lld before the guest printed anything: %s",
 		    (long long)exit_status, last_error);
+		run->infra = true;
+	}
 	run_finish(run, term_signal != 0 ? -term_signal : exit_status, true);
 }
 
@@ -1058,6 +1069,7 @@ prep_after(uv_work_t *w, int status)
 	err = r->ex->start(r->env.loop, &spec, &cb, &run->exec, &cause);
 	if (err < 0) {
 		set_verdict(run, RESULT_ERROR, "%s", cause ? cause : "cannot start qemu");
+		run->infra = true;
 		free(cause);
 		run_finish(run, 0, false);
 		return;
@@ -1458,6 +1470,33 @@ decide(struct run *run, int64_t exit_status, bool has_exit)
 	run->verdict = job_decide(&o, &run->message);
 }
 
+/* RUN's attempt was ended by the infrastructure: keep what it printed,
+ * and queue the job again when it has an attempt left.  0 when it was
+ * queued again; otherwise its verdict stands as the job's. */
+static int
+retry(struct run *run)
+{
+	struct store *st = run->r->env.store;
+	int err;
+
+	if (run->job->attempt >= run->job->max_attempts)
+		return -ESTALE;
+	if (run->results != NULL)
+		job_results_finish(run->results, run->verdict, run->message);
+	store_tests_abort(st, run->id);
+	err = store_job_retry(st, run->id, RESULT_ERROR, run->message, clock_now_ms());
+	if (err < 0) {
+		log_warn(err, "job %lld: queueing it again after '%s'", (long long)run->id,
+		    run->message ? run->message : "");
+		return err;
+	}
+	run->job->attempt++;
+	log_info("job %lld: attempt %d of %d ended by the infrastructure (%s): queued again",
+	    (long long)run->id, run->job->attempt - 1, run->job->max_attempts,
+	    run->message ? run->message : "");
+	return 0;
+}
+
 static void
 run_finish(struct run *run, int64_t exit_status, bool has_exit)
 {
@@ -1465,6 +1504,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 	struct store *st = r->env.store;
 	uv_timer_t *timers[RUN_TIMERS] = { &run->t_timeout, &run->t_idle, &run->t_kill,
 		&run->t_crash, &run->t_done, &run->t_payload };
+	bool requeued = false;
 	int err;
 
 	run->phase = RUN_FINISHED;
@@ -1491,6 +1531,8 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		 * store_jobs_recover() that follows requeues it or marks it
 		 * interrupted, exactly as after a crash of pkvmd. */
 		log_info("job %lld: stopped by shutdown", (long long)run->id);
+	} else if (run->infra && run->verdict == RESULT_ERROR && retry(run) == 0) {
+		requeued = true;
 	} else {
 		decide(run, exit_status, has_exit);
 		if (run->results != NULL)
@@ -1521,7 +1563,10 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 	run_unlink(run);
 	r->busy -= run->slots;
 	(void)queue_remove(r->queue, run->id);
-	watch_notify(r->env.watches, run->id, WATCH_DONE);
+	if (requeued)
+		runner_job_queued(r, run->job); /* its waiters wait on */
+	else
+		watch_notify(r->env.watches, run->id, WATCH_DONE);
 	announce_slots(r);
 	for (int i = 0; i < RUN_TIMERS; i++)
 		uv_close((uv_handle_t *)timers[i], on_timer_closed);

@@ -31,6 +31,10 @@
 #include "store/private.h"
 
 #define INTERRUPTED_MESSAGE "interrupted: pkvmd stopped while the job was running"
+/* A job's attempt a restart ended, the job queued again. */
+#define RESTARTED_MESSAGE "pkvmd stopped during the attempt"
+/* The same on the last attempt the job may have. */
+#define LAST_ATTEMPT_MESSAGE "interrupted: pkvmd stopped during the job's last allowed attempt"
 #define CAPTURE_LOST_MESSAGE "interrupted: pkvmd stopped before the coverage capture ended"
 
 /* The columns row_to_job() reads, in its order, from "jobs j". */
@@ -42,7 +46,7 @@
 	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
 	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
 	" j.build_dir, j.gcov_tool, j.net, j.vmlinux, j.via, j.pinned, j.pruned_ms," \
-	" j.interactive, j.cpu"
+	" j.interactive, j.cpu, j.max_attempts"
 
 /* The rows of one attempt of job ?1, the job's current one. */
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
@@ -52,9 +56,10 @@ const struct stmt_def st_job_stmts[] = {
 	    .sql = "INSERT INTO jobs (owner, state, message, created_ms, kernel,"
 		   " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
 		   " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
-		   " timings, build_dir, gcov_tool, net, vmlinux, via, interactive, cpu)"
+		   " timings, build_dir, gcov_tool, net, vmlinux, via, interactive, cpu,"
+		   " max_attempts)"
 		   " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)" },
+		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)" },
 	/* job_tags keeps no position (rowid is the order): ?2 goes unused,
 	 * so the tags are written like every other list of strings. */
 	{ .id = STMT_TAG_INSERT,
@@ -84,6 +89,26 @@ const struct stmt_def st_job_stmts[] = {
 	{ .id = STMT_JOB_GET, .sql = "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1" },
 	/* The newest finished job of a tag, of a kernel: job_tags_tag and
 	 * jobs_kernel walked backwards from the newest id. */
+	{ .id = STMT_ATTEMPTS_GET,
+	    .sql = "SELECT attempt, result, message, started_ms, finished_ms FROM job_attempts"
+		   " WHERE job_id = ?1 ORDER BY attempt" },
+	/* The job's current attempt, ended by the infrastructure (?2, ?3),
+	 * kept before the job is queued again. */
+	{ .id = STMT_ATTEMPT_ADD,
+	    .sql = "INSERT INTO job_attempts (job_id, attempt, result, message, started_ms,"
+		   " finished_ms) SELECT id, attempt, ?2, ?3, started_ms, ?4 FROM jobs"
+		   " WHERE id = ?1 AND state = 'running' AND attempt < max_attempts" },
+	{ .id = STMT_JOB_RETRY,
+	    .sql = "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
+		   " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
+		   " timings = NULL WHERE id = ?1 AND state = 'running'"
+		   " AND attempt < max_attempts" },
+	/* At start-up, the attempts a restart of pkvmd ended, of the jobs
+	 * that have one left (those are queued again). */
+	{ .id = STMT_RECOVER_ATTEMPTS,
+	    .sql = "INSERT INTO job_attempts (job_id, attempt, result, message, started_ms,"
+		   " finished_ms) SELECT id, attempt, 'interrupted', ?1, started_ms, ?2 FROM jobs"
+		   " WHERE state = 'running' AND attempt < max_attempts" },
 	{ .id = STMT_JOB_LATEST_TAG,
 	    .sql = "SELECT j.id FROM job_tags t JOIN jobs j ON j.id = t.job_id"
 		   " WHERE t.tag = ?1 AND j.state = 'done' ORDER BY t.job_id DESC LIMIT 1" },
@@ -152,7 +177,7 @@ const struct stmt_def st_job_stmts[] = {
 	{ .id = STMT_RECOVER_REQUEUE,
 	    .sql = "UPDATE jobs SET state = 'queued', attempt = attempt + 1,"
 		   " started_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
-		   " timings = NULL WHERE state = 'running'" },
+		   " timings = NULL WHERE state = 'running' AND attempt < max_attempts" },
 	{ .id = STMT_RECOVER_INTERRUPT,
 	    .sql = "UPDATE jobs SET state = 'done', result = 'interrupted',"
 		   " message = ?1, finished_ms = ?2, pid = 0, pid_starttime = 0"
@@ -243,6 +268,7 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	j->interactive = sqlite3_column_int(s, 35) != 0;
 	if ((r = st_col_dup(s, 36, &j->cpu)) < 0)
 		goto fail;
+	j->max_attempts = sqlite3_column_int(s, 37);
 	*out = j;
 	return 0;
 
@@ -308,6 +334,44 @@ static void
 clear_exe(void *elem)
 {
 	free(((struct job_exe *)elem)->name);
+}
+
+static int
+read_attempt(sqlite3_stmt *s, void *elem, void *arg)
+{
+	struct job_attempt *a = elem;
+	const char *result = (const char *)sqlite3_column_text(s, 1);
+
+	(void)arg;
+	a->attempt = sqlite3_column_int(s, 0);
+	if (result == NULL || job_result_parse(result, &a->result) < 0)
+		a->result = RESULT_ERROR;
+	a->started_ms = sqlite3_column_int64(s, 3);
+	a->finished_ms = sqlite3_column_int64(s, 4);
+	return st_col_dup(s, 2, &a->message);
+}
+
+static void
+clear_attempt(void *elem)
+{
+	free(((struct job_attempt *)elem)->message);
+}
+
+static const struct st_list_kind attempt_kind = {
+	.elem = sizeof(struct job_attempt),
+	.read = read_attempt,
+	.clear = clear_attempt,
+};
+
+static int
+load_attempts(struct store *st, struct job *j, const char *fn)
+{
+	void *list;
+	int r = st_collect_key(st, STMT_ATTEMPTS_GET, j->id, &attempt_kind, NULL, &list,
+	    &j->nattempts, fn);
+
+	j->attempts = list;
+	return r;
 }
 
 static const struct st_list_kind exe_kind = {
@@ -525,7 +589,7 @@ load_children(struct store *st, struct job *j, const char *fn)
 	    (r = st_job_disks_load(st, j, fn)) < 0 ||
 	    (r = load_strv(st, STMT_STREAM_PATHS_GET, j->id, &j->stream_paths, &j->nstream_paths,
 		 fn)) < 0 ||
-	    (r = load_tester(st, j, fn)) < 0)
+	    (r = load_tester(st, j, fn)) < 0 || (r = load_attempts(st, j, fn)) < 0)
 		return r;
 	return 0;
 }
@@ -684,6 +748,7 @@ insert_job_row(struct store *st, const struct job *j, int64_t created, int64_t *
 	/* A job no server default was applied to (a tool's, a test's) runs
 	 * on the built-in one. */
 	st_bind_text(s, 24, j->cpu ? j->cpu : JOB_CPU_DEFAULT);
+	sqlite3_bind_int(s, 25, j->max_attempts > 0 ? j->max_attempts : JOB_DEFAULT_MAX_ATTEMPTS);
 	if ((r = st_step_changes(st, s, fn)) < 0)
 		return r;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -943,7 +1008,7 @@ static const struct st_list_kind recovered_kind = {
  * the running JOBS, N of them, ending their running tests. */
 static int
 recover_running(struct store *st, bool requeue, int64_t now_ms, const struct recovered_job *jobs,
-    size_t n, const char *fn)
+    size_t n, size_t *interrupted, const char *fn)
 {
 	sqlite3_stmt *s = st->stmt[STMT_RECOVER_INTERRUPT];
 	int r;
@@ -952,12 +1017,20 @@ recover_running(struct store *st, bool requeue, int64_t now_ms, const struct rec
 	 * which the next statement changes. */
 	if ((r = st_run(st, STMT_RECOVER_TESTS, fn)) < 0)
 		return r;
+	/* Requeued: the jobs with an attempt left, their ended attempt kept.
+	 * The others are interrupted, like every job without --requeue. */
 	if (requeue) {
-		r = st_run(st, STMT_RECOVER_REQUEUE, fn);
-	} else {
-		st_bind_text(s, 1, INTERRUPTED_MESSAGE);
+		st_bind_text(st->stmt[STMT_RECOVER_ATTEMPTS], 1, RESTARTED_MESSAGE);
+		sqlite3_bind_int64(st->stmt[STMT_RECOVER_ATTEMPTS], 2, now_ms);
+		if ((r = st_run(st, STMT_RECOVER_ATTEMPTS, fn)) == 0)
+			r = st_run(st, STMT_RECOVER_REQUEUE, fn);
+	}
+	if (r == 0) {
+		st_bind_text(s, 1, requeue ? LAST_ATTEMPT_MESSAGE : INTERRUPTED_MESSAGE);
 		sqlite3_bind_int64(s, 2, now_ms);
-		r = st_run(st, STMT_RECOVER_INTERRUPT, fn);
+		r = st_step_changes(st, s, fn);
+		*interrupted = r > 0 ? (size_t)r : 0;
+		r = r < 0 ? r : 0;
 	}
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = st_counters_update(st, jobs[i].id, fn);
@@ -969,7 +1042,7 @@ store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recove
     size_t *n)
 {
 	struct recovered_job *jobs;
-	size_t njobs;
+	size_t njobs, interrupted = 0;
 	void *list;
 	int r;
 
@@ -987,16 +1060,35 @@ store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recove
 		r = st_run(st, STMT_RECOVER_CAPTURES, __func__);
 	}
 	if (r == 0 && njobs > 0)
-		r = recover_running(st, requeue, now_ms, jobs, njobs, __func__);
+		r = recover_running(st, requeue, now_ms, jobs, njobs, &interrupted, __func__);
 	if ((r = st_tx_end(st, r, __func__)) < 0) {
 		free(jobs);
 		return r;
 	}
-	if (!requeue)
-		metrics_jobs_finished(RESULT_INTERRUPTED, njobs);
+	metrics_jobs_finished(RESULT_INTERRUPTED, interrupted);
 	*out = jobs;
 	*n = njobs;
 	return 0;
+}
+
+int
+store_job_retry(struct store *st, int64_t id, enum job_result result, const char *message,
+    int64_t now_ms)
+{
+	sqlite3_stmt *add = st->stmt[STMT_ATTEMPT_ADD];
+	int r;
+
+	if ((r = st_tx_begin(st, __func__)) < 0)
+		return r;
+	sqlite3_bind_int64(add, 1, id);
+	st_bind_text(add, 2, job_result_name(result));
+	st_bind_text(add, 3, message != NULL ? message : "");
+	sqlite3_bind_int64(add, 4, now_ms);
+	if ((r = st_step_changes(st, add, __func__)) == 0)
+		r = -ESTALE; /* not running, or no attempt left */
+	if (r > 0 && (r = st_run_key(st, STMT_JOB_RETRY, id, __func__)) == 0)
+		r = st_counters_update(st, id, __func__);
+	return st_tx_end(st, r, __func__);
 }
 
 int

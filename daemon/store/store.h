@@ -75,6 +75,12 @@ int store_job_list_ids(struct store *st, const struct job_filter *f, int64_t *id
 /* The newest finished job with tag TAG, or else of kernel KERNEL (a
  * sha256): 0 with *ID, -ENOENT when there is none. */
 int store_job_latest(struct store *st, const char *tag, const char *kernel, int64_t *id);
+/* Running job ID's attempt was ended by the infrastructure (RESULT
+ * error, MESSAGE why): keep it in the job's attempts and queue the job
+ * again as attempt+1.  0, -ESTALE when the job is not running or has no
+ * attempt left, or negative errno. */
+int store_job_retry(struct store *st, int64_t id, enum job_result result, const char *message,
+    int64_t now_ms);
 /* Free an array from store_job_list(). */
 void store_job_list_free(struct job **jobs, size_t n);
 /* Queued jobs in scheduling order (priority desc, then id asc = FIFO). */
@@ -143,11 +149,12 @@ struct recovered_job {
 	uint64_t starttime_ticks; /* from /proc/PID/stat when the pid was recorded */
 };
 /* At start-up: every job left `running` by a dead daemon becomes queued
- * again with attempt+1 (REQUEUE) or done/interrupted, in one transaction.
- * Returns the jobs touched so the caller can kill surviving qemus.  The
- * same transaction turns every coverage capture left pending or running
- * into COV_ERROR ("interrupted: ..."): captures were the dead daemon's
- * children, and none of them will report. */
+ * again with attempt+1, the ended attempt kept (REQUEUE, when the job has
+ * an attempt left: job->max_attempts), or done/interrupted, in one
+ * transaction.  Returns the jobs touched so the caller can kill surviving
+ * qemus.  The same transaction turns every coverage capture left pending
+ * or running into COV_ERROR ("interrupted: ..."): captures were the dead
+ * daemon's children, and none of them will report. */
 int store_jobs_recover(struct store *st, bool requeue, int64_t now_ms, struct recovered_job **out,
     size_t *n);
 

@@ -4,20 +4,16 @@
  *
  * Two kernel runs may hold 100,000 sub-results each, coverage records by
  * the megabyte and crash reports: reading them is far more than a turn of
- * the loop may take.  So the whole comparison runs in the thread pool, on
- * a read-only SQLite connection of its own (store_open_reader(), which in
- * WAL mode neither waits for the loop's writes nor holds them up), and
- * the loop only sends the text it made.
+ * the loop may take, so the whole comparison runs in the thread pool on a
+ * connection of its own (reader.c).
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <uv.h>
 
 #include "base/paths.h"
 #include "compare/compare.h"
@@ -40,24 +36,17 @@ struct side {
 };
 
 struct compare {
-	struct http_request *req; /* NULL once the client went away */
-	uv_work_t work;
-	bool busy;
-	char db[PATH_MAX];
-	char state_dir[PATH_MAX];
+	const char *state_dir; /* the worker's, while it runs */
 	bool all; /* ?all=1: unchanged results too */
 	struct side s[2];
-	/* What the worker made: a reply, or an error to reply. */
-	enum http_error err; /* HTTP_ERR_COUNT: none */
-	char field[8];
-	char message[512];
-	char *text;
-	size_t len;
+	struct http_reader_result *res;
 };
 
 static void
-compare_free(struct compare *c)
+compare_free(void *arg)
 {
+	struct compare *c = arg;
+
 	for (int i = 0; i < 2; i++) {
 		struct side *s = &c->s[i];
 
@@ -67,32 +56,10 @@ compare_free(struct compare *c)
 		store_crash_list_free(s->crashes, s->ncrashes);
 		lcov_free(&s->lcov);
 	}
-	free(c->text);
 	free(c);
 }
 
-static void
-compare_detach(void *data)
-{
-	struct compare *c = data;
-
-	c->req = NULL;
-	if (!c->busy)
-		compare_free(c);
-}
-
-static int __attribute__((format(printf, 4, 5)))
-fail(struct compare *c, enum http_error err, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	c->err = err;
-	snprintf(c->field, sizeof(c->field), "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(c->message, sizeof(c->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define fail(c, ...) http_reader_fail((c)->res, __VA_ARGS__)
 
 /* ---- the worker: load ----------------------------------------------------- */
 
@@ -317,10 +284,10 @@ render(struct compare *c)
 	    "tests", tests, "crashes", "new", crash_list_json(b->crashes, new_idx, nnew), "gone",
 	    crash_list_json(a->crashes, gone_idx, ngone), "coverage", cov, "durations", durations);
 	cov = NULL;
-	if (o == NULL || (c->text = json_dumps(o, JSON_COMPACT)) == NULL)
+	if (o == NULL || (c->res->text = json_dumps(o, JSON_COMPACT)) == NULL)
 		err = -ENOMEM;
 	else
-		c->len = strlen(c->text);
+		c->res->len = strlen(c->res->text);
 out:
 	json_decref(o);
 	json_decref(cov);
@@ -331,42 +298,15 @@ out:
 }
 
 static void
-compare_work(uv_work_t *w)
+compare_work(struct store *st, const char *state_dir, void *arg, struct http_reader_result *res)
 {
-	struct compare *c = w->data;
-	struct store *st = NULL;
-	char *cause = NULL;
-	int err = store_open_reader(&st, c->db, &cause);
+	struct compare *c = arg;
+	int err;
 
-	if (err < 0) {
-		fail(c, HTTP_ERR_INTERNAL, NULL, "opening the database: %s",
-		    cause ? cause : strerror(-err));
-		free(cause);
-		return;
-	}
+	c->res = res;
+	c->state_dir = state_dir;
 	if (load_side(c, st, 0) == 0 && load_side(c, st, 1) == 0 && (err = render(c)) < 0)
 		fail(c, HTTP_ERR_INTERNAL, NULL, "comparing: %s", strerror(-err));
-	store_free(st);
-}
-
-static void
-compare_after(uv_work_t *w, int status)
-{
-	struct compare *c = w->data;
-	struct http_request *req = c->req;
-
-	c->busy = false;
-	if (req == NULL) {
-		compare_free(c);
-		return;
-	}
-	if (status < 0)
-		http_reply_error(req, HTTP_ERR_INTERNAL, NULL, "comparing: %s",
-		    uv_strerror(status));
-	else if (c->err != HTTP_ERR_COUNT)
-		http_reply_error(req, c->err, c->field[0] ? c->field : NULL, "%s", c->message);
-	else
-		http_reply_json_text(req, 200, c->text, c->len);
 }
 
 /* ---- the request ---------------------------------------------------------- */
@@ -400,7 +340,6 @@ side_param(struct http_request *req, const char *name, struct side *s)
 void
 http_compare(struct http_request *req)
 {
-	struct http_env *d = http_request_env(req);
 	struct compare *c = calloc(1, sizeof(*c));
 	long long all;
 
@@ -408,19 +347,11 @@ http_compare(struct http_request *req)
 		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
 		return;
 	}
-	c->err = HTTP_ERR_COUNT;
 	if (!side_param(req, "a", &c->s[0]) || !side_param(req, "b", &c->s[1]) ||
 	    http_query_int(req, "all", 0, 1, 0, &all) < 0) {
 		compare_free(c);
 		return;
 	}
 	c->all = all != 0;
-	snprintf(c->db, sizeof(c->db), "%s/pkvmd.db", d->state_dir);
-	snprintf(c->state_dir, sizeof(c->state_dir), "%s", d->state_dir);
-	c->req = req;
-	c->busy = true;
-	c->work.data = c;
-	http_request_set_data(req, c, compare_detach);
-	uv_queue_work(d->loop, &c->work, compare_work, compare_after);
-	http_request_pause(req);
+	http_reader_run(req, compare_work, c, compare_free);
 }

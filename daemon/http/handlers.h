@@ -172,6 +172,28 @@ void http_job_coverage(struct http_request *req);
 void http_coverage_merged(struct http_request *req);
 void http_coverage_diff(struct http_request *req);
 
+/* reader.c: a request answered from the thread pool on a read-only
+ * connection.  What the worker leaves: an error (ERR other than
+ * HTTP_ERR_COUNT, with FIELD and MESSAGE), or the reply's JSON TEXT
+ * (malloc'd) of LEN bytes. */
+struct http_reader_result {
+	enum http_error err;
+	char field[16];
+	char message[512];
+	char *text;
+	size_t len;
+};
+/* The worker: reads ST (the state directory is STATE_DIR), fills RES. */
+typedef void (*http_reader_fn)(struct store *st, const char *state_dir, void *arg,
+    struct http_reader_result *res);
+/* Answer REQ with what FN(…, ARG, …) leaves, FN run in the thread pool;
+ * FREE_ARG(ARG) once done, also when the client left first. */
+void http_reader_run(struct http_request *req, http_reader_fn fn, void *arg,
+    void (*free_arg)(void *arg));
+/* Set RES to the error ERR of FIELD (or NULL), with a message; -1. */
+int http_reader_fail(struct http_reader_result *res, enum http_error err, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* compare.c: GET /v1/compare, in the thread pool. */
 void http_compare(struct http_request *req);
 /* coverage-html.c: GET /v1/jobs/{id}/coverage/html/{path...}, genhtml's

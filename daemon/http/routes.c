@@ -174,6 +174,10 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/compare",
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_compare },
+	{ .method = "GET",
+	    .pattern = "/v1/tests/history",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_test_history },
 
 	/* Tokens: users make and revoke their own (tokens.c says who may do
 	 * what); anyone may ask who they are. */

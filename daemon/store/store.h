@@ -211,6 +211,21 @@ struct test_full {
 };
 /* Tests of job ID's current attempt in run order, with sub-results. */
 int store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n);
+/* One run of a test (or of a sub-result) in a job's current attempt. */
+struct test_run {
+	int64_t job_id;
+	int attempt;
+	char kernel[SHA256_HEX_LEN + 1];
+	int64_t created_ms; /* the job's */
+	enum test_verdict verdict;
+	int64_t duration_ms; /* a test's; -1 for a sub-result */
+};
+/* The runs of test NAME, or of its sub-result at PATH (NPATH names from
+ * the test down; "name#K" is the K-th sibling of that name) in done jobs,
+ * newest first, at most LIMIT (0: 100), of jobs tagged TAG unless NULL;
+ * runs without that sub-result are left out.  free() *OUT. */
+int store_test_history(struct store *st, const char *name, char *const *path, size_t npath,
+    const char *tag, int limit, struct test_run **out, size_t *n);
 /* Free an array from store_test_list_full(). */
 void store_test_list_full_free(struct test_full *t, size_t n);
 

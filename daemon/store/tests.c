@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/log.h"
 #include "store/private.h"
@@ -72,6 +73,20 @@ const struct stmt_def st_test_stmts[] = {
 		   " message, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
 	{ .id = STMT_TESTS_ABORT,
 	    .sql = "UPDATE tests SET verdict = 'error' WHERE job_id = ?1 AND verdict = 'running'" },
+	/* A test's runs, newest job first: each done job's current attempt,
+	 * of a tag when ?2 is not NULL (tests_kernel finds the name). */
+	{ .id = STMT_HISTORY_TESTS,
+	    .sql = "SELECT t.id, t.job_id, t.attempt, t.verdict, t.duration_ms, j.kernel,"
+		   " j.created_ms FROM tests t JOIN jobs j ON j.id = t.job_id"
+		   " AND j.attempt = t.attempt"
+		   " WHERE t.name = ?1 AND j.state = 'done' AND (?2 IS NULL OR EXISTS"
+		   " (SELECT 1 FROM job_tags g WHERE g.job_id = j.id AND g.tag = ?2))"
+		   " ORDER BY t.job_id DESC LIMIT ?3" },
+	/* The ?4-th (from 0) sub-result named ?3 under ?2 (NULL: the
+	 * test's top level) of test ?1. */
+	{ .id = STMT_HISTORY_SUB,
+	    .sql = "SELECT id, verdict FROM subtests WHERE test_id = ?1 AND parent_id IS ?2"
+		   " AND name = ?3 ORDER BY seq LIMIT 1 OFFSET ?4" },
 	{ .id = STMT_TEST_LIST,
 	    .sql = "SELECT " TEST_COLS " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
 		   " WHERE j.id = ?1 ORDER BY t.seq" },
@@ -558,4 +573,110 @@ void
 store_test_list_full_free(struct test_full *t, size_t n)
 {
 	st_list_free(&test_full_kind, t, n);
+}
+
+/* Split "name#K" (K >= 2) into NAME's length and K-1; else all of it, 0. */
+static size_t
+twin_of(const char *name, int64_t *skip)
+{
+	const char *hash = strrchr(name, '#');
+	char *end;
+	long k;
+
+	*skip = 0;
+	if (hash == NULL || hash[1] < '2' || hash[1] > '9')
+		return strlen(name);
+	k = strtol(hash + 1, &end, 10);
+	if (*end != '\0' || k < 2)
+		return strlen(name);
+	*skip = k - 1;
+	return (size_t)(hash - name);
+}
+
+/* The verdict of test row TEST_ID's sub-result at PATH: 0 with *V, or
+ * -ENOENT when the run has none there. */
+static int
+sub_verdict(struct store *st, int64_t test_id, char *const *path, size_t npath,
+    enum test_verdict *v, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_HISTORY_SUB];
+	int64_t parent = 0, skip;
+	int r = 0;
+
+	for (size_t i = 0; i < npath && r == 0; i++) {
+		size_t len = twin_of(path[i], &skip);
+
+		sqlite3_bind_int64(s, 1, test_id);
+		if (i == 0)
+			sqlite3_bind_null(s, 2);
+		else
+			sqlite3_bind_int64(s, 2, parent);
+		sqlite3_bind_text(s, 3, path[i], (int)len, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, skip);
+		if ((r = st_step_row(st, s, fn)) == 0) {
+			parent = sqlite3_column_int64(s, 0);
+			if (test_verdict_parse((const char *)sqlite3_column_text(s, 1), v) < 0)
+				r = -EIO;
+		}
+		st_stmt_done(s);
+	}
+	return r;
+}
+
+int
+store_test_history(struct store *st, const char *name, char *const *path, size_t npath,
+    const char *tag, int limit, struct test_run **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_HISTORY_TESTS];
+	struct test_run *runs = NULL;
+	size_t k = 0, cap = 0;
+	bool began = st_read_begin(st, __func__);
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	st_bind_text(s, 1, name);
+	st_bind_text(s, 2, tag);
+	st_bind_limit(s, 3, limit);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct test_run t = { .job_id = sqlite3_column_int64(s, 1),
+			.attempt = sqlite3_column_int(s, 2),
+			.duration_ms = npath == 0 ? sqlite3_column_int64(s, 4) : -1,
+			.created_ms = sqlite3_column_int64(s, 6) };
+
+		st_col_copy(s, 5, t.kernel, sizeof(t.kernel));
+		if (test_verdict_parse((const char *)sqlite3_column_text(s, 3), &t.verdict) < 0) {
+			r = -EIO;
+			break;
+		}
+		if (npath > 0) {
+			r = sub_verdict(st, sqlite3_column_int64(s, 0), path, npath, &t.verdict,
+			    __func__);
+			if (r == -ENOENT) { /* that run has no such sub-result */
+				r = 0;
+				continue;
+			}
+		}
+		if (r == 0 && k == cap) {
+			struct test_run *v = realloc(runs, (cap = cap ? 2 * cap : 32) * sizeof(*v));
+
+			if (v == NULL)
+				r = -ENOMEM;
+			else
+				runs = v;
+		}
+		if (r == 0)
+			runs[k++] = t;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = st_db_fail(st->db, __func__);
+	st_stmt_done(s);
+	st_read_end(st, began, __func__);
+	if (r < 0) {
+		free(runs);
+		return r;
+	}
+	*out = runs;
+	*n = k;
+	return 0;
 }

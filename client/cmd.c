@@ -34,6 +34,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_results_entry,
 	&cmd_crashes_entry,
 	&cmd_compare_entry,
+	&cmd_history_entry,
 	&cmd_artifacts_entry,
 	&cmd_disk_entry,
 	&cmd_coverage_entry,

@@ -2,7 +2,8 @@
 # Integration: comparing two runs (GET /v1/compare, pkvmctl compare):
 # transitions per test and sub-test, crash titles new and gone, coverage
 # gained and lost per file, durations beyond noise, runs named by id, tag
-# or kernel, the exit status a CI step gates on, and refusals of bad input.
+# or kernel, the exit status a CI step gates on, and refusals of bad input;
+# and a test's history (GET /v1/tests/history, pkvmctl history).
 #
 # fake-qemu prints each test's TAP sub-results (fakeqemu.subtests, with
 # fakeqemu.subfail naming those that fail), panics on request, and ships
@@ -73,6 +74,26 @@ check_eq "pkvmctl compare: exit 0 when nothing regressed" "$rc" 0
 check_eq "pkvmctl compare --json: the server's answer" \
 	"$(ctl compare --json "$base" "$same" | python3 -c 'import json, sys; c = json.load(sys.stdin); print(c["regressed"], [t["change"] for t in c["tests"]])')" \
 	"False ['still-failing', 'still-failing']"
+
+# ---- history ------------------------------------------------------------------------
+# case-2 passed in base, failed in patched, passed in same: two flips.
+check_eq "history of a sub-test: its verdicts newest first, pass rate, flips" \
+	"$(ctl history --json "pass.sh / case-2" | python3 -c '
+import json, sys
+h = json.load(sys.stdin)
+print([(r["job"], r["verdict"]) for r in h["runs"]], h["passes"], h["fails"], h["flips"], round(h["pass_rate"], 2))')" \
+	"[($same, 'pass'), ($patched, 'fail'), ($base, 'pass')] 2 1 2 0.67"
+check_eq "history of a sub-test only some runs have: those runs" \
+	"$(ctl history --json "pass.sh / case-6" | python3 -c 'import json, sys; print([r["job"] for r in json.load(sys.stdin)["runs"]])')" \
+	"[$patched]"
+check_eq "history by tag, and of the test itself with its duration" \
+	"$(ctl history --json -T patched pass.sh | python3 -c 'import json, sys; print([(r["job"], r["verdict"], r["duration"]) for r in json.load(sys.stdin)["runs"]])')" \
+	"[($patched, 'fail', 0.9)]"
+check_match "pkvmctl history: the summary line" "$(ctl history "pass.sh / case-2")" \
+	'^pass\.sh / case-2: 2 passed, 1 failed \(67% passed\), 2 flips over 3 runs$'
+check_eq "history of no such test: no runs" \
+	"$(ctl history --json nosuchtest | python3 -c 'import json, sys; h = json.load(sys.stdin); print(h["runs"], h["pass_rate"])')" \
+	"[] None"
 
 # ---- runs named by kernel -------------------------------------------------------
 SHA=$(sha256sum "$TEST_KERNEL" | cut -c1-64)
@@ -150,6 +171,8 @@ ctl cancel "$hang" >/dev/null
 rc=0
 ctl compare "$base" abc >/dev/null 2>&1 || rc=$?
 check_eq "pkvmctl compare with a bad run: exit 2" "$rc" 2
+check_eq "history without a test: 400 missing_field" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" 'http://pkvmd/v1/tests/history')" 400
 check_eq "pkvmd is still up" "$(ctl status "$base" >/dev/null && echo up)" up
 
 finish

@@ -37,6 +37,13 @@ struct pass {
 	uv_work_t work;
 	int64_t now_ms;
 
+	/* Read by the first worker, on a connection of its own: the jobs
+	 * and what retention needs of each (at 10,000 jobs that read took
+	 * 75 ms, too long for the loop; a job pinned or busy since is
+	 * refused by the guarded mark). */
+	struct retention_job *jobs;
+	size_t njobs;
+	int jobs_err;
 	/* Measured by the first worker: the sizes of the jobs' directories
 	 * (by id, ascending) and the blob files. */
 	int64_t *ids;
@@ -146,6 +153,7 @@ prune_totals(const struct prune *p, struct prune_stats *out)
 static void
 pass_free(struct pass *ps)
 {
+	free(ps->jobs);
 	free(ps->ids);
 	free(ps->sizes);
 	free(ps->blobs);
@@ -161,7 +169,38 @@ cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Worker: measure what the loop asked for. */
+/* Worker: read the jobs on a reader connection; 0 or negative errno. */
+static int
+read_jobs(struct pass *ps)
+{
+	const struct prune_env *env = &ps->p->env;
+	char db[PATH_MAX], *cause = NULL;
+	struct store *st = NULL;
+	int err;
+
+	snprintf(db, sizeof(db), "%s/pkvmd.db", env->state_dir);
+	if ((err = store_open_reader(&st, db, &cause)) < 0) {
+		log_warnx("prune: opening the database to read: %s",
+		    cause ? cause : strerror(-err));
+		free(cause);
+		return err;
+	}
+	err = store_retention_jobs(st, &ps->jobs, &ps->njobs);
+	store_free(st);
+	if (err < 0 || !ps->measure)
+		return err;
+	ps->ids = calloc(ps->njobs + 1, sizeof(*ps->ids));
+	ps->sizes = calloc(ps->njobs + 1, sizeof(*ps->sizes));
+	if (ps->ids == NULL || ps->sizes == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < ps->njobs; i++)
+		ps->ids[i] = ps->jobs[i].id;
+	ps->nids = ps->njobs;
+	qsort(ps->ids, ps->nids, sizeof(*ps->ids), cmp_id);
+	return 0;
+}
+
+/* Worker: read the jobs, and measure what the pass needs. */
 static void
 measure_work(uv_work_t *w)
 {
@@ -169,7 +208,8 @@ measure_work(uv_work_t *w)
 	const struct prune_env *env = &ps->p->env;
 	char dir[PATH_MAX];
 
-	for (size_t i = 0; ps->measure && i < ps->nids; i++) {
+	ps->jobs_err = read_jobs(ps);
+	for (size_t i = 0; ps->jobs_err == 0 && ps->measure && i < ps->nids; i++) {
 		paths_job_dir(env->state_dir, ps->ids[i], dir, sizeof(dir));
 		ps->sizes[i] = prune_dir_bytes(dir);
 	}
@@ -298,12 +338,15 @@ pass_decide(uv_work_t *w, int status)
 		log_warn(status, "prune: the thread pool refused the measurement");
 		goto remove;
 	}
-	/* Again, now: a job may have been pinned, or finished, meanwhile.
-	 * One not measured (it had no row then) weighs nothing this pass. */
-	if ((err = store_retention_jobs(env->store, &jobs, &n)) < 0) {
-		log_warn(err, "prune: listing the jobs");
+	/* As the worker read them: a job pinned or busy since then is
+	 * refused by store_jobs_mark_pruned(), and one submitted since is
+	 * not finished. */
+	if (ps->jobs_err < 0) {
+		log_warn(ps->jobs_err, "prune: listing the jobs");
 		goto remove;
 	}
+	jobs = ps->jobs;
+	n = ps->njobs;
 	if ((items = calloc(n + 1, sizeof(*items))) == NULL ||
 	    (ps->victims = calloc(n + 1, sizeof(*ps->victims))) == NULL)
 		goto remove;
@@ -340,7 +383,6 @@ pass_decide(uv_work_t *w, int status)
 
 remove:
 	free(items);
-	free(jobs);
 	if ((err = uv_queue_work(env->loop, &ps->work, remove_work, pass_end)) < 0)
 		pass_end(&ps->work, err);
 }
@@ -350,9 +392,7 @@ static void
 pass_begin(struct prune *p)
 {
 	const struct prune_env *env = &p->env;
-	struct retention_job *jobs = NULL;
 	struct pass *ps;
-	size_t n = 0;
 	int err;
 
 	if (p->stopped || p->pass != NULL)
@@ -370,19 +410,6 @@ pass_begin(struct prune *p)
 	p->waiting = NULL;
 	p->pass = ps;
 	ps->measure = env->keep_bytes > 0;
-	if (ps->measure) {
-		if ((err = store_retention_jobs(env->store, &jobs, &n)) < 0)
-			log_warn(err, "prune: listing the jobs");
-		ps->ids = calloc(n + 1, sizeof(*ps->ids));
-		ps->sizes = calloc(n + 1, sizeof(*ps->sizes));
-		if (ps->ids == NULL || ps->sizes == NULL)
-			n = 0;
-		for (size_t i = 0; i < n; i++)
-			ps->ids[i] = jobs[i].id;
-		ps->nids = n;
-		qsort(ps->ids, ps->nids, sizeof(*ps->ids), cmp_id);
-		free(jobs);
-	}
 	if ((err = uv_queue_work(env->loop, &ps->work, measure_work, pass_decide)) < 0)
 		pass_decide(&ps->work, err);
 }

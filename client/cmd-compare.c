@@ -56,7 +56,7 @@ print_side(const char *label, json_t *s)
 static void
 print_tests(json_t *reply)
 {
-	static const char *const order[] = { "regressed", "fixed", "new", "removed",
+	static const char *const order[] = { "regressed", "fixed", "new", "removed", "flaky",
 		"still-failing", "changed", "unchanged" };
 	json_t *counts = json_object_get(reply, "counts"), *row;
 	char name[1024], change[32];

@@ -35,6 +35,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_crashes_entry,
 	&cmd_compare_entry,
 	&cmd_history_entry,
+	&cmd_flaky_entry,
 	&cmd_artifacts_entry,
 	&cmd_disk_entry,
 	&cmd_coverage_entry,

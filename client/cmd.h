@@ -75,6 +75,7 @@ extern const struct cmd_entry cmd_results_entry;
 extern const struct cmd_entry cmd_crashes_entry;
 extern const struct cmd_entry cmd_compare_entry;
 extern const struct cmd_entry cmd_history_entry;
+extern const struct cmd_entry cmd_flaky_entry;
 extern const struct cmd_entry cmd_artifacts_entry;
 extern const struct cmd_entry cmd_coverage_entry;
 extern const struct cmd_entry cmd_token_entry;

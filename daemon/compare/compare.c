@@ -17,6 +17,7 @@ static const char *const change_names[CMP__COUNT] = {
 	[CMP_FIXED] = "fixed",
 	[CMP_NEW] = "new",
 	[CMP_REMOVED] = "removed",
+	[CMP_FLAKY] = "flaky",
 	[CMP_STILL_FAILING] = "still-failing",
 	[CMP_CHANGED] = "changed",
 	[CMP_UNCHANGED] = "unchanged",

@@ -23,12 +23,13 @@ enum cmp_change {
 	CMP_FIXED, /* failed in A, passes in B */
 	CMP_NEW, /* only in B */
 	CMP_REMOVED, /* only in A */
+	CMP_FLAKY, /* regressed, but it both passed and failed before on A's kernel and tests */
 	CMP_STILL_FAILING, /* failed in both */
 	CMP_CHANGED, /* any other change of verdict (a skip, say) */
 	CMP_UNCHANGED,
 	CMP__COUNT,
 };
-/* The wire name of C: "regressed", "fixed", "new", "removed",
+/* The wire name of C: "regressed", "fixed", "new", "removed", "flaky",
  * "still-failing", "changed", "unchanged". */
 const char *cmp_change_name(enum cmp_change c);
 

@@ -255,8 +255,46 @@ by_change(const void *x, const void *y)
 	return strcmp(ka, kb);
 }
 
+/* A regression of a test that both passed and failed before on A's
+ * kernel and test files (019-outcomes.sql) is no evidence against B:
+ * "flaky", which the gate does not count.  When B ran on the same kernel
+ * and files, its own failure is among those counted, and is not "before". */
+static void
+flaky_before(struct compare *c, struct store *st, struct cmp_row *rows, size_t n,
+    size_t counts[CMP__COUNT])
+{
+	const struct job *a = c->s[0].job, *b = c->s[1].job;
+	int64_t own = strcmp(a->kernel, b->kernel) == 0 && strcmp(a->tests_key, b->tests_key) == 0;
+	char key[2048];
+
+	if (a->tests_key[0] == '\0' || counts[CMP_REGRESSED] == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int64_t passes, fails;
+		size_t k = 0;
+
+		if (rows[i].change != CMP_REGRESSED)
+			continue;
+		for (const char *p = rows[i].a->key; *p != '\0' && k + 4 < sizeof(key); p++) {
+			if (*p == CMP_KEY_SEP) {
+				memcpy(key + k, " / ", 3);
+				k += 3;
+			} else {
+				key[k++] = *p;
+			}
+		}
+		key[k] = '\0';
+		if (store_outcome_get(st, a->kernel, a->tests_key, key, &passes, &fails) == 0 &&
+		    passes > 0 && fails - own > 0) {
+			rows[i].change = CMP_FLAKY;
+			counts[CMP_REGRESSED]--;
+			counts[CMP_FLAKY]++;
+		}
+	}
+}
+
 static int
-render(struct compare *c)
+render(struct compare *c, struct store *st)
 {
 	struct side *a = &c->s[0], *b = &c->s[1];
 	size_t counts[CMP__COUNT], *new_idx = NULL, *gone_idx = NULL, nnew = 0, ngone = 0, n = 0;
@@ -268,6 +306,7 @@ render(struct compare *c)
 	    (err = cmp_crashes(a->crashes, a->ncrashes, b->crashes, b->ncrashes, &new_idx, &nnew,
 		 &gone_idx, &ngone)) < 0)
 		goto out;
+	flaky_before(c, st, rows, n, counts);
 	if ((cov = coverage_json(c, &err)) == NULL)
 		goto out;
 	durations = durations_json(c, rows, n);
@@ -305,7 +344,7 @@ compare_work(struct store *st, const char *state_dir, void *arg, struct http_rea
 
 	c->res = res;
 	c->state_dir = state_dir;
-	if (load_side(c, st, 0) == 0 && load_side(c, st, 1) == 0 && (err = render(c)) < 0)
+	if (load_side(c, st, 0) == 0 && load_side(c, st, 1) == 0 && (err = render(c, st)) < 0)
 		fail(c, HTTP_ERR_INTERNAL, NULL, "comparing: %s", strerror(-err));
 }
 

@@ -198,6 +198,8 @@ int http_reader_fail(struct http_reader_result *res, enum http_error err, const 
 void http_compare(struct http_request *req);
 /* history.c: GET /v1/tests/history, in the thread pool. */
 void http_test_history(struct http_request *req);
+/* flaky.c: GET /v1/flaky, in the thread pool. */
+void http_flaky(struct http_request *req);
 /* coverage-html.c: GET /v1/jobs/{id}/coverage/html/{path...}, genhtml's
  * report (rendered on the first request, then kept). */
 void http_job_coverage_html(struct http_request *req);

@@ -178,6 +178,10 @@ static const struct http_route routes[] = {
 	    .pattern = "/v1/tests/history",
 	    .scope = HTTP_SCOPE_READ,
 	    .handler = http_test_history },
+	{ .method = "GET",
+	    .pattern = "/v1/flaky",
+	    .scope = HTTP_SCOPE_READ,
+	    .handler = http_flaky },
 
 	/* Tokens: users make and revoke their own (tokens.c says who may do
 	 * what); anyone may ask who they are. */

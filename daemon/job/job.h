@@ -151,6 +151,9 @@ struct job {
 	char **stream_paths;
 	size_t nstream_paths;
 
+	/* The sha256 of its test files, which flakiness is counted against
+	 * (019-outcomes.sql); "" for jobs from before. */
+	char tests_key[SHA256_HEX_LEN + 1];
 	int attempt; /* 1 for the first run */
 	/* An attempt an infrastructure failure ended (qemu that would not
 	 * start or was killed by the host, pkvmd restarted) is run again, up

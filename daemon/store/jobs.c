@@ -46,7 +46,7 @@
 	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
 	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
 	" j.build_dir, j.gcov_tool, j.net, j.vmlinux, j.via, j.pinned, j.pruned_ms," \
-	" j.interactive, j.cpu, j.max_attempts"
+	" j.interactive, j.cpu, j.max_attempts, j.tests_key"
 
 /* The rows of one attempt of job ?1, the job's current one. */
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
@@ -109,6 +109,7 @@ const struct stmt_def st_job_stmts[] = {
 	    .sql = "INSERT INTO job_attempts (job_id, attempt, result, message, started_ms,"
 		   " finished_ms) SELECT id, attempt, 'interrupted', ?1, started_ms, ?2 FROM jobs"
 		   " WHERE state = 'running' AND attempt < max_attempts" },
+	{ .id = STMT_JOB_SET_TESTS_KEY, .sql = "UPDATE jobs SET tests_key = ?2 WHERE id = ?1" },
 	{ .id = STMT_JOB_LATEST_TAG,
 	    .sql = "SELECT j.id FROM job_tags t JOIN jobs j ON j.id = t.job_id"
 		   " WHERE t.tag = ?1 AND j.state = 'done' ORDER BY t.job_id DESC LIMIT 1" },
@@ -269,6 +270,7 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	if ((r = st_col_dup(s, 36, &j->cpu)) < 0)
 		goto fail;
 	j->max_attempts = sqlite3_column_int(s, 37);
+	st_col_copy(s, 38, j->tests_key, sizeof(j->tests_key));
 	*out = j;
 	return 0;
 
@@ -784,6 +786,62 @@ insert_children(struct store *st, int64_t id, const struct job *j, const char *f
 	return 0;
 }
 
+static int
+by_exe_name(const void *x, const void *y)
+{
+	const struct job_exe *const *a = x, *const *b = y;
+
+	return strcmp((*a)->name, (*b)->name);
+}
+
+/* The sha256 of J's test files, which flakiness is counted against
+ * (019-outcomes.sql): its executables or payloads by name, then the
+ * extra tree's files in the job's order, names and blobs. */
+static int
+tests_key(const struct job *j, char hex[SHA256_HEX_LEN + 1])
+{
+	const struct job_exe **exes = calloc(j->nexes + 1, sizeof(*exes));
+	struct sha256 *h = sha256_new();
+
+	if (exes == NULL || h == NULL) {
+		free(exes);
+		sha256_free(h);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < j->nexes; i++)
+		exes[i] = &j->exes[i];
+	qsort(exes, j->nexes, sizeof(*exes), by_exe_name);
+	for (size_t i = 0; i < j->nexes; i++) {
+		sha256_update(h, "exe", 4);
+		sha256_update(h, exes[i]->name, strlen(exes[i]->name) + 1);
+		sha256_update(h, exes[i]->blob, strlen(exes[i]->blob) + 1);
+	}
+	for (size_t i = 0; i < j->nextra; i++) {
+		if (j->extra[i].kind != EXTRA_FILE)
+			continue;
+		sha256_update(h, "extra", 6);
+		sha256_update(h, j->extra[i].path, strlen(j->extra[i].path) + 1);
+		sha256_update(h, j->extra[i].blob, strlen(j->extra[i].blob) + 1);
+	}
+	sha256_final_hex(h, hex); /* and frees H */
+	free(exes);
+	return 0;
+}
+
+static int
+set_tests_key(struct store *st, int64_t id, const struct job *j, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_TESTS_KEY];
+	char hex[SHA256_HEX_LEN + 1];
+	int r;
+
+	if ((r = tests_key(j, hex)) < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	st_bind_text(s, 2, hex);
+	return st_step_changes(st, s, fn) < 0 ? -EIO : 0;
+}
+
 int
 st_job_insert_rows(struct store *st, struct job *j, const char *fn)
 {
@@ -793,8 +851,9 @@ st_job_insert_rows(struct store *st, struct job *j, const char *fn)
 	int r;
 
 	if ((r = insert_job_row(st, j, created, &id, fn)) == 0 &&
-	    (r = st_kernel_seen(st, j->kernel, id, fn)) == 0)
-		r = insert_children(st, id, j, fn);
+	    (r = st_kernel_seen(st, j->kernel, id, fn)) == 0 &&
+	    (r = insert_children(st, id, j, fn)) == 0)
+		r = set_tests_key(st, id, j, fn);
 	if (r < 0)
 		return r;
 

@@ -226,6 +226,23 @@ struct test_run {
  * runs without that sub-result are left out.  free() *OUT. */
 int store_test_history(struct store *st, const char *name, char *const *path, size_t npath,
     const char *tag, int limit, struct test_run **out, size_t *n);
+/* A test (or sub-test, "test / sub / ...") that both passed and failed
+ * on one kernel with one set of test files (019-outcomes.sql). */
+struct flaky_test {
+	char *test;
+	char kernel[SHA256_HEX_LEN + 1], tests_key[SHA256_HEX_LEN + 1];
+	int64_t passes, fails;
+	int64_t last_job; /* the newest job that ran it there */
+};
+/* The flaky tests, newest first, at most LIMIT (0: 100), of kernels and
+ * test files a job tagged TAG ran, unless TAG is NULL.  Free with
+ * store_flaky_free(). */
+int store_flaky(struct store *st, const char *tag, int limit, struct flaky_test **out, size_t *n);
+void store_flaky_free(struct flaky_test *f, size_t n);
+/* How often TEST ("test / sub / ...") passed and failed on KERNEL with
+ * TESTS_KEY since it first failed there: 0, or -ENOENT when it never did. */
+int store_outcome_get(struct store *st, const char *kernel, const char *tests_key, const char *test,
+    int64_t *passes, int64_t *fails);
 /* Free an array from store_test_list_full(). */
 void store_test_list_full_free(struct test_full *t, size_t n);
 

@@ -18,11 +18,19 @@
  * the tree is rebuilt in one pass (build_tree()).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "store/private.h"
+
+/* Flakiness: the longest name of a result counted ("test / sub / ..."),
+ * the deepest path, and the other runs of a test looked at for its passes
+ * before a first failure. */
+#define OUTCOMES_KEY_MAX 2048
+#define OUTCOMES_DEPTH_MAX 16
+#define OUTCOMES_EARLIER_MAX 256
 
 /* The tests of a job's current attempt, as a join condition. */
 #define CURRENT_ATTEMPT "t.job_id = j.id AND t.attempt = j.attempt"
@@ -87,6 +95,33 @@ const struct stmt_def st_test_stmts[] = {
 	{ .id = STMT_HISTORY_SUB,
 	    .sql = "SELECT id, verdict FROM subtests WHERE test_id = ?1 AND parent_id IS ?2"
 		   " AND name = ?3 ORDER BY seq LIMIT 1 OFFSET ?4" },
+	/* Flakiness (019-outcomes.sql). */
+	{ .id = STMT_OUTCOME_JOB, .sql = "SELECT kernel, tests_key FROM jobs WHERE id = ?1" },
+	{ .id = STMT_OUTCOME_GROUP,
+	    .sql = "SELECT 1 FROM test_outcomes WHERE kernel = ?1 AND tests_key = ?2 LIMIT 1" },
+	{ .id = STMT_OUTCOME_PASS,
+	    .sql = "UPDATE test_outcomes SET passes = passes + 1, last_job = ?4"
+		   " WHERE kernel = ?1 AND tests_key = ?2 AND test = ?3" },
+	{ .id = STMT_OUTCOME_FAIL,
+	    .sql = "INSERT INTO test_outcomes (kernel, tests_key, test, passes, fails, last_job)"
+		   " VALUES (?1, ?2, ?3, ?5, 1, ?4) ON CONFLICT (kernel, tests_key, test)"
+		   " DO UPDATE SET fails = fails + 1, last_job = ?4" },
+	/* The other jobs of a kernel and test files whose current attempt
+	 * ran test ?3: its row, for the passes before a first failure. */
+	{ .id = STMT_OUTCOME_EARLIER,
+	    .sql = "SELECT t.id, t.verdict FROM jobs j JOIN tests t ON t.job_id = j.id"
+		   " AND t.attempt = j.attempt WHERE j.kernel = ?1 AND j.tests_key = ?2"
+		   " AND j.id != ?4 AND t.name = ?3" },
+	{ .id = STMT_OUTCOME_GET,
+	    .sql = "SELECT passes, fails FROM test_outcomes"
+		   " WHERE kernel = ?1 AND tests_key = ?2 AND test = ?3" },
+	{ .id = STMT_FLAKY_LIST,
+	    .sql = "SELECT o.test, o.kernel, o.tests_key, o.passes, o.fails, o.last_job"
+		   " FROM test_outcomes o WHERE o.passes > 0 AND o.fails > 0"
+		   " AND (?1 IS NULL OR EXISTS (SELECT 1 FROM jobs j JOIN job_tags g"
+		   " ON g.job_id = j.id WHERE g.tag = ?1 AND j.kernel = o.kernel"
+		   " AND j.tests_key = o.tests_key))"
+		   " ORDER BY o.last_job DESC LIMIT ?2" },
 	{ .id = STMT_TEST_LIST,
 	    .sql = "SELECT " TEST_COLS " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
 		   " WHERE j.id = ?1 ORDER BY t.seq" },
@@ -379,6 +414,226 @@ running_test(struct store *st, int64_t job_id, const char *name, int64_t *test_i
 /* store_test_finish() and store_test_end(): one transaction that finds the
  * newest running test of that name, records R and its sub-results, and
  * updates the counters. */
+/* ---- flakiness ------------------------------------------------------------ */
+
+/* What recording one finished test's outcomes needs. */
+struct outcomes {
+	struct store *st;
+	int64_t job_id;
+	char kernel[SHA256_HEX_LEN + 1], tests_key[SHA256_HEX_LEN + 1];
+	bool group; /* a row of this kernel and test files exists */
+	const char *test; /* the test's name */
+	int64_t earlier_ids[OUTCOMES_EARLIER_MAX]; /* the test's rows in other jobs */
+	enum test_verdict earlier[OUTCOMES_EARLIER_MAX];
+	size_t nearlier;
+	bool earlier_read;
+	const char *fn;
+};
+
+static int sub_verdict(struct store *st, int64_t test_id, char *const *path, size_t npath,
+    enum test_verdict *v, const char *fn);
+
+static bool
+outcome_failed(enum test_verdict v)
+{
+	return v == VERDICT_FAIL || v == VERDICT_ERROR || v == VERDICT_TIMEOUT;
+}
+
+/* The other jobs' rows of the test, read once per test when a first
+ * failure needs them. */
+static int
+earlier_rows(struct outcomes *o)
+{
+	sqlite3_stmt *s = o->st->stmt[STMT_OUTCOME_EARLIER];
+	int rc;
+
+	if (o->earlier_read)
+		return 0;
+	o->earlier_read = true;
+	st_bind_text(s, 1, o->kernel);
+	st_bind_text(s, 2, o->tests_key);
+	st_bind_text(s, 3, o->test);
+	sqlite3_bind_int64(s, 4, o->job_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && o->nearlier < OUTCOMES_EARLIER_MAX) {
+		const char *v = (const char *)sqlite3_column_text(s, 1);
+
+		o->earlier_ids[o->nearlier] = sqlite3_column_int64(s, 0);
+		if (v != NULL && test_verdict_parse(v, &o->earlier[o->nearlier]) == 0)
+			o->nearlier++;
+	}
+	st_stmt_done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : st_db_fail(o->st->db, o->fn);
+}
+
+/* How many of the other jobs passed the result KEY ("test / sub / ...";
+ * the names after the test are the path to look up in each). */
+static int
+earlier_passes(struct outcomes *o, const char *key, int64_t *passes)
+{
+	char *copy, *path[OUTCOMES_DEPTH_MAX], *p;
+	size_t npath = 0;
+	enum test_verdict v;
+	int r;
+
+	*passes = 0;
+	if ((r = earlier_rows(o)) < 0)
+		return r;
+	if (o->nearlier == 0)
+		return 0;
+	if ((copy = strdup(key)) == NULL)
+		return -ENOMEM;
+	for (p = strstr(copy, " / "); p != NULL && npath < OUTCOMES_DEPTH_MAX;
+	     p = strstr(p, " / ")) {
+		*p = '\0';
+		p += 3;
+		path[npath++] = p;
+	}
+	for (size_t i = 0; i < o->nearlier; i++) {
+		v = o->earlier[i];
+		if (npath > 0 &&
+		    (r = sub_verdict(o->st, o->earlier_ids[i], path, npath, &v, o->fn)) < 0) {
+			if (r != -ENOENT)
+				break;
+			r = 0;
+			continue;
+		}
+		*passes += v == VERDICT_PASS;
+	}
+	free(copy);
+	return r;
+}
+
+/* Count one outcome, verdict V, of the result KEY ("test / sub / ..."). */
+static int
+outcome(struct outcomes *o, const char *key, enum test_verdict v)
+{
+	struct store *st = o->st;
+	sqlite3_stmt *s;
+	int64_t passes = 0;
+	int r;
+
+	if (v == VERDICT_PASS && !o->group)
+		return 0; /* no failure here yet: nothing to count */
+	if (v != VERDICT_PASS && !outcome_failed(v))
+		return 0; /* skipped, not run: neither */
+	if (v != VERDICT_PASS && (r = earlier_passes(o, key, &passes)) < 0)
+		return r;
+	s = st->stmt[v == VERDICT_PASS ? STMT_OUTCOME_PASS : STMT_OUTCOME_FAIL];
+	st_bind_text(s, 1, o->kernel);
+	st_bind_text(s, 2, o->tests_key);
+	st_bind_text(s, 3, key);
+	sqlite3_bind_int64(s, 4, o->job_id);
+	if (v != VERDICT_PASS)
+		sqlite3_bind_int64(s, 5, passes);
+	if ((r = st_step_changes(st, s, o->fn)) < 0)
+		return r;
+	o->group = o->group || v != VERDICT_PASS;
+	return 0;
+}
+
+struct twin {
+	const char *name;
+	size_t i;
+};
+
+static int
+by_twin(const void *x, const void *y)
+{
+	const struct twin *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+
+	return c != 0 ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+/* The sub-results NODES under KEY (PATH of NPATH names): each one's name,
+ * "name#K" for the K-th sibling of a name, as compare/ names them. */
+static int
+outcome_nodes(struct outcomes *o, char *key, size_t keylen, size_t depth,
+    const struct tout_node *nodes, size_t n)
+{
+	struct twin *tw;
+	size_t *nth;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if (depth == OUTCOMES_DEPTH_MAX)
+		return 0; /* deeper than any name we could look up */
+	tw = calloc(n, sizeof(*tw));
+	nth = calloc(n, sizeof(*nth));
+	if (tw == NULL || nth == NULL) {
+		free(tw);
+		free(nth);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		tw[i] = (struct twin){ .name = nodes[i].name ? nodes[i].name : "", .i = i };
+	qsort(tw, n, sizeof(*tw), by_twin);
+	for (size_t i = 0, k = 1; i < n; i++) {
+		k = i > 0 && strcmp(tw[i].name, tw[i - 1].name) == 0 ? k + 1 : 1;
+		nth[tw[i].i] = k;
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *name = nodes[i].name ? nodes[i].name : "";
+		int len = nth[i] > 1
+		    ? snprintf(key + keylen, OUTCOMES_KEY_MAX - keylen, " / %s#%zu", name, nth[i])
+		    : snprintf(key + keylen, OUTCOMES_KEY_MAX - keylen, " / %s", name);
+
+		if (len < 0 || keylen + (size_t)len >= OUTCOMES_KEY_MAX)
+			continue; /* a name too long to count */
+		if ((r = outcome(o, key, nodes[i].verdict)) == 0)
+			r = outcome_nodes(o, key, keylen + (size_t)len, depth + 1,
+			    nodes[i].children, nodes[i].nchildren);
+		key[keylen] = '\0';
+	}
+	free(tw);
+	free(nth);
+	return r;
+}
+
+/* Count test R's outcomes and its sub-results' for flakiness, in the
+ * transaction that stores them. */
+static int
+outcomes_record(struct store *st, int64_t job_id, const struct test_record *r, const char *fn)
+{
+	struct outcomes *o;
+	char *key;
+	sqlite3_stmt *s = st->stmt[STMT_OUTCOME_JOB];
+	int e;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL || (key = malloc(OUTCOMES_KEY_MAX)) == NULL) {
+		free(o);
+		return -ENOMEM;
+	}
+	o->st = st;
+	o->job_id = job_id;
+	o->test = r->name;
+	o->fn = fn;
+	sqlite3_bind_int64(s, 1, job_id);
+	if ((e = st_step_row(st, s, fn)) == 0) {
+		st_col_copy(s, 0, o->kernel, sizeof(o->kernel));
+		st_col_copy(s, 1, o->tests_key, sizeof(o->tests_key));
+	}
+	st_stmt_done(s);
+	if (e < 0 || o->tests_key[0] == '\0')
+		goto out; /* a job from before test files had a key */
+	s = st->stmt[STMT_OUTCOME_GROUP];
+	st_bind_text(s, 1, o->kernel);
+	st_bind_text(s, 2, o->tests_key);
+	e = st_step_row(st, s, fn);
+	st_stmt_done(s);
+	if (e < 0 && e != -ENOENT)
+		goto out;
+	o->group = e == 0;
+	snprintf(key, OUTCOMES_KEY_MAX, "%s", r->name);
+	if ((e = outcome(o, key, r->verdict)) == 0)
+		e = outcome_nodes(o, key, strlen(key), 0, r->nodes, r->nnodes);
+out:
+	free(key);
+	free(o);
+	return e;
+}
+
 static int
 test_finish(struct store *st, int64_t job_id, const struct test_record *r, const char *fn)
 {
@@ -391,8 +646,9 @@ test_finish(struct store *st, int64_t job_id, const struct test_record *r, const
 	if ((e = running_test(st, job_id, r->name, &test_id, fn)) < 0)
 		return st_tx_end(st, e, fn);
 	sqlite3_bind_int64(s, 1, test_id);
-	if ((e = bind_record(s, 2, r)) == 0 && (e = st_step_changes(st, s, fn)) >= 0)
-		e = insert_nodes(st, test_id, 0, r->nodes, r->nnodes, fn);
+	if ((e = bind_record(s, 2, r)) == 0 && (e = st_step_changes(st, s, fn)) >= 0 &&
+	    (e = insert_nodes(st, test_id, 0, r->nodes, r->nnodes, fn)) == 0)
+		e = outcomes_record(st, job_id, r, fn);
 	return st_tx_end_counters(st, job_id, e, fn);
 }
 
@@ -431,6 +687,8 @@ store_test_add(struct store *st, int64_t job_id, int seq, const struct test_reco
 	    (e = st_tx_begin_guarded(st, s, job_id, __func__)) < 0)
 		return e;
 	e = insert_nodes(st, sqlite3_last_insert_rowid(st->db), 0, r->nodes, r->nnodes, __func__);
+	if (e == 0)
+		e = outcomes_record(st, job_id, r, __func__);
 	return st_tx_end_counters(st, job_id, e, __func__);
 }
 
@@ -679,4 +937,76 @@ store_test_history(struct store *st, const char *name, char *const *path, size_t
 	*out = runs;
 	*n = k;
 	return 0;
+}
+
+int
+store_flaky(struct store *st, const char *tag, int limit, struct flaky_test **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_FLAKY_LIST];
+	struct flaky_test *v = NULL;
+	size_t k = 0, cap = 0;
+	int rc, r = 0;
+
+	*out = NULL;
+	*n = 0;
+	st_bind_text(s, 1, tag);
+	st_bind_limit(s, 2, limit);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct flaky_test f = { .passes = sqlite3_column_int64(s, 3),
+			.fails = sqlite3_column_int64(s, 4),
+			.last_job = sqlite3_column_int64(s, 5) };
+
+		st_col_copy(s, 1, f.kernel, sizeof(f.kernel));
+		st_col_copy(s, 2, f.tests_key, sizeof(f.tests_key));
+		if ((r = st_col_dup(s, 0, &f.test)) < 0)
+			break;
+		if (k == cap) {
+			struct flaky_test *w = realloc(v, (cap = cap ? 2 * cap : 32) * sizeof(*w));
+
+			if (w == NULL) {
+				free(f.test);
+				r = -ENOMEM;
+				break;
+			}
+			v = w;
+		}
+		v[k++] = f;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = st_db_fail(st->db, __func__);
+	st_stmt_done(s);
+	if (r < 0) {
+		store_flaky_free(v, k);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void
+store_flaky_free(struct flaky_test *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(f[i].test);
+	free(f);
+}
+
+int
+store_outcome_get(struct store *st, const char *kernel, const char *tests_key, const char *test,
+    int64_t *passes, int64_t *fails)
+{
+	sqlite3_stmt *s = st->stmt[STMT_OUTCOME_GET];
+	int r;
+
+	*passes = *fails = 0;
+	st_bind_text(s, 1, kernel);
+	st_bind_text(s, 2, tests_key);
+	st_bind_text(s, 3, test);
+	if ((r = st_step_row(st, s, __func__)) == 0) {
+		*passes = sqlite3_column_int64(s, 0);
+		*fails = sqlite3_column_int64(s, 1);
+	}
+	st_stmt_done(s);
+	return r;
 }

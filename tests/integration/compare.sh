@@ -3,7 +3,8 @@
 # transitions per test and sub-test, crash titles new and gone, coverage
 # gained and lost per file, durations beyond noise, runs named by id, tag
 # or kernel, the exit status a CI step gates on, and refusals of bad input;
-# and a test's history (GET /v1/tests/history, pkvmctl history).
+# a test's history (GET /v1/tests/history, pkvmctl history) and the flaky
+# ones (GET /v1/flaky, pkvmctl flaky).
 #
 # fake-qemu prints each test's TAP sub-results (fakeqemu.subtests, with
 # fakeqemu.subfail naming those that fail), panics on request, and ships
@@ -95,10 +96,29 @@ check_eq "history of no such test: no runs" \
 	"$(ctl history --json nosuchtest | python3 -c 'import json, sys; h = json.load(sys.stdin); print(h["runs"], h["pass_rate"])')" \
 	"[] None"
 
+# ---- flakiness -----------------------------------------------------------------------
+# All on one kernel with the same test file: case-4 failed, passed, failed;
+# case-2 passed, failed, passed.  The test itself failed every time.
+check_eq "flaky: the sub-tests that both passed and failed, with their counts" \
+	"$(ctl flaky --json | python3 -c 'import json, sys; print(sorted((f["test"], f["passes"], f["fails"]) for f in json.load(sys.stdin)))')" \
+	"[('pass.sh / case-2', 2, 1), ('pass.sh / case-4', 1, 2)]"
+check_match "pkvmctl flaky: a row per flaky test" "$(ctl flaky)" '^pass\.sh / case-2 +2 +1 +67%'
+check_eq "flaky by a tag of those kernel and files; none of another" \
+	"$(ctl flaky --json -T patched | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))') $(ctl flaky -T nosuchtag)" \
+	"2 no flaky tests"
+# case-2 fails again: against base, where it passed, that is a failure
+# of a test already flaky there, not a regression.
+run again --append "fakeqemu=pass fakeqemu.subtests=5 fakeqemu.subfail=case-2"
+rc=0
+ctl compare "$base" "$again" >/dev/null || rc=$?
+check_eq "a failure of a test flaky before: listed as flaky, exit 0" \
+	"$(answer "a=$base&b=$again" '([(t["change"], t["path"]) for t in c["tests"] if t["path"]], c["counts"]["flaky"], c["regressed"])') $rc" \
+	"([('fixed', ['case-4']), ('flaky', ['case-2'])], 1, False) 0"
+
 # ---- runs named by kernel -------------------------------------------------------
 SHA=$(sha256sum "$TEST_KERNEL" | cut -c1-64)
 check_eq "kernel:SHA is the newest finished job of that kernel" \
-	"$(answer "a=$base&b=kernel:$SHA" 'c["b"]["job"]')" "$same"
+	"$(answer "a=$base&b=kernel:$SHA" 'c["b"]["job"]')" "$again"
 
 # ---- crashes ----------------------------------------------------------------------
 run crashed --append "fakeqemu=panic-at=9"

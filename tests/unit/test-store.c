@@ -349,6 +349,75 @@ list_ids(struct store *st, const struct job_filter *f, int64_t *ids, size_t max)
 	return n;
 }
 
+/* Job ID runs test "t" with sub-results "a" and "a" (twins), with
+ * verdicts T, A1, A2, and ends. */
+static void
+run_t(struct store *st, int64_t id, enum test_verdict t, enum test_verdict a1, enum test_verdict a2)
+{
+	struct tout_node nodes[2] = { { .name = "a", .verdict = a1 },
+		{ .name = "a", .verdict = a2 } };
+	struct test_record r = { .name = "t",
+		.verdict = t,
+		.format = TOUT_TAP,
+		.nodes = nodes,
+		.nnodes = 2 };
+
+	CHECK_INT(store_job_start(st, id, T0 + 10), 0);
+	CHECK_INT(store_test_begin(st, id, 1, "t"), 0);
+	CHECK_INT(store_test_finish(st, id, &r), 0);
+	CHECK_INT(store_job_finish(st, id, t == VERDICT_PASS ? RESULT_PASSED : RESULT_FAILED, NULL,
+		      true, 0, T0 + 20),
+	    0);
+}
+
+/* Flakiness: a result that passed and failed on one kernel with one set
+ * of test files is flaky; its row is made at its first failure, with the
+ * passes before, and counted on; twins are told apart. */
+static void
+test_flakiness_is_counted_per_kernel_and_test_files(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t a = insert(st, "alice", 0, NULL), b = insert(st, "alice", 0, NULL),
+		c = insert(st, "alice", 0, NULL), d = insert(st, "alice", 0, NULL);
+	struct job *ja = get(st, a);
+	struct flaky_test *f = NULL;
+	int64_t passes, fails;
+	size_t n = 0;
+
+	run_t(st, a, VERDICT_PASS, VERDICT_PASS, VERDICT_PASS);
+	CHECK_INT(store_flaky(st, NULL, 0, &f, &n), 0);
+	CHECK_INT(n, 0); /* only passes: no row at all */
+	store_flaky_free(f, n);
+	run_t(st, b, VERDICT_FAIL, VERDICT_PASS, VERDICT_FAIL);
+	run_t(st, c, VERDICT_PASS, VERDICT_PASS, VERDICT_PASS);
+	run_t(st, d, VERDICT_FAIL, VERDICT_PASS, VERDICT_SKIP);
+	CHECK_INT(store_flaky(st, NULL, 0, &f, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		/* Newest first: "t" (failed in b and d) and its
+		 * second "a" (failed in b only; d skipped it). */
+		CHECK_STR(f[0].test, "t");
+		CHECK_INT(f[0].passes, 2);
+		CHECK_INT(f[0].fails, 2);
+		CHECK_INT(f[0].last_job, d);
+		CHECK_STR(f[1].test, "t / a#2");
+		CHECK_INT(f[1].passes, 2);
+		CHECK_INT(f[1].fails, 1);
+	}
+	store_flaky_free(f, n);
+	if (ja != NULL) {
+		CHECK_INT(store_outcome_get(st, ja->kernel, ja->tests_key, "t / a", &passes,
+			      &fails),
+		    -ENOENT);
+		CHECK_INT(store_outcome_get(st, ja->kernel, ja->tests_key, "t / a#2", &passes,
+			      &fails),
+		    0);
+		CHECK_INT(fails, 1);
+	}
+	job_free(ja);
+	store_free(st);
+}
+
 /* store_job_version() moves for the job written, in its own row or a child
  * row, and not for another; a rolled-back transaction moves them all. */
 static void
@@ -777,11 +846,21 @@ test_recover_requeue_bumps_attempt_and_errors_running_tests(void)
 		CHECK_INT(t[0].verdict, VERDICT_PASS);
 	store_test_list_free(t, n);
 
-	/* A second recovery finds the restarted job and bumps it again. */
+	/* A second recovery finds the restarted job on its last allowed
+	 * attempt (max_attempts 2): interrupted, not queued again; the
+	 * attempt the first one ended is kept. */
 	CHECK_INT(recover(fx.st, true, T0 + 70), 1);
 	j = get(fx.st, fx.busy);
-	if (j != NULL)
-		CHECK_INT(j->attempt, 3);
+	if (j != NULL) {
+		CHECK_INT(j->attempt, 2);
+		CHECK_INT(j->state, JOB_DONE);
+		CHECK_INT(j->result, RESULT_INTERRUPTED);
+		CHECK_INT(j->nattempts, 1);
+		if (j->nattempts == 1) {
+			CHECK_INT(j->attempts[0].attempt, 1);
+			CHECK_INT(j->attempts[0].result, RESULT_INTERRUPTED);
+		}
+	}
 	job_free(j);
 	store_free(fx.st);
 }
@@ -1641,6 +1720,7 @@ main(void)
 	RUN(test_get_unknown_id_is_enoent);
 	RUN(test_list_is_newest_first_and_honours_limit);
 	RUN(test_job_version_moves_with_the_jobs_rows_only);
+	RUN(test_flakiness_is_counted_per_kernel_and_test_files);
 	RUN(test_list_default_limit_is_100);
 	RUN(test_list_filters_by_state_tag_and_owner);
 	RUN(test_list_pages_with_a_cursor_and_filters_by_result);

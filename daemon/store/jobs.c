@@ -87,8 +87,6 @@ const struct stmt_def st_job_stmts[] = {
 	    .sql = "UPDATE jobs SET stop_on_failure = ?2 WHERE id = ?1" },
 
 	{ .id = STMT_JOB_GET, .sql = "SELECT " JOB_COLS " FROM jobs j WHERE j.id = ?1" },
-	/* The newest finished job of a tag, of a kernel: job_tags_tag and
-	 * jobs_kernel walked backwards from the newest id. */
 	{ .id = STMT_ATTEMPTS_GET,
 	    .sql = "SELECT attempt, result, message, started_ms, finished_ms FROM job_attempts"
 		   " WHERE job_id = ?1 ORDER BY attempt" },
@@ -110,6 +108,8 @@ const struct stmt_def st_job_stmts[] = {
 		   " finished_ms) SELECT id, attempt, 'interrupted', ?1, started_ms, ?2 FROM jobs"
 		   " WHERE state = 'running' AND attempt < max_attempts" },
 	{ .id = STMT_JOB_SET_TESTS_KEY, .sql = "UPDATE jobs SET tests_key = ?2 WHERE id = ?1" },
+	/* The newest finished job of a tag, of a kernel: job_tags_tag and
+	 * jobs_kernel walked backwards from the newest id. */
 	{ .id = STMT_JOB_LATEST_TAG,
 	    .sql = "SELECT j.id FROM job_tags t JOIN jobs j ON j.id = t.job_id"
 		   " WHERE t.tag = ?1 AND j.state = 'done' ORDER BY t.job_id DESC LIMIT 1" },

@@ -545,8 +545,9 @@ by_twin(const void *x, const void *y)
 	return c != 0 ? c : (a->i > b->i) - (a->i < b->i);
 }
 
-/* The sub-results NODES under KEY (PATH of NPATH names): each one's name,
- * "name#K" for the K-th sibling of a name, as compare/ names them. */
+/* Count the sub-results NODES under the result KEY (KEYLEN bytes, DEPTH
+ * names below the test), each named after KEY by its name, "name#K" for
+ * the K-th sibling of a name, as compare/ names them. */
 static int
 outcome_nodes(struct outcomes *o, char *key, size_t keylen, size_t depth,
     const struct tout_node *nodes, size_t n)

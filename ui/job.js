@@ -12,7 +12,7 @@ import { api, apiStream, apiText, download, initHeader, requireToken, ApiError }
 import { newState, render } from './ansi.js';
 import { coverageTables } from './covtable.js';
 import { subscribe } from './events.js';
-import { h, fill, badge, verdict, duration, timeEl, bytes, param, status } from './util.js';
+import { h, fill, badge, verdict, flaky, duration, timeEl, bytes, param, status } from './util.js';
 
 const id = Number(param('id'));
 let job = null;
@@ -217,7 +217,8 @@ function failuresFirst(list) {
 
 function subtree(subs) {
   return h('ul', { class: 'tree' }, failuresFirst(subs).map((s) => {
-    const head = [verdict(s.verdict), ' ', s.name, s.message ? h('span', { class: 'muted' }, ` — ${s.message}`) : '',
+    const head = [verdict(s.verdict), ' ', s.flaky ? [flaky(s.flaky), ' '] : '', s.name,
+      s.message ? h('span', { class: 'muted' }, ` — ${s.message}`) : '',
       s.line ? [' ', h('a', { href: `#L${s.line}` }, `line ${s.line}`)] : ''];
     if (!s.subtests || !s.subtests.length) return h('li', {}, head);
     return h('li', {}, h('details', { open: s.verdict === 'fail' }, h('summary', {}, head), subtree(s.subtests)));
@@ -228,7 +229,8 @@ async function loadResults() {
   const r = await api(`/v1/jobs/${id}/results`);
   if (!r.tests.length) { fill('results', h('p', { class: 'muted' }, 'no test results yet')); return r; }
   fill('results', h('ul', { class: 'tree top', id: 'tests' }, failuresFirst(r.tests).map((t) => {
-    const head = [verdict(t.verdict), ' ', h('strong', { class: 'test-name' }, t.name),
+    const head = [verdict(t.verdict), ' ', t.flaky ? [flaky(t.flaky), ' '] : '',
+      h('strong', { class: 'test-name' }, t.name),
       t.duration !== null && t.duration !== undefined ? h('span', { class: 'muted' }, ` ${t.duration.toFixed(2)} s`) : '',
       t.message ? h('span', { class: 'muted' }, ` — ${t.message}`) : '',
       t.lines ? [' ', h('a', { href: `#L${t.lines[0]}`, class: 'console-link' }, 'console')] : ''];

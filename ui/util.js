@@ -75,6 +75,14 @@ export function verdict(v) {
   return h('span', { class: `badge v-${v}` }, v);
 }
 
+// A badge for a result that both passed and failed on its job's kernel and
+// test files (GET /v1/jobs/ID/results' `flaky`), or '' for one that did not.
+export function flaky(f) {
+  if (!f) return '';
+  return h('span', { class: 'badge flaky', title: `on this kernel with these test files: passed ${f.passes}, failed ${f.fails}` },
+    `flaky ${f.passes}/${f.passes + f.fails}`);
+}
+
 export function pct(hit, total) {
   return total ? `${((100 * hit) / total).toFixed(1)} %` : '–';
 }

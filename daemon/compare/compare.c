@@ -64,20 +64,37 @@ push(struct flat *f, const char *parent, const char *name, enum test_verdict ver
 	return 0;
 }
 
+/* The sub-results NODES under item PARENT, each named "name#K" when it
+ * is the K-th sibling of its name (tout_nodes_nth()), so that twins and
+ * what is under them pair by order, as the store counts them too. */
 static int
 push_nodes(struct flat *f, size_t parent, const struct tout_node *nodes, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t me = f->n;
-		int r;
+	size_t *nth = n > 0 ? calloc(n, sizeof(*nth)) : NULL;
+	char *twin = NULL;
+	int r = 0;
 
-		/* f->v moves as it grows: the parent's key is read by index. */
-		if ((r = push(f, f->v[parent].key, nodes[i].name ? nodes[i].name : "",
-			 nodes[i].verdict, -1)) < 0 ||
-		    (r = push_nodes(f, me, nodes[i].children, nodes[i].nchildren)) < 0)
-			return r;
+	if (n > 0 && (nth == NULL || tout_nodes_nth(nodes, n, nth) < 0)) {
+		free(nth);
+		return -ENOMEM;
 	}
-	return 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *name = nodes[i].name ? nodes[i].name : "";
+		size_t me = f->n;
+
+		if (nth[i] > 1 && asprintf(&twin, "%s#%zu", name, nth[i]) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		/* f->v moves as it grows: the parent's key is read by index. */
+		if ((r = push(f, f->v[parent].key, twin != NULL ? twin : name, nodes[i].verdict,
+			 -1)) == 0)
+			r = push_nodes(f, me, nodes[i].children, nodes[i].nchildren);
+		free(twin);
+		twin = NULL;
+	}
+	free(nth);
+	return r;
 }
 
 static int
@@ -89,8 +106,8 @@ by_key_then_order(const void *x, const void *y)
 	return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
 }
 
-/* Results with the same key (siblings of one name) become "name#2",
- * "name#3" in run order.  0 or -ENOMEM. */
+/* Results still with the same key (a sibling whose own name is another's
+ * "name#2") become "key#2", "key#3" in run order.  0 or -ENOMEM. */
 static int
 number_twins(struct flat *f)
 {

@@ -24,20 +24,67 @@
 #define CRASH_GROUPS_DEFAULT 100
 #define CRASH_GROUPS_MAX 10000
 
+/* The flaky results of a job's kernel and test files, by name, and the
+ * name of the result being written ("test / sub / ...", as compare/
+ * names results: the K-th sibling of a name is "name#K"). */
+struct flaky_names {
+	const struct flaky_test *f;
+	size_t n;
+	char key[2048];
+};
+
+/* {"passes", "fails"} when the result KEY names is flaky, else NULL. */
 static json_t *
-nodes_json(const struct tout_node *nodes, size_t n)
+flaky_json(const struct flaky_names *fl)
+{
+	size_t lo = 0, hi = fl->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(fl->f[mid].test, fl->key);
+
+		if (c == 0)
+			return json_pack("{s:I, s:I}", "passes", (json_int_t)fl->f[mid].passes,
+			    "fails", (json_int_t)fl->f[mid].fails);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static json_t *
+nodes_json(const struct tout_node *nodes, size_t n, struct flaky_names *fl)
 {
 	json_t *arr = json_array();
+	size_t keylen = strlen(fl->key), *nth = NULL;
 
+	/* A job with no flaky result (most) needs no names. */
+	if (fl->n > 0 && n > 0 &&
+	    ((nth = calloc(n, sizeof(*nth))) == NULL || tout_nodes_nth(nodes, n, nth) < 0)) {
+		free(nth);
+		nth = NULL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct tout_node *x = &nodes[i];
+		json_t *o, *flaky = NULL;
 
-		json_array_append_new(arr,
-		    json_pack("{s:s, s:s, s:o, s:I, s:o}", "name", x->name ? x->name : "",
-			"verdict", test_verdict_name(x->verdict), "message",
-			x->message ? json_string(x->message) : json_null(), "line",
-			(json_int_t)x->line, "subtests", nodes_json(x->children, x->nchildren)));
+		if (nth != NULL) {
+			snprintf(fl->key + keylen, sizeof(fl->key) - keylen,
+			    nth[i] > 1 ? " / %s#%zu" : " / %s", x->name ? x->name : "", nth[i]);
+			flaky = flaky_json(fl);
+		}
+		o = json_pack("{s:s, s:s, s:o, s:I, s:o}", "name", x->name ? x->name : "",
+		    "verdict", test_verdict_name(x->verdict), "message",
+		    x->message ? json_string(x->message) : json_null(), "line", (json_int_t)x->line,
+		    "subtests", nodes_json(x->children, x->nchildren, fl));
+		if (flaky != NULL)
+			json_object_set_new(o, "flaky", flaky);
+		json_array_append_new(arr, o);
+		fl->key[keylen] = '\0';
 	}
+	free(nth);
 	return arr;
 }
 
@@ -45,8 +92,11 @@ void
 http_job_results(struct http_request *req)
 {
 	struct http_env *d = http_request_env(req);
+	struct flaky_names fl = { .n = 0 };
+	struct flaky_test *flaky = NULL;
 	struct test_full *t = NULL;
-	size_t n = 0;
+	struct job *j = NULL;
+	size_t n = 0, nflaky = 0;
 	json_t *arr;
 	int64_t id;
 	int err;
@@ -57,20 +107,34 @@ http_job_results(struct http_request *req)
 		http_reply_job_error(req, id, err, "listing results");
 		return;
 	}
+	/* Flakiness next to each result (docs/COMPARE.md): of the job's
+	 * kernel and test files; without it the results stand alone. */
+	if (store_job_get(d->store, id, &j) == 0 && j->tests_key[0] != '\0' &&
+	    store_flaky_of(d->store, j->kernel, j->tests_key, &flaky, &nflaky) == 0) {
+		fl.f = flaky;
+		fl.n = nflaky;
+	}
+	job_free(j);
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct test_full *x = &t[i];
+		json_t *o, *fj;
 
-		json_array_append_new(arr,
-		    json_pack("{s:s, s:s, s:o, s:f, s:o, s:s, s:[I, I], s:o}", "name", x->t.name,
-			"verdict", test_verdict_name(x->t.verdict), "exit_code",
-			x->t.has_exit_code ? json_integer(x->t.exit_code) : json_null(), "duration",
-			(double)x->t.duration_ms / 1000.0, "message",
-			x->message ? json_string(x->message) : json_null(), "format",
-			tout_format_name(x->format), "lines", (json_int_t)x->first_line,
-			(json_int_t)x->last_line, "subtests", nodes_json(x->nodes, x->nnodes)));
+		snprintf(fl.key, sizeof(fl.key), "%s", x->t.name);
+		fj = fl.n > 0 ? flaky_json(&fl) : NULL;
+		o = json_pack("{s:s, s:s, s:o, s:f, s:o, s:s, s:[I, I], s:o}", "name", x->t.name,
+		    "verdict", test_verdict_name(x->t.verdict), "exit_code",
+		    x->t.has_exit_code ? json_integer(x->t.exit_code) : json_null(), "duration",
+		    (double)x->t.duration_ms / 1000.0, "message",
+		    x->message ? json_string(x->message) : json_null(), "format",
+		    tout_format_name(x->format), "lines", (json_int_t)x->first_line,
+		    (json_int_t)x->last_line, "subtests", nodes_json(x->nodes, x->nnodes, &fl));
+		if (fj != NULL)
+			json_object_set_new(o, "flaky", fj);
+		json_array_append_new(arr, o);
 	}
 	store_test_list_full_free(t, n);
+	store_flaky_free(flaky, nflaky);
 	http_reply_json(req, 200, json_pack("{s:o}", "tests", arr));
 }
 

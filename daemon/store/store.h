@@ -238,6 +238,9 @@ struct flaky_test {
  * test files a job tagged TAG ran, unless TAG is NULL.  Free with
  * store_flaky_free(). */
 int store_flaky(struct store *st, const char *tag, int limit, struct flaky_test **out, size_t *n);
+/* The flaky results of KERNEL with TESTS_KEY, sorted by test (strcmp). */
+int store_flaky_of(struct store *st, const char *kernel, const char *tests_key,
+    struct flaky_test **out, size_t *n);
 void store_flaky_free(struct flaky_test *f, size_t n);
 /* How often TEST ("test / sub / ...") passed and failed on KERNEL with
  * TESTS_KEY since it first failed there: 0, or -ENOENT when it never did. */

@@ -122,6 +122,11 @@ const struct stmt_def st_test_stmts[] = {
 		   " ON g.job_id = j.id WHERE g.tag = ?1 AND j.kernel = o.kernel"
 		   " AND j.tests_key = o.tests_key))"
 		   " ORDER BY o.last_job DESC LIMIT ?2" },
+	/* One kernel's and test files' flaky results, by name. */
+	{ .id = STMT_FLAKY_OF,
+	    .sql = "SELECT test, kernel, tests_key, passes, fails, last_job FROM test_outcomes"
+		   " WHERE kernel = ?1 AND tests_key = ?2 AND passes > 0 AND fails > 0"
+		   " ORDER BY test" },
 	{ .id = STMT_TEST_LIST,
 	    .sql = "SELECT " TEST_COLS " FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
 		   " WHERE j.id = ?1 ORDER BY t.seq" },
@@ -531,20 +536,6 @@ outcome(struct outcomes *o, const char *key, enum test_verdict v)
 	return 0;
 }
 
-struct twin {
-	const char *name;
-	size_t i;
-};
-
-static int
-by_twin(const void *x, const void *y)
-{
-	const struct twin *a = x, *b = y;
-	int c = strcmp(a->name, b->name);
-
-	return c != 0 ? c : (a->i > b->i) - (a->i < b->i);
-}
-
 /* Count the sub-results NODES under the result KEY (KEYLEN bytes, DEPTH
  * names below the test), each named after KEY by its name, "name#K" for
  * the K-th sibling of a name, as compare/ names them. */
@@ -552,7 +543,6 @@ static int
 outcome_nodes(struct outcomes *o, char *key, size_t keylen, size_t depth,
     const struct tout_node *nodes, size_t n)
 {
-	struct twin *tw;
 	size_t *nth;
 	int r = 0;
 
@@ -560,19 +550,9 @@ outcome_nodes(struct outcomes *o, char *key, size_t keylen, size_t depth,
 		return 0;
 	if (depth == OUTCOMES_DEPTH_MAX)
 		return 0; /* deeper than any name we could look up */
-	tw = calloc(n, sizeof(*tw));
-	nth = calloc(n, sizeof(*nth));
-	if (tw == NULL || nth == NULL) {
-		free(tw);
+	if ((nth = calloc(n, sizeof(*nth))) == NULL || tout_nodes_nth(nodes, n, nth) < 0) {
 		free(nth);
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		tw[i] = (struct twin){ .name = nodes[i].name ? nodes[i].name : "", .i = i };
-	qsort(tw, n, sizeof(*tw), by_twin);
-	for (size_t i = 0, k = 1; i < n; i++) {
-		k = i > 0 && strcmp(tw[i].name, tw[i - 1].name) == 0 ? k + 1 : 1;
-		nth[tw[i].i] = k;
 	}
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const char *name = nodes[i].name ? nodes[i].name : "";
@@ -587,7 +567,6 @@ outcome_nodes(struct outcomes *o, char *key, size_t keylen, size_t depth,
 			    nodes[i].children, nodes[i].nchildren);
 		key[keylen] = '\0';
 	}
-	free(tw);
 	free(nth);
 	return r;
 }
@@ -940,18 +919,17 @@ store_test_history(struct store *st, const char *name, char *const *path, size_t
 	return 0;
 }
 
-int
-store_flaky(struct store *st, const char *tag, int limit, struct flaky_test **out, size_t *n)
+/* Step S to its end, each row a flaky_test (test, kernel, tests_key,
+ * passes, fails, last_job), into *OUT. */
+static int
+collect_flaky(struct store *st, sqlite3_stmt *s, struct flaky_test **out, size_t *n, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_FLAKY_LIST];
 	struct flaky_test *v = NULL;
 	size_t k = 0, cap = 0;
 	int rc, r = 0;
 
 	*out = NULL;
 	*n = 0;
-	st_bind_text(s, 1, tag);
-	st_bind_limit(s, 2, limit);
 	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct flaky_test f = { .passes = sqlite3_column_int64(s, 3),
 			.fails = sqlite3_column_int64(s, 4),
@@ -974,7 +952,7 @@ store_flaky(struct store *st, const char *tag, int limit, struct flaky_test **ou
 		v[k++] = f;
 	}
 	if (r == 0 && rc != SQLITE_DONE)
-		r = st_db_fail(st->db, __func__);
+		r = st_db_fail(st->db, fn);
 	st_stmt_done(s);
 	if (r < 0) {
 		store_flaky_free(v, k);
@@ -983,6 +961,27 @@ store_flaky(struct store *st, const char *tag, int limit, struct flaky_test **ou
 	*out = v;
 	*n = k;
 	return 0;
+}
+
+int
+store_flaky(struct store *st, const char *tag, int limit, struct flaky_test **out, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_FLAKY_LIST];
+
+	st_bind_text(s, 1, tag);
+	st_bind_limit(s, 2, limit);
+	return collect_flaky(st, s, out, n, __func__);
+}
+
+int
+store_flaky_of(struct store *st, const char *kernel, const char *tests_key, struct flaky_test **out,
+    size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[STMT_FLAKY_OF];
+
+	st_bind_text(s, 1, kernel);
+	st_bind_text(s, 2, tests_key);
+	return collect_flaky(st, s, out, n, __func__);
 }
 
 void

@@ -7,6 +7,7 @@
  * dispatcher (test-output.c); they call it.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,4 +274,37 @@ tout_block_close_all(struct tout_parser *p)
 {
 	pop_to(p, -1);
 	flush_pending(p, &p->stack[0]);
+}
+
+struct twin {
+	const char *name;
+	size_t i;
+};
+
+static int
+by_twin(const void *x, const void *y)
+{
+	const struct twin *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+
+	return c != 0 ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+int
+tout_nodes_nth(const struct tout_node *nodes, size_t n, size_t *nth)
+{
+	struct twin *tw = calloc(n + 1, sizeof(*tw));
+
+	if (tw == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		tw[i] = (struct twin){ .name = nodes[i].name ? nodes[i].name : "", .i = i };
+	/* Sorted by name, then place: a name's siblings in run order. */
+	qsort(tw, n, sizeof(*tw), by_twin);
+	for (size_t i = 0, k = 1; i < n; i++) {
+		k = i > 0 && strcmp(tw[i].name, tw[i - 1].name) == 0 ? k + 1 : 1;
+		nth[tw[i].i] = k;
+	}
+	free(tw);
+	return 0;
 }

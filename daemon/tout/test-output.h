@@ -77,6 +77,10 @@ void tout_parser_finish(struct tout_parser *p, int exit_code, bool timed_out,
 void tout_parser_free(struct tout_parser *p);
 /* Free what tout_parser_finish() put in R. */
 void tout_result_free(struct tout_result *r);
+/* For each of the N sibling NODES, which of its name it is, into NTH
+ * (1 for the first): a result's identity among twins, "name#2" for the
+ * second (docs/COMPARE.md).  0 or -ENOMEM. */
+int tout_nodes_nth(const struct tout_node *nodes, size_t n, size_t *nth);
 /* Name of a format: "none", "tap", "ktap", "ltp", "kvm-unit-tests". */
 const char *tout_format_name(enum tout_format f);
 

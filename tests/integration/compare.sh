@@ -115,6 +115,13 @@ check_eq "a failure of a test flaky before: listed as flaky, exit 0" \
 	"$(answer "a=$base&b=$again" '([(t["change"], t["path"]) for t in c["tests"] if t["path"]], c["counts"]["flaky"], c["regressed"])') $rc" \
 	"([('fixed', ['case-4']), ('flaky', ['case-2'])], 1, False) 0"
 
+check_eq "the results of a job say which of its results are flaky there" \
+	"$(curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$again/results" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["tests"][0]
+print(t.get("flaky"), [(s["name"], s["flaky"]) for s in t["subtests"] if "flaky" in s])')" \
+	"None [('case-2', {'passes': 2, 'fails': 2}), ('case-4', {'passes': 2, 'fails': 2})]"
+
 # ---- runs named by kernel -------------------------------------------------------
 SHA=$(sha256sum "$TEST_KERNEL" | cut -c1-64)
 check_eq "kernel:SHA is the newest finished job of that kernel" \

@@ -145,6 +145,10 @@ try:
     check("job: a failed test is listed first",
           first.get_attribute("data-verdict") == "fail" and "b" == first.find_element(By.CSS_SELECTOR, ".test-name").text,
           f"first: {first.text}")
+    # b passed in the passing job, on the same kernel with the same tests.
+    flaky = first.find_elements(By.CSS_SELECTOR, ".flaky")
+    check("job: a test that also passed on this kernel and tests is marked flaky",
+          flaky and flaky[0].text == "flaky 1/2", f"first: {first.text}")
     shot("job-failed")
 
     crash = api(f"/v1/jobs/{JOBS['crash']}/crashes")["crashes"][0]

@@ -100,6 +100,45 @@ test_every_transition_and_its_count(void)
 	cmp_items_free(b, nb);
 }
 
+/* Twins' children pair by their parent's order too. */
+static void
+test_children_of_twins_pair_by_their_parents_order(void)
+{
+	struct tout_node la1[] = { node("leaf", VERDICT_PASS, NULL, 0) };
+	struct tout_node la2[] = { node("leaf", VERDICT_PASS, NULL, 0) };
+	struct tout_node lb1[] = { node("leaf", VERDICT_PASS, NULL, 0) };
+	struct tout_node lb2[] = { node("leaf", VERDICT_FAIL, NULL, 0) };
+	struct tout_node ka[] = { node("dup", VERDICT_PASS, la1, 1),
+		node("dup", VERDICT_PASS, la2, 1) };
+	struct tout_node kb[] = { node("dup", VERDICT_PASS, lb1, 1),
+		node("dup", VERDICT_FAIL, lb2, 1) };
+	struct test_full ta = test("t", VERDICT_PASS, 10, ka, 2),
+			 tb = test("t", VERDICT_PASS, 10, kb, 2);
+	struct cmp_item *a, *b;
+	struct cmp_row *rows;
+	size_t na, nb, n, counts[CMP__COUNT];
+
+	CHECK_INT(cmp_items_from_tests(&ta, 1, &a, &na), 0);
+	CHECK_INT(cmp_items_from_tests(&tb, 1, &b, &nb), 0);
+	CHECK_INT(cmp_tests(a, na, b, nb, &rows, &n, counts), 0);
+	CHECK_INT(n, 5);
+	CHECK_INT(change(rows, n,
+		      "t\x1f"
+		      "dup\x1fleaf"),
+	    CMP_UNCHANGED);
+	CHECK_INT(change(rows, n,
+		      "t\x1f"
+		      "dup#2\x1fleaf"),
+	    CMP_REGRESSED);
+	CHECK_INT(change(rows, n,
+		      "t\x1f"
+		      "dup#2"),
+	    CMP_REGRESSED);
+	free(rows);
+	cmp_items_free(a, na);
+	cmp_items_free(b, nb);
+}
+
 /* Siblings of one name are paired by their order; so are their children
  * and a name that is a prefix of another stays apart. */
 static void
@@ -215,6 +254,7 @@ main(void)
 {
 	RUN(test_every_transition_and_its_count);
 	RUN(test_twins_pair_by_order_and_paths_nest);
+	RUN(test_children_of_twins_pair_by_their_parents_order);
 	RUN(test_crash_titles_new_and_gone_once_each);
 	RUN(test_coverage_gained_and_lost_per_file);
 	RUN(test_durations_change_beyond_noise_only);

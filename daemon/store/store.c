@@ -584,8 +584,11 @@ fail:
 	return -EIO;
 }
 
-int
-store_new(struct store **out, const char *path, char **cause)
+/* A store on a new connection to PATH, opened with FLAGS (NOMUTEX: a
+ * connection stays on one thread at a time), into *OUT.  0 or negative
+ * errno with *CAUSE. */
+static int
+open_db(struct store **out, const char *path, int flags, char **cause)
 {
 	struct store *st;
 	int r;
@@ -596,19 +599,30 @@ store_new(struct store **out, const char *path, char **cause)
 		free(st);
 		return -ENOMEM;
 	}
-	/* NOMUTEX: this connection stays on the loop thread; the checkpoint
-	 * thread opens its own. */
-	if (sqlite3_open_v2(path, &st->db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-		NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		r = st->db ? st_errno_of(sqlite3_extended_errcode(st->db)) : -ENOMEM;
 		if (asprintf(cause, "%s: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : "out of memory") < 0)
 			*cause = NULL;
-		goto fail;
+		store_free(st);
+		return r;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	*out = st;
+	return 0;
+}
+
+int
+store_new(struct store **out, const char *path, char **cause)
+{
+	struct store *st;
+	int r;
+
+	*out = NULL;
+	/* The loop thread's connection; the checkpoint thread opens its own. */
+	if ((r = open_db(&st, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, cause)) < 0)
+		return r;
 	if ((r = configure(st, cause)) < 0 || (r = migrate(st, cause)) < 0 ||
 	    (r = prepare_all(st, cause)) < 0)
 		goto fail;
@@ -652,25 +666,12 @@ store_open_reader(struct store **out, const char *path, char **cause)
 	struct store *st;
 	int r;
 
-	*out = NULL;
-	*cause = NULL;
-	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
-		free(st);
-		return -ENOMEM;
-	}
 	/* No CREATE, and query_only besides READONLY: a reader that tried to
 	 * write would be a bug, and says so (-EROFS) instead of waiting for
 	 * the writer's lock. */
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		r = st->db ? st_errno_of(sqlite3_extended_errcode(st->db)) : -ENOMEM;
-		if (asprintf(cause, "%s: %s", path,
-			st->db ? sqlite3_errmsg(st->db) : "out of memory") < 0)
-			*cause = NULL;
-		goto fail;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	*out = NULL;
+	if ((r = open_db(&st, path, SQLITE_OPEN_READONLY, cause)) < 0)
+		return r;
 	if (sqlite3_exec(st->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
 		r = st_db_fail(st->db, __func__);
 		goto fail;

@@ -10,6 +10,7 @@
 # fakeqemu.subfail naming those that fail), panics on request, and ships
 # gcov data; pass.sh is only the test's name.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../gcov-prog.sh"
 
 start_pkvmd --qemu "$FAKE_QEMU"
 EXE=$GUEST_DIR/pass.sh
@@ -137,44 +138,16 @@ check_eq "the other way round, it is gone" \
 	"(['kernel panic: sysrq triggered crash'], [])"
 
 # ---- coverage -----------------------------------------------------------------------
-mkdir -p "$T/src"
-cat >"$T/src/prog.c" <<'C'
-#include <stdlib.h>
-
-static int
-big(int n)
-{
-	int s = 0;
-	for (int i = 0; i < n; i++)
-		s += i;
-	return s;
-}
-
-int
-main(int argc, char **argv)
-{
-	int n = argc > 1 ? atoi(argv[1]) : 0;
-
-	if (n > 5)
-		return big(n) > 0 ? 0 : 1;
-	return 0;
-}
-C
-(cd "$T/src" && gcc --coverage -O0 -o prog prog.c)
-archive() {
-	rm -f "$T/src/prog.gcda"
-	"$T/src/prog" "$2"
-	tar -czf "$T/$1" -C / "${T#/}/src/prog.gcda"
-}
-archive small.tar.gz 1
-archive big.tar.gz 7
+gcov_prog
+gcov_archive small.tar.gz 1
+gcov_archive big.tar.gz 7
 run covsmall --gcov-tool gcov --append "fakeqemu=pass fakeqemu.ship=$T/small.tar.gz"
 run covbig --gcov-tool gcov --append "fakeqemu=pass fakeqemu.ship=$T/big.tar.gz"
 for id in "$covsmall" "$covbig"; do
 	curl -s --unix-socket "$SOCK" "http://pkvmd/v1/jobs/$id/coverage?wait=120" >/dev/null
 done
 # Input 1 reaches 4 of the 10 lines and 2 of the 6 branches, input 7 9 and
-# 4, both 10 and 5 (coverage.sh): they share 3 lines and 1 branch, and
+# 4, both 10 and 5 (gcov-prog.sh): they share 3 lines and 1 branch, and
 # each reaches one line the other does not (its own return).
 check_eq "coverage: lines and branches gained and lost, per file" \
 	"$(answer "a=$covsmall&b=$covbig" '[(f["file"].endswith("prog.c"), f["lines_gained"], f["lines_lost"], f["branches_gained"], f["branches_lost"]) for f in c["coverage"]["files"]]')" \

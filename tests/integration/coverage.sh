@@ -8,46 +8,14 @@
 #  - a corrupt archive, a missing build directory, a .gcda gcov cannot
 #    read: each a clear message, the job's verdict untouched.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../gcov-prog.sh"
 
 command -v lcov >/dev/null || { echo "1..0 # SKIP lcov not installed (scripts/setup)"; exit 0; }
 start_pkvmd --qemu "$FAKE_QEMU"
 
-# A program whose paths we control: input 1 takes the "small" branch,
-# input 7 the "big" one and the loop.
-mkdir -p "$T/src"
-cat >"$T/src/prog.c" <<'C'
-#include <stdlib.h>
-
-static int
-big(int n)
-{
-	int s = 0;
-	for (int i = 0; i < n; i++)
-		s += i;
-	return s;
-}
-
-int
-main(int argc, char **argv)
-{
-	int n = argc > 1 ? atoi(argv[1]) : 0;
-
-	if (n > 5)
-		return big(n) > 0 ? 0 : 1;
-	return 0;
-}
-C
-(cd "$T/src" && gcc --coverage -O0 -o prog prog.c)
-
-# archive NAME INPUT: run prog on INPUT and pack its .gcda as the guest
-# does (the object's absolute path, without the leading '/').
-archive() {
-	rm -f "$T/src/prog.gcda"
-	"$T/src/prog" "$2"
-	tar -czf "$T/$1" -C / "${T#/}/src/prog.gcda"
-}
-archive small.tar.gz 1
-archive big.tar.gz 7
+gcov_prog
+gcov_archive small.tar.gz 1
+gcov_archive big.tar.gz 7
 
 cov() { ctl coverage --json "$1" | python3 -c '
 import json, sys

@@ -291,6 +291,18 @@ test_insert_fills_created_ms_when_zero(void)
 	store_free(st);
 }
 
+/* Two executables of one name: an insert the store refuses (-EEXIST). */
+static void
+give_twin_exes(struct job *j)
+{
+	j->exes = calloc(2, sizeof(*j->exes));
+	for (int i = 0; i < 2; i++) {
+		j->exes[i].name = strdup("same");
+		snprintf(j->exes[i].blob, sizeof(j->exes[i].blob), "%s", BLOB_A);
+	}
+	j->nexes = 2;
+}
+
 static void
 test_insert_with_duplicate_exe_names_leaves_nothing_behind(void)
 {
@@ -300,12 +312,7 @@ test_insert_with_duplicate_exe_names_leaves_nothing_behind(void)
 	struct job_filter f = { 0 };
 	size_t n = 99;
 
-	j->exes = calloc(2, sizeof(*j->exes));
-	for (int i = 0; i < 2; i++) {
-		j->exes[i].name = strdup("same");
-		snprintf(j->exes[i].blob, sizeof(j->exes[i].blob), "%s", BLOB_A);
-	}
-	j->nexes = 2;
+	give_twin_exes(j);
 	CHECK_INT(store_job_insert(st, j), -EEXIST);
 	/* One transaction: the job row and its tag went away too. */
 	CHECK_INT(store_job_list(st, &f, &jobs, &n), 0);
@@ -441,12 +448,7 @@ test_job_version_moves_with_the_jobs_rows_only(void)
 #endif
 	va = store_job_version(st, a);
 	/* A failed insert is rolled back: everything counts as changed. */
-	j->exes = calloc(2, sizeof(*j->exes));
-	for (int i = 0; i < 2; i++) {
-		j->exes[i].name = strdup("same");
-		snprintf(j->exes[i].blob, sizeof(j->exes[i].blob), "%s", BLOB_A);
-	}
-	j->nexes = 2;
+	give_twin_exes(j);
 	CHECK_INT(store_job_insert(st, j), -EEXIST);
 	CHECK(store_job_version(st, a) != va);
 	CHECK(store_job_version(st, b) != vb);

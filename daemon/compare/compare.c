@@ -175,8 +175,7 @@ cmp_items_free(struct cmp_item *it, size_t n)
 static bool
 failing(enum test_verdict v)
 {
-	return v == VERDICT_FAIL || v == VERDICT_ERROR || v == VERDICT_TIMEOUT ||
-	    v == VERDICT_NOT_RUN;
+	return test_verdict_failed(v) || v == VERDICT_NOT_RUN;
 }
 
 static enum cmp_change

@@ -54,8 +54,6 @@ struct job_cache;
  * the next call: 0, -ENOENT for no such job, or another negative errno. */
 int job_cache_get(struct job_cache *c, struct store *st, int64_t id, const char **text,
     size_t *len);
-/* How many gets were answered from the cache, and how many rendered. */
-void job_cache_counts(const struct job_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* meta.c */
 void http_version_get(struct http_request *req);

@@ -41,18 +41,6 @@ history_free(void *arg)
 	free(h);
 }
 
-static bool
-passed(enum test_verdict v)
-{
-	return v == VERDICT_PASS;
-}
-
-static bool
-failed(enum test_verdict v)
-{
-	return v == VERDICT_FAIL || v == VERDICT_ERROR || v == VERDICT_TIMEOUT;
-}
-
 static void
 history_work(struct store *st, const char *state_dir, void *arg, struct http_reader_result *res)
 {
@@ -87,7 +75,9 @@ history_work(struct store *st, const char *state_dir, void *arg, struct http_rea
 	/* Oldest first for the flips: a change between two runs that each
 	 * passed or failed (skips and runs that never ran do not count). */
 	for (size_t i = n; i-- > 0;) {
-		int now = passed(runs[i].verdict) ? 1 : failed(runs[i].verdict) ? 0 : -1;
+		int now = runs[i].verdict == VERDICT_PASS  ? 1
+		    : test_verdict_failed(runs[i].verdict) ? 0
+							   : -1;
 
 		passes += now == 1;
 		fails += now == 0;

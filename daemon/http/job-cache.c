@@ -41,7 +41,6 @@ struct job_cache_slot {
 struct job_cache {
 	struct job_cache_slot slot[JOB_CACHE_SLOTS];
 	char *big; /* the last text too big to keep, until the next call */
-	uint64_t hits, misses;
 };
 
 int
@@ -94,12 +93,10 @@ job_cache_get(struct job_cache *c, struct store *st, int64_t id, const char **te
 	free(c->big);
 	c->big = NULL;
 	if (s->id == id && s->version == version) {
-		c->hits++;
 		*text = s->text;
 		*len = s->len;
 		return 0;
 	}
-	c->misses++;
 	if ((r = render(st, id, &t, &n)) < 0)
 		return r;
 	if (n > JOB_CACHE_TEXT_MAX) {
@@ -114,11 +111,4 @@ job_cache_get(struct job_cache *c, struct store *st, int64_t id, const char **te
 	*text = t;
 	*len = n;
 	return 0;
-}
-
-void
-job_cache_counts(const struct job_cache *c, uint64_t *hits, uint64_t *misses)
-{
-	*hits = c->hits;
-	*misses = c->misses;
 }

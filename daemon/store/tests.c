@@ -438,12 +438,6 @@ struct outcomes {
 static int sub_verdict(struct store *st, int64_t test_id, char *const *path, size_t npath,
     enum test_verdict *v, const char *fn);
 
-static bool
-outcome_failed(enum test_verdict v)
-{
-	return v == VERDICT_FAIL || v == VERDICT_ERROR || v == VERDICT_TIMEOUT;
-}
-
 /* The other jobs' rows of the test, read once per test when a first
  * failure needs them. */
 static int
@@ -519,7 +513,7 @@ outcome(struct outcomes *o, const char *key, enum test_verdict v)
 
 	if (v == VERDICT_PASS && !o->group)
 		return 0; /* no failure here yet: nothing to count */
-	if (v != VERDICT_PASS && !outcome_failed(v))
+	if (v != VERDICT_PASS && !test_verdict_failed(v))
 		return 0; /* skipped, not run: neither */
 	if (v != VERDICT_PASS && (r = earlier_passes(o, key, &passes)) < 0)
 		return r;

@@ -69,12 +69,6 @@ tout_dup(struct tout_parser *p, const char *s)
 	return tout_dupn(p, s, strlen(s));
 }
 
-bool
-tout_is_bad(enum test_verdict v)
-{
-	return v == VERDICT_FAIL || v == VERDICT_ERROR || v == VERDICT_TIMEOUT;
-}
-
 void
 tout_node_free(struct tout_node *n)
 {

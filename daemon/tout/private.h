@@ -92,8 +92,6 @@ void tout_sbuf_part(struct sbuf *b);
 char *tout_dupn(struct tout_parser *p, const char *s, size_t n);
 /* A copy of S; NULL on ENOMEM (P is marked). */
 char *tout_dup(struct tout_parser *p, const char *s);
-/* Whether V counts against a test: fail, error or timeout. */
-bool tout_is_bad(enum test_verdict v);
 /* Free what node N owns, with its children (not N itself). */
 void tout_node_free(struct tout_node *n);
 /* Free every node of V with its children, and leave V empty. */

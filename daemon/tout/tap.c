@@ -227,7 +227,7 @@ tap_result(struct tout_parser *p, struct block *b, bool ok, const char *rest, ui
 		bool child_failed = false;
 
 		for (size_t i = 0; i < n->nchildren; i++)
-			child_failed |= tout_is_bad(n->children[i].verdict);
+			child_failed |= test_verdict_failed(n->children[i].verdict);
 		if (child_failed) {
 			node_fail_children(p, n,
 			    v == VERDICT_PASS ? "reported ok but a sub-test failed"

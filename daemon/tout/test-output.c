@@ -139,7 +139,7 @@ count_leaves(const struct tout_node *n, struct tout_result *r)
 		r->passed++;
 	else if (n->verdict == VERDICT_SKIP)
 		r->skipped++;
-	else if (tout_is_bad(n->verdict))
+	else if (test_verdict_failed(n->verdict))
 		r->failed++;
 }
 
@@ -153,7 +153,7 @@ count_causes(const struct tout_node *n, const char *path, struct sbuf *first)
 	struct sbuf here = { 0 };
 	size_t causes = 0;
 
-	if (!tout_is_bad(n->verdict))
+	if (!test_verdict_failed(n->verdict))
 		return 0;
 	if (path != NULL)
 		tout_sbuf_add(&here, "%s/%s", path, n->name[0] ? n->name : "(unnamed)");
@@ -212,7 +212,7 @@ judge(struct tout_parser *p, struct tout_result *r, int exit_code, struct sbuf *
 	}
 
 	for (size_t i = 0; i < r->nnodes; i++) {
-		bad |= tout_is_bad(r->nodes[i].verdict);
+		bad |= test_verdict_failed(r->nodes[i].verdict);
 		all_skip &= r->nodes[i].verdict == VERDICT_SKIP;
 	}
 	v = bad ? VERDICT_FAIL : all_skip ? VERDICT_SKIP : VERDICT_PASS;

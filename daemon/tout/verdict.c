@@ -24,6 +24,12 @@ test_verdict_name(enum test_verdict v)
 	return names[v];
 }
 
+bool
+test_verdict_failed(enum test_verdict v)
+{
+	return v == VERDICT_FAIL || v == VERDICT_ERROR || v == VERDICT_TIMEOUT;
+}
+
 int
 test_verdict_parse(const char *name, enum test_verdict *out)
 {

@@ -8,6 +8,8 @@
 #ifndef PKVM_VERDICT_H
 #define PKVM_VERDICT_H
 
+#include <stdbool.h>
+
 enum test_verdict {
 	VERDICT_RUNNING, /* begun, not ended (only while the job runs) */
 	VERDICT_PASS,
@@ -21,6 +23,9 @@ enum test_verdict {
 /* Name of a verdict: "running", "pass", "fail", "error", "skip", "timeout",
  * "not-run". */
 const char *test_verdict_name(enum test_verdict v);
+/* Did a result with verdict V fail: fail, error or timeout?  (A skip, a
+ * test that never ran or one still running did not.) */
+bool test_verdict_failed(enum test_verdict v);
 /* Parse a verdict name; 0 or -EINVAL. */
 int test_verdict_parse(const char *name, enum test_verdict *out);
 

@@ -33,25 +33,23 @@ struct flaky_names {
 	char key[2048];
 };
 
+static int
+by_test(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct flaky_test *)elem)->test);
+}
+
 /* {"passes", "fails"} when the result KEY names is flaky, else NULL. */
 static json_t *
 flaky_json(const struct flaky_names *fl)
 {
-	size_t lo = 0, hi = fl->n;
+	const struct flaky_test *f = fl->n > 0
+	    ? bsearch(fl->key, fl->f, fl->n, sizeof(*fl->f), by_test)
+	    : NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(fl->f[mid].test, fl->key);
-
-		if (c == 0)
-			return json_pack("{s:I, s:I}", "passes", (json_int_t)fl->f[mid].passes,
-			    "fails", (json_int_t)fl->f[mid].fails);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return f != NULL ? json_pack("{s:I, s:I}", "passes", (json_int_t)f->passes, "fails",
+			       (json_int_t)f->fails)
+			 : NULL;
 }
 
 static json_t *

@@ -18,6 +18,12 @@ j = json.load(sys.stdin)
 print(j["result"], j["attempt"], j["max_attempts"], [(a["attempt"], a["result"], a["message"]) for a in j["attempts"]])'
 }
 
+# attempt_is ID N -- whether job ID is on its attempt N now (for
+# wait_until, which runs it again each time).
+attempt_is() {
+	[ "$(job_field "$1" attempt)" = "$2" ]
+}
+
 # ---- qemu that would not start, once: the second attempt passes -------------------
 id=$(ctl submit "$TEST_KERNEL" --append "fakeqemu=pass fakeqemu.exit-once=$T/once")
 rc=0
@@ -55,7 +61,7 @@ check_eq "a crash: crashed, one attempt" "$(attempts "$id")" "crashed 1 2 []"
 id=$(ctl submit "$TEST_KERNEL" --timeout 600 --idle-timeout 0 --append "fakeqemu=hang-at=3")
 check "killed by the host: the job boots" wait_for_console "$id" 'Kernel command line'
 kill -9 "$(tail -n 1 "$FAKE_QEMU_PIDFILE")"
-check "killed by the host: it runs again" wait_until 30 test "$(job_field "$id" attempt)" = 2
+check "killed by the host: it runs again" wait_until 30 attempt_is "$id" 2
 check "killed by the host: the second attempt boots" wait_for_console "$id" 'Kernel command line'
 ctl cancel "$id" >/dev/null
 ctl wait "$id" >/dev/null 2>&1 || true

@@ -57,9 +57,10 @@ const struct stmt_def st_job_stmts[] = {
 		   " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
 		   " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
 		   " timings, build_dir, gcov_tool, net, vmlinux, via, interactive, cpu,"
-		   " max_attempts)"
+		   " max_attempts, tests_key)"
 		   " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)" },
+		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+		   " ?26)" },
 	/* job_tags keeps no position (rowid is the order): ?2 goes unused,
 	 * so the tags are written like every other list of strings. */
 	{ .id = STMT_TAG_INSERT,
@@ -107,7 +108,6 @@ const struct stmt_def st_job_stmts[] = {
 	    .sql = "INSERT INTO job_attempts (job_id, attempt, result, message, started_ms,"
 		   " finished_ms) SELECT id, attempt, 'interrupted', ?1, started_ms, ?2 FROM jobs"
 		   " WHERE state = 'running' AND attempt < max_attempts" },
-	{ .id = STMT_JOB_SET_TESTS_KEY, .sql = "UPDATE jobs SET tests_key = ?2 WHERE id = ?1" },
 	/* The newest finished job of a tag, of a kernel: job_tags_tag and
 	 * jobs_kernel walked backwards from the newest id. */
 	{ .id = STMT_JOB_LATEST_TAG,
@@ -716,76 +716,6 @@ insert_extra(struct store *st, int64_t id, const struct job *j, const char *fn)
 	return 0;
 }
 
-/* Insert J's own row, a queued job created at CREATED: 0 with *ID set to
- * its id, or negative errno. */
-static int
-insert_job_row(struct store *st, const struct job *j, int64_t created, int64_t *id, const char *fn)
-{
-	sqlite3_stmt *s = st->stmt[STMT_JOB_INSERT];
-	int r;
-
-	st_bind_text(s, 1, j->owner ? j->owner : "");
-	st_bind_text(s, 2, j->message);
-	sqlite3_bind_int64(s, 3, created);
-	st_bind_text(s, 4, j->kernel);
-	sqlite3_bind_int(s, 5, j->smp);
-	sqlite3_bind_int(s, 6, j->mem_mb);
-	st_bind_text(s, 7, j->append ? j->append : "");
-	sqlite3_bind_int(s, 8, j->timeout_s);
-	sqlite3_bind_int(s, 9, j->idle_timeout_s);
-	sqlite3_bind_int(s, 10, j->debug_port);
-	sqlite3_bind_int(s, 11, j->coverage);
-	sqlite3_bind_int(s, 12, j->uefi);
-	st_bind_text(s, 13, j->seed);
-	sqlite3_bind_int(s, 14, j->priority);
-	sqlite3_bind_int(s, 15, j->test_timeout_s);
-	sqlite3_bind_int(s, 16, j->fail_on_warn);
-	st_bind_text(s, 17, j->timings);
-	st_bind_text(s, 18, j->build_dir);
-	st_bind_text(s, 19, j->gcov_tool);
-	st_bind_text(s, 20, job_net_name(j->net));
-	st_bind_text(s, 21, j->vmlinux[0] != '\0' ? j->vmlinux : NULL);
-	st_bind_text(s, 22, j->via);
-	sqlite3_bind_int(s, 23, j->interactive);
-	/* A job no server default was applied to (a tool's, a test's) runs
-	 * on the built-in one. */
-	st_bind_text(s, 24, j->cpu ? j->cpu : JOB_CPU_DEFAULT);
-	sqlite3_bind_int(s, 25, j->max_attempts > 0 ? j->max_attempts : JOB_DEFAULT_MAX_ATTEMPTS);
-	if ((r = st_step_changes(st, s, fn)) < 0)
-		return r;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
-}
-
-/* Insert what job ID owns in other tables, from J: the mirror of
- * load_children(). */
-static int
-insert_children(struct store *st, int64_t id, const struct job *j, const char *fn)
-{
-	int r;
-
-	if ((r = insert_strv(st, STMT_TAG_INSERT, id, 0, j->tags, j->ntags, fn)) < 0 ||
-	    (r = insert_exes(st, id, j, fn)) < 0 || (r = insert_payloads(st, id, j, fn)) < 0 ||
-	    (r = insert_strv(st, STMT_ARG_INSERT, id, 0, j->qemu_args, j->nqemu_args, fn)) < 0 ||
-	    (r = insert_strv(st, STMT_MODULE_INSERT, id, 0, j->modules, j->nmodules, fn)) < 0 ||
-	    (r = insert_extra(st, id, j, fn)) < 0 ||
-	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, 0, j->coverage_paths, j->ncoverage_paths,
-		 fn)) < 0 ||
-	    (r = st_job_disks_insert(st, id, j, fn)) < 0 ||
-	    (r = insert_strv(st, STMT_STREAM_PATH_INSERT, id, 0, j->stream_paths, j->nstream_paths,
-		 fn)) < 0)
-		return r;
-	if (j->stop_on_failure) {
-		sqlite3_stmt *s = st->stmt[STMT_JOB_SET_STOP_ON_FAILURE];
-
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int(s, 2, 1);
-		if ((r = st_step_changes(st, s, fn)) < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int
 by_exe_name(const void *x, const void *y)
 {
@@ -828,18 +758,80 @@ tests_key(const struct job *j, char hex[SHA256_HEX_LEN + 1])
 	return 0;
 }
 
+/* Insert J's own row, a queued job created at CREATED: 0 with *ID set to
+ * its id, or negative errno. */
 static int
-set_tests_key(struct store *st, int64_t id, const struct job *j, const char *fn)
+insert_job_row(struct store *st, const struct job *j, int64_t created, int64_t *id, const char *fn)
 {
-	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_TESTS_KEY];
-	char hex[SHA256_HEX_LEN + 1];
+	sqlite3_stmt *s = st->stmt[STMT_JOB_INSERT];
+	char key[SHA256_HEX_LEN + 1];
 	int r;
 
-	if ((r = tests_key(j, hex)) < 0)
+	st_bind_text(s, 1, j->owner ? j->owner : "");
+	st_bind_text(s, 2, j->message);
+	sqlite3_bind_int64(s, 3, created);
+	st_bind_text(s, 4, j->kernel);
+	sqlite3_bind_int(s, 5, j->smp);
+	sqlite3_bind_int(s, 6, j->mem_mb);
+	st_bind_text(s, 7, j->append ? j->append : "");
+	sqlite3_bind_int(s, 8, j->timeout_s);
+	sqlite3_bind_int(s, 9, j->idle_timeout_s);
+	sqlite3_bind_int(s, 10, j->debug_port);
+	sqlite3_bind_int(s, 11, j->coverage);
+	sqlite3_bind_int(s, 12, j->uefi);
+	st_bind_text(s, 13, j->seed);
+	sqlite3_bind_int(s, 14, j->priority);
+	sqlite3_bind_int(s, 15, j->test_timeout_s);
+	sqlite3_bind_int(s, 16, j->fail_on_warn);
+	st_bind_text(s, 17, j->timings);
+	st_bind_text(s, 18, j->build_dir);
+	st_bind_text(s, 19, j->gcov_tool);
+	st_bind_text(s, 20, job_net_name(j->net));
+	st_bind_text(s, 21, j->vmlinux[0] != '\0' ? j->vmlinux : NULL);
+	st_bind_text(s, 22, j->via);
+	sqlite3_bind_int(s, 23, j->interactive);
+	/* A job no server default was applied to (a tool's, a test's) runs
+	 * on the built-in one. */
+	st_bind_text(s, 24, j->cpu ? j->cpu : JOB_CPU_DEFAULT);
+	sqlite3_bind_int(s, 25, j->max_attempts > 0 ? j->max_attempts : JOB_DEFAULT_MAX_ATTEMPTS);
+	if ((r = tests_key(j, key)) < 0) {
+		st_stmt_done(s);
 		return r;
-	sqlite3_bind_int64(s, 1, id);
-	st_bind_text(s, 2, hex);
-	return st_step_changes(st, s, fn) < 0 ? -EIO : 0;
+	}
+	st_bind_text(s, 26, key);
+	if ((r = st_step_changes(st, s, fn)) < 0)
+		return r;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* Insert what job ID owns in other tables, from J: the mirror of
+ * load_children(). */
+static int
+insert_children(struct store *st, int64_t id, const struct job *j, const char *fn)
+{
+	int r;
+
+	if ((r = insert_strv(st, STMT_TAG_INSERT, id, 0, j->tags, j->ntags, fn)) < 0 ||
+	    (r = insert_exes(st, id, j, fn)) < 0 || (r = insert_payloads(st, id, j, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_ARG_INSERT, id, 0, j->qemu_args, j->nqemu_args, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_MODULE_INSERT, id, 0, j->modules, j->nmodules, fn)) < 0 ||
+	    (r = insert_extra(st, id, j, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_COV_PATH_INSERT, id, 0, j->coverage_paths, j->ncoverage_paths,
+		 fn)) < 0 ||
+	    (r = st_job_disks_insert(st, id, j, fn)) < 0 ||
+	    (r = insert_strv(st, STMT_STREAM_PATH_INSERT, id, 0, j->stream_paths, j->nstream_paths,
+		 fn)) < 0)
+		return r;
+	if (j->stop_on_failure) {
+		sqlite3_stmt *s = st->stmt[STMT_JOB_SET_STOP_ON_FAILURE];
+
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int(s, 2, 1);
+		if ((r = st_step_changes(st, s, fn)) < 0)
+			return r;
+	}
+	return 0;
 }
 
 int
@@ -851,9 +843,8 @@ st_job_insert_rows(struct store *st, struct job *j, const char *fn)
 	int r;
 
 	if ((r = insert_job_row(st, j, created, &id, fn)) == 0 &&
-	    (r = st_kernel_seen(st, j->kernel, id, fn)) == 0 &&
-	    (r = insert_children(st, id, j, fn)) == 0)
-		r = set_tests_key(st, id, j, fn);
+	    (r = st_kernel_seen(st, j->kernel, id, fn)) == 0)
+		r = insert_children(st, id, j, fn);
 	if (r < 0)
 		return r;
 

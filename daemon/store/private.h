@@ -121,7 +121,6 @@ enum stmt_id {
 	STMT_OUTCOME_GET,
 	STMT_FLAKY_LIST,
 	STMT_FLAKY_OF,
-	STMT_JOB_SET_TESTS_KEY,
 	STMT_SUBTESTS_GET,
 
 	/* reports.c */

@@ -32,11 +32,11 @@ static const struct cmd_option results_options[] = {
 };
 
 /* Verdicts, in the order the table shows them. */
-enum rank { RANK_FAILING, RANK_SKIP, RANK_RUNNING, RANK_PASS };
+enum rank { RANK_FAILING, RANK_FLAKY, RANK_SKIP, RANK_RUNNING, RANK_PASS };
 
 /* What the counts line counts. */
 struct counts {
-	int pass, fail, error, timeout, skip, not_run, running, other;
+	int pass, fail, error, timeout, skip, not_run, running, flaky, other;
 };
 
 static bool
@@ -49,7 +49,8 @@ static bool
 verdict_failing(const char *verdict)
 {
 	return !verdict_is(verdict, "pass") && !verdict_is(verdict, "skip") &&
-	    !verdict_is(verdict, "not-run") && !verdict_is(verdict, "running");
+	    !verdict_is(verdict, "not-run") && !verdict_is(verdict, "running") &&
+	    !verdict_is(verdict, "flaky");
 }
 
 static enum rank
@@ -63,6 +64,8 @@ rank_of(json_t *test)
 		return RANK_SKIP;
 	if (verdict_is(v, "running"))
 		return RANK_RUNNING;
+	if (verdict_is(v, "flaky"))
+		return RANK_FLAKY;
 	return RANK_FAILING;
 }
 
@@ -83,6 +86,8 @@ count(struct counts *c, const char *verdict)
 		c->not_run++;
 	else if (verdict_is(verdict, "running"))
 		c->running++;
+	else if (verdict_is(verdict, "flaky"))
+		c->flaky++;
 	else
 		c->other++;
 }
@@ -179,6 +184,27 @@ add_failing(struct table *t, json_t *subs, int depth)
 	return 0;
 }
 
+/* A note of TEST's reruns (--retry-failed), "reruns: fail, pass", when it
+ * had any; 0 or -ENOMEM. */
+static int
+reruns_note(struct table *t, json_t *test)
+{
+	json_t *reruns = json_object_get(test, "reruns"), *r;
+	char note[256] = "reruns:";
+	size_t i, len;
+
+	if (json_array_size(reruns) == 0)
+		return 0;
+	json_array_foreach(reruns, i, r)
+	{
+		const char *v = job_str(r, "verdict");
+
+		len = strlen(note);
+		snprintf(note + len, sizeof(note) - len, "%s %s", i ? "," : "", v ? v : "?");
+	}
+	return add_note(t, 2, note);
+}
+
 /* Add TEST's row, and the notes under it, to T; 0 or -ENOMEM. */
 static int
 add_test(struct table *t, json_t *test)
@@ -198,7 +224,7 @@ add_test(struct table *t, json_t *test)
 	count_leaves(&c, subs);
 	if (json_array_size(subs) > 0)
 		snprintf(subcount, sizeof(subcount), "%d/%d passed", c.pass,
-		    c.pass + c.fail + c.error + c.timeout + c.skip + c.running + c.other);
+		    c.pass + c.fail + c.error + c.timeout + c.skip + c.running + c.flaky + c.other);
 	cells[0] = job_str(test, "name");
 	cells[1] = verdict;
 	cells[2] = code;
@@ -209,6 +235,8 @@ add_test(struct table *t, json_t *test)
 	if (rank_of(test) == RANK_PASS || rank_of(test) == RANK_RUNNING)
 		return 0;
 	if (message != NULL && add_note(t, 2, message) < 0)
+		return -ENOMEM;
+	if (reruns_note(t, test) < 0)
 		return -ENOMEM;
 	if (rank_of(test) == RANK_FAILING && add_failing(t, subs, 2) < 0)
 		return -ENOMEM;
@@ -231,6 +259,7 @@ counts_format(const struct counts *c, char *buf, size_t size)
 	buf[0] = '\0';
 	counts_word(buf, size, c->pass, "passed", true);
 	counts_word(buf, size, c->fail, "failed", true);
+	counts_word(buf, size, c->flaky, "flaky", false);
 	counts_word(buf, size, c->skip, "skipped", true);
 	counts_word(buf, size, c->error, c->error == 1 ? "error" : "errors", false);
 	counts_word(buf, size, c->timeout, "timed out", false);
@@ -295,7 +324,8 @@ results_print(json_t *tests)
 	counts_format(&tc, line, sizeof(line));
 	printf("\n%zu test%s: %s", json_array_size(tests), json_array_size(tests) == 1 ? "" : "s",
 	    line);
-	if (sc.pass + sc.fail + sc.error + sc.timeout + sc.skip + sc.running + sc.other > 0) {
+	if (sc.pass + sc.fail + sc.error + sc.timeout + sc.skip + sc.running + sc.flaky + sc.other >
+	    0) {
 		counts_format(&sc, sub, sizeof(sub));
 		printf("; subtests: %s", sub);
 	}

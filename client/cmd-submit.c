@@ -86,6 +86,9 @@ enum {
 	OPT_ROOT,
 	OPT_KEEP_DISK,
 	OPT_STOP_ON_FAILURE,
+	OPT_RETRY_FAILED,
+	OPT_NEW_SEED,
+	OPT_STRICT,
 	OPT_STREAM,
 	OPT_SYSROOT,
 	OPT_PAYLOAD,
@@ -128,6 +131,9 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_ROOT, .long_name = "root", .has_arg = true },
 	{ .key = OPT_KEEP_DISK, .long_name = "keep-disk" },
 	{ .key = OPT_STOP_ON_FAILURE, .long_name = "stop-on-failure" },
+	{ .key = OPT_RETRY_FAILED, .long_name = "retry-failed", .has_arg = true },
+	{ .key = OPT_NEW_SEED, .long_name = "new-seed" },
+	{ .key = OPT_STRICT, .long_name = "strict" },
 	{ .key = OPT_STREAM, .long_name = "stream", .has_arg = true },
 	{ .key = OPT_SYSROOT, .long_name = "sysroot", .has_arg = true },
 	{ .key = OPT_PAYLOAD, .long_name = "payload", .has_arg = true },
@@ -670,6 +676,14 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_STOP_ON_FAILURE:
 		json_object_set_new(s->body, "stop_on_failure", json_true());
 		return 0;
+	case OPT_RETRY_FAILED:
+		return submit_set_int(s, "retry_failed", v, 0, 10);
+	case OPT_NEW_SEED:
+		json_object_set_new(s->body, "new_seed", json_true());
+		return 0;
+	case OPT_STRICT:
+		json_object_set_new(s->body, "strict", json_true());
+		return 0;
 	case OPT_STREAM:
 		if (v[0] != '/') {
 			fprintf(stderr,
@@ -1055,7 +1069,8 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--manifest FILE] [--extra DIR] [--module NAME]...\n"
 		"                      [--test-timeout SEC] [--fail-on-warn] [--interactive]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
-		"                      [--max-attempts N]\n"
+		"                      [--max-attempts N] [--retry-failed N [--new-seed]]\n"
+		"                      [--strict]\n"
 		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
 		"                      [--cpu MODEL]\n"
 		"                      [--seed S] [--priority low|normal|high]\n"
@@ -1082,6 +1097,13 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --fail-on-warn    a kernel WARNING fails the job\n"
 		   "  --stop-on-failure  after the first test that fails, skip the rest\n"
 		   "                    (they are reported as skipped)\n"
+		   "  --retry-failed N  run each test that fails again, up to N times\n"
+		   "                    (0-10) in the same boot: one that passes on a\n"
+		   "                    rerun is flaky, and a job whose only failures\n"
+		   "                    are flaky passes\n"
+		   "  --new-seed        give each rerun a new seed (PKVM_SEED), not the\n"
+		   "                    job's\n"
+		   "  --strict          a flaky test fails the job\n"
 		   "  --stream PATH     stream guest file PATH into the artifact\n"
 		   "                    _stream/PATH while the tests run, as it grows\n"
 		   "                    (repeatable, at most 8; the hypervisor's log\n"

@@ -73,7 +73,8 @@ kind_of(const char *verdict)
 {
 	if (verdict == NULL)
 		return KIND_ERROR;
-	if (strcmp(verdict, "pass") == 0)
+	/* Flaky passed in the end, on a rerun (--retry-failed). */
+	if (strcmp(verdict, "pass") == 0 || strcmp(verdict, "flaky") == 0)
 		return KIND_PASS;
 	if (strcmp(verdict, "fail") == 0)
 		return KIND_FAIL;
@@ -355,7 +356,44 @@ junit_console(struct api *api, int64_t id, const char *test, struct tail *t)
 	return err;
 }
 
-/* Write the failure, error or skipped element of case C. */
+/* Is case C a pass that failed first and passed on a rerun? */
+static bool
+junit_flaky(const struct junit_case *c)
+{
+	const char *verdict = job_str(c->node, "verdict");
+
+	return verdict != NULL && strcmp(verdict, "flaky") == 0;
+}
+
+/* The reruns of a failing test case C, as Maven Surefire writes them
+ * (the form CI systems read): one <rerunFailure> each. */
+static void
+junit_put_reruns(FILE *f, const struct junit_case *c)
+{
+	json_t *r;
+	size_t i;
+
+	if (!c->test_level)
+		return;
+	json_array_foreach(json_object_get(c->test, "reruns"), i, r)
+	{
+		const char *verdict = job_str(r, "verdict");
+		const char *message = job_str(r, "message");
+		long long k = 0;
+
+		if (verdict == NULL || strcmp(verdict, "pass") == 0)
+			continue;
+		job_int(r, "retry", &k);
+		fprintf(f, "      <rerunFailure message=\"rerun %lld: ", k);
+		xml_puts(f, message != NULL ? message : default_message(verdict), true);
+		fputs("\" type=\"", f);
+		xml_puts(f, verdict, true);
+		fputs("\"/>\n", f);
+	}
+}
+
+/* Write the failure, error or skipped element of case C (for a flaky
+ * one, Surefire's <flakyFailure>: it passed, after failing). */
 static void
 junit_put_outcome(FILE *f, const struct junit_case *c)
 {
@@ -365,6 +403,12 @@ junit_put_outcome(FILE *f, const struct junit_case *c)
 	json_t *lines = json_object_get(c->node, "lines");
 	long long n;
 
+	if (c->kind == KIND_PASS && junit_flaky(c)) {
+		fputs("      <flakyFailure message=\"", f);
+		xml_puts(f, message != NULL ? message : "failed, then passed on a rerun", true);
+		fputs("\" type=\"flaky\"/>\n", f);
+		return;
+	}
 	if (c->kind == KIND_PASS)
 		return;
 	if (c->kind == KIND_SKIP) {
@@ -395,6 +439,7 @@ junit_put_outcome(FILE *f, const struct junit_case *c)
 	else if (job_int(c->node, "line", &n))
 		fprintf(f, "\nconsole line %lld", n);
 	fprintf(f, "</%s>\n", elem[c->kind]);
+	junit_put_reruns(f, c);
 }
 
 /* Write the document for job ID to F. */
@@ -431,7 +476,7 @@ junit_put(FILE *f, struct api *api, int64_t id, struct junit *j)
 		xml_puts(f, c->name, true);
 		fprintf(f, "\" time=\"%.3f\"",
 		    c->test_level && json_is_number(d) ? json_number_value(d) : 0.0);
-		if (c->kind == KIND_PASS && !out) {
+		if (c->kind == KIND_PASS && !out && !junit_flaky(c)) {
 			fputs("/>\n", f);
 			continue;
 		}

@@ -208,7 +208,7 @@ function step(dir) {
 
 // ---- results, crashes -----------------------------------------------------
 
-const BAD = { fail: 0, error: 0, timeout: 0, running: 1, 'not-run': 2, skip: 3, pass: 4 };
+const BAD = { fail: 0, error: 0, timeout: 0, flaky: 1, running: 1, 'not-run': 2, skip: 3, pass: 4 };
 
 // Failures first, then the rest in run order (sort is stable).
 function failuresFirst(list) {
@@ -233,7 +233,9 @@ async function loadResults() {
       h('strong', { class: 'test-name' }, t.name),
       t.duration !== null && t.duration !== undefined ? h('span', { class: 'muted' }, ` ${t.duration.toFixed(2)} s`) : '',
       t.message ? h('span', { class: 'muted' }, ` — ${t.message}`) : '',
-      t.lines ? [' ', h('a', { href: `#L${t.lines[0]}`, class: 'console-link' }, 'console')] : ''];
+      t.lines ? [' ', h('a', { href: `#L${t.lines[0]}`, class: 'console-link' }, 'console')] : '',
+      (t.reruns || []).map((r) => [' ', h('a', { href: `#L${r.lines[0]}`, class: 'rerun' },
+        verdict(r.verdict), ` rerun ${r.retry}`)])];
     const subs = t.subtests || [];
     if (!subs.length) return h('li', { 'data-verdict': t.verdict }, head);
     return h('li', { 'data-verdict': t.verdict },

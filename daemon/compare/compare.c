@@ -178,6 +178,13 @@ failing(enum test_verdict v)
 	return test_verdict_failed(v) || v == VERDICT_NOT_RUN;
 }
 
+/* Did it pass in the end?  A flaky result failed, then passed on a rerun. */
+static bool
+passing(enum test_verdict v)
+{
+	return v == VERDICT_PASS || v == VERDICT_FLAKY;
+}
+
 static enum cmp_change
 change_of(const struct cmp_item *a, const struct cmp_item *b)
 {
@@ -189,9 +196,12 @@ change_of(const struct cmp_item *a, const struct cmp_item *b)
 		return CMP_STILL_FAILING;
 	if (a->verdict == b->verdict)
 		return CMP_UNCHANGED;
-	if (a->verdict == VERDICT_PASS && failing(b->verdict))
+	/* Failing first in B is no regression when a rerun passed. */
+	if (b->verdict == VERDICT_FLAKY)
+		return CMP_FLAKY;
+	if (passing(a->verdict) && failing(b->verdict))
 		return CMP_REGRESSED;
-	if (failing(a->verdict) && b->verdict == VERDICT_PASS)
+	if (failing(a->verdict) && passing(b->verdict))
 		return CMP_FIXED;
 	return CMP_CHANGED;
 }

@@ -23,7 +23,8 @@ enum cmp_change {
 	CMP_FIXED, /* failed in A, passes in B */
 	CMP_NEW, /* only in B */
 	CMP_REMOVED, /* only in A */
-	CMP_FLAKY, /* regressed, but it both passed and failed before on A's kernel and tests */
+	CMP_FLAKY, /* B's verdict is flaky (it passed on a rerun), or it regressed but
+		    * both passed and failed before on A's kernel and tests */
 	CMP_STILL_FAILING, /* failed in both */
 	CMP_CHANGED, /* any other change of verdict (a skip, say) */
 	CMP_UNCHANGED,

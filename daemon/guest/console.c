@@ -333,6 +333,12 @@ parse_test_line(struct console_event *ev, const struct field *f, int n)
 	if (ev->test == NULL || parse_int(field_get(f, n, "seq"), 0, INT32_MAX, &v) < 0)
 		return "bad test line";
 	ev->seq = (int)v;
+	/* Guests from before reruns existed say nothing: a first run. */
+	v = 0;
+	if (field_get(f, n, "retry") != NULL &&
+	    parse_int(field_get(f, n, "retry"), 0, CONSOLE_RETRY_MAX, &v) < 0)
+		return "bad test line";
+	ev->retry = (int)v;
 	if (ev->kind == CONSOLE_TEST_BEGIN) {
 		/* Lines from before "timeout" existed have none: no timeout. */
 		v = 0;

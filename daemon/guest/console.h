@@ -64,11 +64,13 @@
 
 /* The longest kernel release reported (utsname's release field holds 64). */
 #define CONSOLE_KERNEL_VERSION_MAX 64
+/* The most reruns of one test a begin or end line may number. */
+#define CONSOLE_RETRY_MAX 100
 
 enum console_event_kind {
 	CONSOLE_INIT, /* init started; uptime_ms */
-	CONSOLE_TEST_BEGIN, /* test, seq, timeout_s, limit */
-	CONSOLE_TEST_END, /* test, seq, exit_code, duration_ms, killed_timeout */
+	CONSOLE_TEST_BEGIN, /* test, seq, timeout_s, limit, retry */
+	CONSOLE_TEST_END, /* test, seq, exit_code, duration_ms, killed_timeout, retry */
 	CONSOLE_DONE, /* ntests: init ran everything, powering off */
 	CONSOLE_CORRUPT, /* a result line failed its crc or did not parse; title = reason */
 	CONSOLE_CRASH, /* crash_kind, fatal, title: a line that starts or joins a report */
@@ -126,6 +128,8 @@ struct console_event {
 			    * (what is left of the job's), "none"; NULL from
 			    * a guest that does not say */
 	bool killed_timeout; /* TEST_END: killed at its timeout */
+	int retry; /* TEST_BEGIN, TEST_END: 0 for a test's run, K for its K-th
+		    * rerun after it failed (--retry-failed) */
 	bool ok; /* MODULE: loaded */
 	bool from_test; /* LINE: the test's own output (it carried the test mark) */
 	int64_t uptime_ms; /* INIT, MARK */

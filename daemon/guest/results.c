@@ -21,6 +21,16 @@
 
 #define MARKS_MAX 8
 
+/* A test that failed in its first run when reruns may follow
+ * (--retry-failed): why, until one of them passes. */
+struct failed_test {
+	char name[PKVM_NAME_MAX + 1];
+	char *why; /* as a failure of the job */
+	enum job_result result; /* FAILED or TIMEOUT */
+	bool passed; /* a rerun passed: it is flaky */
+	char *flaky; /* then why --strict fails the job (NULL: no memory) */
+};
+
 struct job_results {
 	struct store *st;
 	const struct job *job;
@@ -41,6 +51,11 @@ struct job_results {
 	uint64_t test_first_line;
 	int test_timeout_s; /* its limit, from its begin line */
 	char test_limit[8]; /* whose limit: "own", "default", "job", "" */
+	int test_retry; /* which rerun of it this is, 0: its first run */
+
+	/* Tests that failed while reruns may follow, in the order they ran. */
+	struct failed_test *failed;
+	size_t nfailed;
 
 	/* Module loads, stored as the pseudo-test "_modules". */
 	struct tout_node *modules;
@@ -154,13 +169,24 @@ test_begin(struct job_results *jr, const struct console_event *ev)
 			jr->begun[i] = true;
 	jr->test_first_line = ev->lineno;
 	jr->test_timeout_s = ev->timeout_s;
+	jr->test_retry = ev->retry;
 	snprintf(jr->test_limit, sizeof(jr->test_limit), "%s", ev->limit ? ev->limit : "");
 	/* Out of memory: the test is still stored, without sub-results. */
 	if (tout_parser_new(&jr->tout) < 0)
 		jr->tout = NULL;
-	if ((err = store_test_begin(jr->st, jr->id, ev->seq, ev->test)) < 0)
+	/* A rerun is stored when it ends, beside the test's first run. */
+	if (ev->retry == 0 && (err = store_test_begin(jr->st, jr->id, ev->seq, ev->test)) < 0)
 		log_warnx("job %lld: storing the start of %s: %s", (long long)jr->id, ev->test,
 		    strerror(-err));
+}
+
+/* Store REC, the running test's result: its first run's, or a rerun's. */
+static int
+store_record(struct job_results *jr, const struct test_record *rec)
+{
+	if (jr->test_retry > 0)
+		return store_test_rerun(jr->st, jr->id, jr->test_retry, rec);
+	return store_test_finish(jr->st, jr->id, rec);
 }
 
 /* The stored form of the running test, parsed into RES, whose console
@@ -191,7 +217,7 @@ store_end(struct job_results *jr, const struct tout_result *res, const struct co
 	rec.has_exit_code = !end->killed_timeout;
 	rec.exit_code = end->exit_code;
 	rec.duration_ms = end->duration_ms;
-	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
+	if ((err = store_record(jr, &rec)) < 0)
 		log_warnx("job %lld: storing the result of %s: %s", (long long)jr->id, end->test,
 		    strerror(-err));
 }
@@ -224,6 +250,59 @@ timeout_message(const struct job_results *jr, struct tout_result *res)
 	return 0;
 }
 
+static void test_failed(struct job_results *jr, const char *name, enum job_result res,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Test NAME failed in its first run, making the job RES for the reason
+ * FMT says: the job's failure now, or, when reruns may follow, once none
+ * of them passed. */
+static void
+test_failed(struct job_results *jr, const char *name, enum job_result res, const char *fmt, ...)
+{
+	struct failed_test *v, *f;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (jr->job->retry_failed == 0) {
+		fail_vas(jr, res, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	v = realloc(jr->failed, (jr->nfailed + 1) * sizeof(*v));
+	if (v == NULL) {
+		/* Out of memory: it fails the job, reruns or not. */
+		fail_vas(jr, res, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	jr->failed = v;
+	f = &v[jr->nfailed++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->result = res;
+	if (vasprintf(&f->why, fmt, ap) < 0)
+		f->why = NULL;
+	va_end(ap);
+}
+
+/* Rerun RETRY of test NAME passed: it is flaky, not failed. */
+static void
+rerun_passed(struct job_results *jr, const char *name, int retry)
+{
+	for (size_t i = 0; i < jr->nfailed; i++) {
+		struct failed_test *f = &jr->failed[i];
+
+		if (strcmp(f->name, name) != 0 || f->passed)
+			continue;
+		f->passed = true;
+		if (asprintf(&f->flaky,
+			"test %s is flaky: it failed, then passed on rerun %d (--strict)", name,
+			retry) < 0)
+			f->flaky = NULL;
+		return;
+	}
+}
+
 static void
 test_end(struct job_results *jr, const struct console_event *ev)
 {
@@ -240,27 +319,27 @@ test_end(struct job_results *jr, const struct console_event *ev)
 		log_warnx("job %lld: %s: out of memory", (long long)jr->id, ev->test);
 	store_end(jr, &res, ev);
 
-	switch (res.verdict) {
-	case VERDICT_TIMEOUT:
+	if (res.verdict == VERDICT_TIMEOUT && strcmp(jr->test_limit, "job") == 0) {
 		/* The job's own time ran out: that ends the job as `timeout`
 		 * whatever failed before, as the daemon's watchdog would. */
-		if (strcmp(jr->test_limit, "job") == 0) {
-			free(jr->failure);
-			jr->failure = NULL;
-		}
+		free(jr->failure);
+		jr->failure = NULL;
 		fail_as(jr, RESULT_TIMEOUT, "test %s timed out: %s", ev->test, res.message);
-		break;
-	case VERDICT_FAIL:
-	case VERDICT_ERROR:
+	} else if (ev->retry > 0) {
+		if (res.verdict == VERDICT_PASS)
+			rerun_passed(jr, ev->test, ev->retry);
+	} else if (res.verdict == VERDICT_TIMEOUT) {
+		test_failed(jr, ev->test, RESULT_TIMEOUT, "test %s timed out: %s", ev->test,
+		    res.message);
+	} else if (res.verdict == VERDICT_FAIL || res.verdict == VERDICT_ERROR) {
 		/* Without sub-results the exit status says it all; with them,
 		 * the parser's message names what failed. */
 		if (res.nnodes == 0 || res.message == NULL)
-			fail_first(jr, "test %s exited with status %d", ev->test, ev->exit_code);
+			test_failed(jr, ev->test, RESULT_FAILED, "test %s exited with status %d",
+			    ev->test, ev->exit_code);
 		else
-			fail_first(jr, "test %s failed: %s", ev->test, res.message);
-		break;
-	default:
-		break;
+			test_failed(jr, ev->test, RESULT_FAILED, "test %s failed: %s", ev->test,
+			    res.message);
 	}
 	tout_result_free(&res);
 	jr->test[0] = '\0';
@@ -524,8 +603,23 @@ job_results_saw_done(const struct job_results *jr)
 const char *
 job_results_failure(const struct job_results *jr, enum job_result *result)
 {
+	if (jr->failure != NULL) {
+		*result = jr->failure_result;
+		return jr->failure;
+	}
+	/* The first test that failed every run, else (--strict) the first
+	 * flaky one. */
+	for (size_t i = 0; i < jr->nfailed; i++)
+		if (!jr->failed[i].passed) {
+			*result = jr->failed[i].result;
+			return jr->failed[i].why ? jr->failed[i].why : "a test failed";
+		}
+	for (size_t i = 0; jr->job->strict && i < jr->nfailed; i++) {
+		*result = RESULT_FAILED;
+		return jr->failed[i].flaky ? jr->failed[i].flaky : "a test is flaky (--strict)";
+	}
 	*result = jr->failure_result;
-	return jr->failure;
+	return NULL;
 }
 
 /* The test that was running when the run ended keeps what it printed: its
@@ -551,7 +645,7 @@ store_unfinished(struct job_results *jr, enum job_result result, const char *why
 	record_of(jr, &res, jr->last_lineno, &rec);
 	rec.verdict = result == RESULT_TIMEOUT ? VERDICT_TIMEOUT : VERDICT_ERROR;
 	rec.message = msg;
-	if ((err = store_test_finish(jr->st, jr->id, &rec)) < 0)
+	if ((err = store_record(jr, &rec)) < 0)
 		log_warn(err, "job %lld: storing what %s printed", (long long)jr->id, jr->test);
 	free(msg);
 	tout_result_free(&res);
@@ -657,6 +751,11 @@ job_results_free(struct job_results *jr)
 		free(jr->modules[i].message);
 	}
 	free(jr->modules);
+	for (size_t i = 0; i < jr->nfailed; i++) {
+		free(jr->failed[i].why);
+		free(jr->failed[i].flaky);
+	}
+	free(jr->failed);
 	free(jr->begun);
 	free(jr->failure);
 	free(jr);

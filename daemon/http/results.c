@@ -86,6 +86,26 @@ nodes_json(const struct tout_node *nodes, size_t n, struct flaky_names *fl)
 	return arr;
 }
 
+/* The reruns of test X (--retry-failed), in order. */
+static json_t *
+reruns_json(const struct test_full *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nreruns; i++) {
+		const struct test_rerun *r = &x->reruns[i];
+
+		json_array_append_new(arr,
+		    json_pack("{s:i, s:s, s:o, s:f, s:o, s:[I, I]}", "retry", r->retry, "verdict",
+			test_verdict_name(r->verdict), "exit_code",
+			r->has_exit_code ? json_integer(r->exit_code) : json_null(), "duration",
+			(double)r->duration_ms / 1000.0, "message",
+			r->message ? json_string(r->message) : json_null(), "lines",
+			(json_int_t)r->first_line, (json_int_t)r->last_line));
+	}
+	return arr;
+}
+
 void
 http_job_results(struct http_request *req)
 {
@@ -129,6 +149,8 @@ http_job_results(struct http_request *req)
 		    (json_int_t)x->last_line, "subtests", nodes_json(x->nodes, x->nnodes, &fl));
 		if (fj != NULL)
 			json_object_set_new(o, "flaky", fj);
+		if (x->nreruns > 0)
+			json_object_set_new(o, "reruns", reruns_json(x));
 		json_array_append_new(arr, o);
 	}
 	store_test_list_full_free(t, n);

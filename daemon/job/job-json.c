@@ -448,9 +448,16 @@ payload_job_finish(struct job *j, json_t *obj, struct job_json_error *e)
 	static const char *const kernel_only[] = { "kernel", "executables", "vmlinux", "modules",
 		"extra", "build_dir", "gcov_tool", "coverage_paths", "append", "disks", "root",
 		"keep_disk", "stream_paths", "stop_on_failure", "interactive" };
+	static const char *const rerun_only[] = { "retry_failed", "new_seed", "strict" };
 	bool smp_given = json_object_get(obj, "smp") != NULL;
 	int max = 0;
 
+	for (size_t i = 0; i < sizeof(rerun_only) / sizeof(rerun_only[0]); i++)
+		if (json_object_get(obj, rerun_only[i]) != NULL)
+			return fail(e, "invalid_field", rerun_only[i],
+			    "%s does not go with payloads: it reruns the tests /init runs, and "
+			    "each payload is a boot of its own",
+			    rerun_only[i]);
 	for (size_t i = 0; i < sizeof(kernel_only) / sizeof(kernel_only[0]); i++)
 		if (json_object_get(obj, kernel_only[i]) != NULL)
 			return fail(e, "invalid_field", kernel_only[i],
@@ -683,6 +690,10 @@ check_disks(const struct job *j, struct job_json_error *e)
 	if (j->keep_disk && !writable)
 		return fail(e, "invalid_field", "keep_disk",
 		    "keep_disk keeps the overlays of writable disks, and the job has none");
+	if (j->root != NULL && j->retry_failed > 0)
+		return fail(e, "invalid_field", "retry_failed",
+		    "retry_failed reruns the tests /init runs, and with root the disk's own "
+		    "system runs its tests");
 	return 0;
 }
 
@@ -729,6 +740,12 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			err = get_int(v, key, 1, PKVM_TIMEOUT_MAX_S, &j->timeout_s, e);
 		} else if (strcmp(key, "max_attempts") == 0) {
 			err = get_int(v, key, 1, JOB_MAX_ATTEMPTS_MAX, &j->max_attempts, e);
+		} else if (strcmp(key, "retry_failed") == 0) {
+			err = get_int(v, key, 0, JOB_RETRY_FAILED_MAX, &j->retry_failed, e);
+		} else if (strcmp(key, "new_seed") == 0) {
+			err = get_bool(v, key, &j->new_seed, e);
+		} else if (strcmp(key, "strict") == 0) {
+			err = get_bool(v, key, &j->strict, e);
 		} else if (strcmp(key, "idle_timeout") == 0) {
 			err = get_int(v, key, 0, PKVM_TIMEOUT_MAX_S, &j->idle_timeout_s, e);
 		} else if (strcmp(key, "debug_port") == 0) {
@@ -875,18 +892,21 @@ time_json(int64_t ms)
 char *
 job_cmdline(const struct job *j)
 {
-	char *s, *root = NULL;
+	char *s, *root = NULL, retry[48] = "";
 
 	/* /init switches to the disk's own system (docs/DISKS.md). */
 	if (j->root != NULL && asprintf(&root, " pkvm.root=%s", j->root) < 0)
 		return NULL;
+	if (j->retry_failed > 0)
+		snprintf(retry, sizeof(retry), " pkvm.retry_failed=%d%s", j->retry_failed,
+		    j->new_seed ? " pkvm.new_seed=1" : "");
 	/* The guest's /init bounds every test by what is left of the job's
 	 * timeout (docs/GUEST.md), so it needs to know it. */
 	if (asprintf(&s,
-		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s%s%s%s",
+		"%s pkvm.seed=%s pkvm.timeout=%d pkvm.test_timeout=%d pkvm.coverage=%d%s%s%s%s%s%s",
 		BASE_CMDLINE, j->seed ? j->seed : "0", j->timeout_s, j->test_timeout_s,
 		j->coverage ? 1 : 0, root ? root : "",
-		j->stop_on_failure ? " pkvm.stop_on_failure=1" : "",
+		j->stop_on_failure ? " pkvm.stop_on_failure=1" : "", retry,
 		j->interactive ? " pkvm.interactive=1" : "", j->append[0] ? " " : "",
 		j->append) < 0)
 		s = NULL;
@@ -996,6 +1016,9 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "net", json_string(job_net_name(j->net)));
 	json_object_set_new(o, "cpu", j->cpu ? json_string(j->cpu) : json_null());
 	json_object_set_new(o, "max_attempts", json_integer(j->max_attempts));
+	json_object_set_new(o, "retry_failed", json_integer(j->retry_failed));
+	json_object_set_new(o, "new_seed", json_boolean(j->new_seed));
+	json_object_set_new(o, "strict", json_boolean(j->strict));
 	json_object_set_new(o, "attempts", attempts_json(j));
 	json_object_set_new(o, "modules", modules);
 	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));

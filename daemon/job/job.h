@@ -30,6 +30,7 @@
 /* Runs of a job an infrastructure failure may take (docs/API.md). */
 #define JOB_DEFAULT_MAX_ATTEMPTS 2
 #define JOB_MAX_ATTEMPTS_MAX 10
+#define JOB_RETRY_FAILED_MAX 10
 #define JOB_SEED_MAX 64
 /* The most guest files a job streams (stream_paths). */
 #define JOB_STREAM_PATHS_MAX 8
@@ -159,6 +160,13 @@ struct job {
 	 * start or was killed by the host, pkvmd restarted) is run again, up
 	 * to MAX_ATTEMPTS in all; ATTEMPTS are those that ended so. */
 	int max_attempts;
+	/* --retry-failed (020-flaky.sql): /init runs a test that failed up to
+	 * RETRY_FAILED more times, with a seed of its own each time when
+	 * NEW_SEED; a test that passes on one is flaky, and a job whose only
+	 * failures are flaky passes unless STRICT. */
+	int retry_failed;
+	bool new_seed;
+	bool strict;
 	struct job_attempt *attempts;
 	size_t nattempts;
 	bool has_exit_status;

@@ -125,7 +125,7 @@ struct run {
 	char *cancelled_by;
 	bool shutdown_stop; /* stopped by daemon shutdown: left for recovery */
 	struct job_progress prog; /* what GET /v1/events says of it */
-	char test_name[PKVM_NAME_MAX + 1];
+	char test_name[PKVM_NAME_MAX + 16]; /* with " (rerun K)" */
 
 	/* A payload job (docs/PAYLOADS.md): one qemu per payload, in turn. */
 	size_t payload_next; /* index of the next payload to boot */
@@ -248,8 +248,16 @@ progress_event(struct run *run, const struct console_event *ev)
 		break;
 	case CONSOLE_TEST_BEGIN:
 		run_phase(run, PHASE_TESTING);
-		snprintf(run->test_name, sizeof(run->test_name), "%s", ev->test);
 		run->prog.test_name = run->test_name;
+		if (ev->retry > 0) {
+			/* A rerun is no new test: no index past the last. */
+			snprintf(run->test_name, sizeof(run->test_name), "%s (rerun %d)", ev->test,
+			    ev->retry);
+			run->prog.test_index = 0;
+			announce(run->r, run->id, &run->prog);
+			break;
+		}
+		snprintf(run->test_name, sizeof(run->test_name), "%s", ev->test);
 		run->prog.test_index = ev->seq;
 		if (ev->seq > run->prog.tests_known)
 			run->prog.tests_known = ev->seq;

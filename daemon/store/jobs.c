@@ -46,7 +46,8 @@
 	" j.exit_status, j.console_bytes, j.tests_total, j.tests_passed," \
 	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
 	" j.build_dir, j.gcov_tool, j.net, j.vmlinux, j.via, j.pinned, j.pruned_ms," \
-	" j.interactive, j.cpu, j.max_attempts, j.tests_key"
+	" j.interactive, j.cpu, j.max_attempts, j.tests_key, j.retry_failed, j.new_seed," \
+	" j.strict"
 
 /* The rows of one attempt of job ?1, the job's current one. */
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
@@ -57,10 +58,10 @@ const struct stmt_def st_job_stmts[] = {
 		   " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
 		   " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
 		   " timings, build_dir, gcov_tool, net, vmlinux, via, interactive, cpu,"
-		   " max_attempts, tests_key)"
+		   " max_attempts, tests_key, retry_failed, new_seed, strict)"
 		   " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-		   " ?26)" },
+		   " ?26, ?27, ?28, ?29)" },
 	/* job_tags keeps no position (rowid is the order): ?2 goes unused,
 	 * so the tags are written like every other list of strings. */
 	{ .id = STMT_TAG_INSERT,
@@ -271,6 +272,9 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 		goto fail;
 	j->max_attempts = sqlite3_column_int(s, 37);
 	st_col_copy(s, 38, j->tests_key, sizeof(j->tests_key));
+	j->retry_failed = sqlite3_column_int(s, 39);
+	j->new_seed = sqlite3_column_int(s, 40) != 0;
+	j->strict = sqlite3_column_int(s, 41) != 0;
 	*out = j;
 	return 0;
 
@@ -794,6 +798,9 @@ insert_job_row(struct store *st, const struct job *j, int64_t created, int64_t *
 	 * on the built-in one. */
 	st_bind_text(s, 24, j->cpu ? j->cpu : JOB_CPU_DEFAULT);
 	sqlite3_bind_int(s, 25, j->max_attempts > 0 ? j->max_attempts : JOB_DEFAULT_MAX_ATTEMPTS);
+	sqlite3_bind_int(s, 27, j->retry_failed);
+	sqlite3_bind_int(s, 28, j->new_seed);
+	sqlite3_bind_int(s, 29, j->strict);
 	if ((r = tests_key(j, key)) < 0) {
 		st_stmt_done(s);
 		return r;

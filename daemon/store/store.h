@@ -199,6 +199,23 @@ int store_test_finish(struct store *st, int64_t job_id, const struct test_record
 /* A pseudo-test the guest ran outside /ramfs.exe ("_modules"): insert it
  * finished, with its sub-results. */
 int store_test_add(struct store *st, int64_t job_id, int seq, const struct test_record *r);
+/* Rerun RETRY (from 1) of test R->name of job ID's current attempt ended
+ * (--retry-failed): keep it beside the test's first run, which becomes
+ * flaky if it failed and R passed, as does each of its sub-results that
+ * failed and passed in R; counted for flakiness.  -ENOENT when the test
+ * never ran first. */
+int store_test_rerun(struct store *st, int64_t job_id, int retry, const struct test_record *r);
+
+/* One rerun of a test (test_retries, 020-flaky.sql). */
+struct test_rerun {
+	int retry; /* 1 for the first */
+	enum test_verdict verdict;
+	bool has_exit_code;
+	int exit_code;
+	int64_t duration_ms;
+	char *message;
+	uint64_t first_line, last_line;
+};
 
 /* One test with everything the API shows (GET /v1/jobs/ID/results). */
 struct test_full {
@@ -208,6 +225,8 @@ struct test_full {
 	uint64_t first_line, last_line;
 	struct tout_node *nodes; /* sub-results tree */
 	size_t nnodes;
+	struct test_rerun *reruns; /* in order, after its first run failed */
+	size_t nreruns;
 };
 /* Tests of job ID's current attempt in run order, with sub-results. */
 int store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, size_t *n);

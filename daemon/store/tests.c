@@ -133,6 +133,28 @@ const struct stmt_def st_test_stmts[] = {
 	{ .id = STMT_SUBTESTS_GET,
 	    .sql = "SELECT id, parent_id, name, verdict, message, line"
 		   " FROM subtests WHERE test_id = ?1 ORDER BY id" },
+	/* Reruns (020-flaky.sql): the first run of test ?2 in the current
+	 * attempt, a rerun of it, and what a passing one changes. */
+	{ .id = STMT_TEST_FIRST_RUN,
+	    .sql = "SELECT t.id FROM tests t JOIN jobs j ON " CURRENT_ATTEMPT
+		   " WHERE j.id = ?1 AND t.name = ?2 ORDER BY t.seq LIMIT 1" },
+	/* ?7, the format, goes unused: bind_record() binds it. */
+	{ .id = STMT_RERUN_INSERT,
+	    .sql = "INSERT OR REPLACE INTO test_retries (test_id, retry, verdict, exit_code,"
+		   " duration_ms, message, first_line, last_line)"
+		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9)" },
+	{ .id = STMT_TEST_FLAKY,
+	    .sql = "UPDATE tests SET verdict = 'flaky', message = 'failed, then passed on rerun '"
+		   " || ?2 || ifnull(': ' || message, '')"
+		   " WHERE id = ?1 AND verdict IN ('fail', 'error', 'timeout')" },
+	{ .id = STMT_SUBTEST_FLAKY,
+	    .sql = "UPDATE subtests SET verdict = 'flaky'"
+		   " WHERE id = ?1 AND verdict IN ('fail', 'error', 'timeout')" },
+	{ .id = STMT_RERUN_LIST,
+	    .sql = "SELECT r.test_id, r.retry, r.verdict, r.exit_code, r.duration_ms, r.message,"
+		   " r.first_line, r.last_line FROM jobs j JOIN tests t ON " CURRENT_ATTEMPT
+		   " JOIN test_retries r ON r.test_id = t.id WHERE j.id = ?1"
+		   " ORDER BY r.test_id, r.retry" },
 };
 const size_t st_test_nstmts = NELEM(st_test_stmts);
 
@@ -666,6 +688,91 @@ store_test_add(struct store *st, int64_t job_id, int seq, const struct test_reco
 	return st_tx_end_counters(st, job_id, e, __func__);
 }
 
+/* ---- reruns (--retry-failed) ---------------------------------------------- */
+
+/* Mark flaky each sub-result of test row TEST_ID, under PARENT (0: its top
+ * level), that failed there and passed in a rerun's NODES; matched by
+ * name, the K-th of a name with the K-th (as compare/ matches them). */
+static int
+flaky_nodes(struct store *st, int64_t test_id, int64_t parent, const struct tout_node *nodes,
+    size_t n, size_t depth, const char *fn)
+{
+	sqlite3_stmt *s = st->stmt[STMT_HISTORY_SUB];
+	size_t *nth;
+	int r = 0;
+
+	if (n == 0 || depth == OUTCOMES_DEPTH_MAX)
+		return 0;
+	if ((nth = calloc(n, sizeof(*nth))) == NULL || tout_nodes_nth(nodes, n, nth) < 0) {
+		free(nth);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		enum test_verdict was = VERDICT_PASS;
+		int64_t id;
+
+		sqlite3_bind_int64(s, 1, test_id);
+		if (parent == 0)
+			sqlite3_bind_null(s, 2);
+		else
+			sqlite3_bind_int64(s, 2, parent);
+		st_bind_text(s, 3, nodes[i].name ? nodes[i].name : "");
+		sqlite3_bind_int64(s, 4, (int64_t)nth[i] - 1);
+		r = st_step_row(st, s, fn);
+		id = r == 0 ? sqlite3_column_int64(s, 0) : 0;
+		if (r == 0 && test_verdict_parse((const char *)sqlite3_column_text(s, 1), &was) < 0)
+			r = -EIO;
+		st_stmt_done(s);
+		if (r == -ENOENT) {
+			r = 0; /* the first run had no such result */
+			continue;
+		}
+		if (r == 0 && nodes[i].verdict == VERDICT_PASS && test_verdict_failed(was))
+			r = st_run_key(st, STMT_SUBTEST_FLAKY, id, fn);
+		if (r == 0)
+			r = flaky_nodes(st, test_id, id, nodes[i].children, nodes[i].nchildren,
+			    depth + 1, fn);
+	}
+	free(nth);
+	return r;
+}
+
+int
+store_test_rerun(struct store *st, int64_t job_id, int retry, const struct test_record *r)
+{
+	sqlite3_stmt *s = st->stmt[STMT_TEST_FIRST_RUN];
+	int64_t test_id = 0;
+	int e;
+
+	if (retry < 1)
+		return -EINVAL;
+	if ((e = st_tx_begin(st, __func__)) < 0)
+		return e;
+	sqlite3_bind_int64(s, 1, job_id);
+	st_bind_text(s, 2, r->name);
+	if ((e = st_step_row(st, s, __func__)) == 0)
+		test_id = sqlite3_column_int64(s, 0);
+	st_stmt_done(s);
+	if (e < 0)
+		return st_tx_end(st, e, __func__);
+	s = st->stmt[STMT_RERUN_INSERT];
+	sqlite3_bind_int64(s, 1, test_id);
+	sqlite3_bind_int(s, 2, retry);
+	if ((e = bind_record(s, 3, r)) == 0 && (e = st_step_changes(st, s, __func__)) >= 0 &&
+	    r->verdict == VERDICT_PASS) {
+		s = st->stmt[STMT_TEST_FLAKY];
+		sqlite3_bind_int64(s, 1, test_id);
+		sqlite3_bind_int(s, 2, retry);
+		e = st_step_changes(st, s, __func__);
+	}
+	if (e >= 0)
+		e = flaky_nodes(st, test_id, 0, r->nodes, r->nnodes, 0, __func__);
+	/* A rerun is one more run on this kernel with these test files. */
+	if (e == 0)
+		e = outcomes_record(st, job_id, r, __func__);
+	return st_tx_end_counters(st, job_id, e < 0 ? e : 0, __func__);
+}
+
 int
 store_tests_abort(struct store *st, int64_t job_id)
 {
@@ -769,6 +876,60 @@ clear_test_full(void *elem)
 	free(t->t.name);
 	free(t->message);
 	nodes_free(t->nodes, t->nnodes);
+	for (size_t i = 0; i < t->nreruns; i++)
+		free(t->reruns[i].message);
+	free(t->reruns);
+}
+
+/* The reruns of job JOB_ID's tests, each onto its test in TESTS (N, whose
+ * row ids are IDS). */
+static int
+load_reruns(struct store *st, int64_t job_id, struct test_full *tests, const int64_t *ids, size_t n,
+    const char *fn)
+{
+	struct st_row_ctx ctx = { job_id, fn };
+	sqlite3_stmt *s = st->stmt[STMT_RERUN_LIST];
+	size_t i = 0;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, job_id);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		struct test_full *t;
+		struct test_rerun *v, *x;
+
+		/* Its test: reruns come grouped by test, mostly in the test
+		 * list's order, so the search starts where the last ended. */
+		size_t k = 0;
+
+		while (k < n && ids[i] != id) {
+			i = (i + 1) % n;
+			k++;
+		}
+		if (k == n)
+			continue; /* not a test of this list */
+		t = &tests[i];
+		if ((v = realloc(t->reruns, (t->nreruns + 1) * sizeof(*v))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		t->reruns = v;
+		x = &v[t->nreruns];
+		memset(x, 0, sizeof(*x));
+		x->retry = sqlite3_column_int(s, 1);
+		x->has_exit_code = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		x->exit_code = sqlite3_column_int(s, 3);
+		x->duration_ms = sqlite3_column_int64(s, 4);
+		x->first_line = (uint64_t)sqlite3_column_int64(s, 6);
+		x->last_line = (uint64_t)sqlite3_column_int64(s, 7);
+		if ((r = col_verdict(s, 2, &x->verdict, &ctx)) == 0 &&
+		    (r = st_col_dup(s, 5, &x->message)) == 0)
+			t->nreruns++;
+	}
+	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = st_db_fail(st->db, fn);
+	st_stmt_done(s);
+	return r;
 }
 
 static const struct st_list_kind test_full_kind = {
@@ -791,6 +952,8 @@ store_test_list_full(struct store *st, int64_t job_id, struct test_full **out, s
 	tests = list;
 	for (size_t i = 0; r == 0 && i < *n; i++)
 		r = load_nodes(st, job_id, ctx.ids[i], &tests[i].nodes, &tests[i].nnodes, __func__);
+	if (r == 0 && *n > 0)
+		r = load_reruns(st, job_id, tests, ctx.ids, *n, __func__);
 	free(ctx.ids);
 	if (r < 0) {
 		st_list_free(&test_full_kind, tests, *n);

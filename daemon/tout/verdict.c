@@ -14,6 +14,7 @@ static const char *const names[] = {
 	[VERDICT_SKIP] = "skip",
 	[VERDICT_TIMEOUT] = "timeout",
 	[VERDICT_NOT_RUN] = "not-run",
+	[VERDICT_FLAKY] = "flaky",
 };
 
 const char *

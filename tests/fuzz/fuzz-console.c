@@ -47,7 +47,7 @@ on_event(void *arg, const struct console_event *ev)
 	int64_t nums[] = { ev->kind, (int64_t)ev->lineno, ev->seq, ev->exit_code, ev->duration_ms,
 		ev->ntests, ev->timeout_s, ev->killed_timeout, ev->ok, ev->from_test, ev->uptime_ms,
 		(int64_t)ev->size, (int64_t)ev->nlines, (int64_t)ev->offset, ev->crash, ev->fatal,
-		(int64_t)ev->last_lineno, (int64_t)ev->fatal_lineno };
+		(int64_t)ev->last_lineno, (int64_t)ev->fatal_lineno, ev->retry };
 
 	h = mix(h, nums, sizeof(nums));
 	h = mix_str(h, ev->line);

@@ -4,7 +4,8 @@
 # reported as a test failure: qemu that would not start (fake-qemu exiting
 # with an error before any output), qemu killed by the host (kill -9 of the
 # fake qemu), pkvmd restarted (kill -9 of pkvmd, twice); --max-attempts 1
-# runs once; a test failure or a crash is never retried.
+# runs once; a test failure or a crash is never retried.  --retry-failed's
+# fields are checked and passed on to the guest.
 . "$(dirname "$0")/../lib.sh"
 
 start_pkvmd --qemu "$FAKE_QEMU" --stop-grace 1
@@ -95,4 +96,30 @@ check_eq "max_attempts 11 is refused: 400 invalid_field" \
 		-d "{\"kernel\": \"$(sha256sum "$TEST_KERNEL" | cut -c1-64)\", \"max_attempts\": 11}" \
 		http://pkvmd/v1/jobs | python3 -c 'import json, sys; e = json.load(sys.stdin)["error"]; print(e["code"], e["field"])')" \
 	"invalid_field max_attempts"
+
+# ---- --retry-failed: what the API takes and the guest is told -------------------------------
+# (the reruns themselves are a real guest's: tests/e2e/reruns.sh)
+KSHA=$(sha256sum "$TEST_KERNEL" | cut -c1-64)
+refusal() {
+	curl -s --unix-socket "$SOCK" -H 'Content-Type: application/json' -d "$1" \
+		http://pkvmd/v1/jobs | python3 -c 'import json, sys; e = json.load(sys.stdin)["error"]; print(e["code"], e["field"], e["message"])'
+}
+check_eq "retry_failed 11 is refused" "$(refusal "{\"kernel\": \"$KSHA\", \"retry_failed\": 11}" | cut -d' ' -f1-2)" \
+	"invalid_field retry_failed"
+check_match "retry_failed with payloads is refused, and says why" \
+	"$(refusal "{\"payloads\": [{\"name\": \"p\", \"blob\": \"$KSHA\"}], \"retry_failed\": 1}")" \
+	"^invalid_field retry_failed retry_failed does not go with payloads: it reruns the tests /init runs"
+check_match "strict with payloads is refused too" \
+	"$(refusal "{\"payloads\": [{\"name\": \"p\", \"blob\": \"$KSHA\"}], \"strict\": true}")" \
+	"^invalid_field strict "
+check_match "retry_failed with a root is refused" \
+	"$(refusal "{\"kernel\": \"$KSHA\", \"disks\": [{\"blob\": \"$KSHA\"}], \"root\": \"/dev/vda\", \"retry_failed\": 1}")" \
+	"^invalid_field retry_failed retry_failed reruns the tests /init runs, and with root"
+id=$(ctl submit "$TEST_KERNEL" --retry-failed 2 --new-seed --strict --append fakeqemu=pass)
+ctl wait "$id" >/dev/null 2>&1 || true
+check_eq "the job keeps retry_failed, new_seed and strict" \
+	"$(ctl status --json "$id" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["retry_failed"], j["new_seed"], j["strict"])')" \
+	"2 True True"
+check_match "the guest is told on its command line" "$(ctl logs "$id")" \
+	"Kernel command line: .* pkvm.retry_failed=2 pkvm.new_seed=1"
 finish

@@ -100,6 +100,48 @@ test_every_transition_and_its_count(void)
 	cmp_items_free(b, nb);
 }
 
+/* A result flaky in B (it passed on a rerun) is flaky, never regressed
+ * (the gate does not count it); flaky in A and failing in B regressed;
+ * flaky in A and passing in B merely changed. */
+static void
+test_flaky_verdicts_are_no_regression(void)
+{
+	struct tout_node ka[] = {
+		node("p2k", VERDICT_PASS, NULL, 0),
+		node("f2k", VERDICT_FAIL, NULL, 0),
+		node("k2f", VERDICT_FLAKY, NULL, 0),
+		node("k2p", VERDICT_FLAKY, NULL, 0),
+	};
+	struct tout_node kb[] = {
+		node("p2k", VERDICT_FLAKY, NULL, 0),
+		node("f2k", VERDICT_FLAKY, NULL, 0),
+		node("k2f", VERDICT_FAIL, NULL, 0),
+		node("k2p", VERDICT_PASS, NULL, 0),
+	};
+	struct test_full ta = test("t", VERDICT_FLAKY, 10, ka, 4),
+			 tb = test("t", VERDICT_FAIL, 10, kb, 4);
+	struct cmp_item *a, *b;
+	struct cmp_row *rows;
+	size_t na, nb, n, counts[CMP__COUNT];
+
+	CHECK_INT(cmp_items_from_tests(&ta, 1, &a, &na), 0);
+	CHECK_INT(cmp_items_from_tests(&tb, 1, &b, &nb), 0);
+	CHECK_INT(cmp_tests(a, na, b, nb, &rows, &n, counts), 0);
+	CHECK_INT(change(rows, n, "t\x1fp2k"), CMP_FLAKY);
+	CHECK_INT(change(rows, n,
+		      "t\x1f"
+		      "f2k"),
+	    CMP_FLAKY);
+	CHECK_INT(change(rows, n, "t\x1fk2f"), CMP_REGRESSED);
+	CHECK_INT(change(rows, n, "t\x1fk2p"), CMP_CHANGED);
+	CHECK_INT(change(rows, n, "t"), CMP_REGRESSED);
+	CHECK_INT(counts[CMP_FLAKY], 2);
+	CHECK_INT(counts[CMP_REGRESSED], 2);
+	free(rows);
+	cmp_items_free(a, na);
+	cmp_items_free(b, nb);
+}
+
 /* Twins' children pair by their parent's order too. */
 static void
 test_children_of_twins_pair_by_their_parents_order(void)
@@ -253,6 +295,7 @@ int
 main(void)
 {
 	RUN(test_every_transition_and_its_count);
+	RUN(test_flaky_verdicts_are_no_regression);
 	RUN(test_twins_pair_by_order_and_paths_nest);
 	RUN(test_children_of_twins_pair_by_their_parents_order);
 	RUN(test_crash_titles_new_and_gone_once_each);

@@ -425,6 +425,98 @@ test_flakiness_is_counted_per_kernel_and_test_files(void)
 	store_free(st);
 }
 
+/* Reruns (--retry-failed): a rerun that passes makes the test flaky and
+ * each sub-result that failed first and passed in it, matched by name and
+ * twin; one that failed in the rerun too stays; a rerun is kept, listed
+ * with its test, counted for flakiness; a test that never ran has none. */
+static void
+test_a_passing_rerun_makes_the_test_and_its_failed_subtests_flaky(void)
+{
+	struct store *st = open_ok(db_path());
+	int64_t id = insert(st, "alice", 0, NULL);
+	struct tout_node first[3] = { { .name = "a", .verdict = VERDICT_FAIL },
+		{ .name = "a", .verdict = VERDICT_FAIL },
+		{ .name = "b", .verdict = VERDICT_PASS } };
+	struct tout_node again[3] = { { .name = "a", .verdict = VERDICT_PASS },
+		{ .name = "a", .verdict = VERDICT_FAIL },
+		{ .name = "b", .verdict = VERDICT_PASS } };
+	struct test_record r = { .name = "t",
+		.verdict = VERDICT_FAIL,
+		.has_exit_code = true,
+		.exit_code = 1,
+		.message = "2 of 3 failed",
+		.format = TOUT_TAP,
+		.nodes = first,
+		.nnodes = 3 };
+	struct job *j = NULL;
+	struct test_full *t = NULL;
+	size_t n = 0;
+	int64_t passes = 0, fails = 0;
+
+	CHECK_INT(store_job_start(st, id, T0 + 10), 0);
+	CHECK_INT(store_test_begin(st, id, 1, "t"), 0);
+	CHECK_INT(store_test_finish(st, id, &r), 0);
+	r.nodes = again;
+	r.message = "1 of 3 failed";
+	r.first_line = 40;
+	r.last_line = 44;
+	CHECK_INT(store_test_rerun(st, id, 1, &r), 0); /* still failing: a#2 */
+	CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
+	if (n == 1) {
+		CHECK_INT(t[0].t.verdict, VERDICT_FAIL);
+		CHECK_INT(t[0].nnodes, 3);
+		if (t[0].nnodes == 3) {
+			CHECK_INT(t[0].nodes[0].verdict, VERDICT_FLAKY);
+			CHECK_INT(t[0].nodes[1].verdict, VERDICT_FAIL);
+			CHECK_INT(t[0].nodes[2].verdict, VERDICT_PASS);
+		}
+	}
+	store_test_list_full_free(t, n);
+
+	again[1].verdict = VERDICT_PASS;
+	r.verdict = VERDICT_PASS;
+	r.exit_code = 0;
+	r.message = NULL;
+	r.first_line = 50;
+	r.last_line = 52;
+	CHECK_INT(store_test_rerun(st, id, 2, &r), 0);
+	CHECK_INT(store_test_list_full(st, id, &t, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_INT(t[0].t.verdict, VERDICT_FLAKY);
+		CHECK_STR(t[0].message, "failed, then passed on rerun 2: 2 of 3 failed");
+		CHECK_INT(t[0].first_line, 0); /* the first run's place stays */
+		if (t[0].nnodes == 3)
+			CHECK_INT(t[0].nodes[1].verdict, VERDICT_FLAKY);
+		CHECK_INT(t[0].nreruns, 2);
+		if (t[0].nreruns == 2) {
+			CHECK_INT(t[0].reruns[0].retry, 1);
+			CHECK_INT(t[0].reruns[0].verdict, VERDICT_FAIL);
+			CHECK_STR(t[0].reruns[0].message, "1 of 3 failed");
+			CHECK_INT(t[0].reruns[0].first_line, 40);
+			CHECK_INT(t[0].reruns[1].verdict, VERDICT_PASS);
+			CHECK_INT(t[0].reruns[1].exit_code, 0);
+			CHECK_INT(t[0].reruns[1].last_line, 52);
+		}
+	}
+	store_test_list_full_free(t, n);
+	/* The counters: a flaky test is neither passed nor failed. */
+	j = get(st, id);
+	if (j != NULL) {
+		CHECK_INT(j->tests_total, 1);
+		CHECK_INT(j->tests_passed, 0);
+		CHECK_INT(j->tests_failed, 0);
+		CHECK_INT(store_outcome_get(st, j->kernel, j->tests_key, "t", &passes, &fails), 0);
+		CHECK_INT(passes, 1);
+		CHECK_INT(fails, 2);
+	}
+	job_free(j);
+	r.name = "never";
+	CHECK_INT(store_test_rerun(st, id, 1, &r), -ENOENT);
+	CHECK_INT(store_test_rerun(st, id, 0, &r), -EINVAL);
+	store_free(st);
+}
+
 /* store_job_version() moves for the job written, in its own row or a child
  * row, and not for another; a rolled-back transaction moves them all. */
 static void
@@ -1723,6 +1815,7 @@ main(void)
 	RUN(test_list_is_newest_first_and_honours_limit);
 	RUN(test_job_version_moves_with_the_jobs_rows_only);
 	RUN(test_flakiness_is_counted_per_kernel_and_test_files);
+	RUN(test_a_passing_rerun_makes_the_test_and_its_failed_subtests_flaky);
 	RUN(test_list_default_limit_is_100);
 	RUN(test_list_filters_by_state_tag_and_owner);
 	RUN(test_list_pages_with_a_cursor_and_filters_by_result);

@@ -146,6 +146,8 @@ status_print(json_t *job, const void *arg)
 		line("attempt:", buf);
 	}
 	status_attempts(json_object_get(job, "attempts"));
+	if (job_str(job, "placement") != NULL)
+		line("runs as:", job_str(job, "placement"));
 	if (json_is_true(json_object_get(job, "pinned")))
 		line("files:", "pinned: kept whatever retention says");
 	else if (job_str(job, "pruned") != NULL) {

@@ -36,6 +36,9 @@ struct config {
 	char *ui_dir; /* the dashboard's static files */
 	char *spawn_helper; /* pkvmd-spawn */
 	char *qemu_user; /* run qemu as this user (pkvmd as root), or NULL */
+	char *executor; /* "qemu" or "slurm" */
+	char *slurm_partition, *slurm_account, *slurm_shared_dir; /* or NULL */
+	int64_t slurm_max_jobs;
 	char *capture_helper; /* pkvmd-capture */
 	int64_t max_captures; /* coverage captures at once (and HTML renders) */
 	int64_t coverage_html_timeout_s; /* a genhtml render is killed after */

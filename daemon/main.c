@@ -51,6 +51,7 @@
 #include "run/procs.h"
 #include "run/runner.h"
 #include "run/share.h"
+#include "run/slurm.h"
 #include "sd-notify.h"
 #include "fd-limit.h"
 #include "state-lock.h"
@@ -352,6 +353,45 @@ on_signal(uv_signal_t *s, int signum)
 	runner_shutdown(d->runner, d->cfg->shutdown_grace_s, on_runner_stopped, d);
 }
 
+/* ---- the executor ----------------------------------------------------------- */
+
+/* --executor: qemu here, or through Slurm (docs/SLURM.md), whose jobs an
+ * earlier pkvmd left running are cancelled before anything is recovered
+ * (their console went with that pkvmd: recovery requeues the job or marks
+ * it interrupted, as after any restart).  0, or -1 after saying why on
+ * stderr, before the daemon leaves the terminal. */
+static int
+executor_setup(const struct config *cfg)
+{
+	struct slurm_options o = { .partition = cfg->slurm_partition,
+		.account = cfg->slurm_account,
+		.shared_dir = cfg->slurm_shared_dir,
+		.state_dir = cfg->state_dir };
+	char *cause = NULL;
+	int n;
+
+	if (strcmp(cfg->executor, "qemu") == 0)
+		return 0;
+	if (strcmp(cfg->executor, "slurm") != 0) {
+		fprintf(stderr, "pkvmd: --executor %s: qemu or slurm\n", cfg->executor);
+		return -1;
+	}
+	if (cfg->qemu_user != NULL) {
+		fprintf(stderr, "pkvmd: --qemu-user does not go with --executor slurm: Slurm runs "
+				"qemu as the user pkvmd runs as\n");
+		return -1;
+	}
+	if (slurm_configure(&o, &cause) < 0 || (n = slurm_cancel_leftovers(&cause)) < 0) {
+		fprintf(stderr, "pkvmd: %s\n", cause ? cause : "Slurm is not usable");
+		free(cause);
+		return -1;
+	}
+	if (n > 0)
+		fprintf(stderr, "pkvmd: cancelled %d Slurm job%s an earlier pkvmd left\n", n,
+		    n == 1 ? "" : "s");
+	return 0;
+}
+
 /* ---- daemonising ---------------------------------------------------------- */
 
 /* Fork into the background; the parent exits only once the child reports
@@ -445,6 +485,10 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	if ((err = executor_setup(&cfg)) < 0) {
+		config_free(&cfg);
+		return 1;
+	}
 	if (!cfg.foreground) {
 		snprintf(path, sizeof(path), "%s/pkvmd.log", cfg.state_dir);
 		ready_fd = daemonize(path);
@@ -534,7 +578,8 @@ main(int argc, char **argv)
 		.ex = executor_qemu(cfg.qemu, cfg.spawn_helper),
 		.state_dir = cfg.state_dir,
 		.firmware_dir = cfg.firmware_dir,
-		.slots = (int)cfg.slots,
+		.slots = slurm_enabled() ? (int)cfg.slurm_max_jobs : (int)cfg.slots,
+		.job_per_slot = slurm_enabled(),
 		.share = &d->share,
 		.console_max_bytes = cfg.console_max_bytes,
 		.artifact_max_bytes = cfg.artifact_max_bytes,

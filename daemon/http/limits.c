@@ -52,7 +52,8 @@ http_limits_job(struct http_env *d, const struct job *j, bool is_admin, const ch
 
 	*field = NULL;
 	why[0] = '\0';
-	if (j->smp > slots) {
+	/* Under Slurm a slot is a job, and Slurm says whether one fits. */
+	if (j->smp > slots && !runner_job_per_slot(d->runner)) {
 		*field = "smp";
 		snprintf(why, whylen,
 		    "smp %d is above this server's %d slots (pkvmd --slots): the job could never "

@@ -1019,6 +1019,7 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "retry_failed", json_integer(j->retry_failed));
 	json_object_set_new(o, "new_seed", json_boolean(j->new_seed));
 	json_object_set_new(o, "strict", json_boolean(j->strict));
+	json_object_set_new(o, "placement", j->placement ? json_string(j->placement) : json_null());
 	json_object_set_new(o, "attempts", attempts_json(j));
 	json_object_set_new(o, "modules", modules);
 	json_object_set_new(o, "extra_entries", json_integer((json_int_t)j->nextra));

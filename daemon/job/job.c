@@ -47,6 +47,7 @@ job_free(struct job *j)
 	free(j->message);
 	free(j->append);
 	free(j->seed);
+	free(j->placement);
 	free(j->cpu);
 	free_strv(j->tags, j->ntags);
 	free_strv(j->qemu_args, j->nqemu_args);

@@ -167,6 +167,9 @@ struct job {
 	int retry_failed;
 	bool new_seed;
 	bool strict;
+	/* Where the guest runs when not here ("Slurm job 12 on node n1"), or
+	 * NULL (021-placement.sql). */
+	char *placement;
 	struct job_attempt *attempts;
 	size_t nattempts;
 	bool has_exit_status;

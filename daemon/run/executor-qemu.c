@@ -58,12 +58,14 @@
 
 #include <sys/socket.h>
 
+#include "base/log.h"
 #include "guest/artifact-channel.h"
 #include "job/job.h"
 #include "run/disks.h"
 #include "run/executor.h"
 #include "run/firmware.h"
 #include "run/qemu-user.h"
+#include "run/slurm.h"
 
 #define MAX_ARGS (64 + 4 * PKVM_DISKS_MAX + PKVM_QEMU_ARGS_MAX)
 
@@ -101,6 +103,11 @@ struct exec_handle {
 	uv_pipe_t chan;
 	bool has_chan, chan_eof;
 	char chan_buf[256 * 1024];
+	/* Through Slurm (slurm.h): the job's name there, its staged files,
+	 * whether pkvmd cancelled it, and what was asked of squeue. */
+	bool slurm, cancelled, placed, asked_end;
+	char slurm_name[64];
+	struct slurm_stage stage;
 };
 
 static const char *qemu_bin = "qemu-system-aarch64";
@@ -261,6 +268,12 @@ add_artifact_channel(struct argv *a)
 }
 
 static void
+add_word(void *a, const char *word)
+{
+	arg(a, "%s", word);
+}
+
+static void
 build_argv(struct argv *a, const struct exec_spec *s, bool channel)
 {
 	const struct job *j = s->job;
@@ -271,6 +284,8 @@ build_argv(struct argv *a, const struct exec_spec *s, bool channel)
 		arg(a, "%s", run_as.name);
 	}
 	arg(a, "%d", (int)getpid());
+	if (slurm_enabled())
+		slurm_srun_words(s, add_word, a);
 	a->qemu_at = a->n;
 	arg(a, "%s", qemu_bin);
 	if (s->payload != NULL) {
@@ -320,10 +335,14 @@ build_argv(struct argv *a, const struct exec_spec *s, bool channel)
 	}
 	disk_args(a, s);
 	/* The monitor, for pkvmd only (monitor.c); relative to the job
-	 * directory, qemu's working directory. */
-	a->qmp_at = a->n;
-	arg(a, "-qmp");
-	arg(a, "unix:" QEMU_QMP_DIR "/sock,server=on,wait=off");
+	 * directory, qemu's working directory.  Not on a Slurm node, where
+	 * pkvmd could not reach it. */
+	a->qmp_at = -1;
+	if (!slurm_enabled()) {
+		a->qmp_at = a->n;
+		arg(a, "-qmp");
+		arg(a, "unix:" QEMU_QMP_DIR "/sock,server=on,wait=off");
+	}
 	if (j->debug_port != 0) {
 		/* Stop before the first instruction and wait for gdb. */
 		arg(a, "-S");
@@ -409,15 +428,67 @@ log_last_line(const char *path, char *buf, size_t len)
 }
 
 static void
-maybe_report(struct exec_handle *h)
+report(struct exec_handle *h)
 {
 	char line[512];
 
-	if (h->reported || !h->exited || !h->eof || (h->has_chan && !h->chan_eof))
-		return;
 	h->reported = true;
 	h->cb.on_exit(h->cb.arg, h->exit_status, h->term_signal,
 	    log_last_line(h->logpath, line, sizeof(line)) ? line : NULL);
+}
+
+/* Slurm's word on a run that ended: an infrastructure failure is the
+ * runner's to hear before the exit (srun exits 0 when qemu does on
+ * SIGTERM, whoever sent it). */
+static void
+on_slurm_end(void *arg, const struct slurm_job *j)
+{
+	struct exec_handle *h = arg;
+	const char *why = j->id > 0 ? slurm_state_lost(j->state, h->cancelled) : NULL;
+
+	if (!h->released) {
+		if (why != NULL && h->cb.on_lost != NULL)
+			h->cb.on_lost(h->cb.arg, why);
+		report(h);
+	}
+	/* The query held H open, as a handle does. */
+	if (--h->open_handles == 0)
+		free(h);
+}
+
+static void
+maybe_report(struct exec_handle *h)
+{
+	int err;
+
+	if (h->reported || !h->exited || !h->eof || (h->has_chan && !h->chan_eof))
+		return;
+	if (h->slurm && !h->asked_end) {
+		h->asked_end = true;
+		if ((err = slurm_query(h->proc.loop, h->slurm_name, on_slurm_end, h)) == 0) {
+			h->open_handles++;
+			return;
+		}
+		log_warnx("slurm: cannot ask squeue about %s: %s", h->slurm_name,
+		    uv_strerror(err));
+	}
+	report(h);
+}
+
+/* Where Slurm runs the guest, once it printed something (it runs). */
+static void
+on_slurm_placed(void *arg, const struct slurm_job *j)
+{
+	struct exec_handle *h = arg;
+	char where[160];
+
+	if (!h->released && j->id > 0 && h->cb.on_placed != NULL) {
+		snprintf(where, sizeof(where), "Slurm job %lld on node %s", (long long)j->id,
+		    j->node[0] ? j->node : "?");
+		h->cb.on_placed(h->cb.arg, where);
+	}
+	if (--h->open_handles == 0)
+		free(h);
 }
 
 static void
@@ -458,6 +529,11 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	struct exec_handle *h = s->data;
 
 	if (n > 0) {
+		if (h->slurm && !h->placed) {
+			h->placed = true;
+			if (slurm_query(s->loop, h->slurm_name, on_slurm_placed, h) == 0)
+				h->open_handles++;
+		}
 		h->cb.on_output(h->cb.arg, buf->base, (size_t)n);
 		if (!h->released) {
 			uv_read_stop(s);
@@ -609,6 +685,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
     struct exec_handle **out, char **cause)
 {
 	struct exec_handle *h;
+	struct exec_spec staged;
 	uv_process_options_t opt = { 0 };
 	uv_stdio_container_t stdio[4];
 	struct argv a = { 0 };
@@ -621,6 +698,22 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	if (h == NULL)
 		return -ENOMEM;
 	h->cb = *cb;
+	if (slurm_enabled()) {
+		/* qemu on a node: the files it opens where every node sees
+		 * them, and no socket it could share with us. */
+		h->slurm = true;
+		slurm_job_name(spec->job->id, h->slurm_name, sizeof(h->slurm_name));
+		if ((err = slurm_stage(spec, &h->stage, cause)) < 0) {
+			free(h);
+			return err;
+		}
+		staged = *spec;
+		staged.kernel = h->stage.kernel[0] ? h->stage.kernel : spec->kernel;
+		staged.initrd = h->stage.initrd[0] ? h->stage.initrd : spec->initrd;
+		staged.vars = h->stage.vars[0] ? h->stage.vars : spec->vars;
+		staged.fatdir = h->stage.fatdir[0] ? h->stage.fatdir : spec->fatdir;
+		spec = &staged;
+	}
 	snprintf(h->logpath, sizeof(h->logpath), "%s/qemu.log", spec->jobdir);
 	logfd = open(h->logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (logfd < 0) {
@@ -641,7 +734,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	h->proc.data = h;
 
 	/* A payload boots no /init of ours: nothing would use the channel. */
-	h->has_chan = cb->on_channel != NULL && spec->payload == NULL &&
+	h->has_chan = cb->on_channel != NULL && spec->payload == NULL && !h->slurm &&
 	    chan_open(loop, h, &chan_fd);
 	build_argv(&a, spec, h->has_chan);
 	write_cmd(spec->jobdir, &a, spec->payload != NULL);
@@ -659,7 +752,9 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	opt.stdio = stdio;
 	opt.stdio_count = h->has_chan ? 4 : 3;
 	opt.flags = UV_PROCESS_DETACHED;
-	opt.cwd = spec->jobdir;
+	/* On a Slurm node, srun starts qemu in the directory it was started
+	 * in: one every node has. */
+	opt.cwd = h->slurm ? h->stage.dir : spec->jobdir;
 	err = uv_spawn(loop, &h->proc, &opt);
 	close(logfd);
 	if (chan_fd >= 0)
@@ -669,6 +764,8 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 			uv_strerror(err)) < 0)
 			*cause = NULL;
 		argv_free(&a);
+		if (h->slurm)
+			slurm_unstage(&h->stage);
 		/* uv_spawn failed: the process handle still needs closing. */
 		h->open_handles += h->has_chan ? 6 : 5;
 		uv_close((uv_handle_t *)&h->proc, on_closed);
@@ -694,6 +791,15 @@ qemu_stop(struct exec_handle *h, bool force)
 {
 	if (h->exited)
 		return;
+	if (h->slurm) {
+		/* Slurm signals qemu where it runs; forced, srun goes too,
+		 * so the run ends here even when Slurm does not answer (its
+		 * time limit ends the job there). */
+		h->cancelled = true;
+		slurm_cancel(h->proc.loop, h->slurm_name, force);
+		if (!force)
+			return;
+	}
 	uv_process_kill(&h->proc, force ? SIGKILL : SIGTERM);
 }
 
@@ -709,6 +815,8 @@ qemu_release(struct exec_handle *h)
 	if (h->released)
 		return;
 	h->released = true;
+	if (h->slurm)
+		slurm_unstage(&h->stage);
 	uv_close((uv_handle_t *)&h->proc, on_closed);
 	uv_close((uv_handle_t *)&h->out, on_closed);
 	uv_close((uv_handle_t *)&h->in, on_closed);

@@ -2,10 +2,10 @@
  * executor.h -- how a prepared job becomes a running guest.
  *
  * The runner never spawns anything itself: it hands a struct exec_spec to
- * an executor and hears back console bytes and one exit.  Today there is
- * one executor, executor-qemu.c (a local qemu-system-aarch64 child); a
- * Slurm executor (`srun qemu-system-aarch64 ...`) plugs in behind the same
- * four operations.
+ * an executor and hears back console bytes and one exit.  The executor,
+ * executor-qemu.c, runs qemu-system-aarch64 as a local child, or, with
+ * --executor slurm, as `srun qemu-system-aarch64 ...` (slurm.h): the same
+ * operations either way.
  *
  * Ordering promise: on_exit is called exactly once, after the last
  * on_output, so the runner has the whole console when it decides the
@@ -59,6 +59,12 @@ struct exec_callbacks {
 	 * port ARTIFACT_CHANNEL_PORT (artifact-channel.h); NULL: the guest
 	 * gets no such port.  They all come before on_exit. */
 	void (*on_channel)(void *arg, const char *buf, size_t len);
+	/* The guest runs elsewhere: WHERE names it ("Slurm job 12 on node
+	 * n1"), once it runs.  NULL: not wanted. */
+	void (*on_placed)(void *arg, const char *where);
+	/* The infrastructure, not the guest, ended the run (a Slurm node
+	 * failed): WHY, once, before on_exit.  NULL: not wanted. */
+	void (*on_lost)(void *arg, const char *why);
 };
 
 struct exec_handle;
@@ -89,7 +95,8 @@ struct executor_ops {
 	int (*channel_write)(struct exec_handle *h, const char *buf, size_t len);
 };
 
-/* The local qemu executor; QEMU and SPAWN_HELPER are binaries to run. */
+/* The qemu executor; QEMU and SPAWN_HELPER are binaries to run.  It runs
+ * qemu through Slurm once slurm_configure() was called. */
 const struct executor_ops *executor_qemu(const char *qemu, const char *spawn_helper);
 /* Run the local qemu as USER (--qemu-user; pkvmd must be root) and let it
  * search STATE_DIR, its jobs/ and blobs/: 0 or negative errno with *CAUSE. */

@@ -33,6 +33,7 @@
 #include <uv.h>
 
 #include "base/clock.h"
+#include "base/files.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/paths.h"
@@ -316,6 +317,12 @@ int
 runner_slots_total(const struct runner *r)
 {
 	return r->total;
+}
+
+bool
+runner_job_per_slot(const struct runner *r)
+{
+	return r->env.job_per_slot;
 }
 
 static struct run *
@@ -793,32 +800,6 @@ run_stop(struct run *run)
 
 /* ---- start ---------------------------------------------------------------- */
 
-static int
-copy_file(const char *from, const char *to)
-{
-	int in, out, err = 0;
-	struct stat st;
-	ssize_t n;
-
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0 || fstat(in, &st) != 0) {
-		err = -errno;
-		goto done;
-	}
-	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
-		;
-	if (n < 0)
-		err = -errno;
-done:
-	close(in);
-	if (out >= 0)
-		close(out);
-	return err;
-}
-
 /* The GUID kvm-unit-tests' EFI apps read their device tree's file name
  * from (EFI_VAR_GUID of arm/efi/run, lib/efi.c). */
 #define KUT_EFI_VAR_GUID "97ef3e03-7329-4a6a-b9ba-6c1fdcc5f823"
@@ -838,7 +819,7 @@ payload_fat_dir(const char *dir, const char *app, const struct job_exe *p, bool 
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/%s.efi", dir, "payload");
-	if ((err = copy_file(app, path)) < 0)
+	if ((err = files_copy(app, path)) < 0)
 		return err;
 	snprintf(path, sizeof(path), "%s/startup.nsh", dir);
 	if ((f = fopen(path, "we")) == NULL)
@@ -900,7 +881,7 @@ payload_prep(struct run *run)
 	}
 	snprintf(run->vars, sizeof(run->vars), "%s/vars.fd", run->dir);
 	snprintf(run->efidir, sizeof(run->efidir), "%s/efi", run->dir);
-	if ((err = copy_file(run->fw.vars, run->vars)) < 0 ||
+	if ((err = files_copy(run->fw.vars, run->vars)) < 0 ||
 	    (mkdir(run->efidir, 0755) != 0 && errno != EEXIST && (err = -errno) < 0)) {
 		run->prep_err = err;
 		if (asprintf(&run->prep_cause, "cannot prepare UEFI variables in %s: %s", run->dir,
@@ -974,7 +955,7 @@ prep_work(uv_work_t *w)
 		/* Each job gets its own variable store, so parallel UEFI
 		 * jobs never write to one file. */
 		snprintf(run->vars, sizeof(run->vars), "%s/vars.fd", run->dir);
-		err = copy_file(run->fw.vars, run->vars);
+		err = files_copy(run->fw.vars, run->vars);
 		if (err < 0) {
 			run->prep_err = err;
 			if (asprintf(&run->prep_cause, "cannot copy UEFI variables %s: %s",
@@ -982,6 +963,35 @@ prep_work(uv_work_t *w)
 				run->prep_cause = NULL;
 		}
 	}
+}
+
+/* The executor runs the guest elsewhere (a Slurm node): the job says where,
+ * and so does its console. */
+static void
+on_placed(void *arg, const char *where)
+{
+	struct run *run = arg;
+	char text[256];
+	int err;
+
+	if ((err = store_job_set_placement(run->r->env.store, run->id, where)) < 0)
+		log_warn(err, "job %lld: storing where it runs", (long long)run->id);
+	snprintf(text, sizeof(text), "runs as %s", where);
+	serial_note(run, text);
+	log_info("job %lld: %s", (long long)run->id, text);
+}
+
+/* The infrastructure ended the run: an error that is not the kernel's,
+ * run again while the job has attempts left (retry()). */
+static void
+on_lost(void *arg, const char *why)
+{
+	struct run *run = arg;
+
+	if (run->verdict != RESULT_NONE)
+		return;
+	set_verdict(run, RESULT_ERROR, "%s", why);
+	run->infra = true;
 }
 
 static void
@@ -1034,7 +1044,9 @@ prep_after(uv_work_t *w, int status)
 	struct exec_callbacks cb = { .arg = run,
 		.on_output = on_output,
 		.on_exit = on_exit_cb,
-		.on_channel = run->chan != NULL ? on_channel : NULL };
+		.on_channel = run->chan != NULL ? on_channel : NULL,
+		.on_placed = on_placed,
+		.on_lost = on_lost };
 	char *cause = NULL;
 	uint64_t starttime = 0;
 	pid_t pid;
@@ -1135,7 +1147,11 @@ payload_start_next(struct run *run)
 {
 	struct runner *r = run->r;
 	struct exec_spec spec = { 0 };
-	struct exec_callbacks cb = { .arg = run, .on_output = on_output, .on_exit = on_exit_cb };
+	struct exec_callbacks cb = { .arg = run,
+		.on_output = on_output,
+		.on_exit = on_exit_cb,
+		.on_placed = on_placed,
+		.on_lost = on_lost };
 	struct console_event ev = { 0 };
 	const struct job_exe *p;
 	char head[PKVM_APPEND_MAX + 256], fatdir[PATH_MAX + 32];
@@ -1291,7 +1307,7 @@ run_start(struct runner *r, struct job *j)
 	run->job = j;
 	run->id = j->id;
 	run->serial_fd = -1;
-	run->slots = scheduler_slots_needed(j->smp, r->total);
+	run->slots = r->env.job_per_slot ? 1 : scheduler_slots_needed(j->smp, r->total);
 	timers[0] = &run->t_timeout;
 	timers[1] = &run->t_idle;
 	timers[2] = &run->t_kill;

@@ -44,7 +44,10 @@ struct runner_env {
 	const struct executor_ops *ex;
 	const char *state_dir;
 	const char *firmware_dir; /* QEMU firmware descriptors, for --uefi */
-	int slots; /* CPU budget */
+	int slots; /* CPU budget; with JOB_PER_SLOT, jobs at once */
+	/* Each job takes one slot whatever its CPUs: another scheduler packs
+	 * them onto its nodes (--executor slurm). */
+	bool job_per_slot;
 	const struct share_config *share; /* fair share and quotas (share.h) */
 	int64_t console_max_bytes; /* console kept per job */
 	int64_t artifact_max_bytes; /* fast-channel artifacts kept per job */
@@ -97,6 +100,8 @@ struct console_taps *runner_console_taps(struct runner *r, int64_t id);
 /* Slots in use and in all. */
 int runner_slots_busy(const struct runner *r);
 int runner_slots_total(const struct runner *r);
+/* Whether each job takes one slot whatever its CPUs (--executor slurm). */
+bool runner_job_per_slot(const struct runner *r);
 /* Stop starting jobs; give running ones GRACE_S seconds, then stop them
  * (they are left for store_jobs_recover() to requeue or mark interrupted).
  * CB(ARG) runs when no qemu is left. */

@@ -47,7 +47,7 @@
 	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
 	" j.build_dir, j.gcov_tool, j.net, j.vmlinux, j.via, j.pinned, j.pruned_ms," \
 	" j.interactive, j.cpu, j.max_attempts, j.tests_key, j.retry_failed, j.new_seed," \
-	" j.strict"
+	" j.strict, j.placement"
 
 /* The rows of one attempt of job ?1, the job's current one. */
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
@@ -155,7 +155,7 @@ const struct stmt_def st_job_stmts[] = {
 	{ .id = STMT_JOB_START,
 	    .sql = "UPDATE jobs SET state = 'running', started_ms = ?2,"
 		   " finished_ms = 0, exit_status = NULL, pid = 0, pid_starttime = 0,"
-		   " timings = NULL WHERE id = ?1 AND state = 'queued'" },
+		   " timings = NULL, placement = NULL WHERE id = ?1 AND state = 'queued'" },
 	{ .id = STMT_TESTS_CLEAR, .sql = "DELETE FROM tests WHERE " OF_CURRENT_ATTEMPT },
 	{ .id = STMT_CRASHES_CLEAR, .sql = "DELETE FROM crashes WHERE " OF_CURRENT_ATTEMPT },
 	{ .id = STMT_ARTIFACTS_CLEAR, .sql = "DELETE FROM artifacts WHERE " OF_CURRENT_ATTEMPT },
@@ -169,6 +169,8 @@ const struct stmt_def st_job_stmts[] = {
 		   " exit_status = ?4, finished_ms = ?5"
 		   " WHERE id = ?1 AND state IN ('queued', 'running')" },
 	{ .id = STMT_JOB_SET_CONSOLE, .sql = "UPDATE jobs SET console_bytes = ?2 WHERE id = ?1" },
+	{ .id = STMT_JOB_SET_PLACEMENT,
+	    .sql = "UPDATE jobs SET placement = ?2 WHERE id = ?1 AND state = 'running'" },
 	{ .id = STMT_JOB_SET_TIMINGS, .sql = "UPDATE jobs SET timings = ?2 WHERE id = ?1" },
 
 	{ .id = STMT_RECOVER_SELECT,
@@ -275,6 +277,8 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	j->retry_failed = sqlite3_column_int(s, 39);
 	j->new_seed = sqlite3_column_int(s, 40) != 0;
 	j->strict = sqlite3_column_int(s, 41) != 0;
+	if ((r = st_col_dup(s, 42, &j->placement)) < 0)
+		goto fail;
 	*out = j;
 	return 0;
 
@@ -1040,6 +1044,16 @@ store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes)
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, bytes);
+	return st_step_one(st, s, __func__);
+}
+
+int
+store_job_set_placement(struct store *st, int64_t id, const char *where)
+{
+	sqlite3_stmt *s = st->stmt[STMT_JOB_SET_PLACEMENT];
+
+	sqlite3_bind_int64(s, 1, id);
+	st_bind_text(s, 2, where);
 	return st_step_one(st, s, __func__);
 }
 

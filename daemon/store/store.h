@@ -142,6 +142,9 @@ int store_job_finish(struct store *st, int64_t id, enum job_result result, const
     bool has_exit, int exit_status, int64_t now_ms);
 /* Update the job's captured console size (cheap; called at most ~1/s). */
 int store_job_set_console_bytes(struct store *st, int64_t id, int64_t bytes);
+/* Where running job ID's guest runs, elsewhere than here ("Slurm job 12 on
+ * node n1"; 021-placement.sql); -ENOENT when it is not running. */
+int store_job_set_placement(struct store *st, int64_t id, const char *where);
 
 struct recovered_job {
 	int64_t id;

@@ -88,7 +88,8 @@ static const struct config_key config_keys[] = {
 	    .type = CONF_STRING,
 	    .offset = OFF(executor),
 	    .def = "qemu",
-	    .help = "where guests run: qemu (here) or slurm (srun on a Slurm cluster; docs/SLURM.md)" },
+	    .help =
+		"where guests run: qemu (here) or slurm (srun on a Slurm cluster; docs/SLURM.md)" },
 	{ .name = "slurm-partition",
 	    .type = CONF_STRING,
 	    .offset = OFF(slurm_partition),

@@ -377,8 +377,9 @@ executor_setup(const struct config *cfg)
 		return -1;
 	}
 	if (cfg->qemu_user != NULL) {
-		fprintf(stderr, "pkvmd: --qemu-user does not go with --executor slurm: Slurm runs "
-				"qemu as the user pkvmd runs as\n");
+		fprintf(stderr,
+		    "pkvmd: --qemu-user does not go with --executor slurm: Slurm runs "
+		    "qemu as the user pkvmd runs as\n");
 		return -1;
 	}
 	if (slurm_configure(&o, &cause) < 0 || (n = slurm_cancel_leftovers(&cause)) < 0) {

@@ -469,8 +469,7 @@ maybe_report(struct exec_handle *h)
 			h->open_handles++;
 			return;
 		}
-		log_warnx("slurm: cannot ask squeue about %s: %s", h->slurm_name,
-		    uv_strerror(err));
+		log_warnx("slurm: cannot ask squeue about %s: %s", h->slurm_name, uv_strerror(err));
 	}
 	report(h);
 }

@@ -196,8 +196,7 @@ slurm_stage(const struct exec_spec *spec, struct slurm_stage *st, char **cause)
 	    (err = stage_file(spec->kernel, st->dir, "kernel", st->kernel, sizeof(st->kernel))) < 0)
 		what = spec->kernel;
 	if (err == 0 && spec->payload == NULL && spec->initrd != NULL &&
-	    (err = stage_file(spec->initrd, st->dir, "initrd", st->initrd, sizeof(st->initrd))) <
-		0)
+	    (err = stage_file(spec->initrd, st->dir, "initrd", st->initrd, sizeof(st->initrd))) < 0)
 		what = spec->initrd;
 	if (err == 0 && spec->vars != NULL && spec->vars[0] != '\0' &&
 	    (err = stage_file(spec->vars, st->dir, "vars.fd", st->vars, sizeof(st->vars))) < 0)
@@ -330,7 +329,8 @@ slurm_state_lost(const char *state, bool cancelled_by_us)
 	} lost[] = {
 		{ "NODE_FAIL", "the Slurm node failed (NODE_FAIL)" },
 		{ "BOOT_FAIL", "the Slurm node failed to boot (BOOT_FAIL)" },
-		{ "OUT_OF_MEMORY", "Slurm ended qemu for using more memory than asked (OUT_OF_MEMORY)" },
+		{ "OUT_OF_MEMORY",
+		    "Slurm ended qemu for using more memory than asked (OUT_OF_MEMORY)" },
 		{ "PREEMPTED", "Slurm preempted the job (PREEMPTED)" },
 		{ "DEADLINE", "the Slurm job reached its deadline (DEADLINE)" },
 		{ "TIMEOUT", "the Slurm job reached its time limit (TIMEOUT)" },
@@ -338,7 +338,8 @@ slurm_state_lost(const char *state, bool cancelled_by_us)
 	};
 
 	if (strcmp(state, "CANCELLED") == 0)
-		return cancelled_by_us ? NULL : "the Slurm job was cancelled outside pkvmd (CANCELLED)";
+		return cancelled_by_us ? NULL
+				       : "the Slurm job was cancelled outside pkvmd (CANCELLED)";
 	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
 		if (strcmp(state, lost[i].state) == 0)
 			return lost[i].why;

@@ -121,7 +121,8 @@ void http_job_artifact_get(struct http_request *req);
  * over the queued-jobs quota) has been sent. */
 bool http_limits_submit(struct http_request *req, const struct job *j);
 /* Whether job J (owner set) may be queued, for callers without a request
- * (a CI push): 0, or -E2BIG (could never run; *FIELD names why),
+ * (a CI push): 0, or -E2BIG (could never run here, or asks what this
+ * server's executor cannot do; *FIELD names why),
  * -EPERM (high priority without IS_ADMIN), -EDQUOT (queued-jobs quota),
  * or another negative errno, with WHY saying it in WHYLEN bytes. */
 int http_limits_job(struct http_env *d, const struct job *j, bool is_admin, const char **field,

@@ -20,6 +20,7 @@
 #include "job/job.h"
 #include "run/runner.h"
 #include "run/share.h"
+#include "run/slurm.h"
 #include "store/store.h"
 
 /* The caller's standing (share_users() of one user), or NULL after a
@@ -52,6 +53,15 @@ http_limits_job(struct http_env *d, const struct job *j, bool is_admin, const ch
 
 	*field = NULL;
 	why[0] = '\0';
+	/* A kept overlay would stay on the shared directory, its backing
+	 * copy gone with the run (docs/SLURM.md). */
+	if (j->keep_disk && slurm_enabled()) {
+		*field = "keep_disk";
+		snprintf(why, whylen,
+		    "keep_disk does not go with this server's Slurm executor: the overlay lives "
+		    "on the shared directory only while the job runs");
+		return -E2BIG;
+	}
 	/* Under Slurm a slot is a job, and Slurm says whether one fits. */
 	if (j->smp > slots && !runner_job_per_slot(d->runner)) {
 		*field = "smp";

@@ -63,14 +63,11 @@ read_tail(int fd, char tail[ERR_TAIL_BYTES])
 	tail[len] = '\0';
 }
 
-/* qemu-img create -f qcow2 -b BACKING -F FORMAT OVERLAY: 0, or negative
- * errno with *CAUSE. */
+/* Run QEMU_IMG with ARGV (ARGV[0] is it) to its end: 0, or negative errno
+ * with *CAUSE saying which WHAT failed and qemu-img's last words. */
 static int
-make_overlay(const char *qemu_img, const char *backing, const char *format, const char *overlay,
-    char **cause)
+qemu_img_run(const char *qemu_img, char **argv, const char *what, char **cause)
 {
-	char *argv[] = { (char *)qemu_img, "create", "-q", "-f", "qcow2", "-b", (char *)backing,
-		"-F", (char *)format, (char *)overlay, NULL };
 	posix_spawn_file_actions_t fa;
 	char tail[ERR_TAIL_BYTES];
 	int pipefd[2], status, err;
@@ -103,10 +100,40 @@ make_overlay(const char *qemu_img, const char *backing, const char *format, cons
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	if (asprintf(cause, "%s create of the disk overlay %s failed%s%s", qemu_img, overlay,
-		tail[0] ? ": " : "", tail) < 0)
+	if (asprintf(cause, "%s %s failed%s%s", qemu_img, what, tail[0] ? ": " : "", tail) < 0)
 		*cause = NULL;
 	return -EIO;
+}
+
+/* qemu-img create -f qcow2 -b BACKING -F FORMAT OVERLAY: 0, or negative
+ * errno with *CAUSE. */
+static int
+make_overlay(const char *qemu_img, const char *backing, const char *format, const char *overlay,
+    char **cause)
+{
+	char *argv[] = { (char *)qemu_img, "create", "-q", "-f", "qcow2", "-b", (char *)backing,
+		"-F", (char *)format, (char *)overlay, NULL };
+	char what[PATH_MAX + 64];
+
+	snprintf(what, sizeof(what), "create of the disk overlay %s", overlay);
+	return qemu_img_run(qemu_img, argv, what, cause);
+}
+
+int
+disks_rebase(const char *qemu_img, struct run_disk *d, const char *backing, const char *format,
+    char **cause)
+{
+	/* -u: only the header changes; the new backing file is a copy of
+	 * the old one, so no cluster needs comparing. */
+	char *argv[] = { (char *)qemu_img, "rebase", "-q", "-u", "-f", "qcow2", "-b",
+		(char *)backing, "-F", (char *)format, d->path, NULL };
+	char what[PATH_MAX + 64];
+	int err;
+
+	snprintf(what, sizeof(what), "rebase of the disk overlay %s", d->path);
+	if ((err = qemu_img_run(qemu_img, argv, what, cause)) == 0)
+		snprintf(d->backing, sizeof(d->backing), "%s", backing);
+	return err;
 }
 
 /* The blob of disk D must still be what the submit accepted. */

@@ -37,6 +37,10 @@ void disks_device_name(size_t i, char name[8]);
  * errno with *CAUSE saying why (the overlays made so far are removed). */
 int disks_prepare(const char *qemu_img, struct blobs *b, const struct job *j, const char *jobdir,
     struct run_disk *out, char **cause);
+/* Point overlay D at BACKING (of FORMAT), a copy of its backing file,
+ * with QEMU_IMG; blocking.  0, or negative errno with *CAUSE. */
+int disks_rebase(const char *qemu_img, struct run_disk *d, const char *backing, const char *format,
+    char **cause);
 /* Remove the overlays of the N disks of D, unless KEEP. */
 void disks_cleanup(const struct run_disk *d, size_t n, bool keep);
 

@@ -55,6 +55,7 @@
 #include "run/procs.h"
 #include "run/runner.h"
 #include "run/share.h"
+#include "run/slurm.h"
 #include "store/blobs.h"
 #include "store/store.h"
 
@@ -79,6 +80,9 @@ struct run {
 	char initrd[PATH_MAX];
 	char kernel[PATH_MAX];
 	char vars[PATH_MAX];
+	/* --executor slurm: the directory under the shared one where the
+	 * files qemu opens are made (slurm.h), STAGE.dir "" when none. */
+	struct slurm_stage stage;
 	char *cmdline;
 	struct firmware fw;
 	struct run_disk *disks; /* the job's ndisks, once prep_work made them */
@@ -929,6 +933,19 @@ prep_work(uv_work_t *w)
 		payload_prep(run);
 		return;
 	}
+	/* Under Slurm the files qemu opens are made where every node sees
+	 * them, here in the worker: the kernel staged, the initrd, overlays
+	 * and UEFI variables written there directly. */
+	if (slurm_enabled() &&
+	    ((err = slurm_stage_begin(run->id, &run->stage, &cause)) < 0 ||
+		(err = slurm_stage_file(&run->stage, run->kernel, "kernel", run->kernel, &cause)) <
+		    0)) {
+		run->prep_err = err;
+		run->prep_cause = cause;
+		return;
+	}
+	if (run->stage.dir[0] != '\0')
+		snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->stage.dir);
 	err = initramfs_build_job(env->initramfs, env->blobs, run->job, run->initrd, &cause);
 	if (err < 0) {
 		run->prep_err = err;
@@ -936,14 +953,21 @@ prep_work(uv_work_t *w)
 		return;
 	}
 	if (run->job->ndisks > 0) {
-		err = disks_prepare(env->qemu_img, env->blobs, run->job, run->dir, run->disks,
-		    &cause);
+		err = disks_prepare(env->qemu_img, env->blobs, run->job,
+		    run->stage.dir[0] ? run->stage.dir : run->dir, run->disks, &cause);
 		if (err < 0) {
 			run->prep_err = err;
 			run->prep_cause = cause;
 			return;
 		}
 		run->disks_ready = true;
+		if (run->stage.dir[0] != '\0' &&
+		    (err = slurm_stage_disks(&run->stage, run->job, run->disks, run->job->ndisks,
+			 env->qemu_img, &cause)) < 0) {
+			run->prep_err = err;
+			run->prep_cause = cause;
+			return;
+		}
 	}
 	if (run->job->uefi) {
 		err = firmware_find_uefi(env->firmware_dir, &run->fw, &cause);
@@ -954,7 +978,8 @@ prep_work(uv_work_t *w)
 		}
 		/* Each job gets its own variable store, so parallel UEFI
 		 * jobs never write to one file. */
-		snprintf(run->vars, sizeof(run->vars), "%s/vars.fd", run->dir);
+		snprintf(run->vars, sizeof(run->vars), "%s/vars.fd",
+		    run->stage.dir[0] ? run->stage.dir : run->dir);
 		err = files_copy(run->fw.vars, run->vars);
 		if (err < 0) {
 			run->prep_err = err;
@@ -1550,6 +1575,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 	if (run->disks_ready)
 		disks_cleanup(run->disks, run->job->ndisks,
 		    run->job->keep_disk && !(run->shutdown_stop && run->verdict == RESULT_NONE));
+	slurm_unstage(&run->stage);
 	if (run->shutdown_stop && run->verdict == RESULT_NONE) {
 		/* Daemon shutdown: the row stays `running`, and the
 		 * store_jobs_recover() that follows requeues it or marks it

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/files.h"
+#include "disk-image.h"
 #include "base/log.h"
 #include "job/job.h"
 #include "run/disks.h"
@@ -126,7 +127,8 @@ shared(const char *path)
 	    (real[n] == '/' || real[n] == '\0');
 }
 
-/* FROM into DIR/NAME as TO: linked when it can be, else copied. */
+/* FROM into DIR/NAME as TO: left where it is when shared, else linked
+ * when it can be, else copied. */
 static int
 stage_file(const char *from, const char *dir, const char *name, char *to, size_t len)
 {
@@ -135,6 +137,7 @@ stage_file(const char *from, const char *dir, const char *name, char *to, size_t
 		snprintf(to, len, "%s", from);
 		return 0;
 	}
+	unlink(to);
 	if (link(from, to) == 0)
 		return 0;
 	return files_copy(from, to);
@@ -164,6 +167,91 @@ stage_dir(const char *from, const char *to)
 	return err;
 }
 
+/* Remove the files in DIR, and DIR's subdirectories' (one level). */
+static void
+empty_dir(const char *dir, int depth)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) != 0 && errno == EISDIR && depth > 0) {
+			empty_dir(path, depth - 1);
+			rmdir(path);
+		}
+	}
+	closedir(d);
+}
+
+int
+slurm_stage_begin(int64_t id, struct slurm_stage *st, char **cause)
+{
+	char name[64];
+
+	*cause = NULL;
+	memset(st, 0, sizeof(*st));
+	slurm_job_name(id, name, sizeof(name));
+	snprintf(st->dir, sizeof(st->dir), "%s/%s", conf.shared_dir, name);
+	/* What an earlier run of this job left (pkvmd was killed). */
+	empty_dir(st->dir, 1);
+	if (mkdir(st->dir, 0755) != 0 && errno != EEXIST) {
+		int err = -errno;
+
+		if (asprintf(cause, "cannot create %s: %s", st->dir, strerror(-err)) < 0)
+			*cause = NULL;
+		st->dir[0] = '\0';
+		return err;
+	}
+	return 0;
+}
+
+int
+slurm_stage_file(struct slurm_stage *st, const char *from, const char *name, char *to, char **cause)
+{
+	char tmp[PATH_MAX];
+	int err;
+
+	*cause = NULL;
+	if ((err = stage_file(from, st->dir, name, tmp, sizeof(tmp))) < 0) {
+		if (asprintf(cause, "cannot stage %s under --slurm-shared-dir: %s", from,
+			strerror(-err)) < 0)
+			*cause = NULL;
+		return err;
+	}
+	snprintf(to, PATH_MAX, "%s", tmp);
+	return 0;
+}
+
+int
+slurm_stage_disks(struct slurm_stage *st, const struct job *j, struct run_disk *d, size_t n,
+    const char *qemu_img, char **cause)
+{
+	char name[32], path[PATH_MAX];
+	int err;
+
+	*cause = NULL;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), d[i].overlay ? "disk%zu.base" : "disk%zu.img", i + 1);
+		if ((err = slurm_stage_file(st, d[i].overlay ? d[i].backing : d[i].path, name, path,
+			 cause)) < 0)
+			return err;
+		if (!d[i].overlay) {
+			snprintf(d[i].path, sizeof(d[i].path), "%s", path);
+			continue;
+		}
+		if ((err = disks_rebase(qemu_img, &d[i], path, disk_format_name(j->disks[i].format),
+			 cause)) < 0)
+			return err;
+	}
+	return 0;
+}
+
 int
 slurm_stage(const struct exec_spec *spec, struct slurm_stage *st, char **cause)
 {
@@ -176,17 +264,12 @@ slurm_stage(const struct exec_spec *spec, struct slurm_stage *st, char **cause)
 	for (size_t i = 0; i < spec->ndisks; i++)
 		if (!shared(spec->disks[i].path) ||
 		    (spec->disks[i].backing[0] != '\0' && !shared(spec->disks[i].backing))) {
-			if (asprintf(cause,
-				"disk %zu is not under --slurm-shared-dir %s: a job's disks run "
-				"under Slurm only when pkvmd's state directory is itself shared "
-				"(docs/SLURM.md)",
-				i, conf.shared_dir) < 0)
+			if (asprintf(cause, "disk %zu is not under --slurm-shared-dir %s", i + 1,
+				conf.shared_dir) < 0)
 				*cause = NULL;
 			return -EXDEV;
 		}
 	slurm_job_name(spec->job->id, name, sizeof(name));
-	snprintf(st->dir, sizeof(st->dir), "%s/%s", conf.shared_dir, name);
-	slurm_unstage(st); /* what a run of this job left */
 	snprintf(st->dir, sizeof(st->dir), "%s/%s", conf.shared_dir, name);
 	if (mkdir(st->dir, 0755) != 0 && errno != EEXIST) {
 		err = -errno;
@@ -201,7 +284,7 @@ slurm_stage(const struct exec_spec *spec, struct slurm_stage *st, char **cause)
 	if (err == 0 && spec->vars != NULL && spec->vars[0] != '\0' &&
 	    (err = stage_file(spec->vars, st->dir, "vars.fd", st->vars, sizeof(st->vars))) < 0)
 		what = spec->vars;
-	if (err == 0 && spec->fatdir != NULL) {
+	if (err == 0 && spec->fatdir != NULL && !shared(spec->fatdir)) {
 		snprintf(st->fatdir, sizeof(st->fatdir), "%s/fat", st->dir);
 		if ((err = stage_dir(spec->fatdir, st->fatdir)) < 0)
 			what = spec->fatdir;
@@ -218,30 +301,9 @@ slurm_stage(const struct exec_spec *spec, struct slurm_stage *st, char **cause)
 void
 slurm_unstage(struct slurm_stage *st)
 {
-	char path[PATH_MAX + 16];
-	const char *names[] = { "kernel", "initrd", "vars.fd" };
-	struct dirent *e;
-	DIR *d;
-
 	if (st->dir[0] == '\0')
 		return;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", st->dir, names[i]);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/fat", st->dir);
-	if ((d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			char f[PATH_MAX * 2];
-
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(f, sizeof(f), "%s/%s", path, e->d_name);
-			unlink(f);
-		}
-		closedir(d);
-		rmdir(path);
-	}
+	empty_dir(st->dir, 1);
 	if (rmdir(st->dir) != 0 && errno != ENOENT)
 		log_warn(-errno, "slurm: removing %s", st->dir);
 	st->dir[0] = '\0';

@@ -21,6 +21,8 @@
 #include <uv.h>
 
 struct exec_spec;
+struct job;
+struct run_disk;
 
 struct slurm_options {
 	const char *partition; /* srun -p, or NULL for the cluster's default */
@@ -44,13 +46,29 @@ struct slurm_stage {
 	char dir[PATH_MAX]; /* SHARED/pkvmd-ID: qemu's working directory */
 	char kernel[PATH_MAX], initrd[PATH_MAX], vars[PATH_MAX], fatdir[PATH_MAX];
 };
-/* Stage SPEC's files (kernel, initrd, UEFI variables, an EFI payload's FAT
- * directory) into ST, by hard link where the filesystem allows, else by
- * copy; blocking.  0, or negative errno with *CAUSE (a job with disks
- * whose state directory is not itself shared is refused: an overlay names
- * its backing file by path). */
+/* Make job ID's directory under the shared one, empty, into ST (the
+ * runner's preparation worker: it builds the initrd there, copies the
+ * UEFI variables there, stages the kernel and the disks); blocking.  0,
+ * or negative errno with *CAUSE. */
+int slurm_stage_begin(int64_t id, struct slurm_stage *st, char **cause);
+/* FROM into ST's directory as NAME, its path into TO (PATH_MAX): linked
+ * where the filesystem allows, else copied; left where it is when it is
+ * shared already.  Blocking.  0, or negative errno with *CAUSE. */
+int slurm_stage_file(struct slurm_stage *st, const char *from, const char *name, char *to,
+    char **cause);
+/* Stage job J's N disks D, made ready by disks_prepare() with their
+ * overlays in ST's directory: each read-only image, and each overlay's
+ * backing image, linked or copied beside them, the overlays rebased onto
+ * those copies with QEMU_IMG.  Blocking.  0, or negative errno with
+ * *CAUSE. */
+int slurm_stage_disks(struct slurm_stage *st, const struct job *j, struct run_disk *d, size_t n,
+    const char *qemu_img, char **cause);
+/* Stage what SPEC's qemu opens and is not under the shared directory yet
+ * (a payload's blob, its FAT directory and UEFI variables; for a kernel
+ * job the runner staged everything) into ST; blocking.  0, or negative
+ * errno with *CAUSE (a disk that is not shared is refused). */
 int slurm_stage(const struct exec_spec *spec, struct slurm_stage *st, char **cause);
-/* Remove what slurm_stage() made. */
+/* Remove ST's directory and everything in it. */
 void slurm_unstage(struct slurm_stage *st);
 
 /* Call ADD(ARG, word) for each word of the srun command that runs SPEC's

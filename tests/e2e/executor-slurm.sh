@@ -7,7 +7,10 @@
 #    ends the job NODE_FAIL) is an infrastructure failure: the job runs
 #    again as its second attempt once the node is back, never a test
 #    failure;
-#  - a restarted pkvmd cancels the Slurm job its predecessor left.
+#  - a restarted pkvmd cancels the Slurm job its predecessor left;
+#  - a writable and a read-only disk work, staged in the shared directory
+#    (overlay rebased onto the staged image), which is empty again after;
+#    --keep-disk is refused.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../slurm.sh"
 
@@ -53,6 +56,42 @@ slurm_state_is() {
 check_match "status says where the guest ran" "$(ctl status "$p")" \
 	"runs as: +Slurm job [0-9]+ on node pkvmnode"
 check_match "  and so does its console" "$(ctl logs "$p")" "\\[pkvmd: runs as Slurm job [0-9]+ on node pkvmnode\\]"
+
+# ---- disks: staged where the nodes see them --------------------------------------
+printf 'written by the host' >"$T/ro.img"
+truncate -s 1M "$T/ro.img"
+truncate -s 1M "$T/rw.img"
+cat >"$T/disks.sh" <<'SH'
+#!/bin/sh
+# Block devices, or the test fails: dd would make a plain file in /dev.
+[ -b /dev/vda ] && [ -b /dev/vdb ] || { ls /sys/block; exit 1; }
+head -c 19 /dev/vdb; echo
+echo "through the overlay" | dd of=/dev/vda conv=notrunc 2>/dev/null
+head -c 19 /dev/vda; echo
+SH
+chmod +x "$T/disks.sh"
+# The Debian kernel (the small one has no virtio), with virtio_blk and
+# what it needs as modules, as tests/e2e/disks.sh gives them.
+kver=$(ls "$TEST_MODULES")
+mkdir -p "$T/extra/lib/modules/$kver"
+modargs=()
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+	cp "$(find "$TEST_MODULES/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)" \
+		"$T/extra/lib/modules/$kver/"
+	modargs+=(--module "$m")
+done
+d=$(ctl submit "$TEST_KERNEL" --exe "$T/disks.sh" --disk "$T/rw.img" --disk "$T/ro.img,ro" \
+	--extra "$T/extra" "${modargs[@]}" --no-cov --timeout 300)
+rc=0; ctl wait "$d" >/dev/null 2>&1 || rc=$?
+check_eq "a writable and a read-only disk under Slurm: passed" "$rc" 0
+log=$(ctl logs "$d" | tr -d '\r')
+check_match "  the read-only disk reads" "$log" "^written by the host$"
+check_match "  the writable one writes, into its overlay" "$log" "^through the overlay$"
+check_eq "  the host's image is untouched" "$(head -c 19 "$T/rw.img" | tr -d '\0')" ""
+check_eq "  and the shared directory is empty again" "$(ls -A "$T/shared")" ""
+rc=0; out=$(ctl submit "$K" --exe "$T/disks.sh" --disk "$T/rw.img" --keep-disk --no-cov 2>&1) || rc=$?
+check_match "--keep-disk is refused under Slurm, and says why" "$rc $out" \
+	"^2 .*keep_disk does not go with this server's Slurm executor"
 
 # ---- a node failure is the infrastructure's ------------------------------------
 n=$(ctl submit "$K" --exe "$T/waits.sh" --no-cov --timeout 120)

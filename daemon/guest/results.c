@@ -662,8 +662,9 @@ exe_name_cmp(const void *a, const void *b)
 }
 
 /* Every test the job was given appears in its results: those that never
- * began are stored as not-run, with WHY, numbered in the order /init would
- * have run them (the same numbers it gives the ones it ran). */
+ * began are stored as not-run, with WHY, numbered in the order they would
+ * have run (the same numbers the ones that ran got): /init's, by name, or
+ * a payload job's own. */
 static void
 store_not_run(struct job_results *jr, const char *why)
 {
@@ -678,7 +679,8 @@ store_not_run(struct job_results *jr, const char *why)
 		return;
 	for (size_t i = 0; i < j->nexes; i++)
 		order[i] = &j->exes[i];
-	qsort(order, j->nexes, sizeof(*order), exe_name_cmp);
+	if (j->kind != JOB_KIND_PAYLOAD)
+		qsort(order, j->nexes, sizeof(*order), exe_name_cmp);
 	if (asprintf(&msg, "not run: %s", why ? why : "the guest never started it") < 0)
 		msg = NULL;
 	for (size_t i = 0; i < j->nexes; i++) {

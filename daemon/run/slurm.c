@@ -281,10 +281,12 @@ slurm_stage(const struct exec_spec *spec, struct slurm_stage *st, char **cause)
 	if (err == 0 && spec->payload == NULL && spec->initrd != NULL &&
 	    (err = stage_file(spec->initrd, st->dir, "initrd", st->initrd, sizeof(st->initrd))) < 0)
 		what = spec->initrd;
-	if (err == 0 && spec->vars != NULL && spec->vars[0] != '\0' &&
+	/* UEFI variables and a FAT directory only matter with firmware (the
+	 * runner names them for payloads that boot without). */
+	if (err == 0 && spec->fw != NULL && spec->vars != NULL && spec->vars[0] != '\0' &&
 	    (err = stage_file(spec->vars, st->dir, "vars.fd", st->vars, sizeof(st->vars))) < 0)
 		what = spec->vars;
-	if (err == 0 && spec->fatdir != NULL && !shared(spec->fatdir)) {
+	if (err == 0 && spec->fw != NULL && spec->fatdir != NULL && !shared(spec->fatdir)) {
 		snprintf(st->fatdir, sizeof(st->fatdir), "%s/fat", st->dir);
 		if ((err = stage_dir(spec->fatdir, st->fatdir)) < 0)
 			what = spec->fatdir;

@@ -10,7 +10,8 @@
 #  - a restarted pkvmd cancels the Slurm job its predecessor left;
 #  - a writable and a read-only disk work, staged in the shared directory
 #    (overlay rebased onto the staged image), which is empty again after;
-#    --keep-disk is refused.
+#    --keep-disk is refused;
+#  - kvm-unit-tests payloads, each booted as a Slurm job of its own.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../slurm.sh"
 
@@ -92,6 +93,15 @@ check_eq "  and the shared directory is empty again" "$(ls -A "$T/shared")" ""
 rc=0; out=$(ctl submit "$K" --exe "$T/disks.sh" --disk "$T/rw.img" --keep-disk --no-cov 2>&1) || rc=$?
 check_match "--keep-disk is refused under Slurm, and says why" "$rc $out" \
 	"^2 .*keep_disk does not go with this server's Slurm executor"
+
+# ---- payloads: each one a Slurm job of its own ------------------------------------
+pl=$(ctl submit --payload "$PAYLOAD_DIR/pass.flat" --payload "$PAYLOAD_DIR/fail.flat" --timeout 120)
+rc=0; ctl wait "$pl" >/dev/null 2>&1 || rc=$?
+check_eq "kvm-unit-tests payloads under Slurm: one passes, one fails (exit 1)" \
+	"$rc $(ctl results --json "$pl" | python3 -c 'import json,sys; print(" ".join(t["verdict"] for t in json.load(sys.stdin)))')" \
+	"1 pass fail"
+check_eq "  each booted as a Slurm job of its own" \
+	"$(grep -c 'runs as Slurm job' <<<"$(ctl logs "$pl")")" 2
 
 # ---- a node failure is the infrastructure's ------------------------------------
 n=$(ctl submit "$K" --exe "$T/waits.sh" --no-cov --timeout 120)

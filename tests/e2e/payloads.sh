@@ -98,8 +98,10 @@ check_eq "the message names the idle timeout" "$(job_field "$idle" message)" \
 	"payload hang.flat timed out: no console output for 2 s (the idle timeout)"
 
 # The job's own timeout ends the job: the running payload keeps what it
-# printed, the rest never run.
-jobto=$(ctl submit --payload "$P/hang.flat" --payload "$P/pass.flat" --timeout 3)
+# printed, the rest never run, in the job's order (fail.flat comes before
+# hang.flat by name, but after it here).
+jobto=$(ctl submit --payload "$P/hang.flat" --payload "$P/pass.flat" --payload "$P/fail.flat" \
+	--timeout 3)
 rc=0; ctl wait "$jobto" 2>/dev/null || rc=$?
 check_eq "the job's timeout: exit 3" "$rc" 3
 check_eq "...named in the message" "$(job_field "$jobto" message)" \
@@ -107,7 +109,7 @@ check_eq "...named in the message" "$(job_field "$jobto" message)" \
 check_eq "...the payloads after it are not run" "$(ctl results --json "$jobto" | python3 -c '
 import json, sys
 print(" ".join(t["name"] + "=" + t["verdict"] for t in json.load(sys.stdin)))')" \
-	"hang.flat=timeout pass.flat=not-run"
+	"hang.flat=timeout pass.flat=not-run fail.flat=not-run"
 
 # A machine qemu refuses is the job's error, quoted.
 sha=$(sha256sum "$P/pass.flat" | cut -d' ' -f1)

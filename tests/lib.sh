@@ -223,6 +223,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# virtio_blk_modules DIR -- the Debian cloud kernel's virtio and
+# virtio_blk modules (it has them as modules; ext4 is built in) copied
+# into the extra tree DIR, and MODARGS set to the --module options that
+# load them, so that a job on $TEST_KERNEL sees its --disk images.
+virtio_blk_modules() {
+	local kver m f
+	kver=$(ls "$TEST_MODULES")
+	mkdir -p "$1/lib/modules/$kver"
+	MODARGS=()
+	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+		f=$(find "$TEST_MODULES/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)
+		cp "$f" "$1/lib/modules/$kver/"
+		MODARGS+=(--module "$m")
+	done
+}
+
 # Print the TAP plan and exit non-zero when a check failed.
 finish() {
 	echo "1..$TESTS_RUN"

@@ -89,24 +89,15 @@ data=$T/data.img
 { printf 'pkvm-data-disk-ok!'; head -c $((1024 * 1024 - 18)) /dev/zero; } >"$data"
 img_sha=$(sha256sum <"$img" | cut -d' ' -f1)
 
-# The cloud kernel has virtio and virtio_blk as modules (ext4 is built in).
-kver=$(ls "$TEST_MODULES")
-mods="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
-mkdir -p "$T/extra/lib/modules/$kver"
-modargs=()
-for m in $mods; do
-	f=$(find "$TEST_MODULES/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)
-	cp "$f" "$T/extra/lib/modules/$kver/"
-	modargs+=(--module "$m")
-done
+virtio_blk_modules "$T/extra"
 
 # -cpu max with cheap pointer authentication boots in a quarter of the time
 # (/work/shared/KERNELS.md); the tests do not depend on the CPU model.
 fast=(-- -cpu max,pauth-impdef=on)
 a=$(ctl submit "$TEST_KERNEL" --disk "$img" --disk "$data,ro" --root /dev/vda --keep-disk \
-	--extra "$T/extra" "${modargs[@]}" --timeout 240 -C "${fast[@]}")
+	--extra "$T/extra" "${MODARGS[@]}" --timeout 240 -C "${fast[@]}")
 b=$(ctl submit "$TEST_KERNEL" --disk "$img" --root /dev/vda \
-	--extra "$T/extra" "${modargs[@]}" --timeout 240 -C "${fast[@]}")
+	--extra "$T/extra" "${MODARGS[@]}" --timeout 240 -C "${fast[@]}")
 
 # The small test kernel has no virtio at all: its root device never comes,
 # and the job says so (it boots in a second, then /init waits 20 s).

@@ -71,18 +71,10 @@ echo "through the overlay" | dd of=/dev/vda conv=notrunc 2>/dev/null
 head -c 19 /dev/vda; echo
 SH
 chmod +x "$T/disks.sh"
-# The Debian kernel (the small one has no virtio), with virtio_blk and
-# what it needs as modules, as tests/e2e/disks.sh gives them.
-kver=$(ls "$TEST_MODULES")
-mkdir -p "$T/extra/lib/modules/$kver"
-modargs=()
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
-	cp "$(find "$TEST_MODULES/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)" \
-		"$T/extra/lib/modules/$kver/"
-	modargs+=(--module "$m")
-done
+# The Debian kernel (the small one has no virtio), with virtio_blk.
+virtio_blk_modules "$T/extra"
 d=$(ctl submit "$TEST_KERNEL" --exe "$T/disks.sh" --disk "$T/rw.img" --disk "$T/ro.img,ro" \
-	--extra "$T/extra" "${modargs[@]}" --no-cov --timeout 300)
+	--extra "$T/extra" "${MODARGS[@]}" --no-cov --timeout 300)
 rc=0; ctl wait "$d" >/dev/null 2>&1 || rc=$?
 check_eq "a writable and a read-only disk under Slurm: passed" "$rc" 0
 log=$(ctl logs "$d" | tr -d '\r')

@@ -581,19 +581,26 @@ slurm_cancel(uv_loop_t *loop, const char *name, bool force)
 		log_warnx("slurm: cannot run %s for %s: %s", conf.scancel, name, uv_strerror(err));
 }
 
-/* Run ARGV to its end, its stdout into OUT (LEN bytes, NUL-terminated);
- * its exit status, or negative errno. */
+/* Run ARGV to its end, all of its stdout into *OUT (malloc'd,
+ * NUL-terminated: free() it); its exit status, or negative errno.  All
+ * of it: a child left with a full pipe would never exit. */
 static int
-run_sync(char **argv, char *out, size_t len)
+run_sync(char **argv, char **out)
 {
 	posix_spawn_file_actions_t fa;
 	int fds[2], status, err;
-	size_t got = 0;
+	size_t got = 0, cap = 4096;
+	char *buf = malloc(cap), *p;
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) != 0)
+	*out = NULL;
+	if (buf == NULL)
+		return -ENOMEM;
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		free(buf);
 		return -errno;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
 	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
@@ -601,33 +608,42 @@ run_sync(char **argv, char *out, size_t len)
 	close(fds[1]);
 	if (err != 0) {
 		close(fds[0]);
+		free(buf);
 		return -err;
 	}
-	while ((n = read(fds[0], out + got, len - 1 - got)) > 0 && got + (size_t)n < len - 1)
+	while ((n = read(fds[0], buf + got, cap - 1 - got)) > 0 || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
 		got += (size_t)n;
-	if (n > 0)
-		got += (size_t)n;
-	out[got] = '\0';
+		if (got == cap - 1 && (p = realloc(buf, cap * 2)) != NULL) {
+			buf = p;
+			cap *= 2;
+		} else if (got == cap - 1) {
+			got = 0; /* no memory: drain the rest, keep nothing */
+		}
+	}
+	buf[got] = '\0';
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			free(buf);
 			return -errno;
+		}
+	*out = buf;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int
 slurm_cancel_leftovers(char **cause)
 {
-	char user[32], prefix[48], *out, *line, *save = NULL;
+	char user[32], prefix[48], *out = NULL, *line, *save = NULL;
 	char *list[] = { conf.squeue, "--noheader", user, "--format=%i|%j", NULL };
 	int rc, n = 0;
 
 	*cause = NULL;
-	if ((out = malloc(CMD_OUT_MAX)) == NULL)
-		return -ENOMEM;
 	snprintf(user, sizeof(user), "--user=%u", (unsigned)getuid());
 	snprintf(prefix, sizeof(prefix), "pkvmd-%s-", conf.tag);
-	if ((rc = run_sync(list, out, CMD_OUT_MAX)) != 0) {
+	if ((rc = run_sync(list, &out)) != 0) {
 		if (asprintf(cause, "%s exited with %d: is Slurm up, and SLURM_CONF right?",
 			conf.squeue, rc) < 0)
 			*cause = NULL;
@@ -635,20 +651,21 @@ slurm_cancel_leftovers(char **cause)
 		return rc < 0 ? rc : -EIO;
 	}
 	for (line = strtok_r(out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		char *bar = strchr(line, '|'), idbuf[32], sink[256];
+		char *bar = strchr(line, '|'), idbuf[32], *said = NULL;
 		char *cancel[] = { conf.scancel, idbuf, NULL };
 
 		if (bar == NULL || strncmp(bar + 1, prefix, strlen(prefix)) != 0)
 			continue;
 		*bar = '\0';
 		snprintf(idbuf, sizeof(idbuf), "%s", line);
-		if (run_sync(cancel, sink, sizeof(sink)) == 0) {
+		if (run_sync(cancel, &said) == 0) {
 			log_info("slurm: cancelled job %s (%s), left by an earlier pkvmd", idbuf,
 			    bar + 1);
 			n++;
 		} else {
 			log_warnx("slurm: could not cancel job %s (%s)", idbuf, bar + 1);
 		}
+		free(said);
 	}
 	free(out);
 	return n;

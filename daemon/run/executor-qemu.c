@@ -106,6 +106,8 @@ struct exec_handle {
 	/* Through Slurm (slurm.h): the job's name there, its staged files,
 	 * whether pkvmd cancelled it, and what was asked of squeue. */
 	bool slurm, cancelled, placed, asked_end;
+	bool own_stage; /* a payload's files, staged here (the runner stages a
+			 * kernel job's and removes them) */
 	char slurm_name[64];
 	struct slurm_stage stage;
 };
@@ -702,6 +704,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 		 * them, and no socket it could share with us. */
 		h->slurm = true;
 		slurm_job_name(spec->job->id, h->slurm_name, sizeof(h->slurm_name));
+		h->own_stage = spec->payload != NULL;
 		if ((err = slurm_stage(spec, &h->stage, cause)) < 0) {
 			free(h);
 			return err;
@@ -763,7 +766,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 			uv_strerror(err)) < 0)
 			*cause = NULL;
 		argv_free(&a);
-		if (h->slurm)
+		if (h->own_stage)
 			slurm_unstage(&h->stage);
 		/* uv_spawn failed: the process handle still needs closing. */
 		h->open_handles += h->has_chan ? 6 : 5;
@@ -814,7 +817,7 @@ qemu_release(struct exec_handle *h)
 	if (h->released)
 		return;
 	h->released = true;
-	if (h->slurm)
+	if (h->own_stage)
 		slurm_unstage(&h->stage);
 	uv_close((uv_handle_t *)&h->proc, on_closed);
 	uv_close((uv_handle_t *)&h->out, on_closed);

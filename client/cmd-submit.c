@@ -89,6 +89,7 @@ enum {
 	OPT_RETRY_FAILED,
 	OPT_NEW_SEED,
 	OPT_STRICT,
+	OPT_WARM,
 	OPT_STREAM,
 	OPT_SYSROOT,
 	OPT_PAYLOAD,
@@ -134,6 +135,7 @@ static const struct cmd_option submit_options[] = {
 	{ .key = OPT_RETRY_FAILED, .long_name = "retry-failed", .has_arg = true },
 	{ .key = OPT_NEW_SEED, .long_name = "new-seed" },
 	{ .key = OPT_STRICT, .long_name = "strict" },
+	{ .key = OPT_WARM, .long_name = "warm" },
 	{ .key = OPT_STREAM, .long_name = "stream", .has_arg = true },
 	{ .key = OPT_SYSROOT, .long_name = "sysroot", .has_arg = true },
 	{ .key = OPT_PAYLOAD, .long_name = "payload", .has_arg = true },
@@ -684,6 +686,9 @@ submit_option(struct submit *s, int key, const char *v)
 	case OPT_STRICT:
 		json_object_set_new(s->body, "strict", json_true());
 		return 0;
+	case OPT_WARM:
+		json_object_set_new(s->body, "warm", json_true());
+		return 0;
 	case OPT_STREAM:
 		if (v[0] != '/') {
 			fprintf(stderr,
@@ -1070,7 +1075,7 @@ const struct cmd_entry cmd_submit_entry = {
 		"                      [--test-timeout SEC] [--fail-on-warn] [--interactive]\n"
 		"                      [--append ARGS] [--timeout SEC] [--idle-timeout SEC]\n"
 		"                      [--max-attempts N] [--retry-failed N [--new-seed]]\n"
-		"                      [--strict]\n"
+		"                      [--strict] [--warm]\n"
 		"                      [-T TAG]... [-d PORT] [--uefi] [--net none|user]\n"
 		"                      [--cpu MODEL]\n"
 		"                      [--seed S] [--priority low|normal|high]\n"
@@ -1104,6 +1109,8 @@ const struct cmd_entry cmd_submit_entry = {
 		   "  --new-seed        give each rerun a new seed (PKVM_SEED), not the\n"
 		   "                    job's\n"
 		   "  --strict          a flaky test fails the job\n"
+		   "  --warm            start from a saved VM of this kernel and machine\n"
+		   "                    (boot once, test many)\n"
 		   "  --stream PATH     stream guest file PATH into the artifact\n"
 		   "                    _stream/PATH while the tests run, as it grows\n"
 		   "                    (repeatable, at most 8; the hypervisor's log\n"

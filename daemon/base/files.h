@@ -9,5 +9,8 @@
  * (copy_file_range: a reflink where the filesystem offers one); 0 or
  * negative errno. */
 int files_copy(const char *from, const char *to);
+/* Copy FROM to TO as files_copy does, leaving FROM's holes holes (a
+ * guest's RAM file is mostly holes: never touched); 0 or negative errno. */
+int files_copy_sparse(const char *from, const char *to);
 
 #endif

@@ -62,6 +62,15 @@ http_limits_job(struct http_env *d, const struct job *j, bool is_admin, const ch
 		    "on the shared directory only while the job runs");
 		return -E2BIG;
 	}
+	/* A warm start restores the saved VM's memory file, which lives on
+	 * pkvmd's host, not on the node Slurm picks (docs/PERFORMANCE.md). */
+	if (j->warm && slurm_enabled()) {
+		*field = "warm";
+		snprintf(why, whylen,
+		    "warm starts need the saved VM's memory file on this host; under --executor "
+		    "slurm the guest runs on another node");
+		return -E2BIG;
+	}
 	/* Under Slurm a slot is a job, and Slurm says whether one fits. */
 	if (j->smp > slots && !runner_job_per_slot(d->runner)) {
 		*field = "smp";

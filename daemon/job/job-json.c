@@ -697,6 +697,41 @@ check_disks(const struct job *j, struct job_json_error *e)
 	return 0;
 }
 
+/* What a warm start cannot give (docs/PERFORMANCE.md, "Boot once, test
+ * many"): the saved VM is one kernel booted on one machine to /init, so
+ * whatever changes the boot, or is not part of the saved state, is
+ * refused rather than silently booted cold. */
+static int
+check_warm(const struct job *j, struct job_json_error *e)
+{
+	if (!j->warm)
+		return 0;
+	if (j->kind == JOB_KIND_PAYLOAD)
+		return fail(e, "invalid_field", "warm",
+		    "warm does not go with payloads: a saved VM is of a kernel booted to /init, "
+		    "and each payload is a boot of its own with no kernel");
+	if (j->root != NULL)
+		return fail(e, "invalid_field", "warm",
+		    "warm starts a saved VM at /init, and with root the guest switches to the "
+		    "disk's own system during its boot, which a restored VM is long past");
+	if (j->ndisks > 0)
+		return fail(e, "invalid_field", "warm",
+		    "warm starts a saved VM, and a disk's contents are not part of what is saved");
+	if (j->uefi)
+		return fail(e, "invalid_field", "warm",
+		    "warm starts a VM saved from a direct kernel boot, and uefi boots through "
+		    "UEFI firmware, a different machine");
+	if (j->interactive)
+		return fail(e, "invalid_field", "warm",
+		    "warm starts a saved VM, which keeps the kernel command line it booted with, "
+		    "and interactive is set on the command line");
+	if (j->debug_port != 0)
+		return fail(e, "invalid_field", "warm",
+		    "with a debug port the guest stops at its first instruction for gdb, which a "
+		    "restored VM is long past");
+	return 0;
+}
+
 int
 job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 {
@@ -746,6 +781,8 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 			err = get_bool(v, key, &j->new_seed, e);
 		} else if (strcmp(key, "strict") == 0) {
 			err = get_bool(v, key, &j->strict, e);
+		} else if (strcmp(key, "warm") == 0) {
+			err = get_bool(v, key, &j->warm, e);
 		} else if (strcmp(key, "idle_timeout") == 0) {
 			err = get_int(v, key, 0, PKVM_TIMEOUT_MAX_S, &j->idle_timeout_s, e);
 		} else if (strcmp(key, "debug_port") == 0) {
@@ -853,6 +890,10 @@ job_from_request(json_t *obj, struct job *j, struct job_json_error *e)
 		if (err != 0)
 			return err;
 	}
+	/* Before the payload checks, so a payload job asking for warm is told
+	 * why warm does not fit rather than about another of its fields. */
+	if ((err = check_warm(j, e)) != 0)
+		return err;
 	if (j->kind == JOB_KIND_PAYLOAD && (err = payload_job_finish(j, obj, e)) != 0)
 		return err;
 	if (!have_kernel && j->kind != JOB_KIND_PAYLOAD)
@@ -1019,6 +1060,7 @@ job_to_json(const struct job *j)
 	json_object_set_new(o, "retry_failed", json_integer(j->retry_failed));
 	json_object_set_new(o, "new_seed", json_boolean(j->new_seed));
 	json_object_set_new(o, "strict", json_boolean(j->strict));
+	json_object_set_new(o, "warm", json_boolean(j->warm));
 	json_object_set_new(o, "placement", j->placement ? json_string(j->placement) : json_null());
 	json_object_set_new(o, "attempts", attempts_json(j));
 	json_object_set_new(o, "modules", modules);

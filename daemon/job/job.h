@@ -193,6 +193,10 @@ struct job {
 	 * of powering off (docs/INTERACTIVE.md): no idle timeout, and the job
 	 * ends when the guest powers off, on cancel or at its timeout. */
 	bool interactive;
+	/* The job asks to start from a saved VM of the same kernel and
+	 * machine instead of booting (docs/PERFORMANCE.md, "Boot once, test
+	 * many"; 022-warm.sql). */
+	bool warm;
 };
 
 /* One attempt of a job that infrastructure ended. */

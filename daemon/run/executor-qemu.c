@@ -295,11 +295,26 @@ build_argv(struct argv *a, const struct exec_spec *s, bool channel)
 		return;
 	}
 	arg(a, "-M");
-	arg(a, "virt,virtualization=on,gic-version=3");
+	arg(a, "virt,virtualization=on,gic-version=3%s",
+	    s->warm_ram ? ",memory-backend=pkvm-ram" : "");
 	arg(a, "-cpu");
 	arg(a, "%s", j->cpu ? j->cpu : JOB_CPU_DEFAULT);
 	arg(a, "-m");
 	arg(a, "%d", j->mem_mb);
+	if (s->warm_ram != NULL) {
+		/* A warm job's RAM is a shared file, which a save copies and a
+		 * restore maps (warm.h). */
+		char path[2 * PATH_MAX + 1];
+
+		opt_escape(s->warm_ram, path);
+		arg(a, "-object");
+		arg(a, "memory-backend-file,id=pkvm-ram,size=%dM,mem-path=%s,share=on", j->mem_mb,
+		    path);
+		if (s->warm_incoming) {
+			arg(a, "-incoming");
+			arg(a, "defer");
+		}
+	}
 	arg(a, "-smp");
 	arg(a, "%d", j->smp);
 	arg(a, "-nographic");
@@ -659,6 +674,9 @@ give_files(const struct exec_spec *s, char **cause)
 	    (err = qemu_user_check(&run_as, s->kernel, R_OK, cause)) < 0 ||
 	    (s->payload == NULL && (err = qemu_user_grant(&run_as, s->initrd, R_OK, cause)) < 0))
 		return err;
+	if (s->warm_ram != NULL &&
+	    (err = qemu_user_grant(&run_as, s->warm_ram, R_OK | W_OK, cause)) < 0)
+		return err;
 	if (s->payload != NULL && s->fatdir != NULL &&
 	    (err = qemu_user_grant(&run_as, s->fatdir, R_OK | X_OK, cause)) < 0)
 		return err;
@@ -934,6 +952,43 @@ qemu_channel_write(struct exec_handle *h, const char *buf, size_t len)
 	return (size_t)n == len ? 0 : -EAGAIN;
 }
 
+struct chan_send {
+	uv_write_t req;
+	char *buf;
+};
+
+static void
+on_chan_sent(uv_write_t *req, int status)
+{
+	struct chan_send *cs = req->data;
+
+	(void)status; /* a guest that is gone reads nothing more */
+	free(cs->buf);
+	free(cs);
+}
+
+static int
+qemu_channel_send(struct exec_handle *h, char *buf, size_t len)
+{
+	struct chan_send *cs;
+	uv_buf_t b;
+	int err;
+
+	if (!h->has_chan || h->chan_eof || h->released || (cs = malloc(sizeof(*cs))) == NULL) {
+		free(buf);
+		return h->has_chan ? -ENOMEM : -EPIPE;
+	}
+	cs->buf = buf;
+	cs->req.data = cs;
+	b = uv_buf_init(buf, (unsigned int)len);
+	if ((err = uv_write(&cs->req, (uv_stream_t *)&h->chan, &b, 1, on_chan_sent)) < 0) {
+		free(buf);
+		free(cs);
+		return err;
+	}
+	return 0;
+}
+
 static const struct executor_ops qemu_ops = {
 	.name = "qemu",
 	.start = qemu_start,
@@ -943,6 +998,7 @@ static const struct executor_ops qemu_ops = {
 	.dump_dtb = qemu_dump_dtb,
 	.input = qemu_input,
 	.channel_write = qemu_channel_write,
+	.channel_send = qemu_channel_send,
 };
 
 int

@@ -45,6 +45,11 @@ struct exec_spec {
 	 * payload's FAT directory (its app and startup.nsh). */
 	const struct job_exe *payload;
 	const char *fatdir;
+	/* A warm job (warm.h): the file that is the guest's RAM, else NULL;
+	 * and whether qemu waits for a saved VM (-incoming defer) to load
+	 * on it rather than booting. */
+	const char *warm_ram;
+	bool warm_incoming;
 };
 
 struct exec_callbacks {
@@ -93,6 +98,11 @@ struct executor_ops {
 	 * when there is none, -EAGAIN when the guest is not reading).  May be
 	 * NULL for an executor without a channel. */
 	int (*channel_write)(struct exec_handle *h, const char *buf, size_t len);
+	/* Queue BUF (LEN bytes, malloc'd: the executor frees it) for the
+	 * guest over the artifact channel, however long, sent as the guest
+	 * reads: 0, or negative errno (-EPIPE when there is no channel).
+	 * May be NULL, as channel_write. */
+	int (*channel_send)(struct exec_handle *h, char *buf, size_t len);
 };
 
 /* The qemu executor; QEMU and SPAWN_HELPER are binaries to run.  It runs

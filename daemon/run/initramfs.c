@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "job/job.h"
@@ -340,6 +342,29 @@ add_extra(struct cpio_writer *w, struct blobs *b, const struct job *j, char **ca
 	return err;
 }
 
+/* Job J's own files into W: /ramfs.exe with its tests, their settings
+ * under /pkvm, and with EXTRA its --extra tree. */
+static int
+add_job_layer(struct cpio_writer *w, struct blobs *b, const struct job *j, bool extra, char **cause)
+{
+	int err;
+
+	if ((err = cpio_add_dir(w, "ramfs.exe", 0755)) < 0)
+		return err;
+	for (size_t i = 0; i < j->nexes; i++) {
+		char name[PATH_MAX], blob[PATH_MAX];
+
+		snprintf(name, sizeof(name), "ramfs.exe/%s", j->exes[i].name);
+		blobs_path(b, j->exes[i].blob, blob, sizeof(blob));
+		if ((err = add_file_path(w, name, j->exes[i].mode & 07777, blob)) < 0)
+			return set_cause(cause, err, "cannot add test executable '%s': %s",
+			    j->exes[i].name);
+	}
+	if ((err = add_test_settings(w, j)) < 0)
+		return err;
+	return extra ? add_extra(w, b, j, cause) : 0;
+}
+
 int
 initramfs_build_job(const struct initramfs *ir, struct blobs *b, const struct job *j,
     const char *path, char **cause)
@@ -365,22 +390,7 @@ initramfs_build_job(const struct initramfs *ir, struct blobs *b, const struct jo
 	in = -1;
 	if ((err = cpio_writer_new(&w, out, JOB_INO_BASE)) < 0)
 		goto fail_io;
-	if ((err = cpio_add_dir(w, "ramfs.exe", 0755)) < 0)
-		goto fail_io;
-	for (size_t i = 0; i < j->nexes; i++) {
-		char name[PATH_MAX], blob[PATH_MAX];
-
-		snprintf(name, sizeof(name), "ramfs.exe/%s", j->exes[i].name);
-		blobs_path(b, j->exes[i].blob, blob, sizeof(blob));
-		if ((err = add_file_path(w, name, j->exes[i].mode & 07777, blob)) < 0) {
-			set_cause(cause, err, "cannot add test executable '%s': %s",
-			    j->exes[i].name);
-			goto fail;
-		}
-	}
-	if ((err = add_test_settings(w, j)) < 0)
-		goto fail_io;
-	if ((err = add_extra(w, b, j, cause)) < 0) {
+	if ((err = add_job_layer(w, b, j, true, cause)) < 0) {
 		if (*cause != NULL)
 			goto fail;
 		goto fail_io;
@@ -403,6 +413,57 @@ fail:
 	cpio_writer_free(w);
 	if (in >= 0)
 		close(in);
+	if (out >= 0)
+		close(out);
+	unlink(path);
+	return err;
+}
+
+const char *
+initramfs_base_path(const struct initramfs *ir)
+{
+	return ir->base;
+}
+
+int
+initramfs_build_warm_layer(struct blobs *b, const struct job *j, const char *cmdline,
+    const char *path, char **cause)
+{
+	struct cpio_writer *w = NULL;
+	unsigned char entropy[64];
+	char clock[32];
+	int out, err, n;
+	int64_t size;
+
+	*cause = NULL;
+	if (getrandom(entropy, sizeof(entropy), 0) != (ssize_t)sizeof(entropy))
+		return set_cause(cause, -EIO, "cannot get random bytes for '%s': %s", path);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		return set_cause(cause, -errno, "cannot create '%s': %s", path);
+	n = snprintf(clock, sizeof(clock), "%lld\n", (long long)time(NULL));
+	if ((err = cpio_writer_new(&w, out, JOB_INO_BASE)) < 0 ||
+	    (err = add_job_layer(w, b, j, false, cause)) < 0 ||
+	    (err = cpio_add_file(w, "pkvm/cmdline", 0644, cmdline, strlen(cmdline))) < 0 ||
+	    (err = cpio_add_file(w, "pkvm/entropy", 0600, entropy, sizeof(entropy))) < 0 ||
+	    (err = cpio_add_file(w, "pkvm/clock", 0644, clock, (size_t)n)) < 0)
+		goto fail;
+	size = cpio_writer_finish(w);
+	w = NULL;
+	if (size < 0) {
+		err = (int)size;
+		goto fail;
+	}
+	if (close(out) != 0) {
+		out = -1;
+		err = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (*cause == NULL)
+		set_cause(cause, err, "cannot write '%s': %s", path);
+	cpio_writer_free(w);
 	if (out >= 0)
 		close(out);
 	unlink(path);

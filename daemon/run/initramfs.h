@@ -26,5 +26,13 @@ void initramfs_free(struct initramfs *ir);
  * files.  0 or negative errno with *CAUSE set. */
 int initramfs_build_job(const struct initramfs *ir, struct blobs *b, const struct job *j,
     const char *path, char **cause);
+/* The base layer's path, which names its content (for a saved VM's key). */
+const char *initramfs_base_path(const struct initramfs *ir);
+/* Write to PATH what a restored VM's /init takes in place of a boot's job
+ * layer (docs/PERFORMANCE.md, "Boot once, test many"): job J's tests and
+ * their settings, CMDLINE as pkvm/cmdline, fresh randomness and the
+ * host's clock.  For a worker thread.  0 or negative errno with *CAUSE. */
+int initramfs_build_warm_layer(struct blobs *b, const struct job *j, const char *cmdline,
+    const char *path, char **cause);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * qmp.c -- a blocking QMP client for one command (qmp.h).
+ * qmp.c -- a blocking QMP client for one exchange (qmp.h).
  *
  * QMP is JSON objects, one per line: the server greets ({"QMP": ...}),
  * the client sends qmp_capabilities, then commands; replies are
@@ -199,6 +199,71 @@ qmp_connect(const char *jobdir, int *fdp)
 	return err;
 }
 
+/* Connect C to JOBDIR's monitor, read its greeting and negotiate: 0, or
+ * negative errno with *CAUSE (C's socket closed). */
+static int
+session_open(struct qmp_conn *c, const char *jobdir, char **cause)
+{
+	json_t *greeting = NULL;
+	int r;
+
+	if ((r = qmp_connect(jobdir, &c->fd)) < 0) {
+		set_cause(cause, "the guest's monitor does not answer: %s", strerror(-r));
+		return r;
+	}
+	if ((r = read_reply(c, &greeting)) < 0 || json_object_get(greeting, "QMP") == NULL) {
+		set_cause(cause, "the guest's monitor did not greet: %s",
+		    r < 0 ? strerror(-r) : "not QMP");
+		r = r < 0 ? r : -EPROTO;
+	} else if ((r = execute(c, json_pack("{s:s}", "execute", "qmp_capabilities"), -1, NULL,
+			cause)) < 0 &&
+	    *cause == NULL) {
+		set_cause(cause, "talking to the guest's monitor: %s", strerror(-r));
+	}
+	json_decref(greeting);
+	if (r < 0) {
+		free(c->buf);
+		c->buf = NULL;
+		close(c->fd);
+		c->fd = -1;
+	}
+	return r;
+}
+
+static void
+session_close(struct qmp_conn *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Run CMD (stolen) in an open session, passing PASS_FD as FDNAME first
+ * when >= 0, and give its "return" in *RET (NULL: not wanted). */
+static int
+session_run(struct qmp_conn *c, json_t *cmd, int pass_fd, const char *fdname, json_t **ret,
+    char **cause)
+{
+	int r;
+
+	if (pass_fd >= 0 &&
+	    (r = execute(c,
+		 json_pack("{s:s, s:{s:s}}", "execute", "getfd", "arguments", "fdname", fdname),
+		 pass_fd, NULL, cause)) < 0) {
+		json_decref(cmd);
+		goto fail;
+	}
+	if ((r = execute(c, cmd, -1, ret, cause)) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (*cause == NULL)
+		set_cause(cause, "talking to the guest's monitor: %s", strerror(-r));
+	return r;
+}
+
 /* Connect, greet, negotiate, pass PASS_FD as FDNAME when >= 0, run CMD
  * (stolen) and give its "return" in *RET. */
 static int
@@ -206,46 +271,124 @@ qmp_run(const char *jobdir, json_t *cmd, int pass_fd, const char *fdname, int ti
     json_t **ret, char **cause)
 {
 	struct qmp_conn c = { .fd = -1, .timeout_ms = timeout_ms };
-	json_t *greeting = NULL;
 	int r;
 
 	*ret = NULL;
 	*cause = NULL;
-	if ((r = qmp_connect(jobdir, &c.fd)) < 0) {
+	if ((r = session_open(&c, jobdir, cause)) < 0) {
 		json_decref(cmd);
-		set_cause(cause, "the guest's monitor does not answer: %s", strerror(-r));
 		return r;
 	}
-	if ((r = read_reply(&c, &greeting)) < 0 || json_object_get(greeting, "QMP") == NULL) {
-		json_decref(cmd);
-		set_cause(cause, "the guest's monitor did not greet: %s",
-		    r < 0 ? strerror(-r) : "not QMP");
-		r = r < 0 ? r : -EPROTO;
-		goto done;
-	}
-	if ((r = execute(&c, json_pack("{s:s}", "execute", "qmp_capabilities"), -1, NULL, cause)) <
-	    0) {
-		json_decref(cmd);
-		goto fail;
-	}
-	if (pass_fd >= 0 &&
-	    (r = execute(&c,
-		 json_pack("{s:s, s:{s:s}}", "execute", "getfd", "arguments", "fdname", fdname),
-		 pass_fd, NULL, cause)) < 0) {
-		json_decref(cmd);
-		goto fail;
-	}
-	if ((r = execute(&c, cmd, -1, ret, cause)) < 0)
-		goto fail;
-	goto done;
+	r = session_run(&c, cmd, pass_fd, fdname, ret, cause);
+	session_close(&c);
+	return r;
+}
 
-fail:
-	if (*cause == NULL)
-		set_cause(cause, "talking to the guest's monitor: %s", strerror(-r));
-done:
-	json_decref(greeting);
-	free(c.buf);
-	close(c.fd);
+/* x-ignore-shared: RAM that is a shared file mapping stays out of the
+ * stream (the caller keeps the file); set on both ends. */
+static json_t *
+ignore_shared_cmd(void)
+{
+	return json_pack("{s:s, s:{s:[{s:s, s:b}]}}", "execute", "migrate-set-capabilities",
+	    "arguments", "capabilities", "capability", "x-ignore-shared", "state", 1);
+}
+
+/* Poll C's query-migrate until the migration is over, at most
+ * TIMEOUT_MS: 0 once "completed", else negative errno with *CAUSE. */
+static int
+migration_wait(struct qmp_conn *c, int timeout_ms, char **cause)
+{
+	const struct timespec tick = { 0, 5 * 1000 * 1000 };
+	struct timespec t0, t1;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		json_t *ret = NULL;
+		const char *st;
+
+		if ((r = session_run(c, json_pack("{s:s}", "execute", "query-migrate"), -1, NULL,
+			 &ret, cause)) < 0)
+			return r;
+		st = json_string_value(json_object_get(ret, "status"));
+		if (st != NULL && strcmp(st, "completed") == 0) {
+			json_decref(ret);
+			return 0;
+		}
+		if (st != NULL && (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0)) {
+			const char *why = json_string_value(json_object_get(ret, "error-desc"));
+
+			set_cause(cause, "the migration %s%s%s", st, why ? ": " : "",
+			    why ? why : "");
+			json_decref(ret);
+			return -EIO;
+		}
+		json_decref(ret);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >
+		    timeout_ms) {
+			set_cause(cause, "the migration did not end within %d ms", timeout_ms);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+int
+qmp_migrate_save(const char *jobdir, int fd, int timeout_ms, char **cause)
+{
+	struct qmp_conn c = { .fd = -1, .timeout_ms = timeout_ms };
+	int r;
+
+	*cause = NULL;
+	if ((r = session_open(&c, jobdir, cause)) < 0)
+		return r;
+	if ((r = session_run(&c, ignore_shared_cmd(), -1, NULL, NULL, cause)) == 0 &&
+	    (r = session_run(&c,
+		 json_pack("{s:s, s:{s:s}}", "execute", "migrate", "arguments", "uri",
+		     "fd:pkvm-save"),
+		 fd, "pkvm-save", NULL, cause)) == 0)
+		r = migration_wait(&c, timeout_ms, cause);
+	session_close(&c);
+	return r;
+}
+
+int
+qmp_cont(const char *jobdir, int timeout_ms, char **cause)
+{
+	json_t *ret = NULL;
+	int r;
+
+	r = qmp_run(jobdir, json_pack("{s:s}", "execute", "cont"), -1, NULL, timeout_ms, &ret,
+	    cause);
+	json_decref(ret);
+	return r;
+}
+
+int
+qmp_migrate_load(const char *jobdir, int fd, int timeout_ms, char **cause)
+{
+	const struct timespec tick = { 0, 2 * 1000 * 1000 };
+	struct qmp_conn c = { .fd = -1, .timeout_ms = timeout_ms };
+	int r, tries = timeout_ms / 2;
+
+	*cause = NULL;
+	/* qemu makes its monitor's socket a little after it starts. */
+	while ((r = session_open(&c, jobdir, cause)) < 0 && (r == -ENOENT || r == -ECONNREFUSED) &&
+	    tries-- > 0) {
+		free(*cause);
+		*cause = NULL;
+		nanosleep(&tick, NULL);
+	}
+	if (r < 0)
+		return r;
+	if ((r = session_run(&c, ignore_shared_cmd(), -1, NULL, NULL, cause)) == 0 &&
+	    (r = session_run(&c,
+		 json_pack("{s:s, s:{s:s}}", "execute", "migrate-incoming", "arguments", "uri",
+		     "fd:pkvm-load"),
+		 fd, "pkvm-load", NULL, cause)) == 0)
+		r = migration_wait(&c, timeout_ms, cause);
+	session_close(&c);
 	return r;
 }
 

@@ -27,4 +27,18 @@ int qmp_human_command(const char *jobdir, const char *line, int timeout_ms, char
 int qmp_dump_guest_memory(const char *jobdir, int fd, const char *format, bool paging,
     int timeout_ms, char **cause);
 
+/* Save the running guest's devices into FD (a migration stream) with its
+ * RAM left out (x-ignore-shared: the RAM is a shared file the caller
+ * copies), waiting at most TIMEOUT_MS for the end; the guest is left
+ * stopped (qmp_cont goes on).  0, or negative errno with *CAUSE. */
+int qmp_migrate_save(const char *jobdir, int fd, int timeout_ms, char **cause);
+/* Let a stopped guest run again: 0, or negative errno with *CAUSE. */
+int qmp_cont(const char *jobdir, int timeout_ms, char **cause);
+/* Load into a qemu started with "-incoming defer", on the RAM file saved
+ * with the state, the devices qmp_migrate_save wrote to what FD reads,
+ * waiting for its monitor to come up and the load to end, at most
+ * TIMEOUT_MS each: 0 once loaded (the guest runs on, as it was saved),
+ * or negative errno with *CAUSE. */
+int qmp_migrate_load(const char *jobdir, int fd, int timeout_ms, char **cause);
+
 #endif

@@ -53,9 +53,11 @@
 #include "run/firmware.h"
 #include "run/initramfs.h"
 #include "run/procs.h"
+#include "run/qmp.h"
 #include "run/runner.h"
 #include "run/share.h"
 #include "run/slurm.h"
+#include "run/warm.h"
 #include "store/blobs.h"
 #include "store/store.h"
 
@@ -140,6 +142,24 @@ struct run {
 	char *payload_why; /* a limit killed it: which, else NULL */
 	uv_timer_t t_payload; /* its own time limit */
 	char efidir[PATH_MAX]; /* JOBDIR/efi: a FAT directory per EFI payload */
+
+	/* A warm job (warm.h): whether it is one here, what its key found,
+	 * the saved VM it starts from (or WARM_FROM's job), its RAM file,
+	 * what a restored guest is sent, and the save or load under way. */
+	bool warm_on;
+	enum warm_state warm;
+	char warm_key[SHA256_HEX_LEN + 1];
+	int64_t warm_from;
+	char warm_why[256];
+	char warm_ram[PATH_MAX];
+	char *warm_layer; /* "pkvm-job SIZE\n" and the layer, for a restore */
+	size_t warm_layer_len;
+	int warm_fd; /* the saved devices, for the load */
+	uv_work_t warm_work;
+	int warm_err;
+	char *warm_cause;
+	bool warm_saving, warm_started, warm_failed;
+	uint64_t warm_t0;
 };
 
 struct runner {
@@ -170,6 +190,7 @@ static void payload_kill(struct run *run, const char *fmt, ...)
 static void payload_ended(struct run *run, int64_t exit_status, int term_signal,
     const char *last_error);
 static void payload_start_next(struct run *run);
+static void warm_mark(struct run *run, const char *name);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -374,6 +395,10 @@ run_free(struct run *run)
 	free(run->cancelled_by);
 	free(run->disks);
 	free(run->payload_why);
+	free(run->warm_layer);
+	free(run->warm_cause);
+	if (run->warm_fd >= 0)
+		close(run->warm_fd);
 	free(run);
 }
 
@@ -527,6 +552,9 @@ on_console_event(void *arg, const struct console_event *ev)
 	case CONSOLE_LINE:
 		if (run->payload != NULL)
 			payload_exit_line(&run->pexit, ev->line);
+		break;
+	case CONSOLE_MARK:
+		warm_mark(run, ev->test);
 		break;
 	case CONSOLE_CORRUPT:
 		log_warnx("job %lld: damaged result line %llu on the console (%s)",
@@ -921,6 +949,228 @@ payload_prep(struct run *run)
 }
 
 /* Worker thread: everything a job needs on disk before qemu starts. */
+/* ---- warm starts (warm.h) ------------------------------------------------- */
+
+/* In prep_work: what job's key finds; for a restore, the guest's RAM, its
+ * saved devices and what it is sent (the layer, also qemu's -initrd);
+ * for a save, the empty file qemu grows into the guest's RAM. */
+static void
+warm_prep(struct run *run)
+{
+	const struct runner_env *env = &run->r->env;
+	const struct job *j = run->job;
+	char *cause = NULL, *cmd;
+	struct stat st;
+	int fd, err = 0;
+
+	if (warm_key(j, initramfs_base_path(env->initramfs), j->cpu ? j->cpu : JOB_CPU_DEFAULT,
+		run->warm_key) < 0) {
+		run->warm_on = false;
+		return;
+	}
+	run->warm = warm_lookup(env->state_dir, run->warm_key, &run->warm_from, run->warm_why,
+	    sizeof(run->warm_why));
+	snprintf(run->warm_ram, sizeof(run->warm_ram), "%s/ram", run->dir);
+	if (run->warm == WARM_UNAVAILABLE)
+		return;
+	if (run->warm == WARM_RESTORE) {
+		snprintf(run->initrd, sizeof(run->initrd), "%s/warm-layer", run->dir);
+		if ((err = warm_restore_prepare(env->state_dir, run->warm_key, run->warm_ram,
+			 &run->warm_fd, &cause)) == 0 &&
+		    (err = initramfs_build_warm_layer(env->blobs, j, run->cmdline, run->initrd,
+			 &cause)) == 0) {
+			if (stat(run->initrd, &st) != 0 ||
+			    (fd = open(run->initrd, O_RDONLY | O_CLOEXEC)) < 0)
+				err = -errno;
+			else {
+				int n = snprintf(NULL, 0, "pkvm-job %lld\n", (long long)st.st_size);
+
+				run->warm_layer_len = (size_t)n + (size_t)st.st_size;
+				run->warm_layer = malloc(run->warm_layer_len + 1);
+				if (run->warm_layer == NULL)
+					err = -ENOMEM;
+				else {
+					snprintf(run->warm_layer, (size_t)n + 1, "pkvm-job %lld\n",
+					    (long long)st.st_size);
+					if (read(fd, run->warm_layer + n, (size_t)st.st_size) !=
+					    st.st_size)
+						err = -EIO;
+				}
+				close(fd);
+			}
+		}
+		if (err == 0)
+			return;
+		/* A saved VM that cannot be read is no use: forget it, boot,
+		 * and save a new one. */
+		log_warnx("job %lld: warm start from job %lld's VM: %s; booting instead",
+		    (long long)run->id, (long long)run->warm_from, cause ? cause : strerror(-err));
+		free(cause);
+		cause = NULL;
+		free(run->warm_layer);
+		run->warm_layer = NULL;
+		if (run->warm_fd >= 0)
+			close(run->warm_fd);
+		run->warm_fd = -1;
+		warm_forget(env->state_dir, run->warm_key);
+		snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
+		run->warm = WARM_SAVE;
+	}
+	/* /init stops at its warm point and says so (warm_mark). */
+	if (asprintf(&cmd, "%s pkvm.warm=save", run->cmdline) >= 0) {
+		free(run->cmdline);
+		run->cmdline = cmd;
+	}
+	fd = open(run->warm_ram, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* A worker of RUN's is done: false when RUN goes on, true when it ended
+ * meanwhile (and was freed if this was the last thing it waited for). */
+static bool
+warm_work_done(struct run *run)
+{
+	if (--run->open_timers == 0) {
+		run_free(run);
+		return true;
+	}
+	return run->phase == RUN_FINISHED;
+}
+
+static void
+warm_save_work(uv_work_t *w)
+{
+	struct run *run = w->data;
+
+	run->warm_err = warm_save(run->r->env.state_dir, run->warm_key, run->dir, run->warm_ram,
+	    run->id, &run->warm_cause);
+}
+
+static void
+warm_save_after(uv_work_t *w, int status)
+{
+	struct run *run = w->data;
+	char text[512];
+	char *go;
+
+	(void)status;
+	if (warm_work_done(run))
+		return;
+	if (run->warm_err < 0) {
+		snprintf(text, sizeof(text), "warm: saving this VM failed: %s; the job goes on",
+		    run->warm_cause ? run->warm_cause : strerror(-run->warm_err));
+		log_warnx("job %lld: %s", (long long)run->id, text);
+	} else {
+		snprintf(text, sizeof(text),
+		    "warm: saved this VM at /init in %llu ms; later jobs of this kernel, machine "
+		    "and files start from it",
+		    (unsigned long long)(uv_now(run->r->env.loop) - run->warm_t0));
+		log_info("job %lld: %s", (long long)run->id, text);
+	}
+	serial_note(run, text);
+	/* Nothing to unpack: the job's own files came with its boot. */
+	if (run->exec != NULL && run->r->ex->channel_send != NULL &&
+	    (go = strdup("pkvm-job 0\n")) != NULL)
+		(void)run->r->ex->channel_send(run->exec, go, strlen(go));
+}
+
+static void
+warm_load_work(uv_work_t *w)
+{
+	struct run *run = w->data;
+
+	run->warm_err = qmp_migrate_load(run->dir, run->warm_fd, WARM_MIGRATE_TIMEOUT_MS,
+	    &run->warm_cause);
+	close(run->warm_fd);
+	run->warm_fd = -1;
+	if (run->warm_err < 0)
+		warm_forget(run->r->env.state_dir, run->warm_key);
+}
+
+/* A restore that did not work: the saved VM is forgotten (warm_load_work,
+ * on_exit_cb), and the job runs again, booting, as its next attempt. */
+static void
+warm_restore_failed(struct run *run, const char *why)
+{
+	if (run->verdict != RESULT_NONE)
+		return;
+	set_verdict(run, RESULT_ERROR,
+	    "warm start from job %lld's saved VM failed: %s (the saved VM is forgotten; the "
+	    "next attempt boots)",
+	    (long long)run->warm_from, why);
+	run->infra = true;
+	run->warm_failed = true;
+}
+
+static void
+warm_load_after(uv_work_t *w, int status)
+{
+	struct run *run = w->data;
+	char text[256];
+
+	(void)status;
+	if (warm_work_done(run))
+		return;
+	if (run->warm_err < 0) {
+		warm_restore_failed(run,
+		    run->warm_cause ? run->warm_cause : strerror(-run->warm_err));
+		run_stop(run);
+		return;
+	}
+	snprintf(text, sizeof(text),
+	    "warm: started from the VM job %lld saved at /init, in %llu ms",
+	    (long long)run->warm_from,
+	    (unsigned long long)(uv_now(run->r->env.loop) - run->warm_t0));
+	serial_note(run, text);
+	log_info("job %lld: %s", (long long)run->id, text);
+	if (run->r->ex->channel_send == NULL ||
+	    run->r->ex->channel_send(run->exec, run->warm_layer, run->warm_layer_len) < 0) {
+		warm_restore_failed(run, "the job's files could not be sent");
+		run_stop(run);
+	}
+	run->warm_layer = NULL; /* the executor's now */
+}
+
+/* RUN's worker FN, then AFTER on the loop; RUN waits for it to end. */
+static void
+warm_queue(struct run *run, uv_work_cb fn, uv_after_work_cb after)
+{
+	run->warm_t0 = uv_now(run->r->env.loop);
+	run->warm_work.data = run;
+	run->open_timers++;
+	if (uv_queue_work(run->r->env.loop, &run->warm_work, fn, after) != 0)
+		run->open_timers--;
+}
+
+/* /init's marks at its warm point (initramfs/init, warm_point). */
+static void
+warm_mark(struct run *run, const char *name)
+{
+	static const char why[] = "the kernel has no virtio console (virtio_console over "
+				  "virtio_mmio, built in or among the job's --extra modules) "
+				  "to take a job's files after a restore";
+
+	if (!run->warm_on || name == NULL)
+		return;
+	/* Before any test only: a test that prints the mark itself saves
+	 * nothing. */
+	if (strcmp(name, "warm-ready") == 0 && run->warm == WARM_SAVE && !run->warm_saving &&
+	    run->prog.test_index == 0 && run->exec != NULL) {
+		run->warm_saving = true;
+		warm_queue(run, warm_save_work, warm_save_after);
+	} else if (strcmp(name, "warm-unavailable") == 0 && run->warm == WARM_SAVE &&
+	    run->prog.test_index == 0) {
+		warm_mark_unavailable(run->r->env.state_dir, run->warm_key, run->id, why);
+		run->warm = WARM_UNAVAILABLE;
+		serial_note(run,
+		    "warm: this VM cannot be saved: the kernel has no virtio "
+		    "console to take a later job's files; jobs of this kernel boot");
+	} else if (strcmp(name, "warm-started") == 0 && run->warm == WARM_RESTORE) {
+		run->warm_started = true;
+	}
+}
+
 static void
 prep_work(uv_work_t *w)
 {
@@ -946,7 +1196,11 @@ prep_work(uv_work_t *w)
 	}
 	if (run->stage.dir[0] != '\0')
 		snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->stage.dir);
-	err = initramfs_build_job(env->initramfs, env->blobs, run->job, run->initrd, &cause);
+	if (run->warm_on)
+		warm_prep(run);
+	err = run->warm_on && run->warm == WARM_RESTORE
+	    ? 0
+	    : initramfs_build_job(env->initramfs, env->blobs, run->job, run->initrd, &cause);
 	if (err < 0) {
 		run->prep_err = err;
 		run->prep_cause = cause;
@@ -1041,6 +1295,17 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 		payload_ended(run, exit_status, term_signal, last_error);
 		return;
 	}
+	/* A restored guest that ended before it took its job: the restore
+	 * did not work. */
+	if (run->warm_on && run->warm == WARM_RESTORE && !run->warm_started &&
+	    run->verdict == RESULT_NONE) {
+		char why[320];
+
+		snprintf(why, sizeof(why), "qemu exited with status %lld%s%s",
+		    (long long)exit_status, last_error ? ": " : "", last_error ? last_error : "");
+		warm_restore_failed(run, why);
+		warm_forget(run->r->env.state_dir, run->warm_key);
+	}
 	/* A signal we did not send (ours come after a verdict): the host's
 	 * OOM killer, an operator. */
 	if (term_signal != 0 && run->verdict == RESULT_NONE) {
@@ -1111,6 +1376,21 @@ prep_after(uv_work_t *w, int status)
 	spec.vars = run->vars;
 	spec.disks = run->disks;
 	spec.ndisks = run->disks_ready ? run->job->ndisks : 0;
+	if (run->warm_on && run->warm != WARM_UNAVAILABLE) {
+		spec.warm_ram = run->warm_ram;
+		spec.warm_incoming = run->warm == WARM_RESTORE;
+	}
+	if (run->warm_on && run->warm == WARM_UNAVAILABLE) {
+		char text[512];
+
+		snprintf(text, sizeof(text), "warm: booting: %s (found by job %lld)", run->warm_why,
+		    (long long)run->warm_from);
+		serial_note(run, text);
+	} else if (run->warm_on && run->warm == WARM_SAVE) {
+		serial_note(run,
+		    "warm: no saved VM of this kernel, machine and files yet: booting, "
+		    "and saving it at /init");
+	}
 	err = r->ex->start(r->env.loop, &spec, &cb, &run->exec, &cause);
 	if (err < 0) {
 		set_verdict(run, RESULT_ERROR, "%s", cause ? cause : "cannot start qemu");
@@ -1129,6 +1409,8 @@ prep_after(uv_work_t *w, int status)
 	run->last_output_ms = uv_now(r->env.loop);
 	run->qemu_started_ms = run->last_output_ms;
 	run_phase(run, PHASE_BOOTING);
+	if (run->warm_on && run->warm == WARM_RESTORE)
+		warm_queue(run, warm_load_work, warm_load_after);
 	uv_timer_start(&run->t_timeout, on_timeout_timer, (uint64_t)run->job->timeout_s * 1000, 0);
 	/* An interactive job waits on a person, who may think for longer. */
 	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0 && !run->job->interactive)
@@ -1332,6 +1614,8 @@ run_start(struct runner *r, struct job *j)
 	run->job = j;
 	run->id = j->id;
 	run->serial_fd = -1;
+	run->warm_fd = -1;
+	run->warm_on = j->warm && j->kind != JOB_KIND_PAYLOAD;
 	run->slots = r->env.job_per_slot ? 1 : scheduler_slots_needed(j->smp, r->total);
 	timers[0] = &run->t_timeout;
 	timers[1] = &run->t_idle;
@@ -1459,7 +1743,8 @@ runner_job_dir_scrub(const char *state_dir, int64_t id, bool keep_initrd)
 {
 	/* What a run writes and removes itself when it ends; a kill -9
 	 * ends it before that (bench/soak found both left behind). */
-	static const char *const leftovers[] = { "initrd", "artifacts/.partial" };
+	static const char *const leftovers[] = { "initrd", "artifacts/.partial", "ram",
+		"warm-layer" };
 	char dir[PATH_MAX], path[PATH_MAX];
 	int removed = 0;
 
@@ -1570,6 +1855,9 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		run->exec = NULL;
 	}
 	initrd_delete(run);
+	/* The guest's RAM, up to its -m in size: never kept. */
+	if (run->warm_ram[0] != '\0' && unlink(run->warm_ram) != 0 && errno != ENOENT)
+		log_warn(-errno, "job %lld: deleting %s", (long long)run->id, run->warm_ram);
 	/* A kept overlay is a job file (docs/DISKS.md); a requeued job makes
 	 * new ones from the blobs. */
 	if (run->disks_ready)

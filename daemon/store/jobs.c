@@ -47,7 +47,7 @@
 	" j.tests_failed, j.test_timeout_s, j.fail_on_warn, j.timings," \
 	" j.build_dir, j.gcov_tool, j.net, j.vmlinux, j.via, j.pinned, j.pruned_ms," \
 	" j.interactive, j.cpu, j.max_attempts, j.tests_key, j.retry_failed, j.new_seed," \
-	" j.strict, j.placement"
+	" j.strict, j.placement, j.warm"
 
 /* The rows of one attempt of job ?1, the job's current one. */
 #define OF_CURRENT_ATTEMPT "job_id = ?1 AND attempt = (SELECT attempt FROM jobs WHERE id = ?1)"
@@ -58,10 +58,10 @@ const struct stmt_def st_job_stmts[] = {
 		   " smp, mem_mb, append, timeout_s, idle_timeout_s, debug_port,"
 		   " coverage, uefi, seed, priority, test_timeout_s, fail_on_warn,"
 		   " timings, build_dir, gcov_tool, net, vmlinux, via, interactive, cpu,"
-		   " max_attempts, tests_key, retry_failed, new_seed, strict)"
+		   " max_attempts, tests_key, retry_failed, new_seed, strict, warm)"
 		   " VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 		   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-		   " ?26, ?27, ?28, ?29)" },
+		   " ?26, ?27, ?28, ?29, ?30)" },
 	/* job_tags keeps no position (rowid is the order): ?2 goes unused,
 	 * so the tags are written like every other list of strings. */
 	{ .id = STMT_TAG_INSERT,
@@ -279,6 +279,7 @@ row_to_job(sqlite3_stmt *s, struct job **out, const char *fn)
 	j->strict = sqlite3_column_int(s, 41) != 0;
 	if ((r = st_col_dup(s, 42, &j->placement)) < 0)
 		goto fail;
+	j->warm = sqlite3_column_int(s, 43) != 0;
 	*out = j;
 	return 0;
 
@@ -805,6 +806,7 @@ insert_job_row(struct store *st, const struct job *j, int64_t created, int64_t *
 	sqlite3_bind_int(s, 27, j->retry_failed);
 	sqlite3_bind_int(s, 28, j->new_seed);
 	sqlite3_bind_int(s, 29, j->strict);
+	sqlite3_bind_int(s, 30, j->warm);
 	if ((r = tests_key(j, key)) < 0) {
 		st_stmt_done(s);
 		return r;

@@ -721,10 +721,6 @@ check_warm(const struct job *j, struct job_json_error *e)
 		return fail(e, "invalid_field", "warm",
 		    "warm starts a VM saved from a direct kernel boot, and uefi boots through "
 		    "UEFI firmware, a different machine");
-	if (j->interactive)
-		return fail(e, "invalid_field", "warm",
-		    "warm starts a saved VM, which keeps the kernel command line it booted with, "
-		    "and interactive is set on the command line");
 	if (j->debug_port != 0)
 		return fail(e, "invalid_field", "warm",
 		    "with a debug port the guest stops at its first instruction for gdb, which a "

@@ -70,17 +70,14 @@ check_match "warm with a disk is refused, and says why" \
 check_match "warm with uefi is refused, and says why" \
 	"$(refusal "{\"kernel\": \"$KSHA\", \"uefi\": true, \"warm\": true}")" \
 	"^invalid_field warm warm starts a VM saved from a direct kernel boot, "
-check_match "warm with interactive is refused, and says why" \
-	"$(refusal "{\"kernel\": \"$KSHA\", \"interactive\": true, \"warm\": true}")" \
-	"^invalid_field warm warm starts a saved VM, which keeps the kernel command line "
 check_match "warm with a debug port is refused, and says why" \
 	"$(refusal "{\"kernel\": \"$KSHA\", \"debug_port\": 1234, \"warm\": true}")" \
 	"^invalid_field warm with a debug port the guest stops at its first instruction for gdb"
 check_eq "each refusal is a 400" \
 	"$(status_of "{\"kernel\": \"$KSHA\", \"debug_port\": 1234, \"warm\": true}")" 400
 rc=0
-ctl submit "$TEST_KERNEL" --warm --interactive >/dev/null 2>&1 || rc=$?
-check "pkvmctl submit --warm --interactive fails" [ "$rc" -ne 0 ]
+ctl submit "$TEST_KERNEL" --warm --uefi >/dev/null 2>&1 || rc=$?
+check "pkvmctl submit --warm --uefi fails" [ "$rc" -ne 0 ]
 
 # ---- under --executor slurm the memory file is on the wrong host ----------------------
 # A squeue that lists no jobs is all pkvmd asks of Slurm at start-up, and

@@ -1669,6 +1669,11 @@ run_start(struct runner *r, struct job *j)
 	snprintf(old, sizeof(old), "%s/artifacts", run->dir);
 	(void)artifact_channel_new(&run->chan, old, (uint64_t)r->env.artifact_max_bytes,
 	    on_channel_artifact, run);
+	/* A warm start takes its job over the channel: without one (no
+	 * memory for it) the job boots, and nothing is concluded about its
+	 * kernel. */
+	if (run->chan == NULL)
+		run->warm_on = false;
 
 	if (mkdir(run->dir, 0755) != 0 && errno != EEXIST) {
 		set_verdict(run, RESULT_ERROR, "cannot create %s: %s", run->dir, strerror(errno));

@@ -948,7 +948,6 @@ payload_prep(struct run *run)
 	}
 }
 
-/* Worker thread: everything a job needs on disk before qemu starts. */
 /* ---- warm starts (warm.h) ------------------------------------------------- */
 
 /* In prep_work: what job's key finds; for a restore, the guest's RAM, its
@@ -1013,6 +1012,7 @@ warm_prep(struct run *run)
 			close(run->warm_fd);
 		run->warm_fd = -1;
 		warm_forget(env->state_dir, run->warm_key);
+		unlink(run->initrd);
 		snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
 		run->warm = WARM_SAVE;
 	}
@@ -1171,6 +1171,7 @@ warm_mark(struct run *run, const char *name)
 	}
 }
 
+/* Worker thread: everything a job needs on disk before qemu starts. */
 static void
 prep_work(uv_work_t *w)
 {

@@ -641,6 +641,35 @@ chan_open(uv_loop_t *loop, struct exec_handle *h, int *child)
 	return true;
 }
 
+/* The console's pipe into H->out, qemu's end into *CHILD: 0 or negative
+ * errno.  A pipe, not libuv's UV_CREATE_PIPE, which is a socketpair:
+ * qemu writes the guest's serial output a byte per write(2), and a Unix
+ * socket charges each write a whole buffer of its send room, so it was
+ * full after a few hundred bytes and held the guest's vCPU until we read
+ * (the kernel reached /init 0.4 s later in its own clock than with the
+ * same command run by hand: docs/PERFORMANCE.md, section 9).  A pipe
+ * packs small writes into its pages; CONSOLE_PIPE_BYTES of them let the
+ * console wait out CONSOLE_COALESCE_MS at any speed a guest prints. */
+#define CONSOLE_PIPE_BYTES (1024 * 1024)
+
+static int
+console_pipe(struct exec_handle *h, int *child)
+{
+	int fds[2], err;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -errno;
+	/* Best effort: an unprivileged pkvmd may be held to less. */
+	(void)fcntl(fds[0], F_SETPIPE_SZ, CONSOLE_PIPE_BYTES);
+	if ((err = uv_pipe_open(&h->out, fds[0])) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	*child = fds[1];
+	return 0;
+}
+
 static void
 on_proc_exit(uv_process_t *p, int64_t status, int sig)
 {
@@ -708,7 +737,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	uv_process_options_t opt = { 0 };
 	uv_stdio_container_t stdio[4];
 	struct argv a = { 0 };
-	int logfd, chan_fd = -1, err;
+	int logfd, chan_fd = -1, out_fd = -1, err;
 
 	*cause = NULL;
 	if ((err = give_files(spec, cause)) < 0)
@@ -752,6 +781,18 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	uv_timer_init(loop, &h->pause);
 	h->pause.data = h;
 	h->proc.data = h;
+	if ((err = console_pipe(h, &out_fd)) < 0) {
+		close(logfd);
+		if (asprintf(cause, "cannot make the console's pipe: %s", uv_strerror(err)) < 0)
+			*cause = NULL;
+		/* No uv_spawn yet: the process handle was never made. */
+		h->open_handles += 4;
+		uv_close((uv_handle_t *)&h->out, on_closed);
+		uv_close((uv_handle_t *)&h->in, on_closed);
+		uv_close((uv_handle_t *)&h->resume, on_closed);
+		uv_close((uv_handle_t *)&h->pause, on_closed);
+		return err;
+	}
 
 	/* A payload boots no /init of ours: nothing would use the channel. */
 	h->has_chan = cb->on_channel != NULL && spec->payload == NULL && !h->slurm &&
@@ -760,8 +801,8 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	write_cmd(spec->jobdir, &a, spec->payload != NULL);
 	stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
 	stdio[0].data.stream = (uv_stream_t *)&h->in;
-	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[1].data.stream = (uv_stream_t *)&h->out;
+	stdio[1].flags = UV_INHERIT_FD;
+	stdio[1].data.fd = out_fd;
 	stdio[2].flags = UV_INHERIT_FD;
 	stdio[2].data.fd = logfd;
 	opt.file = a.v[0];
@@ -777,6 +818,7 @@ qemu_start(uv_loop_t *loop, const struct exec_spec *spec, const struct exec_call
 	opt.cwd = h->slurm ? h->stage.dir : spec->jobdir;
 	err = uv_spawn(loop, &h->proc, &opt);
 	close(logfd);
+	close(out_fd);
 	if (chan_fd >= 0)
 		close(chan_fd);
 	if (err < 0) {

@@ -106,29 +106,35 @@ reruns_json(const struct test_full *x)
 	return arr;
 }
 
-void
-http_job_results(struct http_request *req)
+/* GET /v1/jobs/ID/results, in the thread pool (reader.c): a job of tens
+ * of thousands of sub-results makes a tree of megabytes, 60-80 ms of
+ * work that would hold every console and request on the loop. */
+static void
+results_work(struct store *st, const char *state_dir, void *arg, struct http_reader_result *res)
 {
-	struct http_env *d = http_request_env(req);
+	int64_t id = *(int64_t *)arg;
 	struct flaky_names fl = { .n = 0 };
 	struct flaky_test *flaky = NULL;
 	struct test_full *t = NULL;
 	struct job *j = NULL;
 	size_t n = 0, nflaky = 0;
-	json_t *arr;
-	int64_t id;
+	json_t *arr, *o;
 	int err;
 
-	if (!http_job_id_param(req, &id))
-		return;
-	if ((err = store_test_list_full(d->store, id, &t, &n)) < 0) {
-		http_reply_job_error(req, id, err, "listing results");
+	(void)state_dir;
+	if ((err = store_test_list_full(st, id, &t, &n)) < 0) {
+		if (err == -ENOENT)
+			http_reader_fail(res, HTTP_ERR_NOT_FOUND, NULL, "no job %lld",
+			    (long long)id);
+		else
+			http_reader_fail(res, HTTP_ERR_INTERNAL, NULL, "listing results: %s",
+			    strerror(-err));
 		return;
 	}
 	/* Flakiness next to each result (docs/COMPARE.md): of the job's
 	 * kernel and test files; without it the results stand alone. */
-	if (store_job_get(d->store, id, &j) == 0 && j->tests_key[0] != '\0' &&
-	    store_flaky_of(d->store, j->kernel, j->tests_key, &flaky, &nflaky) == 0) {
+	if (store_job_get(st, id, &j) == 0 && j->tests_key[0] != '\0' &&
+	    store_flaky_of(st, j->kernel, j->tests_key, &flaky, &nflaky) == 0) {
 		fl.f = flaky;
 		fl.n = nflaky;
 	}
@@ -136,7 +142,7 @@ http_job_results(struct http_request *req)
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct test_full *x = &t[i];
-		json_t *o, *fj;
+		json_t *fj;
 
 		snprintf(fl.key, sizeof(fl.key), "%s", x->t.name);
 		fj = fl.n > 0 ? flaky_json(&fl) : NULL;
@@ -155,7 +161,25 @@ http_job_results(struct http_request *req)
 	}
 	store_test_list_full_free(t, n);
 	store_flaky_free(flaky, nflaky);
-	http_reply_json(req, 200, json_pack("{s:o}", "tests", arr));
+	o = json_pack("{s:o}", "tests", arr);
+	if (o != NULL && (res->text = json_dumps(o, JSON_COMPACT)) != NULL)
+		res->len = strlen(res->text);
+	json_decref(o);
+}
+
+void
+http_job_results(struct http_request *req)
+{
+	int64_t id, *arg;
+
+	if (!http_job_id_param(req, &id))
+		return;
+	if ((arg = malloc(sizeof(*arg))) == NULL) {
+		http_reply_error(req, HTTP_ERR_NO_MEMORY, NULL, NULL);
+		return;
+	}
+	*arg = id;
+	http_reader_run(req, results_work, arg, free);
 }
 
 static json_t *

@@ -199,6 +199,16 @@ qmp_connect(const char *jobdir, int *fdp)
 	return err;
 }
 
+static void
+session_close(struct qmp_conn *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
 /* Connect C to JOBDIR's monitor, read its greeting and negotiate: 0, or
  * negative errno with *CAUSE (C's socket closed). */
 static int
@@ -221,23 +231,9 @@ session_open(struct qmp_conn *c, const char *jobdir, char **cause)
 		set_cause(cause, "talking to the guest's monitor: %s", strerror(-r));
 	}
 	json_decref(greeting);
-	if (r < 0) {
-		free(c->buf);
-		c->buf = NULL;
-		close(c->fd);
-		c->fd = -1;
-	}
+	if (r < 0)
+		session_close(c);
 	return r;
-}
-
-static void
-session_close(struct qmp_conn *c)
-{
-	free(c->buf);
-	c->buf = NULL;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
 }
 
 /* Run CMD (stolen) in an open session, passing PASS_FD as FDNAME first

@@ -5,6 +5,7 @@
  *
  *   follow --unix SOCKET --path PATH -n N --ready FILE
  *   follow --hash FILE
+ *   follow --ceiling N MB
  *
  * Opens N connections to SOCKET, asks each for PATH (GET, HTTP/1.1, one
  * request), reads the answers with epoll as fast as they come, de-chunks
@@ -18,8 +19,14 @@
  * hash; EPOCH: the wall clock of the last body's end, for the lag).
  * --hash FILE prints the same hash of FILE's bytes, to compare with the
  * job's serial file.
+ *
+ * --ceiling N MB is the machine's bound for any server: one thread writes
+ * MB megabytes to each of N Unix socketpairs, 64 KiB at a time in turn,
+ * and this one reads them all with epoll, nothing parsed, nothing hashed.
+ * It prints the rate each copy got and the total.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -192,6 +199,77 @@ hash_file(const char *path)
 	return 0;
 }
 
+struct ceiling {
+	int n, *fds;
+	uint64_t bytes;
+};
+
+static void *
+ceiling_writer(void *arg)
+{
+	static char chunk[64 * 1024];
+	struct ceiling *c = arg;
+
+	memset(chunk, 'x', sizeof(chunk));
+	for (uint64_t done = 0; done < c->bytes; done += sizeof(chunk))
+		for (int i = 0; i < c->n; i++)
+			if (write(c->fds[i], chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk))
+				die("write");
+	for (int i = 0; i < c->n; i++)
+		close(c->fds[i]);
+	return NULL;
+}
+
+static int
+ceiling(int n, uint64_t mb)
+{
+	static uint8_t buf[1 << 18];
+	struct ceiling c = { .n = n, .bytes = mb * 1000 * 1000 };
+	struct epoll_event ev, evs[64];
+	struct timespec t0, t1;
+	uint64_t total = 0;
+	pthread_t tid;
+	int ep, open_fds = n;
+	double s;
+
+	if ((c.fds = calloc((size_t)n, sizeof(int))) == NULL || (ep = epoll_create1(0)) < 0)
+		die("setup");
+	for (int i = 0; i < n; i++) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+			die("socketpair");
+		c.fds[i] = sv[0];
+		ev.events = EPOLLIN;
+		ev.data.fd = sv[1];
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev) != 0)
+			die("epoll_ctl");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (pthread_create(&tid, NULL, ceiling_writer, &c) != 0)
+		die("pthread_create");
+	while (open_fds > 0) {
+		int m = epoll_wait(ep, evs, 64, -1);
+
+		for (int i = 0; i < m; i++) {
+			ssize_t got = read(evs[i].data.fd, buf, sizeof(buf));
+
+			if (got > 0) {
+				total += (uint64_t)got;
+			} else if (got == 0) {
+				close(evs[i].data.fd);
+				open_fds--;
+			}
+		}
+	}
+	pthread_join(tid, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("ceiling: %d copies of %.0f MB in %.2f s: %.1f MB/s each, %.2f GB/s in all\n", n,
+	    (double)total / n / 1e6, s, (double)total / n / s / 1e6, (double)total / s / 1e9);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -209,6 +287,8 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--hash") == 0 && i + 1 < argc)
 			return hash_file(argv[i + 1]);
+		if (strcmp(argv[i], "--ceiling") == 0 && i + 2 < argc)
+			return ceiling(atoi(argv[i + 1]), strtoull(argv[i + 2], NULL, 10));
 		if (strcmp(argv[i], "--unix") == 0 && i + 1 < argc)
 			sock = argv[++i];
 		else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc)

@@ -622,6 +622,25 @@ parse_test_output(struct console_parser *p)
 	crash_reports_add(&p->crashes, p->scratch, p->lines, hit, &p->match, report_emit, p);
 }
 
+/* The first RESULT_PREFIX in the LEN bytes at S, or NULL.  By its '@':
+ * most console lines have none, and memchr passes them at memory speed
+ * where strstr() was a twentieth of a flood's capture. */
+static char *
+find_result(char *s, size_t len)
+{
+	const size_t plen = sizeof(RESULT_PREFIX) - 1;
+	char *end = s + len, *at = s;
+
+	while ((at = memchr(at, '@', (size_t)(end - at))) != NULL) {
+		if ((size_t)(end - at) < plen)
+			return NULL;
+		if (memcmp(at, RESULT_PREFIX, plen) == 0)
+			return at;
+		at++;
+	}
+	return NULL;
+}
+
 /* A finished logged line: a result line, or output (and maybe a crash). */
 static void
 parse_line(struct console_parser *p)
@@ -635,7 +654,7 @@ parse_line(struct console_parser *p)
 		parse_test_output(p);
 		return;
 	}
-	mark = strstr(p->buf, RESULT_PREFIX);
+	mark = find_result(p->buf, p->len);
 	if (mark != NULL) {
 		/* A result line ends every report and is no part of one; init
 		 * runs, so the kernel is up. */

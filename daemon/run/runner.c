@@ -159,6 +159,9 @@ struct run {
 	int warm_err;
 	char *warm_cause;
 	bool warm_saving, warm_started, warm_failed;
+	bool warm_rebooted; /* a failed restore made it boot (warm_reboot) */
+	bool warm_busy; /* a save or load worker is out */
+	bool warm_reboot_due; /* ... and warm_reboot waits for it */
 	uint64_t warm_t0;
 };
 
@@ -191,6 +194,10 @@ static void payload_ended(struct run *run, int64_t exit_status, int term_signal,
     const char *last_error);
 static void payload_start_next(struct run *run);
 static void warm_mark(struct run *run, const char *name);
+static void prep_work(uv_work_t *w);
+static void prep_after(uv_work_t *w, int status);
+static void initrd_delete(struct run *run);
+static void warm_reboot(struct run *run);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -969,6 +976,10 @@ warm_prep(struct run *run)
 	}
 	run->warm = warm_lookup(env->state_dir, run->warm_key, &run->warm_from, run->warm_why,
 	    sizeof(run->warm_why));
+	/* After a restore that failed, boot: not even a VM another job
+	 * saved since is tried twice in one run. */
+	if (run->warm_rebooted && run->warm == WARM_RESTORE)
+		run->warm = WARM_SAVE;
 	snprintf(run->warm_ram, sizeof(run->warm_ram), "%s/ram", run->dir);
 	if (run->warm == WARM_UNAVAILABLE)
 		return;
@@ -1031,6 +1042,7 @@ warm_prep(struct run *run)
 static bool
 warm_work_done(struct run *run)
 {
+	run->warm_busy = false;
 	if (--run->open_timers == 0) {
 		run_free(run);
 		return true;
@@ -1089,17 +1101,22 @@ warm_load_work(uv_work_t *w)
 }
 
 /* A restore that did not work: the saved VM is forgotten (warm_load_work,
- * on_exit_cb), and the job runs again, booting, as its next attempt. */
+ * on_exit_cb), and once its qemu is gone the same run boots the job
+ * (warm_reboot), as if there had been no saved VM.  Nothing of the guest's
+ * ran, so it costs the job no attempt. */
 static void
 warm_restore_failed(struct run *run, const char *why)
 {
-	if (run->verdict != RESULT_NONE)
+	char text[512];
+
+	if (run->verdict != RESULT_NONE || run->warm_failed)
 		return;
-	set_verdict(run, RESULT_ERROR,
-	    "warm start from job %lld's saved VM failed: %s (the saved VM is forgotten; the "
-	    "next attempt boots)",
+	snprintf(text, sizeof(text),
+	    "warm: starting from the VM job %lld saved failed: %s; it is forgotten, and the job "
+	    "boots",
 	    (long long)run->warm_from, why);
-	run->infra = true;
+	serial_note(run, text);
+	log_warnx("job %lld: %s", (long long)run->id, text);
 	run->warm_failed = true;
 }
 
@@ -1112,6 +1129,15 @@ warm_load_after(uv_work_t *w, int status)
 	(void)status;
 	if (warm_work_done(run))
 		return;
+	/* Its qemu went first (on_exit_cb): boot now that the load is over,
+	 * unless the job was decided meanwhile (its timeout, a cancel). */
+	if (run->warm_reboot_due) {
+		if (run->verdict == RESULT_NONE && !run->cancel_requested && !run->shutdown_stop)
+			warm_reboot(run);
+		else
+			run_finish(run, 0, false);
+		return;
+	}
 	if (run->warm_err < 0) {
 		warm_restore_failed(run,
 		    run->warm_cause ? run->warm_cause : strerror(-run->warm_err));
@@ -1139,8 +1165,11 @@ warm_queue(struct run *run, uv_work_cb fn, uv_after_work_cb after)
 	run->warm_t0 = uv_now(run->r->env.loop);
 	run->warm_work.data = run;
 	run->open_timers++;
-	if (uv_queue_work(run->r->env.loop, &run->warm_work, fn, after) != 0)
+	run->warm_busy = true;
+	if (uv_queue_work(run->r->env.loop, &run->warm_work, fn, after) != 0) {
 		run->open_timers--;
+		run->warm_busy = false;
+	}
 }
 
 /* /init's marks at its warm point (initramfs/init, warm_point). */
@@ -1274,6 +1303,44 @@ on_lost(void *arg, const char *why)
 	run->infra = true;
 }
 
+/* The qemu of a restore that failed is gone: prepare the job again, this
+ * time to boot (and save a new VM), in the same run. */
+static void
+warm_reboot(struct run *run)
+{
+	struct runner *r = run->r;
+	uv_timer_t *timers[] = { &run->t_timeout, &run->t_idle, &run->t_kill, &run->t_crash,
+		&run->t_done };
+	char dir[PATH_MAX];
+
+	r->ex->release(run->exec);
+	run->exec = NULL;
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
+		uv_timer_stop(timers[i]);
+	initrd_delete(run);
+	snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
+	free(run->warm_layer);
+	run->warm_layer = NULL;
+	run->warm = WARM_SAVE;
+	run->warm_failed = false;
+	run->warm_rebooted = true;
+	run->warm_reboot_due = false;
+	run->seen_output = false;
+	console_parser_reset(run->parser);
+	/* A channel of its own for the new qemu: the old one ended with it. */
+	artifact_channel_free(run->chan);
+	run->chan = NULL;
+	snprintf(dir, sizeof(dir), "%s/artifacts", run->dir);
+	(void)artifact_channel_new(&run->chan, dir, (uint64_t)r->env.artifact_max_bytes,
+	    on_channel_artifact, run);
+	if (run->chan == NULL)
+		run->warm_on = false;
+	run->phase = RUN_PREPARING;
+	run_phase(run, PHASE_PREPARING);
+	run->prep.data = run;
+	uv_queue_work(r->env.loop, &run->prep, prep_work, prep_after);
+}
+
 static void
 on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_error)
 {
@@ -1306,6 +1373,16 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 		    (long long)exit_status, last_error ? ": " : "", last_error ? last_error : "");
 		warm_restore_failed(run, why);
 		warm_forget(run->r->env.state_dir, run->warm_key);
+	}
+	if (run->warm_failed && !run->warm_rebooted && run->verdict == RESULT_NONE &&
+	    !run->cancel_requested && !run->shutdown_stop) {
+		/* Not while the load still talks to the old qemu's monitor,
+		 * whose socket the new qemu would make again. */
+		if (run->warm_busy)
+			run->warm_reboot_due = true;
+		else
+			warm_reboot(run);
+		return;
 	}
 	/* A signal we did not send (ours come after a verdict): the host's
 	 * OOM killer, an operator. */

@@ -1163,6 +1163,10 @@ static void
 warm_queue(struct run *run, uv_work_cb fn, uv_after_work_cb after)
 {
 	run->warm_t0 = uv_now(run->r->env.loop);
+	/* A run may load and then save (warm_reboot): each its own cause. */
+	free(run->warm_cause);
+	run->warm_cause = NULL;
+	run->warm_err = 0;
 	run->warm_work.data = run;
 	run->open_timers++;
 	run->warm_busy = true;

@@ -1138,9 +1138,11 @@ warm_load_after(uv_work_t *w, int status)
 			run_finish(run, 0, false);
 		return;
 	}
+	/* The load failed: qemu goes, and on_exit_cb says why, in qemu's
+	 * words when it has some (warm_restore_failed). */
 	if (run->warm_err < 0) {
-		warm_restore_failed(run,
-		    run->warm_cause ? run->warm_cause : strerror(-run->warm_err));
+		if (run->warm_cause == NULL)
+			run->warm_cause = strdup(strerror(-run->warm_err));
 		run_stop(run);
 		return;
 	}
@@ -1373,8 +1375,17 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 	    run->verdict == RESULT_NONE) {
 		char why[320];
 
-		snprintf(why, sizeof(why), "qemu exited with status %lld%s%s",
-		    (long long)exit_status, last_error ? ": " : "", last_error ? last_error : "");
+		/* qemu's own words first: its monitor's end is only a
+		 * symptom (the load's worker may see it before we see qemu
+		 * go); else why the load gave up. */
+		if (exit_status != 0 && last_error != NULL)
+			snprintf(why, sizeof(why), "qemu exited with status %lld: %s",
+			    (long long)exit_status, last_error);
+		else if (run->warm_cause != NULL)
+			snprintf(why, sizeof(why), "%s", run->warm_cause);
+		else
+			snprintf(why, sizeof(why), "qemu exited with status %lld",
+			    (long long)exit_status);
 		warm_restore_failed(run, why);
 		warm_forget(run->r->env.state_dir, run->warm_key);
 	}

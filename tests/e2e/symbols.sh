@@ -66,7 +66,10 @@ check_match "crashes -v prints it" "$(ctl crashes -v "$warn")" \
 	"pc : lkdtm_WARNING\\+0x[0-9a-f]+/0x[0-9a-f]+ drivers/misc/lkdtm/bugs\\.c:$line\$"
 
 check_eq "the BUG is symbolized" "$(field "$bug" symbols)" ok
-line=$(field "$bug" report | grep -Eo -m1 'kernel BUG at drivers/misc/lkdtm/bugs\.c:[0-9]+' | grep -Eo '[0-9]+$')
+# The report whole first: grep -m1 on python's pipe would end it early, and
+# a python that still writes then dies of a broken pipe (pipefail).
+report=$(field "$bug" report)
+line=$(grep -Eo -m1 'kernel BUG at drivers/misc/lkdtm/bugs\.c:[0-9]+' <<<"$report" | grep -Eo '[0-9]+$')
 check_eq "pc : the line of its report's kernel BUG at" \
 	"$(place "$(field "$bug" symbolized)" '\] pc : lkdtm_BUG\+')" "drivers/misc/lkdtm/bugs.c:$line"
 check_match "which is a BUG()" "$(src_line drivers/misc/lkdtm/bugs.c "$line")" 'BUG\(\);'

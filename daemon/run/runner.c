@@ -161,6 +161,7 @@ struct run {
 	bool warm_saving, warm_started, warm_failed;
 	bool warm_rebooted; /* a failed restore made it boot (warm_reboot) */
 	bool warm_busy; /* a save or load worker is out */
+	bool warm_late; /* a test began: /init's warm point is past */
 	bool warm_reboot_due; /* ... and warm_reboot waits for it */
 	uint64_t warm_t0;
 };
@@ -562,6 +563,9 @@ on_console_event(void *arg, const struct console_event *ev)
 		break;
 	case CONSOLE_MARK:
 		warm_mark(run, ev->test);
+		break;
+	case CONSOLE_TEST_BEGIN:
+		run->warm_late = true;
 		break;
 	case CONSOLE_CORRUPT:
 		log_warnx("job %lld: damaged result line %llu on the console (%s)",
@@ -1188,20 +1192,21 @@ warm_mark(struct run *run, const char *name)
 
 	if (!run->warm_on || name == NULL)
 		return;
-	/* Before any test only: a test that prints the mark itself saves
-	 * nothing. */
+	/* Before any test only: a test (or what it left running) that
+	 * prints the mark itself saves nothing. */
 	if (strcmp(name, "warm-ready") == 0 && run->warm == WARM_SAVE && !run->warm_saving &&
-	    run->prog.test_index == 0 && run->exec != NULL) {
+	    !run->warm_late && run->exec != NULL) {
 		run->warm_saving = true;
 		warm_queue(run, warm_save_work, warm_save_after);
 	} else if (strcmp(name, "warm-unavailable") == 0 && run->warm == WARM_SAVE &&
-	    run->prog.test_index == 0) {
+	    !run->warm_late) {
 		warm_mark_unavailable(run->r->env.state_dir, run->warm_key, run->id, why);
 		run->warm = WARM_UNAVAILABLE;
 		serial_note(run,
 		    "warm: this VM cannot be saved: the kernel has no virtio "
 		    "console to take a later job's files; jobs of this kernel boot");
-	} else if (strcmp(name, "warm-started") == 0 && run->warm == WARM_RESTORE) {
+	} else if (strcmp(name, "warm-started") == 0 && run->warm == WARM_RESTORE &&
+	    !run->warm_late) {
 		run->warm_started = true;
 	}
 }
@@ -1331,6 +1336,7 @@ warm_reboot(struct run *run)
 	run->warm_failed = false;
 	run->warm_rebooted = true;
 	run->warm_reboot_due = false;
+	run->warm_late = false;
 	run->seen_output = false;
 	console_parser_reset(run->parser);
 	/* A channel of its own for the new qemu: the old one ended with it. */

@@ -53,7 +53,7 @@
 #include "run/firmware.h"
 #include "run/initramfs.h"
 #include "run/procs.h"
-#include "run/qmp.h"
+#include "run/runner-private.h"
 #include "run/runner.h"
 #include "run/share.h"
 #include "run/slurm.h"
@@ -61,131 +61,9 @@
 #include "store/blobs.h"
 #include "store/store.h"
 
-enum run_phase { RUN_PREPARING, RUN_RUNNING, RUN_STOPPING, RUN_FINISHED };
-
-#define RUN_TIMERS 6
-
-#define SERIAL_PENDING_BYTES (64 * 1024)
-
-struct run {
-	struct runner *r;
-	struct run *next;
-	struct job *job;
-	int64_t id;
-	int slots;
-	/* Wall clock when store_job_start() took it: its duration, and the
-	 * usage fair share charges, count from then. */
-	int64_t started_ms;
-	uint64_t qemu_started_ms; /* uv_now() when qemu started: its boot's */
-	enum run_phase phase;
-	char dir[PATH_MAX];
-	char initrd[PATH_MAX];
-	char kernel[PATH_MAX];
-	char vars[PATH_MAX];
-	/* --executor slurm: the directory under the shared one where the
-	 * files qemu opens are made (slurm.h), STAGE.dir "" when none. */
-	struct slurm_stage stage;
-	char *cmdline;
-	struct firmware fw;
-	struct run_disk *disks; /* the job's ndisks, once prep_work made them */
-	bool disks_ready;
-
-	uv_work_t prep;
-	int prep_err;
-	char *prep_cause;
-
-	struct exec_handle *exec;
-	int serial_fd;
-	int64_t console_bytes;
-	bool capped;
-	struct console_parser *parser;
-	struct console_taps *taps; /* live viewers and the writer (attach) */
-	char serial_last; /* the last byte put in JOBDIR/serial */
-	/* Bytes for JOBDIR/serial not written yet: the parser hands them over
-	 * a line fragment at a time (61 bytes on average in a flood, less
-	 * than a byte from a real guest's console), and each written alone
-	 * cost a write(2) and woke every follower.  They go out together,
-	 * with one wake-up, once the chunk read from qemu is parsed. */
-	char serial_pending[SERIAL_PENDING_BYTES];
-	size_t serial_npending;
-	/* Artifacts over the fast channel (artifact-channel.h), or NULL. */
-	struct artifact_channel *chan;
-
-	/* Watchdogs. */
-	uv_timer_t t_timeout, t_idle, t_kill, t_crash, t_done;
-	int open_timers;
-	uint64_t last_output_ms; /* uv_now() of the last console byte */
-	bool seen_output;
-	/* The verdict is the infrastructure's, not the kernel's: qemu would
-	 * not start or was killed by the host.  The job runs again while it
-	 * has an attempt left (job->max_attempts). */
-	bool infra;
-	struct job_results *results; /* what the console says about the tests */
-
-	/* The verdict so far: RESULT_NONE until something decides it. */
-	enum job_result verdict;
-	char *message;
-	/* A crash decided it: its console line, and the test then running. */
-	uint64_t crash_line;
-	char *crash_test;
-	bool cancel_requested;
-	char *cancelled_by;
-	bool shutdown_stop; /* stopped by daemon shutdown: left for recovery */
-	struct job_progress prog; /* what GET /v1/events says of it */
-	char test_name[PKVM_NAME_MAX + 16]; /* with " (rerun K)" */
-
-	/* A payload job (docs/PAYLOADS.md): one qemu per payload, in turn. */
-	size_t payload_next; /* index of the next payload to boot */
-	const struct job_exe *payload; /* the one running, or NULL */
-	struct payload_exit pexit; /* what its console said of its end */
-	uint64_t payload_started_ms; /* uv_now() at its start */
-	char *payload_why; /* a limit killed it: which, else NULL */
-	uv_timer_t t_payload; /* its own time limit */
-	char efidir[PATH_MAX]; /* JOBDIR/efi: a FAT directory per EFI payload */
-
-	/* A warm job (warm.h): whether it is one here, what its key found,
-	 * the saved VM it starts from (or WARM_FROM's job), its RAM file,
-	 * what a restored guest is sent, and the save or load under way. */
-	bool warm_on;
-	enum warm_state warm;
-	char warm_key[SHA256_HEX_LEN + 1];
-	int64_t warm_from;
-	char warm_why[256];
-	char warm_ram[PATH_MAX];
-	char *warm_layer; /* "pkvm-job SIZE\n" and the layer, for a restore */
-	size_t warm_layer_len;
-	int warm_fd; /* the saved devices, for the load */
-	uv_work_t warm_work;
-	int warm_err;
-	char *warm_cause;
-	bool warm_saving, warm_started, warm_failed;
-	bool warm_rebooted; /* a failed restore made it boot (warm_reboot) */
-	bool warm_busy; /* a save or load worker is out */
-	bool warm_late; /* a test began: /init's warm point is past */
-	bool warm_reboot_due; /* ... and warm_reboot waits for it */
-	uint64_t warm_t0;
-};
-
-struct runner {
-	struct runner_env env;
-	const struct executor_ops *ex;
-	struct run *runs;
-	int total, busy;
-	bool shutting_down;
-	void (*shutdown_cb)(void *arg);
-	void *shutdown_arg;
-	uv_timer_t shutdown_timer;
-	int64_t slots_said[3]; /* total, used, queued as last published */
-	/* The queued and running jobs in memory (job/queue.h), and whether
-	 * it must be rebuilt from the store before its next use: at start-up,
-	 * and after a change it could not follow (out of memory, a start the
-	 * store refused), so that the store stays the one truth. */
-	struct queue *queue;
-	bool queue_stale;
-};
-
 static void run_finish(struct run *run, int64_t exit_status, bool has_exit);
 static void run_stop(struct run *run);
+static void run_initrd_delete(struct run *run);
 static void on_done_timer(uv_timer_t *t);
 static void on_crash_timer(uv_timer_t *t);
 static void on_idle_timer(uv_timer_t *t);
@@ -194,11 +72,6 @@ static void payload_kill(struct run *run, const char *fmt, ...)
 static void payload_ended(struct run *run, int64_t exit_status, int term_signal,
     const char *last_error);
 static void payload_start_next(struct run *run);
-static void warm_mark(struct run *run, const char *name);
-static void prep_work(uv_work_t *w);
-static void prep_after(uv_work_t *w, int status);
-static void initrd_delete(struct run *run);
-static void warm_reboot(struct run *run);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -562,7 +435,8 @@ on_console_event(void *arg, const struct console_event *ev)
 			payload_exit_line(&run->pexit, ev->line);
 		break;
 	case CONSOLE_MARK:
-		warm_mark(run, ev->test);
+		if (run->warm_on)
+			run_warm_mark(run, ev->test);
 		break;
 	case CONSOLE_TEST_BEGIN:
 		run->warm_late = true;
@@ -631,7 +505,7 @@ on_log_output(void *arg, const char *buf, size_t len)
  * against --console-max like the guest's output: a guest sending a
  * million tiny files must not grow the log past it. */
 static void
-serial_note(struct run *run, const char *text)
+run_serial_note(struct run *run, const char *text)
 {
 	char note[1024];
 	int n = snprintf(note, sizeof(note), "%s[pkvmd: %s]\n",
@@ -648,7 +522,7 @@ serial_note(struct run *run, const char *text)
 /* A file came over the fast channel: record it as the console's are, and
  * say in the job's log how it went and how fast. */
 static void
-on_channel_artifact(void *arg, const struct artifact_record *a,
+run_on_channel_artifact(void *arg, const struct artifact_record *a,
     const struct artifact_channel_file *f)
 {
 	struct run *run = arg;
@@ -675,7 +549,7 @@ on_channel_artifact(void *arg, const struct artifact_record *a,
 		    (double)a->size / 1e3 / ms,
 		    f->guest_sha256 ? "checked against the guest's" : "computed here",
 		    artifact_status_name(a->status));
-	serial_note(run, text);
+	run_serial_note(run, text);
 	/* The guest waits for this before its next file or power-off: bytes
 	 * qemu still held when the guest powered off would be lost. */
 	if (run->exec != NULL && run->r->ex->channel_write != NULL) {
@@ -959,261 +833,9 @@ payload_prep(struct run *run)
 	}
 }
 
-/* ---- warm starts (warm.h) ------------------------------------------------- */
-
-/* In prep_work: what job's key finds; for a restore, the guest's RAM, its
- * saved devices and what it is sent (the layer, also qemu's -initrd);
- * for a save, the empty file qemu grows into the guest's RAM. */
-static void
-warm_prep(struct run *run)
-{
-	const struct runner_env *env = &run->r->env;
-	const struct job *j = run->job;
-	char *cause = NULL, *cmd;
-	struct stat st;
-	int fd, err = 0;
-
-	if (warm_key(j, initramfs_base_path(env->initramfs), j->cpu ? j->cpu : JOB_CPU_DEFAULT,
-		run->warm_key) < 0) {
-		run->warm_on = false;
-		return;
-	}
-	run->warm = warm_lookup(env->state_dir, run->warm_key, &run->warm_from, run->warm_why,
-	    sizeof(run->warm_why));
-	/* After a restore that failed, boot: not even a VM another job
-	 * saved since is tried twice in one run. */
-	if (run->warm_rebooted && run->warm == WARM_RESTORE)
-		run->warm = WARM_SAVE;
-	snprintf(run->warm_ram, sizeof(run->warm_ram), "%s/ram", run->dir);
-	if (run->warm == WARM_UNAVAILABLE)
-		return;
-	if (run->warm == WARM_RESTORE) {
-		snprintf(run->initrd, sizeof(run->initrd), "%s/warm-layer", run->dir);
-		if ((err = warm_restore_prepare(env->state_dir, run->warm_key, run->warm_ram,
-			 &run->warm_fd, &cause)) == 0 &&
-		    (err = initramfs_build_warm_layer(env->blobs, j, run->cmdline, run->initrd,
-			 &cause)) == 0) {
-			if (stat(run->initrd, &st) != 0 ||
-			    (fd = open(run->initrd, O_RDONLY | O_CLOEXEC)) < 0)
-				err = -errno;
-			else {
-				int n = snprintf(NULL, 0, "pkvm-job %lld\n", (long long)st.st_size);
-
-				run->warm_layer_len = (size_t)n + (size_t)st.st_size;
-				run->warm_layer = malloc(run->warm_layer_len + 1);
-				if (run->warm_layer == NULL)
-					err = -ENOMEM;
-				else {
-					snprintf(run->warm_layer, (size_t)n + 1, "pkvm-job %lld\n",
-					    (long long)st.st_size);
-					if (read(fd, run->warm_layer + n, (size_t)st.st_size) !=
-					    st.st_size)
-						err = -EIO;
-				}
-				close(fd);
-			}
-		}
-		if (err == 0)
-			return;
-		/* A saved VM that cannot be read is no use: forget it, boot,
-		 * and save a new one. */
-		log_warnx("job %lld: warm start from job %lld's VM: %s; booting instead",
-		    (long long)run->id, (long long)run->warm_from, cause ? cause : strerror(-err));
-		free(cause);
-		cause = NULL;
-		free(run->warm_layer);
-		run->warm_layer = NULL;
-		if (run->warm_fd >= 0)
-			close(run->warm_fd);
-		run->warm_fd = -1;
-		warm_forget(env->state_dir, run->warm_key);
-		unlink(run->initrd);
-		snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
-		run->warm = WARM_SAVE;
-	}
-	/* /init stops at its warm point and says so (warm_mark). */
-	if (asprintf(&cmd, "%s pkvm.warm=save", run->cmdline) >= 0) {
-		free(run->cmdline);
-		run->cmdline = cmd;
-	}
-	fd = open(run->warm_ram, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
-}
-
-/* A worker of RUN's is done: false when RUN goes on, true when it ended
- * meanwhile (and was freed if this was the last thing it waited for). */
-static bool
-warm_work_done(struct run *run)
-{
-	run->warm_busy = false;
-	if (--run->open_timers == 0) {
-		run_free(run);
-		return true;
-	}
-	return run->phase == RUN_FINISHED;
-}
-
-static void
-warm_save_work(uv_work_t *w)
-{
-	struct run *run = w->data;
-
-	run->warm_err = warm_save(run->r->env.state_dir, run->warm_key, run->dir, run->warm_ram,
-	    run->id, &run->warm_cause);
-}
-
-static void
-warm_save_after(uv_work_t *w, int status)
-{
-	struct run *run = w->data;
-	char text[512];
-	char *go;
-
-	(void)status;
-	if (warm_work_done(run))
-		return;
-	if (run->warm_err < 0) {
-		snprintf(text, sizeof(text), "warm: saving this VM failed: %s; the job goes on",
-		    run->warm_cause ? run->warm_cause : strerror(-run->warm_err));
-		log_warnx("job %lld: %s", (long long)run->id, text);
-	} else {
-		snprintf(text, sizeof(text),
-		    "warm: saved this VM at /init in %llu ms; later jobs of this kernel, machine "
-		    "and files start from it",
-		    (unsigned long long)(uv_now(run->r->env.loop) - run->warm_t0));
-		log_info("job %lld: %s", (long long)run->id, text);
-	}
-	serial_note(run, text);
-	/* Nothing to unpack: the job's own files came with its boot. */
-	if (run->exec != NULL && run->r->ex->channel_send != NULL &&
-	    (go = strdup("pkvm-job 0\n")) != NULL)
-		(void)run->r->ex->channel_send(run->exec, go, strlen(go));
-}
-
-static void
-warm_load_work(uv_work_t *w)
-{
-	struct run *run = w->data;
-
-	run->warm_err = qmp_migrate_load(run->dir, run->warm_fd, WARM_MIGRATE_TIMEOUT_MS,
-	    &run->warm_cause);
-	close(run->warm_fd);
-	run->warm_fd = -1;
-	if (run->warm_err < 0)
-		warm_forget(run->r->env.state_dir, run->warm_key);
-}
-
-/* A restore that did not work: the saved VM is forgotten (warm_load_work,
- * on_exit_cb), and once its qemu is gone the same run boots the job
- * (warm_reboot), as if there had been no saved VM.  Nothing of the guest's
- * ran, so it costs the job no attempt. */
-static void
-warm_restore_failed(struct run *run, const char *why)
-{
-	char text[512];
-
-	if (run->verdict != RESULT_NONE || run->warm_failed)
-		return;
-	snprintf(text, sizeof(text),
-	    "warm: starting from the VM job %lld saved failed: %s; it is forgotten, and the job "
-	    "boots",
-	    (long long)run->warm_from, why);
-	serial_note(run, text);
-	log_warnx("job %lld: %s", (long long)run->id, text);
-	run->warm_failed = true;
-}
-
-static void
-warm_load_after(uv_work_t *w, int status)
-{
-	struct run *run = w->data;
-	char text[256];
-
-	(void)status;
-	if (warm_work_done(run))
-		return;
-	/* Its qemu went first (on_exit_cb): boot now that the load is over,
-	 * unless the job was decided meanwhile (its timeout, a cancel). */
-	if (run->warm_reboot_due) {
-		if (run->verdict == RESULT_NONE && !run->cancel_requested && !run->shutdown_stop)
-			warm_reboot(run);
-		else
-			run_finish(run, 0, false);
-		return;
-	}
-	/* The load failed: qemu goes, and on_exit_cb says why, in qemu's
-	 * words when it has some (warm_restore_failed). */
-	if (run->warm_err < 0) {
-		if (run->warm_cause == NULL)
-			run->warm_cause = strdup(strerror(-run->warm_err));
-		run_stop(run);
-		return;
-	}
-	snprintf(text, sizeof(text),
-	    "warm: started from the VM job %lld saved at /init, in %llu ms",
-	    (long long)run->warm_from,
-	    (unsigned long long)(uv_now(run->r->env.loop) - run->warm_t0));
-	serial_note(run, text);
-	log_info("job %lld: %s", (long long)run->id, text);
-	if (run->r->ex->channel_send == NULL ||
-	    run->r->ex->channel_send(run->exec, run->warm_layer, run->warm_layer_len) < 0) {
-		warm_restore_failed(run, "the job's files could not be sent");
-		run_stop(run);
-	}
-	run->warm_layer = NULL; /* the executor's now */
-}
-
-/* RUN's worker FN, then AFTER on the loop; RUN waits for it to end. */
-static void
-warm_queue(struct run *run, uv_work_cb fn, uv_after_work_cb after)
-{
-	run->warm_t0 = uv_now(run->r->env.loop);
-	/* A run may load and then save (warm_reboot): each its own cause. */
-	free(run->warm_cause);
-	run->warm_cause = NULL;
-	run->warm_err = 0;
-	run->warm_work.data = run;
-	run->open_timers++;
-	run->warm_busy = true;
-	if (uv_queue_work(run->r->env.loop, &run->warm_work, fn, after) != 0) {
-		run->open_timers--;
-		run->warm_busy = false;
-	}
-}
-
-/* /init's marks at its warm point (initramfs/init, warm_point). */
-static void
-warm_mark(struct run *run, const char *name)
-{
-	static const char why[] = "the kernel has no virtio console (virtio_console over "
-				  "virtio_mmio, built in or among the job's --extra modules) "
-				  "to take a job's files after a restore";
-
-	if (!run->warm_on || name == NULL)
-		return;
-	/* Before any test only: a test (or what it left running) that
-	 * prints the mark itself saves nothing. */
-	if (strcmp(name, "warm-ready") == 0 && run->warm == WARM_SAVE && !run->warm_saving &&
-	    !run->warm_late && run->exec != NULL) {
-		run->warm_saving = true;
-		warm_queue(run, warm_save_work, warm_save_after);
-	} else if (strcmp(name, "warm-unavailable") == 0 && run->warm == WARM_SAVE &&
-	    !run->warm_late) {
-		warm_mark_unavailable(run->r->env.state_dir, run->warm_key, run->id, why);
-		run->warm = WARM_UNAVAILABLE;
-		serial_note(run,
-		    "warm: this VM cannot be saved: the kernel has no virtio "
-		    "console to take a later job's files; jobs of this kernel boot");
-	} else if (strcmp(name, "warm-started") == 0 && run->warm == WARM_RESTORE &&
-	    !run->warm_late) {
-		run->warm_started = true;
-	}
-}
-
 /* Worker thread: everything a job needs on disk before qemu starts. */
 static void
-prep_work(uv_work_t *w)
+run_prep_work(uv_work_t *w)
 {
 	struct run *run = w->data;
 	const struct runner_env *env = &run->r->env;
@@ -1238,7 +860,7 @@ prep_work(uv_work_t *w)
 	if (run->stage.dir[0] != '\0')
 		snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->stage.dir);
 	if (run->warm_on)
-		warm_prep(run);
+		run_warm_prep(run);
 	err = run->warm_on && run->warm == WARM_RESTORE
 	    ? 0
 	    : initramfs_build_job(env->initramfs, env->blobs, run->job, run->initrd, &cause);
@@ -1297,7 +919,7 @@ on_placed(void *arg, const char *where)
 	if ((err = store_job_set_placement(run->r->env.store, run->id, where)) < 0)
 		log_warn(err, "job %lld: storing where it runs", (long long)run->id);
 	snprintf(text, sizeof(text), "runs as %s", where);
-	serial_note(run, text);
+	run_serial_note(run, text);
 	log_info("job %lld: %s", (long long)run->id, text);
 }
 
@@ -1314,45 +936,6 @@ on_lost(void *arg, const char *why)
 	run->infra = true;
 }
 
-/* The qemu of a restore that failed is gone: prepare the job again, this
- * time to boot (and save a new VM), in the same run. */
-static void
-warm_reboot(struct run *run)
-{
-	struct runner *r = run->r;
-	uv_timer_t *timers[] = { &run->t_timeout, &run->t_idle, &run->t_kill, &run->t_crash,
-		&run->t_done };
-	char dir[PATH_MAX];
-
-	r->ex->release(run->exec);
-	run->exec = NULL;
-	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
-		uv_timer_stop(timers[i]);
-	initrd_delete(run);
-	snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
-	free(run->warm_layer);
-	run->warm_layer = NULL;
-	run->warm = WARM_SAVE;
-	run->warm_failed = false;
-	run->warm_rebooted = true;
-	run->warm_reboot_due = false;
-	run->warm_late = false;
-	run->seen_output = false;
-	console_parser_reset(run->parser);
-	/* A channel of its own for the new qemu: the old one ended with it. */
-	artifact_channel_free(run->chan);
-	run->chan = NULL;
-	snprintf(dir, sizeof(dir), "%s/artifacts", run->dir);
-	(void)artifact_channel_new(&run->chan, dir, (uint64_t)r->env.artifact_max_bytes,
-	    on_channel_artifact, run);
-	if (run->chan == NULL)
-		run->warm_on = false;
-	run->phase = RUN_PREPARING;
-	run_phase(run, PHASE_PREPARING);
-	run->prep.data = run;
-	uv_queue_work(r->env.loop, &run->prep, prep_work, prep_after);
-}
-
 static void
 on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_error)
 {
@@ -1365,7 +948,7 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 		if (artifact_channel_error(run->chan) != NULL) {
 			snprintf(text, sizeof(text), "the fast artifact channel stopped: %s",
 			    artifact_channel_error(run->chan));
-			serial_note(run, text);
+			run_serial_note(run, text);
 			log_warnx("job %lld: %s", (long long)run->id, text);
 		}
 	}
@@ -1375,36 +958,9 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 		payload_ended(run, exit_status, term_signal, last_error);
 		return;
 	}
-	/* A restored guest that ended before it took its job: the restore
-	 * did not work. */
-	if (run->warm_on && run->warm == WARM_RESTORE && !run->warm_started &&
-	    run->verdict == RESULT_NONE) {
-		char why[320];
-
-		/* qemu's own words first: its monitor's end is only a
-		 * symptom (the load's worker may see it before we see qemu
-		 * go); else why the load gave up. */
-		if (exit_status != 0 && last_error != NULL)
-			snprintf(why, sizeof(why), "qemu exited with status %lld: %s",
-			    (long long)exit_status, last_error);
-		else if (run->warm_cause != NULL)
-			snprintf(why, sizeof(why), "%s", run->warm_cause);
-		else
-			snprintf(why, sizeof(why), "qemu exited with status %lld",
-			    (long long)exit_status);
-		warm_restore_failed(run, why);
-		warm_forget(run->r->env.state_dir, run->warm_key);
-	}
-	if (run->warm_failed && !run->warm_rebooted && run->verdict == RESULT_NONE &&
-	    !run->cancel_requested && !run->shutdown_stop) {
-		/* Not while the load still talks to the old qemu's monitor,
-		 * whose socket the new qemu would make again. */
-		if (run->warm_busy)
-			run->warm_reboot_due = true;
-		else
-			warm_reboot(run);
+	/* A warm start that did not take boots the job in this run. */
+	if (run->warm_on && run_warm_exited(run, exit_status, last_error))
 		return;
-	}
 	/* A signal we did not send (ours come after a verdict): the host's
 	 * OOM killer, an operator. */
 	if (term_signal != 0 && run->verdict == RESULT_NONE) {
@@ -1425,7 +981,7 @@ on_exit_cb(void *arg, int64_t exit_status, int term_signal, const char *last_err
 }
 
 static void
-prep_after(uv_work_t *w, int status)
+run_prep_after(uv_work_t *w, int status)
 {
 	struct run *run = w->data;
 	struct runner *r = run->r;
@@ -1475,21 +1031,8 @@ prep_after(uv_work_t *w, int status)
 	spec.vars = run->vars;
 	spec.disks = run->disks;
 	spec.ndisks = run->disks_ready ? run->job->ndisks : 0;
-	if (run->warm_on && run->warm != WARM_UNAVAILABLE) {
-		spec.warm_ram = run->warm_ram;
-		spec.warm_incoming = run->warm == WARM_RESTORE;
-	}
-	if (run->warm_on && run->warm == WARM_UNAVAILABLE) {
-		char text[512];
-
-		snprintf(text, sizeof(text), "warm: booting: %s (found by job %lld)", run->warm_why,
-		    (long long)run->warm_from);
-		serial_note(run, text);
-	} else if (run->warm_on && run->warm == WARM_SAVE) {
-		serial_note(run,
-		    "warm: no saved VM of this kernel, machine and files yet: booting, "
-		    "and saving it at /init");
-	}
+	if (run->warm_on)
+		run_warm_spec(run, &spec);
 	err = r->ex->start(r->env.loop, &spec, &cb, &run->exec, &cause);
 	if (err < 0) {
 		set_verdict(run, RESULT_ERROR, "%s", cause ? cause : "cannot start qemu");
@@ -1508,8 +1051,8 @@ prep_after(uv_work_t *w, int status)
 	run->last_output_ms = uv_now(r->env.loop);
 	run->qemu_started_ms = run->last_output_ms;
 	run_phase(run, PHASE_BOOTING);
-	if (run->warm_on && run->warm == WARM_RESTORE)
-		warm_queue(run, warm_load_work, warm_load_after);
+	if (run->warm_on)
+		run_warm_started(run);
 	uv_timer_start(&run->t_timeout, on_timeout_timer, (uint64_t)run->job->timeout_s * 1000, 0);
 	/* An interactive job waits on a person, who may think for longer. */
 	if (run->job->idle_timeout_s > 0 && run->job->debug_port == 0 && !run->job->interactive)
@@ -1767,7 +1310,7 @@ run_start(struct runner *r, struct job *j)
 	/* Without memory for it the job still runs, its files over the console. */
 	snprintf(old, sizeof(old), "%s/artifacts", run->dir);
 	(void)artifact_channel_new(&run->chan, old, (uint64_t)r->env.artifact_max_bytes,
-	    on_channel_artifact, run);
+	    run_on_channel_artifact, run);
 	/* A warm start takes its job over the channel: without one (no
 	 * memory for it) the job boots, and nothing is concluded about its
 	 * kernel. */
@@ -1794,7 +1337,7 @@ run_start(struct runner *r, struct job *j)
 		return;
 	}
 	run->prep.data = run;
-	uv_queue_work(r->env.loop, &run->prep, prep_work, prep_after);
+	uv_queue_work(r->env.loop, &run->prep, run_prep_work, run_prep_after);
 }
 
 void
@@ -1834,7 +1377,7 @@ runner_kick(struct runner *r)
  * the loop, before the result is stored: one unlink frees its extents in
  * about a millisecond, and whoever learns the job is done finds it gone. */
 static void
-initrd_delete(struct run *run)
+run_initrd_delete(struct run *run)
 {
 	if (run->r->env.keep_initrd || run->initrd[0] == '\0')
 		return;
@@ -1958,7 +1501,7 @@ run_finish(struct run *run, int64_t exit_status, bool has_exit)
 		r->ex->release(run->exec);
 		run->exec = NULL;
 	}
-	initrd_delete(run);
+	run_initrd_delete(run);
 	/* The guest's RAM, up to its -m in size: never kept. */
 	if (run->warm_ram[0] != '\0' && unlink(run->warm_ram) != 0 && errno != ENOENT)
 		log_warn(-errno, "job %lld: deleting %s", (long long)run->id, run->warm_ram);
@@ -2100,6 +1643,19 @@ runner_shutdown(struct runner *r, int64_t grace_s, void (*cb)(void *arg), void *
 	uv_timer_start(&r->shutdown_timer, on_shutdown_timer, (uint64_t)grace_s * 1000, 0);
 }
 
+/* What runner-warm.c calls back into (runner-private.h). */
+static const struct run_hooks run_hooks = {
+	.serial_note = run_serial_note,
+	.stop = run_stop,
+	.finish = run_finish,
+	.free = run_free,
+	.phase = run_phase,
+	.initrd_delete = run_initrd_delete,
+	.prep_work = run_prep_work,
+	.prep_after = run_prep_after,
+	.on_channel_artifact = run_on_channel_artifact,
+};
+
 int
 runner_new(struct runner **out, const struct runner_env *env)
 {
@@ -2108,6 +1664,7 @@ runner_new(struct runner **out, const struct runner_env *env)
 	if (r == NULL)
 		return -ENOMEM;
 	r->env = *env;
+	r->hooks = &run_hooks;
 	r->ex = env->ex;
 	r->total = env->slots;
 	r->queue_stale = true; /* read from the store at the first kick */

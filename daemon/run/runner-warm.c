@@ -37,7 +37,7 @@
 
 static void warm_reboot(struct run *run);
 
-/* In run_prep_work: what job's key finds; for a restore, the guest's RAM, its
+/* In run_prep_work: what the job's key finds; for a restore, the guest's RAM, its
  * saved devices and what it is sent (the layer, also qemu's -initrd);
  * for a save, the empty file qemu grows into the guest's RAM. */
 void
@@ -107,7 +107,7 @@ run_warm_prep(struct run *run)
 		snprintf(run->initrd, sizeof(run->initrd), "%s/initrd", run->dir);
 		run->warm = WARM_SAVE;
 	}
-	/* /init stops at its warm point and says so (warm_mark). */
+	/* /init stops at its warm point and says so (run_warm_mark). */
 	if (asprintf(&cmd, "%s pkvm.warm=save", run->cmdline) >= 0) {
 		free(run->cmdline);
 		run->cmdline = cmd;

@@ -82,9 +82,12 @@ run_warm_prep(struct run *run)
 				else {
 					snprintf(run->warm_layer, (size_t)n + 1, "pkvm-job %lld\n",
 					    (long long)st.st_size);
-					if (read(fd, run->warm_layer + n, (size_t)st.st_size) !=
-					    st.st_size)
-						err = -EIO;
+					/* read(2) may stop short of a big layer. */
+					for (off_t got = 0, k; err == 0 && got < st.st_size;
+					     got += k)
+						if ((k = pread(fd, run->warm_layer + n + got,
+							 (size_t)(st.st_size - got), got)) <= 0)
+							err = k < 0 ? -errno : -EIO;
 				}
 				close(fd);
 			}
